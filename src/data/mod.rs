@@ -1,0 +1,17 @@
+//! The data layer: schemas, typed tables read from CSV, the discretizer, the encoded
+//! (column-major codes) form that learners read, and seeded splits.
+//!
+//! Data flows one way: CSV → [`Table`] → [`Discretizer`] (fitted on training rows) →
+//! [`Encoded`]. Nothing here knows about models.
+
+pub mod discretize;
+pub mod encoded;
+pub mod schema;
+pub mod split;
+pub mod table;
+
+pub use discretize::{Binning, Discretizer, EncodeReport, FeatureEncoder};
+pub use encoded::{Codes, Encoded, EncodedFeature, EncodedSchema, MAX_LEVELS};
+pub use schema::{AT_RISK, CHURNED, Feature, FeatureKind, RETAINED, Schema, Target};
+pub use split::{Fold, Holdout, stratified_holdout, stratified_kfold};
+pub use table::{Cell, Column, MISSING_LEVEL, Table};

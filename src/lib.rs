@@ -1,0 +1,15 @@
+//! # churnkit
+//!
+//! Customer-churn prediction for Rust pipelines: learn from a table of customers whose
+//! status is known (retained, at-risk, churned), predict who is about to leave with
+//! weighted-entropy ID3 trees or Bayesian networks, judge the model honestly, and say
+//! what a rescue is worth.
+
+#![warn(missing_docs)]
+
+pub mod data;
+pub mod error;
+pub mod learner;
+
+pub use error::{Error, Location, Result};
+pub use learner::{Classifier, Explanation, Learner, Reason};
