@@ -9,6 +9,7 @@
 
 pub mod data;
 pub mod error;
+pub mod eval;
 pub mod learner;
 
 pub use error::{Error, Location, Result};

@@ -4,12 +4,14 @@
 //! Data flows one way: CSV → [`Table`] → [`Discretizer`] (fitted on training rows) →
 //! [`Encoded`]. Nothing here knows about models.
 
+pub mod counts;
 pub mod discretize;
 pub mod encoded;
 pub mod schema;
 pub mod split;
 pub mod table;
 
+pub use counts::{CountTable, Rows, Var, contingency};
 pub use discretize::{Binning, Discretizer, EncodeReport, FeatureEncoder};
 pub use encoded::{Codes, Encoded, EncodedFeature, EncodedSchema, MAX_LEVELS};
 pub use schema::{AT_RISK, CHURNED, Feature, FeatureKind, RETAINED, Schema, Target};
