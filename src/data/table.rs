@@ -79,9 +79,29 @@ pub struct Table {
     labels: Vec<u8>,
     weights: Option<Vec<f64>>,
     ids: Option<Vec<String>>,
+    labeled: bool,
 }
 
 impl Table {
+    /// Builds a table of customers whose status is unknown (data to score): labels are
+    /// all 0 and [`Table::is_labeled`] is false. Checks as [`Table::new`].
+    pub fn new_unlabeled(
+        schema: Arc<Schema>,
+        columns: Vec<Column>,
+        weights: Option<Vec<f64>>,
+        ids: Option<Vec<String>>,
+    ) -> Result<Self> {
+        let n = columns.first().map_or(0, Column::len);
+        let mut t = Table::new(schema, columns, vec![0; n], weights, ids)?;
+        t.labeled = false;
+        Ok(t)
+    }
+
+    /// False for a table of customers to score, whose labels are placeholders.
+    pub fn is_labeled(&self) -> bool {
+        self.labeled
+    }
+
     /// Builds a table from parts, checking that every column, the labels, the weights
     /// and the ids have the same length, that column kinds match the schema, that
     /// categorical codes are in range and labels name a class, and that weights are
@@ -162,6 +182,7 @@ impl Table {
             labels,
             weights,
             ids,
+            labeled: true,
         })
     }
 
@@ -259,6 +280,7 @@ impl Table {
                 .ids
                 .as_ref()
                 .map(|ids| rows.iter().map(|&r| ids[r].clone()).collect()),
+            labeled: self.labeled,
         }
     }
 
