@@ -64,7 +64,7 @@ use std::io::{BufRead, BufReader, Chain, Cursor, Read};
 use std::path::Path;
 use std::sync::Arc;
 
-use ::csv::{ByteRecord, ReaderBuilder, Trim};
+use ::csv::{ByteRecord, ReaderBuilder};
 
 use super::encoded::MAX_LEVELS;
 use super::schema::{CHURNED, Feature, FeatureKind, RETAINED, Schema, Target};
@@ -442,7 +442,14 @@ impl Hasher for FxHasher {
     }
 
     fn finish(&self) -> u64 {
-        self.0
+        // The multiply leaves the low bits depending on the low input bytes only (the
+        // first characters of a text, often shared); mix high bits down (MurmurHash3's
+        // 64-bit finaliser) so the table's bucket bits see the whole text.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h
     }
 }
 
@@ -501,6 +508,22 @@ fn non_utf8(location: Location, bytes: &[u8]) -> Error {
 
 type Source<R> = ::csv::Reader<Chain<Cursor<Vec<u8>>, BufReader<R>>>;
 
+/// Physical line numbers of records. The csv parser counts a record's line without
+/// the line breaks inside quoted fields before it; this adds them back.
+#[derive(Debug, Default, Clone, Copy)]
+struct Lines {
+    extra: u64,
+}
+
+impl Lines {
+    /// The 1-based line on which `rec` starts (call once per record, in order).
+    fn of(&mut self, rec: &ByteRecord) -> u64 {
+        let line = rec.position().map_or(0, |p| p.line()) + self.extra;
+        self.extra += rec.as_slice().iter().filter(|&&b| b == b'\n').count() as u64;
+        line
+    }
+}
+
 /// The delimiter among `,`, `;`, tab that occurs most often outside quotes in the
 /// header line (`,` on a tie or when none occurs).
 fn detect_delimiter(line: &[u8]) -> u8 {
@@ -557,7 +580,6 @@ fn open_source<R: Read>(
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
-        .trim(Trim::All)
         .buffer_capacity(1 << 16)
         .from_reader(Cursor::new(first).chain(buffered));
     Ok((reader, delimiter))
@@ -591,6 +613,8 @@ struct Plan {
     features: Vec<(usize, String, Kind)>,
     target: Option<usize>,
     target_name: String,
+    id_name: Option<String>,
+    weight_name: Option<String>,
     id: Option<usize>,
     weight: Option<usize>,
     missing: Vec<Vec<u8>>,
@@ -605,6 +629,7 @@ impl Plan {
         opts: &CsvOptions,
         mode: Mode,
         forced_text: &[String],
+        lines: &mut Lines,
     ) -> Result<Plan> {
         let mut header = ByteRecord::new();
         if !reader
@@ -618,7 +643,8 @@ impl Plan {
         }
         let at1 = location.clone().at_line(1);
         let mut names: Vec<String> = Vec::with_capacity(header.len());
-        for field in header.iter() {
+        lines.of(&header);
+        for field in header.iter().map(<[u8]>::trim_ascii) {
             let name = std::str::from_utf8(field).map_err(|_| non_utf8(at1.clone(), field))?;
             if names.iter().any(|n| n == name) {
                 return Err(Error::Schema {
@@ -628,22 +654,23 @@ impl Plan {
             }
             names.push(name.to_string());
         }
+        let no_such = |what: &str, name: &str| Error::Schema {
+            location: at1.clone().at_column(name),
+            message: format!(
+                "no such column (given as {what}); the header has: {}",
+                names.join(", ")
+            ),
+        };
         let find = |what: &str, name: &str| -> Result<usize> {
             names
                 .iter()
                 .position(|n| n == name)
-                .ok_or_else(|| Error::Schema {
-                    location: at1.clone().at_column(name),
-                    message: format!(
-                        "no such column (given as {what}); the header has: {}",
-                        names.join(", ")
-                    ),
-                })
+                .ok_or_else(|| no_such(what, name))
         };
         let target = match names.iter().position(|n| *n == opts.target) {
             Some(t) => Some(t),
             None if opts.target_optional => None,
-            None => return Err(find("the target", &opts.target).unwrap_err_or_schema()),
+            None => return Err(no_such("the target", &opts.target)),
         };
         let id = opts
             .id_column
@@ -698,6 +725,8 @@ impl Plan {
             features,
             target,
             target_name: opts.target.clone(),
+            id_name: opts.id_column.clone(),
+            weight_name: opts.weight_column.clone(),
             id,
             weight,
             missing,
@@ -717,19 +746,8 @@ impl Plan {
     }
 }
 
-/// `find` returns the error we want when the target is absent; this adapter keeps the
-/// call site short without an `unwrap` on user data.
-trait ErrOrSchema {
-    fn unwrap_err_or_schema(self) -> Error;
-}
-
-impl ErrOrSchema for Result<usize> {
-    fn unwrap_err_or_schema(self) -> Error {
-        match self {
-            Err(e) => e,
-            Ok(_) => Error::schema("internal: target column lookup succeeded unexpectedly"),
-        }
-    }
+fn opts_name(name: &Option<String>) -> &str {
+    name.as_deref().unwrap_or_default()
 }
 
 #[inline]
@@ -812,7 +830,7 @@ impl Batch {
             // Only finishing the kind inference; the file is read again.
             for (j, (i, _, kind)) in plan.features.iter().enumerate() {
                 if *kind == (Kind::Numeric { declared: false }) && !self.switched[j] {
-                    let cell = &rec[*i];
+                    let cell = rec[*i].trim_ascii();
                     if !plan.is_missing(cell) && parse_number(cell).is_none() {
                         self.switched[j] = true;
                     }
@@ -821,7 +839,7 @@ impl Batch {
             return Ok(());
         }
         for (j, (i, name, kind)) in plan.features.iter().enumerate() {
-            let cell = &rec[*i];
+            let cell = rec[*i].trim_ascii();
             match &mut self.cols[j] {
                 Builder::Num(values) => {
                     if plan.is_missing(cell) {
@@ -872,7 +890,7 @@ impl Batch {
             }
         }
         if let Some(t) = plan.target {
-            let cell = &rec[t];
+            let cell = rec[t].trim_ascii();
             let label = if plan.is_missing(cell) {
                 NO_LABEL
             } else {
@@ -886,17 +904,17 @@ impl Batch {
             self.labels.push(label);
         }
         if let (Some(i), Some(ids)) = (plan.id, &mut self.ids) {
-            let cell = &rec[i];
+            let cell = rec[i].trim_ascii();
             let id = std::str::from_utf8(cell)
-                .map_err(|_| non_utf8(plan.location.clone().at_line(line), cell))?;
+                .map_err(|_| non_utf8(plan.at(line, opts_name(&plan.id_name)), cell))?;
             ids.push(id.to_string());
         }
         if let (Some(i), Some(weights)) = (plan.weight, &mut self.weights) {
-            let cell = &rec[i];
+            let cell = rec[i].trim_ascii();
             let w = parse_number(cell)
                 .filter(|w| *w >= 0.0)
                 .ok_or_else(|| Error::Value {
-                    location: plan.location.clone().at_line(line),
+                    location: plan.at(line, opts_name(&plan.weight_name)),
                     value: String::from_utf8_lossy(cell).into_owned(),
                     message: "a sample weight must be a finite number >= 0".into(),
                 })?;
@@ -1148,6 +1166,7 @@ fn read_all<R: Read>(
     // kinds. A third attempt means the file changed while being read.
     for _ in 0..3 {
         let (mut reader, delimiter) = open_source(open()?, opts.delimiter, location)?;
+        let mut lines = Lines::default();
         let plan = Plan::new(
             &mut reader,
             delimiter,
@@ -1155,6 +1174,7 @@ fn read_all<R: Read>(
             opts,
             Mode::Read,
             &forced_text,
+            &mut lines,
         )?;
         let mut batch = Batch::new(&plan, 1024);
         let mut rec = ByteRecord::new();
@@ -1162,7 +1182,7 @@ fn read_all<R: Read>(
             .read_byte_record(&mut rec)
             .map_err(|e| csv_error(location, e))?
         {
-            let line = rec.position().map_or(0, |p| p.line());
+            let line = lines.of(&rec);
             batch.push(&plan, opts.on_bad_cell, &rec, line)?;
         }
         if batch.len() == 0 && !batch.any_switched {
@@ -1279,6 +1299,7 @@ pub struct CsvChunks {
     opts: CsvOptions,
     chunk_rows: usize,
     record: ByteRecord,
+    lines: Lines,
     rows_seen: usize,
     done: bool,
 }
@@ -1328,10 +1349,20 @@ impl CsvChunks {
             return Err(Error::param("chunk_rows", 0, "must be at least 1"));
         }
         let (mut reader, delimiter) = open_source(reader, opts.delimiter, &location)?;
-        let plan = Plan::new(&mut reader, delimiter, &location, opts, Mode::Stream, &[])?;
+        let mut lines = Lines::default();
+        let plan = Plan::new(
+            &mut reader,
+            delimiter,
+            &location,
+            opts,
+            Mode::Stream,
+            &[],
+            &mut lines,
+        )?;
         Ok(CsvChunks {
             reader,
             plan,
+            lines,
             opts: opts.clone(),
             chunk_rows,
             record: ByteRecord::new(),
@@ -1360,7 +1391,7 @@ impl CsvChunks {
                 self.done = true;
                 break;
             }
-            let line = self.record.position().map_or(0, |p| p.line());
+            let line = self.lines.of(&self.record);
             batch.push(&self.plan, self.opts.on_bad_cell, &self.record, line)?;
         }
         if batch.len() == 0 {

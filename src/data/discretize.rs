@@ -323,8 +323,7 @@ pub fn mdl_cuts(sorted: &[(f64, u8, f64)], n_classes: usize, max_bins: usize) ->
     let d = values.len();
     let mut cut_at: Vec<usize> = Vec::new();
     // Intervals (lo, hi) with their best accepted cut, if any.
-    let mut open: Vec<OpenInterval> =
-        vec![(0, d, best_mdl_cut(&prefix, k, 0, d))];
+    let mut open: Vec<OpenInterval> = vec![(0, d, best_mdl_cut(&prefix, k, 0, d))];
     while cut_at.len() + 1 < max_bins {
         let pick = open
             .iter()
