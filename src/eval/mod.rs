@@ -4,5 +4,11 @@
 //! [`Classifier`](crate::Classifier) traits only.
 
 pub mod baseline;
+pub mod metrics;
+pub mod stats;
 
 pub use baseline::{ZeroR, ZeroRModel};
+pub use metrics::{Averages, ClassMetrics, ConfusionMatrix, argmax};
+pub use stats::{
+    CorrectedTTest, Interval, McNemar, corrected_resampled_t_test, mcnemar, mcnemar_test,
+};
