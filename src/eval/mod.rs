@@ -4,7 +4,10 @@
 //! [`Classifier`](crate::Classifier) traits only.
 
 pub mod baseline;
+pub mod lift;
 pub mod metrics;
+pub mod proba;
+pub mod profit;
 pub mod stats;
 
 pub use baseline::{ZeroR, ZeroRModel};
