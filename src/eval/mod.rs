@@ -4,6 +4,7 @@
 //! [`Classifier`](crate::Classifier) traits only.
 
 pub mod baseline;
+pub mod drift;
 pub mod lift;
 pub mod metrics;
 pub mod proba;
