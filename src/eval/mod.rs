@@ -9,6 +9,7 @@ pub mod lift;
 pub mod metrics;
 pub mod proba;
 pub mod profit;
+pub mod report;
 pub mod stats;
 
 pub use baseline::{ZeroR, ZeroRModel};
