@@ -5,6 +5,7 @@
 
 pub mod baseline;
 pub mod drift;
+pub mod drivers;
 pub mod lift;
 pub mod metrics;
 pub mod proba;
@@ -13,7 +14,16 @@ pub mod report;
 pub mod stats;
 
 pub use baseline::{ZeroR, ZeroRModel};
+pub use drift::{DriftReport, FeatureDrift, Stability, feature_drift, score_psi};
+pub use drivers::{
+    Comparison, CrossValidation, Execution, HoldoutComparison, HoldoutResult, MetricSummary,
+    champion_challenger, compare, compare_holdout, compare_on, cross_validate, cross_validate_with,
+    evaluate, holdout, predict_rows,
+};
+pub use lift::LiftTable;
 pub use metrics::{Averages, ClassMetrics, ConfusionMatrix, argmax};
+pub use profit::{Profit, ProfitParams, max_profit};
+pub use report::{Metric, Report};
 pub use stats::{
     CorrectedTTest, Interval, McNemar, corrected_resampled_t_test, mcnemar, mcnemar_test,
 };

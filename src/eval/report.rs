@@ -262,7 +262,10 @@ impl std::fmt::Display for Report {
                 format!("{:.4}  95% CI {}", self.error_rate, self.error_rate_ci95),
             ),
             ("cohen kappa", format!("{:.4}", self.cohen_kappa)),
-            ("matthews corrcoef", format!("{:.4}", self.matthews_corrcoef)),
+            (
+                "matthews corrcoef",
+                format!("{:.4}", self.matthews_corrcoef),
+            ),
             ("roc auc", opt(self.roc_auc)),
             (
                 "average precision",
@@ -494,14 +497,14 @@ mod tests {
     // P = [[.6,.3,.1],[.2,.5,.3],[.3,.4,.3],[.1,.2,.7],[.4,.4,.2],[.3,.3,.4],[.5,.25,.25],[.2,.3,.5]]
     const Y: [u8; 8] = [0, 0, 1, 2, 2, 1, 0, 2];
     const P: [f64; 24] = [
-        0.6, 0.3, 0.1, 0.2, 0.5, 0.3, 0.3, 0.4, 0.3, 0.1, 0.2, 0.7, 0.4, 0.4, 0.2, 0.3, 0.3,
-        0.4, 0.5, 0.25, 0.25, 0.2, 0.3, 0.5,
+        0.6, 0.3, 0.1, 0.2, 0.5, 0.3, 0.3, 0.4, 0.3, 0.1, 0.2, 0.7, 0.4, 0.4, 0.2, 0.3, 0.3, 0.4,
+        0.5, 0.25, 0.25, 0.2, 0.3, 0.5,
     ];
 
     #[test]
     fn three_class_report_matches_sklearn() {
-        let r = Report::from_proba(&names(&["retained", "at_risk", "churned"]), &Y, None, &P)
-            .unwrap();
+        let r =
+            Report::from_proba(&names(&["retained", "at_risk", "churned"]), &Y, None, &P).unwrap();
         // predicted (argmax, ties low): [0, 1, 1, 2, 0, 2, 0, 2] (row 4 ties .4/.4 → 0)
         // accuracy_score(y, pred) = 0.625
         close(r.accuracy, 0.625);
@@ -534,8 +537,8 @@ mod tests {
 
     #[test]
     fn json_uses_sklearn_names_and_display_is_a_table() {
-        let r = Report::from_proba(&names(&["retained", "at_risk", "churned"]), &Y, None, &P)
-            .unwrap();
+        let r =
+            Report::from_proba(&names(&["retained", "at_risk", "churned"]), &Y, None, &P).unwrap();
         let json = r.to_json().unwrap();
         for key in [
             "\"accuracy\"",
