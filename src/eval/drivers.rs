@@ -163,6 +163,13 @@ pub struct CrossValidation {
     pub oof_fold: Vec<usize>,
     /// The report on the pooled out-of-fold predictions of all rows (AUC, lift and
     /// profit over the whole table rather than averaged over folds).
+    ///
+    /// Caveat: pooled ranking metrics mix the score scales of k different models. For
+    /// a model whose scores shift between folds this can differ from the fold mean —
+    /// even ZeroR, whose constant score is ½ AUC in every fold, gets a pooled AUC
+    /// below ½ because each fold's constant is its training churn rate, which is
+    /// lowest where the test fold holds the most churners. Report the fold mean ± sd
+    /// as the estimate; use the pooled figures for curves and tables.
     pub pooled: Report,
 }
 
