@@ -5,7 +5,7 @@
 //!
 //! Conventions:
 //! - the predicted class of a row is the arg-max of its probabilities, ties going to
-//!   the lowest class index ([`argmax`]);
+//!   the lowest class index ([`argmax`](super::metrics::argmax));
 //! - the *positive* class of binary-style metrics (the top-level `precision`, `recall`,
 //!   `f1`, `average_precision`, the lift table, the calibration table and the profit)
 //!   is the churned class (`Target::churn_class`), scored by its probability — for
@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::lift::{LiftTable, lift_table};
 use super::metrics::{
-    Averages, ClassMetrics, ConfusionMatrix, argmax, macro_average, weighted_average,
+    Averages, ClassMetrics, ConfusionMatrix, macro_average, predicted_classes, weighted_average,
 };
 use super::proba::{
     CalibrationBin, average_precision, brier_score, brier_score_binary, calibration_table,
@@ -156,7 +156,7 @@ impl Report {
             .iter()
             .position(|c| c == crate::data::CHURNED)
             .unwrap_or(k - 1);
-        let predicted: Vec<u8> = proba.chunks_exact(k).map(|r| argmax(r) as u8).collect();
+        let predicted = predicted_classes(proba, k);
         let cm = ConfusionMatrix::from_labels(classes, labels, &predicted, weights)?;
         let mut per_class = cm.per_class();
         let mut column = vec![0.0; n];
