@@ -29,9 +29,6 @@ fn parse(args: &[String]) -> Result<(SynthParams, Option<String>), String> {
     let mut output = None;
     let mut it = args.iter();
     while let Some(flag) = it.next() {
-        if flag == "-h" || flag == "--help" {
-            return Err(USAGE.to_string());
-        }
         let value = it
             .next()
             .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
@@ -50,6 +47,10 @@ fn parse(args: &[String]) -> Result<(SynthParams, Option<String>), String> {
 
 fn run() -> Result<(), String> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        return Ok(());
+    }
     let (params, output) = parse(&args)?;
     let start = Instant::now();
     match &output {

@@ -15,3 +15,9 @@ pub mod synth;
 
 pub use error::{Error, Location, Result};
 pub use learner::{Classifier, Explanation, Learner, Reason};
+
+// The README's code blocks are compiled and run as doctests, so the snippet there
+// stays true to the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
