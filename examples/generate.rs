@@ -9,7 +9,9 @@
 //! - `--rows N` (default 5000), `--seed S` (default 42),
 //! - `--drift D` (default 0: no competitor campaign; 1: a strong one),
 //! - `--missing-rate R` (default 0.02),
-//! - `-o PATH` / `--output PATH` (default: standard output).
+//! - `-o PATH` / `--output PATH` (default: standard output),
+//! - `--in-memory`: build the table in memory instead (`synth::generate`), and report
+//!   its class balance and how long it took.
 //!
 //! The columns are described in the `churnkit::synth` docs and `datasets/README.md`.
 
@@ -18,16 +20,16 @@ use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use churnkit::synth::{SynthParams, write_csv};
+use churnkit::synth::{SynthParams, generate, write_csv};
 
 const USAGE: &str =
-    "usage: generate [--rows N] [--seed S] [--drift D] [--missing-rate R] [-o PATH]";
+    "usage: generate [--rows N] [--seed S] [--drift D] [--missing-rate R] [-o PATH | --in-memory]";
 
 /// Parses the command line into parameters and an optional output path.
 fn parse(args: &[String]) -> Result<(SynthParams, Option<String>), String> {
     let mut p = SynthParams::default();
     let mut output = None;
-    let mut it = args.iter();
+    let mut it = args.iter().filter(|a| *a != "--in-memory");
     while let Some(flag) = it.next() {
         let value = it
             .next()
@@ -53,6 +55,31 @@ fn run() -> Result<(), String> {
     }
     let (params, output) = parse(&args)?;
     let start = Instant::now();
+    if args.iter().any(|a| a == "--in-memory") {
+        let table = generate(&params).map_err(|e| e.to_string())?;
+        let elapsed = start.elapsed();
+        let counts = table.class_counts(&table.all_rows());
+        let balance: Vec<String> = table
+            .schema()
+            .target
+            .classes
+            .iter()
+            .zip(&counts)
+            .map(|(c, n)| {
+                format!(
+                    "{c} {n} ({:.1} %)",
+                    100.0 * n / table.n_rows().max(1) as f64
+                )
+            })
+            .collect();
+        println!(
+            "generated {} rows x {} features in memory in {elapsed:.2?}: {}",
+            table.n_rows(),
+            table.n_features(),
+            balance.join(", ")
+        );
+        return Ok(());
+    }
     match &output {
         Some(path) => {
             let file = File::create(path).map_err(|e| format!("cannot create {path}: {e}"))?;
