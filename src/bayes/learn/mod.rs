@@ -1,0 +1,195 @@
+//! Estimators: structure learning (naive Bayes, TAN, hill climbing) and parameter
+//! learning (Dirichlet-smoothed CPTs), all counting through
+//! [`contingency`](crate::data::counts::contingency).
+//!
+//! A network learned from an [`Encoded`] table has one node per feature (node `j` is
+//! feature `j`, its states the feature's levels) and the class as the last node (its
+//! states the class names). A feature's missing code is not a state: counts skip it
+//! (each family table uses the rows where that family is observed — available-case
+//! analysis), and at prediction a missing value is unobserved evidence.
+
+pub mod hill_climb;
+pub mod naive;
+pub mod params;
+pub mod score;
+pub mod tan;
+
+use serde::{Deserialize, Serialize};
+
+use super::network::{BayesNet, Variable};
+use crate::data::counts::{CountTable, Rows, Var, contingency};
+use crate::data::{Binning, Discretizer, Encoded, EncodedSchema, Table};
+use crate::error::{Error, Result};
+
+pub use hill_climb::{HillClimb, Start};
+pub use naive::NaiveBayes;
+pub use params::{Prior, fit_parameters};
+pub use score::Score;
+pub use tan::Tan;
+
+/// The state names of feature `j` as network states: its levels, or a single
+/// placeholder state `"(none)"` when training saw no value at all (the variable is then
+/// never observed).
+pub fn feature_states(schema: &EncodedSchema, j: usize) -> Vec<String> {
+    let levels = &schema.features[j].levels;
+    if levels.is_empty() {
+        vec!["(none)".into()]
+    } else {
+        levels.clone()
+    }
+}
+
+/// The network variables of an encoded schema: every feature, then the class node
+/// named `class_name` with the class names as states.
+pub fn network_variables(schema: &EncodedSchema, class_name: &str) -> Vec<Variable> {
+    let mut vars: Vec<Variable> = (0..schema.features.len())
+        .map(|j| Variable {
+            name: schema.features[j].name.clone(),
+            states: feature_states(schema, j),
+        })
+        .collect();
+    vars.push(Variable {
+        name: class_name.to_string(),
+        states: schema.classes.clone(),
+    });
+    vars
+}
+
+/// The count-table variable of network node `node` (features first, class last).
+pub fn node_var(n_features: usize, node: usize) -> Var {
+    if node == n_features {
+        Var::Class
+    } else {
+        Var::Feature(node)
+    }
+}
+
+/// Number of network states of `node` (see [`feature_states`]).
+pub fn node_states(enc: &Encoded, node: usize) -> usize {
+    if node == enc.n_features() {
+        enc.n_classes()
+    } else {
+        enc.schema().features[node].n_levels().max(1)
+    }
+}
+
+/// Number of *observed* codes of `node`: codes below this are states, the rest missing.
+fn node_observed(enc: &Encoded, node: usize) -> usize {
+    if node == enc.n_features() {
+        enc.n_classes()
+    } else {
+        enc.schema().features[node].n_levels()
+    }
+}
+
+/// Weighted counts of the family `[parents…, child]` over the rows where every member
+/// is observed, laid out as the CPT (parent configurations × child states). Counts
+/// through [`contingency`], then drops the missing codes.
+pub fn family_counts(
+    enc: &Encoded,
+    rows: Rows<'_>,
+    child: usize,
+    parents: &[usize],
+    buf: &mut CountTable,
+) -> Vec<f64> {
+    let nf = enc.n_features();
+    let mut nodes: Vec<usize> = parents.to_vec();
+    nodes.push(child);
+    let vars: Vec<Var> = nodes.iter().map(|&v| node_var(nf, v)).collect();
+    contingency(enc, rows, &vars, buf);
+    compact(
+        buf,
+        &nodes
+            .iter()
+            .map(|&v| node_observed(enc, v))
+            .collect::<Vec<_>>(),
+        &nodes
+            .iter()
+            .map(|&v| node_states(enc, v))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// Drops the cells of `table` whose index on some variable is `>= observed[i]` (a
+/// missing code), re-laid out with `states[i]` per variable.
+pub(crate) fn compact(table: &CountTable, observed: &[usize], states: &[usize]) -> Vec<f64> {
+    let out_size: usize = states.iter().product();
+    let mut out = vec![0.0; out_size];
+    if observed.iter().zip(&table.dims).all(|(o, d)| o == d) && observed == states {
+        out.copy_from_slice(&table.counts);
+        return out;
+    }
+    let d = table.dims.len();
+    let mut idx = vec![0usize; d];
+    for &c in &table.counts {
+        if idx.iter().zip(observed).all(|(i, o)| i < o) {
+            let mut flat = 0;
+            for (i, s) in idx.iter().zip(states) {
+                flat = flat * s + i;
+            }
+            out[flat] += c;
+        }
+        for l in (0..d).rev() {
+            idx[l] += 1;
+            if idx[l] < table.dims[l] {
+                break;
+            }
+            idx[l] = 0;
+        }
+    }
+    out
+}
+
+/// What every Bayesian-network learner shares: how numerics are binned and how CPTs
+/// are smoothed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Common {
+    /// Binning of numeric features (fitted on the training rows only).
+    pub binning: Binning,
+    /// The Dirichlet prior of the CPTs.
+    pub prior: Prior,
+}
+
+impl Default for Common {
+    /// Equal-frequency binning with 10 bins and Laplace smoothing α = 1 per cell —
+    /// chosen by 5-fold cross-validation on the training files (see the crate README).
+    fn default() -> Self {
+        Common {
+            binning: Binning::EqualFrequency { bins: 10 },
+            prior: Prior::Laplace { alpha: 1.0 },
+        }
+    }
+}
+
+impl Common {
+    pub(crate) fn validate(&self) -> Result<()> {
+        self.binning.validate()?;
+        self.prior.validate()
+    }
+
+    /// Fits the discretizer on `rows` and encodes them.
+    pub(crate) fn encode(&self, table: &Table, rows: &[usize]) -> Result<(Discretizer, Encoded)> {
+        if rows.is_empty() {
+            return Err(Error::Fit("no training rows".into()));
+        }
+        let disc = Discretizer::fit(table, rows, &self.binning)?;
+        let (enc, _) = disc.encode_rows(table, rows)?;
+        Ok((disc, enc))
+    }
+}
+
+/// Builds the network for `parents` (one list per node, class last) with CPTs fitted
+/// from `enc`.
+pub(crate) fn build(
+    enc: &Encoded,
+    class_name: &str,
+    parents: Vec<Vec<usize>>,
+    prior: &Prior,
+) -> Result<BayesNet> {
+    let mut net = BayesNet::new(network_variables(enc.schema(), class_name))?;
+    for (v, ps) in parents.iter().enumerate() {
+        net.set_parents(v, ps)?;
+    }
+    fit_parameters(&mut net, enc, Rows::All, prior)?;
+    Ok(net)
+}

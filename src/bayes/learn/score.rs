@@ -1,0 +1,148 @@
+//! Decomposable structure scores: the score of a DAG is the sum of its *family* scores,
+//! one per variable given its parents, so a local move re-scores only the families it
+//! changes.
+//!
+//! With `N_jk` the weighted count of child state `k` under parent configuration `j`
+//! (`q` configurations, `r` states), `N_j = Σ_k N_jk` and `N = Σ_j N_j`:
+//!
+//! - **BIC** (Schwarz 1978): `Σ_j Σ_k N_jk · ln(N_jk / N_j) − ½ · ln N · q · (r − 1)`.
+//! - **BDeu** (Buntine 1991; Heckerman, Geiger & Chickering 1995), with equivalent
+//!   sample size `ess`, `α_j = ess / q`, `α_jk = ess / (q·r)`:
+//!   `Σ_j [ lnΓ(α_j) − lnΓ(α_j + N_j) + Σ_k ( lnΓ(α_jk + N_jk) − lnΓ(α_jk) ) ]`.
+//!
+//! Both are the conventions of pgmpy's `BicScore` / `BDeuScore` (natural logarithms).
+//! `N` is the family's own total: the rows where the family is observed.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// A decomposable structure score (higher is better).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum Score {
+    /// The Bayesian information criterion (log-likelihood minus ½·ln N per parameter).
+    Bic,
+    /// The Bayesian Dirichlet equivalent uniform marginal likelihood.
+    Bdeu {
+        /// Equivalent sample size, `> 0`.
+        ess: f64,
+    },
+}
+
+impl Score {
+    /// Checks the equivalent sample size.
+    pub fn validate(&self) -> Result<()> {
+        if let Score::Bdeu { ess } = *self
+            && !(ess.is_finite() && ess > 0.0)
+        {
+            return Err(Error::param("ess", ess, "must be finite and > 0"));
+        }
+        Ok(())
+    }
+
+    /// The family score from counts laid out as a CPT (`q` rows of `r`).
+    pub fn family(&self, counts: &[f64], r: usize) -> f64 {
+        let q = counts.len() / r;
+        match *self {
+            Score::Bic => {
+                let mut ll = 0.0;
+                let mut n = 0.0;
+                for row in counts.chunks_exact(r) {
+                    let nj: f64 = row.iter().sum();
+                    n += nj;
+                    for &c in row {
+                        if c > 0.0 {
+                            ll += c * (c / nj).ln();
+                        }
+                    }
+                }
+                let penalty = if n > 0.0 {
+                    0.5 * n.ln() * (q * (r - 1)) as f64
+                } else {
+                    0.0
+                };
+                ll - penalty
+            }
+            Score::Bdeu { ess } => {
+                let aj = ess / q as f64;
+                let ajk = aj / r as f64;
+                let lg_aj = ln_gamma(aj);
+                let lg_ajk = ln_gamma(ajk);
+                let mut s = 0.0;
+                for row in counts.chunks_exact(r) {
+                    let nj: f64 = row.iter().sum();
+                    if nj == 0.0 {
+                        continue; // the row's terms cancel exactly
+                    }
+                    s += lg_aj - ln_gamma(aj + nj);
+                    for &c in row {
+                        if c > 0.0 {
+                            s += ln_gamma(ajk + c) - lg_ajk;
+                        }
+                    }
+                }
+                s
+            }
+        }
+    }
+}
+
+/// ln Γ(x) for x > 0: the Lanczos approximation (g = 7, 9 terms; relative error about
+/// 1e-15), with the reflection formula below 0.5.
+pub fn ln_gamma(x: f64) -> f64 {
+    const G: f64 = 7.0;
+    const C: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    if x < 0.5 {
+        let pi = std::f64::consts::PI;
+        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
+    }
+    let x = x - 1.0;
+    let mut a = C[0];
+    let t = x + G + 0.5;
+    for (i, &c) in C.iter().enumerate().skip(1) {
+        a += c / (x + i as f64);
+    }
+    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ln_gamma_matches_factorials_and_half_integers() {
+        let mut f = 1.0f64;
+        for n in 1..30 {
+            // Γ(n) = (n-1)!
+            assert!(
+                (ln_gamma(n as f64) - f.ln()).abs() < 1e-12 * f.ln().max(1.0),
+                "{n}"
+            );
+            f *= n as f64;
+        }
+        let sqrt_pi_ln = 0.5 * std::f64::consts::PI.ln();
+        assert!((ln_gamma(0.5) - sqrt_pi_ln).abs() < 1e-14);
+        assert!((ln_gamma(0.25) - 1.288_022_524_698_077_5).abs() < 1e-13);
+        // Reference values from Python's math.lgamma.
+        assert!((ln_gamma(1e-3) - 6.907_178_885_383_854).abs() < 1e-12);
+        assert!((ln_gamma(0.1) - 2.252_712_651_734_205_5).abs() < 1e-13);
+        assert!((ln_gamma(123.456) - 469.605_547_129_929_56).abs() < 1e-10);
+    }
+
+    #[test]
+    fn bad_ess_is_an_error() {
+        assert!(Score::Bdeu { ess: 0.0 }.validate().is_err());
+        assert!(Score::Bdeu { ess: -1.0 }.validate().is_err());
+        assert!(Score::Bic.validate().is_ok());
+    }
+}
