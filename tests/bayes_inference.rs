@@ -46,11 +46,18 @@ fn fixture_has_the_asia_structure() {
     let net = asia();
     assert_eq!(net.n_vars(), 8);
     let either = net.index_of("either").unwrap();
-    let names: Vec<&str> = net.parents(either).iter().map(|&p| net.variable(p).name.as_str()).collect();
+    let names: Vec<&str> = net
+        .parents(either)
+        .iter()
+        .map(|&p| net.variable(p).name.as_str())
+        .collect();
     assert_eq!(names, ["lung", "tub"]);
     assert_eq!(net.edges().len(), 8);
     // P(lung = yes | smoke = no) from the row "(no) 0.01, 0.99".
-    let (lung, smoke) = (net.index_of("lung").unwrap(), net.index_of("smoke").unwrap());
+    let (lung, smoke) = (
+        net.index_of("lung").unwrap(),
+        net.index_of("smoke").unwrap(),
+    );
     assert_eq!(net.prob(lung, 0, &[1]), 0.01);
     let _ = smoke;
 }
@@ -79,7 +86,10 @@ fn variable_elimination_equals_enumeration_on_asia() {
                 let got = infer::query(&net, &q, &evidence);
                 match want {
                     None => {
-                        assert!(got.is_err(), "impossible evidence {evidence:?} must be an error");
+                        assert!(
+                            got.is_err(),
+                            "impossible evidence {evidence:?} must be an error"
+                        );
                         impossible += 1;
                     }
                     Some(want) => {
@@ -95,7 +105,10 @@ fn variable_elimination_equals_enumeration_on_asia() {
         }
     }
     assert!(checked > 2000, "{checked}");
-    assert!(impossible > 0, "the deterministic 'either' node makes some evidence impossible");
+    assert!(
+        impossible > 0,
+        "the deterministic 'either' node makes some evidence impossible"
+    );
 }
 
 #[test]
@@ -104,7 +117,11 @@ fn textbook_asia_posteriors() {
     // P(dysp = yes) = 0.4359706 (marginals of the standard Asia network; the last
     // checked by summing the joint by hand in Python).
     let net = asia();
-    let q = |name: &str| infer::query(&net, &[net.index_of(name).unwrap()], &[]).unwrap().values[0];
+    let q = |name: &str| {
+        infer::query(&net, &[net.index_of(name).unwrap()], &[])
+            .unwrap()
+            .values[0]
+    };
     assert!((q("lung") - 0.055).abs() < 1e-12);
     assert!((q("either") - 0.064_828).abs() < 1e-12);
     assert!((q("dysp") - 0.435_970_6).abs() < 1e-12);
@@ -162,29 +179,77 @@ fn bif_dialects_table_default_comments_properties() {
 fn bad_bif_input_gives_errors_not_panics() {
     let good = std::fs::read_to_string(ASIA).unwrap();
     let cases: Vec<(&str, String)> = vec![
-        ("empty variable list is fine, but a probability for nothing", "probability ( x ) { table 1.0; }".into()),
+        (
+            "empty variable list is fine, but a probability for nothing",
+            "probability ( x ) { table 1.0; }".into(),
+        ),
         ("unterminated comment", "/* never closed".into()),
         ("unterminated quote", "variable \"abc { }".into()),
         ("truncated", good[..good.len() / 2].to_string()),
         ("bad number", good.replace("0.05, 0.95", "0.05, zero")),
-        ("row does not sum to one", good.replace("0.05, 0.95", "0.05, 0.5")),
-        ("negative probability", good.replace("0.05, 0.95", "-0.05, 1.05")),
-        ("unknown parent state", good.replace("(yes) 0.05, 0.95", "(maybe) 0.05, 0.95")),
-        ("wrong number of values", good.replace("0.05, 0.95", "0.05, 0.9, 0.05")),
-        ("state count mismatch", good.replacen("[ 2 ] { yes, no }", "[ 3 ] { yes, no }", 1)),
-        ("missing row", good.replace("(no) 0.01, 0.99;\n}\nprobability ( smoke )", "}\nprobability ( smoke )")),
-        ("undeclared parent", good.replace("( tub | asia )", "( tub | asai )")),
-        ("duplicate block", format!("{good}\nprobability ( asia ) {{ table 0.5, 0.5; }}")),
-        ("missing block", good.replace("probability ( smoke ) {\n  table 0.5, 0.5;\n}", "")),
-        ("cycle", good.replace("probability ( asia ) {\n  table 0.01, 0.99;\n}", "probability ( asia | dysp ) {\n (yes) 0.01, 0.99;\n (no) 0.01, 0.99;\n}")),
-        ("continuous variable", "variable a { type continuous; }".into()),
+        (
+            "row does not sum to one",
+            good.replace("0.05, 0.95", "0.05, 0.5"),
+        ),
+        (
+            "negative probability",
+            good.replace("0.05, 0.95", "-0.05, 1.05"),
+        ),
+        (
+            "unknown parent state",
+            good.replace("(yes) 0.05, 0.95", "(maybe) 0.05, 0.95"),
+        ),
+        (
+            "wrong number of values",
+            good.replace("0.05, 0.95", "0.05, 0.9, 0.05"),
+        ),
+        (
+            "state count mismatch",
+            good.replacen("[ 2 ] { yes, no }", "[ 3 ] { yes, no }", 1),
+        ),
+        (
+            "missing row",
+            good.replace(
+                "(no) 0.01, 0.99;\n}\nprobability ( smoke )",
+                "}\nprobability ( smoke )",
+            ),
+        ),
+        (
+            "undeclared parent",
+            good.replace("( tub | asia )", "( tub | asai )"),
+        ),
+        (
+            "duplicate block",
+            format!("{good}\nprobability ( asia ) {{ table 0.5, 0.5; }}"),
+        ),
+        (
+            "missing block",
+            good.replace("probability ( smoke ) {\n  table 0.5, 0.5;\n}", ""),
+        ),
+        (
+            "cycle",
+            good.replace(
+                "probability ( asia ) {\n  table 0.01, 0.99;\n}",
+                "probability ( asia | dysp ) {\n (yes) 0.01, 0.99;\n (no) 0.01, 0.99;\n}",
+            ),
+        ),
+        (
+            "continuous variable",
+            "variable a { type continuous; }".into(),
+        ),
         ("junk keyword", "banana { }".into()),
-        ("duplicate variable", "variable a { type discrete [1] { x }; } variable a { type discrete [1] { x }; }".into()),
+        (
+            "duplicate variable",
+            "variable a { type discrete [1] { x }; } variable a { type discrete [1] { x }; }"
+                .into(),
+        ),
         ("no type", "variable a { }".into()),
         ("huge parents", {
             let mut s = String::new();
             for i in 0..12 {
-                s += &format!("variable v{i} {{ type discrete [ 8 ] {{ a, b, c, d, e, f, g, h }}; }}\n");
+                s += &format!(
+                    "variable v{i} {{ type discrete [ 8 ] {{ a, b, c, d, e, f, g, h }}; }}\n"
+                );
             }
             s += "probability ( v0 | v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11 ) { default 0.125, 0.125, 0.125, 0.125, 0.125, 0.125, 0.125, 0.125; }";
             s
@@ -194,7 +259,10 @@ fn bad_bif_input_gives_errors_not_panics() {
         let r = bif::read(&text);
         assert!(r.is_err(), "{what}: expected an error");
         let msg = r.unwrap_err().to_string();
-        assert!(msg.contains("line"), "{what}: the message names a line: {msg}");
+        assert!(
+            msg.contains("line"),
+            "{what}: the message names a line: {msg}"
+        );
     }
     assert!(bif::read_file("/nonexistent/asia.bif").is_err());
 }

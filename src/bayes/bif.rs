@@ -221,11 +221,12 @@ impl Lexer {
                 i += 1;
             } else {
                 let mut s = String::new();
-                while i < chars.len()
-                    && !chars[i].is_whitespace()
-                    && !"{}()[];,|\"".contains(chars[i])
-                    && !(chars[i] == '/' && matches!(chars.get(i + 1), Some('/') | Some('*')))
-                {
+                let ends_word = |i: usize| {
+                    chars[i].is_whitespace()
+                        || "{}()[];,|\"".contains(chars[i])
+                        || (chars[i] == '/' && matches!(chars.get(i + 1), Some('/') | Some('*')))
+                };
+                while i < chars.len() && !ends_word(i) {
                     s.push(chars[i]);
                     i += 1;
                 }

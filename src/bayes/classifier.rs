@@ -35,7 +35,7 @@ const BLOCK: usize = 1024;
 /// One precompiled factor of the class's blanket: `ln P(family)` for every
 /// configuration of the encoded codes of `vars` (missing codes included, as NaN)
 /// and every class.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 struct Term {
     /// The feature whose CPT this is (`None`: the class's own CPT).
     child: Option<usize>,
@@ -47,14 +47,24 @@ struct Term {
     logp: Vec<f64>,
 }
 
-/// A fitted Bayesian-network classifier.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A fitted Bayesian-network classifier: the network (features, then the class node),
+/// the discretizer fitted on the training rows, and the class's blanket compiled for
+/// fast batch scoring (rebuilt on deserialisation, which validates the parts).
+///
+/// Two classifiers are equal when their names, discretizers and networks are.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(try_from = "RawClassifier", into = "RawClassifier")]
 pub struct BayesClassifier {
     name: String,
     discretizer: Discretizer,
     net: BayesNet,
     terms: Vec<Term>,
+}
+
+impl PartialEq for BayesClassifier {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.discretizer == other.discretizer && self.net == other.net
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -262,8 +272,7 @@ impl BayesClassifier {
             term_lp.push((t.child, lp[churn] - lp[ret]));
         }
         let mut reasons = Vec::new();
-        let summary;
-        if class_is_root && blanket_observed {
+        let summary = if class_is_root && blanket_observed {
             let mut prior = 0.0;
             for (child, w) in &term_lp {
                 match child {
@@ -276,10 +285,10 @@ impl BayesClassifier {
                 }
             }
             let total: f64 = prior + reasons.iter().map(|r| r.weight).sum::<f64>();
-            summary = format!(
+            format!(
                 "log-odds {} vs {} = {total:.3}: prior {prior:.3} plus each attribute's term",
                 schema.classes[churn], schema.classes[ret]
-            );
+            )
         } else {
             let lo = |p: &[f64]| p[churn].ln() - p[ret].ln();
             let full = lo(&self.posterior_ve(enc, row, None)?);
@@ -294,11 +303,11 @@ impl BayesClassifier {
                     });
                 }
             }
-            summary = format!(
+            format!(
                 "log-odds {} vs {} = {full:.3}; each weight is the change when that value is withdrawn",
                 schema.classes[churn], schema.classes[ret]
-            );
-        }
+            )
+        };
         reasons.sort_by(|a, b| b.weight.abs().total_cmp(&a.weight.abs()));
         Ok(Explanation { reasons, summary })
     }

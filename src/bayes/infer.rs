@@ -375,7 +375,8 @@ mod tests {
         assert_eq!(r.values[3], 0.4 * 5.0);
         let t = p.permuted(&[2, 0, 1]);
         assert_eq!(t.vars, vec![2, 0, 1]);
-        assert_eq!(t.values[(1 * 2 + 1) * 2], p.values[(1 * 2) * 3 + 1]);
+        // t[x2 = 1, x0 = 1, x1 = 0] = p[x0 = 1, x1 = 0, x2 = 1]
+        assert_eq!(t.values[(2 + 1) * 2], p.values[2 * 3 + 1]);
     }
 
     #[test]

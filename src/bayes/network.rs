@@ -386,6 +386,7 @@ impl BayesNet {
 
     /// `n` rows sampled from the joint by ancestral (forward) sampling, seeded
     /// (ChaCha8). Returned column-major: `out[v][row]` is the state of `v`.
+    #[allow(clippy::needless_range_loop)] // rows index every column
     pub fn sample(&self, n: usize, seed: u64) -> Vec<Vec<u16>> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let order = self.topological_order().unwrap_or_default();

@@ -3,7 +3,10 @@
 //!
 //! From a start graph (empty, or naive Bayes), every iteration scores every legal
 //! single-edge move — **add** `u → v`, **remove** it, **reverse** it — and applies the
-//! best, until no move improves the [`Score`] by more than `1e-9`. A move is legal when
+//! best, until no move improves the [`Score`] by more than `1e-9`; then, as in tabu
+//! search (Glover 1989; Weka's `TabuSearch`), it keeps taking the best non-tabu move,
+//! even a worsening one, for up to `tabu_steps` moves without finding a better graph,
+//! and returns the best graph seen. A move is legal when
 //! the graph stays acyclic, no node exceeds `max_parents`, the move is not on the
 //! **tabu** list (the inverses of the last `tabu_length` moves), and the analyst's
 //! constraints hold:
@@ -35,7 +38,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{Common, Prior, Score, build, family_counts, node_states};
-use crate::bayes::classifier::fit_classifier;
+use crate::bayes::classifier::{BayesClassifier, fit_classifier};
 use crate::bayes::network::BayesNet;
 use crate::data::counts::{CountTable, Rows};
 use crate::data::{Binning, Encoded, Table};
@@ -55,7 +58,7 @@ pub enum Start {
 /// The hill-climbing structure learner.
 ///
 /// Defaults: `score = Bic`, `max_parents = 3`, `restarts = 2`, `perturbation = 5`,
-/// `tabu_length = 10`, `max_iter = 1000`, `seed = 0`, `start = Start::Empty`, no
+/// `tabu_length = 10`, `tabu_steps = 10`, `max_iter = 1000`, `seed = 0`, `start = Start::Empty`, no
 /// constraints; binning and prior as [`Common::default`].
 ///
 /// ```
@@ -77,6 +80,7 @@ pub struct HillClimb {
     restarts: usize,
     perturbation: usize,
     tabu_length: usize,
+    tabu_steps: usize,
     max_iter: usize,
     seed: u64,
     start: Start,
@@ -94,6 +98,7 @@ impl Default for HillClimb {
             restarts: 2,
             perturbation: 5,
             tabu_length: 10,
+            tabu_steps: 10,
             max_iter: 1000,
             seed: 0,
             start: Start::Empty,
@@ -261,15 +266,19 @@ impl Search<'_> {
         }
     }
 
-    /// Greedy ascent from `g`; returns its final total score.
-    fn climb(&mut self, g: &mut [Vec<usize>], tabu_length: usize, max_iter: usize) -> f64 {
+    /// Greedy ascent from `g`, then tabu search: once no move improves, keep taking
+    /// the best non-tabu move (even a worsening one) for up to `tabu_steps` moves
+    /// without a new best. Leaves the best graph seen in `g`; returns its score.
+    fn climb(&mut self, g: &mut Vec<Vec<usize>>, p: &HillClimb) -> f64 {
         let mut tabu: VecDeque<Move> = VecDeque::new();
         let mut total = self.total(g);
-        for _ in 0..max_iter {
+        let mut best = (g.clone(), total);
+        let mut since_best = 0;
+        for _ in 0..p.max_iter {
             let moves = self.legal_moves(g, &tabu);
             let needed: Vec<Family> = moves.iter().flat_map(|&m| Self::families(g, m)).collect();
             self.fill(needed);
-            let mut best: Option<(f64, Move)> = None;
+            let mut chosen: Option<(f64, Move)> = None;
             for &m in &moves {
                 let delta: f64 = match m {
                     Move::Add(_, v) | Move::Remove(_, v) => {
@@ -282,25 +291,34 @@ impl Search<'_> {
                             - self.family_score(g, u)
                     }
                 };
-                if best.is_none_or(|(d, _)| delta > d) {
-                    best = Some((delta, m));
+                if chosen.is_none_or(|(d, _)| delta > d) {
+                    chosen = Some((delta, m));
                 }
             }
-            match best {
-                Some((d, m)) if d > 1e-9 => {
-                    Self::apply(g, m);
-                    total += d;
-                    if tabu_length > 0 {
-                        if tabu.len() == tabu_length {
-                            tabu.pop_front();
-                        }
-                        tabu.push_back(m.inverse());
-                    }
+            let Some((d, m)) = chosen else { break };
+            if d <= 1e-9 && p.tabu_steps == 0 {
+                break;
+            }
+            Self::apply(g, m);
+            total += d;
+            if p.tabu_length > 0 {
+                if tabu.len() == p.tabu_length {
+                    tabu.pop_front();
                 }
-                _ => break,
+                tabu.push_back(m.inverse());
+            }
+            if total > best.1 + 1e-9 {
+                best = (g.clone(), total);
+                since_best = 0;
+            } else {
+                since_best += 1;
+                if since_best >= p.tabu_steps {
+                    break;
+                }
             }
         }
-        total
+        *g = best.0;
+        best.1
     }
 }
 
@@ -346,9 +364,17 @@ impl HillClimb {
         self
     }
 
-    /// Length of the tabu list (0 disables it).
+    /// Length of the tabu list: the inverses of the last this-many moves may not be
+    /// applied (0 disables it).
     pub fn tabu_length(mut self, n: usize) -> Self {
         self.tabu_length = n;
+        self
+    }
+
+    /// Non-improving tabu moves allowed without finding a better graph before a climb
+    /// stops (0: plain hill climbing, stop at the first local optimum).
+    pub fn tabu_steps(mut self, n: usize) -> Self {
+        self.tabu_steps = n;
         self
     }
 
@@ -534,7 +560,7 @@ impl HillClimb {
             cache: HashMap::new(),
         };
         let mut best = g.clone();
-        let mut best_score = s.climb(&mut best, self.tabu_length, self.max_iter);
+        let mut best_score = s.climb(&mut best, self);
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
         for _ in 0..self.restarts {
             let mut cur = best.clone();
@@ -546,13 +572,22 @@ impl HillClimb {
                 let m = moves[rng.random_range(0..moves.len())];
                 Search::apply(&mut cur, m);
             }
-            let sc = s.climb(&mut cur, self.tabu_length, self.max_iter);
+            let sc = s.climb(&mut cur, self);
             if sc > best_score + 1e-9 {
                 best = cur;
                 best_score = sc;
             }
         }
         Ok(best)
+    }
+
+    /// Fits the discretizer on `rows` of `table`, then the network: the concrete
+    /// [`BayesClassifier`] ([`Learner::fit`] boxes it).
+    pub fn fit_table(&self, table: &Table, rows: &[usize]) -> Result<BayesClassifier> {
+        self.validate()?;
+        fit_classifier(&self.common, table, rows, "hill-climb", |enc, class| {
+            self.fit_encoded(enc, class)
+        })
     }
 
     /// Learns the network from an encoded table (all rows are training rows); the
@@ -569,10 +604,6 @@ impl Learner for HillClimb {
     }
 
     fn fit(&self, table: &Table, rows: &[usize]) -> Result<Box<dyn Classifier>> {
-        self.validate()?;
-        let c = fit_classifier(&self.common, table, rows, "hill-climb", |enc, class| {
-            self.fit_encoded(enc, class)
-        })?;
-        Ok(Box::new(c))
+        Ok(Box::new(self.fit_table(table, rows)?))
     }
 }

@@ -24,8 +24,8 @@ use crate::error::{Error, Result};
 pub use hill_climb::{HillClimb, Start};
 pub use naive::NaiveBayes;
 pub use params::{Prior, fit_parameters};
-pub use score::Score;
-pub use tan::Tan;
+pub use score::{Score, structure_score};
+pub use tan::{Tan, conditional_mutual_information};
 
 /// The state names of feature `j` as network states: its levels, or a single
 /// placeholder state `"(none)"` when training saw no value at all (the variable is then

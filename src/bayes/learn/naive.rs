@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Common, Prior, build};
-use crate::bayes::classifier::fit_classifier;
+use crate::bayes::classifier::{BayesClassifier, fit_classifier};
 use crate::bayes::network::BayesNet;
 use crate::data::{Binning, Encoded, Table};
 use crate::error::Result;
@@ -53,12 +53,25 @@ impl NaiveBayes {
         self
     }
 
+    fn validate(&self) -> Result<()> {
+        self.common.validate()
+    }
+
     /// The naive Bayes parent lists for `n_features` features and the class (last):
     /// the class is the only parent of every feature.
     pub fn structure(n_features: usize) -> Vec<Vec<usize>> {
         let mut p = vec![vec![n_features]; n_features];
         p.push(Vec::new());
         p
+    }
+
+    /// Fits the discretizer on `rows` of `table`, then the network: the concrete
+    /// [`BayesClassifier`] ([`Learner::fit`] boxes it).
+    pub fn fit_table(&self, table: &Table, rows: &[usize]) -> Result<BayesClassifier> {
+        self.validate()?;
+        fit_classifier(&self.common, table, rows, "naive-bayes", |enc, class| {
+            self.fit_encoded(enc, class)
+        })
     }
 
     /// Learns the network from an encoded table (all rows are training rows); the
@@ -80,10 +93,6 @@ impl Learner for NaiveBayes {
     }
 
     fn fit(&self, table: &Table, rows: &[usize]) -> Result<Box<dyn Classifier>> {
-        self.common.validate()?;
-        let c = fit_classifier(&self.common, table, rows, "naive-bayes", |enc, class| {
-            self.fit_encoded(enc, class)
-        })?;
-        Ok(Box::new(c))
+        Ok(Box::new(self.fit_table(table, rows)?))
     }
 }

@@ -15,6 +15,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::{family_counts, node_states};
+use crate::data::Encoded;
+use crate::data::counts::{CountTable, Rows};
 use crate::error::{Error, Result};
 
 /// A decomposable structure score (higher is better).
@@ -85,6 +88,34 @@ impl Score {
             }
         }
     }
+}
+
+/// The score of a whole DAG over `enc` (parent lists, one per feature then the class
+/// node): the sum of its family scores over `rows`.
+pub fn structure_score(
+    enc: &Encoded,
+    rows: Rows<'_>,
+    parents: &[Vec<usize>],
+    score: Score,
+) -> Result<f64> {
+    score.validate()?;
+    let n = enc.n_features() + 1;
+    if parents.len() != n || parents.iter().flatten().any(|&p| p >= n) {
+        return Err(Error::param(
+            "parents",
+            parents.len(),
+            format!("need one parent list per feature and the class ({n}), indices < {n}"),
+        ));
+    }
+    let mut buf = CountTable::default();
+    Ok((0..n)
+        .map(|v| {
+            score.family(
+                &family_counts(enc, rows, v, &parents[v], &mut buf),
+                node_states(enc, v),
+            )
+        })
+        .sum())
 }
 
 /// ln Γ(x) for x > 0: the Lanczos approximation (g = 7, 9 terms; relative error about

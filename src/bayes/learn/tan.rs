@@ -24,7 +24,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{Common, Prior, build, compact, node_states};
-use crate::bayes::classifier::fit_classifier;
+use crate::bayes::classifier::{BayesClassifier, fit_classifier};
 use crate::bayes::network::BayesNet;
 use crate::data::counts::{CountTable, Rows, Var, contingency};
 use crate::data::{Binning, Encoded, Table};
@@ -232,6 +232,15 @@ impl Tan {
         Ok(structure_from_cmi(&cmi, root, self.min_cmi))
     }
 
+    /// Fits the discretizer on `rows` of `table`, then the network: the concrete
+    /// [`BayesClassifier`] ([`Learner::fit`] boxes it).
+    pub fn fit_table(&self, table: &Table, rows: &[usize]) -> Result<BayesClassifier> {
+        self.validate()?;
+        fit_classifier(&self.common, table, rows, "tan", |enc, class| {
+            self.fit_encoded(enc, class)
+        })
+    }
+
     /// Learns the network from an encoded table (all rows are training rows); the
     /// class node is called `class_name`.
     pub fn fit_encoded(&self, enc: &Encoded, class_name: &str) -> Result<BayesNet> {
@@ -246,11 +255,7 @@ impl Learner for Tan {
     }
 
     fn fit(&self, table: &Table, rows: &[usize]) -> Result<Box<dyn Classifier>> {
-        self.validate()?;
-        let c = fit_classifier(&self.common, table, rows, "tan", |enc, class| {
-            self.fit_encoded(enc, class)
-        })?;
-        Ok(Box::new(c))
+        Ok(Box::new(self.fit_table(table, rows)?))
     }
 }
 
