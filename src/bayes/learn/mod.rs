@@ -1,6 +1,6 @@
 //! Estimators: structure learning (naive Bayes, TAN, hill climbing) and parameter
 //! learning (Dirichlet-smoothed CPTs), all counting through
-//! [`contingency`](crate::data::counts::contingency).
+//! [`contingency`].
 //!
 //! A network learned from an [`Encoded`] table has one node per feature (node `j` is
 //! feature `j`, its states the feature's levels) and the class as the last node (its
