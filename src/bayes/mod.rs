@@ -27,5 +27,5 @@ pub mod learn;
 pub mod network;
 
 pub use classifier::BayesClassifier;
-pub use learn::{HillClimb, NaiveBayes, Prior, Score, Start, Tan};
+pub use learn::{EdgeWeight, HillClimb, NaiveBayes, Prior, Score, Start, Tan};
 pub use network::{BayesNet, Variable};

@@ -25,7 +25,7 @@ pub use hill_climb::{HillClimb, Start};
 pub use naive::NaiveBayes;
 pub use params::{Prior, fit_parameters};
 pub use score::{Score, structure_score};
-pub use tan::{Tan, conditional_mutual_information};
+pub use tan::{EdgeWeight, Tan, conditional_mutual_information};
 
 /// The state names of feature `j` as network states: its levels, or a single
 /// placeholder state `"(none)"` when training saw no value at all (the variable is then
@@ -151,17 +151,32 @@ pub struct Common {
 }
 
 impl Default for Common {
-    /// Equal-frequency binning with 10 bins and Laplace smoothing α = 1 per cell —
-    /// chosen by 5-fold cross-validation on the training files (see the crate README).
+    /// MDL binning with 2 to 16 bins and Laplace smoothing α = 1 per cell: the best
+    /// mean 5-fold cross-validated ROC AUC of TAN and hill climbing over the two
+    /// training files (TAN: Telco 0.831, Orange 0.866; equal-frequency 10 bins gave
+    /// 0.837 / 0.843). Naive Bayes uses [`Common::naive_bayes`].
     fn default() -> Self {
         Common {
-            binning: Binning::EqualFrequency { bins: 10 },
+            binning: Binning::Mdl {
+                min_bins: 2,
+                max_bins: 16,
+            },
             prior: Prior::Laplace { alpha: 1.0 },
         }
     }
 }
 
 impl Common {
+    /// Naive Bayes' defaults: equal-frequency binning with 10 bins, Laplace α = 1
+    /// (5-fold CV ROC AUC on the training files: Telco 0.822, Orange 0.830; MDL 2–16
+    /// bins gave 0.820 / 0.825).
+    pub fn naive_bayes() -> Self {
+        Common {
+            binning: Binning::EqualFrequency { bins: 10 },
+            prior: Prior::Laplace { alpha: 1.0 },
+        }
+    }
+
     pub(crate) fn validate(&self) -> Result<()> {
         self.binning.validate()?;
         self.prior.validate()

@@ -20,7 +20,7 @@ use crate::learner::{Classifier, Learner};
 ///
 /// Defaults: `binning = EqualFrequency { bins: 10 }`, `prior = Laplace { alpha: 1.0 }`
 /// (chosen by 5-fold cross-validation on the training files; see
-/// [`Common::default`]).
+/// [`Common::naive_bayes`]).
 ///
 /// ```
 /// use churnkit::bayes::{NaiveBayes, Prior};
@@ -30,9 +30,17 @@ use crate::learner::{Classifier, Learner};
 ///     .prior(Prior::Laplace { alpha: 0.5 });
 /// # let _ = nb;
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NaiveBayes {
     common: Common,
+}
+
+impl Default for NaiveBayes {
+    fn default() -> Self {
+        NaiveBayes {
+            common: Common::naive_bayes(),
+        }
+    }
 }
 
 impl NaiveBayes {

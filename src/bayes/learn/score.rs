@@ -19,6 +19,7 @@ use super::{family_counts, node_states};
 use crate::data::Encoded;
 use crate::data::counts::{CountTable, Rows};
 use crate::error::{Error, Result};
+use crate::eval::stats::ln_gamma;
 
 /// A decomposable structure score (higher is better).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -118,57 +119,9 @@ pub fn structure_score(
         .sum())
 }
 
-/// ln Γ(x) for x > 0: the Lanczos approximation (g = 7, 9 terms; relative error about
-/// 1e-15), with the reflection formula below 0.5.
-pub fn ln_gamma(x: f64) -> f64 {
-    const G: f64 = 7.0;
-    const C: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
-    if x < 0.5 {
-        let pi = std::f64::consts::PI;
-        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
-    }
-    let x = x - 1.0;
-    let mut a = C[0];
-    let t = x + G + 0.5;
-    for (i, &c) in C.iter().enumerate().skip(1) {
-        a += c / (x + i as f64);
-    }
-    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ln_gamma_matches_factorials_and_half_integers() {
-        let mut f = 1.0f64;
-        for n in 1..30 {
-            // Γ(n) = (n-1)!
-            assert!(
-                (ln_gamma(n as f64) - f.ln()).abs() < 1e-12 * f.ln().max(1.0),
-                "{n}"
-            );
-            f *= n as f64;
-        }
-        let sqrt_pi_ln = 0.5 * std::f64::consts::PI.ln();
-        assert!((ln_gamma(0.5) - sqrt_pi_ln).abs() < 1e-14);
-        assert!((ln_gamma(0.25) - 1.288_022_524_698_077_5).abs() < 1e-13);
-        // Reference values from Python's math.lgamma.
-        assert!((ln_gamma(1e-3) - 6.907_178_885_383_854).abs() < 1e-12);
-        assert!((ln_gamma(0.1) - 2.252_712_651_734_205_5).abs() < 1e-13);
-        assert!((ln_gamma(123.456) - 469.605_547_129_929_56).abs() < 1e-10);
-    }
 
     #[test]
     fn bad_ess_is_an_error() {

@@ -11,11 +11,22 @@
 //!
 //!    Each pair's `(x × y × class)` table is one [`contingency`] pass; pairs are
 //!    counted in parallel (rayon).
-//! 2. The maximum-weight spanning tree of the attributes under these weights (Chow &
-//!    Liu 1968; Kruskal's algorithm, ties broken by the lower attribute indices).
-//!    Edges whose weight is not above `min_cmi` are left out (default 0: an edge of
-//!    zero information is never added), so the result is a forest and TAN with every
-//!    weight zero *is* naive Bayes.
+//! 2. The maximum-weight spanning tree of the attributes (Chow & Liu 1968; Kruskal's
+//!    algorithm, ties broken by the lower attribute indices) under one of two edge
+//!    weights ([`EdgeWeight`]):
+//!    - `Cmi` — Friedman et al.'s weight `I(X; Y | C)` itself; edges with
+//!      `I ≤ min_cmi` are left out (default 0: an edge of zero information is never
+//!      added);
+//!    - `Bic` — the gain in BIC of adding the edge,
+//!      `N · I(X; Y | C) − ½ · ln N · k · (r_X − 1)(r_Y − 1)` (the child's CPT grows
+//!      by `k (r_X − 1)(r_Y − 1)` free parameters whichever way the edge points);
+//!      only edges with a positive gain are kept, so the forest maximises BIC among
+//!      TAN forests. This stops the plug-in CMI's upward bias (about
+//!      `k (r_X − 1)(r_Y − 1) / 2N`) from making a many-level attribute such as a
+//!      US state the hub of the tree.
+//!
+//!    Either way the result may be a forest, and TAN with every weight zero (or
+//!    negative) *is* naive Bayes.
 //! 3. Edges are directed away from the root (the chosen attribute, default the first;
 //!    other trees of the forest from their lowest-index attribute), and the class
 //!    becomes a parent of every attribute.
@@ -34,11 +45,22 @@ use crate::learner::{Classifier, Learner};
 /// CMI values below this are numerical noise and count as exactly zero.
 pub const CMI_EPSILON: f64 = 1e-12;
 
+/// The weight of a candidate tree edge (see the module docs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EdgeWeight {
+    /// `I(X; Y | C)` (Friedman, Geiger & Goldszmidt 1997).
+    Cmi,
+    /// The BIC gain `N·I(X; Y | C) − ½·ln N · k·(r_X − 1)(r_Y − 1)`.
+    #[default]
+    Bic,
+}
+
 /// The TAN learner.
 ///
-/// Defaults: `binning = EqualFrequency { bins: 10 }`, `prior = Laplace { alpha: 1.0 }`
-/// (5-fold cross-validation on the training files), `root = None` (the first
-/// attribute), `min_cmi = 0.0`.
+/// Defaults: `binning = Mdl { min_bins: 2, max_bins: 16 }`,
+/// `prior = Laplace { alpha: 1.0 }`, `weight = EdgeWeight::Bic` (5-fold
+/// cross-validation on the training files; CMI weights gave Orange 0.746 vs 0.866),
+/// `root = None` (the first attribute), `min_cmi = 0.0`.
 ///
 /// ```
 /// use churnkit::bayes::Tan;
@@ -50,6 +72,7 @@ pub struct Tan {
     common: Common,
     root: Option<String>,
     min_cmi: f64,
+    weight: EdgeWeight,
 }
 
 /// The conditional mutual information `I(X_i; X_j | C)` from a compacted
@@ -198,6 +221,12 @@ impl Tan {
         self
     }
 
+    /// The edge weight of the spanning tree.
+    pub fn weight(mut self, weight: EdgeWeight) -> Self {
+        self.weight = weight;
+        self
+    }
+
     /// Tree edges need a conditional mutual information above this (nats, `>= 0`).
     pub fn min_cmi(mut self, min_cmi: f64) -> Self {
         self.min_cmi = min_cmi;
@@ -228,8 +257,20 @@ impl Tan {
                 .position(|f| &f.name == name)
                 .ok_or_else(|| Error::param("root", name, "is not a feature of the data"))?,
         };
-        let cmi = conditional_mutual_information(enc, Rows::All);
-        Ok(structure_from_cmi(&cmi, root, self.min_cmi))
+        let mut w = conditional_mutual_information(enc, Rows::All);
+        if self.weight == EdgeWeight::Bic {
+            let n: f64 = (0..enc.n_rows()).map(|r| enc.weight(r)).sum();
+            let k = enc.n_classes() as f64;
+            for (i, row) in w.iter_mut().enumerate() {
+                for (j, x) in row.iter_mut().enumerate() {
+                    if i != j && *x > 0.0 {
+                        let (ri, rj) = (node_states(enc, i) as f64, node_states(enc, j) as f64);
+                        *x = n * *x - 0.5 * n.max(1.0).ln() * k * (ri - 1.0) * (rj - 1.0);
+                    }
+                }
+            }
+        }
+        Ok(structure_from_cmi(&w, root, self.min_cmi))
     }
 
     /// Fits the discretizer on `rows` of `table`, then the network: the concrete
