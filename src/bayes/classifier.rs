@@ -19,6 +19,7 @@
 //! (a general network, or missing blanket values) the contribution of attribute `X`
 //! is the change in log-odds when its evidence is withdrawn: `LO(e) − LO(e \ {X})`.
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::bif;
@@ -173,8 +174,9 @@ impl BayesClassifier {
     }
 
     /// Class posteriors of every row of `enc` (encoded by this model's discretizer),
-    /// row-major into `out` (`n_rows × n_classes`): the fast path where the class's
-    /// blanket is observed, variable elimination elsewhere.
+    /// row-major into `out` (`n_rows × n_classes`): the fast path (single-threaded,
+    /// block by block) where the class's blanket is observed, variable elimination
+    /// (rows in parallel) elsewhere.
     pub fn predict_encoded(&self, enc: &Encoded, out: &mut [f64]) -> Result<()> {
         let k = self.net.cardinality(self.class_node());
         let n = enc.n_rows();
@@ -187,6 +189,7 @@ impl BayesClassifier {
             ));
         }
         let mut cfg = vec![0usize; BLOCK];
+        let mut fallback: Vec<usize> = Vec::new();
         for start in (0..n).step_by(BLOCK) {
             let end = (start + BLOCK).min(n);
             let len = end - start;
@@ -217,12 +220,19 @@ impl BayesClassifier {
             }
             for (i, row) in scores.chunks_exact_mut(k).enumerate() {
                 if row.iter().any(|x| x.is_nan()) {
-                    let p = self.posterior_ve(enc, start + i, None)?;
-                    row.copy_from_slice(&p);
+                    fallback.push(start + i);
                 } else {
                     softmax(row);
                 }
             }
+        }
+        // Rows with an unobserved blanket variable: variable elimination, in parallel.
+        let posteriors: Vec<Vec<f64>> = fallback
+            .par_iter()
+            .map(|&r| self.posterior_ve(enc, r, None))
+            .collect::<Result<_>>()?;
+        for (&r, p) in fallback.iter().zip(posteriors) {
+            out[r * k..(r + 1) * k].copy_from_slice(&p);
         }
         Ok(())
     }

@@ -84,7 +84,9 @@ fn node_observed(enc: &Encoded, node: usize) -> usize {
 
 /// Weighted counts of the family `[parents…, child]` over the rows where every member
 /// is observed, laid out as the CPT (parent configurations × child states). Counts
-/// through [`contingency`], then drops the missing codes.
+/// through [`contingency`] with the child first (so a feature whose only parent is
+/// the class hits the seam's `[feature, class]` fast path), then drops the missing
+/// codes and moves the child last.
 pub fn family_counts(
     enc: &Encoded,
     rows: Rows<'_>,
@@ -93,40 +95,48 @@ pub fn family_counts(
     buf: &mut CountTable,
 ) -> Vec<f64> {
     let nf = enc.n_features();
-    let mut nodes: Vec<usize> = parents.to_vec();
+    let mut nodes: Vec<usize> = Vec::with_capacity(parents.len() + 1);
     nodes.push(child);
+    nodes.extend_from_slice(parents);
     let vars: Vec<Var> = nodes.iter().map(|&v| node_var(nf, v)).collect();
     contingency(enc, rows, &vars, buf);
-    compact(
-        buf,
-        &nodes
-            .iter()
-            .map(|&v| node_observed(enc, v))
-            .collect::<Vec<_>>(),
-        &nodes
-            .iter()
-            .map(|&v| node_states(enc, v))
-            .collect::<Vec<_>>(),
-    )
+    let observed: Vec<usize> = nodes.iter().map(|&v| node_observed(enc, v)).collect();
+    let states: Vec<usize> = nodes.iter().map(|&v| node_states(enc, v)).collect();
+    // Output axes: parents (table axes 1..), then the child (table axis 0).
+    let mut order: Vec<usize> = (1..nodes.len()).collect();
+    order.push(0);
+    compact_permuted(buf, &observed, &states, &order)
 }
 
 /// Drops the cells of `table` whose index on some variable is `>= observed[i]` (a
 /// missing code), re-laid out with `states[i]` per variable.
 pub(crate) fn compact(table: &CountTable, observed: &[usize], states: &[usize]) -> Vec<f64> {
+    let order: Vec<usize> = (0..states.len()).collect();
+    compact_permuted(table, observed, states, &order)
+}
+
+/// As [`compact`], with the output's axes in `order` (output axis `i` is table axis
+/// `order[i]`; last fastest).
+fn compact_permuted(
+    table: &CountTable,
+    observed: &[usize],
+    states: &[usize],
+    order: &[usize],
+) -> Vec<f64> {
+    let d = table.dims.len();
     let out_size: usize = states.iter().product();
     let mut out = vec![0.0; out_size];
-    if observed.iter().zip(&table.dims).all(|(o, d)| o == d) && observed == states {
-        out.copy_from_slice(&table.counts);
-        return out;
+    // Output stride of each table axis.
+    let mut stride = vec![0usize; d];
+    let mut s = 1;
+    for &axis in order.iter().rev() {
+        stride[axis] = s;
+        s *= states[axis];
     }
-    let d = table.dims.len();
     let mut idx = vec![0usize; d];
     for &c in &table.counts {
         if idx.iter().zip(observed).all(|(i, o)| i < o) {
-            let mut flat = 0;
-            for (i, s) in idx.iter().zip(states) {
-                flat = flat * s + i;
-            }
+            let flat: usize = idx.iter().zip(&stride).map(|(i, s)| i * s).sum();
             out[flat] += c;
         }
         for l in (0..d).rev() {
