@@ -8,6 +8,59 @@
 //! (each family table uses the rows where that family is observed — available-case
 //! analysis), and at prediction a missing value is unobserved evidence.
 
+/// The builder methods, `fit_table` and the [`Learner`](crate::Learner) impl every
+/// Bayesian-network learner shares. The type needs a `common: Common` field and
+/// `validate(&self)` / `fit_encoded(&self, &Encoded, &str)` methods.
+macro_rules! bayes_learner {
+    ($ty:ty, $name:literal) => {
+        impl $ty {
+            /// How numeric features are binned (fitted on the training rows only).
+            pub fn binning(mut self, binning: $crate::data::Binning) -> Self {
+                self.common.binning = binning;
+                self
+            }
+
+            /// The Dirichlet prior of the CPTs.
+            pub fn prior(mut self, prior: $crate::bayes::learn::Prior) -> Self {
+                self.common.prior = prior;
+                self
+            }
+
+            /// Fits the discretizer on `rows` of `table`, then the network: the
+            /// concrete [`BayesClassifier`](crate::bayes::BayesClassifier)
+            /// ([`Learner::fit`](crate::Learner::fit) boxes it).
+            pub fn fit_table(
+                &self,
+                table: &$crate::data::Table,
+                rows: &[usize],
+            ) -> $crate::Result<$crate::bayes::BayesClassifier> {
+                self.validate()?;
+                $crate::bayes::classifier::fit_classifier(
+                    &self.common,
+                    table,
+                    rows,
+                    $name,
+                    |enc, class| self.fit_encoded(enc, class),
+                )
+            }
+        }
+
+        impl $crate::Learner for $ty {
+            fn name(&self) -> String {
+                $name.into()
+            }
+
+            fn fit(
+                &self,
+                table: &$crate::data::Table,
+                rows: &[usize],
+            ) -> $crate::Result<Box<dyn $crate::Classifier>> {
+                Ok(Box::new(self.fit_table(table, rows)?))
+            }
+        }
+    };
+}
+
 pub mod hill_climb;
 pub mod naive;
 pub mod params;

@@ -9,12 +9,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Common, Prior, build};
-use crate::bayes::classifier::{BayesClassifier, fit_classifier};
+use super::{Common, build};
 use crate::bayes::network::BayesNet;
-use crate::data::{Binning, Encoded, Table};
+use crate::data::Encoded;
 use crate::error::Result;
-use crate::learner::{Classifier, Learner};
 
 /// The naive Bayes learner.
 ///
@@ -49,18 +47,6 @@ impl NaiveBayes {
         Self::default()
     }
 
-    /// How numeric features are binned (fitted on the training rows).
-    pub fn binning(mut self, binning: Binning) -> Self {
-        self.common.binning = binning;
-        self
-    }
-
-    /// The Dirichlet prior of the CPTs.
-    pub fn prior(mut self, prior: Prior) -> Self {
-        self.common.prior = prior;
-        self
-    }
-
     fn validate(&self) -> Result<()> {
         self.common.validate()
     }
@@ -71,15 +57,6 @@ impl NaiveBayes {
         let mut p = vec![vec![n_features]; n_features];
         p.push(Vec::new());
         p
-    }
-
-    /// Fits the discretizer on `rows` of `table`, then the network: the concrete
-    /// [`BayesClassifier`] ([`Learner::fit`] boxes it).
-    pub fn fit_table(&self, table: &Table, rows: &[usize]) -> Result<BayesClassifier> {
-        self.validate()?;
-        fit_classifier(&self.common, table, rows, "naive-bayes", |enc, class| {
-            self.fit_encoded(enc, class)
-        })
     }
 
     /// Learns the network from an encoded table (all rows are training rows); the
@@ -95,12 +72,4 @@ impl NaiveBayes {
     }
 }
 
-impl Learner for NaiveBayes {
-    fn name(&self) -> String {
-        "naive-bayes".into()
-    }
-
-    fn fit(&self, table: &Table, rows: &[usize]) -> Result<Box<dyn Classifier>> {
-        Ok(Box::new(self.fit_table(table, rows)?))
-    }
-}
+bayes_learner!(NaiveBayes, "naive-bayes");

@@ -34,13 +34,11 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Common, Prior, build, compact, node_states};
-use crate::bayes::classifier::{BayesClassifier, fit_classifier};
+use super::{Common, build, compact, node_states};
 use crate::bayes::network::BayesNet;
+use crate::data::Encoded;
 use crate::data::counts::{CountTable, Rows, Var, contingency};
-use crate::data::{Binning, Encoded, Table};
 use crate::error::{Error, Result};
-use crate::learner::{Classifier, Learner};
 
 /// CMI values below this are numerical noise and count as exactly zero.
 pub const CMI_EPSILON: f64 = 1e-12;
@@ -203,18 +201,6 @@ impl Tan {
         Self::default()
     }
 
-    /// How numeric features are binned (fitted on the training rows).
-    pub fn binning(mut self, binning: Binning) -> Self {
-        self.common.binning = binning;
-        self
-    }
-
-    /// The Dirichlet prior of the CPTs.
-    pub fn prior(mut self, prior: Prior) -> Self {
-        self.common.prior = prior;
-        self
-    }
-
     /// The attribute (by column name) the tree is rooted at; default the first.
     pub fn root(mut self, name: impl Into<String>) -> Self {
         self.root = Some(name.into());
@@ -273,15 +259,6 @@ impl Tan {
         Ok(structure_from_cmi(&w, root, self.min_cmi))
     }
 
-    /// Fits the discretizer on `rows` of `table`, then the network: the concrete
-    /// [`BayesClassifier`] ([`Learner::fit`] boxes it).
-    pub fn fit_table(&self, table: &Table, rows: &[usize]) -> Result<BayesClassifier> {
-        self.validate()?;
-        fit_classifier(&self.common, table, rows, "tan", |enc, class| {
-            self.fit_encoded(enc, class)
-        })
-    }
-
     /// Learns the network from an encoded table (all rows are training rows); the
     /// class node is called `class_name`.
     pub fn fit_encoded(&self, enc: &Encoded, class_name: &str) -> Result<BayesNet> {
@@ -290,15 +267,7 @@ impl Tan {
     }
 }
 
-impl Learner for Tan {
-    fn name(&self) -> String {
-        "tan".into()
-    }
-
-    fn fit(&self, table: &Table, rows: &[usize]) -> Result<Box<dyn Classifier>> {
-        Ok(Box::new(self.fit_table(table, rows)?))
-    }
-}
+bayes_learner!(Tan, "tan");
 
 #[cfg(test)]
 mod tests {
