@@ -93,8 +93,7 @@ fn bic_and_bdeu_of_a_tiny_dataset_match_hand_computation() {
     let bdeu_b = 2.0 * (-ln(1.875) + ln(0.3125) + ln(0.25));
     let bdeu = structure_score(&enc, Rows::All, &dag, Score::Bdeu { ess: 1.0 }).unwrap();
     assert!((bdeu - (2.0 * bdeu_a + bdeu_b)).abs() < 1e-12, "{bdeu}");
-    // pgmpy 0.1.x cross-check (BicScore / BDeuScore(equivalent_sample_size=1) on the
-    // same six rows and DAG): see the crate notes; equal to the closed forms above.
+    // (Closed forms in pgmpy's conventions: natural log, N = sample size.)
     assert!(structure_score(&enc, Rows::All, &dag[..2], Score::Bic).is_err());
 }
 
