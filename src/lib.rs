@@ -11,6 +11,7 @@ pub mod data;
 pub mod error;
 pub mod eval;
 pub mod learner;
+pub mod tree;
 
 pub use error::{Error, Location, Result};
 pub use learner::{Classifier, Explanation, Learner, Reason};

@@ -1,0 +1,613 @@
+//! The grower: one depth-first builder for every tree variant, with the split criterion
+//! as a parameter ([`Id3Params`]).
+//!
+//! Splits are multiway on an attribute's codes (discretized numerics included); an
+//! attribute is used at most once on a path. The rows of the node being grown are a
+//! slice of one `u32` index buffer for the whole tree, partitioned in place (stably, by
+//! a counting sort through one scratch buffer), so every child's rows stay ascending and
+//! column reads stay sequential.
+
+use serde::{Deserialize, Serialize};
+
+use super::counts::NodeTables;
+use super::criterion::{
+    AttributeWeights, Candidate, ClassWeights, Criterion, NLogN, Resolved, SplitCriterion,
+    WeightedEntropy,
+};
+use super::prune;
+use super::tree::{DecisionTree, LEAF, NO_CHILD, Node};
+use crate::data::{Codes, Encoded, Rows, Var, contingency, stratified_holdout};
+use crate::error::{Error, Result};
+
+/// What to do with missing values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum MissingPolicy {
+    /// Missing is a value of its own: a branch when the node's training rows had missing
+    /// values. At prediction a value the node never saw in training (including missing
+    /// where training had none) stops at that node and returns its class distribution.
+    #[default]
+    OwnBranch,
+    /// C4.5's fractional instances (Quinlan 1993; as Weka's J48): the gain is computed
+    /// on the rows whose value is known and multiplied by their fraction; a row with a
+    /// missing value goes down every branch with weights proportional to the branches'
+    /// sizes, in training and in prediction.
+    Fractional,
+}
+
+/// Post-pruning.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+pub enum Pruning {
+    /// No post-pruning.
+    #[default]
+    None,
+    /// Reduced-error pruning (Quinlan 1987): a stratified, seeded `fraction` of the
+    /// training rows is held out, the tree grows on the rest, and every subtree whose
+    /// replacement by a leaf does not raise the error on the held-out rows is replaced
+    /// (bottom-up).
+    ReducedError {
+        /// Fraction of training rows held out for pruning, in (0, 1).
+        fraction: f64,
+    },
+    /// C4.5's pessimistic (error-based) pruning: a subtree is replaced by a leaf when the
+    /// leaf's upper confidence bound on its error (confidence `confidence`, C4.5's CF,
+    /// 0.25 by default) is no more than the subtrees' (+0.1, as C4.5). Subtree raising is
+    /// not done.
+    Pessimistic {
+        /// C4.5's CF in (0, 0.5]; smaller prunes more.
+        confidence: f64,
+    },
+}
+
+/// The ID3 family of tree learners; start from [`Id3::params`].
+///
+/// ```
+/// use std::sync::Arc;
+/// use churnkit::data::{Codes, Encoded, EncodedFeature, EncodedSchema};
+/// use churnkit::tree::{Criterion, Id3, WeightedEntropy};
+///
+/// let schema = Arc::new(EncodedSchema {
+///     features: vec![EncodedFeature {
+///         name: "Contract".into(),
+///         levels: vec!["Month-to-month".into(), "Two year".into()],
+///         numeric: false,
+///     }],
+///     classes: vec!["retained".into(), "churned".into()],
+/// });
+/// let enc = Encoded::new(schema, vec![Codes::U8(vec![0, 0, 1, 1])], vec![1, 1, 0, 0], None)?;
+/// let tree = Id3::params()
+///     .criterion(Criterion::WeightedEntropy(WeightedEntropy::default()))
+///     .max_depth(Some(8))
+///     .fit(&enc)?;
+/// assert_eq!(tree.predict(&enc)?, vec![1, 1, 0, 0]);
+/// # Ok::<(), churnkit::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Id3;
+
+impl Id3 {
+    /// Quinlan's original ID3: information gain, no pre- or post-pruning. See
+    /// [`Id3Params`] for every parameter and its default.
+    pub fn params() -> Id3Params {
+        Id3Params::default()
+    }
+
+    /// Weighted-entropy ID3 with the defaults chosen by cross-validation on training
+    /// rows (see [`Id3Params::weighted`]).
+    pub fn weighted() -> Id3Params {
+        Id3Params::weighted()
+    }
+
+    /// C4.5-style: gain ratio, fractional missing values, pessimistic pruning CF 0.25,
+    /// at least 2 rows in two branches (Quinlan 1993's defaults).
+    pub fn c45() -> Id3Params {
+        Id3Params::c45()
+    }
+}
+
+/// Parameters of the ID3 family (a builder; [`Id3Params::check`] validates once).
+///
+/// Defaults ([`Id3::params`], Quinlan's original ID3):
+///
+/// | parameter | default |
+/// |---|---|
+/// | `criterion` | [`Criterion::InformationGain`] |
+/// | `max_depth` | None (unlimited) |
+/// | `min_rows_split` | 2 (a node with fewer rows is a leaf) |
+/// | `min_rows_leaf` | 1 |
+/// | `min_gain` | 0 (a node splits only on a gain above it, as Weka's Id3) |
+/// | `missing` | [`MissingPolicy::OwnBranch`] |
+/// | `pruning` | [`Pruning::None`] |
+/// | `laplace` | false |
+/// | `seed` | 0 (used by reduced-error pruning's hold-out) |
+///
+/// Row counts are weighted when the rows carry sample weights. `min_rows_leaf`
+/// follows C4.5: a split is admissible only if at least two branches hold
+/// `min_rows_leaf` rows; branches smaller than that are not grown (their rows stop at
+/// the parent, whose distribution they get).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Id3Params {
+    criterion: Criterion,
+    max_depth: Option<usize>,
+    min_rows_split: f64,
+    min_rows_leaf: f64,
+    min_gain: f64,
+    missing: MissingPolicy,
+    pruning: Pruning,
+    laplace: bool,
+    seed: u64,
+}
+
+impl Default for Id3Params {
+    fn default() -> Self {
+        Id3Params {
+            criterion: Criterion::InformationGain,
+            max_depth: None,
+            min_rows_split: 2.0,
+            min_rows_leaf: 1.0,
+            min_gain: 0.0,
+            missing: MissingPolicy::OwnBranch,
+            pruning: Pruning::None,
+            laplace: false,
+            seed: 0,
+        }
+    }
+}
+
+impl Id3Params {
+    /// Weighted-entropy ID3 with its tuned defaults: attribute weights `1/n_A`, class
+    /// weights 1, `max_depth` 8, `min_rows_leaf` 5, `min_rows_split` 10, reduced-error
+    /// pruning on 20% of the training rows, Laplace smoothing.
+    ///
+    /// Chosen by 5-fold cross-validation on training rows only (telco-train,
+    /// orange-telecom-churn-train, synthetic); the numbers are in
+    /// `tests/tree_cv_defaults.rs`.
+    pub fn weighted() -> Self {
+        Id3Params {
+            criterion: Criterion::WeightedEntropy(WeightedEntropy {
+                attributes: AttributeWeights::InverseValues,
+                classes: ClassWeights::One,
+            }),
+            max_depth: Some(8),
+            min_rows_split: 10.0,
+            min_rows_leaf: 5.0,
+            min_gain: 0.0,
+            missing: MissingPolicy::OwnBranch,
+            pruning: Pruning::ReducedError { fraction: 0.2 },
+            laplace: true,
+            seed: 0,
+        }
+    }
+
+    /// C4.5-style defaults: gain ratio, fractional missing values, pessimistic pruning
+    /// (CF 0.25), `min_rows_leaf` 2.
+    pub fn c45() -> Self {
+        Id3Params {
+            criterion: Criterion::GainRatio,
+            min_rows_leaf: 2.0,
+            missing: MissingPolicy::Fractional,
+            pruning: Pruning::Pessimistic { confidence: 0.25 },
+            ..Id3Params::default()
+        }
+    }
+
+    /// The split criterion.
+    pub fn criterion(mut self, c: Criterion) -> Self {
+        self.criterion = c;
+        self
+    }
+    /// Maximum depth (root = 0; None = unlimited).
+    pub fn max_depth(mut self, d: Option<usize>) -> Self {
+        self.max_depth = d;
+        self
+    }
+    /// A node with fewer (weighted) rows is not split (≥ 2).
+    pub fn min_rows_split(mut self, n: f64) -> Self {
+        self.min_rows_split = n;
+        self
+    }
+    /// At least two branches of a split must hold this many (weighted) rows; smaller
+    /// branches are not grown (> 0).
+    pub fn min_rows_leaf(mut self, n: f64) -> Self {
+        self.min_rows_leaf = n;
+        self
+    }
+    /// A node splits only when the chosen split's gain exceeds this (≥ 0, bits).
+    pub fn min_gain(mut self, g: f64) -> Self {
+        self.min_gain = g;
+        self
+    }
+    /// The missing-values policy.
+    pub fn missing(mut self, m: MissingPolicy) -> Self {
+        self.missing = m;
+        self
+    }
+    /// Post-pruning.
+    pub fn pruning(mut self, p: Pruning) -> Self {
+        self.pruning = p;
+        self
+    }
+    /// Laplace smoothing of leaf probabilities.
+    pub fn laplace(mut self, on: bool) -> Self {
+        self.laplace = on;
+        self
+    }
+    /// Seed of every random choice (reduced-error pruning's hold-out).
+    pub fn seed(mut self, s: u64) -> Self {
+        self.seed = s;
+        self
+    }
+
+    /// The criterion set.
+    pub fn get_criterion(&self) -> &Criterion {
+        &self.criterion
+    }
+    /// The pruning set.
+    pub fn get_pruning(&self) -> Pruning {
+        self.pruning
+    }
+
+    /// Validates the parameters.
+    pub fn check(self) -> Result<Id3ValidParams> {
+        self.criterion.validate()?;
+        if self.max_depth == Some(usize::MAX) {
+            return Err(Error::param(
+                "max_depth",
+                "usize::MAX",
+                "use None for unlimited",
+            ));
+        }
+        if !(self.min_rows_split.is_finite() && self.min_rows_split >= 2.0) {
+            return Err(Error::param(
+                "min_rows_split",
+                self.min_rows_split,
+                "must be finite and >= 2",
+            ));
+        }
+        if !(self.min_rows_leaf.is_finite() && self.min_rows_leaf > 0.0) {
+            return Err(Error::param(
+                "min_rows_leaf",
+                self.min_rows_leaf,
+                "must be finite and > 0",
+            ));
+        }
+        if !(self.min_gain.is_finite() && self.min_gain >= 0.0) {
+            return Err(Error::param(
+                "min_gain",
+                self.min_gain,
+                "must be finite and >= 0",
+            ));
+        }
+        match self.pruning {
+            Pruning::ReducedError { fraction } if !(fraction > 0.0 && fraction < 1.0) => {
+                return Err(Error::param(
+                    "pruning fraction",
+                    fraction,
+                    "must be strictly between 0 and 1",
+                ));
+            }
+            Pruning::Pessimistic { confidence } if !(confidence > 0.0 && confidence <= 0.5) => {
+                return Err(Error::param(
+                    "pruning confidence",
+                    confidence,
+                    "must be in (0, 0.5]",
+                ));
+            }
+            _ => {}
+        }
+        Ok(Id3ValidParams(self))
+    }
+
+    /// Validates and fits on every row of `enc`.
+    pub fn fit(self, enc: &Encoded) -> Result<DecisionTree> {
+        self.check()?.fit(enc)
+    }
+}
+
+/// Validated [`Id3Params`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Id3ValidParams(Id3Params);
+
+impl Id3ValidParams {
+    /// The parameters.
+    pub fn params(&self) -> &Id3Params {
+        &self.0
+    }
+
+    /// Fits a tree on every row of `enc`.
+    pub fn fit(&self, enc: &Encoded) -> Result<DecisionTree> {
+        let rows: Vec<u32> = (0..enc.n_rows() as u32).collect();
+        self.fit_rows(enc, rows)
+    }
+
+    /// Fits a tree on `rows` of `enc` (row indices; the buffer is reordered).
+    pub fn fit_rows(&self, enc: &Encoded, rows: Vec<u32>) -> Result<DecisionTree> {
+        let p = &self.0;
+        if enc.n_rows() > u32::MAX as usize {
+            return Err(Error::Fit("more than 2^32 − 1 rows".into()));
+        }
+        if rows.is_empty() {
+            return Err(Error::Fit("cannot fit a tree on zero rows".into()));
+        }
+        if rows.iter().any(|&r| r as usize >= enc.n_rows()) {
+            return Err(Error::param("rows", "index", "a row index is out of range"));
+        }
+        let (grow_rows, prune_rows) = match p.pruning {
+            Pruning::ReducedError { fraction } => {
+                let labels: Vec<u8> = rows.iter().map(|&r| enc.labels()[r as usize]).collect();
+                let h = stratified_holdout(&labels, fraction, p.seed)?;
+                if h.train.is_empty() {
+                    return Err(Error::Fit(
+                        "no rows left to grow on after the hold-out".into(),
+                    ));
+                }
+                let g: Vec<u32> = h.train.iter().map(|&i| rows[i]).collect();
+                let v: Vec<u32> = h.test.iter().map(|&i| rows[i]).collect();
+                (g, v)
+            }
+            _ => (rows, Vec::new()),
+        };
+        let mut tree = grow(p, enc, grow_rows)?;
+        match p.pruning {
+            Pruning::None => {}
+            Pruning::ReducedError { .. } => prune::reduced_error(&mut tree, enc, &prune_rows)?,
+            Pruning::Pessimistic { confidence } => prune::pessimistic(&mut tree, confidence),
+        }
+        Ok(tree)
+    }
+}
+
+struct Grower<'a> {
+    enc: &'a Encoded,
+    p: &'a Id3Params,
+    crit: Resolved,
+    lg: NLogN,
+    k: usize,
+    tables: NodeTables,
+    cands: Vec<usize>,
+    scored: Vec<Candidate>,
+    used: Vec<bool>,
+    scratch: Vec<u32>,
+    nodes: Vec<Node>,
+    slots: Vec<u32>,
+    counts: Vec<f64>,
+}
+
+fn grow(p: &Id3Params, enc: &Encoded, mut rows: Vec<u32>) -> Result<DecisionTree> {
+    let k = enc.n_classes();
+    let mut root = crate::data::CountTable::default();
+    contingency(enc, Rows::Subset(&rows), &[Var::Class], &mut root);
+    if root.total() <= 0.0 {
+        return Err(Error::Fit(
+            "the training rows have zero total weight".into(),
+        ));
+    }
+    let crit = p.criterion.resolve(enc.schema(), &root.counts)?;
+    let nf = enc.n_features();
+    let mut g = Grower {
+        enc,
+        p,
+        crit,
+        lg: NLogN::new(rows.len() + 1),
+        k,
+        tables: NodeTables::new(nf),
+        cands: Vec::with_capacity(nf),
+        scored: Vec::with_capacity(nf),
+        used: vec![false; nf],
+        scratch: Vec::new(),
+        nodes: Vec::new(),
+        slots: Vec::new(),
+        counts: Vec::new(),
+    };
+    match p.missing {
+        MissingPolicy::OwnBranch => {
+            g.scratch = vec![0; rows.len()];
+            g.grow_own(&mut rows, &root.counts, 0);
+        }
+        MissingPolicy::Fractional => {
+            let w = vec![1.0; rows.len()];
+            g.grow_frac(rows, w, &root.counts, 0);
+        }
+    }
+    Ok(DecisionTree {
+        schema: enc.schema().clone(),
+        nodes: g.nodes,
+        slots: g.slots,
+        counts: g.counts,
+        missing: p.missing,
+        laplace: p.laplace,
+        criterion: p.criterion.name().to_string(),
+    })
+}
+
+impl Grower<'_> {
+    fn push_leaf(&mut self, class_counts: &[f64], depth: usize) -> usize {
+        let idx = self.nodes.len();
+        self.nodes.push(Node {
+            feature: LEAF,
+            first_slot: 0,
+            depth: depth as u32,
+            gain: 0.0,
+            weight: class_counts.iter().sum(),
+        });
+        self.counts.extend_from_slice(class_counts);
+        idx
+    }
+
+    /// Picks the split of a node, or None for a leaf. Leaves the chosen feature's table
+    /// in `self.tables`.
+    fn choose(&mut self, rows: Rows<'_>, class_counts: &[f64], depth: usize) -> Option<Candidate> {
+        let weight: f64 = class_counts.iter().sum();
+        let pure = class_counts.iter().filter(|&&c| c > 0.0).count() <= 1;
+        if pure || weight < self.p.min_rows_split || self.p.max_depth.is_some_and(|d| depth >= d) {
+            return None;
+        }
+        self.cands.clear();
+        self.cands
+            .extend((0..self.used.len()).filter(|&j| !self.used[j]));
+        if self.cands.is_empty() {
+            return None;
+        }
+        self.tables.count(self.enc, rows, &self.cands);
+        self.scored.clear();
+        let frac = self.p.missing == MissingPolicy::Fractional;
+        let schema = self.enc.schema();
+        for &j in &self.cands {
+            let t = self.tables.table(j);
+            let missing = frac.then(|| schema.features[j].missing_code() as usize);
+            let mut c = self.crit.candidate(&self.lg, j, t, self.k, missing);
+            // C4.5's admissibility: at least two branches with min_rows_leaf rows.
+            let big = t
+                .chunks_exact(self.k)
+                .enumerate()
+                .filter(|(v, row)| {
+                    Some(*v) != missing && row.iter().sum::<f64>() >= self.p.min_rows_leaf
+                })
+                .count();
+            if big < 2 {
+                c.branches = 0;
+            }
+            self.scored.push(c);
+        }
+        let best = self.crit.select(&self.scored)?;
+        let c = self.scored[best];
+        (c.gain > self.p.min_gain + 1e-12).then_some(c)
+    }
+
+    fn open_internal(
+        &mut self,
+        c: &Candidate,
+        class_counts: &[f64],
+        depth: usize,
+    ) -> (usize, usize) {
+        let card = self.enc.schema().features[c.feature].cardinality();
+        let idx = self.nodes.len();
+        let first = self.slots.len();
+        self.slots.extend(std::iter::repeat_n(NO_CHILD, card));
+        self.nodes.push(Node {
+            feature: c.feature as u32,
+            first_slot: first as u32,
+            depth: depth as u32,
+            gain: c.gain,
+            weight: class_counts.iter().sum(),
+        });
+        self.counts.extend_from_slice(class_counts);
+        (idx, first)
+    }
+
+    fn grow_own(&mut self, rows: &mut [u32], class_counts: &[f64], depth: usize) -> usize {
+        let Some(c) = self.choose(Rows::Subset(rows), class_counts, depth) else {
+            return self.push_leaf(class_counts, depth);
+        };
+        let f = c.feature;
+        let k = self.k;
+        let card = self.enc.schema().features[f].cardinality();
+        // The chosen table's rows are the children's class counts.
+        let child_counts: Vec<f64> = self.tables.table(f).to_vec();
+        let (idx, first) = self.open_internal(&c, class_counts, depth);
+        let bounds = partition(self.enc.column(f), rows, &mut self.scratch, card);
+        self.used[f] = true;
+        for v in 0..card {
+            let (a, b) = (bounds[v], bounds[v + 1]);
+            let cc = &child_counts[v * k..(v + 1) * k];
+            if a == b || cc.iter().sum::<f64>() < self.p.min_rows_leaf {
+                continue;
+            }
+            let child = self.grow_own(&mut rows[a..b], cc, depth + 1);
+            self.slots[first + v] = child as u32;
+        }
+        self.used[f] = false;
+        idx
+    }
+
+    fn grow_frac(
+        &mut self,
+        rows: Vec<u32>,
+        w: Vec<f64>,
+        class_counts: &[f64],
+        depth: usize,
+    ) -> usize {
+        let Some(c) = self.choose(Rows::Weighted(&rows, &w), class_counts, depth) else {
+            return self.push_leaf(class_counts, depth);
+        };
+        let f = c.feature;
+        let k = self.k;
+        let card = self.enc.schema().features[f].cardinality();
+        let missing = self.enc.schema().features[f].missing_code() as usize;
+        let table: Vec<f64> = self.tables.table(f).to_vec();
+        let (idx, first) = self.open_internal(&c, class_counts, depth);
+        let sizes: Vec<f64> = table.chunks_exact(k).map(|r| r.iter().sum()).collect();
+        let known: f64 = sizes
+            .iter()
+            .enumerate()
+            .filter(|(v, _)| *v != missing)
+            .map(|(_, s)| s)
+            .sum();
+        let grown: Vec<bool> = (0..card)
+            .map(|v| v != missing && sizes[v] >= self.p.min_rows_leaf && sizes[v] > 0.0)
+            .collect();
+        // Rows with a missing value go down every grown branch, weight × N_v / N_known.
+        let col = self.enc.column(f);
+        let mut parts: Vec<(Vec<u32>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); card];
+        for (&r, &x) in rows.iter().zip(&w) {
+            let v = col.get(r as usize) as usize;
+            if v == missing {
+                for u in 0..card {
+                    if grown[u] {
+                        parts[u].0.push(r);
+                        parts[u].1.push(x * sizes[u] / known);
+                    }
+                }
+            } else if grown[v] {
+                parts[v].0.push(r);
+                parts[v].1.push(x);
+            }
+        }
+        drop(rows);
+        drop(w);
+        self.used[f] = true;
+        let mut cc = vec![0.0; k];
+        for (v, (r, x)) in parts.into_iter().enumerate() {
+            if !grown[v] {
+                continue;
+            }
+            // Child class counts: its known rows plus its share of the missing rows.
+            for (kk, o) in cc.iter_mut().enumerate() {
+                *o = table[v * k + kk] + table[missing * k + kk] * sizes[v] / known;
+            }
+            let child = self.grow_frac(r, x, &cc, depth + 1);
+            self.slots[first + v] = child as u32;
+        }
+        self.used[f] = false;
+        idx
+    }
+}
+
+/// Stable in-place partition of `rows` by their code in `col` (counting sort through
+/// `scratch`). Returns the `card + 1` bucket boundaries.
+fn partition(col: &Codes, rows: &mut [u32], scratch: &mut [u32], card: usize) -> Vec<usize> {
+    let mut bounds = vec![0usize; card + 1];
+    macro_rules! run {
+        ($v:expr) => {{
+            let v = $v;
+            for &r in rows.iter() {
+                bounds[v[r as usize] as usize + 1] += 1;
+            }
+            for i in 0..card {
+                bounds[i + 1] += bounds[i];
+            }
+            let mut next = bounds.clone();
+            let out = &mut scratch[..rows.len()];
+            for &r in rows.iter() {
+                let c = v[r as usize] as usize;
+                out[next[c]] = r;
+                next[c] += 1;
+            }
+            rows.copy_from_slice(out);
+        }};
+    }
+    match col {
+        Codes::U8(v) => run!(v),
+        Codes::U16(v) => run!(v),
+    }
+    bounds
+}
