@@ -128,6 +128,10 @@ fn merge_u32(counts: &mut [f64], a: &[u32], b: &[u32]) {
     }
 }
 
+/// Row lists shorter than this count straight into the `f64` cells (zeroing the
+/// integer counters would cost more than it saves).
+const SMALL_ROWS: usize = 64;
+
 /// Cells of the largest table counted with integer counters on the stack.
 const SMALL_TABLE: usize = 256;
 
@@ -161,7 +165,7 @@ fn feature_by_class<C: Copy + Into<u32>>(
             }
             merge_u32(counts, a, b);
         }
-        (Rows::Subset(rs), None) if counts.len() <= SMALL_TABLE => {
+        (Rows::Subset(rs), None) if counts.len() <= SMALL_TABLE && rs.len() >= SMALL_ROWS => {
             let mut a = [0u32; SMALL_TABLE];
             let mut b = [0u32; SMALL_TABLE];
             let (a, b) = (&mut a[..counts.len()], &mut b[..counts.len()]);

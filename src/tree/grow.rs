@@ -356,70 +356,52 @@ impl Id3ValidParams {
     }
 }
 
-struct Grower<'a> {
-    enc: &'a Encoded,
+/// Nodes whose row source has at least this many rows give their larger children a
+/// compact copy of their rows (`Encoded::select`), so deep nodes read contiguous, cache-
+/// resident codes instead of gathering from the whole table; those children grow in
+/// parallel (rayon), each into its own arena, appended in code order (deterministic).
+pub const LOCAL_COPY_MIN_SOURCE: usize = 1 << 15;
+/// The smallest child that gets its own copy.
+pub const LOCAL_COPY_MIN_CHILD: usize = 256;
+
+/// What every task of one fit shares (read-only).
+struct Ctx<'a> {
     p: &'a Id3Params,
     crit: Resolved,
     lg: NLogN,
     k: usize,
+}
+
+/// Per-task reusable buffers.
+struct Work {
     tables: NodeTables,
     cands: Vec<usize>,
     scored: Vec<Candidate>,
     used: Vec<bool>,
     scratch: Vec<u32>,
+}
+
+impl Work {
+    fn new(nf: usize, used: Vec<bool>) -> Self {
+        Work {
+            tables: NodeTables::new(nf),
+            cands: Vec::with_capacity(nf),
+            scored: Vec::with_capacity(nf),
+            used,
+            scratch: Vec::new(),
+        }
+    }
+}
+
+/// A (sub)tree under construction: node 0 is its root.
+#[derive(Default)]
+struct Arena {
     nodes: Vec<Node>,
     slots: Vec<u32>,
     counts: Vec<f64>,
 }
 
-fn grow(p: &Id3Params, enc: &Encoded, mut rows: Vec<u32>) -> Result<DecisionTree> {
-    let k = enc.n_classes();
-    let mut root = crate::data::CountTable::default();
-    contingency(enc, Rows::Subset(&rows), &[Var::Class], &mut root);
-    if root.total() <= 0.0 {
-        return Err(Error::Fit(
-            "the training rows have zero total weight".into(),
-        ));
-    }
-    let crit = p.criterion.resolve(enc.schema(), &root.counts)?;
-    let nf = enc.n_features();
-    let mut g = Grower {
-        enc,
-        p,
-        crit,
-        lg: NLogN::new(rows.len() + 1),
-        k,
-        tables: NodeTables::new(nf),
-        cands: Vec::with_capacity(nf),
-        scored: Vec::with_capacity(nf),
-        used: vec![false; nf],
-        scratch: Vec::new(),
-        nodes: Vec::new(),
-        slots: Vec::new(),
-        counts: Vec::new(),
-    };
-    match p.missing {
-        MissingPolicy::OwnBranch => {
-            g.scratch = vec![0; rows.len()];
-            g.grow_own(&mut rows, &root.counts, 0);
-        }
-        MissingPolicy::Fractional => {
-            let w = vec![1.0; rows.len()];
-            g.grow_frac(rows, w, &root.counts, 0);
-        }
-    }
-    Ok(DecisionTree {
-        schema: enc.schema().clone(),
-        nodes: g.nodes,
-        slots: g.slots,
-        counts: g.counts,
-        missing: p.missing,
-        laplace: p.laplace,
-        criterion: p.criterion.name().to_string(),
-    })
-}
-
-impl Grower<'_> {
+impl Arena {
     fn push_leaf(&mut self, class_counts: &[f64], depth: usize) -> usize {
         let idx = self.nodes.len();
         self.nodes.push(Node {
@@ -433,53 +415,7 @@ impl Grower<'_> {
         idx
     }
 
-    /// Picks the split of a node, or None for a leaf. Leaves the chosen feature's table
-    /// in `self.tables`.
-    fn choose(&mut self, rows: Rows<'_>, class_counts: &[f64], depth: usize) -> Option<Candidate> {
-        let weight: f64 = class_counts.iter().sum();
-        let pure = class_counts.iter().filter(|&&c| c > 0.0).count() <= 1;
-        if pure || weight < self.p.min_rows_split || self.p.max_depth.is_some_and(|d| depth >= d) {
-            return None;
-        }
-        self.cands.clear();
-        self.cands
-            .extend((0..self.used.len()).filter(|&j| !self.used[j]));
-        if self.cands.is_empty() {
-            return None;
-        }
-        self.tables.count(self.enc, rows, &self.cands);
-        self.scored.clear();
-        let frac = self.p.missing == MissingPolicy::Fractional;
-        let schema = self.enc.schema();
-        for &j in &self.cands {
-            let t = self.tables.table(j);
-            let missing = frac.then(|| schema.features[j].missing_code() as usize);
-            let mut c = self.crit.candidate(&self.lg, j, t, self.k, missing);
-            // C4.5's admissibility: at least two branches with min_rows_leaf rows.
-            let big = t
-                .chunks_exact(self.k)
-                .enumerate()
-                .filter(|(v, row)| {
-                    Some(*v) != missing && row.iter().sum::<f64>() >= self.p.min_rows_leaf
-                })
-                .count();
-            if big < 2 {
-                c.branches = 0;
-            }
-            self.scored.push(c);
-        }
-        let best = self.crit.select(&self.scored)?;
-        let c = self.scored[best];
-        (c.gain > self.p.min_gain + 1e-12).then_some(c)
-    }
-
-    fn open_internal(
-        &mut self,
-        c: &Candidate,
-        class_counts: &[f64],
-        depth: usize,
-    ) -> (usize, usize) {
-        let card = self.enc.schema().features[c.feature].cardinality();
+    fn open_internal(&mut self, c: &Candidate, card: usize, class_counts: &[f64], depth: usize) -> (usize, usize) {
         let idx = self.nodes.len();
         let first = self.slots.len();
         self.slots.extend(std::iter::repeat_n(NO_CHILD, card));
@@ -494,47 +430,209 @@ impl Grower<'_> {
         (idx, first)
     }
 
-    fn grow_own(&mut self, rows: &mut [u32], class_counts: &[f64], depth: usize) -> usize {
-        let Some(c) = self.choose(Rows::Subset(rows), class_counts, depth) else {
-            return self.push_leaf(class_counts, depth);
-        };
-        let f = c.feature;
-        let k = self.k;
-        let card = self.enc.schema().features[f].cardinality();
-        // The chosen table's rows are the children's class counts.
-        let child_counts: Vec<f64> = self.tables.table(f).to_vec();
-        let (idx, first) = self.open_internal(&c, class_counts, depth);
-        let bounds = partition(self.enc.column(f), rows, &mut self.scratch, card);
-        self.used[f] = true;
-        for v in 0..card {
-            let (a, b) = (bounds[v], bounds[v + 1]);
-            let cc = &child_counts[v * k..(v + 1) * k];
-            if a == b || cc.iter().sum::<f64>() < self.p.min_rows_leaf {
-                continue;
+    /// Appends a finished subtree; returns the index of its root here.
+    fn append(&mut self, sub: Arena) -> usize {
+        let off = self.nodes.len() as u32;
+        let soff = self.slots.len() as u32;
+        self.nodes.extend(sub.nodes.into_iter().map(|mut n| {
+            if !n.is_leaf() {
+                n.first_slot += soff;
             }
-            let child = self.grow_own(&mut rows[a..b], cc, depth + 1);
-            self.slots[first + v] = child as u32;
+            n
+        }));
+        self.slots
+            .extend(sub.slots.into_iter().map(|c| if c == NO_CHILD { c } else { c + off }));
+        self.counts.extend(sub.counts);
+        off as usize
+    }
+}
+
+fn grow(p: &Id3Params, enc: &Encoded, mut rows: Vec<u32>) -> Result<DecisionTree> {
+    let k = enc.n_classes();
+    let mut root = crate::data::CountTable::default();
+    contingency(enc, Rows::Subset(&rows), &[Var::Class], &mut root);
+    if root.total() <= 0.0 {
+        return Err(Error::Fit("the training rows have zero total weight".into()));
+    }
+    let ctx = Ctx {
+        p,
+        crit: p.criterion.resolve(enc.schema(), &root.counts)?,
+        lg: NLogN::new(rows.len() + 1),
+        k,
+    };
+    let nf = enc.n_features();
+    let mut w = Work::new(nf, vec![false; nf]);
+    let mut arena = Arena::default();
+    match p.missing {
+        MissingPolicy::OwnBranch => {
+            w.scratch = vec![0; rows.len()];
+            ctx.grow_own(&mut w, &mut arena, enc, &mut rows, &root.counts, 0);
         }
-        self.used[f] = false;
-        idx
+        MissingPolicy::Fractional => {
+            let wt = vec![1.0; rows.len()];
+            ctx.grow_frac(&mut w, &mut arena, enc, rows, wt, &root.counts, 0);
+        }
+    }
+    Ok(DecisionTree {
+        schema: enc.schema().clone(),
+        nodes: arena.nodes,
+        slots: arena.slots,
+        counts: arena.counts,
+        missing: p.missing,
+        laplace: p.laplace,
+        criterion: p.criterion.name().to_string(),
+    })
+}
+
+impl Ctx<'_> {
+    /// Picks the split of a node, or None for a leaf. Leaves the chosen feature's table
+    /// in `w.tables`.
+    fn choose(
+        &self,
+        w: &mut Work,
+        enc: &Encoded,
+        rows: Rows<'_>,
+        class_counts: &[f64],
+        depth: usize,
+    ) -> Option<Candidate> {
+        let weight: f64 = class_counts.iter().sum();
+        let pure = class_counts.iter().filter(|&&c| c > 0.0).count() <= 1;
+        // A split needs two branches of min_rows_leaf rows each.
+        if pure
+            || weight < self.p.min_rows_split
+            || weight < 2.0 * self.p.min_rows_leaf
+            || self.p.max_depth.is_some_and(|d| depth >= d)
+        {
+            return None;
+        }
+        w.cands.clear();
+        w.cands.extend((0..w.used.len()).filter(|&j| !w.used[j]));
+        if w.cands.is_empty() {
+            return None;
+        }
+        w.tables.count(enc, rows, &w.cands);
+        w.scored.clear();
+        let frac = self.p.missing == MissingPolicy::Fractional;
+        let schema = enc.schema();
+        for &j in &w.cands {
+            let t = w.tables.table(j);
+            let missing = frac.then(|| schema.features[j].missing_code() as usize);
+            let mut c = self.crit.candidate(&self.lg, j, t, self.k, missing);
+            // C4.5's admissibility: at least two branches with min_rows_leaf rows.
+            let big = t
+                .chunks_exact(self.k)
+                .enumerate()
+                .filter(|(v, row)| {
+                    Some(*v) != missing && row.iter().sum::<f64>() >= self.p.min_rows_leaf
+                })
+                .count();
+            if big < 2 {
+                c.branches = 0;
+            }
+            w.scored.push(c);
+        }
+        let best = self.crit.select(&w.scored)?;
+        let c = w.scored[best];
+        (c.gain > self.p.min_gain + 1e-12).then_some(c)
     }
 
-    fn grow_frac(
-        &mut self,
-        rows: Vec<u32>,
-        w: Vec<f64>,
+    fn grow_own(
+        &self,
+        w: &mut Work,
+        arena: &mut Arena,
+        enc: &Encoded,
+        rows: &mut [u32],
         class_counts: &[f64],
         depth: usize,
     ) -> usize {
-        let Some(c) = self.choose(Rows::Weighted(&rows, &w), class_counts, depth) else {
-            return self.push_leaf(class_counts, depth);
+        let Some(c) = self.choose(w, enc, Rows::Subset(rows), class_counts, depth) else {
+            return arena.push_leaf(class_counts, depth);
         };
         let f = c.feature;
         let k = self.k;
-        let card = self.enc.schema().features[f].cardinality();
-        let missing = self.enc.schema().features[f].missing_code() as usize;
-        let table: Vec<f64> = self.tables.table(f).to_vec();
-        let (idx, first) = self.open_internal(&c, class_counts, depth);
+        let card = enc.schema().features[f].cardinality();
+        // The chosen table's rows are the children's class counts.
+        let child_counts: Vec<f64> = w.tables.table(f).to_vec();
+        let (idx, first) = arena.open_internal(&c, card, class_counts, depth);
+        let bounds = partition(enc.column(f), rows, &mut w.scratch, card);
+        let grown = |v: usize| {
+            let cc = &child_counts[v * k..(v + 1) * k];
+            bounds[v] < bounds[v + 1] && cc.iter().sum::<f64>() >= self.p.min_rows_leaf
+        };
+        w.used[f] = true;
+        // Large children of a large source get compact copies and grow in parallel.
+        let local = enc.n_rows() >= LOCAL_COPY_MIN_SOURCE;
+        let copied = |v: usize| local && grown(v) && bounds[v + 1] - bounds[v] >= LOCAL_COPY_MIN_CHILD;
+        let jobs: Vec<usize> = (0..card).filter(|&v| copied(v)).collect();
+        let mut subs: Vec<Option<Arena>> = if jobs.is_empty() {
+            Vec::new()
+        } else {
+            use rayon::prelude::*;
+            let rows_ro: &[u32] = rows;
+            let used = w.used.clone();
+            let mut out: Vec<Option<Arena>> = (0..card).map(|_| None).collect();
+            let done: Vec<(usize, Arena)> = jobs
+                .par_iter()
+                .with_max_len(1)
+                .map(|&v| {
+                    let part: Vec<usize> =
+                        rows_ro[bounds[v]..bounds[v + 1]].iter().map(|&r| r as usize).collect();
+                    let sub_enc = enc.select(&part);
+                    drop(part);
+                    let mut sub_rows: Vec<u32> = (0..sub_enc.n_rows() as u32).collect();
+                    let mut sw = Work::new(used.len(), used.clone());
+                    sw.scratch = vec![0; sub_rows.len()];
+                    let mut sa = Arena::default();
+                    let cc = &child_counts[v * k..(v + 1) * k];
+                    self.grow_own(&mut sw, &mut sa, &sub_enc, &mut sub_rows, cc, depth + 1);
+                    (v, sa)
+                })
+                .collect();
+            arena.nodes.reserve(done.iter().map(|(_, a)| a.nodes.len()).sum());
+            arena.slots.reserve(done.iter().map(|(_, a)| a.slots.len()).sum());
+            arena.counts.reserve(done.iter().map(|(_, a)| a.counts.len()).sum());
+            for (v, a) in done {
+                out[v] = Some(a);
+            }
+            out
+        };
+        for v in 0..card {
+            if !grown(v) {
+                continue;
+            }
+            let child = match subs.get_mut(v).and_then(Option::take) {
+                Some(sub) => arena.append(sub),
+                None => {
+                    let cc = &child_counts[v * k..(v + 1) * k];
+                    self.grow_own(w, arena, enc, &mut rows[bounds[v]..bounds[v + 1]], cc, depth + 1)
+                }
+            };
+            arena.slots[first + v] = child as u32;
+        }
+        w.used[f] = false;
+        idx
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn grow_frac(
+        &self,
+        w: &mut Work,
+        arena: &mut Arena,
+        enc: &Encoded,
+        rows: Vec<u32>,
+        wt: Vec<f64>,
+        class_counts: &[f64],
+        depth: usize,
+    ) -> usize {
+        let Some(c) = self.choose(w, enc, Rows::Weighted(&rows, &wt), class_counts, depth) else {
+            return arena.push_leaf(class_counts, depth);
+        };
+        let f = c.feature;
+        let k = self.k;
+        let card = enc.schema().features[f].cardinality();
+        let missing = enc.schema().features[f].missing_code() as usize;
+        let table: Vec<f64> = w.tables.table(f).to_vec();
+        let (idx, first) = arena.open_internal(&c, card, class_counts, depth);
         let sizes: Vec<f64> = table.chunks_exact(k).map(|r| r.iter().sum()).collect();
         let known: f64 = sizes
             .iter()
@@ -546,9 +644,9 @@ impl Grower<'_> {
             .map(|v| v != missing && sizes[v] >= self.p.min_rows_leaf && sizes[v] > 0.0)
             .collect();
         // Rows with a missing value go down every grown branch, weight × N_v / N_known.
-        let col = self.enc.column(f);
+        let col = enc.column(f);
         let mut parts: Vec<(Vec<u32>, Vec<f64>)> = vec![(Vec::new(), Vec::new()); card];
-        for (&r, &x) in rows.iter().zip(&w) {
+        for (&r, &x) in rows.iter().zip(&wt) {
             let v = col.get(r as usize) as usize;
             if v == missing {
                 for u in 0..card {
@@ -563,8 +661,8 @@ impl Grower<'_> {
             }
         }
         drop(rows);
-        drop(w);
-        self.used[f] = true;
+        drop(wt);
+        w.used[f] = true;
         let mut cc = vec![0.0; k];
         for (v, (r, x)) in parts.into_iter().enumerate() {
             if !grown[v] {
@@ -574,10 +672,10 @@ impl Grower<'_> {
             for (kk, o) in cc.iter_mut().enumerate() {
                 *o = table[v * k + kk] + table[missing * k + kk] * sizes[v] / known;
             }
-            let child = self.grow_frac(r, x, &cc, depth + 1);
-            self.slots[first + v] = child as u32;
+            let child = self.grow_frac(w, arena, enc, r, x, &cc, depth + 1);
+            arena.slots[first + v] = child as u32;
         }
-        self.used[f] = false;
+        w.used[f] = false;
         idx
     }
 }
