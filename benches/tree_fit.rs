@@ -24,7 +24,7 @@ const LEVELS: usize = 16;
 /// features; two more are noisy copies of informative ones; 1% of cells are missing.
 fn synthetic(n: usize, seed: u64) -> Encoded {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut cols: Vec<Vec<u8>> = vec![Vec::with_capacity(n); FEATURES];
+    let mut cols: Vec<Vec<u8>> = (0..FEATURES).map(|_| Vec::with_capacity(n)).collect();
     let mut labels = Vec::with_capacity(n);
     for _ in 0..n {
         let mut v = [0u8; FEATURES];
@@ -33,13 +33,18 @@ fn synthetic(n: usize, seed: u64) -> Encoded {
         }
         v[6] = v[0].wrapping_add(rng.random_range(0..3)) % LEVELS as u8;
         v[7] = v[1] ^ (rng.random_range(0..2));
-        let z = (v[0] as f64 - 7.5) * 0.25 + if v[1] < 4 { 1.5 } else { 0.0 }
-            - (v[2] as f64) * 0.1
+        let z = (v[0] as f64 - 7.5) * 0.25 + if v[1] < 4 { 1.5 } else { 0.0 } - (v[2] as f64) * 0.1
             + if v[3] == 5 || v[3] == 9 { 1.0 } else { 0.0 }
             + (v[4] as f64 * v[5] as f64) / 120.0
             + rng.random::<f64>() * 2.0
             - 1.0;
-        labels.push(if z > 1.2 { 2 } else if z > 0.2 { 1 } else { 0 });
+        labels.push(if z > 1.2 {
+            2
+        } else if z > 0.2 {
+            1
+        } else {
+            0
+        });
         for (j, col) in cols.iter_mut().enumerate() {
             let missing = rng.random::<f64>() < 0.01;
             col.push(if missing { LEVELS as u8 } else { v[j] });
@@ -55,8 +60,13 @@ fn synthetic(n: usize, seed: u64) -> Encoded {
             .collect(),
         classes: vec!["retained".into(), "at_risk".into(), "churned".into()],
     });
-    Encoded::new(schema, cols.into_iter().map(Codes::U8).collect(), labels, None)
-        .expect("valid synthetic codes")
+    Encoded::new(
+        schema,
+        cols.into_iter().map(Codes::U8).collect(),
+        labels,
+        None,
+    )
+    .expect("valid synthetic codes")
 }
 
 fn variants() -> Vec<(&'static str, Id3Params)> {
@@ -69,7 +79,10 @@ fn variants() -> Vec<(&'static str, Id3Params)> {
                 .criterion(Crit::WeightedEntropy(WeightedEntropy::default()))
                 .max_depth(d),
         ),
-        ("gain-ratio", Id3::params().criterion(Crit::GainRatio).max_depth(d)),
+        (
+            "gain-ratio",
+            Id3::params().criterion(Crit::GainRatio).max_depth(d),
+        ),
         ("id3-weighted-defaults", Id3::weighted().max_depth(d)),
     ]
 }
@@ -90,7 +103,10 @@ fn bench(c: &mut Criterion) {
     let cart = Cart::gini().max_depth(Some(12));
     let (_, t_cart) = once(|| cart.fit_encoded(&small).expect("cart fits"));
     println!("\n== one-shot fit times (depth ≤ 12, {FEATURES} features × {LEVELS} bins) ==");
-    println!("linfa-trees CART gini, 100k rows: {:.3} s (baseline)", t_cart.as_secs_f64());
+    println!(
+        "linfa-trees CART gini, 100k rows: {:.3} s (baseline)",
+        t_cart.as_secs_f64()
+    );
     for (name, p) in variants() {
         let (t100, d100) = once(|| p.clone().fit(&small).expect("fits"));
         let (t1m, d1m) = once(|| p.clone().fit(&big).expect("fits"));
@@ -115,9 +131,11 @@ fn bench(c: &mut Criterion) {
             b.iter(|| p.clone().fit(e).expect("fits"))
         });
     }
-    g.bench_with_input(BenchmarkId::new("linfa-cart-gini", "100k"), &small, |b, e| {
-        b.iter(|| cart.fit_encoded(e).expect("cart fits"))
-    });
+    g.bench_with_input(
+        BenchmarkId::new("linfa-cart-gini", "100k"),
+        &small,
+        |b, e| b.iter(|| cart.fit_encoded(e).expect("cart fits")),
+    );
     g.finish();
 
     let tree = Id3::params()

@@ -255,6 +255,9 @@ pub struct Candidate {
     pub score: f64,
     /// Number of non-empty branches.
     pub branches: usize,
+    /// 0 for a multiway split (one branch per value); `t ≥ 1` for an ordered binary
+    /// split of a numeric feature: codes `< t` left, the others right (missing apart).
+    pub threshold: u16,
 }
 
 fn argmax(cands: &[Candidate]) -> Option<usize> {
@@ -359,6 +362,7 @@ impl SplitCriterion for Resolved {
                 gain: 0.0,
                 score: f64::NEG_INFINITY,
                 branches: 0,
+                threshold: 0,
             };
         }
         let h_parent = self.impurity(lg, parent);
@@ -390,6 +394,7 @@ impl SplitCriterion for Resolved {
             gain,
             score,
             branches,
+            threshold: 0,
         }
     }
 

@@ -65,13 +65,13 @@ impl DecisionTree {
     }
 
     fn text_rec(&self, n: usize, indent: usize, s: &mut String) {
-        let f = &self.schema.features[self.nodes[n].feature as usize];
         for (code, c) in self.children(n) {
             let pad = "|   ".repeat(indent);
+            let cond = self.branch_condition(n, code);
             if self.nodes[c].is_leaf() {
-                let _ = writeln!(s, "{pad}{}: {}", f.condition(code), self.leaf_text(c));
+                let _ = writeln!(s, "{pad}{cond}: {}", self.leaf_text(c));
             } else {
-                let _ = writeln!(s, "{pad}{}", f.condition(code));
+                let _ = writeln!(s, "{pad}{cond}");
                 self.text_rec(c, indent + 1, s);
             }
         }
@@ -100,9 +100,8 @@ impl DecisionTree {
             });
             return;
         }
-        let f = &self.schema.features[self.nodes[n].feature as usize];
         for (code, c) in self.children(n) {
-            path.push(f.condition(code));
+            path.push(self.branch_condition(n, code));
             self.rules_rec(c, path, out);
             path.pop();
         }
@@ -145,7 +144,7 @@ impl DecisionTree {
             }
             let f = &self.schema.features[node.feature as usize];
             for (code, c) in self.children(i) {
-                let cond = f.condition(code);
+                let cond = self.branch_condition(i, code);
                 let edge = cond.strip_prefix(&f.name).unwrap_or(&cond).trim();
                 let _ = writeln!(s, "  n{i} -> n{c} [label=\"{}\"];", esc(edge));
             }

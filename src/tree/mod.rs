@@ -30,6 +30,6 @@ pub mod tree;
 pub use cart::{Cart, CartClassifier, CartTree};
 pub use criterion::{AttributeWeights, ClassWeights, Criterion, SplitCriterion, WeightedEntropy};
 pub use export::Rule;
-pub use grow::{Id3, Id3Params, Id3ValidParams, MissingPolicy, Pruning};
+pub use grow::{Id3, Id3Params, Id3ValidParams, MissingPolicy, NumericSplits, Pruning};
 pub use learner::{TreeClassifier, TreeLearner};
 pub use tree::{DecisionTree, Node, Step};

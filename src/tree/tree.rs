@@ -147,16 +147,45 @@ impl DecisionTree {
         }
     }
 
-    /// The children of an internal node as `(code, child)` pairs, in code order.
+    /// The distinct children of an internal node as `(first code, child)` pairs, in code
+    /// order (a binary split of a numeric feature sends several codes to one child).
     pub fn children(&self, node: usize) -> Vec<(u16, usize)> {
         let n = &self.nodes[node];
         if n.is_leaf() {
             return Vec::new();
         }
         let card = self.schema.features[n.feature as usize].cardinality();
-        (0..card)
-            .filter_map(|c| self.child(node, c as u16).map(|ch| (c as u16, ch)))
+        let mut out: Vec<(u16, usize)> = Vec::new();
+        for c in 0..card {
+            if let Some(ch) = self.child(node, c as u16)
+                && !out.iter().any(|&(_, x)| x == ch)
+            {
+                out.push((c as u16, ch));
+            }
+        }
+        out
+    }
+
+    /// The codes of `node`'s feature that lead to the same child as `code` (just `code`
+    /// when it leads nowhere).
+    pub fn branch_codes(&self, node: usize, code: u16) -> Vec<u16> {
+        let n = &self.nodes[node];
+        let Some(target) = self.child(node, code) else {
+            return vec![code];
+        };
+        let card = self.schema.features[n.feature as usize].cardinality();
+        (0..card as u16)
+            .filter(|&c| self.child(node, c) == Some(target))
             .collect()
+    }
+
+    /// The condition of the branch `code` takes at `node`, in the user's words:
+    /// `Contract = Month-to-month`, `tenure in [0, 6)`, or for an ordered binary split
+    /// `Total day minutes >= 264.4`.
+    pub fn branch_condition(&self, node: usize, code: u16) -> String {
+        let f = &self.schema.features[self.nodes[node].feature as usize];
+        let codes = self.branch_codes(node, code);
+        group_condition(f, &codes)
     }
 
     /// Class probabilities of a node: `n_k / N`, or with Laplace smoothing
@@ -373,7 +402,7 @@ impl DecisionTree {
         let mut parts: Vec<String> = steps
             .iter()
             .map(|s| {
-                let c = self.schema.features[s.feature].condition(s.code);
+                let c = self.branch_condition(s.node, s.code);
                 if s.child.is_none() {
                     format!("{c} (not seen here in training: stops)")
                 } else {
@@ -455,15 +484,75 @@ impl DecisionTree {
             let first = slots.len();
             slots.extend(std::iter::repeat_n(NO_CHILD, card));
             node.first_slot = first as u32;
+            let mut done: Vec<(u32, u32)> = Vec::new();
             for c in 0..card {
                 let old = self.slots[self.nodes[n].first_slot as usize + c];
-                if old != NO_CHILD {
-                    slots[first + c] = self.copy_subtree(old as usize, k, nodes, slots, counts);
+                if old == NO_CHILD {
+                    continue;
                 }
+                slots[first + c] = match done.iter().find(|(o, _)| *o == old) {
+                    Some(&(_, new)) => new,
+                    None => {
+                        let new = self.copy_subtree(old as usize, k, nodes, slots, counts);
+                        done.push((old, new));
+                        new
+                    }
+                };
             }
             nodes[idx] = node;
         }
         idx as u32
+    }
+}
+
+/// Bounds `(lower, upper)` of a numeric level label: `< b`, `[a, b)`, `>= a`, `any`.
+fn level_bounds(label: &str) -> (Option<&str>, Option<&str>) {
+    if let Some(b) = label.strip_prefix("< ") {
+        (None, Some(b))
+    } else if let Some(a) = label.strip_prefix(">= ") {
+        (Some(a), None)
+    } else if let Some(inner) = label.strip_prefix('[').and_then(|x| x.strip_suffix(')')) {
+        match inner.split_once(", ") {
+            Some((a, b)) => (Some(a), Some(b)),
+            None => (None, None),
+        }
+    } else {
+        (None, None)
+    }
+}
+
+/// The condition for a group of codes of one feature: one code reads as
+/// [`EncodedFeature::condition`](crate::data::EncodedFeature::condition); a contiguous
+/// run of numeric bins reads as `X < b`, `X >= a` or `X in [a, b)`; anything else as
+/// `X in {l1, l2, …}`.
+pub fn group_condition(f: &crate::data::EncodedFeature, codes: &[u16]) -> String {
+    if codes.len() == 1 {
+        return f.condition(codes[0]);
+    }
+    let missing = f.missing_code();
+    let known: Vec<u16> = codes.iter().copied().filter(|&c| c != missing).collect();
+    let with_missing = known.len() < codes.len();
+    let contiguous = known.windows(2).all(|w| w[1] == w[0] + 1);
+    let text = if f.numeric && contiguous && !known.is_empty() {
+        let lo = level_bounds(&f.levels[known[0] as usize]).0;
+        let hi = level_bounds(&f.levels[known[known.len() - 1] as usize]).1;
+        match (lo, hi) {
+            (None, Some(b)) => format!("{} < {b}", f.name),
+            (Some(a), None) => format!("{} >= {a}", f.name),
+            (Some(a), Some(b)) => format!("{} in [{a}, {b})", f.name),
+            (None, None) => format!("{} is any value", f.name),
+        }
+    } else {
+        let names: Vec<&str> = known
+            .iter()
+            .map(|&c| f.levels[c as usize].as_str())
+            .collect();
+        format!("{} in {{{}}}", f.name, names.join(", "))
+    };
+    if with_missing {
+        format!("{text} or missing")
+    } else {
+        text
     }
 }
 
