@@ -1,72 +1,32 @@
 //! Tree fitting and scoring speed.
 //!
-//! Data: synthetic encoded churn-like rows, 20 features with 16 levels each (numerics
-//! binned to 16 bins) plus a missing code, three classes whose label depends on a few
-//! features plus noise. Fit: depth ≤ 12, every criterion, 100k and 1M rows; linfa-trees'
+//! Data: `synth::generate` churn tables (20 features, 10 numeric binned to 16
+//! equal-frequency bins, 10 categorical; three classes). Fit: depth ≤ 12, every criterion, 100k and 1M rows; linfa-trees'
 //! CART on the same 100k rows in the same run (the baseline the ratios are against).
 //! Scoring: encoded rows per second with a depth-12 tree.
 //!
 //! Run: `cargo bench --bench tree_fit -- --warm-up-time 1 --measurement-time 3`.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use churnkit::data::{Codes, Encoded, EncodedFeature, EncodedSchema};
+use churnkit::data::{Binning, Discretizer, Encoded};
+use churnkit::synth::{SynthParams, generate};
 use churnkit::tree::{Cart, Criterion as Crit, Id3, Id3Params, WeightedEntropy};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 
-const FEATURES: usize = 20;
-const LEVELS: usize = 16;
-
-/// Synthetic encoded rows with structure: the label is a noisy function of six
-/// features; two more are noisy copies of informative ones; 1% of cells are missing.
+/// `synth::generate` rows (20 features: 10 numeric, 10 categorical, three classes),
+/// numerics cut into 16 equal-frequency bins fitted on the same rows.
 fn synthetic(n: usize, seed: u64) -> Encoded {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut cols: Vec<Vec<u8>> = (0..FEATURES).map(|_| Vec::with_capacity(n)).collect();
-    let mut labels = Vec::with_capacity(n);
-    for _ in 0..n {
-        let mut v = [0u8; FEATURES];
-        for x in v.iter_mut() {
-            *x = rng.random_range(0..LEVELS as u8);
-        }
-        v[6] = v[0].wrapping_add(rng.random_range(0..3)) % LEVELS as u8;
-        v[7] = v[1] ^ (rng.random_range(0..2));
-        let z = (v[0] as f64 - 7.5) * 0.25 + if v[1] < 4 { 1.5 } else { 0.0 } - (v[2] as f64) * 0.1
-            + if v[3] == 5 || v[3] == 9 { 1.0 } else { 0.0 }
-            + (v[4] as f64 * v[5] as f64) / 120.0
-            + rng.random::<f64>() * 2.0
-            - 1.0;
-        labels.push(if z > 1.2 {
-            2
-        } else if z > 0.2 {
-            1
-        } else {
-            0
-        });
-        for (j, col) in cols.iter_mut().enumerate() {
-            let missing = rng.random::<f64>() < 0.01;
-            col.push(if missing { LEVELS as u8 } else { v[j] });
-        }
-    }
-    let schema = Arc::new(EncodedSchema {
-        features: (0..FEATURES)
-            .map(|j| EncodedFeature {
-                name: format!("f{j}"),
-                levels: (0..LEVELS).map(|l| format!("[{l}, {})", l + 1)).collect(),
-                numeric: j % 3 != 0,
-            })
-            .collect(),
-        classes: vec!["retained".into(), "at_risk".into(), "churned".into()],
-    });
-    Encoded::new(
-        schema,
-        cols.into_iter().map(Codes::U8).collect(),
-        labels,
-        None,
-    )
-    .expect("valid synthetic codes")
+    let table = generate(&SynthParams {
+        rows: n,
+        seed,
+        ..SynthParams::default()
+    })
+    .expect("synthetic table");
+    let rows = table.all_rows();
+    let d = Discretizer::fit(&table, &rows, &Binning::EqualFrequency { bins: 16 })
+        .expect("discretizer");
+    d.encode(&table).expect("encodes")
 }
 
 fn variants() -> Vec<(&'static str, Id3Params)> {
@@ -84,6 +44,7 @@ fn variants() -> Vec<(&'static str, Id3Params)> {
             Id3::params().criterion(Crit::GainRatio).max_depth(d),
         ),
         ("id3-weighted-defaults", Id3::weighted().max_depth(d)),
+        ("c45-defaults", Id3::c45().max_depth(d)),
     ]
 }
 
@@ -102,7 +63,7 @@ fn bench(c: &mut Criterion) {
     // same 100k rows (one fit each; criterion's samples follow).
     let cart = Cart::gini().max_depth(Some(12));
     let (_, t_cart) = once(|| cart.fit_encoded(&small).expect("cart fits"));
-    println!("\n== one-shot fit times (depth ≤ 12, {FEATURES} features × {LEVELS} bins) ==");
+    println!("\n== one-shot fit times (depth ≤ 12, 20 features, numerics in 16 bins) ==");
     println!(
         "linfa-trees CART gini, 100k rows: {:.3} s (baseline)",
         t_cart.as_secs_f64()
@@ -138,20 +99,37 @@ fn bench(c: &mut Criterion) {
     );
     g.finish();
 
-    let tree = Id3::params()
+    // Scoring: the weighted defaults (depth ≤ 12, a few thousand nodes, cache-resident)
+    // and the unpruned multiway tree (hundreds of thousands of nodes: memory-bound).
+    let small_tree = Id3::weighted().max_depth(Some(12)).fit(&big).expect("fits");
+    let huge_tree = Id3::params()
         .criterion(Crit::WeightedEntropy(WeightedEntropy::default()))
         .max_depth(Some(12))
         .fit(&big)
         .expect("fits");
+    println!(
+        "scoring trees: defaults {} nodes (depth {}), unpruned {} nodes",
+        small_tree.n_nodes(),
+        small_tree.depth(),
+        huge_tree.n_nodes()
+    );
     let mut out = vec![0u8; big.n_rows()];
     let mut g = c.benchmark_group("score");
+    g.sample_size(10);
     g.throughput(Throughput::Elements(big.n_rows() as u64));
-    g.bench_function("predict-encoded-1M-depth12", |b| {
-        b.iter(|| tree.predict_into(&big, &mut out).expect("predicts"))
+    g.bench_function("predict-encoded-1M-weighted-defaults", |b| {
+        b.iter(|| small_tree.predict_into(&big, &mut out).expect("predicts"))
     });
     let mut proba = vec![0.0; big.n_rows() * 3];
-    g.bench_function("predict-proba-encoded-1M-depth12", |b| {
-        b.iter(|| tree.predict_proba_into(&big, &mut proba).expect("predicts"))
+    g.bench_function("predict-proba-encoded-1M-weighted-defaults", |b| {
+        b.iter(|| {
+            small_tree
+                .predict_proba_into(&big, &mut proba)
+                .expect("predicts")
+        })
+    });
+    g.bench_function("predict-encoded-1M-unpruned", |b| {
+        b.iter(|| huge_tree.predict_into(&big, &mut out).expect("predicts"))
     });
     g.finish();
 }

@@ -296,13 +296,20 @@ impl DecisionTree {
         let k = self.n_classes();
         crate::learner::check_out_len(out, enc.n_rows(), k)?;
         let cols: Vec<&Codes> = enc.columns().iter().collect();
-        for (row, o) in out.chunks_exact_mut(k).enumerate() {
-            match self.missing {
-                MissingPolicy::OwnBranch => {
-                    let n = self.stop_node(&cols, row);
-                    self.node_proba_into(n, o);
+        match self.missing {
+            MissingPolicy::OwnBranch => {
+                // Every node's probabilities once, then one copy per row.
+                let mut table = vec![0.0; self.nodes.len() * k];
+                for (n, t) in table.chunks_exact_mut(k).enumerate() {
+                    self.node_proba_into(n, t);
                 }
-                MissingPolicy::Fractional => {
+                for (row, o) in out.chunks_exact_mut(k).enumerate() {
+                    let n = self.stop_node(&cols, row);
+                    o.copy_from_slice(&table[n * k..(n + 1) * k]);
+                }
+            }
+            MissingPolicy::Fractional => {
+                for (row, o) in out.chunks_exact_mut(k).enumerate() {
                     o.fill(0.0);
                     self.dist_fractional(&cols, row, 0, 1.0, o);
                 }
