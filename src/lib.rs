@@ -13,6 +13,7 @@ pub mod error;
 pub mod eval;
 pub mod learner;
 pub mod synth;
+pub mod tree;
 
 pub use error::{Error, Location, Result};
 pub use learner::{Classifier, Explanation, Learner, Reason};
