@@ -11,6 +11,8 @@ pub mod data;
 pub mod error;
 pub mod eval;
 pub mod learner;
+pub mod model;
+pub mod score;
 
 pub use error::{Error, Location, Result};
 pub use learner::{Classifier, Explanation, Learner, Reason};
