@@ -211,20 +211,17 @@ fn score_csv_inner<R: Read, W: Write>(
         column_warnings: plan.column_warnings.clone(),
         ..BatchReport::default()
     };
-    let bar = opts.progress.then(|| {
-        let bar = match total_bytes {
-            Some(t) => {
-                let b = ProgressBar::new(t);
-                if let Ok(style) = ProgressStyle::with_template(
-                    "{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta} {msg}",
-                ) {
-                    b.set_style(style);
-                }
-                b
+    let bar = opts.progress.then(|| match total_bytes {
+        Some(t) => {
+            let b = ProgressBar::new(t);
+            if let Ok(style) = ProgressStyle::with_template(
+                "{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta} {msg}",
+            ) {
+                b.set_style(style);
             }
-            None => ProgressBar::new_spinner(),
-        };
-        bar
+            b
+        }
+        None => ProgressBar::new_spinner(),
     });
     let mut records: Vec<csv::StringRecord> = Vec::with_capacity(opts.chunk_rows);
     let mut fields = Vec::new();
