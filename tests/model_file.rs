@@ -309,3 +309,16 @@ fn bad_json() {
     let json = model(1).to_json_string().unwrap();
     assert!(Model::read_json(json.as_bytes(), big).is_err());
 }
+
+/// Writes the fuzz corpus seeds (a real model file and its bare body, which the fuzz
+/// target wraps in a valid header). Run by hand:
+/// `cargo test --test model_file -- --ignored write_fuzz_corpus`.
+#[test]
+#[ignore]
+fn write_fuzz_corpus() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/corpus/load_model");
+    std::fs::create_dir_all(dir).unwrap();
+    let b = model(1).to_bytes().unwrap();
+    std::fs::write(format!("{dir}/zeror-file.bin"), &b).unwrap();
+    std::fs::write(format!("{dir}/zeror-body.bin"), &b[HEADER_LEN..b.len() - 4]).unwrap();
+}

@@ -14,8 +14,8 @@
 //!   fingerprint of the training data).
 //!
 //! Build one with [`Model::builder`]; save and load with [`Model::save`] /
-//! [`Model::load`] (binary, see [`format`] for the byte layout) or
-//! [`Model::save_json`] (JSON). Loading never trusts the bytes: see [`format`].
+//! [`Model::load`] (binary, see [`format`](mod@format) for the byte layout) or
+//! [`Model::save_json`] (JSON). Loading never trusts the bytes: see [`format`](mod@format).
 //!
 //! ```
 //! use std::sync::Arc;
