@@ -13,6 +13,13 @@ pub mod eval;
 pub mod learner;
 pub mod model;
 pub mod score;
+pub mod synth;
 
 pub use error::{Error, Location, Result};
 pub use learner::{Classifier, Explanation, Learner, Reason};
+
+// The README's code blocks are compiled and run as doctests, so the snippet there
+// stays true to the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -118,7 +118,7 @@ impl EncodedFeature {
 pub struct EncodedSchema {
     /// The features, in order.
     pub features: Vec<EncodedFeature>,
-    /// The class names (churn order: retained, [at_risk,] churned).
+    /// The class names (churn order: retained, then at_risk when present, then churned).
     pub classes: Vec<String>,
 }
 

@@ -5,13 +5,19 @@
 //! [`Encoded`]. Nothing here knows about models.
 
 pub mod counts;
+pub mod csv;
 pub mod discretize;
 pub mod encoded;
 pub mod schema;
 pub mod split;
 pub mod table;
+pub mod target;
 
 pub use counts::{CountTable, Rows, Var, contingency};
+pub use csv::{
+    BadCellPolicy, BadCells, BadLabelPolicy, CsvChunk, CsvChunks, CsvOptions, REPORTED_LINES,
+    ReadReport, read_csv, read_csv_from, read_csv_report,
+};
 pub use discretize::{Binning, Discretizer, EncodeReport, FeatureEncoder};
 pub use encoded::{Codes, Encoded, EncodedFeature, EncodedSchema, MAX_LEVELS};
 pub use schema::{AT_RISK, CHURNED, Feature, FeatureKind, RETAINED, Schema, Target};

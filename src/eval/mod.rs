@@ -1,8 +1,89 @@
 //! Judging a model honestly: metrics, error estimates with their uncertainty, holdout
-//! and cross-validation drivers, and side-by-side comparison with significance tests.
+//! and cross-validation drivers, side-by-side comparison with significance tests,
+//! retention economics (MP/EMP) and population drift (PSI).
+//!
 //! Everything here works through the [`Learner`](crate::Learner) and
-//! [`Classifier`](crate::Classifier) traits only.
+//! [`Classifier`](crate::Classifier) traits only: a driver hands a learner the
+//! training rows (it fits its own discretizer on them, so nothing leaks from the test
+//! rows) and scores the test rows in one batch with `predict_proba_into`.
+//!
+//! | what | where |
+//! |---|---|
+//! | one value with every metric (text table + scikit-learn-named JSON) | [`Report`] |
+//! | confusion matrix, accuracy ± Wilson interval, kappa, MCC, per-class P/R/F1 | [`metrics`] |
+//! | ROC AUC, average precision, log loss, Brier, calibration | [`proba`] |
+//! | gains and lift by decile, top-decile lift | [`lift`] |
+//! | maximum profit and expected maximum profit of a campaign | [`profit`] |
+//! | PSI of features and scores, stable / watch / retrain | [`drift`] |
+//! | holdout, k-fold CV, comparison, McNemar champion vs challenger | [`drivers`] |
+//! | t, chi-square, binomial distributions and the tests | [`stats`] |
+//!
+//! **Conventions.** The predicted class is the arg-max of the probabilities (ties go to
+//! the lowest class index). Binary-style metrics treat `churned` as the positive class
+//! (for three-state data: churned vs the rest); `roc_auc` for three classes is the
+//! one-vs-rest macro average. When a table has sample weights, every metric is
+//! weighted (confusion matrix, probabilities, lift, profit); PSI and McNemar count rows.
+//!
+//! # Example: cross-validate the baseline and compare learners
+//!
+//! ```
+//! use std::sync::Arc;
+//! use churnkit::data::{Column, Feature, FeatureKind, Schema, Table, Target};
+//! use churnkit::eval::{Metric, ZeroR, compare, cross_validate};
+//!
+//! // 40 customers: month-to-month contracts churn more often.
+//! let schema = Arc::new(Schema {
+//!     features: vec![Feature {
+//!         name: "Contract".into(),
+//!         kind: FeatureKind::Categorical { levels: vec!["month".into(), "year".into()] },
+//!     }],
+//!     target: Target::binary("Churn"),
+//!     id_column: None,
+//!     weight_column: None,
+//! });
+//! let contract: Vec<u32> = (0..40).map(|i| (i % 2) as u32).collect();
+//! let churned: Vec<u8> = (0..40).map(|i| u8::from(i % 2 == 0 && i % 3 != 0)).collect();
+//! let table = Table::new(schema, vec![Column::Categorical(contract)], churned, None, None)?;
+//!
+//! // 5-fold stratified cross-validation, seeded; folds run in parallel.
+//! let cv = cross_validate(&ZeroR, &table, 5, 42)?;
+//! let acc = cv.summary_of(Metric::Accuracy).unwrap();
+//! println!("accuracy {:.3} ± {:.3}", acc.mean, acc.sd);
+//! println!("{}", cv.pooled);                  // aligned text table
+//! let json = cv.pooled.to_json()?;           // "accuracy", "roc_auc", "log_loss", ...
+//! assert!(json.contains("\"matthews_corrcoef\""));
+//! // the floor: a constant score has AUC ½ in every fold
+//! assert!(cv.folds.iter().all(|r| r.roc_auc == Some(0.5)));
+//!
+//! // Learners side by side on identical folds; the corrected resampled t-test of
+//! // each against the first, as a Markdown table.
+//! let cmp = compare(&[&ZeroR, &ZeroR], &table, 5, 42)?;
+//! println!("{}", cmp.to_markdown());
+//! assert!(!cmp.tests[1].unwrap().significant);
+//! # Ok::<(), churnkit::Error>(())
+//! ```
 
 pub mod baseline;
+pub mod drift;
+pub mod drivers;
+pub mod lift;
+pub mod metrics;
+pub mod proba;
+pub mod profit;
+pub mod report;
+pub mod stats;
 
 pub use baseline::{ZeroR, ZeroRModel};
+pub use drift::{DriftReport, FeatureDrift, Stability, feature_drift, score_psi};
+pub use drivers::{
+    Comparison, CrossValidation, Execution, HoldoutComparison, HoldoutResult, MetricSummary,
+    champion_challenger, compare, compare_holdout, compare_on, cross_validate, cross_validate_with,
+    evaluate, holdout, predict_rows,
+};
+pub use lift::LiftTable;
+pub use metrics::{Averages, ClassMetrics, ConfusionMatrix, argmax};
+pub use profit::{Profit, ProfitParams, max_profit};
+pub use report::{Metric, Report};
+pub use stats::{
+    CorrectedTTest, Interval, McNemar, corrected_resampled_t_test, mcnemar, mcnemar_test,
+};

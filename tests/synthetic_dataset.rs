@@ -1,0 +1,41 @@
+//! The bundled `datasets/synthetic-churn.csv` is exactly what `synth` writes for 5,000
+//! rows with seed 42 (the command in `datasets/README.md` regenerates it bit for bit).
+
+use churnkit::synth::{SynthParams, generate, write_csv};
+
+const BUNDLED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synthetic-churn.csv");
+
+fn bundled_params() -> SynthParams {
+    SynthParams {
+        rows: 5000,
+        seed: 42,
+        drift: 0.0,
+        missing_rate: 0.02,
+    }
+}
+
+#[test]
+fn bundled_csv_is_regenerated_byte_for_byte() {
+    let committed = std::fs::read(BUNDLED).expect("datasets/synthetic-churn.csv is committed");
+    let mut regenerated = Vec::new();
+    write_csv(&bundled_params(), &mut regenerated).unwrap();
+    assert_eq!(regenerated.len(), committed.len(), "file size differs");
+    if let Some(pos) = regenerated.iter().zip(&committed).position(|(a, b)| a != b) {
+        let line = committed[..pos].iter().filter(|&&b| b == b'\n').count() + 1;
+        panic!(
+            "first difference at byte {pos} (line {line}); regenerate with the command in datasets/README.md"
+        );
+    }
+    assert_eq!(SynthParams::default(), bundled_params());
+}
+
+#[test]
+fn bundled_csv_class_balance_is_as_documented() {
+    // datasets/README.md states these counts.
+    let table = generate(&bundled_params()).unwrap();
+    assert_eq!(
+        table.class_counts(&table.all_rows()),
+        vec![3055.0, 1247.0, 698.0]
+    );
+    assert_eq!(table.ids().unwrap()[4999], "C0005000");
+}
