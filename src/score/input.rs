@@ -2,7 +2,7 @@
 //! into rows the model can score, under a declared [`InputPolicy`].
 //!
 //! Every raw value is trimmed. A cell is missing when it is empty or one of `NA`,
-//! `N/A`, `?`, `null`, `NaN` (case-insensitive). For each model feature:
+//! `N/A`, `?`, `null` (case-insensitive, as the CSV reader). For each model feature:
 //! - numeric: the text must parse as a finite number, else it is a *bad number*;
 //! - categorical: the text must be a level seen in the training rows, else it is an
 //!   *unseen category*.
@@ -75,12 +75,12 @@ impl InputPolicy {
     }
 }
 
-/// True for a cell that means "no value": empty, `NA`, `N/A`, `?`, `null`, `NaN`.
+/// True for a cell that means "no value": empty, `NA`, `N/A`, `?`, `null`.
 pub fn is_missing_token(s: &str) -> bool {
     let t = s.trim();
     t.is_empty()
         || t == "?"
-        || ["na", "n/a", "null", "nan"]
+        || ["na", "n/a", "null"]
             .iter()
             .any(|m| t.eq_ignore_ascii_case(m))
 }
