@@ -59,7 +59,11 @@ fn bench(c: &mut Criterion) {
     });
     for reasons in [false, true] {
         let scorer = Scorer::new(&model).reasons(reasons);
-        let name = if reasons { "score_csv/reasons" } else { "score_csv/no_reasons" };
+        let name = if reasons {
+            "score_csv/reasons"
+        } else {
+            "score_csv/no_reasons"
+        };
         g.bench_function(name, |b| {
             b.iter(|| {
                 let mut out = Vec::with_capacity(csv.len());

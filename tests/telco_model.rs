@@ -9,8 +9,14 @@ use churnkit::score::{
     score_csv,
 };
 
-const TRAIN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/datasets/telco-train.csv");
-const TEST: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/datasets/telco-test.csv");
+const TRAIN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/datasets/telco-train.csv"
+);
+const TEST: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/datasets/telco-test.csv"
+);
 
 fn telco() -> Table {
     read_csv(TRAIN, &CsvOptions::new("Churn").id_column("customerID")).unwrap()
@@ -65,14 +71,21 @@ pub fn survives_round_trip(model: &Model) {
     .unwrap();
     assert_eq!(report.rows_in as usize, test.n_rows());
     assert_eq!(report.rows_out, report.rows_in);
-    assert!(report.column_warnings.is_empty(), "{:?}", report.column_warnings);
+    assert!(
+        report.column_warnings.is_empty(),
+        "{:?}",
+        report.column_warnings
+    );
     for m in &loaded {
         assert_eq!(m.to_bytes().unwrap(), model.to_bytes().unwrap());
         let after = Scorer::new(m).score_table(&test).unwrap();
         for (a, b) in before.iter().zip(&after) {
             assert_eq!(a, b);
             let bits = |s: &churnkit::score::Score| {
-                s.probabilities.iter().map(|p| p.to_bits()).collect::<Vec<_>>()
+                s.probabilities
+                    .iter()
+                    .map(|p| p.to_bits())
+                    .collect::<Vec<_>>()
             };
             assert_eq!(bits(a), bits(b));
         }
@@ -96,5 +109,7 @@ fn zero_r_on_telco_survives_save_load_score() {
     let m = build(body.into(), &t, &split);
     assert_eq!(m.summary().rows as usize, split.train.len());
     assert_eq!(m.summary().validation_rows as usize, split.test.len());
+    assert!(m.summary().metrics.contains_key("accuracy"), "{:?}", m.summary().metrics);
+    assert!(m.summary().calibration.is_some() && m.summary().thresholds.is_some());
     survives_round_trip(&m);
 }

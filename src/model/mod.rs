@@ -49,9 +49,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{Column, FeatureKind, MISSING_LEVEL, Schema, Table};
 use crate::error::{Error, Location, Result};
-use crate::eval::ZeroRModel;
+use crate::eval::{Metric, Report, ZeroRModel};
 use crate::learner::Classifier;
-use crate::score::calibrate::{Calibration, CalibrationMethod, CalibrationTable, reliability};
+use crate::score::calibrate::{Calibration, CalibrationMethod, CalibrationTable};
 use crate::score::economics::Economics;
 use crate::score::input::InputPolicy;
 use crate::score::tier::{ThresholdReport, ThresholdRule, TierPolicy, choose_thresholds};
@@ -152,11 +152,11 @@ pub struct TrainingSummary {
     pub class_counts: Vec<f64>,
     /// Number of validation rows (0 without validation).
     pub validation_rows: u64,
-    /// Validation metrics by name (finite values only). Computed here: `accuracy`,
-    /// `log_loss` (natural log, probabilities clipped to [1e-15, 1]), `brier`
-    /// (multi-class: mean of Σ_k (p_k − y_k)²), `auc_churn` (churned vs rest, ties
-    /// count ½); all after calibration and sample-weighted. Callers may add their own
-    /// (e.g. an `eval::Report`'s figures) with [`ModelBuilder::metric`].
+    /// Validation metrics by name (finite values only): every
+    /// [`eval::Metric`](crate::eval::Metric) of the [`eval::Report`](crate::eval::Report)
+    /// on the validation rows (`accuracy`, `roc_auc`, `log_loss`, `brier_score`, ...),
+    /// after calibration, sample-weighted. Callers may add their own with
+    /// [`ModelBuilder::metric`].
     pub metrics: BTreeMap<String, f64>,
     /// Reliability of the churn probability before and after calibration.
     pub calibration: Option<CalibrationTable>,
@@ -428,76 +428,21 @@ fn training_schema(table: &Table, rows: &[usize]) -> Schema {
     schema
 }
 
-/// Weighted validation metrics of row-major probabilities `p` (see
+/// Validation metrics of row-major probabilities `p`: every [`Metric`] of an
+/// [`eval::Report`](crate::eval::Report) that is defined, by its name (see
 /// [`TrainingSummary::metrics`]).
 fn validation_metrics(
+    classes: &[String],
     p: &[f64],
-    k: usize,
     labels: &[u8],
     weights: Option<&[f64]>,
-    churn: usize,
-) -> BTreeMap<String, f64> {
-    let n = labels.len();
-    let w = |i: usize| weights.map_or(1.0, |w| w[i]);
-    let (mut total, mut correct, mut ll, mut brier) = (0.0, 0.0, 0.0, 0.0);
-    for i in 0..n {
-        let row = &p[i * k..(i + 1) * k];
-        let y = labels[i] as usize;
-        let wi = w(i);
-        total += wi;
-        let mut best = 0;
-        for c in 1..k {
-            if row[c] > row[best] {
-                best = c;
-            }
-        }
-        if best == y {
-            correct += wi;
-        }
-        ll -= wi * row[y].clamp(1e-15, 1.0).ln();
-        brier += wi
-            * row
-                .iter()
-                .enumerate()
-                .map(|(c, &q)| {
-                    let t = if c == y { 1.0 } else { 0.0 };
-                    (q - t) * (q - t)
-                })
-                .sum::<f64>();
-    }
-    let mut m = BTreeMap::new();
-    if total > 0.0 {
-        m.insert("accuracy".into(), correct / total);
-        m.insert("log_loss".into(), ll / total);
-        m.insert("brier".into(), brier / total);
-    }
-    // AUC by ranks (Mann–Whitney), weighted, ties count half.
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| p[a * k + churn].total_cmp(&p[b * k + churn]));
-    let (mut neg_below, mut auc_sum, mut pos_total, mut neg_total) = (0.0, 0.0, 0.0, 0.0);
-    let mut i = 0;
-    while i < n {
-        let s = p[order[i] * k + churn];
-        let (mut pos, mut neg) = (0.0, 0.0);
-        while i < n && p[order[i] * k + churn] == s {
-            let r = order[i];
-            if labels[r] as usize == churn {
-                pos += w(r);
-            } else {
-                neg += w(r);
-            }
-            i += 1;
-        }
-        auc_sum += pos * (neg_below + 0.5 * neg);
-        neg_below += neg;
-        pos_total += pos;
-        neg_total += neg;
-    }
-    if pos_total > 0.0 && neg_total > 0.0 {
-        m.insert("auc_churn".into(), auc_sum / (pos_total * neg_total));
-    }
-    m.retain(|_, v| v.is_finite());
-    m
+) -> Result<BTreeMap<String, f64>> {
+    let report = Report::from_proba(classes, labels, weights, p)?;
+    Ok(Metric::ALL
+        .iter()
+        .filter_map(|m| m.of(&report).map(|v| (m.name().to_string(), v)))
+        .filter(|(_, v)| v.is_finite())
+        .collect())
 }
 
 impl<'a> ModelBuilder<'a> {
@@ -604,16 +549,8 @@ impl<'a> ModelBuilder<'a> {
                     let before: Vec<f64> = p.chunks_exact(k).map(|r| r[churn]).collect();
                     p.chunks_exact_mut(k).for_each(|r| cal.apply(r));
                     let after: Vec<f64> = p.chunks_exact(k).map(|r| r[churn]).collect();
-                    let (b_bins, b_ece, b_brier) = reliability(&before, &is_churn, wref);
-                    let (a_bins, a_ece, a_brier) = reliability(&after, &is_churn, wref);
-                    summary.calibration = Some(CalibrationTable {
-                        before: b_bins,
-                        after: a_bins,
-                        ece_before: b_ece,
-                        ece_after: a_ece,
-                        brier_before: b_brier,
-                        brier_after: a_brier,
-                    });
+                    summary.calibration =
+                        Some(CalibrationTable::new(&before, &after, &is_churn, wref));
                     calibration = Some(cal);
                 }
                 if let TierSpec::Choose(rule) = self.tiers {
@@ -626,7 +563,7 @@ impl<'a> ModelBuilder<'a> {
                     summary.thresholds = Some(report);
                 }
                 summary.validation_rows = vrows.len() as u64;
-                summary.metrics = validation_metrics(&p, k, &labels, wref, churn);
+                summary.metrics = validation_metrics(&classes, &p, &labels, wref)?;
             }
         }
         for (name, v) in self.extra_metrics {

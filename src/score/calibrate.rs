@@ -21,6 +21,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::eval::proba::{
+    CalibrationBin, brier_score_binary, calibration_table, expected_calibration_error,
+};
 
 /// Which calibration to fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -342,35 +345,21 @@ impl Calibration {
     }
 }
 
-/// One bin of a reliability (calibration) table.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ReliabilityBin {
-    /// Lower edge of the predicted-probability bin.
-    pub lo: f64,
-    /// Upper edge (the last bin includes 1).
-    pub hi: f64,
-    /// Weighted number of rows in the bin.
-    pub weight: f64,
-    /// Mean predicted churn probability of the bin's rows.
-    pub mean_predicted: f64,
-    /// Observed churn rate of the bin's rows.
-    pub observed: f64,
-}
-
 /// The calibration table of the training summary: reliability bins of the churn
-/// probability on the validation rows before and after calibration, with the expected
-/// calibration error `ECE = Σ_b (w_b / W)·|observed_b − mean_predicted_b|` and the
-/// Brier score `Σ w (p − y)² / W` of each.
+/// probability on the validation rows before and after calibration (10 equal-width
+/// bins, [`eval::proba::calibration_table`](crate::eval::proba::calibration_table)),
+/// with the expected calibration error
+/// `ECE = Σ_b (w_b / W)·|observed_b − mean_predicted_b|` and the Brier score
+/// `Σ w (p − y)² / W` of each.
 ///
 /// Both are measured on the rows the calibration was fitted on, so "after" is
 /// optimistic; judge it on a separate test set with `eval`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CalibrationTable {
-    /// Bins of the uncalibrated churn probability (10 equal-width bins; empty bins left
-    /// out).
-    pub before: Vec<ReliabilityBin>,
+    /// Bins of the uncalibrated churn probability.
+    pub before: Vec<CalibrationBin>,
     /// Bins of the calibrated churn probability.
-    pub after: Vec<ReliabilityBin>,
+    pub after: Vec<CalibrationBin>,
     /// ECE before.
     pub ece_before: f64,
     /// ECE after.
@@ -381,39 +370,21 @@ pub struct CalibrationTable {
     pub brier_after: f64,
 }
 
-/// Reliability bins (10 equal-width) of `p` against outcomes, and the ECE and Brier.
-pub fn reliability(p: &[f64], y: &[bool], w: Option<&[f64]>) -> (Vec<ReliabilityBin>, f64, f64) {
-    const B: usize = 10;
-    let mut acc = [(0.0f64, 0.0f64, 0.0f64); B]; // weight, Σ w p, Σ w y
-    let (mut total, mut brier) = (0.0, 0.0);
-    for i in 0..p.len() {
-        let wi = w.map_or(1.0, |w| w[i]);
-        let yi = if y[i] { 1.0 } else { 0.0 };
-        let b = ((p[i] * B as f64) as usize).min(B - 1);
-        acc[b].0 += wi;
-        acc[b].1 += wi * p[i];
-        acc[b].2 += wi * yi;
-        total += wi;
-        brier += wi * (p[i] - yi) * (p[i] - yi);
-    }
-    let mut bins = Vec::new();
-    let mut ece = 0.0;
-    for (b, &(wb, sp, sy)) in acc.iter().enumerate() {
-        if wb <= 0.0 {
-            continue;
+impl CalibrationTable {
+    /// The table for churn probabilities `before` and `after` calibration against the
+    /// outcomes `is_churn`.
+    pub fn new(before: &[f64], after: &[f64], is_churn: &[bool], w: Option<&[f64]>) -> Self {
+        let b = calibration_table(before, is_churn, w, 10);
+        let a = calibration_table(after, is_churn, w, 10);
+        CalibrationTable {
+            ece_before: expected_calibration_error(&b),
+            ece_after: expected_calibration_error(&a),
+            brier_before: brier_score_binary(before, is_churn, w),
+            brier_after: brier_score_binary(after, is_churn, w),
+            before: b,
+            after: a,
         }
-        let bin = ReliabilityBin {
-            lo: b as f64 / B as f64,
-            hi: (b + 1) as f64 / B as f64,
-            weight: wb,
-            mean_predicted: sp / wb,
-            observed: sy / wb,
-        };
-        ece += wb / total * (bin.observed - bin.mean_predicted).abs();
-        bins.push(bin);
     }
-    let brier = if total > 0.0 { brier / total } else { 0.0 };
-    (bins, ece, brier)
 }
 
 #[cfg(test)]
@@ -492,19 +463,5 @@ mod tests {
         let mut row = [0.5, 0.3, 0.2];
         cal.apply(&mut row);
         assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-12);
-    }
-
-    #[test]
-    fn reliability_table_by_hand() {
-        let p = [0.05, 0.15, 0.15, 0.95];
-        let y = [false, true, false, true];
-        let (bins, ece, brier) = reliability(&p, &y, None);
-        assert_eq!(bins.len(), 3);
-        assert_eq!(bins[1].weight, 2.0);
-        assert!((bins[1].observed - 0.5).abs() < 1e-12);
-        // ECE = 1/4·0.05 + 2/4·0.35 + 1/4·0.05 = 0.2
-        assert!((ece - 0.2).abs() < 1e-12);
-        let b = (0.05f64.powi(2) + 0.85f64.powi(2) + 0.15f64.powi(2) + 0.05f64.powi(2)) / 4.0;
-        assert!((brier - b).abs() < 1e-12);
     }
 }

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{AT_RISK, CHURNED, RETAINED};
 use crate::error::{Error, Result};
+use crate::eval::argmax;
 
 /// The state a scored customer is put in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -147,16 +148,6 @@ impl TierPolicy {
             }
         }
     }
-}
-
-fn argmax(v: &[f64]) -> usize {
-    let mut best = 0;
-    for (i, &x) in v.iter().enumerate() {
-        if x > v[best] {
-            best = i;
-        }
-    }
-    best
 }
 
 fn argmin(v: &[f64]) -> usize {
