@@ -1,16 +1,21 @@
 //! The main job on the bundled data: `cargo run --release --example quickstart`.
 //!
-//! Stage 1 (the data layer): load the 5,000 synthetic customers of
+//! Stage 1 (the data layer): read the 5,000 synthetic customers of
 //! `datasets/synthetic-churn.csv`, split them into training and test rows (stratified,
 //! seeded), fit the discretizer on the training rows only, encode, and show what the
-//! learners will see. Later stages add the models, their evaluation and scoring.
+//! learners will see: the schema, the class balance of each part, the cut points and
+//! the memory of the encoded tables. Later stages add the models, their evaluation and
+//! scoring.
 
 use std::process::ExitCode;
 
 use churnkit::Result;
-use churnkit::data::{Binning, Cell, Discretizer, FeatureKind, Table, stratified_holdout};
-use churnkit::synth::{self, SynthParams};
+use churnkit::data::{
+    Binning, Cell, CsvOptions, Discretizer, FeatureKind, Table, read_csv_report, stratified_holdout,
+};
 
+/// The bundled data (found wherever the example is run from).
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synthetic-churn.csv");
 /// Share of customers held out for testing, and the seed of the split.
 const TEST_FRACTION: f64 = 0.3;
 const SPLIT_SEED: u64 = 42;
@@ -26,22 +31,20 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<()> {
-    // 1. Load the customers. `datasets/synthetic-churn.csv` is exactly the output of
-    //    the generator with these parameters (tests/synthetic_dataset.rs checks it byte
-    //    for byte), so building the table in memory gives the same rows, values and
-    //    codes as reading the file; the quickstart reads the file itself once the CSV
-    //    reader (`data::read_csv`) is in the crate.
-    let params = SynthParams {
-        rows: 5000,
-        seed: 42,
-        ..SynthParams::default()
-    };
-    let table = synth::generate(&params)?;
+    // 1. Load the customers: `status` is the label (retained / at_risk / churned) and
+    //    `customer_id` is kept as the id, never used as a feature.
+    let opts = CsvOptions::new("status").id_column("customer_id");
+    let (table, report) = read_csv_report(DATA, &opts)?;
     println!(
-        "datasets/synthetic-churn.csv: {} customers, {} features, target '{}'\n",
+        "{}: {} customers, {} features, target '{}' ({})\n",
+        report
+            .source
+            .strip_prefix(concat!(env!("CARGO_MANIFEST_DIR"), "/"))
+            .unwrap_or(&report.source),
         table.n_rows(),
         table.n_features(),
-        table.schema().target.name
+        table.schema().target.name,
+        table.schema().target.classes.join(" / ")
     );
     print_schema(&table);
 
@@ -51,20 +54,27 @@ fn run() -> Result<()> {
     print_balance(&table, "train", &split.train);
     print_balance(&table, "test", &split.test);
 
-    // 3. Learn the encoding on the training rows only (numeric columns cut into five
-    //    equal-frequency bins), then encode both parts with it.
-    let discretizer = Discretizer::fit(&table, &split.train, &Binning::EqualFrequency { bins: 5 })?;
+    // 3. Learn the encoding on the training rows only, then encode both parts with it.
+    //    The default binning is supervised (Fayyad–Irani MDL): a numeric column is cut
+    //    only where the cut tells the classes apart, so a column with no bearing on
+    //    churn keeps a single bin.
+    let discretizer = Discretizer::fit(&table, &split.train, &Binning::default())?;
     let (train, _) = discretizer.encode_rows(&table, &split.train)?;
-    let (test, report) = discretizer.encode_rows(&table, &split.test)?;
-    let unseen: usize = report.unseen.iter().map(|(_, n)| n).sum();
+    let (test, encode_report) = discretizer.encode_rows(&table, &split.test)?;
+    let unseen: usize = encode_report.unseen.iter().map(|(_, n)| n).sum();
     println!(
         "\nEncoded with {:?} (fitted on the training rows):",
         discretizer.binning()
     );
     for (j, f) in discretizer.schema().features.iter().enumerate() {
         if let Some(cuts) = discretizer.cuts(j) {
-            let cuts: Vec<String> = cuts.iter().map(|c| c.to_string()).collect();
-            println!("  {:<20} cuts at {}", f.name, cuts.join(", "));
+            let cuts = if cuts.is_empty() {
+                "no cut: one bin".to_string()
+            } else {
+                let cuts: Vec<String> = cuts.iter().map(|c| c.to_string()).collect();
+                format!("cuts at {}", cuts.join(", "))
+            };
+            println!("  {:<20} {cuts}", f.name);
         }
     }
     println!(

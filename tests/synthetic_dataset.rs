@@ -1,6 +1,8 @@
 //! The bundled `datasets/synthetic-churn.csv` is exactly what `synth` writes for 5,000
-//! rows with seed 42 (the command in `datasets/README.md` regenerates it bit for bit).
+//! rows with seed 42 (the command in `datasets/README.md` regenerates it bit for bit),
+//! and reading it with the CSV reader gives the very table `synth::generate` builds.
 
+use churnkit::data::{CsvOptions, read_csv};
 use churnkit::synth::{SynthParams, generate, write_csv};
 
 const BUNDLED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synthetic-churn.csv");
@@ -38,4 +40,21 @@ fn bundled_csv_class_balance_is_as_documented() {
         vec![3055.0, 1247.0, 698.0]
     );
     assert_eq!(table.ids().unwrap()[4999], "C0005000");
+}
+
+#[test]
+fn reading_the_bundled_csv_gives_the_generated_table() {
+    let read = read_csv(BUNDLED, &CsvOptions::new("status").id_column("customer_id")).unwrap();
+    let made = generate(&bundled_params()).unwrap();
+    assert_eq!(**read.schema(), **made.schema());
+    assert_eq!(read.labels(), made.labels());
+    assert_eq!(read.ids(), made.ids());
+    assert_eq!(read.n_rows(), 5000);
+    for j in 0..made.n_features() {
+        assert_eq!(read.column(j).n_missing(), made.column(j).n_missing());
+        for r in 0..made.n_rows() {
+            // Cells compare as the user would read them (missing == missing).
+            assert_eq!(read.cell(r, j), made.cell(r, j), "row {r}, feature {j}");
+        }
+    }
 }

@@ -11,6 +11,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::metrics::predicted_classes;
 use super::report::{Metric, Report};
 use super::stats::{CorrectedTTest, McNemar, corrected_resampled_t_test, mcnemar_test};
 use crate::data::{Fold, Holdout, Table, stratified_holdout, stratified_kfold};
@@ -529,15 +530,14 @@ pub fn compare_holdout(
         })
         .collect::<Result<_>>()?;
     let truth: Vec<u8> = split.test.iter().map(|&r| table.labels()[r]).collect();
-    let classes_of = |p: &[f64]| -> Vec<u8> {
-        p.chunks_exact(kc)
-            .map(|row| super::metrics::argmax(row) as u8)
-            .collect()
-    };
-    let first = classes_of(&fitted[0].0);
+    let first = predicted_classes(&fitted[0].0, kc);
     let mut tests = vec![None];
     for (p, _) in &fitted[1..] {
-        tests.push(Some(mcnemar_test(&truth, &first, &classes_of(p))?));
+        tests.push(Some(mcnemar_test(
+            &truth,
+            &first,
+            &predicted_classes(p, kc),
+        )?));
     }
     Ok(HoldoutComparison {
         learners: learners.iter().map(|l| l.name()).collect(),
@@ -557,12 +557,8 @@ pub fn champion_challenger(
 ) -> Result<McNemar> {
     check_labeled(table)?;
     let kc = table.schema().target.n_classes();
-    let classes_of = |c: &dyn Classifier| -> Result<Vec<u8>> {
-        Ok(predict_rows(c, table, rows)?
-            .chunks_exact(kc)
-            .map(|row| super::metrics::argmax(row) as u8)
-            .collect())
-    };
     let truth: Vec<u8> = rows.iter().map(|&r| table.labels()[r]).collect();
-    mcnemar_test(&truth, &classes_of(champion)?, &classes_of(challenger)?)
+    let first = predicted_classes(&predict_rows(champion, table, rows)?, kc);
+    let second = predicted_classes(&predict_rows(challenger, table, rows)?, kc);
+    mcnemar_test(&truth, &first, &second)
 }

@@ -28,6 +28,11 @@ pub fn argmax(proba: &[f64]) -> usize {
     best
 }
 
+/// The [`argmax`] class of each row of row-major probabilities with `k` columns.
+pub fn predicted_classes(proba: &[f64], k: usize) -> Vec<u8> {
+    proba.chunks_exact(k).map(|row| argmax(row) as u8).collect()
+}
+
 /// A K×K confusion matrix of weighted counts: `counts[true][predicted]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConfusionMatrix {

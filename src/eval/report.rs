@@ -5,7 +5,7 @@
 //!
 //! Conventions:
 //! - the predicted class of a row is the arg-max of its probabilities, ties going to
-//!   the lowest class index ([`argmax`]);
+//!   the lowest class index ([`argmax`](super::metrics::argmax));
 //! - the *positive* class of binary-style metrics (the top-level `precision`, `recall`,
 //!   `f1`, `average_precision`, the lift table, the calibration table and the profit)
 //!   is the churned class (`Target::churn_class`), scored by its probability — for
@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::lift::{LiftTable, lift_table};
 use super::metrics::{
-    Averages, ClassMetrics, ConfusionMatrix, argmax, macro_average, weighted_average,
+    Averages, ClassMetrics, ConfusionMatrix, macro_average, predicted_classes, weighted_average,
 };
 use super::proba::{
     CalibrationBin, average_precision, brier_score, brier_score_binary, calibration_table,
@@ -156,7 +156,7 @@ impl Report {
             .iter()
             .position(|c| c == crate::data::CHURNED)
             .unwrap_or(k - 1);
-        let predicted: Vec<u8> = proba.chunks_exact(k).map(|r| argmax(r) as u8).collect();
+        let predicted = predicted_classes(proba, k);
         let cm = ConfusionMatrix::from_labels(classes, labels, &predicted, weights)?;
         let mut per_class = cm.per_class();
         let mut column = vec![0.0; n];
@@ -533,6 +533,32 @@ mod tests {
         let wilson_low = r.accuracy_ci95.low;
         close(r.error_rate_ci95.high, 1.0 - wilson_low);
         assert!(r.metric(Metric::Emp).is_some());
+    }
+
+    #[test]
+    fn weighted_three_class_report_matches_sklearn() {
+        // w = [1, 2, 1, .5, 3, 1, 1, 2], same y and P, pred = P.argmax(1)
+        let w = [1.0, 2.0, 1.0, 0.5, 3.0, 1.0, 1.0, 2.0];
+        let r = Report::from_proba(
+            &names(&["retained", "at_risk", "churned"]),
+            &Y,
+            Some(&w),
+            &P,
+        )
+        .unwrap();
+        assert!(r.weighted);
+        // accuracy_score(y, pred, sample_weight=w) = 0.4782608695652174
+        close(r.accuracy, 0.478_260_869_565_217_4);
+        // roc_auc_score(y, P, multi_class='ovr', sample_weight=w) = 0.539712918660287
+        close(r.roc_auc.unwrap(), 0.539_712_918_660_287);
+        // log_loss(y, P, sample_weight=w) = 1.1248745857205031
+        close(r.log_loss, 1.124_874_585_720_503_1);
+        // brier_score_loss(y, P, scale_by_half=False, sample_weight=w) = 0.6595652173913045
+        close(r.brier_score, 0.659_565_217_391_304_5);
+        // average_precision_score(y == 2, P[:, 2], sample_weight=w) = 0.7402597402597403
+        close(r.average_precision.unwrap(), 0.740_259_740_259_740_3);
+        // f1_score(y, pred, average='macro', sample_weight=w) = 0.4666666666666666
+        close(r.macro_avg.f1, 0.466_666_666_666_666_6);
     }
 
     #[test]
