@@ -109,7 +109,11 @@ fn zero_r_on_telco_survives_save_load_score() {
     let m = build(body.into(), &t, &split);
     assert_eq!(m.summary().rows as usize, split.train.len());
     assert_eq!(m.summary().validation_rows as usize, split.test.len());
-    assert!(m.summary().metrics.contains_key("accuracy"), "{:?}", m.summary().metrics);
+    assert!(
+        m.summary().metrics.contains_key("accuracy"),
+        "{:?}",
+        m.summary().metrics
+    );
     assert!(m.summary().calibration.is_some() && m.summary().thresholds.is_some());
     survives_round_trip(&m);
 }

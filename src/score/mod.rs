@@ -235,10 +235,7 @@ impl<'m> Scorer<'m> {
                 let p_churn = p[churn];
                 let tier = policy.tier(classes, p, p_churn);
                 let reasons = if self.reasons {
-                    let mut rs = classifier.explain(&table, r)?.reasons;
-                    rs.sort_by(|a, b| b.weight.total_cmp(&a.weight));
-                    rs.truncate(N_REASONS);
-                    rs
+                    top_reasons(classifier.explain(&table, r)?.reasons)
                 } else {
                     Vec::new()
                 };
@@ -258,7 +255,42 @@ impl<'m> Scorer<'m> {
     }
 }
 
+/// The [`N_REASONS`] most churn-ward reasons: sorted by weight, descending (a stable
+/// sort, so ties keep the classifier's order), then cut.
+pub fn top_reasons(mut reasons: Vec<Reason>) -> Vec<Reason> {
+    reasons.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+    reasons.truncate(N_REASONS);
+    reasons
+}
+
 fn one(mut v: Vec<Score>) -> Result<Score> {
     v.pop()
         .ok_or_else(|| crate::Error::Fit("no row was scored".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(feature: &str, weight: f64) -> Reason {
+        Reason {
+            feature: feature.into(),
+            condition: format!("{feature} = x"),
+            weight,
+        }
+    }
+
+    #[test]
+    fn top_three_reasons_by_weight_ties_keep_order() {
+        let got = top_reasons(vec![
+            r("a", 0.1),
+            r("b", 0.5),
+            r("c", -0.2),
+            r("d", 0.5),
+            r("e", 0.3),
+        ]);
+        let names: Vec<&str> = got.iter().map(|x| x.feature.as_str()).collect();
+        assert_eq!(names, ["b", "d", "e"]);
+        assert_eq!(top_reasons(vec![r("a", -1.0)]).len(), 1);
+    }
 }
