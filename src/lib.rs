@@ -7,6 +7,7 @@
 
 #![warn(missing_docs)]
 
+pub mod bayes;
 pub mod data;
 pub mod error;
 pub mod eval;
