@@ -10,7 +10,7 @@
 
 use std::hint::black_box;
 
-use churnkit::eval::ZeroR;
+use churnkit::bayes::Tan;
 use churnkit::model::{Model, ModelBody};
 use churnkit::score::{BatchOptions, Scorer, score_csv};
 use churnkit::synth::{SynthParams, generate, write_csv};
@@ -19,7 +19,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 const ROWS: usize = 20_000;
 
 fn body(train: &churnkit::data::Table, rows: &[usize]) -> ModelBody {
-    ZeroR.fit_table(train, rows).expect("fit").into()
+    Tan::new().fit_table(train, rows).expect("fit").into()
 }
 
 fn bench(c: &mut Criterion) {

@@ -9,13 +9,13 @@
 use std::io::BufWriter;
 use std::time::Instant;
 
-use churnkit::eval::ZeroR;
+use churnkit::bayes::Tan;
 use churnkit::model::{Model, ModelBody};
 use churnkit::score::{BatchOptions, Scorer, score_csv_file};
 use churnkit::synth::{SynthParams, generate, write_csv};
 
 fn body(train: &churnkit::data::Table, rows: &[usize]) -> churnkit::Result<ModelBody> {
-    Ok(ZeroR.fit_table(train, rows)?.into())
+    Ok(Tan::new().fit_table(train, rows)?.into())
 }
 
 fn main() -> churnkit::Result<()> {

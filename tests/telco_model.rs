@@ -1,6 +1,7 @@
 //! A model trained on real data (IBM Telco) survives save → load → score bit for bit,
 //! in both formats, for every input form.
 
+use churnkit::bayes::{NaiveBayes, Tan};
 use churnkit::data::{CsvOptions, Table, read_csv, stratified_holdout};
 use churnkit::eval::ZeroR;
 use churnkit::model::{Model, ModelBody, TierSpec};
@@ -116,4 +117,44 @@ fn zero_r_on_telco_survives_save_load_score() {
     );
     assert!(m.summary().calibration.is_some() && m.summary().thresholds.is_some());
     survives_round_trip(&m);
+}
+
+#[test]
+fn tan_on_telco_survives_save_load_score_with_reasons() {
+    let t = telco();
+    let split = stratified_holdout(t.labels(), 0.25, 11).unwrap();
+    let body = Tan::new().fit_table(&t, &split.train).unwrap();
+    let m = build(body.into(), &t, &split);
+    assert!(
+        m.summary().metrics["roc_auc"] > 0.75,
+        "{:?}",
+        m.summary().metrics
+    );
+    survives_round_trip(&m);
+    // Reasons in the user's column names and values, at most three.
+    let test = read_csv(TEST, &CsvOptions::new("Churn").id_column("customerID")).unwrap();
+    let scores = Scorer::new(&m).score_rows(&test, &[0, 1, 2]).unwrap();
+    for s in &scores {
+        assert!(
+            !s.reasons.is_empty() && s.reasons.len() <= 3,
+            "{:?}",
+            s.reasons
+        );
+        for r in &s.reasons {
+            assert!(test.schema().feature_index(&r.feature).is_some(), "{r:?}");
+            assert!(r.condition.starts_with(&r.feature), "{r:?}");
+        }
+        assert!(s.retention.is_some());
+    }
+}
+
+#[test]
+fn same_data_and_seed_give_the_same_model_bytes() {
+    let t = telco();
+    let bytes = || {
+        let split = stratified_holdout(t.labels(), 0.25, 3).unwrap();
+        let body = NaiveBayes::new().fit_table(&t, &split.train).unwrap();
+        build(body.into(), &t, &split).to_bytes().unwrap()
+    };
+    assert_eq!(bytes(), bytes());
 }

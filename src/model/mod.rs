@@ -47,6 +47,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::bayes::BayesClassifier;
 use crate::data::{Column, FeatureKind, MISSING_LEVEL, Schema, Table};
 use crate::error::{Error, Location, Result};
 use crate::eval::{Metric, Report, ZeroRModel};
@@ -70,6 +71,9 @@ pub use format::{FORMAT_VERSION, MAGIC};
 pub enum ModelBody {
     /// The majority-class baseline.
     ZeroR(ZeroRModel),
+    /// A Bayesian-network classifier (naive Bayes, TAN, hill climbing); validated by
+    /// its own deserializer.
+    Bayes(BayesClassifier),
 }
 
 impl ModelBody {
@@ -77,6 +81,7 @@ impl ModelBody {
     pub fn classifier(&self) -> &dyn Classifier {
         match self {
             ModelBody::ZeroR(m) => m,
+            ModelBody::Bayes(m) => m,
         }
     }
 
@@ -87,6 +92,7 @@ impl ModelBody {
             ModelBody::ZeroR(m) => {
                 m.proba().len() == n_classes && m.proba().iter().all(|p| p.is_finite())
             }
+            ModelBody::Bayes(_) => true,
         };
         if ok {
             Ok(())
@@ -99,6 +105,12 @@ impl ModelBody {
 impl From<ZeroRModel> for ModelBody {
     fn from(m: ZeroRModel) -> Self {
         ModelBody::ZeroR(m)
+    }
+}
+
+impl From<BayesClassifier> for ModelBody {
+    fn from(m: BayesClassifier) -> Self {
+        ModelBody::Bayes(m)
     }
 }
 
