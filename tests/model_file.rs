@@ -321,4 +321,9 @@ fn write_fuzz_corpus() {
     let b = model(1).to_bytes().unwrap();
     std::fs::write(format!("{dir}/zeror-file.bin"), &b).unwrap();
     std::fs::write(format!("{dir}/zeror-body.bin"), &b[HEADER_LEN..b.len() - 4]).unwrap();
+    let t = table(200, 5);
+    let rows = t.all_rows();
+    let nb = churnkit::bayes::NaiveBayes::new().fit_table(&t, &rows).unwrap();
+    let b = Model::builder(nb, &t, &rows).build().unwrap().to_bytes().unwrap();
+    std::fs::write(format!("{dir}/nb-body.bin"), &b[HEADER_LEN..b.len() - 4]).unwrap();
 }
