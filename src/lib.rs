@@ -12,6 +12,8 @@ pub mod data;
 pub mod error;
 pub mod eval;
 pub mod learner;
+pub mod model;
+pub mod score;
 pub mod synth;
 pub mod tree;
 
