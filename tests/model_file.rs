@@ -6,7 +6,7 @@ use churnkit::Error;
 use churnkit::data::{Column, Feature, FeatureKind, MISSING_LEVEL, Schema, Table, Target};
 use churnkit::eval::ZeroR;
 use churnkit::model::format::{DEFAULT_MAX_BYTES, HEADER_LEN, LoadOptions};
-use churnkit::model::{FORMAT_VERSION, Model, TierSpec};
+use churnkit::model::{FORMAT_VERSION, Model, ModelBody, TierSpec};
 use churnkit::score::{CalibrationMethod, ThresholdRule};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -68,6 +68,37 @@ fn model(seed: u64) -> Model {
         .tiers(TierSpec::Choose(ThresholdRule::default()))
         .build()
         .unwrap()
+}
+
+/// An ID3 tree model and a CART model on the same kind of table.
+fn tree_models(seed: u64) -> Vec<Model> {
+    let t = table(400, seed);
+    let train: Vec<usize> = (0..300).collect();
+    let val: Vec<usize> = (300..400).collect();
+    let id3 = churnkit::tree::TreeLearner::id3()
+        .fit_tree(&t, &train)
+        .unwrap();
+    assert!(id3.tree.n_nodes() > 1);
+    let cart = churnkit::tree::Cart::default()
+        .fit_cart(&t, &train)
+        .unwrap();
+    [ModelBody::from(id3), ModelBody::from(cart)]
+        .into_iter()
+        .map(|b| {
+            Model::builder(b, &t, &train)
+                .validation(&t, &val)
+                .tiers(TierSpec::Choose(ThresholdRule::default()))
+                .build()
+                .unwrap()
+        })
+        .collect()
+}
+
+/// Every kind of body: ZeroR, ID3, CART.
+fn all_models(seed: u64) -> Vec<Model> {
+    let mut v = vec![model(seed)];
+    v.extend(tree_models(seed));
+    v
 }
 
 fn model_message(e: Error) -> String {
@@ -205,16 +236,26 @@ fn bad_checksum() {
 
 #[test]
 fn every_truncation_is_an_error() {
-    let b = model(1).to_bytes().unwrap();
-    for len in 0..b.len() {
-        let e = Model::from_bytes(&b[..len]).unwrap_err();
-        assert!(matches!(e, Error::Model { .. }), "{len}: {e:?}");
-        let e = Model::read_from(&b[..len], LoadOptions::default()).unwrap_err();
-        assert!(matches!(e, Error::Model { .. }), "{len}: {e:?}");
+    for m in all_models(1) {
+        let b = m.to_bytes().unwrap();
+        for len in 0..b.len() {
+            let e = Model::from_bytes(&b[..len]).unwrap_err();
+            assert!(matches!(e, Error::Model { .. }), "{len}: {e:?}");
+            let e = Model::read_from(&b[..len], LoadOptions::default()).unwrap_err();
+            assert!(matches!(e, Error::Model { .. }), "{len}: {e:?}");
+        }
+        let mut longer = b.clone();
+        longer.push(0);
+        assert!(Model::from_bytes(&longer).is_err());
+        // Every truncation of the JSON text, too.
+        let json = m.to_json_string().unwrap();
+        for len in (0..json.len())
+            .filter(|&l| json.is_char_boundary(l))
+            .step_by(7)
+        {
+            assert!(Model::from_json_str(&json[..len]).is_err(), "{len}");
+        }
     }
-    let mut longer = b.clone();
-    longer.push(0);
-    assert!(Model::from_bytes(&longer).is_err());
 }
 
 #[test]
@@ -241,47 +282,69 @@ fn length_field_claiming_gigabytes() {
 
 #[test]
 fn seeded_random_bit_flips_never_load_or_panic() {
-    let b = model(1).to_bytes().unwrap();
-    let mut rng = ChaCha8Rng::seed_from_u64(42);
-    // Single-bit flips: CRC-32 detects every one, wherever it lands.
-    for _ in 0..3000 {
-        let mut c = b.clone();
-        let bit = rng.random_range(0..c.len() * 8);
-        c[bit / 8] ^= 1 << (bit % 8);
-        assert!(Model::from_bytes(&c).is_err(), "bit {bit}");
-    }
-    // Many flips at once: an error (almost surely) and never a panic.
-    let mut loaded = 0;
-    for _ in 0..2000 {
-        let mut c = b.clone();
-        for _ in 0..rng.random_range(2..16) {
+    for m in all_models(1) {
+        let b = m.to_bytes().unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(42);
+        // Single-bit flips: CRC-32 detects every one, wherever it lands.
+        for _ in 0..3000 {
+            let mut c = b.clone();
             let bit = rng.random_range(0..c.len() * 8);
             c[bit / 8] ^= 1 << (bit % 8);
+            assert!(Model::from_bytes(&c).is_err(), "bit {bit}");
         }
-        if Model::from_bytes(&c).is_ok() {
-            loaded += 1;
+        // Many flips at once: an error (almost surely) and never a panic.
+        let mut loaded = 0;
+        for _ in 0..2000 {
+            let mut c = b.clone();
+            for _ in 0..rng.random_range(2..16) {
+                let bit = rng.random_range(0..c.len() * 8);
+                c[bit / 8] ^= 1 << (bit % 8);
+            }
+            if Model::from_bytes(&c).is_ok() {
+                loaded += 1;
+            }
         }
+        assert_eq!(loaded, 0);
     }
-    assert_eq!(loaded, 0);
+}
+
+/// Scores a customer with every feature set to `value` (lenient policy): must not panic.
+fn exercise(m: &Model, value: &str) {
+    let customer: std::collections::HashMap<String, String> = m
+        .schema()
+        .features
+        .iter()
+        .map(|f| (f.name.clone(), value.to_string()))
+        .collect();
+    let _ = churnkit::score::Scorer::new(m)
+        .input_policy(churnkit::score::InputPolicy::lenient())
+        .score_map(&customer);
 }
 
 #[test]
 fn corrupt_body_with_a_valid_checksum_is_a_clean_error() {
-    // Rewrite the body and fix the CRC: decoding itself must fail safely.
+    // Rewrite the body and fix the CRC: decoding itself must fail safely, and a model
+    // that still loads must score without panicking.
     use churnkit::model::hash::crc32;
-    let b = model(1).to_bytes().unwrap();
-    let body_len = b.len() - HEADER_LEN - 4;
-    let mut rng = ChaCha8Rng::seed_from_u64(9);
-    for _ in 0..3000 {
-        let mut c = b.clone();
-        for _ in 0..rng.random_range(1..6) {
-            let i = HEADER_LEN + rng.random_range(0..body_len);
-            c[i] = rng.random();
+    for m in all_models(1) {
+        let b = m.to_bytes().unwrap();
+        let body_len = b.len() - HEADER_LEN - 4;
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        for _ in 0..3000 {
+            let mut c = b.clone();
+            for _ in 0..rng.random_range(1..6) {
+                let i = HEADER_LEN + rng.random_range(0..body_len);
+                c[i] = rng.random();
+            }
+            let end = c.len() - 4;
+            let crc = crc32(&c[..end]);
+            c[end..].copy_from_slice(&crc.to_le_bytes());
+            if let Ok(m) = Model::from_bytes(&c) {
+                for v in ["", "1", "month", "70", "-3"] {
+                    exercise(&m, v);
+                }
+            }
         }
-        let end = c.len() - 4;
-        let crc = crc32(&c[..end]);
-        c[end..].copy_from_slice(&crc.to_le_bytes());
-        let _ = Model::from_bytes(&c); // Ok or Err, never a panic or a huge allocation.
     }
 }
 
@@ -323,7 +386,18 @@ fn write_fuzz_corpus() {
     std::fs::write(format!("{dir}/zeror-body.bin"), &b[HEADER_LEN..b.len() - 4]).unwrap();
     let t = table(200, 5);
     let rows = t.all_rows();
-    let nb = churnkit::bayes::NaiveBayes::new().fit_table(&t, &rows).unwrap();
-    let b = Model::builder(nb, &t, &rows).build().unwrap().to_bytes().unwrap();
+    let nb = churnkit::bayes::NaiveBayes::new()
+        .fit_table(&t, &rows)
+        .unwrap();
+    let b = Model::builder(nb, &t, &rows)
+        .build()
+        .unwrap()
+        .to_bytes()
+        .unwrap();
     std::fs::write(format!("{dir}/nb-body.bin"), &b[HEADER_LEN..b.len() - 4]).unwrap();
+    let trees = tree_models(1);
+    for (m, name) in trees.iter().zip(["id3-body.bin", "cart-body.bin"]) {
+        let b = m.to_bytes().unwrap();
+        std::fs::write(format!("{dir}/{name}"), &b[HEADER_LEN..b.len() - 4]).unwrap();
+    }
 }

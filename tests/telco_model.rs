@@ -9,6 +9,7 @@ use churnkit::score::{
     Amount, BatchOptions, CalibrationMethod, ClvSpec, Economics, Margin, Scorer, ThresholdRule,
     score_csv,
 };
+use churnkit::tree::{Cart, TreeLearner};
 
 const TRAIN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -131,9 +132,13 @@ fn tan_on_telco_survives_save_load_score_with_reasons() {
         m.summary().metrics
     );
     survives_round_trip(&m);
-    // Reasons in the user's column names and values, at most three.
+    reasons_are_user_conditions(&m);
+}
+
+/// Reasons in the user's column names and values, at most three, on a few test rows.
+fn reasons_are_user_conditions(m: &Model) {
     let test = read_csv(TEST, &CsvOptions::new("Churn").id_column("customerID")).unwrap();
-    let scores = Scorer::new(&m).score_rows(&test, &[0, 1, 2]).unwrap();
+    let scores = Scorer::new(m).score_rows(&test, &[0, 1, 2]).unwrap();
     for s in &scores {
         assert!(
             !s.reasons.is_empty() && s.reasons.len() <= 3,
@@ -146,6 +151,60 @@ fn tan_on_telco_survives_save_load_score_with_reasons() {
         }
         assert!(s.retention.is_some());
     }
+}
+
+#[test]
+fn weighted_id3_on_telco_survives_save_load_score_with_reasons() {
+    let t = telco();
+    let split = stratified_holdout(t.labels(), 0.25, 11).unwrap();
+    let body = TreeLearner::id3_weighted()
+        .fit_tree(&t, &split.train)
+        .unwrap();
+    assert!(body.tree.n_nodes() > 10, "{}", body.tree.n_nodes());
+    let m = build(body.into(), &t, &split);
+    assert!(matches!(m.body(), ModelBody::Tree(_)));
+    assert!(
+        m.summary().metrics["roc_auc"] > 0.75,
+        "{:?}",
+        m.summary().metrics
+    );
+    survives_round_trip(&m);
+    reasons_are_user_conditions(&m);
+}
+
+#[test]
+fn cart_on_telco_survives_save_load_score() {
+    let t = telco();
+    let split = stratified_holdout(t.labels(), 0.25, 11).unwrap();
+    let body = Cart::default().fit_cart(&t, &split.train).unwrap();
+    let m = build(body.into(), &t, &split);
+    assert!(matches!(m.body(), ModelBody::Cart(_)));
+    assert!(
+        m.summary().metrics["roc_auc"] > 0.75,
+        "{:?}",
+        m.summary().metrics
+    );
+    survives_round_trip(&m);
+}
+
+#[test]
+fn same_data_and_seed_give_the_same_tree_model_bytes() {
+    let t = telco();
+    let bytes = |cart: bool| {
+        let split = stratified_holdout(t.labels(), 0.25, 3).unwrap();
+        let body: ModelBody = if cart {
+            Cart::default().fit_cart(&t, &split.train).unwrap().into()
+        } else {
+            TreeLearner::id3_weighted()
+                .fit_tree(&t, &split.train)
+                .unwrap()
+                .into()
+        };
+        let m = build(body, &t, &split);
+        (m.to_bytes().unwrap(), m.to_json_string().unwrap())
+    };
+    assert_eq!(bytes(false), bytes(false));
+    assert_eq!(bytes(true), bytes(true));
 }
 
 #[test]

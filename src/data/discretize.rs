@@ -590,6 +590,50 @@ impl Discretizer {
     }
 }
 
+impl Discretizer {
+    /// Checks a discretizer read from untrusted bytes: its schema is exactly the one
+    /// [`Discretizer::from_encoders`] derives from its encoders and classes (so every
+    /// code it produces is within its schema's cardinality), cut points are finite and
+    /// strictly increasing, and no feature has more than the supported number of levels.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Error::Model {
+            location: crate::error::Location::default(),
+            message: m,
+        };
+        for e in &self.encoders {
+            match e {
+                FeatureEncoder::Categorical { name, levels } if levels.len() > MAX_LEVELS => {
+                    return Err(bad(format!(
+                        "feature '{name}' has {} levels; at most {MAX_LEVELS} are supported",
+                        levels.len()
+                    )));
+                }
+                FeatureEncoder::Numeric { name, cuts }
+                    if cuts.len() >= MAX_LEVELS
+                        || cuts.iter().any(|c| !c.is_finite())
+                        || cuts.windows(2).any(|w| w[0] >= w[1]) =>
+                {
+                    return Err(bad(format!(
+                        "the cut points of '{name}' are not finite and strictly increasing"
+                    )));
+                }
+                _ => {}
+            }
+        }
+        let derived = Self::from_encoders(
+            self.encoders.clone(),
+            self.binning.clone(),
+            self.schema.classes.clone(),
+        );
+        if derived.schema != self.schema {
+            return Err(bad(
+                "the discretizer's schema does not match its encoders".into()
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -56,6 +56,7 @@ use crate::score::calibrate::{Calibration, CalibrationMethod, CalibrationTable};
 use crate::score::economics::Economics;
 use crate::score::input::InputPolicy;
 use crate::score::tier::{ThresholdReport, ThresholdRule, TierPolicy, choose_thresholds};
+use crate::tree::{CartClassifier, TreeClassifier};
 
 pub use format::{FORMAT_VERSION, MAGIC};
 
@@ -74,6 +75,12 @@ pub enum ModelBody {
     /// A Bayesian-network classifier (naive Bayes, TAN, hill climbing); validated by
     /// its own deserializer.
     Bayes(BayesClassifier),
+    /// An ID3-family decision tree (ID3, weighted-entropy ID3, gain ratio / C4.5)
+    /// with its discretizer; checked by [`TreeClassifier::validate`] on load.
+    Tree(TreeClassifier),
+    /// linfa-trees' CART copied into a flat tree with its discretizer; checked by
+    /// [`CartClassifier::validate`] on load.
+    Cart(CartClassifier),
 }
 
 impl ModelBody {
@@ -82,6 +89,8 @@ impl ModelBody {
         match self {
             ModelBody::ZeroR(m) => m,
             ModelBody::Bayes(m) => m,
+            ModelBody::Tree(m) => m,
+            ModelBody::Cart(m) => m,
         }
     }
 
@@ -92,7 +101,18 @@ impl ModelBody {
             ModelBody::ZeroR(m) => {
                 m.proba().len() == n_classes && m.proba().iter().all(|p| p.is_finite())
             }
-            ModelBody::Bayes(_) => true,
+            ModelBody::Bayes(m) => {
+                m.discretizer().validate()?;
+                true
+            }
+            ModelBody::Tree(m) => {
+                m.validate()?;
+                true
+            }
+            ModelBody::Cart(m) => {
+                m.validate()?;
+                true
+            }
         };
         if ok {
             Ok(())
@@ -111,6 +131,18 @@ impl From<ZeroRModel> for ModelBody {
 impl From<BayesClassifier> for ModelBody {
     fn from(m: BayesClassifier) -> Self {
         ModelBody::Bayes(m)
+    }
+}
+
+impl From<TreeClassifier> for ModelBody {
+    fn from(m: TreeClassifier) -> Self {
+        ModelBody::Tree(m)
+    }
+}
+
+impl From<CartClassifier> for ModelBody {
+    fn from(m: CartClassifier) -> Self {
+        ModelBody::Cart(m)
     }
 }
 

@@ -97,6 +97,19 @@ impl Cart {
         Ok(t)
     }
 
+    /// Fits the discretizer on `rows` of `table`, then CART on the codes; returns the
+    /// concrete classifier (e.g. to put in a [`Model`](crate::model::Model)).
+    pub fn fit_cart(&self, table: &Table, rows: &[usize]) -> Result<CartClassifier> {
+        let discretizer = Discretizer::fit(table, rows, &self.binning)?;
+        let (enc, _) = discretizer.encode_rows(table, rows)?;
+        let tree = self.fit_encoded(&enc)?;
+        Ok(CartClassifier {
+            discretizer,
+            tree,
+            name: Cart::name(self),
+        })
+    }
+
     fn name(&self) -> String {
         match self.split_quality {
             SplitQuality::Gini => "cart-gini".into(),
@@ -168,6 +181,21 @@ impl CartTree {
         self.nodes.len()
     }
 
+    /// The nodes (root first, pre-order: a split's children come after it).
+    pub fn nodes(&self) -> &[CartNode] {
+        &self.nodes
+    }
+
+    /// Weighted training class counts, `n_classes` per node (zero for internal nodes).
+    pub fn counts(&self) -> &[f64] {
+        &self.counts
+    }
+
+    /// Number of classes.
+    pub fn n_classes(&self) -> usize {
+        self.n_classes
+    }
+
     /// The leaf a row of features reaches.
     pub fn leaf(&self, x: &[f64]) -> usize {
         let mut n = 0;
@@ -215,14 +243,7 @@ impl Learner for Cart {
     }
 
     fn fit(&self, table: &Table, rows: &[usize]) -> Result<Box<dyn Classifier>> {
-        let discretizer = Discretizer::fit(table, rows, &self.binning)?;
-        let (enc, _) = discretizer.encode_rows(table, rows)?;
-        let tree = self.fit_encoded(&enc)?;
-        Ok(Box::new(CartClassifier {
-            discretizer,
-            tree,
-            name: Cart::name(self),
-        }))
+        Ok(Box::new(self.fit_cart(table, rows)?))
     }
 }
 
