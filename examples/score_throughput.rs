@@ -3,19 +3,30 @@
 //! file CSV → CSV with `score_csv_file`, reporting rows per second.
 //!
 //! ```text
-//! cargo run --release --example score_throughput -- [ROWS] [--progress] [--no-reasons]
+//! cargo run --release --example score_throughput -- [ROWS] [--model tree|tan|cart|zeror]
+//!     [--progress] [--no-reasons]
 //! ```
+//!
+//! `tree` is weighted-entropy ID3 ([`TreeLearner::id3_weighted`]), `tan` (the default)
+//! tree-augmented naive Bayes, `cart` linfa-trees' CART, `zeror` the majority class.
 
 use std::io::BufWriter;
 use std::time::Instant;
 
 use churnkit::bayes::Tan;
+use churnkit::eval::ZeroR;
 use churnkit::model::{Model, ModelBody};
 use churnkit::score::{BatchOptions, Scorer, score_csv_file};
 use churnkit::synth::{SynthParams, generate, write_csv};
+use churnkit::tree::{Cart, TreeLearner};
 
-fn body(train: &churnkit::data::Table, rows: &[usize]) -> churnkit::Result<ModelBody> {
-    Ok(Tan::new().fit_table(train, rows)?.into())
+fn body(kind: &str, train: &churnkit::data::Table, rows: &[usize]) -> churnkit::Result<ModelBody> {
+    Ok(match kind {
+        "tree" => TreeLearner::id3_weighted().fit_tree(train, rows)?.into(),
+        "cart" => Cart::default().fit_cart(train, rows)?.into(),
+        "zeror" => ZeroR.fit_table(train, rows)?.into(),
+        _ => Tan::new().fit_table(train, rows)?.into(),
+    })
 }
 
 fn main() -> churnkit::Result<()> {
@@ -25,6 +36,11 @@ fn main() -> churnkit::Result<()> {
         .find_map(|a| a.parse().ok())
         .unwrap_or(1_000_000);
     let progress = args.iter().any(|a| a == "--progress");
+    let kind = args
+        .iter()
+        .position(|a| a == "--model")
+        .and_then(|i| args.get(i + 1))
+        .map_or("tan", String::as_str);
     let reasons = !args.iter().any(|a| a == "--no-reasons");
     let dir = std::env::temp_dir().join(format!("churnkit-throughput-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| churnkit::Error::Io {
@@ -54,7 +70,7 @@ fn main() -> churnkit::Result<()> {
     })?;
     let all = train.all_rows();
     let t1 = Instant::now();
-    let model = Model::builder(body(&train, &all)?, &train, &all).build()?;
+    let model = Model::builder(body(kind, &train, &all)?, &train, &all).build()?;
     eprintln!(
         "trained {} on 100000 rows in {:.2?}",
         model.summary().learner,

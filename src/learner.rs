@@ -62,6 +62,26 @@ pub trait Classifier: Send + Sync {
         let _ = (table, row);
         Ok(Explanation::default())
     }
+
+    /// For each of `rows`, the `n` most churn-ward reasons of [`Classifier::explain`]:
+    /// its reasons stably sorted by weight, descending (ties keep the explanation's
+    /// order), then cut to `n` — exactly [`top_reasons`] of `explain`, without the
+    /// summaries. The default explains row by row; implementations override it to
+    /// encode the rows once and to render only the reasons kept (batch scoring calls
+    /// this once per chunk of rows).
+    fn explain_top(&self, table: &Table, rows: &[usize], n: usize) -> Result<Vec<Vec<Reason>>> {
+        rows.iter()
+            .map(|&r| Ok(top_reasons(self.explain(table, r)?.reasons, n)))
+            .collect()
+    }
+}
+
+/// The `n` most churn-ward reasons: sorted by weight, descending (a stable sort, so
+/// ties keep the given order), then cut to `n`.
+pub fn top_reasons(mut reasons: Vec<Reason>, n: usize) -> Vec<Reason> {
+    reasons.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+    reasons.truncate(n);
+    reasons
 }
 
 /// Validated parameters of a learning algorithm: fits a [`Classifier`] from the

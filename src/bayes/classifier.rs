@@ -18,6 +18,14 @@
 //! term is its attribute's contribution (the terms add up to the log-odds). Otherwise
 //! (a general network, or missing blanket values) the contribution of attribute `X`
 //! is the change in log-odds when its evidence is withdrawn: `LO(e) − LO(e \ {X})`.
+//! With a parentless class that change is computed locally, without inference, when
+//! `X`'s feature parents and its children (with their other parents) are all
+//! observed — an unobserved child none of whose descendants is observed is barren
+//! (its factors sum to one) and is left out: the factors `F_X(c, x) = P(x | pa(X)) · Π_{Y ∈ ch(X)} P(y | pa(Y))` are
+//! then the only ones that mention `X`, they mention no other unobserved variable, and
+//! the rest of the (marginalised) joint cancels in the difference, so exactly
+//! `LO(e) − LO(e \ {X}) = ln F_X(ch, x)/F_X(ret, x) − ln Σ_x' F_X(ch, x')/Σ_x' F_X(ret, x')`.
+//! Variable elimination is left for the attributes where that fails.
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -28,7 +36,7 @@ use super::learn::{Common, feature_states};
 use super::network::BayesNet;
 use crate::data::{Codes, Discretizer, Encoded, Table};
 use crate::error::{Error, Result};
-use crate::learner::{Classifier, Explanation, Reason, check_out_len};
+use crate::learner::{Classifier, Explanation, Reason, check_out_len, top_reasons};
 
 /// Rows per block in batch scoring.
 const BLOCK: usize = 1024;
@@ -259,6 +267,85 @@ impl BayesClassifier {
 
     /// The explanation of row `row` of `enc` (see the module docs).
     pub fn explain_encoded(&self, enc: &Encoded, row: usize) -> Result<Explanation> {
+        self.explain_row(enc, row, true)
+    }
+
+    /// `LO(e) − LO(e \ {X_j})` from `X_j`'s local factors (see the module docs), or
+    /// None when they mention another unobserved variable. `state` is scratch space of
+    /// one entry per network variable.
+    fn withdraw_locally(
+        &self,
+        enc: &Encoded,
+        row: usize,
+        j: usize,
+        (churn, ret): (usize, usize),
+        state: &mut [usize],
+    ) -> Option<f64> {
+        let class = self.class_node();
+        let schema = enc.schema();
+        let observe = |v: usize, state: &mut [usize]| -> Option<()> {
+            if v != class && v != j {
+                let c = enc.code(row, v) as usize;
+                if c >= schema.features[v].n_levels() {
+                    return None;
+                }
+                state[v] = c;
+            }
+            Some(())
+        };
+        for &p in self.net.parents(j) {
+            observe(p, state)?;
+        }
+        let unobserved =
+            |v: usize| v != class && enc.code(row, v) as usize >= schema.features[v].n_levels();
+        let mut children = self.net.children(j);
+        // An unobserved child none of whose descendants is observed is barren: its
+        // factors sum to one whether X_j is observed or not, so it drops out.
+        children.retain(|&ch| !(unobserved(ch) && self.barren(ch, &unobserved)));
+        for &ch in &children {
+            observe(ch, state)?;
+            for &p in self.net.parents(ch) {
+                observe(p, state)?;
+            }
+        }
+        let mut ps: Vec<usize> = Vec::new();
+        let mut factor = |v: usize, state: &[usize]| {
+            ps.clear();
+            ps.extend(self.net.parents(v).iter().map(|&p| state[p]));
+            self.net.prob(v, state[v], &ps)
+        };
+        let mut local = |c: usize, x: usize, state: &mut [usize]| {
+            state[class] = c;
+            state[j] = x;
+            let mut f = factor(j, state);
+            for &ch in &children {
+                f *= factor(ch, state);
+            }
+            f
+        };
+        let x = enc.code(row, j) as usize;
+        let with = local(churn, x, state).ln() - local(ret, x, state).ln();
+        let (mut sum_ch, mut sum_ret) = (0.0, 0.0);
+        for x in 0..self.net.cardinality(j) {
+            sum_ch += local(churn, x, state);
+            sum_ret += local(ret, x, state);
+        }
+        Some(with - (sum_ch.ln() - sum_ret.ln()))
+    }
+
+    /// True when `v` and all its descendants are unobserved.
+    fn barren(&self, v: usize, unobserved: &dyn Fn(usize) -> bool) -> bool {
+        unobserved(v)
+            && self
+                .net
+                .children(v)
+                .into_iter()
+                .all(|c| self.barren(c, unobserved))
+    }
+
+    /// [`explain_encoded`](Self::explain_encoded), optionally without the summary
+    /// (which may cost an inference of its own).
+    fn explain_row(&self, enc: &Encoded, row: usize, with_summary: bool) -> Result<Explanation> {
         let schema = enc.schema();
         let k = self.net.cardinality(self.class_node());
         let churn = schema.churn_class();
@@ -295,16 +382,34 @@ impl BayesClassifier {
                 }
             }
             let total: f64 = prior + reasons.iter().map(|r| r.weight).sum::<f64>();
-            format!(
-                "log-odds {} vs {} = {total:.3}: prior {prior:.3} plus each attribute's term",
-                schema.classes[churn], schema.classes[ret]
-            )
+            if with_summary {
+                format!(
+                    "log-odds {} vs {} = {total:.3}: prior {prior:.3} plus each attribute's term",
+                    schema.classes[churn], schema.classes[ret]
+                )
+            } else {
+                String::new()
+            }
         } else {
             let lo = |p: &[f64]| p[churn].ln() - p[ret].ln();
-            let full = lo(&self.posterior_ve(enc, row, None)?);
+            let mut full = None;
+            let mut state = vec![0usize; self.net.n_vars()];
             for (j, code) in self.evidence(enc, row, None) {
-                let without = lo(&self.posterior_ve(enc, row, Some(j))?);
-                let w = full - without;
+                let local = if class_is_root {
+                    self.withdraw_locally(enc, row, j, (churn, ret), &mut state)
+                } else {
+                    None
+                };
+                let w = match local {
+                    Some(w) => w,
+                    None => {
+                        let f = match full {
+                            Some(f) => f,
+                            None => *full.insert(lo(&self.posterior_ve(enc, row, None)?)),
+                        };
+                        f - lo(&self.posterior_ve(enc, row, Some(j))?)
+                    }
+                };
                 if w != 0.0 {
                     reasons.push(Reason {
                         feature: schema.features[j].name.clone(),
@@ -313,10 +418,18 @@ impl BayesClassifier {
                     });
                 }
             }
-            format!(
-                "log-odds {} vs {} = {full:.3}; each weight is the change when that value is withdrawn",
-                schema.classes[churn], schema.classes[ret]
-            )
+            if with_summary {
+                let full = match full {
+                    Some(f) => f,
+                    None => lo(&self.posterior_ve(enc, row, None)?),
+                };
+                format!(
+                    "log-odds {} vs {} = {full:.3}; each weight is the change when that value is withdrawn",
+                    schema.classes[churn], schema.classes[ret]
+                )
+            } else {
+                String::new()
+            }
         };
         reasons.sort_by(|a, b| b.weight.abs().total_cmp(&a.weight.abs()));
         Ok(Explanation { reasons, summary })
@@ -418,5 +531,13 @@ impl Classifier for BayesClassifier {
         }
         let (enc, _) = self.discretizer.encode_rows(table, &[row])?;
         self.explain_encoded(&enc, 0)
+    }
+
+    /// Encodes the rows once, then explains each encoded row.
+    fn explain_top(&self, table: &Table, rows: &[usize], n: usize) -> Result<Vec<Vec<Reason>>> {
+        let (enc, _) = self.discretizer.encode_rows(table, rows)?;
+        (0..rows.len())
+            .map(|i| Ok(top_reasons(self.explain_row(&enc, i, false)?.reasons, n)))
+            .collect()
     }
 }

@@ -25,6 +25,7 @@ use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{N_REASONS, Score, Scorer};
@@ -108,36 +109,120 @@ fn csv_err(location: &Location, e: csv::Error) -> Error {
     }
 }
 
+/// Appends one score as a CSV record to `w`. Numbers are rendered into the reused
+/// `num` buffer (no `String` per field).
 fn write_score(
-    w: &mut csv::Writer<impl Write>,
+    w: &mut csv::Writer<Vec<u8>>,
     s: &Score,
     row_number: u64,
-    fields: &mut Vec<String>,
-    location: &Location,
-) -> Result<()> {
-    fields.clear();
-    fields.push(s.id.clone().unwrap_or_else(|| row_number.to_string()));
-    fields.extend(s.probabilities.iter().map(|p| p.to_string()));
-    fields.push(s.tier.as_str().to_string());
+    num: &mut String,
+) -> std::result::Result<(), csv::Error> {
+    use std::fmt::Write as _;
+    let mut field = |w: &mut csv::Writer<Vec<u8>>, x: &dyn std::fmt::Display| {
+        num.clear();
+        // Writing to a String cannot fail.
+        let _ = write!(num, "{x}");
+        w.write_field(num.as_bytes())
+    };
+    match &s.id {
+        Some(id) => w.write_field(id)?,
+        None => field(w, &row_number)?,
+    }
+    for p in &s.probabilities {
+        field(w, p)?;
+    }
+    w.write_field(s.tier.as_str())?;
     for i in 0..N_REASONS {
-        fields.push(
-            s.reasons
-                .get(i)
-                .map_or(String::new(), |r| r.condition.clone()),
-        );
+        w.write_field(s.reasons.get(i).map_or("", |r| r.condition.as_str()))?;
     }
     match &s.retention {
         Some(r) => {
-            fields.push(r.clv.to_string());
-            fields.push(r.value_at_risk.to_string());
-            fields.push(r.spend_ceiling.to_string());
-            fields.push(if r.rescue { "yes" } else { "no" }.to_string());
+            field(w, &r.clv)?;
+            field(w, &r.value_at_risk)?;
+            field(w, &r.spend_ceiling)?;
+            w.write_field(if r.rescue { "yes" } else { "no" })?;
         }
-        None => fields.extend(std::iter::repeat_n(String::new(), 4)),
+        None => {
+            for _ in 0..4 {
+                w.write_field("")?;
+            }
+        }
     }
-    fields.push(s.warnings.join("; "));
-    w.write_record(fields.iter())
-        .map_err(|e| csv_err(location, e))
+    match s.warnings.as_slice() {
+        [] => w.write_field("")?,
+        [one] => w.write_field(one)?,
+        many => w.write_field(many.join("; "))?,
+    }
+    w.write_record(None::<&[u8]>)
+}
+
+/// Rows per piece of a chunk: the unit of parallel work (convert, predict, explain,
+/// format), written out in input order.
+const PIECE_ROWS: usize = 1024;
+
+/// The formatted output of one piece of a chunk and what happened to its rows.
+#[derive(Default)]
+struct Piece {
+    bytes: Vec<u8>,
+    rows_out: u64,
+    rows_with_warnings: u64,
+    rows_skipped: u64,
+    errors: Vec<String>,
+}
+
+/// Converts, scores and formats one piece of a chunk (records with their line and
+/// data-row numbers).
+fn score_piece(
+    scorer: &Scorer<'_>,
+    plan: &super::input::HeaderPlan,
+    records: &[csv::StringRecord],
+    lines: &[Option<u64>],
+    numbers: &[u64],
+    skip_bad_rows: bool,
+) -> Result<Piece> {
+    let chunk: Vec<&csv::StringRecord> = records.iter().collect();
+    let mut piece = Piece::default();
+    let scores: Vec<(u64, Score)> = match plan.convert(&chunk, lines) {
+        Ok(prepared) => numbers
+            .iter()
+            .copied()
+            .zip(scorer.score_prepared(prepared)?)
+            .collect(),
+        Err(e) if !skip_bad_rows => return Err(e),
+        Err(_) => {
+            // Isolate the failing rows one by one.
+            let mut good = Vec::with_capacity(chunk.len());
+            for (i, rec) in chunk.iter().enumerate() {
+                match plan.convert(&[*rec], &lines[i..=i]) {
+                    Ok(p) => {
+                        let s = scorer.score_prepared(p)?;
+                        good.extend(s.into_iter().map(|s| (numbers[i], s)));
+                    }
+                    Err(e) => {
+                        piece.rows_skipped += 1;
+                        if piece.errors.len() < MAX_ERRORS {
+                            piece.errors.push(e.to_string());
+                        }
+                    }
+                }
+            }
+            good
+        }
+    };
+    let mut w = csv::Writer::from_writer(Vec::with_capacity(scores.len() * 160));
+    let mut num = String::new();
+    for (n, s) in &scores {
+        if !s.warnings.is_empty() {
+            piece.rows_with_warnings += 1;
+        }
+        write_score(&mut w, s, *n, &mut num).map_err(|e| csv_err(&Location::default(), e))?;
+        piece.rows_out += 1;
+    }
+    piece.bytes = w.into_inner().map_err(|e| Error::Io {
+        location: Location::default(),
+        source: e.into_error(),
+    })?;
+    Ok(piece)
 }
 
 /// Scores a CSV from `input` to `output` (see the module docs for the columns).
@@ -203,10 +288,19 @@ fn score_csv_inner<R: Read, W: Write>(
         .collect();
     let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
     let plan = scorer.plan(&header_refs, opts.id_column.as_deref(), location.clone())?;
-    let mut writer = csv::Writer::from_writer(output);
-    writer
-        .write_record(output_header(scorer.model().classes()))
-        .map_err(|e| csv_err(location, e))?;
+    let mut output = output;
+    let io_err = |e: std::io::Error| Error::Io {
+        location: Location::default(),
+        source: e,
+    };
+    {
+        let mut header = csv::Writer::from_writer(Vec::new());
+        header
+            .write_record(output_header(scorer.model().classes()))
+            .map_err(|e| csv_err(location, e))?;
+        let bytes = header.into_inner().map_err(|e| io_err(e.into_error()))?;
+        output.write_all(&bytes).map_err(io_err)?;
+    }
     let mut report = BatchReport {
         column_warnings: plan.column_warnings.clone(),
         ..BatchReport::default()
@@ -224,7 +318,6 @@ fn score_csv_inner<R: Read, W: Write>(
         None => ProgressBar::new_spinner(),
     });
     let mut records: Vec<csv::StringRecord> = Vec::with_capacity(opts.chunk_rows);
-    let mut fields = Vec::new();
     let mut row_number: u64 = 0;
     loop {
         // Read one chunk (records reused across chunks).
@@ -262,40 +355,23 @@ fn score_csv_inner<R: Read, W: Write>(
         if filled == 0 {
             break;
         }
-        let chunk: Vec<&csv::StringRecord> = records[..filled].iter().collect();
-        let scores: Vec<(u64, Score)> = match plan.convert(&chunk, &lines) {
-            Ok(prepared) => numbers
-                .iter()
-                .copied()
-                .zip(scorer.score_prepared(prepared)?)
-                .collect(),
-            Err(e) if !opts.skip_bad_rows => return Err(e),
-            Err(_) => {
-                // Isolate the failing rows one by one.
-                let mut good = Vec::with_capacity(filled);
-                for (i, rec) in chunk.iter().enumerate() {
-                    match plan.convert(&[*rec], &lines[i..=i]) {
-                        Ok(p) => {
-                            let s = scorer.score_prepared(p)?;
-                            good.extend(s.into_iter().map(|s| (numbers[i], s)));
-                        }
-                        Err(e) => {
-                            report.rows_skipped += 1;
-                            if report.errors.len() < MAX_ERRORS {
-                                report.errors.push(e.to_string());
-                            }
-                        }
-                    }
+        let pieces: Vec<Result<Piece>> = records[..filled]
+            .par_chunks(PIECE_ROWS)
+            .zip(lines.par_chunks(PIECE_ROWS))
+            .zip(numbers.par_chunks(PIECE_ROWS))
+            .map(|((recs, ls), ns)| score_piece(scorer, &plan, recs, ls, ns, opts.skip_bad_rows))
+            .collect();
+        for piece in pieces {
+            let piece = piece?;
+            output.write_all(&piece.bytes).map_err(io_err)?;
+            report.rows_out += piece.rows_out;
+            report.rows_with_warnings += piece.rows_with_warnings;
+            report.rows_skipped += piece.rows_skipped;
+            for e in piece.errors {
+                if report.errors.len() < MAX_ERRORS {
+                    report.errors.push(e);
                 }
-                good
             }
-        };
-        for (n, s) in &scores {
-            if !s.warnings.is_empty() {
-                report.rows_with_warnings += 1;
-            }
-            write_score(&mut writer, s, *n, &mut fields, location)?;
-            report.rows_out += 1;
         }
         if let Some(b) = &bar {
             match total_bytes {
@@ -305,10 +381,7 @@ fn score_csv_inner<R: Read, W: Write>(
             b.tick();
         }
     }
-    writer.flush().map_err(|e| Error::Io {
-        location: Location::default(),
-        source: e,
-    })?;
+    output.flush().map_err(io_err)?;
     if let Some(b) = bar {
         b.finish_with_message(format!("{} rows scored", report.rows_out));
     }

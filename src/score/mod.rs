@@ -221,26 +221,34 @@ impl<'m> Scorer<'m> {
             .par_chunks_mut(PAR_ROWS * k)
             .zip(rows.par_chunks(PAR_ROWS))
             .try_for_each(|(out, rs)| classifier.predict_proba_into(&table, rs, out))?;
+        // Reasons: one batch call per parallel chunk (the classifier encodes the chunk
+        // once and renders only the reasons kept).
+        let mut reasons: Vec<Vec<Reason>> = if self.reasons {
+            let per_chunk: Vec<Vec<Vec<Reason>>> = rows
+                .par_chunks(PAR_ROWS)
+                .map(|rs| classifier.explain_top(&table, rs, N_REASONS))
+                .collect::<Result<_>>()?;
+            per_chunk.into_iter().flatten().collect()
+        } else {
+            vec![Vec::new(); n]
+        };
         let policy = self.model.tier_policy();
         let calibration = self.model.calibration();
-        let results: Vec<Result<Score>> = proba
+        let results: Vec<Score> = proba
             .par_chunks_mut(k)
             .zip(warnings.into_par_iter())
             .zip(ids.into_par_iter())
+            .zip(reasons.par_iter_mut())
             .enumerate()
-            .map(|(r, ((p, warnings), id))| {
+            .map(|(r, (((p, warnings), id), reasons))| {
                 if let Some(cal) = calibration {
                     cal.apply(p);
                 }
                 let p_churn = p[churn];
                 let tier = policy.tier(classes, p, p_churn);
-                let reasons = if self.reasons {
-                    top_reasons(classifier.explain(&table, r)?.reasons)
-                } else {
-                    Vec::new()
-                };
+                let reasons = std::mem::take(reasons);
                 let retention = self.economics.retention(&facts[r], p_churn);
-                Ok(Score {
+                Score {
                     id,
                     probabilities: p.to_vec(),
                     p_churn,
@@ -248,19 +256,17 @@ impl<'m> Scorer<'m> {
                     reasons,
                     retention,
                     warnings,
-                })
+                }
             })
             .collect();
-        results.into_iter().collect()
+        Ok(results)
     }
 }
 
 /// The [`N_REASONS`] most churn-ward reasons: sorted by weight, descending (a stable
 /// sort, so ties keep the classifier's order), then cut.
-pub fn top_reasons(mut reasons: Vec<Reason>) -> Vec<Reason> {
-    reasons.sort_by(|a, b| b.weight.total_cmp(&a.weight));
-    reasons.truncate(N_REASONS);
-    reasons
+pub fn top_reasons(reasons: Vec<Reason>) -> Vec<Reason> {
+    crate::learner::top_reasons(reasons, N_REASONS)
 }
 
 fn one(mut v: Vec<Score>) -> Result<Score> {

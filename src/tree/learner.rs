@@ -147,6 +147,49 @@ impl Classifier for TreeClassifier {
             summary: t.explain(&enc, 0)?,
         })
     }
+
+    /// The reasons of [`explain`](Classifier::explain), top `n` by weight, for many
+    /// rows: the rows are encoded once, the weights computed for the whole path, and
+    /// only the `n` conditions kept are rendered as text.
+    fn explain_top(&self, table: &Table, rows: &[usize], n: usize) -> Result<Vec<Vec<Reason>>> {
+        let (enc, _) = self.discretizer.encode_rows(table, rows)?;
+        let t = &self.tree;
+        let churn = t.schema().churn_class();
+        let k = t.n_classes();
+        let (mut p0, mut p1) = (vec![0.0; k], vec![0.0; k]);
+        let mut weighted: Vec<(f64, usize)> = Vec::new();
+        (0..rows.len())
+            .map(|i| {
+                let steps = t.path(&enc, i)?;
+                weighted.clear();
+                for (at, s) in steps.iter().enumerate() {
+                    let w = match s.child {
+                        Some(c) => {
+                            t.node_proba_into(s.node, &mut p0);
+                            t.node_proba_into(c, &mut p1);
+                            p1[churn] - p0[churn]
+                        }
+                        None => 0.0,
+                    };
+                    weighted.push((w, at));
+                }
+                // Stable: ties keep path order, as `top_reasons` of `explain`.
+                weighted.sort_by(|a, b| b.0.total_cmp(&a.0));
+                Ok(weighted
+                    .iter()
+                    .take(n)
+                    .map(|&(weight, at)| {
+                        let s = &steps[at];
+                        Reason {
+                            feature: t.schema().features[s.feature].name.clone(),
+                            condition: t.branch_condition(s.node, s.code),
+                            weight,
+                        }
+                    })
+                    .collect())
+            })
+            .collect()
+    }
 }
 
 /// Builds an [`Encoded`] table from a matrix of codes (rows × features) and labels,
