@@ -36,7 +36,7 @@ use super::learn::{Common, feature_states};
 use super::network::BayesNet;
 use crate::data::{Codes, Discretizer, Encoded, Table};
 use crate::error::{Error, Result};
-use crate::learner::{Classifier, Explanation, Reason, check_out_len, top_reasons};
+use crate::learner::{Classifier, Explanation, Reason, check_out_len};
 
 /// Rows per block in batch scoring.
 const BLOCK: usize = 1024;
@@ -267,7 +267,10 @@ impl BayesClassifier {
 
     /// The explanation of row `row` of `enc` (see the module docs).
     pub fn explain_encoded(&self, enc: &Encoded, row: usize) -> Result<Explanation> {
-        self.explain_row(enc, row, true)
+        let (mut terms, summary) = self.explain_terms(enc, row, true)?;
+        terms.sort_by(|a, b| b.2.abs().total_cmp(&a.2.abs()));
+        let reasons = terms.into_iter().map(|t| self.reason(enc, t)).collect();
+        Ok(Explanation { reasons, summary })
     }
 
     /// `LO(e) − LO(e \ {X_j})` from `X_j`'s local factors (see the module docs), or
@@ -343,9 +346,15 @@ impl BayesClassifier {
                 .all(|c| self.barren(c, unobserved))
     }
 
-    /// [`explain_encoded`](Self::explain_encoded), optionally without the summary
-    /// (which may cost an inference of its own).
-    fn explain_row(&self, enc: &Encoded, row: usize, with_summary: bool) -> Result<Explanation> {
+    /// The explanation's weights as `(feature, code, weight)` in evidence order, and
+    /// the summary when asked for; reasons are rendered as text by the callers, only
+    /// for those kept.
+    fn explain_terms(
+        &self,
+        enc: &Encoded,
+        row: usize,
+        with_summary: bool,
+    ) -> Result<(Vec<(usize, u16, f64)>, String)> {
         let schema = enc.schema();
         let k = self.net.cardinality(self.class_node());
         let churn = schema.churn_class();
@@ -374,14 +383,10 @@ impl BayesClassifier {
             for (child, w) in &term_lp {
                 match child {
                     None => prior += w,
-                    Some(j) => reasons.push(Reason {
-                        feature: schema.features[*j].name.clone(),
-                        condition: schema.features[*j].condition(enc.code(row, *j)),
-                        weight: *w,
-                    }),
+                    Some(j) => reasons.push((*j, enc.code(row, *j), *w)),
                 }
             }
-            let total: f64 = prior + reasons.iter().map(|r| r.weight).sum::<f64>();
+            let total: f64 = prior + reasons.iter().map(|r| r.2).sum::<f64>();
             if with_summary {
                 format!(
                     "log-odds {} vs {} = {total:.3}: prior {prior:.3} plus each attribute's term",
@@ -411,11 +416,7 @@ impl BayesClassifier {
                     }
                 };
                 if w != 0.0 {
-                    reasons.push(Reason {
-                        feature: schema.features[j].name.clone(),
-                        condition: schema.features[j].condition(code as u16),
-                        weight: w,
-                    });
+                    reasons.push((j, code as u16, w));
                 }
             }
             if with_summary {
@@ -431,8 +432,17 @@ impl BayesClassifier {
                 String::new()
             }
         };
-        reasons.sort_by(|a, b| b.weight.abs().total_cmp(&a.weight.abs()));
-        Ok(Explanation { reasons, summary })
+        Ok((reasons, summary))
+    }
+
+    /// A term of [`explain_terms`](Self::explain_terms) as a [`Reason`].
+    fn reason(&self, enc: &Encoded, (j, code, weight): (usize, u16, f64)) -> Reason {
+        let f = &enc.schema().features[j];
+        Reason {
+            feature: f.name.clone(),
+            condition: f.condition(code),
+            weight,
+        }
     }
 }
 
@@ -537,7 +547,15 @@ impl Classifier for BayesClassifier {
     fn explain_top(&self, table: &Table, rows: &[usize], n: usize) -> Result<Vec<Vec<Reason>>> {
         let (enc, _) = self.discretizer.encode_rows(table, rows)?;
         (0..rows.len())
-            .map(|i| Ok(top_reasons(self.explain_row(&enc, i, false)?.reasons, n)))
+            .map(|i| {
+                // As `top_reasons` of `explain`: a stable sort by weight, descending
+                // (ties by weight are ties by magnitude too, so they keep evidence
+                // order either way), then only the kept terms are rendered.
+                let (mut terms, _) = self.explain_terms(&enc, i, false)?;
+                terms.sort_by(|a, b| b.2.total_cmp(&a.2));
+                terms.truncate(n);
+                Ok(terms.into_iter().map(|t| self.reason(&enc, t)).collect())
+            })
             .collect()
     }
 }
