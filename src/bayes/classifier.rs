@@ -354,7 +354,7 @@ impl BayesClassifier {
         enc: &Encoded,
         row: usize,
         with_summary: bool,
-    ) -> Result<(Vec<(usize, u16, f64)>, String)> {
+    ) -> Result<(Vec<Term3>, String)> {
         let schema = enc.schema();
         let k = self.net.cardinality(self.class_node());
         let churn = schema.churn_class();
@@ -436,7 +436,7 @@ impl BayesClassifier {
     }
 
     /// A term of [`explain_terms`](Self::explain_terms) as a [`Reason`].
-    fn reason(&self, enc: &Encoded, (j, code, weight): (usize, u16, f64)) -> Reason {
+    fn reason(&self, enc: &Encoded, (j, code, weight): Term3) -> Reason {
         let f = &enc.schema().features[j];
         Reason {
             feature: f.name.clone(),
@@ -445,6 +445,9 @@ impl BayesClassifier {
         }
     }
 }
+
+/// One explanation term: (feature, code, weight).
+type Term3 = (usize, u16, f64);
 
 fn softmax(row: &mut [f64]) {
     let m = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);

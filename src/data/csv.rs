@@ -12,6 +12,7 @@ use std::sync::Arc;
 use ::csv::{ByteRecord, ReaderBuilder};
 
 use super::encoded::MAX_LEVELS;
+use super::missing::MissingTokens;
 use super::schema::{CHURNED, Feature, FeatureKind, RETAINED, Schema, Target};
 use super::table::{Column, MISSING_LEVEL, Table};
 use super::target::LabelRule;
@@ -119,7 +120,7 @@ impl CsvOptions {
         CsvOptions {
             target: target.into(),
             delimiter: None,
-            missing_tokens: strings(["NA", "N/A", "?", "null"]),
+            missing_tokens: strings(MissingTokens::DEFAULT),
             drop_columns: Vec::new(),
             id_column: None,
             weight_column: None,
@@ -154,6 +155,12 @@ impl CsvOptions {
     {
         self.missing_tokens = strings(tokens);
         self
+    }
+
+    /// The missing tokens in force, as the shared [`MissingTokens`] (give it to
+    /// batch scoring so scored files are read like training files).
+    pub fn missing(&self) -> MissingTokens {
+        MissingTokens::new(&self.missing_tokens)
     }
 
     /// Columns to ignore (identifiers, columns that leak the label). Each must exist.
@@ -588,8 +595,7 @@ struct Plan {
     weight_name: Option<String>,
     id: Option<usize>,
     weight: Option<usize>,
-    missing: Vec<Vec<u8>>,
-    max_missing_len: usize,
+    missing: MissingTokens,
 }
 
 impl Plan {
@@ -683,12 +689,7 @@ impl Plan {
             };
             features.push((i, name.clone(), kind));
         }
-        let missing: Vec<Vec<u8>> = opts
-            .missing_tokens
-            .iter()
-            .map(|t| t.trim().to_ascii_lowercase().into_bytes())
-            .collect();
-        let max_missing_len = missing.iter().map(Vec::len).max().unwrap_or(0);
+        let missing = opts.missing();
         Ok(Plan {
             location: location.clone(),
             delimiter,
@@ -701,15 +702,12 @@ impl Plan {
             id,
             weight,
             missing,
-            max_missing_len,
         })
     }
 
     #[inline]
     fn is_missing(&self, cell: &[u8]) -> bool {
-        cell.is_empty()
-            || (cell.len() <= self.max_missing_len
-                && self.missing.iter().any(|t| t.eq_ignore_ascii_case(cell)))
+        self.missing.is_missing(cell)
     }
 
     fn at(&self, line: u64, column: &str) -> Location {

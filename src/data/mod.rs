@@ -8,6 +8,7 @@ pub mod counts;
 mod csv;
 pub mod discretize;
 pub mod encoded;
+pub mod missing;
 pub mod schema;
 pub mod split;
 pub mod table;
@@ -20,6 +21,7 @@ pub use csv::{
 };
 pub use discretize::{Binning, Discretizer, EncodeReport, FeatureEncoder};
 pub use encoded::{Codes, Encoded, EncodedFeature, EncodedSchema, MAX_LEVELS};
+pub use missing::MissingTokens;
 pub use schema::{AT_RISK, CHURNED, Feature, FeatureKind, RETAINED, Schema, Target};
 pub use split::{Fold, Holdout, stratified_holdout, stratified_kfold};
 pub use table::{Cell, Column, MISSING_LEVEL, Table};

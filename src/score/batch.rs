@@ -16,6 +16,19 @@
 //! | `rescue` | `yes` or `no` (empty without a CLV) |
 //! | `warning` | every warning of the row joined by `; ` (empty when none) |
 //!
+//! # Why batch scoring has its own record loop
+//!
+//! It shares the data layer's definition of a missing cell
+//! ([`MissingTokens`], see [`BatchOptions::missing_tokens`]) but not its reader
+//! ([`data::read_csv_from`](crate::data::read_csv_from) /
+//! [`CsvChunks`](crate::data::CsvChunks)): scoring decides per row and per cell under
+//! the model's [`InputPolicy`](super::InputPolicy) (an unseen category or a text in a
+//! numeric column becomes a warning in *that row's* output, or an error naming its
+//! line), skips and counts ragged rows one by one, carries the id and the economics
+//! columns, and takes its kinds and levels from the model's schema rather than
+//! inferring or interning them — none of which the training reader's whole-file
+//! report can express.
+//!
 //! Numbers are written in Rust's shortest round-trip form, so reading them back gives
 //! the same `f64`. Every input row is accounted for in the [`BatchReport`]:
 //! `rows_in = rows_out + rows_skipped`.
@@ -29,6 +42,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{N_REASONS, Score, Scorer};
+use crate::data::MissingTokens;
 use crate::error::{Error, Location, Result};
 
 /// Options of [`score_csv`].
@@ -42,6 +56,10 @@ pub struct BatchOptions {
     pub id_column: Option<String>,
     /// Show a progress bar on stderr (default false).
     pub progress: bool,
+    /// The texts read as missing (default None: the scorer's, see
+    /// [`Scorer::missing_tokens`]); e.g. the training reader's
+    /// [`CsvOptions::missing`](crate::data::CsvOptions::missing).
+    pub missing_tokens: Option<MissingTokens>,
     /// Skip rows that fail (a ragged record, or a value the input policy refuses)
     /// instead of stopping; they are counted and the first 100 errors kept in the
     /// report (default false: the first failing row stops the batch).
@@ -55,6 +73,7 @@ impl Default for BatchOptions {
             delimiter: b',',
             id_column: None,
             progress: false,
+            missing_tokens: None,
             skip_bad_rows: false,
         }
     }
@@ -287,7 +306,10 @@ fn score_csv_inner<R: Read, W: Write>(
         .map(str::to_string)
         .collect();
     let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
-    let plan = scorer.plan(&header_refs, opts.id_column.as_deref(), location.clone())?;
+    let mut plan = scorer.plan(&header_refs, opts.id_column.as_deref(), location.clone())?;
+    if let Some(m) = &opts.missing_tokens {
+        plan = plan.with_missing_tokens(m.clone());
+    }
     let mut output = output;
     let io_err = |e: std::io::Error| Error::Io {
         location: Location::default(),

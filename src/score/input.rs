@@ -1,8 +1,11 @@
 //! Turning raw customers (CSV records, maps of column → value, tables read elsewhere)
 //! into rows the model can score, under a declared [`InputPolicy`].
 //!
-//! Every raw value is trimmed. A cell is missing when it is empty or one of `NA`,
-//! `N/A`, `?`, `null` (case-insensitive, as the CSV reader). For each model feature:
+//! Every raw value is trimmed. A cell is missing when it is empty or one of the
+//! [`MissingTokens`] — by default `NA`, `N/A`, `?`, `null` (case-insensitive), the
+//! same type and defaults as the training CSV reader's
+//! ([`CsvOptions::missing_tokens`](crate::data::CsvOptions::missing_tokens)); set
+//! other tokens with [`HeaderPlan::with_missing_tokens`]. For each model feature:
 //! - numeric: the text must parse as a finite number, else it is a *bad number*;
 //! - categorical: the text must be a level seen in the training rows, else it is an
 //!   *unseen category*.
@@ -16,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::economics::{
     Amount, ChurnReason, ClvSpec, CustomerFacts, Economics, Margin, ReasonSource,
 };
-use crate::data::{Cell, Column, FeatureKind, MISSING_LEVEL, Schema, Table};
+use crate::data::{Cell, Column, FeatureKind, MISSING_LEVEL, MissingTokens, Schema, Table};
 use crate::error::{Error, Location, Result};
 
 /// What to do when input breaks an expectation.
@@ -75,14 +78,12 @@ impl InputPolicy {
     }
 }
 
-/// True for a cell that means "no value": empty, `NA`, `N/A`, `?`, `null`.
+/// True for a cell that means "no value" under the default [`MissingTokens`]: empty,
+/// `NA`, `N/A`, `?`, `null`.
 pub fn is_missing_token(s: &str) -> bool {
-    let t = s.trim();
-    t.is_empty()
-        || t == "?"
-        || ["na", "n/a", "null"]
-            .iter()
-            .any(|m| t.eq_ignore_ascii_case(m))
+    static DEFAULT: std::sync::LazyLock<MissingTokens> =
+        std::sync::LazyLock::new(MissingTokens::default);
+    DEFAULT.is_missing_str(s)
 }
 
 /// One raw record: fields by position.
@@ -154,6 +155,7 @@ pub struct HeaderPlan {
     /// Warnings that apply to every row (missing or extra columns).
     pub column_warnings: Vec<String>,
     location: Location,
+    missing: MissingTokens,
 }
 
 impl HeaderPlan {
@@ -254,7 +256,16 @@ impl HeaderPlan {
             left,
             column_warnings,
             location,
+            missing: MissingTokens::default(),
         })
+    }
+
+    /// Reads cells with these missing tokens instead of the defaults (use the training
+    /// reader's, [`CsvOptions::missing`](crate::data::CsvOptions::missing), so a file
+    /// is read the same way for scoring as for training).
+    pub fn with_missing_tokens(mut self, missing: MissingTokens) -> Self {
+        self.missing = missing;
+        self
     }
 
     /// Converts records (with their 1-based line numbers, when known) to the model's
@@ -275,7 +286,7 @@ impl HeaderPlan {
                     let mut v = Vec::with_capacity(n);
                     for (r, rec) in records.iter().enumerate() {
                         let raw = idx.and_then(|i| rec.field(i)).unwrap_or("");
-                        v.push(if is_missing_token(raw) {
+                        v.push(if self.missing.is_missing_str(raw) {
                             f64::NAN
                         } else {
                             match raw.trim().parse::<f64>() {
@@ -306,7 +317,7 @@ impl HeaderPlan {
                     let mut v = Vec::with_capacity(n);
                     for (r, rec) in records.iter().enumerate() {
                         let raw = idx.and_then(|i| rec.field(i)).unwrap_or("");
-                        v.push(if is_missing_token(raw) {
+                        v.push(if self.missing.is_missing_str(raw) {
                             MISSING_LEVEL
                         } else {
                             let t = raw.trim();
@@ -346,7 +357,7 @@ impl HeaderPlan {
             }
             let number = |i: usize, col: &str, warnings: &mut Vec<String>| -> Result<f64> {
                 let raw = get(i);
-                if is_missing_token(raw) {
+                if self.missing.is_missing_str(raw) {
                     return Ok(f64::NAN);
                 }
                 match raw.parse::<f64>() {

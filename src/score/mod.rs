@@ -43,7 +43,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::data::Table;
+use crate::data::{MissingTokens, Table};
 use crate::error::{Location, Result};
 use crate::learner::Reason;
 use crate::model::Model;
@@ -93,6 +93,7 @@ pub struct Scorer<'m> {
     policy: InputPolicy,
     economics: Economics,
     reasons: bool,
+    missing: MissingTokens,
 }
 
 impl<'m> Scorer<'m> {
@@ -103,6 +104,7 @@ impl<'m> Scorer<'m> {
             policy: model.input_policy(),
             economics: model.economics().clone(),
             reasons: true,
+            missing: MissingTokens::default(),
         }
     }
 
@@ -122,6 +124,14 @@ impl<'m> Scorer<'m> {
     /// Whether to compute reasons (default true; explanations cost time).
     pub fn reasons(mut self, on: bool) -> Self {
         self.reasons = on;
+        self
+    }
+
+    /// The texts read as missing in raw input (default [`MissingTokens::default`]);
+    /// give the training reader's ([`CsvOptions::missing`](crate::data::CsvOptions::missing))
+    /// to read scored files as training files were read.
+    pub fn missing_tokens(mut self, missing: MissingTokens) -> Self {
+        self.missing = missing;
         self
     }
 
@@ -147,14 +157,15 @@ impl<'m> Scorer<'m> {
         id_column: Option<&str>,
         location: Location,
     ) -> Result<input::HeaderPlan> {
-        input::HeaderPlan::new(
+        Ok(input::HeaderPlan::new(
             header,
             self.model.schema(),
             self.policy,
             &self.economics,
             id_column,
             location,
-        )
+        )?
+        .with_missing_tokens(self.missing.clone()))
     }
 
     /// Scores every row of a table read elsewhere (features matched by name).

@@ -1,0 +1,75 @@
+//! A file with custom missing tokens is read the same way for scoring as for training
+//! when the batch is given the training reader's tokens.
+
+use churnkit::data::{CsvOptions, read_csv_from};
+use churnkit::model::Model;
+use churnkit::score::{BatchOptions, Scorer, score_csv};
+use churnkit::tree::TreeLearner;
+
+fn csv_text() -> String {
+    let mut s = String::from("id,plan,tenure,churn\n");
+    for i in 0..300 {
+        let plan = ["basic", "plus", "pro", "-"][i % 4];
+        let tenure = if i % 7 == 0 {
+            "-".to_string()
+        } else {
+            ((i * 13) % 60).to_string()
+        };
+        let churn = if (plan == "basic" && i % 3 != 0) || i % 11 == 0 {
+            "yes"
+        } else {
+            "no"
+        };
+        s.push_str(&format!("C{i},{plan},{tenure},{churn}\n"));
+    }
+    s
+}
+
+#[test]
+fn custom_missing_tokens_read_alike_in_training_and_scoring() {
+    let text = csv_text();
+    let opts = CsvOptions::new("churn")
+        .id_column("id")
+        .missing_tokens(["-"]);
+    let (table, _) = read_csv_from(text.as_bytes(), "customers.csv", &opts).unwrap();
+    // "-" is missing, not a level.
+    let levels = table.schema().features[0].levels().to_vec();
+    assert_eq!(levels, ["basic", "plus", "pro"]);
+    let rows = table.all_rows();
+    let body = TreeLearner::id3().fit_tree(&table, &rows).unwrap();
+    let model = Model::builder(body, &table, &rows).build().unwrap();
+    let want = Scorer::new(&model).score_table(&table).unwrap();
+
+    let batch = |tokens: Option<churnkit::data::MissingTokens>| {
+        let mut out = Vec::new();
+        let o = BatchOptions {
+            missing_tokens: tokens,
+            ..BatchOptions::default()
+        };
+        let report = score_csv(&Scorer::new(&model), text.as_bytes(), &mut out, &o).unwrap();
+        (report, String::from_utf8(out).unwrap())
+    };
+    // With the training reader's tokens: no warnings, the same probabilities.
+    let (report, out) = batch(Some(opts.missing()));
+    assert_eq!(report.rows_out, 300);
+    assert_eq!(report.rows_with_warnings, 0, "{out}");
+    let mut r = csv::Reader::from_reader(out.as_bytes());
+    for (rec, s) in r.records().zip(&want) {
+        let rec = rec.unwrap();
+        let p: Vec<f64> = (1..=2).map(|i| rec[i].parse().unwrap()).collect();
+        assert_eq!(p, s.probabilities);
+    }
+    // The same through the scorer's own setting.
+    let mut out2 = Vec::new();
+    score_csv(
+        &Scorer::new(&model).missing_tokens(opts.missing()),
+        text.as_bytes(),
+        &mut out2,
+        &BatchOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(out2, out.as_bytes());
+    // With the default tokens "-" is an unseen category / not a number: warnings.
+    let (report, _) = batch(None);
+    assert!(report.rows_with_warnings >= 75, "{report:?}");
+}
