@@ -18,14 +18,15 @@
 //! term is its attribute's contribution (the terms add up to the log-odds). Otherwise
 //! (a general network, or missing blanket values) the contribution of attribute `X`
 //! is the change in log-odds when its evidence is withdrawn: `LO(e) − LO(e \ {X})`.
-//! With a parentless class that change is computed locally, without inference, when
-//! `X`'s feature parents and its children (with their other parents) are all
-//! observed — an unobserved child none of whose descendants is observed is barren
-//! (its factors sum to one) and is left out: the factors `F_X(c, x) = P(x | pa(X)) · Π_{Y ∈ ch(X)} P(y | pa(Y))` are
-//! then the only ones that mention `X`, they mention no other unobserved variable, and
-//! the rest of the (marginalised) joint cancels in the difference, so exactly
-//! `LO(e) − LO(e \ {X}) = ln F_X(ch, x)/F_X(ret, x) − ln Σ_x' F_X(ch, x')/Σ_x' F_X(ret, x')`.
-//! Variable elimination is left for the attributes where that fails.
+//! With a parentless class that change is computed locally, without inference: let
+//! `U` be `X` plus the unobserved variables that share a factor with `U` (leaving out
+//! barren ones — unobserved with no observed descendant — whose factors sum to one),
+//! and `F_U(c, ·)` the product of the factors that mention `U`. Those mention nothing
+//! else unobserved, and the rest of the (marginalised) joint does not mention `U`, so
+//! it cancels in the difference:
+//! `LO(e) − LO(e \ {X}) = ln A(ch)/A(ret) − ln B(ch)/B(ret)` with
+//! `A(c) = Σ_{U∖X} F_U(c, x, ·)` and `B(c) = Σ_U F_U(c, ·)`. Variable elimination is
+//! left for attributes whose `U` has more than 4096 joint configurations.
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -273,9 +274,10 @@ impl BayesClassifier {
         Ok(Explanation { reasons, summary })
     }
 
-    /// `LO(e) − LO(e \ {X_j})` from `X_j`'s local factors (see the module docs), or
-    /// None when they mention another unobserved variable. `state` is scratch space of
-    /// one entry per network variable.
+    /// `LO(e) − LO(e \ {X_j})` from the factors around `X_j` (see the module docs),
+    /// or None when the unobserved variables tied to `X_j` have more than
+    /// [`MAX_LOCAL_CONFIGS`] joint configurations. `state` is scratch space of one
+    /// entry per network variable.
     fn withdraw_locally(
         &self,
         enc: &Encoded,
@@ -286,54 +288,76 @@ impl BayesClassifier {
     ) -> Option<f64> {
         let class = self.class_node();
         let schema = enc.schema();
-        let observe = |v: usize, state: &mut [usize]| -> Option<()> {
-            if v != class && v != j {
-                let c = enc.code(row, v) as usize;
-                if c >= schema.features[v].n_levels() {
-                    return None;
-                }
-                state[v] = c;
-            }
-            Some(())
-        };
-        for &p in self.net.parents(j) {
-            observe(p, state)?;
-        }
         let unobserved =
             |v: usize| v != class && enc.code(row, v) as usize >= schema.features[v].n_levels();
-        let mut children = self.net.children(j);
-        // An unobserved child none of whose descendants is observed is barren: its
-        // factors sum to one whether X_j is observed or not, so it drops out.
-        children.retain(|&ch| !(unobserved(ch) && self.barren(ch, &unobserved)));
-        for &ch in &children {
-            observe(ch, state)?;
-            for &p in self.net.parents(ch) {
-                observe(p, state)?;
+        // U: X_j and the unobserved variables sharing a factor with U; `fams`: the
+        // families (a node with its parents) whose factor mentions U, except barren
+        // ones (unobserved with no observed descendant: they sum to one).
+        let mut u = vec![j];
+        let mut fams: Vec<usize> = Vec::new();
+        let mut configs = self.net.cardinality(j);
+        let mut i = 0;
+        while i < u.len() {
+            let x = u[i];
+            i += 1;
+            for f in std::iter::once(x).chain(self.net.children(x)) {
+                if fams.contains(&f) || (f != x && unobserved(f) && self.barren(f, &unobserved)) {
+                    continue;
+                }
+                fams.push(f);
+                for &w in std::iter::once(&f).chain(self.net.parents(f)) {
+                    if w == class || u.contains(&w) {
+                        continue;
+                    }
+                    if unobserved(w) {
+                        configs = configs.saturating_mul(self.net.cardinality(w));
+                        if configs > MAX_LOCAL_CONFIGS {
+                            return None;
+                        }
+                        u.push(w);
+                    } else {
+                        state[w] = enc.code(row, w) as usize;
+                    }
+                }
             }
         }
         let mut ps: Vec<usize> = Vec::new();
-        let mut factor = |v: usize, state: &[usize]| {
-            ps.clear();
-            ps.extend(self.net.parents(v).iter().map(|&p| state[p]));
-            self.net.prob(v, state[v], &ps)
-        };
-        let mut local = |c: usize, x: usize, state: &mut [usize]| {
+        // Σ over the configurations of u[from..] of Π_fams P(f | pa(f)), with C = c.
+        let mut sum = |c: usize, from: usize, state: &mut [usize]| {
             state[class] = c;
-            state[j] = x;
-            let mut f = factor(j, state);
-            for &ch in &children {
-                f *= factor(ch, state);
+            for &v in &u[from..] {
+                state[v] = 0;
             }
-            f
+            let mut total = 0.0;
+            loop {
+                let mut p = 1.0;
+                for &f in &fams {
+                    ps.clear();
+                    ps.extend(self.net.parents(f).iter().map(|&q| state[q]));
+                    p *= self.net.prob(f, state[f], &ps);
+                }
+                total += p;
+                // Next configuration (mixed radix over u[from..]).
+                let mut k = from;
+                loop {
+                    if k == u.len() {
+                        return total;
+                    }
+                    let v = u[k];
+                    state[v] += 1;
+                    if state[v] < self.net.cardinality(v) {
+                        break;
+                    }
+                    state[v] = 0;
+                    k += 1;
+                }
+            }
         };
         let x = enc.code(row, j) as usize;
-        let with = local(churn, x, state).ln() - local(ret, x, state).ln();
-        let (mut sum_ch, mut sum_ret) = (0.0, 0.0);
-        for x in 0..self.net.cardinality(j) {
-            sum_ch += local(churn, x, state);
-            sum_ret += local(ret, x, state);
-        }
-        Some(with - (sum_ch.ln() - sum_ret.ln()))
+        state[j] = x;
+        let with = sum(churn, 1, state).ln() - sum(ret, 1, state).ln();
+        let without = sum(churn, 0, state).ln() - sum(ret, 0, state).ln();
+        Some(with - without)
     }
 
     /// True when `v` and all its descendants are unobserved.
@@ -445,6 +469,10 @@ impl BayesClassifier {
         }
     }
 }
+
+/// The most joint configurations of the unobserved variables around an attribute
+/// for which an explanation weight is summed locally (beyond: variable elimination).
+const MAX_LOCAL_CONFIGS: usize = 4096;
 
 /// One explanation term: (feature, code, weight).
 type Term3 = (usize, u16, f64);
