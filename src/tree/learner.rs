@@ -9,7 +9,7 @@ use ndarray::{Array1, ArrayBase, Data, Ix2};
 use serde::{Deserialize, Serialize};
 
 use super::grow::{Id3Params, Id3ValidParams, MissingPolicy};
-use super::tree::{DecisionTree, argmax};
+use super::tree::{DecisionTree, Step, argmax};
 use crate::data::{Binning, Codes, Discretizer, Encoded, EncodedFeature, EncodedSchema, Table};
 use crate::error::Result;
 use crate::learner::{Classifier, Explanation, Learner, Reason, check_out_len};
@@ -128,14 +128,7 @@ impl Classifier for TreeClassifier {
         let mut reasons = Vec::new();
         for s in t.path(&enc, 0)? {
             let f = &t.schema().features[s.feature];
-            let weight = match s.child {
-                Some(c) => {
-                    t.node_proba_into(s.node, &mut p0);
-                    t.node_proba_into(c, &mut p1);
-                    p1[churn] - p0[churn]
-                }
-                None => 0.0,
-            };
+            let weight = step_weight(t, &s, churn, &mut p0, &mut p1);
             reasons.push(Reason {
                 feature: f.name.clone(),
                 condition: t.branch_condition(s.node, s.code),
@@ -163,15 +156,7 @@ impl Classifier for TreeClassifier {
                 let steps = t.path(&enc, i)?;
                 weighted.clear();
                 for (at, s) in steps.iter().enumerate() {
-                    let w = match s.child {
-                        Some(c) => {
-                            t.node_proba_into(s.node, &mut p0);
-                            t.node_proba_into(c, &mut p1);
-                            p1[churn] - p0[churn]
-                        }
-                        None => 0.0,
-                    };
-                    weighted.push((w, at));
+                    weighted.push((step_weight(t, s, churn, &mut p0, &mut p1), at));
                 }
                 // Stable: ties keep path order, as `top_reasons` of `explain`.
                 weighted.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -189,6 +174,20 @@ impl Classifier for TreeClassifier {
                     .collect())
             })
             .collect()
+    }
+}
+
+/// A path step's reason weight: `P(churned | child) − P(churned | node)` from the
+/// training counts, 0 when the row stops at the node. `p0`/`p1` are scratch buffers of
+/// `n_classes` entries.
+fn step_weight(t: &DecisionTree, s: &Step, churn: usize, p0: &mut [f64], p1: &mut [f64]) -> f64 {
+    match s.child {
+        Some(c) => {
+            t.node_proba_into(s.node, p0);
+            t.node_proba_into(c, p1);
+            p1[churn] - p0[churn]
+        }
+        None => 0.0,
     }
 }
 
