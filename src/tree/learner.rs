@@ -1,6 +1,7 @@
 //! The tree as a [`Learner`] / [`Classifier`] over raw tables, and linfa's `Fit` /
 //! `Predict` over a linfa `Dataset` of codes.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use linfa::dataset::{AsSingleTargets, DatasetBase, Records};
@@ -151,6 +152,8 @@ impl Classifier for TreeClassifier {
         let k = t.n_classes();
         let (mut p0, mut p1) = (vec![0.0; k], vec![0.0; k]);
         let mut weighted: Vec<(f64, usize)> = Vec::new();
+        // Each (node, branch) condition is rendered once per call.
+        let mut conditions: HashMap<(usize, u16), String> = HashMap::new();
         (0..rows.len())
             .map(|i| {
                 let steps = t.path(&enc, i)?;
@@ -165,9 +168,13 @@ impl Classifier for TreeClassifier {
                     .take(n)
                     .map(|&(weight, at)| {
                         let s = &steps[at];
+                        let condition = conditions
+                            .entry((s.node, s.code))
+                            .or_insert_with(|| t.branch_condition(s.node, s.code))
+                            .clone();
                         Reason {
                             feature: t.schema().features[s.feature].name.clone(),
-                            condition: t.branch_condition(s.node, s.code),
+                            condition,
                             weight,
                         }
                     })
