@@ -22,6 +22,7 @@
 
 pub mod bif;
 pub mod classifier;
+pub mod forest;
 pub mod infer;
 pub mod learn;
 pub mod network;
