@@ -463,3 +463,71 @@ fn learners_reject_bad_parameters_and_empty_data() {
     assert!(model.predict_proba_into(&t, &[0, 1], &mut out).is_err());
     assert!(model.explain(&t, 1000).is_err());
 }
+
+#[test]
+fn linfa_fit_and_predict_on_codes() {
+    use churnkit::bayes::infer::query;
+    use linfa::prelude::*;
+    use ndarray::{Array1, Array2};
+    // A known TAN over 4 three-state attributes, binary class (node 4).
+    let tree = [(0, 1), (1, 2), (0, 3)];
+    let mut parents: Vec<Vec<usize>> = vec![vec![4]; 4];
+    for &(p, c) in &tree {
+        parents[c].insert(0, p);
+    }
+    parents.push(vec![]);
+    let net = random_net(&[3, 3, 3, 3, 2], &parents, 31);
+    let cols = net.sample(5_000, 32);
+    let enc = common::encoded(&net, &cols, 4);
+    let x = Array2::from_shape_fn((5_000, 4), |(r, j)| cols[j][r]);
+    let y: Array1<usize> = cols[4].iter().map(|&s| s as usize).collect();
+    let ds = Dataset::new(x.clone(), y.clone());
+    // The inherent `Learner::fit` (on tables) shadows linfa's: call the trait.
+    let fitted = [
+        (
+            Fit::fit(&NaiveBayes::new(), &ds).unwrap(),
+            NaiveBayes::new().fit_encoded(&enc, "class").unwrap(),
+        ),
+        (
+            Fit::fit(&Tan::new(), &ds).unwrap(),
+            Tan::new().fit_encoded(&enc, "class").unwrap(),
+        ),
+        (
+            Fit::fit(&HillClimb::new(), &ds).unwrap(),
+            HillClimb::new().fit_encoded(&enc, "class").unwrap(),
+        ),
+    ];
+    for (model, reference) in &fitted {
+        // Same network as fitting the encoded table directly (state names aside).
+        assert_eq!(model.net().edges(), reference.edges(), "{}", model.name());
+        for v in 0..5 {
+            assert_eq!(model.net().cpt(v), reference.cpt(v));
+        }
+        // Predict = the most probable class of the model's posteriors.
+        let pred: Array1<usize> = Predict::predict(model, &x);
+        let proba = model.predict_proba_codes(&x);
+        assert_eq!(proba.dim(), (5_000, 2));
+        for (r, &p) in pred.iter().enumerate() {
+            let want = usize::from(proba[[r, 1]] > proba[[r, 0]]);
+            assert_eq!(p, want);
+        }
+        let acc = pred.iter().zip(&y).filter(|(a, b)| a == b).count() as f64 / 5_000.0;
+        assert!(acc > 0.6, "{} accuracy {acc}", model.name());
+        // A code never seen in training, and a short row, are unobserved evidence.
+        let odd = Array2::from_shape_vec((1, 4), vec![9u16, 1, 2, 0]).unwrap();
+        let short = Array2::from_shape_vec((1, 2), vec![0u16, 1]).unwrap();
+        let p = model.predict_proba_codes(&odd);
+        let ve = query(model.net(), &[4], &[(1, 1), (2, 2), (3, 0)]).unwrap();
+        assert!((p[[0, 0]] - ve.values[0]).abs() < 1e-12);
+        let p = model.predict_proba_codes(&short);
+        let ve = query(model.net(), &[4], &[(0, 0), (1, 1)]).unwrap();
+        assert!((p[[0, 0]] - ve.values[0]).abs() < 1e-12);
+    }
+    // Bad parameters and empty data are errors, not panics.
+    assert!(Fit::fit(&Tan::new().min_cmi(-1.0), &ds).is_err());
+    let empty = Dataset::new(Array2::<u16>::zeros((0, 4)), Array1::<usize>::zeros(0));
+    assert!(matches!(
+        Fit::fit(&NaiveBayes::new(), &empty),
+        Err(linfa::Error::NotEnoughSamples)
+    ));
+}

@@ -25,6 +25,7 @@ pub mod classifier;
 pub mod forest;
 pub mod infer;
 pub mod learn;
+pub mod linfa_traits;
 pub mod network;
 
 pub use classifier::BayesClassifier;

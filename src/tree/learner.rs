@@ -152,7 +152,7 @@ impl Classifier for TreeClassifier {
 /// Builds an [`Encoded`] table from a matrix of codes (rows × features) and labels,
 /// as given to linfa: feature `j` gets levels `0..=max code` and the codes are used as
 /// they are (no code means missing).
-fn encoded_from_codes<D: Data<Elem = u16>>(
+pub(crate) fn encoded_from_codes<D: Data<Elem = u16>>(
     x: &ArrayBase<D, Ix2>,
     labels: &[usize],
     names: &[String],
