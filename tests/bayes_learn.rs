@@ -531,3 +531,103 @@ fn linfa_fit_and_predict_on_codes() {
         Err(linfa::Error::NotEnoughSamples)
     ));
 }
+
+/// Random forests given the class over `n` attributes (1 to 4 states), class `n`
+/// with `k` states: attribute `v` gets a random earlier attribute as parent (or none)
+/// and the class as parent unless a 10% draw drops it; class and attribute parents in
+/// random order.
+fn random_forest_net(n: usize, k: usize, rng: &mut ChaCha8Rng) -> BayesNet {
+    let cards: Vec<usize> = (0..n).map(|_| rng.random_range(1..5)).chain([k]).collect();
+    let mut parents: Vec<Vec<usize>> = Vec::new();
+    for v in 0..n {
+        let mut ps = Vec::new();
+        if v > 0 && rng.random::<f64>() < 0.8 {
+            ps.push(rng.random_range(0..v));
+        }
+        if rng.random::<f64>() < 0.9 {
+            ps.insert(rng.random_range(0..=ps.len()), n);
+        }
+        parents.push(ps);
+    }
+    parents.push(Vec::new());
+    random_net(&cards, &parents, rng.random())
+}
+
+#[test]
+fn forest_posteriors_equal_variable_elimination() {
+    use churnkit::bayes::forest::{ForestPosterior, Scratch, UNOBSERVED};
+    use churnkit::bayes::infer::query;
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let mut scratch = Scratch::default();
+    for trial in 0..40 {
+        let n = rng.random_range(1..12);
+        let k = rng.random_range(2..4);
+        let net = random_forest_net(n, k, &mut rng);
+        let fp = ForestPosterior::new(&net).expect("a forest given the class");
+        let miss = [0.0, 0.1, 0.5, 0.9, 1.0][trial % 5];
+        for _ in 0..50 {
+            let state: Vec<u32> = (0..n)
+                .map(|v| {
+                    if rng.random::<f64>() < miss {
+                        UNOBSERVED
+                    } else {
+                        rng.random_range(0..net.cardinality(v) as u32)
+                    }
+                })
+                .collect();
+            let ev: Vec<(usize, usize)> = state
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| **s != UNOBSERVED)
+                .map(|(v, &s)| (v, s as usize))
+                .collect();
+            let want = query(&net, &[n], &ev).unwrap().values;
+            let mut got = vec![0.0; k];
+            assert!(fp.posterior_into(&state, &mut scratch, &mut got));
+            for c in 0..k {
+                assert!(
+                    (got[c] - want[c]).abs() < 1e-12,
+                    "trial {trial}: {got:?} vs {want:?} for {state:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn forest_messages_do_not_underflow_on_long_missing_chains() {
+    use churnkit::bayes::forest::{ForestPosterior, Scratch, UNOBSERVED};
+    use churnkit::bayes::infer::query;
+    // A chain of 400 binary attributes below the class, all missing but the last:
+    // unscaled messages would multiply 400 factors.
+    let n = 400;
+    let mut parents: Vec<Vec<usize>> = (0..n)
+        .map(|v| if v == 0 { vec![n] } else { vec![n, v - 1] })
+        .collect();
+    parents.push(Vec::new());
+    let net = random_net(&vec![2; n + 1], &parents, 9);
+    let fp = ForestPosterior::new(&net).unwrap();
+    let mut state = vec![UNOBSERVED; n];
+    state[n - 1] = 1;
+    let mut got = vec![0.0; 2];
+    assert!(fp.posterior_into(&state, &mut Scratch::default(), &mut got));
+    let want = query(&net, &[n], &[(n - 1, 1)]).unwrap().values;
+    assert!((got[0] - want[0]).abs() < 1e-12, "{got:?} vs {want:?}");
+    // Every attribute observed: 400 small factors, summed in log space.
+    let all: Vec<u32> = (0..n).map(|v| (v % 2) as u32).collect();
+    assert!(fp.posterior_into(&all, &mut Scratch::default(), &mut got));
+    assert!(got.iter().all(|p| p.is_finite() && *p > 0.0));
+}
+
+#[test]
+fn forest_inference_needs_a_parentless_class_and_one_other_parent() {
+    use churnkit::bayes::forest::ForestPosterior;
+    // x2 has two attribute parents.
+    let net = random_net(&[2, 2, 2, 2], &[vec![3], vec![3], vec![0, 1, 3], vec![]], 1);
+    assert!(ForestPosterior::new(&net).is_none());
+    // The class has a parent.
+    let net = random_net(&[2, 2, 2], &[vec![], vec![2], vec![0]], 2);
+    assert!(ForestPosterior::new(&net).is_none());
+    let nb = random_net(&[2, 3, 2], &[vec![2], vec![2], vec![]], 3);
+    assert!(ForestPosterior::new(&nb).is_some());
+}

@@ -21,14 +21,14 @@
 //! # let _ = (classes, proba);
 //! ```
 
-use linfa::dataset::{AsSingleTargets, DatasetBase, Records};
+use linfa::dataset::{AsSingleTargets, DatasetBase};
 use linfa::traits::{Fit, PredictInplace};
 use ndarray::{Array1, Array2, ArrayBase, Data, Ix2};
 
 use super::classifier::BayesClassifier;
 use super::learn::{HillClimb, NaiveBayes, Tan};
 use crate::data::{Binning, Codes, Discretizer, Encoded, FeatureEncoder};
-use crate::tree::learner::encoded_from_codes;
+use crate::tree::learner::encoded_from_dataset;
 use crate::tree::tree::argmax;
 
 /// The target's name in networks fitted through linfa.
@@ -45,16 +45,7 @@ where
     D: Data<Elem = u16>,
     T: AsSingleTargets<Elem = usize>,
 {
-    let x = dataset.records();
-    if x.nsamples() == 0 {
-        return Err(linfa::Error::NotEnoughSamples);
-    }
-    let y = dataset.as_single_targets();
-    if y.len() != x.nrows() {
-        return Err(linfa::Error::MismatchedShapes(x.nrows(), y.len()));
-    }
-    let labels: Vec<usize> = y.iter().copied().collect();
-    let enc = encoded_from_codes(x, &labels, dataset.feature_names())?;
+    let enc = encoded_from_dataset(dataset)?;
     let bad = |e: crate::Error| linfa::Error::Parameters(e.to_string());
     let net = learn(&enc).map_err(bad)?;
     let schema = enc.schema();
