@@ -108,6 +108,40 @@ enum Col<'a> {
     U16(&'a [u16]),
 }
 
+/// The codes of `var`.
+fn col_of(enc: &Encoded, var: Var) -> Col<'_> {
+    match var {
+        Var::Feature(j) => match enc.column(j) {
+            Codes::U8(c) => Col::U8(c),
+            Codes::U16(c) => Col::U16(c),
+        },
+        Var::Class => Col::U8(enc.labels()),
+    }
+}
+
+/// The row indices of the block of `len` rows from position `start` of `rows`
+/// (`None`: every row, so the block is rows `start..start + len`).
+fn block_subset<'a>(rows: Rows<'a>, start: usize, len: usize) -> Option<&'a [u32]> {
+    match rows {
+        Rows::All => None,
+        Rows::Subset(rs) | Rows::Weighted(rs, _) => Some(&rs[start..start + len]),
+    }
+}
+
+/// Adds one to cell `idx[t]`, alternating between the copies `a` and `b` so that
+/// consecutive rows never chain on one counter.
+#[inline]
+fn scatter_u32(idx: &[usize], a: &mut [u32], b: &mut [u32]) {
+    let mut it = idx.chunks_exact(2);
+    for p in &mut it {
+        a[p[0]] += 1;
+        b[p[1]] += 1;
+    }
+    for &x in it.remainder() {
+        a[x] += 1;
+    }
+}
+
 /// Adds `code · stride` of `col` to each cell index of `idx`: rows `start..` when
 /// `subset` is `None`, else the rows `subset` lists (as many as `idx` has).
 #[inline]
@@ -146,14 +180,7 @@ fn strided(enc: &Encoded, rows: Rows<'_>, vars: &[Var], dims: &[usize], counts: 
     let mut cols: Vec<(Col<'_>, usize)> = Vec::with_capacity(vars.len());
     let mut s = 1;
     for (&v, &d) in vars.iter().zip(dims).rev() {
-        let col = match v {
-            Var::Feature(j) => match enc.column(j) {
-                Codes::U8(c) => Col::U8(c),
-                Codes::U16(c) => Col::U16(c),
-            },
-            Var::Class => Col::U8(enc.labels()),
-        };
-        cols.push((col, s));
+        cols.push((col_of(enc, v), s));
         s *= d;
     }
     let weights = enc.weights();
@@ -172,22 +199,12 @@ fn strided(enc: &Encoded, rows: Rows<'_>, vars: &[Var], dims: &[usize], counts: 
         let len = STRIDED_BLOCK.min(n - start);
         let idx = &mut idx[..len];
         idx.fill(0);
-        let subset = match rows {
-            Rows::All => None,
-            Rows::Subset(rs) | Rows::Weighted(rs, _) => Some(&rs[start..start + len]),
-        };
+        let subset = block_subset(rows, start, len);
         for &(col, stride) in &cols {
             add_codes(idx, col, stride, start, subset);
         }
         if int {
-            let mut it = idx.chunks_exact(2);
-            for p in &mut it {
-                a[p[0]] += 1;
-                b[p[1]] += 1;
-            }
-            for &x in it.remainder() {
-                a[x] += 1;
-            }
+            scatter_u32(idx, &mut a, &mut b);
             continue;
         }
         let row = |t: usize| subset.map_or(start + t, |rs| rs[t] as usize);
@@ -249,10 +266,7 @@ pub fn contingency_pairs(
         }
         return;
     }
-    let col = |j: usize| match enc.column(j) {
-        Codes::U8(c) => Col::U8(c),
-        Codes::U16(c) => Col::U16(c),
-    };
+    let col = |j: usize| col_of(enc, Var::Feature(j));
     // Two interleaved u32 copies per table, one after another.
     let offsets: Vec<usize> = sizes
         .iter()
@@ -263,15 +277,12 @@ pub fn contingency_pairs(
         })
         .collect();
     let mut ints = vec![0u32; 2 * sizes.iter().sum::<usize>()];
-    let labels = Col::U8(enc.labels());
+    let labels = col_of(enc, Var::Class);
     let mut base = [0usize; STRIDED_BLOCK];
     let mut idx = [0usize; STRIDED_BLOCK];
     for start in (0..n).step_by(STRIDED_BLOCK) {
         let len = STRIDED_BLOCK.min(n - start);
-        let subset = match rows {
-            Rows::All => None,
-            Rows::Subset(rs) | Rows::Weighted(rs, _) => Some(&rs[start..start + len]),
-        };
+        let subset = block_subset(rows, start, len);
         // base = code_i · (c_j · k) is per pair; keep code_i and the label apart.
         let base = &mut base[..len];
         base.fill(0);
@@ -287,14 +298,7 @@ pub fn contingency_pairs(
             }
             add_codes(idx, col(j), k, start, subset);
             let (a, b) = ints[at..at + 2 * size].split_at_mut(size);
-            let mut it = idx.chunks_exact(2);
-            for p in &mut it {
-                a[p[0]] += 1;
-                b[p[1]] += 1;
-            }
-            for &x in it.remainder() {
-                a[x] += 1;
-            }
+            scatter_u32(idx, a, b);
         }
     }
     for (((&j, out), &size), &at) in js.iter().zip(outs.iter_mut()).zip(&sizes).zip(&offsets) {
