@@ -116,7 +116,7 @@ const PAIRS_PER_PASS: usize = 8;
 
 /// The symmetric matrix of `I(X_i; X_j | C)` over all attribute pairs of `enc`
 /// (diagonal 0). The `(x × y × class)` tables of the pairs `(i, j)`, `j > i`, are
-/// counted by [`contingency_pairs`] in runs of [`PAIRS_PER_PASS`] sharing `i` (one
+/// counted by [`contingency_pairs`] in runs of 8 pairs sharing `i` (one
 /// pass over the rows per run), runs in parallel.
 pub fn conditional_mutual_information(enc: &Encoded, rows: Rows<'_>) -> Vec<Vec<f64>> {
     let nf = enc.n_features();
