@@ -598,9 +598,9 @@ fn forest_posteriors_equal_variable_elimination() {
 fn forest_messages_do_not_underflow_on_long_missing_chains() {
     use churnkit::bayes::forest::{ForestPosterior, Scratch, UNOBSERVED};
     use churnkit::bayes::infer::query;
-    // A chain of 400 binary attributes below the class, all missing but the last:
-    // unscaled messages would multiply 400 factors.
-    let n = 400;
+    // A chain of 250 binary attributes below the class, all missing but the last:
+    // unscaled messages would multiply 250 factors.
+    let n = 250;
     let mut parents: Vec<Vec<usize>> = (0..n)
         .map(|v| if v == 0 { vec![n] } else { vec![n, v - 1] })
         .collect();
@@ -613,7 +613,7 @@ fn forest_messages_do_not_underflow_on_long_missing_chains() {
     assert!(fp.posterior_into(&state, &mut Scratch::default(), &mut got));
     let want = query(&net, &[n], &[(n - 1, 1)]).unwrap().values;
     assert!((got[0] - want[0]).abs() < 1e-12, "{got:?} vs {want:?}");
-    // Every attribute observed: 400 small factors, summed in log space.
+    // Every attribute observed: 250 small factors, summed in log space.
     let all: Vec<u32> = (0..n).map(|v| (v % 2) as u32).collect();
     assert!(fp.posterior_into(&all, &mut Scratch::default(), &mut got));
     assert!(got.iter().all(|p| p.is_finite() && *p > 0.0));
@@ -629,5 +629,12 @@ fn forest_inference_needs_a_parentless_class_and_one_other_parent() {
     let net = random_net(&[2, 2, 2], &[vec![], vec![2], vec![0]], 2);
     assert!(ForestPosterior::new(&net).is_none());
     let nb = random_net(&[2, 3, 2], &[vec![2], vec![2], vec![]], 3);
-    assert!(ForestPosterior::new(&nb).is_some());
+    let fp = ForestPosterior::new(&nb).unwrap();
+    // Input that does not fit the network is refused, not a panic.
+    let mut out = vec![0.0; 2];
+    let mut scratch = churnkit::bayes::forest::Scratch::default();
+    assert!(fp.posterior_into(&[1, 2], &mut scratch, &mut out));
+    assert!(!fp.posterior_into(&[2, 0], &mut scratch, &mut out));
+    assert!(!fp.posterior_into(&[1], &mut scratch, &mut out));
+    assert!(!fp.posterior_into(&[1, 2], &mut scratch, &mut [0.0; 3]));
 }

@@ -155,13 +155,18 @@ impl ForestPosterior {
     }
 
     /// `P(C | e)` into `out` (`k` entries) for the attribute states `state` (one per
-    /// attribute, [`UNOBSERVED`] when missing; every other value must be a valid
-    /// state). Returns false, leaving `out` unspecified, when the evidence has
-    /// probability zero under every class (possible only with zero CPT entries) —
-    /// the caller then decides, e.g. by variable elimination.
+    /// attribute, [`UNOBSERVED`] when missing). Returns false, leaving `out`
+    /// unspecified, when the input does not fit the network (wrong lengths, a state
+    /// out of range) or the evidence has probability zero under every class (possible
+    /// only with zero CPT entries) — the caller then decides, e.g. by variable
+    /// elimination, which reports such problems as errors.
     pub fn posterior_into(&self, state: &[u32], scratch: &mut Scratch, out: &mut [f64]) -> bool {
         let k = self.k;
         let n = self.nodes.len();
+        let fits = |(s, node): (&u32, &Node)| *s == UNOBSERVED || (*s as usize) < node.card;
+        if state.len() != n || out.len() != k || !state.iter().zip(&self.nodes).all(fits) {
+            return false;
+        }
         scratch.relevant.clear();
         scratch.relevant.resize(n, false);
         scratch.msgs.resize(self.msg_len, 0.0);
