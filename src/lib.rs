@@ -11,6 +11,7 @@ pub mod data;
 pub mod error;
 pub mod eval;
 pub mod learner;
+pub mod learners;
 pub mod synth;
 
 pub use error::{Error, Location, Result};
