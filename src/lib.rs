@@ -7,12 +7,14 @@
 
 #![warn(missing_docs)]
 
+pub mod bayes;
 pub mod data;
 pub mod error;
 pub mod eval;
 pub mod learner;
 pub mod learners;
 pub mod synth;
+pub mod tree;
 
 pub use error::{Error, Location, Result};
 pub use learner::{Classifier, Explanation, Learner, Reason};

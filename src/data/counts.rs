@@ -25,6 +25,9 @@ pub enum Rows<'a> {
     All,
     /// These row indices.
     Subset(&'a [u32]),
+    /// These row indices, each with an extra weight that multiplies the table's row
+    /// weight (C4.5's fractional instances: a row sent down several branches).
+    Weighted(&'a [u32], &'a [f64]),
 }
 
 impl Rows<'_> {
@@ -32,7 +35,7 @@ impl Rows<'_> {
     pub fn len(&self, n_rows: usize) -> usize {
         match self {
             Rows::All => n_rows,
-            Rows::Subset(r) => r.len(),
+            Rows::Subset(r) | Rows::Weighted(r, _) => r.len(),
         }
     }
 }
@@ -90,42 +93,9 @@ pub fn contingency(enc: &Encoded, rows: Rows<'_>, vars: &[Var], out: &mut CountT
     out.counts.resize(size, 0.0);
     // Fast path: one feature × class, the tree's split table.
     if let [Var::Feature(j), Var::Class] = vars {
-        let k = enc.n_classes();
-        let labels = enc.labels();
-        let counts = &mut out.counts[..];
-        let weights = enc.weights();
-        macro_rules! run {
-            ($codes:expr) => {{
-                let codes = $codes;
-                match (rows, weights) {
-                    (Rows::All, None) => {
-                        for (c, &l) in codes.iter().zip(labels) {
-                            counts[*c as usize * k + l as usize] += 1.0;
-                        }
-                    }
-                    (Rows::All, Some(w)) => {
-                        for ((c, &l), &w) in codes.iter().zip(labels).zip(w) {
-                            counts[*c as usize * k + l as usize] += w;
-                        }
-                    }
-                    (Rows::Subset(rs), None) => {
-                        for &r in rs {
-                            let r = r as usize;
-                            counts[codes[r] as usize * k + labels[r] as usize] += 1.0;
-                        }
-                    }
-                    (Rows::Subset(rs), Some(w)) => {
-                        for &r in rs {
-                            let r = r as usize;
-                            counts[codes[r] as usize * k + labels[r] as usize] += w[r];
-                        }
-                    }
-                }
-            }};
-        }
         match enc.column(*j) {
-            Codes::U8(v) => run!(v),
-            Codes::U16(v) => run!(v),
+            Codes::U8(v) => feature_by_class(v, enc, rows, &mut out.counts),
+            Codes::U16(v) => feature_by_class(v, enc, rows, &mut out.counts),
         }
         return;
     }
@@ -139,6 +109,107 @@ pub fn contingency(enc: &Encoded, rows: Rows<'_>, vars: &[Var], out: &mut CountT
     match rows {
         Rows::All => (0..enc.n_rows()).for_each(&mut add),
         Rows::Subset(rs) => rs.iter().for_each(|&r| add(r as usize)),
+        Rows::Weighted(rs, ws) => {
+            for (&r, &w) in rs.iter().zip(ws) {
+                let r = r as usize;
+                let mut flat = 0;
+                for (&v, &d) in vars.iter().zip(&out.dims) {
+                    flat = flat * d + code_of(enc, v, r);
+                }
+                out.counts[flat] += enc.weight(r) * w;
+            }
+        }
+    }
+}
+
+fn merge_u32(counts: &mut [f64], a: &[u32], b: &[u32]) {
+    for ((o, x), y) in counts.iter_mut().zip(a).zip(b) {
+        *o = f64::from(x + y);
+    }
+}
+
+/// Row lists shorter than this count straight into the `f64` cells (zeroing the
+/// integer counters would cost more than it saves).
+const SMALL_ROWS: usize = 64;
+
+/// Cells of the largest table counted with integer counters on the stack.
+const SMALL_TABLE: usize = 256;
+
+/// (value × class) counts of one column. Unweighted tables that fit count into `u32`
+/// cells on the stack (integer increments do not wait on floating-point latency when
+/// neighbouring rows hit the same cell), with two interleaved copies for long row lists
+/// so consecutive rows never chain on one counter.
+#[inline]
+fn feature_by_class<C: Copy + Into<u32>>(
+    codes: &[C],
+    enc: &Encoded,
+    rows: Rows<'_>,
+    counts: &mut [f64],
+) {
+    let k = enc.n_classes();
+    let labels = enc.labels();
+    let weights = enc.weights();
+    let cell = |c: C, l: u8| c.into() as usize * k + l as usize;
+    match (rows, weights) {
+        (Rows::All, None) if counts.len() <= SMALL_TABLE => {
+            let mut a = [0u32; SMALL_TABLE];
+            let mut b = [0u32; SMALL_TABLE];
+            let (a, b) = (&mut a[..counts.len()], &mut b[..counts.len()]);
+            for (c, l) in codes.chunks_exact(2).zip(labels.chunks_exact(2)) {
+                a[cell(c[0], l[0])] += 1;
+                b[cell(c[1], l[1])] += 1;
+            }
+            if codes.len() % 2 == 1 {
+                let i = codes.len() - 1;
+                a[cell(codes[i], labels[i])] += 1;
+            }
+            merge_u32(counts, a, b);
+        }
+        (Rows::Subset(rs), None) if counts.len() <= SMALL_TABLE && rs.len() >= SMALL_ROWS => {
+            let mut a = [0u32; SMALL_TABLE];
+            let mut b = [0u32; SMALL_TABLE];
+            let (a, b) = (&mut a[..counts.len()], &mut b[..counts.len()]);
+            let mut it = rs.chunks_exact(2);
+            for r in &mut it {
+                let (r0, r1) = (r[0] as usize, r[1] as usize);
+                a[cell(codes[r0], labels[r0])] += 1;
+                b[cell(codes[r1], labels[r1])] += 1;
+            }
+            for &r in it.remainder() {
+                let r = r as usize;
+                a[cell(codes[r], labels[r])] += 1;
+            }
+            merge_u32(counts, a, b);
+        }
+        (Rows::All, None) => {
+            for (&c, &l) in codes.iter().zip(labels) {
+                counts[cell(c, l)] += 1.0;
+            }
+        }
+        (Rows::All, Some(w)) => {
+            for ((&c, &l), &w) in codes.iter().zip(labels).zip(w) {
+                counts[cell(c, l)] += w;
+            }
+        }
+        (Rows::Subset(rs), None) => {
+            for &r in rs {
+                let r = r as usize;
+                counts[cell(codes[r], labels[r])] += 1.0;
+            }
+        }
+        (Rows::Subset(rs), Some(w)) => {
+            for &r in rs {
+                let r = r as usize;
+                counts[cell(codes[r], labels[r])] += w[r];
+            }
+        }
+        (Rows::Weighted(rs, ws), w) => {
+            for (&r, &x) in rs.iter().zip(ws) {
+                let r = r as usize;
+                let rw = w.map_or(1.0, |w| w[r]);
+                counts[cell(codes[r], labels[r])] += rw * x;
+            }
+        }
     }
 }
 
@@ -208,5 +279,64 @@ mod tests {
         );
         assert_eq!(three.dims, vec![3, 4, 2]);
         assert_eq!(three.get(&[1, 2, 1]), 2.0);
+        let mut fw = CountTable::default();
+        contingency(
+            &e,
+            Rows::Weighted(&[1, 4, 4], &[0.5, 1.0, 0.25]),
+            &[Var::Feature(1), Var::Class],
+            &mut fw,
+        );
+        assert_eq!(fw.get(&[2, 1]), 1.0);
+        assert_eq!(fw.get(&[3, 1]), 3.75);
+        let mut gw = CountTable::default();
+        contingency(
+            &e,
+            Rows::Weighted(&[1, 4, 4], &[0.5, 1.0, 0.25]),
+            &[Var::Class, Var::Feature(1)],
+            &mut gw,
+        );
+        assert_eq!(gw.get(&[1, 3]), 3.75);
+    }
+
+    #[test]
+    fn integer_and_float_paths_agree_on_odd_and_even_row_counts() {
+        let e = enc(None);
+        for rows in [
+            &[0u32, 1, 2, 3, 4][..],
+            &[4, 3, 2, 1][..],
+            &[2][..],
+            &[][..],
+        ] {
+            let mut t = CountTable::default();
+            contingency(
+                &e,
+                Rows::Subset(rows),
+                &[Var::Feature(1), Var::Class],
+                &mut t,
+            );
+            let mut g = CountTable::default();
+            contingency(
+                &e,
+                Rows::Subset(rows),
+                &[Var::Class, Var::Feature(1)],
+                &mut g,
+            );
+            for v in 0..4 {
+                for c in 0..2 {
+                    assert_eq!(t.get(&[v, c]), g.get(&[c, v]));
+                }
+            }
+        }
+        let all: Vec<u32> = (0..5).collect();
+        let mut a = CountTable::default();
+        let mut s = CountTable::default();
+        contingency(&e, Rows::All, &[Var::Feature(0), Var::Class], &mut a);
+        contingency(
+            &e,
+            Rows::Subset(&all),
+            &[Var::Feature(0), Var::Class],
+            &mut s,
+        );
+        assert_eq!(a, s);
     }
 }

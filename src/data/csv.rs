@@ -1,61 +1,6 @@
-//! Reading churn tables from CSV files as real exports write them.
-//!
-//! [`read_csv`] reads a whole file into a [`Table`]; [`read_csv_report`] also returns
-//! a [`ReadReport`] (skipped rows, cells treated as missing, how labels were mapped);
-//! [`read_csv_from`] reads from any reader (bytes in memory, a pipe); [`CsvChunks`]
-//! streams a large file as tables of at most `chunk_rows` rows in constant memory.
-//!
-//! # Quirks handled
-//!
-//! - A header row names the columns (a UTF-8 byte-order mark before it is dropped;
-//!   names are trimmed and must be unique).
-//! - The delimiter is `,`, `;` or tab, detected from the header line (the one that
-//!   occurs most often outside quotes; `,` when none does) or given with
-//!   [`CsvOptions::delimiter`].
-//! - CRLF or LF line ends; quoted fields (with `""` escapes and embedded line breaks);
-//!   blank lines are skipped.
-//! - Cells are trimmed. A cell is missing when it is empty (so also whitespace-only) or
-//!   equals a missing token, ignoring ASCII case (default `NA`, `N/A`, `?`, `null`).
-//! - A feature column is numeric when every non-missing cell parses as a finite number,
-//!   else categorical; [`CsvOptions::numeric`] / [`CsvOptions::categorical`] override
-//!   the inference (a code like `Area code` may be forced categorical). Categorical
-//!   levels are sorted in byte order, so the same data gives the same codes.
-//! - Columns can be dropped (identifiers, leaking columns); one may be kept as the id
-//!   column ([`Table::ids`]) and one as the sample-weight column (finite, `>= 0`);
-//!   neither is ever a feature. The cells of dropped columns are not read at all.
-//! - The target's labels map to churn classes (see [`CsvOptions::positive_label`],
-//!   [`CsvOptions::class_map`] and the rules in the `target` module docs): Yes/No,
-//!   True/False, 1/0 and the canonical `retained`/`at_risk`/`churned` are recognised.
-//!
-//! # Errors
-//!
-//! Every problem is an [`Error`] naming the file, the line (1-based, the header is
-//! line 1), the column and the value: an empty file, a header with no rows, a ragged
-//! row, duplicate column names, an unknown target/id/weight/dropped column, non-UTF-8
-//! bytes, text in a column declared numeric, a bad weight, a label that maps to no class
-//! (or, with [`BadLabelPolicy::Skip`], a skipped row counted in the report), a target
-//! with one class only, a categorical feature with more than 65,535 levels. Nothing is
-//! dropped silently.
-//!
-//! # Example
-//!
-//! ```
-//! use churnkit::data::{CsvOptions, read_csv_from};
-//!
-//! let csv = "id;tenure;contract;churn\r\n\
-//!            a;1;monthly;Yes\r\n\
-//!            b;30;yearly;No\r\n\
-//!            c; ;monthly;yes\r\n";
-//! let opts = CsvOptions::new("churn").id_column("id");
-//! let (table, report) = read_csv_from(csv.as_bytes(), "inline.csv", &opts)?;
-//! assert_eq!(table.n_rows(), 3);
-//! assert_eq!(report.delimiter, b';');
-//! assert!(table.schema().features[0].is_numeric());          // tenure
-//! assert_eq!(table.schema().features[1].levels(), ["monthly", "yearly"]);
-//! assert_eq!(table.labels(), [1, 0, 1]);                     // churned = 1
-//! assert_eq!(table.ids().unwrap()[2], "c");
-//! # Ok::<(), churnkit::Error>(())
-//! ```
+//! Reading churn tables from CSV files as real exports write them: see [`read_csv`]
+//! for the quirks handled and the errors, [`CsvOptions`] for the options and the label
+//! rules, [`CsvChunks`] for streaming.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -104,6 +49,31 @@ pub enum BadCellPolicy {
 /// or weight column; kinds inferred; labels recognised (Yes/No, True/False, 1/0,
 /// retained/at_risk/churned); bad labels and bad cells are errors; the target must be
 /// present.
+///
+/// # Labels
+///
+/// The rules, in order (the first that applies decides):
+///
+/// 1. **A class map** ([`CsvOptions::class_map`](crate::data::CsvOptions::class_map)):
+///    each label text is looked up (exactly, then ignoring ASCII case) and mapped to
+///    `retained`, `at_risk` or `churned`. The schema's classes are the mapped-to classes,
+///    in churn order. A label the map does not name is a bad label.
+/// 2. **A positive label** ([`CsvOptions::positive_label`](crate::data::CsvOptions::positive_label)):
+///    that text (ignoring case) is `churned`; the negative text is the one given with
+///    [`CsvOptions::negative_label`](crate::data::CsvOptions::negative_label), else the
+///    partner of a recognised pair (`Yes`/`No`, `Y`/`N`, `True`/`False`, `1`/`0`), else
+///    the only other text in the data. Anything else is a bad label.
+/// 3. **Recognised labels**: ignoring case, `yes`, `y`, `true` and `1` (also `1.0`) are
+///    `churned`; `no`, `n`, `false` and `0` (also `0.0`) are `retained`; the canonical names
+///    `retained`, `at_risk` (or `at-risk`) and `churned` map to themselves. When no text
+///    is recognised the reader cannot guess and asks for a positive label or a class map;
+///    when some are, the others are bad labels.
+///
+/// A bad or missing label is an error naming its line, or (with
+/// [`BadLabelPolicy::Skip`](crate::data::BadLabelPolicy::Skip)) a skipped row counted
+/// in the [`ReadReport`](crate::data::ReadReport).
+///
+/// # Example
 ///
 /// ```
 /// use churnkit::data::{BadLabelPolicy, CsvOptions};
@@ -567,7 +537,9 @@ fn open_source<R: Read>(
     delimiter: Option<u8>,
     location: &Location,
 ) -> Result<(Source<R>, u8)> {
-    let mut buffered = BufReader::with_capacity(1 << 16, reader);
+    // The csv reader buffers 8 KiB at a time; with the same capacity here, its reads
+    // pass straight through this buffer once the header line is consumed.
+    let mut buffered = BufReader::with_capacity(8 * 1024, reader);
     let mut first = Vec::new();
     buffered
         .read_until(b'\n', &mut first)
@@ -580,7 +552,6 @@ fn open_source<R: Read>(
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
-        .buffer_capacity(1 << 16)
         .from_reader(Cursor::new(first).chain(buffered));
     Ok((reader, delimiter))
 }
@@ -1209,8 +1180,66 @@ fn read_all<R: Read>(
     })
 }
 
-/// Reads a churn CSV file into a [`Table`] (see the module docs for the quirks
-/// handled and [`CsvOptions`] for the options).
+/// Reading churn tables from CSV files as real exports write them.
+///
+/// [`read_csv`] reads a whole file into a [`Table`]; [`read_csv_report`] also returns
+/// a [`ReadReport`] (skipped rows, cells treated as missing, how labels were mapped);
+/// [`read_csv_from`] reads from any reader (bytes in memory, a pipe); [`CsvChunks`]
+/// streams a large file as tables of at most `chunk_rows` rows in constant memory.
+///
+/// # Quirks handled
+///
+/// - A header row names the columns (a UTF-8 byte-order mark before it is dropped;
+///   names are trimmed and must be unique).
+/// - The delimiter is `,`, `;` or tab, detected from the header line (the one that
+///   occurs most often outside quotes; `,` when none does) or given with
+///   [`CsvOptions::delimiter`].
+/// - CRLF or LF line ends; quoted fields (with `""` escapes and embedded line breaks);
+///   blank lines are skipped.
+/// - Cells are trimmed. A cell is missing when it is empty (so also whitespace-only) or
+///   equals a missing token, ignoring ASCII case (default `NA`, `N/A`, `?`, `null`).
+/// - A feature column is numeric when every non-missing cell parses as a finite number,
+///   else categorical; [`CsvOptions::numeric`] / [`CsvOptions::categorical`] override
+///   the inference (a code like `Area code` may be forced categorical). Categorical
+///   levels are sorted in byte order, so the same data gives the same codes.
+/// - Columns can be dropped (identifiers, leaking columns); one may be kept as the id
+///   column ([`Table::ids`]) and one as the sample-weight column (finite, `>= 0`);
+///   neither is ever a feature. The cells of dropped columns are not read at all.
+/// - The target's labels map to churn classes (see [`CsvOptions::positive_label`],
+///   [`CsvOptions::class_map`] and the label rules on [`CsvOptions`]): Yes/No,
+///   True/False, 1/0 and the canonical `retained`/`at_risk`/`churned` are recognised.
+///
+/// # Errors
+///
+/// Every problem is an [`Error`] naming the file, the line (1-based, the header is
+/// line 1), the column and the value: an empty file, a header with no rows, a ragged
+/// row, duplicate column names, an unknown target/id/weight/dropped column, non-UTF-8
+/// bytes, text in a column declared numeric, a bad weight, a label that maps to no class
+/// (or, with [`BadLabelPolicy::Skip`], a skipped row counted in the report), a target
+/// with one class only, a categorical feature with more than 65,535 levels. Nothing is
+/// dropped silently.
+///
+/// # Example
+///
+/// ```
+/// use churnkit::data::{CsvOptions, read_csv_from};
+///
+/// let csv = "id;tenure;contract;churn\r\n\
+///            a;1;monthly;Yes\r\n\
+///            b;30;yearly;No\r\n\
+///            c; ;monthly;yes\r\n";
+/// let opts = CsvOptions::new("churn").id_column("id");
+/// let (table, report) = read_csv_from(csv.as_bytes(), "inline.csv", &opts)?;
+/// assert_eq!(table.n_rows(), 3);
+/// assert_eq!(report.delimiter, b';');
+/// assert!(table.schema().features[0].is_numeric());          // tenure
+/// assert_eq!(table.schema().features[1].levels(), ["monthly", "yearly"]);
+/// assert_eq!(table.labels(), [1, 0, 1]);                     // churned = 1
+/// assert_eq!(table.ids().unwrap()[2], "c");
+/// # Ok::<(), churnkit::Error>(())
+/// ```
+///
+/// This function reads a file into a [`Table`]; [`CsvOptions`] holds the options.
 pub fn read_csv(path: impl AsRef<Path>, opts: &CsvOptions) -> Result<Table> {
     read_csv_report(path, opts).map(|(t, _)| t)
 }

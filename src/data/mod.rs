@@ -5,13 +5,13 @@
 //! [`Encoded`]. Nothing here knows about models.
 
 pub mod counts;
-pub mod csv;
+mod csv;
 pub mod discretize;
 pub mod encoded;
 pub mod schema;
 pub mod split;
 pub mod table;
-pub mod target;
+mod target;
 
 pub use counts::{CountTable, Rows, Var, contingency};
 pub use csv::{

@@ -1,25 +1,5 @@
-//! Label mapping: from the texts a CSV's target column holds to churn classes.
-//!
-//! The rules, in order (the first that applies decides):
-//!
-//! 1. **A class map** ([`CsvOptions::class_map`](crate::data::CsvOptions::class_map)):
-//!    each label text is looked up (exactly, then ignoring ASCII case) and mapped to
-//!    `retained`, `at_risk` or `churned`. The schema's classes are the mapped-to classes,
-//!    in churn order. A label the map does not name is a bad label.
-//! 2. **A positive label** ([`CsvOptions::positive_label`](crate::data::CsvOptions::positive_label)):
-//!    that text (ignoring case) is `churned`; the negative text is the one given with
-//!    [`CsvOptions::negative_label`](crate::data::CsvOptions::negative_label), else the
-//!    partner of a recognised pair (`Yes`/`No`, `Y`/`N`, `True`/`False`, `1`/`0`), else
-//!    the only other text in the data. Anything else is a bad label.
-//! 3. **Recognised labels**: ignoring case, `yes`, `y`, `true` and `1` (also `1.0`) are
-//!    `churned`; `no`, `n`, `false` and `0` (also `0.0`) are `retained`; the canonical names
-//!    `retained`, `at_risk` (or `at-risk`) and `churned` map to themselves. When no text
-//!    is recognised the reader cannot guess and asks for a positive label or a class map;
-//!    when some are, the others are bad labels.
-//!
-//! A bad or missing label is an error naming its line, or (with
-//! [`BadLabelPolicy::Skip`](crate::data::BadLabelPolicy::Skip)) a skipped row counted
-//! in the [`ReadReport`](crate::data::ReadReport).
+//! Label mapping: from the texts a CSV's target column holds to churn classes (the
+//! rules are documented on `CsvOptions`).
 
 use super::schema::{AT_RISK, CHURNED, RETAINED};
 use crate::error::{Error, Result};

@@ -1,0 +1,283 @@
+//! The tree as a [`Learner`] / [`Classifier`] over raw tables, and linfa's `Fit` /
+//! `Predict` over a linfa `Dataset` of codes.
+
+use std::sync::Arc;
+
+use linfa::dataset::{AsSingleTargets, DatasetBase, Records};
+use linfa::traits::{Fit, PredictInplace};
+use ndarray::{Array1, ArrayBase, Data, Ix2};
+use serde::{Deserialize, Serialize};
+
+use super::grow::{Id3Params, Id3ValidParams, MissingPolicy};
+use super::tree::{DecisionTree, argmax};
+use crate::data::{Binning, Codes, Discretizer, Encoded, EncodedFeature, EncodedSchema, Table};
+use crate::error::Result;
+use crate::learner::{Classifier, Explanation, Learner, Reason, check_out_len};
+
+/// A tree learner over raw tables: fits a [`Discretizer`] (numerics cut into bins by
+/// `binning`) on the training rows only, then an ID3-family tree on the codes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TreeLearner {
+    /// The tree's parameters.
+    pub params: Id3Params,
+    /// How numeric features are binned.
+    pub binning: Binning,
+    /// The name in reports.
+    pub name: String,
+}
+
+impl TreeLearner {
+    /// A learner from parameters and binning; its name is the criterion's.
+    pub fn new(params: Id3Params, binning: Binning) -> Self {
+        let name = params.get_criterion().name().to_string();
+        TreeLearner {
+            params,
+            binning,
+            name,
+        }
+    }
+
+    /// Renames the learner (for reports comparing variants).
+    pub fn named(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// Quinlan's original ID3 ([`Id3::params`](super::Id3::params)) on numerics cut
+    /// into 5 equal-frequency bins. Named `id3`.
+    pub fn id3() -> Self {
+        TreeLearner::new(Id3Params::default(), Binning::EqualFrequency { bins: 5 })
+    }
+
+    /// Weighted-entropy ID3 with its cross-validated defaults
+    /// ([`Id3Params::weighted`], where the CV numbers are) on 16 equal-frequency bins.
+    /// Named `id3-weighted`.
+    pub fn id3_weighted() -> Self {
+        TreeLearner::new(Id3Params::weighted(), Binning::EqualFrequency { bins: 16 })
+    }
+
+    /// C4.5-style gain ratio with binary numeric splits, fractional missing values and
+    /// pessimistic pruning ([`Id3Params::c45`]) on 16 equal-frequency bins. Named `c45`.
+    pub fn c45() -> Self {
+        TreeLearner::new(Id3Params::c45(), Binning::EqualFrequency { bins: 16 }).named("c45")
+    }
+
+    /// Fits and returns the concrete classifier.
+    pub fn fit_tree(&self, table: &Table, rows: &[usize]) -> Result<TreeClassifier> {
+        let valid = self.params.clone().check()?;
+        let discretizer = Discretizer::fit(table, rows, &self.binning)?;
+        let (enc, _) = discretizer.encode_rows(table, rows)?;
+        let tree = valid.fit(&enc)?;
+        Ok(TreeClassifier {
+            discretizer,
+            tree,
+            name: self.name.clone(),
+        })
+    }
+}
+
+impl Learner for TreeLearner {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    fn fit(&self, table: &Table, rows: &[usize]) -> Result<Box<dyn Classifier>> {
+        Ok(Box::new(self.fit_tree(table, rows)?))
+    }
+}
+
+/// A fitted tree with its discretizer: scores raw rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TreeClassifier {
+    /// The preprocessing fitted on the training rows.
+    pub discretizer: Discretizer,
+    /// The tree over the discretizer's codes.
+    pub tree: DecisionTree,
+    /// The name in reports.
+    pub name: String,
+}
+
+impl Classifier for TreeClassifier {
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+
+    fn classes(&self) -> &[String] {
+        &self.tree.schema().classes
+    }
+
+    /// Encodes the rows once with the discretizer, then walks the tree for each.
+    fn predict_proba_into(&self, table: &Table, rows: &[usize], out: &mut [f64]) -> Result<()> {
+        check_out_len(out, rows.len(), self.classes().len())?;
+        let (enc, _) = self.discretizer.encode_rows(table, rows)?;
+        self.tree.predict_proba_into(&enc, out)
+    }
+
+    /// The path of conditions from the root, in path order. Each [`Reason`]'s weight is
+    /// the change in the churn probability it caused: `P(churned | after the condition)
+    /// − P(churned | before it)`, from the training counts of the two nodes (positive =
+    /// churn-ward). A condition the node never saw in training (the row stops there)
+    /// has weight 0. The summary is the whole path with the final node's counts.
+    fn explain(&self, table: &Table, row: usize) -> Result<Explanation> {
+        let (enc, _) = self.discretizer.encode_rows(table, &[row])?;
+        let t = &self.tree;
+        let churn = t.schema().churn_class();
+        let k = t.n_classes();
+        let mut p0 = vec![0.0; k];
+        let mut p1 = vec![0.0; k];
+        let mut reasons = Vec::new();
+        for s in t.path(&enc, 0)? {
+            let f = &t.schema().features[s.feature];
+            let weight = match s.child {
+                Some(c) => {
+                    t.node_proba_into(s.node, &mut p0);
+                    t.node_proba_into(c, &mut p1);
+                    p1[churn] - p0[churn]
+                }
+                None => 0.0,
+            };
+            reasons.push(Reason {
+                feature: f.name.clone(),
+                condition: t.branch_condition(s.node, s.code),
+                weight,
+            });
+        }
+        Ok(Explanation {
+            reasons,
+            summary: t.explain(&enc, 0)?,
+        })
+    }
+}
+
+/// Builds an [`Encoded`] table from a matrix of codes (rows × features) and labels,
+/// as given to linfa: feature `j` gets levels `0..=max code` and the codes are used as
+/// they are (no code means missing).
+fn encoded_from_codes<D: Data<Elem = u16>>(
+    x: &ArrayBase<D, Ix2>,
+    labels: &[usize],
+    names: &[String],
+) -> std::result::Result<Encoded, linfa::Error> {
+    let bad = |m: String| linfa::Error::Parameters(m);
+    let k = labels.iter().copied().max().map_or(0, |m| m + 1).max(2);
+    if k > u8::MAX as usize {
+        return Err(bad(format!("{k} classes; at most 255 are supported")));
+    }
+    let features = (0..x.ncols())
+        .map(|j| {
+            let max = x.column(j).iter().copied().max().unwrap_or(0) as usize;
+            EncodedFeature {
+                name: names
+                    .get(j)
+                    .cloned()
+                    .unwrap_or_else(|| format!("feature-{j}")),
+                levels: (0..=max).map(|v| v.to_string()).collect(),
+                numeric: false,
+            }
+        })
+        .collect::<Vec<_>>();
+    if features.iter().any(|f| f.n_levels() >= u16::MAX as usize) {
+        return Err(bad(
+            "a code of 65535 leaves no room for the missing code".into()
+        ));
+    }
+    let columns = (0..x.ncols())
+        .map(|j| {
+            let card = features[j].cardinality();
+            Codes::from_u16(x.column(j).to_vec(), card)
+        })
+        .collect();
+    let schema = Arc::new(EncodedSchema {
+        features,
+        classes: (0..k).map(|c| c.to_string()).collect(),
+    });
+    let labels = labels.iter().map(|&l| l as u8).collect();
+    Encoded::new(schema, columns, labels, None).map_err(|e| bad(e.to_string()))
+}
+
+/// linfa's `Fit` on a `Dataset` of codes (`u16`, rows × features) with `usize` labels:
+/// every column is categorical with levels `0..=max`, classes `0..=max label`.
+impl<D, T> Fit<ArrayBase<D, Ix2>, T, linfa::Error> for Id3ValidParams
+where
+    D: Data<Elem = u16>,
+    T: AsSingleTargets<Elem = usize>,
+{
+    type Object = DecisionTree;
+
+    fn fit(
+        &self,
+        dataset: &DatasetBase<ArrayBase<D, Ix2>, T>,
+    ) -> std::result::Result<DecisionTree, linfa::Error> {
+        let x = dataset.records();
+        if x.nsamples() == 0 {
+            return Err(linfa::Error::NotEnoughSamples);
+        }
+        let y = dataset.as_single_targets();
+        if y.len() != x.nrows() {
+            return Err(linfa::Error::MismatchedShapes(x.nrows(), y.len()));
+        }
+        let labels: Vec<usize> = y.iter().copied().collect();
+        let enc = encoded_from_codes(x, &labels, dataset.feature_names())?;
+        Id3ValidParams::fit(self, &enc).map_err(|e| linfa::Error::Parameters(e.to_string()))
+    }
+}
+
+/// linfa's `Predict` (through `PredictInplace`) on a matrix of codes: the most probable
+/// class of each row. A code the tree never saw stops the row at that node.
+impl<D: Data<Elem = u16>> PredictInplace<ArrayBase<D, Ix2>, Array1<usize>> for DecisionTree {
+    fn predict_inplace(&self, x: &ArrayBase<D, Ix2>, y: &mut Array1<usize>) {
+        let k = self.n_classes();
+        let mut p = vec![0.0; k];
+        for (row, out) in x.rows().into_iter().zip(y.iter_mut()) {
+            self.proba_of_codes(row.as_slice().unwrap_or(&row.to_vec()), &mut p);
+            *out = argmax(&p);
+        }
+    }
+
+    fn default_target(&self, x: &ArrayBase<D, Ix2>) -> Array1<usize> {
+        Array1::zeros(x.nrows())
+    }
+}
+
+impl DecisionTree {
+    /// Class probabilities for one row given as codes (one per feature, in the tree's
+    /// feature order). Codes outside a feature's range stop the row at that node;
+    /// missing features (a short row) count as missing.
+    pub fn proba_of_codes(&self, codes: &[u16], out: &mut [f64]) {
+        self.proba_from(0, codes, out);
+    }
+
+    fn proba_from(&self, start: usize, codes: &[u16], out: &mut [f64]) {
+        let mut n = start;
+        loop {
+            let node = self.nodes[n];
+            if node.is_leaf() {
+                break;
+            }
+            let f = node.feature as usize;
+            let missing = self.schema.features[f].missing_code();
+            let code = codes.get(f).copied().unwrap_or(missing);
+            if self.missing == MissingPolicy::Fractional && code == missing {
+                let kids = self.children(n);
+                let total: f64 = kids.iter().map(|&(_, c)| self.nodes[c].weight).sum();
+                if total <= 0.0 {
+                    break;
+                }
+                out.fill(0.0);
+                let mut sub = vec![0.0; out.len()];
+                for (_, c) in kids {
+                    self.proba_from(c, codes, &mut sub);
+                    let s = self.nodes[c].weight / total;
+                    for (o, p) in out.iter_mut().zip(&sub) {
+                        *o += s * p;
+                    }
+                }
+                return;
+            }
+            match self.child(n, code) {
+                Some(c) => n = c,
+                None => break,
+            }
+        }
+        self.node_proba_into(n, out);
+    }
+}

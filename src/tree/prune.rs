@@ -1,0 +1,267 @@
+//! Post-pruning: reduced-error pruning on held-out rows, and C4.5's pessimistic
+//! (error-based) pruning.
+//!
+//! Both work bottom-up and replace a subtree by a leaf (the subtree's root, keeping its
+//! training counts) when that does not make things worse by their measure:
+//!
+//! - **Reduced error** (Quinlan 1987, "Simplifying decision trees"): the weighted number
+//!   of misclassified held-out rows. Because a subtree is replaced only when its leaf
+//!   errs no more than the (already pruned) subtree, pruning never raises the error on
+//!   the held-out rows.
+//! - **Pessimistic** (Quinlan 1993, C4.5 §4.2): a node with `N` training rows and `E`
+//!   errors is charged `E + U_CF(E, N)` errors, with `U_CF` the upper limit of the
+//!   binomial confidence interval at confidence `CF` (normal approximation with the
+//!   continuity correction, and C4.5's exact forms for `E < 1` and `E + 0.5 ≥ N`, as in
+//!   Weka's `Stats.addErrs`). A subtree is replaced when its leaf's charge is no more
+//!   than the sum over its leaves + 0.1. The pruned tree's estimated error is never above
+//!   the unpruned tree's.
+
+use super::grow::MissingPolicy;
+use super::tree::{DecisionTree, LEAF, argmax};
+use crate::data::Encoded;
+use crate::error::Result;
+
+/// Reduced-error pruning of `tree` against `rows` of `enc` (the held-out rows).
+pub fn reduced_error(tree: &mut DecisionTree, enc: &Encoded, rows: &[u32]) -> Result<()> {
+    let k = tree.n_classes();
+    let n = tree.nodes.len();
+    // val[node]: held-out class weights reaching the node; stop[node]: those that stop
+    // there (unseen value) or arrive spread over branches.
+    let mut val = vec![0.0; n * k];
+    let mut stop = vec![0.0; n * k];
+    for &r in rows {
+        let r = r as usize;
+        route(tree, enc, r, 0, enc.weight(r), &mut val, &mut stop);
+    }
+    rep(tree, 0, &val, &stop);
+    tree.compact();
+    Ok(())
+}
+
+/// Weighted error of the held-out rows at `node` if it were a leaf.
+fn leaf_err(tree: &DecisionTree, node: usize, val: &[f64]) -> f64 {
+    let k = tree.n_classes();
+    let v = &val[node * k..(node + 1) * k];
+    let total: f64 = v.iter().sum();
+    total - v[tree.node_class(node)]
+}
+
+fn rep(tree: &mut DecisionTree, node: usize, val: &[f64], stop: &[f64]) -> f64 {
+    let here = leaf_err(tree, node, val);
+    if tree.nodes[node].is_leaf() {
+        return here;
+    }
+    let mut sub = leaf_err(tree, node, stop);
+    for (_, c) in tree.children(node) {
+        sub += rep(tree, c, val, stop);
+    }
+    if here <= sub {
+        tree.nodes[node].feature = LEAF;
+        here
+    } else {
+        sub
+    }
+}
+
+/// Sends held-out row `r` down from `node` with weight `w`, adding its label's weight to
+/// every node it reaches.
+fn route(
+    tree: &DecisionTree,
+    enc: &Encoded,
+    r: usize,
+    node: usize,
+    w: f64,
+    val: &mut [f64],
+    stop: &mut [f64],
+) {
+    let k = tree.n_classes();
+    let label = enc.labels()[r] as usize;
+    val[node * k + label] += w;
+    let nd = tree.nodes[node];
+    if nd.is_leaf() {
+        return;
+    }
+    let f = nd.feature as usize;
+    let code = enc.code(r, f);
+    if tree.missing == MissingPolicy::Fractional && code == tree.schema.features[f].missing_code() {
+        let kids = tree.children(node);
+        let total: f64 = kids.iter().map(|&(_, c)| tree.nodes[c].weight).sum();
+        if total > 0.0 {
+            for (_, c) in kids {
+                route(tree, enc, r, c, w * tree.nodes[c].weight / total, val, stop);
+            }
+            return;
+        }
+    }
+    match tree.child(node, code) {
+        Some(c) => route(tree, enc, r, c, w, val, stop),
+        None => stop[node * k + label] += w,
+    }
+}
+
+/// The estimated errors a leaf with `n` rows and `e` errors adds at confidence `cf`
+/// (C4.5's `AddErrs`; Weka's `Stats.addErrs`).
+pub fn add_errs(n: f64, e: f64, cf: f64) -> f64 {
+    if n <= 0.0 {
+        return 0.0;
+    }
+    if e < 1.0 {
+        let base = n * (1.0 - cf.powf(1.0 / n));
+        if e <= 0.0 {
+            return base;
+        }
+        return base + e * (add_errs(n, 1.0, cf) - base);
+    }
+    if e + 0.5 >= n {
+        return (n - e).max(0.0);
+    }
+    let z = normal_quantile(1.0 - cf);
+    let f = (e + 0.5) / n;
+    let r = (f + z * z / (2.0 * n) + z * (f / n - f * f / n + z * z / (4.0 * n * n)).sqrt())
+        / (1.0 + z * z / n);
+    r * n - e
+}
+
+/// The standard normal quantile (Acklam's rational approximation, relative error
+/// below 1.2e-9).
+pub fn normal_quantile(p: f64) -> f64 {
+    const A: [f64; 6] = [
+        -3.969_683_028_665_376e1,
+        2.209_460_984_245_205e2,
+        -2.759_285_104_469_687e2,
+        1.383_577_518_672_69e2,
+        -3.066_479_806_614_716e1,
+        2.506_628_277_459_239,
+    ];
+    const B: [f64; 5] = [
+        -5.447_609_879_822_406e1,
+        1.615_858_368_580_409e2,
+        -1.556_989_798_598_866e2,
+        6.680_131_188_771_972e1,
+        -1.328_068_155_288_572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784_894_002_430_293e-3,
+        -3.223_964_580_411_365e-1,
+        -2.400_758_277_161_838,
+        -2.549_732_539_343_734,
+        4.374_664_141_464_968,
+        2.938_163_982_698_783,
+    ];
+    const D: [f64; 4] = [
+        7.784_695_709_041_462e-3,
+        3.224_671_290_700_398e-1,
+        2.445_134_137_142_996,
+        3.754_408_661_907_416,
+    ];
+    let p_low = 0.02425;
+    if p <= 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    if p >= 1.0 {
+        return f64::INFINITY;
+    }
+    if p < p_low {
+        let q = (-2.0 * p.ln()).sqrt();
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    } else if p <= 1.0 - p_low {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+    } else {
+        -normal_quantile(1.0 - p)
+    }
+}
+
+/// C4.5's estimated errors of a node treated as a leaf: `E + U_CF(E, N)`.
+pub fn leaf_estimate(counts: &[f64], cf: f64) -> f64 {
+    let n: f64 = counts.iter().sum();
+    let e = n - counts[argmax(counts)];
+    e + add_errs(n, e, cf)
+}
+
+/// C4.5's estimated errors of the whole tree (the sum over the rows' final nodes:
+/// leaves, plus the rows that stop at internal nodes).
+pub fn estimated_errors(tree: &DecisionTree, cf: f64) -> f64 {
+    est(tree, 0, cf)
+}
+
+fn est(tree: &DecisionTree, node: usize, cf: f64) -> f64 {
+    if tree.nodes[node].is_leaf() {
+        return leaf_estimate(tree.node_counts(node), cf);
+    }
+    stopped_estimate(tree, node, cf)
+        + tree
+            .children(node)
+            .into_iter()
+            .map(|(_, c)| est(tree, c, cf))
+            .sum::<f64>()
+}
+
+/// Rows of an internal node that were not grown into a child (branches below
+/// `min_rows_leaf`) stay at the node: their estimated errors.
+fn stopped_estimate(tree: &DecisionTree, node: usize, cf: f64) -> f64 {
+    let k = tree.n_classes();
+    let mut rest = tree.node_counts(node).to_vec();
+    for (_, c) in tree.children(node) {
+        for (r, x) in rest.iter_mut().zip(tree.node_counts(c)) {
+            *r -= x;
+        }
+    }
+    let n: f64 = rest.iter().map(|x| x.max(0.0)).sum();
+    if n < 1e-9 {
+        return 0.0;
+    }
+    let cls = tree.node_class(node);
+    let e = n - rest[cls].max(0.0);
+    debug_assert!(rest.len() == k);
+    e + add_errs(n, e, cf)
+}
+
+/// Pessimistic pruning of `tree` at confidence `cf`.
+pub fn pessimistic(tree: &mut DecisionTree, cf: f64) {
+    pess(tree, 0, cf);
+    tree.compact();
+}
+
+fn pess(tree: &mut DecisionTree, node: usize, cf: f64) -> f64 {
+    let leaf = leaf_estimate(tree.node_counts(node), cf);
+    if tree.nodes[node].is_leaf() {
+        return leaf;
+    }
+    let mut sub = stopped_estimate(tree, node, cf);
+    for (_, c) in tree.children(node) {
+        sub += pess(tree, c, cf);
+    }
+    if leaf <= sub + 0.1 {
+        tree.nodes[node].feature = LEAF;
+        leaf
+    } else {
+        sub
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normal_quantile_matches_tables() {
+        assert!((normal_quantile(0.75) - 0.674_489_750_196_081_7).abs() < 1e-8);
+        assert!((normal_quantile(0.975) - 1.959_963_984_540_054).abs() < 1e-8);
+        assert!((normal_quantile(0.01) + 2.326_347_874_040_841).abs() < 1e-8);
+    }
+
+    #[test]
+    fn add_errs_matches_c45() {
+        // C4.5 book, §4.2: a leaf with N = 6, E = 0 at CF 0.25 is charged 6 × 0.206.
+        assert!((add_errs(6.0, 0.0, 0.25) - 6.0 * 0.206).abs() < 0.01);
+        // N = 9, E = 0: 9 × 0.143; N = 1: 0.750.
+        assert!((add_errs(9.0, 0.0, 0.25) - 9.0 * 0.143).abs() < 0.01);
+        assert!((add_errs(1.0, 0.0, 0.25) - 0.75).abs() < 1e-9);
+        // Monotone in E.
+        assert!(add_errs(20.0, 3.0, 0.25) + 3.0 < add_errs(20.0, 4.0, 0.25) + 4.0);
+    }
+}

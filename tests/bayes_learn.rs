@@ -1,0 +1,462 @@
+//! Structure and parameter learning against known answers.
+
+mod common;
+
+use churnkit::bayes::learn::{conditional_mutual_information, structure_score};
+use churnkit::bayes::{BayesNet, HillClimb, NaiveBayes, Prior, Score, Tan, Variable};
+use churnkit::data::counts::Rows;
+use churnkit::data::{Binning, Codes, Encoded, EncodedFeature, EncodedSchema, MISSING_LEVEL};
+use churnkit::{Classifier, Learner};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::SeedableRng;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+/// A peaked random distribution over `r` states (seeded).
+fn peaked(rng: &mut ChaCha8Rng, r: usize) -> Vec<f64> {
+    let mut v: Vec<f64> = (0..r).map(|_| rng.random::<f64>().powi(3) + 0.02).collect();
+    let s: f64 = v.iter().sum();
+    v.iter_mut().for_each(|x| *x /= s);
+    v
+}
+
+/// A network over `cards` with `parents`, random peaked CPTs.
+fn random_net(cards: &[usize], parents: &[Vec<usize>], seed: u64) -> BayesNet {
+    let vars = cards
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| Variable {
+            name: format!("x{i}"),
+            states: (0..c).map(|s| format!("s{s}")).collect(),
+        })
+        .collect();
+    let mut net = BayesNet::new(vars).unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    for (v, ps) in parents.iter().enumerate() {
+        net.set_parents(v, ps).unwrap();
+        let cpt: Vec<f64> = (0..net.n_configs(v))
+            .flat_map(|_| peaked(&mut rng, cards[v]))
+            .collect();
+        net.set_cpt(v, cpt).unwrap();
+    }
+    net
+}
+
+fn skeleton(parents: &[Vec<usize>]) -> BTreeSet<(usize, usize)> {
+    parents
+        .iter()
+        .enumerate()
+        .flat_map(|(c, ps)| ps.iter().map(move |&p| (p.min(c), p.max(c))))
+        .collect()
+}
+
+fn tiny() -> Encoded {
+    // Rows (A, B, class): (0,0,0) (0,1,0) (1,1,1) (1,1,0) (0,0,1) (1,0,1).
+    let f = |name: &str| EncodedFeature {
+        name: name.into(),
+        levels: vec!["0".into(), "1".into()],
+        numeric: false,
+    };
+    Encoded::new(
+        Arc::new(EncodedSchema {
+            features: vec![f("A"), f("B")],
+            classes: vec!["retained".into(), "churned".into()],
+        }),
+        vec![
+            Codes::U8(vec![0, 0, 1, 1, 0, 1]),
+            Codes::U8(vec![0, 1, 1, 1, 0, 0]),
+        ],
+        vec![0, 0, 1, 0, 1, 1],
+        None,
+    )
+    .unwrap()
+}
+
+#[test]
+fn bic_and_bdeu_of_a_tiny_dataset_match_hand_computation() {
+    let enc = tiny();
+    // DAG: A -> B, class alone. Nodes: A = 0, B = 1, class = 2.
+    let dag = vec![vec![], vec![0], vec![]];
+    let ln = f64::ln;
+    // Family A: counts (3, 3); B | A: (2, 1 | 1, 2); class: (3, 3).
+    let bic_a = 3.0 * ln(0.5) * 2.0 - 0.5 * ln(6.0);
+    let bic_b = 4.0 * ln(2.0 / 3.0) + 2.0 * ln(1.0 / 3.0) - 0.5 * ln(6.0) * 2.0;
+    let bic = structure_score(&enc, Rows::All, &dag, Score::Bic).unwrap();
+    assert!((bic - (2.0 * bic_a + bic_b)).abs() < 1e-12, "{bic}");
+    // BDeu, ess = 1. A (q = 1, r = 2): α_j = 1, α_jk = 1/2:
+    //   lnΓ(1) − lnΓ(7) + 2·(lnΓ(3.5) − lnΓ(0.5)) = −ln 720 + 2·ln 1.875.
+    // B | A (q = 2): α_j = 1/2, α_jk = 1/4, per row:
+    //   lnΓ(.5) − lnΓ(3.5) + lnΓ(2.25) − lnΓ(.25) + lnΓ(1.25) − lnΓ(.25)
+    //   = −ln 1.875 + ln(1.25·0.25) + ln 0.25.
+    let bdeu_a = -ln(720.0) + 2.0 * ln(1.875);
+    let bdeu_b = 2.0 * (-ln(1.875) + ln(0.3125) + ln(0.25));
+    let bdeu = structure_score(&enc, Rows::All, &dag, Score::Bdeu { ess: 1.0 }).unwrap();
+    assert!((bdeu - (2.0 * bdeu_a + bdeu_b)).abs() < 1e-12, "{bdeu}");
+    // (Closed forms in pgmpy's conventions: natural log, N = sample size.)
+    assert!(structure_score(&enc, Rows::All, &dag[..2], Score::Bic).is_err());
+}
+
+#[test]
+fn tan_with_zero_conditional_mutual_information_is_naive_bayes() {
+    // Within each class, n(a, b, d | c) = f_c(a)·g_c(b)·h_c(d): exact conditional
+    // independence, but every attribute depends on the class.
+    let f = [[1u32, 2, 3], [3, 1, 1]];
+    let g = [[1u32, 2], [2, 1]];
+    let h = [[2u32, 1], [1, 1]];
+    let (mut a, mut b, mut d, mut y) = (vec![], vec![], vec![], vec![]);
+    for c in 0..2 {
+        for (ai, &fa) in f[c].iter().enumerate() {
+            for (bi, &gb) in g[c].iter().enumerate() {
+                for (di, &hd) in h[c].iter().enumerate() {
+                    for _ in 0..fa * gb * hd {
+                        a.push(ai as u32);
+                        b.push(bi as u32);
+                        d.push(di as u32);
+                        y.push(c as u8);
+                    }
+                }
+            }
+        }
+    }
+    let names: Vec<String> = ["a", "b", "d"].iter().map(|s| s.to_string()).collect();
+    let t = common::table(&names, &[3, 2, 2], &[a, b, d], y);
+    let rows = t.all_rows();
+    let disc =
+        churnkit::data::Discretizer::fit(&t, &rows, &Binning::EqualFrequency { bins: 4 }).unwrap();
+    let enc = disc.encode(&t).unwrap();
+    let cmi = conditional_mutual_information(&enc, Rows::All);
+    assert!(cmi.iter().flatten().all(|&x| x == 0.0), "{cmi:?}");
+    let tan = Tan::new().fit_encoded(&enc, "Churn").unwrap();
+    let nb = NaiveBayes::new().fit_encoded(&enc, "Churn").unwrap();
+    assert_eq!(tan, nb);
+    let (mt, mn) = (
+        Tan::new().fit(&t, &rows).unwrap(),
+        NaiveBayes::new().fit(&t, &rows).unwrap(),
+    );
+    let mut pt = vec![0.0; rows.len() * 2];
+    let mut pn = pt.clone();
+    mt.predict_proba_into(&t, &rows, &mut pt).unwrap();
+    mn.predict_proba_into(&t, &rows, &mut pn).unwrap();
+    assert_eq!(pt, pn);
+}
+
+#[test]
+fn tan_recovers_the_tree_of_a_known_tan() {
+    // Attributes 0..8 (3 states), class 8 (binary); tree edges below, class parent of all.
+    let tree = [(0, 1), (1, 2), (1, 3), (3, 4), (0, 5), (5, 6), (6, 7)];
+    let mut parents: Vec<Vec<usize>> = vec![vec![8]; 8];
+    for &(p, c) in &tree {
+        parents[c].insert(0, p);
+    }
+    parents.push(vec![]);
+    let mut cards = vec![3; 8];
+    cards.push(2);
+    let net = random_net(&cards, &parents, 11);
+    let cols = net.sample(20_000, 5);
+    let enc = common::encoded(&net, &cols, 8);
+    // Root it somewhere else: the skeleton is the same.
+    let learned = Tan::new().root("x3").fit_encoded(&enc, "class").unwrap();
+    let want: BTreeSet<(usize, usize)> = tree.iter().copied().collect();
+    let got: BTreeSet<(usize, usize)> = learned
+        .edges()
+        .into_iter()
+        .filter(|&(p, _)| p != 8)
+        .map(|(p, c)| (p.min(c), p.max(c)))
+        .collect();
+    assert_eq!(got, want);
+    assert!(learned.parents(3).iter().all(|&p| p == 8), "x3 is the root");
+    for v in 0..8 {
+        assert!(
+            learned.parents(v).contains(&8),
+            "the class is a parent of every attribute"
+        );
+    }
+}
+
+#[test]
+fn hill_climbing_with_bic_recovers_the_skeleton_at_50k_rows() {
+    // x0 -> x1, x0 -> C, x1 -> x2, C -> x2, C -> x3, x3 -> x4, x5 -> x4; C = node 6.
+    let parents = vec![
+        vec![],
+        vec![0],
+        vec![1, 6],
+        vec![6],
+        vec![3, 5],
+        vec![],
+        vec![0],
+    ];
+    let cards = [2, 3, 2, 3, 2, 2, 2];
+    for (net_seed, data_seed) in [(3, 9), (4, 10), (5, 11)] {
+        let net = random_net(&cards, &parents, net_seed);
+        let cols = net.sample(50_000, data_seed);
+        let enc = common::encoded(&net, &cols, 6);
+        let learned = HillClimb::new()
+            .score(Score::Bic)
+            .structure(&enc, "x6")
+            .unwrap();
+        let s_true = structure_score(&enc, Rows::All, &parents, Score::Bic).unwrap();
+        let s_learned = structure_score(&enc, Rows::All, &learned, Score::Bic).unwrap();
+        assert!(s_learned >= s_true - 1e-6, "{s_learned} < {s_true}");
+        assert_eq!(
+            skeleton(&learned),
+            skeleton(&parents),
+            "seeds {net_seed}/{data_seed}"
+        );
+    }
+}
+
+#[test]
+fn hill_climbing_obeys_required_forbidden_and_tiers() {
+    let parents = vec![
+        vec![],
+        vec![0],
+        vec![1, 6],
+        vec![6],
+        vec![3, 5],
+        vec![],
+        vec![0],
+    ];
+    let cards = [2, 3, 2, 3, 2, 2, 2];
+    let net = random_net(&cards, &parents, 3);
+    let cols = net.sample(5_000, 9);
+    let enc = common::encoded(&net, &cols, 6);
+    // Tiers: x0, x5 (market) before everything else; x6 is the class.
+    let hc = HillClimb::new()
+        .tiers(&[&["x0", "x5"], &["x1", "x2", "x3", "x4", "x6"]])
+        .forbid("x6", "x3")
+        .require("x5", "x6")
+        .max_parents(2)
+        .restarts(3)
+        .seed(1);
+    let g = hc.structure(&enc, "x6").unwrap();
+    assert!(g[6].contains(&5), "required edge x5 -> class");
+    assert!(!g[3].contains(&6), "forbidden edge class -> x3");
+    for late in [1, 2, 3, 4, 6] {
+        for early in [0, 5] {
+            assert!(
+                !g[early].contains(&late),
+                "tier violated: x{late} -> x{early}"
+            );
+        }
+    }
+    assert!(g.iter().all(|p| p.len() <= 2));
+    // Same seed, same graph.
+    assert_eq!(hc.structure(&enc, "x6").unwrap(), g);
+    // Bad constraints are errors.
+    assert!(
+        HillClimb::new()
+            .forbid("nope", "x1")
+            .structure(&enc, "x6")
+            .is_err()
+    );
+    assert!(
+        HillClimb::new()
+            .tiers(&[&["x1"], &["x2"]])
+            .require("x2", "x1")
+            .structure(&enc, "x6")
+            .is_err()
+    );
+    assert!(
+        HillClimb::new()
+            .require("x1", "x2")
+            .require("x2", "x1")
+            .structure(&enc, "x6")
+            .is_err()
+    );
+    assert!(
+        HillClimb::new()
+            .max_parents(0)
+            .structure(&enc, "x6")
+            .is_err()
+    );
+    assert!(
+        HillClimb::new()
+            .score(Score::Bdeu { ess: -1.0 })
+            .structure(&enc, "x6")
+            .is_err()
+    );
+    assert!(Tan::new().root("nope").structure(&enc).is_err());
+    assert!(Tan::new().min_cmi(-1.0).structure(&enc).is_err());
+}
+
+/// Data with missing values for the classifier-level tests.
+fn sampled_table(n: usize, seed: u64) -> churnkit::data::Table {
+    let tree = [(0, 1), (1, 2), (0, 3), (3, 4)];
+    let mut parents: Vec<Vec<usize>> = vec![vec![5]; 5];
+    for &(p, c) in &tree {
+        parents[c].insert(0, p);
+    }
+    parents.push(vec![]);
+    let net = random_net(&[3, 2, 3, 4, 2, 2], &parents, seed);
+    let cols = net.sample(n, seed + 1);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed + 2);
+    let names: Vec<String> = (0..5).map(|i| format!("x{i}")).collect();
+    let fcols: Vec<Vec<u32>> = (0..5)
+        .map(|v| {
+            cols[v]
+                .iter()
+                .map(|&s| {
+                    if rng.random::<f64>() < 0.1 {
+                        MISSING_LEVEL
+                    } else {
+                        s as u32
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let labels = cols[5].iter().map(|&s| s as u8).collect();
+    common::table(&names, &[3, 2, 3, 4, 2], &fcols, labels)
+}
+
+#[test]
+fn fast_path_equals_variable_elimination_and_missing_is_marginalised() {
+    let t = sampled_table(3_000, 21);
+    let rows = t.all_rows();
+    let learners: Vec<Box<dyn Learner>> = vec![
+        Box::new(NaiveBayes::new()),
+        Box::new(Tan::new().prior(Prior::Bdeu { ess: 5.0 })),
+        Box::new(HillClimb::new().score(Score::Bdeu { ess: 10.0 })),
+    ];
+    for l in learners {
+        let model = l.fit(&t, &rows).unwrap();
+        let mut p = vec![0.0; rows.len() * 2];
+        model.predict_proba_into(&t, &rows, &mut p).unwrap();
+        // Compare with VE on the concrete type.
+        let bc: churnkit::bayes::BayesClassifier = match l.name().as_str() {
+            "naive-bayes" => NaiveBayes::new().fit_table(&t, &rows),
+            "tan" => Tan::new()
+                .prior(Prior::Bdeu { ess: 5.0 })
+                .fit_table(&t, &rows),
+            _ => HillClimb::new()
+                .score(Score::Bdeu { ess: 10.0 })
+                .fit_table(&t, &rows),
+        }
+        .unwrap();
+        let enc = bc.discretizer().encode(&t).unwrap();
+        let mut fast = vec![0.0; rows.len() * 2];
+        bc.predict_encoded(&enc, &mut fast).unwrap();
+        assert_eq!(fast, p);
+        for r in (0..rows.len()).step_by(7) {
+            let ve = bc.posterior_ve(&enc, r, None).unwrap();
+            for c in 0..2 {
+                assert!((ve[c] - p[r * 2 + c]).abs() < 1e-12, "{} row {r}", l.name());
+            }
+        }
+    }
+}
+
+#[test]
+fn explanations_add_up_for_tan_and_use_the_users_words() {
+    let t = sampled_table(3_000, 33);
+    let rows = t.all_rows();
+    let bc = Tan::new().fit_table(&t, &rows).unwrap();
+    let enc = bc.discretizer().encode(&t).unwrap();
+    let mut checked = 0;
+    for r in 0..200 {
+        let e = bc.explain_encoded(&enc, r).unwrap();
+        let p = bc.posterior_ve(&enc, r, None).unwrap();
+        let lo = p[1].ln() - p[0].ln();
+        let complete = (0..5).all(|j| enc.code(r, j) < enc.schema().features[j].missing_code());
+        assert!(!e.reasons.is_empty());
+        assert!(
+            e.reasons
+                .iter()
+                .all(|x| x.condition.starts_with(&x.feature) && x.condition.contains(" = s"))
+        );
+        if complete {
+            // Exact decomposition: prior log-odds + Σ contributions = posterior log-odds.
+            let prior = {
+                let pc = bc.net().cpt(5);
+                pc[1].ln() - pc[0].ln()
+            };
+            let sum: f64 = prior + e.reasons.iter().map(|x| x.weight).sum::<f64>();
+            assert!((sum - lo).abs() < 1e-9, "row {r}: {sum} vs {lo}");
+            assert_eq!(e.reasons.len(), 5);
+            checked += 1;
+        } else {
+            // Withdrawal: each weight is LO(e) − LO(e \ X).
+            for reason in &e.reasons {
+                let j = enc
+                    .schema()
+                    .features
+                    .iter()
+                    .position(|f| f.name == reason.feature)
+                    .unwrap();
+                let q = bc.posterior_ve(&enc, r, Some(j)).unwrap();
+                assert!((reason.weight - (lo - (q[1].ln() - q[0].ln()))).abs() < 1e-9);
+            }
+        }
+        for w in e.reasons.windows(2) {
+            assert!(w[0].weight.abs() >= w[1].weight.abs());
+        }
+    }
+    assert!(checked > 50);
+    // The Classifier trait gives the same explanation for a raw row.
+    let via_trait = Classifier::explain(&bc, &t, 3).unwrap();
+    assert_eq!(via_trait, bc.explain_encoded(&enc, 3).unwrap());
+}
+
+#[test]
+fn classifier_serde_round_trip_and_bif_export() {
+    let t = sampled_table(2_000, 44);
+    let rows = t.all_rows();
+    let bc = HillClimb::new().fit_table(&t, &rows).unwrap();
+    let json = serde_json::to_string(&bc).unwrap();
+    let back: churnkit::bayes::BayesClassifier = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.net().edges(), bc.net().edges());
+    for v in 0..bc.net().n_vars() {
+        for (a, b) in back.net().cpt(v).iter().zip(bc.net().cpt(v)) {
+            assert!((a - b).abs() < 1e-15); // serde_json's float parsing may differ by an ulp
+        }
+    }
+    let bytes = bincode::serialize(&bc).unwrap();
+    let back2: churnkit::bayes::BayesClassifier = bincode::deserialize(&bytes).unwrap();
+    assert_eq!(back2, bc);
+    let (mut p1, mut p2) = (vec![0.0; 4000], vec![0.0; 4000]);
+    bc.predict_proba_into(&t, &rows, &mut p1).unwrap();
+    back2.predict_proba_into(&t, &rows, &mut p2).unwrap();
+    assert_eq!(p1, p2);
+    // Corrupted model bytes are an error, not a panic.
+    let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    v["net"]["variables"][1]["name"] = "renamed".into();
+    assert!(serde_json::from_value::<churnkit::bayes::BayesClassifier>(v).is_err());
+    let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    v["net"]["cpts"][5][0] = 7.0.into();
+    assert!(serde_json::from_value::<churnkit::bayes::BayesClassifier>(v).is_err());
+    let net = churnkit::bayes::bif::read(&bc.to_bif()).unwrap();
+    assert_eq!(net.n_vars(), 6);
+    assert!(bc.to_dot().contains("\"Churn\" [shape=doublecircle"));
+}
+
+#[test]
+fn learners_reject_bad_parameters_and_empty_data() {
+    let t = sampled_table(100, 5);
+    let rows = t.all_rows();
+    assert!(
+        NaiveBayes::new()
+            .prior(Prior::Laplace { alpha: 0.0 })
+            .fit(&t, &rows)
+            .is_err()
+    );
+    assert!(
+        Tan::new()
+            .binning(Binning::EqualFrequency { bins: 0 })
+            .fit(&t, &rows)
+            .is_err()
+    );
+    assert!(HillClimb::new().max_iter(0).fit(&t, &rows).is_err());
+    assert!(
+        HillClimb::new()
+            .restarts(2)
+            .perturbation(0)
+            .fit(&t, &rows)
+            .is_err()
+    );
+    assert!(NaiveBayes::new().fit(&t, &[]).is_err());
+    let model = NaiveBayes::new().fit(&t, &rows).unwrap();
+    let mut out = vec![0.0; 3];
+    assert!(model.predict_proba_into(&t, &[0, 1], &mut out).is_err());
+    assert!(model.explain(&t, 1000).is_err());
+}
