@@ -28,26 +28,59 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::Table;
+use crate::bayes::learn::Common;
+use crate::bayes::{BayesClassifier, HillClimb, NaiveBayes, Prior, Score, Tan};
+use crate::data::{Binning, Discretizer, Table};
 use crate::error::{Error, Result};
 use crate::eval::ZeroR;
 use crate::learner::{Classifier, Learner};
+use crate::tree::{Cart, CartClassifier, Id3Params, Pruning, TreeClassifier, TreeLearner};
 
 /// A learning algorithm, by the name the CLI uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Algorithm {
+    /// Quinlan's ID3: information gain, no pruning (`id3`).
+    Id3,
+    /// ID3 with weighted entropy and reduced-error pruning (`id3-weighted`).
+    Id3Weighted,
+    /// C4.5-style gain ratio, fractional missing values, pessimistic pruning (`c45`).
+    C45,
+    /// linfa-trees' CART with the Gini index (`cart`).
+    Cart,
+    /// Naive Bayes (`naive-bayes`).
+    NaiveBayes,
+    /// Tree-augmented naive Bayes (`tan`).
+    Tan,
+    /// A Bayesian network found by hill climbing on BIC or BDeu (`bn-hill-climb`).
+    BnHillClimb,
     /// The majority-class baseline (`zero-r`).
     ZeroR,
 }
 
 impl Algorithm {
     /// Every algorithm, in the order help texts list them.
-    pub const ALL: &'static [Algorithm] = &[Algorithm::ZeroR];
+    pub const ALL: &'static [Algorithm] = &[
+        Algorithm::Id3,
+        Algorithm::Id3Weighted,
+        Algorithm::C45,
+        Algorithm::Cart,
+        Algorithm::NaiveBayes,
+        Algorithm::Tan,
+        Algorithm::BnHillClimb,
+        Algorithm::ZeroR,
+    ];
 
     /// The algorithm's name (`--algo` value).
     pub fn name(self) -> &'static str {
         match self {
+            Algorithm::Id3 => "id3",
+            Algorithm::Id3Weighted => "id3-weighted",
+            Algorithm::C45 => "c45",
+            Algorithm::Cart => "cart",
+            Algorithm::NaiveBayes => "naive-bayes",
+            Algorithm::Tan => "tan",
+            Algorithm::BnHillClimb => "bn-hill-climb",
             Algorithm::ZeroR => "zero-r",
         }
     }
@@ -60,13 +93,52 @@ impl Algorithm {
     /// A one-line description for help texts.
     pub fn describe(self) -> &'static str {
         match self {
+            Algorithm::Id3 => "Quinlan's ID3 (information gain, no pruning)",
+            Algorithm::Id3Weighted => {
+                "weighted-entropy ID3 with reduced-error pruning (the churn default)"
+            }
+            Algorithm::C45 => {
+                "C4.5-style: gain ratio, fractional missing values, pessimistic pruning"
+            }
+            Algorithm::Cart => "linfa-trees' CART (Gini), the reference implementation",
+            Algorithm::NaiveBayes => "naive Bayes",
+            Algorithm::Tan => "tree-augmented naive Bayes (Chow-Liu tree over the features)",
+            Algorithm::BnHillClimb => "Bayesian network by hill climbing (BIC or BDeu)",
             Algorithm::ZeroR => "majority-class baseline: the floor a model must beat",
         }
     }
 
     /// The [`AlgoOptions`] flags this algorithm accepts.
     pub fn accepts(self) -> &'static [Flag] {
+        const TREE: &[Flag] = &[
+            Flag::MaxDepth,
+            Flag::MinSplit,
+            Flag::MinLeaf,
+            Flag::MinGain,
+            Flag::Prune,
+            Flag::Bins,
+            Flag::Binning,
+        ];
+        const CART: &[Flag] = &[
+            Flag::MaxDepth,
+            Flag::MinSplit,
+            Flag::MinLeaf,
+            Flag::Bins,
+            Flag::Binning,
+        ];
+        const BAYES: &[Flag] = &[Flag::Bins, Flag::Binning, Flag::Alpha];
+        const SEARCH: &[Flag] = &[
+            Flag::Bins,
+            Flag::Binning,
+            Flag::Alpha,
+            Flag::MaxParents,
+            Flag::Score,
+        ];
         match self {
+            Algorithm::Id3 | Algorithm::Id3Weighted | Algorithm::C45 => TREE,
+            Algorithm::Cart => CART,
+            Algorithm::NaiveBayes | Algorithm::Tan => BAYES,
+            Algorithm::BnHillClimb => SEARCH,
             Algorithm::ZeroR => &[],
         }
     }
@@ -337,15 +409,99 @@ impl AlgoOptions {
     }
 }
 
-/// The learner for `algo` with `opts` over its defaults.
+impl AlgoOptions {
+    /// The binning of numeric features: the algorithm's `default` unless `--binning`
+    /// or `--bins` say otherwise (`--bins` alone keeps the default method).
+    pub fn binning_or(&self, default: &Binning) -> Binning {
+        let default_bins = match *default {
+            Binning::EqualFrequency { bins } => bins,
+            Binning::Mdl { max_bins, .. } => max_bins,
+        };
+        let bins = self.bins.unwrap_or(default_bins);
+        match (self.binning, default) {
+            (None, _) if self.bins.is_none() => default.clone(),
+            (Some(BinningKind::EqualFrequency), _) | (None, Binning::EqualFrequency { .. }) => {
+                Binning::EqualFrequency { bins }
+            }
+            (Some(BinningKind::Mdl), _) | (None, Binning::Mdl { .. }) => {
+                let min_bins = match *default {
+                    Binning::Mdl { min_bins, .. } => min_bins.min(bins),
+                    Binning::EqualFrequency { .. } => 1,
+                };
+                Binning::Mdl {
+                    min_bins,
+                    max_bins: bins,
+                }
+            }
+        }
+    }
+
+    fn tree_params(&self, base: Id3Params) -> Id3Params {
+        let mut p = base;
+        if let Some(d) = self.max_depth {
+            p = p.max_depth(Some(d));
+        }
+        if let Some(n) = self.min_split {
+            p = p.min_rows_split(n);
+        }
+        if let Some(n) = self.min_leaf {
+            p = p.min_rows_leaf(n);
+        }
+        if let Some(g) = self.min_gain {
+            p = p.min_gain(g);
+        }
+        if let Some(prune) = self.prune {
+            p = p.pruning(match prune {
+                Prune::None => Pruning::None,
+                Prune::ReducedError => Pruning::ReducedError { fraction: 0.2 },
+                Prune::Pessimistic => Pruning::Pessimistic { confidence: 0.25 },
+            });
+        }
+        if let Some(s) = self.seed {
+            p = p.seed(s);
+        }
+        p
+    }
+
+    fn prior(&self) -> Prior {
+        Prior::Laplace {
+            alpha: self.alpha.unwrap_or(1.0),
+        }
+    }
+}
+
+/// The learner for `algo` with `opts` over its defaults. Its name is the algorithm's
+/// name, and it fits exactly as [`fit_timed`] does.
 ///
 /// # Errors
 /// [`Error::Param`] when a flag does not apply to `algo` or a value is out of range.
 pub fn learner(algo: Algorithm, opts: &AlgoOptions) -> Result<Box<dyn Learner>> {
     opts.check(algo)?;
-    Ok(match algo {
-        Algorithm::ZeroR => Box::new(ZeroR),
-    })
+    if let Some(b) = opts.bins {
+        opts.binning_or(&Binning::EqualFrequency { bins: b })
+            .validate()?;
+    }
+    Ok(Box::new(Registered {
+        algo,
+        opts: opts.clone(),
+    }))
+}
+
+/// A registry learner: an algorithm and its options.
+#[derive(Debug, Clone)]
+struct Registered {
+    algo: Algorithm,
+    opts: AlgoOptions,
+}
+
+impl Learner for Registered {
+    fn name(&self) -> String {
+        self.algo.name().to_string()
+    }
+
+    fn fit(&self, table: &Table, rows: &[usize]) -> Result<Box<dyn Classifier>> {
+        Ok(fit_timed(self.algo, &self.opts, table, rows)?.classifier)
+    }
 }
 
 /// A classifier fitted by [`fit_timed`], with where the time went.
@@ -368,7 +524,10 @@ impl std::fmt::Debug for Fitted {
     }
 }
 
-/// Fits `algo` on `rows` of `table`, timing the encoding apart from the learning.
+/// Fits `algo` on `rows` of `table`: the discretizer is fitted on those rows and they
+/// are encoded (timed as `encode_seconds`), then the algorithm learns from the codes
+/// (timed as `fit_seconds`). The result is the same classifier the algorithm's own
+/// `Learner::fit` gives.
 pub fn fit_timed(
     algo: Algorithm,
     opts: &AlgoOptions,
@@ -376,17 +535,103 @@ pub fn fit_timed(
     rows: &[usize],
 ) -> Result<Fitted> {
     opts.check(algo)?;
-    match algo {
+    if rows.is_empty() {
+        return Err(Error::Fit(format!("{algo}: no training rows")));
+    }
+    let name = algo.name().to_string();
+    let default_binning = match algo {
+        Algorithm::Id3 => TreeLearner::id3().binning,
+        Algorithm::Id3Weighted => TreeLearner::id3_weighted().binning,
+        Algorithm::C45 => TreeLearner::c45().binning,
+        Algorithm::Cart => Cart::default().binning,
+        Algorithm::NaiveBayes => Common::naive_bayes().binning,
+        Algorithm::Tan | Algorithm::BnHillClimb => Common::default().binning,
         Algorithm::ZeroR => {
             let t = Instant::now();
             let m = ZeroR.fit_table(table, rows)?;
-            Ok(Fitted {
+            return Ok(Fitted {
                 classifier: Box::new(m),
                 encode_seconds: 0.0,
                 fit_seconds: t.elapsed().as_secs_f64(),
+            });
+        }
+    };
+    let binning = opts.binning_or(&default_binning);
+    binning.validate()?;
+    let t = Instant::now();
+    let discretizer = Discretizer::fit(table, rows, &binning)?;
+    let (enc, _) = discretizer.encode_rows(table, rows)?;
+    let encode_seconds = t.elapsed().as_secs_f64();
+    let class_name = table.schema().target.name.clone();
+    let t = Instant::now();
+    let classifier: Box<dyn Classifier> = match algo {
+        Algorithm::Id3 | Algorithm::Id3Weighted | Algorithm::C45 => {
+            let base = match algo {
+                Algorithm::Id3 => Id3Params::default(),
+                Algorithm::Id3Weighted => Id3Params::weighted(),
+                _ => Id3Params::c45(),
+            };
+            let tree = opts.tree_params(base).check()?.fit(&enc)?;
+            Box::new(TreeClassifier {
+                discretizer,
+                tree,
+                name,
             })
         }
-    }
+        Algorithm::Cart => {
+            let mut cart = Cart::default();
+            if let Some(d) = opts.max_depth {
+                cart.max_depth = Some(d);
+            }
+            if let Some(n) = opts.min_leaf {
+                cart.min_weight_leaf = n as f32;
+            }
+            if let Some(n) = opts.min_split {
+                cart.min_weight_split = n as f32;
+            }
+            let tree = cart.fit_encoded(&enc)?;
+            Box::new(CartClassifier {
+                discretizer,
+                tree,
+                name,
+            })
+        }
+        Algorithm::NaiveBayes => {
+            let net = NaiveBayes::new()
+                .prior(opts.prior())
+                .fit_encoded(&enc, &class_name)?;
+            Box::new(BayesClassifier::new(name, discretizer, net)?)
+        }
+        Algorithm::Tan => {
+            let net = Tan::new()
+                .prior(opts.prior())
+                .fit_encoded(&enc, &class_name)?;
+            Box::new(BayesClassifier::new(name, discretizer, net)?)
+        }
+        Algorithm::BnHillClimb => {
+            let mut hc = HillClimb::new().prior(opts.prior());
+            if let Some(k) = opts.max_parents {
+                hc = hc.max_parents(k);
+            }
+            if let Some(s) = opts.score {
+                hc = hc.score(match s {
+                    StructureScore::Bic => Score::Bic,
+                    StructureScore::Bdeu => Score::Bdeu { ess: 10.0 },
+                });
+            }
+            if let Some(s) = opts.seed {
+                hc = hc.seed(s);
+            }
+            let net = hc.fit_encoded(&enc, &class_name)?;
+            Box::new(BayesClassifier::new(name, discretizer, net)?)
+        }
+        Algorithm::ZeroR => Box::new(ZeroR.fit_table(table, rows)?),
+    };
+    Ok(Fitted {
+        classifier,
+        encode_seconds,
+        fit_seconds: t.elapsed().as_secs_f64(),
+    })
 }
 
 #[cfg(test)]
@@ -418,6 +663,99 @@ mod tests {
         let e = opts.check(Algorithm::ZeroR).unwrap_err().to_string();
         assert!(e.contains("--alpha") && e.contains("zero-r"), "{e}");
         assert!(AlgoOptions::default().check(Algorithm::ZeroR).is_ok());
+    }
+
+    fn synthetic() -> Table {
+        crate::synth::generate(&crate::synth::SynthParams {
+            rows: 1500,
+            seed: 5,
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    fn proba(c: &dyn Classifier, t: &Table) -> Vec<f64> {
+        crate::eval::predict_rows(c, t, &t.all_rows()).unwrap()
+    }
+
+    #[test]
+    fn registry_fits_equal_the_algorithms_own_learners() {
+        let t = synthetic();
+        let train: Vec<usize> = (0..1000).collect();
+        let own: [(Algorithm, Box<dyn Learner>); 5] = [
+            (Algorithm::Id3, Box::new(TreeLearner::id3())),
+            (
+                Algorithm::Id3Weighted,
+                Box::new(TreeLearner::id3_weighted()),
+            ),
+            (Algorithm::C45, Box::new(TreeLearner::c45())),
+            (Algorithm::NaiveBayes, Box::new(NaiveBayes::new())),
+            (Algorithm::Tan, Box::new(Tan::new())),
+        ];
+        for (algo, l) in own {
+            let fitted = fit_timed(algo, &AlgoOptions::default(), &t, &train).unwrap();
+            let reference = l.fit(&t, &train).unwrap();
+            assert_eq!(
+                proba(fitted.classifier.as_ref(), &t),
+                proba(reference.as_ref(), &t),
+                "{algo}"
+            );
+            assert!(fitted.encode_seconds >= 0.0 && fitted.fit_seconds >= 0.0);
+        }
+    }
+
+    #[test]
+    fn flags_reach_the_learner() {
+        let t = synthetic();
+        let rows = t.all_rows();
+        let opts = AlgoOptions {
+            max_depth: Some(1),
+            prune: Some(Prune::None),
+            ..AlgoOptions::default()
+        };
+        let f = fit_timed(Algorithm::Id3, &opts, &t, &rows).unwrap();
+        let reference = TreeLearner::new(
+            Id3Params::default().max_depth(Some(1)),
+            TreeLearner::id3().binning,
+        )
+        .fit(&t, &rows)
+        .unwrap();
+        assert_eq!(
+            proba(f.classifier.as_ref(), &t),
+            proba(reference.as_ref(), &t)
+        );
+        // --bins alone keeps the default method; --binning mdl with --bins caps MDL
+        let ef = AlgoOptions {
+            bins: Some(4),
+            ..AlgoOptions::default()
+        };
+        assert_eq!(
+            ef.binning_or(&Binning::EqualFrequency { bins: 10 }),
+            Binning::EqualFrequency { bins: 4 }
+        );
+        let mdl = AlgoOptions {
+            bins: Some(8),
+            binning: Some(BinningKind::Mdl),
+            ..AlgoOptions::default()
+        };
+        assert_eq!(
+            mdl.binning_or(&Binning::EqualFrequency { bins: 10 }),
+            Binning::Mdl {
+                min_bins: 1,
+                max_bins: 8
+            }
+        );
+        let bad = AlgoOptions {
+            bins: Some(0),
+            ..AlgoOptions::default()
+        };
+        assert!(learner(Algorithm::Tan, &bad).is_err());
+        let wrong = AlgoOptions {
+            max_parents: Some(2),
+            ..AlgoOptions::default()
+        };
+        let e = learner(Algorithm::Tan, &wrong).err().unwrap().to_string();
+        assert!(e.contains("--max-parents") && e.contains("--alpha"), "{e}");
     }
 
     #[test]

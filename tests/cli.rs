@@ -387,7 +387,7 @@ fn compare_prints_text_markdown_and_json() {
         "--id",
         "customer_id",
         "--algos",
-        "zero-r,zero-r",
+        "zero-r,id3-weighted",
         "--folds",
         "3",
     ];
@@ -404,6 +404,76 @@ fn compare_prints_text_markdown_and_json() {
     js.push("--json");
     let v = json(&js);
     assert_eq!(v["results"].as_array().unwrap().len(), 2);
-    assert_eq!(v["results"][1]["test"]["significant"], false);
+    assert_eq!(v["results"][1]["learner"], "id3-weighted");
+    assert!(v["results"][1]["test"]["p_value"].as_f64().is_some());
     assert_eq!(v["metric"], "accuracy");
+}
+
+#[test]
+fn every_algorithm_trains_and_flags_reach_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = small(dir.path());
+    for algo in [
+        "id3",
+        "id3-weighted",
+        "c45",
+        "cart",
+        "naive-bayes",
+        "tan",
+        "bn-hill-climb",
+    ] {
+        let v = json(&[
+            "train",
+            "--data",
+            s(&data),
+            "--target",
+            "status",
+            "--id",
+            "customer_id",
+            "--algo",
+            algo,
+            "--json",
+        ]);
+        assert_eq!(v["learner"], algo);
+        let auc = v["validation"]["report"]["roc_auc"].as_f64().unwrap();
+        assert!(auc > 0.6, "{algo}: AUC {auc}");
+    }
+    let v = json(&[
+        "train",
+        "--data",
+        s(&data),
+        "--target",
+        "status",
+        "--algo",
+        "id3-weighted",
+        "--max-depth",
+        "2",
+        "--prune",
+        "none",
+        "--binning",
+        "mdl",
+        "--bins",
+        "6",
+        "--json",
+    ]);
+    assert_eq!(v["params"]["max_depth"], 2);
+    assert_eq!(v["params"]["binning"], "mdl");
+    let (_, err) = run(
+        &[
+            "train",
+            "--data",
+            s(&data),
+            "--target",
+            "status",
+            "--algo",
+            "tan",
+            "--max-parents",
+            "2",
+        ],
+        2,
+    );
+    assert!(
+        err.contains("--max-parents") && err.contains("tan"),
+        "{err}"
+    );
 }
