@@ -27,7 +27,8 @@ use churnkit::Classifier;
 use churnkit::Result;
 use churnkit::data::{Table, stratified_holdout};
 use churnkit::eval::{self, Report, champion_challenger, feature_drift, score_psi};
-use churnkit::learners::{AlgoOptions, Algorithm, fit_timed};
+use churnkit::learners::{AlgoOptions, Algorithm, Fitted, fit_timed};
+use churnkit::model::Model;
 use churnkit::synth::{SynthParams, generate};
 
 /// Customers per month, months after the first, and the drift added each month.
@@ -71,7 +72,7 @@ fn emp(r: &Report) -> f64 {
 
 /// A model in production: what it is, what it was trained on, where its file is.
 struct Champion {
-    classifier: Box<dyn Classifier>,
+    model: Fitted,
     train: Table,
     since: usize,
     file: PathBuf,
@@ -92,17 +93,11 @@ fn run() -> Result<()> {
     let first = month(0)?;
     let split = stratified_holdout(first.labels(), TEST_FRACTION, 0)?;
     let fitted = fit_timed(algo, &opts, &first, &split.train)?;
-    let report = eval::evaluate(fitted.classifier.as_ref(), &first, &split.test)?;
-    let file = save(
-        &history_dir,
-        0,
-        fitted.classifier.as_ref(),
-        &first,
-        &split.train,
-    )?;
+    let report = eval::evaluate(fitted.classifier(), &first, &split.test)?;
+    let file = save(&history_dir, 0, &fitted, &first, &split, &report)?;
     let mut history = vec![HistoryRow::new(0, 0.0, &report, &file, "first champion")];
     let mut champion = Champion {
-        classifier: fitted.classifier,
+        model: fitted,
         train: first.select(&split.train),
         since: 0,
         file,
@@ -132,8 +127,8 @@ fn run() -> Result<()> {
             .map(|f| format!("{} {:.3}", f.feature, f.psi))
             .collect();
         let score = score_psi(
-            &churn_scores(champion.classifier.as_ref(), &champion.train)?,
-            &churn_scores(champion.classifier.as_ref(), &latest)?,
+            &churn_scores(champion.model.classifier(), &champion.train)?,
+            &churn_scores(champion.model.classifier(), &latest)?,
         )?;
         println!(
             "  drift     features: {} (largest PSI: {}); churn score PSI {:.3} ({})",
@@ -145,14 +140,14 @@ fn run() -> Result<()> {
 
         // 2. A challenger on the latest month's training part.
         let split = stratified_holdout(latest.labels(), TEST_FRACTION, m as u64)?;
-        let challenger = fit_timed(algo, &opts, &latest, &split.train)?.classifier;
+        let challenger = fit_timed(algo, &opts, &latest, &split.train)?;
 
         // 3. Both on the same held-out customers.
-        let r_champ = eval::evaluate(champion.classifier.as_ref(), &latest, &split.test)?;
-        let r_chall = eval::evaluate(challenger.as_ref(), &latest, &split.test)?;
+        let r_champ = eval::evaluate(champion.model.classifier(), &latest, &split.test)?;
+        let r_chall = eval::evaluate(challenger.classifier(), &latest, &split.test)?;
         let test = champion_challenger(
-            champion.classifier.as_ref(),
-            challenger.as_ref(),
+            champion.model.classifier(),
+            challenger.classifier(),
             &latest,
             &split.test,
         )?;
@@ -177,11 +172,11 @@ fn run() -> Result<()> {
             && test.only_second_correct > test.only_first_correct
             && emp(&r_chall) >= emp(&r_champ);
         if better {
-            let file = save(&history_dir, m, challenger.as_ref(), &latest, &split.train)?;
+            let file = save(&history_dir, m, &challenger, &latest, &split, &r_chall)?;
             println!("  decision  PROMOTE the challenger → {}\n", file.display());
             history.push(HistoryRow::new(m, drift, &r_chall, &file, "promoted"));
             champion = Champion {
-                classifier: challenger,
+                model: challenger,
                 train: latest.select(&split.train),
                 since: m,
                 file,
@@ -244,14 +239,22 @@ impl HistoryRow {
     }
 }
 
-/// Saves a model of month `m` in the history directory.
+/// Saves a model of month `m` in the history directory, with its holdout metrics in
+/// the model's training summary.
 fn save(
     dir: &Path,
     m: usize,
-    classifier: &dyn Classifier,
+    fitted: &Fitted,
     table: &Table,
-    rows: &[usize],
+    split: &churnkit::data::Holdout,
+    report: &Report,
 ) -> Result<PathBuf> {
-    let _ = (classifier, table, rows);
-    Ok(dir.join(format!("model-month-{m:02}.ckm")))
+    let model = Model::builder(fitted.body.clone(), table, &split.train)
+        .validation(table, &split.test)
+        .metric("emp", emp(report))
+        .metric("month", m as f64)
+        .build()?;
+    let path = dir.join(format!("model-month-{m:02}.ckm"));
+    model.save(&path)?;
+    Ok(path)
 }

@@ -33,7 +33,8 @@ use crate::bayes::{BayesClassifier, HillClimb, NaiveBayes, Prior, Score, Tan};
 use crate::data::{Binning, Discretizer, Table};
 use crate::error::{Error, Result};
 use crate::eval::ZeroR;
-use crate::learner::{Classifier, Learner};
+use crate::learner::{Classifier, Explanation, Learner};
+use crate::model::ModelBody;
 use crate::tree::{Cart, CartClassifier, Id3Params, Pruning, TreeClassifier, TreeLearner};
 
 /// A learning algorithm, by the name the CLI uses.
@@ -500,24 +501,51 @@ impl Learner for Registered {
     }
 
     fn fit(&self, table: &Table, rows: &[usize]) -> Result<Box<dyn Classifier>> {
-        Ok(fit_timed(self.algo, &self.opts, table, rows)?.classifier)
+        Ok(Box::new(BodyClassifier(
+            fit_timed(self.algo, &self.opts, table, rows)?.body,
+        )))
     }
 }
 
-/// A classifier fitted by [`fit_timed`], with where the time went.
+/// A model body as a boxed [`Classifier`].
+struct BodyClassifier(ModelBody);
+
+impl Classifier for BodyClassifier {
+    fn name(&self) -> String {
+        self.0.classifier().name()
+    }
+    fn classes(&self) -> &[String] {
+        self.0.classifier().classes()
+    }
+    fn predict_proba_into(&self, table: &Table, rows: &[usize], out: &mut [f64]) -> Result<()> {
+        self.0.classifier().predict_proba_into(table, rows, out)
+    }
+    fn explain(&self, table: &Table, row: usize) -> Result<Explanation> {
+        self.0.classifier().explain(table, row)
+    }
+}
+
+/// A model body fitted by [`fit_timed`], with where the time went.
 pub struct Fitted {
-    /// The fitted classifier.
-    pub classifier: Box<dyn Classifier>,
+    /// The fitted learner, ready for [`Model::builder`](crate::model::Model::builder).
+    pub body: ModelBody,
     /// Seconds spent fitting the discretizer on the training rows and encoding them.
     pub encode_seconds: f64,
     /// Seconds spent learning from the encoded rows.
     pub fit_seconds: f64,
 }
 
+impl Fitted {
+    /// The fitted learner as a [`Classifier`].
+    pub fn classifier(&self) -> &dyn Classifier {
+        self.body.classifier()
+    }
+}
+
 impl std::fmt::Debug for Fitted {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Fitted")
-            .field("classifier", &self.classifier.name())
+            .field("classifier", &self.classifier().name())
             .field("encode_seconds", &self.encode_seconds)
             .field("fit_seconds", &self.fit_seconds)
             .finish()
@@ -550,7 +578,7 @@ pub fn fit_timed(
             let t = Instant::now();
             let m = ZeroR.fit_table(table, rows)?;
             return Ok(Fitted {
-                classifier: Box::new(m),
+                body: m.into(),
                 encode_seconds: 0.0,
                 fit_seconds: t.elapsed().as_secs_f64(),
             });
@@ -564,7 +592,7 @@ pub fn fit_timed(
     let encode_seconds = t.elapsed().as_secs_f64();
     let class_name = table.schema().target.name.clone();
     let t = Instant::now();
-    let classifier: Box<dyn Classifier> = match algo {
+    let body: ModelBody = match algo {
         Algorithm::Id3 | Algorithm::Id3Weighted | Algorithm::C45 => {
             let base = match algo {
                 Algorithm::Id3 => Id3Params::default(),
@@ -572,11 +600,12 @@ pub fn fit_timed(
                 _ => Id3Params::c45(),
             };
             let tree = opts.tree_params(base).check()?.fit(&enc)?;
-            Box::new(TreeClassifier {
+            TreeClassifier {
                 discretizer,
                 tree,
                 name,
-            })
+            }
+            .into()
         }
         Algorithm::Cart => {
             let mut cart = Cart::default();
@@ -590,23 +619,24 @@ pub fn fit_timed(
                 cart.min_weight_split = n as f32;
             }
             let tree = cart.fit_encoded(&enc)?;
-            Box::new(CartClassifier {
+            CartClassifier {
                 discretizer,
                 tree,
                 name,
-            })
+            }
+            .into()
         }
         Algorithm::NaiveBayes => {
             let net = NaiveBayes::new()
                 .prior(opts.prior())
                 .fit_encoded(&enc, &class_name)?;
-            Box::new(BayesClassifier::new(name, discretizer, net)?)
+            BayesClassifier::new(name, discretizer, net)?.into()
         }
         Algorithm::Tan => {
             let net = Tan::new()
                 .prior(opts.prior())
                 .fit_encoded(&enc, &class_name)?;
-            Box::new(BayesClassifier::new(name, discretizer, net)?)
+            BayesClassifier::new(name, discretizer, net)?.into()
         }
         Algorithm::BnHillClimb => {
             let mut hc = HillClimb::new().prior(opts.prior());
@@ -623,15 +653,77 @@ pub fn fit_timed(
                 hc = hc.seed(s);
             }
             let net = hc.fit_encoded(&enc, &class_name)?;
-            Box::new(BayesClassifier::new(name, discretizer, net)?)
+            BayesClassifier::new(name, discretizer, net)?.into()
         }
-        Algorithm::ZeroR => Box::new(ZeroR.fit_table(table, rows)?),
+        Algorithm::ZeroR => ZeroR.fit_table(table, rows)?.into(),
     };
     Ok(Fitted {
-        classifier,
+        body,
         encode_seconds,
         fit_seconds: t.elapsed().as_secs_f64(),
     })
+}
+
+/// What a fitted model body can be exported as: a short structural description,
+/// if-then rules and an indented tree (trees), Graphviz DOT (trees and networks) and
+/// BIF (networks). Each export is `None` when the body's kind has no such form.
+#[derive(Debug, Clone, Copy)]
+pub struct Exports<'a>(pub &'a ModelBody);
+
+impl Exports<'_> {
+    /// One line about the body's structure, e.g. `tree: 41 nodes, 23 leaves, depth 6`.
+    pub fn structure(&self) -> String {
+        match self.0 {
+            ModelBody::Tree(t) => format!(
+                "tree: {} nodes, {} leaves, depth {}",
+                t.tree.n_nodes(),
+                t.tree.n_leaves(),
+                t.tree.depth()
+            ),
+            ModelBody::Cart(c) => format!("CART tree: {} nodes", c.tree.n_nodes()),
+            ModelBody::Bayes(b) => format!(
+                "Bayesian network: {} nodes, {} edges",
+                b.net().n_vars(),
+                b.net().edges().len()
+            ),
+            ModelBody::ZeroR(m) => format!("constant distribution {:?}", m.proba()),
+            #[allow(unreachable_patterns)]
+            _ => "(no description)".into(),
+        }
+    }
+
+    /// The tree as if-then rules, one per leaf (ID3-family trees).
+    pub fn rules(&self) -> Option<String> {
+        match self.0 {
+            ModelBody::Tree(t) => Some(t.tree.rules_text()),
+            _ => None,
+        }
+    }
+
+    /// The tree as indented text (ID3-family trees).
+    pub fn text(&self) -> Option<String> {
+        match self.0 {
+            ModelBody::Tree(t) => Some(t.tree.to_text()),
+            _ => None,
+        }
+    }
+
+    /// Graphviz DOT of a tree or a network (the class highlighted).
+    pub fn dot(&self) -> Option<String> {
+        match self.0 {
+            ModelBody::Tree(t) => Some(t.tree.to_dot()),
+            ModelBody::Bayes(b) => Some(b.to_dot()),
+            _ => None,
+        }
+    }
+
+    /// The network in BIF (Bayesian networks).
+    pub fn bif(&self) -> Option<String> {
+        match self.0 {
+            ModelBody::Bayes(b) => Some(b.to_bif()),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -696,7 +788,7 @@ mod tests {
             let fitted = fit_timed(algo, &AlgoOptions::default(), &t, &train).unwrap();
             let reference = l.fit(&t, &train).unwrap();
             assert_eq!(
-                proba(fitted.classifier.as_ref(), &t),
+                proba(fitted.classifier(), &t),
                 proba(reference.as_ref(), &t),
                 "{algo}"
             );
@@ -720,10 +812,7 @@ mod tests {
         )
         .fit(&t, &rows)
         .unwrap();
-        assert_eq!(
-            proba(f.classifier.as_ref(), &t),
-            proba(reference.as_ref(), &t)
-        );
+        assert_eq!(proba(f.classifier(), &t), proba(reference.as_ref(), &t));
         // --bins alone keeps the default method; --binning mdl with --bins caps MDL
         let ef = AlgoOptions {
             bins: Some(4),

@@ -13,6 +13,8 @@ pub mod error;
 pub mod eval;
 pub mod learner;
 pub mod learners;
+pub mod model;
+pub mod score;
 pub mod synth;
 pub mod tree;
 

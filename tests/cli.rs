@@ -477,3 +477,241 @@ fn every_algorithm_trains_and_flags_reach_it() {
         "{err}"
     );
 }
+
+#[test]
+fn train_score_evaluate_inspect_round_trip_through_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = small(dir.path());
+    let model = dir.path().join("churn.model");
+    let v = json(&[
+        "train",
+        "--data",
+        s(&data),
+        "--target",
+        "status",
+        "--id",
+        "customer_id",
+        "--algo",
+        "id3-weighted",
+        "--margin-column",
+        "monthly_charge",
+        "--margin-scale",
+        "0.3",
+        "--offer-cost",
+        "5",
+        "-o",
+        s(&model),
+        "--json",
+    ]);
+    assert_eq!(v["model"], s(&model));
+    assert!(model.exists());
+
+    // score: one output row per input row, ids carried, tiers and retention filled
+    let scores = dir.path().join("scores.csv");
+    let r = json(&[
+        "score",
+        "--model",
+        s(&model),
+        "--data",
+        s(&data),
+        "-o",
+        s(&scores),
+        "--json",
+    ]);
+    assert_eq!(r["rows_in"], 600);
+    assert_eq!(r["rows_out"], 600);
+    let text = std::fs::read_to_string(&scores).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    assert!(
+        header.starts_with("id,p_retained,p_at_risk,p_churned,tier,reason_1"),
+        "{header}"
+    );
+    let first: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(first[0], "C0000001");
+    assert!(
+        ["retained", "at_risk", "churned"].contains(&first[4]),
+        "{first:?}"
+    );
+    let p: f64 = first[1..4].iter().map(|x| x.parse::<f64>().unwrap()).sum();
+    assert!((p - 1.0).abs() < 1e-9);
+    assert!(first[8].parse::<f64>().unwrap() > 0.0, "clv {first:?}");
+    assert_eq!(text.lines().count(), 601);
+
+    // evaluate: the same model on the same file, JSON report
+    let e = json(&[
+        "evaluate",
+        "--model",
+        s(&model),
+        "--data",
+        s(&data),
+        "--json",
+    ]);
+    assert_eq!(e["report"]["n_rows"], 600);
+    assert!(e["report"]["roc_auc"].as_f64().unwrap() > 0.7);
+
+    // inspect: summary, rules, DOT; BIF is for networks only
+    let (out, _) = run(&["inspect", "--model", s(&model)], 0);
+    assert!(
+        out.contains("id3-weighted") && out.contains("tree:"),
+        "{out}"
+    );
+    let (rules, _) = run(&["inspect", "--model", s(&model), "--rules"], 0);
+    assert!(
+        rules.lines().all(|l| l.starts_with("IF ") || l.is_empty()),
+        "{rules}"
+    );
+    let dot = dir.path().join("tree.dot");
+    run(&["inspect", "--model", s(&model), "--dot", s(&dot)], 0);
+    assert!(
+        std::fs::read_to_string(&dot)
+            .unwrap()
+            .starts_with("digraph")
+    );
+    let (_, err) = run(
+        &[
+            "inspect",
+            "--model",
+            s(&model),
+            "--bif",
+            s(&dir.path().join("x.bif")),
+        ],
+        2,
+    );
+    assert!(err.contains("BIF"), "{err}");
+    let i = json(&["inspect", "--model", s(&model), "--json"]);
+    assert_eq!(i["summary"]["learner"], "id3-weighted");
+    assert_eq!(i["features"].as_array().unwrap().len(), 20);
+}
+
+#[test]
+fn bayesian_network_exports_bif_and_dot() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = small(dir.path());
+    let model = dir.path().join("tan.json");
+    run(
+        &[
+            "train",
+            "--data",
+            s(&data),
+            "--target",
+            "status",
+            "--id",
+            "customer_id",
+            "--algo",
+            "tan",
+            "--folds",
+            "3",
+            "-o",
+            s(&model),
+        ],
+        0,
+    );
+    // a .json name saves the JSON format
+    let text = std::fs::read_to_string(&model).unwrap();
+    assert!(serde_json::from_str::<Value>(&text).is_ok());
+    let (bif, dot) = (dir.path().join("tan.bif"), dir.path().join("tan.dot"));
+    run(
+        &[
+            "inspect",
+            "--model",
+            s(&model),
+            "--bif",
+            s(&bif),
+            "--dot",
+            s(&dot),
+        ],
+        0,
+    );
+    let bif_text = std::fs::read_to_string(&bif).unwrap();
+    assert!(
+        bif_text.contains("network") && bif_text.contains("variable status"),
+        "{bif_text}"
+    );
+    assert!(std::fs::read_to_string(&dot).unwrap().contains("digraph"));
+    let (_, err) = run(&["inspect", "--model", s(&model), "--rules"], 2);
+    assert!(err.contains("--rules"), "{err}");
+}
+
+#[test]
+fn bad_model_files_exit_2_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = write(dir.path(), "junk.model", "this is not a model");
+    let (_, err) = run(&["inspect", "--model", s(&junk)], 2);
+    assert!(err.contains("junk.model"), "{err}");
+    let data = small(dir.path());
+    let out = dir.path().join("o.csv");
+    let (_, err) = run(
+        &[
+            "score",
+            "--model",
+            s(&junk),
+            "--data",
+            s(&data),
+            "-o",
+            s(&out),
+        ],
+        2,
+    );
+    assert!(err.contains("junk.model"), "{err}");
+    let (_, err) = run(
+        &["evaluate", "--model", "/no/such.model", "--data", s(&data)],
+        2,
+    );
+    assert!(err.contains("/no/such.model"), "{err}");
+}
+
+#[test]
+fn scoring_bad_rows_names_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = small(dir.path());
+    let model = dir.path().join("m.model");
+    run(
+        &[
+            "train",
+            "--data",
+            s(&data),
+            "--target",
+            "status",
+            "--id",
+            "customer_id",
+            "--algo",
+            "naive-bayes",
+            "-o",
+            s(&model),
+        ],
+        0,
+    );
+    // a ragged row on line 4
+    let text = std::fs::read_to_string(&data).unwrap();
+    let mut lines: Vec<String> = text.lines().take(6).map(String::from).collect();
+    lines[3] = "C9,1,2".into();
+    let bad = write(dir.path(), "bad.csv", &(lines.join("\n") + "\n"));
+    let out = dir.path().join("o.csv");
+    let (_, err) = run(
+        &[
+            "score",
+            "--model",
+            s(&model),
+            "--data",
+            s(&bad),
+            "-o",
+            s(&out),
+        ],
+        2,
+    );
+    assert!(err.contains("bad.csv") && err.contains("line 4"), "{err}");
+    let r = json(&[
+        "score",
+        "--model",
+        s(&model),
+        "--data",
+        s(&bad),
+        "-o",
+        s(&out),
+        "--skip-bad-rows",
+        "--json",
+    ]);
+    assert_eq!(r["rows_skipped"], 1);
+    assert_eq!(r["rows_out"], 4);
+}

@@ -18,7 +18,12 @@ use serde_json::{Value, json};
 
 use churnkit::data::{BadLabelPolicy, CsvOptions, ReadReport, Table, read_csv_report};
 use churnkit::eval::{self, Metric, Report};
+use churnkit::learners::Exports;
 use churnkit::learners::{self, AlgoOptions, Algorithm, BinningKind, Prune, StructureScore};
+use churnkit::model::Model;
+use churnkit::score::{
+    Amount, BatchOptions, ClvSpec, Economics, Margin, RescueSpec, Scorer, score_csv_file,
+};
 use churnkit::synth::{self, SynthParams};
 use churnkit::{Error, Location, Result};
 
@@ -108,6 +113,51 @@ Example:
   churnkit compare --data datasets/synthetic-churn.csv --target status \\
                    --id customer_id --algos zero-r,id3,id3-weighted,tan --folds 10 --markdown")]
     Compare(Box<CompareArgs>),
+
+    /// Evaluate a saved model on labeled data: the full report.
+    #[command(long_about = "\
+Evaluate a saved model on a labeled CSV (e.g. a later month, or a test file): the
+confusion matrix, accuracy and error rate with 95 % intervals, kappa, MCC, per-class
+precision / recall / F1, ROC AUC, log loss, Brier score, calibration, gains and lift
+by decile, and the maximum / expected maximum profit of a retention campaign.
+
+The file is read with the model's column kinds; the target column is the model's
+unless --target says otherwise. Give the label options (--positive, --map) the
+model was trained with if the labels are not recognised by default.
+
+Example:
+  churnkit evaluate --model telco.model --data telco-test.csv")]
+    Evaluate(Box<EvaluateArgs>),
+
+    /// Score customers with a saved model: tiers, probabilities, reasons, retention.
+    #[command(long_about = "\
+Score a CSV of customers with a saved model, streaming (memory bounded by a chunk,
+whatever the file size). One output row per input row:
+
+  id, p_<class>..., tier, reason_1..reason_3, clv, value_at_risk, spend_ceiling,
+  rescue, warning
+
+The target column may be present or not. Retention figures need a margin: given at
+training time (stored in the model) or here (--margin / --margin-column).
+
+Example:
+  churnkit score --model churn.model --data customers.csv -o scores.csv \\
+                 --margin-column monthly_charge --margin-scale 0.3 --offer-cost 20")]
+    Score(Box<ScoreArgs>),
+
+    /// Show what a saved model is and how it decides (rules, DOT, BIF, JSON).
+    #[command(long_about = "\
+Show a saved model: learner and parameters, training rows and class balance,
+validation metrics, features, tier policy. --rules prints a tree as if-then rules;
+--dot FILE writes a Graphviz picture of a tree or a Bayesian network; --bif FILE
+writes a Bayesian network in BIF (read by pgmpy, bnlearn, Weka); --json prints the
+summary as JSON.
+
+Examples:
+  churnkit inspect --model churn.model --rules
+  churnkit inspect --model tan.model --dot tan.dot --bif tan.bif
+  dot -Tsvg tan.dot > tan.svg")]
+    Inspect(InspectArgs),
 }
 
 /// `--on-bad-label`.
@@ -222,6 +272,65 @@ fn algo_parser() -> PossibleValuesParser {
     PossibleValuesParser::new(Algorithm::names())
 }
 
+/// Retention economics: what a customer is worth and what a rescue may cost.
+#[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Retention economics (CLV and the spend ceiling of a rescue)")]
+struct EconArgs {
+    /// Margin per period, the same for every customer
+    #[arg(long, value_name = "AMOUNT", conflicts_with = "margin_column")]
+    margin: Option<f64>,
+    /// Numeric column whose value × --margin-scale is each customer's margin per period
+    #[arg(long, value_name = "COL")]
+    margin_column: Option<String>,
+    /// Multiplier of --margin-column (e.g. 0.3 for a 30 % margin on the monthly charge)
+    #[arg(
+        long,
+        value_name = "F",
+        default_value_t = 1.0,
+        requires = "margin_column"
+    )]
+    margin_scale: f64,
+    /// Number of future periods of the lifetime value
+    #[arg(long, value_name = "T", default_value_t = 24)]
+    horizon: u32,
+    /// Discount rate per period
+    #[arg(long, value_name = "I", default_value_t = 0.01)]
+    discount_rate: f64,
+    /// Probability that a rescue offer succeeds (λ)
+    #[arg(long, value_name = "P", default_value_t = 0.3)]
+    rescue_success: f64,
+    /// Cost of a rescue offer: recommend a rescue only when it is below the ceiling
+    #[arg(long, value_name = "AMOUNT")]
+    offer_cost: Option<f64>,
+}
+
+impl EconArgs {
+    /// The economics, or None when no margin was given.
+    fn economics(&self) -> Option<Economics> {
+        let margin = match (&self.margin, &self.margin_column) {
+            (Some(m), _) => Margin::Fixed(*m),
+            (None, Some(c)) => Margin::Column {
+                name: c.clone(),
+                scale: self.margin_scale,
+            },
+            (None, None) => return None,
+        };
+        Some(Economics {
+            clv: Some(ClvSpec {
+                margin,
+                horizon: self.horizon,
+                discount_rate: self.discount_rate,
+            }),
+            rescue: RescueSpec {
+                success_probability: self.rescue_success,
+                ..RescueSpec::default()
+            },
+            offer_cost: self.offer_cost.map(Amount::Fixed),
+            ..Economics::default()
+        })
+    }
+}
+
 #[derive(Args, Debug)]
 struct GenerateArgs {
     /// Number of customers (rows)
@@ -269,7 +378,7 @@ struct TrainArgs {
     /// Seed of the split and of the learner's random choices
     #[arg(long, default_value_t = 42, value_name = "S")]
     seed: u64,
-    /// Where to save the model
+    /// Where to save the model (binary; a name ending in .json saves JSON)
     #[arg(short, long, value_name = "MODEL")]
     output: Option<PathBuf>,
     /// Print JSON instead of text
@@ -281,6 +390,8 @@ struct TrainArgs {
     algo_args: AlgoArgs,
     #[command(flatten)]
     data_args: DataArgs,
+    #[command(flatten)]
+    econ: EconArgs,
 }
 
 #[derive(Args, Debug)]
@@ -314,6 +425,75 @@ struct CompareArgs {
     labels: LabelArgs,
     #[command(flatten)]
     data_args: DataArgs,
+}
+
+#[derive(Args, Debug)]
+struct EvaluateArgs {
+    /// A model saved by `churnkit train`
+    #[arg(long, value_name = "MODEL")]
+    model: PathBuf,
+    /// Labeled CSV to evaluate on
+    #[arg(long, value_name = "FILE")]
+    data: PathBuf,
+    /// Column holding the churn label [default: the model's target]
+    #[arg(long, value_name = "COL")]
+    target: Option<String>,
+    /// Print JSON instead of text
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    labels: LabelArgs,
+    #[command(flatten)]
+    data_args: DataArgs,
+}
+
+#[derive(Args, Debug)]
+struct ScoreArgs {
+    /// A model saved by `churnkit train`
+    #[arg(long, value_name = "MODEL")]
+    model: PathBuf,
+    /// CSV of customers to score
+    #[arg(long, value_name = "FILE")]
+    data: PathBuf,
+    /// Output CSV of scores
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    /// Identifier column copied to the output [default: the model's id column]
+    #[arg(long, value_name = "COL")]
+    id: Option<String>,
+    /// Field delimiter of the input: one character, or `tab`
+    #[arg(long, value_name = "CHAR", default_value = ",")]
+    delimiter: String,
+    /// Skip rows that cannot be scored (counted in the summary) instead of stopping
+    #[arg(long)]
+    skip_bad_rows: bool,
+    /// Show a progress bar (on a terminal)
+    #[arg(long)]
+    progress: bool,
+    /// Print the summary as JSON
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    econ: EconArgs,
+}
+
+#[derive(Args, Debug)]
+struct InspectArgs {
+    /// A model saved by `churnkit train`
+    #[arg(long, value_name = "MODEL")]
+    model: PathBuf,
+    /// Print a tree as if-then rules
+    #[arg(long)]
+    rules: bool,
+    /// Write a Graphviz DOT picture of the tree or network
+    #[arg(long, value_name = "FILE")]
+    dot: Option<PathBuf>,
+    /// Write a Bayesian network in BIF
+    #[arg(long, value_name = "FILE")]
+    bif: Option<PathBuf>,
+    /// Print the summary as JSON
+    #[arg(long, conflicts_with = "rules")]
+    json: bool,
 }
 
 // ---------------------------------------------------------------------------------
@@ -355,6 +535,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Generate(a) => generate(a),
         Command::Train(a) => train(*a),
         Command::Compare(a) => compare(*a),
+        Command::Evaluate(a) => evaluate(*a),
+        Command::Score(a) => score(*a),
+        Command::Inspect(a) => inspect(a),
     }
 }
 
@@ -609,7 +792,7 @@ fn train(a: TrainArgs) -> Result<()> {
         read_labeled(&a.data, &a.target, &a.labels, &a.data_args)?;
 
     // Validation, then the final model on the training rows.
-    let (validation, train_rows, validate_seconds, fitted) = match a.folds {
+    let (validation, train_rows, test_rows, validate_seconds, fitted) = match a.folds {
         Some(k) => {
             let learner = learners::learner(algo, &algo_opts)?;
             let (cv, secs) = phase(&format!("{k}-fold cross-validation"), || {
@@ -619,7 +802,7 @@ fn train(a: TrainArgs) -> Result<()> {
             let (fitted, _) = phase("fitting the final model on all rows", || {
                 learners::fit_timed(algo, &algo_opts, &table, &rows)
             })?;
-            (Validation::Cv(Box::new(cv)), rows, secs, fitted)
+            (Validation::Cv(Box::new(cv)), rows, Vec::new(), secs, fitted)
         }
         None => {
             let fraction = a.test_fraction.unwrap_or(0.3);
@@ -628,61 +811,74 @@ fn train(a: TrainArgs) -> Result<()> {
                 learners::fit_timed(algo, &algo_opts, &table, &split.train)
             })?;
             let (report, secs) = phase("evaluating on the held-out rows", || {
-                eval::evaluate(fitted.classifier.as_ref(), &table, &split.test)
+                eval::evaluate(fitted.classifier(), &table, &split.test)
             })?;
-            let train_rows = split.train.clone();
             (
                 Validation::Holdout {
                     fraction,
                     test_rows: split.test.len(),
                     report: Box::new(report),
                 },
-                train_rows,
+                split.train,
+                split.test,
                 secs,
                 fitted,
             )
         }
     };
+    let learner_name = fitted.classifier().name();
+    let encode_seconds = fitted.encode_seconds;
+    let fit_seconds = fitted.fit_seconds;
 
-    let saved: Option<(PathBuf, u64)> = None;
+    let mut saved: Option<(PathBuf, u64)> = None;
     if let Some(path) = &a.output {
-        return Err(Error::param(
-            "--output",
-            path.display(),
-            "saving models arrives with the model module (not in this build yet)",
-        ));
+        let mut builder =
+            Model::builder(fitted.body, &table, &train_rows).params(algo_opts.to_json(algo));
+        if !test_rows.is_empty() {
+            builder = builder.validation(&table, &test_rows);
+        }
+        if let Some(econ) = a.econ.economics() {
+            builder = builder.economics(econ);
+        }
+        let model = builder.build()?;
+        let json_file = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        if json_file {
+            model.save_json(path)?;
+        } else {
+            model.save(path)?;
+        }
+        let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        saved = Some((path.clone(), bytes));
     }
 
     if a.json {
         let mut v = json!({
             "command": "train",
             "algo": algo.name(),
-            "learner": fitted.classifier.name(),
+            "learner": learner_name,
             "params": algo_opts.to_json(algo),
             "seed": a.seed,
             "data": read_summary_json(&table, &read_report, load_seconds),
             "train_rows": train_rows.len(),
             "load_seconds": load_seconds,
-            "encode_seconds": fitted.encode_seconds,
-            "fit_seconds": fitted.fit_seconds,
+            "encode_seconds": encode_seconds,
+            "fit_seconds": fit_seconds,
             "validate_seconds": validate_seconds,
             "model": saved.as_ref().map(|(p, _)| p.display().to_string()),
         });
         v["validation"] = validation.to_json()?;
         return emit_json(&v);
     }
-    let mut s = format!(
-        "churnkit train: {} on {}\n",
-        fitted.classifier.name(),
-        a.data.display()
-    );
+    let mut s = format!("churnkit train: {learner_name} on {}\n", a.data.display());
     s.push_str(&read_summary_text(&table, &read_report, load_seconds));
     s.push_str(&validation.to_text(a.seed));
     s.push_str(&format!(
         "time      reading {:.3} s, encoding {:.3} s, fitting {:.3} s (final model on {} training rows), validating {:.3} s\n",
         load_seconds,
-        fitted.encode_seconds,
-        fitted.fit_seconds,
+        encode_seconds,
+        fit_seconds,
         train_rows.len(),
         validate_seconds
     ));
@@ -811,5 +1007,239 @@ fn compare(a: CompareArgs) -> Result<()> {
         ));
         emit(&s);
     }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------
+// evaluate, score, inspect
+// ---------------------------------------------------------------------------------
+
+fn load_model(path: &Path) -> Result<Model> {
+    let (model, _) = phase(&format!("loading {}", path.display()), || Model::load(path))?;
+    Ok(model)
+}
+
+fn evaluate(a: EvaluateArgs) -> Result<()> {
+    let model = load_model(&a.model)?;
+    let schema = model.schema();
+    let target = a
+        .target
+        .clone()
+        .unwrap_or_else(|| schema.target.name.clone());
+    let mut labels = a.labels.clone();
+    if labels.id.is_none() {
+        labels.id = schema.id_column.clone();
+    }
+    let opts = label_options(
+        data_options(
+            CsvOptions::new(&target).with_schema_kinds(schema),
+            &a.data_args,
+        )?,
+        &labels,
+    )?;
+    let ((table, read_report), load_seconds) =
+        phase(&format!("reading {}", a.data.display()), || {
+            read_csv_report(&a.data, &opts)
+        })?;
+    let rows = table.all_rows();
+    let (report, seconds) = phase("scoring", || {
+        let proba = model.predict_proba(&table, &rows)?;
+        let weights: Option<Vec<f64>> = table.weights().map(<[f64]>::to_vec);
+        Report::from_proba(
+            &table.schema().target.classes,
+            table.labels(),
+            weights.as_deref(),
+            &proba,
+        )
+    })?;
+    if a.json {
+        return emit_json(&json!({
+            "command": "evaluate",
+            "model": a.model,
+            "learner": model.summary().learner,
+            "data": read_summary_json(&table, &read_report, load_seconds),
+            "report": report_json(&report)?,
+            "seconds": seconds,
+        }));
+    }
+    let mut s = format!(
+        "churnkit evaluate: {} ({}) on {}\n",
+        a.model.display(),
+        model.summary().learner,
+        a.data.display()
+    );
+    s.push_str(&read_summary_text(&table, &read_report, load_seconds));
+    s.push_str(&format!("\n{report}\n"));
+    emit(&s);
+    Ok(())
+}
+
+fn score(a: ScoreArgs) -> Result<()> {
+    let model = load_model(&a.model)?;
+    let mut scorer = Scorer::new(&model);
+    if let Some(econ) = a.econ.economics() {
+        scorer = scorer.economics(econ)?;
+    }
+    let opts = BatchOptions {
+        delimiter: parse_delimiter(&a.delimiter)?,
+        id_column: a.id.clone(),
+        progress: a.progress && std::io::stderr().is_terminal(),
+        skip_bad_rows: a.skip_bad_rows,
+        ..BatchOptions::default()
+    };
+    let start = Instant::now();
+    let report = score_csv_file(&scorer, &a.data, &a.output, &opts)?;
+    let seconds = start.elapsed().as_secs_f64();
+    if a.json {
+        let mut v = serde_json::to_value(&report).map_err(|e| Error::Fit(e.to_string()))?;
+        v["command"] = "score".into();
+        v["output"] = json!(a.output);
+        v["seconds"] = json!(seconds);
+        return emit_json(&v);
+    }
+    let mut s = format!(
+        "scored {} of {} customers with {} ({}) into {} in {:.2} s ({:.0} rows/s)\n",
+        report.rows_out,
+        report.rows_in,
+        a.model.display(),
+        model.summary().learner,
+        a.output.display(),
+        seconds,
+        report.rows_in as f64 / seconds.max(1e-9)
+    );
+    if report.rows_skipped > 0 {
+        s.push_str(&format!("skipped {} rows:\n", report.rows_skipped));
+        for e in report.errors.iter().take(5) {
+            s.push_str(&format!("  {e}\n"));
+        }
+    }
+    if report.rows_with_warnings > 0 {
+        s.push_str(&format!(
+            "{} rows carry warnings (see the `warning` column)\n",
+            report.rows_with_warnings
+        ));
+    }
+    for w in &report.column_warnings {
+        s.push_str(&format!("warning: {w}\n"));
+    }
+    emit(&s);
+    Ok(())
+}
+
+fn write_text(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).map_err(|e| io_error(path, e))
+}
+
+fn inspect(a: InspectArgs) -> Result<()> {
+    let model = load_model(&a.model)?;
+    let exports = Exports(model.body());
+    let learner = model.summary().learner.clone();
+    let unsupported = |what: &str, flag: &str| {
+        Error::param(
+            flag,
+            a.model.display(),
+            format!(
+                "this {learner} model has no {what} form (trees: --rules, --dot; Bayesian networks: --dot, --bif)"
+            ),
+        )
+    };
+    let mut written = Vec::new();
+    if let Some(path) = &a.dot {
+        let dot = exports
+            .dot()
+            .ok_or_else(|| unsupported("Graphviz", "--dot"))?;
+        write_text(path, &dot)?;
+        written.push(path.clone());
+    }
+    if let Some(path) = &a.bif {
+        let bif = exports.bif().ok_or_else(|| unsupported("BIF", "--bif"))?;
+        write_text(path, &bif)?;
+        written.push(path.clone());
+    }
+    let summary = model.summary();
+    let schema = model.schema();
+    if a.json {
+        return emit_json(&json!({
+            "command": "inspect",
+            "model": a.model,
+            "structure": exports.structure(),
+            "summary": serde_json::to_value(summary).map_err(|e| Error::Fit(e.to_string()))?,
+            "features": schema.features.iter().map(|f| json!({
+                "name": f.name,
+                "kind": if f.is_numeric() { "numeric" } else { "categorical" },
+                "levels": f.levels(),
+            })).collect::<Vec<_>>(),
+            "target": schema.target.name,
+            "id_column": schema.id_column,
+            "written": written,
+        }));
+    }
+    if a.rules {
+        let rules = exports
+            .rules()
+            .ok_or_else(|| unsupported("rule", "--rules"))?;
+        emit(&rules);
+        return Ok(());
+    }
+    let mut s = format!("model     {}\n", a.model.display());
+    s.push_str(&format!(
+        "learner   {} — {}\n",
+        summary.learner,
+        exports.structure()
+    ));
+    s.push_str(&format!("params    {}\n", summary.params.0));
+    let balance: Vec<String> = summary
+        .classes
+        .iter()
+        .zip(&summary.class_counts)
+        .map(|(c, n)| format!("{c} {n}"))
+        .collect();
+    s.push_str(&format!(
+        "trained   on {} rows ({}), churnkit {}, data {}\n",
+        summary.rows,
+        balance.join(", "),
+        summary.crate_version,
+        summary.fingerprint
+    ));
+    if !summary.metrics.is_empty() {
+        let m: Vec<String> = summary
+            .metrics
+            .iter()
+            .map(|(k, v)| format!("{k} {v:.4}"))
+            .collect();
+        s.push_str(&format!(
+            "validated on {} rows: {}\n",
+            summary.validation_rows,
+            m.join(", ")
+        ));
+    }
+    s.push_str(&format!(
+        "target    '{}' ({}){}\n",
+        schema.target.name,
+        schema.target.classes.join(", "),
+        schema
+            .id_column
+            .as_ref()
+            .map_or(String::new(), |id| format!(", id column '{id}'"))
+    ));
+    s.push_str(&format!("features  {}:\n", schema.features.len()));
+    for f in &schema.features {
+        if f.is_numeric() {
+            s.push_str(&format!("  {:<24} numeric\n", f.name));
+        } else {
+            s.push_str(&format!(
+                "  {:<24} categorical, {} levels\n",
+                f.name,
+                f.levels().len()
+            ));
+        }
+    }
+    if let Some(text) = exports.text() {
+        s.push_str(&format!("\n{text}"));
+    }
+    for p in &written {
+        s.push_str(&format!("wrote {}\n", p.display()));
+    }
+    emit(&s);
     Ok(())
 }
