@@ -239,6 +239,27 @@ fn bad_input_names_file_line_and_column() {
     assert!(err.contains("line 4"), "{err}");
     assert!(err.contains("'tenure'"), "{err}");
     assert!(err.contains("three"), "{err}");
+    assert!(err.contains("--on-bad-cell missing"), "{err}");
+
+    // The same file with the bad cell read as missing trains.
+    run(
+        &[
+            "train",
+            "--data",
+            s(&p),
+            "--target",
+            "churn",
+            "--algo",
+            "zero-r",
+            "--numeric",
+            "tenure",
+            "--on-bad-cell",
+            "missing",
+            "--test-fraction",
+            "0.5",
+        ],
+        0,
+    );
 
     let ragged = write(dir.path(), "ragged.csv", "a,b,churn\n1,2,Yes\n1,No\n");
     let (_, err) = run(

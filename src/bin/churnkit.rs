@@ -16,7 +16,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
 
-use churnkit::data::{BadLabelPolicy, CsvOptions, ReadReport, Table, read_csv_report};
+use churnkit::data::{
+    BadCellPolicy, BadLabelPolicy, CsvOptions, ReadReport, Table, read_csv_report,
+};
 use churnkit::eval::{self, Metric, Report};
 use churnkit::learners::Exports;
 use churnkit::learners::{self, AlgoOptions, Algorithm, BinningKind, Prune, StructureScore};
@@ -170,6 +172,16 @@ enum OnBadLabel {
     Skip,
 }
 
+/// `--on-bad-cell`.
+#[derive(ValueEnum, Clone, Copy, Debug, Default)]
+enum OnBadCell {
+    /// Stop with an error naming the file, line, column and value.
+    #[default]
+    Error,
+    /// Read the cell as missing and count it in the report.
+    Missing,
+}
+
 /// Options of every command that reads a CSV.
 #[derive(Args, Debug, Clone, Default)]
 #[command(next_help_heading = "Data options")]
@@ -190,6 +202,9 @@ struct DataArgs {
     /// Column of sample weights (numbers >= 0), never a feature
     #[arg(long, value_name = "COL")]
     weight: Option<String>,
+    /// What to do with a text cell in a column read as numeric
+    #[arg(long, value_enum, default_value_t = OnBadCell::Error, value_name = "POLICY")]
+    on_bad_cell: OnBadCell,
 }
 
 /// How labels map to churn classes, and which columns are not features.
@@ -629,7 +644,10 @@ fn data_options(mut o: CsvOptions, data: &DataArgs) -> Result<CsvOptions> {
     if let Some(w) = &data.weight {
         o = o.weight_column(w);
     }
-    Ok(o)
+    Ok(o.on_bad_cell(match data.on_bad_cell {
+        OnBadCell::Error => BadCellPolicy::Error,
+        OnBadCell::Missing => BadCellPolicy::Missing,
+    }))
 }
 
 fn label_options(mut o: CsvOptions, labels: &LabelArgs) -> Result<CsvOptions> {
