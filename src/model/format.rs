@@ -1,0 +1,419 @@
+//! The model file formats and safe loading.
+//!
+//! # Binary format (version 1)
+//!
+//! All integers little-endian.
+//!
+//! | offset | size | field |
+//! |---|---|---|
+//! | 0 | 8 | magic `CHURNKIT` (ASCII) |
+//! | 8 | 4 | format version, `u32` (currently [`FORMAT_VERSION`]) |
+//! | 12 | 8 | body length `L`, `u64` |
+//! | 20 | `L` | body: the [`Model`] encoded by bincode 1.3.3 through serde |
+//! | 20 + `L` | 4 | CRC-32 (IEEE, see [`hash`](super::hash)) of bytes `0 .. 20 + L` |
+//!
+//! The body uses bincode's `DefaultOptions` with **fixed-width integers**
+//! (`with_fixint_encoding`: every `u64`/length is 8 bytes, every `u32`/enum tag 4),
+//! little-endian, trailing bytes rejected. Fixint was chosen over varint because it
+//! is what `bincode::serialize` uses, is simpler for other tools to read, and costs
+//! little here (models are small); it never changes within a format version.
+//!
+//! # JSON format
+//!
+//! `{"format": "churnkit-model", "format_version": 1, "crate_version": "…",
+//! "model": {…}}` — the same content as the binary body, through `serde_json`
+//! (floats round-trip exactly).
+//!
+//! # Loading untrusted bytes
+//!
+//! [`Model::from_bytes`], [`Model::read_from`] and [`Model::load`] check, in order: the
+//! magic; the format version (a newer one is refused with an error naming both
+//! versions); the body length against the remaining bytes and a size limit
+//! ([`DEFAULT_MAX_BYTES`], adjustable with [`LoadOptions`]) *before* allocating; the
+//! checksum; then decode with bincode under the same size limit (so no length prefix
+//! inside the body can allocate beyond it) and validate the decoded model
+//! ([`Model::validate`]). Every failure is an [`Error::Model`], never a panic.
+//!
+//! Compatibility: a file of an older format version keeps loading in later versions
+//! (their readers keep the old decoders); a file newer than the reader fails with
+//! an error naming both versions.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use bincode::Options;
+
+use super::Model;
+use super::hash::crc32;
+use crate::error::{Error, Location, Result};
+
+/// The magic bytes at the start of every binary model file.
+pub const MAGIC: [u8; 8] = *b"CHURNKIT";
+/// The format version this churnkit writes and the newest it reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// Bytes before the body: magic, version, length.
+pub const HEADER_LEN: usize = 20;
+/// Bytes after the body: the CRC-32.
+pub const TRAILER_LEN: usize = 4;
+/// The default limit on a model's body (binary) or text (JSON): 256 MiB.
+pub const DEFAULT_MAX_BYTES: u64 = 256 << 20;
+/// The `format` field of the JSON format.
+pub const JSON_FORMAT_NAME: &str = "churnkit-model";
+
+/// Options for loading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// The largest body (binary) or document (JSON) accepted, in bytes.
+    pub max_bytes: u64,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            max_bytes: DEFAULT_MAX_BYTES,
+        }
+    }
+}
+
+fn bincode_options(limit: u64) -> impl Options {
+    bincode::DefaultOptions::new()
+        .with_fixint_encoding()
+        .with_little_endian()
+        .reject_trailing_bytes()
+        .with_limit(limit)
+}
+
+fn err(location: &Location, message: impl Into<String>) -> Error {
+    Error::Model {
+        location: location.clone(),
+        message: message.into(),
+    }
+}
+
+fn io_err(location: &Location, source: std::io::Error) -> Error {
+    Error::Io {
+        location: location.clone(),
+        source,
+    }
+}
+
+fn check_version(version: u32, location: &Location) -> Result<()> {
+    if version > FORMAT_VERSION {
+        return Err(err(
+            location,
+            format!(
+                "file format version {version} is newer than this churnkit {} reads (up to version {FORMAT_VERSION}); upgrade churnkit to load it",
+                env!("CARGO_PKG_VERSION")
+            ),
+        ));
+    }
+    if version == 0 {
+        return Err(err(location, "file format version 0 does not exist"));
+    }
+    Ok(())
+}
+
+/// Parses and checks the 20-byte header; returns (version, body length).
+fn parse_header(h: &[u8; HEADER_LEN], max: u64, location: &Location) -> Result<(u32, u64)> {
+    if h[..8] != MAGIC {
+        return Err(err(
+            location,
+            "not a churnkit model (wrong magic bytes; expected 'CHURNKIT')",
+        ));
+    }
+    let version = u32::from_le_bytes([h[8], h[9], h[10], h[11]]);
+    check_version(version, location)?;
+    let mut len = [0u8; 8];
+    len.copy_from_slice(&h[12..20]);
+    let len = u64::from_le_bytes(len);
+    if len > max {
+        return Err(err(
+            location,
+            format!("body length {len} bytes exceeds the limit of {max} bytes"),
+        ));
+    }
+    Ok((version, len))
+}
+
+fn decode_body(body: &[u8], location: &Location) -> Result<Model> {
+    let model: Model = bincode_options(body.len() as u64)
+        .deserialize(body)
+        .map_err(|e| err(location, format!("corrupt model body: {e}")))?;
+    model
+        .validate()
+        .map_err(|e| err(location, format!("invalid model: {e}")))?;
+    Ok(model)
+}
+
+/// What a JSON document starts with, read before the model itself.
+#[derive(serde::Deserialize)]
+struct JsonHead {
+    format: String,
+    format_version: u32,
+}
+
+#[derive(serde::Serialize)]
+struct JsonOut<'a> {
+    format: &'static str,
+    format_version: u32,
+    crate_version: &'static str,
+    model: &'a Model,
+}
+
+#[derive(serde::Deserialize)]
+struct JsonIn {
+    model: Model,
+}
+
+impl Model {
+    /// The model in the binary format.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let body = bincode_options(u64::MAX)
+            .serialize(self)
+            .map_err(|e| err(&Location::default(), format!("cannot encode: {e}")))?;
+        let mut out = Vec::with_capacity(HEADER_LEN + body.len() + TRAILER_LEN);
+        out.extend_from_slice(&MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+        out.extend_from_slice(&body);
+        let crc = crc32(&out);
+        out.extend_from_slice(&crc.to_le_bytes());
+        Ok(out)
+    }
+
+    /// Writes the binary format to `w`.
+    pub fn write_to<W: Write>(&self, mut w: W) -> Result<()> {
+        let bytes = self.to_bytes()?;
+        w.write_all(&bytes)
+            .and_then(|_| w.flush())
+            .map_err(|e| io_err(&Location::default(), e))
+    }
+
+    /// Loads a model from bytes in the binary format (default limits).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Model> {
+        Self::from_bytes_with(bytes, LoadOptions::default(), &Location::default())
+    }
+
+    fn from_bytes_with(bytes: &[u8], opts: LoadOptions, location: &Location) -> Result<Model> {
+        if bytes.len() < HEADER_LEN {
+            let m = bytes.len().min(MAGIC.len());
+            if bytes[..m] != MAGIC[..m] {
+                return Err(err(location, "not a churnkit model (wrong magic bytes)"));
+            }
+            return Err(err(
+                location,
+                format!(
+                    "truncated: {} bytes, the header alone needs {HEADER_LEN}",
+                    bytes.len()
+                ),
+            ));
+        }
+        let mut h = [0u8; HEADER_LEN];
+        h.copy_from_slice(&bytes[..HEADER_LEN]);
+        let (_, len) = parse_header(&h, opts.max_bytes, location)?;
+        let available = (bytes.len() - HEADER_LEN) as u64;
+        let needed = len.saturating_add(TRAILER_LEN as u64);
+        if available < needed {
+            return Err(err(
+                location,
+                format!(
+                    "truncated: the header announces {len} body bytes + {TRAILER_LEN} checksum bytes, only {available} follow"
+                ),
+            ));
+        }
+        if available > needed {
+            return Err(err(
+                location,
+                format!("{} unexpected bytes after the checksum", available - needed),
+            ));
+        }
+        let end = HEADER_LEN + len as usize;
+        let stored =
+            u32::from_le_bytes([bytes[end], bytes[end + 1], bytes[end + 2], bytes[end + 3]]);
+        let actual = crc32(&bytes[..end]);
+        if stored != actual {
+            return Err(err(
+                location,
+                format!(
+                    "checksum mismatch (stored {stored:08x}, computed {actual:08x}): the file is corrupt"
+                ),
+            ));
+        }
+        decode_body(&bytes[HEADER_LEN..end], location)
+    }
+
+    /// Reads a model in the binary format from `r`, allocating no more than the body
+    /// length announced by the header (itself limited by `opts`).
+    pub fn read_from<R: Read>(r: R, opts: LoadOptions) -> Result<Model> {
+        Self::read_from_at(r, opts, &Location::default())
+    }
+
+    fn read_from_at<R: Read>(mut r: R, opts: LoadOptions, location: &Location) -> Result<Model> {
+        let mut h = [0u8; HEADER_LEN];
+        let got = read_up_to(&mut r, &mut h).map_err(|e| io_err(location, e))?;
+        if got < HEADER_LEN {
+            return Self::from_bytes_with(&h[..got], opts, location);
+        }
+        let (_, len) = parse_header(&h, opts.max_bytes, location)?;
+        let mut rest = Vec::new();
+        // `take` bounds the allocation by what is actually there, whatever the header
+        // claims (itself bounded by the limit).
+        (&mut r)
+            .take(len + TRAILER_LEN as u64 + 1)
+            .read_to_end(&mut rest)
+            .map_err(|e| io_err(location, e))?;
+        let mut all = Vec::with_capacity(HEADER_LEN + rest.len());
+        all.extend_from_slice(&h);
+        all.extend_from_slice(&rest);
+        Self::from_bytes_with(&all, opts, location)
+    }
+
+    /// Saves in the binary format. The file is written to a temporary file in the same
+    /// directory, synced, then renamed over `path`, so an existing file is never left
+    /// half-written.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let bytes = self.to_bytes()?;
+        write_atomic(path.as_ref(), &bytes)
+    }
+
+    /// Loads a model file, binary or JSON (told apart by the first byte: `{` or
+    /// whitespace means JSON), with default limits.
+    pub fn load(path: impl AsRef<Path>) -> Result<Model> {
+        Self::load_with(path, LoadOptions::default())
+    }
+
+    /// Loads a model file with the given limits.
+    pub fn load_with(path: impl AsRef<Path>, opts: LoadOptions) -> Result<Model> {
+        let path = path.as_ref();
+        let location = Location::file(path);
+        let file = File::open(path).map_err(|e| io_err(&location, e))?;
+        let mut r = BufReader::new(file);
+        let first = {
+            use std::io::BufRead;
+            let buf = r.fill_buf().map_err(|e| io_err(&location, e))?;
+            buf.first().copied()
+        };
+        match first {
+            Some(b'{') | Some(b' ') | Some(b'\n') | Some(b'\r') | Some(b'\t') => {
+                Self::read_json_at(r, opts, &location)
+            }
+            _ => Self::read_from_at(r, opts, &location),
+        }
+    }
+
+    /// The model as a JSON document (pretty-printed).
+    pub fn to_json_string(&self) -> Result<String> {
+        serde_json::to_string_pretty(&JsonOut {
+            format: JSON_FORMAT_NAME,
+            format_version: FORMAT_VERSION,
+            crate_version: env!("CARGO_PKG_VERSION"),
+            model: self,
+        })
+        .map_err(|e| err(&Location::default(), format!("cannot encode JSON: {e}")))
+    }
+
+    /// Saves as JSON, atomically as [`Model::save`].
+    pub fn save_json(&self, path: impl AsRef<Path>) -> Result<()> {
+        let mut text = self.to_json_string()?;
+        text.push('\n');
+        write_atomic(path.as_ref(), text.as_bytes())
+    }
+
+    /// Writes the JSON format to `w`.
+    pub fn write_json_to<W: Write>(&self, mut w: W) -> Result<()> {
+        let text = self.to_json_string()?;
+        w.write_all(text.as_bytes())
+            .and_then(|_| w.flush())
+            .map_err(|e| io_err(&Location::default(), e))
+    }
+
+    /// Loads a model from a JSON document.
+    pub fn from_json_str(text: &str) -> Result<Model> {
+        Self::read_json_at(
+            text.as_bytes(),
+            LoadOptions::default(),
+            &Location::default(),
+        )
+    }
+
+    /// Reads a JSON model from `r`, reading at most `opts.max_bytes`.
+    pub fn read_json<R: Read>(r: R, opts: LoadOptions) -> Result<Model> {
+        Self::read_json_at(r, opts, &Location::default())
+    }
+
+    fn read_json_at<R: Read>(r: R, opts: LoadOptions, location: &Location) -> Result<Model> {
+        let mut text = Vec::new();
+        r.take(opts.max_bytes.saturating_add(1))
+            .read_to_end(&mut text)
+            .map_err(|e| io_err(location, e))?;
+        if text.len() as u64 > opts.max_bytes {
+            return Err(err(
+                location,
+                format!(
+                    "JSON model larger than the limit of {} bytes",
+                    opts.max_bytes
+                ),
+            ));
+        }
+        let head: JsonHead = serde_json::from_slice(&text)
+            .map_err(|e| err(location, format!("not a churnkit JSON model: {e}")))?;
+        if head.format != JSON_FORMAT_NAME {
+            return Err(err(
+                location,
+                format!("format is '{}', expected '{JSON_FORMAT_NAME}'", head.format),
+            ));
+        }
+        check_version(head.format_version, location)?;
+        let JsonIn { model } = serde_json::from_slice(&text)
+            .map_err(|e| err(location, format!("corrupt JSON model: {e}")))?;
+        model
+            .validate()
+            .map_err(|e| err(location, format!("invalid model: {e}")))?;
+        Ok(model)
+    }
+}
+
+fn read_up_to<R: Read>(r: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
+/// Writes `bytes` to a temporary file beside `path`, syncs it, and renames it over
+/// `path`. On failure the temporary file is removed and `path` is untouched.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let location = Location::file(path);
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| err(&location, "the path names no file"))?
+        .to_string_lossy()
+        .into_owned();
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!(".{name}.tmp-{}-{n}", std::process::id()));
+    let result = (|| -> std::io::Result<()> {
+        let f = File::create(&tmp)?;
+        let mut w = BufWriter::new(f);
+        w.write_all(bytes)?;
+        let f = w.into_inner().map_err(|e| e.into_error())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io_err(&location, e));
+    }
+    Ok(())
+}

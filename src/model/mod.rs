@@ -1,0 +1,621 @@
+//! The [`Model`] envelope: everything needed to score customers later, in one
+//! versioned, checksummed file.
+//!
+//! A model holds
+//! - the training [`Schema`] (categorical levels restricted to those seen in the
+//!   training rows, so a level never seen in training is recognised as such when
+//!   scoring),
+//! - the learner body ([`ModelBody`]: any fitted classifier, each carrying its own
+//!   fitted [`Discretizer`](crate::data::Discretizer)),
+//! - the [`TierPolicy`], the optional [`Calibration`], the default [`InputPolicy`] and
+//!   [`Economics`] of the scorer,
+//! - a [`TrainingSummary`] (rows, class balance, learner and parameters, validation
+//!   metrics, the calibration table, chosen thresholds, crate version and a
+//!   fingerprint of the training data).
+//!
+//! Build one with [`Model::builder`]; save and load with [`Model::save`] /
+//! [`Model::load`] (binary, see [`format`](mod@format) for the byte layout) or
+//! [`Model::save_json`] (JSON). Loading never trusts the bytes: see [`format`](mod@format).
+//!
+//! ```
+//! use std::sync::Arc;
+//! use churnkit::data::{Column, Feature, FeatureKind, Schema, Table, Target};
+//! use churnkit::eval::ZeroR;
+//! use churnkit::model::Model;
+//!
+//! let schema = Arc::new(Schema {
+//!     features: vec![Feature { name: "tenure".into(), kind: FeatureKind::Numeric }],
+//!     target: Target::binary("Churn"),
+//!     id_column: None,
+//!     weight_column: None,
+//! });
+//! let table = Table::new(schema, vec![Column::Numeric(vec![1.0, 20.0, 3.0])],
+//!                        vec![1, 0, 0], None, None)?;
+//! let rows = table.all_rows();
+//! let model = Model::builder(ZeroR.fit_table(&table, &rows)?, &table, &rows).build()?;
+//! let bytes = model.to_bytes()?;
+//! let again = Model::from_bytes(&bytes)?;
+//! assert_eq!(again.to_bytes()?, bytes);
+//! # Ok::<(), churnkit::Error>(())
+//! ```
+
+pub mod format;
+pub mod hash;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::bayes::BayesClassifier;
+use crate::data::{Column, FeatureKind, MISSING_LEVEL, Schema, Table};
+use crate::error::{Error, Location, Result};
+use crate::eval::{Metric, Report, ZeroRModel};
+use crate::learner::Classifier;
+use crate::score::calibrate::{Calibration, CalibrationMethod, CalibrationTable};
+use crate::score::economics::Economics;
+use crate::score::input::InputPolicy;
+use crate::score::tier::{ThresholdReport, ThresholdRule, TierPolicy, choose_thresholds};
+use crate::tree::{CartClassifier, TreeClassifier};
+
+pub use format::{FORMAT_VERSION, MAGIC};
+
+/// The fitted learner inside a model. One variant per classifier type; each carries
+/// its own fitted discretizer.
+///
+/// **Append new variants at the end only, never reorder or remove**: the binary format
+/// stores the variant's position, so reordering would make old files load as the wrong
+/// learner. Adding a learner is one variant here, one arm in
+/// [`ModelBody::classifier`] and a `From` impl.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum ModelBody {
+    /// The majority-class baseline.
+    ZeroR(ZeroRModel),
+    /// A Bayesian-network classifier (naive Bayes, TAN, hill climbing); validated by
+    /// its own deserializer.
+    Bayes(BayesClassifier),
+    /// An ID3-family decision tree (id3, id3-weighted, c45).
+    Tree(TreeClassifier),
+    /// linfa-trees' CART.
+    Cart(CartClassifier),
+}
+
+impl ModelBody {
+    /// The body as a [`Classifier`].
+    pub fn classifier(&self) -> &dyn Classifier {
+        match self {
+            ModelBody::ZeroR(m) => m,
+            ModelBody::Bayes(m) => m,
+            ModelBody::Tree(m) => m,
+            ModelBody::Cart(m) => m,
+        }
+    }
+
+    /// Structural checks beyond what decoding guarantees (run on every load), so a
+    /// crafted file cannot make scoring panic.
+    fn validate(&self, n_classes: usize) -> Result<()> {
+        let ok = match self {
+            ModelBody::ZeroR(m) => {
+                m.proba().len() == n_classes && m.proba().iter().all(|p| p.is_finite())
+            }
+            ModelBody::Bayes(_) => true,
+            // Class count only; the node arenas are not re-validated here yet.
+            ModelBody::Tree(m) => m.tree.n_classes() == n_classes,
+            ModelBody::Cart(m) => m.classes().len() == n_classes,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(model_error("the learner's parameters are inconsistent"))
+        }
+    }
+}
+
+impl From<ZeroRModel> for ModelBody {
+    fn from(m: ZeroRModel) -> Self {
+        ModelBody::ZeroR(m)
+    }
+}
+
+impl From<TreeClassifier> for ModelBody {
+    fn from(m: TreeClassifier) -> Self {
+        ModelBody::Tree(m)
+    }
+}
+
+impl From<CartClassifier> for ModelBody {
+    fn from(m: CartClassifier) -> Self {
+        ModelBody::Cart(m)
+    }
+}
+
+impl From<BayesClassifier> for ModelBody {
+    fn from(m: BayesClassifier) -> Self {
+        ModelBody::Bayes(m)
+    }
+}
+
+pub(crate) fn model_error(message: impl Into<String>) -> Error {
+    Error::Model {
+        location: Location::default(),
+        message: message.into(),
+    }
+}
+
+/// A JSON value stored in a model: nested JSON in the JSON format, JSON text in the
+/// binary format (bincode cannot carry self-describing values).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct JsonValue(pub serde_json::Value);
+
+impl Serialize for JsonValue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        if s.is_human_readable() {
+            self.0.serialize(s)
+        } else {
+            s.serialize_str(&self.0.to_string())
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for JsonValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        if d.is_human_readable() {
+            serde_json::Value::deserialize(d).map(JsonValue)
+        } else {
+            let text = String::deserialize(d)?;
+            serde_json::from_str(&text)
+                .map(JsonValue)
+                .map_err(serde::de::Error::custom)
+        }
+    }
+}
+
+/// What a model was trained on and how well it did; stored in the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingSummary {
+    /// The learner's name (e.g. `id3-weighted`, `tan`, `zero-r`).
+    pub learner: String,
+    /// The learner's parameters, as given by the caller.
+    pub params: JsonValue,
+    /// Number of training rows.
+    pub rows: u64,
+    /// Class names, in churn order.
+    pub classes: Vec<String>,
+    /// Weighted count of each class among the training rows.
+    pub class_counts: Vec<f64>,
+    /// Number of validation rows (0 without validation).
+    pub validation_rows: u64,
+    /// Validation metrics by name (finite values only): every
+    /// [`eval::Metric`](crate::eval::Metric) of the [`eval::Report`](crate::eval::Report)
+    /// on the validation rows (`accuracy`, `roc_auc`, `log_loss`, `brier_score`, ...),
+    /// after calibration, sample-weighted. Callers may add their own with
+    /// [`ModelBuilder::metric`].
+    pub metrics: BTreeMap<String, f64>,
+    /// Reliability of the churn probability before and after calibration.
+    pub calibration: Option<CalibrationTable>,
+    /// Thresholds chosen on validation rows, when the tier policy was chosen so.
+    pub thresholds: Option<ThresholdReport>,
+    /// The churnkit version that trained the model.
+    pub crate_version: String,
+    /// Fingerprint of the training rows, see [`fingerprint`].
+    pub fingerprint: String,
+}
+
+/// A trained model, ready to save, load and score with.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Model {
+    schema: Arc<Schema>,
+    body: ModelBody,
+    tier_policy: TierPolicy,
+    calibration: Option<Calibration>,
+    input_policy: InputPolicy,
+    economics: Economics,
+    summary: TrainingSummary,
+}
+
+/// Fingerprint of `rows` of a table: FNV-1a 64 (see [`hash`]) over a canonical byte
+/// stream, rendered `fnv1a64:` + 16 hex digits.
+///
+/// The stream is: the row count and feature count (u64 LE); for each feature in schema
+/// order its name, then its cells in row order — numeric: the f64 bits (u64 LE; every
+/// NaN as the same canonical NaN), categorical: the level's text (length-prefixed) or
+/// the u64 `u64::MAX` for missing; then each row's label as one byte; then, if the
+/// table has weights, each weight's f64 bits. Strings are written as their length (u64
+/// LE) then UTF-8 bytes. The fingerprint depends on the row order and on the values,
+/// not on the order of categorical levels in the schema.
+pub fn fingerprint(table: &Table, rows: &[usize]) -> String {
+    let mut h = hash::Fnv1a64::new();
+    let schema = table.schema();
+    h.u64(rows.len() as u64);
+    h.u64(schema.features.len() as u64);
+    for (j, f) in schema.features.iter().enumerate() {
+        h.str(&f.name);
+        match table.column(j) {
+            Column::Numeric(v) => {
+                for &r in rows {
+                    let x = v[r];
+                    h.u64(if x.is_nan() {
+                        f64::NAN.to_bits()
+                    } else {
+                        x.to_bits()
+                    });
+                }
+            }
+            Column::Categorical(v) => {
+                let levels = f.levels();
+                for &r in rows {
+                    match levels.get(v[r] as usize) {
+                        Some(l) if v[r] != MISSING_LEVEL => h.str(l),
+                        _ => h.u64(u64::MAX),
+                    }
+                }
+            }
+        }
+    }
+    let labels = table.labels();
+    for &r in rows {
+        h.update(&[labels[r]]);
+    }
+    if let Some(w) = table.weights() {
+        for &r in rows {
+            h.u64(w[r].to_bits());
+        }
+    }
+    format!("fnv1a64:{:016x}", h.finish())
+}
+
+/// How the tier policy is set when building a model.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TierSpec {
+    /// Use this policy as given.
+    Given(TierPolicy),
+    /// Binary models: choose thresholds on the validation rows by this rule.
+    Choose(ThresholdRule),
+}
+
+/// Builds a [`Model`] from a fitted body and its training rows; optional validation
+/// rows give metrics, calibration and chosen thresholds.
+#[derive(Debug)]
+pub struct ModelBuilder<'a> {
+    body: ModelBody,
+    train: &'a Table,
+    train_rows: &'a [usize],
+    validation: Option<(&'a Table, &'a [usize])>,
+    params: serde_json::Value,
+    calibration: Option<CalibrationMethod>,
+    tiers: TierSpec,
+    input_policy: InputPolicy,
+    economics: Economics,
+    extra_metrics: Vec<(String, f64)>,
+}
+
+impl Model {
+    /// Starts building a model from a fitted `body` trained on `train_rows` of `train`.
+    pub fn builder<'a>(
+        body: impl Into<ModelBody>,
+        train: &'a Table,
+        train_rows: &'a [usize],
+    ) -> ModelBuilder<'a> {
+        ModelBuilder {
+            body: body.into(),
+            train,
+            train_rows,
+            validation: None,
+            params: serde_json::Value::Null,
+            calibration: None,
+            tiers: TierSpec::Given(TierPolicy::MostProbable),
+            input_policy: InputPolicy::default(),
+            economics: Economics::default(),
+            extra_metrics: Vec::new(),
+        }
+    }
+
+    /// The schema customers are read with.
+    pub fn schema(&self) -> &Arc<Schema> {
+        &self.schema
+    }
+
+    /// The learner body.
+    pub fn body(&self) -> &ModelBody {
+        &self.body
+    }
+
+    /// The learner body as a [`Classifier`].
+    pub fn classifier(&self) -> &dyn Classifier {
+        self.body.classifier()
+    }
+
+    /// Class names, in churn order.
+    pub fn classes(&self) -> &[String] {
+        &self.schema.target.classes
+    }
+
+    /// The tier policy.
+    pub fn tier_policy(&self) -> &TierPolicy {
+        &self.tier_policy
+    }
+
+    /// The calibration, if fitted.
+    pub fn calibration(&self) -> Option<&Calibration> {
+        self.calibration.as_ref()
+    }
+
+    /// The default input policy of scorers built from this model.
+    pub fn input_policy(&self) -> InputPolicy {
+        self.input_policy
+    }
+
+    /// The default retention economics of scorers built from this model.
+    pub fn economics(&self) -> &Economics {
+        &self.economics
+    }
+
+    /// The training summary.
+    pub fn summary(&self) -> &TrainingSummary {
+        &self.summary
+    }
+
+    /// Replaces the tier policy (validated).
+    pub fn set_tier_policy(&mut self, policy: TierPolicy) -> Result<()> {
+        policy.validate(self.classes().len())?;
+        self.tier_policy = policy;
+        Ok(())
+    }
+
+    /// Replaces the default input policy.
+    pub fn set_input_policy(&mut self, policy: InputPolicy) {
+        self.input_policy = policy;
+    }
+
+    /// Replaces the default economics (validated).
+    pub fn set_economics(&mut self, economics: Economics) -> Result<()> {
+        economics.validate()?;
+        self.economics = economics;
+        Ok(())
+    }
+
+    /// Class probabilities of `rows` of a table already in the model's schema,
+    /// calibrated when the model has a calibration (row-major).
+    pub fn predict_proba(&self, table: &Table, rows: &[usize]) -> Result<Vec<f64>> {
+        let k = self.classes().len();
+        let mut out = vec![0.0; rows.len() * k];
+        self.classifier()
+            .predict_proba_into(table, rows, &mut out)?;
+        if let Some(cal) = &self.calibration {
+            out.chunks_exact_mut(k).for_each(|r| cal.apply(r));
+        }
+        Ok(out)
+    }
+
+    /// Checks everything decoding cannot: consistent classes, valid policies and
+    /// parameters, sorted levels. Run on every load.
+    pub fn validate(&self) -> Result<()> {
+        let classes = &self.schema.target.classes;
+        let k = classes.len();
+        if !(2..=255).contains(&k) {
+            return Err(model_error(format!("{k} classes; need 2 to 255")));
+        }
+        if self.classifier().classes() != classes.as_slice() {
+            return Err(model_error(format!(
+                "the learner's classes {:?} differ from the schema's {:?}",
+                self.classifier().classes(),
+                classes
+            )));
+        }
+        self.body.validate(k)?;
+        let mut names: Vec<&str> = self
+            .schema
+            .features
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect();
+        names.sort_unstable();
+        if names.windows(2).any(|w| w[0] == w[1]) {
+            return Err(model_error("duplicate feature names"));
+        }
+        for f in &self.schema.features {
+            if let FeatureKind::Categorical { levels } = &f.kind
+                && levels.windows(2).any(|w| w[0] >= w[1])
+            {
+                return Err(model_error(format!(
+                    "levels of '{}' are not sorted and distinct",
+                    f.name
+                )));
+            }
+        }
+        self.tier_policy
+            .validate(k)
+            .map_err(|e| model_error(e.to_string()))?;
+        if let Some(c) = &self.calibration {
+            c.validate(k)?;
+        }
+        self.economics
+            .validate()
+            .map_err(|e| model_error(e.to_string()))?;
+        Ok(())
+    }
+}
+
+/// The schema restricted to the levels seen in `rows` (sorted order kept).
+fn training_schema(table: &Table, rows: &[usize]) -> Schema {
+    let mut schema: Schema = (**table.schema()).clone();
+    for (j, f) in schema.features.iter_mut().enumerate() {
+        if let (FeatureKind::Categorical { levels }, Column::Categorical(codes)) =
+            (&mut f.kind, table.column(j))
+        {
+            let mut seen = vec![false; levels.len()];
+            for &r in rows {
+                if let Some(s) = seen.get_mut(codes[r] as usize) {
+                    *s = true;
+                }
+            }
+            let kept = levels
+                .iter()
+                .zip(&seen)
+                .filter(|(_, s)| **s)
+                .map(|(l, _)| l.clone())
+                .collect();
+            *levels = kept;
+        }
+    }
+    schema
+}
+
+/// Validation metrics of row-major probabilities `p`: every [`Metric`] of an
+/// [`eval::Report`](crate::eval::Report) that is defined, by its name (see
+/// [`TrainingSummary::metrics`]).
+fn validation_metrics(
+    classes: &[String],
+    p: &[f64],
+    labels: &[u8],
+    weights: Option<&[f64]>,
+) -> Result<BTreeMap<String, f64>> {
+    let report = Report::from_proba(classes, labels, weights, p)?;
+    Ok(Metric::ALL
+        .iter()
+        .filter_map(|m| m.of(&report).map(|v| (m.name().to_string(), v)))
+        .filter(|(_, v)| v.is_finite())
+        .collect())
+}
+
+impl<'a> ModelBuilder<'a> {
+    /// Validation rows: used for metrics, calibration and threshold choice. They must
+    /// not overlap the training rows (not checked when they come from another table).
+    pub fn validation(mut self, table: &'a Table, rows: &'a [usize]) -> Self {
+        self.validation = Some((table, rows));
+        self
+    }
+
+    /// The learner's parameters, stored in the summary.
+    pub fn params(mut self, params: serde_json::Value) -> Self {
+        self.params = params;
+        self
+    }
+
+    /// Fits a calibration on the validation rows.
+    pub fn calibrate(mut self, method: CalibrationMethod) -> Self {
+        self.calibration = Some(method);
+        self
+    }
+
+    /// How tiers are decided (default: most probable class).
+    pub fn tiers(mut self, spec: TierSpec) -> Self {
+        self.tiers = spec;
+        self
+    }
+
+    /// The scorers' default input policy.
+    pub fn input_policy(mut self, policy: InputPolicy) -> Self {
+        self.input_policy = policy;
+        self
+    }
+
+    /// The scorers' default retention economics.
+    pub fn economics(mut self, economics: Economics) -> Self {
+        self.economics = economics;
+        self
+    }
+
+    /// An extra validation metric for the summary (non-finite values are left out).
+    pub fn metric(mut self, name: impl Into<String>, value: f64) -> Self {
+        self.extra_metrics.push((name.into(), value));
+        self
+    }
+
+    /// Builds the model: computes the summary, fits calibration and chooses thresholds
+    /// on the validation rows when asked (an error if there are none).
+    pub fn build(self) -> Result<Model> {
+        let train = self.train;
+        let classifier = self.body.classifier();
+        let schema = Arc::new(training_schema(train, self.train_rows));
+        let classes = schema.target.classes.clone();
+        let k = classes.len();
+        if classifier.classes() != classes.as_slice() {
+            return Err(Error::Fit(format!(
+                "the classifier's classes {:?} differ from the table's {:?}",
+                classifier.classes(),
+                classes
+            )));
+        }
+        self.economics.validate()?;
+        let churn = schema.target.churn_class();
+        let mut summary = TrainingSummary {
+            learner: classifier.name(),
+            params: JsonValue(self.params),
+            rows: self.train_rows.len() as u64,
+            classes: classes.clone(),
+            class_counts: train.class_counts(self.train_rows),
+            validation_rows: 0,
+            metrics: BTreeMap::new(),
+            calibration: None,
+            thresholds: None,
+            crate_version: env!("CARGO_PKG_VERSION").to_string(),
+            fingerprint: fingerprint(train, self.train_rows),
+        };
+        let mut calibration = None;
+        let mut tier_policy = match &self.tiers {
+            TierSpec::Given(p) => p.clone(),
+            TierSpec::Choose(_) => TierPolicy::MostProbable,
+        };
+        let needs_validation =
+            self.calibration.is_some() || matches!(self.tiers, TierSpec::Choose(_));
+        match self.validation {
+            None if needs_validation => {
+                return Err(Error::Fit(
+                    "calibration and threshold choice need validation rows".into(),
+                ));
+            }
+            None => {}
+            Some((vt, vrows)) => {
+                if vt.schema().target.classes != classes {
+                    return Err(Error::schema("validation table has other classes"));
+                }
+                let mut p = vec![0.0; vrows.len() * k];
+                classifier.predict_proba_into(vt, vrows, &mut p)?;
+                let labels: Vec<u8> = vrows.iter().map(|&r| vt.labels()[r]).collect();
+                let weights: Option<Vec<f64>> =
+                    vt.weights().map(|w| vrows.iter().map(|&r| w[r]).collect());
+                let wref = weights.as_deref();
+                let is_churn: Vec<bool> = labels.iter().map(|&l| l as usize == churn).collect();
+                if let Some(method) = self.calibration {
+                    let cal = Calibration::fit(method, &p, k, &labels, wref, churn)?;
+                    let before: Vec<f64> = p.chunks_exact(k).map(|r| r[churn]).collect();
+                    p.chunks_exact_mut(k).for_each(|r| cal.apply(r));
+                    let after: Vec<f64> = p.chunks_exact(k).map(|r| r[churn]).collect();
+                    summary.calibration =
+                        Some(CalibrationTable::new(&before, &after, &is_churn, wref));
+                    calibration = Some(cal);
+                }
+                if let TierSpec::Choose(rule) = self.tiers {
+                    let pc: Vec<f64> = p.chunks_exact(k).map(|r| r[churn]).collect();
+                    let report = choose_thresholds(&pc, &is_churn, wref, rule)?;
+                    tier_policy = TierPolicy::Thresholds {
+                        at_risk: report.at_risk,
+                        churned: report.churned,
+                    };
+                    summary.thresholds = Some(report);
+                }
+                summary.validation_rows = vrows.len() as u64;
+                summary.metrics = validation_metrics(&classes, &p, &labels, wref)?;
+            }
+        }
+        for (name, v) in self.extra_metrics {
+            if v.is_finite() {
+                summary.metrics.insert(name, v);
+            }
+        }
+        tier_policy.validate(k)?;
+        let model = Model {
+            schema,
+            body: self.body,
+            tier_policy,
+            calibration,
+            input_policy: self.input_policy,
+            economics: self.economics,
+            summary,
+        };
+        model.validate()?;
+        Ok(model)
+    }
+}

@@ -1,0 +1,586 @@
+//! Retention economics: what a customer is worth, what their leaving puts at risk, and
+//! how much a rescue offer may cost.
+//!
+//! # Customer lifetime value
+//! `V0 = Σ_{t=1..T} M_t / (1 + i)^t` — the margin `M_t` of each future period,
+//! discounted at rate `i` per period over a horizon of `T` periods (Gupta & Lehmann,
+//! *Managing Customers as Investments*, 2005). With a constant margin this is
+//! `M · (1 − (1 + i)^−T) / i`.
+//!
+//! *Worked example.* `M = 100` per month, `T = 3`, `i = 0.1`:
+//! `V0 = 100/1.1 + 100/1.21 + 100/1.331 = 90.909 + 82.645 + 75.131 = 248.685`.
+//!
+//! # The rescue decision
+//! A rescue offer succeeds with probability `λ`. If it succeeds the customer is worth
+//! `V1`, if it fails `V2`; without any rescue `V3`. The expected value of trying is
+//! `E(V) = λ·V1 + (1 − λ)·V2`, and the most a rescue may cost (the spend ceiling) is
+//! `E(V) − V3` for a customer known to be leaving. For a customer who has not left
+//! yet, the rescue is only needed if they would leave, so the ceiling is weighted by
+//! the churn probability: `ceiling = p_churn · (E(V) − V3)`. A rescue is recommended
+//! only when the offer costs strictly less than the ceiling. Defaults: `V1 = CLV`,
+//! `V2 = V3 = 0`, `λ = 0.3` (the mean offer-acceptance rate used in the churn-profit
+//! literature, Verbeke et al. 2012 / Verbraken et al. 2013). The expected value at risk
+//! is `p_churn · CLV`.
+//!
+//! *Worked example (continued).* `λ = 0.3`, `V1 = 248.685`, `V2 = V3 = 0`:
+//! `E(V) = 74.606`. A customer with `p_churn = 0.6` has `value_at_risk = 149.211` and
+//! `ceiling = 0.6 · 74.606 = 44.763`: an offer costing 40 is worth making, one
+//! costing 50 is not. Had the customer already announced leaving, the ceiling would be
+//! the full `74.606`.
+//!
+//! # Churn reasons
+//! Customers leave for natural reasons (death, bankruptcy, moving away), because their
+//! needs changed, because a competitor lured them away, or because they were
+//! disappointed. Only the last two can be reversed by an offer: for a customer whose
+//! reason is known to be natural or changed needs, the ceiling is 0, no rescue is
+//! recommended and the result says why.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Why a customer leaves (or left).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChurnReason {
+    /// Death, bankruptcy, moving away: nothing an offer can change.
+    Natural,
+    /// The customer no longer needs the product.
+    ChangedNeeds,
+    /// Lured away by a competitor: worth a rescue.
+    Competitor,
+    /// Disappointed by the service or product: worth a rescue.
+    Disappointed,
+}
+
+impl ChurnReason {
+    /// True for the reasons a rescue offer can address (competitor, disappointed).
+    pub fn worth_rescue(self) -> bool {
+        matches!(self, ChurnReason::Competitor | ChurnReason::Disappointed)
+    }
+
+    /// The reason's name in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChurnReason::Natural => "natural",
+            ChurnReason::ChangedNeeds => "changed_needs",
+            ChurnReason::Competitor => "competitor",
+            ChurnReason::Disappointed => "disappointed",
+        }
+    }
+
+    /// Parses a reason written by a person, case-insensitively: `natural`, `death`,
+    /// `deceased`, `bankruptcy`, `bankrupt`, `moved`, `moving`, `moving away`,
+    /// `relocation` → Natural; `changed needs`, `changed_needs`, `needs changed`,
+    /// `changed` → ChangedNeeds; `competitor`, `competition`, `lured`, `lured away` →
+    /// Competitor; `disappointed`, `dissatisfied`, `dissatisfaction` → Disappointed.
+    /// An empty text is no reason (`Ok(None)`); anything else is an error.
+    pub fn parse(text: &str) -> Result<Option<ChurnReason>, String> {
+        let t = text.trim().to_ascii_lowercase().replace(['-', '_'], " ");
+        let r = match t.as_str() {
+            "" => return Ok(None),
+            "natural" | "death" | "deceased" | "bankruptcy" | "bankrupt" | "moved" | "moving"
+            | "moving away" | "moved away" | "relocation" => ChurnReason::Natural,
+            "changed needs" | "needs changed" | "changed" => ChurnReason::ChangedNeeds,
+            "competitor" | "competition" | "lured" | "lured away" => ChurnReason::Competitor,
+            "disappointed" | "dissatisfied" | "dissatisfaction" => ChurnReason::Disappointed,
+            _ => {
+                return Err(format!(
+                    "not a churn reason (natural, changed_needs, competitor, disappointed): '{text}'"
+                ));
+            }
+        };
+        Ok(Some(r))
+    }
+}
+
+/// Customer lifetime value `V0 = Σ_{t=1..T} M_t / (1 + i)^t` of a margin schedule
+/// `margins = [M_1, …, M_T]` at discount rate `i` per period.
+pub fn clv(margins: impl IntoIterator<Item = f64>, discount_rate: f64) -> f64 {
+    let mut v = 0.0;
+    let mut factor = 1.0;
+    for m in margins {
+        factor /= 1.0 + discount_rate;
+        v += m * factor;
+    }
+    v
+}
+
+/// Expected value of a rescue attempt: `E(V) = λ·V1 + (1 − λ)·V2`.
+pub fn expected_rescue_value(lambda: f64, v1: f64, v2: f64) -> f64 {
+    lambda * v1 + (1.0 - lambda) * v2
+}
+
+/// Spend ceiling of a rescue: `E(V) − V3` for a customer known to be leaving, or
+/// `p_churn · (E(V) − V3)` for one who has not left (`p_churn = None` means known to
+/// be leaving).
+pub fn spend_ceiling(expected_value: f64, v3: f64, p_churn: Option<f64>) -> f64 {
+    let gain = expected_value - v3;
+    p_churn.map_or(gain, |p| p * gain)
+}
+
+/// Where a per-customer margin comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Margin {
+    /// The same margin every period for every customer.
+    Fixed(f64),
+    /// A margin schedule `M_1..M_T` for every customer (its length must equal the
+    /// horizon).
+    Schedule(Vec<f64>),
+    /// Each customer's margin per period is `scale × value` of a numeric column (e.g.
+    /// `MonthlyCharges` with `scale = 0.3` for a 30% margin).
+    Column {
+        /// The column's name in the scored data.
+        name: String,
+        /// Multiplier applied to the column's value.
+        scale: f64,
+    },
+}
+
+/// How lifetime value is computed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClvSpec {
+    /// The margin per period.
+    pub margin: Margin,
+    /// Number of future periods `T`.
+    pub horizon: u32,
+    /// Discount rate `i` per period (e.g. 0.01 per month).
+    pub discount_rate: f64,
+}
+
+/// A value that is the customer's CLV or a fixed amount.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum ValueSpec {
+    /// The customer's lifetime value.
+    Clv,
+    /// A fixed amount.
+    Fixed(f64),
+}
+
+impl ValueSpec {
+    fn value(self, clv: f64) -> f64 {
+        match self {
+            ValueSpec::Clv => clv,
+            ValueSpec::Fixed(v) => v,
+        }
+    }
+}
+
+/// The rescue model `E(V) = λ·V1 + (1 − λ)·V2`, ceiling against `V3`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RescueSpec {
+    /// `λ`, the probability a rescue offer succeeds (default 0.3).
+    pub success_probability: f64,
+    /// `V1`, the value if the rescue succeeds (default: the CLV).
+    pub value_if_rescued: ValueSpec,
+    /// `V2`, the value if it fails (default 0).
+    pub value_if_failed: ValueSpec,
+    /// `V3`, the value without a rescue (default 0).
+    pub value_without_rescue: ValueSpec,
+}
+
+impl Default for RescueSpec {
+    fn default() -> Self {
+        RescueSpec {
+            success_probability: 0.3,
+            value_if_rescued: ValueSpec::Clv,
+            value_if_failed: ValueSpec::Fixed(0.0),
+            value_without_rescue: ValueSpec::Fixed(0.0),
+        }
+    }
+}
+
+/// An amount given globally or per customer from a column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Amount {
+    /// The same for everyone.
+    Fixed(f64),
+    /// A numeric column of the scored data.
+    Column(String),
+}
+
+/// One rule of a [`ReasonSource::Rules`] list: when `column` equals `equals`, the
+/// reason is `reason`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReasonRule {
+    /// The column to look at.
+    pub column: String,
+    /// The value (text, compared after trimming) that triggers the rule.
+    pub equals: String,
+    /// The churn reason it implies.
+    pub reason: ChurnReason,
+}
+
+/// Where a customer's churn reason comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ReasonSource {
+    /// A column holding reasons as text (see [`ChurnReason::parse`]); empty = unknown.
+    Column(String),
+    /// Rules tried in order; the first that matches gives the reason, none = unknown.
+    Rules(Vec<ReasonRule>),
+}
+
+/// Everything the retention figures need; stored in the model as a default and
+/// overridable on the [`Scorer`](super::Scorer).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Economics {
+    /// How CLV is computed; `None` leaves all retention figures out.
+    pub clv: Option<ClvSpec>,
+    /// The rescue model.
+    pub rescue: RescueSpec,
+    /// The cost of the rescue offer; without it no rescue is recommended.
+    pub offer_cost: Option<Amount>,
+    /// The customers' churn reasons, if known.
+    pub churn_reason: Option<ReasonSource>,
+    /// A column that says the customer has already left or announced leaving (`yes`,
+    /// `true`, `1`, `left`, `churned`; case-insensitive): their ceiling is not weighted
+    /// by the churn probability.
+    pub left_column: Option<String>,
+}
+
+impl Economics {
+    /// Checks the parameters.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(c) = &self.clv {
+            if !c.discount_rate.is_finite() || c.discount_rate <= -1.0 {
+                return Err(Error::param(
+                    "discount_rate",
+                    c.discount_rate,
+                    "must be finite and > -1",
+                ));
+            }
+            match &c.margin {
+                Margin::Fixed(m) if !m.is_finite() => {
+                    return Err(Error::param("margin", m, "must be finite"));
+                }
+                Margin::Schedule(s) if s.len() != c.horizon as usize => {
+                    return Err(Error::param(
+                        "margin schedule",
+                        s.len(),
+                        format!(
+                            "must have one margin per period of the horizon ({})",
+                            c.horizon
+                        ),
+                    ));
+                }
+                Margin::Schedule(s) if s.iter().any(|m| !m.is_finite()) => {
+                    return Err(Error::param(
+                        "margin schedule",
+                        format!("{s:?}"),
+                        "must be finite",
+                    ));
+                }
+                Margin::Column { scale, .. } if !scale.is_finite() => {
+                    return Err(Error::param("margin scale", scale, "must be finite"));
+                }
+                _ => {}
+            }
+        }
+        let l = self.rescue.success_probability;
+        if !(0.0..=1.0).contains(&l) {
+            return Err(Error::param(
+                "success_probability (λ)",
+                l,
+                "must be in [0, 1]",
+            ));
+        }
+        for (name, v) in [
+            ("value_if_rescued (V1)", self.rescue.value_if_rescued),
+            ("value_if_failed (V2)", self.rescue.value_if_failed),
+            (
+                "value_without_rescue (V3)",
+                self.rescue.value_without_rescue,
+            ),
+        ] {
+            if let ValueSpec::Fixed(x) = v
+                && !x.is_finite()
+            {
+                return Err(Error::param(name, x, "must be finite"));
+            }
+        }
+        if let Some(Amount::Fixed(c)) = &self.offer_cost
+            && !c.is_finite()
+        {
+            return Err(Error::param("offer_cost", c, "must be finite"));
+        }
+        Ok(())
+    }
+
+    /// The columns of the scored data these economics read (never features' extra
+    /// columns to warn about).
+    pub fn columns(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        if let Some(ClvSpec {
+            margin: Margin::Column { name, .. },
+            ..
+        }) = &self.clv
+        {
+            out.push(name.as_str());
+        }
+        if let Some(Amount::Column(c)) = &self.offer_cost {
+            out.push(c.as_str());
+        }
+        match &self.churn_reason {
+            Some(ReasonSource::Column(c)) => out.push(c.as_str()),
+            Some(ReasonSource::Rules(rules)) => out.extend(rules.iter().map(|r| r.column.as_str())),
+            None => {}
+        }
+        if let Some(c) = &self.left_column {
+            out.push(c.as_str());
+        }
+        out
+    }
+
+    /// The customer's CLV given their margin column value (`None` without a margin
+    /// column; NaN when the column's cell is missing).
+    pub fn customer_clv(&self, margin_value: Option<f64>) -> Option<f64> {
+        let spec = self.clv.as_ref()?;
+        let t = spec.horizon as usize;
+        Some(match &spec.margin {
+            Margin::Fixed(m) => clv(std::iter::repeat_n(*m, t), spec.discount_rate),
+            Margin::Schedule(s) => clv(s.iter().copied(), spec.discount_rate),
+            Margin::Column { scale, .. } => {
+                let m = margin_value.unwrap_or(f64::NAN) * scale;
+                clv(std::iter::repeat_n(m, t), spec.discount_rate)
+            }
+        })
+    }
+
+    /// The retention figures of one customer.
+    pub fn retention(&self, facts: &CustomerFacts, p_churn: f64) -> Option<Retention> {
+        let clv = self.customer_clv(facts.margin)?;
+        let r = &self.rescue;
+        let ev = expected_rescue_value(
+            r.success_probability,
+            r.value_if_rescued.value(clv),
+            r.value_if_failed.value(clv),
+        );
+        let v3 = r.value_without_rescue.value(clv);
+        let value_at_risk = p_churn * clv;
+        let offer_cost = facts.offer_cost;
+        let mut spend_ceiling =
+            spend_ceiling(ev, v3, if facts.has_left { None } else { Some(p_churn) });
+        let mut rescue;
+        let note;
+        match facts.reason {
+            Some(reason) if !reason.worth_rescue() => {
+                spend_ceiling = 0.0;
+                rescue = false;
+                note = format!("churn reason {}: not worth a rescue", reason.as_str());
+            }
+            _ => {
+                rescue = false;
+                note = match offer_cost {
+                    None => "no offer cost given: no rescue recommended".to_string(),
+                    Some(c) if c.is_nan() => {
+                        "offer cost missing: no rescue recommended".to_string()
+                    }
+                    Some(c) if c < spend_ceiling => {
+                        rescue = true;
+                        match facts.reason {
+                            Some(reason) => format!(
+                                "churn reason {}: worth a rescue; offer {c} < ceiling",
+                                reason.as_str()
+                            ),
+                            None => format!("offer {c} < ceiling"),
+                        }
+                    }
+                    Some(c) => format!("offer {c} ≥ ceiling: no rescue"),
+                };
+            }
+        }
+        if clv.is_nan() {
+            rescue = false;
+        }
+        Some(Retention {
+            clv,
+            value_at_risk,
+            expected_value: ev,
+            spend_ceiling,
+            offer_cost,
+            rescue,
+            churn_reason: facts.reason,
+            note,
+        })
+    }
+}
+
+/// What the economics know of one customer beyond the model's features.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CustomerFacts {
+    /// The margin column's value (NaN if missing), when CLV comes from a column.
+    pub margin: Option<f64>,
+    /// The offer's cost for this customer.
+    pub offer_cost: Option<f64>,
+    /// The known churn reason.
+    pub reason: Option<ChurnReason>,
+    /// True when the customer has already left or announced leaving.
+    pub has_left: bool,
+}
+
+/// A customer's retention figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Retention {
+    /// Customer lifetime value `V0` (NaN when the margin was missing).
+    pub clv: f64,
+    /// `p_churn × CLV`.
+    pub value_at_risk: f64,
+    /// `E(V) = λ·V1 + (1 − λ)·V2`.
+    pub expected_value: f64,
+    /// The most a rescue may cost.
+    pub spend_ceiling: f64,
+    /// The offer's cost, if given.
+    pub offer_cost: Option<f64>,
+    /// Whether a rescue is recommended (offer cost < ceiling, reason worth it).
+    pub rescue: bool,
+    /// The churn reason, if known.
+    pub churn_reason: Option<ChurnReason>,
+    /// Why the rescue is or is not recommended.
+    pub note: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-3
+    }
+
+    #[test]
+    fn clv_worked_example() {
+        // 100/1.1 + 100/1.21 + 100/1.331 = 248.685
+        let v = clv([100.0; 3], 0.1);
+        assert!(close(v, 248.685), "{v}");
+        // Closed form M(1 − (1+i)^−T)/i.
+        assert!((v - 100.0 * (1.0 - 1.1f64.powi(-3)) / 0.1).abs() < 1e-9);
+        // A schedule: 50/1.05 + 80/1.1025 = 47.619 + 72.562 = 120.181
+        assert!(close(clv([50.0, 80.0], 0.05), 120.181));
+        assert_eq!(clv([10.0, 10.0], 0.0), 20.0);
+    }
+
+    #[test]
+    fn rescue_worked_example() {
+        let e = Economics {
+            clv: Some(ClvSpec {
+                margin: Margin::Fixed(100.0),
+                horizon: 3,
+                discount_rate: 0.1,
+            }),
+            offer_cost: Some(Amount::Fixed(40.0)),
+            ..Economics::default()
+        };
+        e.validate().unwrap();
+        let facts = CustomerFacts {
+            offer_cost: Some(40.0),
+            ..Default::default()
+        };
+        let r = e.retention(&facts, 0.6).unwrap();
+        assert!(close(r.clv, 248.685));
+        assert!(close(r.expected_value, 74.606), "{}", r.expected_value); // 0.3 · 248.685
+        assert!(close(r.value_at_risk, 149.211));
+        assert!(close(r.spend_ceiling, 44.763), "{}", r.spend_ceiling);
+        assert!(r.rescue);
+        let dear = CustomerFacts {
+            offer_cost: Some(50.0),
+            ..facts
+        };
+        assert!(!e.retention(&dear, 0.6).unwrap().rescue);
+        // Already leaving: the full E(V) − V3.
+        let left = CustomerFacts {
+            offer_cost: Some(50.0),
+            has_left: true,
+            ..facts
+        };
+        let r = e.retention(&left, 0.6).unwrap();
+        assert!(close(r.spend_ceiling, 74.606));
+        assert!(r.rescue);
+        // V2 = 20, V3 = 10, λ = 0.5: E = 0.5·248.685 + 0.5·20 = 134.343; ceiling (p=0.5)
+        // = 0.5·(134.343 − 10) = 62.171.
+        let e2 = Economics {
+            rescue: RescueSpec {
+                success_probability: 0.5,
+                value_if_rescued: ValueSpec::Clv,
+                value_if_failed: ValueSpec::Fixed(20.0),
+                value_without_rescue: ValueSpec::Fixed(10.0),
+            },
+            ..e.clone()
+        };
+        let r = e2.retention(&facts, 0.5).unwrap();
+        assert!(close(r.expected_value, 134.343));
+        assert!(close(r.spend_ceiling, 62.171));
+    }
+
+    #[test]
+    fn only_competitor_and_disappointed_are_worth_a_rescue() {
+        let e = Economics {
+            clv: Some(ClvSpec {
+                margin: Margin::Fixed(100.0),
+                horizon: 3,
+                discount_rate: 0.1,
+            }),
+            ..Economics::default()
+        };
+        for (text, worth) in [
+            ("death", false),
+            ("moving away", false),
+            ("bankruptcy", false),
+            ("changed needs", false),
+            ("Competitor", true),
+            ("lured away", true),
+            ("disappointed", true),
+        ] {
+            let reason = ChurnReason::parse(text).unwrap().unwrap();
+            assert_eq!(reason.worth_rescue(), worth, "{text}");
+            let facts = CustomerFacts {
+                offer_cost: Some(1.0),
+                reason: Some(reason),
+                ..Default::default()
+            };
+            let r = e.retention(&facts, 0.9).unwrap();
+            assert_eq!(r.rescue, worth, "{text}");
+            if !worth {
+                assert_eq!(r.spend_ceiling, 0.0);
+                assert!(r.note.contains("not worth a rescue"), "{}", r.note);
+            } else {
+                assert!(r.note.contains("worth a rescue"), "{}", r.note);
+            }
+        }
+        assert_eq!(ChurnReason::parse("  ").unwrap(), None);
+        assert!(ChurnReason::parse("aliens").is_err());
+    }
+
+    #[test]
+    fn margin_column_and_bad_parameters() {
+        let e = Economics {
+            clv: Some(ClvSpec {
+                margin: Margin::Column {
+                    name: "MonthlyCharges".into(),
+                    scale: 0.5,
+                },
+                horizon: 2,
+                discount_rate: 0.0,
+            }),
+            ..Economics::default()
+        };
+        assert_eq!(e.customer_clv(Some(80.0)), Some(80.0));
+        assert!(e.customer_clv(None).unwrap().is_nan());
+        assert_eq!(e.columns(), vec!["MonthlyCharges"]);
+        let bad = Economics {
+            rescue: RescueSpec {
+                success_probability: 1.5,
+                ..RescueSpec::default()
+            },
+            ..Economics::default()
+        };
+        assert!(bad.validate().is_err());
+        let bad = Economics {
+            clv: Some(ClvSpec {
+                margin: Margin::Schedule(vec![1.0]),
+                horizon: 3,
+                discount_rate: 0.1,
+            }),
+            ..Economics::default()
+        };
+        assert!(bad.validate().is_err());
+    }
+}

@@ -1,0 +1,472 @@
+//! Turning raw customers (CSV records, maps of column → value, tables read elsewhere)
+//! into rows the model can score, under a declared [`InputPolicy`].
+//!
+//! Every raw value is trimmed. A cell is missing when it is empty or one of `NA`,
+//! `N/A`, `?`, `null` (case-insensitive, as the CSV reader). For each model feature:
+//! - numeric: the text must parse as a finite number, else it is a *bad number*;
+//! - categorical: the text must be a level seen in the training rows, else it is an
+//!   *unseen category*.
+//!
+//! The target column (if present) and the id column are never "extra".
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::economics::{
+    Amount, ChurnReason, ClvSpec, CustomerFacts, Economics, Margin, ReasonSource,
+};
+use crate::data::{Cell, Column, FeatureKind, MISSING_LEVEL, Schema, Table};
+use crate::error::{Error, Location, Result};
+
+/// What to do when input breaks an expectation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OnBad {
+    /// Refuse: scoring returns an error naming the row, column and value.
+    Error,
+    /// Score with the attribute treated as missing and a warning in the result.
+    Warn,
+}
+
+/// The declared input policy: one [`OnBad`] per kind of problem. Stored in the model
+/// as a default and overridable on the [`Scorer`](super::Scorer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InputPolicy {
+    /// A category never seen in training (default: warn).
+    pub unseen_category: OnBad,
+    /// A feature column the input lacks (default: error).
+    pub missing_column: OnBad,
+    /// A column the model does not know (default: warn; the column is ignored).
+    pub extra_column: OnBad,
+    /// Text in a numeric column (default: warn).
+    pub bad_number: OnBad,
+}
+
+impl Default for InputPolicy {
+    fn default() -> Self {
+        InputPolicy {
+            unseen_category: OnBad::Warn,
+            missing_column: OnBad::Error,
+            extra_column: OnBad::Warn,
+            bad_number: OnBad::Warn,
+        }
+    }
+}
+
+impl InputPolicy {
+    /// Every problem is an error.
+    pub fn strict() -> Self {
+        InputPolicy {
+            unseen_category: OnBad::Error,
+            missing_column: OnBad::Error,
+            extra_column: OnBad::Error,
+            bad_number: OnBad::Error,
+        }
+    }
+
+    /// Every problem is a warning.
+    pub fn lenient() -> Self {
+        InputPolicy {
+            unseen_category: OnBad::Warn,
+            missing_column: OnBad::Warn,
+            extra_column: OnBad::Warn,
+            bad_number: OnBad::Warn,
+        }
+    }
+}
+
+/// True for a cell that means "no value": empty, `NA`, `N/A`, `?`, `null`.
+pub fn is_missing_token(s: &str) -> bool {
+    let t = s.trim();
+    t.is_empty()
+        || t == "?"
+        || ["na", "n/a", "null"]
+            .iter()
+            .any(|m| t.eq_ignore_ascii_case(m))
+}
+
+/// One raw record: fields by position.
+pub trait Record {
+    /// The field at `i`, if the record has one.
+    fn field(&self, i: usize) -> Option<&str>;
+}
+
+impl Record for csv::StringRecord {
+    fn field(&self, i: usize) -> Option<&str> {
+        self.get(i)
+    }
+}
+
+impl Record for [&str] {
+    fn field(&self, i: usize) -> Option<&str> {
+        self.get(i).copied()
+    }
+}
+
+impl Record for Vec<&str> {
+    fn field(&self, i: usize) -> Option<&str> {
+        self.get(i).copied()
+    }
+}
+
+impl Record for Vec<String> {
+    fn field(&self, i: usize) -> Option<&str> {
+        self.get(i).map(String::as_str)
+    }
+}
+
+/// Rows converted to the model's schema, with what was noticed on the way.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The rows, typed by the model's schema (unlabeled).
+    pub table: Table,
+    /// Per row, the warnings raised.
+    pub warnings: Vec<Vec<String>>,
+    /// Per row, what the economics need.
+    pub facts: Vec<CustomerFacts>,
+    /// Per row, its id (None without an id column).
+    pub ids: Vec<Option<String>>,
+}
+
+fn value_error(loc: &Location, line: Option<u64>, col: &str, value: &str, msg: &str) -> Error {
+    let mut l = loc.clone().at_column(col);
+    l.line = line.or(l.line);
+    Error::Value {
+        location: l,
+        value: value.to_string(),
+        message: msg.to_string(),
+    }
+}
+
+/// Where each needed column sits in a header, decided once per header.
+#[derive(Debug, Clone)]
+pub struct HeaderPlan {
+    schema: Arc<Schema>,
+    policy: InputPolicy,
+    economics: Economics,
+    features: Vec<Option<usize>>,
+    id: Option<usize>,
+    margin: Option<usize>,
+    offer: Option<usize>,
+    reason: Option<usize>,
+    rules: Vec<usize>,
+    left: Option<usize>,
+    /// Warnings that apply to every row (missing or extra columns).
+    pub column_warnings: Vec<String>,
+    location: Location,
+}
+
+impl HeaderPlan {
+    /// Plans the conversion of records with this `header`. `id_column` overrides the
+    /// model schema's id column. Errors for a missing feature column (under an Error
+    /// policy), an extra column (under an Error policy), or a column the economics
+    /// need that the header lacks.
+    pub fn new(
+        header: &[&str],
+        schema: &Arc<Schema>,
+        policy: InputPolicy,
+        economics: &Economics,
+        id_column: Option<&str>,
+        location: Location,
+    ) -> Result<Self> {
+        let find = |name: &str| header.iter().position(|h| h.trim() == name);
+        let mut column_warnings = Vec::new();
+        let mut features = Vec::with_capacity(schema.features.len());
+        for f in &schema.features {
+            let idx = find(&f.name);
+            if idx.is_none() {
+                match policy.missing_column {
+                    OnBad::Error => {
+                        return Err(Error::Schema {
+                            location: location.clone().at_column(&f.name),
+                            message: "the model needs this column but the input has none".into(),
+                        });
+                    }
+                    OnBad::Warn => column_warnings
+                        .push(format!("column '{}' is absent: scored as missing", f.name)),
+                }
+            }
+            features.push(idx);
+        }
+        let id_name = id_column.or(schema.id_column.as_deref());
+        let id = id_name.and_then(find);
+        let need = |name: &str| {
+            find(name).ok_or_else(|| Error::Schema {
+                location: location.clone().at_column(name),
+                message: "the retention economics need this column but the input has none".into(),
+            })
+        };
+        let margin = match &economics.clv {
+            Some(ClvSpec {
+                margin: Margin::Column { name, .. },
+                ..
+            }) => Some(need(name)?),
+            _ => None,
+        };
+        let offer = match &economics.offer_cost {
+            Some(Amount::Column(c)) => Some(need(c)?),
+            _ => None,
+        };
+        let (reason, rules) = match &economics.churn_reason {
+            Some(ReasonSource::Column(c)) => (Some(need(c)?), Vec::new()),
+            Some(ReasonSource::Rules(rs)) => (
+                None,
+                rs.iter().map(|r| need(&r.column)).collect::<Result<_>>()?,
+            ),
+            None => (None, Vec::new()),
+        };
+        let left = economics.left_column.as_deref().map(need).transpose()?;
+        let known: Vec<&str> = schema
+            .features
+            .iter()
+            .map(|f| f.name.as_str())
+            .chain([schema.target.name.as_str()])
+            .chain(id_name)
+            .chain(schema.weight_column.as_deref())
+            .chain(economics.columns())
+            .collect();
+        for h in header {
+            let h = h.trim();
+            if !known.contains(&h) {
+                match policy.extra_column {
+                    OnBad::Error => {
+                        return Err(Error::Schema {
+                            location: location.clone().at_column(h),
+                            message: "the model does not know this column (extra columns are refused by the input policy)".into(),
+                        });
+                    }
+                    OnBad::Warn => {
+                        column_warnings.push(format!("extra column '{h}' ignored"));
+                    }
+                }
+            }
+        }
+        Ok(HeaderPlan {
+            schema: Arc::clone(schema),
+            policy,
+            economics: economics.clone(),
+            features,
+            id,
+            margin,
+            offer,
+            reason,
+            rules,
+            left,
+            column_warnings,
+            location,
+        })
+    }
+
+    /// Converts records (with their 1-based line numbers, when known) to the model's
+    /// schema.
+    pub fn convert<R: Record + ?Sized>(
+        &self,
+        records: &[&R],
+        lines: &[Option<u64>],
+    ) -> Result<Prepared> {
+        let n = records.len();
+        let line = |r: usize| lines.get(r).copied().flatten();
+        let mut warnings: Vec<Vec<String>> = vec![self.column_warnings.clone(); n];
+        let mut columns = Vec::with_capacity(self.features.len());
+        for (f, idx) in self.schema.features.iter().zip(&self.features) {
+            let name = f.name.as_str();
+            let col = match &f.kind {
+                FeatureKind::Numeric => {
+                    let mut v = Vec::with_capacity(n);
+                    for (r, rec) in records.iter().enumerate() {
+                        let raw = idx.and_then(|i| rec.field(i)).unwrap_or("");
+                        v.push(if is_missing_token(raw) {
+                            f64::NAN
+                        } else {
+                            match raw.trim().parse::<f64>() {
+                                Ok(x) if x.is_finite() => x,
+                                _ => match self.policy.bad_number {
+                                    OnBad::Error => {
+                                        return Err(value_error(
+                                            &self.location,
+                                            line(r),
+                                            name,
+                                            raw,
+                                            "the model expects a number in this column",
+                                        ));
+                                    }
+                                    OnBad::Warn => {
+                                        warnings[r].push(format!(
+                                            "{name}: '{raw}' is not a number: scored as missing"
+                                        ));
+                                        f64::NAN
+                                    }
+                                },
+                            }
+                        });
+                    }
+                    Column::Numeric(v)
+                }
+                FeatureKind::Categorical { levels } => {
+                    let mut v = Vec::with_capacity(n);
+                    for (r, rec) in records.iter().enumerate() {
+                        let raw = idx.and_then(|i| rec.field(i)).unwrap_or("");
+                        v.push(if is_missing_token(raw) {
+                            MISSING_LEVEL
+                        } else {
+                            let t = raw.trim();
+                            match levels.binary_search_by(|l| l.as_str().cmp(t)) {
+                                Ok(code) => code as u32,
+                                Err(_) => match self.policy.unseen_category {
+                                    OnBad::Error => {
+                                        return Err(value_error(
+                                            &self.location,
+                                            line(r),
+                                            name,
+                                            raw,
+                                            "a category never seen in training",
+                                        ));
+                                    }
+                                    OnBad::Warn => {
+                                        warnings[r].push(format!(
+                                            "{name}: category '{t}' never seen in training: scored as missing"
+                                        ));
+                                        MISSING_LEVEL
+                                    }
+                                },
+                            }
+                        });
+                    }
+                    Column::Categorical(v)
+                }
+            };
+            columns.push(col);
+        }
+        let mut facts = vec![CustomerFacts::default(); n];
+        let mut ids = vec![None; n];
+        for (r, rec) in records.iter().enumerate() {
+            let get = |i: usize| rec.field(i).unwrap_or("").trim();
+            if let Some(i) = self.id {
+                ids[r] = Some(get(i).to_string());
+            }
+            let number = |i: usize, col: &str, warnings: &mut Vec<String>| -> Result<f64> {
+                let raw = get(i);
+                if is_missing_token(raw) {
+                    return Ok(f64::NAN);
+                }
+                match raw.parse::<f64>() {
+                    Ok(x) if x.is_finite() => Ok(x),
+                    _ => match self.policy.bad_number {
+                        OnBad::Error => Err(value_error(
+                            &self.location,
+                            line(r),
+                            col,
+                            raw,
+                            "the retention economics expect a number here",
+                        )),
+                        OnBad::Warn => {
+                            warnings.push(format!(
+                                "{col}: '{raw}' is not a number: treated as missing"
+                            ));
+                            Ok(f64::NAN)
+                        }
+                    },
+                }
+            };
+            if let (
+                Some(i),
+                Some(ClvSpec {
+                    margin: Margin::Column { name, .. },
+                    ..
+                }),
+            ) = (self.margin, &self.economics.clv)
+            {
+                facts[r].margin = Some(number(i, name, &mut warnings[r])?);
+            }
+            if let (Some(i), Some(Amount::Column(name))) = (self.offer, &self.economics.offer_cost)
+            {
+                facts[r].offer_cost = Some(number(i, name, &mut warnings[r])?);
+            } else if let Some(Amount::Fixed(c)) = &self.economics.offer_cost {
+                facts[r].offer_cost = Some(*c);
+            }
+            if let Some(i) = self.reason {
+                let raw = get(i);
+                let col = match &self.economics.churn_reason {
+                    Some(ReasonSource::Column(c)) => c.as_str(),
+                    _ => "",
+                };
+                match ChurnReason::parse(raw) {
+                    Ok(reason) => facts[r].reason = reason,
+                    Err(msg) => match self.policy.unseen_category {
+                        OnBad::Error => {
+                            return Err(value_error(&self.location, line(r), col, raw, &msg));
+                        }
+                        OnBad::Warn => warnings[r].push(format!("{msg}: reason unknown")),
+                    },
+                }
+            }
+            if let Some(ReasonSource::Rules(rules)) = &self.economics.churn_reason {
+                facts[r].reason = rules
+                    .iter()
+                    .zip(&self.rules)
+                    .find(|(rule, i)| get(**i) == rule.equals.trim())
+                    .map(|(rule, _)| rule.reason);
+            }
+            if let Some(i) = self.left {
+                facts[r].has_left = is_truthy(get(i));
+            }
+        }
+        let table = Table::new_unlabeled(Arc::clone(&self.schema), columns, None, None)?;
+        Ok(Prepared {
+            table,
+            warnings,
+            facts,
+            ids,
+        })
+    }
+}
+
+/// `yes`, `true`, `1`, `left`, `churned` (case-insensitive).
+fn is_truthy(s: &str) -> bool {
+    ["yes", "true", "1", "left", "churned", "y"]
+        .iter()
+        .any(|t| s.eq_ignore_ascii_case(t))
+}
+
+/// Converts `rows` of a table read elsewhere to the model's schema: features matched by
+/// name, categorical levels by text, numbers written as text parsed; every problem
+/// handled by `policy`. The economics columns must be features of the table.
+pub fn from_table(
+    table: &Table,
+    rows: &[usize],
+    schema: &Arc<Schema>,
+    policy: InputPolicy,
+    economics: &Economics,
+) -> Result<Prepared> {
+    let ts = table.schema();
+    let header: Vec<&str> = ts.features.iter().map(|f| f.name.as_str()).collect();
+    let plan = HeaderPlan::new(
+        &header,
+        schema,
+        policy,
+        economics,
+        None,
+        Location::default(),
+    )?;
+    // Render each needed cell as text once per row and reuse the record path, so the
+    // policy is applied in exactly one place.
+    let mut records: Vec<Vec<String>> = Vec::with_capacity(rows.len());
+    for &r in rows {
+        let rec = (0..ts.features.len())
+            .map(|j| match table.cell(r, j) {
+                Cell::Missing => String::new(),
+                Cell::Num(x) => format!("{x}"),
+                Cell::Cat(s) => s.to_string(),
+            })
+            .collect();
+        records.push(rec);
+    }
+    let refs: Vec<&Vec<String>> = records.iter().collect();
+    let mut prepared = plan.convert(&refs, &[])?;
+    if let Some(ids) = table.ids() {
+        for (out, &r) in prepared.ids.iter_mut().zip(rows) {
+            *out = Some(ids[r].clone());
+        }
+    }
+    Ok(prepared)
+}

@@ -1,0 +1,296 @@
+//! Scoring customers with a [`Model`]: every class probability, the churn probability,
+//! the [`Tier`], the top three reasons, and the retention figures (lifetime value,
+//! value at risk, the spend ceiling of a rescue and whether to make one).
+//!
+//! Customers come as rows of a [`Table`], a map of column → value, or CSV records
+//! (one at a time, or a whole file streamed by [`batch::score_csv`]). Raw input is
+//! checked under an [`InputPolicy`] (see [`input`]); each problem either fails the
+//! row with an error naming it or is scored as missing with a warning in the result.
+//!
+//! ```
+//! use std::collections::HashMap;
+//! use std::sync::Arc;
+//! use churnkit::data::{Column, Feature, FeatureKind, Schema, Table, Target};
+//! use churnkit::eval::ZeroR;
+//! use churnkit::model::Model;
+//! use churnkit::score::{Scorer, Tier};
+//!
+//! let schema = Arc::new(Schema {
+//!     features: vec![Feature { name: "tenure".into(), kind: FeatureKind::Numeric }],
+//!     target: Target::binary("Churn"),
+//!     id_column: None,
+//!     weight_column: None,
+//! });
+//! let table = Table::new(schema, vec![Column::Numeric(vec![1.0, 20.0, 3.0])],
+//!                        vec![1, 0, 0], None, None)?;
+//! let rows = table.all_rows();
+//! let model = Model::builder(ZeroR.fit_table(&table, &rows)?, &table, &rows).build()?;
+//! let customer = HashMap::from([("tenure".to_string(), "12".to_string())]);
+//! let score = Scorer::new(&model).score_map(&customer)?;
+//! assert_eq!(score.tier, Tier::Retained);
+//! assert!((score.p_churn - 1.0 / 3.0).abs() < 1e-12);
+//! # Ok::<(), churnkit::Error>(())
+//! ```
+
+pub mod batch;
+pub mod calibrate;
+pub mod economics;
+pub mod input;
+pub mod tier;
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::data::Table;
+use crate::error::{Location, Result};
+use crate::learner::Reason;
+use crate::model::Model;
+
+pub use batch::{BatchOptions, BatchReport, score_csv, score_csv_file};
+pub use calibrate::{Calibration, CalibrationMethod, CalibrationTable, Calibrator};
+pub use economics::{
+    Amount, ChurnReason, ClvSpec, CustomerFacts, Economics, Margin, ReasonRule, ReasonSource,
+    RescueSpec, Retention, ValueSpec,
+};
+pub use input::{InputPolicy, OnBad};
+pub use tier::{ThresholdReport, ThresholdRule, Tier, TierPolicy, choose_thresholds};
+
+/// The number of reasons a [`Score`] carries.
+pub const N_REASONS: usize = 3;
+
+/// Rows per parallel task when predicting a chunk.
+const PAR_ROWS: usize = 512;
+
+/// One scored customer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Score {
+    /// The customer's id, when the input has an id column.
+    pub id: Option<String>,
+    /// Every class probability, in the model's class order (calibrated when the model
+    /// has a calibration).
+    pub probabilities: Vec<f64>,
+    /// The probability of the `churned` class.
+    pub p_churn: f64,
+    /// The tier the model's policy puts the customer in.
+    pub tier: Tier,
+    /// Up to three reasons, most churn-ward first (the classifier's reasons sorted by
+    /// weight, descending; ties keep the classifier's order).
+    pub reasons: Vec<Reason>,
+    /// The retention figures, when the economics define a CLV.
+    pub retention: Option<Retention>,
+    /// Everything the input policy let through (unseen categories, bad numbers,
+    /// missing or extra columns).
+    pub warnings: Vec<String>,
+}
+
+/// Scores customers with a model. Built from a model, whose stored input policy and
+/// economics it starts from; both can be overridden.
+#[derive(Debug, Clone)]
+pub struct Scorer<'m> {
+    model: &'m Model,
+    policy: InputPolicy,
+    economics: Economics,
+    reasons: bool,
+}
+
+impl<'m> Scorer<'m> {
+    /// A scorer with the model's stored input policy and economics.
+    pub fn new(model: &'m Model) -> Self {
+        Scorer {
+            model,
+            policy: model.input_policy(),
+            economics: model.economics().clone(),
+            reasons: true,
+        }
+    }
+
+    /// Overrides the input policy.
+    pub fn input_policy(mut self, policy: InputPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Overrides the economics (validated).
+    pub fn economics(mut self, economics: Economics) -> Result<Self> {
+        economics.validate()?;
+        self.economics = economics;
+        Ok(self)
+    }
+
+    /// Whether to compute reasons (default true; explanations cost time).
+    pub fn reasons(mut self, on: bool) -> Self {
+        self.reasons = on;
+        self
+    }
+
+    /// The model.
+    pub fn model(&self) -> &Model {
+        self.model
+    }
+
+    /// The input policy in force.
+    pub fn policy(&self) -> InputPolicy {
+        self.policy
+    }
+
+    /// The economics in force.
+    pub fn economics_in_force(&self) -> &Economics {
+        &self.economics
+    }
+
+    /// Plans the conversion of records with this header.
+    pub fn plan(
+        &self,
+        header: &[&str],
+        id_column: Option<&str>,
+        location: Location,
+    ) -> Result<input::HeaderPlan> {
+        input::HeaderPlan::new(
+            header,
+            self.model.schema(),
+            self.policy,
+            &self.economics,
+            id_column,
+            location,
+        )
+    }
+
+    /// Scores every row of a table read elsewhere (features matched by name).
+    pub fn score_table(&self, table: &Table) -> Result<Vec<Score>> {
+        self.score_rows(table, &table.all_rows())
+    }
+
+    /// Scores `rows` of a table.
+    pub fn score_rows(&self, table: &Table, rows: &[usize]) -> Result<Vec<Score>> {
+        let prepared = input::from_table(
+            table,
+            rows,
+            self.model.schema(),
+            self.policy,
+            &self.economics,
+        )?;
+        self.score_prepared(prepared)
+    }
+
+    /// Scores one row of a table.
+    pub fn score_row(&self, table: &Table, row: usize) -> Result<Score> {
+        if row >= table.n_rows() {
+            return Err(crate::Error::param(
+                "row",
+                row,
+                format!("the table has {} rows", table.n_rows()),
+            ));
+        }
+        one(self.score_rows(table, &[row])?)
+    }
+
+    /// Scores one customer given as column → value.
+    pub fn score_map(&self, customer: &HashMap<String, String>) -> Result<Score> {
+        let mut keys: Vec<&str> = customer.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        let values: Vec<&str> = keys.iter().map(|k| customer[*k].as_str()).collect();
+        self.score_csv_row(&keys, &values)
+    }
+
+    /// Scores one CSV record given with its header.
+    pub fn score_csv_row(&self, header: &[&str], row: &[&str]) -> Result<Score> {
+        let plan = self.plan(header, None, Location::default())?;
+        let prepared = plan.convert::<[&str]>(&[row], &[])?;
+        one(self.score_prepared(prepared)?)
+    }
+
+    /// Scores rows already converted to the model's schema: predicts in parallel
+    /// chunks, then calibrates, tiers, explains and prices each row in parallel.
+    pub fn score_prepared(&self, prepared: input::Prepared) -> Result<Vec<Score>> {
+        let input::Prepared {
+            table,
+            warnings,
+            facts,
+            ids,
+        } = prepared;
+        let n = table.n_rows();
+        let classes = self.model.classes();
+        let k = classes.len();
+        let churn = self.model.schema().target.churn_class();
+        let classifier = self.model.classifier();
+        let rows: Vec<usize> = (0..n).collect();
+        let mut proba = vec![0.0; n * k];
+        proba
+            .par_chunks_mut(PAR_ROWS * k)
+            .zip(rows.par_chunks(PAR_ROWS))
+            .try_for_each(|(out, rs)| classifier.predict_proba_into(&table, rs, out))?;
+        let policy = self.model.tier_policy();
+        let calibration = self.model.calibration();
+        let results: Vec<Result<Score>> = proba
+            .par_chunks_mut(k)
+            .zip(warnings.into_par_iter())
+            .zip(ids.into_par_iter())
+            .enumerate()
+            .map(|(r, ((p, warnings), id))| {
+                if let Some(cal) = calibration {
+                    cal.apply(p);
+                }
+                let p_churn = p[churn];
+                let tier = policy.tier(classes, p, p_churn);
+                let reasons = if self.reasons {
+                    top_reasons(classifier.explain(&table, r)?.reasons)
+                } else {
+                    Vec::new()
+                };
+                let retention = self.economics.retention(&facts[r], p_churn);
+                Ok(Score {
+                    id,
+                    probabilities: p.to_vec(),
+                    p_churn,
+                    tier,
+                    reasons,
+                    retention,
+                    warnings,
+                })
+            })
+            .collect();
+        results.into_iter().collect()
+    }
+}
+
+/// The [`N_REASONS`] most churn-ward reasons: sorted by weight, descending (a stable
+/// sort, so ties keep the classifier's order), then cut.
+pub fn top_reasons(mut reasons: Vec<Reason>) -> Vec<Reason> {
+    reasons.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+    reasons.truncate(N_REASONS);
+    reasons
+}
+
+fn one(mut v: Vec<Score>) -> Result<Score> {
+    v.pop()
+        .ok_or_else(|| crate::Error::Fit("no row was scored".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(feature: &str, weight: f64) -> Reason {
+        Reason {
+            feature: feature.into(),
+            condition: format!("{feature} = x"),
+            weight,
+        }
+    }
+
+    #[test]
+    fn top_three_reasons_by_weight_ties_keep_order() {
+        let got = top_reasons(vec![
+            r("a", 0.1),
+            r("b", 0.5),
+            r("c", -0.2),
+            r("d", 0.5),
+            r("e", 0.3),
+        ]);
+        let names: Vec<&str> = got.iter().map(|x| x.feature.as_str()).collect();
+        assert_eq!(names, ["b", "d", "e"]);
+        assert_eq!(top_reasons(vec![r("a", -1.0)]).len(), 1);
+    }
+}

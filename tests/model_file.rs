@@ -1,0 +1,335 @@
+//! The model file: round trips, determinism, and every kind of bad file.
+
+use std::sync::Arc;
+
+use churnkit::Error;
+use churnkit::data::{Column, Feature, FeatureKind, MISSING_LEVEL, Schema, Table, Target};
+use churnkit::eval::ZeroR;
+use churnkit::model::format::{DEFAULT_MAX_BYTES, HEADER_LEN, LoadOptions};
+use churnkit::model::{FORMAT_VERSION, Model, TierSpec};
+use churnkit::score::{CalibrationMethod, ThresholdRule};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+fn table(n: usize, seed: u64) -> Table {
+    let schema = Arc::new(Schema {
+        features: vec![
+            Feature {
+                name: "contract".into(),
+                kind: FeatureKind::Categorical {
+                    levels: vec!["month".into(), "two-year".into(), "year".into()],
+                },
+            },
+            Feature {
+                name: "tenure".into(),
+                kind: FeatureKind::Numeric,
+            },
+        ],
+        target: Target::binary("churn"),
+        id_column: Some("id".into()),
+        weight_column: None,
+    });
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut contract = Vec::new();
+    let mut tenure = Vec::new();
+    let mut labels = Vec::new();
+    for _ in 0..n {
+        let c: u32 = rng.random_range(0..3);
+        contract.push(if rng.random_bool(0.05) {
+            MISSING_LEVEL
+        } else {
+            c
+        });
+        let t: f64 = rng.random_range(0.0..72.0);
+        tenure.push(t.round());
+        let p = if c == 0 { 0.45 } else { 0.1 };
+        labels.push(u8::from(rng.random_bool(p)));
+    }
+    let ids = (0..n).map(|i| format!("C{i:04}")).collect();
+    Table::new(
+        schema,
+        vec![Column::Categorical(contract), Column::Numeric(tenure)],
+        labels,
+        None,
+        Some(ids),
+    )
+    .unwrap()
+}
+
+fn model(seed: u64) -> Model {
+    let t = table(400, seed);
+    let train: Vec<usize> = (0..300).collect();
+    let val: Vec<usize> = (300..400).collect();
+    let body = ZeroR.fit_table(&t, &train).unwrap();
+    Model::builder(body, &t, &train)
+        .validation(&t, &val)
+        .params(serde_json::json!({"note": "baseline"}))
+        .calibrate(CalibrationMethod::Isotonic)
+        .tiers(TierSpec::Choose(ThresholdRule::default()))
+        .build()
+        .unwrap()
+}
+
+fn model_message(e: Error) -> String {
+    match e {
+        Error::Model { message, .. } => message,
+        other => panic!("expected a model error, got {other:?}"),
+    }
+}
+
+#[test]
+fn binary_and_json_round_trips_are_bit_identical() {
+    let m = model(1);
+    let bytes = m.to_bytes().unwrap();
+    assert_eq!(&bytes[..8], b"CHURNKIT");
+    assert_eq!(
+        u32::from_le_bytes(bytes[8..12].try_into().unwrap()),
+        FORMAT_VERSION
+    );
+    let back = Model::from_bytes(&bytes).unwrap();
+    assert_eq!(back.to_bytes().unwrap(), bytes);
+    let json = m.to_json_string().unwrap();
+    assert!(json.contains("\"format_version\": 1"), "{json}");
+    assert!(
+        json.contains("\"note\": \"baseline\""),
+        "params stay nested JSON"
+    );
+    let from_json = Model::from_json_str(&json).unwrap();
+    assert_eq!(from_json.to_bytes().unwrap(), bytes);
+    assert_eq!(back.summary(), m.summary());
+    assert_eq!(back.summary().rows, 300);
+    assert!(back.summary().fingerprint.starts_with("fnv1a64:"));
+    assert!(back.summary().thresholds.is_some());
+    assert!(back.summary().calibration.is_some());
+}
+
+#[test]
+fn same_data_gives_same_bytes_and_other_data_another_fingerprint() {
+    assert_eq!(model(7).to_bytes().unwrap(), model(7).to_bytes().unwrap());
+    assert_ne!(
+        model(7).summary().fingerprint,
+        model(8).summary().fingerprint
+    );
+}
+
+#[test]
+fn save_and_load_by_path_binary_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = model(2);
+    let bin = dir.path().join("m.churnkit");
+    let json = dir.path().join("m.json");
+    m.save(&bin).unwrap();
+    m.save_json(&json).unwrap();
+    let bytes = m.to_bytes().unwrap();
+    assert_eq!(std::fs::read(&bin).unwrap(), bytes);
+    assert_eq!(Model::load(&bin).unwrap().to_bytes().unwrap(), bytes);
+    assert_eq!(Model::load(&json).unwrap().to_bytes().unwrap(), bytes);
+    // Reader/writer forms.
+    let mut buf = Vec::new();
+    m.write_to(&mut buf).unwrap();
+    assert_eq!(buf, bytes);
+    let r = Model::read_from(&buf[..], LoadOptions::default()).unwrap();
+    assert_eq!(r.to_bytes().unwrap(), bytes);
+    let mut jbuf = Vec::new();
+    m.write_json_to(&mut jbuf).unwrap();
+    let j = Model::read_json(&jbuf[..], LoadOptions::default()).unwrap();
+    assert_eq!(j.to_bytes().unwrap(), bytes);
+    // Overwrite keeps a valid file; no temporary files are left behind.
+    model(3).save(&bin).unwrap();
+    assert_eq!(
+        Model::load(&bin).unwrap().to_bytes().unwrap(),
+        model(3).to_bytes().unwrap()
+    );
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
+
+#[test]
+fn failed_save_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    // The target is a non-empty directory: the rename fails, the directory and its
+    // content survive, no temporary file is left.
+    let target = dir.path().join("taken");
+    std::fs::create_dir(&target).unwrap();
+    std::fs::write(target.join("keep.txt"), "x").unwrap();
+    assert!(matches!(model(1).save(&target), Err(Error::Io { .. })));
+    assert_eq!(std::fs::read(target.join("keep.txt")).unwrap(), b"x");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    // A directory that does not exist.
+    let missing = dir.path().join("nope").join("m.churnkit");
+    assert!(matches!(model(1).save(&missing), Err(Error::Io { .. })));
+    assert!(Model::load(dir.path().join("absent")).is_err());
+}
+
+#[test]
+fn wrong_magic() {
+    let mut b = model(1).to_bytes().unwrap();
+    b[0] = b'X';
+    assert!(model_message(Model::from_bytes(&b).unwrap_err()).contains("magic"));
+    assert!(model_message(Model::from_bytes(b"PK\x03\x04").unwrap_err()).contains("magic"));
+    let e = Model::from_bytes(b"hello, world, this is not a model at all").unwrap_err();
+    assert!(model_message(e).contains("magic"));
+}
+
+#[test]
+fn newer_format_version_names_both_versions() {
+    let mut b = model(1).to_bytes().unwrap();
+    b[8..12].copy_from_slice(&7u32.to_le_bytes());
+    let msg = model_message(Model::from_bytes(&b).unwrap_err());
+    assert!(msg.contains("version 7"), "{msg}");
+    assert!(msg.contains(&format!("version {FORMAT_VERSION}")), "{msg}");
+    let json = model(1)
+        .to_json_string()
+        .unwrap()
+        .replace("\"format_version\": 1", "\"format_version\": 9");
+    let msg = model_message(Model::from_json_str(&json).unwrap_err());
+    assert!(
+        msg.contains("version 9") && msg.contains("version 1"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn bad_checksum() {
+    let mut b = model(1).to_bytes().unwrap();
+    let n = b.len();
+    b[n - 1] ^= 0x40;
+    assert!(model_message(Model::from_bytes(&b).unwrap_err()).contains("checksum"));
+    let mut b = model(1).to_bytes().unwrap();
+    b[HEADER_LEN + 3] ^= 1;
+    assert!(model_message(Model::from_bytes(&b).unwrap_err()).contains("checksum"));
+}
+
+#[test]
+fn every_truncation_is_an_error() {
+    let b = model(1).to_bytes().unwrap();
+    for len in 0..b.len() {
+        let e = Model::from_bytes(&b[..len]).unwrap_err();
+        assert!(matches!(e, Error::Model { .. }), "{len}: {e:?}");
+        let e = Model::read_from(&b[..len], LoadOptions::default()).unwrap_err();
+        assert!(matches!(e, Error::Model { .. }), "{len}: {e:?}");
+    }
+    let mut longer = b.clone();
+    longer.push(0);
+    assert!(Model::from_bytes(&longer).is_err());
+}
+
+#[test]
+fn length_field_claiming_gigabytes() {
+    let b = model(1).to_bytes().unwrap();
+    for claim in [1u64 << 32, 1 << 40, u64::MAX, DEFAULT_MAX_BYTES + 1] {
+        let mut c = b.clone();
+        c[12..20].copy_from_slice(&claim.to_le_bytes());
+        let msg = model_message(Model::from_bytes(&c).unwrap_err());
+        assert!(msg.contains("exceeds the limit"), "{msg}");
+        let msg = model_message(Model::read_from(&c[..], LoadOptions::default()).unwrap_err());
+        assert!(msg.contains("exceeds the limit"), "{msg}");
+    }
+    // Under the limit but more than is there: truncated, and the reader allocates only
+    // what it actually reads.
+    let mut c = b.clone();
+    c[12..20].copy_from_slice(&(100u64 << 20).to_le_bytes());
+    let msg = model_message(Model::read_from(&c[..], LoadOptions::default()).unwrap_err());
+    assert!(msg.contains("truncated"), "{msg}");
+    // A tighter limit refuses a real model.
+    let tight = LoadOptions { max_bytes: 16 };
+    assert!(Model::read_from(&b[..], tight).is_err());
+}
+
+#[test]
+fn seeded_random_bit_flips_never_load_or_panic() {
+    let b = model(1).to_bytes().unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(42);
+    // Single-bit flips: CRC-32 detects every one, wherever it lands.
+    for _ in 0..3000 {
+        let mut c = b.clone();
+        let bit = rng.random_range(0..c.len() * 8);
+        c[bit / 8] ^= 1 << (bit % 8);
+        assert!(Model::from_bytes(&c).is_err(), "bit {bit}");
+    }
+    // Many flips at once: an error (almost surely) and never a panic.
+    let mut loaded = 0;
+    for _ in 0..2000 {
+        let mut c = b.clone();
+        for _ in 0..rng.random_range(2..16) {
+            let bit = rng.random_range(0..c.len() * 8);
+            c[bit / 8] ^= 1 << (bit % 8);
+        }
+        if Model::from_bytes(&c).is_ok() {
+            loaded += 1;
+        }
+    }
+    assert_eq!(loaded, 0);
+}
+
+#[test]
+fn corrupt_body_with_a_valid_checksum_is_a_clean_error() {
+    // Rewrite the body and fix the CRC: decoding itself must fail safely.
+    use churnkit::model::hash::crc32;
+    let b = model(1).to_bytes().unwrap();
+    let body_len = b.len() - HEADER_LEN - 4;
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    for _ in 0..3000 {
+        let mut c = b.clone();
+        for _ in 0..rng.random_range(1..6) {
+            let i = HEADER_LEN + rng.random_range(0..body_len);
+            c[i] = rng.random();
+        }
+        let end = c.len() - 4;
+        let crc = crc32(&c[..end]);
+        c[end..].copy_from_slice(&crc.to_le_bytes());
+        let _ = Model::from_bytes(&c); // Ok or Err, never a panic or a huge allocation.
+    }
+}
+
+#[test]
+fn bad_json() {
+    for text in [
+        "",
+        "{",
+        "[]",
+        "{\"format\": \"churnkit-model\"}",
+        "{\"format\": \"something-else\", \"format_version\": 1, \"model\": {}}",
+        "{\"format\": \"churnkit-model\", \"format_version\": 1, \"model\": {}}",
+        "{\"format\": \"churnkit-model\", \"format_version\": 1, \"model\": 12}",
+    ] {
+        let e = Model::from_json_str(text).unwrap_err();
+        assert!(matches!(e, Error::Model { .. }), "{text}: {e:?}");
+    }
+    // A valid document whose model is inconsistent (classes edited).
+    let json = model(1)
+        .to_json_string()
+        .unwrap()
+        .replacen("\"churned\"", "\"gone\"", 1);
+    assert!(Model::from_json_str(&json).is_err());
+    let big = LoadOptions { max_bytes: 10 };
+    let json = model(1).to_json_string().unwrap();
+    assert!(Model::read_json(json.as_bytes(), big).is_err());
+}
+
+/// Writes the fuzz corpus seeds (a real model file and its bare body, which the fuzz
+/// target wraps in a valid header). Run by hand:
+/// `cargo test --test model_file -- --ignored write_fuzz_corpus`.
+#[test]
+#[ignore]
+fn write_fuzz_corpus() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/fuzz/corpus/load_model");
+    std::fs::create_dir_all(dir).unwrap();
+    let b = model(1).to_bytes().unwrap();
+    std::fs::write(format!("{dir}/zeror-file.bin"), &b).unwrap();
+    std::fs::write(format!("{dir}/zeror-body.bin"), &b[HEADER_LEN..b.len() - 4]).unwrap();
+    let t = table(200, 5);
+    let rows = t.all_rows();
+    let nb = churnkit::bayes::NaiveBayes::new()
+        .fit_table(&t, &rows)
+        .unwrap();
+    let b = Model::builder(nb, &t, &rows)
+        .build()
+        .unwrap()
+        .to_bytes()
+        .unwrap();
+    std::fs::write(format!("{dir}/nb-body.bin"), &b[HEADER_LEN..b.len() - 4]).unwrap();
+}
