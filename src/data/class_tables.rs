@@ -22,12 +22,26 @@ pub struct ClassTables {
     /// varying fastest), like a [`CountTable`](super::CountTable) of `[Feature, Class]`.
     pub counts: Vec<f64>,
     ints: Vec<u32>,
+    /// Whether `ints` holds the last call's counts (unweighted rows).
+    exact: bool,
 }
 
 impl ClassTables {
     /// The table of the `i`-th feature of the last [`class_tables`] call.
     pub fn table(&self, i: usize) -> &[f64] {
         &self.counts[self.offsets[i]..self.offsets[i + 1]]
+    }
+
+    /// Marks the integer tables stale (for a caller that refilled `counts` itself).
+    pub fn clear_exact(&mut self) {
+        self.exact = false;
+    }
+
+    /// The same table as integers, when the last call counted unweighted rows (each
+    /// cell is then a row count; None for weighted rows).
+    pub fn int_table(&self, i: usize) -> Option<&[u32]> {
+        self.exact
+            .then(|| &self.ints[self.offsets[i]..self.offsets[i + 1]])
     }
 }
 
@@ -47,6 +61,7 @@ pub fn class_tables(enc: &Encoded, rows: Rows<'_>, features: &[usize], out: &mut
     out.counts.clear();
     out.counts.resize(total, 0.0);
     let labels = enc.labels();
+    out.exact = matches!((rows, enc.weights()), (Rows::Subset(_), None));
     match (rows, enc.weights()) {
         (Rows::Subset(rs), None) => {
             out.ints.clear();
@@ -143,6 +158,10 @@ mod tests {
             let mut t = CountTable::default();
             contingency(e, rows, &[Var::Feature(j), Var::Class], &mut t);
             assert_eq!(out.table(i), &t.counts[..], "feature {j}");
+            if let Some(ints) = out.int_table(i) {
+                let f: Vec<f64> = ints.iter().map(|&x| f64::from(x)).collect();
+                assert_eq!(f, t.counts, "feature {j}");
+            }
         }
     }
 

@@ -42,6 +42,12 @@ impl NodeTables {
         self.flat.table(self.slot[j])
     }
 
+    /// The table of feature `j` as integer row counts, when the node's rows are
+    /// unweighted and were counted by the sequential path.
+    pub fn int_table(&self, j: usize) -> Option<&[u32]> {
+        self.flat.int_table(self.slot[j])
+    }
+
     /// Counts the (value × class) tables of `features` (ascending) over `rows`.
     pub fn count(&mut self, enc: &Encoded, rows: Rows<'_>, features: &[usize]) {
         let n = rows.len(enc.n_rows());
@@ -62,6 +68,7 @@ impl NodeTables {
             .with_max_len(1)
             .for_each(|(t, &j)| contingency(enc, rows, &[Var::Feature(j), Var::Class], t));
         let f = &mut self.flat;
+        f.clear_exact();
         f.offsets.clear();
         f.offsets.push(0);
         f.counts.clear();

@@ -596,7 +596,10 @@ impl Ctx<'_> {
             let c = if self.p.numeric == NumericSplits::Binary && schema.features[j].numeric {
                 self.best_threshold(j, t, schema.features[j].missing_code() as usize, frac)
             } else {
-                let mut c = self.crit.candidate(&self.lg, j, t, self.k, missing);
+                let mut c = match w.tables.int_table(j) {
+                    Some(ints) => self.crit.candidate_counts(&self.lg, j, ints, self.k, missing),
+                    None => self.crit.candidate(&self.lg, j, t, self.k, missing),
+                };
                 if !self.admissible(t, missing) {
                     c.branches = 0;
                 }
