@@ -148,10 +148,11 @@ fn main() {
             inner.iter().sum::<f64>() / 1e6
         );
         println!(
-            "{name:>22}: fit {best:.4} s (cpu {best_cpu:.4} s), peak extra heap {:.1} MB ({:.2}× the data), \
-             nodes {}, fingerprint {:016x}",
+            "{name:>22}: fit {best:.4} s (cpu {best_cpu:.4} s), peak extra heap {:.1} MB ({:.2}× the data; \
+             the tree itself {:.1} MB), nodes {}, fingerprint {:016x}",
             peak as f64 / 1e6,
             peak as f64 / data as f64,
+            tree.heap_bytes() as f64 / 1e6,
             tree.n_nodes(),
             fingerprint(&tree)
         );

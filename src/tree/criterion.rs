@@ -401,7 +401,6 @@ impl Resolved {
             threshold: 0,
         }
     }
-
 }
 
 impl SplitCriterion for Resolved {

@@ -507,21 +507,28 @@ impl Arena {
         (idx, first)
     }
 
-    /// Appends a finished subtree; returns the index of its root here.
+    /// Appends a finished subtree; returns the index of its root here. Grows the
+    /// arrays by exactly the subtree (large blocks are then extended in place by the
+    /// allocator, without a doubled copy), and frees the subtree's.
     fn append(&mut self, sub: Arena) -> usize {
         let off = self.nodes.len() as u32;
         let soff = self.slots.len() as u32;
+        // One array at a time, each freed as soon as it is copied: the transient is
+        // the largest array of the subtree, not the whole subtree.
+        self.nodes.reserve_exact(sub.nodes.len());
         self.nodes.extend(sub.nodes.into_iter().map(|mut n| {
             if !n.is_leaf() {
                 n.first_slot += soff;
             }
             n
         }));
+        self.slots.reserve_exact(sub.slots.len());
         self.slots.extend(
             sub.slots
                 .into_iter()
                 .map(|c| if c == NO_CHILD { c } else { c + off }),
         );
+        self.counts.reserve_exact(sub.counts.len());
         self.counts.extend(sub.counts);
         off as usize
     }
@@ -556,6 +563,9 @@ fn grow(p: &Id3Params, enc: &Encoded, mut rows: Vec<u32>) -> Result<DecisionTree
             ctx.grow_frac(&mut w, &mut arena, enc, rows, wt, &root.counts, 0);
         }
     }
+    arena.nodes.shrink_to_fit();
+    arena.slots.shrink_to_fit();
+    arena.counts.shrink_to_fit();
     Ok(DecisionTree {
         schema: enc.schema().clone(),
         nodes: arena.nodes,
@@ -597,7 +607,9 @@ impl Ctx<'_> {
                 self.best_threshold(j, t, schema.features[j].missing_code() as usize, frac)
             } else {
                 let mut c = match w.tables.int_table(j) {
-                    Some(ints) => self.crit.candidate_counts(&self.lg, j, ints, self.k, missing),
+                    Some(ints) => self
+                        .crit
+                        .candidate_counts(&self.lg, j, ints, self.k, missing),
                     None => self.crit.candidate(&self.lg, j, t, self.k, missing),
                 };
                 if !self.admissible(t, missing) {
@@ -801,6 +813,10 @@ impl Ctx<'_> {
                     } else {
                         self.grow_own(&mut sw, &mut sa, enc, r, s, cc, depth + 1);
                     }
+                    // Held until every sibling is done: no spare capacity meanwhile.
+                    sa.nodes.shrink_to_fit();
+                    sa.slots.shrink_to_fit();
+                    sa.counts.shrink_to_fit();
                     (g, sa)
                 })
                 .collect();
@@ -811,7 +827,13 @@ impl Ctx<'_> {
                 }
                 let child = match done.next_if(|(dg, _)| *dg == g) {
                     Some((_, sub)) => arena.append(sub),
-                    None => arena.push_leaf(fr.counts(g, k), depth + 1),
+                    None => {
+                        // Exact growth here too: a doubling after a large append would
+                        // leave the arena with up to twice the room it needs.
+                        arena.nodes.reserve_exact(1);
+                        arena.counts.reserve_exact(k);
+                        arena.push_leaf(fr.counts(g, k), depth + 1)
+                    }
                 };
                 fr.child_of[g] = child as u32;
             }

@@ -206,6 +206,14 @@ impl DecisionTree {
         }
     }
 
+    /// Bytes held by the tree's arrays (nodes, child slots, class counts), the schema
+    /// excluded.
+    pub fn heap_bytes(&self) -> usize {
+        self.nodes.capacity() * std::mem::size_of::<Node>()
+            + self.slots.capacity() * 4
+            + self.counts.capacity() * 8
+    }
+
     /// The majority class of a node (ties: lowest class index).
     pub fn node_class(&self, node: usize) -> usize {
         argmax(self.node_counts(node))
