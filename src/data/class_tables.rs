@@ -18,7 +18,8 @@ pub struct ClassTables {
     /// Where each feature's table starts in `counts` (one entry more than features;
     /// table `i` is `counts[offsets[i]..offsets[i + 1]]`).
     pub offsets: Vec<usize>,
-    /// Weighted counts; each table is row-major (`cardinality × n_classes`, the class
+    /// Weighted counts (weighted rows only; unweighted rows are counted as integers,
+    /// see [`ClassTables::table`]); each table is row-major (`cardinality × n_classes`, the class
     /// varying fastest), like a [`CountTable`](super::CountTable) of `[Feature, Class]`.
     pub counts: Vec<f64>,
     ints: Vec<u32>,
@@ -26,22 +27,63 @@ pub struct ClassTables {
     exact: bool,
 }
 
-impl ClassTables {
-    /// The table of the `i`-th feature of the last [`class_tables`] call.
-    pub fn table(&self, i: usize) -> &[f64] {
-        &self.counts[self.offsets[i]..self.offsets[i + 1]]
+/// One table of a [`ClassTables`]: exact row counts (unweighted rows) or weighted
+/// counts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ClassTable<'a> {
+    /// Row counts.
+    Ints(&'a [u32]),
+    /// Weighted counts.
+    Floats(&'a [f64]),
+}
+
+impl ClassTable<'_> {
+    /// Number of cells.
+    pub fn len(&self) -> usize {
+        match self {
+            ClassTable::Ints(t) => t.len(),
+            ClassTable::Floats(t) => t.len(),
+        }
     }
 
-    /// Marks the integer tables stale (for a caller that refilled `counts` itself).
+    /// True for a table without cells.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The cells as `f64` into `out` (replacing its contents).
+    pub fn to_f64(&self, out: &mut Vec<f64>) {
+        out.clear();
+        match self {
+            ClassTable::Ints(t) => out.extend(t.iter().map(|&x| f64::from(x))),
+            ClassTable::Floats(t) => out.extend_from_slice(t),
+        }
+    }
+
+    /// Sum of cells `a..b` (as `f64`; exact for row counts).
+    pub fn sum(&self, a: usize, b: usize) -> f64 {
+        match self {
+            ClassTable::Ints(t) => f64::from(t[a..b].iter().sum::<u32>()),
+            ClassTable::Floats(t) => t[a..b].iter().sum(),
+        }
+    }
+}
+
+impl ClassTables {
+    /// The table of the `i`-th feature of the last [`class_tables`] call: row counts
+    /// for unweighted rows, weighted counts otherwise.
+    pub fn table(&self, i: usize) -> ClassTable<'_> {
+        let r = self.offsets[i]..self.offsets[i + 1];
+        if self.exact {
+            ClassTable::Ints(&self.ints[r])
+        } else {
+            ClassTable::Floats(&self.counts[r])
+        }
+    }
+
+    /// Marks the tables weighted (for a caller that refilled `counts` itself).
     pub fn clear_exact(&mut self) {
         self.exact = false;
-    }
-
-    /// The same table as integers, when the last call counted unweighted rows (each
-    /// cell is then a row count; None for weighted rows).
-    pub fn int_table(&self, i: usize) -> Option<&[u32]> {
-        self.exact
-            .then(|| &self.ints[self.offsets[i]..self.offsets[i + 1]])
     }
 }
 
@@ -58,8 +100,6 @@ pub fn class_tables(enc: &Encoded, rows: Rows<'_>, features: &[usize], out: &mut
         total += schema.features[j].cardinality() * k;
         out.offsets.push(total);
     }
-    out.counts.clear();
-    out.counts.resize(total, 0.0);
     let labels = enc.labels();
     out.exact = matches!((rows, enc.weights()), (Rows::Subset(_), None));
     match (rows, enc.weights()) {
@@ -73,11 +113,10 @@ pub fn class_tables(enc: &Encoded, rows: Rows<'_>, features: &[usize], out: &mut
                     Codes::U16(v) => count_ints(v, labels, rs, k, t),
                 }
             }
-            for (o, &x) in out.counts.iter_mut().zip(&out.ints) {
-                *o = f64::from(x);
-            }
         }
         _ => {
+            out.counts.clear();
+            out.counts.resize(total, 0.0);
             let all: Vec<u32>;
             let (rs, extra) = match rows {
                 Rows::All => {
@@ -157,10 +196,13 @@ mod tests {
         for (i, &j) in features.iter().enumerate() {
             let mut t = CountTable::default();
             contingency(e, rows, &[Var::Feature(j), Var::Class], &mut t);
-            assert_eq!(out.table(i), &t.counts[..], "feature {j}");
-            if let Some(ints) = out.int_table(i) {
-                let f: Vec<f64> = ints.iter().map(|&x| f64::from(x)).collect();
-                assert_eq!(f, t.counts, "feature {j}");
+            let mut f = Vec::new();
+            out.table(i).to_f64(&mut f);
+            assert_eq!(f, t.counts, "feature {j}");
+            let k = 3;
+            for v in 0..f.len() / k {
+                let s: f64 = t.counts[v * k..(v + 1) * k].iter().sum();
+                assert_eq!(out.table(i).sum(v * k, (v + 1) * k), s);
             }
         }
     }

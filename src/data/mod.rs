@@ -14,7 +14,7 @@ pub mod split;
 pub mod table;
 mod target;
 
-pub use class_tables::{ClassTables, class_tables};
+pub use class_tables::{ClassTable, ClassTables, class_tables};
 pub use counts::{CountTable, Rows, Var, contingency};
 pub use csv::{
     BadCellPolicy, BadCells, BadLabelPolicy, CsvChunk, CsvChunks, CsvOptions, REPORTED_LINES,

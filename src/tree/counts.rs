@@ -12,7 +12,9 @@
 
 use rayon::prelude::*;
 
-use crate::data::{ClassTables, CountTable, Encoded, Rows, Var, class_tables, contingency};
+use crate::data::{
+    ClassTable, ClassTables, CountTable, Encoded, Rows, Var, class_tables, contingency,
+};
 
 /// Row × attribute visits below which a node is counted on the calling thread.
 pub const PARALLEL_MIN_CELLS: usize = 1 << 16;
@@ -37,15 +39,11 @@ impl NodeTables {
         }
     }
 
-    /// The table of feature `j` (valid after [`NodeTables::count`] included `j`).
-    pub fn table(&self, j: usize) -> &[f64] {
+    /// The table of feature `j` (valid after [`NodeTables::count`] included `j`): row
+    /// counts when the node's rows are unweighted and were counted sequentially,
+    /// weighted counts otherwise.
+    pub fn table(&self, j: usize) -> ClassTable<'_> {
         self.flat.table(self.slot[j])
-    }
-
-    /// The table of feature `j` as integer row counts, when the node's rows are
-    /// unweighted and were counted by the sequential path.
-    pub fn int_table(&self, j: usize) -> Option<&[u32]> {
-        self.flat.int_table(self.slot[j])
     }
 
     /// Counts the (value × class) tables of `features` (ascending) over `rows`.
@@ -110,8 +108,11 @@ mod tests {
         let mut small = NodeTables::new(nf);
         for j in [0, 2, 3] {
             small.count(&enc, Rows::Subset(&rows[..]), &[j]);
-            assert_eq!(big.table(j), small.table(j));
-            assert_eq!(big.table(j).iter().sum::<f64>(), rows.len() as f64);
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            big.table(j).to_f64(&mut a);
+            small.table(j).to_f64(&mut b);
+            assert_eq!(a, b);
+            assert_eq!(a.iter().sum::<f64>(), rows.len() as f64);
         }
     }
 }

@@ -16,7 +16,7 @@ use super::criterion::{
 };
 use super::prune;
 use super::tree::{DecisionTree, LEAF, NO_CHILD, Node};
-use crate::data::{Codes, Encoded, Rows, Var, contingency, stratified_holdout};
+use crate::data::{ClassTable, Codes, Encoded, Rows, Var, contingency, stratified_holdout};
 use crate::error::{Error, Result};
 
 /// What to do with missing values.
@@ -399,15 +399,20 @@ impl Id3ValidParams {
     }
 }
 
-/// Nodes of the shared row buffer with more rows than this split there and grow their
-/// children in parallel (rayon), each child into its own arena, appended in code order
-/// (so the node numbering is the same depth-first pre-order as a sequential grower's).
-/// A child with at most this many rows (and at least [`LOCAL_COPY_MIN_CHILD`]) gets a
-/// compact copy of its rows (`Encoded::select`, ≈ 21 bytes a row for 20 features: at
-/// most ~0.7 MB, cache-resident), and its whole subtree grows sequentially on the copy.
-/// Copies are made only from the shared table, never from a copy, so at most one copy
-/// per thread is alive.
+/// Nodes with more rows than this, in a table with more rows than this, split in the
+/// shared row buffer and grow their children in parallel (rayon), each child into its
+/// own arena, appended in code order (so the node numbering is the same depth-first
+/// pre-order as a sequential grower's). Such a child gets a compact copy of its rows
+/// (`Encoded::select`) when it has at most this many rows — about 21 bytes a row for
+/// 20 features, at most ~0.7 MB, cache-resident; its whole subtree then grows
+/// sequentially on the copy — or at most 1/[`LOCAL_COPY_SHRINK`] of its table's rows
+/// (a large child of a binary split would otherwise read every cache line of every
+/// column of the table at each level, for a fraction of the rows; its copy is then
+/// split the same way). Copies along one path shrink geometrically, so the copies
+/// alive at once stay a small fraction of the data.
 pub const LOCAL_COPY_MAX_ROWS: usize = 1 << 15;
+/// A child with at most 1/`LOCAL_COPY_SHRINK` of its table's rows gets its own copy.
+pub const LOCAL_COPY_SHRINK: usize = 8;
 /// The smallest child that gets its own copy (smaller ones read the shared table).
 pub const LOCAL_COPY_MIN_CHILD: usize = 256;
 
@@ -425,6 +430,8 @@ struct Work {
     cands: Vec<usize>,
     scored: Vec<Candidate>,
     used: Vec<bool>,
+    /// A table converted to `f64`.
+    fbuf: Vec<f64>,
     /// Per-node buffers, one frame per node on the current path (popped on entry,
     /// pushed back on exit), so a node allocates nothing once the path has been seen.
     frames: Vec<Frame>,
@@ -459,6 +466,7 @@ impl Work {
             cands: Vec::with_capacity(nf),
             scored: Vec::with_capacity(nf),
             used,
+            fbuf: Vec::new(),
             frames: Vec::new(),
         }
     }
@@ -604,13 +612,21 @@ impl Ctx<'_> {
             let t = w.tables.table(j);
             let missing = frac.then(|| schema.features[j].missing_code() as usize);
             let c = if self.p.numeric == NumericSplits::Binary && schema.features[j].numeric {
-                self.best_threshold(j, t, schema.features[j].missing_code() as usize, frac)
+                let m = schema.features[j].missing_code() as usize;
+                let tf = match t {
+                    ClassTable::Floats(f) => f,
+                    ClassTable::Ints(_) => {
+                        t.to_f64(&mut w.fbuf);
+                        &w.fbuf
+                    }
+                };
+                self.best_threshold(j, tf, m, frac)
             } else {
-                let mut c = match w.tables.int_table(j) {
-                    Some(ints) => self
+                let mut c = match t {
+                    ClassTable::Ints(ints) => self
                         .crit
                         .candidate_counts(&self.lg, j, ints, self.k, missing),
-                    None => self.crit.candidate(&self.lg, j, t, self.k, missing),
+                    ClassTable::Floats(f) => self.crit.candidate(&self.lg, j, f, self.k, missing),
                 };
                 if !self.admissible(t, missing) {
                     c.branches = 0;
@@ -636,12 +652,10 @@ impl Ctx<'_> {
     }
 
     /// C4.5's admissibility: at least two branches with `min_rows_leaf` rows.
-    fn admissible(&self, t: &[f64], missing: Option<usize>) -> bool {
-        t.chunks_exact(self.k)
-            .enumerate()
-            .filter(|(v, row)| {
-                Some(*v) != missing && row.iter().sum::<f64>() >= self.p.min_rows_leaf
-            })
+    fn admissible(&self, t: ClassTable<'_>, missing: Option<usize>) -> bool {
+        let k = self.k;
+        (0..t.len() / k)
+            .filter(|&v| Some(v) != missing && t.sum(v * k, (v + 1) * k) >= self.p.min_rows_leaf)
             .count()
             >= 2
     }
@@ -691,7 +705,7 @@ impl Ctx<'_> {
                 }
             }
             let mut c = self.crit.candidate(&self.lg, j, m, k, miss);
-            if !self.admissible(m, miss) {
+            if !self.admissible(ClassTable::Floats(m), miss) {
                 continue;
             }
             if c.score > best.score + 1e-12 {
@@ -754,7 +768,8 @@ impl Ctx<'_> {
         let mut fr = w.frames.pop().unwrap_or_default();
         let ng = self.fill_groups(enc, &c, &mut fr.group);
         // The chosen table's rows, summed per group, are the children's class counts.
-        let table = w.tables.table(f);
+        w.tables.table(f).to_f64(&mut w.fbuf);
+        let table = &w.fbuf;
         fr.child_counts.clear();
         fr.child_counts.resize(ng * k, 0.0);
         for v in 0..card {
@@ -803,7 +818,9 @@ impl Ctx<'_> {
                     let mut sw = Work::new(used.len(), used.clone());
                     let mut sa = Arena::default();
                     let cc = frr.counts(g, k);
-                    if r.len() <= LOCAL_COPY_MAX_ROWS && r.len() >= LOCAL_COPY_MIN_CHILD {
+                    let small = r.len() <= LOCAL_COPY_MAX_ROWS
+                        || r.len() * LOCAL_COPY_SHRINK <= enc.n_rows();
+                    if small && r.len() >= LOCAL_COPY_MIN_CHILD {
                         let part: Vec<usize> = r.iter().map(|&x| x as usize).collect();
                         let sub = enc.select(&part);
                         drop(part);
@@ -880,7 +897,8 @@ impl Ctx<'_> {
         let missing = enc.schema().features[f].missing_code() as usize;
         let (group, ng) = self.groups(enc, &c);
         let mg = group[missing];
-        let table = w.tables.table(f);
+        w.tables.table(f).to_f64(&mut w.fbuf);
+        let table = &w.fbuf;
         let mut gt = vec![0.0; ng * k];
         for v in 0..card {
             for kk in 0..k {
