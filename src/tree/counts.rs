@@ -1,7 +1,7 @@
 //! The per-node count tables of the grower: for every candidate attribute, its
 //! (value × class) table of weighted counts over the node's rows, all through the data
 //! layer's counting seam ([`data::counts::contingency`](crate::data::counts::contingency)
-//! and its batched form [`data::class_tables`](crate::data::class_tables)).
+//! and its batched form [`data::class_tables`](fn@crate::data::class_tables)).
 //!
 //! Large nodes (at least [`PARALLEL_MIN_CELLS`] row × attribute visits) count each
 //! attribute with `contingency`, attributes in parallel (rayon). Smaller nodes — the
