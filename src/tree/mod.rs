@@ -26,6 +26,7 @@ pub mod learner;
 pub mod prune;
 #[allow(clippy::module_inception)]
 pub mod tree;
+mod walk;
 
 pub use cart::{Cart, CartClassifier, CartTree};
 pub use criterion::{AttributeWeights, ClassWeights, Criterion, SplitCriterion, WeightedEntropy};
