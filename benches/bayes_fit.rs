@@ -135,16 +135,16 @@ fn summary() {
                 hc / base,
                 hc / nb
             );
-            let (disc_m, e_m) = data(rows, 0.02);
-            let net = Tan::new().fit_encoded(&e_m, "Churn").unwrap();
-            let model = BayesClassifier::new("tan".into(), disc_m, net).unwrap();
-            let mut out = vec![0.0; rows * e_m.n_classes()];
-            let s = median(|| model.predict_encoded(&e_m, &mut out).unwrap());
-            println!(
-                "{rows} rows, 2% missing cells: TAN batch scoring {:.2} M rows/s (rows with a missing blanket value go through variable elimination)",
-                rows as f64 / s / 1e6
-            );
         }
+        let (disc_m, e_m) = data(rows, 0.02);
+        let net = Tan::new().fit_encoded(&e_m, "Churn").unwrap();
+        let model = BayesClassifier::new("tan".into(), disc_m, net).unwrap();
+        let mut out = vec![0.0; rows * e_m.n_classes()];
+        let s = median(|| model.predict_encoded(&e_m, &mut out).unwrap());
+        println!(
+            "{rows} rows, 2% missing cells: TAN batch scoring {:.2} M rows/s (rows with a missing blanket value: exact forest message passing)",
+            rows as f64 / s / 1e6
+        );
     }
 }
 

@@ -1,24 +1,28 @@
 //! The main job on the bundled data: `cargo run --release --example quickstart`.
 //!
-//! Stage 1 (the data layer): read the 5,000 synthetic customers of
-//! `datasets/synthetic-churn.csv`, split them into training and test rows (stratified,
-//! seeded), fit the discretizer on the training rows only, encode, and show what the
-//! learners will see: the schema, the class balance of each part, the cut points and
-//! the memory of the encoded tables. Later stages add the models, their evaluation and
-//! scoring.
+//! 1. read the 5,000 synthetic customers of `datasets/synthetic-churn.csv` (three
+//!    states: retained, at_risk, churned);
+//! 2. hold out 30 % of each class (stratified, seeded);
+//! 3. fit weighted-entropy ID3 and TAN on the training rows (each fits its own
+//!    discretizer on those rows only);
+//! 4. report both on the held-out rows, side by side with McNemar's test;
+//! 5. save the tree with its retention economics, load it back;
+//! 6. score a few held-out customers: tier, churn probability, the top reasons and the
+//!    most a rescue offer may cost.
 
 use std::process::ExitCode;
 
 use churnkit::Result;
-use churnkit::data::{
-    Binning, Cell, CsvOptions, Discretizer, FeatureKind, Table, read_csv_report, stratified_holdout,
-};
+use churnkit::data::{CsvOptions, read_csv, stratified_holdout};
+use churnkit::eval::{Report, champion_challenger, evaluate};
+use churnkit::learners::{AlgoOptions, Algorithm, fit_timed};
+use churnkit::model::Model;
+use churnkit::score::{Amount, ClvSpec, Economics, Margin, Scorer};
 
 /// The bundled data (found wherever the example is run from).
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synthetic-churn.csv");
-/// Share of customers held out for testing, and the seed of the split.
 const TEST_FRACTION: f64 = 0.3;
-const SPLIT_SEED: u64 = 42;
+const SEED: u64 = 42;
 
 fn main() -> ExitCode {
     match run() {
@@ -31,110 +35,137 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<()> {
-    // 1. Load the customers: `status` is the label (retained / at_risk / churned) and
-    //    `customer_id` is kept as the id, never used as a feature.
-    let opts = CsvOptions::new("status").id_column("customer_id");
-    let (table, report) = read_csv_report(DATA, &opts)?;
+    // 1. Read. The id column is kept for output, never a feature.
+    let table = read_csv(DATA, &CsvOptions::new("status").id_column("customer_id"))?;
     println!(
-        "{}: {} customers, {} features, target '{}' ({})\n",
-        report
-            .source
-            .strip_prefix(concat!(env!("CARGO_MANIFEST_DIR"), "/"))
-            .unwrap_or(&report.source),
+        "{} customers, {} features, classes {:?}",
         table.n_rows(),
         table.n_features(),
-        table.schema().target.name,
-        table.schema().target.classes.join(" / ")
+        table.schema().target.classes
     );
-    print_schema(&table);
 
-    // 2. Hold out 30 % of each class for testing.
-    let split = stratified_holdout(table.labels(), TEST_FRACTION, SPLIT_SEED)?;
-    println!("\nStratified holdout (test fraction {TEST_FRACTION}, seed {SPLIT_SEED}):");
-    print_balance(&table, "train", &split.train);
-    print_balance(&table, "test", &split.test);
-
-    // 3. Learn the encoding on the training rows only, then encode both parts with it.
-    //    The default binning is supervised (Fayyad–Irani MDL): a numeric column is cut
-    //    only where the cut tells the classes apart, so a column with no bearing on
-    //    churn keeps a single bin.
-    let discretizer = Discretizer::fit(&table, &split.train, &Binning::default())?;
-    let (train, _) = discretizer.encode_rows(&table, &split.train)?;
-    let (test, encode_report) = discretizer.encode_rows(&table, &split.test)?;
-    let unseen: usize = encode_report.unseen.iter().map(|(_, n)| n).sum();
+    // 2. Hold out 30 % of each class.
+    let split = stratified_holdout(table.labels(), TEST_FRACTION, SEED)?;
     println!(
-        "\nEncoded with {:?} (fitted on the training rows):",
-        discretizer.binning()
+        "train {} rows, test {} rows (stratified, seed {SEED})\n",
+        split.train.len(),
+        split.test.len()
     );
-    for (j, f) in discretizer.schema().features.iter().enumerate() {
-        if let Some(cuts) = discretizer.cuts(j) {
-            let cuts = if cuts.is_empty() {
-                "no cut: one bin".to_string()
-            } else {
-                let cuts: Vec<String> = cuts.iter().map(|c| c.to_string()).collect();
-                format!("cuts at {}", cuts.join(", "))
-            };
-            println!("  {:<20} {cuts}", f.name);
+
+    // 3. Fit both learners on the training rows, with their default parameters.
+    let opts = AlgoOptions::default();
+    let tree = fit_timed(Algorithm::Id3Weighted, &opts, &table, &split.train)?;
+    let tan = fit_timed(Algorithm::Tan, &opts, &table, &split.train)?;
+    for f in [&tree, &tan] {
+        println!(
+            "fitted {:<13} encoding {:.1} ms, learning {:.1} ms",
+            f.classifier().name(),
+            f.encode_seconds * 1e3,
+            f.fit_seconds * 1e3
+        );
+    }
+
+    // 4. Both on the same held-out rows.
+    let r_tree = evaluate(tree.classifier(), &table, &split.test)?;
+    let r_tan = evaluate(tan.classifier(), &table, &split.test)?;
+    println!("\nweighted-entropy ID3 on the held-out rows:\n{r_tree}");
+    println!("TAN on the same rows:");
+    summary_line("id3-weighted", &r_tree);
+    summary_line("tan", &r_tan);
+    let test = champion_challenger(tree.classifier(), tan.classifier(), &table, &split.test)?;
+    println!(
+        "McNemar: only ID3 right on {}, only TAN right on {} customers, p = {:.4} ({})\n",
+        test.only_first_correct,
+        test.only_second_correct,
+        test.p_value,
+        if test.significant {
+            "a real difference"
+        } else {
+            "no significant difference"
+        }
+    );
+
+    // 5. Save the tree with its economics: a margin of 30 % of the monthly charge over
+    //    24 months, discounted 1 % a month; a rescue offer costs 15.
+    let economics = Economics {
+        clv: Some(ClvSpec {
+            margin: Margin::Column {
+                name: "monthly_charge".into(),
+                scale: 0.3,
+            },
+            horizon: 24,
+            discount_rate: 0.01,
+        }),
+        offer_cost: Some(Amount::Fixed(15.0)),
+        ..Economics::default()
+    };
+    let model = Model::builder(tree.body, &table, &split.train)
+        .validation(&table, &split.test)
+        .economics(economics)
+        .build()?;
+    let path = std::env::temp_dir().join("churnkit-quickstart.model");
+    model.save(&path)?;
+    let loaded = Model::load(&path)?;
+    let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    println!(
+        "saved and reloaded {} ({bytes} bytes, {} trained on {} rows)\n",
+        path.display(),
+        loaded.summary().learner,
+        loaded.summary().rows
+    );
+
+    // 6. Score the held-out customers; show five along the ranking, from the most
+    //    likely to churn (top) to the least (bottom).
+    let scores = Scorer::new(&loaded).score_rows(&table, &split.test)?;
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| scores[b].p_churn.total_cmp(&scores[a].p_churn));
+    let n = order.len();
+    println!("five test customers, from the riskiest to the safest:");
+    for &i in [
+        order[0],
+        order[n / 20],
+        order[n / 5],
+        order[n / 2],
+        order[n - 1],
+    ]
+    .iter()
+    {
+        let s = &scores[i];
+        println!(
+            "  {}  tier {:<8} P(churn) {:.2}  actual {}",
+            s.id.as_deref().unwrap_or("?"),
+            s.tier,
+            s.p_churn,
+            table.schema().target.classes[table.labels()[split.test[i]] as usize]
+        );
+        for r in &s.reasons {
+            println!("      because {} ({:+.2})", r.condition, r.weight);
+        }
+        if let Some(ret) = &s.retention {
+            println!(
+                "      CLV {:.0}, value at risk {:.0}, spend ceiling {:.2} → {}",
+                ret.clv,
+                ret.value_at_risk,
+                ret.spend_ceiling,
+                if ret.rescue {
+                    "make the offer"
+                } else {
+                    "no offer"
+                }
+            );
         }
     }
-    println!(
-        "  train: {} rows, {} bytes of codes and labels ({:.1} bytes per row)",
-        train.n_rows(),
-        train.heap_bytes(),
-        train.heap_bytes() as f64 / train.n_rows() as f64
-    );
-    println!(
-        "  test:  {} rows, {} bytes; {unseen} test cells held a category unseen in training",
-        test.n_rows(),
-        test.heap_bytes()
-    );
     Ok(())
 }
 
-/// One line per feature: name, kind, number of levels (or range), missing cells.
-fn print_schema(table: &Table) {
+fn summary_line(name: &str, r: &Report) {
     println!(
-        "{:<20} {:<12} {:<24} missing",
-        "feature", "kind", "levels / range"
+        "  {name:<13} accuracy {:.4} {}  ROC AUC {:.4}  F1(churned) {:.4}  top-decile lift {:.2}  EMP {:.3}",
+        r.accuracy,
+        r.accuracy_ci95,
+        r.roc_auc.unwrap_or(f64::NAN),
+        r.f1,
+        r.top_decile_lift.unwrap_or(f64::NAN),
+        r.profit.as_ref().map_or(f64::NAN, |p| p.emp)
     );
-    for (j, f) in table.schema().features.iter().enumerate() {
-        let column = table.column(j);
-        let (kind, detail) = match &f.kind {
-            FeatureKind::Categorical { levels } => {
-                ("categorical", format!("{} levels", levels.len()))
-            }
-            FeatureKind::Numeric => {
-                let (lo, hi) = (0..table.n_rows())
-                    .filter_map(|r| match table.cell(r, j) {
-                        Cell::Num(x) => Some(x),
-                        _ => None,
-                    })
-                    .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
-                        (lo.min(x), hi.max(x))
-                    });
-                ("numeric", format!("{lo} to {hi}"))
-            }
-        };
-        println!(
-            "{:<20} {:<12} {:<24} {}",
-            f.name,
-            kind,
-            detail,
-            column.n_missing()
-        );
-    }
-}
-
-/// The class counts and shares of `rows`.
-fn print_balance(table: &Table, name: &str, rows: &[usize]) {
-    let counts = table.class_counts(rows);
-    let parts: Vec<String> = table
-        .schema()
-        .target
-        .classes
-        .iter()
-        .zip(&counts)
-        .map(|(class, &n)| format!("{class} {n} ({:.1} %)", 100.0 * n / rows.len() as f64))
-        .collect();
-    println!("  {name:<5} {:>5} rows: {}", rows.len(), parts.join(", "));
 }

@@ -4,6 +4,55 @@
 //! status is known (retained, at-risk, churned), predict who is about to leave with
 //! weighted-entropy ID3 trees or Bayesian networks, judge the model honestly, and say
 //! what a rescue is worth.
+//!
+//! ## Quickstart
+//!
+//! Read customers, hold out 30 % of each class, fit weighted-entropy ID3 on the rest,
+//! report it on the held-out customers, save it, load it back and score a customer:
+//!
+//! ```
+//! use churnkit::data::{CsvOptions, read_csv, stratified_holdout};
+//! use churnkit::eval::evaluate;
+//! use churnkit::model::Model;
+//! use churnkit::score::Scorer;
+//! use churnkit::tree::TreeLearner;
+//!
+//! # fn main() -> churnkit::Result<()> {
+//! # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synthetic-churn.csv");
+//! // `status` is the label (retained / at_risk / churned); the id is never a feature.
+//! let table = read_csv(path, &CsvOptions::new("status").id_column("customer_id"))?;
+//! let split = stratified_holdout(table.labels(), 0.3, 42)?;
+//!
+//! // The learner fits its discretizer on the training rows only, then the tree.
+//! let tree = TreeLearner::id3_weighted().fit_tree(&table, &split.train)?;
+//! let report = evaluate(&tree, &table, &split.test)?;
+//! println!("{report}"); // confusion matrix, error with its 95 % interval, AUC, lift, EMP
+//! assert!(report.accuracy > 0.65);
+//!
+//! // A model file carries the schema, the discretizer, the tree and the policies.
+//! let model = Model::builder(tree, &table, &split.train).build()?;
+//! let file = std::env::temp_dir().join("churnkit-doc.model");
+//! model.save(&file)?;
+//! let model = Model::load(&file)?;
+//!
+//! let score = Scorer::new(&model).score_row(&table, split.test[0])?;
+//! println!("{} P(churn) = {:.2}", score.tier, score.p_churn);
+//! for reason in &score.reasons {
+//!     println!("  because {}", reason.condition); // e.g. "contract = month-to-month"
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Map
+//!
+//! Data flows one way (see `DESIGN.md`): [`data`] reads CSV into a typed [`data::Table`],
+//! a [`data::Discretizer`] fitted on training rows turns it into column-major
+//! [`data::Encoded`] codes, the learners of [`tree`] and [`bayes`] fit on those codes,
+//! [`eval`] judges any [`Learner`] / [`Classifier`], [`model`] saves and loads fitted
+//! models safely, and [`score`] turns a model into tiers, reasons and retention
+//! economics. [`synth`] generates realistic data; [`learners`] maps algorithm names
+//! (as the `churnkit` CLI takes them) to learners.
 
 #![warn(missing_docs)]
 
@@ -12,6 +61,7 @@ pub mod data;
 pub mod error;
 pub mod eval;
 pub mod learner;
+pub mod learners;
 pub mod model;
 pub mod score;
 pub mod synth;

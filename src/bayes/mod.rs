@@ -5,7 +5,10 @@
 //!
 //! Laid out like pgmpy: the model ([`network`]), estimators ([`learn`]), inference
 //! ([`infer`]) and readwrite ([`bif`]); [`classifier`] joins a network to the
-//! discretizer that feeds it and implements [`Classifier`](crate::Classifier).
+//! discretizer that feeds it and implements [`Classifier`](crate::Classifier);
+//! [`forest`] scores rows with missing attributes exactly without variable elimination
+//! when the attributes form a forest given the class (naive Bayes, TAN);
+//! [`linfa_traits`] gives the learners linfa's `Fit` / `Predict` on matrices of codes.
 //!
 //! Unlike a tree, a network reasons properly when some of a customer's attributes are
 //! unknown: they are summed out of the joint, not imputed.
@@ -22,8 +25,10 @@
 
 pub mod bif;
 pub mod classifier;
+pub mod forest;
 pub mod infer;
 pub mod learn;
+pub mod linfa_traits;
 pub mod network;
 
 pub use classifier::BayesClassifier;

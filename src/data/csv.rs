@@ -830,7 +830,7 @@ impl Batch {
                                 return Err(Error::Value {
                                     location: plan.at(line, name),
                                     value,
-                                    message: "not a number, and the column is numeric (fix the cell, list it as a missing token, or read with BadCellPolicy::Missing)".into(),
+                                    message: "not a number, and the column is numeric (fix the cell, list it as a missing token, or read bad cells as missing: BadCellPolicy::Missing, CLI --on-bad-cell missing)".into(),
                                 });
                             }
                             BadCellPolicy::Missing => {

@@ -101,11 +101,20 @@ impl EncodedFeature {
         self.levels.len() + 1
     }
 
-    /// A condition in the user's words: `Contract = Month-to-month`, `tenure in [0, 6)`,
+    /// A condition in the user's words: `Contract = Month-to-month`, `tenure < 6`,
+    /// `tenure in [6, 20)`,
     /// `TotalCharges is missing`.
     pub fn condition(&self, code: u16) -> String {
         match self.levels.get(code as usize) {
             None => format!("{} is missing", self.name),
+            // End bins read as comparisons ("tenure < 6", "tenure >= 20"), inner bins
+            // as intervals ("tenure in [6, 20)"), a single bin as "tenure any".
+            Some(level) if self.numeric && level == "any" => {
+                format!("{} is not missing", self.name)
+            }
+            Some(level) if self.numeric && level.starts_with(['<', '>']) => {
+                format!("{} {level}", self.name)
+            }
             Some(level) if self.numeric => format!("{} in {level}", self.name),
             Some(level) => format!("{} = {level}", self.name),
         }
@@ -330,7 +339,9 @@ mod tests {
             levels: vec!["< 6".into(), "[6, 20)".into(), ">= 20".into()],
             numeric: true,
         };
+        assert_eq!(f.condition(0), "tenure < 6");
         assert_eq!(f.condition(1), "tenure in [6, 20)");
+        assert_eq!(f.condition(2), "tenure >= 20");
         assert_eq!(f.condition(3), "tenure is missing");
         let c = EncodedFeature {
             name: "Contract".into(),

@@ -4,6 +4,7 @@
 //! Data flows one way: CSV → [`Table`] → [`Discretizer`] (fitted on training rows) →
 //! [`Encoded`]. Nothing here knows about models.
 
+pub mod class_tables;
 pub mod counts;
 mod csv;
 pub mod discretize;
@@ -14,6 +15,7 @@ pub mod split;
 pub mod table;
 mod target;
 
+pub use class_tables::{ClassTable, ClassTables, class_tables};
 pub use counts::{CountTable, Rows, Var, contingency};
 pub use csv::{
     BadCellPolicy, BadCells, BadLabelPolicy, CsvChunk, CsvChunks, CsvOptions, REPORTED_LINES,

@@ -128,12 +128,6 @@ impl From<ZeroRModel> for ModelBody {
     }
 }
 
-impl From<BayesClassifier> for ModelBody {
-    fn from(m: BayesClassifier) -> Self {
-        ModelBody::Bayes(m)
-    }
-}
-
 impl From<TreeClassifier> for ModelBody {
     fn from(m: TreeClassifier) -> Self {
         ModelBody::Tree(m)
@@ -143,6 +137,12 @@ impl From<TreeClassifier> for ModelBody {
 impl From<CartClassifier> for ModelBody {
     fn from(m: CartClassifier) -> Self {
         ModelBody::Cart(m)
+    }
+}
+
+impl From<BayesClassifier> for ModelBody {
+    fn from(m: BayesClassifier) -> Self {
+        ModelBody::Bayes(m)
     }
 }
 

@@ -10,6 +10,12 @@
 //! linfa-trees reads `f64` features without missing values, so CART gets the same
 //! discretized codes as the ID3 family (as ordinal numbers; a feature's missing code is
 //! its largest code).
+//!
+//! **Not bit-deterministic.** linfa-trees 0.8 sums class frequencies in `f32` while
+//! iterating a `std::collections::HashMap` (randomly seeded per process), so two runs
+//! on the same data can break near-ties between splits differently; we have seen the
+//! fourth decimal of a cross-validated log loss move. churnkit's own learners are
+//! deterministic; CART is here as the external baseline, as linfa ships it.
 
 use linfa::prelude::*;
 use linfa_trees::{DecisionTree as LinfaTree, SplitQuality};

@@ -1,58 +1,78 @@
 //! The per-node count tables of the grower: for every candidate attribute, its
-//! (value × class) table of weighted counts over the node's rows, all through
-//! [`data::counts::contingency`](crate::data::counts::contingency) (the one seam where
-//! counting happens).
+//! (value × class) table of weighted counts over the node's rows, all through the data
+//! layer's counting seam ([`data::counts::contingency`](crate::data::counts::contingency)
+//! and its batched form [`data::class_tables`](fn@crate::data::class_tables)).
 //!
-//! Attributes are counted in parallel (rayon) when the node is large enough for the
-//! threads to pay (at least [`PARALLEL_MIN_CELLS`] row × attribute visits); deep, small
-//! nodes are counted sequentially. Tables are buffers owned by the grower and reused at
-//! every node, so counting allocates nothing per row or per node.
+//! Large nodes (at least [`PARALLEL_MIN_CELLS`] row × attribute visits) count each
+//! attribute with `contingency`, attributes in parallel (rayon). Smaller nodes — the
+//! vast majority of an unpruned tree's nodes — count every attribute in one sequential
+//! `class_tables` call into one flat buffer: no thread hand-off, no per-attribute call
+//! overhead. Buffers are owned by the grower and reused at every node, so counting
+//! allocates nothing per row or per node.
 
 use rayon::prelude::*;
 
-use crate::data::{CountTable, Encoded, Rows, Var, contingency};
+use crate::data::{
+    ClassTable, ClassTables, CountTable, Encoded, Rows, Var, class_tables, contingency,
+};
 
 /// Row × attribute visits below which a node is counted on the calling thread.
 pub const PARALLEL_MIN_CELLS: usize = 1 << 16;
 
-/// Reusable count tables, one per feature.
+/// Reusable count tables of one node's candidate features.
 #[derive(Debug, Default)]
 pub struct NodeTables {
-    tables: Vec<CountTable>,
+    flat: ClassTables,
+    /// Position of each feature in the last count (`usize::MAX`: not counted).
+    slot: Vec<usize>,
+    /// Per-feature buffers of the parallel path.
+    big: Vec<CountTable>,
 }
 
 impl NodeTables {
     /// Buffers for `n_features` features.
     pub fn new(n_features: usize) -> Self {
         NodeTables {
-            tables: (0..n_features).map(|_| CountTable::default()).collect(),
+            flat: ClassTables::default(),
+            slot: vec![usize::MAX; n_features],
+            big: Vec::new(),
         }
     }
 
-    /// The table of feature `j` (valid after [`NodeTables::count`] included `j`).
-    pub fn table(&self, j: usize) -> &[f64] {
-        &self.tables[j].counts
+    /// The table of feature `j` (valid after [`NodeTables::count`] included `j`): row
+    /// counts when the node's rows are unweighted and were counted sequentially,
+    /// weighted counts otherwise.
+    pub fn table(&self, j: usize) -> ClassTable<'_> {
+        self.flat.table(self.slot[j])
     }
 
-    /// Counts the (value × class) tables of `features` over `rows`.
+    /// Counts the (value × class) tables of `features` (ascending) over `rows`.
     pub fn count(&mut self, enc: &Encoded, rows: Rows<'_>, features: &[usize]) {
         let n = rows.len(enc.n_rows());
-        // Collect the tables to fill in feature order (disjoint &mut borrows).
-        let mut wanted: Vec<(usize, &mut CountTable)> = Vec::with_capacity(features.len());
-        let mut fi = features.iter().peekable();
-        for (j, t) in self.tables.iter_mut().enumerate() {
-            if fi.peek() == Some(&&j) {
-                fi.next();
-                wanted.push((j, t));
-            }
+        self.slot.fill(usize::MAX);
+        for (i, &j) in features.iter().enumerate() {
+            self.slot[j] = i;
         }
-        let fill = |(j, t): &mut (usize, &mut CountTable)| {
-            contingency(enc, rows, &[Var::Feature(*j), Var::Class], t);
-        };
-        if n.saturating_mul(features.len()) >= PARALLEL_MIN_CELLS && features.len() > 1 {
-            wanted.par_iter_mut().with_max_len(1).for_each(fill);
-        } else {
-            wanted.iter_mut().for_each(fill);
+        if n.saturating_mul(features.len()) < PARALLEL_MIN_CELLS || features.len() < 2 {
+            class_tables(enc, rows, features, &mut self.flat);
+            return;
+        }
+        if self.big.len() < features.len() {
+            self.big.resize_with(features.len(), CountTable::default);
+        }
+        let big = &mut self.big[..features.len()];
+        big.par_iter_mut()
+            .zip(features.par_iter())
+            .with_max_len(1)
+            .for_each(|(t, &j)| contingency(enc, rows, &[Var::Feature(j), Var::Class], t));
+        let f = &mut self.flat;
+        f.clear_exact();
+        f.offsets.clear();
+        f.offsets.push(0);
+        f.counts.clear();
+        for t in big.iter() {
+            f.counts.extend_from_slice(&t.counts);
+            f.offsets.push(f.counts.len());
         }
     }
 }
@@ -88,8 +108,11 @@ mod tests {
         let mut small = NodeTables::new(nf);
         for j in [0, 2, 3] {
             small.count(&enc, Rows::Subset(&rows[..]), &[j]);
-            assert_eq!(big.table(j), small.table(j));
-            assert_eq!(big.table(j).iter().sum::<f64>(), rows.len() as f64);
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            big.table(j).to_f64(&mut a);
+            small.table(j).to_f64(&mut b);
+            assert_eq!(a, b);
+            assert_eq!(a.iter().sum::<f64>(), rows.len() as f64);
         }
     }
 }

@@ -287,23 +287,29 @@ impl Resolved {
     pub fn class_weights(&self) -> &[f64] {
         &self.class_w
     }
-}
 
-impl SplitCriterion for Resolved {
-    #[inline]
-    fn impurity(&self, lg: &NLogN, c: &[f64]) -> f64 {
-        if self.unit {
-            lg.entropy(c)
-        } else {
-            lg.weighted_entropy(c, &self.class_w)
-        }
-    }
-
-    fn candidate(
+    /// [`SplitCriterion::candidate`] on a table of unweighted (integer) counts: the
+    /// same result, bit for bit, as on the table converted to `f64`, without the
+    /// float-to-index conversions of `L(n)` lookups.
+    pub fn candidate_counts(
         &self,
         lg: &NLogN,
         feature: usize,
-        table: &[f64],
+        table: &[u32],
+        k: usize,
+        missing: Option<usize>,
+    ) -> Candidate {
+        self.candidate_of(lg, feature, table, k, missing)
+    }
+
+    /// [`SplitCriterion::candidate`] over a table of `f64` or integer counts (the same
+    /// arithmetic in the same order, so both give the same bits on integer counts).
+    #[inline]
+    fn candidate_of<C: Cell>(
+        &self,
+        lg: &NLogN,
+        feature: usize,
+        table: &[C],
         k: usize,
         missing: Option<usize>,
     ) -> Candidate {
@@ -326,12 +332,10 @@ impl SplitCriterion for Resolved {
         let mut split_info_l = 0.0; // Σ_v L(N_v)
         for v in 0..n_values {
             let row = &table[v * k..(v + 1) * k];
-            let nv: f64 = row.iter().sum();
-            if nv <= 0.0 {
+            let Some((nv, lnv)) = C::total(row, lg) else {
                 continue;
-            }
+            };
             total += nv;
-            let lnv = lg.l(nv);
             if Some(v) == missing {
                 split_info_l += lnv;
                 continue;
@@ -342,16 +346,16 @@ impl SplitCriterion for Resolved {
             if self.unit {
                 let mut s = 0.0;
                 for (p, &x) in parent.iter_mut().zip(row) {
-                    *p += x;
-                    s += lg.l(x);
+                    *p += x.f();
+                    s += x.l(lg);
                 }
                 children += lnv - s;
             } else {
                 let (mut wv, mut s) = (0.0, 0.0);
                 for ((p, &x), &w) in parent.iter_mut().zip(row).zip(&self.class_w) {
-                    *p += x;
-                    wv += w * x;
-                    s += w * lg.l(x);
+                    *p += x.f();
+                    wv += w * x.f();
+                    s += w * x.l(lg);
                 }
                 children += wv * nv.log2() - s;
             }
@@ -397,6 +401,28 @@ impl SplitCriterion for Resolved {
             threshold: 0,
         }
     }
+}
+
+impl SplitCriterion for Resolved {
+    #[inline]
+    fn impurity(&self, lg: &NLogN, c: &[f64]) -> f64 {
+        if self.unit {
+            lg.entropy(c)
+        } else {
+            lg.weighted_entropy(c, &self.class_w)
+        }
+    }
+
+    fn candidate(
+        &self,
+        lg: &NLogN,
+        feature: usize,
+        table: &[f64],
+        k: usize,
+        missing: Option<usize>,
+    ) -> Candidate {
+        self.candidate_of(lg, feature, table, k, missing)
+    }
 
     fn select(&self, cands: &[Candidate]) -> Option<usize> {
         if self.kind == Kind::Gain {
@@ -418,6 +444,48 @@ impl SplitCriterion for Resolved {
             }
         }
         best
+    }
+}
+
+/// A cell of a count table: `f64` (weighted) or `u32` (unweighted) counts.
+trait Cell: Copy {
+    /// The count as `f64`.
+    fn f(self) -> f64;
+    /// `L(count)`.
+    fn l(self, lg: &NLogN) -> f64;
+    /// A row's total `N_v` and `L(N_v)`, or None for an empty row (`N_v ≤ 0`).
+    fn total(row: &[Self], lg: &NLogN) -> Option<(f64, f64)>;
+}
+
+impl Cell for f64 {
+    #[inline]
+    fn f(self) -> f64 {
+        self
+    }
+    #[inline]
+    fn l(self, lg: &NLogN) -> f64 {
+        lg.l(self)
+    }
+    #[inline]
+    fn total(row: &[f64], lg: &NLogN) -> Option<(f64, f64)> {
+        let nv: f64 = row.iter().sum();
+        (nv > 0.0).then(|| (nv, lg.l(nv)))
+    }
+}
+
+impl Cell for u32 {
+    #[inline]
+    fn f(self) -> f64 {
+        f64::from(self)
+    }
+    #[inline]
+    fn l(self, lg: &NLogN) -> f64 {
+        lg.l_int(self)
+    }
+    #[inline]
+    fn total(row: &[u32], lg: &NLogN) -> Option<(f64, f64)> {
+        let nv: u32 = row.iter().sum();
+        (nv > 0).then(|| (f64::from(nv), lg.l_int(nv)))
     }
 }
 
@@ -456,6 +524,18 @@ impl NLogN {
             0.0
         } else {
             n * n.log2()
+        }
+    }
+
+    /// `L(n)` of an integer count (the same value as [`NLogN::l`] of it as `f64`).
+    #[inline]
+    pub fn l_int(&self, n: u32) -> f64 {
+        match self.table.get(n as usize) {
+            Some(&x) => x,
+            None => {
+                let x = f64::from(n);
+                x * x.log2()
+            }
         }
     }
 

@@ -16,7 +16,7 @@ use super::criterion::{
 };
 use super::prune;
 use super::tree::{DecisionTree, LEAF, NO_CHILD, Node};
-use crate::data::{Codes, Encoded, Rows, Var, contingency, stratified_holdout};
+use crate::data::{ClassTable, Codes, Encoded, Rows, Var, contingency, stratified_holdout};
 use crate::error::{Error, Result};
 
 /// What to do with missing values.
@@ -399,12 +399,21 @@ impl Id3ValidParams {
     }
 }
 
-/// Nodes whose row source has at least this many rows give their larger children a
-/// compact copy of their rows (`Encoded::select`), so deep nodes read contiguous, cache-
-/// resident codes instead of gathering from the whole table; those children grow in
-/// parallel (rayon), each into its own arena, appended in code order (deterministic).
-pub const LOCAL_COPY_MIN_SOURCE: usize = 1 << 15;
-/// The smallest child that gets its own copy.
+/// Nodes with more rows than this, in a table with more rows than this, split in the
+/// shared row buffer and grow their children in parallel (rayon), each child into its
+/// own arena, appended in code order (so the node numbering is the same depth-first
+/// pre-order as a sequential grower's). Such a child gets a compact copy of its rows
+/// (`Encoded::select`) when it has at most this many rows — about 21 bytes a row for
+/// 20 features, at most ~0.7 MB, cache-resident; its whole subtree then grows
+/// sequentially on the copy — or at most 1/[`LOCAL_COPY_SHRINK`] of its table's rows
+/// (a large child of a binary split would otherwise read every cache line of every
+/// column of the table at each level, for a fraction of the rows; its copy is then
+/// split the same way). Copies along one path shrink geometrically, so the copies
+/// alive at once stay a small fraction of the data.
+pub const LOCAL_COPY_MAX_ROWS: usize = 1 << 15;
+/// A child with at most 1/`LOCAL_COPY_SHRINK` of its table's rows gets its own copy.
+pub const LOCAL_COPY_SHRINK: usize = 8;
+/// The smallest child that gets its own copy (smaller ones read the shared table).
 pub const LOCAL_COPY_MIN_CHILD: usize = 256;
 
 /// What every task of one fit shares (read-only).
@@ -421,7 +430,33 @@ struct Work {
     cands: Vec<usize>,
     scored: Vec<Candidate>,
     used: Vec<bool>,
-    scratch: Vec<u32>,
+    /// A table converted to `f64`.
+    fbuf: Vec<f64>,
+    /// Per-node buffers, one frame per node on the current path (popped on entry,
+    /// pushed back on exit), so a node allocates nothing once the path has been seen.
+    frames: Vec<Frame>,
+}
+
+/// One node's split bookkeeping.
+#[derive(Default)]
+struct Frame {
+    /// Child group of each code.
+    group: Vec<usize>,
+    /// Class counts per group (`n_groups × k`).
+    child_counts: Vec<f64>,
+    /// Bucket boundaries of the partitioned rows (`n_groups + 1`).
+    bounds: Vec<usize>,
+    /// Write cursors of the partition.
+    next: Vec<usize>,
+    /// Arena index of each group's child.
+    child_of: Vec<u32>,
+}
+
+impl Frame {
+    /// The class counts of group `g` (`k` classes).
+    fn counts(&self, g: usize, k: usize) -> &[f64] {
+        &self.child_counts[g * k..(g + 1) * k]
+    }
 }
 
 impl Work {
@@ -431,7 +466,8 @@ impl Work {
             cands: Vec::with_capacity(nf),
             scored: Vec::with_capacity(nf),
             used,
-            scratch: Vec::new(),
+            fbuf: Vec::new(),
+            frames: Vec::new(),
         }
     }
 }
@@ -479,21 +515,28 @@ impl Arena {
         (idx, first)
     }
 
-    /// Appends a finished subtree; returns the index of its root here.
+    /// Appends a finished subtree; returns the index of its root here. Grows the
+    /// arrays by exactly the subtree (large blocks are then extended in place by the
+    /// allocator, without a doubled copy), and frees the subtree's.
     fn append(&mut self, sub: Arena) -> usize {
         let off = self.nodes.len() as u32;
         let soff = self.slots.len() as u32;
+        // One array at a time, each freed as soon as it is copied: the transient is
+        // the largest array of the subtree, not the whole subtree.
+        self.nodes.reserve_exact(sub.nodes.len());
         self.nodes.extend(sub.nodes.into_iter().map(|mut n| {
             if !n.is_leaf() {
                 n.first_slot += soff;
             }
             n
         }));
+        self.slots.reserve_exact(sub.slots.len());
         self.slots.extend(
             sub.slots
                 .into_iter()
                 .map(|c| if c == NO_CHILD { c } else { c + off }),
         );
+        self.counts.reserve_exact(sub.counts.len());
         self.counts.extend(sub.counts);
         off as usize
     }
@@ -519,14 +562,18 @@ fn grow(p: &Id3Params, enc: &Encoded, mut rows: Vec<u32>) -> Result<DecisionTree
     let mut arena = Arena::default();
     match p.missing {
         MissingPolicy::OwnBranch => {
-            w.scratch = vec![0; rows.len()];
-            ctx.grow_own(&mut w, &mut arena, enc, &mut rows, &root.counts, 0);
+            let mut scratch = vec![0; rows.len()];
+            let (rows, scratch) = (&mut rows[..], &mut scratch[..]);
+            ctx.grow_own(&mut w, &mut arena, enc, rows, scratch, &root.counts, 0);
         }
         MissingPolicy::Fractional => {
             let wt = vec![1.0; rows.len()];
             ctx.grow_frac(&mut w, &mut arena, enc, rows, wt, &root.counts, 0);
         }
     }
+    arena.nodes.shrink_to_fit();
+    arena.slots.shrink_to_fit();
+    arena.counts.shrink_to_fit();
     Ok(DecisionTree {
         schema: enc.schema().clone(),
         nodes: arena.nodes,
@@ -549,14 +596,7 @@ impl Ctx<'_> {
         class_counts: &[f64],
         depth: usize,
     ) -> Option<Candidate> {
-        let weight: f64 = class_counts.iter().sum();
-        let pure = class_counts.iter().filter(|&&c| c > 0.0).count() <= 1;
-        // A split needs two branches of min_rows_leaf rows each.
-        if pure
-            || weight < self.p.min_rows_split
-            || weight < 2.0 * self.p.min_rows_leaf
-            || self.p.max_depth.is_some_and(|d| depth >= d)
-        {
+        if self.stops(class_counts, depth) {
             return None;
         }
         w.cands.clear();
@@ -572,9 +612,22 @@ impl Ctx<'_> {
             let t = w.tables.table(j);
             let missing = frac.then(|| schema.features[j].missing_code() as usize);
             let c = if self.p.numeric == NumericSplits::Binary && schema.features[j].numeric {
-                self.best_threshold(j, t, schema.features[j].missing_code() as usize, frac)
+                let m = schema.features[j].missing_code() as usize;
+                let tf = match t {
+                    ClassTable::Floats(f) => f,
+                    ClassTable::Ints(_) => {
+                        t.to_f64(&mut w.fbuf);
+                        &w.fbuf
+                    }
+                };
+                self.best_threshold(j, tf, m, frac)
             } else {
-                let mut c = self.crit.candidate(&self.lg, j, t, self.k, missing);
+                let mut c = match t {
+                    ClassTable::Ints(ints) => self
+                        .crit
+                        .candidate_counts(&self.lg, j, ints, self.k, missing),
+                    ClassTable::Floats(f) => self.crit.candidate(&self.lg, j, f, self.k, missing),
+                };
                 if !self.admissible(t, missing) {
                     c.branches = 0;
                 }
@@ -587,13 +640,22 @@ impl Ctx<'_> {
         (c.gain > self.p.min_gain + 1e-12).then_some(c)
     }
 
+    /// True when a node with these class counts at this depth is a leaf whatever its
+    /// rows: pure, too small to split, or at the depth limit (a split needs two
+    /// branches of `min_rows_leaf` rows each).
+    fn stops(&self, class_counts: &[f64], depth: usize) -> bool {
+        let weight: f64 = class_counts.iter().sum();
+        let pure = class_counts.iter().filter(|&&c| c > 0.0).count() <= 1;
+        pure || weight < self.p.min_rows_split
+            || weight < 2.0 * self.p.min_rows_leaf
+            || self.p.max_depth.is_some_and(|d| depth >= d)
+    }
+
     /// C4.5's admissibility: at least two branches with `min_rows_leaf` rows.
-    fn admissible(&self, t: &[f64], missing: Option<usize>) -> bool {
-        t.chunks_exact(self.k)
-            .enumerate()
-            .filter(|(v, row)| {
-                Some(*v) != missing && row.iter().sum::<f64>() >= self.p.min_rows_leaf
-            })
+    fn admissible(&self, t: ClassTable<'_>, missing: Option<usize>) -> bool {
+        let k = self.k;
+        (0..t.len() / k)
+            .filter(|&v| Some(v) != missing && t.sum(v * k, (v + 1) * k) >= self.p.min_rows_leaf)
             .count()
             >= 2
     }
@@ -643,7 +705,7 @@ impl Ctx<'_> {
                 }
             }
             let mut c = self.crit.candidate(&self.lg, j, m, k, miss);
-            if !self.admissible(m, miss) {
+            if !self.admissible(ClassTable::Floats(m), miss) {
                 continue;
             }
             if c.score > best.score + 1e-12 {
@@ -656,33 +718,44 @@ impl Ctx<'_> {
 
     /// Which child group each code goes to, and the number of groups.
     fn groups(&self, enc: &Encoded, c: &Candidate) -> (Vec<usize>, usize) {
+        let mut g = Vec::new();
+        let ng = self.fill_groups(enc, c, &mut g);
+        (g, ng)
+    }
+
+    /// Fills `group` with the child group of each code; returns the number of groups.
+    fn fill_groups(&self, enc: &Encoded, c: &Candidate, group: &mut Vec<usize>) -> usize {
         let f = &enc.schema().features[c.feature];
         let card = f.cardinality();
+        group.clear();
         if c.threshold == 0 {
-            return ((0..card).collect(), card);
+            group.extend(0..card);
+            return card;
         }
         let missing = f.missing_code() as usize;
         let t = c.threshold as usize;
-        let g = (0..card)
-            .map(|v| {
-                if v == missing {
-                    2
-                } else if v < t {
-                    0
-                } else {
-                    1
-                }
-            })
-            .collect();
-        (g, 3)
+        group.extend((0..card).map(|v| {
+            if v == missing {
+                2
+            } else if v < t {
+                0
+            } else {
+                1
+            }
+        }));
+        3
     }
 
+    /// Grows the node holding `rows` of `enc` (its slice of the row buffer, with a
+    /// `scratch` slice as long) and its subtree into `arena`; returns its index.
+    #[allow(clippy::too_many_arguments)]
     fn grow_own(
         &self,
         w: &mut Work,
         arena: &mut Arena,
         enc: &Encoded,
         rows: &mut [u32],
+        scratch: &mut [u32],
         class_counts: &[f64],
         depth: usize,
     ) -> usize {
@@ -692,89 +765,115 @@ impl Ctx<'_> {
         let f = c.feature;
         let k = self.k;
         let card = enc.schema().features[f].cardinality();
-        let (group, ng) = self.groups(enc, &c);
+        let mut fr = w.frames.pop().unwrap_or_default();
+        let ng = self.fill_groups(enc, &c, &mut fr.group);
         // The chosen table's rows, summed per group, are the children's class counts.
-        let table = w.tables.table(f);
-        let mut child_counts = vec![0.0; ng * k];
+        w.tables.table(f).to_f64(&mut w.fbuf);
+        let table = &w.fbuf;
+        fr.child_counts.clear();
+        fr.child_counts.resize(ng * k, 0.0);
         for v in 0..card {
             for kk in 0..k {
-                child_counts[group[v] * k + kk] += table[v * k + kk];
+                fr.child_counts[fr.group[v] * k + kk] += table[v * k + kk];
             }
         }
         let (idx, first) = arena.open_internal(&c, card, class_counts, depth);
-        let bounds = partition(enc.column(f), rows, &mut w.scratch, &group, ng);
-        let grown = |g: usize| {
-            let cc = &child_counts[g * k..(g + 1) * k];
-            bounds[g] < bounds[g + 1] && cc.iter().sum::<f64>() >= self.p.min_rows_leaf
-        };
+        // A child is grown when it holds min_rows_leaf (weights are ≥ 0, so it then has
+        // rows); it needs its rows only when it may split. Children that are leaves
+        // whatever their rows (pure, small, at the depth limit) are made from their
+        // counts alone, and when every child is such a leaf the rows are not moved.
+        let grown =
+            |fr: &Frame, g: usize| fr.counts(g, k).iter().sum::<f64>() >= self.p.min_rows_leaf;
+        let splits = |fr: &Frame, g: usize| grown(fr, g) && !self.stops(fr.counts(g, k), depth + 1);
+        let any_split = (0..ng).any(|g| splits(&fr, g));
+        if any_split {
+            partition(enc.column(f), rows, scratch, &mut fr, ng);
+        }
         // A multiway split uses the feature up on this path; a binary one does not.
-        let uses = c.threshold == 0;
         let was_used = w.used[f];
-        w.used[f] = uses || was_used;
-        // Large children of a large source get compact copies and grow in parallel.
-        let local = enc.n_rows() >= LOCAL_COPY_MIN_SOURCE;
-        let copied =
-            |g: usize| local && grown(g) && bounds[g + 1] - bounds[g] >= LOCAL_COPY_MIN_CHILD;
-        let jobs: Vec<usize> = (0..ng).filter(|&g| copied(g)).collect();
-        let mut subs: Vec<Option<Arena>> = if jobs.is_empty() {
-            Vec::new()
-        } else {
-            use rayon::prelude::*;
-            let rows_ro: &[u32] = rows;
+        w.used[f] = c.threshold == 0 || was_used;
+        fr.child_of.clear();
+        fr.child_of.resize(ng, NO_CHILD);
+        let shared = enc.n_rows() > LOCAL_COPY_MAX_ROWS;
+        if any_split && shared && rows.len() > LOCAL_COPY_MAX_ROWS {
+            // A large node of the shared table: children grow in parallel.
+            let mut jobs: Vec<(usize, &mut [u32], &mut [u32])> = Vec::new();
+            let (mut rest_r, mut rest_s) = (rows, scratch);
+            for g in 0..ng {
+                let len = fr.bounds[g + 1] - fr.bounds[g];
+                let (r, rr) = std::mem::take(&mut rest_r).split_at_mut(len);
+                let (s, ss) = std::mem::take(&mut rest_s).split_at_mut(len);
+                (rest_r, rest_s) = (rr, ss);
+                if splits(&fr, g) {
+                    jobs.push((g, r, s));
+                }
+            }
             let used = w.used.clone();
-            let mut out: Vec<Option<Arena>> = (0..ng).map(|_| None).collect();
+            let frr = &fr;
+            use rayon::prelude::*;
             let done: Vec<(usize, Arena)> = jobs
-                .par_iter()
+                .into_par_iter()
                 .with_max_len(1)
-                .map(|&g| {
-                    let part: Vec<usize> = rows_ro[bounds[g]..bounds[g + 1]]
-                        .iter()
-                        .map(|&r| r as usize)
-                        .collect();
-                    let sub_enc = enc.select(&part);
-                    drop(part);
-                    let mut sub_rows: Vec<u32> = (0..sub_enc.n_rows() as u32).collect();
+                .map(|(g, r, s)| {
                     let mut sw = Work::new(used.len(), used.clone());
-                    sw.scratch = vec![0; sub_rows.len()];
                     let mut sa = Arena::default();
-                    let cc = &child_counts[g * k..(g + 1) * k];
-                    self.grow_own(&mut sw, &mut sa, &sub_enc, &mut sub_rows, cc, depth + 1);
+                    let cc = frr.counts(g, k);
+                    let small = r.len() <= LOCAL_COPY_MAX_ROWS
+                        || r.len() * LOCAL_COPY_SHRINK <= enc.n_rows();
+                    if small && r.len() >= LOCAL_COPY_MIN_CHILD {
+                        let part: Vec<usize> = r.iter().map(|&x| x as usize).collect();
+                        let sub = enc.select(&part);
+                        drop(part);
+                        let mut sr: Vec<u32> = (0..sub.n_rows() as u32).collect();
+                        let mut ss = vec![0; sr.len()];
+                        self.grow_own(&mut sw, &mut sa, &sub, &mut sr, &mut ss, cc, depth + 1);
+                    } else {
+                        self.grow_own(&mut sw, &mut sa, enc, r, s, cc, depth + 1);
+                    }
+                    // Held until every sibling is done: no spare capacity meanwhile.
+                    sa.nodes.shrink_to_fit();
+                    sa.slots.shrink_to_fit();
+                    sa.counts.shrink_to_fit();
                     (g, sa)
                 })
                 .collect();
-            arena
-                .nodes
-                .reserve(done.iter().map(|(_, a)| a.nodes.len()).sum());
-            arena
-                .slots
-                .reserve(done.iter().map(|(_, a)| a.slots.len()).sum());
-            arena
-                .counts
-                .reserve(done.iter().map(|(_, a)| a.counts.len()).sum());
-            for (g, a) in done {
-                out[g] = Some(a);
-            }
-            out
-        };
-        let mut child_of = vec![NO_CHILD; ng];
-        for g in 0..ng {
-            if !grown(g) {
-                continue;
-            }
-            let child = match subs.get_mut(g).and_then(Option::take) {
-                Some(sub) => arena.append(sub),
-                None => {
-                    let cc = &child_counts[g * k..(g + 1) * k];
-                    let r = &mut rows[bounds[g]..bounds[g + 1]];
-                    self.grow_own(w, arena, enc, r, cc, depth + 1)
+            let mut done = done.into_iter().peekable();
+            for g in 0..ng {
+                if !grown(&fr, g) {
+                    continue;
                 }
-            };
-            child_of[g] = child as u32;
+                let child = match done.next_if(|(dg, _)| *dg == g) {
+                    Some((_, sub)) => arena.append(sub),
+                    None => {
+                        // Exact growth here too: a doubling after a large append would
+                        // leave the arena with up to twice the room it needs.
+                        arena.nodes.reserve_exact(1);
+                        arena.counts.reserve_exact(k);
+                        arena.push_leaf(fr.counts(g, k), depth + 1)
+                    }
+                };
+                fr.child_of[g] = child as u32;
+            }
+        } else {
+            for g in 0..ng {
+                if !grown(&fr, g) {
+                    continue;
+                }
+                let child = if splits(&fr, g) {
+                    let (a, b) = (fr.bounds[g], fr.bounds[g + 1]);
+                    let (r, s) = (&mut rows[a..b], &mut scratch[a..b]);
+                    self.grow_own(w, arena, enc, r, s, fr.counts(g, k), depth + 1)
+                } else {
+                    arena.push_leaf(fr.counts(g, k), depth + 1)
+                };
+                fr.child_of[g] = child as u32;
+            }
         }
         for v in 0..card {
-            arena.slots[first + v] = child_of[group[v]];
+            arena.slots[first + v] = fr.child_of[fr.group[v]];
         }
         w.used[f] = was_used;
+        w.frames.push(fr);
         idx
     }
 
@@ -798,7 +897,8 @@ impl Ctx<'_> {
         let missing = enc.schema().features[f].missing_code() as usize;
         let (group, ng) = self.groups(enc, &c);
         let mg = group[missing];
-        let table = w.tables.table(f);
+        w.tables.table(f).to_f64(&mut w.fbuf);
+        let table = &w.fbuf;
         let mut gt = vec![0.0; ng * k];
         for v in 0..card {
             for kk in 0..k {
@@ -855,15 +955,17 @@ impl Ctx<'_> {
 }
 
 /// Stable in-place partition of `rows` by the group of their code in `col` (counting
-/// sort through `scratch`). Returns the `n_groups + 1` bucket boundaries.
-fn partition(
-    col: &Codes,
-    rows: &mut [u32],
-    scratch: &mut [u32],
-    group: &[usize],
-    n_groups: usize,
-) -> Vec<usize> {
-    let mut bounds = vec![0usize; n_groups + 1];
+/// sort through `scratch`), grouping by `fr.group`; leaves the `n_groups + 1` bucket
+/// boundaries in `fr.bounds`.
+fn partition(col: &Codes, rows: &mut [u32], scratch: &mut [u32], fr: &mut Frame, n_groups: usize) {
+    let Frame {
+        group,
+        bounds,
+        next,
+        ..
+    } = fr;
+    bounds.clear();
+    bounds.resize(n_groups + 1, 0);
     macro_rules! run {
         ($v:expr) => {{
             let v = $v;
@@ -873,7 +975,8 @@ fn partition(
             for i in 0..n_groups {
                 bounds[i + 1] += bounds[i];
             }
-            let mut next = bounds.clone();
+            next.clear();
+            next.extend_from_slice(bounds);
             let out = &mut scratch[..rows.len()];
             for &r in rows.iter() {
                 let g = group[v[r as usize] as usize];
@@ -887,5 +990,4 @@ fn partition(
         Codes::U8(v) => run!(v),
         Codes::U16(v) => run!(v),
     }
-    bounds
 }

@@ -243,6 +243,27 @@ fn encoded_from_codes<D: Data<Elem = u16>>(
     Encoded::new(schema, columns, labels, None).map_err(|e| bad(e.to_string()))
 }
 
+/// The [`Encoded`] table of a linfa `Dataset` of codes (see [`encoded_from_codes`]),
+/// checking that it has rows and one target per row.
+pub(crate) fn encoded_from_dataset<D, T>(
+    dataset: &DatasetBase<ArrayBase<D, Ix2>, T>,
+) -> std::result::Result<Encoded, linfa::Error>
+where
+    D: Data<Elem = u16>,
+    T: AsSingleTargets<Elem = usize>,
+{
+    let x = dataset.records();
+    if x.nsamples() == 0 {
+        return Err(linfa::Error::NotEnoughSamples);
+    }
+    let y = dataset.as_single_targets();
+    if y.len() != x.nrows() {
+        return Err(linfa::Error::MismatchedShapes(x.nrows(), y.len()));
+    }
+    let labels: Vec<usize> = y.iter().copied().collect();
+    encoded_from_codes(x, &labels, dataset.feature_names())
+}
+
 /// linfa's `Fit` on a `Dataset` of codes (`u16`, rows × features) with `usize` labels:
 /// every column is categorical with levels `0..=max`, classes `0..=max label`.
 impl<D, T> Fit<ArrayBase<D, Ix2>, T, linfa::Error> for Id3ValidParams
@@ -256,16 +277,7 @@ where
         &self,
         dataset: &DatasetBase<ArrayBase<D, Ix2>, T>,
     ) -> std::result::Result<DecisionTree, linfa::Error> {
-        let x = dataset.records();
-        if x.nsamples() == 0 {
-            return Err(linfa::Error::NotEnoughSamples);
-        }
-        let y = dataset.as_single_targets();
-        if y.len() != x.nrows() {
-            return Err(linfa::Error::MismatchedShapes(x.nrows(), y.len()));
-        }
-        let labels: Vec<usize> = y.iter().copied().collect();
-        let enc = encoded_from_codes(x, &labels, dataset.feature_names())?;
+        let enc = encoded_from_dataset(dataset)?;
         Id3ValidParams::fit(self, &enc).map_err(|e| linfa::Error::Parameters(e.to_string()))
     }
 }

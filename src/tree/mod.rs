@@ -27,6 +27,7 @@ pub mod prune;
 #[allow(clippy::module_inception)]
 pub mod tree;
 pub mod validate;
+mod walk;
 
 pub use cart::{Cart, CartClassifier, CartTree};
 pub use criterion::{AttributeWeights, ClassWeights, Criterion, SplitCriterion, WeightedEntropy};

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::grow::MissingPolicy;
+use super::walk::Walker;
 use crate::data::{Codes, Encoded, EncodedSchema};
 use crate::error::{Error, Result};
 
@@ -205,6 +206,14 @@ impl DecisionTree {
         }
     }
 
+    /// Bytes held by the tree's arrays (nodes, child slots, class counts), the schema
+    /// excluded.
+    pub fn heap_bytes(&self) -> usize {
+        self.nodes.capacity() * std::mem::size_of::<Node>()
+            + self.slots.capacity() * 4
+            + self.counts.capacity() * 8
+    }
+
     /// The majority class of a node (ties: lowest class index).
     pub fn node_class(&self, node: usize) -> usize {
         argmax(self.node_counts(node))
@@ -230,7 +239,7 @@ impl DecisionTree {
     /// The node where `row` of `enc` stops under the own-branch policy: follows the
     /// row's codes until a leaf or an empty slot.
     #[inline]
-    fn stop_node(&self, cols: &[&Codes], row: usize) -> usize {
+    pub(crate) fn stop_node(&self, cols: &[&Codes], row: usize) -> usize {
         let mut n = 0usize;
         loop {
             let node = &self.nodes[n];
@@ -297,17 +306,26 @@ impl DecisionTree {
         crate::learner::check_out_len(out, enc.n_rows(), k)?;
         let cols: Vec<&Codes> = enc.columns().iter().collect();
         match self.missing {
-            MissingPolicy::OwnBranch => {
-                // Every node's probabilities once, then one copy per row.
-                let mut table = vec![0.0; self.nodes.len() * k];
-                for (n, t) in table.chunks_exact_mut(k).enumerate() {
-                    self.node_proba_into(n, t);
+            MissingPolicy::OwnBranch => match Walker::new(self) {
+                // The probabilities of every node a row can stop at, once; then one
+                // copy per row.
+                Some(wk) => {
+                    let mut table = vec![0.0; wk.results.len() * k];
+                    for (&n, t) in wk.results.iter().zip(table.chunks_exact_mut(k)) {
+                        self.node_proba_into(n as usize, t);
+                    }
+                    wk.run(enc, |row, r| {
+                        out[row * k..(row + 1) * k].copy_from_slice(&table[r * k..(r + 1) * k]);
+                    });
                 }
-                for (row, o) in out.chunks_exact_mut(k).enumerate() {
-                    let n = self.stop_node(&cols, row);
-                    o.copy_from_slice(&table[n * k..(n + 1) * k]);
+                None => {
+                    let mut p = vec![0.0; k];
+                    for (row, o) in out.chunks_exact_mut(k).enumerate() {
+                        self.node_proba_into(self.stop_node(&cols, row), &mut p);
+                        o.copy_from_slice(&p);
+                    }
                 }
-            }
+            },
             MissingPolicy::Fractional => {
                 for (row, o) in out.chunks_exact_mut(k).enumerate() {
                     o.fill(0.0);
@@ -338,15 +356,22 @@ impl DecisionTree {
         }
         let cols: Vec<&Codes> = enc.columns().iter().collect();
         match self.missing {
-            MissingPolicy::OwnBranch => {
-                // The majority class of every node, computed once.
-                let class: Vec<u8> = (0..self.nodes.len())
-                    .map(|n| self.node_class(n) as u8)
-                    .collect();
-                for (row, o) in out.iter_mut().enumerate() {
-                    *o = class[self.stop_node(&cols, row)];
+            MissingPolicy::OwnBranch => match Walker::new(self) {
+                // The majority class of every node a row can stop at, once.
+                Some(wk) => {
+                    let class: Vec<u8> = wk
+                        .results
+                        .iter()
+                        .map(|&n| self.node_class(n as usize) as u8)
+                        .collect();
+                    wk.run(enc, |row, r| out[row] = class[r]);
                 }
-            }
+                None => {
+                    for (row, o) in out.iter_mut().enumerate() {
+                        *o = self.node_class(self.stop_node(&cols, row)) as u8;
+                    }
+                }
+            },
             MissingPolicy::Fractional => {
                 let k = self.n_classes();
                 let mut d = vec![0.0; k];

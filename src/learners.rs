@@ -1,0 +1,861 @@
+//! Learners by name: the registry behind the CLI's `--algo` and `--algos`, and a fit
+//! that reports where the time went.
+//!
+//! An [`Algorithm`] is a name (`id3`, `zero-r`, ...); [`AlgoOptions`] are the optional
+//! parameters a user may set on top of the algorithm's defaults (growth limits,
+//! pruning, binning, smoothing, structure score). [`learner`] turns both into a
+//! [`Learner`]; [`fit_timed`] fits one on training rows and measures the encoding (the
+//! discretizer fitted on those rows, then the rows encoded) apart from the learning
+//! itself.
+//!
+//! A flag that does not apply to the chosen algorithm is an error
+//! ([`Error::Param`]), never silently ignored.
+//!
+//! ```
+//! use churnkit::learners::{AlgoOptions, Algorithm, learner};
+//!
+//! let algo: Algorithm = "zero-r".parse()?;
+//! let l = learner(algo, &AlgoOptions::default())?;
+//! assert_eq!(l.name(), "zero-r");
+//! // a growth limit means nothing to the baseline:
+//! let opts = AlgoOptions { max_depth: Some(4), ..AlgoOptions::default() };
+//! assert!(learner(algo, &opts).is_err());
+//! # Ok::<(), churnkit::Error>(())
+//! ```
+
+use std::str::FromStr;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::bayes::learn::Common;
+use crate::bayes::{BayesClassifier, HillClimb, NaiveBayes, Prior, Score, Tan};
+use crate::data::{Binning, Discretizer, Table};
+use crate::error::{Error, Result};
+use crate::eval::ZeroR;
+use crate::learner::{Classifier, Explanation, Learner};
+use crate::model::ModelBody;
+use crate::tree::{Cart, CartClassifier, Id3Params, Pruning, TreeClassifier, TreeLearner};
+
+/// A learning algorithm, by the name the CLI uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Algorithm {
+    /// Quinlan's ID3: information gain, no pruning (`id3`).
+    Id3,
+    /// ID3 with weighted entropy and reduced-error pruning (`id3-weighted`).
+    Id3Weighted,
+    /// C4.5-style gain ratio, fractional missing values, pessimistic pruning (`c45`).
+    C45,
+    /// linfa-trees' CART with the Gini index (`cart`).
+    Cart,
+    /// Naive Bayes (`naive-bayes`).
+    NaiveBayes,
+    /// Tree-augmented naive Bayes (`tan`).
+    Tan,
+    /// A Bayesian network found by hill climbing on BIC or BDeu (`bn-hill-climb`).
+    BnHillClimb,
+    /// The majority-class baseline (`zero-r`).
+    ZeroR,
+}
+
+impl Algorithm {
+    /// Every algorithm, in the order help texts list them.
+    pub const ALL: &'static [Algorithm] = &[
+        Algorithm::Id3,
+        Algorithm::Id3Weighted,
+        Algorithm::C45,
+        Algorithm::Cart,
+        Algorithm::NaiveBayes,
+        Algorithm::Tan,
+        Algorithm::BnHillClimb,
+        Algorithm::ZeroR,
+    ];
+
+    /// The algorithm's name (`--algo` value).
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::Id3 => "id3",
+            Algorithm::Id3Weighted => "id3-weighted",
+            Algorithm::C45 => "c45",
+            Algorithm::Cart => "cart",
+            Algorithm::NaiveBayes => "naive-bayes",
+            Algorithm::Tan => "tan",
+            Algorithm::BnHillClimb => "bn-hill-climb",
+            Algorithm::ZeroR => "zero-r",
+        }
+    }
+
+    /// Every algorithm's name, in [`Algorithm::ALL`] order.
+    pub fn names() -> Vec<&'static str> {
+        Self::ALL.iter().map(|a| a.name()).collect()
+    }
+
+    /// A one-line description for help texts.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Algorithm::Id3 => "Quinlan's ID3 (information gain, no pruning)",
+            Algorithm::Id3Weighted => {
+                "weighted-entropy ID3 with reduced-error pruning (the churn default)"
+            }
+            Algorithm::C45 => {
+                "C4.5-style: gain ratio, fractional missing values, pessimistic pruning"
+            }
+            Algorithm::Cart => "linfa-trees' CART (Gini), the reference implementation",
+            Algorithm::NaiveBayes => "naive Bayes",
+            Algorithm::Tan => "tree-augmented naive Bayes (Chow-Liu tree over the features)",
+            Algorithm::BnHillClimb => "Bayesian network by hill climbing (BIC or BDeu)",
+            Algorithm::ZeroR => "majority-class baseline: the floor a model must beat",
+        }
+    }
+
+    /// The [`AlgoOptions`] flags this algorithm accepts.
+    pub fn accepts(self) -> &'static [Flag] {
+        const TREE: &[Flag] = &[
+            Flag::MaxDepth,
+            Flag::MinSplit,
+            Flag::MinLeaf,
+            Flag::MinGain,
+            Flag::Prune,
+            Flag::Bins,
+            Flag::Binning,
+        ];
+        const CART: &[Flag] = &[
+            Flag::MaxDepth,
+            Flag::MinSplit,
+            Flag::MinLeaf,
+            Flag::Bins,
+            Flag::Binning,
+        ];
+        const BAYES: &[Flag] = &[Flag::Bins, Flag::Binning, Flag::Alpha];
+        const SEARCH: &[Flag] = &[
+            Flag::Bins,
+            Flag::Binning,
+            Flag::Alpha,
+            Flag::MaxParents,
+            Flag::Score,
+        ];
+        match self {
+            Algorithm::Id3 | Algorithm::Id3Weighted | Algorithm::C45 => TREE,
+            Algorithm::Cart => CART,
+            Algorithm::NaiveBayes | Algorithm::Tan => BAYES,
+            Algorithm::BnHillClimb => SEARCH,
+            Algorithm::ZeroR => &[],
+        }
+    }
+}
+
+impl std::fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Algorithm {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|a| a.name() == s)
+            .ok_or_else(|| {
+                Error::param(
+                    "algo",
+                    s,
+                    format!("expected one of {}", Self::names().join(", ")),
+                )
+            })
+    }
+}
+
+/// Parses `s` as one of `names` (for the small option enums).
+fn parse_choice<T: Copy>(what: &str, s: &str, choices: &[(&str, T)]) -> Result<T> {
+    choices
+        .iter()
+        .find(|(n, _)| *n == s)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+            Error::param(what, s, format!("expected one of {}", names.join(", ")))
+        })
+}
+
+/// Post-pruning of a tree (`--prune`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Prune {
+    /// No post-pruning.
+    None,
+    /// Reduced-error pruning on a held-out fifth of the training rows.
+    ReducedError,
+    /// C4.5's pessimistic (error-based) pruning with CF 0.25.
+    Pessimistic,
+}
+
+impl Prune {
+    /// The accepted names.
+    pub const NAMES: [&'static str; 3] = ["none", "reduced-error", "pessimistic"];
+
+    /// The name as typed on the command line.
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+impl FromStr for Prune {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        parse_choice(
+            "prune",
+            s,
+            &[
+                ("none", Prune::None),
+                ("reduced-error", Prune::ReducedError),
+                ("pessimistic", Prune::Pessimistic),
+            ],
+        )
+    }
+}
+
+/// How numeric features are binned (`--binning`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BinningKind {
+    /// Fayyad–Irani MDL (supervised), at most `--bins` bins.
+    Mdl,
+    /// `--bins` equal-frequency bins.
+    EqualFrequency,
+}
+
+impl BinningKind {
+    /// The accepted names.
+    pub const NAMES: [&'static str; 2] = ["mdl", "equal-frequency"];
+
+    /// The name as typed on the command line.
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+impl FromStr for BinningKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        parse_choice(
+            "binning",
+            s,
+            &[
+                ("mdl", BinningKind::Mdl),
+                ("equal-frequency", BinningKind::EqualFrequency),
+            ],
+        )
+    }
+}
+
+/// The structure score of Bayesian-network search (`--score`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StructureScore {
+    /// The Bayesian information criterion.
+    Bic,
+    /// BDeu with equivalent sample size 10.
+    Bdeu,
+}
+
+impl StructureScore {
+    /// The accepted names.
+    pub const NAMES: [&'static str; 2] = ["bic", "bdeu"];
+
+    /// The name as typed on the command line.
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+}
+
+impl FromStr for StructureScore {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        parse_choice(
+            "score",
+            s,
+            &[("bic", StructureScore::Bic), ("bdeu", StructureScore::Bdeu)],
+        )
+    }
+}
+
+/// One optional parameter of [`AlgoOptions`], named as the CLI flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flag {
+    /// `--max-depth`.
+    MaxDepth,
+    /// `--min-split`.
+    MinSplit,
+    /// `--min-leaf`.
+    MinLeaf,
+    /// `--min-gain`.
+    MinGain,
+    /// `--prune`.
+    Prune,
+    /// `--bins`.
+    Bins,
+    /// `--binning`.
+    Binning,
+    /// `--alpha`.
+    Alpha,
+    /// `--max-parents`.
+    MaxParents,
+    /// `--score`.
+    Score,
+}
+
+impl Flag {
+    /// The flag as typed on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Flag::MaxDepth => "--max-depth",
+            Flag::MinSplit => "--min-split",
+            Flag::MinLeaf => "--min-leaf",
+            Flag::MinGain => "--min-gain",
+            Flag::Prune => "--prune",
+            Flag::Bins => "--bins",
+            Flag::Binning => "--binning",
+            Flag::Alpha => "--alpha",
+            Flag::MaxParents => "--max-parents",
+            Flag::Score => "--score",
+        }
+    }
+}
+
+/// Optional parameters on top of an algorithm's defaults (None = the default).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct AlgoOptions {
+    /// Maximum tree depth (root = 0).
+    pub max_depth: Option<usize>,
+    /// A node with fewer (weighted) rows is not split.
+    pub min_split: Option<f64>,
+    /// Minimum (weighted) rows in a leaf.
+    pub min_leaf: Option<f64>,
+    /// A node splits only on a gain above this.
+    pub min_gain: Option<f64>,
+    /// Post-pruning.
+    pub prune: Option<Prune>,
+    /// Number of bins of numeric features (equal-frequency: exactly; MDL: at most).
+    pub bins: Option<usize>,
+    /// How numeric features are binned.
+    pub binning: Option<BinningKind>,
+    /// Dirichlet pseudo-count of the CPTs (Laplace α).
+    pub alpha: Option<f64>,
+    /// Maximum parents per node in structure search.
+    pub max_parents: Option<usize>,
+    /// Structure score.
+    pub score: Option<StructureScore>,
+    /// Seed of the learner's own random choices (pruning hold-out, search restarts).
+    pub seed: Option<u64>,
+}
+
+impl AlgoOptions {
+    /// The flags that are set, with their values rendered.
+    pub fn given(&self) -> Vec<(Flag, String)> {
+        fn show<T: std::fmt::Debug>(v: &Option<T>) -> Option<String> {
+            v.as_ref().map(|x| format!("{x:?}"))
+        }
+        let set = [
+            (Flag::MaxDepth, show(&self.max_depth)),
+            (Flag::MinSplit, show(&self.min_split)),
+            (Flag::MinLeaf, show(&self.min_leaf)),
+            (Flag::MinGain, show(&self.min_gain)),
+            (Flag::Prune, self.prune.map(|p| p.name().to_string())),
+            (Flag::Bins, show(&self.bins)),
+            (Flag::Binning, self.binning.map(|p| p.name().to_string())),
+            (Flag::Alpha, show(&self.alpha)),
+            (Flag::MaxParents, show(&self.max_parents)),
+            (Flag::Score, self.score.map(|p| p.name().to_string())),
+        ];
+        set.into_iter()
+            .filter_map(|(f, v)| v.map(|v| (f, v)))
+            .collect()
+    }
+
+    /// Checks that every given flag applies to `algo`.
+    pub fn check(&self, algo: Algorithm) -> Result<()> {
+        let accepted = algo.accepts();
+        if let Some((flag, value)) = self
+            .given()
+            .into_iter()
+            .find(|(f, _)| !accepted.contains(f))
+        {
+            let names: Vec<&str> = accepted.iter().map(|f| f.name()).collect();
+            let takes = if names.is_empty() {
+                "takes no parameters".to_string()
+            } else {
+                format!("takes {}", names.join(", "))
+            };
+            return Err(Error::param(
+                flag.name(),
+                value,
+                format!("does not apply to --algo {algo}, which {takes}"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The options as JSON (only the given ones), for the model's training summary.
+    pub fn to_json(&self, algo: Algorithm) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        if let serde_json::Value::Object(map) = &mut v {
+            map.retain(|_, x| !x.is_null());
+            map.insert("algo".into(), algo.name().into());
+        }
+        v
+    }
+}
+
+impl AlgoOptions {
+    /// The binning of numeric features: the algorithm's `default` unless `--binning`
+    /// or `--bins` say otherwise (`--bins` alone keeps the default method).
+    pub fn binning_or(&self, default: &Binning) -> Binning {
+        let default_bins = match *default {
+            Binning::EqualFrequency { bins } => bins,
+            Binning::Mdl { max_bins, .. } => max_bins,
+        };
+        let bins = self.bins.unwrap_or(default_bins);
+        match (self.binning, default) {
+            (None, _) if self.bins.is_none() => default.clone(),
+            (Some(BinningKind::EqualFrequency), _) | (None, Binning::EqualFrequency { .. }) => {
+                Binning::EqualFrequency { bins }
+            }
+            (Some(BinningKind::Mdl), _) | (None, Binning::Mdl { .. }) => {
+                let min_bins = match *default {
+                    Binning::Mdl { min_bins, .. } => min_bins.min(bins),
+                    Binning::EqualFrequency { .. } => 1,
+                };
+                Binning::Mdl {
+                    min_bins,
+                    max_bins: bins,
+                }
+            }
+        }
+    }
+
+    fn tree_params(&self, base: Id3Params) -> Id3Params {
+        let mut p = base;
+        if let Some(d) = self.max_depth {
+            p = p.max_depth(Some(d));
+        }
+        if let Some(n) = self.min_split {
+            p = p.min_rows_split(n);
+        }
+        if let Some(n) = self.min_leaf {
+            p = p.min_rows_leaf(n);
+        }
+        if let Some(g) = self.min_gain {
+            p = p.min_gain(g);
+        }
+        if let Some(prune) = self.prune {
+            p = p.pruning(match prune {
+                Prune::None => Pruning::None,
+                Prune::ReducedError => Pruning::ReducedError { fraction: 0.2 },
+                Prune::Pessimistic => Pruning::Pessimistic { confidence: 0.25 },
+            });
+        }
+        if let Some(s) = self.seed {
+            p = p.seed(s);
+        }
+        p
+    }
+
+    fn prior(&self) -> Prior {
+        Prior::Laplace {
+            alpha: self.alpha.unwrap_or(1.0),
+        }
+    }
+}
+
+/// The learner for `algo` with `opts` over its defaults. Its name is the algorithm's
+/// name, and it fits exactly as [`fit_timed`] does.
+///
+/// # Errors
+/// [`Error::Param`] when a flag does not apply to `algo` or a value is out of range.
+pub fn learner(algo: Algorithm, opts: &AlgoOptions) -> Result<Box<dyn Learner>> {
+    opts.check(algo)?;
+    if let Some(b) = opts.bins {
+        opts.binning_or(&Binning::EqualFrequency { bins: b })
+            .validate()?;
+    }
+    Ok(Box::new(Registered {
+        algo,
+        opts: opts.clone(),
+    }))
+}
+
+/// A registry learner: an algorithm and its options.
+#[derive(Debug, Clone)]
+struct Registered {
+    algo: Algorithm,
+    opts: AlgoOptions,
+}
+
+impl Learner for Registered {
+    fn name(&self) -> String {
+        self.algo.name().to_string()
+    }
+
+    fn fit(&self, table: &Table, rows: &[usize]) -> Result<Box<dyn Classifier>> {
+        Ok(Box::new(BodyClassifier(
+            fit_timed(self.algo, &self.opts, table, rows)?.body,
+        )))
+    }
+}
+
+/// A model body as a boxed [`Classifier`].
+struct BodyClassifier(ModelBody);
+
+impl Classifier for BodyClassifier {
+    fn name(&self) -> String {
+        self.0.classifier().name()
+    }
+    fn classes(&self) -> &[String] {
+        self.0.classifier().classes()
+    }
+    fn predict_proba_into(&self, table: &Table, rows: &[usize], out: &mut [f64]) -> Result<()> {
+        self.0.classifier().predict_proba_into(table, rows, out)
+    }
+    fn explain(&self, table: &Table, row: usize) -> Result<Explanation> {
+        self.0.classifier().explain(table, row)
+    }
+}
+
+/// A model body fitted by [`fit_timed`], with where the time went.
+pub struct Fitted {
+    /// The fitted learner, ready for [`Model::builder`](crate::model::Model::builder).
+    pub body: ModelBody,
+    /// Seconds spent fitting the discretizer on the training rows and encoding them.
+    pub encode_seconds: f64,
+    /// Seconds spent learning from the encoded rows.
+    pub fit_seconds: f64,
+}
+
+impl Fitted {
+    /// The fitted learner as a [`Classifier`].
+    pub fn classifier(&self) -> &dyn Classifier {
+        self.body.classifier()
+    }
+}
+
+impl std::fmt::Debug for Fitted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fitted")
+            .field("classifier", &self.classifier().name())
+            .field("encode_seconds", &self.encode_seconds)
+            .field("fit_seconds", &self.fit_seconds)
+            .finish()
+    }
+}
+
+/// Fits `algo` on `rows` of `table`: the discretizer is fitted on those rows and they
+/// are encoded (timed as `encode_seconds`), then the algorithm learns from the codes
+/// (timed as `fit_seconds`). The result is the same classifier the algorithm's own
+/// `Learner::fit` gives.
+pub fn fit_timed(
+    algo: Algorithm,
+    opts: &AlgoOptions,
+    table: &Table,
+    rows: &[usize],
+) -> Result<Fitted> {
+    opts.check(algo)?;
+    if rows.is_empty() {
+        return Err(Error::Fit(format!("{algo}: no training rows")));
+    }
+    let name = algo.name().to_string();
+    let default_binning = match algo {
+        Algorithm::Id3 => TreeLearner::id3().binning,
+        Algorithm::Id3Weighted => TreeLearner::id3_weighted().binning,
+        Algorithm::C45 => TreeLearner::c45().binning,
+        Algorithm::Cart => Cart::default().binning,
+        Algorithm::NaiveBayes => Common::naive_bayes().binning,
+        Algorithm::Tan | Algorithm::BnHillClimb => Common::default().binning,
+        Algorithm::ZeroR => {
+            let t = Instant::now();
+            let m = ZeroR.fit_table(table, rows)?;
+            return Ok(Fitted {
+                body: m.into(),
+                encode_seconds: 0.0,
+                fit_seconds: t.elapsed().as_secs_f64(),
+            });
+        }
+    };
+    let binning = opts.binning_or(&default_binning);
+    binning.validate()?;
+    let t = Instant::now();
+    let discretizer = Discretizer::fit(table, rows, &binning)?;
+    let (enc, _) = discretizer.encode_rows(table, rows)?;
+    let encode_seconds = t.elapsed().as_secs_f64();
+    let class_name = table.schema().target.name.clone();
+    let t = Instant::now();
+    let body: ModelBody = match algo {
+        Algorithm::Id3 | Algorithm::Id3Weighted | Algorithm::C45 => {
+            let base = match algo {
+                Algorithm::Id3 => Id3Params::default(),
+                Algorithm::Id3Weighted => Id3Params::weighted(),
+                _ => Id3Params::c45(),
+            };
+            let tree = opts.tree_params(base).check()?.fit(&enc)?;
+            TreeClassifier {
+                discretizer,
+                tree,
+                name,
+            }
+            .into()
+        }
+        Algorithm::Cart => {
+            let mut cart = Cart::default();
+            if let Some(d) = opts.max_depth {
+                cart.max_depth = Some(d);
+            }
+            if let Some(n) = opts.min_leaf {
+                cart.min_weight_leaf = n as f32;
+            }
+            if let Some(n) = opts.min_split {
+                cart.min_weight_split = n as f32;
+            }
+            let tree = cart.fit_encoded(&enc)?;
+            CartClassifier {
+                discretizer,
+                tree,
+                name,
+            }
+            .into()
+        }
+        Algorithm::NaiveBayes => {
+            let net = NaiveBayes::new()
+                .prior(opts.prior())
+                .fit_encoded(&enc, &class_name)?;
+            BayesClassifier::new(name, discretizer, net)?.into()
+        }
+        Algorithm::Tan => {
+            let net = Tan::new()
+                .prior(opts.prior())
+                .fit_encoded(&enc, &class_name)?;
+            BayesClassifier::new(name, discretizer, net)?.into()
+        }
+        Algorithm::BnHillClimb => {
+            let mut hc = HillClimb::new().prior(opts.prior());
+            if let Some(k) = opts.max_parents {
+                hc = hc.max_parents(k);
+            }
+            if let Some(s) = opts.score {
+                hc = hc.score(match s {
+                    StructureScore::Bic => Score::Bic,
+                    StructureScore::Bdeu => Score::Bdeu { ess: 10.0 },
+                });
+            }
+            if let Some(s) = opts.seed {
+                hc = hc.seed(s);
+            }
+            let net = hc.fit_encoded(&enc, &class_name)?;
+            BayesClassifier::new(name, discretizer, net)?.into()
+        }
+        Algorithm::ZeroR => ZeroR.fit_table(table, rows)?.into(),
+    };
+    Ok(Fitted {
+        body,
+        encode_seconds,
+        fit_seconds: t.elapsed().as_secs_f64(),
+    })
+}
+
+/// What a fitted model body can be exported as: a short structural description,
+/// if-then rules and an indented tree (trees), Graphviz DOT (trees and networks) and
+/// BIF (networks). Each export is `None` when the body's kind has no such form.
+#[derive(Debug, Clone, Copy)]
+pub struct Exports<'a>(pub &'a ModelBody);
+
+impl Exports<'_> {
+    /// One line about the body's structure, e.g. `tree: 41 nodes, 23 leaves, depth 6`.
+    pub fn structure(&self) -> String {
+        match self.0 {
+            ModelBody::Tree(t) => format!(
+                "tree: {} nodes, {} leaves, depth {}",
+                t.tree.n_nodes(),
+                t.tree.n_leaves(),
+                t.tree.depth()
+            ),
+            ModelBody::Cart(c) => format!("CART tree: {} nodes", c.tree.n_nodes()),
+            ModelBody::Bayes(b) => format!(
+                "Bayesian network: {} nodes, {} edges",
+                b.net().n_vars(),
+                b.net().edges().len()
+            ),
+            ModelBody::ZeroR(m) => format!("constant distribution {:?}", m.proba()),
+            #[allow(unreachable_patterns)]
+            _ => "(no description)".into(),
+        }
+    }
+
+    /// The tree as if-then rules, one per leaf (ID3-family trees).
+    pub fn rules(&self) -> Option<String> {
+        match self.0 {
+            ModelBody::Tree(t) => Some(t.tree.rules_text()),
+            _ => None,
+        }
+    }
+
+    /// The tree as indented text (ID3-family trees).
+    pub fn text(&self) -> Option<String> {
+        match self.0 {
+            ModelBody::Tree(t) => Some(t.tree.to_text()),
+            _ => None,
+        }
+    }
+
+    /// Graphviz DOT of a tree or a network (the class highlighted).
+    pub fn dot(&self) -> Option<String> {
+        match self.0 {
+            ModelBody::Tree(t) => Some(t.tree.to_dot()),
+            ModelBody::Bayes(b) => Some(b.to_dot()),
+            _ => None,
+        }
+    }
+
+    /// The network in BIF (Bayesian networks).
+    pub fn bif(&self) -> Option<String> {
+        match self.0 {
+            ModelBody::Bayes(b) => Some(b.to_bif()),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for &a in Algorithm::ALL {
+            assert_eq!(a.name().parse::<Algorithm>().unwrap(), a);
+        }
+        let e = "id4".parse::<Algorithm>().unwrap_err().to_string();
+        assert!(e.contains("id4") && e.contains("zero-r"), "{e}");
+        assert_eq!("mdl".parse::<BinningKind>().unwrap(), BinningKind::Mdl);
+        assert_eq!("pessimistic".parse::<Prune>().unwrap(), Prune::Pessimistic);
+        assert_eq!(
+            "bdeu".parse::<StructureScore>().unwrap(),
+            StructureScore::Bdeu
+        );
+        assert!("gini".parse::<StructureScore>().is_err());
+    }
+
+    #[test]
+    fn flags_that_do_not_apply_are_errors() {
+        let opts = AlgoOptions {
+            alpha: Some(1.0),
+            ..AlgoOptions::default()
+        };
+        let e = opts.check(Algorithm::ZeroR).unwrap_err().to_string();
+        assert!(e.contains("--alpha") && e.contains("zero-r"), "{e}");
+        assert!(AlgoOptions::default().check(Algorithm::ZeroR).is_ok());
+    }
+
+    fn synthetic() -> Table {
+        crate::synth::generate(&crate::synth::SynthParams {
+            rows: 1500,
+            seed: 5,
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    fn proba(c: &dyn Classifier, t: &Table) -> Vec<f64> {
+        crate::eval::predict_rows(c, t, &t.all_rows()).unwrap()
+    }
+
+    #[test]
+    fn registry_fits_equal_the_algorithms_own_learners() {
+        let t = synthetic();
+        let train: Vec<usize> = (0..1000).collect();
+        let own: [(Algorithm, Box<dyn Learner>); 5] = [
+            (Algorithm::Id3, Box::new(TreeLearner::id3())),
+            (
+                Algorithm::Id3Weighted,
+                Box::new(TreeLearner::id3_weighted()),
+            ),
+            (Algorithm::C45, Box::new(TreeLearner::c45())),
+            (Algorithm::NaiveBayes, Box::new(NaiveBayes::new())),
+            (Algorithm::Tan, Box::new(Tan::new())),
+        ];
+        for (algo, l) in own {
+            let fitted = fit_timed(algo, &AlgoOptions::default(), &t, &train).unwrap();
+            let reference = l.fit(&t, &train).unwrap();
+            assert_eq!(
+                proba(fitted.classifier(), &t),
+                proba(reference.as_ref(), &t),
+                "{algo}"
+            );
+            assert!(fitted.encode_seconds >= 0.0 && fitted.fit_seconds >= 0.0);
+        }
+    }
+
+    #[test]
+    fn flags_reach_the_learner() {
+        let t = synthetic();
+        let rows = t.all_rows();
+        let opts = AlgoOptions {
+            max_depth: Some(1),
+            prune: Some(Prune::None),
+            ..AlgoOptions::default()
+        };
+        let f = fit_timed(Algorithm::Id3, &opts, &t, &rows).unwrap();
+        let reference = TreeLearner::new(
+            Id3Params::default().max_depth(Some(1)),
+            TreeLearner::id3().binning,
+        )
+        .fit(&t, &rows)
+        .unwrap();
+        assert_eq!(proba(f.classifier(), &t), proba(reference.as_ref(), &t));
+        // --bins alone keeps the default method; --binning mdl with --bins caps MDL
+        let ef = AlgoOptions {
+            bins: Some(4),
+            ..AlgoOptions::default()
+        };
+        assert_eq!(
+            ef.binning_or(&Binning::EqualFrequency { bins: 10 }),
+            Binning::EqualFrequency { bins: 4 }
+        );
+        let mdl = AlgoOptions {
+            bins: Some(8),
+            binning: Some(BinningKind::Mdl),
+            ..AlgoOptions::default()
+        };
+        assert_eq!(
+            mdl.binning_or(&Binning::EqualFrequency { bins: 10 }),
+            Binning::Mdl {
+                min_bins: 1,
+                max_bins: 8
+            }
+        );
+        let bad = AlgoOptions {
+            bins: Some(0),
+            ..AlgoOptions::default()
+        };
+        assert!(learner(Algorithm::Tan, &bad).is_err());
+        let wrong = AlgoOptions {
+            max_parents: Some(2),
+            ..AlgoOptions::default()
+        };
+        let e = learner(Algorithm::Tan, &wrong).err().unwrap().to_string();
+        assert!(e.contains("--max-parents") && e.contains("--alpha"), "{e}");
+    }
+
+    #[test]
+    fn options_json_keeps_given_values() {
+        let opts = AlgoOptions {
+            max_depth: Some(3),
+            ..AlgoOptions::default()
+        };
+        let v = opts.to_json(Algorithm::ZeroR);
+        assert_eq!(v["max_depth"], 3);
+        assert_eq!(v["algo"], "zero-r");
+        assert!(v.get("alpha").is_none());
+    }
+}

@@ -1,0 +1,738 @@
+//! The `churnkit` command line end to end: each command on small data, exit codes,
+//! error messages that name the file, line and column, `--json` that parses, and
+//! round trips through files.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const SYNTH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synthetic-churn.csv");
+
+fn churnkit() -> Command {
+    Command::cargo_bin("churnkit").expect("the churnkit binary is built")
+}
+
+/// Runs `args`, expecting exit code `code`; returns (stdout, stderr).
+fn run(args: &[&str], code: i32) -> (String, String) {
+    let out = churnkit().args(args).output().expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "churnkit {args:?}\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    (stdout, stderr)
+}
+
+fn json(args: &[&str]) -> Value {
+    let (stdout, _) = run(args, 0);
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}):\n{stdout}"))
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("write");
+    p
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// A small generated file (600 customers).
+fn small(dir: &Path) -> PathBuf {
+    let p = dir.join("small.csv");
+    run(
+        &["generate", "--rows", "600", "--seed", "3", "-o", s(&p)],
+        0,
+    );
+    p
+}
+
+#[test]
+fn help_teaches_with_examples() {
+    let (out, _) = run(&["--help"], 0);
+    assert!(out.contains("churnkit train --data"), "{out}");
+    for cmd in ["generate", "train", "compare"] {
+        let (out, _) = run(&[cmd, "--help"], 0);
+        assert!(
+            out.contains("Example"),
+            "{cmd} --help has no example:\n{out}"
+        );
+        assert!(out.contains(&format!("churnkit {cmd}")), "{out}");
+    }
+    let (out, _) = run(&["train", "--help"], 0);
+    for flag in [
+        "--delimiter",
+        "--missing",
+        "--categorical",
+        "--numeric",
+        "--weight",
+    ] {
+        assert!(out.contains(flag), "train --help lacks {flag}");
+    }
+}
+
+#[test]
+fn generate_writes_the_bundled_file_byte_for_byte() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("g.csv");
+    let v = json(&[
+        "generate",
+        "--rows",
+        "5000",
+        "--seed",
+        "42",
+        "-o",
+        s(&out),
+        "--json",
+    ]);
+    assert_eq!(v["rows"], 5000);
+    let bundled = std::fs::read(SYNTH).unwrap();
+    assert_eq!(std::fs::read(&out).unwrap(), bundled);
+    assert_eq!(v["bytes"], bundled.len());
+}
+
+#[test]
+fn generate_rejects_bad_parameters() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("g.csv");
+    let (_, err) = run(
+        &["generate", "--rows", "10", "--drift", "-1", "-o", s(&out)],
+        2,
+    );
+    assert!(err.contains("drift"), "{err}");
+    let (_, err) = run(&["generate", "--rows", "ten", "-o", s(&out)], 2);
+    assert!(err.contains("--rows"), "{err}");
+    let nowhere = dir.path().join("no/such/dir/g.csv");
+    let (_, err) = run(&["generate", "--rows", "10", "-o", s(&nowhere)], 2);
+    assert!(err.contains("no/such/dir"), "{err}");
+}
+
+#[test]
+fn train_reports_holdout_and_timings() {
+    let v = json(&[
+        "train",
+        "--data",
+        SYNTH,
+        "--target",
+        "status",
+        "--id",
+        "customer_id",
+        "--algo",
+        "zero-r",
+        "--json",
+    ]);
+    assert_eq!(v["algo"], "zero-r");
+    assert_eq!(v["data"]["rows"], 5000);
+    assert_eq!(v["validation"]["method"], "holdout");
+    assert_eq!(v["validation"]["test_rows"], 1500);
+    assert_eq!(v["train_rows"], 3500);
+    // ZeroR predicts the majority class: accuracy = its share of the test rows.
+    let acc = v["validation"]["report"]["accuracy"].as_f64().unwrap();
+    assert!((acc - 917.0 / 1500.0).abs() < 1e-9, "{acc}");
+    for k in ["load_seconds", "encode_seconds", "fit_seconds"] {
+        let t = v[k].as_f64().unwrap_or(-1.0);
+        assert!(t >= 0.0, "{k} = {}", v[k]);
+    }
+}
+
+#[test]
+fn train_cross_validates_and_prints_a_summary() {
+    let (out, _) = run(
+        &[
+            "train",
+            "--data",
+            SYNTH,
+            "--target",
+            "status",
+            "--id",
+            "customer_id",
+            "--algo",
+            "zero-r",
+            "--folds",
+            "5",
+        ],
+        0,
+    );
+    assert!(out.contains("5-fold cross-validation"), "{out}");
+    assert!(
+        out.contains("reading") && out.contains("encoding") && out.contains("fitting"),
+        "{out}"
+    );
+    let v = json(&[
+        "train", "--data", SYNTH, "--target", "status", "--algo", "zero-r", "--folds", "4",
+        "--json",
+    ]);
+    assert_eq!(v["validation"]["method"], "cross-validation");
+    assert_eq!(v["validation"]["folds"], 4);
+    assert_eq!(v["train_rows"], 5000);
+}
+
+#[test]
+fn train_with_label_options_and_skipped_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("id;plan;tenure;state\n");
+    for i in 0..40 {
+        let state = match i % 4 {
+            0 => "closed",
+            1 => "warned",
+            _ => "active",
+        };
+        text.push_str(&format!("c{i};{};{};{state}\n", ["a", "b"][i % 2], i % 7));
+    }
+    text.push_str("c40;a;3;???\n"); // line 42: unknown label
+    let p = write(dir.path(), "crm.csv", &text);
+    let base = [
+        "train",
+        "--data",
+        s(&p),
+        "--target",
+        "state",
+        "--id",
+        "id",
+        "--algo",
+        "zero-r",
+        "--map",
+        "active=retained,warned=at_risk,closed=churned",
+        "--delimiter",
+        ";",
+        "--test-fraction",
+        "0.25",
+    ];
+    let (_, err) = run(&base, 2);
+    assert!(err.contains("crm.csv") && err.contains("line 42"), "{err}");
+    let mut args = base.to_vec();
+    args.extend(["--on-bad-label", "skip", "--json"]);
+    let v = json(&args);
+    assert_eq!(v["data"]["rows"], 40);
+    assert_eq!(v["data"]["skipped_rows"], 1);
+    assert_eq!(v["data"]["skipped_lines"][0], 42);
+    assert_eq!(v["data"]["classes"][1], "at_risk");
+}
+
+#[test]
+fn bad_input_names_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "bad.csv",
+        "tenure,plan,churn\n1,a,Yes\n2,b,No\nthree,a,No\n4,b,Yes\n",
+    );
+    let (_, err) = run(
+        &[
+            "train",
+            "--data",
+            s(&p),
+            "--target",
+            "churn",
+            "--algo",
+            "zero-r",
+            "--numeric",
+            "tenure",
+        ],
+        2,
+    );
+    assert!(err.contains("bad.csv"), "{err}");
+    assert!(err.contains("line 4"), "{err}");
+    assert!(err.contains("'tenure'"), "{err}");
+    assert!(err.contains("three"), "{err}");
+    assert!(err.contains("--on-bad-cell missing"), "{err}");
+
+    // The same file with the bad cell read as missing trains.
+    run(
+        &[
+            "train",
+            "--data",
+            s(&p),
+            "--target",
+            "churn",
+            "--algo",
+            "zero-r",
+            "--numeric",
+            "tenure",
+            "--on-bad-cell",
+            "missing",
+            "--test-fraction",
+            "0.5",
+        ],
+        0,
+    );
+
+    let ragged = write(dir.path(), "ragged.csv", "a,b,churn\n1,2,Yes\n1,No\n");
+    let (_, err) = run(
+        &[
+            "train",
+            "--data",
+            s(&ragged),
+            "--target",
+            "churn",
+            "--algo",
+            "zero-r",
+        ],
+        2,
+    );
+    assert!(
+        err.contains("ragged.csv") && err.contains("line 3"),
+        "{err}"
+    );
+
+    let (_, err) = run(
+        &[
+            "train", "--data", SYNTH, "--target", "Churn", "--algo", "zero-r",
+        ],
+        2,
+    );
+    assert!(err.contains("'Churn'") && err.contains("status"), "{err}");
+
+    let (_, err) = run(
+        &[
+            "train",
+            "--data",
+            "/no/such.csv",
+            "--target",
+            "x",
+            "--algo",
+            "zero-r",
+        ],
+        2,
+    );
+    assert!(err.contains("/no/such.csv"), "{err}");
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    // unknown command, unknown algorithm, missing required flag, conflicting flags
+    run(&["fly"], 2);
+    let (_, err) = run(
+        &[
+            "train", "--data", SYNTH, "--target", "status", "--algo", "id9",
+        ],
+        2,
+    );
+    assert!(err.contains("id9"), "{err}");
+    run(&["train", "--data", SYNTH, "--algo", "zero-r"], 2);
+    run(
+        &[
+            "train",
+            "--data",
+            SYNTH,
+            "--target",
+            "status",
+            "--algo",
+            "zero-r",
+            "--folds",
+            "5",
+            "--test-fraction",
+            "0.2",
+        ],
+        2,
+    );
+    // a flag the algorithm does not take
+    let (_, err) = run(
+        &[
+            "train",
+            "--data",
+            SYNTH,
+            "--target",
+            "status",
+            "--algo",
+            "zero-r",
+            "--max-depth",
+            "3",
+        ],
+        2,
+    );
+    assert!(
+        err.contains("--max-depth") && err.contains("zero-r"),
+        "{err}"
+    );
+    // out-of-range values
+    let (_, err) = run(
+        &[
+            "train",
+            "--data",
+            SYNTH,
+            "--target",
+            "status",
+            "--algo",
+            "zero-r",
+            "--test-fraction",
+            "1.5",
+        ],
+        2,
+    );
+    assert!(err.contains("test_fraction"), "{err}");
+    run(
+        &[
+            "train", "--data", SYNTH, "--target", "status", "--algo", "zero-r", "--folds", "1",
+        ],
+        2,
+    );
+    let (_, err) = run(
+        &[
+            "train",
+            "--data",
+            SYNTH,
+            "--target",
+            "status",
+            "--algo",
+            "zero-r",
+            "--delimiter",
+            ";;",
+        ],
+        2,
+    );
+    assert!(err.contains("--delimiter"), "{err}");
+    let (_, err) = run(
+        &[
+            "train", "--data", SYNTH, "--target", "status", "--algo", "zero-r", "--map", "oops",
+        ],
+        2,
+    );
+    assert!(err.contains("--map"), "{err}");
+}
+
+#[test]
+fn compare_prints_text_markdown_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = small(dir.path());
+    let base = [
+        "compare",
+        "--data",
+        s(&data),
+        "--target",
+        "status",
+        "--id",
+        "customer_id",
+        "--algos",
+        "zero-r,id3-weighted",
+        "--folds",
+        "3",
+    ];
+    let (out, _) = run(&base, 0);
+    assert!(
+        out.contains("3-fold comparison") && out.contains("(reference)"),
+        "{out}"
+    );
+    let mut md = base.to_vec();
+    md.push("--markdown");
+    let (out, _) = run(&md, 0);
+    assert!(out.starts_with("| learner |"), "{out}");
+    let mut js = base.to_vec();
+    js.push("--json");
+    let v = json(&js);
+    assert_eq!(v["results"].as_array().unwrap().len(), 2);
+    assert_eq!(v["results"][1]["learner"], "id3-weighted");
+    assert!(v["results"][1]["test"]["p_value"].as_f64().is_some());
+    assert_eq!(v["metric"], "accuracy");
+}
+
+#[test]
+fn every_algorithm_trains_and_flags_reach_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = small(dir.path());
+    for algo in [
+        "id3",
+        "id3-weighted",
+        "c45",
+        "cart",
+        "naive-bayes",
+        "tan",
+        "bn-hill-climb",
+    ] {
+        let v = json(&[
+            "train",
+            "--data",
+            s(&data),
+            "--target",
+            "status",
+            "--id",
+            "customer_id",
+            "--algo",
+            algo,
+            "--json",
+        ]);
+        assert_eq!(v["learner"], algo);
+        let auc = v["validation"]["report"]["roc_auc"].as_f64().unwrap();
+        assert!(auc > 0.6, "{algo}: AUC {auc}");
+    }
+    let v = json(&[
+        "train",
+        "--data",
+        s(&data),
+        "--target",
+        "status",
+        "--algo",
+        "id3-weighted",
+        "--max-depth",
+        "2",
+        "--prune",
+        "none",
+        "--binning",
+        "mdl",
+        "--bins",
+        "6",
+        "--json",
+    ]);
+    assert_eq!(v["params"]["max_depth"], 2);
+    assert_eq!(v["params"]["binning"], "mdl");
+    let (_, err) = run(
+        &[
+            "train",
+            "--data",
+            s(&data),
+            "--target",
+            "status",
+            "--algo",
+            "tan",
+            "--max-parents",
+            "2",
+        ],
+        2,
+    );
+    assert!(
+        err.contains("--max-parents") && err.contains("tan"),
+        "{err}"
+    );
+}
+
+#[test]
+fn train_score_evaluate_inspect_round_trip_through_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = small(dir.path());
+    let model = dir.path().join("churn.model");
+    let v = json(&[
+        "train",
+        "--data",
+        s(&data),
+        "--target",
+        "status",
+        "--id",
+        "customer_id",
+        "--algo",
+        "id3-weighted",
+        "--margin-column",
+        "monthly_charge",
+        "--margin-scale",
+        "0.3",
+        "--offer-cost",
+        "5",
+        "-o",
+        s(&model),
+        "--json",
+    ]);
+    assert_eq!(v["model"], s(&model));
+    assert!(model.exists());
+
+    // score: one output row per input row, ids carried, tiers and retention filled
+    let scores = dir.path().join("scores.csv");
+    let r = json(&[
+        "score",
+        "--model",
+        s(&model),
+        "--data",
+        s(&data),
+        "-o",
+        s(&scores),
+        "--json",
+    ]);
+    assert_eq!(r["rows_in"], 600);
+    assert_eq!(r["rows_out"], 600);
+    let text = std::fs::read_to_string(&scores).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    assert!(
+        header.starts_with("id,p_retained,p_at_risk,p_churned,tier,reason_1"),
+        "{header}"
+    );
+    let first: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(first[0], "C0000001");
+    assert!(
+        ["retained", "at_risk", "churned"].contains(&first[4]),
+        "{first:?}"
+    );
+    let p: f64 = first[1..4].iter().map(|x| x.parse::<f64>().unwrap()).sum();
+    assert!((p - 1.0).abs() < 1e-9);
+    assert!(first[8].parse::<f64>().unwrap() > 0.0, "clv {first:?}");
+    assert_eq!(text.lines().count(), 601);
+
+    // evaluate: the same model on the same file, JSON report
+    let e = json(&[
+        "evaluate",
+        "--model",
+        s(&model),
+        "--data",
+        s(&data),
+        "--json",
+    ]);
+    assert_eq!(e["report"]["n_rows"], 600);
+    assert!(e["report"]["roc_auc"].as_f64().unwrap() > 0.7);
+
+    // inspect: summary, rules, DOT; BIF is for networks only
+    let (out, _) = run(&["inspect", "--model", s(&model)], 0);
+    assert!(
+        out.contains("id3-weighted") && out.contains("tree:"),
+        "{out}"
+    );
+    let (rules, _) = run(&["inspect", "--model", s(&model), "--rules"], 0);
+    assert!(
+        rules.lines().all(|l| l.starts_with("IF ") || l.is_empty()),
+        "{rules}"
+    );
+    let dot = dir.path().join("tree.dot");
+    run(&["inspect", "--model", s(&model), "--dot", s(&dot)], 0);
+    assert!(
+        std::fs::read_to_string(&dot)
+            .unwrap()
+            .starts_with("digraph")
+    );
+    let (_, err) = run(
+        &[
+            "inspect",
+            "--model",
+            s(&model),
+            "--bif",
+            s(&dir.path().join("x.bif")),
+        ],
+        2,
+    );
+    assert!(err.contains("BIF"), "{err}");
+    let i = json(&["inspect", "--model", s(&model), "--json"]);
+    assert_eq!(i["summary"]["learner"], "id3-weighted");
+    assert_eq!(i["features"].as_array().unwrap().len(), 20);
+}
+
+#[test]
+fn bayesian_network_exports_bif_and_dot() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = small(dir.path());
+    let model = dir.path().join("tan.json");
+    run(
+        &[
+            "train",
+            "--data",
+            s(&data),
+            "--target",
+            "status",
+            "--id",
+            "customer_id",
+            "--algo",
+            "tan",
+            "--folds",
+            "3",
+            "-o",
+            s(&model),
+        ],
+        0,
+    );
+    // a .json name saves the JSON format
+    let text = std::fs::read_to_string(&model).unwrap();
+    assert!(serde_json::from_str::<Value>(&text).is_ok());
+    let (bif, dot) = (dir.path().join("tan.bif"), dir.path().join("tan.dot"));
+    run(
+        &[
+            "inspect",
+            "--model",
+            s(&model),
+            "--bif",
+            s(&bif),
+            "--dot",
+            s(&dot),
+        ],
+        0,
+    );
+    let bif_text = std::fs::read_to_string(&bif).unwrap();
+    assert!(
+        bif_text.contains("network") && bif_text.contains("variable status"),
+        "{bif_text}"
+    );
+    assert!(std::fs::read_to_string(&dot).unwrap().contains("digraph"));
+    let (_, err) = run(&["inspect", "--model", s(&model), "--rules"], 2);
+    assert!(err.contains("--rules"), "{err}");
+}
+
+#[test]
+fn bad_model_files_exit_2_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let junk = write(dir.path(), "junk.model", "this is not a model");
+    let (_, err) = run(&["inspect", "--model", s(&junk)], 2);
+    assert!(err.contains("junk.model"), "{err}");
+    let data = small(dir.path());
+    let out = dir.path().join("o.csv");
+    let (_, err) = run(
+        &[
+            "score",
+            "--model",
+            s(&junk),
+            "--data",
+            s(&data),
+            "-o",
+            s(&out),
+        ],
+        2,
+    );
+    assert!(err.contains("junk.model"), "{err}");
+    let (_, err) = run(
+        &["evaluate", "--model", "/no/such.model", "--data", s(&data)],
+        2,
+    );
+    assert!(err.contains("/no/such.model"), "{err}");
+}
+
+#[test]
+fn scoring_bad_rows_names_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = small(dir.path());
+    let model = dir.path().join("m.model");
+    run(
+        &[
+            "train",
+            "--data",
+            s(&data),
+            "--target",
+            "status",
+            "--id",
+            "customer_id",
+            "--algo",
+            "naive-bayes",
+            "-o",
+            s(&model),
+        ],
+        0,
+    );
+    // a ragged row on line 4
+    let text = std::fs::read_to_string(&data).unwrap();
+    let mut lines: Vec<String> = text.lines().take(6).map(String::from).collect();
+    lines[3] = "C9,1,2".into();
+    let bad = write(dir.path(), "bad.csv", &(lines.join("\n") + "\n"));
+    let out = dir.path().join("o.csv");
+    let (_, err) = run(
+        &[
+            "score",
+            "--model",
+            s(&model),
+            "--data",
+            s(&bad),
+            "-o",
+            s(&out),
+        ],
+        2,
+    );
+    assert!(err.contains("bad.csv") && err.contains("line 4"), "{err}");
+    let r = json(&[
+        "score",
+        "--model",
+        s(&model),
+        "--data",
+        s(&bad),
+        "-o",
+        s(&out),
+        "--skip-bad-rows",
+        "--json",
+    ]);
+    assert_eq!(r["rows_skipped"], 1);
+    assert_eq!(r["rows_out"], 4);
+}
