@@ -522,3 +522,58 @@ fn linfa_fit_and_predict_on_codes() {
     let pred: Array1<usize> = Predict::predict(&tree, &x);
     assert_eq!(pred, y);
 }
+
+/// Binary splits on a binned numeric may test the same feature twice on a path; the
+/// rule for that leaf names the feature once, with the intersection of the branches.
+#[test]
+fn rules_merge_repeated_numeric_tests_into_the_tightest_condition() {
+    let table = churnkit::data::read_csv(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synthetic-churn.csv"),
+        &churnkit::data::CsvOptions::new("status").id_column("customer_id"),
+    )
+    .unwrap();
+    let clf = churnkit::tree::TreeLearner::id3_weighted()
+        .fit_tree(&table, &table.all_rows())
+        .unwrap();
+    let tree = &clf.tree;
+    // Leaves in depth-first order with their path's features, as `rules()` walks them.
+    fn walk(t: &DecisionTree, n: usize, path: &mut Vec<u32>, out: &mut Vec<Vec<u32>>) {
+        if t.nodes()[n].is_leaf() {
+            out.push(path.clone());
+            return;
+        }
+        for (_, c) in t.children(n) {
+            path.push(t.nodes()[n].feature);
+            walk(t, c, path, out);
+            path.pop();
+        }
+    }
+    let mut paths = Vec::new();
+    walk(tree, 0, &mut Vec::new(), &mut paths);
+    let rules = tree.rules();
+    assert_eq!(rules.len(), paths.len());
+    let mut merged = 0;
+    for (rule, path) in rules.iter().zip(&paths) {
+        let mut distinct = path.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(rule.conditions.len(), distinct.len(), "{rule}");
+        if distinct.len() < path.len() {
+            merged += 1;
+        }
+        // Each feature named once.
+        let mut names: Vec<&str> = rule
+            .conditions
+            .iter()
+            .map(|c| c.split(' ').next().unwrap())
+            .collect();
+        names.sort_unstable();
+        let n = names.len();
+        names.dedup();
+        assert_eq!(names.len(), n, "{rule}");
+    }
+    assert!(
+        merged > 0,
+        "the fixture should reuse a numeric feature on some path"
+    );
+}

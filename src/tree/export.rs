@@ -78,32 +78,59 @@ impl DecisionTree {
     }
 
     /// One rule per leaf, in depth-first order.
+    ///
+    /// A feature tested more than once on a path (binary splits on a binned numeric can
+    /// reuse it) appears once, as the tightest condition: the intersection of the codes
+    /// its branches allow, rendered where the feature was first tested — so
+    /// `satisfaction < 4` then `satisfaction < 3` reads `satisfaction < 3`.
     pub fn rules(&self) -> Vec<Rule> {
         let mut out = Vec::new();
-        let mut path = Vec::new();
+        let mut path: Vec<(u32, Vec<u16>)> = Vec::new();
         if !self.nodes.is_empty() {
             self.rules_rec(0, &mut path, &mut out);
         }
         out
     }
 
-    fn rules_rec(&self, n: usize, path: &mut Vec<String>, out: &mut Vec<Rule>) {
+    fn rules_rec(&self, n: usize, path: &mut Vec<(u32, Vec<u16>)>, out: &mut Vec<Rule>) {
         if self.nodes[n].is_leaf() {
             let c = self.node_counts(n);
             let total: f64 = c.iter().sum();
             let cls = self.node_class(n);
             out.push(Rule {
-                conditions: path.clone(),
+                conditions: path
+                    .iter()
+                    .map(|(f, codes)| {
+                        super::tree::group_condition(&self.schema.features[*f as usize], codes)
+                    })
+                    .collect(),
                 class: self.schema.classes[cls].clone(),
                 support: total,
                 confidence: if total > 0.0 { c[cls] / total } else { 0.0 },
             });
             return;
         }
+        let feature = self.nodes[n].feature;
+        let earlier = path.iter().position(|(f, _)| *f == feature);
         for (code, c) in self.children(n) {
-            path.push(self.branch_condition(n, code));
-            self.rules_rec(c, path, out);
-            path.pop();
+            let codes = self.branch_codes(n, code);
+            match earlier {
+                Some(i) => {
+                    let before = std::mem::take(&mut path[i].1);
+                    path[i].1 = before
+                        .iter()
+                        .copied()
+                        .filter(|x| codes.contains(x))
+                        .collect();
+                    self.rules_rec(c, path, out);
+                    path[i].1 = before;
+                }
+                None => {
+                    path.push((feature, codes));
+                    self.rules_rec(c, path, out);
+                    path.pop();
+                }
+            }
         }
     }
 
