@@ -736,3 +736,82 @@ fn scoring_bad_rows_names_the_line() {
     assert_eq!(r["rows_skipped"], 1);
     assert_eq!(r["rows_out"], 4);
 }
+
+/// A file whose missing cells are written `-`, in a categorical and a numeric column.
+fn dash_missing_csv() -> String {
+    let mut s = String::from("id,plan,tenure,churn\n");
+    for i in 0..200 {
+        let plan = ["basic", "plus", "pro", "-"][i % 4];
+        let tenure = if i % 7 == 0 {
+            "-".to_string()
+        } else {
+            ((i * 13) % 60).to_string()
+        };
+        let churn = if (plan == "basic" && i % 3 != 0) || i % 11 == 0 {
+            "yes"
+        } else {
+            "no"
+        };
+        s.push_str(&format!("C{i},{plan},{tenure},{churn}\n"));
+    }
+    s
+}
+
+#[test]
+fn missing_tokens_of_training_are_stored_and_used_when_scoring() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(dir.path(), "dash.csv", &dash_missing_csv());
+    let model = dir.path().join("dash.model");
+    run(
+        &[
+            "train",
+            "--data",
+            s(&data),
+            "--target",
+            "churn",
+            "--id",
+            "id",
+            "--algo",
+            "id3",
+            "--missing",
+            "-",
+            "-o",
+            s(&model),
+        ],
+        0,
+    );
+    // score without flags: "-" is read as missing, as in training.
+    let scores = dir.path().join("scores.csv");
+    let score = |extra: &[&str]| {
+        let mut args = vec!["score", "--model", s(&model), "--data", s(&data)];
+        args.extend(["-o", s(&scores), "--json"]);
+        args.extend(extra);
+        json(&args)
+    };
+    let r = score(&[]);
+    assert_eq!(r["rows_out"], 200);
+    assert_eq!(r["rows_with_warnings"], 0, "{r}");
+    let text = std::fs::read_to_string(&scores).unwrap();
+    assert!(!text.contains("not a number"), "{text}");
+    // --missing overrides the model's tokens: "-" is then a bad number / unseen level.
+    let r = score(&["--missing", "NA"]);
+    assert_eq!(r["rows_out"], 200);
+    assert!(r["rows_with_warnings"].as_u64().unwrap() >= 50, "{r}");
+    let text = std::fs::read_to_string(&scores).unwrap();
+    assert!(text.contains("'-' is not a number"), "{text}");
+    // evaluate reads with the model's tokens too ("-" in the numeric column is no error).
+    let e = json(&[
+        "evaluate",
+        "--model",
+        s(&model),
+        "--data",
+        s(&data),
+        "--json",
+    ]);
+    assert_eq!(e["report"]["n_rows"], 200);
+    // inspect shows them.
+    let (out, _) = run(&["inspect", "--model", s(&model)], 0);
+    assert!(out.contains("missing   empty cells and '-'"), "{out}");
+    let i = json(&["inspect", "--model", s(&model), "--json"]);
+    assert_eq!(i["missing_tokens"], serde_json::json!(["-"]));
+}
