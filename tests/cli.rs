@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
+#[path = "common/dash_csv.rs"]
+mod dash_csv;
+
 const SYNTH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synthetic-churn.csv");
 
 fn churnkit() -> Command {
@@ -737,30 +740,10 @@ fn scoring_bad_rows_names_the_line() {
     assert_eq!(r["rows_out"], 4);
 }
 
-/// A file whose missing cells are written `-`, in a categorical and a numeric column.
-fn dash_missing_csv() -> String {
-    let mut s = String::from("id,plan,tenure,churn\n");
-    for i in 0..200 {
-        let plan = ["basic", "plus", "pro", "-"][i % 4];
-        let tenure = if i % 7 == 0 {
-            "-".to_string()
-        } else {
-            ((i * 13) % 60).to_string()
-        };
-        let churn = if (plan == "basic" && i % 3 != 0) || i % 11 == 0 {
-            "yes"
-        } else {
-            "no"
-        };
-        s.push_str(&format!("C{i},{plan},{tenure},{churn}\n"));
-    }
-    s
-}
-
 #[test]
 fn missing_tokens_of_training_are_stored_and_used_when_scoring() {
     let dir = tempfile::tempdir().unwrap();
-    let data = write(dir.path(), "dash.csv", &dash_missing_csv());
+    let data = write(dir.path(), "dash.csv", &dash_csv::dash_missing_csv(200));
     let model = dir.path().join("dash.model");
     run(
         &[
