@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
+#[path = "common/dash_csv.rs"]
+mod dash_csv;
+
 const SYNTH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synthetic-churn.csv");
 
 fn churnkit() -> Command {
@@ -735,4 +738,63 @@ fn scoring_bad_rows_names_the_line() {
     ]);
     assert_eq!(r["rows_skipped"], 1);
     assert_eq!(r["rows_out"], 4);
+}
+
+#[test]
+fn missing_tokens_of_training_are_stored_and_used_when_scoring() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = write(dir.path(), "dash.csv", &dash_csv::dash_missing_csv(200));
+    let model = dir.path().join("dash.model");
+    run(
+        &[
+            "train",
+            "--data",
+            s(&data),
+            "--target",
+            "churn",
+            "--id",
+            "id",
+            "--algo",
+            "id3",
+            "--missing",
+            "-",
+            "-o",
+            s(&model),
+        ],
+        0,
+    );
+    // score without flags: "-" is read as missing, as in training.
+    let scores = dir.path().join("scores.csv");
+    let score = |extra: &[&str]| {
+        let mut args = vec!["score", "--model", s(&model), "--data", s(&data)];
+        args.extend(["-o", s(&scores), "--json"]);
+        args.extend(extra);
+        json(&args)
+    };
+    let r = score(&[]);
+    assert_eq!(r["rows_out"], 200);
+    assert_eq!(r["rows_with_warnings"], 0, "{r}");
+    let text = std::fs::read_to_string(&scores).unwrap();
+    assert!(!text.contains("not a number"), "{text}");
+    // --missing overrides the model's tokens: "-" is then a bad number / unseen level.
+    let r = score(&["--missing", "NA"]);
+    assert_eq!(r["rows_out"], 200);
+    assert!(r["rows_with_warnings"].as_u64().unwrap() >= 50, "{r}");
+    let text = std::fs::read_to_string(&scores).unwrap();
+    assert!(text.contains("'-' is not a number"), "{text}");
+    // evaluate reads with the model's tokens too ("-" in the numeric column is no error).
+    let e = json(&[
+        "evaluate",
+        "--model",
+        s(&model),
+        "--data",
+        s(&data),
+        "--json",
+    ]);
+    assert_eq!(e["report"]["n_rows"], 200);
+    // inspect shows them.
+    let (out, _) = run(&["inspect", "--model", s(&model)], 0);
+    assert!(out.contains("missing   empty cells and '-'"), "{out}");
+    let i = json(&["inspect", "--model", s(&model), "--json"]);
+    assert_eq!(i["missing_tokens"], serde_json::json!(["-"]));
 }

@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use churnkit::Error;
-use churnkit::data::{Column, Feature, FeatureKind, MISSING_LEVEL, Schema, Table, Target};
+use churnkit::data::{
+    Column, Feature, FeatureKind, MISSING_LEVEL, MissingTokens, Schema, Table, Target,
+};
 use churnkit::eval::ZeroR;
 use churnkit::model::format::{DEFAULT_MAX_BYTES, HEADER_LEN, LoadOptions};
 use churnkit::model::{FORMAT_VERSION, Model, ModelBody, TierSpec};
@@ -120,7 +122,10 @@ fn binary_and_json_round_trips_are_bit_identical() {
     let back = Model::from_bytes(&bytes).unwrap();
     assert_eq!(back.to_bytes().unwrap(), bytes);
     let json = m.to_json_string().unwrap();
-    assert!(json.contains("\"format_version\": 1"), "{json}");
+    assert!(
+        json.contains(&format!("\"format_version\": {FORMAT_VERSION}")),
+        "{json}"
+    );
     assert!(
         json.contains("\"note\": \"baseline\""),
         "params stay nested JSON"
@@ -206,19 +211,89 @@ fn wrong_magic() {
 }
 
 #[test]
+fn missing_tokens_round_trip_in_binary_and_json() {
+    let t = table(100, 4);
+    let rows = t.all_rows();
+    let dash = MissingTokens::new(["-", "None"]);
+    let m = Model::builder(ZeroR.fit_table(&t, &rows).unwrap(), &t, &rows)
+        .missing_tokens(dash.clone())
+        .build()
+        .unwrap();
+    assert_eq!(m.missing_tokens(), &dash);
+    // Default: the data layer's defaults.
+    assert_eq!(model(1).missing_tokens(), &MissingTokens::default());
+    let bytes = m.to_bytes().unwrap();
+    let back = Model::from_bytes(&bytes).unwrap();
+    assert_eq!(back.missing_tokens(), &dash);
+    let json = m.to_json_string().unwrap();
+    assert!(
+        json.contains("\"missing_tokens\": [\n      \"-\",\n      \"none\""),
+        "{json}"
+    );
+    let from_json = Model::from_json_str(&json).unwrap();
+    assert_eq!(from_json.missing_tokens(), &dash);
+    assert_eq!(from_json.to_bytes().unwrap(), bytes);
+}
+
+/// A version-1 file (the body without the trailing missing tokens) still loads, with
+/// the default tokens; so does a version-1 JSON document (no `missing_tokens`).
+#[test]
+fn version_1_files_load_with_default_tokens() {
+    let t = table(100, 4);
+    let rows = t.all_rows();
+    let m = Model::builder(ZeroR.fit_table(&t, &rows).unwrap(), &t, &rows)
+        .missing_tokens(MissingTokens::new(["-"]))
+        .build()
+        .unwrap();
+    let v2 = m.to_bytes().unwrap();
+    let body = &v2[HEADER_LEN..v2.len() - 4];
+    // Version 2 appended the tokens: u64 count, then each as u64 length + bytes.
+    let mut tail = 1u64.to_le_bytes().to_vec();
+    tail.extend_from_slice(&1u64.to_le_bytes());
+    tail.push(b'-');
+    assert!(body.ends_with(&tail));
+    let body = &body[..body.len() - tail.len()];
+    let mut v1 = b"CHURNKIT".to_vec();
+    v1.extend_from_slice(&1u32.to_le_bytes());
+    v1.extend_from_slice(&(body.len() as u64).to_le_bytes());
+    v1.extend_from_slice(body);
+    let crc = churnkit::model::hash::crc32(&v1);
+    v1.extend_from_slice(&crc.to_le_bytes());
+    let old = Model::from_bytes(&v1).unwrap();
+    assert_eq!(old.missing_tokens(), &MissingTokens::default());
+    assert_eq!(old.summary(), m.summary());
+    // The same body announced as version 2 is short of its tokens: an error.
+    v1[8..12].copy_from_slice(&2u32.to_le_bytes());
+    let n = v1.len();
+    let crc = churnkit::model::hash::crc32(&v1[..n - 4]);
+    v1[n - 4..].copy_from_slice(&crc.to_le_bytes());
+    assert!(model_message(Model::from_bytes(&v1).unwrap_err()).contains("corrupt model body"));
+    // JSON version 1: no missing_tokens field.
+    let mut doc: serde_json::Value = serde_json::from_str(&m.to_json_string().unwrap()).unwrap();
+    doc["format_version"] = 1.into();
+    doc["model"]
+        .as_object_mut()
+        .unwrap()
+        .remove("missing_tokens")
+        .unwrap();
+    let old = Model::from_json_str(&doc.to_string()).unwrap();
+    assert_eq!(old.missing_tokens(), &MissingTokens::default());
+}
+
+#[test]
 fn newer_format_version_names_both_versions() {
     let mut b = model(1).to_bytes().unwrap();
     b[8..12].copy_from_slice(&7u32.to_le_bytes());
     let msg = model_message(Model::from_bytes(&b).unwrap_err());
     assert!(msg.contains("version 7"), "{msg}");
     assert!(msg.contains(&format!("version {FORMAT_VERSION}")), "{msg}");
-    let json = model(1)
-        .to_json_string()
-        .unwrap()
-        .replace("\"format_version\": 1", "\"format_version\": 9");
+    let json = model(1).to_json_string().unwrap().replace(
+        &format!("\"format_version\": {FORMAT_VERSION}"),
+        "\"format_version\": 9",
+    );
     let msg = model_message(Model::from_json_str(&json).unwrap_err());
     assert!(
-        msg.contains("version 9") && msg.contains("version 1"),
+        msg.contains("version 9") && msg.contains(&format!("version {FORMAT_VERSION}")),
         "{msg}"
     );
 }

@@ -17,7 +17,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
 
 use churnkit::data::{
-    BadCellPolicy, BadLabelPolicy, CsvOptions, ReadReport, Table, read_csv_report,
+    BadCellPolicy, BadLabelPolicy, CsvOptions, MissingTokens, ReadReport, Table, read_csv_report,
 };
 use churnkit::eval::{self, Metric, Report};
 use churnkit::learners::Exports;
@@ -190,7 +190,8 @@ struct DataArgs {
     #[arg(long, value_name = "CHAR")]
     delimiter: Option<String>,
     /// Cell texts that mean "missing", comma-separated (empty cells are always
-    /// missing) [default: NA,N/A,?,null]
+    /// missing); `train` stores them in the model [default: NA,N/A,?,null; for
+    /// `evaluate`, the model's]
     #[arg(long, value_name = "TOKENS", value_delimiter = ',')]
     missing: Option<Vec<String>>,
     /// Columns to read as categories even if they hold numbers (e.g. area codes)
@@ -479,6 +480,10 @@ struct ScoreArgs {
     /// Field delimiter of the input: one character, or `tab`
     #[arg(long, value_name = "CHAR", default_value = ",")]
     delimiter: String,
+    /// Cell texts that mean "missing", comma-separated (empty cells are always
+    /// missing) [default: the tokens the model was trained with]
+    #[arg(long, value_name = "TOKENS", value_delimiter = ',')]
+    missing: Option<Vec<String>>,
     /// Skip rows that cannot be scored (counted in the summary) instead of stopping
     #[arg(long)]
     skip_bad_rows: bool,
@@ -850,8 +855,9 @@ fn train(a: TrainArgs) -> Result<()> {
 
     let mut saved: Option<(PathBuf, u64)> = None;
     if let Some(path) = &a.output {
-        let mut builder =
-            Model::builder(fitted.body, &table, &train_rows).params(algo_opts.to_json(algo));
+        let mut builder = Model::builder(fitted.body, &table, &train_rows)
+            .params(algo_opts.to_json(algo))
+            .missing_tokens(data_options(CsvOptions::new(&a.target), &a.data_args)?.missing());
         if !test_rows.is_empty() {
             builder = builder.validation(&table, &test_rows);
         }
@@ -1048,13 +1054,10 @@ fn evaluate(a: EvaluateArgs) -> Result<()> {
     if labels.id.is_none() {
         labels.id = schema.id_column.clone();
     }
-    let opts = label_options(
-        data_options(
-            CsvOptions::new(&target).with_schema_kinds(schema),
-            &a.data_args,
-        )?,
-        &labels,
-    )?;
+    let base = CsvOptions::new(&target)
+        .with_schema_kinds(schema)
+        .missing_tokens(model.missing_tokens().tokens()); // --missing overrides
+    let opts = label_options(data_options(base, &a.data_args)?, &labels)?;
     let ((table, read_report), load_seconds) =
         phase(&format!("reading {}", a.data.display()), || {
             read_csv_report(&a.data, &opts)
@@ -1094,7 +1097,10 @@ fn evaluate(a: EvaluateArgs) -> Result<()> {
 
 fn score(a: ScoreArgs) -> Result<()> {
     let model = load_model(&a.model)?;
-    let mut scorer = Scorer::new(&model);
+    let mut scorer = Scorer::new(&model); // reads cells with the model's missing tokens
+    if let Some(tokens) = &a.missing {
+        scorer = scorer.missing_tokens(MissingTokens::new(tokens));
+    }
     if let Some(econ) = a.econ.economics() {
         scorer = scorer.economics(econ)?;
     }
@@ -1144,6 +1150,16 @@ fn score(a: ScoreArgs) -> Result<()> {
     Ok(())
 }
 
+/// "'na', 'n/a', '?', 'null'" (or "no other tokens").
+fn missing_list(m: &MissingTokens) -> String {
+    let quoted: Vec<String> = m.tokens().map(|t| format!("'{t}'")).collect();
+    if quoted.is_empty() {
+        "no other tokens".to_string()
+    } else {
+        quoted.join(", ")
+    }
+}
+
 fn write_text(path: &Path, text: &str) -> Result<()> {
     std::fs::write(path, text).map_err(|e| io_error(path, e))
 }
@@ -1189,6 +1205,7 @@ fn inspect(a: InspectArgs) -> Result<()> {
             })).collect::<Vec<_>>(),
             "target": schema.target.name,
             "id_column": schema.id_column,
+            "missing_tokens": model.missing_tokens(),
             "written": written,
         }));
     }
@@ -1239,6 +1256,10 @@ fn inspect(a: InspectArgs) -> Result<()> {
             .id_column
             .as_ref()
             .map_or(String::new(), |id| format!(", id column '{id}'"))
+    ));
+    s.push_str(&format!(
+        "missing   empty cells and {}\n",
+        missing_list(model.missing_tokens())
     ));
     s.push_str(&format!("features  {}:\n", schema.features.len()));
     for f in &schema.features {

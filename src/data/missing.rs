@@ -13,6 +13,7 @@
 /// assert!(!m.is_missing_str("none"));
 /// let custom = MissingTokens::new(["-", "none"]);
 /// assert!(custom.is_missing_str("NONE") && !custom.is_missing_str("NA"));
+/// assert_eq!(custom.tokens().collect::<Vec<_>>(), ["-", "none"]);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MissingTokens {
@@ -49,6 +50,14 @@ impl MissingTokens {
                 && self.tokens.iter().any(|t| t.eq_ignore_ascii_case(cell)))
     }
 
+    /// The tokens, trimmed and lower-cased, in the order given.
+    pub fn tokens(&self) -> impl Iterator<Item = &str> {
+        // Built from `&str` and ASCII-lower-cased, so always UTF-8.
+        self.tokens
+            .iter()
+            .map(|t| std::str::from_utf8(t).unwrap_or_default())
+    }
+
     /// [`is_missing`](Self::is_missing) for text.
     #[inline]
     pub fn is_missing_str(&self, cell: &str) -> bool {
@@ -56,8 +65,39 @@ impl MissingTokens {
     }
 }
 
+/// Stored (in model files) as the list of tokens, trimmed and lower-cased.
+impl serde::Serialize for MissingTokens {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_seq(self.tokens())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for MissingTokens {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        Vec::<String>::deserialize(d).map(MissingTokens::new)
+    }
+}
+
 impl Default for MissingTokens {
     fn default() -> Self {
         MissingTokens::new(Self::DEFAULT)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_keeps_the_tokens() {
+        let m = MissingTokens::new([" - ", "None", "N/A"]);
+        let json = serde_json::to_string(&m).unwrap();
+        assert_eq!(json, r#"["-","none","n/a"]"#);
+        let back: MissingTokens = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, m);
+        assert!(back.is_missing_str("NONE") && !back.is_missing_str("NA"));
+        let bytes = bincode::serialize(&MissingTokens::default()).unwrap();
+        let back: MissingTokens = bincode::deserialize(&bytes).unwrap();
+        assert_eq!(back, MissingTokens::default());
     }
 }

@@ -1,6 +1,6 @@
 //! The model file formats and safe loading.
 //!
-//! # Binary format (version 1)
+//! # Binary format (version 2)
 //!
 //! All integers little-endian.
 //!
@@ -18,11 +18,16 @@
 //! is what `bincode::serialize` uses, is simpler for other tools to read, and costs
 //! little here (models are small); it never changes within a format version.
 //!
+//! Versions: 2 appended the training reader's missing tokens (a list of strings,
+//! [`Model::missing_tokens`]) to the body; a version-1 body is the same without them
+//! and loads with the default tokens.
+//!
 //! # JSON format
 //!
-//! `{"format": "churnkit-model", "format_version": 1, "crate_version": "…",
+//! `{"format": "churnkit-model", "format_version": 2, "crate_version": "…",
 //! "model": {…}}` — the same content as the binary body, through `serde_json`
-//! (floats round-trip exactly).
+//! (floats round-trip exactly). A version-1 document has no `missing_tokens` and loads
+//! with the default tokens.
 //!
 //! # Loading untrusted bytes
 //!
@@ -44,14 +49,14 @@ use std::path::{Path, PathBuf};
 
 use bincode::Options;
 
-use super::Model;
 use super::hash::crc32;
+use super::{Model, ModelV1};
 use crate::error::{Error, Location, Result};
 
 /// The magic bytes at the start of every binary model file.
 pub const MAGIC: [u8; 8] = *b"CHURNKIT";
 /// The format version this churnkit writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// Bytes before the body: magic, version, length.
 pub const HEADER_LEN: usize = 20;
 /// Bytes after the body: the CRC-32.
@@ -136,10 +141,14 @@ fn parse_header(h: &[u8; HEADER_LEN], max: u64, location: &Location) -> Result<(
     Ok((version, len))
 }
 
-fn decode_body(body: &[u8], location: &Location) -> Result<Model> {
-    let model: Model = bincode_options(body.len() as u64)
-        .deserialize(body)
-        .map_err(|e| err(location, format!("corrupt model body: {e}")))?;
+fn decode_body(body: &[u8], version: u32, location: &Location) -> Result<Model> {
+    let corrupt = |e: bincode::Error| err(location, format!("corrupt model body: {e}"));
+    let opts = bincode_options(body.len() as u64);
+    let model: Model = if version == 1 {
+        opts.deserialize::<ModelV1>(body).map_err(corrupt)?.into()
+    } else {
+        opts.deserialize(body).map_err(corrupt)?
+    };
     model
         .validate()
         .map_err(|e| err(location, format!("invalid model: {e}")))?;
@@ -211,7 +220,7 @@ impl Model {
         }
         let mut h = [0u8; HEADER_LEN];
         h.copy_from_slice(&bytes[..HEADER_LEN]);
-        let (_, len) = parse_header(&h, opts.max_bytes, location)?;
+        let (version, len) = parse_header(&h, opts.max_bytes, location)?;
         let available = (bytes.len() - HEADER_LEN) as u64;
         let needed = len.saturating_add(TRAILER_LEN as u64);
         if available < needed {
@@ -240,7 +249,7 @@ impl Model {
                 ),
             ));
         }
-        decode_body(&bytes[HEADER_LEN..end], location)
+        decode_body(&bytes[HEADER_LEN..end], version, location)
     }
 
     /// Reads a model in the binary format from `r`, allocating no more than the body

@@ -9,6 +9,8 @@
 //!   fitted [`Discretizer`](crate::data::Discretizer)),
 //! - the [`TierPolicy`], the optional [`Calibration`], the default [`InputPolicy`] and
 //!   [`Economics`] of the scorer,
+//! - the [`MissingTokens`] the training data was read with, so customers are read
+//!   the same way when scored,
 //! - a [`TrainingSummary`] (rows, class balance, learner and parameters, validation
 //!   metrics, the calibration table, chosen thresholds, crate version and a
 //!   fingerprint of the training data).
@@ -48,7 +50,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::bayes::BayesClassifier;
-use crate::data::{Column, FeatureKind, MISSING_LEVEL, Schema, Table};
+use crate::data::{Column, FeatureKind, MISSING_LEVEL, MissingTokens, Schema, Table};
 use crate::error::{Error, Location, Result};
 use crate::eval::{Metric, Report, ZeroRModel};
 use crate::learner::Classifier;
@@ -222,6 +224,38 @@ pub struct Model {
     input_policy: InputPolicy,
     economics: Economics,
     summary: TrainingSummary,
+    /// The cell texts read as missing in training (format version 2; absent in
+    /// version-1 files and JSON documents, which get the defaults).
+    #[serde(default)]
+    missing_tokens: MissingTokens,
+}
+
+/// A [`Model`] as format version 1 stored it (no missing tokens): decoded from
+/// version-1 binary files, then given the default tokens.
+#[derive(Deserialize)]
+pub(crate) struct ModelV1 {
+    schema: Arc<Schema>,
+    body: ModelBody,
+    tier_policy: TierPolicy,
+    calibration: Option<Calibration>,
+    input_policy: InputPolicy,
+    economics: Economics,
+    summary: TrainingSummary,
+}
+
+impl From<ModelV1> for Model {
+    fn from(m: ModelV1) -> Self {
+        Model {
+            schema: m.schema,
+            body: m.body,
+            tier_policy: m.tier_policy,
+            calibration: m.calibration,
+            input_policy: m.input_policy,
+            economics: m.economics,
+            summary: m.summary,
+            missing_tokens: MissingTokens::default(),
+        }
+    }
 }
 
 /// Fingerprint of `rows` of a table: FNV-1a 64 (see [`hash`]) over a canonical byte
@@ -297,6 +331,7 @@ pub struct ModelBuilder<'a> {
     tiers: TierSpec,
     input_policy: InputPolicy,
     economics: Economics,
+    missing_tokens: MissingTokens,
     extra_metrics: Vec<(String, f64)>,
 }
 
@@ -317,6 +352,7 @@ impl Model {
             tiers: TierSpec::Given(TierPolicy::MostProbable),
             input_policy: InputPolicy::default(),
             economics: Economics::default(),
+            missing_tokens: MissingTokens::default(),
             extra_metrics: Vec::new(),
         }
     }
@@ -361,6 +397,12 @@ impl Model {
         &self.economics
     }
 
+    /// The cell texts the training data was read with as missing: scorers built from
+    /// this model read raw input with them (see [`Scorer::missing_tokens`](crate::score::Scorer::missing_tokens)).
+    pub fn missing_tokens(&self) -> &MissingTokens {
+        &self.missing_tokens
+    }
+
     /// The training summary.
     pub fn summary(&self) -> &TrainingSummary {
         &self.summary
@@ -376,6 +418,11 @@ impl Model {
     /// Replaces the default input policy.
     pub fn set_input_policy(&mut self, policy: InputPolicy) {
         self.input_policy = policy;
+    }
+
+    /// Replaces the missing tokens scorers start from.
+    pub fn set_missing_tokens(&mut self, missing: MissingTokens) {
+        self.missing_tokens = missing;
     }
 
     /// Replaces the default economics (validated).
@@ -527,6 +574,15 @@ impl<'a> ModelBuilder<'a> {
         self
     }
 
+    /// The cell texts the training data was read with as missing, e.g. the reader's
+    /// [`CsvOptions::missing`](crate::data::CsvOptions::missing) (default: the data
+    /// layer's defaults, [`MissingTokens::default`]). Stored in the model; scorers
+    /// read raw input with them.
+    pub fn missing_tokens(mut self, missing: MissingTokens) -> Self {
+        self.missing_tokens = missing;
+        self
+    }
+
     /// An extra validation metric for the summary (non-finite values are left out).
     pub fn metric(mut self, name: impl Into<String>, value: f64) -> Self {
         self.extra_metrics.push((name.into(), value));
@@ -624,6 +680,7 @@ impl<'a> ModelBuilder<'a> {
             input_policy: self.input_policy,
             economics: self.economics,
             summary,
+            missing_tokens: self.missing_tokens,
         };
         model.validate()?;
         Ok(model)

@@ -56,9 +56,9 @@ pub struct BatchOptions {
     pub id_column: Option<String>,
     /// Show a progress bar on stderr (default false).
     pub progress: bool,
-    /// The texts read as missing (default None: the scorer's, see
-    /// [`Scorer::missing_tokens`]); e.g. the training reader's
-    /// [`CsvOptions::missing`](crate::data::CsvOptions::missing).
+    /// Overrides the texts read as missing (default None: the scorer's, which are the
+    /// model's, i.e. those the training data was read with, unless set with
+    /// [`Scorer::missing_tokens`]).
     pub missing_tokens: Option<MissingTokens>,
     /// Skip rows that fail (a ragged record, or a value the input policy refuses)
     /// instead of stopping; they are counted and the first 100 errors kept in the

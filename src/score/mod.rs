@@ -85,8 +85,8 @@ pub struct Score {
     pub warnings: Vec<String>,
 }
 
-/// Scores customers with a model. Built from a model, whose stored input policy and
-/// economics it starts from; both can be overridden.
+/// Scores customers with a model. Built from a model, whose stored input policy,
+/// economics and missing tokens it starts from; each can be overridden.
 #[derive(Debug, Clone)]
 pub struct Scorer<'m> {
     model: &'m Model,
@@ -97,14 +97,14 @@ pub struct Scorer<'m> {
 }
 
 impl<'m> Scorer<'m> {
-    /// A scorer with the model's stored input policy and economics.
+    /// A scorer with the model's stored input policy, economics and missing tokens.
     pub fn new(model: &'m Model) -> Self {
         Scorer {
             model,
             policy: model.input_policy(),
             economics: model.economics().clone(),
             reasons: true,
-            missing: MissingTokens::default(),
+            missing: model.missing_tokens().clone(),
         }
     }
 
@@ -127,9 +127,8 @@ impl<'m> Scorer<'m> {
         self
     }
 
-    /// The texts read as missing in raw input (default [`MissingTokens::default`]);
-    /// give the training reader's ([`CsvOptions::missing`](crate::data::CsvOptions::missing))
-    /// to read scored files as training files were read.
+    /// Overrides the texts read as missing in raw input (default: the model's,
+    /// [`Model::missing_tokens`], i.e. those the training data was read with).
     pub fn missing_tokens(mut self, missing: MissingTokens) -> Self {
         self.missing = missing;
         self
