@@ -67,6 +67,11 @@ impl Factor {
             let base = (o * card + state) * inner;
             values.extend_from_slice(&self.values[base..base + inner]);
         }
+        self.without(p, values)
+    }
+
+    /// This factor's variables without the one at position `p`, over `values`.
+    fn without(&self, p: usize, values: Vec<f64>) -> Factor {
         let mut f = Factor {
             vars: self.vars.clone(),
             cards: self.cards.clone(),
@@ -93,14 +98,7 @@ impl Factor {
                 }
             }
         }
-        let mut f = Factor {
-            vars: self.vars.clone(),
-            cards: self.cards.clone(),
-            values,
-        };
-        f.vars.remove(p);
-        f.cards.remove(p);
-        f
+        self.without(p, values)
     }
 
     /// The pointwise product over the union of the variables (this factor's variables

@@ -551,7 +551,10 @@ impl Discretizer {
                 }
                 (FeatureEncoder::Categorical { levels, .. }, Column::Numeric(src)) => {
                     // A categorical column that happened to parse as numbers (e.g. all
-                    // "1"/"0" in a small scoring file): match by the number's text.
+                    // "1"/"0" in a small scoring file): match by the number each level
+                    // reads as, parsed once here rather than per row.
+                    let numbers: Vec<Option<f64>> =
+                        levels.iter().map(|m| m.parse::<f64>().ok()).collect();
                     let mut unseen = 0;
                     let out = rows
                         .iter()
@@ -560,10 +563,9 @@ impl Discretizer {
                             if x.is_nan() {
                                 return missing;
                             }
-                            let s = format!("{x}");
-                            levels
+                            numbers
                                 .iter()
-                                .position(|m| m == &s || m.parse::<f64>().ok() == Some(x))
+                                .position(|m| *m == Some(x))
                                 .map(|p| p as u16)
                                 .unwrap_or_else(|| {
                                     unseen += 1;
@@ -794,6 +796,44 @@ mod tests {
         )
         .unwrap();
         assert_eq!(d4.cuts(0).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn categorical_levels_match_a_column_that_parsed_as_numbers() {
+        use crate::data::schema::{Feature, Schema, Target};
+        let schema = |kind| {
+            std::sync::Arc::new(Schema {
+                features: vec![Feature {
+                    name: "plan".into(),
+                    kind,
+                }],
+                target: Target::binary("churn"),
+                id_column: None,
+                weight_column: None,
+            })
+        };
+        let levels = vec!["0".to_string(), "1".to_string()];
+        let train = Table::new(
+            schema(FeatureKind::Categorical { levels }),
+            vec![Column::Categorical(vec![0, 1, 1])],
+            vec![0, 1, 1],
+            None,
+            None,
+        )
+        .unwrap();
+        let d = Discretizer::fit(&train, &train.all_rows(), &Binning::default()).unwrap();
+        let scoring = Table::new(
+            schema(FeatureKind::Numeric),
+            vec![Column::Numeric(vec![1.0, 0.0, 2.0, f64::NAN])],
+            vec![0, 0, 0, 0],
+            None,
+            None,
+        )
+        .unwrap();
+        let (enc, report) = d.encode_rows(&scoring, &scoring.all_rows()).unwrap();
+        let codes: Vec<u16> = (0..4).map(|r| enc.code(r, 0)).collect();
+        assert_eq!(codes, vec![1, 0, 2, 2]);
+        assert_eq!(report.unseen, vec![("plan".to_string(), 1)]);
     }
 
     #[test]
