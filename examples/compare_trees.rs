@@ -21,7 +21,7 @@ use churnkit::learners::{AlgoOptions, Algorithm, learner};
 
 const TELCO: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/datasets/telco-customer-churn.csv"
+    "/datasets/telco-customer-churn.csv"
 );
 const FOLDS: usize = 10;
 const SEED: u64 = 42;

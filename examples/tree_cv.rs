@@ -17,14 +17,14 @@ fn datasets() -> churnkit::Result<Vec<(&'static str, Table)>> {
         (
             "telco-train",
             read_csv(
-                format!("{root}/../shared/datasets/telco-train.csv"),
+                format!("{root}/datasets/telco-train.csv"),
                 &CsvOptions::new("Churn").id_column("customerID"),
             )?,
         ),
         (
             "orange-train",
             read_csv(
-                format!("{root}/../shared/datasets/orange-telecom-churn-train.csv"),
+                format!("{root}/datasets/orange-telecom-churn-train.csv"),
                 &CsvOptions::new("Churn"),
             )?,
         ),

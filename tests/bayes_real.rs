@@ -11,7 +11,7 @@ use churnkit::data::{Binning, CsvOptions, Table, read_csv};
 use churnkit::eval::{Metric, cross_validate, evaluate};
 
 fn path(name: &str) -> String {
-    format!("{}/../shared/datasets/{name}", env!("CARGO_MANIFEST_DIR"))
+    format!("{}/datasets/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
 fn telco(part: &str) -> Table {

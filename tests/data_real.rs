@@ -1,4 +1,4 @@
-//! The CSV reader and the discretizer on the real churn files in `../shared/datasets`.
+//! The CSV reader and the discretizer on the real churn files in `datasets/`.
 
 use churnkit::data::{
     Binning, Column, CsvOptions, Discretizer, FeatureKind, Table, read_csv, read_csv_report,
@@ -7,15 +7,15 @@ use churnkit::data::{
 
 const TELCO: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/datasets/telco-customer-churn.csv"
+    "/datasets/telco-customer-churn.csv"
 );
 const ORANGE_TRAIN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/datasets/orange-telecom-churn-train.csv"
+    "/datasets/orange-telecom-churn-train.csv"
 );
 const ORANGE_TEST: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/datasets/orange-telecom-churn-test.csv"
+    "/datasets/orange-telecom-churn-test.csv"
 );
 
 fn telco() -> Table {

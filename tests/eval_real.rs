@@ -1,15 +1,15 @@
-//! The evaluation drivers and drift on the real Telco split in `../shared/datasets`.
+//! The evaluation drivers and drift on the real Telco split in `datasets/`.
 
 use churnkit::data::{CsvOptions, Table, read_csv};
 use churnkit::eval::{Metric, Stability, ZeroR, cross_validate, feature_drift};
 
 const TELCO_TRAIN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/datasets/telco-train.csv"
+    "/datasets/telco-train.csv"
 );
 const TELCO_TEST: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/datasets/telco-test.csv"
+    "/datasets/telco-test.csv"
 );
 
 fn read(path: &str) -> Table {

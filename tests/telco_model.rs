@@ -13,11 +13,11 @@ use churnkit::tree::{Cart, TreeLearner};
 
 const TRAIN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/datasets/telco-train.csv"
+    "/datasets/telco-train.csv"
 );
 const TEST: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/datasets/telco-test.csv"
+    "/datasets/telco-test.csv"
 );
 
 fn telco() -> Table {

@@ -8,7 +8,7 @@ use churnkit::tree::{Cart, TreeClassifier, TreeLearner};
 use churnkit::{Classifier, Learner};
 
 fn load(file: &str, opts: &CsvOptions) -> Table {
-    let path = format!("{}/../shared/datasets/{file}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/datasets/{file}", env!("CARGO_MANIFEST_DIR"));
     read_csv(&path, opts).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
