@@ -2,6 +2,7 @@
 //! text and JSON pieces several commands print.
 
 use std::io::{IsTerminal, Write};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
@@ -9,6 +10,7 @@ use serde_json::{Value, json};
 
 use churnkit::data::{ReadReport, Table};
 use churnkit::eval::Report;
+use churnkit::score::batch::Progress;
 use churnkit::{Error, Result};
 
 /// Writes to standard output; a closed pipe (`| head`) is not an error.
@@ -46,6 +48,42 @@ pub fn phase<T>(message: &str, f: impl FnOnce() -> Result<T>) -> Result<(T, f64)
     let seconds = start.elapsed().as_secs_f64();
     bar.finish_and_clear();
     result.map(|v| (v, seconds))
+}
+
+/// The progress bar of a batch on stderr, drawn from the library's [`Progress`]
+/// reports: bytes read against the input's size when known, else a spinner counting
+/// rows. Clones draw the same bar; it appears at the first report.
+#[derive(Clone, Default)]
+pub struct BatchBar(Arc<OnceLock<ProgressBar>>);
+
+impl BatchBar {
+    /// Draws one progress report.
+    pub fn update(&self, p: Progress) {
+        let bar = self.0.get_or_init(|| match p.bytes_total {
+            Some(t) => {
+                let b = ProgressBar::new(t);
+                if let Ok(style) = ProgressStyle::with_template(
+                    "{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta} {msg}",
+                ) {
+                    b.set_style(style);
+                }
+                b
+            }
+            None => ProgressBar::new_spinner(),
+        });
+        match p.bytes_total {
+            Some(_) => bar.set_position(p.bytes_done),
+            None => bar.set_message(format!("{} rows", p.rows_done)),
+        }
+        bar.tick();
+    }
+
+    /// Leaves the bar with "N rows scored".
+    pub fn finish(&self, rows_out: u64) {
+        if let Some(b) = self.0.get() {
+            b.finish_with_message(format!("{rows_out} rows scored"));
+        }
+    }
 }
 /// "retained 3000 (60.0 %), churned 2000 (40.0 %)".
 pub fn class_balance(table: &Table) -> String {

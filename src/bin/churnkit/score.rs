@@ -11,7 +11,7 @@ use churnkit::{Error, Result};
 
 use crate::args::ScoreArgs;
 use crate::input::{load_model, parse_delimiter};
-use crate::render::{emit, emit_json};
+use crate::render::{BatchBar, emit, emit_json};
 
 pub fn score(a: ScoreArgs) -> Result<()> {
     let model = load_model(&a.model)?;
@@ -22,15 +22,22 @@ pub fn score(a: ScoreArgs) -> Result<()> {
     if let Some(econ) = a.econ.economics() {
         scorer = scorer.economics(econ)?;
     }
-    let opts = BatchOptions {
+    let mut opts = BatchOptions {
         delimiter: parse_delimiter(&a.delimiter)?,
         id_column: a.id.clone(),
-        progress: a.progress && std::io::stderr().is_terminal(),
         skip_bad_rows: a.skip_bad_rows,
         ..BatchOptions::default()
     };
+    let bar = (a.progress && std::io::stderr().is_terminal()).then(BatchBar::default);
+    if let Some(bar) = &bar {
+        let bar = bar.clone();
+        opts = opts.on_progress(move |p| bar.update(p));
+    }
     let start = Instant::now();
     let report = score_csv_file(&scorer, &a.data, &a.output, &opts)?;
+    if let Some(bar) = &bar {
+        bar.finish(report.rows_out);
+    }
     let seconds = start.elapsed().as_secs_f64();
     if a.json {
         let mut v = serde_json::to_value(&report).map_err(|e| Error::Fit(e.to_string()))?;
