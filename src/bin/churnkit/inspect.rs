@@ -2,23 +2,13 @@
 
 use serde_json::json;
 
-use churnkit::data::MissingTokens;
 use churnkit::learners::Exports;
+use churnkit::model::ModelSummary;
 use churnkit::{Error, Result};
 
 use crate::args::InspectArgs;
 use crate::input::{load_model, write_text};
 use crate::render::{emit, emit_json};
-
-/// "'na', 'n/a', '?', 'null'" (or "no other tokens").
-pub fn missing_list(m: &MissingTokens) -> String {
-    let quoted: Vec<String> = m.tokens().map(|t| format!("'{t}'")).collect();
-    if quoted.is_empty() {
-        "no other tokens".to_string()
-    } else {
-        quoted.join(", ")
-    }
-}
 
 pub fn inspect(a: InspectArgs) -> Result<()> {
     let model = load_model(&a.model)?;
@@ -72,66 +62,13 @@ pub fn inspect(a: InspectArgs) -> Result<()> {
         emit(&rules);
         return Ok(());
     }
-    let mut s = format!("model     {}\n", a.model.display());
-    s.push_str(&format!(
-        "learner   {} — {}\n",
-        summary.learner,
-        exports.structure()
-    ));
-    s.push_str(&format!("params    {}\n", summary.params.0));
-    let balance: Vec<String> = summary
-        .classes
-        .iter()
-        .zip(&summary.class_counts)
-        .map(|(c, n)| format!("{c} {n}"))
-        .collect();
-    s.push_str(&format!(
-        "trained   on {} rows ({}), churnkit {}, data {}\n",
-        summary.rows,
-        balance.join(", "),
-        summary.crate_version,
-        summary.fingerprint
-    ));
-    if !summary.metrics.is_empty() {
-        let m: Vec<String> = summary
-            .metrics
-            .iter()
-            .map(|(k, v)| format!("{k} {v:.4}"))
-            .collect();
-        s.push_str(&format!(
-            "validated on {} rows: {}\n",
-            summary.validation_rows,
-            m.join(", ")
-        ));
-    }
-    s.push_str(&format!(
-        "target    '{}' ({}){}\n",
-        schema.target.name,
-        schema.target.classes.join(", "),
-        schema
-            .id_column
-            .as_ref()
-            .map_or(String::new(), |id| format!(", id column '{id}'"))
-    ));
-    s.push_str(&format!(
-        "missing   empty cells and {}\n",
-        missing_list(model.missing_tokens())
-    ));
-    s.push_str(&format!("features  {}:\n", schema.features.len()));
-    for f in &schema.features {
-        if f.is_numeric() {
-            s.push_str(&format!("  {:<24} numeric\n", f.name));
-        } else {
-            s.push_str(&format!(
-                "  {:<24} categorical, {} levels\n",
-                f.name,
-                f.levels().len()
-            ));
-        }
-    }
+    let mut view = ModelSummary::new(&model)
+        .source(a.model.display())
+        .structure(exports.structure());
     if let Some(text) = exports.text() {
-        s.push_str(&format!("\n{text}"));
+        view = view.detail(text);
     }
+    let mut s = view.to_string();
     for p in &written {
         s.push_str(&format!("wrote {}\n", p.display()));
     }
