@@ -81,9 +81,9 @@ fn main() -> churnkit::Result<()> {
     if progress {
         // The library draws nothing: report progress on one stderr line.
         opts = opts.on_progress(|p| {
-            let share = p.bytes_total.map_or(0.0, |t| {
-                100.0 * p.bytes_done as f64 / t.max(1) as f64
-            });
+            let share = p
+                .bytes_total
+                .map_or(0.0, |t| 100.0 * p.bytes_done as f64 / t.max(1) as f64);
             eprint!("\rscored {} rows ({share:.0} % of the file)", p.rows_done);
         });
     }

@@ -320,7 +320,12 @@ fn batch_reports_progress_through_the_callback() {
     .on_progress(move |p| sink.lock().unwrap().push(p));
     assert_eq!(opts.clone(), opts); // a clone shares the callback
     let (out, _) = run(&Scorer::new(&m), CSV, &opts).unwrap();
-    assert_eq!(run(&Scorer::new(&m), CSV, &BatchOptions::default()).unwrap().0, out);
+    assert_eq!(
+        run(&Scorer::new(&m), CSV, &BatchOptions::default())
+            .unwrap()
+            .0,
+        out
+    );
     let seen = seen.lock().unwrap();
     // Once after the header, then after each chunk of 2 rows (2, 4, 5).
     let rows: Vec<u64> = seen.iter().map(|p| p.rows_done).collect();
