@@ -77,12 +77,21 @@ fn main() -> churnkit::Result<()> {
         t1.elapsed()
     );
     let scorer = Scorer::new(&model).reasons(reasons);
-    let opts = BatchOptions {
-        progress,
-        ..BatchOptions::default()
-    };
+    let mut opts = BatchOptions::default();
+    if progress {
+        // The library draws nothing: report progress on one stderr line.
+        opts = opts.on_progress(|p| {
+            let share = p
+                .bytes_total
+                .map_or(0.0, |t| 100.0 * p.bytes_done as f64 / t.max(1) as f64);
+            eprint!("\rscored {} rows ({share:.0} % of the file)", p.rows_done);
+        });
+    }
     let t2 = Instant::now();
     let report = score_csv_file(&scorer, &input, &output, &opts)?;
+    if progress {
+        eprintln!();
+    }
     let secs = t2.elapsed().as_secs_f64();
     println!(
         "learner {} | rows in {} out {} | {:.2} s | {:.0} rows/s | reasons {} | threads {}",

@@ -308,6 +308,34 @@ fn batch_output_columns_and_counts() {
 }
 
 #[test]
+fn batch_reports_progress_through_the_callback() {
+    use std::sync::{Arc, Mutex};
+    let m = model();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&seen);
+    let opts = BatchOptions {
+        chunk_rows: 2,
+        ..BatchOptions::default()
+    }
+    .on_progress(move |p| sink.lock().unwrap().push(p));
+    assert_eq!(opts.clone(), opts); // a clone shares the callback
+    let (out, _) = run(&Scorer::new(&m), CSV, &opts).unwrap();
+    assert_eq!(
+        run(&Scorer::new(&m), CSV, &BatchOptions::default())
+            .unwrap()
+            .0,
+        out
+    );
+    let seen = seen.lock().unwrap();
+    // Once after the header, then after each chunk of 2 rows (2, 4, 5).
+    let rows: Vec<u64> = seen.iter().map(|p| p.rows_done).collect();
+    assert_eq!(rows, [0, 2, 4, 5]);
+    assert!(seen.windows(2).all(|w| w[0].bytes_done <= w[1].bytes_done));
+    assert_eq!(seen.last().unwrap().bytes_done, CSV.len() as u64);
+    assert!(seen.iter().all(|p| p.bytes_total.is_none())); // a reader has no size
+}
+
+#[test]
 fn batch_errors_name_the_line_or_skip_and_count() {
     let m = model();
     let strict = Scorer::new(&m).input_policy(policy(|p| p.bad_number = OnBad::Error));

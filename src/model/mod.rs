@@ -43,6 +43,8 @@
 
 pub mod format;
 pub mod hash;
+mod summary;
+pub use summary::ModelSummary;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -36,8 +36,8 @@
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::Path;
+use std::sync::Arc;
 
-use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -54,8 +54,8 @@ pub struct BatchOptions {
     pub delimiter: u8,
     /// The id column (default: the model schema's id column).
     pub id_column: Option<String>,
-    /// Show a progress bar on stderr (default false).
-    pub progress: bool,
+    /// Called as the batch advances (default None); see [`BatchOptions::on_progress`].
+    pub progress: Option<ProgressCallback>,
     /// Overrides the texts read as missing (default None: the scorer's, which are the
     /// model's, i.e. those the training data was read with, unless set with
     /// [`Scorer::missing_tokens`]).
@@ -72,12 +72,72 @@ impl Default for BatchOptions {
             chunk_rows: 8192,
             delimiter: b',',
             id_column: None,
-            progress: false,
+            progress: None,
             missing_tokens: None,
             skip_bad_rows: false,
         }
     }
 }
+
+impl BatchOptions {
+    /// Calls `f` as the batch advances: once when the header has been read, then
+    /// after every chunk of [`chunk_rows`](Self::chunk_rows) rows is written. The
+    /// library draws nothing; a caller renders the [`Progress`] (the `churnkit`
+    /// binary draws a progress bar on stderr).
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU64, Ordering};
+    /// use std::sync::Arc;
+    /// use churnkit::score::BatchOptions;
+    ///
+    /// let rows = Arc::new(AtomicU64::new(0));
+    /// let seen = Arc::clone(&rows);
+    /// let opts = BatchOptions::default()
+    ///     .on_progress(move |p| seen.store(p.rows_done, Ordering::Relaxed));
+    /// assert!(opts.progress.is_some());
+    /// ```
+    pub fn on_progress(mut self, f: impl Fn(Progress) + Send + Sync + 'static) -> Self {
+        self.progress = Some(ProgressCallback(Arc::new(f)));
+        self
+    }
+}
+
+/// How far a batch has got, passed to the [`BatchOptions::on_progress`] callback.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Data rows read so far (scored, or skipped).
+    pub rows_done: u64,
+    /// Bytes of the input read so far.
+    pub bytes_done: u64,
+    /// The input's size in bytes, when known ([`score_csv_file`]; None for
+    /// [`score_csv`], which reads from any reader).
+    pub bytes_total: Option<u64>,
+}
+
+/// A progress callback of [`BatchOptions`], shared by its clones. Two callbacks are
+/// equal when they are the same closure (the same allocation).
+#[derive(Clone)]
+pub struct ProgressCallback(pub Arc<dyn Fn(Progress) + Send + Sync>);
+
+impl ProgressCallback {
+    fn call(&self, progress: Progress) {
+        (self.0)(progress)
+    }
+}
+
+impl std::fmt::Debug for ProgressCallback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProgressCallback(..)")
+    }
+}
+
+impl PartialEq for ProgressCallback {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for ProgressCallback {}
 
 /// What a batch did: every row in is either written out or skipped.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -327,18 +387,16 @@ fn score_csv_inner<R: Read, W: Write>(
         column_warnings: plan.column_warnings.clone(),
         ..BatchReport::default()
     };
-    let bar = opts.progress.then(|| match total_bytes {
-        Some(t) => {
-            let b = ProgressBar::new(t);
-            if let Ok(style) = ProgressStyle::with_template(
-                "{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta} {msg}",
-            ) {
-                b.set_style(style);
-            }
-            b
+    let progress = |rows_done: u64, bytes_done: u64| {
+        if let Some(f) = &opts.progress {
+            f.call(Progress {
+                rows_done,
+                bytes_done,
+                bytes_total: total_bytes,
+            });
         }
-        None => ProgressBar::new_spinner(),
-    });
+    };
+    progress(0, reader.position().byte());
     let mut records: Vec<csv::StringRecord> = Vec::with_capacity(opts.chunk_rows);
     let mut row_number: u64 = 0;
     loop {
@@ -395,17 +453,8 @@ fn score_csv_inner<R: Read, W: Write>(
                 }
             }
         }
-        if let Some(b) = &bar {
-            match total_bytes {
-                Some(_) => b.set_position(reader.position().byte()),
-                None => b.set_message(format!("{} rows", report.rows_in)),
-            }
-            b.tick();
-        }
+        progress(report.rows_in, reader.position().byte());
     }
     output.flush().map_err(io_err)?;
-    if let Some(b) = bar {
-        b.finish_with_message(format!("{} rows scored", report.rows_out));
-    }
     Ok(report)
 }

@@ -1,0 +1,495 @@
+//! The command line: clap definitions of every command and of the option groups
+//! several commands share (data, labels, algorithm, retention economics).
+
+use std::path::PathBuf;
+
+use clap::builder::PossibleValuesParser;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use churnkit::Result;
+use churnkit::eval::Metric;
+use churnkit::learners::{AlgoOptions, Algorithm, BinningKind, Prune, StructureScore};
+use churnkit::score::{Amount, ClvSpec, Economics, Margin, RescueSpec};
+
+pub const LONG_ABOUT: &str = "\
+churnkit learns who is about to leave from a table of customers, explains why, and
+scores customers as retained, at-risk or churned.
+
+A typical session:
+
+  churnkit generate --rows 5000 --seed 42 -o customers.csv
+  churnkit train --data customers.csv --target status --id customer_id \\
+                 --algo id3-weighted -o churn.model
+  churnkit evaluate --model churn.model --data customers.csv
+  churnkit score --model churn.model --data customers.csv -o scores.csv
+  churnkit inspect --model churn.model --rules
+  churnkit compare --data customers.csv --target status --algos zero-r,id3,tan
+
+Every command that prints results takes --json. Exit codes: 0 success, 2 bad usage
+or bad input (the message names the file, line and column), 1 internal failure.";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "churnkit",
+    version,
+    about = "Customer-churn prediction: train, evaluate, compare and score churn models",
+    long_about = LONG_ABOUT
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Write a synthetic three-state churn table as CSV.
+    #[command(long_about = "\
+Write a synthetic three-state churn table (retained / at_risk / churned) as CSV:
+20 features (numeric and categorical, with missing cells), an id column
+`customer_id` and the target `status`. Same parameters, same bytes.
+
+--drift simulates a competitor's campaign that shifts the population (0 = none,
+1 = strong): use it to make 'later months' for drift and retraining experiments.
+
+Example:
+  churnkit generate --rows 100000 --seed 7 --drift 0.5 -o month-06.csv")]
+    Generate(GenerateArgs),
+
+    /// Train a model, validate it (holdout or cross-validation), save it.
+    #[command(long_about = "\
+Train a churn model on a CSV, report how good it is on rows it did not see, and
+save it.
+
+Validation: --test-fraction F (default 0.3) holds out a stratified share of the
+rows, fits on the rest and reports on the held-out rows; the saved model is the one
+fitted on the training rows. --folds K runs stratified K-fold cross-validation
+instead and then fits the saved model on all rows.
+
+The summary says where the time went: reading the CSV, encoding (fitting the
+discretizer on the training rows and encoding them) and fitting the final model on
+the training rows alone (--json: load_seconds, encode_seconds, fit_seconds).
+
+Algorithm flags (--max-depth, --bins, ...) override the algorithm's defaults; a flag
+that does not apply to the chosen algorithm is an error.
+
+Examples:
+  churnkit train --data datasets/synthetic-churn.csv --target status \\
+                 --id customer_id --algo zero-r
+  churnkit train --data telco.csv --target Churn --id customerID \\
+                 --algo id3-weighted --max-depth 6 --folds 10 -o telco.model
+  churnkit train --data crm.csv --target state --map active=retained,closed=churned \\
+                 --on-bad-label skip --algo tan --json")]
+    Train(Box<TrainArgs>),
+
+    /// Compare algorithms side by side under cross-validation, with significance.
+    #[command(long_about = "\
+Compare algorithms on identical stratified folds: mean ± sd of accuracy, ROC AUC,
+F1, log loss, top-decile lift and EMP per algorithm, and the corrected resampled
+t-test (Nadeau & Bengio 2003) of each algorithm against the first one.
+
+Put the reference (e.g. zero-r, or your current model) first.
+
+Example:
+  churnkit compare --data datasets/synthetic-churn.csv --target status \\
+                   --id customer_id --algos zero-r,id3,id3-weighted,tan --folds 10 --markdown")]
+    Compare(Box<CompareArgs>),
+
+    /// Evaluate a saved model on labeled data: the full report.
+    #[command(long_about = "\
+Evaluate a saved model on a labeled CSV (e.g. a later month, or a test file): the
+confusion matrix, accuracy and error rate with 95 % intervals, kappa, MCC, per-class
+precision / recall / F1, ROC AUC, log loss, Brier score, calibration, gains and lift
+by decile, and the maximum / expected maximum profit of a retention campaign.
+
+The file is read with the model's column kinds; the target column is the model's
+unless --target says otherwise. Give the label options (--positive, --map) the
+model was trained with if the labels are not recognised by default.
+
+Example:
+  churnkit evaluate --model telco.model --data telco-test.csv")]
+    Evaluate(Box<EvaluateArgs>),
+
+    /// Score customers with a saved model: tiers, probabilities, reasons, retention.
+    #[command(long_about = "\
+Score a CSV of customers with a saved model, streaming (memory bounded by a chunk,
+whatever the file size). One output row per input row:
+
+  id, p_<class>..., tier, reason_1..reason_3, clv, value_at_risk, spend_ceiling,
+  rescue, warning
+
+The target column may be present or not. Retention figures need a margin: given at
+training time (stored in the model) or here (--margin / --margin-column).
+
+Example:
+  churnkit score --model churn.model --data customers.csv -o scores.csv \\
+                 --margin-column monthly_charge --margin-scale 0.3 --offer-cost 20")]
+    Score(Box<ScoreArgs>),
+
+    /// Show what a saved model is and how it decides (rules, DOT, BIF, JSON).
+    #[command(long_about = "\
+Show a saved model: learner and parameters, training rows and class balance,
+validation metrics, features, tier policy. --rules prints a tree as if-then rules;
+--dot FILE writes a Graphviz picture of a tree or a Bayesian network; --bif FILE
+writes a Bayesian network in BIF (read by pgmpy, bnlearn, Weka); --json prints the
+summary as JSON.
+
+Examples:
+  churnkit inspect --model churn.model --rules
+  churnkit inspect --model tan.model --dot tan.dot --bif tan.bif
+  dot -Tsvg tan.dot > tan.svg")]
+    Inspect(InspectArgs),
+}
+
+/// `--on-bad-label`.
+#[derive(ValueEnum, Clone, Copy, Debug, Default)]
+pub enum OnBadLabel {
+    /// Stop with an error naming the line.
+    #[default]
+    Error,
+    /// Skip rows whose label is missing or unknown, and report how many.
+    Skip,
+}
+
+/// `--on-bad-cell`.
+#[derive(ValueEnum, Clone, Copy, Debug, Default)]
+pub enum OnBadCell {
+    /// Stop with an error naming the file, line, column and value.
+    #[default]
+    Error,
+    /// Read the cell as missing and count it in the report.
+    Missing,
+}
+
+/// Options of every command that reads a CSV.
+#[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Data options")]
+pub struct DataArgs {
+    /// Field delimiter: one character, or `tab` [default: detected from the header]
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<String>,
+    /// Cell texts that mean "missing", comma-separated (empty cells are always
+    /// missing); `train` stores them in the model [default: NA,N/A,?,null; for
+    /// `evaluate`, the model's]
+    #[arg(long, value_name = "TOKENS", value_delimiter = ',')]
+    pub missing: Option<Vec<String>>,
+    /// Columns to read as categories even if they hold numbers (e.g. area codes)
+    #[arg(long, value_name = "COLS", value_delimiter = ',')]
+    pub categorical: Vec<String>,
+    /// Columns to read as numbers; a non-number there is an error
+    #[arg(long, value_name = "COLS", value_delimiter = ',')]
+    pub numeric: Vec<String>,
+    /// Column of sample weights (numbers >= 0), never a feature
+    #[arg(long, value_name = "COL")]
+    pub weight: Option<String>,
+    /// What to do with a text cell in a column read as numeric
+    #[arg(long, value_enum, default_value_t = OnBadCell::Error, value_name = "POLICY")]
+    pub on_bad_cell: OnBadCell,
+}
+
+/// How labels map to churn classes, and which columns are not features.
+#[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Label and column options")]
+pub struct LabelArgs {
+    /// The label meaning "churned" in a two-label target (Yes/No, True/False and 1/0
+    /// are recognised without it)
+    #[arg(long, value_name = "LABEL", conflicts_with = "map")]
+    pub positive: Option<String>,
+    /// Map label texts to classes retained, at_risk, churned: `a=retained,b=churned`
+    #[arg(long, value_name = "LABEL=CLASS,...", value_delimiter = ',')]
+    pub map: Vec<String>,
+    /// Columns to ignore (identifiers, columns that leak the label)
+    #[arg(long, value_name = "COLS", value_delimiter = ',')]
+    pub drop: Vec<String>,
+    /// Identifier column: never a feature, carried into score output
+    #[arg(long, value_name = "COL")]
+    pub id: Option<String>,
+    /// What to do with a row whose label is missing or unknown
+    #[arg(long, value_enum, default_value_t = OnBadLabel::Error, value_name = "POLICY")]
+    pub on_bad_label: OnBadLabel,
+}
+
+/// Optional parameters over the algorithm's defaults.
+#[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Algorithm options (override the algorithm's defaults)")]
+pub struct AlgoArgs {
+    /// Maximum tree depth (root = 0)
+    #[arg(long, value_name = "N")]
+    pub max_depth: Option<usize>,
+    /// A node with fewer (weighted) rows is not split
+    #[arg(long, value_name = "ROWS")]
+    pub min_split: Option<f64>,
+    /// Minimum (weighted) rows in a leaf
+    #[arg(long, value_name = "ROWS")]
+    pub min_leaf: Option<f64>,
+    /// A node splits only on a gain above this
+    #[arg(long, value_name = "GAIN")]
+    pub min_gain: Option<f64>,
+    /// Post-pruning of trees
+    #[arg(long, value_name = "METHOD", value_parser = PossibleValuesParser::new(Prune::NAMES))]
+    pub prune: Option<String>,
+    /// Bins of numeric features (equal-frequency: exactly; mdl: at most)
+    #[arg(long, value_name = "N")]
+    pub bins: Option<usize>,
+    /// How numeric features are binned
+    #[arg(long, value_name = "METHOD", value_parser = PossibleValuesParser::new(BinningKind::NAMES))]
+    pub binning: Option<String>,
+    /// Dirichlet pseudo-count of Bayesian-network CPTs (Laplace α)
+    #[arg(long, value_name = "α")]
+    pub alpha: Option<f64>,
+    /// Maximum parents per node in structure search
+    #[arg(long, value_name = "N")]
+    pub max_parents: Option<usize>,
+    /// Structure score of Bayesian-network search
+    #[arg(long, value_name = "SCORE", value_parser = PossibleValuesParser::new(StructureScore::NAMES))]
+    pub score: Option<String>,
+}
+
+impl AlgoArgs {
+    pub fn options(&self, seed: u64) -> Result<AlgoOptions> {
+        Ok(AlgoOptions {
+            max_depth: self.max_depth,
+            min_split: self.min_split,
+            min_leaf: self.min_leaf,
+            min_gain: self.min_gain,
+            prune: self.prune.as_deref().map(str::parse).transpose()?,
+            bins: self.bins,
+            binning: self.binning.as_deref().map(str::parse).transpose()?,
+            alpha: self.alpha,
+            max_parents: self.max_parents,
+            score: self.score.as_deref().map(str::parse).transpose()?,
+            seed: Some(seed),
+        })
+    }
+}
+
+pub fn algo_parser() -> PossibleValuesParser {
+    PossibleValuesParser::new(Algorithm::names())
+}
+
+/// Retention economics: what a customer is worth and what a rescue may cost.
+#[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Retention economics (CLV and the spend ceiling of a rescue)")]
+pub struct EconArgs {
+    /// Margin per period, the same for every customer
+    #[arg(long, value_name = "AMOUNT", conflicts_with = "margin_column")]
+    pub margin: Option<f64>,
+    /// Numeric column whose value × --margin-scale is each customer's margin per period
+    #[arg(long, value_name = "COL")]
+    pub margin_column: Option<String>,
+    /// Multiplier of --margin-column (e.g. 0.3 for a 30 % margin on the monthly charge)
+    #[arg(
+        long,
+        value_name = "F",
+        default_value_t = 1.0,
+        requires = "margin_column"
+    )]
+    pub margin_scale: f64,
+    /// Number of future periods of the lifetime value
+    #[arg(long, value_name = "T", default_value_t = 24)]
+    pub horizon: u32,
+    /// Discount rate per period
+    #[arg(long, value_name = "I", default_value_t = 0.01)]
+    pub discount_rate: f64,
+    /// Probability that a rescue offer succeeds (λ)
+    #[arg(long, value_name = "P", default_value_t = 0.3)]
+    pub rescue_success: f64,
+    /// Cost of a rescue offer: recommend a rescue only when it is below the ceiling
+    #[arg(long, value_name = "AMOUNT")]
+    pub offer_cost: Option<f64>,
+}
+
+impl EconArgs {
+    /// The economics, or None when no margin was given.
+    pub fn economics(&self) -> Option<Economics> {
+        let margin = match (&self.margin, &self.margin_column) {
+            (Some(m), _) => Margin::Fixed(*m),
+            (None, Some(c)) => Margin::Column {
+                name: c.clone(),
+                scale: self.margin_scale,
+            },
+            (None, None) => return None,
+        };
+        Some(Economics {
+            clv: Some(ClvSpec {
+                margin,
+                horizon: self.horizon,
+                discount_rate: self.discount_rate,
+            }),
+            rescue: RescueSpec {
+                success_probability: self.rescue_success,
+                ..RescueSpec::default()
+            },
+            offer_cost: self.offer_cost.map(Amount::Fixed),
+            ..Economics::default()
+        })
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    /// Number of customers (rows)
+    #[arg(long, default_value_t = 5000, value_name = "N")]
+    pub rows: usize,
+    /// Seed of the generator: same parameters, same bytes
+    #[arg(long, default_value_t = 42, value_name = "S")]
+    pub seed: u64,
+    /// Strength of a competitor's campaign shifting the population (0 = none, 1 = strong)
+    #[arg(
+        long,
+        default_value_t = 0.0,
+        value_name = "D",
+        allow_negative_numbers = true
+    )]
+    pub drift: f64,
+    /// Probability that a cell of a column that can be missing is blank
+    #[arg(long, default_value_t = 0.02, value_name = "R")]
+    pub missing_rate: f64,
+    /// Output CSV file
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Print a JSON summary instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// Training CSV (header row, one customer per line)
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+    /// Column holding the churn label
+    #[arg(long, value_name = "COL")]
+    pub target: String,
+    /// Learning algorithm
+    #[arg(long, value_name = "ALGO", value_parser = algo_parser())]
+    pub algo: String,
+    /// Hold out this share of rows (stratified) for validation [default: 0.3]
+    #[arg(long, value_name = "F", conflicts_with = "folds")]
+    pub test_fraction: Option<f64>,
+    /// Validate by stratified K-fold cross-validation instead of a holdout
+    #[arg(long, value_name = "K")]
+    pub folds: Option<usize>,
+    /// Seed of the split and of the learner's random choices
+    #[arg(long, default_value_t = 42, value_name = "S")]
+    pub seed: u64,
+    /// Where to save the model (binary; a name ending in .json saves JSON)
+    #[arg(short, long, value_name = "MODEL")]
+    pub output: Option<PathBuf>,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub labels: LabelArgs,
+    #[command(flatten)]
+    pub algo_args: AlgoArgs,
+    #[command(flatten)]
+    pub data_args: DataArgs,
+    #[command(flatten)]
+    pub econ: EconArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct CompareArgs {
+    /// CSV to cross-validate on
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+    /// Column holding the churn label
+    #[arg(long, value_name = "COL")]
+    pub target: String,
+    /// Algorithms to compare, comma-separated; the first is the reference of the tests
+    #[arg(long, value_name = "ALGOS", value_delimiter = ',', required = true, value_parser = algo_parser())]
+    pub algos: Vec<String>,
+    /// Number of folds
+    #[arg(long, default_value_t = 10, value_name = "K")]
+    pub folds: usize,
+    /// Seed of the folds
+    #[arg(long, default_value_t = 42, value_name = "S")]
+    pub seed: u64,
+    /// Metric of the significance test
+    #[arg(long, default_value = "accuracy", value_name = "METRIC",
+          value_parser = PossibleValuesParser::new(Metric::ALL.map(Metric::name)))]
+    pub metric: String,
+    /// Print a Markdown table
+    #[arg(long, conflicts_with = "json")]
+    pub markdown: bool,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub labels: LabelArgs,
+    #[command(flatten)]
+    pub data_args: DataArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct EvaluateArgs {
+    /// A model saved by `churnkit train`
+    #[arg(long, value_name = "MODEL")]
+    pub model: PathBuf,
+    /// Labeled CSV to evaluate on
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+    /// Column holding the churn label [default: the model's target]
+    #[arg(long, value_name = "COL")]
+    pub target: Option<String>,
+    /// Print JSON instead of text
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub labels: LabelArgs,
+    #[command(flatten)]
+    pub data_args: DataArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct ScoreArgs {
+    /// A model saved by `churnkit train`
+    #[arg(long, value_name = "MODEL")]
+    pub model: PathBuf,
+    /// CSV of customers to score
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+    /// Output CSV of scores
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Identifier column copied to the output [default: the model's id column]
+    #[arg(long, value_name = "COL")]
+    pub id: Option<String>,
+    /// Field delimiter of the input: one character, or `tab`
+    #[arg(long, value_name = "CHAR", default_value = ",")]
+    pub delimiter: String,
+    /// Cell texts that mean "missing", comma-separated (empty cells are always
+    /// missing) [default: the tokens the model was trained with]
+    #[arg(long, value_name = "TOKENS", value_delimiter = ',')]
+    pub missing: Option<Vec<String>>,
+    /// Skip rows that cannot be scored (counted in the summary) instead of stopping
+    #[arg(long)]
+    pub skip_bad_rows: bool,
+    /// Show a progress bar (on a terminal)
+    #[arg(long)]
+    pub progress: bool,
+    /// Print the summary as JSON
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub econ: EconArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// A model saved by `churnkit train`
+    #[arg(long, value_name = "MODEL")]
+    pub model: PathBuf,
+    /// Print a tree as if-then rules
+    #[arg(long)]
+    pub rules: bool,
+    /// Write a Graphviz DOT picture of the tree or network
+    #[arg(long, value_name = "FILE")]
+    pub dot: Option<PathBuf>,
+    /// Write a Bayesian network in BIF
+    #[arg(long, value_name = "FILE")]
+    pub bif: Option<PathBuf>,
+    /// Print the summary as JSON
+    #[arg(long, conflicts_with = "rules")]
+    pub json: bool,
+}

@@ -1,0 +1,111 @@
+//! Turning arguments into library options, and reading inputs (CSV, model files)
+//! with a spinner.
+
+use std::path::Path;
+
+use churnkit::data::{
+    BadCellPolicy, BadLabelPolicy, CsvOptions, ReadReport, Table, read_csv_report,
+};
+use churnkit::model::Model;
+use churnkit::{Error, Location, Result};
+
+use crate::args::{DataArgs, LabelArgs, OnBadCell, OnBadLabel};
+use crate::render::phase;
+
+pub fn io_error(path: &Path, source: std::io::Error) -> Error {
+    Error::Io {
+        location: Location::file(path),
+        source,
+    }
+}
+
+pub fn parse_delimiter(s: &str) -> Result<u8> {
+    match s {
+        "tab" | "\\t" | "\t" => Ok(b'\t'),
+        _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
+        _ => Err(Error::param(
+            "--delimiter",
+            s,
+            "must be one ASCII character (e.g. ';') or 'tab'",
+        )),
+    }
+}
+
+/// `--map a=retained,b=churned` as pairs.
+pub fn parse_map(items: &[String]) -> Result<Vec<(String, String)>> {
+    items
+        .iter()
+        .map(|item| match item.split_once('=') {
+            Some((from, to)) if !from.trim().is_empty() && !to.trim().is_empty() => {
+                Ok((from.trim().to_string(), to.trim().to_string()))
+            }
+            _ => Err(Error::param(
+                "--map",
+                item,
+                "expected LABEL=CLASS with CLASS one of retained, at_risk, churned",
+            )),
+        })
+        .collect()
+}
+
+pub fn data_options(mut o: CsvOptions, data: &DataArgs) -> Result<CsvOptions> {
+    if let Some(d) = &data.delimiter {
+        o = o.delimiter(parse_delimiter(d)?);
+    }
+    if let Some(tokens) = &data.missing {
+        o = o.missing_tokens(tokens);
+    }
+    o = o.categorical(&data.categorical).numeric(&data.numeric);
+    if let Some(w) = &data.weight {
+        o = o.weight_column(w);
+    }
+    Ok(o.on_bad_cell(match data.on_bad_cell {
+        OnBadCell::Error => BadCellPolicy::Error,
+        OnBadCell::Missing => BadCellPolicy::Missing,
+    }))
+}
+
+pub fn label_options(mut o: CsvOptions, labels: &LabelArgs) -> Result<CsvOptions> {
+    if let Some(p) = &labels.positive {
+        o = o.positive_label(p);
+    }
+    if !labels.map.is_empty() {
+        let pairs = parse_map(&labels.map)?;
+        let refs: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        o = o.class_map(&refs);
+    }
+    o = o.drop_columns(&labels.drop);
+    if let Some(id) = &labels.id {
+        o = o.id_column(id);
+    }
+    Ok(o.on_bad_label(match labels.on_bad_label {
+        OnBadLabel::Error => BadLabelPolicy::Error,
+        OnBadLabel::Skip => BadLabelPolicy::Skip,
+    }))
+}
+
+/// Reads a labeled CSV with a spinner; returns the table, the read report and the
+/// seconds it took.
+pub fn read_labeled(
+    path: &Path,
+    target: &str,
+    labels: &LabelArgs,
+    data: &DataArgs,
+) -> Result<(Table, ReadReport, f64)> {
+    let opts = label_options(data_options(CsvOptions::new(target), data)?, labels)?;
+    let ((table, report), seconds) = phase(&format!("reading {}", path.display()), || {
+        read_csv_report(path, &opts)
+    })?;
+    Ok((table, report, seconds))
+}
+
+pub fn load_model(path: &Path) -> Result<Model> {
+    let (model, _) = phase(&format!("loading {}", path.display()), || Model::load(path))?;
+    Ok(model)
+}
+pub fn write_text(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).map_err(|e| io_error(path, e))
+}

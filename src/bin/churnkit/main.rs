@@ -1,0 +1,65 @@
+//! `churnkit`: the command-line face of the churnkit library.
+//!
+//! A thin layer: every command parses its flags, calls the library, and prints what
+//! came back (text for people, `--json` for programs). Exit codes: 0 success, 2 bad
+//! usage or bad input (the message names the file, line and column), 1 internal
+//! failure.
+
+mod args;
+mod compare;
+mod evaluate;
+mod generate;
+mod input;
+mod inspect;
+mod render;
+mod score;
+mod train;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use churnkit::{Error, Result};
+
+use args::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse(); // usage errors exit 2, --help and --version 0
+    let outcome = std::panic::catch_unwind(|| run(cli));
+    match outcome {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
+            eprintln!("churnkit: error: {e}");
+            ExitCode::from(exit_code(&e))
+        }
+        Err(_) => {
+            eprintln!("churnkit: internal error (a bug): please report it with the command line");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// 2 for what the user can fix (input, parameters, model files), 1 for the rest.
+fn exit_code(e: &Error) -> u8 {
+    match e {
+        Error::Io { .. }
+        | Error::Csv { .. }
+        | Error::Schema { .. }
+        | Error::Value { .. }
+        | Error::Label { .. }
+        | Error::Param { .. }
+        | Error::Model { .. } => 2,
+        Error::Fit(_) => 1,
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Generate(a) => generate::generate(a),
+        Command::Train(a) => train::train(*a),
+        Command::Compare(a) => compare::compare(*a),
+        Command::Evaluate(a) => evaluate::evaluate(*a),
+        Command::Score(a) => score::score(*a),
+        Command::Inspect(a) => inspect::inspect(a),
+    }
+}

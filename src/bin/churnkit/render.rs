@@ -1,0 +1,146 @@
+//! Rendering helpers: standard output (text and JSON), spinners on stderr, and the
+//! text and JSON pieces several commands print.
+
+use std::io::{IsTerminal, Write};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::{Value, json};
+
+use churnkit::data::{ReadReport, Table};
+use churnkit::eval::Report;
+use churnkit::score::batch::Progress;
+use churnkit::{Error, Result};
+
+/// Writes to standard output; a closed pipe (`| head`) is not an error.
+pub fn emit(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes());
+    if !text.ends_with('\n') {
+        let _ = out.write_all(b"\n");
+    }
+    let _ = out.flush();
+}
+
+pub fn emit_json(v: &Value) -> Result<()> {
+    let text = serde_json::to_string_pretty(v).map_err(|e| Error::Fit(e.to_string()))?;
+    emit(&text);
+    Ok(())
+}
+
+/// A spinner on stderr while `f` runs (hidden when stderr is not a terminal);
+/// returns `f`'s result and the seconds it took.
+pub fn phase<T>(message: &str, f: impl FnOnce() -> Result<T>) -> Result<(T, f64)> {
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = ProgressBar::new_spinner();
+        if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+            bar.set_style(style);
+        }
+        bar.set_message(message.to_string());
+        bar.enable_steady_tick(Duration::from_millis(120));
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let start = Instant::now();
+    let result = f();
+    let seconds = start.elapsed().as_secs_f64();
+    bar.finish_and_clear();
+    result.map(|v| (v, seconds))
+}
+
+/// The progress bar of a batch on stderr, drawn from the library's [`Progress`]
+/// reports: bytes read against the input's size when known, else a spinner counting
+/// rows. Clones draw the same bar; it appears at the first report.
+#[derive(Clone, Default)]
+pub struct BatchBar(Arc<OnceLock<ProgressBar>>);
+
+impl BatchBar {
+    /// Draws one progress report.
+    pub fn update(&self, p: Progress) {
+        let bar = self.0.get_or_init(|| match p.bytes_total {
+            Some(t) => {
+                let b = ProgressBar::new(t);
+                if let Ok(style) = ProgressStyle::with_template(
+                    "{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta} {msg}",
+                ) {
+                    b.set_style(style);
+                }
+                b
+            }
+            None => ProgressBar::new_spinner(),
+        });
+        match p.bytes_total {
+            Some(_) => bar.set_position(p.bytes_done),
+            None => bar.set_message(format!("{} rows", p.rows_done)),
+        }
+        bar.tick();
+    }
+
+    /// Leaves the bar with "N rows scored".
+    pub fn finish(&self, rows_out: u64) {
+        if let Some(b) = self.0.get() {
+            b.finish_with_message(format!("{rows_out} rows scored"));
+        }
+    }
+}
+/// "retained 3000 (60.0 %), churned 2000 (40.0 %)".
+pub fn class_balance(table: &Table) -> String {
+    let counts = table.class_counts(&table.all_rows());
+    let total: f64 = counts.iter().sum();
+    table
+        .schema()
+        .target
+        .classes
+        .iter()
+        .zip(&counts)
+        .map(|(c, n)| format!("{c} {n} ({:.1} %)", 100.0 * n / total.max(1e-300)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub fn read_summary_json(table: &Table, report: &ReadReport, seconds: f64) -> Value {
+    json!({
+        "file": report.source,
+        "rows": table.n_rows(),
+        "rows_read": report.rows_read,
+        "skipped_rows": report.skipped_rows,
+        "skipped_lines": report.skipped_lines,
+        "features": table.n_features(),
+        "classes": table.schema().target.classes,
+        "class_counts": table.class_counts(&table.all_rows()),
+        "label_map": report.label_map,
+        "load_seconds": seconds,
+    })
+}
+
+pub fn read_summary_text(table: &Table, report: &ReadReport, seconds: f64) -> String {
+    let mut s = format!(
+        "data      {}: {} rows, {} features, target '{}' — {}\n",
+        report.source,
+        table.n_rows(),
+        table.n_features(),
+        table.schema().target.name,
+        class_balance(table)
+    );
+    if report.skipped_rows > 0 {
+        let lines: Vec<String> = report.skipped_lines.iter().map(u64::to_string).collect();
+        s.push_str(&format!(
+            "          skipped {} rows with a missing or unknown label (lines {}{})\n",
+            report.skipped_rows,
+            lines.join(", "),
+            if report.skipped_rows > lines.len() {
+                ", ..."
+            } else {
+                ""
+            }
+        ));
+    }
+    let _ = seconds;
+    s
+}
+
+pub fn report_json(r: &Report) -> Result<Value> {
+    serde_json::to_value(r).map_err(|e| Error::Fit(e.to_string()))
+}

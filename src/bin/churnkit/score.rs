@@ -1,0 +1,76 @@
+//! `churnkit score`: stream a CSV of customers through a saved model.
+
+use std::io::IsTerminal;
+use std::time::Instant;
+
+use serde_json::json;
+
+use churnkit::data::MissingTokens;
+use churnkit::score::{BatchOptions, Scorer, score_csv_file};
+use churnkit::{Error, Result};
+
+use crate::args::ScoreArgs;
+use crate::input::{load_model, parse_delimiter};
+use crate::render::{BatchBar, emit, emit_json};
+
+pub fn score(a: ScoreArgs) -> Result<()> {
+    let model = load_model(&a.model)?;
+    let mut scorer = Scorer::new(&model); // reads cells with the model's missing tokens
+    if let Some(tokens) = &a.missing {
+        scorer = scorer.missing_tokens(MissingTokens::new(tokens));
+    }
+    if let Some(econ) = a.econ.economics() {
+        scorer = scorer.economics(econ)?;
+    }
+    let mut opts = BatchOptions {
+        delimiter: parse_delimiter(&a.delimiter)?,
+        id_column: a.id.clone(),
+        skip_bad_rows: a.skip_bad_rows,
+        ..BatchOptions::default()
+    };
+    let bar = (a.progress && std::io::stderr().is_terminal()).then(BatchBar::default);
+    if let Some(bar) = &bar {
+        let bar = bar.clone();
+        opts = opts.on_progress(move |p| bar.update(p));
+    }
+    let start = Instant::now();
+    let report = score_csv_file(&scorer, &a.data, &a.output, &opts)?;
+    if let Some(bar) = &bar {
+        bar.finish(report.rows_out);
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    if a.json {
+        let mut v = serde_json::to_value(&report).map_err(|e| Error::Fit(e.to_string()))?;
+        v["command"] = "score".into();
+        v["output"] = json!(a.output);
+        v["seconds"] = json!(seconds);
+        return emit_json(&v);
+    }
+    let mut s = format!(
+        "scored {} of {} customers with {} ({}) into {} in {:.2} s ({:.0} rows/s)\n",
+        report.rows_out,
+        report.rows_in,
+        a.model.display(),
+        model.summary().learner,
+        a.output.display(),
+        seconds,
+        report.rows_in as f64 / seconds.max(1e-9)
+    );
+    if report.rows_skipped > 0 {
+        s.push_str(&format!("skipped {} rows:\n", report.rows_skipped));
+        for e in report.errors.iter().take(5) {
+            s.push_str(&format!("  {e}\n"));
+        }
+    }
+    if report.rows_with_warnings > 0 {
+        s.push_str(&format!(
+            "{} rows carry warnings (see the `warning` column)\n",
+            report.rows_with_warnings
+        ));
+    }
+    for w in &report.column_warnings {
+        s.push_str(&format!("warning: {w}\n"));
+    }
+    emit(&s);
+    Ok(())
+}
