@@ -63,6 +63,7 @@ pub mod eval;
 pub mod learner;
 pub mod learners;
 pub mod model;
+pub mod policy;
 pub mod score;
 pub mod synth;
 pub mod tree;

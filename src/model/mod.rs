@@ -54,10 +54,10 @@ use crate::data::{Column, FeatureKind, MISSING_LEVEL, MissingTokens, Schema, Tab
 use crate::error::{Error, Location, Result};
 use crate::eval::{Metric, Report, ZeroRModel};
 use crate::learner::Classifier;
-use crate::score::calibrate::{Calibration, CalibrationMethod, CalibrationTable};
-use crate::score::economics::Economics;
-use crate::score::input::InputPolicy;
-use crate::score::tier::{ThresholdReport, ThresholdRule, TierPolicy, choose_thresholds};
+use crate::policy::calibrate::{Calibration, CalibrationMethod, CalibrationTable};
+use crate::policy::economics::Economics;
+use crate::policy::input::InputPolicy;
+use crate::policy::tier::{ThresholdReport, ThresholdRule, TierPolicy, choose_thresholds};
 use crate::tree::{CartClassifier, TreeClassifier};
 
 pub use format::{FORMAT_VERSION, MAGIC};

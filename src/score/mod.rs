@@ -33,10 +33,9 @@
 //! ```
 
 pub mod batch;
-pub mod calibrate;
-pub mod economics;
-pub mod input;
-pub mod tier;
+
+// The policies moved to [`policy`](crate::policy); their old paths keep working.
+pub use crate::policy::{calibrate, economics, input, tier};
 
 use std::collections::HashMap;
 
@@ -49,13 +48,13 @@ use crate::learner::Reason;
 use crate::model::Model;
 
 pub use batch::{BatchOptions, BatchReport, score_csv, score_csv_file};
-pub use calibrate::{Calibration, CalibrationMethod, CalibrationTable, Calibrator};
-pub use economics::{
+pub use crate::policy::calibrate::{Calibration, CalibrationMethod, CalibrationTable, Calibrator};
+pub use crate::policy::economics::{
     Amount, ChurnReason, ClvSpec, CustomerFacts, Economics, Margin, ReasonRule, ReasonSource,
     RescueSpec, Retention, ValueSpec,
 };
-pub use input::{InputPolicy, OnBad};
-pub use tier::{ThresholdReport, ThresholdRule, Tier, TierPolicy, choose_thresholds};
+pub use crate::policy::input::{InputPolicy, OnBad};
+pub use crate::policy::tier::{ThresholdReport, ThresholdRule, Tier, TierPolicy, choose_thresholds};
 
 /// The number of reasons a [`Score`] carries.
 pub const N_REASONS: usize = 3;
