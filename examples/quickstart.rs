@@ -17,6 +17,7 @@ use churnkit::data::{CsvOptions, read_csv, stratified_holdout};
 use churnkit::eval::{Report, champion_challenger, evaluate};
 use churnkit::learners::{AlgoOptions, Algorithm, fit_timed};
 use churnkit::model::Model;
+use churnkit::train::ModelBuilder;
 use churnkit::score::{Amount, ClvSpec, Economics, Margin, Scorer};
 
 /// The bundled data (found wherever the example is run from).
@@ -99,7 +100,7 @@ fn run() -> Result<()> {
         offer_cost: Some(Amount::Fixed(15.0)),
         ..Economics::default()
     };
-    let model = Model::builder(tree.body, &table, &split.train)
+    let model = ModelBuilder::new(tree.body, &table, &split.train)
         .validation(&table, &split.test)
         .economics(economics)
         .build()?;

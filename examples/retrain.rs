@@ -28,7 +28,7 @@ use churnkit::Result;
 use churnkit::data::{Table, stratified_holdout};
 use churnkit::eval::{self, Report, champion_challenger, feature_drift, score_psi};
 use churnkit::learners::{AlgoOptions, Algorithm, Fitted, fit_timed};
-use churnkit::model::Model;
+use churnkit::train::ModelBuilder;
 use churnkit::synth::{SynthParams, generate};
 
 /// Customers per month, months after the first, and the drift added each month.
@@ -249,7 +249,7 @@ fn save(
     split: &churnkit::data::Holdout,
     report: &Report,
 ) -> Result<PathBuf> {
-    let model = Model::builder(fitted.body.clone(), table, &split.train)
+    let model = ModelBuilder::new(fitted.body.clone(), table, &split.train)
         .validation(table, &split.test)
         .metric("emp", emp(report))
         .metric("month", m as f64)

@@ -15,7 +15,8 @@ use std::time::Instant;
 
 use churnkit::bayes::Tan;
 use churnkit::eval::ZeroR;
-use churnkit::model::{Model, ModelBody};
+use churnkit::model::ModelBody;
+use churnkit::train::ModelBuilder;
 use churnkit::score::{BatchOptions, Scorer, score_csv_file};
 use churnkit::synth::{SynthParams, generate, write_csv};
 use churnkit::tree::{Cart, TreeLearner};
@@ -70,7 +71,7 @@ fn main() -> churnkit::Result<()> {
     })?;
     let all = train.all_rows();
     let t1 = Instant::now();
-    let model = Model::builder(body(kind, &train, &all)?, &train, &all).build()?;
+    let model = ModelBuilder::new(body(kind, &train, &all)?, &train, &all).build()?;
     eprintln!(
         "trained {} on 100000 rows in {:.2?}",
         model.summary().learner,

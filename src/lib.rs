@@ -14,6 +14,7 @@
 //! use churnkit::data::{CsvOptions, read_csv, stratified_holdout};
 //! use churnkit::eval::evaluate;
 //! use churnkit::model::Model;
+//! use churnkit::train::ModelBuilder;
 //! use churnkit::score::Scorer;
 //! use churnkit::tree::TreeLearner;
 //!
@@ -30,7 +31,7 @@
 //! assert!(report.accuracy > 0.65);
 //!
 //! // A model file carries the schema, the discretizer, the tree and the policies.
-//! let model = Model::builder(tree, &table, &split.train).build()?;
+//! let model = ModelBuilder::new(tree, &table, &split.train).build()?;
 //! let file = std::env::temp_dir().join("churnkit-doc.model");
 //! model.save(&file)?;
 //! let model = Model::load(&file)?;
@@ -66,6 +67,7 @@ pub mod model;
 pub mod policy;
 pub mod score;
 pub mod synth;
+pub mod train;
 pub mod tree;
 
 pub use error::{Error, Location, Result};

@@ -8,6 +8,7 @@ use churnkit::Error;
 use churnkit::data::{Column, Feature, FeatureKind, MISSING_LEVEL, Schema, Table, Target};
 use churnkit::eval::ZeroR;
 use churnkit::model::Model;
+use churnkit::train::ModelBuilder;
 use churnkit::score::batch::output_header;
 use churnkit::score::{
     Amount, BatchOptions, ClvSpec, Economics, InputPolicy, Margin, OnBad, ReasonSource, Scorer,
@@ -48,7 +49,7 @@ fn model() -> Model {
     )
     .unwrap();
     let train = [0, 1, 2, 3, 4];
-    Model::builder(ZeroR.fit_table(&t, &train).unwrap(), &t, &train)
+    ModelBuilder::new(ZeroR.fit_table(&t, &train).unwrap(), &t, &train)
         .build()
         .unwrap()
 }

@@ -4,7 +4,8 @@
 use churnkit::bayes::{NaiveBayes, Tan};
 use churnkit::data::{CsvOptions, Table, read_csv, stratified_holdout};
 use churnkit::eval::ZeroR;
-use churnkit::model::{Model, ModelBody, TierSpec};
+use churnkit::model::{Model, ModelBody};
+use churnkit::train::{ModelBuilder, TierSpec};
 use churnkit::score::{
     Amount, BatchOptions, CalibrationMethod, ClvSpec, Economics, Margin, Scorer, ThresholdRule,
     score_csv,
@@ -42,7 +43,7 @@ fn economics() -> Economics {
 /// Builds a model from a fitted body on Telco with validation, calibration and chosen
 /// thresholds.
 pub fn build(body: ModelBody, t: &Table, split: &churnkit::data::Holdout) -> Model {
-    Model::builder(body, t, &split.train)
+    ModelBuilder::new(body, t, &split.train)
         .validation(t, &split.test)
         .calibrate(CalibrationMethod::Platt)
         .tiers(TierSpec::Choose(ThresholdRule::default()))

@@ -32,4 +32,6 @@ pub use input::{InputPolicy, OnBad};
 pub use reliability::{
     CalibrationBin, brier_score_binary, calibration_table, expected_calibration_error,
 };
-pub use tier::{ThresholdReport, ThresholdRule, Tier, TierPolicy, argmax, choose_thresholds};
+pub use tier::{
+    ThresholdReport, ThresholdRule, Tier, TierPolicy, TierSpec, argmax, choose_thresholds,
+};

@@ -286,6 +286,17 @@ pub fn choose_thresholds(
     })
 }
 
+/// How a model's tier policy is set when it is built: given, or chosen on
+/// out-of-sample predictions (see [`train`](crate::train)).
+#[derive(Debug, Clone, PartialEq)]
+pub enum TierSpec {
+    /// Use this policy as given.
+    Given(TierPolicy),
+    /// Binary models: choose thresholds on the validation rows (out-of-sample
+    /// predictions) by this rule.
+    Choose(ThresholdRule),
+}
+
 /// The predicted class of one row of probabilities: the arg-max, ties going to the
 /// lowest class index (so a tie between `retained` and `churned` predicts `retained`).
 pub fn argmax(proba: &[f64]) -> usize {

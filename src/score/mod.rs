@@ -12,7 +12,7 @@
 //! use std::sync::Arc;
 //! use churnkit::data::{Column, Feature, FeatureKind, Schema, Table, Target};
 //! use churnkit::eval::ZeroR;
-//! use churnkit::model::Model;
+//! use churnkit::train::ModelBuilder;
 //! use churnkit::score::{Scorer, Tier};
 //!
 //! let schema = Arc::new(Schema {
@@ -24,7 +24,7 @@
 //! let table = Table::new(schema, vec![Column::Numeric(vec![1.0, 20.0, 3.0])],
 //!                        vec![1, 0, 0], None, None)?;
 //! let rows = table.all_rows();
-//! let model = Model::builder(ZeroR.fit_table(&table, &rows)?, &table, &rows).build()?;
+//! let model = ModelBuilder::new(ZeroR.fit_table(&table, &rows)?, &table, &rows).build()?;
 //! let customer = HashMap::from([("tenure".to_string(), "12".to_string())]);
 //! let score = Scorer::new(&model).score_map(&customer)?;
 //! assert_eq!(score.tier, Tier::Retained);
