@@ -16,7 +16,9 @@
 //!   fingerprint of the training data).
 //!
 //! This module is the envelope and its formats only: it decides nothing. Build a model
-//! with [`train::ModelBuilder`](crate::train::ModelBuilder) from a fitted body, or assemble decided parts with [`Model::from_parts`]; save and load with [`Model::save`] /
+//! with the [training pipeline](crate::train) ([`train::Pipeline`](crate::train::Pipeline)
+//! from a table, or [`train::ModelBuilder`](crate::train::ModelBuilder) from a fitted
+//! body), or assemble decided parts with [`Model::from_parts`]; save and load with [`Model::save`] /
 //! [`Model::load`] (binary, see [`format`](mod@format) for the byte layout) or
 //! [`Model::save_json`] (JSON). Loading never trusts the bytes: see [`format`](mod@format).
 //!

@@ -87,7 +87,8 @@ enum Held<'a> {
 /// Builds a [`Model`] from a fitted body and its training rows; validation rows (or
 /// out-of-sample predictions given) give metrics, calibration and chosen thresholds.
 ///
-/// Use it to wrap a body fitted elsewhere.
+/// The [`Pipeline`](super::Pipeline) uses it after validating and fitting; use it
+/// directly to wrap a body fitted elsewhere.
 #[derive(Debug)]
 pub struct ModelBuilder<'a> {
     body: ModelBody,
