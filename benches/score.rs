@@ -16,9 +16,9 @@ use std::hint::black_box;
 use churnkit::bayes::Tan;
 use churnkit::eval::ZeroR;
 use churnkit::model::ModelBody;
-use churnkit::train::ModelBuilder;
 use churnkit::score::{BatchOptions, Scorer, score_csv};
 use churnkit::synth::{SynthParams, generate, write_csv};
+use churnkit::train::ModelBuilder;
 use churnkit::tree::TreeLearner;
 use criterion::{Criterion, Throughput};
 

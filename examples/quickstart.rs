@@ -17,8 +17,8 @@ use churnkit::data::{CsvOptions, read_csv, stratified_holdout};
 use churnkit::eval::{Report, champion_challenger, evaluate};
 use churnkit::learners::{AlgoOptions, Algorithm, fit_timed};
 use churnkit::model::Model;
-use churnkit::train::ModelBuilder;
 use churnkit::score::{Amount, ClvSpec, Economics, Margin, Scorer};
+use churnkit::train::ModelBuilder;
 
 /// The bundled data (found wherever the example is run from).
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synthetic-churn.csv");

@@ -32,8 +32,8 @@ use churnkit::data::{Holdout, Table};
 use churnkit::eval::{self, Report, champion_challenger, feature_drift, score_psi};
 use churnkit::learners::{AlgoOptions, Algorithm};
 use churnkit::model::Model;
-use churnkit::train::{FinalFit, Pipeline, Validation, ValidationReport};
 use churnkit::synth::{SynthParams, generate};
+use churnkit::train::{FinalFit, Pipeline, Validation, ValidationReport};
 
 /// Customers per month, months after the first, and the drift added each month.
 const ROWS: usize = 6000;

@@ -16,9 +16,9 @@ use std::time::Instant;
 use churnkit::bayes::Tan;
 use churnkit::eval::ZeroR;
 use churnkit::model::ModelBody;
-use churnkit::train::ModelBuilder;
 use churnkit::score::{BatchOptions, Scorer, score_csv_file};
 use churnkit::synth::{SynthParams, generate, write_csv};
+use churnkit::train::ModelBuilder;
 use churnkit::tree::{Cart, TreeLearner};
 
 fn body(kind: &str, train: &churnkit::data::Table, rows: &[usize]) -> churnkit::Result<ModelBody> {

@@ -50,10 +50,14 @@
 //! Data flows one way (see `DESIGN.md`): [`data`] reads CSV into a typed [`data::Table`],
 //! a [`data::Discretizer`] fitted on training rows turns it into column-major
 //! [`data::Encoded`] codes, the learners of [`tree`] and [`bayes`] fit on those codes,
-//! [`eval`] judges any [`Learner`] / [`Classifier`], [`model`] saves and loads fitted
-//! models safely, and [`score`] turns a model into tiers, reasons and retention
-//! economics. [`synth`] generates realistic data; [`learners`] maps algorithm names
-//! (as the `churnkit` CLI takes them) to learners.
+//! [`policy`] holds the decisions a model carries (tiers, calibration, retention
+//! economics, input policy), [`eval`] judges any [`Learner`] / [`Classifier`],
+//! [`model`] is the envelope that saves and loads fitted models safely, [`train`] is
+//! the pipeline from a table to a model (validation, the final fit on all rows,
+//! calibration and thresholds on out-of-sample predictions), and [`score`] turns a
+//! model into tiers, reasons and retention economics. [`synth`] generates realistic
+//! data; [`learners`] maps algorithm names (as the `churnkit` CLI takes them) to
+//! learners.
 
 #![warn(missing_docs)]
 

@@ -9,8 +9,8 @@ use churnkit::data::{
 use churnkit::eval::ZeroR;
 use churnkit::model::format::{DEFAULT_MAX_BYTES, HEADER_LEN, LoadOptions};
 use churnkit::model::{FORMAT_VERSION, Model, ModelBody};
-use churnkit::train::{ModelBuilder, TierSpec};
 use churnkit::score::{CalibrationMethod, ThresholdRule};
+use churnkit::train::{ModelBuilder, TierSpec};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

@@ -3,8 +3,8 @@
 
 use churnkit::data::{CsvOptions, read_csv_from};
 use churnkit::model::Model;
-use churnkit::train::ModelBuilder;
 use churnkit::score::{BatchOptions, Score, Scorer, score_csv};
+use churnkit::train::ModelBuilder;
 use churnkit::tree::TreeLearner;
 
 #[path = "common/dash_csv.rs"]

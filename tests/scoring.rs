@@ -8,12 +8,12 @@ use churnkit::Error;
 use churnkit::data::{Column, Feature, FeatureKind, MISSING_LEVEL, Schema, Table, Target};
 use churnkit::eval::ZeroR;
 use churnkit::model::Model;
-use churnkit::train::ModelBuilder;
 use churnkit::score::batch::output_header;
 use churnkit::score::{
     Amount, BatchOptions, ClvSpec, Economics, InputPolicy, Margin, OnBad, ReasonSource, Scorer,
     Tier, score_csv,
 };
+use churnkit::train::ModelBuilder;
 
 fn schema() -> Arc<Schema> {
     Arc::new(Schema {

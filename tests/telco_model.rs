@@ -5,21 +5,15 @@ use churnkit::bayes::{NaiveBayes, Tan};
 use churnkit::data::{CsvOptions, Table, read_csv, stratified_holdout};
 use churnkit::eval::ZeroR;
 use churnkit::model::{Model, ModelBody};
-use churnkit::train::{ModelBuilder, TierSpec};
 use churnkit::score::{
     Amount, BatchOptions, CalibrationMethod, ClvSpec, Economics, Margin, Scorer, ThresholdRule,
     score_csv,
 };
+use churnkit::train::{ModelBuilder, TierSpec};
 use churnkit::tree::{Cart, TreeLearner};
 
-const TRAIN: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/datasets/telco-train.csv"
-);
-const TEST: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/datasets/telco-test.csv"
-);
+const TRAIN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/telco-train.csv");
+const TEST: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/telco-test.csv");
 
 fn telco() -> Table {
     read_csv(TRAIN, &CsvOptions::new("Churn").id_column("customerID")).unwrap()

@@ -35,8 +35,16 @@ fn kfold_ships_a_model_fitted_on_all_rows_and_reports_out_of_fold() {
     assert_eq!(trained.train_rows, t.all_rows());
     assert_eq!(s.fingerprint, fingerprint(&t, &t.all_rows()));
     // The final body is the one fitted on all rows.
-    let all = fit_timed(Algorithm::NaiveBayes, &AlgoOptions::default(), &t, &t.all_rows()).unwrap();
-    let direct = ModelBuilder::new(all.body, &t, &t.all_rows()).build().unwrap();
+    let all = fit_timed(
+        Algorithm::NaiveBayes,
+        &AlgoOptions::default(),
+        &t,
+        &t.all_rows(),
+    )
+    .unwrap();
+    let direct = ModelBuilder::new(all.body, &t, &t.all_rows())
+        .build()
+        .unwrap();
     let p_pipeline = trained.model.predict_proba(&t, &t.all_rows()).unwrap();
     assert_eq!(p_pipeline, direct.predict_proba(&t, &t.all_rows()).unwrap());
 
@@ -87,9 +95,15 @@ fn calibration_and_thresholds_are_chosen_on_out_of_fold_predictions() {
     };
     let k = 2;
     let churn = t.schema().target.churn_class();
-    let cal =
-        Calibration::fit(CalibrationMethod::Platt, &cv.oof_proba, k, t.labels(), None, churn)
-            .unwrap();
+    let cal = Calibration::fit(
+        CalibrationMethod::Platt,
+        &cv.oof_proba,
+        k,
+        t.labels(),
+        None,
+        churn,
+    )
+    .unwrap();
     assert_eq!(trained.model.calibration(), Some(&cal));
 
     let mut p = cv.oof_proba.clone();
@@ -125,14 +139,22 @@ fn holdout_refits_on_all_rows_with_policies_from_the_held_out_rows() {
     let s = trained.model.summary();
     assert_eq!(s.rows as usize, t.n_rows());
     assert_eq!(s.validation_rows as usize, split.test.len());
-    let ValidationReport::Holdout { split: got, report, .. } = &trained.validation else {
+    let ValidationReport::Holdout {
+        split: got, report, ..
+    } = &trained.validation
+    else {
         panic!("expected a holdout report");
     };
     assert_eq!(got.test, split.test);
     assert_eq!(report.n_rows, split.test.len());
     // The calibration is the holdout model's, fitted on its held-out predictions.
-    let part = fit_timed(Algorithm::NaiveBayes, &AlgoOptions::default(), &t, &split.train)
-        .unwrap();
+    let part = fit_timed(
+        Algorithm::NaiveBayes,
+        &AlgoOptions::default(),
+        &t,
+        &split.train,
+    )
+    .unwrap();
     let expected = ModelBuilder::new(part.body, &t, &split.train)
         .validation(&t, &split.test)
         .calibrate(CalibrationMethod::Platt)
@@ -175,7 +197,11 @@ fn holdout_training_part_gives_the_model_builder_bytes() {
 
 #[test]
 fn three_class_default_pipeline() {
-    let t = read_csv(SYNTHETIC, &CsvOptions::new("status").id_column("customer_id")).unwrap();
+    let t = read_csv(
+        SYNTHETIC,
+        &CsvOptions::new("status").id_column("customer_id"),
+    )
+    .unwrap();
     let trained = Pipeline::new(Algorithm::ZeroR, AlgoOptions::default())
         .fit(&t)
         .unwrap();
@@ -232,5 +258,9 @@ fn bad_options_are_errors_not_panics() {
     for (i, p) in bad.iter().enumerate() {
         assert!(p.fit(&t).is_err(), "case {i} should be an error");
     }
-    assert!(nb().validation(Validation::KFold { k: 1, seed: 0 }).check().is_err());
+    assert!(
+        nb().validation(Validation::KFold { k: 1, seed: 0 })
+            .check()
+            .is_err()
+    );
 }

@@ -20,10 +20,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
 use super::reliability::{
     CalibrationBin, brier_score_binary, calibration_table, expected_calibration_error,
 };
+use crate::error::{Error, Result};
 
 /// Which calibration to fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -47,14 +47,16 @@ use crate::error::{Location, Result};
 use crate::learner::Reason;
 use crate::model::Model;
 
-pub use batch::{BatchOptions, BatchReport, score_csv, score_csv_file};
 pub use crate::policy::calibrate::{Calibration, CalibrationMethod, CalibrationTable, Calibrator};
 pub use crate::policy::economics::{
     Amount, ChurnReason, ClvSpec, CustomerFacts, Economics, Margin, ReasonRule, ReasonSource,
     RescueSpec, Retention, ValueSpec,
 };
 pub use crate::policy::input::{InputPolicy, OnBad};
-pub use crate::policy::tier::{ThresholdReport, ThresholdRule, Tier, TierPolicy, choose_thresholds};
+pub use crate::policy::tier::{
+    ThresholdReport, ThresholdRule, Tier, TierPolicy, choose_thresholds,
+};
+pub use batch::{BatchOptions, BatchReport, score_csv, score_csv_file};
 
 /// The number of reasons a [`Score`] carries.
 pub const N_REASONS: usize = 3;

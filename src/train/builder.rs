@@ -35,7 +35,9 @@ impl OutOfSample {
         OutOfSample {
             proba,
             labels: rows.iter().map(|&r| table.labels()[r]).collect(),
-            weights: table.weights().map(|w| rows.iter().map(|&r| w[r]).collect()),
+            weights: table
+                .weights()
+                .map(|w| rows.iter().map(|&r| w[r]).collect()),
         }
     }
 

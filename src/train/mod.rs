@@ -33,6 +33,6 @@
 mod builder;
 mod pipeline;
 
+pub use crate::policy::tier::TierSpec;
 pub use builder::{ModelBuilder, OutOfSample};
 pub use pipeline::{FinalFit, Pipeline, TrainOptions, Trained, Validation, ValidationReport};
-pub use crate::policy::tier::TierSpec;
