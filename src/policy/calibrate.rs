@@ -347,7 +347,7 @@ impl Calibration {
 
 /// The calibration table of the training summary: reliability bins of the churn
 /// probability on the validation rows before and after calibration (10 equal-width
-/// bins, [`calibration_table`](super::reliability::calibration_table)),
+/// bins, [`reliability::calibration_table`](super::reliability::calibration_table)),
 /// with the expected calibration error
 /// `ECE = Σ_b (w_b / W)·|observed_b − mean_predicted_b|` and the Brier score
 /// `Σ w (p − y)² / W` of each.
