@@ -9,7 +9,7 @@ use churnkit::model::fingerprint;
 use churnkit::policy::{
     Calibration, CalibrationMethod, ThresholdRule, TierPolicy, TierSpec, choose_thresholds,
 };
-use churnkit::train::{FinalFit, ModelBuilder, Pipeline, Validation, ValidationReport};
+use churnkit::train::{FinalFit, ModelBuilder, Pipeline, Stage, Validation, ValidationReport};
 
 const TELCO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/telco-train.csv");
 const SYNTHETIC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synthetic-churn.csv");
@@ -262,5 +262,50 @@ fn bad_options_are_errors_not_panics() {
         nb().validation(Validation::KFold { k: 1, seed: 0 })
             .check()
             .is_err()
+    );
+}
+
+#[test]
+fn stages_are_announced_and_the_report_renders() {
+    let t = telco();
+    let mut stages = Vec::new();
+    let trained = nb()
+        .validation(Validation::KFold { k: 3, seed: 1 })
+        .fit_with_progress(&t, &mut |s| stages.push(s))
+        .unwrap();
+    assert_eq!(
+        stages,
+        [
+            Stage::Validating(Validation::KFold { k: 3, seed: 1 }),
+            Stage::FittingFinal { rows: t.n_rows() },
+            Stage::Assembling,
+        ]
+    );
+    let json = trained.validation.to_json_value().unwrap();
+    assert_eq!(json["method"], "cross-validation");
+    assert_eq!(json["folds"], 3);
+    assert!(json["pooled"]["accuracy"].is_number());
+    assert!(
+        trained
+            .validation
+            .to_string()
+            .contains("3-fold cross-validation")
+    );
+
+    let holdout = nb()
+        .validation(Validation::Holdout {
+            fraction: 0.3,
+            seed: 1,
+        })
+        .fit(&t)
+        .unwrap();
+    let json = holdout.validation.to_json_value().unwrap();
+    assert_eq!(json["method"], "holdout");
+    assert_eq!(json["test_rows"], holdout.validation.out_of_sample_rows());
+    assert!(
+        holdout
+            .validation
+            .to_string()
+            .starts_with("holdout   30 % of the rows held out")
     );
 }

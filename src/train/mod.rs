@@ -35,4 +35,6 @@ mod pipeline;
 
 pub use crate::policy::tier::TierSpec;
 pub use builder::{ModelBuilder, OutOfSample};
-pub use pipeline::{FinalFit, Pipeline, TrainOptions, Trained, Validation, ValidationReport};
+pub use pipeline::{
+    FinalFit, Pipeline, Stage, TrainOptions, Trained, Validation, ValidationReport,
+};

@@ -134,6 +134,36 @@ impl ValidationReport {
     pub fn out_of_sample_rows(&self) -> usize {
         self.report().map_or(0, |r| r.n_rows)
     }
+
+    /// The JSON the `churnkit train --json` command prints for it: `method`
+    /// (`holdout`, `cross-validation` or `none`); for a holdout `test_fraction`,
+    /// `test_rows` and the `report`; for cross-validation `folds`, the per-metric
+    /// `summary` (mean ± sd) and the `pooled` out-of-fold report.
+    pub fn to_json_value(&self) -> Result<serde_json::Value> {
+        let value = |v: serde_json::Result<serde_json::Value>| {
+            v.map_err(|e| Error::Fit(format!("validation report as JSON: {e}")))
+        };
+        Ok(match self {
+            ValidationReport::Holdout {
+                fraction,
+                split,
+                report,
+                ..
+            } => serde_json::json!({
+                "method": "holdout",
+                "test_fraction": fraction,
+                "test_rows": split.test.len(),
+                "report": value(serde_json::to_value(report))?,
+            }),
+            ValidationReport::KFold(cv) => serde_json::json!({
+                "method": "cross-validation",
+                "folds": cv.k,
+                "summary": value(serde_json::to_value(&cv.summary))?,
+                "pooled": value(serde_json::to_value(&cv.pooled))?,
+            }),
+            ValidationReport::None => serde_json::json!({ "method": "none" }),
+        })
+    }
 }
 
 impl std::fmt::Display for ValidationReport {
@@ -155,6 +185,22 @@ impl std::fmt::Display for ValidationReport {
             ValidationReport::None => writeln!(f, "no validation"),
         }
     }
+}
+
+/// A stage of [`Pipeline::fit_with_progress`], announced when it starts (e.g. to show
+/// a spinner per stage).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Stage {
+    /// Validating: fitting the validation model(s) and predicting out of sample.
+    Validating(Validation),
+    /// Fitting the final model on these many rows (not announced when a holdout's
+    /// training-part model is shipped as is, [`FinalFit::TrainingPart`]).
+    FittingFinal {
+        /// The number of rows the final model is fitted on.
+        rows: usize,
+    },
+    /// Fitting the calibration, choosing thresholds, assembling the model.
+    Assembling,
 }
 
 /// The result of [`Pipeline::fit`]: the model to ship and how good it is.
@@ -317,6 +363,15 @@ impl Pipeline {
     /// [`check`](Self::check), and a given tier policy against the table's classes); [`Error::Fit`] for an unlabelled table or a failed
     /// fit; split errors for too few rows of a class.
     pub fn fit(&self, table: &Table) -> Result<Trained> {
+        self.fit_with_progress(table, &mut |_| {})
+    }
+
+    /// [`fit`](Self::fit), announcing each [`Stage`] to `progress` as it starts.
+    pub fn fit_with_progress(
+        &self,
+        table: &Table,
+        progress: &mut dyn FnMut(Stage),
+    ) -> Result<Trained> {
         self.check()?;
         if !table.is_labeled() {
             return Err(Error::Fit(
@@ -330,6 +385,9 @@ impl Pipeline {
         let all = table.all_rows();
         let fit = |rows: &[usize]| fit_timed(self.algo, &self.algo_options, table, rows);
         let t = Instant::now();
+        if o.validation != Validation::None {
+            progress(Stage::Validating(o.validation));
+        }
         let (validation, held, holdout_fit) = match o.validation {
             Validation::Holdout { fraction, seed } => {
                 let split = stratified_holdout(table.labels(), fraction, seed)?;
@@ -365,8 +423,12 @@ impl Pipeline {
             {
                 (f, split.train.clone())
             }
-            _ => (fit(&all)?, all),
+            _ => {
+                progress(Stage::FittingFinal { rows: all.len() });
+                (fit(&all)?, all)
+            }
         };
+        progress(Stage::Assembling);
         let Fitted {
             body,
             encode_seconds,
