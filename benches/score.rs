@@ -15,9 +15,10 @@ use std::hint::black_box;
 
 use churnkit::bayes::Tan;
 use churnkit::eval::ZeroR;
-use churnkit::model::{Model, ModelBody};
+use churnkit::model::ModelBody;
 use churnkit::score::{BatchOptions, Scorer, score_csv};
 use churnkit::synth::{SynthParams, generate, write_csv};
+use churnkit::train::ModelBuilder;
 use churnkit::tree::TreeLearner;
 use criterion::{Criterion, Throughput};
 
@@ -69,7 +70,7 @@ fn bench(c: &mut Criterion) {
         })
     });
     for kind in MODELS {
-        let model = Model::builder(body(kind, &train, &all), &train, &all)
+        let model = ModelBuilder::new(body(kind, &train, &all), &train, &all)
             .build()
             .expect("model");
         for reasons in [false, true] {

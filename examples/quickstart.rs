@@ -18,6 +18,7 @@ use churnkit::eval::{Report, champion_challenger, evaluate};
 use churnkit::learners::{AlgoOptions, Algorithm, fit_timed};
 use churnkit::model::Model;
 use churnkit::score::{Amount, ClvSpec, Economics, Margin, Scorer};
+use churnkit::train::ModelBuilder;
 
 /// The bundled data (found wherever the example is run from).
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synthetic-churn.csv");
@@ -99,7 +100,7 @@ fn run() -> Result<()> {
         offer_cost: Some(Amount::Fixed(15.0)),
         ..Economics::default()
     };
-    let model = Model::builder(tree.body, &table, &split.train)
+    let model = ModelBuilder::new(tree.body, &table, &split.train)
         .validation(&table, &split.test)
         .economics(economics)
         .build()?;

@@ -11,7 +11,10 @@
 //!
 //! 1. measures drift: the PSI of every feature and of the champion's churn score
 //!    between the champion's training data and the latest month;
-//! 2. trains a challenger on the latest month's training part;
+//! 2. trains a challenger on the latest month's training part with the library's
+//!    training pipeline ([`churnkit::train::Pipeline`]: a stratified holdout, the
+//!    model fitted on the training part is the one shipped, so the held-out customers
+//!    stay unseen);
 //! 3. scores champion and challenger on the same held-out customers of the latest
 //!    month: McNemar's test on their errors, and the expected maximum profit (EMP) of
 //!    a retention campaign driven by each;
@@ -25,11 +28,12 @@ use std::process::ExitCode;
 
 use churnkit::Classifier;
 use churnkit::Result;
-use churnkit::data::{Table, stratified_holdout};
+use churnkit::data::{Holdout, Table};
 use churnkit::eval::{self, Report, champion_challenger, feature_drift, score_psi};
-use churnkit::learners::{AlgoOptions, Algorithm, Fitted, fit_timed};
+use churnkit::learners::{AlgoOptions, Algorithm};
 use churnkit::model::Model;
 use churnkit::synth::{SynthParams, generate};
+use churnkit::train::{FinalFit, Pipeline, Validation, ValidationReport};
 
 /// Customers per month, months after the first, and the drift added each month.
 const ROWS: usize = 6000;
@@ -70,9 +74,27 @@ fn emp(r: &Report) -> f64 {
     r.profit.as_ref().map_or(f64::NAN, |p| p.emp)
 }
 
+/// Trains a model on month `m`'s customers with the library pipeline: a stratified
+/// holdout (seeded by the month) whose training part fits the shipped model; returns
+/// the model, the split and the report on the held-out customers.
+fn train_month(algo: Algorithm, table: &Table, m: usize) -> Result<(Model, Holdout, Report)> {
+    let trained = Pipeline::new(algo, AlgoOptions::default())
+        .validation(Validation::Holdout {
+            fraction: TEST_FRACTION,
+            seed: m as u64,
+        })
+        .final_fit(FinalFit::TrainingPart)
+        .metric("month", m as f64)
+        .fit(table)?;
+    match trained.validation {
+        ValidationReport::Holdout { split, report, .. } => Ok((trained.model, split, *report)),
+        _ => unreachable!("a holdout was asked for"),
+    }
+}
+
 /// A model in production: what it is, what it was trained on, where its file is.
 struct Champion {
-    model: Fitted,
+    model: Model,
     train: Table,
     since: usize,
     file: PathBuf,
@@ -87,14 +109,11 @@ fn run() -> Result<()> {
         source: e,
     })?;
     let algo: Algorithm = ALGO.parse()?;
-    let opts = AlgoOptions::default();
 
     // Month 0: the first champion, trained on the training part of month 0.
     let first = month(0)?;
-    let split = stratified_holdout(first.labels(), TEST_FRACTION, 0)?;
-    let fitted = fit_timed(algo, &opts, &first, &split.train)?;
-    let report = eval::evaluate(fitted.classifier(), &first, &split.test)?;
-    let file = save(&history_dir, 0, &fitted, &first, &split, &report)?;
+    let (fitted, split, report) = train_month(algo, &first, 0)?;
+    let file = save(&history_dir, 0, &fitted)?;
     let mut history = vec![HistoryRow::new(0, 0.0, &report, &file, "first champion")];
     let mut champion = Champion {
         model: fitted,
@@ -139,12 +158,10 @@ fn run() -> Result<()> {
         );
 
         // 2. A challenger on the latest month's training part.
-        let split = stratified_holdout(latest.labels(), TEST_FRACTION, m as u64)?;
-        let challenger = fit_timed(algo, &opts, &latest, &split.train)?;
+        let (challenger, split, r_chall) = train_month(algo, &latest, m)?;
 
         // 3. Both on the same held-out customers.
         let r_champ = eval::evaluate(champion.model.classifier(), &latest, &split.test)?;
-        let r_chall = eval::evaluate(challenger.classifier(), &latest, &split.test)?;
         let test = champion_challenger(
             champion.model.classifier(),
             challenger.classifier(),
@@ -172,7 +189,7 @@ fn run() -> Result<()> {
             && test.only_second_correct > test.only_first_correct
             && emp(&r_chall) >= emp(&r_champ);
         if better {
-            let file = save(&history_dir, m, &challenger, &latest, &split, &r_chall)?;
+            let file = save(&history_dir, m, &challenger)?;
             println!("  decision  PROMOTE the challenger → {}\n", file.display());
             history.push(HistoryRow::new(m, drift, &r_chall, &file, "promoted"));
             champion = Champion {
@@ -239,21 +256,9 @@ impl HistoryRow {
     }
 }
 
-/// Saves a model of month `m` in the history directory, with its holdout metrics in
-/// the model's training summary.
-fn save(
-    dir: &Path,
-    m: usize,
-    fitted: &Fitted,
-    table: &Table,
-    split: &churnkit::data::Holdout,
-    report: &Report,
-) -> Result<PathBuf> {
-    let model = Model::builder(fitted.body.clone(), table, &split.train)
-        .validation(table, &split.test)
-        .metric("emp", emp(report))
-        .metric("month", m as f64)
-        .build()?;
+/// Saves a model of month `m` in the history directory; its training summary holds
+/// its holdout metrics (EMP among them) and the month.
+fn save(dir: &Path, m: usize, model: &Model) -> Result<PathBuf> {
     let path = dir.join(format!("model-month-{m:02}.ckm"));
     model.save(&path)?;
     Ok(path)

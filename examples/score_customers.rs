@@ -21,6 +21,7 @@ use churnkit::data::{CsvOptions, read_csv};
 use churnkit::learners::{AlgoOptions, Algorithm, fit_timed};
 use churnkit::model::Model;
 use churnkit::score::{Amount, BatchOptions, ClvSpec, Economics, Margin, Scorer, score_csv_file};
+use churnkit::train::ModelBuilder;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synthetic-churn.csv");
 
@@ -56,7 +57,7 @@ fn train_one() -> Result<PathBuf> {
         offer_cost: Some(Amount::Fixed(15.0)),
         ..Economics::default()
     };
-    let model = Model::builder(fitted.body, &table, &rows)
+    let model = ModelBuilder::new(fitted.body, &table, &rows)
         .economics(economics)
         .build()?;
     let path = std::env::temp_dir().join("churnkit-score-customers.model");

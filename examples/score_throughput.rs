@@ -15,9 +15,10 @@ use std::time::Instant;
 
 use churnkit::bayes::Tan;
 use churnkit::eval::ZeroR;
-use churnkit::model::{Model, ModelBody};
+use churnkit::model::ModelBody;
 use churnkit::score::{BatchOptions, Scorer, score_csv_file};
 use churnkit::synth::{SynthParams, generate, write_csv};
+use churnkit::train::ModelBuilder;
 use churnkit::tree::{Cart, TreeLearner};
 
 fn body(kind: &str, train: &churnkit::data::Table, rows: &[usize]) -> churnkit::Result<ModelBody> {
@@ -70,7 +71,7 @@ fn main() -> churnkit::Result<()> {
     })?;
     let all = train.all_rows();
     let t1 = Instant::now();
-    let model = Model::builder(body(kind, &train, &all)?, &train, &all).build()?;
+    let model = ModelBuilder::new(body(kind, &train, &all)?, &train, &all).build()?;
     eprintln!(
         "trained {} on 100000 rows in {:.2?}",
         model.summary().learner,

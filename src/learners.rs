@@ -527,7 +527,7 @@ impl Classifier for BodyClassifier {
 
 /// A model body fitted by [`fit_timed`], with where the time went.
 pub struct Fitted {
-    /// The fitted learner, ready for [`Model::builder`](crate::model::Model::builder).
+    /// The fitted learner, ready for [`train::ModelBuilder`](crate::train::ModelBuilder).
     pub body: ModelBody,
     /// Seconds spent fitting the discretizer on the training rows and encoding them.
     pub encode_seconds: f64,

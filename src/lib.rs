@@ -14,6 +14,7 @@
 //! use churnkit::data::{CsvOptions, read_csv, stratified_holdout};
 //! use churnkit::eval::evaluate;
 //! use churnkit::model::Model;
+//! use churnkit::train::ModelBuilder;
 //! use churnkit::score::Scorer;
 //! use churnkit::tree::TreeLearner;
 //!
@@ -30,7 +31,7 @@
 //! assert!(report.accuracy > 0.65);
 //!
 //! // A model file carries the schema, the discretizer, the tree and the policies.
-//! let model = Model::builder(tree, &table, &split.train).build()?;
+//! let model = ModelBuilder::new(tree, &table, &split.train).build()?;
 //! let file = std::env::temp_dir().join("churnkit-doc.model");
 //! model.save(&file)?;
 //! let model = Model::load(&file)?;
@@ -49,10 +50,14 @@
 //! Data flows one way (see `DESIGN.md`): [`data`] reads CSV into a typed [`data::Table`],
 //! a [`data::Discretizer`] fitted on training rows turns it into column-major
 //! [`data::Encoded`] codes, the learners of [`tree`] and [`bayes`] fit on those codes,
-//! [`eval`] judges any [`Learner`] / [`Classifier`], [`model`] saves and loads fitted
-//! models safely, and [`score`] turns a model into tiers, reasons and retention
-//! economics. [`synth`] generates realistic data; [`learners`] maps algorithm names
-//! (as the `churnkit` CLI takes them) to learners.
+//! [`policy`] holds the decisions a model carries (tiers, calibration, retention
+//! economics, input policy), [`eval`] judges any [`Learner`] / [`Classifier`],
+//! [`model`] is the envelope that saves and loads fitted models safely, [`train`] is
+//! the pipeline from a table to a model (validation, the final fit on all rows,
+//! calibration and thresholds on out-of-sample predictions), and [`score`] turns a
+//! model into tiers, reasons and retention economics. [`synth`] generates realistic
+//! data; [`learners`] maps algorithm names (as the `churnkit` CLI takes them) to
+//! learners.
 
 #![warn(missing_docs)]
 
@@ -63,8 +68,10 @@ pub mod eval;
 pub mod learner;
 pub mod learners;
 pub mod model;
+pub mod policy;
 pub mod score;
 pub mod synth;
+pub mod train;
 pub mod tree;
 
 pub use error::{Error, Location, Result};

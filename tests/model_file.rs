@@ -8,8 +8,9 @@ use churnkit::data::{
 };
 use churnkit::eval::ZeroR;
 use churnkit::model::format::{DEFAULT_MAX_BYTES, HEADER_LEN, LoadOptions};
-use churnkit::model::{FORMAT_VERSION, Model, ModelBody, TierSpec};
+use churnkit::model::{FORMAT_VERSION, Model, ModelBody};
 use churnkit::score::{CalibrationMethod, ThresholdRule};
+use churnkit::train::{ModelBuilder, TierSpec};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -63,7 +64,7 @@ fn model(seed: u64) -> Model {
     let train: Vec<usize> = (0..300).collect();
     let val: Vec<usize> = (300..400).collect();
     let body = ZeroR.fit_table(&t, &train).unwrap();
-    Model::builder(body, &t, &train)
+    ModelBuilder::new(body, &t, &train)
         .validation(&t, &val)
         .params(serde_json::json!({"note": "baseline"}))
         .calibrate(CalibrationMethod::Isotonic)
@@ -87,7 +88,7 @@ fn tree_models(seed: u64) -> Vec<Model> {
     [ModelBody::from(id3), ModelBody::from(cart)]
         .into_iter()
         .map(|b| {
-            Model::builder(b, &t, &train)
+            ModelBuilder::new(b, &t, &train)
                 .validation(&t, &val)
                 .tiers(TierSpec::Choose(ThresholdRule::default()))
                 .build()
@@ -215,7 +216,7 @@ fn missing_tokens_round_trip_in_binary_and_json() {
     let t = table(100, 4);
     let rows = t.all_rows();
     let dash = MissingTokens::new(["-", "None"]);
-    let m = Model::builder(ZeroR.fit_table(&t, &rows).unwrap(), &t, &rows)
+    let m = ModelBuilder::new(ZeroR.fit_table(&t, &rows).unwrap(), &t, &rows)
         .missing_tokens(dash.clone())
         .build()
         .unwrap();
@@ -241,7 +242,7 @@ fn missing_tokens_round_trip_in_binary_and_json() {
 fn version_1_files_load_with_default_tokens() {
     let t = table(100, 4);
     let rows = t.all_rows();
-    let m = Model::builder(ZeroR.fit_table(&t, &rows).unwrap(), &t, &rows)
+    let m = ModelBuilder::new(ZeroR.fit_table(&t, &rows).unwrap(), &t, &rows)
         .missing_tokens(MissingTokens::new(["-"]))
         .build()
         .unwrap();
@@ -464,7 +465,7 @@ fn write_fuzz_corpus() {
     let nb = churnkit::bayes::NaiveBayes::new()
         .fit_table(&t, &rows)
         .unwrap();
-    let b = Model::builder(nb, &t, &rows)
+    let b = ModelBuilder::new(nb, &t, &rows)
         .build()
         .unwrap()
         .to_bytes()

@@ -4,6 +4,7 @@
 use churnkit::data::{CsvOptions, read_csv_from};
 use churnkit::model::Model;
 use churnkit::score::{BatchOptions, Score, Scorer, score_csv};
+use churnkit::train::ModelBuilder;
 use churnkit::tree::TreeLearner;
 
 #[path = "common/dash_csv.rs"]
@@ -38,7 +39,7 @@ fn custom_missing_tokens_read_alike_in_training_and_scoring() {
     assert_eq!(levels, ["basic", "plus", "pro"]);
     let rows = table.all_rows();
     let body = TreeLearner::id3().fit_tree(&table, &rows).unwrap();
-    let model = Model::builder(body, &table, &rows).build().unwrap();
+    let model = ModelBuilder::new(body, &table, &rows).build().unwrap();
     let want = Scorer::new(&model).score_table(&table).unwrap();
 
     let batch = |tokens: Option<churnkit::data::MissingTokens>| {
@@ -82,7 +83,7 @@ fn the_model_carries_the_training_tokens() {
     let (table, _) = read_csv_from(text.as_bytes(), "customers.csv", &opts).unwrap();
     let rows = table.all_rows();
     let body = TreeLearner::id3().fit_tree(&table, &rows).unwrap();
-    let model = Model::builder(body, &table, &rows)
+    let model = ModelBuilder::new(body, &table, &rows)
         .missing_tokens(opts.missing())
         .build()
         .unwrap();

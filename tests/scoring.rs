@@ -13,6 +13,7 @@ use churnkit::score::{
     Amount, BatchOptions, ClvSpec, Economics, InputPolicy, Margin, OnBad, ReasonSource, Scorer,
     Tier, score_csv,
 };
+use churnkit::train::ModelBuilder;
 
 fn schema() -> Arc<Schema> {
     Arc::new(Schema {
@@ -48,7 +49,7 @@ fn model() -> Model {
     )
     .unwrap();
     let train = [0, 1, 2, 3, 4];
-    Model::builder(ZeroR.fit_table(&t, &train).unwrap(), &t, &train)
+    ModelBuilder::new(ZeroR.fit_table(&t, &train).unwrap(), &t, &train)
         .build()
         .unwrap()
 }

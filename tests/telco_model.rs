@@ -4,11 +4,12 @@
 use churnkit::bayes::{NaiveBayes, Tan};
 use churnkit::data::{CsvOptions, Table, read_csv, stratified_holdout};
 use churnkit::eval::ZeroR;
-use churnkit::model::{Model, ModelBody, TierSpec};
+use churnkit::model::{Model, ModelBody};
 use churnkit::score::{
     Amount, BatchOptions, CalibrationMethod, ClvSpec, Economics, Margin, Scorer, ThresholdRule,
     score_csv,
 };
+use churnkit::train::{ModelBuilder, TierSpec};
 use churnkit::tree::{Cart, TreeLearner};
 
 const TRAIN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/telco-train.csv");
@@ -36,7 +37,7 @@ fn economics() -> Economics {
 /// Builds a model from a fitted body on Telco with validation, calibration and chosen
 /// thresholds.
 pub fn build(body: ModelBody, t: &Table, split: &churnkit::data::Holdout) -> Model {
-    Model::builder(body, t, &split.train)
+    ModelBuilder::new(body, t, &split.train)
         .validation(t, &split.test)
         .calibrate(CalibrationMethod::Platt)
         .tiers(TierSpec::Choose(ThresholdRule::default()))

@@ -16,17 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::stats::{Interval, Z_95, wilson_interval};
 use crate::error::{Error, Result};
 
-/// The predicted class of one row of probabilities: the arg-max, ties going to the
-/// lowest class index (so a tie between `retained` and `churned` predicts `retained`).
-pub fn argmax(proba: &[f64]) -> usize {
-    let mut best = 0;
-    for (i, &p) in proba.iter().enumerate().skip(1) {
-        if p > proba[best] {
-            best = i;
-        }
-    }
-    best
-}
+pub use crate::policy::tier::argmax;
 
 /// The [`argmax`] class of each row of row-major probabilities with `k` columns.
 pub fn predicted_classes(proba: &[f64], k: usize) -> Vec<u8> {

@@ -15,7 +15,10 @@
 //!   metrics, the calibration table, chosen thresholds, crate version and a
 //!   fingerprint of the training data).
 //!
-//! Build one with [`Model::builder`]; save and load with [`Model::save`] /
+//! This module is the envelope and its formats only: it decides nothing. Build a model
+//! with the [training pipeline](crate::train) ([`train::Pipeline`](crate::train::Pipeline)
+//! from a table, or [`train::ModelBuilder`](crate::train::ModelBuilder) from a fitted
+//! body), or assemble decided parts with [`Model::from_parts`]; save and load with [`Model::save`] /
 //! [`Model::load`] (binary, see [`format`](mod@format) for the byte layout) or
 //! [`Model::save_json`] (JSON). Loading never trusts the bytes: see [`format`](mod@format).
 //!
@@ -24,6 +27,7 @@
 //! use churnkit::data::{Column, Feature, FeatureKind, Schema, Table, Target};
 //! use churnkit::eval::ZeroR;
 //! use churnkit::model::Model;
+//! use churnkit::train::ModelBuilder;
 //!
 //! let schema = Arc::new(Schema {
 //!     features: vec![Feature { name: "tenure".into(), kind: FeatureKind::Numeric }],
@@ -34,7 +38,7 @@
 //! let table = Table::new(schema, vec![Column::Numeric(vec![1.0, 20.0, 3.0])],
 //!                        vec![1, 0, 0], None, None)?;
 //! let rows = table.all_rows();
-//! let model = Model::builder(ZeroR.fit_table(&table, &rows)?, &table, &rows).build()?;
+//! let model = ModelBuilder::new(ZeroR.fit_table(&table, &rows)?, &table, &rows).build()?;
 //! let bytes = model.to_bytes()?;
 //! let again = Model::from_bytes(&bytes)?;
 //! assert_eq!(again.to_bytes()?, bytes);
@@ -54,12 +58,12 @@ use serde::{Deserialize, Serialize};
 use crate::bayes::BayesClassifier;
 use crate::data::{Column, FeatureKind, MISSING_LEVEL, MissingTokens, Schema, Table};
 use crate::error::{Error, Location, Result};
-use crate::eval::{Metric, Report, ZeroRModel};
+use crate::eval::ZeroRModel;
 use crate::learner::Classifier;
-use crate::score::calibrate::{Calibration, CalibrationMethod, CalibrationTable};
-use crate::score::economics::Economics;
-use crate::score::input::InputPolicy;
-use crate::score::tier::{ThresholdReport, ThresholdRule, TierPolicy, choose_thresholds};
+use crate::policy::calibrate::{Calibration, CalibrationTable};
+use crate::policy::economics::Economics;
+use crate::policy::input::InputPolicy;
+use crate::policy::tier::{ThresholdReport, TierPolicy};
 use crate::tree::{CartClassifier, TreeClassifier};
 
 pub use format::{FORMAT_VERSION, MAGIC};
@@ -204,7 +208,7 @@ pub struct TrainingSummary {
     /// [`eval::Metric`](crate::eval::Metric) of the [`eval::Report`](crate::eval::Report)
     /// on the validation rows (`accuracy`, `roc_auc`, `log_loss`, `brier_score`, ...),
     /// after calibration, sample-weighted. Callers may add their own with
-    /// [`ModelBuilder::metric`].
+    /// [`train::ModelBuilder::metric`](crate::train::ModelBuilder::metric).
     pub metrics: BTreeMap<String, f64>,
     /// Reliability of the churn probability before and after calibration.
     pub calibration: Option<CalibrationTable>,
@@ -311,52 +315,56 @@ pub fn fingerprint(table: &Table, rows: &[usize]) -> String {
     format!("fnv1a64:{:016x}", h.finish())
 }
 
-/// How the tier policy is set when building a model.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TierSpec {
-    /// Use this policy as given.
-    Given(TierPolicy),
-    /// Binary models: choose thresholds on the validation rows by this rule.
-    Choose(ThresholdRule),
-}
-
-/// Builds a [`Model`] from a fitted body and its training rows; optional validation
-/// rows give metrics, calibration and chosen thresholds.
-#[derive(Debug)]
-pub struct ModelBuilder<'a> {
-    body: ModelBody,
-    train: &'a Table,
-    train_rows: &'a [usize],
-    validation: Option<(&'a Table, &'a [usize])>,
-    params: serde_json::Value,
-    calibration: Option<CalibrationMethod>,
-    tiers: TierSpec,
-    input_policy: InputPolicy,
-    economics: Economics,
-    missing_tokens: MissingTokens,
-    extra_metrics: Vec<(String, f64)>,
+/// The already-decided parts of a [`Model`], for [`Model::from_parts`]. The
+/// [training pipeline](crate::train) decides them; this module only assembles,
+/// checks and stores them.
+#[derive(Debug, Clone)]
+pub struct ModelParts {
+    /// The schema customers are read with (categorical levels as seen in training).
+    pub schema: Arc<Schema>,
+    /// The fitted learner.
+    pub body: ModelBody,
+    /// How probabilities become tiers.
+    pub tier_policy: TierPolicy,
+    /// The calibration of the probabilities, if any.
+    pub calibration: Option<Calibration>,
+    /// The default input policy of scorers.
+    pub input_policy: InputPolicy,
+    /// The default retention economics of scorers.
+    pub economics: Economics,
+    /// What the model was trained on and how well it did.
+    pub summary: TrainingSummary,
+    /// The cell texts the training data was read with as missing.
+    pub missing_tokens: MissingTokens,
 }
 
 impl Model {
-    /// Starts building a model from a fitted `body` trained on `train_rows` of `train`.
-    pub fn builder<'a>(
-        body: impl Into<ModelBody>,
-        train: &'a Table,
-        train_rows: &'a [usize],
-    ) -> ModelBuilder<'a> {
-        ModelBuilder {
-            body: body.into(),
-            train,
-            train_rows,
-            validation: None,
-            params: serde_json::Value::Null,
-            calibration: None,
-            tiers: TierSpec::Given(TierPolicy::MostProbable),
-            input_policy: InputPolicy::default(),
-            economics: Economics::default(),
-            missing_tokens: MissingTokens::default(),
-            extra_metrics: Vec::new(),
-        }
+    /// Assembles a model from parts decided elsewhere (e.g. by
+    /// [`train::ModelBuilder`](crate::train::ModelBuilder)) and checks it as a load
+    /// does ([`Model::validate`]).
+    pub fn from_parts(parts: ModelParts) -> Result<Model> {
+        let ModelParts {
+            schema,
+            body,
+            tier_policy,
+            calibration,
+            input_policy,
+            economics,
+            summary,
+            missing_tokens,
+        } = parts;
+        let model = Model {
+            schema,
+            body,
+            tier_policy,
+            calibration,
+            input_policy,
+            economics,
+            summary,
+            missing_tokens,
+        };
+        model.validate()?;
+        Ok(model)
     }
 
     /// The schema customers are read with.
@@ -493,198 +501,5 @@ impl Model {
             .validate()
             .map_err(|e| model_error(e.to_string()))?;
         Ok(())
-    }
-}
-
-/// The schema restricted to the levels seen in `rows` (sorted order kept).
-fn training_schema(table: &Table, rows: &[usize]) -> Schema {
-    let mut schema: Schema = (**table.schema()).clone();
-    for (j, f) in schema.features.iter_mut().enumerate() {
-        if let (FeatureKind::Categorical { levels }, Column::Categorical(codes)) =
-            (&mut f.kind, table.column(j))
-        {
-            let mut seen = vec![false; levels.len()];
-            for &r in rows {
-                if let Some(s) = seen.get_mut(codes[r] as usize) {
-                    *s = true;
-                }
-            }
-            let kept = levels
-                .iter()
-                .zip(&seen)
-                .filter(|(_, s)| **s)
-                .map(|(l, _)| l.clone())
-                .collect();
-            *levels = kept;
-        }
-    }
-    schema
-}
-
-/// Validation metrics of row-major probabilities `p`: every [`Metric`] of an
-/// [`eval::Report`](crate::eval::Report) that is defined, by its name (see
-/// [`TrainingSummary::metrics`]).
-fn validation_metrics(
-    classes: &[String],
-    p: &[f64],
-    labels: &[u8],
-    weights: Option<&[f64]>,
-) -> Result<BTreeMap<String, f64>> {
-    let report = Report::from_proba(classes, labels, weights, p)?;
-    Ok(Metric::ALL
-        .iter()
-        .filter_map(|m| m.of(&report).map(|v| (m.name().to_string(), v)))
-        .filter(|(_, v)| v.is_finite())
-        .collect())
-}
-
-impl<'a> ModelBuilder<'a> {
-    /// Validation rows: used for metrics, calibration and threshold choice. They must
-    /// not overlap the training rows (not checked when they come from another table).
-    pub fn validation(mut self, table: &'a Table, rows: &'a [usize]) -> Self {
-        self.validation = Some((table, rows));
-        self
-    }
-
-    /// The learner's parameters, stored in the summary.
-    pub fn params(mut self, params: serde_json::Value) -> Self {
-        self.params = params;
-        self
-    }
-
-    /// Fits a calibration on the validation rows.
-    pub fn calibrate(mut self, method: CalibrationMethod) -> Self {
-        self.calibration = Some(method);
-        self
-    }
-
-    /// How tiers are decided (default: most probable class).
-    pub fn tiers(mut self, spec: TierSpec) -> Self {
-        self.tiers = spec;
-        self
-    }
-
-    /// The scorers' default input policy.
-    pub fn input_policy(mut self, policy: InputPolicy) -> Self {
-        self.input_policy = policy;
-        self
-    }
-
-    /// The scorers' default retention economics.
-    pub fn economics(mut self, economics: Economics) -> Self {
-        self.economics = economics;
-        self
-    }
-
-    /// The cell texts the training data was read with as missing, e.g. the reader's
-    /// [`CsvOptions::missing`](crate::data::CsvOptions::missing) (default: the data
-    /// layer's defaults, [`MissingTokens::default`]). Stored in the model; scorers
-    /// read raw input with them.
-    pub fn missing_tokens(mut self, missing: MissingTokens) -> Self {
-        self.missing_tokens = missing;
-        self
-    }
-
-    /// An extra validation metric for the summary (non-finite values are left out).
-    pub fn metric(mut self, name: impl Into<String>, value: f64) -> Self {
-        self.extra_metrics.push((name.into(), value));
-        self
-    }
-
-    /// Builds the model: computes the summary, fits calibration and chooses thresholds
-    /// on the validation rows when asked (an error if there are none).
-    pub fn build(self) -> Result<Model> {
-        let train = self.train;
-        let classifier = self.body.classifier();
-        let schema = Arc::new(training_schema(train, self.train_rows));
-        let classes = schema.target.classes.clone();
-        let k = classes.len();
-        if classifier.classes() != classes.as_slice() {
-            return Err(Error::Fit(format!(
-                "the classifier's classes {:?} differ from the table's {:?}",
-                classifier.classes(),
-                classes
-            )));
-        }
-        self.economics.validate()?;
-        let churn = schema.target.churn_class();
-        let mut summary = TrainingSummary {
-            learner: classifier.name(),
-            params: JsonValue(self.params),
-            rows: self.train_rows.len() as u64,
-            classes: classes.clone(),
-            class_counts: train.class_counts(self.train_rows),
-            validation_rows: 0,
-            metrics: BTreeMap::new(),
-            calibration: None,
-            thresholds: None,
-            crate_version: env!("CARGO_PKG_VERSION").to_string(),
-            fingerprint: fingerprint(train, self.train_rows),
-        };
-        let mut calibration = None;
-        let mut tier_policy = match &self.tiers {
-            TierSpec::Given(p) => p.clone(),
-            TierSpec::Choose(_) => TierPolicy::MostProbable,
-        };
-        let needs_validation =
-            self.calibration.is_some() || matches!(self.tiers, TierSpec::Choose(_));
-        match self.validation {
-            None if needs_validation => {
-                return Err(Error::Fit(
-                    "calibration and threshold choice need validation rows".into(),
-                ));
-            }
-            None => {}
-            Some((vt, vrows)) => {
-                if vt.schema().target.classes != classes {
-                    return Err(Error::schema("validation table has other classes"));
-                }
-                let mut p = vec![0.0; vrows.len() * k];
-                classifier.predict_proba_into(vt, vrows, &mut p)?;
-                let labels: Vec<u8> = vrows.iter().map(|&r| vt.labels()[r]).collect();
-                let weights: Option<Vec<f64>> =
-                    vt.weights().map(|w| vrows.iter().map(|&r| w[r]).collect());
-                let wref = weights.as_deref();
-                let is_churn: Vec<bool> = labels.iter().map(|&l| l as usize == churn).collect();
-                if let Some(method) = self.calibration {
-                    let cal = Calibration::fit(method, &p, k, &labels, wref, churn)?;
-                    let before: Vec<f64> = p.chunks_exact(k).map(|r| r[churn]).collect();
-                    p.chunks_exact_mut(k).for_each(|r| cal.apply(r));
-                    let after: Vec<f64> = p.chunks_exact(k).map(|r| r[churn]).collect();
-                    summary.calibration =
-                        Some(CalibrationTable::new(&before, &after, &is_churn, wref));
-                    calibration = Some(cal);
-                }
-                if let TierSpec::Choose(rule) = self.tiers {
-                    let pc: Vec<f64> = p.chunks_exact(k).map(|r| r[churn]).collect();
-                    let report = choose_thresholds(&pc, &is_churn, wref, rule)?;
-                    tier_policy = TierPolicy::Thresholds {
-                        at_risk: report.at_risk,
-                        churned: report.churned,
-                    };
-                    summary.thresholds = Some(report);
-                }
-                summary.validation_rows = vrows.len() as u64;
-                summary.metrics = validation_metrics(&classes, &p, &labels, wref)?;
-            }
-        }
-        for (name, v) in self.extra_metrics {
-            if v.is_finite() {
-                summary.metrics.insert(name, v);
-            }
-        }
-        tier_policy.validate(k)?;
-        let model = Model {
-            schema,
-            body: self.body,
-            tier_policy,
-            calibration,
-            input_policy: self.input_policy,
-            economics: self.economics,
-            summary,
-            missing_tokens: self.missing_tokens,
-        };
-        model.validate()?;
-        Ok(model)
     }
 }

@@ -12,7 +12,7 @@
 //! use std::sync::Arc;
 //! use churnkit::data::{Column, Feature, FeatureKind, Schema, Table, Target};
 //! use churnkit::eval::ZeroR;
-//! use churnkit::model::Model;
+//! use churnkit::train::ModelBuilder;
 //! use churnkit::score::{Scorer, Tier};
 //!
 //! let schema = Arc::new(Schema {
@@ -24,7 +24,7 @@
 //! let table = Table::new(schema, vec![Column::Numeric(vec![1.0, 20.0, 3.0])],
 //!                        vec![1, 0, 0], None, None)?;
 //! let rows = table.all_rows();
-//! let model = Model::builder(ZeroR.fit_table(&table, &rows)?, &table, &rows).build()?;
+//! let model = ModelBuilder::new(ZeroR.fit_table(&table, &rows)?, &table, &rows).build()?;
 //! let customer = HashMap::from([("tenure".to_string(), "12".to_string())]);
 //! let score = Scorer::new(&model).score_map(&customer)?;
 //! assert_eq!(score.tier, Tier::Retained);
@@ -33,10 +33,9 @@
 //! ```
 
 pub mod batch;
-pub mod calibrate;
-pub mod economics;
-pub mod input;
-pub mod tier;
+
+// The policies moved to [`policy`](crate::policy); their old paths keep working.
+pub use crate::policy::{calibrate, economics, input, tier};
 
 use std::collections::HashMap;
 
@@ -48,14 +47,16 @@ use crate::error::{Location, Result};
 use crate::learner::Reason;
 use crate::model::Model;
 
-pub use batch::{BatchOptions, BatchReport, score_csv, score_csv_file};
-pub use calibrate::{Calibration, CalibrationMethod, CalibrationTable, Calibrator};
-pub use economics::{
+pub use crate::policy::calibrate::{Calibration, CalibrationMethod, CalibrationTable, Calibrator};
+pub use crate::policy::economics::{
     Amount, ChurnReason, ClvSpec, CustomerFacts, Economics, Margin, ReasonRule, ReasonSource,
     RescueSpec, Retention, ValueSpec,
 };
-pub use input::{InputPolicy, OnBad};
-pub use tier::{ThresholdReport, ThresholdRule, Tier, TierPolicy, choose_thresholds};
+pub use crate::policy::input::{InputPolicy, OnBad};
+pub use crate::policy::tier::{
+    ThresholdReport, ThresholdRule, Tier, TierPolicy, choose_thresholds,
+};
+pub use batch::{BatchOptions, BatchReport, score_csv, score_csv_file};
 
 /// The number of reasons a [`Score`] carries.
 pub const N_REASONS: usize = 3;

@@ -20,10 +20,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
-use crate::eval::proba::{
+use super::reliability::{
     CalibrationBin, brier_score_binary, calibration_table, expected_calibration_error,
 };
+use crate::error::{Error, Result};
 
 /// Which calibration to fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -347,7 +347,7 @@ impl Calibration {
 
 /// The calibration table of the training summary: reliability bins of the churn
 /// probability on the validation rows before and after calibration (10 equal-width
-/// bins, [`eval::proba::calibration_table`](crate::eval::proba::calibration_table)),
+/// bins, [`reliability::calibration_table`](super::reliability::calibration_table)),
 /// with the expected calibration error
 /// `ECE = Σ_b (w_b / W)·|observed_b − mean_predicted_b|` and the Brier score
 /// `Σ w (p − y)² / W` of each.

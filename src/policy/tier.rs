@@ -15,7 +15,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{AT_RISK, CHURNED, RETAINED};
 use crate::error::{Error, Result};
-use crate::eval::argmax;
 
 /// The state a scored customer is put in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -285,6 +284,29 @@ pub fn choose_thresholds(
         precision_reached,
         rows: n as u64,
     })
+}
+
+/// How a model's tier policy is set when it is built: given, or chosen on
+/// out-of-sample predictions (see [`train`](crate::train)).
+#[derive(Debug, Clone, PartialEq)]
+pub enum TierSpec {
+    /// Use this policy as given.
+    Given(TierPolicy),
+    /// Binary models: choose thresholds on the validation rows (out-of-sample
+    /// predictions) by this rule.
+    Choose(ThresholdRule),
+}
+
+/// The predicted class of one row of probabilities: the arg-max, ties going to the
+/// lowest class index (so a tie between `retained` and `churned` predicts `retained`).
+pub fn argmax(proba: &[f64]) -> usize {
+    let mut best = 0;
+    for (i, &p) in proba.iter().enumerate().skip(1) {
+        if p > proba[best] {
+            best = i;
+        }
+    }
+    best
 }
 
 #[cfg(test)]

@@ -220,7 +220,7 @@ pub enum ReasonSource {
 }
 
 /// Everything the retention figures need; stored in the model as a default and
-/// overridable on the [`Scorer`](super::Scorer).
+/// overridable on the [`Scorer`](crate::score::Scorer).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Economics {
     /// How CLV is computed; `None` leaves all retention figures out.

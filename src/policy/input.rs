@@ -32,7 +32,7 @@ pub enum OnBad {
 }
 
 /// The declared input policy: one [`OnBad`] per kind of problem. Stored in the model
-/// as a default and overridable on the [`Scorer`](super::Scorer).
+/// as a default and overridable on the [`Scorer`](crate::score::Scorer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InputPolicy {
     /// A category never seen in training (default: warn).

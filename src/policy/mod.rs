@@ -1,0 +1,37 @@
+//! The decisions a model carries besides its learner: how probabilities become
+//! [`Tier`]s ([`tier`]), how they are [calibrated](calibrate), what a rescue is worth
+//! ([`economics`]) and how raw input is checked ([`input`]).
+//!
+//! This layer sits below [`eval`](crate::eval), [`model`](crate::model),
+//! [`train`](crate::train) and [`score`](crate::score): it depends on the data layer
+//! only, so each of those can use it without depending on one another. A
+//! [`Model`](crate::model::Model) stores one of each; the
+//! [training pipeline](crate::train) decides them (calibration and thresholds on
+//! out-of-sample predictions); a [`Scorer`](crate::score::Scorer) applies them.
+//!
+//! | what | where |
+//! |---|---|
+//! | tiers from probabilities, cost matrices, thresholds and their choice | [`tier`] |
+//! | Platt and isotonic calibration, the before/after reliability table | [`calibrate`] |
+//! | Brier score and reliability (calibration) tables | [`reliability`] |
+//! | CLV, value at risk, rescue ceilings and decisions | [`economics`] |
+//! | raw input checked against a schema under an [`InputPolicy`] | [`input`] |
+
+pub mod calibrate;
+pub mod economics;
+pub mod input;
+pub mod reliability;
+pub mod tier;
+
+pub use calibrate::{Calibration, CalibrationMethod, CalibrationTable, Calibrator};
+pub use economics::{
+    Amount, ChurnReason, ClvSpec, CustomerFacts, Economics, Margin, ReasonRule, ReasonSource,
+    RescueSpec, Retention, ValueSpec,
+};
+pub use input::{InputPolicy, OnBad};
+pub use reliability::{
+    CalibrationBin, brier_score_binary, calibration_table, expected_calibration_error,
+};
+pub use tier::{
+    ThresholdReport, ThresholdRule, Tier, TierPolicy, TierSpec, argmax, choose_thresholds,
+};

@@ -1,0 +1,351 @@
+//! [`ModelBuilder`]: a [`Model`] from a fitted body, its training rows and, when
+//! asked, out-of-sample predictions on which calibration is fitted, thresholds are
+//! chosen and the summary's metrics are computed.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::data::{Column, FeatureKind, MissingTokens, Schema, Table};
+use crate::error::{Error, Result};
+use crate::eval::{Metric, Report};
+use crate::model::{JsonValue, Model, ModelBody, ModelParts, TrainingSummary, fingerprint};
+use crate::policy::calibrate::{Calibration, CalibrationMethod, CalibrationTable};
+use crate::policy::economics::Economics;
+use crate::policy::input::InputPolicy;
+use crate::policy::tier::{TierPolicy, TierSpec, choose_thresholds};
+
+/// Out-of-sample predictions: class probabilities of rows the predicting model did
+/// not see (a holdout's test rows, or every row's out-of-fold prediction), with the
+/// rows' labels and sample weights. Calibration is fitted, thresholds are chosen and
+/// the summary's metrics are computed on them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutOfSample {
+    /// Row-major probabilities (`labels.len() × K`), uncalibrated.
+    pub proba: Vec<f64>,
+    /// The class index of each row.
+    pub labels: Vec<u8>,
+    /// The sample weight of each row, when the table has weights.
+    pub weights: Option<Vec<f64>>,
+}
+
+impl OutOfSample {
+    /// The predictions `proba` (row-major, one row per entry of `rows`) of `rows` of a
+    /// labelled table, with those rows' labels and weights.
+    pub fn of_rows(table: &Table, rows: &[usize], proba: Vec<f64>) -> OutOfSample {
+        OutOfSample {
+            proba,
+            labels: rows.iter().map(|&r| table.labels()[r]).collect(),
+            weights: table
+                .weights()
+                .map(|w| rows.iter().map(|&r| w[r]).collect()),
+        }
+    }
+
+    /// Number of rows.
+    pub fn n_rows(&self) -> usize {
+        self.labels.len()
+    }
+
+    fn check(&self, k: usize) -> Result<()> {
+        let n = self.labels.len();
+        if self.proba.len() != n * k {
+            return Err(Error::param(
+                "out-of-sample probabilities",
+                self.proba.len(),
+                format!("expected {n} rows × {k} classes"),
+            ));
+        }
+        if let Some(w) = &self.weights
+            && w.len() != n
+        {
+            return Err(Error::param(
+                "out-of-sample weights",
+                w.len(),
+                format!("expected one per row ({n})"),
+            ));
+        }
+        if let Some(&l) = self.labels.iter().find(|&&l| l as usize >= k) {
+            return Err(Error::param(
+                "out-of-sample labels",
+                l,
+                format!("a class index below {k}"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Where a builder's out-of-sample predictions come from.
+#[derive(Debug)]
+enum Held<'a> {
+    /// None: no calibration, no threshold choice, no metrics.
+    None,
+    /// Rows of a table, predicted by the body being built.
+    Rows(&'a Table, &'a [usize]),
+    /// Predictions made elsewhere (e.g. out-of-fold).
+    Given(OutOfSample),
+}
+
+/// Builds a [`Model`] from a fitted body and its training rows; validation rows (or
+/// out-of-sample predictions given) give metrics, calibration and chosen thresholds.
+///
+/// The [`Pipeline`](super::Pipeline) uses it after validating and fitting; use it
+/// directly to wrap a body fitted elsewhere.
+#[derive(Debug)]
+pub struct ModelBuilder<'a> {
+    body: ModelBody,
+    train: &'a Table,
+    train_rows: &'a [usize],
+    held: Held<'a>,
+    params: serde_json::Value,
+    calibration: Option<CalibrationMethod>,
+    tiers: TierSpec,
+    input_policy: InputPolicy,
+    economics: Economics,
+    missing_tokens: MissingTokens,
+    extra_metrics: Vec<(String, f64)>,
+}
+
+impl Model {
+    /// Starts building a model from a fitted `body` trained on `train_rows` of `train`:
+    /// the same as [`ModelBuilder::new`], kept so existing callers work.
+    pub fn builder<'a>(
+        body: impl Into<ModelBody>,
+        train: &'a Table,
+        train_rows: &'a [usize],
+    ) -> ModelBuilder<'a> {
+        ModelBuilder::new(body, train, train_rows)
+    }
+}
+
+/// The schema restricted to the levels seen in `rows` (sorted order kept).
+fn training_schema(table: &Table, rows: &[usize]) -> Schema {
+    let mut schema: Schema = (**table.schema()).clone();
+    for (j, f) in schema.features.iter_mut().enumerate() {
+        if let (FeatureKind::Categorical { levels }, Column::Categorical(codes)) =
+            (&mut f.kind, table.column(j))
+        {
+            let mut seen = vec![false; levels.len()];
+            for &r in rows {
+                if let Some(s) = seen.get_mut(codes[r] as usize) {
+                    *s = true;
+                }
+            }
+            let kept = levels
+                .iter()
+                .zip(&seen)
+                .filter(|(_, s)| **s)
+                .map(|(l, _)| l.clone())
+                .collect();
+            *levels = kept;
+        }
+    }
+    schema
+}
+
+/// Validation metrics of row-major probabilities `p`: every [`Metric`] of an
+/// [`eval::Report`](crate::eval::Report) that is defined, by its name (see
+/// [`TrainingSummary::metrics`]).
+fn validation_metrics(
+    classes: &[String],
+    p: &[f64],
+    labels: &[u8],
+    weights: Option<&[f64]>,
+) -> Result<BTreeMap<String, f64>> {
+    let report = Report::from_proba(classes, labels, weights, p)?;
+    Ok(Metric::ALL
+        .iter()
+        .filter_map(|m| m.of(&report).map(|v| (m.name().to_string(), v)))
+        .filter(|(_, v)| v.is_finite())
+        .collect())
+}
+
+impl<'a> ModelBuilder<'a> {
+    /// Starts building a model from a fitted `body` trained on `train_rows` of `train`.
+    pub fn new(
+        body: impl Into<ModelBody>,
+        train: &'a Table,
+        train_rows: &'a [usize],
+    ) -> ModelBuilder<'a> {
+        ModelBuilder {
+            body: body.into(),
+            train,
+            train_rows,
+            held: Held::None,
+            params: serde_json::Value::Null,
+            calibration: None,
+            tiers: TierSpec::Given(TierPolicy::MostProbable),
+            input_policy: InputPolicy::default(),
+            economics: Economics::default(),
+            missing_tokens: MissingTokens::default(),
+            extra_metrics: Vec::new(),
+        }
+    }
+
+    /// Validation rows, predicted by the body being built: used for metrics,
+    /// calibration and threshold choice. They must not overlap the training rows (not
+    /// checked when they come from another table). Replaces
+    /// [`out_of_sample`](Self::out_of_sample).
+    pub fn validation(mut self, table: &'a Table, rows: &'a [usize]) -> Self {
+        self.held = Held::Rows(table, rows);
+        self
+    }
+
+    /// Out-of-sample predictions made elsewhere (e.g. out-of-fold predictions of a
+    /// cross-validation, or a holdout model's predictions when the body was refitted
+    /// on all rows): used for metrics, calibration and threshold choice instead of
+    /// predicting validation rows with the body. Replaces
+    /// [`validation`](Self::validation).
+    pub fn out_of_sample(mut self, predictions: OutOfSample) -> Self {
+        self.held = Held::Given(predictions);
+        self
+    }
+
+    /// The learner's parameters, stored in the summary.
+    pub fn params(mut self, params: serde_json::Value) -> Self {
+        self.params = params;
+        self
+    }
+
+    /// Fits a calibration on the validation rows.
+    pub fn calibrate(mut self, method: CalibrationMethod) -> Self {
+        self.calibration = Some(method);
+        self
+    }
+
+    /// How tiers are decided (default: most probable class).
+    pub fn tiers(mut self, spec: TierSpec) -> Self {
+        self.tiers = spec;
+        self
+    }
+
+    /// The scorers' default input policy.
+    pub fn input_policy(mut self, policy: InputPolicy) -> Self {
+        self.input_policy = policy;
+        self
+    }
+
+    /// The scorers' default retention economics.
+    pub fn economics(mut self, economics: Economics) -> Self {
+        self.economics = economics;
+        self
+    }
+
+    /// The cell texts the training data was read with as missing, e.g. the reader's
+    /// [`CsvOptions::missing`](crate::data::CsvOptions::missing) (default: the data
+    /// layer's defaults, [`MissingTokens::default`]). Stored in the model; scorers
+    /// read raw input with them.
+    pub fn missing_tokens(mut self, missing: MissingTokens) -> Self {
+        self.missing_tokens = missing;
+        self
+    }
+
+    /// An extra validation metric for the summary (non-finite values are left out).
+    pub fn metric(mut self, name: impl Into<String>, value: f64) -> Self {
+        self.extra_metrics.push((name.into(), value));
+        self
+    }
+
+    /// Builds the model: computes the summary, fits calibration and chooses thresholds
+    /// on the validation rows when asked (an error if there are none).
+    pub fn build(self) -> Result<Model> {
+        let train = self.train;
+        let classifier = self.body.classifier();
+        let schema = Arc::new(training_schema(train, self.train_rows));
+        let classes = schema.target.classes.clone();
+        let k = classes.len();
+        if classifier.classes() != classes.as_slice() {
+            return Err(Error::Fit(format!(
+                "the classifier's classes {:?} differ from the table's {:?}",
+                classifier.classes(),
+                classes
+            )));
+        }
+        self.economics.validate()?;
+        let churn = schema.target.churn_class();
+        let mut summary = TrainingSummary {
+            learner: classifier.name(),
+            params: JsonValue(self.params),
+            rows: self.train_rows.len() as u64,
+            classes: classes.clone(),
+            class_counts: train.class_counts(self.train_rows),
+            validation_rows: 0,
+            metrics: BTreeMap::new(),
+            calibration: None,
+            thresholds: None,
+            crate_version: env!("CARGO_PKG_VERSION").to_string(),
+            fingerprint: fingerprint(train, self.train_rows),
+        };
+        let mut calibration = None;
+        let mut tier_policy = match &self.tiers {
+            TierSpec::Given(p) => p.clone(),
+            TierSpec::Choose(_) => TierPolicy::MostProbable,
+        };
+        let needs_validation =
+            self.calibration.is_some() || matches!(self.tiers, TierSpec::Choose(_));
+        let held = match self.held {
+            Held::None if needs_validation => {
+                return Err(Error::Fit(
+                    "calibration and threshold choice need validation rows".into(),
+                ));
+            }
+            Held::None => None,
+            Held::Rows(vt, vrows) => {
+                if vt.schema().target.classes != classes {
+                    return Err(Error::schema("validation table has other classes"));
+                }
+                let mut p = vec![0.0; vrows.len() * k];
+                classifier.predict_proba_into(vt, vrows, &mut p)?;
+                Some(OutOfSample::of_rows(vt, vrows, p))
+            }
+            Held::Given(oos) => {
+                oos.check(k)?;
+                Some(oos)
+            }
+        };
+        if let Some(OutOfSample {
+            proba: mut p,
+            labels,
+            weights,
+        }) = held
+        {
+            let wref = weights.as_deref();
+            let is_churn: Vec<bool> = labels.iter().map(|&l| l as usize == churn).collect();
+            if let Some(method) = self.calibration {
+                let cal = Calibration::fit(method, &p, k, &labels, wref, churn)?;
+                let before: Vec<f64> = p.chunks_exact(k).map(|r| r[churn]).collect();
+                p.chunks_exact_mut(k).for_each(|r| cal.apply(r));
+                let after: Vec<f64> = p.chunks_exact(k).map(|r| r[churn]).collect();
+                summary.calibration = Some(CalibrationTable::new(&before, &after, &is_churn, wref));
+                calibration = Some(cal);
+            }
+            if let TierSpec::Choose(rule) = self.tiers {
+                let pc: Vec<f64> = p.chunks_exact(k).map(|r| r[churn]).collect();
+                let report = choose_thresholds(&pc, &is_churn, wref, rule)?;
+                tier_policy = TierPolicy::Thresholds {
+                    at_risk: report.at_risk,
+                    churned: report.churned,
+                };
+                summary.thresholds = Some(report);
+            }
+            summary.validation_rows = labels.len() as u64;
+            summary.metrics = validation_metrics(&classes, &p, &labels, wref)?;
+        }
+        for (name, v) in self.extra_metrics {
+            if v.is_finite() {
+                summary.metrics.insert(name, v);
+            }
+        }
+        tier_policy.validate(k)?;
+        Model::from_parts(ModelParts {
+            schema,
+            body: self.body,
+            tier_policy,
+            calibration,
+            input_policy: self.input_policy,
+            economics: self.economics,
+            summary,
+            missing_tokens: self.missing_tokens,
+        })
+    }
+}

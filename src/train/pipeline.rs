@@ -1,0 +1,462 @@
+//! [`Pipeline`]: from a labelled table to a [`Model`] and its honest report in one
+//! call — validate (holdout or k-fold), fit the final model, calibrate and choose
+//! thresholds on out-of-sample predictions, assemble the model.
+
+use std::time::Instant;
+
+use super::builder::{ModelBuilder, OutOfSample};
+use crate::data::{Holdout, MissingTokens, Table, stratified_holdout};
+use crate::error::{Error, Result};
+use crate::eval::{CrossValidation, Report, cross_validate, predict_rows};
+use crate::learners::{AlgoOptions, Algorithm, Fitted, fit_timed, learner};
+use crate::model::Model;
+use crate::policy::calibrate::CalibrationMethod;
+use crate::policy::economics::Economics;
+use crate::policy::input::InputPolicy;
+use crate::policy::tier::{TierPolicy, TierSpec};
+
+/// How the reported figures (and the predictions calibration and thresholds are
+/// chosen on) are obtained.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Validation {
+    /// A stratified holdout: `fraction` of each class is held out (seeded), the
+    /// learner is fitted on the rest and predicts the held-out rows.
+    Holdout {
+        /// Share of rows held out, in (0, 1).
+        fraction: f64,
+        /// Seed of the split.
+        seed: u64,
+    },
+    /// Stratified k-fold cross-validation (seeded): every row is predicted by the
+    /// model of the fold that did not see it.
+    KFold {
+        /// Number of folds, at least 2.
+        k: usize,
+        /// Seed of the fold assignment.
+        seed: u64,
+    },
+    /// No validation: no reported figures, no calibration, no threshold choice.
+    None,
+}
+
+impl Default for Validation {
+    /// Stratified 5-fold cross-validation, seed 42.
+    fn default() -> Self {
+        Validation::KFold { k: 5, seed: 42 }
+    }
+}
+
+/// Which rows the shipped model is fitted on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FinalFit {
+    /// All labelled rows (the default): the reported figures estimate this model on
+    /// rows it did not see (the validation models' out-of-sample predictions).
+    #[default]
+    AllRows,
+    /// With [`Validation::Holdout`], the model fitted on the training part is shipped
+    /// as is (no refit): the reported figures are that very model's on the held-out
+    /// rows, which stay unseen (e.g. to compare it with another model on them). With
+    /// k-fold or no validation there is no training part and all rows are used.
+    TrainingPart,
+}
+
+/// Everything a [`Pipeline`] decides besides the learner.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainOptions {
+    /// How the model is validated (default: stratified 5-fold, seed 42).
+    pub validation: Validation,
+    /// Which rows the shipped model is fitted on (default: all rows).
+    pub final_fit: FinalFit,
+    /// A calibration fitted on the out-of-sample predictions (default: none).
+    pub calibration: Option<CalibrationMethod>,
+    /// The tier policy, given or chosen on the out-of-sample predictions (default:
+    /// the most probable class).
+    pub tiers: TierSpec,
+    /// The scorers' default retention economics.
+    pub economics: Economics,
+    /// The scorers' default input policy.
+    pub input_policy: InputPolicy,
+    /// The cell texts the table was read with as missing (stored in the model).
+    pub missing_tokens: MissingTokens,
+    /// Extra metrics for the model's summary (non-finite values are left out).
+    pub extra_metrics: Vec<(String, f64)>,
+}
+
+impl Default for TrainOptions {
+    fn default() -> Self {
+        TrainOptions {
+            validation: Validation::default(),
+            final_fit: FinalFit::default(),
+            calibration: None,
+            tiers: TierSpec::Given(TierPolicy::MostProbable),
+            economics: Economics::default(),
+            input_policy: InputPolicy::default(),
+            missing_tokens: MissingTokens::default(),
+            extra_metrics: Vec::new(),
+        }
+    }
+}
+
+/// What validation reported: every figure comes from predictions of rows the
+/// predicting model did not see, before calibration.
+#[derive(Debug, Clone)]
+pub enum ValidationReport {
+    /// A holdout.
+    Holdout {
+        /// The share of rows held out.
+        fraction: f64,
+        /// The seed of the split.
+        seed: u64,
+        /// The rows of both parts.
+        split: Holdout,
+        /// The report on the held-out rows, by the model fitted on the training part.
+        report: Box<Report>,
+    },
+    /// K-fold cross-validation (per-fold reports, mean ± sd, pooled out-of-fold
+    /// report).
+    KFold(Box<CrossValidation>),
+    /// No validation.
+    None,
+}
+
+impl ValidationReport {
+    /// The report over all out-of-sample predictions: the holdout's report, or the
+    /// pooled out-of-fold report of a cross-validation; None without validation.
+    pub fn report(&self) -> Option<&Report> {
+        match self {
+            ValidationReport::Holdout { report, .. } => Some(report),
+            ValidationReport::KFold(cv) => Some(&cv.pooled),
+            ValidationReport::None => None,
+        }
+    }
+
+    /// Number of rows predicted out of sample.
+    pub fn out_of_sample_rows(&self) -> usize {
+        self.report().map_or(0, |r| r.n_rows)
+    }
+
+    /// The JSON the `churnkit train --json` command prints for it: `method`
+    /// (`holdout`, `cross-validation` or `none`); for a holdout `test_fraction`,
+    /// `test_rows` and the `report`; for cross-validation `folds`, the per-metric
+    /// `summary` (mean ± sd) and the `pooled` out-of-fold report.
+    pub fn to_json_value(&self) -> Result<serde_json::Value> {
+        let value = |v: serde_json::Result<serde_json::Value>| {
+            v.map_err(|e| Error::Fit(format!("validation report as JSON: {e}")))
+        };
+        Ok(match self {
+            ValidationReport::Holdout {
+                fraction,
+                split,
+                report,
+                ..
+            } => serde_json::json!({
+                "method": "holdout",
+                "test_fraction": fraction,
+                "test_rows": split.test.len(),
+                "report": value(serde_json::to_value(report))?,
+            }),
+            ValidationReport::KFold(cv) => serde_json::json!({
+                "method": "cross-validation",
+                "folds": cv.k,
+                "summary": value(serde_json::to_value(&cv.summary))?,
+                "pooled": value(serde_json::to_value(&cv.pooled))?,
+            }),
+            ValidationReport::None => serde_json::json!({ "method": "none" }),
+        })
+    }
+}
+
+impl std::fmt::Display for ValidationReport {
+    /// The text the `churnkit train` command prints for it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ValidationReport::Holdout {
+                fraction,
+                seed,
+                split,
+                report,
+            } => write!(
+                f,
+                "holdout   {:.0} % of the rows held out ({} rows, stratified, seed {seed})\n\n{report}\n",
+                fraction * 100.0,
+                split.test.len()
+            ),
+            ValidationReport::KFold(cv) => write!(f, "\n{cv}\n"),
+            ValidationReport::None => writeln!(f, "no validation"),
+        }
+    }
+}
+
+/// A stage of [`Pipeline::fit_with_progress`], announced when it starts (e.g. to show
+/// a spinner per stage).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Stage {
+    /// Validating: fitting the validation model(s) and predicting out of sample.
+    Validating(Validation),
+    /// Fitting the final model on these many rows (not announced when a holdout's
+    /// training-part model is shipped as is, [`FinalFit::TrainingPart`]).
+    FittingFinal {
+        /// The number of rows the final model is fitted on.
+        rows: usize,
+    },
+    /// Fitting the calibration, choosing thresholds, assembling the model.
+    Assembling,
+}
+
+/// The result of [`Pipeline::fit`]: the model to ship and how good it is.
+#[derive(Debug)]
+pub struct Trained {
+    /// The assembled model: fitted on [`train_rows`](Self::train_rows), calibration
+    /// and thresholds chosen on the out-of-sample predictions, their metrics (after
+    /// calibration) in its summary.
+    pub model: Model,
+    /// The validation's report (out-of-sample, before calibration).
+    pub validation: ValidationReport,
+    /// The rows the shipped model was fitted on.
+    pub train_rows: Vec<usize>,
+    /// Seconds spent fitting the final model's discretizer and encoding its rows.
+    pub encode_seconds: f64,
+    /// Seconds spent fitting the final model on the encoded rows.
+    pub fit_seconds: f64,
+    /// Seconds spent validating (fitting and predicting the validation models).
+    pub validate_seconds: f64,
+}
+
+/// The library training pipeline: an algorithm with its options, and the
+/// [`TrainOptions`]. [`fit`](Self::fit) validates, fits the final model, calibrates
+/// and chooses thresholds on out-of-sample predictions, and assembles the [`Model`].
+///
+/// ```
+/// use churnkit::data::{CsvOptions, read_csv};
+/// use churnkit::learners::{AlgoOptions, Algorithm};
+/// use churnkit::train::{Pipeline, Validation};
+///
+/// # fn main() -> churnkit::Result<()> {
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synthetic-churn.csv");
+/// let table = read_csv(path, &CsvOptions::new("status").id_column("customer_id"))?;
+/// let trained = Pipeline::new(Algorithm::Id3Weighted, AlgoOptions::default())
+///     .validation(Validation::KFold { k: 5, seed: 42 })
+///     .fit(&table)?;
+/// // The shipped model saw every row; the figures are out-of-fold.
+/// assert_eq!(trained.model.summary().rows as usize, table.n_rows());
+/// let report = trained.validation.report().unwrap();
+/// assert_eq!(report.n_rows, table.n_rows());
+/// println!("{}", trained.validation);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    algo: Algorithm,
+    algo_options: AlgoOptions,
+    options: TrainOptions,
+}
+
+impl Pipeline {
+    /// A pipeline fitting `algo` with `algo_options` over its defaults, with the
+    /// default [`TrainOptions`].
+    pub fn new(algo: Algorithm, algo_options: AlgoOptions) -> Self {
+        Pipeline {
+            algo,
+            algo_options,
+            options: TrainOptions::default(),
+        }
+    }
+
+    /// Replaces every training option.
+    pub fn options(mut self, options: TrainOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The training options in force.
+    pub fn train_options(&self) -> &TrainOptions {
+        &self.options
+    }
+
+    /// How the model is validated.
+    pub fn validation(mut self, validation: Validation) -> Self {
+        self.options.validation = validation;
+        self
+    }
+
+    /// Which rows the shipped model is fitted on.
+    pub fn final_fit(mut self, final_fit: FinalFit) -> Self {
+        self.options.final_fit = final_fit;
+        self
+    }
+
+    /// Fits a calibration on the out-of-sample predictions.
+    pub fn calibrate(mut self, method: CalibrationMethod) -> Self {
+        self.options.calibration = Some(method);
+        self
+    }
+
+    /// How tiers are decided.
+    pub fn tiers(mut self, spec: TierSpec) -> Self {
+        self.options.tiers = spec;
+        self
+    }
+
+    /// The scorers' default retention economics.
+    pub fn economics(mut self, economics: Economics) -> Self {
+        self.options.economics = economics;
+        self
+    }
+
+    /// The scorers' default input policy.
+    pub fn input_policy(mut self, policy: InputPolicy) -> Self {
+        self.options.input_policy = policy;
+        self
+    }
+
+    /// The cell texts the table was read with as missing.
+    pub fn missing_tokens(mut self, missing: MissingTokens) -> Self {
+        self.options.missing_tokens = missing;
+        self
+    }
+
+    /// An extra metric for the model's summary.
+    pub fn metric(mut self, name: impl Into<String>, value: f64) -> Self {
+        self.options.extra_metrics.push((name.into(), value));
+        self
+    }
+
+    /// Checks the options without data: the algorithm's flags, the validation's
+    /// fraction or fold count, the economics, and that calibration or threshold
+    /// choice have out-of-sample predictions to work on.
+    pub fn check(&self) -> Result<()> {
+        self.algo_options.check(self.algo)?;
+        let o = &self.options;
+        match o.validation {
+            Validation::Holdout { fraction, .. } if !(fraction > 0.0 && fraction < 1.0) => {
+                return Err(Error::param(
+                    "validation fraction",
+                    fraction,
+                    "must be in (0, 1)",
+                ));
+            }
+            Validation::KFold { k, .. } if k < 2 => {
+                return Err(Error::param("folds", k, "need at least 2 folds"));
+            }
+            Validation::None
+                if o.calibration.is_some() || matches!(o.tiers, TierSpec::Choose(_)) =>
+            {
+                return Err(Error::param(
+                    "validation",
+                    "none",
+                    "calibration and threshold choice need out-of-sample predictions",
+                ));
+            }
+            _ => {}
+        }
+        o.economics.validate()
+    }
+
+    /// Trains on every row of a labelled `table`: validates (out-of-sample
+    /// predictions and their report), fits the final model (on all rows by default),
+    /// fits the calibration and chooses thresholds on the out-of-sample predictions,
+    /// and assembles the model. Same table, options and seeds → the same model bytes.
+    ///
+    /// # Errors
+    /// [`Error::Param`] for bad options (checked before any fitting, see
+    /// [`check`](Self::check), and a given tier policy against the table's classes); [`Error::Fit`] for an unlabelled table or a failed
+    /// fit; split errors for too few rows of a class.
+    pub fn fit(&self, table: &Table) -> Result<Trained> {
+        self.fit_with_progress(table, &mut |_| {})
+    }
+
+    /// [`fit`](Self::fit), announcing each [`Stage`] to `progress` as it starts.
+    pub fn fit_with_progress(
+        &self,
+        table: &Table,
+        progress: &mut dyn FnMut(Stage),
+    ) -> Result<Trained> {
+        self.check()?;
+        if !table.is_labeled() {
+            return Err(Error::Fit(
+                "training needs a labeled table (this one has no target values)".into(),
+            ));
+        }
+        let o = &self.options;
+        if let TierSpec::Given(policy) = &o.tiers {
+            policy.validate(table.schema().target.n_classes())?;
+        }
+        let all = table.all_rows();
+        let fit = |rows: &[usize]| fit_timed(self.algo, &self.algo_options, table, rows);
+        let t = Instant::now();
+        if o.validation != Validation::None {
+            progress(Stage::Validating(o.validation));
+        }
+        let (validation, held, holdout_fit) = match o.validation {
+            Validation::Holdout { fraction, seed } => {
+                let split = stratified_holdout(table.labels(), fraction, seed)?;
+                let fitted = fit(&split.train)?;
+                let proba = predict_rows(fitted.classifier(), table, &split.test)?;
+                let held = OutOfSample::of_rows(table, &split.test, proba);
+                let report = Report::from_proba(
+                    &table.schema().target.classes,
+                    &held.labels,
+                    held.weights.as_deref(),
+                    &held.proba,
+                )?;
+                let v = ValidationReport::Holdout {
+                    fraction,
+                    seed,
+                    split,
+                    report: Box::new(report),
+                };
+                (v, Some(held), Some(fitted))
+            }
+            Validation::KFold { k, seed } => {
+                let l = learner(self.algo, &self.algo_options)?;
+                let cv = cross_validate(l.as_ref(), table, k, seed)?;
+                let held = OutOfSample::of_rows(table, &all, cv.oof_proba.clone());
+                (ValidationReport::KFold(Box::new(cv)), Some(held), None)
+            }
+            Validation::None => (ValidationReport::None, None, None),
+        };
+        let validate_seconds = t.elapsed().as_secs_f64();
+        let (fitted, train_rows): (Fitted, Vec<usize>) = match (holdout_fit, &validation) {
+            (Some(f), ValidationReport::Holdout { split, .. })
+                if o.final_fit == FinalFit::TrainingPart =>
+            {
+                (f, split.train.clone())
+            }
+            _ => {
+                progress(Stage::FittingFinal { rows: all.len() });
+                (fit(&all)?, all)
+            }
+        };
+        progress(Stage::Assembling);
+        let Fitted {
+            body,
+            encode_seconds,
+            fit_seconds,
+        } = fitted;
+        let mut builder = ModelBuilder::new(body, table, &train_rows)
+            .params(self.algo_options.to_json(self.algo))
+            .tiers(o.tiers.clone())
+            .input_policy(o.input_policy)
+            .economics(o.economics.clone())
+            .missing_tokens(o.missing_tokens.clone());
+        if let Some(method) = o.calibration {
+            builder = builder.calibrate(method);
+        }
+        if let Some(held) = held {
+            builder = builder.out_of_sample(held);
+        }
+        for (name, v) in &o.extra_metrics {
+            builder = builder.metric(name.clone(), *v);
+        }
+        let model = builder.build()?;
+        Ok(Trained {
+            model,
+            validation,
+            train_rows,
+            encode_seconds,
+            fit_seconds,
+            validate_seconds,
+        })
+    }
+}

@@ -1,0 +1,311 @@
+//! The library training pipeline (`churnkit::train::Pipeline`): the shipped model is
+//! fitted on all labelled rows, the reported figures and the calibration / thresholds
+//! come from out-of-sample predictions, seeds make it reproducible, and bad options
+//! are errors, not panics.
+
+use churnkit::data::{CsvOptions, Table, read_csv, stratified_holdout};
+use churnkit::learners::{AlgoOptions, Algorithm, fit_timed};
+use churnkit::model::fingerprint;
+use churnkit::policy::{
+    Calibration, CalibrationMethod, ThresholdRule, TierPolicy, TierSpec, choose_thresholds,
+};
+use churnkit::train::{FinalFit, ModelBuilder, Pipeline, Stage, Validation, ValidationReport};
+
+const TELCO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/telco-train.csv");
+const SYNTHETIC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synthetic-churn.csv");
+
+fn telco() -> Table {
+    read_csv(TELCO, &CsvOptions::new("Churn").id_column("customerID")).unwrap()
+}
+
+fn nb() -> Pipeline {
+    Pipeline::new(Algorithm::NaiveBayes, AlgoOptions::default())
+}
+
+#[test]
+fn kfold_ships_a_model_fitted_on_all_rows_and_reports_out_of_fold() {
+    let t = telco();
+    let n = t.n_rows();
+    let trained = nb()
+        .validation(Validation::KFold { k: 5, seed: 42 })
+        .fit(&t)
+        .unwrap();
+    let s = trained.model.summary();
+    assert_eq!(s.rows as usize, n);
+    assert_eq!(trained.train_rows, t.all_rows());
+    assert_eq!(s.fingerprint, fingerprint(&t, &t.all_rows()));
+    // The final body is the one fitted on all rows.
+    let all = fit_timed(
+        Algorithm::NaiveBayes,
+        &AlgoOptions::default(),
+        &t,
+        &t.all_rows(),
+    )
+    .unwrap();
+    let direct = ModelBuilder::new(all.body, &t, &t.all_rows())
+        .build()
+        .unwrap();
+    let p_pipeline = trained.model.predict_proba(&t, &t.all_rows()).unwrap();
+    assert_eq!(p_pipeline, direct.predict_proba(&t, &t.all_rows()).unwrap());
+
+    // The figures are out-of-fold: every row once, by a model that did not see it.
+    let ValidationReport::KFold(cv) = &trained.validation else {
+        panic!("expected a k-fold report");
+    };
+    assert_eq!(cv.k, 5);
+    assert_eq!(cv.pooled.n_rows, n);
+    assert_eq!(trained.validation.out_of_sample_rows(), n);
+    assert_eq!(cv.oof_proba.len(), n * 2);
+    assert_ne!(cv.oof_proba, p_pipeline, "out-of-fold, not in-sample");
+    assert_eq!(s.validation_rows as usize, n);
+    // Without calibration the summary's metrics are the pooled out-of-fold report's.
+    assert_eq!(s.metrics["accuracy"], cv.pooled.accuracy);
+    assert_eq!(Some(s.metrics["roc_auc"]), cv.pooled.roc_auc);
+}
+
+#[test]
+fn same_seed_same_bytes_other_seed_other_figures() {
+    let t = telco();
+    let fit = |seed| {
+        nb().validation(Validation::KFold { k: 4, seed })
+            .calibrate(CalibrationMethod::Isotonic)
+            .fit(&t)
+            .unwrap()
+            .model
+            .to_bytes()
+            .unwrap()
+    };
+    let a = fit(7);
+    assert_eq!(a, fit(7));
+    assert_ne!(a, fit(8));
+}
+
+#[test]
+fn calibration_and_thresholds_are_chosen_on_out_of_fold_predictions() {
+    let t = telco();
+    let rule = ThresholdRule::default();
+    let trained = nb()
+        .validation(Validation::KFold { k: 5, seed: 3 })
+        .calibrate(CalibrationMethod::Platt)
+        .tiers(TierSpec::Choose(rule))
+        .fit(&t)
+        .unwrap();
+    let ValidationReport::KFold(cv) = &trained.validation else {
+        panic!("expected a k-fold report");
+    };
+    let k = 2;
+    let churn = t.schema().target.churn_class();
+    let cal = Calibration::fit(
+        CalibrationMethod::Platt,
+        &cv.oof_proba,
+        k,
+        t.labels(),
+        None,
+        churn,
+    )
+    .unwrap();
+    assert_eq!(trained.model.calibration(), Some(&cal));
+
+    let mut p = cv.oof_proba.clone();
+    p.chunks_exact_mut(k).for_each(|r| cal.apply(r));
+    let pc: Vec<f64> = p.chunks_exact(k).map(|r| r[churn]).collect();
+    let is_churn: Vec<bool> = t.labels().iter().map(|&l| l as usize == churn).collect();
+    let chosen = choose_thresholds(&pc, &is_churn, None, rule).unwrap();
+    assert_eq!(
+        trained.model.tier_policy(),
+        &TierPolicy::Thresholds {
+            at_risk: chosen.at_risk,
+            churned: chosen.churned
+        }
+    );
+    let s = trained.model.summary();
+    assert_eq!(s.thresholds.as_ref(), Some(&chosen));
+    assert!(s.calibration.is_some());
+    assert_eq!(s.rows as usize, t.n_rows());
+}
+
+#[test]
+fn holdout_refits_on_all_rows_with_policies_from_the_held_out_rows() {
+    let t = telco();
+    let trained = nb()
+        .validation(Validation::Holdout {
+            fraction: 0.3,
+            seed: 11,
+        })
+        .calibrate(CalibrationMethod::Platt)
+        .fit(&t)
+        .unwrap();
+    let split = stratified_holdout(t.labels(), 0.3, 11).unwrap();
+    let s = trained.model.summary();
+    assert_eq!(s.rows as usize, t.n_rows());
+    assert_eq!(s.validation_rows as usize, split.test.len());
+    let ValidationReport::Holdout {
+        split: got, report, ..
+    } = &trained.validation
+    else {
+        panic!("expected a holdout report");
+    };
+    assert_eq!(got.test, split.test);
+    assert_eq!(report.n_rows, split.test.len());
+    // The calibration is the holdout model's, fitted on its held-out predictions.
+    let part = fit_timed(
+        Algorithm::NaiveBayes,
+        &AlgoOptions::default(),
+        &t,
+        &split.train,
+    )
+    .unwrap();
+    let expected = ModelBuilder::new(part.body, &t, &split.train)
+        .validation(&t, &split.test)
+        .calibrate(CalibrationMethod::Platt)
+        .build()
+        .unwrap();
+    assert_eq!(trained.model.calibration(), expected.calibration());
+    assert_eq!(s.metrics, expected.summary().metrics);
+}
+
+#[test]
+fn holdout_training_part_gives_the_model_builder_bytes() {
+    // What `churnkit train --test-fraction F` saves today.
+    let t = telco();
+    let opts = AlgoOptions::default();
+    let trained = Pipeline::new(Algorithm::Id3Weighted, opts.clone())
+        .validation(Validation::Holdout {
+            fraction: 0.25,
+            seed: 5,
+        })
+        .final_fit(FinalFit::TrainingPart)
+        .fit(&t)
+        .unwrap();
+    let split = stratified_holdout(t.labels(), 0.25, 5).unwrap();
+    assert_eq!(trained.train_rows, split.train);
+    let fitted = fit_timed(Algorithm::Id3Weighted, &opts, &t, &split.train).unwrap();
+    let by_hand = ModelBuilder::new(fitted.body, &t, &split.train)
+        .params(opts.to_json(Algorithm::Id3Weighted))
+        .validation(&t, &split.test)
+        .build()
+        .unwrap();
+    assert_eq!(
+        trained.model.to_bytes().unwrap(),
+        by_hand.to_bytes().unwrap()
+    );
+    assert_eq!(
+        trained.validation.report().unwrap().accuracy,
+        by_hand.summary().metrics["accuracy"]
+    );
+}
+
+#[test]
+fn three_class_default_pipeline() {
+    let t = read_csv(
+        SYNTHETIC,
+        &CsvOptions::new("status").id_column("customer_id"),
+    )
+    .unwrap();
+    let trained = Pipeline::new(Algorithm::ZeroR, AlgoOptions::default())
+        .fit(&t)
+        .unwrap();
+    assert_eq!(trained.model.summary().rows as usize, t.n_rows());
+    assert_eq!(trained.validation.out_of_sample_rows(), t.n_rows());
+    assert_eq!(trained.model.classes().len(), 3);
+    let none = Pipeline::new(Algorithm::ZeroR, AlgoOptions::default())
+        .validation(Validation::None)
+        .fit(&t)
+        .unwrap();
+    assert!(matches!(none.validation, ValidationReport::None));
+    assert_eq!(none.model.summary().validation_rows, 0);
+    assert!(none.model.summary().metrics.is_empty());
+}
+
+#[test]
+fn bad_options_are_errors_not_panics() {
+    let t = telco();
+    let bad = [
+        nb().validation(Validation::KFold { k: 1, seed: 0 }),
+        nb().validation(Validation::KFold { k: 0, seed: 0 }),
+        nb().validation(Validation::KFold {
+            k: 100_000,
+            seed: 0,
+        }),
+        nb().validation(Validation::Holdout {
+            fraction: 0.0,
+            seed: 0,
+        }),
+        nb().validation(Validation::Holdout {
+            fraction: 1.5,
+            seed: 0,
+        }),
+        nb().validation(Validation::Holdout {
+            fraction: f64::NAN,
+            seed: 0,
+        }),
+        nb().validation(Validation::None)
+            .calibrate(CalibrationMethod::Platt),
+        nb().validation(Validation::None)
+            .tiers(TierSpec::Choose(ThresholdRule::default())),
+        nb().tiers(TierSpec::Given(TierPolicy::Thresholds {
+            at_risk: 0.9,
+            churned: 0.1,
+        })),
+        Pipeline::new(
+            Algorithm::NaiveBayes,
+            AlgoOptions {
+                max_depth: Some(3),
+                ..AlgoOptions::default()
+            },
+        ),
+    ];
+    for (i, p) in bad.iter().enumerate() {
+        assert!(p.fit(&t).is_err(), "case {i} should be an error");
+    }
+    assert!(
+        nb().validation(Validation::KFold { k: 1, seed: 0 })
+            .check()
+            .is_err()
+    );
+}
+
+#[test]
+fn stages_are_announced_and_the_report_renders() {
+    let t = telco();
+    let mut stages = Vec::new();
+    let trained = nb()
+        .validation(Validation::KFold { k: 3, seed: 1 })
+        .fit_with_progress(&t, &mut |s| stages.push(s))
+        .unwrap();
+    assert_eq!(
+        stages,
+        [
+            Stage::Validating(Validation::KFold { k: 3, seed: 1 }),
+            Stage::FittingFinal { rows: t.n_rows() },
+            Stage::Assembling,
+        ]
+    );
+    let json = trained.validation.to_json_value().unwrap();
+    assert_eq!(json["method"], "cross-validation");
+    assert_eq!(json["folds"], 3);
+    assert!(json["pooled"]["accuracy"].is_number());
+    assert!(
+        trained
+            .validation
+            .to_string()
+            .contains("3-fold cross-validation")
+    );
+
+    let holdout = nb()
+        .validation(Validation::Holdout {
+            fraction: 0.3,
+            seed: 1,
+        })
+        .fit(&t)
+        .unwrap();
+    let json = holdout.validation.to_json_value().unwrap();
+    assert_eq!(json["method"], "holdout");
+    assert_eq!(json["test_rows"], holdout.validation.out_of_sample_rows());
+    assert!(
+        holdout
+            .validation
+            .to_string()
+            .starts_with("holdout   30 % of the rows held out")
+    );
+}
