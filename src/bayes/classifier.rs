@@ -38,11 +38,11 @@ use serde::{Deserialize, Serialize};
 use super::bif;
 use super::forest::{ForestPosterior, Scratch, UNOBSERVED};
 use super::infer;
-use super::learn::{Common, feature_states};
+use super::learn::{HillClimb, NaiveBayes, NetworkLearner, Tan, feature_states};
 use super::network::BayesNet;
 use crate::data::{Codes, Discretizer, Encoded, Table};
 use crate::error::{Error, Result};
-use crate::learner::{Classifier, Explanation, Reason, check_out_len};
+use crate::learner::{Classifier, Explanation, Learner, Reason, check_out_len};
 
 /// Rows per block in batch scoring.
 const BLOCK: usize = 1024;
@@ -107,19 +107,44 @@ impl From<BayesClassifier> for RawClassifier {
     }
 }
 
-/// Fits `common`'s discretizer on `rows`, learns the network with `learn` (given the
-/// encoded training rows and the target's name) and wraps both.
-pub(crate) fn fit_classifier(
-    common: &Common,
+/// Fits the learner's discretizer on `rows`, learns the network from the encoded
+/// training rows and wraps both.
+pub(crate) fn fit_classifier<L: NetworkLearner>(
+    learner: &L,
     table: &Table,
     rows: &[usize],
-    name: &str,
-    learn: impl FnOnce(&Encoded, &str) -> Result<BayesNet>,
 ) -> Result<BayesClassifier> {
-    let (disc, enc) = common.encode(table, rows)?;
-    let net = learn(&enc, &table.schema().target.name)?;
-    BayesClassifier::new(name.to_string(), disc, net)
+    learner.check()?;
+    let (disc, enc) = learner.settings().encode(table, rows)?;
+    let net = learner.learn_network(&enc, &table.schema().target.name)?;
+    BayesClassifier::new(L::NAME.to_string(), disc, net)
 }
+
+/// `fit_table` and the [`Learner`] impl of a network learner: it fits a
+/// [`BayesClassifier`].
+macro_rules! fits_classifier {
+    ($($ty:ty),*) => {$(
+        impl $ty {
+            /// Fits the discretizer on `rows` of `table`, then the network: the
+            /// concrete [`BayesClassifier`] ([`Learner::fit`] boxes it).
+            pub fn fit_table(&self, table: &Table, rows: &[usize]) -> Result<BayesClassifier> {
+                fit_classifier(self, table, rows)
+            }
+        }
+
+        impl Learner for $ty {
+            fn name(&self) -> String {
+                <$ty as NetworkLearner>::NAME.into()
+            }
+
+            fn fit(&self, table: &Table, rows: &[usize]) -> Result<Box<dyn Classifier>> {
+                Ok(Box::new(self.fit_table(table, rows)?))
+            }
+        }
+    )*};
+}
+
+fits_classifier!(NaiveBayes, Tan, HillClimb);
 
 impl BayesClassifier {
     /// Wraps a network whose nodes are the discretizer's features (same order and

@@ -8,9 +8,11 @@
 //! (each family table uses the rows where that family is observed — available-case
 //! analysis), and at prediction a missing value is unobserved evidence.
 
-/// The builder methods, `fit_table` and the [`Learner`](crate::Learner) impl every
-/// Bayesian-network learner shares. The type needs a `common: Common` field and
-/// `validate(&self)` / `fit_encoded(&self, &Encoded, &str)` methods.
+/// The builder methods and the [`NetworkLearner`] impl every Bayesian-network learner
+/// shares. The type needs a `common: Common` field and `validate(&self)` /
+/// `fit_encoded(&self, &Encoded, &str)` methods. (`fit_table` and the
+/// [`Learner`](crate::Learner) impl, which return a classifier, live in the
+/// classifier module: learners do not depend on it.)
 macro_rules! bayes_learner {
     ($ty:ty, $name:literal) => {
         impl $ty {
@@ -25,37 +27,25 @@ macro_rules! bayes_learner {
                 self.common.prior = prior;
                 self
             }
-
-            /// Fits the discretizer on `rows` of `table`, then the network: the
-            /// concrete [`BayesClassifier`](crate::bayes::BayesClassifier)
-            /// ([`Learner::fit`](crate::Learner::fit) boxes it).
-            pub fn fit_table(
-                &self,
-                table: &$crate::data::Table,
-                rows: &[usize],
-            ) -> $crate::Result<$crate::bayes::BayesClassifier> {
-                self.validate()?;
-                $crate::bayes::classifier::fit_classifier(
-                    &self.common,
-                    table,
-                    rows,
-                    $name,
-                    |enc, class| self.fit_encoded(enc, class),
-                )
-            }
         }
 
-        impl $crate::Learner for $ty {
-            fn name(&self) -> String {
-                $name.into()
+        impl $crate::bayes::learn::NetworkLearner for $ty {
+            const NAME: &'static str = $name;
+
+            fn settings(&self) -> &$crate::bayes::learn::Common {
+                &self.common
             }
 
-            fn fit(
+            fn check(&self) -> $crate::Result<()> {
+                self.validate()
+            }
+
+            fn learn_network(
                 &self,
-                table: &$crate::data::Table,
-                rows: &[usize],
-            ) -> $crate::Result<Box<dyn $crate::Classifier>> {
-                Ok(Box::new(self.fit_table(table, rows)?))
+                enc: &$crate::data::Encoded,
+                class_name: &str,
+            ) -> $crate::Result<$crate::bayes::BayesNet> {
+                self.fit_encoded(enc, class_name)
             }
         }
     };
@@ -254,6 +244,20 @@ impl Common {
         let (enc, _) = disc.encode_rows(table, rows)?;
         Ok((disc, enc))
     }
+}
+
+/// What fitting a classifier needs of a network learner: its name, its shared
+/// settings (binning, prior), its parameter check and the network it learns from an
+/// encoded table.
+pub(crate) trait NetworkLearner {
+    /// The learner's name (what [`Learner::name`](crate::Learner::name) reports).
+    const NAME: &'static str;
+    /// Binning and prior.
+    fn settings(&self) -> &Common;
+    /// Checks the parameters.
+    fn check(&self) -> Result<()>;
+    /// Learns the network from encoded training rows; the class node is `class_name`.
+    fn learn_network(&self, enc: &Encoded, class_name: &str) -> Result<BayesNet>;
 }
 
 /// Builds the network for `parents` (one list per node, class last) with CPTs fitted
