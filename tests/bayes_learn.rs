@@ -3,7 +3,7 @@
 mod common;
 
 use churnkit::bayes::learn::{conditional_mutual_information, structure_score};
-use churnkit::bayes::{BayesNet, HillClimb, NaiveBayes, Prior, Score, Tan, Variable};
+use churnkit::bayes::{BayesNet, HillClimb, NaiveBayes, Prior, StructureScore, Tan, Variable};
 use churnkit::data::counts::Rows;
 use churnkit::data::{Binning, Codes, Encoded, EncodedFeature, EncodedSchema, MISSING_LEVEL};
 use churnkit::{Classifier, Learner};
@@ -82,7 +82,7 @@ fn bic_and_bdeu_of_a_tiny_dataset_match_hand_computation() {
     // Family A: counts (3, 3); B | A: (2, 1 | 1, 2); class: (3, 3).
     let bic_a = 3.0 * ln(0.5) * 2.0 - 0.5 * ln(6.0);
     let bic_b = 4.0 * ln(2.0 / 3.0) + 2.0 * ln(1.0 / 3.0) - 0.5 * ln(6.0) * 2.0;
-    let bic = structure_score(&enc, Rows::All, &dag, Score::Bic).unwrap();
+    let bic = structure_score(&enc, Rows::All, &dag, StructureScore::Bic).unwrap();
     assert!((bic - (2.0 * bic_a + bic_b)).abs() < 1e-12, "{bic}");
     // BDeu, ess = 1. A (q = 1, r = 2): α_j = 1, α_jk = 1/2:
     //   lnΓ(1) − lnΓ(7) + 2·(lnΓ(3.5) − lnΓ(0.5)) = −ln 720 + 2·ln 1.875.
@@ -91,10 +91,10 @@ fn bic_and_bdeu_of_a_tiny_dataset_match_hand_computation() {
     //   = −ln 1.875 + ln(1.25·0.25) + ln 0.25.
     let bdeu_a = -ln(720.0) + 2.0 * ln(1.875);
     let bdeu_b = 2.0 * (-ln(1.875) + ln(0.3125) + ln(0.25));
-    let bdeu = structure_score(&enc, Rows::All, &dag, Score::Bdeu { ess: 1.0 }).unwrap();
+    let bdeu = structure_score(&enc, Rows::All, &dag, StructureScore::Bdeu { ess: 1.0 }).unwrap();
     assert!((bdeu - (2.0 * bdeu_a + bdeu_b)).abs() < 1e-12, "{bdeu}");
     // (Closed forms in pgmpy's conventions: natural log, N = sample size.)
-    assert!(structure_score(&enc, Rows::All, &dag[..2], Score::Bic).is_err());
+    assert!(structure_score(&enc, Rows::All, &dag[..2], StructureScore::Bic).is_err());
 }
 
 #[test]
@@ -192,11 +192,11 @@ fn hill_climbing_with_bic_recovers_the_skeleton_at_50k_rows() {
         let cols = net.sample(50_000, data_seed);
         let enc = common::encoded(&net, &cols, 6);
         let learned = HillClimb::new()
-            .score(Score::Bic)
+            .score(StructureScore::Bic)
             .structure(&enc, "x6")
             .unwrap();
-        let s_true = structure_score(&enc, Rows::All, &parents, Score::Bic).unwrap();
-        let s_learned = structure_score(&enc, Rows::All, &learned, Score::Bic).unwrap();
+        let s_true = structure_score(&enc, Rows::All, &parents, StructureScore::Bic).unwrap();
+        let s_learned = structure_score(&enc, Rows::All, &learned, StructureScore::Bic).unwrap();
         assert!(s_learned >= s_true - 1e-6, "{s_learned} < {s_true}");
         assert_eq!(
             skeleton(&learned),
@@ -272,7 +272,7 @@ fn hill_climbing_obeys_required_forbidden_and_tiers() {
     );
     assert!(
         HillClimb::new()
-            .score(Score::Bdeu { ess: -1.0 })
+            .score(StructureScore::Bdeu { ess: -1.0 })
             .structure(&enc, "x6")
             .is_err()
     );
@@ -317,7 +317,7 @@ fn fast_path_equals_variable_elimination_and_missing_is_marginalised() {
     let learners: Vec<Box<dyn Learner>> = vec![
         Box::new(NaiveBayes::new()),
         Box::new(Tan::new().prior(Prior::Bdeu { ess: 5.0 })),
-        Box::new(HillClimb::new().score(Score::Bdeu { ess: 10.0 })),
+        Box::new(HillClimb::new().score(StructureScore::Bdeu { ess: 10.0 })),
     ];
     for l in learners {
         let model = l.fit(&t, &rows).unwrap();
@@ -330,7 +330,7 @@ fn fast_path_equals_variable_elimination_and_missing_is_marginalised() {
                 .prior(Prior::Bdeu { ess: 5.0 })
                 .fit_table(&t, &rows),
             _ => HillClimb::new()
-                .score(Score::Bdeu { ess: 10.0 })
+                .score(StructureScore::Bdeu { ess: 10.0 })
                 .fit_table(&t, &rows),
         }
         .unwrap();

@@ -32,5 +32,7 @@ pub mod linfa_traits;
 pub mod network;
 
 pub use classifier::BayesClassifier;
-pub use learn::{EdgeWeight, HillClimb, NaiveBayes, Prior, Score, Start, Tan};
+pub use learn::{
+    BayesSettings, EdgeWeight, HillClimb, NaiveBayes, Prior, Start, StructureScore, Tan,
+};
 pub use network::{BayesNet, Variable};

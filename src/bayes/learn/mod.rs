@@ -9,7 +9,7 @@
 //! analysis), and at prediction a missing value is unobserved evidence.
 
 /// The builder methods and the [`NetworkLearner`] impl every Bayesian-network learner
-/// shares. The type needs a `common: Common` field and `validate(&self)` /
+/// shares. The type needs a `settings: BayesSettings` field and `validate(&self)` /
 /// `fit_encoded(&self, &Encoded, &str)` methods. (`fit_table` and the
 /// [`Learner`](crate::Learner) impl, which return a classifier, live in the
 /// classifier module: learners do not depend on it.)
@@ -18,13 +18,13 @@ macro_rules! bayes_learner {
         impl $ty {
             /// How numeric features are binned (fitted on the training rows only).
             pub fn binning(mut self, binning: $crate::data::Binning) -> Self {
-                self.common.binning = binning;
+                self.settings.binning = binning;
                 self
             }
 
             /// The Dirichlet prior of the CPTs.
             pub fn prior(mut self, prior: $crate::bayes::learn::Prior) -> Self {
-                self.common.prior = prior;
+                self.settings.prior = prior;
                 self
             }
         }
@@ -32,8 +32,8 @@ macro_rules! bayes_learner {
         impl $crate::bayes::learn::NetworkLearner for $ty {
             const NAME: &'static str = $name;
 
-            fn settings(&self) -> &$crate::bayes::learn::Common {
-                &self.common
+            fn settings(&self) -> &$crate::bayes::learn::BayesSettings {
+                &self.settings
             }
 
             fn check(&self) -> $crate::Result<()> {
@@ -67,7 +67,7 @@ use crate::error::{Error, Result};
 pub use hill_climb::{HillClimb, Start};
 pub use naive::NaiveBayes;
 pub use params::{Prior, fit_parameters};
-pub use score::{Score, structure_score};
+pub use score::{StructureScore, structure_score};
 pub use tan::{EdgeWeight, Tan, conditional_mutual_information};
 
 /// The state names of feature `j` as network states: its levels, or a single
@@ -196,20 +196,20 @@ fn compact_permuted(
 /// What every Bayesian-network learner shares: how numerics are binned and how CPTs
 /// are smoothed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Common {
+pub struct BayesSettings {
     /// Binning of numeric features (fitted on the training rows only).
     pub binning: Binning,
     /// The Dirichlet prior of the CPTs.
     pub prior: Prior,
 }
 
-impl Default for Common {
+impl Default for BayesSettings {
     /// MDL binning with 2 to 16 bins and Laplace smoothing α = 1 per cell: the best
     /// mean 5-fold cross-validated ROC AUC of TAN and hill climbing over the two
     /// training files (TAN: Telco 0.831, Orange 0.866; equal-frequency 10 bins gave
-    /// 0.837 / 0.843). Naive Bayes uses [`Common::naive_bayes`].
+    /// 0.837 / 0.843). Naive Bayes uses [`BayesSettings::naive_bayes`].
     fn default() -> Self {
-        Common {
+        BayesSettings {
             binning: Binning::Mdl {
                 min_bins: 2,
                 max_bins: 16,
@@ -219,12 +219,12 @@ impl Default for Common {
     }
 }
 
-impl Common {
+impl BayesSettings {
     /// Naive Bayes' defaults: equal-frequency binning with 10 bins, Laplace α = 1
     /// (5-fold CV ROC AUC on the training files: Telco 0.822, Orange 0.830; MDL 2–16
     /// bins gave 0.820 / 0.825).
     pub fn naive_bayes() -> Self {
-        Common {
+        BayesSettings {
             binning: Binning::EqualFrequency { bins: 10 },
             prior: Prior::Laplace { alpha: 1.0 },
         }
@@ -253,7 +253,7 @@ pub(crate) trait NetworkLearner {
     /// The learner's name (what [`Learner::name`](crate::Learner::name) reports).
     const NAME: &'static str;
     /// Binning and prior.
-    fn settings(&self) -> &Common;
+    fn settings(&self) -> &BayesSettings;
     /// Checks the parameters.
     fn check(&self) -> Result<()>;
     /// Learns the network from encoded training rows; the class node is `class_name`.

@@ -35,7 +35,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Common, build, compact, node_states};
+use super::{BayesSettings, build, compact, node_states};
 use crate::bayes::network::BayesNet;
 use crate::data::Encoded;
 use crate::data::counts::{CountTable, Rows, contingency_pairs};
@@ -68,7 +68,8 @@ pub enum EdgeWeight {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tan {
-    common: Common,
+    #[serde(rename = "common")] // the serialized name, kept
+    settings: BayesSettings,
     root: Option<String>,
     min_cmi: f64,
     weight: EdgeWeight,
@@ -235,7 +236,7 @@ impl Tan {
     }
 
     fn validate(&self) -> Result<()> {
-        self.common.validate()?;
+        self.settings.validate()?;
         if !(self.min_cmi.is_finite() && self.min_cmi >= 0.0) {
             return Err(Error::param(
                 "min_cmi",
@@ -278,7 +279,7 @@ impl Tan {
     /// class node is called `class_name`.
     pub fn fit_encoded(&self, enc: &Encoded, class_name: &str) -> Result<BayesNet> {
         let parents = self.structure(enc)?;
-        build(enc, class_name, parents, &self.common.prior)
+        build(enc, class_name, parents, &self.settings.prior)
     }
 }
 
