@@ -2,8 +2,10 @@
 
 mod common;
 
-use churnkit::bayes::learn::{conditional_mutual_information, structure_score};
-use churnkit::bayes::{BayesNet, HillClimb, NaiveBayes, Prior, StructureScore, Tan, Variable};
+use churnkit::bayes::{
+    BayesNet, HillClimb, NaiveBayes, Prior, StructureScore, Tan, Variable,
+    conditional_mutual_information, structure_score,
+};
 use churnkit::data::counts::Rows;
 use churnkit::data::{Binning, Codes, Encoded, EncodedFeature, EncodedSchema, MISSING_LEVEL};
 use churnkit::{Classifier, Learner};
@@ -428,7 +430,7 @@ fn classifier_serde_round_trip_and_bif_export() {
     let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
     v["net"]["cpts"][5][0] = 7.0.into();
     assert!(serde_json::from_value::<churnkit::bayes::BayesClassifier>(v).is_err());
-    let net = churnkit::bayes::bif::read(&bc.to_bif()).unwrap();
+    let net = churnkit::bayes::read_bif(&bc.to_bif()).unwrap();
     assert_eq!(net.n_vars(), 6);
     assert!(bc.to_dot().contains("\"Churn\" [shape=doublecircle"));
 }
@@ -466,7 +468,7 @@ fn learners_reject_bad_parameters_and_empty_data() {
 
 #[test]
 fn linfa_fit_and_predict_on_codes() {
-    use churnkit::bayes::infer::query;
+    use churnkit::bayes::query;
     use linfa::prelude::*;
     use ndarray::{Array1, Array2};
     // A known TAN over 4 three-state attributes, binary class (node 4).
@@ -555,10 +557,10 @@ fn random_forest_net(n: usize, k: usize, rng: &mut ChaCha8Rng) -> BayesNet {
 
 #[test]
 fn forest_posteriors_equal_variable_elimination() {
-    use churnkit::bayes::forest::{ForestPosterior, Scratch, UNOBSERVED};
-    use churnkit::bayes::infer::query;
+    use churnkit::bayes::query;
+    use churnkit::bayes::{ForestPosterior, ForestScratch, UNOBSERVED};
     let mut rng = ChaCha8Rng::seed_from_u64(3);
-    let mut scratch = Scratch::default();
+    let mut scratch = ForestScratch::default();
     for trial in 0..40 {
         let n = rng.random_range(1..12);
         let k = rng.random_range(2..4);
@@ -596,8 +598,8 @@ fn forest_posteriors_equal_variable_elimination() {
 
 #[test]
 fn forest_messages_do_not_underflow_on_long_missing_chains() {
-    use churnkit::bayes::forest::{ForestPosterior, Scratch, UNOBSERVED};
-    use churnkit::bayes::infer::query;
+    use churnkit::bayes::query;
+    use churnkit::bayes::{ForestPosterior, ForestScratch, UNOBSERVED};
     // A chain of 250 binary attributes below the class, all missing but the last:
     // unscaled messages would multiply 250 factors.
     let n = 250;
@@ -610,18 +612,18 @@ fn forest_messages_do_not_underflow_on_long_missing_chains() {
     let mut state = vec![UNOBSERVED; n];
     state[n - 1] = 1;
     let mut got = vec![0.0; 2];
-    assert!(fp.posterior_into(&state, &mut Scratch::default(), &mut got));
+    assert!(fp.posterior_into(&state, &mut ForestScratch::default(), &mut got));
     let want = query(&net, &[n], &[(n - 1, 1)]).unwrap().values;
     assert!((got[0] - want[0]).abs() < 1e-12, "{got:?} vs {want:?}");
     // Every attribute observed: 250 small factors, summed in log space.
     let all: Vec<u32> = (0..n).map(|v| (v % 2) as u32).collect();
-    assert!(fp.posterior_into(&all, &mut Scratch::default(), &mut got));
+    assert!(fp.posterior_into(&all, &mut ForestScratch::default(), &mut got));
     assert!(got.iter().all(|p| p.is_finite() && *p > 0.0));
 }
 
 #[test]
 fn forest_inference_needs_a_parentless_class_and_one_other_parent() {
-    use churnkit::bayes::forest::ForestPosterior;
+    use churnkit::bayes::ForestPosterior;
     // x2 has two attribute parents.
     let net = random_net(&[2, 2, 2, 2], &[vec![3], vec![3], vec![0, 1, 3], vec![]], 1);
     assert!(ForestPosterior::new(&net).is_none());
@@ -632,7 +634,7 @@ fn forest_inference_needs_a_parentless_class_and_one_other_parent() {
     let fp = ForestPosterior::new(&nb).unwrap();
     // Input that does not fit the network is refused, not a panic.
     let mut out = vec![0.0; 2];
-    let mut scratch = churnkit::bayes::forest::Scratch::default();
+    let mut scratch = churnkit::bayes::ForestScratch::default();
     assert!(fp.posterior_into(&[1, 2], &mut scratch, &mut out));
     assert!(!fp.posterior_into(&[2, 0], &mut scratch, &mut out));
     assert!(!fp.posterior_into(&[1], &mut scratch, &mut out));

@@ -67,7 +67,13 @@ fn unique(names: impl Iterator<Item = String>) -> Vec<String> {
     out
 }
 
-/// The network as BIF text (names made safe; see the module docs).
+/// The network as BIF 0.15 text (the format of JavaBayes that pgmpy, bnlearn, Weka
+/// and GeNIe read): a `variable` block per variable, then a `probability` block per
+/// CPT. Numbers are written in Rust's shortest round-trip form, so export → import
+/// gives bit-identical CPTs. Names are made safe for other tools' readers: `<`, `<=`,
+/// `>`, `>=` become `lt`, `le`, `gt`, `ge`, other characters outside
+/// `[A-Za-z0-9_.+-]` (variables: `[A-Za-z0-9_-]`) become `_`, and clashes get a
+/// numeric suffix.
 pub fn write(net: &BayesNet) -> String {
     use std::fmt::Write;
     let vnames = unique(net.variables().iter().map(|v| safe(&v.name, false)));
@@ -328,7 +334,11 @@ struct ProbBlock {
     default: Option<(u64, Vec<f64>)>,
 }
 
-/// Parses BIF text into a network (see the module docs for the accepted dialects).
+/// Parses BIF text into a network. Accepts [`write_bif`](write())'s output and the common dialects:
+/// `//` and `/* */` comments, quoted names, `property` lines (ignored),
+/// `(states) values;` rows, `default values;`, and `table` for a variable with parents
+/// (JavaBayes order: the child's state varies slowest, the last parent fastest).
+/// Malformed input gives an [`Error::Model`] naming the line, never a panic.
 pub fn read(text: &str) -> Result<BayesNet> {
     parse(text, None)
 }

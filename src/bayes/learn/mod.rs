@@ -51,11 +51,11 @@ macro_rules! bayes_learner {
     };
 }
 
-pub mod hill_climb;
-pub mod naive;
-pub mod params;
-pub mod score;
-pub mod tan;
+mod hill_climb;
+mod naive;
+mod params;
+mod score;
+mod tan;
 
 use serde::{Deserialize, Serialize};
 
@@ -73,7 +73,7 @@ pub use tan::{EdgeWeight, Tan, conditional_mutual_information};
 /// The state names of feature `j` as network states: its levels, or a single
 /// placeholder state `"(none)"` when training saw no value at all (the variable is then
 /// never observed).
-pub fn feature_states(schema: &EncodedSchema, j: usize) -> Vec<String> {
+pub(crate) fn feature_states(schema: &EncodedSchema, j: usize) -> Vec<String> {
     let levels = &schema.features[j].levels;
     if levels.is_empty() {
         vec!["(none)".into()]
@@ -84,7 +84,7 @@ pub fn feature_states(schema: &EncodedSchema, j: usize) -> Vec<String> {
 
 /// The network variables of an encoded schema: every feature, then the class node
 /// named `class_name` with the class names as states.
-pub fn network_variables(schema: &EncodedSchema, class_name: &str) -> Vec<Variable> {
+pub(crate) fn network_variables(schema: &EncodedSchema, class_name: &str) -> Vec<Variable> {
     let mut vars: Vec<Variable> = (0..schema.features.len())
         .map(|j| Variable {
             name: schema.features[j].name.clone(),
@@ -99,7 +99,7 @@ pub fn network_variables(schema: &EncodedSchema, class_name: &str) -> Vec<Variab
 }
 
 /// The count-table variable of network node `node` (features first, class last).
-pub fn node_var(n_features: usize, node: usize) -> Var {
+pub(crate) fn node_var(n_features: usize, node: usize) -> Var {
     if node == n_features {
         Var::Class
     } else {
@@ -108,7 +108,7 @@ pub fn node_var(n_features: usize, node: usize) -> Var {
 }
 
 /// Number of network states of `node` (see [`feature_states`]).
-pub fn node_states(enc: &Encoded, node: usize) -> usize {
+pub(crate) fn node_states(enc: &Encoded, node: usize) -> usize {
     if node == enc.n_features() {
         enc.n_classes()
     } else {
@@ -130,7 +130,7 @@ fn node_observed(enc: &Encoded, node: usize) -> usize {
 /// through [`contingency`] with the child first (so a feature whose only parent is
 /// the class hits the seam's `[feature, class]` fast path), then drops the missing
 /// codes and moves the child last.
-pub fn family_counts(
+pub(crate) fn family_counts(
     enc: &Encoded,
     rows: Rows<'_>,
     child: usize,
