@@ -54,7 +54,7 @@ macro_rules! bayes_learner {
 mod hill_climb;
 mod naive;
 mod params;
-mod score;
+mod structure_score;
 mod tan;
 
 use serde::{Deserialize, Serialize};
@@ -67,7 +67,7 @@ use crate::error::{Error, Result};
 pub use hill_climb::{HillClimb, Start};
 pub use naive::NaiveBayes;
 pub use params::{Prior, fit_parameters};
-pub use score::{StructureScore, structure_score};
+pub use structure_score::{StructureScore, structure_score};
 pub use tan::{EdgeWeight, Tan, conditional_mutual_information};
 
 /// The state names of feature `j` as network states: its levels, or a single
