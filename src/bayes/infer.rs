@@ -243,7 +243,7 @@ pub(crate) fn min_fill_order(n_vars: usize, scopes: &[Vec<usize>], hidden: &[usi
 /// observed (or observed twice), or evidence of probability zero.
 ///
 /// ```
-/// use churnkit::bayes::{BayesNet, Variable, infer::query};
+/// use churnkit::bayes::{BayesNet, Variable, query};
 /// let mut net = BayesNet::new(vec![
 ///     Variable::new("rain", &["yes", "no"]),
 ///     Variable::new("wet", &["yes", "no"]),
