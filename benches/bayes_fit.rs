@@ -11,7 +11,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use churnkit::bayes::{BayesClassifier, HillClimb, NaiveBayes, Score, Tan};
+use churnkit::bayes::{BayesClassifier, HillClimb, NaiveBayes, StructureScore, Tan};
 use churnkit::data::counts::{CountTable, Rows, Var, contingency};
 use churnkit::data::{Binning, Discretizer, Encoded};
 use churnkit::synth::{SynthParams, generate};
@@ -125,7 +125,7 @@ fn summary() {
         if rows == 100_000 {
             let hc = median(|| {
                 HillClimb::new()
-                    .score(Score::Bic)
+                    .score(StructureScore::Bic)
                     .fit_encoded(&e, "Churn")
                     .unwrap();
             });

@@ -28,8 +28,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::bayes::learn::Common;
-use crate::bayes::{BayesClassifier, HillClimb, NaiveBayes, Prior, Score, Tan};
+use crate::bayes::{BayesClassifier, BayesSettings, HillClimb, NaiveBayes, Prior, Tan};
 use crate::data::{Binning, Discretizer, Table};
 use crate::error::{Error, Result};
 use crate::eval::ZeroR;
@@ -252,34 +251,27 @@ impl FromStr for BinningKind {
     }
 }
 
-/// The structure score of Bayesian-network search (`--score`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum StructureScore {
-    /// The Bayesian information criterion.
-    Bic,
-    /// BDeu with equivalent sample size 10.
-    Bdeu,
-}
+/// The structure score of Bayesian-network search (`--score`): `bic`, or `bdeu` with
+/// equivalent sample size 10.
+pub use crate::bayes::StructureScore;
 
-impl StructureScore {
-    /// The accepted names.
-    pub const NAMES: [&'static str; 2] = ["bic", "bdeu"];
+/// (De)serializes `--score` by its command-line name (`"bic"`, `"bdeu"`).
+mod score_by_name {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-    /// The name as typed on the command line.
-    pub fn name(self) -> &'static str {
-        Self::NAMES[self as usize]
+    use super::StructureScore;
+
+    pub fn serialize<S: Serializer>(v: &Option<StructureScore>, s: S) -> Result<S::Ok, S::Error> {
+        v.map(StructureScore::name).serialize(s)
     }
-}
 
-impl FromStr for StructureScore {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        parse_choice(
-            "score",
-            s,
-            &[("bic", StructureScore::Bic), ("bdeu", StructureScore::Bdeu)],
-        )
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<StructureScore>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|n| n.parse().map_err(D::Error::custom))
+            .transpose()
     }
 }
 
@@ -348,6 +340,7 @@ pub struct AlgoOptions {
     /// Maximum parents per node in structure search.
     pub max_parents: Option<usize>,
     /// Structure score.
+    #[serde(default, with = "score_by_name")]
     pub score: Option<StructureScore>,
     /// Seed of the learner's own random choices (pruning hold-out, search restarts).
     pub seed: Option<u64>,
@@ -572,8 +565,8 @@ pub fn fit_timed(
         Algorithm::Id3Weighted => TreeLearner::id3_weighted().binning,
         Algorithm::C45 => TreeLearner::c45().binning,
         Algorithm::Cart => Cart::default().binning,
-        Algorithm::NaiveBayes => Common::naive_bayes().binning,
-        Algorithm::Tan | Algorithm::BnHillClimb => Common::default().binning,
+        Algorithm::NaiveBayes => BayesSettings::naive_bayes().binning,
+        Algorithm::Tan | Algorithm::BnHillClimb => BayesSettings::default().binning,
         Algorithm::ZeroR => {
             let t = Instant::now();
             let m = ZeroR.fit_table(table, rows)?;
@@ -644,10 +637,7 @@ pub fn fit_timed(
                 hc = hc.max_parents(k);
             }
             if let Some(s) = opts.score {
-                hc = hc.score(match s {
-                    StructureScore::Bic => Score::Bic,
-                    StructureScore::Bdeu => Score::Bdeu { ess: 10.0 },
-                });
+                hc = hc.score(s);
             }
             if let Some(s) = opts.seed {
                 hc = hc.seed(s);
@@ -741,7 +731,7 @@ mod tests {
         assert_eq!("pessimistic".parse::<Prune>().unwrap(), Prune::Pessimistic);
         assert_eq!(
             "bdeu".parse::<StructureScore>().unwrap(),
-            StructureScore::Bdeu
+            StructureScore::Bdeu { ess: 10.0 }
         );
         assert!("gini".parse::<StructureScore>().is_err());
     }
@@ -857,5 +847,19 @@ mod tests {
         assert_eq!(v["max_depth"], 3);
         assert_eq!(v["algo"], "zero-r");
         assert!(v.get("alpha").is_none());
+    }
+
+    #[test]
+    fn options_json_names_the_score() {
+        let opts = AlgoOptions {
+            score: Some("bdeu".parse().unwrap()),
+            ..AlgoOptions::default()
+        };
+        let v = opts.to_json(Algorithm::BnHillClimb);
+        assert_eq!(v["score"], "bdeu");
+        let back: AlgoOptions = serde_json::from_value(v).unwrap();
+        assert_eq!(back.score, Some(StructureScore::Bdeu { ess: 10.0 }));
+        let none: AlgoOptions = serde_json::from_str("{}").unwrap();
+        assert_eq!(none.score, None);
     }
 }

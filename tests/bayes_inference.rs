@@ -1,7 +1,9 @@
 //! Exact inference on the Asia network against brute-force enumeration of the joint,
 //! and the BIF reader/writer.
 
-use churnkit::bayes::{BayesNet, bif, infer};
+use churnkit::bayes::{
+    BayesNet, query, read_bif, read_bif_file, to_dot, write_bif, write_bif_file,
+};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
@@ -9,7 +11,7 @@ use rand_chacha::rand_core::SeedableRng;
 const ASIA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/asia.bif");
 
 fn asia() -> BayesNet {
-    bif::read_file(ASIA).expect("the Asia fixture parses")
+    read_bif_file(ASIA).expect("the Asia fixture parses")
 }
 
 /// P(query | evidence) by summing the full joint over all 2^8 assignments; None when
@@ -83,7 +85,7 @@ fn variable_elimination_equals_enumeration_on_asia() {
             }
             for q in queries {
                 let want = brute_force(&net, &q, &evidence);
-                let got = infer::query(&net, &q, &evidence);
+                let got = query(&net, &q, &evidence);
                 match want {
                     None => {
                         assert!(
@@ -118,7 +120,7 @@ fn textbook_asia_posteriors() {
     // checked by summing the joint by hand in Python).
     let net = asia();
     let q = |name: &str| {
-        infer::query(&net, &[net.index_of(name).unwrap()], &[])
+        query(&net, &[net.index_of(name).unwrap()], &[])
             .unwrap()
             .values[0]
     };
@@ -130,21 +132,21 @@ fn textbook_asia_posteriors() {
 #[test]
 fn bif_round_trip_gives_identical_cpts() {
     let net = asia();
-    let text = bif::write(&net);
-    let back = bif::read(&text).unwrap();
+    let text = write_bif(&net);
+    let back = read_bif(&text).unwrap();
     assert_eq!(back, net);
     // Awkward numbers survive bit for bit.
     let mut net2 = net.clone();
     let x = 1.0 / 3.0;
     net2.set_cpt(0, vec![x, 1.0 - x]).unwrap();
-    let back2 = bif::read(&bif::write(&net2)).unwrap();
+    let back2 = read_bif(&write_bif(&net2)).unwrap();
     assert_eq!(back2.cpt(0), net2.cpt(0));
     // And through a file.
     let dir = std::env::temp_dir().join(format!("churnkit-bif-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("asia.bif");
-    bif::write_file(&net, &path).unwrap();
-    assert_eq!(bif::read_file(&path).unwrap(), net);
+    write_bif_file(&net, &path).unwrap();
+    assert_eq!(read_bif_file(&path).unwrap(), net);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -160,7 +162,7 @@ fn bif_dialects_table_default_comments_properties() {
             table 0.1, 0.2, 0.3, 0.4, 0.6, 0.4;
         }
     "#;
-    let net = bif::read(text).unwrap();
+    let net = read_bif(text).unwrap();
     // P(B = b0 | a0) = 0.1, P(B = b0 | a1) = 0.2, P(B = b1 | a0) = 0.3, ...
     assert_eq!(net.prob(1, 0, &[0]), 0.1);
     assert_eq!(net.prob(1, 0, &[1]), 0.2);
@@ -171,7 +173,7 @@ fn bif_dialects_table_default_comments_properties() {
         probability ( A ) { table 0.5, 0.5; }
         probability ( B | A ) { (a1) 0.9, 0.1; default 0.2, 0.8; }
     "#;
-    let net = bif::read(with_default).unwrap();
+    let net = read_bif(with_default).unwrap();
     assert_eq!(net.cpt(1), &[0.2, 0.8, 0.9, 0.1]);
 }
 
@@ -256,7 +258,7 @@ fn bad_bif_input_gives_errors_not_panics() {
         }),
     ];
     for (what, text) in cases {
-        let r = bif::read(&text);
+        let r = read_bif(&text);
         assert!(r.is_err(), "{what}: expected an error");
         let msg = r.unwrap_err().to_string();
         assert!(
@@ -264,13 +266,13 @@ fn bad_bif_input_gives_errors_not_panics() {
             "{what}: the message names a line: {msg}"
         );
     }
-    assert!(bif::read_file("/nonexistent/asia.bif").is_err());
+    assert!(read_bif_file("/nonexistent/asia.bif").is_err());
 }
 
 #[test]
 fn dot_highlights_the_class() {
     let net = asia();
-    let dot = bif::to_dot(&net, net.index_of("dysp"));
+    let dot = to_dot(&net, net.index_of("dysp"));
     assert!(dot.starts_with("digraph"));
     assert!(dot.contains("\"dysp\" [shape=doublecircle"));
     assert!(dot.contains("\"either\" -> \"xray\";"));

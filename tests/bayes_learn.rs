@@ -2,8 +2,10 @@
 
 mod common;
 
-use churnkit::bayes::learn::{conditional_mutual_information, structure_score};
-use churnkit::bayes::{BayesNet, HillClimb, NaiveBayes, Prior, Score, Tan, Variable};
+use churnkit::bayes::{
+    BayesNet, HillClimb, NaiveBayes, Prior, StructureScore, Tan, Variable,
+    conditional_mutual_information, structure_score,
+};
 use churnkit::data::counts::Rows;
 use churnkit::data::{Binning, Codes, Encoded, EncodedFeature, EncodedSchema, MISSING_LEVEL};
 use churnkit::{Classifier, Learner};
@@ -82,7 +84,7 @@ fn bic_and_bdeu_of_a_tiny_dataset_match_hand_computation() {
     // Family A: counts (3, 3); B | A: (2, 1 | 1, 2); class: (3, 3).
     let bic_a = 3.0 * ln(0.5) * 2.0 - 0.5 * ln(6.0);
     let bic_b = 4.0 * ln(2.0 / 3.0) + 2.0 * ln(1.0 / 3.0) - 0.5 * ln(6.0) * 2.0;
-    let bic = structure_score(&enc, Rows::All, &dag, Score::Bic).unwrap();
+    let bic = structure_score(&enc, Rows::All, &dag, StructureScore::Bic).unwrap();
     assert!((bic - (2.0 * bic_a + bic_b)).abs() < 1e-12, "{bic}");
     // BDeu, ess = 1. A (q = 1, r = 2): α_j = 1, α_jk = 1/2:
     //   lnΓ(1) − lnΓ(7) + 2·(lnΓ(3.5) − lnΓ(0.5)) = −ln 720 + 2·ln 1.875.
@@ -91,10 +93,10 @@ fn bic_and_bdeu_of_a_tiny_dataset_match_hand_computation() {
     //   = −ln 1.875 + ln(1.25·0.25) + ln 0.25.
     let bdeu_a = -ln(720.0) + 2.0 * ln(1.875);
     let bdeu_b = 2.0 * (-ln(1.875) + ln(0.3125) + ln(0.25));
-    let bdeu = structure_score(&enc, Rows::All, &dag, Score::Bdeu { ess: 1.0 }).unwrap();
+    let bdeu = structure_score(&enc, Rows::All, &dag, StructureScore::Bdeu { ess: 1.0 }).unwrap();
     assert!((bdeu - (2.0 * bdeu_a + bdeu_b)).abs() < 1e-12, "{bdeu}");
     // (Closed forms in pgmpy's conventions: natural log, N = sample size.)
-    assert!(structure_score(&enc, Rows::All, &dag[..2], Score::Bic).is_err());
+    assert!(structure_score(&enc, Rows::All, &dag[..2], StructureScore::Bic).is_err());
 }
 
 #[test]
@@ -192,11 +194,11 @@ fn hill_climbing_with_bic_recovers_the_skeleton_at_50k_rows() {
         let cols = net.sample(50_000, data_seed);
         let enc = common::encoded(&net, &cols, 6);
         let learned = HillClimb::new()
-            .score(Score::Bic)
+            .score(StructureScore::Bic)
             .structure(&enc, "x6")
             .unwrap();
-        let s_true = structure_score(&enc, Rows::All, &parents, Score::Bic).unwrap();
-        let s_learned = structure_score(&enc, Rows::All, &learned, Score::Bic).unwrap();
+        let s_true = structure_score(&enc, Rows::All, &parents, StructureScore::Bic).unwrap();
+        let s_learned = structure_score(&enc, Rows::All, &learned, StructureScore::Bic).unwrap();
         assert!(s_learned >= s_true - 1e-6, "{s_learned} < {s_true}");
         assert_eq!(
             skeleton(&learned),
@@ -272,7 +274,7 @@ fn hill_climbing_obeys_required_forbidden_and_tiers() {
     );
     assert!(
         HillClimb::new()
-            .score(Score::Bdeu { ess: -1.0 })
+            .score(StructureScore::Bdeu { ess: -1.0 })
             .structure(&enc, "x6")
             .is_err()
     );
@@ -317,7 +319,7 @@ fn fast_path_equals_variable_elimination_and_missing_is_marginalised() {
     let learners: Vec<Box<dyn Learner>> = vec![
         Box::new(NaiveBayes::new()),
         Box::new(Tan::new().prior(Prior::Bdeu { ess: 5.0 })),
-        Box::new(HillClimb::new().score(Score::Bdeu { ess: 10.0 })),
+        Box::new(HillClimb::new().score(StructureScore::Bdeu { ess: 10.0 })),
     ];
     for l in learners {
         let model = l.fit(&t, &rows).unwrap();
@@ -330,7 +332,7 @@ fn fast_path_equals_variable_elimination_and_missing_is_marginalised() {
                 .prior(Prior::Bdeu { ess: 5.0 })
                 .fit_table(&t, &rows),
             _ => HillClimb::new()
-                .score(Score::Bdeu { ess: 10.0 })
+                .score(StructureScore::Bdeu { ess: 10.0 })
                 .fit_table(&t, &rows),
         }
         .unwrap();
@@ -428,7 +430,7 @@ fn classifier_serde_round_trip_and_bif_export() {
     let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
     v["net"]["cpts"][5][0] = 7.0.into();
     assert!(serde_json::from_value::<churnkit::bayes::BayesClassifier>(v).is_err());
-    let net = churnkit::bayes::bif::read(&bc.to_bif()).unwrap();
+    let net = churnkit::bayes::read_bif(&bc.to_bif()).unwrap();
     assert_eq!(net.n_vars(), 6);
     assert!(bc.to_dot().contains("\"Churn\" [shape=doublecircle"));
 }
@@ -466,7 +468,7 @@ fn learners_reject_bad_parameters_and_empty_data() {
 
 #[test]
 fn linfa_fit_and_predict_on_codes() {
-    use churnkit::bayes::infer::query;
+    use churnkit::bayes::query;
     use linfa::prelude::*;
     use ndarray::{Array1, Array2};
     // A known TAN over 4 three-state attributes, binary class (node 4).
@@ -555,10 +557,10 @@ fn random_forest_net(n: usize, k: usize, rng: &mut ChaCha8Rng) -> BayesNet {
 
 #[test]
 fn forest_posteriors_equal_variable_elimination() {
-    use churnkit::bayes::forest::{ForestPosterior, Scratch, UNOBSERVED};
-    use churnkit::bayes::infer::query;
+    use churnkit::bayes::query;
+    use churnkit::bayes::{ForestPosterior, ForestScratch, UNOBSERVED};
     let mut rng = ChaCha8Rng::seed_from_u64(3);
-    let mut scratch = Scratch::default();
+    let mut scratch = ForestScratch::default();
     for trial in 0..40 {
         let n = rng.random_range(1..12);
         let k = rng.random_range(2..4);
@@ -596,8 +598,8 @@ fn forest_posteriors_equal_variable_elimination() {
 
 #[test]
 fn forest_messages_do_not_underflow_on_long_missing_chains() {
-    use churnkit::bayes::forest::{ForestPosterior, Scratch, UNOBSERVED};
-    use churnkit::bayes::infer::query;
+    use churnkit::bayes::query;
+    use churnkit::bayes::{ForestPosterior, ForestScratch, UNOBSERVED};
     // A chain of 250 binary attributes below the class, all missing but the last:
     // unscaled messages would multiply 250 factors.
     let n = 250;
@@ -610,18 +612,18 @@ fn forest_messages_do_not_underflow_on_long_missing_chains() {
     let mut state = vec![UNOBSERVED; n];
     state[n - 1] = 1;
     let mut got = vec![0.0; 2];
-    assert!(fp.posterior_into(&state, &mut Scratch::default(), &mut got));
+    assert!(fp.posterior_into(&state, &mut ForestScratch::default(), &mut got));
     let want = query(&net, &[n], &[(n - 1, 1)]).unwrap().values;
     assert!((got[0] - want[0]).abs() < 1e-12, "{got:?} vs {want:?}");
     // Every attribute observed: 250 small factors, summed in log space.
     let all: Vec<u32> = (0..n).map(|v| (v % 2) as u32).collect();
-    assert!(fp.posterior_into(&all, &mut Scratch::default(), &mut got));
+    assert!(fp.posterior_into(&all, &mut ForestScratch::default(), &mut got));
     assert!(got.iter().all(|p| p.is_finite() && *p > 0.0));
 }
 
 #[test]
 fn forest_inference_needs_a_parentless_class_and_one_other_parent() {
-    use churnkit::bayes::forest::ForestPosterior;
+    use churnkit::bayes::ForestPosterior;
     // x2 has two attribute parents.
     let net = random_net(&[2, 2, 2, 2], &[vec![3], vec![3], vec![0, 1, 3], vec![]], 1);
     assert!(ForestPosterior::new(&net).is_none());
@@ -632,7 +634,7 @@ fn forest_inference_needs_a_parentless_class_and_one_other_parent() {
     let fp = ForestPosterior::new(&nb).unwrap();
     // Input that does not fit the network is refused, not a panic.
     let mut out = vec![0.0; 2];
-    let mut scratch = churnkit::bayes::forest::Scratch::default();
+    let mut scratch = churnkit::bayes::ForestScratch::default();
     assert!(fp.posterior_into(&[1, 2], &mut scratch, &mut out));
     assert!(!fp.posterior_into(&[2, 0], &mut scratch, &mut out));
     assert!(!fp.posterior_into(&[1], &mut scratch, &mut out));

@@ -6,7 +6,7 @@
 //! `cargo test --release --test bayes_real -- --ignored --nocapture cv_defaults`.
 
 use churnkit::Learner;
-use churnkit::bayes::{EdgeWeight, HillClimb, NaiveBayes, Prior, Score, Tan};
+use churnkit::bayes::{EdgeWeight, HillClimb, NaiveBayes, Prior, StructureScore, Tan};
 use churnkit::data::{Binning, CsvOptions, Table, read_csv};
 use churnkit::eval::{Metric, cross_validate, evaluate};
 
@@ -43,7 +43,7 @@ fn table_for(name: &str, train: &Table, test: &Table) -> Vec<(String, f64)> {
         Box::new(NaiveBayes::new()),
         Box::new(Tan::new()),
         Box::new(Tan::new().weight(EdgeWeight::Cmi)),
-        Box::new(HillClimb::new().score(Score::Bic)),
+        Box::new(HillClimb::new().score(StructureScore::Bic)),
         Box::new(HillClimb::new()),
     ];
     let labels = [
@@ -155,12 +155,12 @@ fn cv_hill_climb() {
             ("bic/nb-start", HillClimb::new().start(Start::NaiveBayes)),
             (
                 "bdeu10/empty",
-                HillClimb::new().score(Score::Bdeu { ess: 10.0 }),
+                HillClimb::new().score(StructureScore::Bdeu { ess: 10.0 }),
             ),
             (
                 "bdeu10/nb-start",
                 HillClimb::new()
-                    .score(Score::Bdeu { ess: 10.0 })
+                    .score(StructureScore::Bdeu { ess: 10.0 })
                     .start(Start::NaiveBayes),
             ),
         ];

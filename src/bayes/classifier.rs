@@ -36,13 +36,13 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::bif;
-use super::forest::{ForestPosterior, Scratch, UNOBSERVED};
+use super::forest::{ForestPosterior, ForestScratch, UNOBSERVED};
 use super::infer;
-use super::learn::{Common, feature_states};
+use super::learn::{HillClimb, NaiveBayes, NetworkLearner, Tan, feature_states};
 use super::network::BayesNet;
 use crate::data::{Codes, Discretizer, Encoded, Table};
 use crate::error::{Error, Result};
-use crate::learner::{Classifier, Explanation, Reason, check_out_len};
+use crate::learner::{Classifier, Explanation, Learner, Reason, check_out_len};
 
 /// Rows per block in batch scoring.
 const BLOCK: usize = 1024;
@@ -65,6 +65,15 @@ struct Term {
 /// A fitted Bayesian-network classifier: the network (features, then the class node),
 /// the discretizer fitted on the training rows, and the class's blanket compiled for
 /// fast batch scoring (rebuilt on deserialisation, which validates the parts).
+///
+/// Prediction is exact `P(C | e)` over the observed attributes `e` (a missing or
+/// unseen value is marginalised, never imputed): a product of precompiled table
+/// entries when the class's Markov blanket is observed, else forest message passing
+/// ([`ForestPosterior`]) for naive Bayes and TAN, else variable elimination
+/// ([`query`](super::query)). An explanation gives each observed attribute's
+/// contribution to the log-odds of `churned` vs `retained`: its child term when the
+/// class has no parents and its blanket is observed (the terms then add up to the
+/// log-odds), otherwise the change in log-odds when its evidence is withdrawn.
 ///
 /// Two classifiers are equal when their names, discretizers and networks are.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -107,19 +116,44 @@ impl From<BayesClassifier> for RawClassifier {
     }
 }
 
-/// Fits `common`'s discretizer on `rows`, learns the network with `learn` (given the
-/// encoded training rows and the target's name) and wraps both.
-pub(crate) fn fit_classifier(
-    common: &Common,
+/// Fits the learner's discretizer on `rows`, learns the network from the encoded
+/// training rows and wraps both.
+pub(crate) fn fit_classifier<L: NetworkLearner>(
+    learner: &L,
     table: &Table,
     rows: &[usize],
-    name: &str,
-    learn: impl FnOnce(&Encoded, &str) -> Result<BayesNet>,
 ) -> Result<BayesClassifier> {
-    let (disc, enc) = common.encode(table, rows)?;
-    let net = learn(&enc, &table.schema().target.name)?;
-    BayesClassifier::new(name.to_string(), disc, net)
+    learner.check()?;
+    let (disc, enc) = learner.settings().encode(table, rows)?;
+    let net = learner.learn_network(&enc, &table.schema().target.name)?;
+    BayesClassifier::new(L::NAME.to_string(), disc, net)
 }
+
+/// `fit_table` and the [`Learner`] impl of a network learner: it fits a
+/// [`BayesClassifier`].
+macro_rules! fits_classifier {
+    ($($ty:ty),*) => {$(
+        impl $ty {
+            /// Fits the discretizer on `rows` of `table`, then the network: the
+            /// concrete [`BayesClassifier`] ([`Learner::fit`] boxes it).
+            pub fn fit_table(&self, table: &Table, rows: &[usize]) -> Result<BayesClassifier> {
+                fit_classifier(self, table, rows)
+            }
+        }
+
+        impl Learner for $ty {
+            fn name(&self) -> String {
+                <$ty as NetworkLearner>::NAME.into()
+            }
+
+            fn fit(&self, table: &Table, rows: &[usize]) -> Result<Box<dyn Classifier>> {
+                Ok(Box::new(self.fit_table(table, rows)?))
+            }
+        }
+    )*};
+}
+
+fits_classifier!(NaiveBayes, Tan, HillClimb);
 
 impl BayesClassifier {
     /// Wraps a network whose nodes are the discretizer's features (same order and
@@ -218,7 +252,7 @@ impl BayesClassifier {
             .par_chunks_mut(BLOCK * k)
             .enumerate()
             .map_init(
-                || (vec![0usize; BLOCK], Scratch::default(), Vec::new()),
+                || (vec![0usize; BLOCK], ForestScratch::default(), Vec::new()),
                 |(cfg, scratch, state), (b, scores)| {
                     self.score_block(enc, b * BLOCK, scores, cfg, scratch, state)
                 },
@@ -245,7 +279,7 @@ impl BayesClassifier {
         start: usize,
         scores: &mut [f64],
         cfg: &mut [usize],
-        scratch: &mut Scratch,
+        scratch: &mut ForestScratch,
         state: &mut Vec<u32>,
     ) -> Vec<usize> {
         let k = self.net.cardinality(self.class_node());
@@ -321,14 +355,14 @@ impl BayesClassifier {
     }
 
     /// The class posterior of one encoded row, optionally withdrawing the evidence on
-    /// feature `skip`: by forest message passing when the network allows it (see the
-    /// module docs), else by variable elimination. Both are exact.
+    /// feature `skip`: by forest message passing when the network allows it (see
+    /// [`ForestPosterior`]), else by variable elimination. Both are exact.
     pub fn posterior(&self, enc: &Encoded, row: usize, skip: Option<usize>) -> Result<Vec<f64>> {
         if let Some(f) = &self.forest {
             let mut state = Vec::new();
             self.states_into(enc, row, skip, &mut state);
             let mut p = vec![0.0; f.n_classes()];
-            if f.posterior_into(&state, &mut Scratch::default(), &mut p) {
+            if f.posterior_into(&state, &mut ForestScratch::default(), &mut p) {
                 return Ok(p);
             }
         }
@@ -342,7 +376,7 @@ impl BayesClassifier {
         Ok(infer::query(&self.net, &[self.class_node()], &ev)?.values)
     }
 
-    /// The explanation of row `row` of `enc` (see the module docs).
+    /// The explanation of row `row` of `enc` (see [`BayesClassifier`]).
     pub fn explain_encoded(&self, enc: &Encoded, row: usize) -> Result<Explanation> {
         let (mut terms, summary) = self.explain_terms(enc, row, true)?;
         terms.sort_by(|a, b| b.2.abs().total_cmp(&a.2.abs()));

@@ -50,7 +50,10 @@ struct Node {
     msg_at: usize,
 }
 
-/// A network compiled for exact forest message passing (see the module docs).
+/// A network compiled for exact forest message passing: class posteriors with missing
+/// attributes, when the class has no parents and every attribute has at most one
+/// parent besides the class (naive Bayes, TAN). One upward sum-product pass per row
+/// over the attributes' forest given each class; a missing attribute is summed out.
 #[derive(Debug, Clone)]
 pub struct ForestPosterior {
     k: usize,
@@ -64,7 +67,7 @@ pub struct ForestPosterior {
 
 /// Reusable per-thread buffers of [`ForestPosterior::posterior_into`].
 #[derive(Debug, Clone, Default)]
-pub struct Scratch {
+pub struct ForestScratch {
     relevant: Vec<bool>,
     msgs: Vec<f64>,
     prod: Vec<f64>,
@@ -160,7 +163,12 @@ impl ForestPosterior {
     /// out of range) or the evidence has probability zero under every class (possible
     /// only with zero CPT entries) — the caller then decides, e.g. by variable
     /// elimination, which reports such problems as errors.
-    pub fn posterior_into(&self, state: &[u32], scratch: &mut Scratch, out: &mut [f64]) -> bool {
+    pub fn posterior_into(
+        &self,
+        state: &[u32],
+        scratch: &mut ForestScratch,
+        out: &mut [f64],
+    ) -> bool {
         let k = self.k;
         let n = self.nodes.len();
         let fits = |(s, node): (&u32, &Node)| *s == UNOBSERVED || (*s as usize) < node.card;
@@ -172,7 +180,7 @@ impl ForestPosterior {
         scratch.msgs.resize(self.msg_len, 0.0);
         scratch.prod.resize(self.max_card * k, 0.0);
         scratch.acc.resize(k, 0.0);
-        let Scratch {
+        let ForestScratch {
             relevant,
             msgs,
             prod,

@@ -189,7 +189,7 @@ impl Factor {
 }
 
 /// A greedy min-fill elimination order of `hidden` for factors with these scopes.
-pub fn min_fill_order(n_vars: usize, scopes: &[Vec<usize>], hidden: &[usize]) -> Vec<usize> {
+pub(crate) fn min_fill_order(n_vars: usize, scopes: &[Vec<usize>], hidden: &[usize]) -> Vec<usize> {
     let mut adj = vec![vec![false; n_vars]; n_vars];
     for s in scopes {
         for &a in s {
@@ -243,7 +243,7 @@ pub fn min_fill_order(n_vars: usize, scopes: &[Vec<usize>], hidden: &[usize]) ->
 /// observed (or observed twice), or evidence of probability zero.
 ///
 /// ```
-/// use churnkit::bayes::{BayesNet, Variable, infer::query};
+/// use churnkit::bayes::{BayesNet, Variable, query};
 /// let mut net = BayesNet::new(vec![
 ///     Variable::new("rain", &["yes", "no"]),
 ///     Variable::new("wet", &["yes", "no"]),

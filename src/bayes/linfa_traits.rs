@@ -68,7 +68,8 @@ where
 macro_rules! linfa_fit {
     ($ty:ty, $name:literal) => {
         /// linfa's `Fit` on a `Dataset` of codes (`u16`, rows × features) with `usize`
-        /// labels (see the [module docs](crate::bayes::linfa_traits)).
+        /// labels: every column categorical with levels `0..=max code` seen in
+        /// training, classes `0..=max label`.
         impl<D, T> Fit<ArrayBase<D, Ix2>, T, linfa::Error> for $ty
         where
             D: Data<Elem = u16>,
@@ -114,8 +115,9 @@ impl BayesClassifier {
     }
 
     /// Class probabilities (rows × classes) for a matrix of codes laid out as in
-    /// linfa's `Fit` (see the [module docs](crate::bayes::linfa_traits)). Rows whose
-    /// codes are all past the training levels get the class prior.
+    /// linfa's `Fit`. A code above a column's largest training code is unobserved
+    /// evidence (marginalised, like a missing value); rows whose codes are all past the
+    /// training levels get the class prior.
     pub fn predict_proba_codes<D: Data<Elem = u16>>(&self, x: &ArrayBase<D, Ix2>) -> Array2<f64> {
         let k = self.classes_len();
         let mut out = Array2::zeros((x.nrows(), k));

@@ -3,12 +3,20 @@
 //! CPTs, exact inference by variable elimination with partial evidence, BIF and
 //! Graphviz interchange.
 //!
-//! Laid out like pgmpy: the model ([`network`]), estimators ([`learn`]), inference
-//! ([`infer`]) and readwrite ([`bif`]); [`classifier`] joins a network to the
-//! discretizer that feeds it and implements [`Classifier`](crate::Classifier);
-//! [`forest`] scores rows with missing attributes exactly without variable elimination
-//! when the attributes form a forest given the class (naive Bayes, TAN);
-//! [`linfa_traits`] gives the learners linfa's `Fit` / `Predict` on matrices of codes.
+//! Laid out like pgmpy, in private files whose vocabulary is re-exported here:
+//!
+//! - model — [`BayesNet`] (a DAG of [`Variable`]s with CPTs);
+//! - estimators — [`NaiveBayes`], [`Tan`], [`HillClimb`] (scored by a
+//!   [`StructureScore`]), all sharing [`BayesSettings`] (binning, [`Prior`]);
+//!   [`fit_parameters`], [`structure_score`], [`conditional_mutual_information`];
+//! - inference — [`query`] (exact variable elimination to a [`Factor`]) and
+//!   [`ForestPosterior`] (exact message passing when the attributes form a forest given
+//!   the class: naive Bayes, TAN);
+//! - readwrite — [`read_bif`], [`write_bif`], [`read_bif_file`], [`write_bif_file`]
+//!   (the Bayesian Interchange Format) and [`to_dot`] (Graphviz);
+//! - [`BayesClassifier`] joins a learned network to the discretizer that feeds it and
+//!   implements [`Classifier`](crate::Classifier); the learners also implement linfa's
+//!   `Fit` / `Predict` on matrices of codes.
 //!
 //! Unlike a tree, a network reasons properly when some of a customer's attributes are
 //! unknown: they are summed out of the joint, not imputed.
@@ -23,14 +31,23 @@
 //! # let _ = (p, why); Ok(()) }
 //! ```
 
-pub mod bif;
-pub mod classifier;
-pub mod forest;
-pub mod infer;
-pub mod learn;
-pub mod linfa_traits;
-pub mod network;
+mod bif;
+mod classifier;
+mod forest;
+mod infer;
+mod learn;
+mod linfa_traits;
+mod network;
 
+pub use bif::{
+    read as read_bif, read_file as read_bif_file, to_dot, write as write_bif,
+    write_file as write_bif_file,
+};
 pub use classifier::BayesClassifier;
-pub use learn::{EdgeWeight, HillClimb, NaiveBayes, Prior, Score, Start, Tan};
+pub use forest::{ForestPosterior, ForestScratch, UNOBSERVED};
+pub use infer::{Factor, query};
+pub use learn::{
+    BayesSettings, EdgeWeight, HillClimb, NaiveBayes, Prior, Start, StructureScore, Tan,
+    conditional_mutual_information, fit_parameters, structure_score,
+};
 pub use network::{BayesNet, Variable};

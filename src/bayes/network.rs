@@ -23,10 +23,10 @@ use crate::error::{Error, Result};
 
 /// Largest number of entries a single CPT may hold (guards against absurd inputs such
 /// as a BIF file declaring a variable with many high-cardinality parents).
-pub const MAX_CPT_ENTRIES: usize = 1 << 26;
+pub(crate) const MAX_CPT_ENTRIES: usize = 1 << 26;
 
 /// Rows of a CPT must sum to one within this tolerance (then they are renormalised).
-pub const ROW_SUM_TOLERANCE: f64 = 1e-6;
+pub(crate) const ROW_SUM_TOLERANCE: f64 = 1e-6;
 
 /// A discrete variable: its name and the names of its states.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +53,9 @@ impl Variable {
 }
 
 /// A discrete Bayesian network: variables, a DAG (parents per variable) and CPTs.
+///
+/// A CPT is stored row-major: one row per configuration of the parents (the first
+/// parent varies slowest, the last fastest), one column per state of the child.
 ///
 /// Built with [`BayesNet::new`] (no edges, uniform CPTs), then
 /// [`BayesNet::set_parents`] and [`BayesNet::set_cpt`], or all at once with
@@ -228,8 +231,8 @@ impl BayesNet {
         Ok(())
     }
 
-    /// Sets the CPT of `v` (layout in the module docs). Every row must be finite,
-    /// non-negative and sum to one within [`ROW_SUM_TOLERANCE`]; rows off by more than
+    /// Sets the CPT of `v` (layout in the [`BayesNet`] docs). Every row must be finite,
+    /// non-negative and sum to one within `1e-6`; rows off by more than
     /// rounding (1e-12) are renormalised.
     pub fn set_cpt(&mut self, v: usize, mut values: Vec<f64>) -> Result<()> {
         if v >= self.n_vars() {
@@ -313,7 +316,7 @@ impl BayesNet {
         e
     }
 
-    /// The CPT of `v` (layout in the module docs).
+    /// The CPT of `v` (layout in the [`BayesNet`] docs).
     pub fn cpt(&self, v: usize) -> &[f64] {
         &self.cpts[v]
     }

@@ -3,7 +3,7 @@
 //!
 //! From a start graph (empty, or naive Bayes), every iteration scores every legal
 //! single-edge move — **add** `u → v`, **remove** it, **reverse** it — and applies the
-//! best, until no move improves the [`Score`] by more than `1e-9`; then, as in tabu
+//! best, until no move improves the [`StructureScore`] by more than `1e-9`; then, as in tabu
 //! search (Glover 1989; Weka's `TabuSearch`), it keeps taking the best non-tabu move,
 //! even a worsening one, for up to `tabu_steps` moves without finding a better graph,
 //! and returns the best graph seen. A move is legal when
@@ -37,7 +37,7 @@ use rand_chacha::rand_core::SeedableRng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Common, Score, build, family_counts, node_states};
+use super::{BayesSettings, StructureScore, build, family_counts, node_states};
 use crate::bayes::network::BayesNet;
 use crate::data::Encoded;
 use crate::data::counts::{CountTable, Rows};
@@ -59,12 +59,12 @@ pub enum Start {
 /// Telco 0.826, Orange 0.874; BIC gave 0.823 / 0.873, a naive-Bayes start with BDeu
 /// 0.830 / 0.871), `max_parents = 3`, `restarts = 2`, `perturbation = 5`,
 /// `tabu_length = 10`, `tabu_steps = 10`, `max_iter = 1000`, `seed = 0`, `start = Start::Empty`, no
-/// constraints; binning and prior as [`Common::default`].
+/// constraints; binning and prior as [`BayesSettings::default`].
 ///
 /// ```
-/// use churnkit::bayes::{HillClimb, Score};
+/// use churnkit::bayes::{HillClimb, StructureScore};
 /// let hc = HillClimb::new()
-///     .score(Score::Bdeu { ess: 10.0 })
+///     .score(StructureScore::Bdeu { ess: 10.0 })
 ///     .max_parents(2)
 ///     .tiers(&[&["Region", "Plan"], &["tenure", "Contract", "Churn"]])
 ///     .forbid("Churn", "Contract")
@@ -74,8 +74,9 @@ pub enum Start {
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HillClimb {
-    common: Common,
-    score: Score,
+    #[serde(rename = "common")] // the serialized name, kept
+    settings: BayesSettings,
+    score: StructureScore,
     max_parents: usize,
     restarts: usize,
     perturbation: usize,
@@ -92,8 +93,8 @@ pub struct HillClimb {
 impl Default for HillClimb {
     fn default() -> Self {
         HillClimb {
-            common: Common::default(),
-            score: Score::Bdeu { ess: 10.0 },
+            settings: BayesSettings::default(),
+            score: StructureScore::Bdeu { ess: 10.0 },
             max_parents: 3,
             restarts: 2,
             perturbation: 5,
@@ -140,7 +141,7 @@ type Family = (usize, Vec<usize>);
 struct Search<'a> {
     enc: &'a Encoded,
     rows: Rows<'a>,
-    score: Score,
+    score: StructureScore,
     rules: Rules,
     cache: HashMap<Family, f64>,
 }
@@ -329,7 +330,7 @@ impl HillClimb {
     }
 
     /// The structure score.
-    pub fn score(mut self, score: Score) -> Self {
+    pub fn score(mut self, score: StructureScore) -> Self {
         self.score = score;
         self
     }
@@ -406,7 +407,7 @@ impl HillClimb {
     }
 
     fn validate(&self) -> Result<()> {
-        self.common.validate()?;
+        self.settings.validate()?;
         self.score.validate()?;
         if self.max_parents == 0 {
             return Err(Error::param("max_parents", 0, "must be >= 1"));
@@ -573,7 +574,7 @@ impl HillClimb {
     /// class node is called `class_name`.
     pub fn fit_encoded(&self, enc: &Encoded, class_name: &str) -> Result<BayesNet> {
         let parents = self.structure(enc, class_name)?;
-        build(enc, class_name, parents, &self.common.prior)
+        build(enc, class_name, parents, &self.settings.prior)
     }
 }
 

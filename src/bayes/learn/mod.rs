@@ -8,64 +8,54 @@
 //! (each family table uses the rows where that family is observed — available-case
 //! analysis), and at prediction a missing value is unobserved evidence.
 
-/// The builder methods, `fit_table` and the [`Learner`](crate::Learner) impl every
-/// Bayesian-network learner shares. The type needs a `common: Common` field and
-/// `validate(&self)` / `fit_encoded(&self, &Encoded, &str)` methods.
+/// The builder methods and the [`NetworkLearner`] impl every Bayesian-network learner
+/// shares. The type needs a `settings: BayesSettings` field and `validate(&self)` /
+/// `fit_encoded(&self, &Encoded, &str)` methods. (`fit_table` and the
+/// [`Learner`](crate::Learner) impl, which return a classifier, live in the
+/// classifier module: learners do not depend on it.)
 macro_rules! bayes_learner {
     ($ty:ty, $name:literal) => {
         impl $ty {
             /// How numeric features are binned (fitted on the training rows only).
             pub fn binning(mut self, binning: $crate::data::Binning) -> Self {
-                self.common.binning = binning;
+                self.settings.binning = binning;
                 self
             }
 
             /// The Dirichlet prior of the CPTs.
             pub fn prior(mut self, prior: $crate::bayes::learn::Prior) -> Self {
-                self.common.prior = prior;
+                self.settings.prior = prior;
                 self
-            }
-
-            /// Fits the discretizer on `rows` of `table`, then the network: the
-            /// concrete [`BayesClassifier`](crate::bayes::BayesClassifier)
-            /// ([`Learner::fit`](crate::Learner::fit) boxes it).
-            pub fn fit_table(
-                &self,
-                table: &$crate::data::Table,
-                rows: &[usize],
-            ) -> $crate::Result<$crate::bayes::BayesClassifier> {
-                self.validate()?;
-                $crate::bayes::classifier::fit_classifier(
-                    &self.common,
-                    table,
-                    rows,
-                    $name,
-                    |enc, class| self.fit_encoded(enc, class),
-                )
             }
         }
 
-        impl $crate::Learner for $ty {
-            fn name(&self) -> String {
-                $name.into()
+        impl $crate::bayes::learn::NetworkLearner for $ty {
+            const NAME: &'static str = $name;
+
+            fn settings(&self) -> &$crate::bayes::learn::BayesSettings {
+                &self.settings
             }
 
-            fn fit(
+            fn check(&self) -> $crate::Result<()> {
+                self.validate()
+            }
+
+            fn learn_network(
                 &self,
-                table: &$crate::data::Table,
-                rows: &[usize],
-            ) -> $crate::Result<Box<dyn $crate::Classifier>> {
-                Ok(Box::new(self.fit_table(table, rows)?))
+                enc: &$crate::data::Encoded,
+                class_name: &str,
+            ) -> $crate::Result<$crate::bayes::BayesNet> {
+                self.fit_encoded(enc, class_name)
             }
         }
     };
 }
 
-pub mod hill_climb;
-pub mod naive;
-pub mod params;
-pub mod score;
-pub mod tan;
+mod hill_climb;
+mod naive;
+mod params;
+mod structure_score;
+mod tan;
 
 use serde::{Deserialize, Serialize};
 
@@ -77,13 +67,13 @@ use crate::error::{Error, Result};
 pub use hill_climb::{HillClimb, Start};
 pub use naive::NaiveBayes;
 pub use params::{Prior, fit_parameters};
-pub use score::{Score, structure_score};
+pub use structure_score::{StructureScore, structure_score};
 pub use tan::{EdgeWeight, Tan, conditional_mutual_information};
 
 /// The state names of feature `j` as network states: its levels, or a single
 /// placeholder state `"(none)"` when training saw no value at all (the variable is then
 /// never observed).
-pub fn feature_states(schema: &EncodedSchema, j: usize) -> Vec<String> {
+pub(crate) fn feature_states(schema: &EncodedSchema, j: usize) -> Vec<String> {
     let levels = &schema.features[j].levels;
     if levels.is_empty() {
         vec!["(none)".into()]
@@ -94,7 +84,7 @@ pub fn feature_states(schema: &EncodedSchema, j: usize) -> Vec<String> {
 
 /// The network variables of an encoded schema: every feature, then the class node
 /// named `class_name` with the class names as states.
-pub fn network_variables(schema: &EncodedSchema, class_name: &str) -> Vec<Variable> {
+pub(crate) fn network_variables(schema: &EncodedSchema, class_name: &str) -> Vec<Variable> {
     let mut vars: Vec<Variable> = (0..schema.features.len())
         .map(|j| Variable {
             name: schema.features[j].name.clone(),
@@ -109,7 +99,7 @@ pub fn network_variables(schema: &EncodedSchema, class_name: &str) -> Vec<Variab
 }
 
 /// The count-table variable of network node `node` (features first, class last).
-pub fn node_var(n_features: usize, node: usize) -> Var {
+pub(crate) fn node_var(n_features: usize, node: usize) -> Var {
     if node == n_features {
         Var::Class
     } else {
@@ -118,7 +108,7 @@ pub fn node_var(n_features: usize, node: usize) -> Var {
 }
 
 /// Number of network states of `node` (see [`feature_states`]).
-pub fn node_states(enc: &Encoded, node: usize) -> usize {
+pub(crate) fn node_states(enc: &Encoded, node: usize) -> usize {
     if node == enc.n_features() {
         enc.n_classes()
     } else {
@@ -140,7 +130,7 @@ fn node_observed(enc: &Encoded, node: usize) -> usize {
 /// through [`contingency`] with the child first (so a feature whose only parent is
 /// the class hits the seam's `[feature, class]` fast path), then drops the missing
 /// codes and moves the child last.
-pub fn family_counts(
+pub(crate) fn family_counts(
     enc: &Encoded,
     rows: Rows<'_>,
     child: usize,
@@ -206,20 +196,20 @@ fn compact_permuted(
 /// What every Bayesian-network learner shares: how numerics are binned and how CPTs
 /// are smoothed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Common {
+pub struct BayesSettings {
     /// Binning of numeric features (fitted on the training rows only).
     pub binning: Binning,
     /// The Dirichlet prior of the CPTs.
     pub prior: Prior,
 }
 
-impl Default for Common {
+impl Default for BayesSettings {
     /// MDL binning with 2 to 16 bins and Laplace smoothing α = 1 per cell: the best
     /// mean 5-fold cross-validated ROC AUC of TAN and hill climbing over the two
     /// training files (TAN: Telco 0.831, Orange 0.866; equal-frequency 10 bins gave
-    /// 0.837 / 0.843). Naive Bayes uses [`Common::naive_bayes`].
+    /// 0.837 / 0.843). Naive Bayes uses [`BayesSettings::naive_bayes`].
     fn default() -> Self {
-        Common {
+        BayesSettings {
             binning: Binning::Mdl {
                 min_bins: 2,
                 max_bins: 16,
@@ -229,12 +219,12 @@ impl Default for Common {
     }
 }
 
-impl Common {
+impl BayesSettings {
     /// Naive Bayes' defaults: equal-frequency binning with 10 bins, Laplace α = 1
     /// (5-fold CV ROC AUC on the training files: Telco 0.822, Orange 0.830; MDL 2–16
     /// bins gave 0.820 / 0.825).
     pub fn naive_bayes() -> Self {
-        Common {
+        BayesSettings {
             binning: Binning::EqualFrequency { bins: 10 },
             prior: Prior::Laplace { alpha: 1.0 },
         }
@@ -254,6 +244,20 @@ impl Common {
         let (enc, _) = disc.encode_rows(table, rows)?;
         Ok((disc, enc))
     }
+}
+
+/// What fitting a classifier needs of a network learner: its name, its shared
+/// settings (binning, prior), its parameter check and the network it learns from an
+/// encoded table.
+pub(crate) trait NetworkLearner {
+    /// The learner's name (what [`Learner::name`](crate::Learner::name) reports).
+    const NAME: &'static str;
+    /// Binning and prior.
+    fn settings(&self) -> &BayesSettings;
+    /// Checks the parameters.
+    fn check(&self) -> Result<()>;
+    /// Learns the network from encoded training rows; the class node is `class_name`.
+    fn learn_network(&self, enc: &Encoded, class_name: &str) -> Result<BayesNet>;
 }
 
 /// Builds the network for `parents` (one list per node, class last) with CPTs fitted

@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Common, build};
+use super::{BayesSettings, build};
 use crate::bayes::network::BayesNet;
 use crate::data::Encoded;
 use crate::error::Result;
@@ -18,7 +18,7 @@ use crate::error::Result;
 ///
 /// Defaults: `binning = EqualFrequency { bins: 10 }`, `prior = Laplace { alpha: 1.0 }`
 /// (chosen by 5-fold cross-validation on the training files; see
-/// [`Common::naive_bayes`]).
+/// [`BayesSettings::naive_bayes`]).
 ///
 /// ```
 /// use churnkit::bayes::{NaiveBayes, Prior};
@@ -30,13 +30,14 @@ use crate::error::Result;
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NaiveBayes {
-    common: Common,
+    #[serde(rename = "common")] // the serialized name, kept
+    settings: BayesSettings,
 }
 
 impl Default for NaiveBayes {
     fn default() -> Self {
         NaiveBayes {
-            common: Common::naive_bayes(),
+            settings: BayesSettings::naive_bayes(),
         }
     }
 }
@@ -48,7 +49,7 @@ impl NaiveBayes {
     }
 
     fn validate(&self) -> Result<()> {
-        self.common.validate()
+        self.settings.validate()
     }
 
     /// The naive Bayes parent lists for `n_features` features and the class (last):
@@ -62,12 +63,12 @@ impl NaiveBayes {
     /// Learns the network from an encoded table (all rows are training rows); the
     /// class node is called `class_name`.
     pub fn fit_encoded(&self, enc: &Encoded, class_name: &str) -> Result<BayesNet> {
-        self.common.validate()?;
+        self.settings.validate()?;
         build(
             enc,
             class_name,
             Self::structure(enc.n_features()),
-            &self.common.prior,
+            &self.settings.prior,
         )
     }
 }

@@ -31,7 +31,7 @@ pub enum Prior {
     },
     /// The BDeu prior (Buntine 1991; Heckerman, Geiger & Chickering 1995): an
     /// equivalent sample size `ess` spread uniformly, `α_jk = ess / (q · r)`, the same
-    /// prior the [`Score::Bdeu`](super::Score::Bdeu) structure score assumes.
+    /// prior the [`StructureScore::Bdeu`](super::StructureScore::Bdeu) structure score assumes.
     Bdeu {
         /// Equivalent sample size, `> 0`.
         ess: f64,

@@ -35,16 +35,16 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{Common, build, compact, node_states};
+use super::{BayesSettings, build, compact, node_states};
 use crate::bayes::network::BayesNet;
 use crate::data::Encoded;
 use crate::data::counts::{CountTable, Rows, contingency_pairs};
 use crate::error::{Error, Result};
 
 /// CMI values below this are numerical noise and count as exactly zero.
-pub const CMI_EPSILON: f64 = 1e-12;
+pub(crate) const CMI_EPSILON: f64 = 1e-12;
 
-/// The weight of a candidate tree edge (see the module docs).
+/// The weight of a candidate edge of [`Tan`]'s spanning tree.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum EdgeWeight {
     /// `I(X; Y | C)` (Friedman, Geiger & Goldszmidt 1997).
@@ -68,7 +68,8 @@ pub enum EdgeWeight {
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tan {
-    common: Common,
+    #[serde(rename = "common")] // the serialized name, kept
+    settings: BayesSettings,
     root: Option<String>,
     min_cmi: f64,
     weight: EdgeWeight,
@@ -76,7 +77,7 @@ pub struct Tan {
 
 /// The conditional mutual information `I(X_i; X_j | C)` from a compacted
 /// `(x × y × class)` count table with `rx`, `ry`, `k` states.
-pub fn cmi_from_counts(counts: &[f64], rx: usize, ry: usize, k: usize) -> f64 {
+pub(crate) fn cmi_from_counts(counts: &[f64], rx: usize, ry: usize, k: usize) -> f64 {
     let mut nxc = vec![0.0; rx * k];
     let mut nyc = vec![0.0; ry * k];
     let mut nc = vec![0.0; k];
@@ -157,7 +158,7 @@ pub fn conditional_mutual_information(enc: &Encoded, rows: Rows<'_>) -> Vec<Vec<
 /// The TAN parent lists (features `0..n`, class node `n` last) from a CMI matrix:
 /// maximum spanning forest of the edges with weight `> min_cmi`, directed away from
 /// `root`; every feature gets the class as its first parent.
-pub fn structure_from_cmi(cmi: &[Vec<f64>], root: usize, min_cmi: f64) -> Vec<Vec<usize>> {
+pub(crate) fn structure_from_cmi(cmi: &[Vec<f64>], root: usize, min_cmi: f64) -> Vec<Vec<usize>> {
     let n = cmi.len();
     let mut edges: Vec<(f64, usize, usize)> = Vec::new();
     for (i, row) in cmi.iter().enumerate() {
@@ -235,7 +236,7 @@ impl Tan {
     }
 
     fn validate(&self) -> Result<()> {
-        self.common.validate()?;
+        self.settings.validate()?;
         if !(self.min_cmi.is_finite() && self.min_cmi >= 0.0) {
             return Err(Error::param(
                 "min_cmi",
@@ -278,7 +279,7 @@ impl Tan {
     /// class node is called `class_name`.
     pub fn fit_encoded(&self, enc: &Encoded, class_name: &str) -> Result<BayesNet> {
         let parents = self.structure(enc)?;
-        build(enc, class_name, parents, &self.common.prior)
+        build(enc, class_name, parents, &self.settings.prior)
     }
 }
 

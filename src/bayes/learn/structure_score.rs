@@ -23,7 +23,7 @@ use crate::eval::stats::ln_gamma;
 
 /// A decomposable structure score (higher is better).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub enum Score {
+pub enum StructureScore {
     /// The Bayesian information criterion (log-likelihood minus ½·ln N per parameter).
     Bic,
     /// The Bayesian Dirichlet equivalent uniform marginal likelihood.
@@ -33,10 +33,24 @@ pub enum Score {
     },
 }
 
-impl Score {
+impl StructureScore {
+    /// The names [`FromStr`](std::str::FromStr) accepts (the CLI's `--score`).
+    pub const NAMES: [&'static str; 2] = ["bic", "bdeu"];
+
+    /// The equivalent sample size of [`StructureScore::Bdeu`] when parsed by name.
+    pub const DEFAULT_ESS: f64 = 10.0;
+
+    /// The name as typed on the command line (`"bic"`, `"bdeu"` whatever the `ess`).
+    pub fn name(self) -> &'static str {
+        match self {
+            StructureScore::Bic => Self::NAMES[0],
+            StructureScore::Bdeu { .. } => Self::NAMES[1],
+        }
+    }
+
     /// Checks the equivalent sample size.
     pub fn validate(&self) -> Result<()> {
-        if let Score::Bdeu { ess } = *self
+        if let StructureScore::Bdeu { ess } = *self
             && !(ess.is_finite() && ess > 0.0)
         {
             return Err(Error::param("ess", ess, "must be finite and > 0"));
@@ -48,7 +62,7 @@ impl Score {
     pub fn family(&self, counts: &[f64], r: usize) -> f64 {
         let q = counts.len() / r;
         match *self {
-            Score::Bic => {
+            StructureScore::Bic => {
                 let mut ll = 0.0;
                 let mut n = 0.0;
                 for row in counts.chunks_exact(r) {
@@ -67,7 +81,7 @@ impl Score {
                 };
                 ll - penalty
             }
-            Score::Bdeu { ess } => {
+            StructureScore::Bdeu { ess } => {
                 let aj = ess / q as f64;
                 let ajk = aj / r as f64;
                 let lg_aj = ln_gamma(aj);
@@ -91,13 +105,33 @@ impl Score {
     }
 }
 
+impl std::str::FromStr for StructureScore {
+    type Err = Error;
+
+    /// `"bic"`, or `"bdeu"` with the equivalent sample size
+    /// [`DEFAULT_ESS`](StructureScore::DEFAULT_ESS).
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "bic" => Ok(StructureScore::Bic),
+            "bdeu" => Ok(StructureScore::Bdeu {
+                ess: Self::DEFAULT_ESS,
+            }),
+            _ => Err(Error::param(
+                "score",
+                s,
+                format!("expected one of {}", Self::NAMES.join(", ")),
+            )),
+        }
+    }
+}
+
 /// The score of a whole DAG over `enc` (parent lists, one per feature then the class
 /// node): the sum of its family scores over `rows`.
 pub fn structure_score(
     enc: &Encoded,
     rows: Rows<'_>,
     parents: &[Vec<usize>],
-    score: Score,
+    score: StructureScore,
 ) -> Result<f64> {
     score.validate()?;
     let n = enc.n_features() + 1;
@@ -124,9 +158,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn parses_the_cli_names() {
+        for name in StructureScore::NAMES {
+            let s: StructureScore = name.parse().unwrap();
+            assert_eq!(s.name(), name);
+        }
+        assert_eq!(
+            "bdeu".parse::<StructureScore>().unwrap(),
+            StructureScore::Bdeu { ess: 10.0 }
+        );
+        let e = "gini".parse::<StructureScore>().unwrap_err().to_string();
+        assert!(e.contains("gini") && e.contains("bic, bdeu"), "{e}");
+    }
+
+    #[test]
     fn bad_ess_is_an_error() {
-        assert!(Score::Bdeu { ess: 0.0 }.validate().is_err());
-        assert!(Score::Bdeu { ess: -1.0 }.validate().is_err());
-        assert!(Score::Bic.validate().is_ok());
+        assert!(StructureScore::Bdeu { ess: 0.0 }.validate().is_err());
+        assert!(StructureScore::Bdeu { ess: -1.0 }.validate().is_err());
+        assert!(StructureScore::Bic.validate().is_ok());
     }
 }
