@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use ::csv::{ByteRecord, ReaderBuilder};
 
+use super::cell::{self, Parsed};
 use super::encoded::MAX_LEVELS;
 use super::missing::MissingTokens;
 use super::schema::{CHURNED, Feature, FeatureKind, RETAINED, Schema, Target};
@@ -621,7 +622,7 @@ impl Plan {
         let at1 = location.clone().at_line(1);
         let mut names: Vec<String> = Vec::with_capacity(header.len());
         lines.of(&header);
-        for field in header.iter().map(<[u8]>::trim_ascii) {
+        for field in header.iter().map(cell::trim) {
             let name = std::str::from_utf8(field).map_err(|_| non_utf8(at1.clone(), field))?;
             if names.iter().any(|n| n == name) {
                 return Err(Error::Schema {
@@ -705,11 +706,6 @@ impl Plan {
         })
     }
 
-    #[inline]
-    fn is_missing(&self, cell: &[u8]) -> bool {
-        self.missing.is_missing(cell)
-    }
-
     fn at(&self, line: u64, column: &str) -> Location {
         self.location.clone().at_line(line).at_column(column)
     }
@@ -719,11 +715,40 @@ fn opts_name(name: &Option<String>) -> &str {
     name.as_deref().unwrap_or_default()
 }
 
-#[inline]
-fn parse_number(cell: &[u8]) -> Option<f64> {
-    let s = std::str::from_utf8(cell).ok()?;
-    let x: f64 = s.parse().ok()?;
-    x.is_finite().then_some(x)
+/// A bad cell in a declared-numeric column under `policy`: an error naming the line,
+/// column and value, or (read as missing) counted in the column's [`BadCells`].
+#[cold]
+fn bad_number(
+    bad: &mut Option<BadCells>,
+    plan: &Plan,
+    policy: BadCellPolicy,
+    name: &str,
+    cell: &[u8],
+    line: u64,
+) -> Result<()> {
+    if std::str::from_utf8(cell).is_err() {
+        return Err(non_utf8(plan.at(line, name), cell));
+    }
+    let value = String::from_utf8_lossy(cell).into_owned();
+    match policy {
+        BadCellPolicy::Error => Err(Error::Value {
+            location: plan.at(line, name),
+            value,
+            message: "not a number, and the column is numeric (fix the cell, list it as a missing token, or read bad cells as missing: BadCellPolicy::Missing, CLI --on-bad-cell missing)".into(),
+        }),
+        BadCellPolicy::Missing => {
+            let b = bad.get_or_insert_with(|| BadCells {
+                column: name.to_string(),
+                first_value: value,
+                ..BadCells::default()
+            });
+            b.count += 1;
+            if b.lines.len() < REPORTED_LINES {
+                b.lines.push(line);
+            }
+            Ok(())
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------
@@ -798,89 +823,61 @@ impl Batch {
         if self.any_switched {
             // Only finishing the kind inference; the file is read again.
             for (j, (i, _, kind)) in plan.features.iter().enumerate() {
-                if *kind == (Kind::Numeric { declared: false }) && !self.switched[j] {
-                    let cell = rec[*i].trim_ascii();
-                    if !plan.is_missing(cell) && parse_number(cell).is_none() {
-                        self.switched[j] = true;
-                    }
+                if *kind == (Kind::Numeric { declared: false })
+                    && !self.switched[j]
+                    && !cell::fits_numeric(&rec[*i], &plan.missing)
+                {
+                    self.switched[j] = true;
                 }
             }
             return Ok(());
         }
         for (j, (i, name, kind)) in plan.features.iter().enumerate() {
-            let cell = rec[*i].trim_ascii();
             match &mut self.cols[j] {
-                Builder::Num(values) => {
-                    if plan.is_missing(cell) {
-                        values.push(f64::NAN);
-                    } else if let Some(x) = parse_number(cell) {
-                        values.push(x);
-                    } else if *kind == (Kind::Numeric { declared: false }) {
+                Builder::Num(values) => match cell::number(&rec[*i], &plan.missing) {
+                    Parsed::Missing => values.push(f64::NAN),
+                    Parsed::Value(x) => values.push(x),
+                    Parsed::Bad(_) if *kind == (Kind::Numeric { declared: false }) => {
                         self.switched[j] = true;
                         self.any_switched = true;
                         // Finish inference for the other columns on this same row.
                         return self.push(plan, policy, rec, line);
-                    } else {
-                        if std::str::from_utf8(cell).is_err() {
-                            return Err(non_utf8(plan.at(line, name), cell));
-                        }
-                        let value = String::from_utf8_lossy(cell).into_owned();
-                        match policy {
-                            BadCellPolicy::Error => {
-                                return Err(Error::Value {
-                                    location: plan.at(line, name),
-                                    value,
-                                    message: "not a number, and the column is numeric (fix the cell, list it as a missing token, or read bad cells as missing: BadCellPolicy::Missing, CLI --on-bad-cell missing)".into(),
-                                });
-                            }
-                            BadCellPolicy::Missing => {
-                                values.push(f64::NAN);
-                                let b = self.bad_cells[j].get_or_insert_with(|| BadCells {
-                                    column: name.clone(),
-                                    first_value: value,
-                                    ..BadCells::default()
-                                });
-                                b.count += 1;
-                                if b.lines.len() < REPORTED_LINES {
-                                    b.lines.push(line);
-                                }
-                            }
-                        }
                     }
-                }
-                Builder::Cat(codes, levels) => {
-                    if plan.is_missing(cell) {
-                        codes.push(MISSING_LEVEL);
-                    } else {
+                    Parsed::Bad(cell) => {
+                        bad_number(&mut self.bad_cells[j], plan, policy, name, cell, line)?;
+                        values.push(f64::NAN);
+                    }
+                },
+                Builder::Cat(codes, levels) => match cell::present(&rec[*i], &plan.missing) {
+                    None => codes.push(MISSING_LEVEL),
+                    Some(cell) => {
                         let c = levels.intern(cell, line, &|| plan.at(line, name), MAX_LEVELS)?;
                         codes.push(c);
                     }
-                }
+                },
             }
         }
         if let Some(t) = plan.target {
-            let cell = rec[t].trim_ascii();
-            let label = if plan.is_missing(cell) {
-                NO_LABEL
-            } else {
-                self.label_texts.intern(
+            let label = match cell::present(&rec[t], &plan.missing) {
+                None => NO_LABEL,
+                Some(cell) => self.label_texts.intern(
                     cell,
                     line,
                     &|| plan.at(line, &plan.target_name),
                     usize::MAX,
-                )?
+                )?,
             };
             self.labels.push(label);
         }
         if let (Some(i), Some(ids)) = (plan.id, &mut self.ids) {
-            let cell = rec[i].trim_ascii();
+            let cell = cell::trim(&rec[i]);
             let id = std::str::from_utf8(cell)
                 .map_err(|_| non_utf8(plan.at(line, opts_name(&plan.id_name)), cell))?;
             ids.push(id.to_string());
         }
         if let (Some(i), Some(weights)) = (plan.weight, &mut self.weights) {
-            let cell = rec[i].trim_ascii();
-            let w = parse_number(cell)
+            let cell = cell::trim(&rec[i]);
+            let w = cell::parse_number(cell)
                 .filter(|w| *w >= 0.0)
                 .ok_or_else(|| Error::Value {
                     location: plan.at(line, opts_name(&plan.weight_name)),

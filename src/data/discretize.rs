@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::cell;
 use super::encoded::{Codes, Encoded, EncodedFeature, EncodedSchema, MAX_LEVELS};
 use super::schema::FeatureKind;
 use super::table::{Column, MISSING_LEVEL, Table};
@@ -554,7 +555,7 @@ impl Discretizer {
                     // "1"/"0" in a small scoring file): match by the number each level
                     // reads as, parsed once here rather than per row.
                     let numbers: Vec<Option<f64>> =
-                        levels.iter().map(|m| m.parse::<f64>().ok()).collect();
+                        levels.iter().map(|m| cell::level_as_number(m)).collect();
                     let mut unseen = 0;
                     let out = rows
                         .iter()

@@ -4,6 +4,7 @@
 //! Data flows one way: CSV → [`Table`] → [`Discretizer`] (fitted on training rows) →
 //! [`Encoded`]. Nothing here knows about models.
 
+pub(crate) mod cell;
 pub mod class_tables;
 pub mod counts;
 mod csv;
