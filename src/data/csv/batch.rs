@@ -192,8 +192,9 @@ impl Batch {
         Ok(())
     }
 
-    /// Builds the table: sorts levels, maps labels, applies the bad-label policy.
-    /// Also returns the file line of each kept row.
+    /// Builds the table: maps labels (applying the bad-label policy), drops skipped
+    /// rows, checks the classes, sorts levels. Also returns the file line of each kept
+    /// row.
     pub(super) fn finish(
         self,
         plan: &Plan,
@@ -204,88 +205,25 @@ impl Batch {
             cols,
             labels,
             label_texts,
-            lines,
+            mut lines,
             mut ids,
             mut weights,
             bad_cells,
             ..
         } = self;
         let rows_read = lines.len();
-        let mut report = ReadReport {
-            source: plan
-                .location
-                .file
-                .as_ref()
-                .map(|f| f.display().to_string())
-                .unwrap_or_default(),
-            delimiter: plan.delimiter,
-            rows_read,
-            bad_cells: bad_cells.into_iter().flatten().collect(),
-            ..ReadReport::default()
-        };
-        // Labels.
-        let (classes, label_codes, keep) = match plan.target {
-            None => (opts.unlabeled_classes(), vec![0u8; rows_read], None),
-            Some(_) => {
-                let fixed = match mode {
-                    Mode::Stream => Some(
-                        opts.classes
-                            .clone()
-                            .unwrap_or_else(|| opts.unlabeled_classes()),
-                    ),
-                    Mode::Read => opts.classes.clone(),
-                };
-                let (classes, index) =
-                    opts.labels
-                        .resolve(&opts.target, &label_texts.texts, fixed.as_deref())?;
-                report.label_map = label_texts
-                    .texts
-                    .iter()
-                    .zip(&index)
-                    .filter_map(|(t, i)| {
-                        i.as_ref()
-                            .ok()
-                            .map(|&i| (t.clone(), classes[i as usize].clone()))
-                    })
-                    .collect();
-                let mut codes = Vec::with_capacity(rows_read);
-                let mut keep: Option<Vec<bool>> = None;
-                for (r, &l) in labels.iter().enumerate() {
-                    let mapped = if l == NO_LABEL {
-                        Err("missing (the row has no label)".to_string())
-                    } else {
-                        index[l as usize].clone()
-                    };
-                    match mapped {
-                        Ok(c) => codes.push(c),
-                        Err(why) => match opts.on_bad_label {
-                            BadLabelPolicy::Error => {
-                                let value = if l == NO_LABEL {
-                                    String::new()
-                                } else {
-                                    label_texts.texts[l as usize].clone()
-                                };
-                                return Err(Error::Label {
-                                    location: plan.at(lines[r], &opts.target),
-                                    value,
-                                    message: format!(
-                                        "{why} (fix the label, or read with BadLabelPolicy::Skip to skip such rows)"
-                                    ),
-                                });
-                            }
-                            BadLabelPolicy::Skip => {
-                                codes.push(0);
-                                keep.get_or_insert_with(|| vec![true; rows_read])[r] = false;
-                                report.skipped_rows += 1;
-                                if report.skipped_lines.len() < REPORTED_LINES {
-                                    report.skipped_lines.push(lines[r]);
-                                }
-                            }
-                        },
-                    }
-                }
-                (classes, codes, keep)
-            }
+        let mut report = start_report(plan, rows_read, bad_cells);
+        let Labels {
+            classes,
+            mut codes,
+            keep,
+        } = match plan.target {
+            None => Labels {
+                classes: opts.unlabeled_classes(),
+                codes: vec![0u8; rows_read],
+                keep: None,
+            },
+            Some(_) => map_labels(plan, opts, mode, &label_texts, &labels, &lines, &mut report)?,
         };
         let n_kept = keep
             .as_ref()
@@ -299,79 +237,20 @@ impl Batch {
                 ),
             });
         }
-        fn retain<T: Copy>(v: &mut Vec<T>, keep: &[bool]) {
-            let mut i = 0;
-            v.retain(|_| {
-                i += 1;
-                keep[i - 1]
-            });
-        }
-        let mut label_codes = label_codes;
-        let mut lines = lines;
         if let Some(k) = &keep {
-            retain(&mut label_codes, k);
+            retain(&mut codes, k);
             retain(&mut lines, k);
             if let Some(w) = &mut weights {
                 retain(w, k);
             }
             if let Some(ids) = &mut ids {
-                let mut i = 0;
-                ids.retain(|_| {
-                    i += 1;
-                    k[i - 1]
-                });
+                retain(ids, k);
             }
         }
         if plan.target.is_some() && mode == Mode::Read && opts.classes.is_none() {
-            let mut seen = vec![0usize; classes.len()];
-            for &c in &label_codes {
-                seen[c as usize] += 1;
-            }
-            if seen.iter().filter(|&&n| n > 0).count() < 2 {
-                let only = seen
-                    .iter()
-                    .position(|&n| n > 0)
-                    .map_or("", |c| classes[c].as_str());
-                return Err(Error::Schema {
-                    location: plan.location.clone().at_column(&opts.target),
-                    message: format!(
-                        "the target has one class only ({only}: all {n_kept} rows); a churn model needs customers who left and customers who stayed"
-                    ),
-                });
-            }
+            check_two_classes(plan, opts, &classes, &codes)?;
         }
-        // Features.
-        let mut features = Vec::with_capacity(cols.len());
-        let mut columns = Vec::with_capacity(cols.len());
-        for ((_, name, _), col) in plan.features.iter().zip(cols) {
-            let (kind, column) = match col {
-                Builder::Num(mut v) => {
-                    if let Some(k) = &keep {
-                        retain(&mut v, k);
-                    }
-                    (FeatureKind::Numeric, Column::Numeric(v))
-                }
-                Builder::Cat(mut codes, interner) => {
-                    if let Some(k) = &keep {
-                        retain(&mut codes, k);
-                    }
-                    let (levels, codes) = sort_levels(interner.texts, codes);
-                    (
-                        FeatureKind::Categorical { levels },
-                        Column::Categorical(codes),
-                    )
-                }
-            };
-            let n_missing = column.n_missing();
-            if n_missing > 0 {
-                report.missing.push((name.clone(), n_missing));
-            }
-            features.push(Feature {
-                name: name.clone(),
-                kind,
-            });
-            columns.push(column);
-        }
+        let (features, columns) = finish_features(plan, cols, keep.as_deref(), &mut report);
         report.rows = n_kept;
         let schema = Arc::new(Schema {
             features,
@@ -383,9 +262,187 @@ impl Batch {
             weight_column: opts.weight_column.clone(),
         });
         let table = match plan.target {
-            Some(_) => Table::new(schema, columns, label_codes, weights, ids)?,
+            Some(_) => Table::new(schema, columns, codes, weights, ids)?,
             None => Table::new_unlabeled(schema, columns, weights, ids)?,
         };
         Ok((table, report, lines))
     }
+}
+
+/// The report's fields known before labels are mapped.
+fn start_report(plan: &Plan, rows_read: usize, bad_cells: Vec<Option<BadCells>>) -> ReadReport {
+    ReadReport {
+        source: plan
+            .location
+            .file
+            .as_ref()
+            .map(|f| f.display().to_string())
+            .unwrap_or_default(),
+        delimiter: plan.delimiter,
+        rows_read,
+        bad_cells: bad_cells.into_iter().flatten().collect(),
+        ..ReadReport::default()
+    }
+}
+
+/// The target's classes, each row's class code, and which rows to keep (None: all).
+struct Labels {
+    classes: Vec<String>,
+    codes: Vec<u8>,
+    keep: Option<Vec<bool>>,
+}
+
+/// Maps the interned label texts to classes (recording the mapping in the report),
+/// then each row's label to its class code; a missing or unmapped label is an error
+/// naming its line, or a skipped row ([`BadLabelPolicy::Skip`]).
+fn map_labels(
+    plan: &Plan,
+    opts: &CsvOptions,
+    mode: Mode,
+    label_texts: &Interner,
+    labels: &[u32],
+    lines: &[u64],
+    report: &mut ReadReport,
+) -> Result<Labels> {
+    let rows_read = lines.len();
+    let fixed = match mode {
+        Mode::Stream => Some(
+            opts.classes
+                .clone()
+                .unwrap_or_else(|| opts.unlabeled_classes()),
+        ),
+        Mode::Read => opts.classes.clone(),
+    };
+    let (classes, index) =
+        opts.labels
+            .resolve(&opts.target, &label_texts.texts, fixed.as_deref())?;
+    report.label_map = label_texts
+        .texts
+        .iter()
+        .zip(&index)
+        .filter_map(|(t, i)| {
+            i.as_ref()
+                .ok()
+                .map(|&i| (t.clone(), classes[i as usize].clone()))
+        })
+        .collect();
+    let mut codes = Vec::with_capacity(rows_read);
+    let mut keep: Option<Vec<bool>> = None;
+    for (r, &l) in labels.iter().enumerate() {
+        let mapped = if l == NO_LABEL {
+            Err("missing (the row has no label)".to_string())
+        } else {
+            index[l as usize].clone()
+        };
+        match mapped {
+            Ok(c) => codes.push(c),
+            Err(why) => match opts.on_bad_label {
+                BadLabelPolicy::Error => {
+                    let value = if l == NO_LABEL {
+                        String::new()
+                    } else {
+                        label_texts.texts[l as usize].clone()
+                    };
+                    return Err(Error::Label {
+                        location: plan.at(lines[r], &opts.target),
+                        value,
+                        message: format!(
+                            "{why} (fix the label, or read with BadLabelPolicy::Skip to skip such rows)"
+                        ),
+                    });
+                }
+                BadLabelPolicy::Skip => {
+                    codes.push(0);
+                    keep.get_or_insert_with(|| vec![true; rows_read])[r] = false;
+                    report.skipped_rows += 1;
+                    if report.skipped_lines.len() < REPORTED_LINES {
+                        report.skipped_lines.push(lines[r]);
+                    }
+                }
+            },
+        }
+    }
+    Ok(Labels {
+        classes,
+        codes,
+        keep,
+    })
+}
+
+/// Keeps the items of `v` whose `keep` flag is set.
+fn retain<T>(v: &mut Vec<T>, keep: &[bool]) {
+    let mut i = 0;
+    v.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
+}
+
+/// A whole file must hold at least two classes (unless the classes were fixed).
+fn check_two_classes(
+    plan: &Plan,
+    opts: &CsvOptions,
+    classes: &[String],
+    codes: &[u8],
+) -> Result<()> {
+    let mut seen = vec![0usize; classes.len()];
+    for &c in codes {
+        seen[c as usize] += 1;
+    }
+    if seen.iter().filter(|&&n| n > 0).count() < 2 {
+        let only = seen
+            .iter()
+            .position(|&n| n > 0)
+            .map_or("", |c| classes[c].as_str());
+        let n_kept = codes.len();
+        return Err(Error::Schema {
+            location: plan.location.clone().at_column(&opts.target),
+            message: format!(
+                "the target has one class only ({only}: all {n_kept} rows); a churn model needs customers who left and customers who stayed"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// The feature columns of the kept rows, with their kinds (categorical levels sorted
+/// in byte order, unused ones dropped); missing cells counted in the report.
+fn finish_features(
+    plan: &Plan,
+    cols: Vec<Builder>,
+    keep: Option<&[bool]>,
+    report: &mut ReadReport,
+) -> (Vec<Feature>, Vec<Column>) {
+    let mut features = Vec::with_capacity(cols.len());
+    let mut columns = Vec::with_capacity(cols.len());
+    for ((_, name, _), col) in plan.features.iter().zip(cols) {
+        let (kind, column) = match col {
+            Builder::Num(mut v) => {
+                if let Some(k) = keep {
+                    retain(&mut v, k);
+                }
+                (FeatureKind::Numeric, Column::Numeric(v))
+            }
+            Builder::Cat(mut codes, interner) => {
+                if let Some(k) = keep {
+                    retain(&mut codes, k);
+                }
+                let (levels, codes) = sort_levels(interner.texts, codes);
+                (
+                    FeatureKind::Categorical { levels },
+                    Column::Categorical(codes),
+                )
+            }
+        };
+        let n_missing = column.n_missing();
+        if n_missing > 0 {
+            report.missing.push((name.clone(), n_missing));
+        }
+        features.push(Feature {
+            name: name.clone(),
+            kind,
+        });
+        columns.push(column);
+    }
+    (features, columns)
 }
