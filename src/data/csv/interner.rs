@@ -120,3 +120,67 @@ pub(super) fn sort_levels(texts: Vec<String>, mut codes: Vec<u32>) -> (Vec<Strin
         .collect();
     (levels, codes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at() -> Location {
+        Location::file("t.csv").at_line(2).at_column("plan")
+    }
+
+    #[test]
+    fn same_bytes_same_code_distinct_levels_distinct_codes() {
+        let mut i = Interner::default();
+        let a = i.intern(b"monthly", 2, &at, MAX_LEVELS).unwrap();
+        let b = i.intern(b"yearly", 3, &at, MAX_LEVELS).unwrap();
+        let a2 = i.intern(b"monthly", 4, &at, MAX_LEVELS).unwrap();
+        assert_eq!((a, b, a2), (0, 1, 0));
+        assert_eq!(i.texts, ["monthly", "yearly"]);
+        assert_eq!(i.first_lines, [2, 3]);
+        // Case and whitespace are part of the level (trimming happens before).
+        assert_eq!(i.intern(b"Monthly", 5, &at, MAX_LEVELS).unwrap(), 2);
+    }
+
+    #[test]
+    fn codes_survive_rehash_growth() {
+        let mut i = Interner::default();
+        let texts: Vec<String> = (0..5000).map(|k| format!("level-{k}")).collect();
+        for (k, t) in texts.iter().enumerate() {
+            assert_eq!(
+                i.intern(t.as_bytes(), 1, &at, MAX_LEVELS).unwrap(),
+                k as u32
+            );
+        }
+        // After many rehashes every text still maps to its first code.
+        for (k, t) in texts.iter().enumerate().rev() {
+            assert_eq!(
+                i.intern(t.as_bytes(), 9, &at, MAX_LEVELS).unwrap(),
+                k as u32
+            );
+        }
+        assert_eq!(i.texts.len(), 5000);
+    }
+
+    #[test]
+    fn the_level_limit_and_non_utf8_are_errors_at_the_cell() {
+        let mut i = Interner::default();
+        i.intern(b"a", 2, &at, 2).unwrap();
+        i.intern(b"b", 3, &at, 2).unwrap();
+        assert_eq!(i.intern(b"a", 4, &at, 2).unwrap(), 0);
+        let e = i.intern(b"c", 5, &at, 2).unwrap_err();
+        assert!(matches!(&e, Error::Schema { location, message }
+            if location.column.as_deref() == Some("plan") && message.starts_with("more than 2 distinct values")));
+        let e = i.intern(b"\xff", 6, &at, 10).unwrap_err();
+        assert!(e.to_string().contains("not valid UTF-8"), "{e}");
+    }
+
+    #[test]
+    fn sort_levels_orders_by_bytes_and_drops_unused_levels() {
+        let texts = vec!["b".to_string(), "unused".into(), "a".into()];
+        let codes = vec![0, 2, MISSING_LEVEL, 0];
+        let (levels, codes) = sort_levels(texts, codes);
+        assert_eq!(levels, ["a", "b"]);
+        assert_eq!(codes, [1, 0, MISSING_LEVEL, 1]);
+    }
+}

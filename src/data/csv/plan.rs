@@ -158,3 +158,135 @@ impl Plan {
 pub(super) fn opts_name(name: &Option<String>) -> &str {
     name.as_deref().unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::batch::Batch;
+    use super::super::options::BadCellPolicy;
+    use super::super::source::open_source;
+    use super::*;
+    use crate::data::schema::{Feature, FeatureKind, Schema, Target};
+
+    fn plan(csv: &str, opts: &CsvOptions, mode: Mode) -> Result<Plan> {
+        let loc = Location::file("t.csv");
+        let (mut reader, delim) = open_source(csv.as_bytes(), None, &loc)?;
+        Plan::new(
+            &mut reader,
+            delim,
+            &loc,
+            opts,
+            mode,
+            &[],
+            &mut Lines::default(),
+        )
+    }
+
+    const CSV: &str = "id;tenure;plan;w;leak;Churn\na;1;x;1;q;Yes\n";
+
+    #[test]
+    fn roles_id_weight_label_dropped_and_features() {
+        let opts = CsvOptions::new("Churn")
+            .id_column("id")
+            .weight_column("w")
+            .drop_columns(["leak"])
+            .categorical(["plan"]);
+        let p = plan(CSV, &opts, Mode::Read).unwrap();
+        assert_eq!(p.delimiter, b';');
+        assert_eq!(p.n_fields, 6);
+        assert_eq!((p.id, p.weight, p.target), (Some(0), Some(3), Some(5)));
+        let features: Vec<(usize, &str, Kind)> = p
+            .features
+            .iter()
+            .map(|(i, n, k)| (*i, n.as_str(), *k))
+            .collect();
+        assert_eq!(
+            features,
+            [
+                (1, "tenure", Kind::Numeric { declared: false }),
+                (2, "plan", Kind::Categorical)
+            ]
+        );
+    }
+
+    #[test]
+    fn kinds_come_from_declarations_schemas_or_inference() {
+        let schema = Schema {
+            features: vec![Feature {
+                name: "tenure".into(),
+                kind: FeatureKind::Numeric,
+            }],
+            target: Target::binary("Churn"),
+            id_column: None,
+            weight_column: None,
+        };
+        let declared = CsvOptions::new("Churn")
+            .numeric(["w"])
+            .with_schema_kinds(&schema);
+        let p = plan(CSV, &declared, Mode::Stream).unwrap();
+        let kinds: Vec<Kind> = p.features.iter().map(|f| f.2).collect();
+        // tenure from the schema, w declared, the rest text in a stream.
+        assert_eq!(
+            kinds,
+            [
+                Kind::Categorical,
+                Kind::Numeric { declared: true },
+                Kind::Categorical,
+                Kind::Numeric { declared: true },
+                Kind::Categorical
+            ]
+        );
+    }
+
+    #[test]
+    fn a_column_of_text_is_inferred_categorical_numbers_stay_numeric() {
+        let opts = CsvOptions::new("Churn");
+        let p = plan("n;t;Churn\n1;x;Yes\n", &opts, Mode::Read).unwrap();
+        let mut batch = Batch::new(&p, 4);
+        let mut rec = ByteRecord::new();
+        for row in [
+            &["2", "NA", "No"][..],
+            &[" 3.5 ", "y", "Yes"],
+            &["?", "3", "No"],
+        ] {
+            rec.clear();
+            for f in row {
+                rec.push_field(f.as_bytes());
+            }
+            batch.push(&p, BadCellPolicy::Error, &rec, 2).unwrap();
+        }
+        // `t` met text on row 2: it switches to categorical (a second pass reads it).
+        assert!(batch.any_switched);
+        assert_eq!(batch.switched, [false, true]);
+    }
+
+    #[test]
+    fn a_missing_target_column_is_an_error_naming_it() {
+        let e = plan(CSV, &CsvOptions::new("Exited"), Mode::Read).unwrap_err();
+        match e {
+            Error::Schema { location, message } => {
+                assert_eq!(location.column.as_deref(), Some("Exited"));
+                assert_eq!(location.line, Some(1));
+                assert!(
+                    message.starts_with("no such column (given as the target)"),
+                    "{message}"
+                );
+                assert!(
+                    message.contains("id, tenure, plan, w, leak, Churn"),
+                    "{message}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        // Unless the target is optional (data to score).
+        let p = plan(
+            CSV,
+            &CsvOptions::new("Exited").target_optional(true),
+            Mode::Read,
+        )
+        .unwrap();
+        assert_eq!(p.target, None);
+        assert_eq!(p.features.len(), 6);
+        let e = plan(CSV, &CsvOptions::new("Churn").id_column("cust"), Mode::Read).unwrap_err();
+        assert!(e.to_string().contains("given as the id column"), "{e}");
+    }
+}
