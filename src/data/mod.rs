@@ -25,6 +25,6 @@ pub use csv::{
 pub use discretize::{Binning, Discretizer, EncodeReport, FeatureEncoder};
 pub use encoded::{Codes, Encoded, EncodedFeature, EncodedSchema, MAX_LEVELS};
 pub use missing::MissingTokens;
-pub use schema::{AT_RISK, CHURNED, Feature, FeatureKind, RETAINED, Schema, Target};
+pub use schema::{AT_RISK, CHURNED, Feature, FeatureKind, RETAINED, Schema, SchemaBuilder, Target};
 pub use split::{Fold, Holdout, stratified_holdout, stratified_kfold};
 pub use table::{Cell, Column, MISSING_LEVEL, Table};

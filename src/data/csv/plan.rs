@@ -165,7 +165,7 @@ mod tests {
     use super::super::options::BadCellPolicy;
     use super::super::source::open_source;
     use super::*;
-    use crate::data::schema::{Feature, FeatureKind, Schema, Target};
+    use crate::data::schema::Schema;
 
     fn plan(csv: &str, opts: &CsvOptions, mode: Mode) -> Result<Plan> {
         let loc = Location::file("t.csv");
@@ -210,15 +210,7 @@ mod tests {
 
     #[test]
     fn kinds_come_from_declarations_schemas_or_inference() {
-        let schema = Schema {
-            features: vec![Feature {
-                name: "tenure".into(),
-                kind: FeatureKind::Numeric,
-            }],
-            target: Target::binary("Churn"),
-            id_column: None,
-            weight_column: None,
-        };
+        let schema = Schema::builder("Churn").numeric("tenure").build().unwrap();
         let declared = CsvOptions::new("Churn")
             .numeric(["w"])
             .with_schema_kinds(&schema);
