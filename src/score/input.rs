@@ -318,7 +318,7 @@ impl HeaderPlan {
     ) -> Result<Column> {
         let name = cells.name;
         let mut v = Vec::with_capacity(cells.records.len());
-        for r in 0..cells.records.len() {
+        for (r, row_warnings) in warnings.iter_mut().enumerate() {
             let raw = cells.raw(r);
             v.push(match cell::number_text(raw, &self.missing) {
                 Parsed::Missing => f64::NAN,
@@ -334,7 +334,7 @@ impl HeaderPlan {
                         ));
                     }
                     OnBad::Warn => {
-                        warnings[r].push(format!(
+                        row_warnings.push(format!(
                             "{name}: '{raw}' is not a number: scored as missing"
                         ));
                         f64::NAN
@@ -355,7 +355,7 @@ impl HeaderPlan {
     ) -> Result<Column> {
         let name = cells.name;
         let mut v = Vec::with_capacity(cells.records.len());
-        for r in 0..cells.records.len() {
+        for (r, row_warnings) in warnings.iter_mut().enumerate() {
             let raw = cells.raw(r);
             v.push(match cell::level(raw, &self.missing, levels) {
                 Parsed::Missing => MISSING_LEVEL,
@@ -371,7 +371,7 @@ impl HeaderPlan {
                         ));
                     }
                     OnBad::Warn => {
-                        warnings[r].push(format!(
+                        row_warnings.push(format!(
                             "{name}: category '{t}' never seen in training: scored as missing"
                         ));
                         MISSING_LEVEL
