@@ -44,6 +44,7 @@ pub(super) struct Plan {
 }
 
 impl Plan {
+    /// Reads the header and decides each column's role and each feature's kind.
     pub(super) fn new<R: Read>(
         reader: &mut Source<R>,
         delimiter: u8,
@@ -53,29 +54,8 @@ impl Plan {
         forced_text: &[String],
         lines: &mut Lines,
     ) -> Result<Plan> {
-        let mut header = ByteRecord::new();
-        if !reader
-            .read_byte_record(&mut header)
-            .map_err(|e| csv_error(location, e))?
-        {
-            return Err(Error::Csv {
-                location: location.clone(),
-                message: "the file is empty: expected a header row naming the columns".into(),
-            });
-        }
+        let names = read_header(reader, location, lines)?;
         let at1 = location.clone().at_line(1);
-        let mut names: Vec<String> = Vec::with_capacity(header.len());
-        lines.of(&header);
-        for field in header.iter().map(cell::trim) {
-            let name = std::str::from_utf8(field).map_err(|_| non_utf8(at1.clone(), field))?;
-            if names.iter().any(|n| n == name) {
-                return Err(Error::Schema {
-                    location: at1.clone().at_column(name),
-                    message: "duplicate column name in the header (rename one of them)".into(),
-                });
-            }
-            names.push(name.to_string());
-        }
         let no_such = |what: &str, name: &str| Error::Schema {
             location: at1.clone().at_column(name),
             message: format!(
@@ -116,22 +96,7 @@ impl Plan {
             if dropped[i] || Some(i) == target || Some(i) == id || Some(i) == weight {
                 continue;
             }
-            let from_schema = opts
-                .schema_kinds
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, num)| *num);
-            let kind = if opts.numeric.contains(name) {
-                Kind::Numeric { declared: true }
-            } else if opts.categorical.contains(name) || forced_text.contains(name) {
-                Kind::Categorical
-            } else {
-                match (from_schema, mode) {
-                    (Some(true), _) => Kind::Numeric { declared: true },
-                    (Some(false), _) | (None, Mode::Stream) => Kind::Categorical,
-                    (None, Mode::Read) => Kind::Numeric { declared: false },
-                }
-            };
+            let kind = feature_kind(opts, name, mode, forced_text);
             features.push((i, name.clone(), kind));
         }
         let missing = opts.missing();
@@ -152,6 +117,59 @@ impl Plan {
 
     pub(super) fn at(&self, line: u64, column: &str) -> Location {
         self.location.clone().at_line(line).at_column(column)
+    }
+}
+
+/// The header's column names (trimmed, UTF-8, unique); counts the header's lines.
+fn read_header<R: Read>(
+    reader: &mut Source<R>,
+    location: &Location,
+    lines: &mut Lines,
+) -> Result<Vec<String>> {
+    let mut header = ByteRecord::new();
+    if !reader
+        .read_byte_record(&mut header)
+        .map_err(|e| csv_error(location, e))?
+    {
+        return Err(Error::Csv {
+            location: location.clone(),
+            message: "the file is empty: expected a header row naming the columns".into(),
+        });
+    }
+    let at1 = location.clone().at_line(1);
+    let mut names: Vec<String> = Vec::with_capacity(header.len());
+    lines.of(&header);
+    for field in header.iter().map(cell::trim) {
+        let name = std::str::from_utf8(field).map_err(|_| non_utf8(at1.clone(), field))?;
+        if names.iter().any(|n| n == name) {
+            return Err(Error::Schema {
+                location: at1.clone().at_column(name),
+                message: "duplicate column name in the header (rename one of them)".into(),
+            });
+        }
+        names.push(name.to_string());
+    }
+    Ok(names)
+}
+
+/// A feature's kind: declared numeric/categorical, then forced to text by an earlier
+/// pass, then from the schema; else inferred (a whole file) or text (a stream).
+fn feature_kind(opts: &CsvOptions, name: &String, mode: Mode, forced_text: &[String]) -> Kind {
+    let from_schema = opts
+        .schema_kinds
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, num)| *num);
+    if opts.numeric.contains(name) {
+        Kind::Numeric { declared: true }
+    } else if opts.categorical.contains(name) || forced_text.contains(name) {
+        Kind::Categorical
+    } else {
+        match (from_schema, mode) {
+            (Some(true), _) => Kind::Numeric { declared: true },
+            (Some(false), _) | (None, Mode::Stream) => Kind::Categorical,
+            (None, Mode::Read) => Kind::Numeric { declared: false },
+        }
     }
 }
 
