@@ -101,10 +101,15 @@ impl Batch {
         }
     }
 
+    /// Rows read so far.
     pub(super) fn len(&self) -> usize {
         self.lines.len()
     }
 
+    /// Reads one record starting on file line `line`: feature cells parsed with
+    /// `data::cell` (a bad cell in a declared-numeric column handled by `policy`; text
+    /// in an inferred-numeric column switches it to categorical and the rest of the
+    /// pass only finishes inference), then the target, id and weight cells.
     pub(super) fn push(
         &mut self,
         plan: &Plan,
@@ -159,6 +164,13 @@ impl Batch {
                 },
             }
         }
+        self.push_roles(plan, rec, line)?;
+        self.lines.push(line);
+        Ok(())
+    }
+
+    /// The row's target (interned label text), id and weight cells.
+    fn push_roles(&mut self, plan: &Plan, rec: &ByteRecord, line: u64) -> Result<()> {
         if let Some(t) = plan.target {
             let label = match cell::present(&rec[t], &plan.missing) {
                 None => NO_LABEL,
@@ -188,7 +200,6 @@ impl Batch {
                 })?;
             weights.push(w);
         }
-        self.lines.push(line);
         Ok(())
     }
 
