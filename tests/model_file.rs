@@ -1,11 +1,10 @@
 //! The model file: round trips, determinism, and every kind of bad file.
 
-use std::sync::Arc;
+#[path = "common/schemas.rs"]
+mod schemas;
 
 use churnkit::Error;
-use churnkit::data::{
-    Column, Feature, FeatureKind, MISSING_LEVEL, MissingTokens, Schema, Table, Target,
-};
+use churnkit::data::{Column, MISSING_LEVEL, MissingTokens, Table};
 use churnkit::eval::ZeroR;
 use churnkit::model::format::{DEFAULT_MAX_BYTES, HEADER_LEN, LoadOptions};
 use churnkit::model::{FORMAT_VERSION, Model, ModelBody};
@@ -15,23 +14,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 fn table(n: usize, seed: u64) -> Table {
-    let schema = Arc::new(Schema {
-        features: vec![
-            Feature {
-                name: "contract".into(),
-                kind: FeatureKind::Categorical {
-                    levels: vec!["month".into(), "two-year".into(), "year".into()],
-                },
-            },
-            Feature {
-                name: "tenure".into(),
-                kind: FeatureKind::Numeric,
-            },
-        ],
-        target: Target::binary("churn"),
-        id_column: Some("id".into()),
-        weight_column: None,
-    });
+    let schema = schemas::contract_tenure();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut contract = Vec::new();
     let mut tenure = Vec::new();

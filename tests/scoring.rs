@@ -1,6 +1,9 @@
 //! Scoring raw customers: every bad-input case under both policies, through every
 //! input form (map, CSV row, table, batch CSV), and the batch output contract.
 
+#[path = "common/schemas.rs"]
+mod schemas;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -16,23 +19,7 @@ use churnkit::score::{
 use churnkit::train::ModelBuilder;
 
 fn schema() -> Arc<Schema> {
-    Arc::new(Schema {
-        features: vec![
-            Feature {
-                name: "contract".into(),
-                kind: FeatureKind::Categorical {
-                    levels: vec!["month".into(), "two-year".into(), "year".into()],
-                },
-            },
-            Feature {
-                name: "tenure".into(),
-                kind: FeatureKind::Numeric,
-            },
-        ],
-        target: Target::binary("churn"),
-        id_column: Some("id".into()),
-        weight_column: None,
-    })
+    schemas::contract_tenure()
 }
 
 /// Training rows never contain `two-year`, so it is an unseen category when scoring.

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::cell;
 use super::encoded::{Codes, Encoded, EncodedFeature, EncodedSchema, MAX_LEVELS};
 use super::schema::FeatureKind;
 use super::table::{Column, MISSING_LEVEL, Table};
@@ -554,7 +555,7 @@ impl Discretizer {
                     // "1"/"0" in a small scoring file): match by the number each level
                     // reads as, parsed once here rather than per row.
                     let numbers: Vec<Option<f64>> =
-                        levels.iter().map(|m| m.parse::<f64>().ok()).collect();
+                        levels.iter().map(|m| cell::level_as_number(m)).collect();
                     let mut unseen = 0;
                     let out = rows
                         .iter()
@@ -745,16 +746,8 @@ mod tests {
 
     #[test]
     fn mdl_discretizer_applies_to_unseen_rows() {
-        use crate::data::schema::{Feature, Schema, Target};
-        let schema = Arc::new(Schema {
-            features: vec![Feature {
-                name: "tenure".into(),
-                kind: FeatureKind::Numeric,
-            }],
-            target: Target::binary("churn"),
-            id_column: None,
-            weight_column: None,
-        });
+        use crate::data::schema::Schema;
+        let schema = Arc::new(Schema::builder("churn").numeric("tenure").build().unwrap());
         let v: Vec<f64> = (0..200).map(f64::from).collect();
         let labels: Vec<u8> = v.iter().map(|&x| u8::from(x < 12.0)).collect();
         let train = Table::new(
@@ -800,17 +793,13 @@ mod tests {
 
     #[test]
     fn categorical_levels_match_a_column_that_parsed_as_numbers() {
-        use crate::data::schema::{Feature, Schema, Target};
+        use crate::data::schema::{Feature, Schema};
         let schema = |kind| {
-            std::sync::Arc::new(Schema {
-                features: vec![Feature {
-                    name: "plan".into(),
-                    kind,
-                }],
-                target: Target::binary("churn"),
-                id_column: None,
-                weight_column: None,
-            })
+            let plan = Feature {
+                name: "plan".into(),
+                kind,
+            };
+            Arc::new(Schema::builder("churn").feature(plan).build().unwrap())
         };
         let levels = vec!["0".to_string(), "1".to_string()];
         let train = Table::new(

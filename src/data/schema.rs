@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::{Error, Location, Result};
+
 /// The canonical name of the class of customers who stay.
 pub const RETAINED: &str = "retained";
 /// The canonical name of the class of customers tending to leave.
@@ -115,5 +117,173 @@ impl Schema {
     /// Index of the feature with this name.
     pub fn feature_index(&self, name: &str) -> Option<usize> {
         self.features.iter().position(|f| f.name == name)
+    }
+}
+
+impl Schema {
+    /// A [`SchemaBuilder`] for a schema whose (binary) target is column `target`:
+    /// add features in column order, then [`build`](SchemaBuilder::build).
+    ///
+    /// ```
+    /// use churnkit::data::Schema;
+    ///
+    /// let schema = Schema::builder("Churn")
+    ///     .categorical("contract", ["month", "two-year", "year"])
+    ///     .numeric("tenure")
+    ///     .id_column("customerID")
+    ///     .build()?;
+    /// assert_eq!(schema.n_features(), 2);
+    /// assert_eq!(schema.features[0].levels(), ["month", "two-year", "year"]);
+    /// assert_eq!(schema.target.classes, ["retained", "churned"]);
+    /// assert!(Schema::builder("Churn").numeric("a").numeric("a").build().is_err());
+    /// # Ok::<(), churnkit::Error>(())
+    /// ```
+    pub fn builder(target: impl Into<String>) -> SchemaBuilder {
+        SchemaBuilder {
+            features: Vec::new(),
+            target: Target::binary(target),
+            id_column: None,
+            weight_column: None,
+        }
+    }
+}
+
+/// Builds a [`Schema`] by hand (tests, tables assembled in code); see
+/// [`Schema::builder`]. The CSV reader builds its own schemas from the file.
+#[derive(Debug, Clone, PartialEq)]
+#[must_use = "call build() to get the schema"]
+pub struct SchemaBuilder {
+    features: Vec<Feature>,
+    target: Target,
+    id_column: Option<String>,
+    weight_column: Option<String>,
+}
+
+impl SchemaBuilder {
+    /// Adds a numeric feature.
+    pub fn numeric(mut self, name: impl Into<String>) -> Self {
+        self.features.push(Feature {
+            name: name.into(),
+            kind: FeatureKind::Numeric,
+        });
+        self
+    }
+
+    /// Adds a categorical feature with these levels, kept in the order given (level
+    /// `i` is code `i`). The CSV reader sorts levels in byte order; give them sorted
+    /// to match what it would read.
+    pub fn categorical<I>(mut self, name: impl Into<String>, levels: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.features.push(Feature {
+            name: name.into(),
+            kind: FeatureKind::Categorical {
+                levels: levels.into_iter().map(Into::into).collect(),
+            },
+        });
+        self
+    }
+
+    /// Adds a feature as given.
+    pub fn feature(mut self, feature: Feature) -> Self {
+        self.features.push(feature);
+        self
+    }
+
+    /// Makes the target three-state: `retained`, `at_risk`, `churned`.
+    pub fn three_state(mut self) -> Self {
+        self.target = Target::three_state(std::mem::take(&mut self.target.name));
+        self
+    }
+
+    /// Names the id column (kept for output, never a feature).
+    pub fn id_column(mut self, name: impl Into<String>) -> Self {
+        self.id_column = Some(name.into());
+        self
+    }
+
+    /// Names the sample-weight column (never a feature).
+    pub fn weight_column(mut self, name: impl Into<String>) -> Self {
+        self.weight_column = Some(name.into());
+        self
+    }
+
+    /// The schema.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Schema`] naming the column when a feature name is empty or repeated,
+    /// is also the target, id or weight column, or a categorical feature repeats a
+    /// level.
+    pub fn build(self) -> Result<Schema> {
+        let bad = |name: &str, message: &str| Error::Schema {
+            location: Location::default().at_column(name),
+            message: message.into(),
+        };
+        let reserved = [
+            Some(self.target.name.as_str()),
+            self.id_column.as_deref(),
+            self.weight_column.as_deref(),
+        ];
+        for (i, f) in self.features.iter().enumerate() {
+            if f.name.is_empty() {
+                return Err(bad(&f.name, "a feature needs a name"));
+            }
+            if self.features[..i].iter().any(|g| g.name == f.name) {
+                return Err(bad(&f.name, "duplicate feature name"));
+            }
+            if reserved.contains(&Some(f.name.as_str())) {
+                return Err(bad(
+                    &f.name,
+                    "the target, id and weight columns are never features",
+                ));
+            }
+            let mut seen = std::collections::HashSet::new();
+            if !f.levels().iter().all(|l| seen.insert(l)) {
+                return Err(bad(&f.name, "a categorical feature repeats a level"));
+            }
+        }
+        Ok(Schema {
+            features: self.features,
+            target: self.target,
+            id_column: self.id_column,
+            weight_column: self.weight_column,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builder_keeps_order_and_refuses_clashes() {
+        let s = Schema::builder("status")
+            .numeric("tenure")
+            .categorical("plan", ["b", "a"])
+            .three_state()
+            .weight_column("w")
+            .build()
+            .unwrap();
+        assert_eq!(s.feature_index("plan"), Some(1));
+        assert_eq!(s.features[1].levels(), ["b", "a"]);
+        assert_eq!(s.target, Target::three_state("status"));
+        assert_eq!(s.weight_column.as_deref(), Some("w"));
+        let column = |e: Error| match e {
+            Error::Schema { location, .. } => location.column,
+            other => panic!("{other:?}"),
+        };
+        let dup = Schema::builder("c").numeric("x").categorical("x", ["a"]);
+        assert_eq!(column(dup.build().unwrap_err()).as_deref(), Some("x"));
+        let target = Schema::builder("c").numeric("c").build().unwrap_err();
+        assert_eq!(column(target).as_deref(), Some("c"));
+        let id = Schema::builder("c").numeric("id").id_column("id").build();
+        assert!(id.is_err());
+        let level = Schema::builder("c")
+            .categorical("p", ["a", "b", "a"])
+            .build();
+        assert_eq!(column(level.unwrap_err()).as_deref(), Some("p"));
     }
 }

@@ -293,26 +293,14 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::schema::{Feature, Target};
 
     fn tiny() -> Table {
-        let schema = Arc::new(Schema {
-            features: vec![
-                Feature {
-                    name: "contract".into(),
-                    kind: FeatureKind::Categorical {
-                        levels: vec!["month".into(), "year".into()],
-                    },
-                },
-                Feature {
-                    name: "tenure".into(),
-                    kind: FeatureKind::Numeric,
-                },
-            ],
-            target: Target::binary("churn"),
-            id_column: None,
-            weight_column: None,
-        });
+        let schema = Schema::builder("churn")
+            .categorical("contract", ["month", "year"])
+            .numeric("tenure")
+            .build()
+            .unwrap();
+        let schema = Arc::new(schema);
         Table::new(
             schema,
             vec![

@@ -23,7 +23,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::discretize::equal_frequency_cuts;
+use crate::data::equal_frequency_cuts;
 use crate::data::{Binning, Column, Discretizer, FeatureEncoder, Table};
 use crate::error::{Error, Location, Result};
 

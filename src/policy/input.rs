@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::economics::{
     Amount, ChurnReason, ClvSpec, CustomerFacts, Economics, Margin, ReasonSource,
 };
+use crate::data::cell::{self, Parsed};
 use crate::data::{Cell, Column, FeatureKind, MISSING_LEVEL, MissingTokens, Schema, Table};
 use crate::error::{Error, Location, Result};
 
@@ -276,151 +277,28 @@ impl HeaderPlan {
         lines: &[Option<u64>],
     ) -> Result<Prepared> {
         let n = records.len();
-        let line = |r: usize| lines.get(r).copied().flatten();
         let mut warnings: Vec<Vec<String>> = vec![self.column_warnings.clone(); n];
         let mut columns = Vec::with_capacity(self.features.len());
-        for (f, idx) in self.schema.features.iter().zip(&self.features) {
-            let name = f.name.as_str();
-            let col = match &f.kind {
-                FeatureKind::Numeric => {
-                    let mut v = Vec::with_capacity(n);
-                    for (r, rec) in records.iter().enumerate() {
-                        let raw = idx.and_then(|i| rec.field(i)).unwrap_or("");
-                        v.push(if self.missing.is_missing_str(raw) {
-                            f64::NAN
-                        } else {
-                            match raw.trim().parse::<f64>() {
-                                Ok(x) if x.is_finite() => x,
-                                _ => match self.policy.bad_number {
-                                    OnBad::Error => {
-                                        return Err(value_error(
-                                            &self.location,
-                                            line(r),
-                                            name,
-                                            raw,
-                                            "the model expects a number in this column",
-                                        ));
-                                    }
-                                    OnBad::Warn => {
-                                        warnings[r].push(format!(
-                                            "{name}: '{raw}' is not a number: scored as missing"
-                                        ));
-                                        f64::NAN
-                                    }
-                                },
-                            }
-                        });
-                    }
-                    Column::Numeric(v)
-                }
+        for (f, &idx) in self.schema.features.iter().zip(&self.features) {
+            let cells = Cells {
+                records,
+                lines,
+                idx,
+                name: &f.name,
+            };
+            columns.push(match &f.kind {
+                FeatureKind::Numeric => self.numeric_column(&cells, &mut warnings)?,
                 FeatureKind::Categorical { levels } => {
-                    let mut v = Vec::with_capacity(n);
-                    for (r, rec) in records.iter().enumerate() {
-                        let raw = idx.and_then(|i| rec.field(i)).unwrap_or("");
-                        v.push(if self.missing.is_missing_str(raw) {
-                            MISSING_LEVEL
-                        } else {
-                            let t = raw.trim();
-                            match levels.binary_search_by(|l| l.as_str().cmp(t)) {
-                                Ok(code) => code as u32,
-                                Err(_) => match self.policy.unseen_category {
-                                    OnBad::Error => {
-                                        return Err(value_error(
-                                            &self.location,
-                                            line(r),
-                                            name,
-                                            raw,
-                                            "a category never seen in training",
-                                        ));
-                                    }
-                                    OnBad::Warn => {
-                                        warnings[r].push(format!(
-                                            "{name}: category '{t}' never seen in training: scored as missing"
-                                        ));
-                                        MISSING_LEVEL
-                                    }
-                                },
-                            }
-                        });
-                    }
-                    Column::Categorical(v)
+                    self.categorical_column(&cells, levels, &mut warnings)?
                 }
-            };
-            columns.push(col);
+            });
         }
-        let mut facts = vec![CustomerFacts::default(); n];
-        let mut ids = vec![None; n];
+        let mut facts = Vec::with_capacity(n);
+        let mut ids = Vec::with_capacity(n);
         for (r, rec) in records.iter().enumerate() {
-            let get = |i: usize| rec.field(i).unwrap_or("").trim();
-            if let Some(i) = self.id {
-                ids[r] = Some(get(i).to_string());
-            }
-            let number = |i: usize, col: &str, warnings: &mut Vec<String>| -> Result<f64> {
-                let raw = get(i);
-                if self.missing.is_missing_str(raw) {
-                    return Ok(f64::NAN);
-                }
-                match raw.parse::<f64>() {
-                    Ok(x) if x.is_finite() => Ok(x),
-                    _ => match self.policy.bad_number {
-                        OnBad::Error => Err(value_error(
-                            &self.location,
-                            line(r),
-                            col,
-                            raw,
-                            "the retention economics expect a number here",
-                        )),
-                        OnBad::Warn => {
-                            warnings.push(format!(
-                                "{col}: '{raw}' is not a number: treated as missing"
-                            ));
-                            Ok(f64::NAN)
-                        }
-                    },
-                }
-            };
-            if let (
-                Some(i),
-                Some(ClvSpec {
-                    margin: Margin::Column { name, .. },
-                    ..
-                }),
-            ) = (self.margin, &self.economics.clv)
-            {
-                facts[r].margin = Some(number(i, name, &mut warnings[r])?);
-            }
-            if let (Some(i), Some(Amount::Column(name))) = (self.offer, &self.economics.offer_cost)
-            {
-                facts[r].offer_cost = Some(number(i, name, &mut warnings[r])?);
-            } else if let Some(Amount::Fixed(c)) = &self.economics.offer_cost {
-                facts[r].offer_cost = Some(*c);
-            }
-            if let Some(i) = self.reason {
-                let raw = get(i);
-                let col = match &self.economics.churn_reason {
-                    Some(ReasonSource::Column(c)) => c.as_str(),
-                    _ => "",
-                };
-                match ChurnReason::parse(raw) {
-                    Ok(reason) => facts[r].reason = reason,
-                    Err(msg) => match self.policy.unseen_category {
-                        OnBad::Error => {
-                            return Err(value_error(&self.location, line(r), col, raw, &msg));
-                        }
-                        OnBad::Warn => warnings[r].push(format!("{msg}: reason unknown")),
-                    },
-                }
-            }
-            if let Some(ReasonSource::Rules(rules)) = &self.economics.churn_reason {
-                facts[r].reason = rules
-                    .iter()
-                    .zip(&self.rules)
-                    .find(|(rule, i)| get(**i) == rule.equals.trim())
-                    .map(|(rule, _)| rule.reason);
-            }
-            if let Some(i) = self.left {
-                facts[r].has_left = is_truthy(get(i));
-            }
+            let line = lines.get(r).copied().flatten();
+            ids.push(self.id.map(|i| field_text(*rec, i).to_string()));
+            facts.push(self.row_facts(*rec, line, &mut warnings[r])?);
         }
         let table = Table::new_unlabeled(Arc::clone(&self.schema), columns, None, None)?;
         Ok(Prepared {
@@ -430,6 +308,191 @@ impl HeaderPlan {
             ids,
         })
     }
+
+    /// One numeric feature's column: a cell that is not a number is handled by the
+    /// `bad_number` policy.
+    fn numeric_column<R: Record + ?Sized>(
+        &self,
+        cells: &Cells<'_, R>,
+        warnings: &mut [Vec<String>],
+    ) -> Result<Column> {
+        let name = cells.name;
+        let mut v = Vec::with_capacity(cells.records.len());
+        for (r, row_warnings) in warnings.iter_mut().enumerate() {
+            let raw = cells.raw(r);
+            v.push(match cell::number_text(raw, &self.missing) {
+                Parsed::Missing => f64::NAN,
+                Parsed::Value(x) => x,
+                Parsed::Bad(_) => match self.policy.bad_number {
+                    OnBad::Error => {
+                        return Err(value_error(
+                            &self.location,
+                            cells.line(r),
+                            name,
+                            raw,
+                            "the model expects a number in this column",
+                        ));
+                    }
+                    OnBad::Warn => {
+                        row_warnings.push(format!(
+                            "{name}: '{raw}' is not a number: scored as missing"
+                        ));
+                        f64::NAN
+                    }
+                },
+            });
+        }
+        Ok(Column::Numeric(v))
+    }
+
+    /// One categorical feature's column: a level never seen in training is handled by
+    /// the `unseen_category` policy.
+    fn categorical_column<R: Record + ?Sized>(
+        &self,
+        cells: &Cells<'_, R>,
+        levels: &[String],
+        warnings: &mut [Vec<String>],
+    ) -> Result<Column> {
+        let name = cells.name;
+        let mut v = Vec::with_capacity(cells.records.len());
+        for (r, row_warnings) in warnings.iter_mut().enumerate() {
+            let raw = cells.raw(r);
+            v.push(match cell::level(raw, &self.missing, levels) {
+                Parsed::Missing => MISSING_LEVEL,
+                Parsed::Value(code) => code,
+                Parsed::Bad(t) => match self.policy.unseen_category {
+                    OnBad::Error => {
+                        return Err(value_error(
+                            &self.location,
+                            cells.line(r),
+                            name,
+                            raw,
+                            "a category never seen in training",
+                        ));
+                    }
+                    OnBad::Warn => {
+                        row_warnings.push(format!(
+                            "{name}: category '{t}' never seen in training: scored as missing"
+                        ));
+                        MISSING_LEVEL
+                    }
+                },
+            });
+        }
+        Ok(Column::Categorical(v))
+    }
+
+    /// What the retention economics need from one record: margin, offer cost, churn
+    /// reason, whether the customer has left.
+    fn row_facts<R: Record + ?Sized>(
+        &self,
+        rec: &R,
+        line: Option<u64>,
+        warnings: &mut Vec<String>,
+    ) -> Result<CustomerFacts> {
+        let mut facts = CustomerFacts::default();
+        if let (
+            Some(i),
+            Some(ClvSpec {
+                margin: Margin::Column { name, .. },
+                ..
+            }),
+        ) = (self.margin, &self.economics.clv)
+        {
+            facts.margin = Some(self.economics_number(field_text(rec, i), name, line, warnings)?);
+        }
+        if let (Some(i), Some(Amount::Column(name))) = (self.offer, &self.economics.offer_cost) {
+            facts.offer_cost =
+                Some(self.economics_number(field_text(rec, i), name, line, warnings)?);
+        } else if let Some(Amount::Fixed(c)) = &self.economics.offer_cost {
+            facts.offer_cost = Some(*c);
+        }
+        if let Some(i) = self.reason {
+            let raw = field_text(rec, i);
+            let col = match &self.economics.churn_reason {
+                Some(ReasonSource::Column(c)) => c.as_str(),
+                _ => "",
+            };
+            match ChurnReason::parse(raw) {
+                Ok(reason) => facts.reason = reason,
+                Err(msg) => match self.policy.unseen_category {
+                    OnBad::Error => {
+                        return Err(value_error(&self.location, line, col, raw, &msg));
+                    }
+                    OnBad::Warn => warnings.push(format!("{msg}: reason unknown")),
+                },
+            }
+        }
+        if let Some(ReasonSource::Rules(rules)) = &self.economics.churn_reason {
+            facts.reason = rules
+                .iter()
+                .zip(&self.rules)
+                .find(|(rule, i)| field_text(rec, **i) == cell::trim_text(&rule.equals))
+                .map(|(rule, _)| rule.reason);
+        }
+        if let Some(i) = self.left {
+            facts.has_left = is_truthy(field_text(rec, i));
+        }
+        Ok(facts)
+    }
+
+    /// A number an economics column holds (`raw` already trimmed); NaN when missing; a
+    /// bad number is handled by the `bad_number` policy.
+    fn economics_number(
+        &self,
+        raw: &str,
+        col: &str,
+        line: Option<u64>,
+        warnings: &mut Vec<String>,
+    ) -> Result<f64> {
+        match cell::number_text(raw, &self.missing) {
+            Parsed::Missing => Ok(f64::NAN),
+            Parsed::Value(x) => Ok(x),
+            Parsed::Bad(_) => match self.policy.bad_number {
+                OnBad::Error => Err(value_error(
+                    &self.location,
+                    line,
+                    col,
+                    raw,
+                    "the retention economics expect a number here",
+                )),
+                OnBad::Warn => {
+                    warnings.push(format!(
+                        "{col}: '{raw}' is not a number: treated as missing"
+                    ));
+                    Ok(f64::NAN)
+                }
+            },
+        }
+    }
+}
+
+/// One feature's cells across the records being converted.
+struct Cells<'a, R: ?Sized> {
+    records: &'a [&'a R],
+    lines: &'a [Option<u64>],
+    /// The feature's field in the records (None: the input lacks the column).
+    idx: Option<usize>,
+    name: &'a str,
+}
+
+impl<R: Record + ?Sized> Cells<'_, R> {
+    /// Row `r`'s raw cell (empty when the column or the field is absent).
+    fn raw(&self, r: usize) -> &str {
+        self.idx
+            .and_then(|i| self.records[r].field(i))
+            .unwrap_or("")
+    }
+
+    /// Row `r`'s 1-based line, when known.
+    fn line(&self, r: usize) -> Option<u64> {
+        self.lines.get(r).copied().flatten()
+    }
+}
+
+/// The trimmed text of field `i` (empty when the record has none).
+fn field_text<R: Record + ?Sized>(rec: &R, i: usize) -> &str {
+    cell::trim_text(rec.field(i).unwrap_or(""))
 }
 
 /// `yes`, `true`, `1`, `left`, `churned` (case-insensitive).

@@ -5,10 +5,7 @@
 use std::sync::Arc;
 
 use churnkit::bayes::BayesNet;
-use churnkit::data::{
-    Codes, Column, Encoded, EncodedFeature, EncodedSchema, Feature, FeatureKind, Schema, Table,
-    Target,
-};
+use churnkit::data::{Codes, Column, Encoded, EncodedFeature, EncodedSchema, Schema, Table};
 
 /// An encoded table whose features are nodes `0..class` of `net` and whose class is
 /// node `class` (binary), from column-major states.
@@ -40,22 +37,15 @@ pub fn encoded(net: &BayesNet, cols: &[Vec<u16>], class: usize) -> Encoded {
 
 /// A categorical table with features `names` (levels `s0..`), binary target "Churn".
 pub fn table(names: &[String], cards: &[usize], cols: &[Vec<u32>], labels: Vec<u8>) -> Table {
-    let features = names
+    let schema = names
         .iter()
         .zip(cards)
-        .map(|(n, &c)| Feature {
-            name: n.clone(),
-            kind: FeatureKind::Categorical {
-                levels: (0..c).map(|i| format!("s{i}")).collect(),
-            },
+        .fold(Schema::builder("Churn"), |b, (n, &c)| {
+            b.categorical(n.clone(), (0..c).map(|i| format!("s{i}")))
         })
-        .collect();
-    let schema = Arc::new(Schema {
-        features,
-        target: Target::binary("Churn"),
-        id_column: None,
-        weight_column: None,
-    });
+        .build()
+        .unwrap();
+    let schema = Arc::new(schema);
     Table::new(
         schema,
         cols.iter()

@@ -1,0 +1,171 @@
+//! The one parser of raw cell text, shared by every reader: the training CSV reader
+//! (`data::csv`), the scoring reader (`score::input`) and the discretizer.
+//!
+//! A raw cell goes through the same steps everywhere:
+//!
+//! 1. **trim** — [`trim`] (bytes, ASCII whitespace, as the CSV reader sees them) or
+//!    [`trim_text`] (text handed in by a caller, Unicode whitespace, as scoring has
+//!    always trimmed);
+//! 2. **missing** — empty or one of the [`MissingTokens`] (the policy, passed in);
+//! 3. **number** — [`parse_number`]: a finite `f64` in Rust's float syntax, else a bad
+//!    number; or **level** — [`level_code`]: the position of the text in sorted levels,
+//!    else an unseen level.
+//!
+//! What a reader does with a bad cell (an error, a warning, a missing value counted in a
+//! report) is its own policy: these functions report [`Parsed::Bad`] and leave the
+//! message to the caller, which knows the file, line and column. Nothing here
+//! allocates.
+
+use super::missing::MissingTokens;
+
+/// What a raw cell holds once trimmed, checked for missing tokens and parsed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Parsed<'a, T, S: ?Sized = str> {
+    /// Empty, or one of the missing tokens.
+    Missing,
+    /// A value of the expected kind.
+    Value(T),
+    /// Present but not of the expected kind (not a finite number, not a known level):
+    /// the trimmed cell, for the caller's error or warning.
+    Bad(&'a S),
+}
+
+/// A cell's bytes without surrounding ASCII whitespace (how the CSV reader trims).
+#[inline]
+pub(crate) fn trim(cell: &[u8]) -> &[u8] {
+    cell.trim_ascii()
+}
+
+/// A text cell without surrounding whitespace (Unicode, as `str::trim`; how values
+/// handed to the scoring reader are trimmed).
+#[inline]
+pub(crate) fn trim_text(cell: &str) -> &str {
+    cell.trim()
+}
+
+/// The trimmed bytes of `cell`, or `None` when it is missing under `missing`.
+#[inline]
+pub(crate) fn present<'a>(cell: &'a [u8], missing: &MissingTokens) -> Option<&'a [u8]> {
+    let cell = trim(cell);
+    (!missing.is_missing(cell)).then_some(cell)
+}
+
+/// A finite number from (already trimmed) bytes: UTF-8 in Rust's `f64` syntax
+/// (`3`, `-0.5`, `1e3`, `inf` is rejected as not finite).
+#[inline]
+pub(crate) fn parse_number(cell: &[u8]) -> Option<f64> {
+    parse_number_text(std::str::from_utf8(cell).ok()?)
+}
+
+/// [`parse_number`] for text (not trimmed here).
+#[inline]
+pub(crate) fn parse_number_text(cell: &str) -> Option<f64> {
+    let x: f64 = cell.parse().ok()?;
+    x.is_finite().then_some(x)
+}
+
+/// The number a categorical level's text reads as, finite or not (`str::parse`): the
+/// discretizer matches levels against a column that was read as numbers by it.
+#[inline]
+pub(crate) fn level_as_number(level: &str) -> Option<f64> {
+    level.parse().ok()
+}
+
+/// True when the raw bytes (trimmed first) are missing, or parse as a finite number:
+/// what a column must hold in every cell to be inferred numeric.
+#[inline]
+pub(crate) fn fits_numeric(cell: &[u8], missing: &MissingTokens) -> bool {
+    present(cell, missing).is_none_or(|c| parse_number(c).is_some())
+}
+
+/// A raw numeric cell given as bytes: trimmed, missing under `missing`, else a finite
+/// number, else bad (with the trimmed bytes, which may not be UTF-8).
+#[inline]
+pub(crate) fn number<'a>(cell: &'a [u8], missing: &MissingTokens) -> Parsed<'a, f64, [u8]> {
+    match present(cell, missing) {
+        None => Parsed::Missing,
+        Some(c) => match parse_number(c) {
+            Some(x) => Parsed::Value(x),
+            None => Parsed::Bad(c),
+        },
+    }
+}
+
+/// A raw numeric cell given as text: missing under `missing` (ASCII-trimmed check),
+/// else its whitespace-trimmed text parsed as a finite number, else bad (with the
+/// trimmed text).
+#[inline]
+pub(crate) fn number_text<'a>(cell: &'a str, missing: &MissingTokens) -> Parsed<'a, f64> {
+    if missing.is_missing_str(cell) {
+        return Parsed::Missing;
+    }
+    let t = trim_text(cell);
+    match parse_number_text(t) {
+        Some(x) => Parsed::Value(x),
+        None => Parsed::Bad(t),
+    }
+}
+
+/// The code of `text` among `levels` (sorted in byte order, as a schema keeps them).
+#[inline]
+pub(crate) fn level_code(levels: &[String], text: &str) -> Option<u32> {
+    levels
+        .binary_search_by(|l| l.as_str().cmp(text))
+        .ok()
+        .map(|c| c as u32)
+}
+
+/// A raw categorical cell given as text: missing under `missing`, else the code of its
+/// trimmed text among the sorted `levels`, else bad (an unseen level, with the trimmed
+/// text).
+#[inline]
+pub(crate) fn level<'a>(
+    cell: &'a str,
+    missing: &MissingTokens,
+    levels: &[String],
+) -> Parsed<'a, u32> {
+    if missing.is_missing_str(cell) {
+        return Parsed::Missing;
+    }
+    let t = trim_text(cell);
+    match level_code(levels, t) {
+        Some(c) => Parsed::Value(c),
+        None => Parsed::Bad(t),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_finite_and_trimmed_bytes_parse() {
+        let m = MissingTokens::default();
+        assert_eq!(number(b" 3.5 ", &m), Parsed::Value(3.5));
+        assert_eq!(number(b"  ", &m), Parsed::Missing);
+        assert_eq!(number(b"na", &m), Parsed::Missing);
+        assert_eq!(number(b"inf", &m), Parsed::Bad(&b"inf"[..]));
+        assert_eq!(number(b" x1 ", &m), Parsed::Bad(&b"x1"[..]));
+        assert_eq!(number(b"\xff", &m), Parsed::Bad(&b"\xff"[..]));
+        assert_eq!(parse_number(b"1e3"), Some(1000.0));
+        assert_eq!(parse_number(b"NaN"), None);
+        assert!(fits_numeric(b" ? ", &m) && fits_numeric(b"-2", &m));
+        assert!(!fits_numeric(b"two", &m));
+        assert_eq!(present(b" a ", &m), Some(&b"a"[..]));
+        assert_eq!(present(b"NULL", &m), None);
+    }
+
+    #[test]
+    fn text_cells_use_the_same_rules() {
+        let m = MissingTokens::new(["-"]);
+        assert_eq!(number_text(" 7 ", &m), Parsed::Value(7.0));
+        assert_eq!(number_text(" - ", &m), Parsed::Missing);
+        assert_eq!(number_text("NA", &m), Parsed::Bad("NA"));
+        let levels = vec!["a".to_string(), "b".to_string(), "c".to_string()];
+        assert_eq!(level(" b ", &m, &levels), Parsed::Value(1));
+        assert_eq!(level("", &m, &levels), Parsed::Missing);
+        assert_eq!(level(" d ", &m, &levels), Parsed::Bad("d"));
+        assert_eq!(level_as_number("inf"), Some(f64::INFINITY));
+        assert_eq!(level_as_number("x"), None);
+    }
+}

@@ -1,0 +1,459 @@
+//! A batch of rows being read ([`Batch`]): cells parsed into column builders, then
+//! finished into a [`Table`] (labels mapped, bad labels handled, levels sorted).
+
+use std::sync::Arc;
+
+use ::csv::ByteRecord;
+
+use super::interner::{Interner, sort_levels};
+use super::options::{
+    BadCellPolicy, BadCells, BadLabelPolicy, CsvOptions, REPORTED_LINES, ReadReport,
+};
+use super::plan::{Kind, Mode, Plan, opts_name};
+use super::source::non_utf8;
+use crate::data::cell::{self, Parsed};
+use crate::data::encoded::MAX_LEVELS;
+use crate::data::schema::{Feature, FeatureKind, Schema, Target};
+use crate::data::table::{Column, MISSING_LEVEL, Table};
+use crate::error::{Error, Result};
+
+/// A bad cell in a declared-numeric column under `policy`: an error naming the line,
+/// column and value, or (read as missing) counted in the column's [`BadCells`].
+#[cold]
+pub(super) fn bad_number(
+    bad: &mut Option<BadCells>,
+    plan: &Plan,
+    policy: BadCellPolicy,
+    name: &str,
+    cell: &[u8],
+    line: u64,
+) -> Result<()> {
+    if std::str::from_utf8(cell).is_err() {
+        return Err(non_utf8(plan.at(line, name), cell));
+    }
+    let value = String::from_utf8_lossy(cell).into_owned();
+    match policy {
+        BadCellPolicy::Error => Err(Error::Value {
+            location: plan.at(line, name),
+            value,
+            message: "not a number, and the column is numeric (fix the cell, list it as a missing token, or read bad cells as missing: BadCellPolicy::Missing, CLI --on-bad-cell missing)".into(),
+        }),
+        BadCellPolicy::Missing => {
+            let b = bad.get_or_insert_with(|| BadCells {
+                column: name.to_string(),
+                first_value: value,
+                ..BadCells::default()
+            });
+            b.count += 1;
+            if b.lines.len() < REPORTED_LINES {
+                b.lines.push(line);
+            }
+            Ok(())
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// A batch of rows being read.
+
+pub(super) enum Builder {
+    Num(Vec<f64>),
+    Cat(Vec<u32>, Interner),
+}
+
+pub(super) struct Batch {
+    pub(super) cols: Vec<Builder>,
+    pub(super) labels: Vec<u32>,
+    pub(super) label_texts: Interner,
+    pub(super) lines: Vec<u64>,
+    pub(super) ids: Option<Vec<String>>,
+    pub(super) weights: Option<Vec<f64>>,
+    pub(super) bad_cells: Vec<Option<BadCells>>,
+    /// Features inferred numeric that turned out to hold text (a re-read is needed).
+    pub(super) switched: Vec<bool>,
+    pub(super) any_switched: bool,
+}
+
+pub(super) const NO_LABEL: u32 = u32::MAX;
+
+impl Batch {
+    pub(super) fn new(plan: &Plan, capacity: usize) -> Batch {
+        let cols = plan
+            .features
+            .iter()
+            .map(|(_, _, k)| match k {
+                Kind::Numeric { .. } => Builder::Num(Vec::with_capacity(capacity)),
+                Kind::Categorical => {
+                    Builder::Cat(Vec::with_capacity(capacity), Interner::default())
+                }
+            })
+            .collect();
+        Batch {
+            cols,
+            labels: Vec::with_capacity(capacity),
+            label_texts: Interner::default(),
+            lines: Vec::with_capacity(capacity),
+            ids: plan.id.map(|_| Vec::with_capacity(capacity)),
+            weights: plan.weight.map(|_| Vec::with_capacity(capacity)),
+            bad_cells: vec![None; plan.features.len()],
+            switched: vec![false; plan.features.len()],
+            any_switched: false,
+        }
+    }
+
+    /// Rows read so far.
+    pub(super) fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Reads one record starting on file line `line`: feature cells parsed with
+    /// `data::cell` (a bad cell in a declared-numeric column handled by `policy`; text
+    /// in an inferred-numeric column switches it to categorical and the rest of the
+    /// pass only finishes inference), then the target, id and weight cells.
+    pub(super) fn push(
+        &mut self,
+        plan: &Plan,
+        policy: BadCellPolicy,
+        rec: &ByteRecord,
+        line: u64,
+    ) -> Result<()> {
+        if rec.len() != plan.n_fields {
+            return Err(Error::Csv {
+                location: plan.location.clone().at_line(line),
+                message: format!(
+                    "the row has {} fields but the header has {} (a ragged row: check quoting and delimiters)",
+                    rec.len(),
+                    plan.n_fields
+                ),
+            });
+        }
+        if self.any_switched {
+            // Only finishing the kind inference; the file is read again.
+            for (j, (i, _, kind)) in plan.features.iter().enumerate() {
+                if *kind == (Kind::Numeric { declared: false })
+                    && !self.switched[j]
+                    && !cell::fits_numeric(&rec[*i], &plan.missing)
+                {
+                    self.switched[j] = true;
+                }
+            }
+            return Ok(());
+        }
+        for (j, (i, name, kind)) in plan.features.iter().enumerate() {
+            match &mut self.cols[j] {
+                Builder::Num(values) => match cell::number(&rec[*i], &plan.missing) {
+                    Parsed::Missing => values.push(f64::NAN),
+                    Parsed::Value(x) => values.push(x),
+                    Parsed::Bad(_) if *kind == (Kind::Numeric { declared: false }) => {
+                        self.switched[j] = true;
+                        self.any_switched = true;
+                        // Finish inference for the other columns on this same row.
+                        return self.push(plan, policy, rec, line);
+                    }
+                    Parsed::Bad(cell) => {
+                        bad_number(&mut self.bad_cells[j], plan, policy, name, cell, line)?;
+                        values.push(f64::NAN);
+                    }
+                },
+                Builder::Cat(codes, levels) => match cell::present(&rec[*i], &plan.missing) {
+                    None => codes.push(MISSING_LEVEL),
+                    Some(cell) => {
+                        let c = levels.intern(cell, line, &|| plan.at(line, name), MAX_LEVELS)?;
+                        codes.push(c);
+                    }
+                },
+            }
+        }
+        self.push_roles(plan, rec, line)?;
+        self.lines.push(line);
+        Ok(())
+    }
+
+    /// The row's target (interned label text), id and weight cells.
+    fn push_roles(&mut self, plan: &Plan, rec: &ByteRecord, line: u64) -> Result<()> {
+        if let Some(t) = plan.target {
+            let label = match cell::present(&rec[t], &plan.missing) {
+                None => NO_LABEL,
+                Some(cell) => self.label_texts.intern(
+                    cell,
+                    line,
+                    &|| plan.at(line, &plan.target_name),
+                    usize::MAX,
+                )?,
+            };
+            self.labels.push(label);
+        }
+        if let (Some(i), Some(ids)) = (plan.id, &mut self.ids) {
+            let cell = cell::trim(&rec[i]);
+            let id = std::str::from_utf8(cell)
+                .map_err(|_| non_utf8(plan.at(line, opts_name(&plan.id_name)), cell))?;
+            ids.push(id.to_string());
+        }
+        if let (Some(i), Some(weights)) = (plan.weight, &mut self.weights) {
+            let cell = cell::trim(&rec[i]);
+            let w = cell::parse_number(cell)
+                .filter(|w| *w >= 0.0)
+                .ok_or_else(|| Error::Value {
+                    location: plan.at(line, opts_name(&plan.weight_name)),
+                    value: String::from_utf8_lossy(cell).into_owned(),
+                    message: "a sample weight must be a finite number >= 0".into(),
+                })?;
+            weights.push(w);
+        }
+        Ok(())
+    }
+
+    /// Builds the table: maps labels (applying the bad-label policy), drops skipped
+    /// rows, checks the classes, sorts levels. Also returns the file line of each kept
+    /// row.
+    pub(super) fn finish(
+        self,
+        plan: &Plan,
+        opts: &CsvOptions,
+        mode: Mode,
+    ) -> Result<(Table, ReadReport, Vec<u64>)> {
+        let Batch {
+            cols,
+            labels,
+            label_texts,
+            mut lines,
+            mut ids,
+            mut weights,
+            bad_cells,
+            ..
+        } = self;
+        let rows_read = lines.len();
+        let mut report = start_report(plan, rows_read, bad_cells);
+        let Labels {
+            classes,
+            mut codes,
+            keep,
+        } = match plan.target {
+            None => Labels {
+                classes: opts.unlabeled_classes(),
+                codes: vec![0u8; rows_read],
+                keep: None,
+            },
+            Some(_) => map_labels(plan, opts, mode, &label_texts, &labels, &lines, &mut report)?,
+        };
+        let n_kept = keep
+            .as_ref()
+            .map_or(rows_read, |k| k.iter().filter(|x| **x).count());
+        if n_kept == 0 && mode == Mode::Read {
+            return Err(Error::Csv {
+                location: plan.location.clone(),
+                message: format!(
+                    "no rows left: all {rows_read} rows had a missing or unknown label in column '{}'",
+                    opts.target
+                ),
+            });
+        }
+        if let Some(k) = &keep {
+            retain(&mut codes, k);
+            retain(&mut lines, k);
+            if let Some(w) = &mut weights {
+                retain(w, k);
+            }
+            if let Some(ids) = &mut ids {
+                retain(ids, k);
+            }
+        }
+        if plan.target.is_some() && mode == Mode::Read && opts.classes.is_none() {
+            check_two_classes(plan, opts, &classes, &codes)?;
+        }
+        let (features, columns) = finish_features(plan, cols, keep.as_deref(), &mut report);
+        report.rows = n_kept;
+        let schema = Arc::new(Schema {
+            features,
+            target: Target {
+                name: opts.target.clone(),
+                classes,
+            },
+            id_column: opts.id_column.clone(),
+            weight_column: opts.weight_column.clone(),
+        });
+        let table = match plan.target {
+            Some(_) => Table::new(schema, columns, codes, weights, ids)?,
+            None => Table::new_unlabeled(schema, columns, weights, ids)?,
+        };
+        Ok((table, report, lines))
+    }
+}
+
+/// The report's fields known before labels are mapped.
+fn start_report(plan: &Plan, rows_read: usize, bad_cells: Vec<Option<BadCells>>) -> ReadReport {
+    ReadReport {
+        source: plan
+            .location
+            .file
+            .as_ref()
+            .map(|f| f.display().to_string())
+            .unwrap_or_default(),
+        delimiter: plan.delimiter,
+        rows_read,
+        bad_cells: bad_cells.into_iter().flatten().collect(),
+        ..ReadReport::default()
+    }
+}
+
+/// The target's classes, each row's class code, and which rows to keep (None: all).
+struct Labels {
+    classes: Vec<String>,
+    codes: Vec<u8>,
+    keep: Option<Vec<bool>>,
+}
+
+/// Maps the interned label texts to classes (recording the mapping in the report),
+/// then each row's label to its class code; a missing or unmapped label is an error
+/// naming its line, or a skipped row ([`BadLabelPolicy::Skip`]).
+fn map_labels(
+    plan: &Plan,
+    opts: &CsvOptions,
+    mode: Mode,
+    label_texts: &Interner,
+    labels: &[u32],
+    lines: &[u64],
+    report: &mut ReadReport,
+) -> Result<Labels> {
+    let rows_read = lines.len();
+    let fixed = match mode {
+        Mode::Stream => Some(
+            opts.classes
+                .clone()
+                .unwrap_or_else(|| opts.unlabeled_classes()),
+        ),
+        Mode::Read => opts.classes.clone(),
+    };
+    let (classes, index) =
+        opts.labels
+            .resolve(&opts.target, &label_texts.texts, fixed.as_deref())?;
+    report.label_map = label_texts
+        .texts
+        .iter()
+        .zip(&index)
+        .filter_map(|(t, i)| {
+            i.as_ref()
+                .ok()
+                .map(|&i| (t.clone(), classes[i as usize].clone()))
+        })
+        .collect();
+    let mut codes = Vec::with_capacity(rows_read);
+    let mut keep: Option<Vec<bool>> = None;
+    for (r, &l) in labels.iter().enumerate() {
+        let mapped = if l == NO_LABEL {
+            Err("missing (the row has no label)".to_string())
+        } else {
+            index[l as usize].clone()
+        };
+        match mapped {
+            Ok(c) => codes.push(c),
+            Err(why) => match opts.on_bad_label {
+                BadLabelPolicy::Error => {
+                    let value = if l == NO_LABEL {
+                        String::new()
+                    } else {
+                        label_texts.texts[l as usize].clone()
+                    };
+                    return Err(Error::Label {
+                        location: plan.at(lines[r], &opts.target),
+                        value,
+                        message: format!(
+                            "{why} (fix the label, or read with BadLabelPolicy::Skip to skip such rows)"
+                        ),
+                    });
+                }
+                BadLabelPolicy::Skip => {
+                    codes.push(0);
+                    keep.get_or_insert_with(|| vec![true; rows_read])[r] = false;
+                    report.skipped_rows += 1;
+                    if report.skipped_lines.len() < REPORTED_LINES {
+                        report.skipped_lines.push(lines[r]);
+                    }
+                }
+            },
+        }
+    }
+    Ok(Labels {
+        classes,
+        codes,
+        keep,
+    })
+}
+
+/// Keeps the items of `v` whose `keep` flag is set.
+fn retain<T>(v: &mut Vec<T>, keep: &[bool]) {
+    let mut i = 0;
+    v.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
+}
+
+/// A whole file must hold at least two classes (unless the classes were fixed).
+fn check_two_classes(
+    plan: &Plan,
+    opts: &CsvOptions,
+    classes: &[String],
+    codes: &[u8],
+) -> Result<()> {
+    let mut seen = vec![0usize; classes.len()];
+    for &c in codes {
+        seen[c as usize] += 1;
+    }
+    if seen.iter().filter(|&&n| n > 0).count() < 2 {
+        let only = seen
+            .iter()
+            .position(|&n| n > 0)
+            .map_or("", |c| classes[c].as_str());
+        let n_kept = codes.len();
+        return Err(Error::Schema {
+            location: plan.location.clone().at_column(&opts.target),
+            message: format!(
+                "the target has one class only ({only}: all {n_kept} rows); a churn model needs customers who left and customers who stayed"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// The feature columns of the kept rows, with their kinds (categorical levels sorted
+/// in byte order, unused ones dropped); missing cells counted in the report.
+fn finish_features(
+    plan: &Plan,
+    cols: Vec<Builder>,
+    keep: Option<&[bool]>,
+    report: &mut ReadReport,
+) -> (Vec<Feature>, Vec<Column>) {
+    let mut features = Vec::with_capacity(cols.len());
+    let mut columns = Vec::with_capacity(cols.len());
+    for ((_, name, _), col) in plan.features.iter().zip(cols) {
+        let (kind, column) = match col {
+            Builder::Num(mut v) => {
+                if let Some(k) = keep {
+                    retain(&mut v, k);
+                }
+                (FeatureKind::Numeric, Column::Numeric(v))
+            }
+            Builder::Cat(mut codes, interner) => {
+                if let Some(k) = keep {
+                    retain(&mut codes, k);
+                }
+                let (levels, codes) = sort_levels(interner.texts, codes);
+                (
+                    FeatureKind::Categorical { levels },
+                    Column::Categorical(codes),
+                )
+            }
+        };
+        let n_missing = column.n_missing();
+        if n_missing > 0 {
+            report.missing.push((name.clone(), n_missing));
+        }
+        features.push(Feature {
+            name: name.clone(),
+            kind,
+        });
+        columns.push(column);
+    }
+    (features, columns)
+}

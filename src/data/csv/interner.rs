@@ -1,0 +1,186 @@
+//! Interning categorical levels (and label texts): each distinct cell text of a column
+//! gets a number in first-seen order, hashed by bytes so a repeated level costs no
+//! allocation; [`sort_levels`] then renumbers levels in byte order.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use super::source::non_utf8;
+use crate::data::encoded::MAX_LEVELS;
+use crate::data::table::MISSING_LEVEL;
+use crate::error::{Error, Location, Result};
+
+// Hashing: a small FxHash-style hasher for interning cell texts (the inputs are the
+// user's own files, so hash flooding is not a concern; speed is).
+
+#[derive(Default, Clone, Copy)]
+pub(super) struct FxHasher(u64);
+
+pub(super) const FX_K: u64 = 0xf135_7aea_2e62_a9c5;
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = self.0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(c);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(a)).wrapping_mul(FX_K);
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut a = [0u8; 8];
+            a[..rest.len()].copy_from_slice(rest);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(a) ^ rest.len() as u64).wrapping_mul(FX_K);
+        }
+        self.0 = h;
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(FX_K);
+    }
+
+    fn finish(&self) -> u64 {
+        // The multiply leaves the low bits depending on the low input bytes only (the
+        // first characters of a text, often shared); mix high bits down (MurmurHash3's
+        // 64-bit finaliser) so the table's bucket bits see the whole text.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h
+    }
+}
+
+pub(super) type FxMap<V> = HashMap<Box<[u8]>, V, BuildHasherDefault<FxHasher>>;
+
+/// Distinct texts of a column, numbered in first-seen order.
+#[derive(Default)]
+pub(super) struct Interner {
+    pub(super) map: FxMap<u32>,
+    pub(super) texts: Vec<String>,
+    pub(super) first_lines: Vec<u64>,
+}
+
+impl Interner {
+    /// The number of `bytes`, adding it (after checking UTF-8 and the level limit).
+    #[inline]
+    pub(super) fn intern(
+        &mut self,
+        bytes: &[u8],
+        line: u64,
+        at: &dyn Fn() -> Location,
+        limit: usize,
+    ) -> Result<u32> {
+        if let Some(&c) = self.map.get(bytes) {
+            return Ok(c);
+        }
+        let text = std::str::from_utf8(bytes).map_err(|_| non_utf8(at(), bytes))?;
+        if self.texts.len() >= limit {
+            return Err(Error::Schema {
+                location: at(),
+                message: format!(
+                    "more than {limit} distinct values; a categorical feature may have at most {MAX_LEVELS} levels (drop the column, make it the id column, or declare it numeric)"
+                ),
+            });
+        }
+        let c = self.texts.len() as u32;
+        self.map.insert(bytes.into(), c);
+        self.texts.push(text.to_string());
+        self.first_lines.push(line);
+        Ok(c)
+    }
+}
+
+/// Sorts levels in byte order, drops levels no row uses, and renumbers the codes.
+pub(super) fn sort_levels(texts: Vec<String>, mut codes: Vec<u32>) -> (Vec<String>, Vec<u32>) {
+    let mut used = vec![false; texts.len()];
+    for &c in &codes {
+        if c != MISSING_LEVEL {
+            used[c as usize] = true;
+        }
+    }
+    let mut order: Vec<u32> = (0..texts.len() as u32)
+        .filter(|&c| used[c as usize])
+        .collect();
+    order.sort_unstable_by(|&a, &b| texts[a as usize].cmp(&texts[b as usize]));
+    let mut remap = vec![MISSING_LEVEL; texts.len()];
+    for (new, &old) in order.iter().enumerate() {
+        remap[old as usize] = new as u32;
+    }
+    for c in &mut codes {
+        if *c != MISSING_LEVEL {
+            *c = remap[*c as usize];
+        }
+    }
+    let mut texts: Vec<Option<String>> = texts.into_iter().map(Some).collect();
+    let levels = order
+        .iter()
+        .map(|&o| texts[o as usize].take().unwrap_or_default())
+        .collect();
+    (levels, codes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at() -> Location {
+        Location::file("t.csv").at_line(2).at_column("plan")
+    }
+
+    #[test]
+    fn same_bytes_same_code_distinct_levels_distinct_codes() {
+        let mut i = Interner::default();
+        let a = i.intern(b"monthly", 2, &at, MAX_LEVELS).unwrap();
+        let b = i.intern(b"yearly", 3, &at, MAX_LEVELS).unwrap();
+        let a2 = i.intern(b"monthly", 4, &at, MAX_LEVELS).unwrap();
+        assert_eq!((a, b, a2), (0, 1, 0));
+        assert_eq!(i.texts, ["monthly", "yearly"]);
+        assert_eq!(i.first_lines, [2, 3]);
+        // Case and whitespace are part of the level (trimming happens before).
+        assert_eq!(i.intern(b"Monthly", 5, &at, MAX_LEVELS).unwrap(), 2);
+    }
+
+    #[test]
+    fn codes_survive_rehash_growth() {
+        let mut i = Interner::default();
+        let texts: Vec<String> = (0..5000).map(|k| format!("level-{k}")).collect();
+        for (k, t) in texts.iter().enumerate() {
+            assert_eq!(
+                i.intern(t.as_bytes(), 1, &at, MAX_LEVELS).unwrap(),
+                k as u32
+            );
+        }
+        // After many rehashes every text still maps to its first code.
+        for (k, t) in texts.iter().enumerate().rev() {
+            assert_eq!(
+                i.intern(t.as_bytes(), 9, &at, MAX_LEVELS).unwrap(),
+                k as u32
+            );
+        }
+        assert_eq!(i.texts.len(), 5000);
+    }
+
+    #[test]
+    fn the_level_limit_and_non_utf8_are_errors_at_the_cell() {
+        let mut i = Interner::default();
+        i.intern(b"a", 2, &at, 2).unwrap();
+        i.intern(b"b", 3, &at, 2).unwrap();
+        assert_eq!(i.intern(b"a", 4, &at, 2).unwrap(), 0);
+        let e = i.intern(b"c", 5, &at, 2).unwrap_err();
+        assert!(matches!(&e, Error::Schema { location, message }
+            if location.column.as_deref() == Some("plan") && message.starts_with("more than 2 distinct values")));
+        let e = i.intern(b"\xff", 6, &at, 10).unwrap_err();
+        assert!(e.to_string().contains("not valid UTF-8"), "{e}");
+    }
+
+    #[test]
+    fn sort_levels_orders_by_bytes_and_drops_unused_levels() {
+        let texts = vec!["b".to_string(), "unused".into(), "a".into()];
+        let codes = vec![0, 2, MISSING_LEVEL, 0];
+        let (levels, codes) = sort_levels(texts, codes);
+        assert_eq!(levels, ["a", "b"]);
+        assert_eq!(codes, [1, 0, MISSING_LEVEL, 1]);
+    }
+}

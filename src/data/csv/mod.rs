@@ -1,0 +1,23 @@
+//! Reading churn tables from CSV files as real exports write them: see [`read_csv`]
+//! for the quirks handled and the errors, [`CsvOptions`] for the options and the label
+//! rules, [`CsvChunks`] for streaming.
+//!
+//! By concept: `options` (what to read and the policies),
+//! `source` (opening, delimiter, lines), `plan` (the role and kind of each column),
+//! `interner` (categorical levels), `batch` (rows being read, finished into a table),
+//! `reader` (whole files) and `chunks` (streams). Raw cell text is parsed by
+//! `data::cell`.
+
+mod batch;
+mod chunks;
+mod interner;
+mod options;
+mod plan;
+mod reader;
+mod source;
+
+pub use chunks::{CsvChunk, CsvChunks};
+pub use options::{
+    BadCellPolicy, BadCells, BadLabelPolicy, CsvOptions, REPORTED_LINES, ReadReport,
+};
+pub use reader::{read_csv, read_csv_from, read_csv_report};

@@ -1,0 +1,302 @@
+//! The header plan: which CSV field is the target, the id, the weight, a dropped column
+//! or a feature, and each feature's kind (declared, from a schema, or inferred).
+
+use std::io::Read;
+
+use ::csv::ByteRecord;
+
+use super::options::CsvOptions;
+use super::source::{Lines, Source, csv_error, non_utf8};
+use crate::data::cell;
+use crate::data::missing::MissingTokens;
+use crate::error::{Error, Location, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// Numbers; `declared` when the user (or a schema) said so, else inferred so far.
+    Numeric { declared: bool },
+    /// Text levels.
+    Categorical,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Mode {
+    /// A whole file, kinds inferred, classes checked.
+    Read,
+    /// A chunk of a stream: kinds fixed up front, no class-count check.
+    Stream,
+}
+
+#[derive(Debug, Clone)]
+pub(super) struct Plan {
+    pub(super) location: Location,
+    pub(super) delimiter: u8,
+    pub(super) n_fields: usize,
+    /// (CSV field index, name, kind) per feature.
+    pub(super) features: Vec<(usize, String, Kind)>,
+    pub(super) target: Option<usize>,
+    pub(super) target_name: String,
+    pub(super) id_name: Option<String>,
+    pub(super) weight_name: Option<String>,
+    pub(super) id: Option<usize>,
+    pub(super) weight: Option<usize>,
+    pub(super) missing: MissingTokens,
+}
+
+impl Plan {
+    /// Reads the header and decides each column's role and each feature's kind.
+    pub(super) fn new<R: Read>(
+        reader: &mut Source<R>,
+        delimiter: u8,
+        location: &Location,
+        opts: &CsvOptions,
+        mode: Mode,
+        forced_text: &[String],
+        lines: &mut Lines,
+    ) -> Result<Plan> {
+        let names = read_header(reader, location, lines)?;
+        let at1 = location.clone().at_line(1);
+        let no_such = |what: &str, name: &str| Error::Schema {
+            location: at1.clone().at_column(name),
+            message: format!(
+                "no such column (given as {what}); the header has: {}",
+                names.join(", ")
+            ),
+        };
+        let find = |what: &str, name: &str| -> Result<usize> {
+            names
+                .iter()
+                .position(|n| n == name)
+                .ok_or_else(|| no_such(what, name))
+        };
+        let target = match names.iter().position(|n| *n == opts.target) {
+            Some(t) => Some(t),
+            None if opts.target_optional => None,
+            None => return Err(no_such("the target", &opts.target)),
+        };
+        let id = opts
+            .id_column
+            .as_deref()
+            .map(|c| find("the id column", c))
+            .transpose()?;
+        let weight = opts
+            .weight_column
+            .as_deref()
+            .map(|c| find("the weight column", c))
+            .transpose()?;
+        let mut dropped = vec![false; names.len()];
+        for c in &opts.drop_columns {
+            dropped[find("a column to drop", c)?] = true;
+        }
+        for c in opts.numeric.iter().chain(&opts.categorical) {
+            find("a numeric/categorical override", c)?;
+        }
+        let mut features = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            if dropped[i] || Some(i) == target || Some(i) == id || Some(i) == weight {
+                continue;
+            }
+            let kind = feature_kind(opts, name, mode, forced_text);
+            features.push((i, name.clone(), kind));
+        }
+        let missing = opts.missing();
+        Ok(Plan {
+            location: location.clone(),
+            delimiter,
+            n_fields: names.len(),
+            features,
+            target,
+            target_name: opts.target.clone(),
+            id_name: opts.id_column.clone(),
+            weight_name: opts.weight_column.clone(),
+            id,
+            weight,
+            missing,
+        })
+    }
+
+    pub(super) fn at(&self, line: u64, column: &str) -> Location {
+        self.location.clone().at_line(line).at_column(column)
+    }
+}
+
+/// The header's column names (trimmed, UTF-8, unique); counts the header's lines.
+fn read_header<R: Read>(
+    reader: &mut Source<R>,
+    location: &Location,
+    lines: &mut Lines,
+) -> Result<Vec<String>> {
+    let mut header = ByteRecord::new();
+    if !reader
+        .read_byte_record(&mut header)
+        .map_err(|e| csv_error(location, e))?
+    {
+        return Err(Error::Csv {
+            location: location.clone(),
+            message: "the file is empty: expected a header row naming the columns".into(),
+        });
+    }
+    let at1 = location.clone().at_line(1);
+    let mut names: Vec<String> = Vec::with_capacity(header.len());
+    lines.of(&header);
+    for field in header.iter().map(cell::trim) {
+        let name = std::str::from_utf8(field).map_err(|_| non_utf8(at1.clone(), field))?;
+        if names.iter().any(|n| n == name) {
+            return Err(Error::Schema {
+                location: at1.clone().at_column(name),
+                message: "duplicate column name in the header (rename one of them)".into(),
+            });
+        }
+        names.push(name.to_string());
+    }
+    Ok(names)
+}
+
+/// A feature's kind: declared numeric/categorical, then forced to text by an earlier
+/// pass, then from the schema; else inferred (a whole file) or text (a stream).
+fn feature_kind(opts: &CsvOptions, name: &String, mode: Mode, forced_text: &[String]) -> Kind {
+    let from_schema = opts
+        .schema_kinds
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, num)| *num);
+    if opts.numeric.contains(name) {
+        Kind::Numeric { declared: true }
+    } else if opts.categorical.contains(name) || forced_text.contains(name) {
+        Kind::Categorical
+    } else {
+        match (from_schema, mode) {
+            (Some(true), _) => Kind::Numeric { declared: true },
+            (Some(false), _) | (None, Mode::Stream) => Kind::Categorical,
+            (None, Mode::Read) => Kind::Numeric { declared: false },
+        }
+    }
+}
+
+pub(super) fn opts_name(name: &Option<String>) -> &str {
+    name.as_deref().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::batch::Batch;
+    use super::super::options::BadCellPolicy;
+    use super::super::source::open_source;
+    use super::*;
+    use crate::data::schema::Schema;
+
+    fn plan(csv: &str, opts: &CsvOptions, mode: Mode) -> Result<Plan> {
+        let loc = Location::file("t.csv");
+        let (mut reader, delim) = open_source(csv.as_bytes(), None, &loc)?;
+        Plan::new(
+            &mut reader,
+            delim,
+            &loc,
+            opts,
+            mode,
+            &[],
+            &mut Lines::default(),
+        )
+    }
+
+    const CSV: &str = "id;tenure;plan;w;leak;Churn\na;1;x;1;q;Yes\n";
+
+    #[test]
+    fn roles_id_weight_label_dropped_and_features() {
+        let opts = CsvOptions::new("Churn")
+            .id_column("id")
+            .weight_column("w")
+            .drop_columns(["leak"])
+            .categorical(["plan"]);
+        let p = plan(CSV, &opts, Mode::Read).unwrap();
+        assert_eq!(p.delimiter, b';');
+        assert_eq!(p.n_fields, 6);
+        assert_eq!((p.id, p.weight, p.target), (Some(0), Some(3), Some(5)));
+        let features: Vec<(usize, &str, Kind)> = p
+            .features
+            .iter()
+            .map(|(i, n, k)| (*i, n.as_str(), *k))
+            .collect();
+        assert_eq!(
+            features,
+            [
+                (1, "tenure", Kind::Numeric { declared: false }),
+                (2, "plan", Kind::Categorical)
+            ]
+        );
+    }
+
+    #[test]
+    fn kinds_come_from_declarations_schemas_or_inference() {
+        let schema = Schema::builder("Churn").numeric("tenure").build().unwrap();
+        let declared = CsvOptions::new("Churn")
+            .numeric(["w"])
+            .with_schema_kinds(&schema);
+        let p = plan(CSV, &declared, Mode::Stream).unwrap();
+        let kinds: Vec<Kind> = p.features.iter().map(|f| f.2).collect();
+        // tenure from the schema, w declared, the rest text in a stream.
+        assert_eq!(
+            kinds,
+            [
+                Kind::Categorical,
+                Kind::Numeric { declared: true },
+                Kind::Categorical,
+                Kind::Numeric { declared: true },
+                Kind::Categorical
+            ]
+        );
+    }
+
+    #[test]
+    fn a_column_of_text_is_inferred_categorical_numbers_stay_numeric() {
+        let opts = CsvOptions::new("Churn");
+        let p = plan("n;t;Churn\n1;x;Yes\n", &opts, Mode::Read).unwrap();
+        let mut batch = Batch::new(&p, 4);
+        let mut rec = ByteRecord::new();
+        for row in [
+            &["2", "NA", "No"][..],
+            &[" 3.5 ", "y", "Yes"],
+            &["?", "3", "No"],
+        ] {
+            rec.clear();
+            for f in row {
+                rec.push_field(f.as_bytes());
+            }
+            batch.push(&p, BadCellPolicy::Error, &rec, 2).unwrap();
+        }
+        // `t` met text on row 2: it switches to categorical (a second pass reads it).
+        assert!(batch.any_switched);
+        assert_eq!(batch.switched, [false, true]);
+    }
+
+    #[test]
+    fn a_missing_target_column_is_an_error_naming_it() {
+        let e = plan(CSV, &CsvOptions::new("Exited"), Mode::Read).unwrap_err();
+        match e {
+            Error::Schema { location, message } => {
+                assert_eq!(location.column.as_deref(), Some("Exited"));
+                assert_eq!(location.line, Some(1));
+                assert!(
+                    message.starts_with("no such column (given as the target)"),
+                    "{message}"
+                );
+                assert!(
+                    message.contains("id, tenure, plan, w, leak, Churn"),
+                    "{message}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        // Unless the target is optional (data to score).
+        let p = plan(
+            CSV,
+            &CsvOptions::new("Exited").target_optional(true),
+            Mode::Read,
+        )
+        .unwrap();
+        assert_eq!(p.target, None);
+        assert_eq!(p.features.len(), 6);
+        let e = plan(CSV, &CsvOptions::new("Churn").id_column("cust"), Mode::Read).unwrap_err();
+        assert!(e.to_string().contains("given as the id column"), "{e}");
+    }
+}

@@ -1,0 +1,162 @@
+//! Whole-file reading: [`read_csv`], [`read_csv_report`], [`read_csv_from`].
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use ::csv::ByteRecord;
+
+use super::batch::Batch;
+use super::options::{CsvOptions, ReadReport};
+use super::plan::{Mode, Plan};
+use super::source::{Lines, csv_error, io_error, open_source};
+use crate::data::table::Table;
+use crate::error::{Error, Location, Result};
+
+fn read_all<R: Read>(
+    mut open: impl FnMut() -> Result<R>,
+    location: &Location,
+    opts: &CsvOptions,
+) -> Result<(Table, ReadReport)> {
+    opts.validate()?;
+    let mut forced_text: Vec<String> = Vec::new();
+    // The first pass infers kinds while building; if a column inferred numeric meets
+    // text, the pass only finishes inference and a second pass builds with the final
+    // kinds. A third attempt means the file changed while being read.
+    for _ in 0..3 {
+        let (mut reader, delimiter) = open_source(open()?, opts.delimiter, location)?;
+        let mut lines = Lines::default();
+        let plan = Plan::new(
+            &mut reader,
+            delimiter,
+            location,
+            opts,
+            Mode::Read,
+            &forced_text,
+            &mut lines,
+        )?;
+        let mut batch = Batch::new(&plan, 1024);
+        let mut rec = ByteRecord::new();
+        while reader
+            .read_byte_record(&mut rec)
+            .map_err(|e| csv_error(location, e))?
+        {
+            let line = lines.of(&rec);
+            batch.push(&plan, opts.on_bad_cell, &rec, line)?;
+        }
+        if batch.len() == 0 && !batch.any_switched {
+            return Err(Error::Csv {
+                location: location.clone(),
+                message: "the file has a header but no data rows".into(),
+            });
+        }
+        if batch.any_switched {
+            for (j, (_, name, _)) in plan.features.iter().enumerate() {
+                if batch.switched[j] {
+                    forced_text.push(name.clone());
+                }
+            }
+            continue;
+        }
+        return batch
+            .finish(&plan, opts, Mode::Read)
+            .map(|(t, r, _)| (t, r));
+    }
+    Err(Error::Csv {
+        location: location.clone(),
+        message: "the file changed while it was being read".into(),
+    })
+}
+
+/// Reading churn tables from CSV files as real exports write them.
+///
+/// [`read_csv`] reads a whole file into a [`Table`]; [`read_csv_report`] also returns
+/// a [`ReadReport`] (skipped rows, cells treated as missing, how labels were mapped);
+/// [`read_csv_from`] reads from any reader (bytes in memory, a pipe); [`CsvChunks`](crate::data::CsvChunks)
+/// streams a large file as tables of at most `chunk_rows` rows in constant memory.
+///
+/// # Quirks handled
+///
+/// - A header row names the columns (a UTF-8 byte-order mark before it is dropped;
+///   names are trimmed and must be unique).
+/// - The delimiter is `,`, `;` or tab, detected from the header line (the one that
+///   occurs most often outside quotes; `,` when none does) or given with
+///   [`CsvOptions::delimiter`].
+/// - CRLF or LF line ends; quoted fields (with `""` escapes and embedded line breaks);
+///   blank lines are skipped.
+/// - Cells are trimmed. A cell is missing when it is empty (so also whitespace-only) or
+///   equals a missing token, ignoring ASCII case (default `NA`, `N/A`, `?`, `null`).
+/// - A feature column is numeric when every non-missing cell parses as a finite number,
+///   else categorical; [`CsvOptions::numeric`] / [`CsvOptions::categorical`] override
+///   the inference (a code like `Area code` may be forced categorical). Categorical
+///   levels are sorted in byte order, so the same data gives the same codes.
+/// - Columns can be dropped (identifiers, leaking columns); one may be kept as the id
+///   column ([`Table::ids`]) and one as the sample-weight column (finite, `>= 0`);
+///   neither is ever a feature. The cells of dropped columns are not read at all.
+/// - The target's labels map to churn classes (see [`CsvOptions::positive_label`],
+///   [`CsvOptions::class_map`] and the label rules on [`CsvOptions`]): Yes/No,
+///   True/False, 1/0 and the canonical `retained`/`at_risk`/`churned` are recognised.
+///
+/// # Errors
+///
+/// Every problem is an [`Error`] naming the file, the line (1-based, the header is
+/// line 1), the column and the value: an empty file, a header with no rows, a ragged
+/// row, duplicate column names, an unknown target/id/weight/dropped column, non-UTF-8
+/// bytes, text in a column declared numeric, a bad weight, a label that maps to no class
+/// (or, with [`BadLabelPolicy::Skip`](crate::data::BadLabelPolicy::Skip), a skipped row counted in the report), a target
+/// with one class only, a categorical feature with more than 65,535 levels. Nothing is
+/// dropped silently.
+///
+/// # Example
+///
+/// ```
+/// use churnkit::data::{CsvOptions, read_csv_from};
+///
+/// let csv = "id;tenure;contract;churn\r\n\
+///            a;1;monthly;Yes\r\n\
+///            b;30;yearly;No\r\n\
+///            c; ;monthly;yes\r\n";
+/// let opts = CsvOptions::new("churn").id_column("id");
+/// let (table, report) = read_csv_from(csv.as_bytes(), "inline.csv", &opts)?;
+/// assert_eq!(table.n_rows(), 3);
+/// assert_eq!(report.delimiter, b';');
+/// assert!(table.schema().features[0].is_numeric());          // tenure
+/// assert_eq!(table.schema().features[1].levels(), ["monthly", "yearly"]);
+/// assert_eq!(table.labels(), [1, 0, 1]);                     // churned = 1
+/// assert_eq!(table.ids().unwrap()[2], "c");
+/// # Ok::<(), churnkit::Error>(())
+/// ```
+///
+/// This function reads a file into a [`Table`]; [`CsvOptions`] holds the options.
+pub fn read_csv(path: impl AsRef<Path>, opts: &CsvOptions) -> Result<Table> {
+    read_csv_report(path, opts).map(|(t, _)| t)
+}
+
+/// Reads a churn CSV file into a [`Table`], with a [`ReadReport`] of what was
+/// skipped or treated as missing (at the caller's request) and how labels mapped.
+pub fn read_csv_report(path: impl AsRef<Path>, opts: &CsvOptions) -> Result<(Table, ReadReport)> {
+    let path = path.as_ref();
+    let location = Location::file(path);
+    read_all(
+        || File::open(path).map_err(|e| io_error(&location, e)),
+        &location,
+        opts,
+    )
+}
+
+/// Reads a churn CSV from a reader (bytes in memory, a pipe, a decompressor);
+/// `source_name` names it in errors. The input is held in memory while reading (a
+/// second pass may be needed to settle column kinds); stream large inputs with
+/// [`CsvChunks`](crate::data::CsvChunks).
+pub fn read_csv_from<R: Read>(
+    mut reader: R,
+    source_name: &str,
+    opts: &CsvOptions,
+) -> Result<(Table, ReadReport)> {
+    let location = Location::file(source_name);
+    let mut bytes = Vec::new();
+    reader
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_error(&location, e))?;
+    read_all(|| Ok(&bytes[..]), &location, opts)
+}
