@@ -3,14 +3,8 @@
 use churnkit::data::{CsvOptions, Table, read_csv};
 use churnkit::eval::{Metric, Stability, ZeroR, cross_validate, feature_drift};
 
-const TELCO_TRAIN: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/datasets/telco-train.csv"
-);
-const TELCO_TEST: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/datasets/telco-test.csv"
-);
+const TELCO_TRAIN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/telco-train.csv");
+const TELCO_TEST: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/telco-test.csv");
 
 fn read(path: &str) -> Table {
     read_csv(path, &CsvOptions::new("Churn").id_column("customerID")).expect("telco reads")

@@ -11,14 +11,8 @@ use churnkit::score::{
 };
 use churnkit::tree::{Cart, TreeLearner};
 
-const TRAIN: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/datasets/telco-train.csv"
-);
-const TEST: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/datasets/telco-test.csv"
-);
+const TRAIN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/telco-train.csv");
+const TEST: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/telco-test.csv");
 
 fn telco() -> Table {
     read_csv(TRAIN, &CsvOptions::new("Churn").id_column("customerID")).unwrap()

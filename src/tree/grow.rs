@@ -14,25 +14,11 @@ use super::criterion::{
     AttributeWeights, Candidate, ClassWeights, Criterion, NLogN, Resolved, SplitCriterion,
     WeightedEntropy,
 };
+use super::node::{LEAF, NO_CHILD, Node};
 use super::prune;
-use super::tree::{DecisionTree, LEAF, NO_CHILD, Node};
+use super::tree::{DecisionTree, MissingPolicy};
 use crate::data::{ClassTable, Codes, Encoded, Rows, Var, contingency, stratified_holdout};
 use crate::error::{Error, Result};
-
-/// What to do with missing values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub enum MissingPolicy {
-    /// Missing is a value of its own: a branch when the node's training rows had missing
-    /// values. At prediction a value the node never saw in training (including missing
-    /// where training had none) stops at that node and returns its class distribution.
-    #[default]
-    OwnBranch,
-    /// C4.5's fractional instances (Quinlan 1993; as Weka's J48): the gain is computed
-    /// on the rows whose value is known and multiplied by their fraction; a row with a
-    /// missing value goes down every branch with weights proportional to the branches'
-    /// sizes, in training and in prediction.
-    Fractional,
-}
 
 /// How discretized numeric features split.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -23,6 +23,7 @@ pub mod criterion;
 pub mod export;
 pub mod grow;
 pub mod learner;
+mod node;
 pub mod prune;
 #[allow(clippy::module_inception)]
 pub mod tree;
@@ -32,6 +33,7 @@ mod walk;
 pub use cart::{Cart, CartClassifier, CartTree};
 pub use criterion::{AttributeWeights, ClassWeights, Criterion, SplitCriterion, WeightedEntropy};
 pub use export::Rule;
-pub use grow::{Id3, Id3Params, Id3ValidParams, MissingPolicy, NumericSplits, Pruning};
+pub use grow::{Id3, Id3Params, Id3ValidParams, NumericSplits, Pruning};
 pub use learner::{TreeClassifier, TreeLearner};
-pub use tree::{DecisionTree, Node, Step};
+pub use node::{LEAF, NO_CHILD, Node};
+pub use tree::{DecisionTree, MissingPolicy, Step};

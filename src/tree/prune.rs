@@ -16,8 +16,8 @@
 //!   than the sum over its leaves + 0.1. The pruned tree's estimated error is never above
 //!   the unpruned tree's.
 
-use super::grow::MissingPolicy;
-use super::tree::{DecisionTree, LEAF, argmax};
+use super::node::LEAF;
+use super::tree::{DecisionTree, MissingPolicy, argmax};
 use crate::data::Encoded;
 use crate::error::Result;
 

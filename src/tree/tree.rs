@@ -11,37 +11,24 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::grow::MissingPolicy;
+use super::node::{LEAF, NO_CHILD, Node};
 use super::walk::Walker;
 use crate::data::{Codes, Encoded, EncodedSchema};
 use crate::error::{Error, Result};
 
-/// The `feature` of a leaf.
-pub const LEAF: u32 = u32::MAX;
-/// An empty child slot.
-pub const NO_CHILD: u32 = u32::MAX;
-
-/// One node of the arena.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Node {
-    /// The feature tested, or [`LEAF`].
-    pub feature: u32,
-    /// Index of this node's first child slot in the tree's `slots` (internal nodes).
-    pub first_slot: u32,
-    /// Depth (root = 0).
-    pub depth: u32,
-    /// Information gain of the node's split (class-weighted entropy, before any
-    /// attribute weight; 0 for leaves).
-    pub gain: f64,
-    /// Total training weight at the node.
-    pub weight: f64,
-}
-
-impl Node {
-    /// True for a leaf.
-    pub fn is_leaf(&self) -> bool {
-        self.feature == LEAF
-    }
+/// What to do with missing values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum MissingPolicy {
+    /// Missing is a value of its own: a branch when the node's training rows had missing
+    /// values. At prediction a value the node never saw in training (including missing
+    /// where training had none) stops at that node and returns its class distribution.
+    #[default]
+    OwnBranch,
+    /// C4.5's fractional instances (Quinlan 1993; as Weka's J48): the gain is computed
+    /// on the rows whose value is known and multiplied by their fraction; a row with a
+    /// missing value goes down every branch with weights proportional to the branches'
+    /// sizes, in training and in prediction.
+    Fractional,
 }
 
 /// One step of a row's path through the tree (see [`DecisionTree::path`]).
@@ -306,7 +293,7 @@ impl DecisionTree {
         crate::learner::check_out_len(out, enc.n_rows(), k)?;
         let cols: Vec<&Codes> = enc.columns().iter().collect();
         match self.missing {
-            MissingPolicy::OwnBranch => match Walker::new(self) {
+            MissingPolicy::OwnBranch => match Walker::new(&self.nodes, &self.slots, &self.schema) {
                 // The probabilities of every node a row can stop at, once; then one
                 // copy per row.
                 Some(wk) => {
@@ -356,7 +343,7 @@ impl DecisionTree {
         }
         let cols: Vec<&Codes> = enc.columns().iter().collect();
         match self.missing {
-            MissingPolicy::OwnBranch => match Walker::new(self) {
+            MissingPolicy::OwnBranch => match Walker::new(&self.nodes, &self.slots, &self.schema) {
                 // The majority class of every node a row can stop at, once.
                 Some(wk) => {
                     let class: Vec<u8> = wk

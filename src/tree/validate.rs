@@ -23,7 +23,8 @@
 
 use super::cart::{CartClassifier, CartNode, CartTree};
 use super::learner::TreeClassifier;
-use super::tree::{DecisionTree, LEAF, NO_CHILD};
+use super::node::{LEAF, NO_CHILD};
+use super::tree::DecisionTree;
 use crate::error::{Error, Result};
 
 fn bad(message: impl Into<String>) -> Error {

@@ -16,8 +16,8 @@
 //!
 //! [`MissingPolicy::OwnBranch`]: super::MissingPolicy::OwnBranch
 
-use super::tree::{DecisionTree, LEAF, NO_CHILD};
-use crate::data::{Codes, Encoded};
+use super::node::{LEAF, NO_CHILD, Node};
+use crate::data::{Codes, Encoded, EncodedSchema};
 
 /// Marks a child entry that is a result index, not a run start.
 pub(crate) const RESULT: u32 = 1 << 31;
@@ -37,8 +37,7 @@ pub(crate) struct Walker {
 impl Walker {
     /// Compiles `tree` (node order kept: depth-first pre-order, subtrees contiguous).
     /// None when the flat array would not fit 31-bit entries.
-    pub(crate) fn new(tree: &DecisionTree) -> Option<Walker> {
-        let nodes = &tree.nodes;
+    pub(crate) fn new(nodes: &[Node], slots: &[u32], schema: &EncodedSchema) -> Option<Walker> {
         let mut start = vec![u32::MAX; nodes.len()];
         let mut result = vec![u32::MAX; nodes.len()];
         let mut len = 0usize;
@@ -49,8 +48,8 @@ impl Walker {
                 results.push(n as u32);
             } else {
                 start[n] = len as u32;
-                let card = tree.schema.features[node.feature as usize].cardinality();
-                let slots = &tree.slots[node.first_slot as usize..][..card];
+                let card = schema.features[node.feature as usize].cardinality();
+                let slots = &slots[node.first_slot as usize..][..card];
                 if slots.contains(&NO_CHILD) {
                     result[n] = results.len() as u32;
                     results.push(n as u32);
@@ -66,9 +65,9 @@ impl Walker {
             if node.feature == LEAF {
                 continue;
             }
-            let card = tree.schema.features[node.feature as usize].cardinality();
+            let card = schema.features[node.feature as usize].cardinality();
             flat.push(node.feature);
-            for &c in &tree.slots[node.first_slot as usize..][..card] {
+            for &c in &slots[node.first_slot as usize..][..card] {
                 flat.push(match c {
                     NO_CHILD => RESULT | result[n],
                     c if nodes[c as usize].feature == LEAF => RESULT | result[c as usize],
@@ -179,7 +178,7 @@ mod tests {
             let all = data(1000, wide);
             let train: Vec<usize> = (0..1000).filter(|i| i % 6 != 5 && i % 4 != 3).collect();
             let tree = Id3::params().fit(&all.select(&train)).unwrap();
-            let wk = Walker::new(&tree).unwrap();
+            let wk = Walker::new(&tree.nodes, &tree.slots, &tree.schema).unwrap();
             let cols: Vec<&Codes> = all.columns().iter().collect();
             let mut seen = 0;
             let mut internal_stops = 0;
