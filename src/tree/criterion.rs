@@ -236,6 +236,23 @@ pub trait SplitCriterion: Send + Sync {
         missing: Option<usize>,
     ) -> Candidate;
 
+    /// [`candidate`](SplitCriterion::candidate) on a table of unweighted (integer)
+    /// counts: the integer fast path the splitter takes for unweighted rows. Must give
+    /// the same result as `candidate` on the table converted to `f64`; the default does
+    /// exactly that conversion, [`Resolved`] scores the integers directly (bit for bit
+    /// the same, without the float-to-index conversions of `L(n)` lookups).
+    fn candidate_counts(
+        &self,
+        lg: &NLogN,
+        feature: usize,
+        table: &[u32],
+        k: usize,
+        missing: Option<usize>,
+    ) -> Candidate {
+        let t: Vec<f64> = table.iter().map(|&x| f64::from(x)).collect();
+        self.candidate(lg, feature, &t, k, missing)
+    }
+
     /// Picks the best candidate (index into `cands`), or None when no candidate is
     /// usable. Ties go to the lowest feature index.
     fn select(&self, cands: &[Candidate]) -> Option<usize> {
@@ -286,20 +303,6 @@ impl Resolved {
     /// The class weights `w_k` in use.
     pub fn class_weights(&self) -> &[f64] {
         &self.class_w
-    }
-
-    /// [`SplitCriterion::candidate`] on a table of unweighted (integer) counts: the
-    /// same result, bit for bit, as on the table converted to `f64`, without the
-    /// float-to-index conversions of `L(n)` lookups.
-    pub fn candidate_counts(
-        &self,
-        lg: &NLogN,
-        feature: usize,
-        table: &[u32],
-        k: usize,
-        missing: Option<usize>,
-    ) -> Candidate {
-        self.candidate_of(lg, feature, table, k, missing)
     }
 
     /// [`SplitCriterion::candidate`] over a table of `f64` or integer counts (the same
@@ -418,6 +421,18 @@ impl SplitCriterion for Resolved {
         lg: &NLogN,
         feature: usize,
         table: &[f64],
+        k: usize,
+        missing: Option<usize>,
+    ) -> Candidate {
+        self.candidate_of(lg, feature, table, k, missing)
+    }
+
+    #[inline]
+    fn candidate_counts(
+        &self,
+        lg: &NLogN,
+        feature: usize,
+        table: &[u32],
         k: usize,
         missing: Option<usize>,
     ) -> Candidate {

@@ -9,15 +9,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::counts::NodeTables;
 use super::criterion::{
-    AttributeWeights, Candidate, ClassWeights, Criterion, NLogN, Resolved, SplitCriterion,
-    WeightedEntropy,
+    AttributeWeights, Candidate, ClassWeights, Criterion, NLogN, WeightedEntropy,
 };
 use super::node::{LEAF, NO_CHILD, Node};
 use super::prune;
+use super::splitter::{SplitBuffers, SplitRules, Splitter, fill_groups, groups};
 use super::tree::{DecisionTree, MissingPolicy};
-use crate::data::{ClassTable, Codes, Encoded, Rows, Var, contingency, stratified_holdout};
+use crate::data::{Codes, Encoded, Rows, Var, contingency, stratified_holdout};
 use crate::error::{Error, Result};
 
 /// How discretized numeric features split.
@@ -405,19 +404,15 @@ pub const LOCAL_COPY_MIN_CHILD: usize = 256;
 /// What every task of one fit shares (read-only).
 struct Ctx<'a> {
     p: &'a Id3Params,
-    crit: Resolved,
-    lg: NLogN,
+    split: Splitter,
     k: usize,
 }
 
 /// Per-task reusable buffers.
 struct Work {
-    tables: NodeTables,
-    cands: Vec<usize>,
-    scored: Vec<Candidate>,
+    split: SplitBuffers,
+    /// The features used up on the current path (multiway splits).
     used: Vec<bool>,
-    /// A table converted to `f64`.
-    fbuf: Vec<f64>,
     /// Per-node buffers, one frame per node on the current path (popped on entry,
     /// pushed back on exit), so a node allocates nothing once the path has been seen.
     frames: Vec<Frame>,
@@ -448,11 +443,8 @@ impl Frame {
 impl Work {
     fn new(nf: usize, used: Vec<bool>) -> Self {
         Work {
-            tables: NodeTables::new(nf),
-            cands: Vec::with_capacity(nf),
-            scored: Vec::with_capacity(nf),
+            split: SplitBuffers::new(nf),
             used,
-            fbuf: Vec::new(),
             frames: Vec::new(),
         }
     }
@@ -539,8 +531,17 @@ fn grow(p: &Id3Params, enc: &Encoded, mut rows: Vec<u32>) -> Result<DecisionTree
     }
     let ctx = Ctx {
         p,
-        crit: p.criterion.resolve(enc.schema(), &root.counts)?,
-        lg: NLogN::new(rows.len() + 1),
+        split: Splitter {
+            crit: p.criterion.resolve(enc.schema(), &root.counts)?,
+            lg: NLogN::new(rows.len() + 1),
+            k,
+            rules: SplitRules {
+                min_rows_leaf: p.min_rows_leaf,
+                min_gain: p.min_gain,
+                binary_numeric: p.numeric == NumericSplits::Binary,
+                fractional: p.missing == MissingPolicy::Fractional,
+            },
+        },
         k,
     };
     let nf = enc.n_features();
@@ -573,7 +574,7 @@ fn grow(p: &Id3Params, enc: &Encoded, mut rows: Vec<u32>) -> Result<DecisionTree
 
 impl Ctx<'_> {
     /// Picks the split of a node, or None for a leaf. Leaves the chosen feature's table
-    /// in `w.tables`.
+    /// in `w.split.tables`.
     fn choose(
         &self,
         w: &mut Work,
@@ -585,45 +586,7 @@ impl Ctx<'_> {
         if self.stops(class_counts, depth) {
             return None;
         }
-        w.cands.clear();
-        w.cands.extend((0..w.used.len()).filter(|&j| !w.used[j]));
-        if w.cands.is_empty() {
-            return None;
-        }
-        w.tables.count(enc, rows, &w.cands);
-        w.scored.clear();
-        let frac = self.p.missing == MissingPolicy::Fractional;
-        let schema = enc.schema();
-        for &j in &w.cands {
-            let t = w.tables.table(j);
-            let missing = frac.then(|| schema.features[j].missing_code() as usize);
-            let c = if self.p.numeric == NumericSplits::Binary && schema.features[j].numeric {
-                let m = schema.features[j].missing_code() as usize;
-                let tf = match t {
-                    ClassTable::Floats(f) => f,
-                    ClassTable::Ints(_) => {
-                        t.to_f64(&mut w.fbuf);
-                        &w.fbuf
-                    }
-                };
-                self.best_threshold(j, tf, m, frac)
-            } else {
-                let mut c = match t {
-                    ClassTable::Ints(ints) => self
-                        .crit
-                        .candidate_counts(&self.lg, j, ints, self.k, missing),
-                    ClassTable::Floats(f) => self.crit.candidate(&self.lg, j, f, self.k, missing),
-                };
-                if !self.admissible(t, missing) {
-                    c.branches = 0;
-                }
-                c
-            };
-            w.scored.push(c);
-        }
-        let best = self.crit.select(&w.scored)?;
-        let c = w.scored[best];
-        (c.gain > self.p.min_gain + 1e-12).then_some(c)
+        self.split.best_split(&mut w.split, enc, rows, &w.used)
     }
 
     /// True when a node with these class counts at this depth is a leaf whatever its
@@ -635,101 +598,6 @@ impl Ctx<'_> {
         pure || weight < self.p.min_rows_split
             || weight < 2.0 * self.p.min_rows_leaf
             || self.p.max_depth.is_some_and(|d| depth >= d)
-    }
-
-    /// C4.5's admissibility: at least two branches with `min_rows_leaf` rows.
-    fn admissible(&self, t: ClassTable<'_>, missing: Option<usize>) -> bool {
-        let k = self.k;
-        (0..t.len() / k)
-            .filter(|&v| Some(v) != missing && t.sum(v * k, (v + 1) * k) >= self.p.min_rows_leaf)
-            .count()
-            >= 2
-    }
-
-    /// The best ordered binary split of numeric feature `j` from its (bin × class)
-    /// table: every boundary `t` is scored on the merged table [bins < t; bins ≥ t;
-    /// missing].
-    fn best_threshold(&self, j: usize, t: &[f64], missing: usize, frac: bool) -> Candidate {
-        let k = self.k;
-        let mut merged = [0.0f64; 3 * 16];
-        let mut merged_v;
-        let m: &mut [f64] = if k <= 16 {
-            &mut merged[..3 * k]
-        } else {
-            merged_v = vec![0.0; 3 * k];
-            &mut merged_v
-        };
-        let mut best = Candidate {
-            feature: j,
-            gain: 0.0,
-            score: f64::NEG_INFINITY,
-            branches: 0,
-            threshold: 0,
-        };
-        m.fill(0.0);
-        // Right starts with every known bin; bins move left one at a time.
-        for v in 0..missing {
-            for c in 0..k {
-                m[k + c] += t[v * k + c];
-            }
-        }
-        m[2 * k..3 * k].copy_from_slice(&t[missing * k..(missing + 1) * k]);
-        let miss = frac.then_some(2);
-        for th in 1..missing {
-            let row = &t[(th - 1) * k..th * k];
-            if row.iter().all(|&x| x == 0.0) {
-                continue;
-            }
-            for c in 0..k {
-                m[c] += row[c];
-                m[k + c] -= row[c];
-            }
-            // Exact zero for emptied cells (subtraction may leave round-off).
-            for x in &mut m[k..2 * k] {
-                if x.abs() < 1e-9 {
-                    *x = 0.0;
-                }
-            }
-            let mut c = self.crit.candidate(&self.lg, j, m, k, miss);
-            if !self.admissible(ClassTable::Floats(m), miss) {
-                continue;
-            }
-            if c.score > best.score + 1e-12 {
-                c.threshold = th as u16;
-                best = c;
-            }
-        }
-        best
-    }
-
-    /// Which child group each code goes to, and the number of groups.
-    fn groups(&self, enc: &Encoded, c: &Candidate) -> (Vec<usize>, usize) {
-        let mut g = Vec::new();
-        let ng = self.fill_groups(enc, c, &mut g);
-        (g, ng)
-    }
-
-    /// Fills `group` with the child group of each code; returns the number of groups.
-    fn fill_groups(&self, enc: &Encoded, c: &Candidate, group: &mut Vec<usize>) -> usize {
-        let f = &enc.schema().features[c.feature];
-        let card = f.cardinality();
-        group.clear();
-        if c.threshold == 0 {
-            group.extend(0..card);
-            return card;
-        }
-        let missing = f.missing_code() as usize;
-        let t = c.threshold as usize;
-        group.extend((0..card).map(|v| {
-            if v == missing {
-                2
-            } else if v < t {
-                0
-            } else {
-                1
-            }
-        }));
-        3
     }
 
     /// Grows the node holding `rows` of `enc` (its slice of the row buffer, with a
@@ -752,10 +620,10 @@ impl Ctx<'_> {
         let k = self.k;
         let card = enc.schema().features[f].cardinality();
         let mut fr = w.frames.pop().unwrap_or_default();
-        let ng = self.fill_groups(enc, &c, &mut fr.group);
+        let ng = fill_groups(enc, &c, &mut fr.group);
         // The chosen table's rows, summed per group, are the children's class counts.
-        w.tables.table(f).to_f64(&mut w.fbuf);
-        let table = &w.fbuf;
+        w.split.tables.table(f).to_f64(&mut w.split.fbuf);
+        let table = &w.split.fbuf;
         fr.child_counts.clear();
         fr.child_counts.resize(ng * k, 0.0);
         for v in 0..card {
@@ -881,10 +749,10 @@ impl Ctx<'_> {
         let k = self.k;
         let card = enc.schema().features[f].cardinality();
         let missing = enc.schema().features[f].missing_code() as usize;
-        let (group, ng) = self.groups(enc, &c);
+        let (group, ng) = groups(enc, &c);
         let mg = group[missing];
-        w.tables.table(f).to_f64(&mut w.fbuf);
-        let table = &w.fbuf;
+        w.split.tables.table(f).to_f64(&mut w.split.fbuf);
+        let table = &w.split.fbuf;
         let mut gt = vec![0.0; ng * k];
         for v in 0..card {
             for kk in 0..k {
@@ -975,5 +843,140 @@ fn partition(col: &Codes, rows: &mut [u32], scratch: &mut [u32], fr: &mut Frame,
     match col {
         Codes::U8(v) => run!(v),
         Codes::U16(v) => run!(v),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::data::{EncodedFeature, EncodedSchema};
+
+    fn feature(name: &str, levels: usize) -> EncodedFeature {
+        EncodedFeature {
+            name: name.into(),
+            levels: (0..levels).map(|l| format!("{name}{l}")).collect(),
+            numeric: false,
+        }
+    }
+
+    /// 24 rows, three categorical features: `a` (3 levels) decides the class unless
+    /// `a = 2`, where `b` (2 levels) decides it; `c` (4 levels) is noise.
+    fn table() -> Encoded {
+        let schema = Arc::new(EncodedSchema {
+            features: vec![feature("a", 3), feature("b", 2), feature("c", 4)],
+            classes: vec!["retained".into(), "churned".into()],
+        });
+        let a: Vec<u8> = (0..24).map(|i| (i % 3) as u8).collect();
+        let b: Vec<u8> = (0..24).map(|i| ((i / 3) % 2) as u8).collect();
+        let c: Vec<u8> = (0..24).map(|i| ((i * 7) % 4) as u8).collect();
+        let labels = (0..24)
+            .map(|i| match a[i] {
+                0 => 0,
+                1 => 1,
+                _ => b[i],
+            })
+            .collect();
+        Encoded::new(
+            schema,
+            vec![Codes::U8(a), Codes::U8(b), Codes::U8(c)],
+            labels,
+            None,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn partition_keeps_every_row_once_grouped_by_child_in_row_order() {
+        let codes: Vec<u16> = (0..50u16).map(|i| (i * 7 + i / 5) % 5).collect();
+        for col in [
+            Codes::U8(codes.iter().map(|&c| c as u8).collect()),
+            Codes::U16(codes.clone()),
+        ] {
+            // Codes 0 and 3 go to group 0, 1 to group 1, 2 and 4 to group 2.
+            let mut fr = Frame {
+                group: vec![0, 1, 2, 0, 2],
+                ..Frame::default()
+            };
+            let before: Vec<u32> = (0..50).filter(|r| r % 4 != 1).collect();
+            let mut rows = before.clone();
+            let mut scratch = vec![0; rows.len()];
+            partition(&col, &mut rows, &mut scratch, &mut fr, 3);
+            let mut sorted = rows.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, before, "every row exactly once");
+            assert_eq!(fr.bounds.len(), 4);
+            assert_eq!((fr.bounds[0], fr.bounds[3]), (0, rows.len()));
+            for g in 0..3 {
+                let part = &rows[fr.bounds[g]..fr.bounds[g + 1]];
+                let want: Vec<u32> = before
+                    .iter()
+                    .copied()
+                    .filter(|&r| fr.group[codes[r as usize] as usize] == g)
+                    .collect();
+                assert_eq!(part, &want[..], "group {g}: its rows, ascending");
+            }
+        }
+    }
+
+    #[test]
+    fn builder_grows_the_hand_made_tree() {
+        let enc = table();
+        let t = Id3::params().fit(&enc).unwrap();
+        // Root on `a`; `a = 2` splits on `b`; everything else is pure.
+        assert_eq!(t.nodes()[0].feature, 0);
+        assert_eq!(t.n_nodes(), 6);
+        assert_eq!(t.n_leaves(), 4);
+        assert_eq!(t.depth(), 2);
+        let b = t.child(0, 2).unwrap();
+        assert_eq!(t.nodes()[b].feature, 1);
+        assert_eq!(t.predict(&enc).unwrap(), enc.labels());
+        assert_eq!(t.node_counts(0), &[12.0, 12.0]);
+    }
+
+    #[test]
+    fn builder_respects_max_depth() {
+        let enc = table();
+        for d in 0..3 {
+            let t = Id3::params().max_depth(Some(d)).fit(&enc).unwrap();
+            assert!(t.depth() <= d, "max_depth {d}: depth {}", t.depth());
+            assert!(t.nodes().iter().all(|n| n.depth as usize <= d));
+        }
+        let t = Id3::params().max_depth(Some(0)).fit(&enc).unwrap();
+        assert_eq!(t.n_nodes(), 1);
+        let t = Id3::params().max_depth(Some(1)).fit(&enc).unwrap();
+        assert_eq!((t.n_nodes(), t.depth()), (4, 1));
+    }
+
+    #[test]
+    fn builder_respects_min_rows_leaf() {
+        let enc = table();
+        // `a = 2` holds 8 rows, 4 per value of `b`: a leaf of 5 forbids that split.
+        let t = Id3::params().min_rows_leaf(5.0).fit(&enc).unwrap();
+        assert_eq!((t.n_nodes(), t.depth()), (4, 1));
+        for n in 1..t.n_nodes() {
+            assert!(t.nodes()[n].weight >= 5.0, "node {n}");
+        }
+        // A leaf of 9 rules `a` (8 rows a value) and `c` (6) out at the root: only `b`
+        // (12 rows a value) is admissible, and its children are too small to split.
+        let t = Id3::params().min_rows_leaf(9.0).fit(&enc).unwrap();
+        assert_eq!((t.n_nodes(), t.nodes()[0].feature), (3, 1));
+        // A leaf of 13 rules every split out.
+        let t = Id3::params().min_rows_leaf(13.0).fit(&enc).unwrap();
+        assert_eq!(t.n_nodes(), 1);
+    }
+
+    #[test]
+    fn fit_rows_equals_a_fit_on_the_selected_rows() {
+        let enc = table();
+        let rows: Vec<u32> = (0..24).filter(|r| r % 5 != 0).collect();
+        let part: Vec<usize> = rows.iter().map(|&r| r as usize).collect();
+        let p = Id3::params().check().unwrap();
+        let a = p.fit_rows(&enc, rows).unwrap();
+        let b = p.fit(&enc.select(&part)).unwrap();
+        assert_eq!(a.nodes(), b.nodes());
+        assert_eq!(a.slots, b.slots);
+        assert_eq!(a.counts, b.counts);
     }
 }

@@ -25,6 +25,7 @@ pub mod grow;
 pub mod learner;
 mod node;
 pub mod prune;
+mod splitter;
 #[allow(clippy::module_inception)]
 pub mod tree;
 pub mod validate;
