@@ -569,6 +569,7 @@ fn grow(p: &Id3Params, enc: &Encoded, mut rows: Vec<u32>) -> Result<DecisionTree
         missing: p.missing,
         laplace: p.laplace,
         criterion: p.criterion.name().to_string(),
+        walker: Default::default(),
     })
 }
 

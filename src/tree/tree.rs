@@ -12,7 +12,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::node::{LEAF, NO_CHILD, Node};
-use super::walk::Walker;
+use super::walk::WalkerCache;
 use crate::data::{Codes, Encoded, EncodedSchema};
 use crate::error::{Error, Result};
 
@@ -45,7 +45,11 @@ pub struct Step {
 }
 
 /// A fitted decision tree over encoded features.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Its scoring layout (the `walk` module's flat array) is compiled on the first
+/// prediction and kept with the tree; it is not serialized, not compared and not
+/// cloned.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct DecisionTree {
     pub(crate) schema: Arc<EncodedSchema>,
     pub(crate) nodes: Vec<Node>,
@@ -55,6 +59,24 @@ pub struct DecisionTree {
     pub(crate) missing: MissingPolicy,
     pub(crate) laplace: bool,
     pub(crate) criterion: String,
+    /// The compiled scoring layout (own-branch policy), built on first use.
+    #[serde(skip)]
+    pub(crate) walker: WalkerCache,
+}
+
+impl std::fmt::Debug for DecisionTree {
+    /// As derived, without the scoring cache.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DecisionTree")
+            .field("schema", &self.schema)
+            .field("nodes", &self.nodes)
+            .field("slots", &self.slots)
+            .field("counts", &self.counts)
+            .field("missing", &self.missing)
+            .field("laplace", &self.laplace)
+            .field("criterion", &self.criterion)
+            .finish()
+    }
 }
 
 impl DecisionTree {
@@ -293,26 +315,28 @@ impl DecisionTree {
         crate::learner::check_out_len(out, enc.n_rows(), k)?;
         let cols: Vec<&Codes> = enc.columns().iter().collect();
         match self.missing {
-            MissingPolicy::OwnBranch => match Walker::new(&self.nodes, &self.slots, &self.schema) {
-                // The probabilities of every node a row can stop at, once; then one
-                // copy per row.
-                Some(wk) => {
-                    let mut table = vec![0.0; wk.results.len() * k];
-                    for (&n, t) in wk.results.iter().zip(table.chunks_exact_mut(k)) {
-                        self.node_proba_into(n as usize, t);
+            MissingPolicy::OwnBranch => {
+                match self.walker.get(&self.nodes, &self.slots, &self.schema) {
+                    // The probabilities of every node a row can stop at, once; then one
+                    // copy per row.
+                    Some(wk) => {
+                        let mut table = vec![0.0; wk.results.len() * k];
+                        for (&n, t) in wk.results.iter().zip(table.chunks_exact_mut(k)) {
+                            self.node_proba_into(n as usize, t);
+                        }
+                        wk.run(enc, |row, r| {
+                            out[row * k..(row + 1) * k].copy_from_slice(&table[r * k..(r + 1) * k]);
+                        });
                     }
-                    wk.run(enc, |row, r| {
-                        out[row * k..(row + 1) * k].copy_from_slice(&table[r * k..(r + 1) * k]);
-                    });
-                }
-                None => {
-                    let mut p = vec![0.0; k];
-                    for (row, o) in out.chunks_exact_mut(k).enumerate() {
-                        self.node_proba_into(self.stop_node(&cols, row), &mut p);
-                        o.copy_from_slice(&p);
+                    None => {
+                        let mut p = vec![0.0; k];
+                        for (row, o) in out.chunks_exact_mut(k).enumerate() {
+                            self.node_proba_into(self.stop_node(&cols, row), &mut p);
+                            o.copy_from_slice(&p);
+                        }
                     }
                 }
-            },
+            }
             MissingPolicy::Fractional => {
                 for (row, o) in out.chunks_exact_mut(k).enumerate() {
                     o.fill(0.0);
@@ -343,22 +367,24 @@ impl DecisionTree {
         }
         let cols: Vec<&Codes> = enc.columns().iter().collect();
         match self.missing {
-            MissingPolicy::OwnBranch => match Walker::new(&self.nodes, &self.slots, &self.schema) {
-                // The majority class of every node a row can stop at, once.
-                Some(wk) => {
-                    let class: Vec<u8> = wk
-                        .results
-                        .iter()
-                        .map(|&n| self.node_class(n as usize) as u8)
-                        .collect();
-                    wk.run(enc, |row, r| out[row] = class[r]);
-                }
-                None => {
-                    for (row, o) in out.iter_mut().enumerate() {
-                        *o = self.node_class(self.stop_node(&cols, row)) as u8;
+            MissingPolicy::OwnBranch => {
+                match self.walker.get(&self.nodes, &self.slots, &self.schema) {
+                    // The majority class of every node a row can stop at, once.
+                    Some(wk) => {
+                        let class: Vec<u8> = wk
+                            .results
+                            .iter()
+                            .map(|&n| self.node_class(n as usize) as u8)
+                            .collect();
+                        wk.run(enc, |row, r| out[row] = class[r]);
+                    }
+                    None => {
+                        for (row, o) in out.iter_mut().enumerate() {
+                            *o = self.node_class(self.stop_node(&cols, row)) as u8;
+                        }
                     }
                 }
-            },
+            }
             MissingPolicy::Fractional => {
                 let k = self.n_classes();
                 let mut d = vec![0.0; k];
@@ -484,6 +510,7 @@ impl DecisionTree {
         self.nodes = nodes;
         self.slots = slots;
         self.counts = counts;
+        self.walker.reset();
     }
 
     fn copy_subtree(

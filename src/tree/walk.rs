@@ -16,6 +16,8 @@
 //!
 //! [`MissingPolicy::OwnBranch`]: super::MissingPolicy::OwnBranch
 
+use std::sync::OnceLock;
+
 use super::node::{LEAF, NO_CHILD, Node};
 use crate::data::{Codes, Encoded, EncodedSchema};
 
@@ -24,6 +26,58 @@ pub(crate) const RESULT: u32 = 1 << 31;
 
 /// Rows walked together.
 pub(crate) const BLOCK: usize = 16;
+
+/// A tree's [`Walker`], compiled on first use and kept (a field of the tree, skipped by
+/// serde). Clones start empty, equality ignores it, and the arena resets it whenever
+/// its nodes change (`DecisionTree::compact`).
+#[derive(Default)]
+pub(crate) struct WalkerCache(OnceLock<Option<Walker>>);
+
+impl WalkerCache {
+    /// The walker of the arena `nodes` / `slots` over `schema`, compiled on the first
+    /// call (None when it does not fit 31-bit entries).
+    pub(crate) fn get(
+        &self,
+        nodes: &[Node],
+        slots: &[u32],
+        schema: &EncodedSchema,
+    ) -> Option<&Walker> {
+        self.0
+            .get_or_init(|| Walker::new(nodes, slots, schema))
+            .as_ref()
+    }
+
+    /// Forgets the compiled walker (after the arena changed).
+    pub(crate) fn reset(&mut self) {
+        self.0 = OnceLock::new();
+    }
+
+    /// True once a walker (or the knowledge that none fits) is cached.
+    #[cfg(test)]
+    pub(crate) fn is_built(&self) -> bool {
+        self.0.get().is_some()
+    }
+}
+
+impl Clone for WalkerCache {
+    /// An empty cache: the clone compiles its own walker when first used.
+    fn clone(&self) -> Self {
+        WalkerCache::default()
+    }
+}
+
+impl PartialEq for WalkerCache {
+    /// Always equal: the cache is derived from the tree, not part of it.
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for WalkerCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WalkerCache")
+    }
+}
 
 /// A tree compiled for scoring (own-branch missing policy).
 pub(crate) struct Walker {
@@ -142,8 +196,8 @@ impl Walker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{EncodedFeature, EncodedSchema};
-    use crate::tree::Id3;
+    use crate::data::EncodedFeature;
+    use crate::tree::{DecisionTree, Id3};
     use std::sync::Arc;
 
     /// Mixed `u8`/`u16` columns; training rows lack some codes, so scoring every row
@@ -203,5 +257,32 @@ mod tests {
         assert_eq!(tree.predict(&e).unwrap(), vec![1; 40]);
         let p = tree.predict_proba(&e).unwrap();
         assert!(p.chunks_exact(3).all(|r| r == [0.0, 1.0, 0.0]));
+    }
+
+    #[test]
+    fn the_walker_is_compiled_once_and_reset_by_compaction() {
+        let all = data(600, true);
+        let mut tree = Id3::params().fit(&all).unwrap();
+        assert!(!tree.walker.is_built());
+        let first = tree.predict_proba(&all).unwrap();
+        assert!(tree.walker.is_built());
+        let wk = tree.walker.get(&[], &[], &tree.schema).unwrap() as *const Walker;
+        assert_eq!(tree.predict_proba(&all).unwrap(), first);
+        let again = tree.walker.get(&[], &[], &tree.schema).unwrap() as *const Walker;
+        assert_eq!(wk, again, "the second call reuses the walker");
+        // Serde skips it; clones and deserialized trees start empty and still agree.
+        let bytes = bincode::serialize(&tree).unwrap();
+        let back: DecisionTree = bincode::deserialize(&bytes).unwrap();
+        assert!(!back.walker.is_built() && !tree.clone().walker.is_built());
+        assert_eq!(bincode::serialize(&back).unwrap(), bytes);
+        assert!(back == tree);
+        assert_eq!(back.predict_proba(&all).unwrap(), first);
+        crate::tree::prune::pessimistic(&mut tree, 0.25);
+        assert!(!tree.walker.is_built(), "pruning resets the walker");
+        let pruned = tree.predict(&all).unwrap();
+        let cols: Vec<&Codes> = all.columns().iter().collect();
+        for (row, &c) in pruned.iter().enumerate() {
+            assert_eq!(c as usize, tree.node_class(tree.stop_node(&cols, row)));
+        }
     }
 }
