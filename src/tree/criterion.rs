@@ -584,7 +584,8 @@ impl NLogN {
 
 /// Direct entropy `− Σ w_k p_k log2 p_k` (the reference the fast forms are tested
 /// against).
-pub fn entropy_direct(counts: &[f64], w: &[f64]) -> f64 {
+#[cfg(test)]
+pub(crate) fn entropy_direct(counts: &[f64], w: &[f64]) -> f64 {
     let n: f64 = counts.iter().sum();
     if n <= 0.0 {
         return 0.0;

@@ -395,11 +395,11 @@ impl Id3ValidParams {
 /// column of the table at each level, for a fraction of the rows; its copy is then
 /// split the same way). Copies along one path shrink geometrically, so the copies
 /// alive at once stay a small fraction of the data.
-pub const LOCAL_COPY_MAX_ROWS: usize = 1 << 15;
+pub(crate) const LOCAL_COPY_MAX_ROWS: usize = 1 << 15;
 /// A child with at most 1/`LOCAL_COPY_SHRINK` of its table's rows gets its own copy.
-pub const LOCAL_COPY_SHRINK: usize = 8;
+pub(crate) const LOCAL_COPY_SHRINK: usize = 8;
 /// The smallest child that gets its own copy (smaller ones read the shared table).
-pub const LOCAL_COPY_MIN_CHILD: usize = 256;
+pub(crate) const LOCAL_COPY_MIN_CHILD: usize = 256;
 
 /// What every task of one fit shares (read-only).
 struct Ctx<'a> {

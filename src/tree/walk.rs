@@ -277,7 +277,7 @@ mod tests {
         assert_eq!(bincode::serialize(&back).unwrap(), bytes);
         assert!(back == tree);
         assert_eq!(back.predict_proba(&all).unwrap(), first);
-        crate::tree::prune::pessimistic(&mut tree, 0.25);
+        crate::tree::pessimistic(&mut tree, 0.25);
         assert!(!tree.walker.is_built(), "pruning resets the walker");
         let pruned = tree.predict(&all).unwrap();
         let cols: Vec<&Codes> = all.columns().iter().collect();
