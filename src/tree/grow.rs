@@ -1,5 +1,10 @@
-//! The grower: one depth-first builder for every tree variant, with the split criterion
-//! as a parameter ([`Id3Params`]).
+//! The grower (scikit-learn's `Builder`): one depth-first builder for every tree
+//! variant, with the split criterion as a parameter ([`Id3Params`]).
+//!
+//! The builder owns the limits (depth, node size), the missing-value policies, the rows
+//! of each node and the order nodes are written in; it asks the `splitter` for each
+//! node's best split (scored through [`SplitCriterion`](super::SplitCriterion)) and
+//! hands the grown tree to `prune`.
 //!
 //! Splits are multiway on an attribute's codes (discretized numerics included); an
 //! attribute is used at most once on a path. The rows of the node being grown are a
