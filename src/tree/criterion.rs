@@ -219,7 +219,13 @@ enum AttrMode {
 
 /// A split criterion: scores candidate splits of a node from their count tables and
 /// picks the best. [`Resolved`] (a [`Criterion`] with its weights bound to the data)
-/// implements it; other criteria can be plugged into the grower the same way.
+/// implements it.
+///
+/// It is the one path the grower scores splits through: the splitter is generic over
+/// this trait (statically dispatched, monomorphised for [`Resolved`], so it costs
+/// nothing on the fit hot path) and calls [`candidate_counts`](Self::candidate_counts)
+/// for unweighted rows — the integer fast path — and [`candidate`](Self::candidate)
+/// for weighted ones.
 pub trait SplitCriterion: Send + Sync {
     /// Impurity of a class-count vector (the node's entropy).
     fn impurity(&self, lg: &NLogN, class_counts: &[f64]) -> f64;
