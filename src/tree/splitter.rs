@@ -214,3 +214,112 @@ pub(crate) fn fill_groups(enc: &Encoded, c: &Candidate, group: &mut Vec<usize>) 
     }));
     3
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::data::{Codes, EncodedFeature, EncodedSchema};
+    use crate::tree::Criterion;
+
+    /// 30 rows: `b` decides the class, `a` and `c` mostly do not.
+    fn table(weights: Option<Vec<f64>>) -> Encoded {
+        let feat = |name: &str, levels: usize| EncodedFeature {
+            name: name.into(),
+            levels: (0..levels).map(|l| l.to_string()).collect(),
+            numeric: false,
+        };
+        let schema = Arc::new(EncodedSchema {
+            features: vec![feat("a", 3), feat("b", 2), feat("c", 5)],
+            classes: vec!["retained".into(), "churned".into()],
+        });
+        let a: Vec<u8> = (0..30).map(|i| (i % 3) as u8).collect();
+        let b: Vec<u8> = (0..30).map(|i| ((i / 2) % 2) as u8).collect();
+        let c: Vec<u8> = (0..30).map(|i| ((i * 3) % 5) as u8).collect();
+        let labels = (0..30).map(|i| b[i] ^ u8::from(i % 11 == 0)).collect();
+        let cols = vec![Codes::U8(a), Codes::U8(b), Codes::U8(c)];
+        Encoded::new(schema, cols, labels, weights).unwrap()
+    }
+
+    fn splitter<C: SplitCriterion>(crit: C) -> Splitter<C> {
+        Splitter {
+            crit,
+            lg: NLogN::new(31),
+            k: 2,
+            rules: SplitRules {
+                min_rows_leaf: 1.0,
+                min_gain: 0.0,
+                binary_numeric: false,
+                fractional: false,
+            },
+        }
+    }
+
+    fn resolved(c: Criterion) -> Resolved {
+        c.resolve(table(None).schema(), &[15.0, 15.0]).unwrap()
+    }
+
+    /// A criterion with only the `f64` path: the trait's default integer path.
+    struct FloatsOnly(Resolved);
+
+    impl SplitCriterion for FloatsOnly {
+        fn impurity(&self, lg: &NLogN, c: &[f64]) -> f64 {
+            self.0.impurity(lg, c)
+        }
+        fn candidate(
+            &self,
+            lg: &NLogN,
+            feature: usize,
+            table: &[f64],
+            k: usize,
+            missing: Option<usize>,
+        ) -> Candidate {
+            self.0.candidate(lg, feature, table, k, missing)
+        }
+        fn select(&self, cands: &[Candidate]) -> Option<usize> {
+            self.0.select(cands)
+        }
+    }
+
+    #[test]
+    fn the_integer_fast_path_scores_as_the_float_path() {
+        let rows: Vec<u32> = (0..30).collect();
+        let unweighted = table(None);
+        let unit = table(Some(vec![1.0; 30]));
+        for c in [Criterion::InformationGain, Criterion::GainRatio] {
+            let fast = splitter(resolved(c.clone()));
+            let slow = splitter(FloatsOnly(resolved(c)));
+            let mut b = SplitBuffers::new(3);
+            let used = [false; 3];
+            let got = fast.best_split(&mut b, &unweighted, Rows::Subset(&rows), &used);
+            assert!(matches!(b.tables.table(1), ClassTable::Ints(_)));
+            let by_default = slow.best_split(&mut b, &unweighted, Rows::Subset(&rows), &used);
+            let by_floats = fast.best_split(&mut b, &unit, Rows::Subset(&rows), &used);
+            assert!(matches!(b.tables.table(1), ClassTable::Floats(_)));
+            let got = got.expect("splits");
+            assert_eq!(got.feature, 1, "b decides the class");
+            assert_eq!(Some(got), by_default);
+            assert_eq!(Some(got), by_floats);
+        }
+    }
+
+    #[test]
+    fn used_features_and_min_gain_are_respected() {
+        let rows: Vec<u32> = (0..30).collect();
+        let enc = table(None);
+        let mut s = splitter(resolved(Criterion::InformationGain));
+        let mut b = SplitBuffers::new(3);
+        let c = s.best_split(&mut b, &enc, Rows::Subset(&rows), &[false, true, false]);
+        assert_ne!(c.expect("a or c splits").feature, 1);
+        assert_eq!(
+            s.best_split(&mut b, &enc, Rows::Subset(&rows), &[true; 3]),
+            None
+        );
+        s.rules.min_gain = 1.0;
+        assert_eq!(
+            s.best_split(&mut b, &enc, Rows::Subset(&rows), &[false; 3]),
+            None
+        );
+    }
+}
