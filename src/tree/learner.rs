@@ -9,7 +9,7 @@ use linfa::traits::{Fit, PredictInplace};
 use ndarray::{Array1, ArrayBase, Data, Ix2};
 use serde::{Deserialize, Serialize};
 
-use super::grow::{Id3Params, Id3ValidParams};
+use super::params::{Id3Params, Id3ValidParams};
 use super::tree::{DecisionTree, MissingPolicy, Step, argmax};
 use crate::data::{Binning, Codes, Discretizer, Encoded, EncodedFeature, EncodedSchema, Table};
 use crate::error::Result;

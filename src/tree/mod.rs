@@ -14,9 +14,11 @@
 //!   the integer-count fast path included ([`SplitCriterion::candidate_counts`], which
 //!   [`Resolved`] implements directly on `u32` cells), and the splitter is
 //!   monomorphised for it, so the trait costs nothing on the fit hot path;
+//! - `params`: the parameters of the ID3 family ([`Id3`], [`Id3Params`], [`Pruning`],
+//!   [`NumericSplits`]);
 //! - `grow`: the builder — depth-first growth under the pre-pruning limits, the
 //!   missing-value policies, the in-place row partition and parallel children
-//!   ([`Id3`], [`Id3Params`]);
+//!   ([`Id3ValidParams::fit`]);
 //! - `node` and `tree`: the fitted [`DecisionTree`], a flat arena of [`Node`]s, with
 //!   prediction, explanation and attribute importance; it knows nothing of growing or
 //!   pruning;
@@ -28,7 +30,7 @@
 //!   untrusted bytes ([`DecisionTree::validate`]).
 //!
 //! Dependencies run one way: `node` ← `walk` ← `tree` ← `prune` ← `grow` → `splitter`
-//! → `criterion`, `counts`.
+//! → `criterion`, `counts` (and `grow` → `params` → `criterion`, `tree`).
 //!
 //! [`TreeLearner`] / [`TreeClassifier`] plug the tree into the crate's
 //! [`Learner`](crate::Learner) / [`Classifier`](crate::Classifier) traits; [`Cart`]
@@ -41,6 +43,7 @@ mod export;
 mod grow;
 mod learner;
 mod node;
+mod params;
 mod prune;
 mod splitter;
 #[allow(clippy::module_inception)]
@@ -54,9 +57,9 @@ pub use criterion::{
     WeightedEntropy,
 };
 pub use export::Rule;
-pub use grow::{Id3, Id3Params, Id3ValidParams, NumericSplits, Pruning};
 pub use learner::{TreeClassifier, TreeLearner};
 pub use node::{LEAF, NO_CHILD, Node};
+pub use params::{Id3, Id3Params, Id3ValidParams, NumericSplits, Pruning};
 pub use prune::{add_errs, estimated_errors, leaf_estimate, pessimistic, reduced_error};
 pub use tree::{DecisionTree, MissingPolicy, Step, group_condition};
 
