@@ -7,6 +7,10 @@
 //! the bench fits, sample weights (the `f64` counting paths), reduced-error pruning, and
 //! a table large enough (120k rows) that nodes above the grower's local-copy size are
 //! split in the shared row buffer.
+//!
+//! Each tree is pinned twice: by its bincode bytes (the model format must not change)
+//! and by its [`DecisionTree::canonical_dump`] (the nodes themselves: features,
+//! children, counts), which does not depend on serde.
 
 use churnkit::data::{Binning, Discretizer, Encoded};
 use churnkit::synth::{SynthParams, generate};
@@ -43,7 +47,15 @@ fn synthetic(n: usize, seed: u64, weighted: bool) -> Encoded {
 
 /// FNV-1a (64-bit) of the tree's bincode bytes.
 fn fingerprint(t: &DecisionTree) -> u64 {
-    let bytes = bincode::serialize(t).expect("serializes");
+    fnv1a(&bincode::serialize(t).expect("serializes"))
+}
+
+/// FNV-1a (64-bit) of the tree's canonical dump.
+fn dump_fingerprint(t: &DecisionTree) -> u64 {
+    fnv1a(t.canonical_dump().as_bytes())
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     })
@@ -85,15 +97,15 @@ fn variants() -> Vec<(&'static str, Id3Params)> {
     ]
 }
 
-fn check(enc: &Encoded, expected: &[(&str, u64)]) {
+fn check(enc: &Encoded, expected: &[(&str, u64, u64)]) {
     let mut got = Vec::new();
     for (name, p) in variants() {
         let t = p.fit(enc).expect("fits");
-        got.push((name, fingerprint(&t)));
+        got.push((name, fingerprint(&t), dump_fingerprint(&t)));
     }
     let show: Vec<String> = got
         .iter()
-        .map(|(n, f)| format!("(\"{n}\", 0x{f:016x}),"))
+        .map(|(n, f, d)| format!("(\"{n}\", 0x{f:016x}, 0x{d:016x}),"))
         .collect();
     assert_eq!(got, expected, "\n{}", show.join("\n"));
 }
@@ -103,13 +115,25 @@ fn same_trees_on_120k_unweighted_rows() {
     check(
         &synthetic(120_000, 11, false),
         &[
-            ("id3", 0xc6e77c57312a8f42),
-            ("id3-weighted", 0x9f500af130173757),
-            ("gain-ratio", 0xa4dbd9308e1fbefe),
-            ("id3-weighted-defaults", 0x14c27197e28fb180),
-            ("c45-defaults", 0x7cd914b690c5493f),
-            ("balanced-reduced-error", 0xfb5216ff0a0532e5),
-            ("fractional-unlimited", 0xff9b428b35f8b21e),
+            ("id3", 0xc6e77c57312a8f42, 0x2f8d3e278b3c7dbd),
+            ("id3-weighted", 0x9f500af130173757, 0x803a694fee52664a),
+            ("gain-ratio", 0xa4dbd9308e1fbefe, 0xabe0aaf2446ba9a8),
+            (
+                "id3-weighted-defaults",
+                0x14c27197e28fb180,
+                0x8bed9cb85c5074c7,
+            ),
+            ("c45-defaults", 0x7cd914b690c5493f, 0xa571506f05bdfb5b),
+            (
+                "balanced-reduced-error",
+                0xfb5216ff0a0532e5,
+                0xa52727f979000bf7,
+            ),
+            (
+                "fractional-unlimited",
+                0xff9b428b35f8b21e,
+                0xb43112cf50a57dd5,
+            ),
         ],
     );
 }
@@ -119,13 +143,25 @@ fn same_trees_on_30k_weighted_rows() {
     check(
         &synthetic(30_000, 12, true),
         &[
-            ("id3", 0x6c2bd1f7c00a7287),
-            ("id3-weighted", 0x36bd4c592e3d8b9b),
-            ("gain-ratio", 0x0ab31cd6402c003e),
-            ("id3-weighted-defaults", 0x38e9793d74cad952),
-            ("c45-defaults", 0x4cef2820d5357015),
-            ("balanced-reduced-error", 0x1ee1cb8e45882a80),
-            ("fractional-unlimited", 0x7916bcedc125b1f4),
+            ("id3", 0x6c2bd1f7c00a7287, 0xe5ef0b6de45c0a99),
+            ("id3-weighted", 0x36bd4c592e3d8b9b, 0xa802be64d422f614),
+            ("gain-ratio", 0x0ab31cd6402c003e, 0xed8da52f6447060d),
+            (
+                "id3-weighted-defaults",
+                0x38e9793d74cad952,
+                0x9716d9e79d595270,
+            ),
+            ("c45-defaults", 0x4cef2820d5357015, 0xf89ff5606dd4c227),
+            (
+                "balanced-reduced-error",
+                0x1ee1cb8e45882a80,
+                0x6947c6ae1f1575a8,
+            ),
+            (
+                "fractional-unlimited",
+                0x7916bcedc125b1f4,
+                0xaa15d77164716a99,
+            ),
         ],
     );
 }

@@ -8,12 +8,11 @@ use churnkit::data::{
     Codes, CountTable, Encoded, EncodedFeature, EncodedSchema, Rows, Var, contingency,
     stratified_holdout,
 };
-use churnkit::tree::criterion::{NLogN, SplitCriterion};
-use churnkit::tree::prune::estimated_errors;
 use churnkit::tree::{
     AttributeWeights, ClassWeights, Criterion, DecisionTree, Id3, MissingPolicy, Pruning,
     WeightedEntropy,
 };
+use churnkit::tree::{NLogN, SplitCriterion, estimated_errors};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

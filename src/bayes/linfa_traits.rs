@@ -28,8 +28,8 @@ use ndarray::{Array1, Array2, ArrayBase, Data, Ix2};
 use super::classifier::BayesClassifier;
 use super::learn::{HillClimb, NaiveBayes, Tan};
 use crate::data::{Binning, Codes, Discretizer, Encoded, FeatureEncoder};
-use crate::tree::learner::encoded_from_dataset;
-use crate::tree::tree::argmax;
+use crate::tree::argmax;
+use crate::tree::encoded_from_dataset;
 
 /// The target's name in networks fitted through linfa.
 const CLASS: &str = "class";

@@ -27,6 +27,15 @@ use crate::error::{Error, Result};
 use crate::learner::{Classifier, Learner, check_out_len};
 
 /// linfa-trees' CART with its parameters and the binning of numerics.
+///
+/// CART gets the same discretized codes as the ID3 family (as ordinal numbers; a
+/// feature's missing code is its largest code), and its fitted tree is copied into a
+/// [`CartTree`] whose leaves keep the weighted class counts.
+///
+/// **Not bit-deterministic.** linfa-trees 0.8 sums class frequencies in `f32` while
+/// iterating a `std::collections::HashMap` (randomly seeded per process), so two runs
+/// on the same data can break near-ties between splits differently. churnkit's own
+/// learners are deterministic; CART is here as the external baseline, as linfa ships it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cart {
     /// Gini (default) or entropy.
@@ -125,7 +134,7 @@ impl Cart {
 }
 
 /// The encoded codes as an `f64` matrix (rows × features), as linfa-trees reads them.
-pub fn codes_matrix(enc: &Encoded) -> Array2<f64> {
+pub(crate) fn codes_matrix(enc: &Encoded) -> Array2<f64> {
     let mut x = Array2::zeros((enc.n_rows(), enc.n_features()));
     for (j, col) in enc.columns().iter().enumerate() {
         for (r, v) in x.column_mut(j).iter_mut().enumerate() {

@@ -17,11 +17,11 @@ use crate::data::{
 };
 
 /// Row × attribute visits below which a node is counted on the calling thread.
-pub const PARALLEL_MIN_CELLS: usize = 1 << 16;
+pub(crate) const PARALLEL_MIN_CELLS: usize = 1 << 16;
 
 /// Reusable count tables of one node's candidate features.
 #[derive(Debug, Default)]
-pub struct NodeTables {
+pub(crate) struct NodeTables {
     flat: ClassTables,
     /// Position of each feature in the last count (`usize::MAX`: not counted).
     slot: Vec<usize>,

@@ -219,7 +219,13 @@ enum AttrMode {
 
 /// A split criterion: scores candidate splits of a node from their count tables and
 /// picks the best. [`Resolved`] (a [`Criterion`] with its weights bound to the data)
-/// implements it; other criteria can be plugged into the grower the same way.
+/// implements it.
+///
+/// It is the one path the grower scores splits through: the splitter is generic over
+/// this trait (statically dispatched, monomorphised for [`Resolved`], so it costs
+/// nothing on the fit hot path) and calls [`candidate_counts`](Self::candidate_counts)
+/// for unweighted rows — the integer fast path — and [`candidate`](Self::candidate)
+/// for weighted ones.
 pub trait SplitCriterion: Send + Sync {
     /// Impurity of a class-count vector (the node's entropy).
     fn impurity(&self, lg: &NLogN, class_counts: &[f64]) -> f64;
@@ -235,6 +241,23 @@ pub trait SplitCriterion: Send + Sync {
         k: usize,
         missing: Option<usize>,
     ) -> Candidate;
+
+    /// [`candidate`](SplitCriterion::candidate) on a table of unweighted (integer)
+    /// counts: the integer fast path the splitter takes for unweighted rows. Must give
+    /// the same result as `candidate` on the table converted to `f64`; the default does
+    /// exactly that conversion, [`Resolved`] scores the integers directly (bit for bit
+    /// the same, without the float-to-index conversions of `L(n)` lookups).
+    fn candidate_counts(
+        &self,
+        lg: &NLogN,
+        feature: usize,
+        table: &[u32],
+        k: usize,
+        missing: Option<usize>,
+    ) -> Candidate {
+        let t: Vec<f64> = table.iter().map(|&x| f64::from(x)).collect();
+        self.candidate(lg, feature, &t, k, missing)
+    }
 
     /// Picks the best candidate (index into `cands`), or None when no candidate is
     /// usable. Ties go to the lowest feature index.
@@ -286,20 +309,6 @@ impl Resolved {
     /// The class weights `w_k` in use.
     pub fn class_weights(&self) -> &[f64] {
         &self.class_w
-    }
-
-    /// [`SplitCriterion::candidate`] on a table of unweighted (integer) counts: the
-    /// same result, bit for bit, as on the table converted to `f64`, without the
-    /// float-to-index conversions of `L(n)` lookups.
-    pub fn candidate_counts(
-        &self,
-        lg: &NLogN,
-        feature: usize,
-        table: &[u32],
-        k: usize,
-        missing: Option<usize>,
-    ) -> Candidate {
-        self.candidate_of(lg, feature, table, k, missing)
     }
 
     /// [`SplitCriterion::candidate`] over a table of `f64` or integer counts (the same
@@ -418,6 +427,18 @@ impl SplitCriterion for Resolved {
         lg: &NLogN,
         feature: usize,
         table: &[f64],
+        k: usize,
+        missing: Option<usize>,
+    ) -> Candidate {
+        self.candidate_of(lg, feature, table, k, missing)
+    }
+
+    #[inline]
+    fn candidate_counts(
+        &self,
+        lg: &NLogN,
+        feature: usize,
+        table: &[u32],
         k: usize,
         missing: Option<usize>,
     ) -> Candidate {
@@ -569,7 +590,8 @@ impl NLogN {
 
 /// Direct entropy `− Σ w_k p_k log2 p_k` (the reference the fast forms are tested
 /// against).
-pub fn entropy_direct(counts: &[f64], w: &[f64]) -> f64 {
+#[cfg(test)]
+pub(crate) fn entropy_direct(counts: &[f64], w: &[f64]) -> f64 {
     let n: f64 = counts.iter().sum();
     if n <= 0.0 {
         return 0.0;

@@ -1,8 +1,10 @@
 //! Exports of a fitted tree: an indented text tree, if-then rules (one per leaf, with
-//! support and confidence — the form business users read) and Graphviz DOT.
+//! support and confidence — the form business users read), Graphviz DOT, and a canonical
+//! dump of the arena for fingerprinting trees in tests.
 
 use std::fmt::Write;
 
+use super::node::NO_CHILD;
 use super::tree::{DecisionTree, fmt_count};
 
 /// One if-then rule: the conditions on the path to a leaf and what the leaf predicts.
@@ -178,5 +180,114 @@ impl DecisionTree {
         }
         s.push_str("}\n");
         s
+    }
+}
+
+impl DecisionTree {
+    /// A canonical text dump of the fitted tree, independent of serde: one header line
+    /// (criterion, missing policy, Laplace flag, number of classes, every feature's name
+    /// and cardinality), then one line per node in arena order (depth-first
+    /// pre-order) with its depth, feature (`leaf` for a leaf), gain, weight, class
+    /// counts and, for an internal node, its children per code (`-` for an empty slot).
+    /// Floats are written in Rust's shortest round-trip form, so two trees have the same
+    /// dump exactly when they have the same splits, slots and counts, bit for bit.
+    /// Tests fingerprint it (FNV-1a) to pin trees without pinning the model format.
+    pub fn canonical_dump(&self) -> String {
+        let k = self.n_classes();
+        let mut s = String::new();
+        let _ = write!(
+            s,
+            "criterion={} missing={:?} laplace={} classes={k} features=",
+            self.criterion, self.missing, self.laplace
+        );
+        for (j, f) in self.schema.features.iter().enumerate() {
+            let sep = if j == 0 { "" } else { "," };
+            let _ = write!(s, "{sep}{}:{}", f.name, f.cardinality());
+        }
+        s.push('\n');
+        for (i, n) in self.nodes.iter().enumerate() {
+            let _ = write!(s, "{i} d={} ", n.depth);
+            if n.is_leaf() {
+                s.push_str("leaf");
+            } else {
+                let _ = write!(s, "f={}", n.feature);
+            }
+            let _ = write!(
+                s,
+                " gain={:?} w={:?} counts={:?}",
+                n.gain,
+                n.weight,
+                &self.counts[i * k..(i + 1) * k]
+            );
+            if !n.is_leaf() {
+                let card = self.schema.features[n.feature as usize].cardinality();
+                s.push_str(" children=[");
+                for (c, &slot) in self.slots[n.first_slot as usize..][..card]
+                    .iter()
+                    .enumerate()
+                {
+                    if c > 0 {
+                        s.push(',');
+                    }
+                    if slot == NO_CHILD {
+                        s.push('-');
+                    } else {
+                        let _ = write!(s, "{slot}");
+                    }
+                }
+                s.push(']');
+            }
+            s.push('\n');
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::data::{Codes, Encoded, EncodedFeature, EncodedSchema};
+    use crate::tree::Id3;
+
+    #[test]
+    fn canonical_dump_lists_every_node_with_its_children_and_counts() {
+        let schema = Arc::new(EncodedSchema {
+            features: vec![EncodedFeature {
+                name: "Contract".into(),
+                levels: vec!["Month-to-month".into(), "Two year".into()],
+                numeric: false,
+            }],
+            classes: vec!["retained".into(), "churned".into()],
+        });
+        let enc = Encoded::new(
+            schema,
+            vec![Codes::U8(vec![0, 0, 0, 1, 1])],
+            vec![1, 1, 0, 0, 0],
+            None,
+        )
+        .unwrap();
+        let t = Id3::params().fit(&enc).unwrap();
+        let dump = t.canonical_dump();
+        let lines: Vec<&str> = dump.lines().collect();
+        assert_eq!(
+            lines[0],
+            "criterion=id3 missing=OwnBranch laplace=false classes=2 features=Contract:3"
+        );
+        assert_eq!(lines.len(), 1 + t.n_nodes());
+        assert!(lines[1].starts_with("0 d=0 f=0 gain="), "{}", lines[1]);
+        assert!(
+            lines[1].ends_with("w=5.0 counts=[3.0, 2.0] children=[1,2,-]"),
+            "{}",
+            lines[1]
+        );
+        assert_eq!(lines[2], "1 d=1 leaf gain=0.0 w=3.0 counts=[1.0, 2.0]");
+        assert_eq!(lines[3], "2 d=1 leaf gain=0.0 w=2.0 counts=[2.0, 0.0]");
+        // Equal trees, equal dumps; a different tree, a different dump.
+        let back: crate::tree::DecisionTree =
+            bincode::deserialize(&bincode::serialize(&t).unwrap()).unwrap();
+        assert_eq!(back.canonical_dump(), dump);
+        let stump = Id3::params().max_depth(Some(0)).fit(&enc).unwrap();
+        assert_ne!(stump.canonical_dump(), dump);
     }
 }

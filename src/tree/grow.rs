@@ -1,5 +1,10 @@
-//! The grower: one depth-first builder for every tree variant, with the split criterion
-//! as a parameter ([`Id3Params`]).
+//! The grower (scikit-learn's `Builder`): one depth-first builder for every tree
+//! variant, with the split criterion as a parameter ([`Id3Params`]).
+//!
+//! The builder owns the limits (depth, node size), the missing-value policies, the rows
+//! of each node and the order nodes are written in; it asks the `splitter` for each
+//! node's best split (scored through [`SplitCriterion`](super::SplitCriterion)) and
+//! hands the grown tree to `prune`.
 //!
 //! Splits are multiway on an attribute's codes (discretized numerics included); an
 //! attribute is used at most once on a path. The rows of the node being grown are a
@@ -7,355 +12,16 @@
 //! a counting sort through one scratch buffer), so every child's rows stay ascending and
 //! column reads stay sequential.
 
-use serde::{Deserialize, Serialize};
-
-use super::counts::NodeTables;
-use super::criterion::{
-    AttributeWeights, Candidate, ClassWeights, Criterion, NLogN, Resolved, SplitCriterion,
-    WeightedEntropy,
-};
+use super::criterion::{Candidate, NLogN};
+use super::node::{LEAF, NO_CHILD, Node};
+use super::params::{Id3Params, Id3ValidParams, NumericSplits, Pruning};
 use super::prune;
-use super::tree::{DecisionTree, LEAF, NO_CHILD, Node};
-use crate::data::{ClassTable, Codes, Encoded, Rows, Var, contingency, stratified_holdout};
+use super::splitter::{SplitBuffers, SplitRules, Splitter, fill_groups, groups};
+use super::tree::{DecisionTree, MissingPolicy};
+use crate::data::{Codes, Encoded, Rows, Var, contingency, stratified_holdout};
 use crate::error::{Error, Result};
 
-/// What to do with missing values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub enum MissingPolicy {
-    /// Missing is a value of its own: a branch when the node's training rows had missing
-    /// values. At prediction a value the node never saw in training (including missing
-    /// where training had none) stops at that node and returns its class distribution.
-    #[default]
-    OwnBranch,
-    /// C4.5's fractional instances (Quinlan 1993; as Weka's J48): the gain is computed
-    /// on the rows whose value is known and multiplied by their fraction; a row with a
-    /// missing value goes down every branch with weights proportional to the branches'
-    /// sizes, in training and in prediction.
-    Fractional,
-}
-
-/// How discretized numeric features split.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub enum NumericSplits {
-    /// One branch per bin, like a categorical feature (classic ID3 on discretized data);
-    /// the feature is then used up on the path.
-    #[default]
-    Multiway,
-    /// Ordered binary splits `bin < t` / `bin ≥ t` at the best bin boundary (missing
-    /// values keep their own branch or are spread, per the missing policy), as C4.5 and
-    /// CART treat numbers; the feature stays available deeper on the path, so thresholds
-    /// adapt to each node. Categorical features still split multiway.
-    Binary,
-}
-
-/// Post-pruning.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
-pub enum Pruning {
-    /// No post-pruning.
-    #[default]
-    None,
-    /// Reduced-error pruning (Quinlan 1987): a stratified, seeded `fraction` of the
-    /// training rows is held out, the tree grows on the rest, and every subtree whose
-    /// replacement by a leaf does not raise the error on the held-out rows is replaced
-    /// (bottom-up).
-    ReducedError {
-        /// Fraction of training rows held out for pruning, in (0, 1).
-        fraction: f64,
-    },
-    /// C4.5's pessimistic (error-based) pruning: a subtree is replaced by a leaf when the
-    /// leaf's upper confidence bound on its error (confidence `confidence`, C4.5's CF,
-    /// 0.25 by default) is no more than the subtrees' (+0.1, as C4.5). Subtree raising is
-    /// not done.
-    Pessimistic {
-        /// C4.5's CF in (0, 0.5]; smaller prunes more.
-        confidence: f64,
-    },
-}
-
-/// The ID3 family of tree learners; start from [`Id3::params`].
-///
-/// ```
-/// use std::sync::Arc;
-/// use churnkit::data::{Codes, Encoded, EncodedFeature, EncodedSchema};
-/// use churnkit::tree::{Criterion, Id3, WeightedEntropy};
-///
-/// let schema = Arc::new(EncodedSchema {
-///     features: vec![EncodedFeature {
-///         name: "Contract".into(),
-///         levels: vec!["Month-to-month".into(), "Two year".into()],
-///         numeric: false,
-///     }],
-///     classes: vec!["retained".into(), "churned".into()],
-/// });
-/// let enc = Encoded::new(schema, vec![Codes::U8(vec![0, 0, 1, 1])], vec![1, 1, 0, 0], None)?;
-/// let tree = Id3::params()
-///     .criterion(Criterion::WeightedEntropy(WeightedEntropy::default()))
-///     .max_depth(Some(8))
-///     .fit(&enc)?;
-/// assert_eq!(tree.predict(&enc)?, vec![1, 1, 0, 0]);
-/// # Ok::<(), churnkit::Error>(())
-/// ```
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Id3;
-
-impl Id3 {
-    /// Quinlan's original ID3: information gain, no pre- or post-pruning. See
-    /// [`Id3Params`] for every parameter and its default.
-    pub fn params() -> Id3Params {
-        Id3Params::default()
-    }
-
-    /// Weighted-entropy ID3 with the defaults chosen by cross-validation on training
-    /// rows (see [`Id3Params::weighted`]).
-    pub fn weighted() -> Id3Params {
-        Id3Params::weighted()
-    }
-
-    /// C4.5-style: gain ratio, binary numeric splits, fractional missing values,
-    /// pessimistic pruning CF 0.25, at least 2 rows in two branches (Quinlan 1993's
-    /// defaults).
-    pub fn c45() -> Id3Params {
-        Id3Params::c45()
-    }
-}
-
-/// Parameters of the ID3 family (a builder; [`Id3Params::check`] validates once).
-///
-/// Defaults ([`Id3::params`], Quinlan's original ID3):
-///
-/// | parameter | default |
-/// |---|---|
-/// | `criterion` | [`Criterion::InformationGain`] |
-/// | `max_depth` | None (unlimited) |
-/// | `min_rows_split` | 2 (a node with fewer rows is a leaf) |
-/// | `min_rows_leaf` | 1 |
-/// | `min_gain` | 0 (a node splits only on a gain above it, as Weka's Id3) |
-/// | `missing` | [`MissingPolicy::OwnBranch`] |
-/// | `numeric_splits` | [`NumericSplits::Multiway`] |
-/// | `pruning` | [`Pruning::None`] |
-/// | `laplace` | false |
-/// | `seed` | 0 (used by reduced-error pruning's hold-out) |
-///
-/// Row counts are weighted when the rows carry sample weights. `min_rows_leaf`
-/// follows C4.5: a split is admissible only if at least two branches hold
-/// `min_rows_leaf` rows; branches smaller than that are not grown (their rows stop at
-/// the parent, whose distribution they get).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Id3Params {
-    criterion: Criterion,
-    max_depth: Option<usize>,
-    min_rows_split: f64,
-    min_rows_leaf: f64,
-    min_gain: f64,
-    missing: MissingPolicy,
-    numeric: NumericSplits,
-    pruning: Pruning,
-    laplace: bool,
-    seed: u64,
-}
-
-impl Default for Id3Params {
-    fn default() -> Self {
-        Id3Params {
-            criterion: Criterion::InformationGain,
-            max_depth: None,
-            min_rows_split: 2.0,
-            min_rows_leaf: 1.0,
-            min_gain: 0.0,
-            missing: MissingPolicy::OwnBranch,
-            numeric: NumericSplits::Multiway,
-            pruning: Pruning::None,
-            laplace: false,
-            seed: 0,
-        }
-    }
-}
-
-impl Id3Params {
-    /// Weighted-entropy ID3 with its tuned defaults: attribute weights `1/n_A`, class
-    /// weights 1, ordered binary splits of numeric features ([`NumericSplits::Binary`]),
-    /// `max_depth` 8, `min_rows_leaf` 5, `min_rows_split` 10, pessimistic pruning
-    /// (CF 0.25), Laplace smoothing ([`TreeLearner::id3_weighted`](super::TreeLearner::id3_weighted)
-    /// adds 16 equal-frequency bins for numerics).
-    ///
-    /// Chosen by 5-fold stratified cross-validation (seed 42) on TRAINING rows only —
-    /// `telco-train.csv`, `orange-telecom-churn-train.csv` and the bundled
-    /// `datasets/synthetic-churn.csv` — over 576 settings (binning × numeric splits ×
-    /// depth {4, 6, 8, ∞} × min leaf {2, 5, 10, 20} × pruning {none, reduced-error 0.2,
-    /// pessimistic 0.25} × class weights {1, balanced}); `cargo run --release --example
-    /// tree_cv` reproduces the grid. Best mean ROC AUC over the three data sets:
-    ///
-    /// | setting | Telco AUC / acc | Orange AUC / acc | synthetic AUC / acc | mean AUC |
-    /// |---|---|---|---|---|
-    /// | **this default** (EF16, binary, depth 8, leaf 5, pessimistic, w = 1) | 0.8227 / 0.7858 | 0.9092 / 0.9389 | 0.8443 / 0.7138 | **0.8587** |
-    /// | same, leaf 2 | 0.8191 / 0.7858 | 0.9124 / 0.9374 | 0.8412 / 0.7070 | 0.8576 |
-    /// | same, balanced class weights | 0.8222 / 0.7866 | 0.9090 / 0.9392 | 0.8392 / 0.7100 | 0.8568 |
-    /// | EF32, binary, depth 8, leaf 20, no pruning | 0.8202 / 0.7759 | 0.9063 / 0.9314 | 0.8447 / 0.7104 | 0.8571 |
-    /// | best multiway (EF5, depth 4, leaf 5, no pruning, balanced) | 0.8258 / 0.7911 | 0.8801 / 0.9021 | 0.8439 / 0.7078 | 0.8499 |
-    /// | multiway EF10, depth 8, leaf 5, reduced-error 0.2 | see `tree_cv` | | | ≈ 0.80 |
-    ///
-    /// Reduced-error pruning optimises 0/1 error on a small hold-out, which collapses
-    /// subtrees whose leaves all predict "retained" and costs ranking quality (Orange
-    /// AUC ≈ 0.75–0.77 with it); pessimistic pruning keeps more of the ranking.
-    pub fn weighted() -> Self {
-        Id3Params {
-            criterion: Criterion::WeightedEntropy(WeightedEntropy {
-                attributes: AttributeWeights::InverseValues,
-                classes: ClassWeights::One,
-            }),
-            max_depth: Some(8),
-            min_rows_split: 10.0,
-            min_rows_leaf: 5.0,
-            min_gain: 0.0,
-            missing: MissingPolicy::OwnBranch,
-            numeric: NumericSplits::Binary,
-            pruning: Pruning::Pessimistic { confidence: 0.25 },
-            laplace: true,
-            seed: 0,
-        }
-    }
-
-    /// C4.5-style defaults: gain ratio, ordered binary splits of numerics, fractional
-    /// missing values, pessimistic pruning (CF 0.25), `min_rows_leaf` 2.
-    pub fn c45() -> Self {
-        Id3Params {
-            criterion: Criterion::GainRatio,
-            min_rows_leaf: 2.0,
-            missing: MissingPolicy::Fractional,
-            numeric: NumericSplits::Binary,
-            pruning: Pruning::Pessimistic { confidence: 0.25 },
-            ..Id3Params::default()
-        }
-    }
-
-    /// The split criterion.
-    pub fn criterion(mut self, c: Criterion) -> Self {
-        self.criterion = c;
-        self
-    }
-    /// Maximum depth (root = 0; None = unlimited).
-    pub fn max_depth(mut self, d: Option<usize>) -> Self {
-        self.max_depth = d;
-        self
-    }
-    /// A node with fewer (weighted) rows is not split (≥ 2).
-    pub fn min_rows_split(mut self, n: f64) -> Self {
-        self.min_rows_split = n;
-        self
-    }
-    /// At least two branches of a split must hold this many (weighted) rows; smaller
-    /// branches are not grown (> 0).
-    pub fn min_rows_leaf(mut self, n: f64) -> Self {
-        self.min_rows_leaf = n;
-        self
-    }
-    /// A node splits only when the chosen split's gain exceeds this (≥ 0, bits).
-    pub fn min_gain(mut self, g: f64) -> Self {
-        self.min_gain = g;
-        self
-    }
-    /// The missing-values policy.
-    pub fn missing(mut self, m: MissingPolicy) -> Self {
-        self.missing = m;
-        self
-    }
-    /// How numeric (binned) features split.
-    pub fn numeric_splits(mut self, n: NumericSplits) -> Self {
-        self.numeric = n;
-        self
-    }
-    /// Post-pruning.
-    pub fn pruning(mut self, p: Pruning) -> Self {
-        self.pruning = p;
-        self
-    }
-    /// Laplace smoothing of leaf probabilities.
-    pub fn laplace(mut self, on: bool) -> Self {
-        self.laplace = on;
-        self
-    }
-    /// Seed of every random choice (reduced-error pruning's hold-out).
-    pub fn seed(mut self, s: u64) -> Self {
-        self.seed = s;
-        self
-    }
-
-    /// The criterion set.
-    pub fn get_criterion(&self) -> &Criterion {
-        &self.criterion
-    }
-    /// The pruning set.
-    pub fn get_pruning(&self) -> Pruning {
-        self.pruning
-    }
-
-    /// Validates the parameters.
-    pub fn check(self) -> Result<Id3ValidParams> {
-        self.criterion.validate()?;
-        if self.max_depth == Some(usize::MAX) {
-            return Err(Error::param(
-                "max_depth",
-                "usize::MAX",
-                "use None for unlimited",
-            ));
-        }
-        if !(self.min_rows_split.is_finite() && self.min_rows_split >= 2.0) {
-            return Err(Error::param(
-                "min_rows_split",
-                self.min_rows_split,
-                "must be finite and >= 2",
-            ));
-        }
-        if !(self.min_rows_leaf.is_finite() && self.min_rows_leaf > 0.0) {
-            return Err(Error::param(
-                "min_rows_leaf",
-                self.min_rows_leaf,
-                "must be finite and > 0",
-            ));
-        }
-        if !(self.min_gain.is_finite() && self.min_gain >= 0.0) {
-            return Err(Error::param(
-                "min_gain",
-                self.min_gain,
-                "must be finite and >= 0",
-            ));
-        }
-        match self.pruning {
-            Pruning::ReducedError { fraction } if !(fraction > 0.0 && fraction < 1.0) => {
-                return Err(Error::param(
-                    "pruning fraction",
-                    fraction,
-                    "must be strictly between 0 and 1",
-                ));
-            }
-            Pruning::Pessimistic { confidence } if !(confidence > 0.0 && confidence <= 0.5) => {
-                return Err(Error::param(
-                    "pruning confidence",
-                    confidence,
-                    "must be in (0, 0.5]",
-                ));
-            }
-            _ => {}
-        }
-        Ok(Id3ValidParams(self))
-    }
-
-    /// Validates and fits on every row of `enc`.
-    pub fn fit(self, enc: &Encoded) -> Result<DecisionTree> {
-        self.check()?.fit(enc)
-    }
-}
-
-/// Validated [`Id3Params`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Id3ValidParams(Id3Params);
-
 impl Id3ValidParams {
-    /// The parameters.
-    pub fn params(&self) -> &Id3Params {
-        &self.0
-    }
-
     /// Fits a tree on every row of `enc`.
     pub fn fit(&self, enc: &Encoded) -> Result<DecisionTree> {
         let rows: Vec<u32> = (0..enc.n_rows() as u32).collect();
@@ -410,28 +76,24 @@ impl Id3ValidParams {
 /// column of the table at each level, for a fraction of the rows; its copy is then
 /// split the same way). Copies along one path shrink geometrically, so the copies
 /// alive at once stay a small fraction of the data.
-pub const LOCAL_COPY_MAX_ROWS: usize = 1 << 15;
+pub(crate) const LOCAL_COPY_MAX_ROWS: usize = 1 << 15;
 /// A child with at most 1/`LOCAL_COPY_SHRINK` of its table's rows gets its own copy.
-pub const LOCAL_COPY_SHRINK: usize = 8;
+pub(crate) const LOCAL_COPY_SHRINK: usize = 8;
 /// The smallest child that gets its own copy (smaller ones read the shared table).
-pub const LOCAL_COPY_MIN_CHILD: usize = 256;
+pub(crate) const LOCAL_COPY_MIN_CHILD: usize = 256;
 
 /// What every task of one fit shares (read-only).
 struct Ctx<'a> {
     p: &'a Id3Params,
-    crit: Resolved,
-    lg: NLogN,
+    split: Splitter,
     k: usize,
 }
 
 /// Per-task reusable buffers.
 struct Work {
-    tables: NodeTables,
-    cands: Vec<usize>,
-    scored: Vec<Candidate>,
+    split: SplitBuffers,
+    /// The features used up on the current path (multiway splits).
     used: Vec<bool>,
-    /// A table converted to `f64`.
-    fbuf: Vec<f64>,
     /// Per-node buffers, one frame per node on the current path (popped on entry,
     /// pushed back on exit), so a node allocates nothing once the path has been seen.
     frames: Vec<Frame>,
@@ -462,11 +124,8 @@ impl Frame {
 impl Work {
     fn new(nf: usize, used: Vec<bool>) -> Self {
         Work {
-            tables: NodeTables::new(nf),
-            cands: Vec::with_capacity(nf),
-            scored: Vec::with_capacity(nf),
+            split: SplitBuffers::new(nf),
             used,
-            fbuf: Vec::new(),
             frames: Vec::new(),
         }
     }
@@ -553,8 +212,17 @@ fn grow(p: &Id3Params, enc: &Encoded, mut rows: Vec<u32>) -> Result<DecisionTree
     }
     let ctx = Ctx {
         p,
-        crit: p.criterion.resolve(enc.schema(), &root.counts)?,
-        lg: NLogN::new(rows.len() + 1),
+        split: Splitter {
+            crit: p.criterion.resolve(enc.schema(), &root.counts)?,
+            lg: NLogN::new(rows.len() + 1),
+            k,
+            rules: SplitRules {
+                min_rows_leaf: p.min_rows_leaf,
+                min_gain: p.min_gain,
+                binary_numeric: p.numeric == NumericSplits::Binary,
+                fractional: p.missing == MissingPolicy::Fractional,
+            },
+        },
         k,
     };
     let nf = enc.n_features();
@@ -582,12 +250,13 @@ fn grow(p: &Id3Params, enc: &Encoded, mut rows: Vec<u32>) -> Result<DecisionTree
         missing: p.missing,
         laplace: p.laplace,
         criterion: p.criterion.name().to_string(),
+        walker: Default::default(),
     })
 }
 
 impl Ctx<'_> {
     /// Picks the split of a node, or None for a leaf. Leaves the chosen feature's table
-    /// in `w.tables`.
+    /// in `w.split.tables`.
     fn choose(
         &self,
         w: &mut Work,
@@ -599,45 +268,7 @@ impl Ctx<'_> {
         if self.stops(class_counts, depth) {
             return None;
         }
-        w.cands.clear();
-        w.cands.extend((0..w.used.len()).filter(|&j| !w.used[j]));
-        if w.cands.is_empty() {
-            return None;
-        }
-        w.tables.count(enc, rows, &w.cands);
-        w.scored.clear();
-        let frac = self.p.missing == MissingPolicy::Fractional;
-        let schema = enc.schema();
-        for &j in &w.cands {
-            let t = w.tables.table(j);
-            let missing = frac.then(|| schema.features[j].missing_code() as usize);
-            let c = if self.p.numeric == NumericSplits::Binary && schema.features[j].numeric {
-                let m = schema.features[j].missing_code() as usize;
-                let tf = match t {
-                    ClassTable::Floats(f) => f,
-                    ClassTable::Ints(_) => {
-                        t.to_f64(&mut w.fbuf);
-                        &w.fbuf
-                    }
-                };
-                self.best_threshold(j, tf, m, frac)
-            } else {
-                let mut c = match t {
-                    ClassTable::Ints(ints) => self
-                        .crit
-                        .candidate_counts(&self.lg, j, ints, self.k, missing),
-                    ClassTable::Floats(f) => self.crit.candidate(&self.lg, j, f, self.k, missing),
-                };
-                if !self.admissible(t, missing) {
-                    c.branches = 0;
-                }
-                c
-            };
-            w.scored.push(c);
-        }
-        let best = self.crit.select(&w.scored)?;
-        let c = w.scored[best];
-        (c.gain > self.p.min_gain + 1e-12).then_some(c)
+        self.split.best_split(&mut w.split, enc, rows, &w.used)
     }
 
     /// True when a node with these class counts at this depth is a leaf whatever its
@@ -649,101 +280,6 @@ impl Ctx<'_> {
         pure || weight < self.p.min_rows_split
             || weight < 2.0 * self.p.min_rows_leaf
             || self.p.max_depth.is_some_and(|d| depth >= d)
-    }
-
-    /// C4.5's admissibility: at least two branches with `min_rows_leaf` rows.
-    fn admissible(&self, t: ClassTable<'_>, missing: Option<usize>) -> bool {
-        let k = self.k;
-        (0..t.len() / k)
-            .filter(|&v| Some(v) != missing && t.sum(v * k, (v + 1) * k) >= self.p.min_rows_leaf)
-            .count()
-            >= 2
-    }
-
-    /// The best ordered binary split of numeric feature `j` from its (bin × class)
-    /// table: every boundary `t` is scored on the merged table [bins < t; bins ≥ t;
-    /// missing].
-    fn best_threshold(&self, j: usize, t: &[f64], missing: usize, frac: bool) -> Candidate {
-        let k = self.k;
-        let mut merged = [0.0f64; 3 * 16];
-        let mut merged_v;
-        let m: &mut [f64] = if k <= 16 {
-            &mut merged[..3 * k]
-        } else {
-            merged_v = vec![0.0; 3 * k];
-            &mut merged_v
-        };
-        let mut best = Candidate {
-            feature: j,
-            gain: 0.0,
-            score: f64::NEG_INFINITY,
-            branches: 0,
-            threshold: 0,
-        };
-        m.fill(0.0);
-        // Right starts with every known bin; bins move left one at a time.
-        for v in 0..missing {
-            for c in 0..k {
-                m[k + c] += t[v * k + c];
-            }
-        }
-        m[2 * k..3 * k].copy_from_slice(&t[missing * k..(missing + 1) * k]);
-        let miss = frac.then_some(2);
-        for th in 1..missing {
-            let row = &t[(th - 1) * k..th * k];
-            if row.iter().all(|&x| x == 0.0) {
-                continue;
-            }
-            for c in 0..k {
-                m[c] += row[c];
-                m[k + c] -= row[c];
-            }
-            // Exact zero for emptied cells (subtraction may leave round-off).
-            for x in &mut m[k..2 * k] {
-                if x.abs() < 1e-9 {
-                    *x = 0.0;
-                }
-            }
-            let mut c = self.crit.candidate(&self.lg, j, m, k, miss);
-            if !self.admissible(ClassTable::Floats(m), miss) {
-                continue;
-            }
-            if c.score > best.score + 1e-12 {
-                c.threshold = th as u16;
-                best = c;
-            }
-        }
-        best
-    }
-
-    /// Which child group each code goes to, and the number of groups.
-    fn groups(&self, enc: &Encoded, c: &Candidate) -> (Vec<usize>, usize) {
-        let mut g = Vec::new();
-        let ng = self.fill_groups(enc, c, &mut g);
-        (g, ng)
-    }
-
-    /// Fills `group` with the child group of each code; returns the number of groups.
-    fn fill_groups(&self, enc: &Encoded, c: &Candidate, group: &mut Vec<usize>) -> usize {
-        let f = &enc.schema().features[c.feature];
-        let card = f.cardinality();
-        group.clear();
-        if c.threshold == 0 {
-            group.extend(0..card);
-            return card;
-        }
-        let missing = f.missing_code() as usize;
-        let t = c.threshold as usize;
-        group.extend((0..card).map(|v| {
-            if v == missing {
-                2
-            } else if v < t {
-                0
-            } else {
-                1
-            }
-        }));
-        3
     }
 
     /// Grows the node holding `rows` of `enc` (its slice of the row buffer, with a
@@ -766,10 +302,10 @@ impl Ctx<'_> {
         let k = self.k;
         let card = enc.schema().features[f].cardinality();
         let mut fr = w.frames.pop().unwrap_or_default();
-        let ng = self.fill_groups(enc, &c, &mut fr.group);
+        let ng = fill_groups(enc, &c, &mut fr.group);
         // The chosen table's rows, summed per group, are the children's class counts.
-        w.tables.table(f).to_f64(&mut w.fbuf);
-        let table = &w.fbuf;
+        w.split.tables.table(f).to_f64(&mut w.split.fbuf);
+        let table = &w.split.fbuf;
         fr.child_counts.clear();
         fr.child_counts.resize(ng * k, 0.0);
         for v in 0..card {
@@ -895,10 +431,10 @@ impl Ctx<'_> {
         let k = self.k;
         let card = enc.schema().features[f].cardinality();
         let missing = enc.schema().features[f].missing_code() as usize;
-        let (group, ng) = self.groups(enc, &c);
+        let (group, ng) = groups(enc, &c);
         let mg = group[missing];
-        w.tables.table(f).to_f64(&mut w.fbuf);
-        let table = &w.fbuf;
+        w.split.tables.table(f).to_f64(&mut w.split.fbuf);
+        let table = &w.split.fbuf;
         let mut gt = vec![0.0; ng * k];
         for v in 0..card {
             for kk in 0..k {
@@ -989,5 +525,141 @@ fn partition(col: &Codes, rows: &mut [u32], scratch: &mut [u32], fr: &mut Frame,
     match col {
         Codes::U8(v) => run!(v),
         Codes::U16(v) => run!(v),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::data::{EncodedFeature, EncodedSchema};
+    use crate::tree::Id3;
+
+    fn feature(name: &str, levels: usize) -> EncodedFeature {
+        EncodedFeature {
+            name: name.into(),
+            levels: (0..levels).map(|l| format!("{name}{l}")).collect(),
+            numeric: false,
+        }
+    }
+
+    /// 24 rows, three categorical features: `a` (3 levels) decides the class unless
+    /// `a = 2`, where `b` (2 levels) decides it; `c` (4 levels) is noise.
+    fn table() -> Encoded {
+        let schema = Arc::new(EncodedSchema {
+            features: vec![feature("a", 3), feature("b", 2), feature("c", 4)],
+            classes: vec!["retained".into(), "churned".into()],
+        });
+        let a: Vec<u8> = (0..24).map(|i| (i % 3) as u8).collect();
+        let b: Vec<u8> = (0..24).map(|i| ((i / 3) % 2) as u8).collect();
+        let c: Vec<u8> = (0..24).map(|i| ((i * 7) % 4) as u8).collect();
+        let labels = (0..24)
+            .map(|i| match a[i] {
+                0 => 0,
+                1 => 1,
+                _ => b[i],
+            })
+            .collect();
+        Encoded::new(
+            schema,
+            vec![Codes::U8(a), Codes::U8(b), Codes::U8(c)],
+            labels,
+            None,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn partition_keeps_every_row_once_grouped_by_child_in_row_order() {
+        let codes: Vec<u16> = (0..50u16).map(|i| (i * 7 + i / 5) % 5).collect();
+        for col in [
+            Codes::U8(codes.iter().map(|&c| c as u8).collect()),
+            Codes::U16(codes.clone()),
+        ] {
+            // Codes 0 and 3 go to group 0, 1 to group 1, 2 and 4 to group 2.
+            let mut fr = Frame {
+                group: vec![0, 1, 2, 0, 2],
+                ..Frame::default()
+            };
+            let before: Vec<u32> = (0..50).filter(|r| r % 4 != 1).collect();
+            let mut rows = before.clone();
+            let mut scratch = vec![0; rows.len()];
+            partition(&col, &mut rows, &mut scratch, &mut fr, 3);
+            let mut sorted = rows.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, before, "every row exactly once");
+            assert_eq!(fr.bounds.len(), 4);
+            assert_eq!((fr.bounds[0], fr.bounds[3]), (0, rows.len()));
+            for g in 0..3 {
+                let part = &rows[fr.bounds[g]..fr.bounds[g + 1]];
+                let want: Vec<u32> = before
+                    .iter()
+                    .copied()
+                    .filter(|&r| fr.group[codes[r as usize] as usize] == g)
+                    .collect();
+                assert_eq!(part, &want[..], "group {g}: its rows, ascending");
+            }
+        }
+    }
+
+    #[test]
+    fn builder_grows_the_hand_made_tree() {
+        let enc = table();
+        let t = Id3::params().fit(&enc).unwrap();
+        // Root on `a`; `a = 2` splits on `b`; everything else is pure.
+        assert_eq!(t.nodes()[0].feature, 0);
+        assert_eq!(t.n_nodes(), 6);
+        assert_eq!(t.n_leaves(), 4);
+        assert_eq!(t.depth(), 2);
+        let b = t.child(0, 2).unwrap();
+        assert_eq!(t.nodes()[b].feature, 1);
+        assert_eq!(t.predict(&enc).unwrap(), enc.labels());
+        assert_eq!(t.node_counts(0), &[12.0, 12.0]);
+    }
+
+    #[test]
+    fn builder_respects_max_depth() {
+        let enc = table();
+        for d in 0..3 {
+            let t = Id3::params().max_depth(Some(d)).fit(&enc).unwrap();
+            assert!(t.depth() <= d, "max_depth {d}: depth {}", t.depth());
+            assert!(t.nodes().iter().all(|n| n.depth as usize <= d));
+        }
+        let t = Id3::params().max_depth(Some(0)).fit(&enc).unwrap();
+        assert_eq!(t.n_nodes(), 1);
+        let t = Id3::params().max_depth(Some(1)).fit(&enc).unwrap();
+        assert_eq!((t.n_nodes(), t.depth()), (4, 1));
+    }
+
+    #[test]
+    fn builder_respects_min_rows_leaf() {
+        let enc = table();
+        // `a = 2` holds 8 rows, 4 per value of `b`: a leaf of 5 forbids that split.
+        let t = Id3::params().min_rows_leaf(5.0).fit(&enc).unwrap();
+        assert_eq!((t.n_nodes(), t.depth()), (4, 1));
+        for n in 1..t.n_nodes() {
+            assert!(t.nodes()[n].weight >= 5.0, "node {n}");
+        }
+        // A leaf of 9 rules `a` (8 rows a value) and `c` (6) out at the root: only `b`
+        // (12 rows a value) is admissible, and its children are too small to split.
+        let t = Id3::params().min_rows_leaf(9.0).fit(&enc).unwrap();
+        assert_eq!((t.n_nodes(), t.nodes()[0].feature), (3, 1));
+        // A leaf of 13 rules every split out.
+        let t = Id3::params().min_rows_leaf(13.0).fit(&enc).unwrap();
+        assert_eq!(t.n_nodes(), 1);
+    }
+
+    #[test]
+    fn fit_rows_equals_a_fit_on_the_selected_rows() {
+        let enc = table();
+        let rows: Vec<u32> = (0..24).filter(|r| r % 5 != 0).collect();
+        let part: Vec<usize> = rows.iter().map(|&r| r as usize).collect();
+        let p = Id3::params().check().unwrap();
+        let a = p.fit_rows(&enc, rows).unwrap();
+        let b = p.fit(&enc.select(&part)).unwrap();
+        assert_eq!(a.nodes(), b.nodes());
+        assert_eq!(a.slots, b.slots);
+        assert_eq!(a.counts, b.counts);
     }
 }

@@ -9,8 +9,8 @@ use linfa::traits::{Fit, PredictInplace};
 use ndarray::{Array1, ArrayBase, Data, Ix2};
 use serde::{Deserialize, Serialize};
 
-use super::grow::{Id3Params, Id3ValidParams, MissingPolicy};
-use super::tree::{DecisionTree, Step, argmax};
+use super::params::{Id3Params, Id3ValidParams};
+use super::tree::{DecisionTree, MissingPolicy, Step, argmax};
 use crate::data::{Binning, Codes, Discretizer, Encoded, EncodedFeature, EncodedSchema, Table};
 use crate::error::Result;
 use crate::learner::{Classifier, Explanation, Learner, Reason, check_out_len};

@@ -1,37 +1,67 @@
 //! Decision trees: ID3 and its variants as one grower with a pluggable split criterion.
 //!
-//! Four small ideas, each replaceable (after scikit-learn's tree package):
+//! The layout follows scikit-learn's tree package, one small idea per file, each
+//! replaceable and none knowing more than it must (the modules are private; this module
+//! re-exports their vocabulary):
 //!
-//! - [`criterion`]: the impurity of a count table and the score of a split —
-//!   information gain (ID3), weighted entropy (attribute and class weights) and
-//!   C4.5's gain ratio;
-//! - [`counts`]: the per-node (value × class) count tables, the hot path, counted
+//! - `criterion`: the impurity of a count table and the score of a split
+//!   ([`Criterion`]: information gain (ID3), weighted entropy (attribute and class
+//!   weights) and C4.5's gain ratio; the [`SplitCriterion`] trait they implement);
+//! - `counts`: the per-node (value × class) count tables, the hot path, counted
 //!   through [`data::counts::contingency`](crate::data::counts::contingency);
-//! - [`grow`]: the depth-first grower with its pre-pruning limits and missing-value
-//!   policies ([`Id3`], [`Id3Params`]);
-//! - [`tree`](mod@tree): the fitted [`DecisionTree`], a flat node arena, with prediction,
-//!   explanation and attribute importance; [`prune`] (reduced-error and pessimistic
-//!   post-pruning) and [`export`] (text, rules, Graphviz).
+//! - `splitter`: the best split of one node from its count tables, generic over the
+//!   [`SplitCriterion`] — every split the builder takes is scored through that trait,
+//!   the integer-count fast path included ([`SplitCriterion::candidate_counts`], which
+//!   [`Resolved`] implements directly on `u32` cells), and the splitter is
+//!   monomorphised for it, so the trait costs nothing on the fit hot path;
+//! - `params`: the parameters of the ID3 family ([`Id3`], [`Id3Params`], [`Pruning`],
+//!   [`NumericSplits`]);
+//! - `grow`: the builder — depth-first growth under the pre-pruning limits, the
+//!   missing-value policies, the in-place row partition and parallel children
+//!   ([`Id3ValidParams::fit`]);
+//! - `node` and `tree`: the fitted [`DecisionTree`], a flat arena of [`Node`]s, with
+//!   prediction, explanation and attribute importance; it knows nothing of growing or
+//!   pruning;
+//! - `walk`: the tree compiled into one flat array for scoring, built once per tree
+//!   and kept with it;
+//! - `prune`: reduced-error and pessimistic post-pruning ([`Pruning`],
+//!   [`estimated_errors`]); `export`: text, [`Rule`]s, Graphviz and
+//!   [`DecisionTree::canonical_dump`]; `validate`: structural checks of trees read from
+//!   untrusted bytes ([`DecisionTree::validate`]).
+//!
+//! Dependencies run one way: `node` ← `walk` ← `tree` ← `prune` ← `grow` → `splitter`
+//! → `criterion`, `counts` (and `grow` → `params` → `criterion`, `tree`).
 //!
 //! [`TreeLearner`] / [`TreeClassifier`] plug the tree into the crate's
 //! [`Learner`](crate::Learner) / [`Classifier`](crate::Classifier) traits; [`Cart`]
 //! wraps linfa-trees' CART the same way for comparisons.
 
-pub mod cart;
-pub mod counts;
-pub mod criterion;
-pub mod export;
-pub mod grow;
-pub mod learner;
-pub mod prune;
+mod cart;
+mod counts;
+mod criterion;
+mod export;
+mod grow;
+mod learner;
+mod node;
+mod params;
+mod prune;
+mod splitter;
 #[allow(clippy::module_inception)]
-pub mod tree;
-pub mod validate;
+mod tree;
+mod validate;
 mod walk;
 
-pub use cart::{Cart, CartClassifier, CartTree};
-pub use criterion::{AttributeWeights, ClassWeights, Criterion, SplitCriterion, WeightedEntropy};
+pub use cart::{Cart, CartClassifier, CartNode, CartTree};
+pub use criterion::{
+    AttributeWeights, Candidate, ClassWeights, Criterion, NLogN, Resolved, SplitCriterion,
+    WeightedEntropy,
+};
 pub use export::Rule;
-pub use grow::{Id3, Id3Params, Id3ValidParams, MissingPolicy, NumericSplits, Pruning};
 pub use learner::{TreeClassifier, TreeLearner};
-pub use tree::{DecisionTree, Node, Step};
+pub use node::{LEAF, NO_CHILD, Node};
+pub use params::{Id3, Id3Params, Id3ValidParams, NumericSplits, Pruning};
+pub use prune::{add_errs, estimated_errors, leaf_estimate, pessimistic, reduced_error};
+pub use tree::{DecisionTree, MissingPolicy, Step, group_condition};
+
+pub(crate) use learner::encoded_from_dataset;
+pub(crate) use tree::argmax;

@@ -16,8 +16,8 @@
 //!   than the sum over its leaves + 0.1. The pruned tree's estimated error is never above
 //!   the unpruned tree's.
 
-use super::grow::MissingPolicy;
-use super::tree::{DecisionTree, LEAF, argmax};
+use super::node::LEAF;
+use super::tree::{DecisionTree, MissingPolicy, argmax};
 use crate::data::Encoded;
 use crate::error::Result;
 
@@ -124,7 +124,7 @@ pub fn add_errs(n: f64, e: f64, cf: f64) -> f64 {
 
 /// The standard normal quantile (Acklam's rational approximation, relative error
 /// below 1.2e-9).
-pub fn normal_quantile(p: f64) -> f64 {
+pub(crate) fn normal_quantile(p: f64) -> f64 {
     const A: [f64; 6] = [
         -3.969_683_028_665_376e1,
         2.209_460_984_245_205e2,

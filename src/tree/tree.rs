@@ -11,37 +11,24 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::grow::MissingPolicy;
-use super::walk::Walker;
+use super::node::{LEAF, NO_CHILD, Node};
+use super::walk::WalkerCache;
 use crate::data::{Codes, Encoded, EncodedSchema};
 use crate::error::{Error, Result};
 
-/// The `feature` of a leaf.
-pub const LEAF: u32 = u32::MAX;
-/// An empty child slot.
-pub const NO_CHILD: u32 = u32::MAX;
-
-/// One node of the arena.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Node {
-    /// The feature tested, or [`LEAF`].
-    pub feature: u32,
-    /// Index of this node's first child slot in the tree's `slots` (internal nodes).
-    pub first_slot: u32,
-    /// Depth (root = 0).
-    pub depth: u32,
-    /// Information gain of the node's split (class-weighted entropy, before any
-    /// attribute weight; 0 for leaves).
-    pub gain: f64,
-    /// Total training weight at the node.
-    pub weight: f64,
-}
-
-impl Node {
-    /// True for a leaf.
-    pub fn is_leaf(&self) -> bool {
-        self.feature == LEAF
-    }
+/// What to do with missing values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum MissingPolicy {
+    /// Missing is a value of its own: a branch when the node's training rows had missing
+    /// values. At prediction a value the node never saw in training (including missing
+    /// where training had none) stops at that node and returns its class distribution.
+    #[default]
+    OwnBranch,
+    /// C4.5's fractional instances (Quinlan 1993; as Weka's J48): the gain is computed
+    /// on the rows whose value is known and multiplied by their fraction; a row with a
+    /// missing value goes down every branch with weights proportional to the branches'
+    /// sizes, in training and in prediction.
+    Fractional,
 }
 
 /// One step of a row's path through the tree (see [`DecisionTree::path`]).
@@ -58,7 +45,11 @@ pub struct Step {
 }
 
 /// A fitted decision tree over encoded features.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Its scoring layout (the `walk` module's flat array) is compiled on the first
+/// prediction and kept with the tree; it is not serialized, not compared and not
+/// cloned.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct DecisionTree {
     pub(crate) schema: Arc<EncodedSchema>,
     pub(crate) nodes: Vec<Node>,
@@ -68,6 +59,24 @@ pub struct DecisionTree {
     pub(crate) missing: MissingPolicy,
     pub(crate) laplace: bool,
     pub(crate) criterion: String,
+    /// The compiled scoring layout (own-branch policy), built on first use.
+    #[serde(skip)]
+    pub(crate) walker: WalkerCache,
+}
+
+impl std::fmt::Debug for DecisionTree {
+    /// As derived, without the scoring cache.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DecisionTree")
+            .field("schema", &self.schema)
+            .field("nodes", &self.nodes)
+            .field("slots", &self.slots)
+            .field("counts", &self.counts)
+            .field("missing", &self.missing)
+            .field("laplace", &self.laplace)
+            .field("criterion", &self.criterion)
+            .finish()
+    }
 }
 
 impl DecisionTree {
@@ -306,26 +315,28 @@ impl DecisionTree {
         crate::learner::check_out_len(out, enc.n_rows(), k)?;
         let cols: Vec<&Codes> = enc.columns().iter().collect();
         match self.missing {
-            MissingPolicy::OwnBranch => match Walker::new(self) {
-                // The probabilities of every node a row can stop at, once; then one
-                // copy per row.
-                Some(wk) => {
-                    let mut table = vec![0.0; wk.results.len() * k];
-                    for (&n, t) in wk.results.iter().zip(table.chunks_exact_mut(k)) {
-                        self.node_proba_into(n as usize, t);
+            MissingPolicy::OwnBranch => {
+                match self.walker.get(&self.nodes, &self.slots, &self.schema) {
+                    // The probabilities of every node a row can stop at, once; then one
+                    // copy per row.
+                    Some(wk) => {
+                        let mut table = vec![0.0; wk.results.len() * k];
+                        for (&n, t) in wk.results.iter().zip(table.chunks_exact_mut(k)) {
+                            self.node_proba_into(n as usize, t);
+                        }
+                        wk.run(enc, |row, r| {
+                            out[row * k..(row + 1) * k].copy_from_slice(&table[r * k..(r + 1) * k]);
+                        });
                     }
-                    wk.run(enc, |row, r| {
-                        out[row * k..(row + 1) * k].copy_from_slice(&table[r * k..(r + 1) * k]);
-                    });
-                }
-                None => {
-                    let mut p = vec![0.0; k];
-                    for (row, o) in out.chunks_exact_mut(k).enumerate() {
-                        self.node_proba_into(self.stop_node(&cols, row), &mut p);
-                        o.copy_from_slice(&p);
+                    None => {
+                        let mut p = vec![0.0; k];
+                        for (row, o) in out.chunks_exact_mut(k).enumerate() {
+                            self.node_proba_into(self.stop_node(&cols, row), &mut p);
+                            o.copy_from_slice(&p);
+                        }
                     }
                 }
-            },
+            }
             MissingPolicy::Fractional => {
                 for (row, o) in out.chunks_exact_mut(k).enumerate() {
                     o.fill(0.0);
@@ -356,22 +367,24 @@ impl DecisionTree {
         }
         let cols: Vec<&Codes> = enc.columns().iter().collect();
         match self.missing {
-            MissingPolicy::OwnBranch => match Walker::new(self) {
-                // The majority class of every node a row can stop at, once.
-                Some(wk) => {
-                    let class: Vec<u8> = wk
-                        .results
-                        .iter()
-                        .map(|&n| self.node_class(n as usize) as u8)
-                        .collect();
-                    wk.run(enc, |row, r| out[row] = class[r]);
-                }
-                None => {
-                    for (row, o) in out.iter_mut().enumerate() {
-                        *o = self.node_class(self.stop_node(&cols, row)) as u8;
+            MissingPolicy::OwnBranch => {
+                match self.walker.get(&self.nodes, &self.slots, &self.schema) {
+                    // The majority class of every node a row can stop at, once.
+                    Some(wk) => {
+                        let class: Vec<u8> = wk
+                            .results
+                            .iter()
+                            .map(|&n| self.node_class(n as usize) as u8)
+                            .collect();
+                        wk.run(enc, |row, r| out[row] = class[r]);
+                    }
+                    None => {
+                        for (row, o) in out.iter_mut().enumerate() {
+                            *o = self.node_class(self.stop_node(&cols, row)) as u8;
+                        }
                     }
                 }
-            },
+            }
             MissingPolicy::Fractional => {
                 let k = self.n_classes();
                 let mut d = vec![0.0; k];
@@ -497,6 +510,7 @@ impl DecisionTree {
         self.nodes = nodes;
         self.slots = slots;
         self.counts = counts;
+        self.walker.reset();
     }
 
     fn copy_subtree(

@@ -23,7 +23,8 @@
 
 use super::cart::{CartClassifier, CartNode, CartTree};
 use super::learner::TreeClassifier;
-use super::tree::{DecisionTree, LEAF, NO_CHILD};
+use super::node::{LEAF, NO_CHILD};
+use super::tree::DecisionTree;
 use crate::error::{Error, Result};
 
 fn bad(message: impl Into<String>) -> Error {
@@ -68,8 +69,21 @@ fn link(parent_of: &mut [usize], parent: usize, child: usize) -> Result<()> {
 }
 
 impl DecisionTree {
-    /// Checks the arena's structure (see the [module docs](crate::tree::validate)): after this succeeds,
-    /// prediction, paths and explanations cannot index out of range or loop.
+    /// Checks the arena's structure: after this succeeds, prediction, paths and
+    /// explanations cannot index out of range or loop. A model loader calls it once on
+    /// a tree read from untrusted bytes (serde fills the fields with any numbers). It
+    /// checks that:
+    ///
+    /// - every child index lies inside the arena and is **greater** than its parent's
+    ///   index (the grower and the pruner's compaction write nodes depth-first), so
+    ///   every walk from the root ends;
+    /// - every node has at most one parent node (several slots of one parent may share
+    ///   a child — a binary numeric split — but two parents may not), so C4.5's
+    ///   fractional walk visits each node at most once per row;
+    /// - every internal node's feature exists and its block of `cardinality` slots
+    ///   lies inside the slot array;
+    /// - class counts and node weights are finite and non-negative, one count per
+    ///   class per node.
     pub fn validate(&self) -> Result<()> {
         let n = self.nodes.len();
         if n == 0 {
@@ -148,8 +162,8 @@ impl CartTree {
 
 impl TreeClassifier {
     /// Checks a classifier read from untrusted bytes: a consistent discretizer that
-    /// produces the tree's codes, and a structurally sound tree (see the
-    /// [module docs](crate::tree::validate)).
+    /// produces the tree's codes (equal encoded schemas), and a structurally sound tree
+    /// ([`DecisionTree::validate`]).
     pub fn validate(&self) -> Result<()> {
         self.discretizer.validate()?;
         if **self.discretizer.schema() != **self.tree.schema() {

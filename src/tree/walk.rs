@@ -16,14 +16,68 @@
 //!
 //! [`MissingPolicy::OwnBranch`]: super::MissingPolicy::OwnBranch
 
-use super::tree::{DecisionTree, LEAF, NO_CHILD};
-use crate::data::{Codes, Encoded};
+use std::sync::OnceLock;
+
+use super::node::{LEAF, NO_CHILD, Node};
+use crate::data::{Codes, Encoded, EncodedSchema};
 
 /// Marks a child entry that is a result index, not a run start.
 pub(crate) const RESULT: u32 = 1 << 31;
 
 /// Rows walked together.
 pub(crate) const BLOCK: usize = 16;
+
+/// A tree's [`Walker`], compiled on first use and kept (a field of the tree, skipped by
+/// serde). Clones start empty, equality ignores it, and the arena resets it whenever
+/// its nodes change (`DecisionTree::compact`).
+#[derive(Default)]
+pub(crate) struct WalkerCache(OnceLock<Option<Walker>>);
+
+impl WalkerCache {
+    /// The walker of the arena `nodes` / `slots` over `schema`, compiled on the first
+    /// call (None when it does not fit 31-bit entries).
+    pub(crate) fn get(
+        &self,
+        nodes: &[Node],
+        slots: &[u32],
+        schema: &EncodedSchema,
+    ) -> Option<&Walker> {
+        self.0
+            .get_or_init(|| Walker::new(nodes, slots, schema))
+            .as_ref()
+    }
+
+    /// Forgets the compiled walker (after the arena changed).
+    pub(crate) fn reset(&mut self) {
+        self.0 = OnceLock::new();
+    }
+
+    /// True once a walker (or the knowledge that none fits) is cached.
+    #[cfg(test)]
+    pub(crate) fn is_built(&self) -> bool {
+        self.0.get().is_some()
+    }
+}
+
+impl Clone for WalkerCache {
+    /// An empty cache: the clone compiles its own walker when first used.
+    fn clone(&self) -> Self {
+        WalkerCache::default()
+    }
+}
+
+impl PartialEq for WalkerCache {
+    /// Always equal: the cache is derived from the tree, not part of it.
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for WalkerCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WalkerCache")
+    }
+}
 
 /// A tree compiled for scoring (own-branch missing policy).
 pub(crate) struct Walker {
@@ -37,8 +91,7 @@ pub(crate) struct Walker {
 impl Walker {
     /// Compiles `tree` (node order kept: depth-first pre-order, subtrees contiguous).
     /// None when the flat array would not fit 31-bit entries.
-    pub(crate) fn new(tree: &DecisionTree) -> Option<Walker> {
-        let nodes = &tree.nodes;
+    pub(crate) fn new(nodes: &[Node], slots: &[u32], schema: &EncodedSchema) -> Option<Walker> {
         let mut start = vec![u32::MAX; nodes.len()];
         let mut result = vec![u32::MAX; nodes.len()];
         let mut len = 0usize;
@@ -49,8 +102,8 @@ impl Walker {
                 results.push(n as u32);
             } else {
                 start[n] = len as u32;
-                let card = tree.schema.features[node.feature as usize].cardinality();
-                let slots = &tree.slots[node.first_slot as usize..][..card];
+                let card = schema.features[node.feature as usize].cardinality();
+                let slots = &slots[node.first_slot as usize..][..card];
                 if slots.contains(&NO_CHILD) {
                     result[n] = results.len() as u32;
                     results.push(n as u32);
@@ -66,9 +119,9 @@ impl Walker {
             if node.feature == LEAF {
                 continue;
             }
-            let card = tree.schema.features[node.feature as usize].cardinality();
+            let card = schema.features[node.feature as usize].cardinality();
             flat.push(node.feature);
-            for &c in &tree.slots[node.first_slot as usize..][..card] {
+            for &c in &slots[node.first_slot as usize..][..card] {
                 flat.push(match c {
                     NO_CHILD => RESULT | result[n],
                     c if nodes[c as usize].feature == LEAF => RESULT | result[c as usize],
@@ -143,8 +196,8 @@ impl Walker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{EncodedFeature, EncodedSchema};
-    use crate::tree::Id3;
+    use crate::data::EncodedFeature;
+    use crate::tree::{DecisionTree, Id3};
     use std::sync::Arc;
 
     /// Mixed `u8`/`u16` columns; training rows lack some codes, so scoring every row
@@ -179,7 +232,7 @@ mod tests {
             let all = data(1000, wide);
             let train: Vec<usize> = (0..1000).filter(|i| i % 6 != 5 && i % 4 != 3).collect();
             let tree = Id3::params().fit(&all.select(&train)).unwrap();
-            let wk = Walker::new(&tree).unwrap();
+            let wk = Walker::new(&tree.nodes, &tree.slots, &tree.schema).unwrap();
             let cols: Vec<&Codes> = all.columns().iter().collect();
             let mut seen = 0;
             let mut internal_stops = 0;
@@ -204,5 +257,32 @@ mod tests {
         assert_eq!(tree.predict(&e).unwrap(), vec![1; 40]);
         let p = tree.predict_proba(&e).unwrap();
         assert!(p.chunks_exact(3).all(|r| r == [0.0, 1.0, 0.0]));
+    }
+
+    #[test]
+    fn the_walker_is_compiled_once_and_reset_by_compaction() {
+        let all = data(600, true);
+        let mut tree = Id3::params().fit(&all).unwrap();
+        assert!(!tree.walker.is_built());
+        let first = tree.predict_proba(&all).unwrap();
+        assert!(tree.walker.is_built());
+        let wk = tree.walker.get(&[], &[], &tree.schema).unwrap() as *const Walker;
+        assert_eq!(tree.predict_proba(&all).unwrap(), first);
+        let again = tree.walker.get(&[], &[], &tree.schema).unwrap() as *const Walker;
+        assert_eq!(wk, again, "the second call reuses the walker");
+        // Serde skips it; clones and deserialized trees start empty and still agree.
+        let bytes = bincode::serialize(&tree).unwrap();
+        let back: DecisionTree = bincode::deserialize(&bytes).unwrap();
+        assert!(!back.walker.is_built() && !tree.clone().walker.is_built());
+        assert_eq!(bincode::serialize(&back).unwrap(), bytes);
+        assert!(back == tree);
+        assert_eq!(back.predict_proba(&all).unwrap(), first);
+        crate::tree::pessimistic(&mut tree, 0.25);
+        assert!(!tree.walker.is_built(), "pruning resets the walker");
+        let pruned = tree.predict(&all).unwrap();
+        let cols: Vec<&Codes> = all.columns().iter().collect();
+        for (row, &c) in pruned.iter().enumerate() {
+            assert_eq!(c as usize, tree.node_class(tree.stop_node(&cols, row)));
+        }
     }
 }
