@@ -17,7 +17,8 @@ use churnkit::data::{CsvOptions, read_csv, stratified_holdout};
 use churnkit::eval::{Report, champion_challenger, evaluate};
 use churnkit::learners::{AlgoOptions, Algorithm, fit_timed};
 use churnkit::model::Model;
-use churnkit::score::{Amount, ClvSpec, Economics, Margin, Scorer};
+use churnkit::policy::{Amount, ClvSpec, Economics, Margin};
+use churnkit::score::Scorer;
 use churnkit::train::ModelBuilder;
 
 /// The bundled data (found wherever the example is run from).

@@ -20,7 +20,8 @@ use churnkit::Result;
 use churnkit::data::{CsvOptions, read_csv};
 use churnkit::learners::{AlgoOptions, Algorithm, fit_timed};
 use churnkit::model::Model;
-use churnkit::score::{Amount, BatchOptions, ClvSpec, Economics, Margin, Scorer, score_csv_file};
+use churnkit::policy::{Amount, ClvSpec, Economics, Margin};
+use churnkit::score::{BatchOptions, Scorer, score_csv_file};
 use churnkit::train::ModelBuilder;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synthetic-churn.csv");

@@ -62,6 +62,7 @@ impl std::fmt::Display for Location {
 
 /// Everything that can go wrong in churnkit.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// An I/O failure (file missing, permission, disk full).
     #[error("{location}: {source}")]

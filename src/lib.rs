@@ -59,6 +59,7 @@
 //! data; [`learners`] maps algorithm names (as the `churnkit` CLI takes them) to
 //! learners.
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod bayes;
@@ -67,6 +68,7 @@ pub mod error;
 pub mod eval;
 pub mod learner;
 pub mod learners;
+mod math;
 pub mod model;
 pub mod policy;
 pub mod score;

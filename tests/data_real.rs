@@ -147,6 +147,7 @@ fn telco_encodes_with_both_binnings() {
                 // Tenure is the strongest numeric predictor of churn: MDL must cut it.
                 assert!(!cuts.is_empty() && cuts.len() < max_bins, "{cuts:?}");
             }
+            other => panic!("unexpected binning {other:?}"),
         }
         assert!(d.cuts(tc).is_some());
         assert!(matches!(t.column(tc), Column::Numeric(_)));

@@ -8,7 +8,7 @@ use churnkit::data::{Column, MISSING_LEVEL, MissingTokens, Table};
 use churnkit::eval::ZeroR;
 use churnkit::model::format::{DEFAULT_MAX_BYTES, HEADER_LEN, LoadOptions};
 use churnkit::model::{FORMAT_VERSION, Model, ModelBody};
-use churnkit::score::{CalibrationMethod, ThresholdRule};
+use churnkit::policy::{CalibrationMethod, ThresholdRule};
 use churnkit::train::{ModelBuilder, TierSpec};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -241,7 +241,7 @@ fn version_1_files_load_with_default_tokens() {
     v1.extend_from_slice(&1u32.to_le_bytes());
     v1.extend_from_slice(&(body.len() as u64).to_le_bytes());
     v1.extend_from_slice(body);
-    let crc = churnkit::model::hash::crc32(&v1);
+    let crc = churnkit::model::crc32(&v1);
     v1.extend_from_slice(&crc.to_le_bytes());
     let old = Model::from_bytes(&v1).unwrap();
     assert_eq!(old.missing_tokens(), &MissingTokens::default());
@@ -249,7 +249,7 @@ fn version_1_files_load_with_default_tokens() {
     // The same body announced as version 2 is short of its tokens: an error.
     v1[8..12].copy_from_slice(&2u32.to_le_bytes());
     let n = v1.len();
-    let crc = churnkit::model::hash::crc32(&v1[..n - 4]);
+    let crc = churnkit::model::crc32(&v1[..n - 4]);
     v1[n - 4..].copy_from_slice(&crc.to_le_bytes());
     assert!(model_message(Model::from_bytes(&v1).unwrap_err()).contains("corrupt model body"));
     // JSON version 1: no missing_tokens field.
@@ -376,7 +376,7 @@ fn exercise(m: &Model, value: &str) {
         .map(|f| (f.name.clone(), value.to_string()))
         .collect();
     let _ = churnkit::score::Scorer::new(m)
-        .input_policy(churnkit::score::InputPolicy::lenient())
+        .input_policy(churnkit::policy::InputPolicy::lenient())
         .score_map(&customer);
 }
 
@@ -384,7 +384,7 @@ fn exercise(m: &Model, value: &str) {
 fn corrupt_body_with_a_valid_checksum_is_a_clean_error() {
     // Rewrite the body and fix the CRC: decoding itself must fail safely, and a model
     // that still loads must score without panicking.
-    use churnkit::model::hash::crc32;
+    use churnkit::model::crc32;
     for m in all_models(1) {
         let b = m.to_bytes().unwrap();
         let body_len = b.len() - HEADER_LEN - 4;

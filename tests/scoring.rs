@@ -11,11 +11,11 @@ use churnkit::Error;
 use churnkit::data::{Column, Feature, FeatureKind, MISSING_LEVEL, Schema, Table, Target};
 use churnkit::eval::ZeroR;
 use churnkit::model::Model;
-use churnkit::score::batch::output_header;
-use churnkit::score::{
-    Amount, BatchOptions, ClvSpec, Economics, InputPolicy, Margin, OnBad, ReasonSource, Scorer,
-    Tier, score_csv,
+use churnkit::policy::{
+    Amount, ClvSpec, Economics, InputPolicy, Margin, OnBad, ReasonSource, Tier,
 };
+use churnkit::score::output_header;
+use churnkit::score::{BatchOptions, Scorer, score_csv};
 use churnkit::train::ModelBuilder;
 
 fn schema() -> Arc<Schema> {

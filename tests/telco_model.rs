@@ -5,10 +5,8 @@ use churnkit::bayes::{NaiveBayes, Tan};
 use churnkit::data::{CsvOptions, Table, read_csv, stratified_holdout};
 use churnkit::eval::ZeroR;
 use churnkit::model::{Model, ModelBody};
-use churnkit::score::{
-    Amount, BatchOptions, CalibrationMethod, ClvSpec, Economics, Margin, Scorer, ThresholdRule,
-    score_csv,
-};
+use churnkit::policy::{Amount, CalibrationMethod, ClvSpec, Economics, Margin, ThresholdRule};
+use churnkit::score::{BatchOptions, Scorer, score_csv};
 use churnkit::train::{ModelBuilder, TierSpec};
 use churnkit::tree::{Cart, TreeLearner};
 

@@ -7,9 +7,10 @@
 
 use std::collections::HashMap;
 
-use churnkit::model::hash::crc32;
+use churnkit::model::crc32;
 use churnkit::model::{FORMAT_VERSION, MAGIC, Model};
-use churnkit::score::{InputPolicy, Scorer};
+use churnkit::score::{Scorer};
+use churnkit::policy::{InputPolicy};
 use libfuzzer_sys::fuzz_target;
 
 fn exercise(m: &Model) {

@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 
 /// How numeric features are cut into bins.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum Binning {
     /// Equal-frequency bins: `bins` bins holding (as nearly as ties allow) the same
     /// number of training rows each.

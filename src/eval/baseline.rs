@@ -1,5 +1,4 @@
 //! The majority-class baseline (Weka's ZeroR): predicts the training class
-//! distribution for every row, so every report shows the floor a model must beat.
 
 use serde::{Deserialize, Serialize};
 
@@ -7,6 +6,9 @@ use crate::data::Table;
 use crate::error::{Error, Result};
 use crate::learner::{Classifier, Learner, check_out_len};
 
+/// The majority-class baseline (Weka's ZeroR): predicts the training class
+/// distribution for every row, so every report shows the floor a model must beat.
+///
 /// The ZeroR learner: no parameters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ZeroR;

@@ -1,25 +1,4 @@
 //! Population drift: the population stability index (PSI) of every feature, and of the
-//! churn score, between a reference table (usually the training data) and a new one, so
-//! a retraining pipeline can decide when to retrain.
-//!
-//! ```text
-//! PSI = Σ_b (a_b − e_b) · ln(a_b / e_b)
-//! ```
-//!
-//! where `e_b` is the reference share and `a_b` the new share of bin `b`. Both shares
-//! are floored at [`PSI_EPSILON`] so an empty bin does not make the index infinite.
-//! The usual reading (Siddiqi 2006, *Credit Risk Scorecards*): below 0.1 the population
-//! is stable, 0.1 to 0.2 worth watching, above 0.2 it has shifted enough to retrain.
-//!
-//! Bins:
-//! - a numeric feature (or a score) is cut at the reference's deciles (the
-//!   equal-frequency cuts of [`equal_frequency_cuts`] with 10 bins, so ties never split),
-//!   a value `x` going to bin `#{cuts <= x}`;
-//! - a categorical feature has one bin per level text seen in either table (a level new
-//!   in the second table gets its own bin, with reference share 0 floored to ε);
-//! - missing values always form their own bin.
-//!
-//! PSI counts rows; sample weights are not used (drift is about who is in the data).
 
 use serde::{Deserialize, Serialize};
 
@@ -93,6 +72,29 @@ pub struct FeatureDrift {
     pub bins: Vec<PsiBin>,
 }
 
+/// Population drift: the population stability index (PSI) of every feature, and of the
+/// churn score, between a reference table (usually the training data) and a new one, so
+/// a retraining pipeline can decide when to retrain.
+///
+/// ```text
+/// PSI = Σ_b (a_b − e_b) · ln(a_b / e_b)
+/// ```
+///
+/// where `e_b` is the reference share and `a_b` the new share of bin `b`. Both shares
+/// are floored at `PSI_EPSILON` (1e-4) so an empty bin does not make the index infinite.
+/// The usual reading (Siddiqi 2006, *Credit Risk Scorecards*): below 0.1 the population
+/// is stable, 0.1 to 0.2 worth watching, above 0.2 it has shifted enough to retrain.
+///
+/// Bins:
+/// - a numeric feature (or a score) is cut at the reference's deciles (the
+///   equal-frequency cuts of [`equal_frequency_cuts`] with 10 bins, so ties never split),
+///   a value `x` going to bin `#{cuts <= x}`;
+/// - a categorical feature has one bin per level text seen in either table (a level new
+///   in the second table gets its own bin, with reference share 0 floored to ε);
+/// - missing values always form their own bin.
+///
+/// PSI counts rows; sample weights are not used (drift is about who is in the data).
+///
 /// The PSI of every feature of a reference table against a new table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DriftReport {

@@ -1,12 +1,4 @@
 //! Drivers: holdout validation, k-fold cross-validation, and side-by-side comparison of
-//! learners on identical folds with significance tests.
-//!
-//! Every driver splits row indices with the seeded stratified splits of
-//! [`data::split`](crate::data::split), calls [`Learner::fit`] with the **training rows
-//! only** (so the learner fits its discretizer inside the fold: no leakage from the
-//! test rows), and scores the test rows through [`Classifier::predict_proba_into`] in
-//! one batch. Same table + same seed = same folds = same numbers, whether the folds run
-//! in parallel (rayon) or serially.
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -216,6 +208,16 @@ impl std::fmt::Display for CrossValidation {
     }
 }
 
+/// Drivers: holdout validation, k-fold cross-validation, and side-by-side comparison of
+/// learners on identical folds with significance tests.
+///
+/// Every driver splits row indices with the seeded stratified splits of
+/// [`data::split`](crate::data::split), calls [`Learner::fit`] with the **training rows
+/// only** (so the learner fits its discretizer inside the fold: no leakage from the
+/// test rows), and scores the test rows through [`Classifier::predict_proba_into`] in
+/// one batch. Same table + same seed = same folds = same numbers, whether the folds run
+/// in parallel (rayon) or serially.
+///
 /// k-fold stratified cross-validation with folds in parallel.
 ///
 /// Returns per-fold reports, mean ± sd of each metric, and the pooled out-of-fold

@@ -1,20 +1,4 @@
 //! Ranking quality for retention campaigns: cumulative gains and lift by decile, and the
-//! top-decile lift (the figure the Duke/Teradata churn modeling tournament ranked
-//! models by; Neslin et al. 2006, *Defection detection*, J. Marketing Research 43(2)).
-//!
-//! Customers are sorted by churn score, highest first, and the population (by weight)
-//! is cut into ten equal parts. For the top fraction `f` of the population:
-//!
-//! ```text
-//! cumulative gain(f) = churners in the top f / all churners
-//! cumulative lift(f) = gain(f) / f
-//! decile lift(d)     = churn rate within decile d / overall churn rate
-//! ```
-//!
-//! **Ties.** When a decile boundary cuts through customers with equal scores, the tied
-//! group's churners are shared pro rata (the expected value over random orderings of
-//! the tie), so the result does not depend on row order — a constant score (ZeroR)
-//! has lift exactly 1 in every decile.
 
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +21,24 @@ pub struct DecileRow {
     pub lift: f64,
 }
 
+/// Ranking quality for retention campaigns: cumulative gains and lift by decile, and the
+/// top-decile lift (the figure the Duke/Teradata churn modeling tournament ranked
+/// models by; Neslin et al. 2006, *Defection detection*, J. Marketing Research 43(2)).
+///
+/// Customers are sorted by churn score, highest first, and the population (by weight)
+/// is cut into ten equal parts. For the top fraction `f` of the population:
+///
+/// ```text
+/// cumulative gain(f) = churners in the top f / all churners
+/// cumulative lift(f) = gain(f) / f
+/// decile lift(d)     = churn rate within decile d / overall churn rate
+/// ```
+///
+/// **Ties.** When a decile boundary cuts through customers with equal scores, the tied
+/// group's churners are shared pro rata (the expected value over random orderings of
+/// the tie), so the result does not depend on row order — a constant score (ZeroR)
+/// has lift exactly 1 in every decile.
+///
 /// Cumulative gains and lift by decile.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LiftTable {

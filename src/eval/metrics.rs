@@ -1,28 +1,30 @@
 //! Metrics of predicted classes: the confusion matrix, accuracy and error rate with a
-//! 95% Wilson interval, Cohen's kappa, Matthews correlation, and per-class precision,
-//! recall, F1 and support with macro and weighted averages.
-//!
-//! **Weights.** Every count is a weighted count: a row adds its sample weight (1 when
-//! the table has no weight column) to the confusion matrix, so all metrics here are
-//! weighted exactly like scikit-learn's with `sample_weight=`. The Wilson interval
-//! uses the Kish effective sample size `n_eff = (Σw)² / Σw²`, which equals the row
-//! count when all weights are 1.
-//!
-//! **Zero division.** A precision, recall or F1 whose denominator is 0 is reported as
-//! 0 (scikit-learn's `zero_division=0`).
 
 use serde::{Deserialize, Serialize};
 
 use super::stats::{Interval, Z_95, wilson_interval};
 use crate::error::{Error, Result};
 
-pub use crate::policy::tier::argmax;
+use crate::math::argmax;
 
 /// The [`argmax`] class of each row of row-major probabilities with `k` columns.
 pub fn predicted_classes(proba: &[f64], k: usize) -> Vec<u8> {
     proba.chunks_exact(k).map(|row| argmax(row) as u8).collect()
 }
 
+/// Metrics of predicted classes: the confusion matrix, accuracy and error rate with a
+/// 95% Wilson interval, Cohen's kappa, Matthews correlation, and per-class precision,
+/// recall, F1 and support with macro and weighted averages.
+///
+/// **Weights.** Every count is a weighted count: a row adds its sample weight (1 when
+/// the table has no weight column) to the confusion matrix, so all metrics here are
+/// weighted exactly like scikit-learn's with `sample_weight=`. The Wilson interval
+/// uses the Kish effective sample size `n_eff = (Σw)² / Σw²`, which equals the row
+/// count when all weights are 1.
+///
+/// **Zero division.** A precision, recall or F1 whose denominator is 0 is reported as
+/// 0 (scikit-learn's `zero_division=0`).
+///
 /// A K×K confusion matrix of weighted counts: `counts[true][predicted]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConfusionMatrix {

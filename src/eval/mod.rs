@@ -10,13 +10,13 @@
 //! | what | where |
 //! |---|---|
 //! | one value with every metric (text table + scikit-learn-named JSON) | [`Report`] |
-//! | confusion matrix, accuracy ± Wilson interval, kappa, MCC, per-class P/R/F1 | [`metrics`] |
-//! | ROC AUC, average precision, log loss, Brier, calibration | [`proba`] |
-//! | gains and lift by decile, top-decile lift | [`lift`] |
-//! | maximum profit and expected maximum profit of a campaign | [`profit`] |
-//! | PSI of features and scores, stable / watch / retrain | [`drift`] |
-//! | holdout, k-fold CV, comparison, McNemar champion vs challenger | [`drivers`] |
-//! | t, chi-square, binomial distributions and the tests | [`stats`] |
+//! | confusion matrix, accuracy ± Wilson interval, kappa, MCC, per-class P/R/F1 | [`ConfusionMatrix`], [`ClassMetrics`] |
+//! | ROC AUC, average precision, log loss, Brier | [`roc_auc`], [`average_precision`], [`log_loss`], [`brier_score`] |
+//! | gains and lift by decile, top-decile lift | [`LiftTable`] |
+//! | maximum profit and expected maximum profit of a campaign | [`ProfitParams`], [`max_profit`] |
+//! | PSI of features and scores, stable / watch / retrain | [`DriftReport`], [`feature_drift`], [`score_psi`] |
+//! | holdout, k-fold CV, comparison, McNemar champion vs challenger | [`holdout`], [`cross_validate`], [`compare`], [`champion_challenger`] |
+//! | Wilson interval, corrected resampled t-test, McNemar | [`Interval`], [`corrected_resampled_t_test`], [`mcnemar`] |
 //!
 //! **Conventions.** The predicted class is the arg-max of the probabilities (ties go to
 //! the lowest class index). Binary-style metrics treat `churned` as the positive class
@@ -63,15 +63,15 @@
 //! # Ok::<(), churnkit::Error>(())
 //! ```
 
-pub mod baseline;
-pub mod drift;
-pub mod drivers;
-pub mod lift;
-pub mod metrics;
-pub mod proba;
-pub mod profit;
-pub mod report;
-pub mod stats;
+pub(crate) mod baseline;
+pub(crate) mod drift;
+pub(crate) mod drivers;
+pub(crate) mod lift;
+pub(crate) mod metrics;
+pub(crate) mod proba;
+pub(crate) mod profit;
+pub(crate) mod report;
+pub(crate) mod stats;
 
 pub use baseline::{ZeroR, ZeroRModel};
 pub use drift::{DriftReport, FeatureDrift, Stability, feature_drift, score_psi};
@@ -80,8 +80,9 @@ pub use drivers::{
     champion_challenger, compare, compare_holdout, compare_on, cross_validate, cross_validate_with,
     evaluate, holdout, predict_rows,
 };
-pub use lift::LiftTable;
-pub use metrics::{Averages, ClassMetrics, ConfusionMatrix, argmax};
+pub use lift::{DecileRow, LiftTable, lift_table};
+pub use metrics::{Averages, ClassMetrics, ConfusionMatrix};
+pub use proba::{average_precision, brier_score, log_loss, roc_auc};
 pub use profit::{Profit, ProfitParams, max_profit};
 pub use report::{Metric, Report};
 pub use stats::{

@@ -1,11 +1,4 @@
 //! Metrics of predicted probabilities: ROC AUC, average precision, log loss, Brier
-//! score and a calibration table.
-//!
-//! Binary metrics take a score per row (higher = more likely positive), a positive flag
-//! per row and optional sample weights; every sum is weighted as scikit-learn's
-//! `sample_weight=`. Rows with equal scores form one group (a tie): the ROC curve and
-//! the precision–recall curve move through a tie in one step, exactly as scikit-learn's
-//! `roc_curve` / `precision_recall_curve` with `drop_intermediate=False`.
 
 pub use crate::policy::reliability::{
     CalibrationBin, brier_score_binary, calibration_table, expected_calibration_error,
@@ -51,6 +44,15 @@ pub fn score_groups(scores: &[f64], positive: &[bool], weights: Option<&[f64]>) 
     groups
 }
 
+/// Metrics of predicted probabilities: ROC AUC, average precision, log loss, Brier
+/// score and a calibration table.
+///
+/// Binary metrics take a score per row (higher = more likely positive), a positive flag
+/// per row and optional sample weights; every sum is weighted as scikit-learn's
+/// `sample_weight=`. Rows with equal scores form one group (a tie): the ROC curve and
+/// the precision–recall curve move through a tie in one step, exactly as scikit-learn's
+/// `roc_curve` / `precision_recall_curve` with `drop_intermediate=False`.
+///
 /// The area under the ROC curve of a binary problem, with ties counted as scikit-learn's
 /// `roc_auc_score` (the trapezoid through each tied group), which equals the
 /// Mann–Whitney probability
@@ -112,7 +114,7 @@ pub fn average_precision(
 pub const LOG_LOSS_EPS: f64 = f64::EPSILON;
 
 /// Log loss (cross-entropy) as scikit-learn's `log_loss`: probabilities are clipped to
-/// `[ε, 1 − ε]` with `ε` = [`LOG_LOSS_EPS`], then
+/// `[ε, 1 − ε]` with `ε` = `f64::EPSILON` (as scikit-learn: `np.finfo(float64).eps`), then
 ///
 /// ```text
 /// L = − Σ_i w_i ln p_{i, y_i} / Σ_i w_i

@@ -1,62 +1,64 @@
 //! Profit of a retention campaign: the maximum profit (MP) and expected maximum profit
-//! (EMP) measures for customer churn of Verbraken, Verbeke & Baesens (*A novel profit
-//! maximizing metric for measuring classification performance of customer churn
-//! prediction models*, IEEE TKDE 25(5):961–973, 2013).
-//!
-//! ## The model
-//!
-//! A campaign contacts the customers whose churn score is at least `t` and offers them
-//! an incentive. With
-//!
-//! - `CLV` the customer lifetime value, `d` the cost of the offer, `f` the cost of a
-//!   contact (`δ = d/CLV`, `φ = f/CLV`),
-//! - `γ` the probability that a would-be churner accepts the offer and stays,
-//! - `π₀` the share of churners, `π₁ = 1 − π₀`,
-//! - `F₀(t)` the share of churners targeted (true-positive rate) and `F₁(t)` the share
-//!   of non-churners targeted (false-positive rate),
-//!
-//! the profit per customer of the whole base is (a targeted churner who accepts is worth
-//! `CLV − d − f`, one who declines costs `f`; a targeted non-churner takes the offer and
-//! costs `d + f`):
-//!
-//! ```text
-//! P(t; γ) = CLV · [ (γ(1 − δ) − φ) · π₀ F₀(t)  −  (δ + φ) · π₁ F₁(t) ]
-//! ```
-//!
-//! and the fraction targeted is `η(t) = π₀ F₀(t) + π₁ F₁(t)`.
-//!
-//! - **MP** = `max_t P(t; E[γ])`, the best profit at the mean acceptance rate
-//!   `E[γ] = α/(α+β)`, with its fraction `η_mp`.
-//! - **EMP** = `∫₀¹ P(T(γ); γ) h(γ) dγ`, where `T(γ)` is the optimal threshold for each
-//!   `γ` and `h` the Beta(α, β) density of the acceptance rate; its fraction is
-//!   `η_emp = ∫₀¹ η(T(γ)) h(γ) dγ`.
-//!
-//! Defaults as in the paper: `CLV = 200`, `d = 10`, `f = 1`, `γ ~ Beta(6, 14)`.
-//!
-//! ## How the integral is computed (exactly)
-//!
-//! Each threshold (each distinct score; ties move together) is a point `(F₀, F₁)` of
-//! the ROC curve, and `P(t; γ) = A_t γ + B_t` is a line in `γ` with
-//! `A_t = CLV(1 − δ) π₀ F₀(t)` and `B_t = −CLV(φ π₀ F₀(t) + (δ + φ) π₁ F₁(t))`. The
-//! optimal profit `max_t P(t; γ)` is the upper envelope of these lines — a convex
-//! piecewise-linear function of `γ` whose pieces belong to points of the ROC convex
-//! hull (the paper's closed form). On a piece `[γ_a, γ_b]` where threshold `t` wins,
-//!
-//! ```text
-//! ∫ (A γ + B) h(γ) dγ = A · α/(α+β) · [I_{γ_b}(α+1, β) − I_{γ_a}(α+1, β)]
-//!                     + B · [I_{γ_b}(α, β) − I_{γ_a}(α, β)]
-//! ```
-//!
-//! with `I` the regularized incomplete beta function ([`reg_inc_beta`]), so EMP is a
-//! finite sum with no quadrature error. (The tests check it against a fine Simpson
-//! rule over the Beta density.)
 
 use serde::{Deserialize, Serialize};
 
 use super::proba::score_groups;
-use super::stats::reg_inc_beta;
 use crate::error::{Error, Result};
+use crate::math::reg_inc_beta;
 
+/// Profit of a retention campaign: the maximum profit (MP) and expected maximum profit
+/// (EMP) measures for customer churn of Verbraken, Verbeke & Baesens (*A novel profit
+/// maximizing metric for measuring classification performance of customer churn
+/// prediction models*, IEEE TKDE 25(5):961–973, 2013).
+///
+/// ## The model
+///
+/// A campaign contacts the customers whose churn score is at least `t` and offers them
+/// an incentive. With
+///
+/// - `CLV` the customer lifetime value, `d` the cost of the offer, `f` the cost of a
+///   contact (`δ = d/CLV`, `φ = f/CLV`),
+/// - `γ` the probability that a would-be churner accepts the offer and stays,
+/// - `π₀` the share of churners, `π₁ = 1 − π₀`,
+/// - `F₀(t)` the share of churners targeted (true-positive rate) and `F₁(t)` the share
+///   of non-churners targeted (false-positive rate),
+///
+/// the profit per customer of the whole base is (a targeted churner who accepts is worth
+/// `CLV − d − f`, one who declines costs `f`; a targeted non-churner takes the offer and
+/// costs `d + f`):
+///
+/// ```text
+/// P(t; γ) = CLV · [ (γ(1 − δ) − φ) · π₀ F₀(t)  −  (δ + φ) · π₁ F₁(t) ]
+/// ```
+///
+/// and the fraction targeted is `η(t) = π₀ F₀(t) + π₁ F₁(t)`.
+///
+/// - **MP** = `max_t P(t; E[γ])`, the best profit at the mean acceptance rate
+///   `E[γ] = α/(α+β)`, with its fraction `η_mp`.
+/// - **EMP** = `∫₀¹ P(T(γ); γ) h(γ) dγ`, where `T(γ)` is the optimal threshold for each
+///   `γ` and `h` the Beta(α, β) density of the acceptance rate; its fraction is
+///   `η_emp = ∫₀¹ η(T(γ)) h(γ) dγ`.
+///
+/// Defaults as in the paper: `CLV = 200`, `d = 10`, `f = 1`, `γ ~ Beta(6, 14)`.
+///
+/// ## How the integral is computed (exactly)
+///
+/// Each threshold (each distinct score; ties move together) is a point `(F₀, F₁)` of
+/// the ROC curve, and `P(t; γ) = A_t γ + B_t` is a line in `γ` with
+/// `A_t = CLV(1 − δ) π₀ F₀(t)` and `B_t = −CLV(φ π₀ F₀(t) + (δ + φ) π₁ F₁(t))`. The
+/// optimal profit `max_t P(t; γ)` is the upper envelope of these lines — a convex
+/// piecewise-linear function of `γ` whose pieces belong to points of the ROC convex
+/// hull (the paper's closed form). On a piece `[γ_a, γ_b]` where threshold `t` wins,
+///
+/// ```text
+/// ∫ (A γ + B) h(γ) dγ = A · α/(α+β) · [I_{γ_b}(α+1, β) − I_{γ_a}(α+1, β)]
+///                     + B · [I_{γ_b}(α, β) − I_{γ_a}(α, β)]
+/// ```
+///
+/// with `I` the regularized incomplete beta function (Numerical Recipes §6.4), so EMP is a
+/// finite sum with no quadrature error. (The tests check it against a fine Simpson
+/// rule over the Beta density.)
+///
 /// Costs and benefits of a retention campaign.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ProfitParams {
@@ -285,7 +287,7 @@ fn best_at_min_fraction(lines: &[Line], g: f64) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::stats::ln_gamma;
+    use crate::math::ln_gamma;
 
     fn close(a: f64, b: f64, tol: f64) {
         assert!((a - b).abs() < tol, "{a} != {b}");

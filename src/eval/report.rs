@@ -1,19 +1,4 @@
 //! [`Report`]: every metric of one evaluation in one value — `Display` renders an
-//! aligned text table for a terminal, serde gives JSON whose field names follow
-//! scikit-learn's metric names (`accuracy`, `precision`, `recall`, `f1`, `roc_auc`,
-//! `average_precision`, `log_loss`, `brier_score`, `cohen_kappa`, `matthews_corrcoef`).
-//!
-//! Conventions:
-//! - the predicted class of a row is the arg-max of its probabilities, ties going to
-//!   the lowest class index ([`argmax`](super::metrics::argmax));
-//! - the *positive* class of binary-style metrics (the top-level `precision`, `recall`,
-//!   `f1`, `average_precision`, the lift table, the calibration table and the profit)
-//!   is the churned class (`Target::churn_class`), scored by its probability — for
-//!   three-state data that is churned vs the rest;
-//! - `roc_auc` is churned vs rest for two classes and the one-vs-rest macro average
-//!   over all classes for three (scikit-learn's `multi_class='ovr', average='macro'`);
-//! - weights: when the table has sample weights every metric is weighted (see
-//!   [`metrics`](super::metrics)); otherwise each row counts 1.
 
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +17,23 @@ use crate::error::{Error, Result};
 /// Number of bins of the calibration table.
 pub const CALIBRATION_BINS: usize = 10;
 
+/// [`Report`]: every metric of one evaluation in one value — `Display` renders an
+/// aligned text table for a terminal, serde gives JSON whose field names follow
+/// scikit-learn's metric names (`accuracy`, `precision`, `recall`, `f1`, `roc_auc`,
+/// `average_precision`, `log_loss`, `brier_score`, `cohen_kappa`, `matthews_corrcoef`).
+///
+/// Conventions:
+/// - the predicted class of a row is the arg-max of its probabilities, ties going to
+///   the lowest class index (as [`TierPolicy::MostProbable`](crate::policy::TierPolicy::MostProbable) does);
+/// - the *positive* class of binary-style metrics (the top-level `precision`, `recall`,
+///   `f1`, `average_precision`, the lift table, the calibration table and the profit)
+///   is the churned class (`Target::churn_class`), scored by its probability — for
+///   three-state data that is churned vs the rest;
+/// - `roc_auc` is churned vs rest for two classes and the one-vs-rest macro average
+///   over all classes for three (scikit-learn's `multi_class='ovr', average='macro'`);
+/// - weights: when the table has sample weights every metric is weighted (see
+///   [`ConfusionMatrix`](super::ConfusionMatrix)); otherwise each row counts 1.
+///
 /// All metrics of one evaluation (a holdout, a fold, or pooled out-of-fold
 /// predictions).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -375,6 +377,7 @@ impl std::fmt::Display for Report {
 /// A scalar metric of a [`Report`], for summaries and comparisons.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Metric {
     /// `accuracy`.
     Accuracy,

@@ -10,7 +10,7 @@
 //! | 8 | 4 | format version, `u32` (currently [`FORMAT_VERSION`]) |
 //! | 12 | 8 | body length `L`, `u64` |
 //! | 20 | `L` | body: the [`Model`] encoded by bincode 1.3.3 through serde |
-//! | 20 + `L` | 4 | CRC-32 (IEEE, see [`hash`](super::hash)) of bytes `0 .. 20 + L` |
+//! | 20 + `L` | 4 | CRC-32 (IEEE, see [`crc32`]) of bytes `0 .. 20 + L` |
 //!
 //! The body uses bincode's `DefaultOptions` with **fixed-width integers**
 //! (`with_fixint_encoding`: every `u64`/length is 8 bytes, every `u32`/enum tag 4),

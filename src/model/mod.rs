@@ -46,7 +46,7 @@
 //! ```
 
 pub mod format;
-pub mod hash;
+pub(crate) mod hash;
 mod summary;
 pub use summary::ModelSummary;
 
@@ -67,6 +67,7 @@ use crate::policy::tier::{ThresholdReport, TierPolicy};
 use crate::tree::{CartClassifier, TreeClassifier};
 
 pub use format::{FORMAT_VERSION, MAGIC};
+pub use hash::{crc32, fnv1a64};
 
 /// The fitted learner inside a model. One variant per classifier type; each carries
 /// its own fitted discretizer.
@@ -264,7 +265,7 @@ impl From<ModelV1> for Model {
     }
 }
 
-/// Fingerprint of `rows` of a table: FNV-1a 64 (see [`hash`]) over a canonical byte
+/// Fingerprint of `rows` of a table: FNV-1a 64 (see [`fnv1a64`]) over a canonical byte
 /// stream, rendered `fnv1a64:` + 16 hex digits.
 ///
 /// The stream is: the row count and feature count (u64 LE); for each feature in schema

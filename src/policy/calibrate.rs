@@ -1,22 +1,4 @@
 //! Probability calibration, fitted on validation rows and stored in the model, so that
-//! a predicted churn probability of 0.3 means three in ten such customers leave — the
-//! lifetime-value arithmetic in [`economics`](super::economics) depends on it.
-//!
-//! - **Platt scaling** (Platt 1999, with the Newton method and safeguards of Lin, Lin &
-//!   Weng 2007, "A note on Platt's probabilistic outputs for support vector machines"):
-//!   `p' = 1 / (1 + exp(A·s + B))` where `s` is the model's probability. `A, B`
-//!   minimise the weighted cross-entropy against Platt's smoothed targets
-//!   `t₊ = (N₊ + 1)/(N₊ + 2)` for positives and `t₋ = 1/(N₋ + 2)` for negatives
-//!   (which keeps a model that is always right from being fitted to probabilities of
-//!   exactly 0 and 1).
-//! - **Isotonic regression** (Zadrozny & Elkan 2002): the non-decreasing step function
-//!   of `s` closest (weighted least squares) to the 0/1 labels, found by the
-//!   pool-adjacent-violators algorithm (PAV). Between the fitted points it is linearly
-//!   interpolated and beyond them clipped, as in scikit-learn's `IsotonicRegression`.
-//!
-//! Binary models calibrate the churn class and set the other to `1 − p'`; models with
-//! more classes calibrate each class one-vs-rest and renormalise the row to sum 1
-//! (uniform if every calibrated value is 0), as scikit-learn's `CalibratedClassifierCV`.
 
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +9,7 @@ use crate::error::{Error, Result};
 
 /// Which calibration to fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum CalibrationMethod {
     /// Platt's sigmoid.
     Platt,
@@ -267,6 +250,26 @@ impl Calibrator {
     }
 }
 
+/// Probability calibration, fitted on validation rows and stored in the model, so that
+/// a predicted churn probability of 0.3 means three in ten such customers leave — the
+/// lifetime-value arithmetic in [`Economics`](super::Economics) depends on it.
+///
+/// - **Platt scaling** (Platt 1999, with the Newton method and safeguards of Lin, Lin &
+///   Weng 2007, "A note on Platt's probabilistic outputs for support vector machines"):
+///   `p' = 1 / (1 + exp(A·s + B))` where `s` is the model's probability. `A, B`
+///   minimise the weighted cross-entropy against Platt's smoothed targets
+///   `t₊ = (N₊ + 1)/(N₊ + 2)` for positives and `t₋ = 1/(N₋ + 2)` for negatives
+///   (which keeps a model that is always right from being fitted to probabilities of
+///   exactly 0 and 1).
+/// - **Isotonic regression** (Zadrozny & Elkan 2002): the non-decreasing step function
+///   of `s` closest (weighted least squares) to the 0/1 labels, found by the
+///   pool-adjacent-violators algorithm (PAV). Between the fitted points it is linearly
+///   interpolated and beyond them clipped, as in scikit-learn's `IsotonicRegression`.
+///
+/// Binary models calibrate the churn class and set the other to `1 − p'`; models with
+/// more classes calibrate each class one-vs-rest and renormalise the row to sum 1
+/// (uniform if every calibrated value is 0), as scikit-learn's `CalibratedClassifierCV`.
+///
 /// The fitted calibration of a model: for binary models one calibrator for the churn
 /// class; otherwise one per class (one-vs-rest).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,39 +1,4 @@
 //! Retention economics: what a customer is worth, what their leaving puts at risk, and
-//! how much a rescue offer may cost.
-//!
-//! # Customer lifetime value
-//! `V0 = Σ_{t=1..T} M_t / (1 + i)^t` — the margin `M_t` of each future period,
-//! discounted at rate `i` per period over a horizon of `T` periods (Gupta & Lehmann,
-//! *Managing Customers as Investments*, 2005). With a constant margin this is
-//! `M · (1 − (1 + i)^−T) / i`.
-//!
-//! *Worked example.* `M = 100` per month, `T = 3`, `i = 0.1`:
-//! `V0 = 100/1.1 + 100/1.21 + 100/1.331 = 90.909 + 82.645 + 75.131 = 248.685`.
-//!
-//! # The rescue decision
-//! A rescue offer succeeds with probability `λ`. If it succeeds the customer is worth
-//! `V1`, if it fails `V2`; without any rescue `V3`. The expected value of trying is
-//! `E(V) = λ·V1 + (1 − λ)·V2`, and the most a rescue may cost (the spend ceiling) is
-//! `E(V) − V3` for a customer known to be leaving. For a customer who has not left
-//! yet, the rescue is only needed if they would leave, so the ceiling is weighted by
-//! the churn probability: `ceiling = p_churn · (E(V) − V3)`. A rescue is recommended
-//! only when the offer costs strictly less than the ceiling. Defaults: `V1 = CLV`,
-//! `V2 = V3 = 0`, `λ = 0.3` (the mean offer-acceptance rate used in the churn-profit
-//! literature, Verbeke et al. 2012 / Verbraken et al. 2013). The expected value at risk
-//! is `p_churn · CLV`.
-//!
-//! *Worked example (continued).* `λ = 0.3`, `V1 = 248.685`, `V2 = V3 = 0`:
-//! `E(V) = 74.606`. A customer with `p_churn = 0.6` has `value_at_risk = 149.211` and
-//! `ceiling = 0.6 · 74.606 = 44.763`: an offer costing 40 is worth making, one
-//! costing 50 is not. Had the customer already announced leaving, the ceiling would be
-//! the full `74.606`.
-//!
-//! # Churn reasons
-//! Customers leave for natural reasons (death, bankruptcy, moving away), because their
-//! needs changed, because a competitor lured them away, or because they were
-//! disappointed. Only the last two can be reversed by an offer: for a customer whose
-//! reason is known to be natural or changed needs, the ceiling is 0, no rescue is
-//! recommended and the result says why.
 
 use serde::{Deserialize, Serialize};
 
@@ -219,6 +184,43 @@ pub enum ReasonSource {
     Rules(Vec<ReasonRule>),
 }
 
+/// Retention economics: what a customer is worth, what their leaving puts at risk, and
+/// how much a rescue offer may cost.
+///
+/// # Customer lifetime value
+/// `V0 = Σ_{t=1..T} M_t / (1 + i)^t` — the margin `M_t` of each future period,
+/// discounted at rate `i` per period over a horizon of `T` periods (Gupta & Lehmann,
+/// *Managing Customers as Investments*, 2005). With a constant margin this is
+/// `M · (1 − (1 + i)^−T) / i`.
+///
+/// *Worked example.* `M = 100` per month, `T = 3`, `i = 0.1`:
+/// `V0 = 100/1.1 + 100/1.21 + 100/1.331 = 90.909 + 82.645 + 75.131 = 248.685`.
+///
+/// # The rescue decision
+/// A rescue offer succeeds with probability `λ`. If it succeeds the customer is worth
+/// `V1`, if it fails `V2`; without any rescue `V3`. The expected value of trying is
+/// `E(V) = λ·V1 + (1 − λ)·V2`, and the most a rescue may cost (the spend ceiling) is
+/// `E(V) − V3` for a customer known to be leaving. For a customer who has not left
+/// yet, the rescue is only needed if they would leave, so the ceiling is weighted by
+/// the churn probability: `ceiling = p_churn · (E(V) − V3)`. A rescue is recommended
+/// only when the offer costs strictly less than the ceiling. Defaults: `V1 = CLV`,
+/// `V2 = V3 = 0`, `λ = 0.3` (the mean offer-acceptance rate used in the churn-profit
+/// literature, Verbeke et al. 2012 / Verbraken et al. 2013). The expected value at risk
+/// is `p_churn · CLV`.
+///
+/// *Worked example (continued).* `λ = 0.3`, `V1 = 248.685`, `V2 = V3 = 0`:
+/// `E(V) = 74.606`. A customer with `p_churn = 0.6` has `value_at_risk = 149.211` and
+/// `ceiling = 0.6 · 74.606 = 44.763`: an offer costing 40 is worth making, one
+/// costing 50 is not. Had the customer already announced leaving, the ceiling would be
+/// the full `74.606`.
+///
+/// # Churn reasons
+/// Customers leave for natural reasons (death, bankruptcy, moving away), because their
+/// needs changed, because a competitor lured them away, or because they were
+/// disappointed. Only the last two can be reversed by an offer: for a customer whose
+/// reason is known to be natural or changed needs, the ceiling is 0, no rescue is
+/// recommended and the result says why.
+///
 /// Everything the retention figures need; stored in the model as a default and
 /// overridable on the [`Scorer`](crate::score::Scorer).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

@@ -1,16 +1,4 @@
 //! Turning raw customers (CSV records, maps of column → value, tables read elsewhere)
-//! into rows the model can score, under a declared [`InputPolicy`].
-//!
-//! Every raw value is trimmed. A cell is missing when it is empty or one of the
-//! [`MissingTokens`] — by default `NA`, `N/A`, `?`, `null` (case-insensitive), the
-//! same type and defaults as the training CSV reader's
-//! ([`CsvOptions::missing_tokens`](crate::data::CsvOptions::missing_tokens)); set
-//! other tokens with [`HeaderPlan::with_missing_tokens`]. For each model feature:
-//! - numeric: the text must parse as a finite number, else it is a *bad number*;
-//! - categorical: the text must be a level seen in the training rows, else it is an
-//!   *unseen category*.
-//!
-//! The target column (if present) and the id column are never "extra".
 
 use std::sync::Arc;
 
@@ -25,6 +13,7 @@ use crate::error::{Error, Location, Result};
 
 /// What to do when input breaks an expectation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum OnBad {
     /// Refuse: scoring returns an error naming the row, column and value.
     Error,
@@ -32,6 +21,21 @@ pub enum OnBad {
     Warn,
 }
 
+/// Turning raw customers (CSV records, maps of column → value, tables read elsewhere)
+/// into rows the model can score, under a declared [`InputPolicy`].
+///
+/// Every raw value is trimmed. A cell is missing when it is empty or one of the
+/// [`MissingTokens`] — by default `NA`, `N/A`, `?`, `null` (case-insensitive), the
+/// same type and defaults as the training CSV reader's
+/// ([`CsvOptions::missing_tokens`](crate::data::CsvOptions::missing_tokens)); set
+/// other tokens with the scorer's missing tokens
+/// ([`Scorer::missing_tokens`](crate::score::Scorer::missing_tokens)). For each model feature:
+/// - numeric: the text must parse as a finite number, else it is a *bad number*;
+/// - categorical: the text must be a level seen in the training rows, else it is an
+///   *unseen category*.
+///
+/// The target column (if present) and the id column are never "extra".
+///
 /// The declared input policy: one [`OnBad`] per kind of problem. Stored in the model
 /// as a default and overridable on the [`Scorer`](crate::score::Scorer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,14 +81,6 @@ impl InputPolicy {
             bad_number: OnBad::Warn,
         }
     }
-}
-
-/// True for a cell that means "no value" under the default [`MissingTokens`]: empty,
-/// `NA`, `N/A`, `?`, `null`.
-pub fn is_missing_token(s: &str) -> bool {
-    static DEFAULT: std::sync::LazyLock<MissingTokens> =
-        std::sync::LazyLock::new(MissingTokens::default);
-    DEFAULT.is_missing_str(s)
 }
 
 /// One raw record: fields by position.

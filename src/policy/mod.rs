@@ -1,6 +1,6 @@
 //! The decisions a model carries besides its learner: how probabilities become
-//! [`Tier`]s ([`tier`]), how they are [calibrated](calibrate), what a rescue is worth
-//! ([`economics`]) and how raw input is checked ([`input`]).
+//! [`Tier`]s ([`TierPolicy`]), how they are [calibrated](Calibration), what a rescue is
+//! worth ([`Economics`]) and how raw input is checked ([`InputPolicy`]).
 //!
 //! This layer sits below [`eval`](crate::eval), [`model`](crate::model),
 //! [`train`](crate::train) and [`score`](crate::score): it depends on the data layer
@@ -11,17 +11,17 @@
 //!
 //! | what | where |
 //! |---|---|
-//! | tiers from probabilities, cost matrices, thresholds and their choice | [`tier`] |
-//! | Platt and isotonic calibration, the before/after reliability table | [`calibrate`] |
-//! | Brier score and reliability (calibration) tables | [`reliability`] |
-//! | CLV, value at risk, rescue ceilings and decisions | [`economics`] |
-//! | raw input checked against a schema under an [`InputPolicy`] | [`input`] |
+//! | tiers from probabilities, cost matrices, thresholds and their choice | [`TierPolicy`], [`choose_thresholds`] |
+//! | Platt and isotonic calibration, the before/after reliability table | [`Calibration`], [`CalibrationTable`] |
+//! | Brier score and reliability (calibration) tables | [`calibration_table`], [`brier_score_binary`] |
+//! | CLV, value at risk, rescue ceilings and decisions | [`Economics`], [`Retention`] |
+//! | raw input checked against a schema | [`InputPolicy`] |
 
-pub mod calibrate;
-pub mod economics;
-pub mod input;
-pub mod reliability;
-pub mod tier;
+pub(crate) mod calibrate;
+pub(crate) mod economics;
+pub(crate) mod input;
+pub(crate) mod reliability;
+pub(crate) mod tier;
 
 pub use calibrate::{Calibration, CalibrationMethod, CalibrationTable, Calibrator};
 pub use economics::{
@@ -32,6 +32,4 @@ pub use input::{InputPolicy, OnBad};
 pub use reliability::{
     CalibrationBin, brier_score_binary, calibration_table, expected_calibration_error,
 };
-pub use tier::{
-    ThresholdReport, ThresholdRule, Tier, TierPolicy, TierSpec, argmax, choose_thresholds,
-};
+pub use tier::{ThresholdReport, ThresholdRule, Tier, TierPolicy, TierSpec, choose_thresholds};

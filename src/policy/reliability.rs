@@ -1,7 +1,4 @@
 //! Reliability of predicted probabilities: the binary Brier score and the calibration
-//! (reliability) table with its expected calibration error. They live here, below
-//! [`eval`](crate::eval), because a [`CalibrationTable`](super::calibrate::CalibrationTable)
-//! is part of a model's policy; `eval::proba` re-exports them.
 
 use serde::{Deserialize, Serialize};
 
@@ -34,6 +31,11 @@ pub struct CalibrationBin {
     pub observed: Option<f64>,
 }
 
+/// Reliability of predicted probabilities: the binary Brier score and the calibration
+/// (reliability) table with its expected calibration error. They live here, below
+/// [`eval`](crate::eval), because a [`CalibrationTable`](super::calibrate::CalibrationTable)
+/// is part of a model's policy; `eval::proba` re-exports them.
+///
 /// A reliability (calibration) table with `n_bins` equal-width bins over `[0, 1]`,
 /// binned as scikit-learn's `calibration_curve(strategy='uniform')`: edges
 /// `e_j = j · (1/n_bins)`, and a score `s` goes to the bin `j` with

@@ -1,20 +1,10 @@
 //! Tiers: the three states a scored customer is put in ([`Tier::Retained`],
-//! [`Tier::AtRisk`], [`Tier::Churned`]) and the [`TierPolicy`] (stored in the model)
-//! that decides them from the class probabilities.
-//!
-//! - Three-state models: the most probable class ([`TierPolicy::MostProbable`]), or the
-//!   class of lowest expected cost ([`TierPolicy::MinExpectedCost`]):
-//!   `decide = argmin_d Σ_a P(a | x) · cost[a][d]` where `a` is the actual class and `d`
-//!   the decided one (Duda, Hart & Stork, *Pattern Classification*, §2.2).
-//! - Binary models: two thresholds on the churn probability
-//!   ([`TierPolicy::Thresholds`]): `p ≥ churned` → Churned, else `p ≥ at_risk` →
-//!   AtRisk, else Retained. They are given, or chosen on validation rows by
-//!   [`choose_thresholds`] under a [`ThresholdRule`].
 
 use serde::{Deserialize, Serialize};
 
 use crate::data::{AT_RISK, CHURNED, RETAINED};
 use crate::error::{Error, Result};
+use crate::math::argmax;
 
 /// The state a scored customer is put in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -57,8 +47,22 @@ impl std::fmt::Display for Tier {
     }
 }
 
+/// Tiers: the three states a scored customer is put in ([`Tier::Retained`],
+/// [`Tier::AtRisk`], [`Tier::Churned`]) and the [`TierPolicy`] (stored in the model)
+/// that decides them from the class probabilities.
+///
+/// - Three-state models: the most probable class ([`TierPolicy::MostProbable`]), or the
+///   class of lowest expected cost ([`TierPolicy::MinExpectedCost`]):
+///   `decide = argmin_d Σ_a P(a | x) · cost[a][d]` where `a` is the actual class and `d`
+///   the decided one (Duda, Hart & Stork, *Pattern Classification*, §2.2).
+/// - Binary models: two thresholds on the churn probability
+///   ([`TierPolicy::Thresholds`]): `p ≥ churned` → Churned, else `p ≥ at_risk` →
+///   AtRisk, else Retained. They are given, or chosen on validation rows by
+///   [`choose_thresholds`] under a [`ThresholdRule`].
+///
 /// How a model's probabilities become a [`Tier`]. Stored in the model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum TierPolicy {
     /// The tier of the most probable class (ties go to the earlier, less churn-ward
     /// class). For a binary model this never gives AtRisk.
@@ -295,18 +299,6 @@ pub enum TierSpec {
     /// Binary models: choose thresholds on the validation rows (out-of-sample
     /// predictions) by this rule.
     Choose(ThresholdRule),
-}
-
-/// The predicted class of one row of probabilities: the arg-max, ties going to the
-/// lowest class index (so a tie between `retained` and `churned` predicts `retained`).
-pub fn argmax(proba: &[f64]) -> usize {
-    let mut best = 0;
-    for (i, &p) in proba.iter().enumerate().skip(1) {
-        if p > proba[best] {
-            best = i;
-        }
-    }
-    best
 }
 
 #[cfg(test)]

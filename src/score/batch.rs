@@ -253,7 +253,7 @@ struct Piece {
 /// data-row numbers).
 fn score_piece(
     scorer: &Scorer<'_>,
-    plan: &super::input::HeaderPlan,
+    plan: &crate::policy::input::HeaderPlan,
     records: &[csv::StringRecord],
     lines: &[Option<u64>],
     numbers: &[u64],

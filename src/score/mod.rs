@@ -3,8 +3,8 @@
 //! value at risk, the spend ceiling of a rescue and whether to make one).
 //!
 //! Customers come as rows of a [`Table`], a map of column → value, or CSV records
-//! (one at a time, or a whole file streamed by [`batch::score_csv`]). Raw input is
-//! checked under an [`InputPolicy`] (see [`input`]); each problem either fails the
+//! (one at a time, or a whole file streamed by [`score_csv`]). Raw input is
+//! checked under an [`InputPolicy`]; each problem either fails the
 //! row with an error naming it or is scored as missing with a warning in the result.
 //!
 //! ```
@@ -13,7 +13,8 @@
 //! use churnkit::data::{Column, Feature, FeatureKind, Schema, Table, Target};
 //! use churnkit::eval::ZeroR;
 //! use churnkit::train::ModelBuilder;
-//! use churnkit::score::{Scorer, Tier};
+//! use churnkit::policy::Tier;
+//! use churnkit::score::Scorer;
 //!
 //! let schema = Arc::new(Schema {
 //!     features: vec![Feature { name: "tenure".into(), kind: FeatureKind::Numeric }],
@@ -32,10 +33,7 @@
 //! # Ok::<(), churnkit::Error>(())
 //! ```
 
-pub mod batch;
-
-// The policies moved to [`policy`](crate::policy); their old paths keep working.
-pub use crate::policy::{calibrate, economics, input, tier};
+pub(crate) mod batch;
 
 use std::collections::HashMap;
 
@@ -46,17 +44,11 @@ use crate::data::{MissingTokens, Table};
 use crate::error::{Location, Result};
 use crate::learner::Reason;
 use crate::model::Model;
+use crate::policy::{Economics, InputPolicy, Retention, Tier, input};
 
-pub use crate::policy::calibrate::{Calibration, CalibrationMethod, CalibrationTable, Calibrator};
-pub use crate::policy::economics::{
-    Amount, ChurnReason, ClvSpec, CustomerFacts, Economics, Margin, ReasonRule, ReasonSource,
-    RescueSpec, Retention, ValueSpec,
+pub use batch::{
+    BatchOptions, BatchReport, Progress, ProgressCallback, output_header, score_csv, score_csv_file,
 };
-pub use crate::policy::input::{InputPolicy, OnBad};
-pub use crate::policy::tier::{
-    ThresholdReport, ThresholdRule, Tier, TierPolicy, choose_thresholds,
-};
-pub use batch::{BatchOptions, BatchReport, score_csv, score_csv_file};
 
 /// The number of reasons a [`Score`] carries.
 pub const N_REASONS: usize = 3;

@@ -18,6 +18,7 @@ use crate::policy::tier::{TierPolicy, TierSpec};
 /// How the reported figures (and the predictions calibration and thresholds are
 /// chosen on) are obtained.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub enum Validation {
     /// A stratified holdout: `fraction` of each class is held out (seeded), the
     /// learner is fitted on the rest and predicts the held-out rows.
@@ -48,6 +49,7 @@ impl Default for Validation {
 
 /// Which rows the shipped model is fitted on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum FinalFit {
     /// All labelled rows (the default): the reported figures estimate this model on
     /// rows it did not see (the validation models' out-of-sample predictions).
@@ -100,6 +102,7 @@ impl Default for TrainOptions {
 /// What validation reported: every figure comes from predictions of rows the
 /// predicting model did not see, before calibration.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum ValidationReport {
     /// A holdout.
     Holdout {
@@ -190,6 +193,7 @@ impl std::fmt::Display for ValidationReport {
 /// A stage of [`Pipeline::fit_with_progress`], announced when it starts (e.g. to show
 /// a spinner per stage).
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub enum Stage {
     /// Validating: fitting the validation model(s) and predicting out of sample.
     Validating(Validation),

@@ -92,6 +92,7 @@ impl WeightedEntropy {
 
 /// Which split criterion a tree grows with (see the module docs for the formulas).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[non_exhaustive]
 pub enum Criterion {
     /// Classic ID3 information gain (Quinlan 1986).
     #[default]

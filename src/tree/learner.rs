@@ -10,10 +10,11 @@ use ndarray::{Array1, ArrayBase, Data, Ix2};
 use serde::{Deserialize, Serialize};
 
 use super::params::{Id3Params, Id3ValidParams};
-use super::tree::{DecisionTree, MissingPolicy, Step, argmax};
+use super::tree::{DecisionTree, MissingPolicy, Step};
 use crate::data::{Binning, Codes, Discretizer, Encoded, EncodedFeature, EncodedSchema, Table};
 use crate::error::Result;
 use crate::learner::{Classifier, Explanation, Learner, Reason, check_out_len};
+use crate::math::argmax;
 
 /// A tree learner over raw tables: fits a [`Discretizer`] (numerics cut into bins by
 /// `binning`) on the training rows only, then an ID3-family tree on the codes.

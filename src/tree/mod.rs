@@ -64,4 +64,3 @@ pub use prune::{add_errs, estimated_errors, leaf_estimate, pessimistic, reduced_
 pub use tree::{DecisionTree, MissingPolicy, Step, group_condition};
 
 pub(crate) use learner::encoded_from_dataset;
-pub(crate) use tree::argmax;

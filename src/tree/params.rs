@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 
 /// How discretized numeric features split.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[non_exhaustive]
 pub enum NumericSplits {
     /// One branch per bin, like a categorical feature (classic ID3 on discretized data);
     /// the feature is then used up on the path.
@@ -25,6 +26,7 @@ pub enum NumericSplits {
 
 /// Post-pruning.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[non_exhaustive]
 pub enum Pruning {
     /// No post-pruning.
     #[default]

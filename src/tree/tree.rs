@@ -15,9 +15,11 @@ use super::node::{LEAF, NO_CHILD, Node};
 use super::walk::WalkerCache;
 use crate::data::{Codes, Encoded, EncodedSchema};
 use crate::error::{Error, Result};
+use crate::math::argmax;
 
 /// What to do with missing values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[non_exhaustive]
 pub enum MissingPolicy {
     /// Missing is a value of its own: a branch when the node's training rows had missing
     /// values. At prediction a value the node never saw in training (including missing
@@ -600,16 +602,6 @@ pub fn group_condition(f: &crate::data::EncodedFeature, codes: &[u16]) -> String
     } else {
         text
     }
-}
-
-pub(crate) fn argmax(v: &[f64]) -> usize {
-    let mut best = 0;
-    for (i, &x) in v.iter().enumerate() {
-        if x > v[best] {
-            best = i;
-        }
-    }
-    best
 }
 
 pub(crate) fn fmt_count(x: f64) -> String {

@@ -45,6 +45,7 @@ use crate::error::{Error, Result};
 
 /// The graph the search starts from (plus the required edges).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum Start {
     /// No edges.
     #[default]

@@ -22,6 +22,7 @@ use crate::error::{Error, Result};
 
 /// The Dirichlet prior of the CPT entries.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum Prior {
     /// The same pseudo-count `α` in every cell (`α = 1`: Laplace; `α = 0.5`: Weka's
     /// `SimpleEstimator` default, the Krichevsky–Trofimov estimator).

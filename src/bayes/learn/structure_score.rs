@@ -19,10 +19,11 @@ use super::{family_counts, node_states};
 use crate::data::Encoded;
 use crate::data::counts::{CountTable, Rows};
 use crate::error::{Error, Result};
-use crate::eval::stats::ln_gamma;
+use crate::math::ln_gamma;
 
 /// A decomposable structure score (higher is better).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum StructureScore {
     /// The Bayesian information criterion (log-likelihood minus ½·ln N per parameter).
     Bic,

@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use churnkit::Result;
 use churnkit::eval::Metric;
 use churnkit::learners::{AlgoOptions, Algorithm, BinningKind, Prune, StructureScore};
-use churnkit::score::{Amount, ClvSpec, Economics, Margin, RescueSpec};
+use churnkit::policy::{Amount, ClvSpec, Economics, Margin, RescueSpec};
 
 pub const LONG_ABOUT: &str = "\
 churnkit learns who is about to leave from a table of customers, explains why, and

@@ -49,7 +49,7 @@ fn exit_code(e: &Error) -> u8 {
         | Error::Label { .. }
         | Error::Param { .. }
         | Error::Model { .. } => 2,
-        Error::Fit(_) => 1,
+        _ => 1,
     }
 }
 

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use churnkit::data::{ReadReport, Table};
 use churnkit::eval::Report;
-use churnkit::score::batch::Progress;
+use churnkit::score::Progress;
 use churnkit::{Error, Result};
 
 /// Writes to standard output; a closed pipe (`| head`) is not an error.

@@ -11,6 +11,7 @@ pub const REPORTED_LINES: usize = 10;
 
 /// What to do with a row whose label is missing or maps to no class.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum BadLabelPolicy {
     /// Stop with an error naming the line (the default).
     #[default]
@@ -23,6 +24,7 @@ pub enum BadLabelPolicy {
 /// What to do with a cell that is not a number in a column declared numeric (with
 /// [`CsvOptions::numeric`] or [`CsvOptions::with_schema_kinds`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum BadCellPolicy {
     /// Stop with an error naming the line, column and value (the default).
     #[default]
