@@ -50,7 +50,7 @@
 //! a [`data::Discretizer`] fitted on training rows turns it into column-major
 //! [`data::Encoded`] codes, the learners of [`tree`] and [`bayes`] fit on those codes,
 //! [`eval`] judges any [`Learner`] / [`Classifier`], [`model`] saves and loads fitted
-//! models safely, and [`score`] turns a model into tiers, reasons and retention
+//! models safely (through [`output`]'s atomic files), and [`score`] turns a model into tiers, reasons and retention
 //! economics. [`synth`] generates realistic data; [`learners`] maps algorithm names
 //! (as the `churnkit` CLI takes them) to learners.
 
@@ -63,6 +63,7 @@ pub mod eval;
 pub mod learner;
 pub mod learners;
 pub mod model;
+pub mod output;
 pub mod score;
 pub mod synth;
 pub mod tree;

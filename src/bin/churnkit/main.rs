@@ -48,7 +48,8 @@ fn exit_code(e: &Error) -> u8 {
         | Error::Value { .. }
         | Error::Label { .. }
         | Error::Param { .. }
-        | Error::Model { .. } => 2,
+        | Error::Model { .. }
+        | Error::Output { .. } => 2,
         Error::Fit(_) => 1,
     }
 }
