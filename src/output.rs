@@ -163,7 +163,10 @@ impl AtomicFile {
     /// destination (then syncs the directory where the platform allows). On error the
     /// temporary file is removed and the destination is untouched.
     pub fn commit(mut self) -> Result<()> {
-        let writer = self.writer.take().expect("a live AtomicFile has its writer");
+        let writer = self
+            .writer
+            .take()
+            .expect("a live AtomicFile has its writer");
         let file = writer
             .into_inner()
             .map_err(|e| io_error(&self.path, e.into_error()))?;

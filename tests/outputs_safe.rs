@@ -202,7 +202,11 @@ fn a_failing_score_run_leaves_the_old_output_intact() {
         2,
     );
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "previous results\n");
-    assert!(temp_files(dir.path()).is_empty(), "{:?}", temp_files(dir.path()));
+    assert!(
+        temp_files(dir.path()).is_empty(),
+        "{:?}",
+        temp_files(dir.path())
+    );
 }
 
 #[test]
@@ -286,7 +290,11 @@ fn a_sigtermed_score_run_leaves_the_old_output_and_no_temp_file() {
         assert_eq!(status.signal(), Some(15), "{status:?}");
         assert_eq!(std::fs::read_to_string(&out).unwrap(), "previous results\n");
     }
-    assert!(temp_files(dir.path()).is_empty(), "{:?}", temp_files(dir.path()));
+    assert!(
+        temp_files(dir.path()).is_empty(),
+        "{:?}",
+        temp_files(dir.path())
+    );
 }
 
 // Finding 3: symbolic links, devices, missing directories.
@@ -301,7 +309,10 @@ fn train_refuses_a_symlink_output_without_force() {
     let link = dir.path().join("link.model");
     std::os::unix::fs::symlink(&target, &link).unwrap();
     let (_, err) = run(&train_args(s(&data), s(&link)), 2);
-    assert!(err.contains("symbolic link") && err.contains("--force"), "{err}");
+    assert!(
+        err.contains("symbolic link") && err.contains("--force"),
+        "{err}"
+    );
     assert!(
         std::fs::symlink_metadata(&link)
             .unwrap()
@@ -377,7 +388,13 @@ fn stdout_to_a_full_disk_exits_1_naming_standard_output() {
     let scores = dir.path().join("scores.csv");
     let runs: Vec<Vec<&str>> = vec![
         vec![
-            "train", "--data", s(&data), "--target", "status", "--algo", "zero-r",
+            "train",
+            "--data",
+            s(&data),
+            "--target",
+            "status",
+            "--algo",
+            "zero-r",
         ],
         vec![
             "score",

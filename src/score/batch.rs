@@ -316,7 +316,7 @@ pub fn score_csv<R: Read, W: Write>(
 }
 
 /// Scores the CSV file `input` into the CSV file `output`, written through an
-/// [`AtomicFile`](crate::output::AtomicFile): the output is replaced only when the
+/// [`AtomicFile`]: the output is replaced only when the
 /// whole batch succeeds; on any error (a bad row, a full disk) an existing output is
 /// left as it was and no partial file remains. The paths are not checked against each
 /// other: see [`check_output_path`](crate::output::check_output_path).
