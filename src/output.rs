@@ -266,7 +266,8 @@ fn same_file(a: &Path, b: &Path) -> bool {
 /// - a directory, device, FIFO or socket (also with `force`: the output is written
 ///   to a new file renamed into place, which would replace the node itself);
 /// - a symbolic link, unless `force`: the link itself is then replaced by a regular
-///   file and its target is left untouched;
+///   file and its target is left untouched (a link to a directory, device, FIFO or
+///   socket is refused also with `force`);
 /// - a path whose directory does not exist or is not writable (tried by creating and
 ///   removing a temporary file there).
 ///
@@ -290,6 +291,19 @@ pub fn check_output_path(output: &Path, inputs: &[&Path], force: bool) -> Result
     if let Ok(meta) = std::fs::symlink_metadata(output) {
         let kind = meta.file_type();
         if kind.is_symlink() {
+            // A link to a device or directory (`/dev/stdout`, ...): replacing the link
+            // is never what was meant, so not even with force.
+            if let Ok(target) = std::fs::metadata(output)
+                && !target.is_file()
+            {
+                return Err(output_error(
+                    output,
+                    "is a symbolic link to something that is not a regular file (a \
+                     directory, device, FIFO or socket); churnkit writes outputs to a new \
+                     file renamed into place, which would replace the link — choose a \
+                     regular file",
+                ));
+            }
             if !force {
                 return Err(output_error(
                     output,
@@ -432,5 +446,14 @@ mod tests {
         check_output_path(&link, &[], true).unwrap();
         // A link to an input is refused even when forced.
         assert!(check_output_path(&link, &[&target], true).is_err());
+        // A link to a directory or a device, too.
+        let to_dir = dir.path().join("to-dir");
+        std::os::unix::fs::symlink(dir.path(), &to_dir).unwrap();
+        assert!(check_output_path(&to_dir, &[], true).is_err());
+        // A dangling link may be replaced when forced.
+        let dangling = dir.path().join("dangling");
+        std::os::unix::fs::symlink(dir.path().join("absent"), &dangling).unwrap();
+        assert!(check_output_path(&dangling, &[], false).is_err());
+        check_output_path(&dangling, &[], true).unwrap();
     }
 }

@@ -356,6 +356,19 @@ fn train_refuses_a_device_like_output_even_with_force() {
                 .is_fifo()
         );
     }
+    // A symbolic link to it too, even with --force (the link would be replaced).
+    let link = dir.path().join("link-to-fifo");
+    std::os::unix::fs::symlink(&fifo, &link).unwrap();
+    let mut args = train_args(s(&data), s(&link));
+    args.push("--force");
+    let (_, err) = run(&args, 2);
+    assert!(err.contains("not a regular file"), "{err}");
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
     // A directory is refused too.
     let (_, err) = run(&train_args(s(&data), s(dir.path())), 2);
     assert!(err.contains("output"), "{err}");

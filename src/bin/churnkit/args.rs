@@ -348,7 +348,8 @@ pub struct GenerateArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
     /// Replace a symbolic link at an output path (the link becomes a regular file; its
-    /// target is left untouched). Directories, devices and FIFOs are always refused.
+    /// target is left untouched). Directories, devices and FIFOs, and links to them,
+    /// are always refused.
     #[arg(long)]
     pub force: bool,
     /// Print a JSON summary instead of text
@@ -380,7 +381,8 @@ pub struct TrainArgs {
     #[arg(short, long, value_name = "MODEL")]
     pub output: Option<PathBuf>,
     /// Replace a symbolic link at an output path (the link becomes a regular file; its
-    /// target is left untouched). Directories, devices and FIFOs are always refused.
+    /// target is left untouched). Directories, devices and FIFOs, and links to them,
+    /// are always refused.
     #[arg(long)]
     pub force: bool,
     /// Print JSON instead of text
@@ -461,7 +463,8 @@ pub struct ScoreArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
     /// Replace a symbolic link at an output path (the link becomes a regular file; its
-    /// target is left untouched). Directories, devices and FIFOs are always refused.
+    /// target is left untouched). Directories, devices and FIFOs, and links to them,
+    /// are always refused.
     #[arg(long)]
     pub force: bool,
     /// Identifier column copied to the output [default: the model's id column]
@@ -502,7 +505,8 @@ pub struct InspectArgs {
     #[arg(long, value_name = "FILE")]
     pub bif: Option<PathBuf>,
     /// Replace a symbolic link at an output path (the link becomes a regular file; its
-    /// target is left untouched). Directories, devices and FIFOs are always refused.
+    /// target is left untouched). Directories, devices and FIFOs, and links to them,
+    /// are always refused.
     #[arg(long)]
     pub force: bool,
     /// Print the summary as JSON
