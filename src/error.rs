@@ -129,6 +129,16 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// An output path that cannot be written safely: it is one of the inputs, a
+    /// directory, a device or a symbolic link, or its directory is missing (see
+    /// [`output::check_output_path`](crate::output::check_output_path)).
+    #[error("output {}: {message}", path.display())]
+    Output {
+        /// The output path.
+        path: PathBuf,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
     /// A learner was asked to do something it cannot do with this data (e.g. fit on
     /// zero rows).
     #[error("{0}")]

@@ -52,7 +52,8 @@
 //! [`data::Encoded`] codes, the learners of [`tree`] and [`bayes`] fit on those codes,
 //! [`policy`] holds the decisions a model carries (tiers, calibration, retention
 //! economics, input policy), [`eval`] judges any [`Learner`] / [`Classifier`],
-//! [`model`] is the envelope that saves and loads fitted models safely, [`train`] is
+//! [`model`] is the envelope that saves and loads fitted models safely (through
+//! [`output`]'s atomic files), [`train`] is
 //! the pipeline from a table to a model (validation, the final fit on all rows,
 //! calibration and thresholds on out-of-sample predictions), and [`score`] turns a
 //! model into tiers, reasons and retention economics. [`synth`] generates realistic
@@ -70,6 +71,7 @@ pub mod learner;
 pub mod learners;
 mod math;
 pub mod model;
+pub mod output;
 pub mod policy;
 pub mod score;
 pub mod synth;

@@ -44,8 +44,8 @@
 //! an error naming both versions.
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::{BufReader, Read, Write};
+use std::path::Path;
 
 use bincode::Options;
 
@@ -279,8 +279,10 @@ impl Model {
     }
 
     /// Saves in the binary format. The file is written to a temporary file in the same
-    /// directory, synced, then renamed over `path`, so an existing file is never left
-    /// half-written.
+    /// directory, synced, then renamed over `path` (an [`AtomicFile`](crate::output::AtomicFile)),
+    /// so an existing file is never left half-written. `path` is not checked: callers
+    /// that take it from a user run [`check_output_path`](crate::output::check_output_path)
+    /// first.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let bytes = self.to_bytes()?;
         write_atomic(path.as_ref(), &bytes)
@@ -397,32 +399,8 @@ fn read_up_to<R: Read>(r: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
 }
 
 /// Writes `bytes` to a temporary file beside `path`, syncs it, and renames it over
-/// `path`. On failure the temporary file is removed and `path` is untouched.
+/// `path`; on failure the temporary file is removed and `path` is untouched. The same
+/// as [`output::write_atomic`](crate::output::write_atomic).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let location = Location::file(path);
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| err(&location, "the path names no file"))?
-        .to_string_lossy()
-        .into_owned();
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = dir.join(format!(".{name}.tmp-{}-{n}", std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let f = File::create(&tmp)?;
-        let mut w = BufWriter::new(f);
-        w.write_all(bytes)?;
-        let f = w.into_inner().map_err(|e| e.into_error())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(io_err(&location, e));
-    }
-    Ok(())
+    crate::output::write_atomic(path, bytes)
 }

@@ -34,7 +34,7 @@
 //! `rows_in = rows_out + rows_skipped`.
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -44,6 +44,7 @@ use serde::{Deserialize, Serialize};
 use super::{N_REASONS, Score, Scorer};
 use crate::data::MissingTokens;
 use crate::error::{Error, Location, Result};
+use crate::output::AtomicFile;
 
 /// Options of [`score_csv`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -314,8 +315,11 @@ pub fn score_csv<R: Read, W: Write>(
     score_csv_inner(scorer, input, output, opts, None, &Location::default())
 }
 
-/// Scores the CSV file `input` into the CSV file `output` (written directly; on
-/// error the output file holds the rows scored so far).
+/// Scores the CSV file `input` into the CSV file `output`, written through an
+/// [`AtomicFile`]: the output is replaced only when the
+/// whole batch succeeds; on any error (a bad row, a full disk) an existing output is
+/// left as it was and no partial file remains. The paths are not checked against each
+/// other: see [`check_output_path`](crate::output::check_output_path).
 pub fn score_csv_file(
     scorer: &Scorer<'_>,
     input: impl AsRef<Path>,
@@ -329,18 +333,25 @@ pub fn score_csv_file(
         source: e,
     })?;
     let total = f.metadata().ok().map(|m| m.len());
-    let o = File::create(out).map_err(|e| Error::Io {
-        location: Location::file(out),
-        source: e,
-    })?;
-    score_csv_inner(
+    let mut o = AtomicFile::create(out)?;
+    let report = score_csv_inner(
         scorer,
         BufReader::with_capacity(1 << 20, f),
-        BufWriter::with_capacity(1 << 20, o),
+        &mut o,
         opts,
         total,
         &in_loc,
     )
+    .map_err(|e| match e {
+        // A failed write names the output file.
+        Error::Io { location, source } if location == Location::default() => Error::Io {
+            location: Location::file(out),
+            source,
+        },
+        other => other,
+    })?;
+    o.commit()?;
+    Ok(report)
 }
 
 fn score_csv_inner<R: Read, W: Write>(

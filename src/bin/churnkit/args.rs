@@ -347,6 +347,11 @@ pub struct GenerateArgs {
     /// Output CSV file
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
+    /// Replace a symbolic link at an output path (the link becomes a regular file; its
+    /// target is left untouched). Directories, devices and FIFOs, and links to them,
+    /// are always refused.
+    #[arg(long)]
+    pub force: bool,
     /// Print a JSON summary instead of text
     #[arg(long)]
     pub json: bool,
@@ -375,6 +380,11 @@ pub struct TrainArgs {
     /// Where to save the model (binary; a name ending in .json saves JSON)
     #[arg(short, long, value_name = "MODEL")]
     pub output: Option<PathBuf>,
+    /// Replace a symbolic link at an output path (the link becomes a regular file; its
+    /// target is left untouched). Directories, devices and FIFOs, and links to them,
+    /// are always refused.
+    #[arg(long)]
+    pub force: bool,
     /// Print JSON instead of text
     #[arg(long)]
     pub json: bool,
@@ -452,6 +462,11 @@ pub struct ScoreArgs {
     /// Output CSV of scores
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
+    /// Replace a symbolic link at an output path (the link becomes a regular file; its
+    /// target is left untouched). Directories, devices and FIFOs, and links to them,
+    /// are always refused.
+    #[arg(long)]
+    pub force: bool,
     /// Identifier column copied to the output [default: the model's id column]
     #[arg(long, value_name = "COL")]
     pub id: Option<String>,
@@ -489,6 +504,11 @@ pub struct InspectArgs {
     /// Write a Bayesian network in BIF
     #[arg(long, value_name = "FILE")]
     pub bif: Option<PathBuf>,
+    /// Replace a symbolic link at an output path (the link becomes a regular file; its
+    /// target is left untouched). Directories, devices and FIFOs, and links to them,
+    /// are always refused.
+    #[arg(long)]
+    pub force: bool,
     /// Print the summary as JSON
     #[arg(long, conflicts_with = "rules")]
     pub json: bool,

@@ -60,7 +60,7 @@ pub fn compare(a: CompareArgs) -> Result<()> {
         }));
     }
     if a.markdown {
-        emit(&cmp.to_markdown());
+        emit(&cmp.to_markdown())?;
     } else {
         let mut s = read_summary_text(&table, &read_report, load_seconds);
         s.push_str(&format!("\n{cmp}"));
@@ -70,7 +70,7 @@ pub fn compare(a: CompareArgs) -> Result<()> {
             a.folds,
             seconds
         ));
-        emit(&s);
+        emit(&s)?;
     }
     Ok(())
 }

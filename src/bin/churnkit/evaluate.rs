@@ -58,6 +58,6 @@ pub fn evaluate(a: EvaluateArgs) -> Result<()> {
     );
     s.push_str(&read_summary_text(&table, &read_report, load_seconds));
     s.push_str(&format!("\n{report}\n"));
-    emit(&s);
+    emit(&s)?;
     Ok(())
 }

@@ -1,10 +1,8 @@
 //! `churnkit generate`: a synthetic churn table as CSV.
 
-use std::fs::File;
-use std::io::BufWriter;
-
 use serde_json::json;
 
+use churnkit::output::{AtomicFile, check_output_path};
 use churnkit::synth::{self, SynthParams};
 use churnkit::{Error, Result};
 
@@ -21,12 +19,14 @@ pub fn generate(a: GenerateArgs) -> Result<()> {
     };
     params.validate()?;
     let path = a.output.as_path();
+    check_output_path(path, &[], a.force)?;
     let ((), seconds) = phase(&format!("writing {} rows", a.rows), || {
-        let file = File::create(path).map_err(|e| io_error(path, e))?;
-        synth::write_csv(&params, BufWriter::new(file)).map_err(|e| match e {
+        let mut file = AtomicFile::create(path)?;
+        synth::write_csv(&params, &mut file).map_err(|e| match e {
             Error::Io { source, .. } => io_error(path, source),
             other => other,
-        })
+        })?;
+        file.commit()
     })?;
     let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     if a.json {
@@ -49,7 +49,6 @@ pub fn generate(a: GenerateArgs) -> Result<()> {
             a.seed,
             a.drift,
             seconds
-        ));
-        Ok(())
+        ))
     }
 }

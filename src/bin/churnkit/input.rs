@@ -106,6 +106,7 @@ pub fn load_model(path: &Path) -> Result<Model> {
     let (model, _) = phase(&format!("loading {}", path.display()), || Model::load(path))?;
     Ok(model)
 }
+/// Writes a whole text file atomically (the old file stays if anything fails).
 pub fn write_text(path: &Path, text: &str) -> Result<()> {
-    std::fs::write(path, text).map_err(|e| io_error(path, e))
+    churnkit::output::write_atomic(path, text.as_bytes())
 }

@@ -4,6 +4,7 @@ use serde_json::json;
 
 use churnkit::learners::Exports;
 use churnkit::model::ModelSummary;
+use churnkit::output::check_output_path;
 use churnkit::{Error, Result};
 
 use crate::args::InspectArgs;
@@ -11,6 +12,9 @@ use crate::input::{load_model, write_text};
 use crate::render::{emit, emit_json};
 
 pub fn inspect(a: InspectArgs) -> Result<()> {
+    for path in a.dot.iter().chain(&a.bif) {
+        check_output_path(path, &[&a.model], a.force)?;
+    }
     let model = load_model(&a.model)?;
     let exports = Exports(model.body());
     let learner = model.summary().learner.clone();
@@ -59,7 +63,7 @@ pub fn inspect(a: InspectArgs) -> Result<()> {
         let rules = exports
             .rules()
             .ok_or_else(|| unsupported("rule", "--rules"))?;
-        emit(&rules);
+        emit(&rules)?;
         return Ok(());
     }
     let mut view = ModelSummary::new(&model)
@@ -72,6 +76,6 @@ pub fn inspect(a: InspectArgs) -> Result<()> {
     for p in &written {
         s.push_str(&format!("wrote {}\n", p.display()));
     }
-    emit(&s);
+    emit(&s)?;
     Ok(())
 }

@@ -3,7 +3,14 @@
 //! A thin layer: every command parses its flags, calls the library, and prints what
 //! came back (text for people, `--json` for programs). Exit codes: 0 success, 2 bad
 //! usage or bad input (the message names the file, line and column), 1 internal
-//! failure.
+//! failure (also a failed write to standard output; a closed pipe is not a failure).
+//!
+//! Outputs (`-o`, `--dot`, `--bif`) are checked before any input is read (never an
+//! input, never a directory or device, a symbolic link only with `--force`) and
+//! written to a temporary file renamed into place when complete, so a failed or
+//! interrupted run leaves an existing output as it was. SIGINT, SIGTERM and SIGHUP
+//! remove the temporary file; after SIGKILL, which cannot be caught, at most a
+//! `.NAME.tmp-*` file remains beside the output, never a damaged output.
 
 mod args;
 mod compare;
@@ -25,6 +32,8 @@ use args::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse(); // usage errors exit 2, --help and --version 0
+    #[cfg(unix)]
+    clean_up_on_signals();
     let outcome = std::panic::catch_unwind(|| run(cli));
     match outcome {
         Ok(Ok(())) => ExitCode::SUCCESS,
@@ -39,6 +48,23 @@ fn main() -> ExitCode {
     }
 }
 
+/// On SIGINT, SIGTERM or SIGHUP: removes the temporary files of unfinished outputs,
+/// then ends the process as the signal would have.
+#[cfg(unix)]
+fn clean_up_on_signals() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            churnkit::output::remove_temp_files();
+            let _ = signal_hook::low_level::emulate_default_handler(signal);
+            std::process::exit(128 + signal);
+        }
+    });
+}
+
 /// 2 for what the user can fix (input, parameters, model files), 1 for the rest.
 fn exit_code(e: &Error) -> u8 {
     match e {
@@ -48,7 +74,8 @@ fn exit_code(e: &Error) -> u8 {
         | Error::Value { .. }
         | Error::Label { .. }
         | Error::Param { .. }
-        | Error::Model { .. } => 2,
+        | Error::Model { .. }
+        | Error::Output { .. } => 2,
         _ => 1,
     }
 }

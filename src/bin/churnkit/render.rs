@@ -13,20 +13,28 @@ use churnkit::eval::Report;
 use churnkit::score::Progress;
 use churnkit::{Error, Result};
 
-/// Writes to standard output; a closed pipe (`| head`) is not an error.
-pub fn emit(text: &str) {
+/// Writes to standard output. A closed pipe (`| head`) is not an error (the rest is
+/// dropped quietly); any other failure (a full disk, ...) is, exit code 1.
+pub fn emit(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes());
-    if !text.ends_with('\n') {
-        let _ = out.write_all(b"\n");
+    let mut write = || -> std::io::Result<()> {
+        out.write_all(text.as_bytes())?;
+        if !text.ends_with('\n') {
+            out.write_all(b"\n")?;
+        }
+        out.flush()
+    };
+    match write() {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::Fit(format!("writing to standard output: {e}")))
+        }
+        _ => Ok(()),
     }
-    let _ = out.flush();
 }
 
 pub fn emit_json(v: &Value) -> Result<()> {
     let text = serde_json::to_string_pretty(v).map_err(|e| Error::Fit(e.to_string()))?;
-    emit(&text);
-    Ok(())
+    emit(&text)
 }
 
 /// A spinner on stderr while `f` runs (hidden when stderr is not a terminal);

@@ -6,6 +6,7 @@ use std::time::Instant;
 use serde_json::json;
 
 use churnkit::data::MissingTokens;
+use churnkit::output::check_output_path;
 use churnkit::score::{BatchOptions, Scorer, score_csv_file};
 use churnkit::{Error, Result};
 
@@ -14,6 +15,8 @@ use crate::input::{load_model, parse_delimiter};
 use crate::render::{BatchBar, emit, emit_json};
 
 pub fn score(a: ScoreArgs) -> Result<()> {
+    // Before reading anything: never the input or the model, never a device.
+    check_output_path(&a.output, &[&a.data, &a.model], a.force)?;
     let model = load_model(&a.model)?;
     let mut scorer = Scorer::new(&model); // reads cells with the model's missing tokens
     if let Some(tokens) = &a.missing {
@@ -71,6 +74,6 @@ pub fn score(a: ScoreArgs) -> Result<()> {
     for w in &report.column_warnings {
         s.push_str(&format!("warning: {w}\n"));
     }
-    emit(&s);
+    emit(&s)?;
     Ok(())
 }

@@ -8,6 +8,7 @@ use churnkit::data::CsvOptions;
 use churnkit::eval::{self, Report};
 use churnkit::learners::{self, Algorithm};
 use churnkit::model::Model;
+use churnkit::output::check_output_path;
 use churnkit::{Error, Result};
 
 use crate::args::TrainArgs;
@@ -22,6 +23,9 @@ pub fn train(a: TrainArgs) -> Result<()> {
         && k < 2
     {
         return Err(Error::param("--folds", k, "need at least 2 folds"));
+    }
+    if let Some(path) = &a.output {
+        check_output_path(path, &[&a.data], a.force)?; // before reading and fitting
     }
     let (table, read_report, load_seconds) =
         read_labeled(&a.data, &a.target, &a.labels, &a.data_args)?;
@@ -126,7 +130,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
         )),
         None => s.push_str("model     not saved (give -o MODEL to save it)\n"),
     }
-    emit(&s);
+    emit(&s)?;
     Ok(())
 }
 
