@@ -56,8 +56,9 @@
 //! the pipeline from a table to a model (validation, the final fit on all rows,
 //! calibration and thresholds on out-of-sample predictions), and [`score`] turns a
 //! model into tiers, reasons and retention economics. [`synth`] generates realistic
-//! data; [`learners`] maps algorithm names (as the `churnkit` CLI takes them) to
-//! learners.
+//! data; [`registry`] maps algorithm names (as the `churnkit` CLI takes them) to the
+//! learners' own builders, fits them through the one two-phase
+//! [`learner::EncodedLearner`] contract, and defines the fitted [`model::ModelBody`].
 
 #![warn(missing_docs)]
 
@@ -66,9 +67,9 @@ pub mod data;
 pub mod error;
 pub mod eval;
 pub mod learner;
-pub mod learners;
 pub mod model;
 pub mod policy;
+pub mod registry;
 pub mod score;
 pub mod synth;
 pub mod train;

@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use churnkit::Result;
 use churnkit::eval::Metric;
-use churnkit::learners::{AlgoOptions, Algorithm, BinningKind, Prune, StructureScore};
+use churnkit::registry::{AlgoOptions, Algorithm, BinningKind, Prune, StructureScore};
 use churnkit::score::{Amount, ClvSpec, Economics, Margin, RescueSpec};
 
 pub const LONG_ABOUT: &str = "\

@@ -2,8 +2,8 @@
 
 use serde_json::json;
 
-use churnkit::learners::Exports;
 use churnkit::model::ModelSummary;
+use churnkit::registry::Exports;
 use churnkit::{Error, Result};
 
 use crate::args::InspectArgs;

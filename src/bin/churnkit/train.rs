@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 
 use churnkit::data::CsvOptions;
 use churnkit::eval::{self, Report};
-use churnkit::learners::{self, Algorithm};
 use churnkit::model::Model;
+use churnkit::registry::{self, Algorithm};
 use churnkit::{Error, Result};
 
 use crate::args::TrainArgs;
@@ -29,13 +29,13 @@ pub fn train(a: TrainArgs) -> Result<()> {
     // Validation, then the final model on the training rows.
     let (validation, train_rows, test_rows, validate_seconds, fitted) = match a.folds {
         Some(k) => {
-            let learner = learners::learner(algo, &algo_opts)?;
+            let learner = registry::learner(algo, &algo_opts)?;
             let (cv, secs) = phase(&format!("{k}-fold cross-validation"), || {
                 eval::cross_validate(learner.as_ref(), &table, k, a.seed)
             })?;
             let rows = table.all_rows();
             let (fitted, _) = phase("fitting the final model on all rows", || {
-                learners::fit_timed(algo, &algo_opts, &table, &rows)
+                registry::fit(algo, &algo_opts, &table, &rows)
             })?;
             (Validation::Cv(Box::new(cv)), rows, Vec::new(), secs, fitted)
         }
@@ -43,7 +43,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
             let fraction = a.test_fraction.unwrap_or(0.3);
             let split = churnkit::data::stratified_holdout(table.labels(), fraction, a.seed)?;
             let (fitted, _) = phase("fitting", || {
-                learners::fit_timed(algo, &algo_opts, &table, &split.train)
+                registry::fit(algo, &algo_opts, &table, &split.train)
             })?;
             let (report, secs) = phase("evaluating on the held-out rows", || {
                 eval::evaluate(fitted.classifier(), &table, &split.test)
