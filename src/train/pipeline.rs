@@ -330,11 +330,7 @@ impl Pipeline {
         let o = &self.options;
         match o.validation {
             Validation::Holdout { fraction, .. } if !(fraction > 0.0 && fraction < 1.0) => {
-                return Err(Error::param(
-                    "validation fraction",
-                    fraction,
-                    "must be in (0, 1)",
-                ));
+                return Err(Error::param("test_fraction", fraction, "must be in (0, 1)"));
             }
             Validation::KFold { k, .. } if k < 2 => {
                 return Err(Error::param("folds", k, "need at least 2 folds"));
