@@ -6,19 +6,17 @@
 //! parameters a user may set on top of the algorithm's defaults (growth limits,
 //! pruning, binning, smoothing, structure score). Each algorithm has **one registry
 //! entry** (in `ENTRIES`, this file): its name, description, the flags it accepts and
-//! how [`AlgoOptions`] become its learner's own parameters — an
-//! [`EncodedLearner`](crate::learner::EncodedLearner) from the learner's module.
-//! [`fit`] fits any of them through the one two-phase path,
-//! [`fit_two_phase`](crate::learner::fit_two_phase) (the discretizer fitted on the
-//! training rows and the rows encoded, timed apart from the learning itself);
-//! [`learner`] gives the same fit as a [`Learner`] for `eval`.
+//! how [`AlgoOptions`] become its learner's own parameters — an [`EncodedLearner`]
+//! from the learner's module. [`fit`] fits any of them through the one two-phase
+//! path, [`fit_two_phase`] (the discretizer fitted on the training rows and the rows
+//! encoded, timed apart from the learning itself); [`learner`] gives the same fit as
+//! a [`Learner`] for `eval`.
 //!
 //! A flag that does not apply to the chosen algorithm is an error
 //! ([`Error::Param`]), never silently ignored.
 //!
-//! Adding a learner: implement [`EncodedLearner`](crate::learner::EncodedLearner) in
-//! its own module, then in this file add its [`Algorithm`] variant, its entry in
-//! `ENTRIES`, and — when its fitted classifier is a new type — a [`ModelBody`] variant
+//! Adding a learner: implement [`EncodedLearner`] in its own module, then in this
+//! file add its [`Algorithm`] variant, its entry in `ENTRIES`, and — when its fitted classifier is a new type — a [`ModelBody`] variant
 //! (at the end) with its arms in [`ModelBody::classifier`] / `validate` and a `From`
 //! impl.
 //!
