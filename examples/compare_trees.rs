@@ -7,7 +7,7 @@
 //! cargo run --release --example compare_trees -- path/to/data.csv TARGET [ID_COLUMN]
 //! ```
 //!
-//! The learners come from the registry ([`churnkit::learners`]), each with its own
+//! The learners come from the registry ([`churnkit::registry`]), each with its own
 //! defaults, all on identical stratified folds (seed 42); each fold fits the learner's
 //! discretizer on that fold's training rows only.
 
@@ -17,7 +17,7 @@ use std::time::Instant;
 use churnkit::Result;
 use churnkit::data::{CsvOptions, read_csv};
 use churnkit::eval::{Metric, compare_on};
-use churnkit::learners::{AlgoOptions, Algorithm, learner};
+use churnkit::registry::{AlgoOptions, Algorithm, learner};
 
 const TELCO: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

@@ -15,9 +15,9 @@ use std::process::ExitCode;
 use churnkit::Result;
 use churnkit::data::{CsvOptions, read_csv, stratified_holdout};
 use churnkit::eval::{Report, champion_challenger, evaluate};
-use churnkit::learners::{AlgoOptions, Algorithm, fit_timed};
 use churnkit::model::Model;
 use churnkit::policy::{Amount, ClvSpec, Economics, Margin};
+use churnkit::registry::{self, AlgoOptions, Algorithm};
 use churnkit::score::Scorer;
 use churnkit::train::ModelBuilder;
 
@@ -56,8 +56,8 @@ fn run() -> Result<()> {
 
     // 3. Fit both learners on the training rows, with their default parameters.
     let opts = AlgoOptions::default();
-    let tree = fit_timed(Algorithm::Id3Weighted, &opts, &table, &split.train)?;
-    let tan = fit_timed(Algorithm::Tan, &opts, &table, &split.train)?;
+    let tree = registry::fit(Algorithm::Id3Weighted, &opts, &table, &split.train)?;
+    let tan = registry::fit(Algorithm::Tan, &opts, &table, &split.train)?;
     for f in [&tree, &tan] {
         println!(
             "fitted {:<13} encoding {:.1} ms, learning {:.1} ms",

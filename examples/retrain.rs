@@ -30,8 +30,8 @@ use churnkit::Classifier;
 use churnkit::Result;
 use churnkit::data::{Holdout, Table};
 use churnkit::eval::{self, Report, champion_challenger, feature_drift, score_psi};
-use churnkit::learners::{AlgoOptions, Algorithm};
 use churnkit::model::Model;
+use churnkit::registry::{AlgoOptions, Algorithm};
 use churnkit::synth::{SynthParams, generate};
 use churnkit::train::{FinalFit, Pipeline, Validation, ValidationReport};
 

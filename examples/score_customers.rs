@@ -18,9 +18,9 @@ use std::time::Instant;
 
 use churnkit::Result;
 use churnkit::data::{CsvOptions, read_csv};
-use churnkit::learners::{AlgoOptions, Algorithm, fit_timed};
 use churnkit::model::Model;
 use churnkit::policy::{Amount, ClvSpec, Economics, Margin};
+use churnkit::registry::{self, AlgoOptions, Algorithm};
 use churnkit::score::{BatchOptions, Scorer, score_csv_file};
 use churnkit::train::ModelBuilder;
 
@@ -40,7 +40,7 @@ fn main() -> ExitCode {
 fn train_one() -> Result<PathBuf> {
     let table = read_csv(DATA, &CsvOptions::new("status").id_column("customer_id"))?;
     let rows = table.all_rows();
-    let fitted = fit_timed(
+    let fitted = registry::fit(
         Algorithm::Id3Weighted,
         &AlgoOptions::default(),
         &table,

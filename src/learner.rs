@@ -2,12 +2,20 @@
 //! (`eval`, `model`, `score`): a [`Learner`] fits a [`Classifier`] from a table's
 //! training rows; the classifier carries its own preprocessing and answers for raw rows.
 //!
+//! An algorithm implements the two-phase [`EncodedLearner`]: phase 1 is the
+//! [`Binning`] it wants (or none), phase 2 fits on the training rows' codes with the
+//! [`Discretizer`] fitted on them. The fit itself — fit the discretizer on the rows,
+//! encode them, fit on the codes, and time both phases — is written once, in
+//! [`fit_two_phase`]; every [`EncodedLearner`] is a [`Learner`] through it.
+//!
 //! This module sits below both the algorithms (`tree`, `bayes`) and their users, so
 //! data flows one way: algorithms implement these traits, `eval` and `score` consume
 //! them, and neither side knows the other.
 
-use crate::data::Table;
-use crate::error::Result;
+use std::time::Instant;
+
+use crate::data::{Binning, Discretizer, Encoded, Table};
+use crate::error::{Error, Result};
 
 /// One reason behind a prediction, in the user's column names and values.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -87,12 +95,162 @@ pub fn top_reasons(mut reasons: Vec<Reason>, n: usize) -> Vec<Reason> {
 /// Validated parameters of a learning algorithm: fits a [`Classifier`] from the
 /// training rows of a table. The learner fits its own preprocessing (the discretizer)
 /// on those rows only, so evaluation never leaks test rows into training.
+///
+/// Every [`EncodedLearner`] is a `Learner` (its fit is [`fit_two_phase`]); implement
+/// `Learner` directly only for a learner that does its own preprocessing.
 pub trait Learner: Send + Sync {
     /// A short name for reports.
     fn name(&self) -> String;
 
     /// Fits on `rows` of `table`.
     fn fit(&self, table: &Table, rows: &[usize]) -> Result<Box<dyn Classifier>>;
+}
+
+/// The training rows' codes: the discretizer fitted on the training rows (phase 1)
+/// and those rows encoded by it.
+#[derive(Debug, Clone)]
+pub struct Encoding {
+    /// The discretizer fitted on the training rows; the fitted classifier keeps it.
+    pub discretizer: Discretizer,
+    /// The training rows, encoded by [`discretizer`](Self::discretizer) (row `i` is
+    /// the `i`-th training row).
+    pub encoded: Encoded,
+}
+
+/// What phase 2 of a fit ([`EncodedLearner::fit_codes`]) works on.
+#[derive(Debug)]
+pub struct FitInput<'a> {
+    /// The name the fitted classifier reports (the learner's
+    /// [`name`](EncodedLearner::name), or the name a caller such as the
+    /// [registry](crate::registry) gives it); classifiers without a name field
+    /// ignore it.
+    pub name: String,
+    /// The table the training rows are in.
+    pub table: &'a Table,
+    /// The training rows of `table`.
+    pub rows: &'a [usize],
+    /// The rows' codes: `Some` exactly when the learner's
+    /// [`binning`](EncodedLearner::binning) is `Some`.
+    pub encoding: Option<Encoding>,
+}
+
+impl FitInput<'_> {
+    /// The rows' codes, for learners that asked for a binning.
+    ///
+    /// # Errors
+    /// [`Error::Fit`] when there are none (the learner's
+    /// [`binning`](EncodedLearner::binning) was `None`).
+    pub fn take_encoding(&mut self) -> Result<Encoding> {
+        self.encoding.take().ok_or_else(|| {
+            Error::Fit(format!(
+                "{}: phase 2 needs the encoded rows, but no binning was asked for",
+                self.name
+            ))
+        })
+    }
+}
+
+/// A learning algorithm in two phases: phase 1 is the binning it wants (the
+/// [`Discretizer`] is fitted with it on the training rows only), phase 2 fits its
+/// classifier on the training rows' codes. [`fit_two_phase`] runs both and times
+/// them; through it every `EncodedLearner` is a [`Learner`].
+///
+/// A new learner implements this trait in its own module; the
+/// [registry](crate::registry) gives it a name on the command line.
+pub trait EncodedLearner: Send + Sync {
+    /// The fitted classifier.
+    type Fitted: Classifier + 'static;
+
+    /// A short name for reports (the [`Learner::name`]).
+    fn name(&self) -> String;
+
+    /// Checks the parameters before anything is fitted. The default accepts.
+    fn check(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Phase 1: how numeric features are binned, or `None` for a learner that needs
+    /// no codes (e.g. the majority-class baseline).
+    fn binning(&self) -> Option<&Binning>;
+
+    /// Phase 2: fits on the training rows; `input.encoding` holds their codes when
+    /// [`binning`](Self::binning) is `Some`. The fitted classifier reports
+    /// `input.name`.
+    fn fit_codes(&self, input: FitInput<'_>) -> Result<Self::Fitted>;
+
+    /// Fits on `rows` of `table` with both phases timed: [`fit_two_phase`] under the
+    /// learner's own name.
+    fn fit_timed(&self, table: &Table, rows: &[usize]) -> Result<Timed<Self::Fitted>> {
+        fit_two_phase(self, self.name(), table, rows)
+    }
+}
+
+/// A fitted classifier with where the time went.
+#[derive(Debug, Clone)]
+pub struct Timed<F> {
+    /// The fitted classifier.
+    pub fitted: F,
+    /// Seconds spent fitting the discretizer on the training rows and encoding them
+    /// (phase 1; 0 for a learner without a binning).
+    pub encode_seconds: f64,
+    /// Seconds spent learning (phase 2).
+    pub fit_seconds: f64,
+}
+
+/// The one fit of every [`EncodedLearner`]: checks its parameters, fits the
+/// discretizer of its [`binning`](EncodedLearner::binning) on `rows` of `table` and
+/// encodes those rows (timed as `encode_seconds`), then fits on the codes (timed as
+/// `fit_seconds`). The fitted classifier reports `name`.
+///
+/// # Errors
+/// The learner's parameter errors, [`Error::Fit`] when `rows` is empty, and whatever
+/// binning or fitting reports.
+pub fn fit_two_phase<L: EncodedLearner + ?Sized>(
+    learner: &L,
+    name: String,
+    table: &Table,
+    rows: &[usize],
+) -> Result<Timed<L::Fitted>> {
+    learner.check()?;
+    if rows.is_empty() {
+        return Err(Error::Fit(format!("{name}: no training rows")));
+    }
+    let (encoding, encode_seconds) = match learner.binning() {
+        Some(binning) => {
+            binning.validate()?;
+            let t = Instant::now();
+            let discretizer = Discretizer::fit(table, rows, binning)?;
+            let (encoded, _) = discretizer.encode_rows(table, rows)?;
+            let encoding = Encoding {
+                discretizer,
+                encoded,
+            };
+            (Some(encoding), t.elapsed().as_secs_f64())
+        }
+        None => (None, 0.0),
+    };
+    let t = Instant::now();
+    let fitted = learner.fit_codes(FitInput {
+        name,
+        table,
+        rows,
+        encoding,
+    })?;
+    Ok(Timed {
+        fitted,
+        encode_seconds,
+        fit_seconds: t.elapsed().as_secs_f64(),
+    })
+}
+
+impl<L: EncodedLearner> Learner for L {
+    fn name(&self) -> String {
+        EncodedLearner::name(self)
+    }
+
+    fn fit(&self, table: &Table, rows: &[usize]) -> Result<Box<dyn Classifier>> {
+        Ok(Box::new(self.fit_timed(table, rows)?.fitted))
+    }
 }
 
 /// Checks that `out` has room for `n_rows` rows of `n_classes` probabilities.

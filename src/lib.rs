@@ -57,8 +57,9 @@
 //! the pipeline from a table to a model (validation, the final fit on all rows,
 //! calibration and thresholds on out-of-sample predictions), and [`score`] turns a
 //! model into tiers, reasons and retention economics. [`synth`] generates realistic
-//! data; [`learners`] maps algorithm names (as the `churnkit` CLI takes them) to
-//! learners.
+//! data; [`registry`] maps algorithm names (as the `churnkit` CLI takes them) to the
+//! learners' own builders, fits them through the one two-phase
+//! [`learner::EncodedLearner`] contract, and defines the fitted [`model::ModelBody`].
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -68,11 +69,11 @@ pub mod data;
 pub mod error;
 pub mod eval;
 pub mod learner;
-pub mod learners;
 mod math;
 pub mod model;
 pub mod output;
 pub mod policy;
+pub mod registry;
 pub mod score;
 pub mod synth;
 pub mod train;

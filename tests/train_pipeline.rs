@@ -4,11 +4,11 @@
 //! are errors, not panics.
 
 use churnkit::data::{CsvOptions, Table, read_csv, stratified_holdout};
-use churnkit::learners::{AlgoOptions, Algorithm, fit_timed};
 use churnkit::model::fingerprint;
 use churnkit::policy::{
     Calibration, CalibrationMethod, ThresholdRule, TierPolicy, TierSpec, choose_thresholds,
 };
+use churnkit::registry::{self, AlgoOptions, Algorithm};
 use churnkit::train::{FinalFit, ModelBuilder, Pipeline, Stage, Validation, ValidationReport};
 
 const TELCO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/telco-train.csv");
@@ -35,7 +35,7 @@ fn kfold_ships_a_model_fitted_on_all_rows_and_reports_out_of_fold() {
     assert_eq!(trained.train_rows, t.all_rows());
     assert_eq!(s.fingerprint, fingerprint(&t, &t.all_rows()));
     // The final body is the one fitted on all rows.
-    let all = fit_timed(
+    let all = registry::fit(
         Algorithm::NaiveBayes,
         &AlgoOptions::default(),
         &t,
@@ -148,7 +148,7 @@ fn holdout_refits_on_all_rows_with_policies_from_the_held_out_rows() {
     assert_eq!(got.test, split.test);
     assert_eq!(report.n_rows, split.test.len());
     // The calibration is the holdout model's, fitted on its held-out predictions.
-    let part = fit_timed(
+    let part = registry::fit(
         Algorithm::NaiveBayes,
         &AlgoOptions::default(),
         &t,
@@ -179,7 +179,7 @@ fn holdout_training_part_gives_the_model_builder_bytes() {
         .unwrap();
     let split = stratified_holdout(t.labels(), 0.25, 5).unwrap();
     assert_eq!(trained.train_rows, split.train);
-    let fitted = fit_timed(Algorithm::Id3Weighted, &opts, &t, &split.train).unwrap();
+    let fitted = registry::fit(Algorithm::Id3Weighted, &opts, &t, &split.train).unwrap();
     let by_hand = ModelBuilder::new(fitted.body, &t, &split.train)
         .params(opts.to_json(Algorithm::Id3Weighted))
         .validation(&t, &split.test)

@@ -40,9 +40,11 @@ use super::forest::{ForestPosterior, ForestScratch, UNOBSERVED};
 use super::infer;
 use super::learn::{HillClimb, NaiveBayes, NetworkLearner, Tan, feature_states};
 use super::network::BayesNet;
-use crate::data::{Codes, Discretizer, Encoded, Table};
+use crate::data::{Binning, Codes, Discretizer, Encoded, Table};
 use crate::error::{Error, Result};
-use crate::learner::{Classifier, Explanation, Learner, Reason, check_out_len};
+use crate::learner::{
+    Classifier, EncodedLearner, Encoding, Explanation, FitInput, Reason, check_out_len,
+};
 
 /// Rows per block in batch scoring.
 const BLOCK: usize = 1024;
@@ -116,38 +118,39 @@ impl From<BayesClassifier> for RawClassifier {
     }
 }
 
-/// Fits the learner's discretizer on `rows`, learns the network from the encoded
-/// training rows and wraps both.
-pub(crate) fn fit_classifier<L: NetworkLearner>(
-    learner: &L,
-    table: &Table,
-    rows: &[usize],
-) -> Result<BayesClassifier> {
-    learner.check()?;
-    let (disc, enc) = learner.settings().encode(table, rows)?;
-    let net = learner.learn_network(&enc, &table.schema().target.name)?;
-    BayesClassifier::new(L::NAME.to_string(), disc, net)
-}
-
-/// `fit_table` and the [`Learner`] impl of a network learner: it fits a
-/// [`BayesClassifier`].
+/// `fit_table` and the [`EncodedLearner`] impl of a network learner: phase 1 is its
+/// binning, phase 2 learns the network from the codes and wraps it with the
+/// discretizer in a [`BayesClassifier`].
 macro_rules! fits_classifier {
     ($($ty:ty),*) => {$(
         impl $ty {
             /// Fits the discretizer on `rows` of `table`, then the network: the
-            /// concrete [`BayesClassifier`] ([`Learner::fit`] boxes it).
+            /// concrete [`BayesClassifier`] ([`Learner::fit`](crate::Learner::fit)
+            /// boxes it).
             pub fn fit_table(&self, table: &Table, rows: &[usize]) -> Result<BayesClassifier> {
-                fit_classifier(self, table, rows)
+                Ok(self.fit_timed(table, rows)?.fitted)
             }
         }
 
-        impl Learner for $ty {
+        impl EncodedLearner for $ty {
+            type Fitted = BayesClassifier;
+
             fn name(&self) -> String {
                 <$ty as NetworkLearner>::NAME.into()
             }
 
-            fn fit(&self, table: &Table, rows: &[usize]) -> Result<Box<dyn Classifier>> {
-                Ok(Box::new(self.fit_table(table, rows)?))
+            fn check(&self) -> Result<()> {
+                NetworkLearner::check(self)
+            }
+
+            fn binning(&self) -> Option<&Binning> {
+                Some(&self.settings().binning)
+            }
+
+            fn fit_codes(&self, mut input: FitInput<'_>) -> Result<BayesClassifier> {
+                let Encoding { discretizer, encoded } = input.take_encoding()?;
+                let net = self.learn_network(&encoded, &input.table.schema().target.name)?;
+                BayesClassifier::new(input.name, discretizer, net)
             }
         }
     )*};

@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::Table;
+use crate::data::{Binning, Table};
 use crate::error::{Error, Result};
-use crate::learner::{Classifier, Learner, check_out_len};
+use crate::learner::{Classifier, EncodedLearner, FitInput, check_out_len};
 
 /// The majority-class baseline (Weka's ZeroR): predicts the training class
 /// distribution for every row, so every report shows the floor a model must beat.
@@ -44,13 +44,20 @@ impl ZeroRModel {
     }
 }
 
-impl Learner for ZeroR {
+/// No phase 1 (no binning): phase 2 is [`ZeroR::fit_table`].
+impl EncodedLearner for ZeroR {
+    type Fitted = ZeroRModel;
+
     fn name(&self) -> String {
         "zero-r".into()
     }
 
-    fn fit(&self, table: &Table, rows: &[usize]) -> Result<Box<dyn Classifier>> {
-        Ok(Box::new(self.fit_table(table, rows)?))
+    fn binning(&self) -> Option<&Binning> {
+        None
+    }
+
+    fn fit_codes(&self, input: FitInput<'_>) -> Result<ZeroRModel> {
+        self.fit_table(input.table, input.rows)
     }
 }
 

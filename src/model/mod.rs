@@ -55,105 +55,20 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::bayes::BayesClassifier;
 use crate::data::{Column, FeatureKind, MISSING_LEVEL, MissingTokens, Schema, Table};
 use crate::error::{Error, Location, Result};
-use crate::eval::ZeroRModel;
 use crate::learner::Classifier;
 use crate::policy::calibrate::{Calibration, CalibrationTable};
 use crate::policy::economics::Economics;
 use crate::policy::input::InputPolicy;
 use crate::policy::tier::{ThresholdReport, TierPolicy};
-use crate::tree::{CartClassifier, TreeClassifier};
 
 pub use format::{FORMAT_VERSION, MAGIC};
 pub use hash::{crc32, fnv1a64};
 
-/// The fitted learner inside a model. One variant per classifier type; each carries
-/// its own fitted discretizer.
-///
-/// **Append new variants at the end only, never reorder or remove**: the binary format
-/// stores the variant's position, so reordering would make old files load as the wrong
-/// learner. Adding a learner is one variant here, one arm in
-/// [`ModelBody::classifier`] and a `From` impl.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[non_exhaustive]
-pub enum ModelBody {
-    /// The majority-class baseline.
-    ZeroR(ZeroRModel),
-    /// A Bayesian-network classifier (naive Bayes, TAN, hill climbing); validated by
-    /// its own deserializer.
-    Bayes(BayesClassifier),
-    /// An ID3-family decision tree (ID3, weighted-entropy ID3, gain ratio / C4.5)
-    /// with its discretizer; checked by [`TreeClassifier::validate`] on load.
-    Tree(TreeClassifier),
-    /// linfa-trees' CART copied into a flat tree with its discretizer; checked by
-    /// [`CartClassifier::validate`] on load.
-    Cart(CartClassifier),
-}
-
-impl ModelBody {
-    /// The body as a [`Classifier`].
-    pub fn classifier(&self) -> &dyn Classifier {
-        match self {
-            ModelBody::ZeroR(m) => m,
-            ModelBody::Bayes(m) => m,
-            ModelBody::Tree(m) => m,
-            ModelBody::Cart(m) => m,
-        }
-    }
-
-    /// Structural checks beyond what decoding guarantees (run on every load), so a
-    /// crafted file cannot make scoring panic.
-    fn validate(&self, n_classes: usize) -> Result<()> {
-        let ok = match self {
-            ModelBody::ZeroR(m) => {
-                m.proba().len() == n_classes && m.proba().iter().all(|p| p.is_finite())
-            }
-            ModelBody::Bayes(m) => {
-                m.discretizer().validate()?;
-                true
-            }
-            ModelBody::Tree(m) => {
-                m.validate()?;
-                true
-            }
-            ModelBody::Cart(m) => {
-                m.validate()?;
-                true
-            }
-        };
-        if ok {
-            Ok(())
-        } else {
-            Err(model_error("the learner's parameters are inconsistent"))
-        }
-    }
-}
-
-impl From<ZeroRModel> for ModelBody {
-    fn from(m: ZeroRModel) -> Self {
-        ModelBody::ZeroR(m)
-    }
-}
-
-impl From<TreeClassifier> for ModelBody {
-    fn from(m: TreeClassifier) -> Self {
-        ModelBody::Tree(m)
-    }
-}
-
-impl From<CartClassifier> for ModelBody {
-    fn from(m: CartClassifier) -> Self {
-        ModelBody::Cart(m)
-    }
-}
-
-impl From<BayesClassifier> for ModelBody {
-    fn from(m: BayesClassifier) -> Self {
-        ModelBody::Bayes(m)
-    }
-}
+/// The fitted learner inside a model: defined next to the algorithms' entries in the
+/// [registry](crate::registry), re-exported here.
+pub use crate::registry::ModelBody;
 
 pub(crate) fn model_error(message: impl Into<String>) -> Error {
     Error::Model {

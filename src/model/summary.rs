@@ -18,7 +18,8 @@ use crate::data::MissingTokens;
 /// use std::sync::Arc;
 /// use churnkit::data::{Column, Feature, FeatureKind, Schema, Table, Target};
 /// use churnkit::eval::ZeroR;
-/// use churnkit::model::{Model, ModelSummary};
+/// use churnkit::model::ModelSummary;
+/// use churnkit::train::ModelBuilder;
 ///
 /// let schema = Arc::new(Schema {
 ///     features: vec![Feature { name: "tenure".into(), kind: FeatureKind::Numeric }],
@@ -29,7 +30,7 @@ use crate::data::MissingTokens;
 /// let table = Table::new(schema, vec![Column::Numeric(vec![1.0, 20.0, 3.0])],
 ///                        vec![1, 0, 0], None, None)?;
 /// let rows = table.all_rows();
-/// let model = Model::builder(ZeroR.fit_table(&table, &rows)?, &table, &rows).build()?;
+/// let model = ModelBuilder::new(ZeroR.fit_table(&table, &rows)?, &table, &rows).build()?;
 /// let text = ModelSummary::new(&model).source("churn.model").to_string();
 /// assert!(text.starts_with("model     churn.model\nlearner   zero-r\n"));
 /// assert!(text.contains("features  1:\n  tenure"));

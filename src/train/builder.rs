@@ -106,18 +106,6 @@ pub struct ModelBuilder<'a> {
     extra_metrics: Vec<(String, f64)>,
 }
 
-impl Model {
-    /// Starts building a model from a fitted `body` trained on `train_rows` of `train`:
-    /// the same as [`ModelBuilder::new`], kept so existing callers work.
-    pub fn builder<'a>(
-        body: impl Into<ModelBody>,
-        train: &'a Table,
-        train_rows: &'a [usize],
-    ) -> ModelBuilder<'a> {
-        ModelBuilder::new(body, train, train_rows)
-    }
-}
-
 /// The schema restricted to the levels seen in `rows` (sorted order kept).
 fn training_schema(table: &Table, rows: &[usize]) -> Schema {
     let mut schema: Schema = (**table.schema()).clone();

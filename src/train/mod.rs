@@ -13,7 +13,7 @@
 //!
 //! ```
 //! use churnkit::data::{CsvOptions, read_csv};
-//! use churnkit::learners::{AlgoOptions, Algorithm};
+//! use churnkit::registry::{AlgoOptions, Algorithm};
 //! use churnkit::policy::CalibrationMethod;
 //! use churnkit::train::{Pipeline, Validation};
 //!

@@ -8,12 +8,12 @@ use super::builder::{ModelBuilder, OutOfSample};
 use crate::data::{Holdout, MissingTokens, Table, stratified_holdout};
 use crate::error::{Error, Result};
 use crate::eval::{CrossValidation, Report, cross_validate, predict_rows};
-use crate::learners::{AlgoOptions, Algorithm, Fitted, fit_timed, learner};
 use crate::model::Model;
 use crate::policy::calibrate::CalibrationMethod;
 use crate::policy::economics::Economics;
 use crate::policy::input::InputPolicy;
 use crate::policy::tier::{TierPolicy, TierSpec};
+use crate::registry::{self, AlgoOptions, Algorithm, Fitted, learner};
 
 /// How the reported figures (and the predictions calibration and thresholds are
 /// chosen on) are obtained.
@@ -232,7 +232,7 @@ pub struct Trained {
 ///
 /// ```
 /// use churnkit::data::{CsvOptions, read_csv};
-/// use churnkit::learners::{AlgoOptions, Algorithm};
+/// use churnkit::registry::{AlgoOptions, Algorithm};
 /// use churnkit::train::{Pipeline, Validation};
 ///
 /// # fn main() -> churnkit::Result<()> {
@@ -334,11 +334,7 @@ impl Pipeline {
         let o = &self.options;
         match o.validation {
             Validation::Holdout { fraction, .. } if !(fraction > 0.0 && fraction < 1.0) => {
-                return Err(Error::param(
-                    "validation fraction",
-                    fraction,
-                    "must be in (0, 1)",
-                ));
+                return Err(Error::param("test_fraction", fraction, "must be in (0, 1)"));
             }
             Validation::KFold { k, .. } if k < 2 => {
                 return Err(Error::param("folds", k, "need at least 2 folds"));
@@ -387,7 +383,7 @@ impl Pipeline {
             policy.validate(table.schema().target.n_classes())?;
         }
         let all = table.all_rows();
-        let fit = |rows: &[usize]| fit_timed(self.algo, &self.algo_options, table, rows);
+        let fit = |rows: &[usize]| registry::fit(self.algo, &self.algo_options, table, rows);
         let t = Instant::now();
         if o.validation != Validation::None {
             progress(Stage::Validating(o.validation));

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{Binning, Discretizer, Encoded, Table};
 use crate::error::{Error, Result};
-use crate::learner::{Classifier, Learner, check_out_len};
+use crate::learner::{Classifier, EncodedLearner, Encoding, FitInput, check_out_len};
 
 /// linfa-trees' CART with its parameters and the binning of numerics.
 ///
@@ -115,14 +115,7 @@ impl Cart {
     /// Fits the discretizer on `rows` of `table`, then CART on the codes; returns the
     /// concrete classifier (e.g. to put in a [`Model`](crate::model::Model)).
     pub fn fit_cart(&self, table: &Table, rows: &[usize]) -> Result<CartClassifier> {
-        let discretizer = Discretizer::fit(table, rows, &self.binning)?;
-        let (enc, _) = discretizer.encode_rows(table, rows)?;
-        let tree = self.fit_encoded(&enc)?;
-        Ok(CartClassifier {
-            discretizer,
-            tree,
-            name: Cart::name(self),
-        })
+        Ok(self.fit_timed(table, rows)?.fitted)
     }
 
     fn name(&self) -> String {
@@ -252,13 +245,30 @@ pub struct CartClassifier {
     pub name: String,
 }
 
-impl Learner for Cart {
+/// Phase 1 is [`Cart::binning`]; phase 2 fits linfa-trees' CART on the codes
+/// ([`Cart::fit_encoded`]).
+impl EncodedLearner for Cart {
+    type Fitted = CartClassifier;
+
     fn name(&self) -> String {
         Cart::name(self)
     }
 
-    fn fit(&self, table: &Table, rows: &[usize]) -> Result<Box<dyn Classifier>> {
-        Ok(Box::new(self.fit_cart(table, rows)?))
+    fn binning(&self) -> Option<&Binning> {
+        Some(&self.binning)
+    }
+
+    fn fit_codes(&self, mut input: FitInput<'_>) -> Result<CartClassifier> {
+        let Encoding {
+            discretizer,
+            encoded,
+        } = input.take_encoding()?;
+        let tree = self.fit_encoded(&encoded)?;
+        Ok(CartClassifier {
+            discretizer,
+            tree,
+            name: input.name,
+        })
     }
 }
 

@@ -1,4 +1,4 @@
-//! The tree as a [`Learner`] / [`Classifier`] over raw tables, and linfa's `Fit` /
+//! The tree as an [`EncodedLearner`] (hence a [`Learner`](crate::Learner)) / [`Classifier`] over raw tables, and linfa's `Fit` /
 //! `Predict` over a linfa `Dataset` of codes.
 
 use std::collections::HashMap;
@@ -13,7 +13,9 @@ use super::params::{Id3Params, Id3ValidParams};
 use super::tree::{DecisionTree, MissingPolicy, Step};
 use crate::data::{Binning, Codes, Discretizer, Encoded, EncodedFeature, EncodedSchema, Table};
 use crate::error::Result;
-use crate::learner::{Classifier, Explanation, Learner, Reason, check_out_len};
+use crate::learner::{
+    Classifier, EncodedLearner, Encoding, Explanation, FitInput, Reason, check_out_len,
+};
 use crate::math::argmax;
 
 /// A tree learner over raw tables: fits a [`Discretizer`] (numerics cut into bins by
@@ -64,27 +66,40 @@ impl TreeLearner {
         TreeLearner::new(Id3Params::c45(), Binning::EqualFrequency { bins: 16 }).named("c45")
     }
 
-    /// Fits and returns the concrete classifier.
+    /// Fits and returns the concrete classifier (the two-phase fit of
+    /// [`EncodedLearner::fit_timed`], without the timing).
     pub fn fit_tree(&self, table: &Table, rows: &[usize]) -> Result<TreeClassifier> {
-        let valid = self.params.clone().check()?;
-        let discretizer = Discretizer::fit(table, rows, &self.binning)?;
-        let (enc, _) = discretizer.encode_rows(table, rows)?;
-        let tree = valid.fit(&enc)?;
-        Ok(TreeClassifier {
-            discretizer,
-            tree,
-            name: self.name.clone(),
-        })
+        Ok(self.fit_timed(table, rows)?.fitted)
     }
 }
 
-impl Learner for TreeLearner {
+/// Phase 1 is [`TreeLearner::binning`]; phase 2 grows the tree on the codes.
+impl EncodedLearner for TreeLearner {
+    type Fitted = TreeClassifier;
+
     fn name(&self) -> String {
         self.name.clone()
     }
 
-    fn fit(&self, table: &Table, rows: &[usize]) -> Result<Box<dyn Classifier>> {
-        Ok(Box::new(self.fit_tree(table, rows)?))
+    fn check(&self) -> Result<()> {
+        self.params.clone().check().map(|_| ())
+    }
+
+    fn binning(&self) -> Option<&Binning> {
+        Some(&self.binning)
+    }
+
+    fn fit_codes(&self, mut input: FitInput<'_>) -> Result<TreeClassifier> {
+        let Encoding {
+            discretizer,
+            encoded,
+        } = input.take_encoding()?;
+        let tree = self.params.clone().check()?.fit(&encoded)?;
+        Ok(TreeClassifier {
+            discretizer,
+            tree,
+            name: input.name,
+        })
     }
 }
 

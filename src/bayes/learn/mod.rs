@@ -61,8 +61,8 @@ use serde::{Deserialize, Serialize};
 
 use super::network::{BayesNet, Variable};
 use crate::data::counts::{CountTable, Rows, Var, contingency};
-use crate::data::{Binning, Discretizer, Encoded, EncodedSchema, Table};
-use crate::error::{Error, Result};
+use crate::data::{Binning, Encoded, EncodedSchema};
+use crate::error::Result;
 
 pub use hill_climb::{HillClimb, Start};
 pub use naive::NaiveBayes;
@@ -233,16 +233,6 @@ impl BayesSettings {
     pub(crate) fn validate(&self) -> Result<()> {
         self.binning.validate()?;
         self.prior.validate()
-    }
-
-    /// Fits the discretizer on `rows` and encodes them.
-    pub(crate) fn encode(&self, table: &Table, rows: &[usize]) -> Result<(Discretizer, Encoded)> {
-        if rows.is_empty() {
-            return Err(Error::Fit("no training rows".into()));
-        }
-        let disc = Discretizer::fit(table, rows, &self.binning)?;
-        let (enc, _) = disc.encode_rows(table, rows)?;
-        Ok((disc, enc))
     }
 }
 

@@ -8,8 +8,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use churnkit::Result;
 use churnkit::eval::Metric;
-use churnkit::learners::{AlgoOptions, Algorithm, BinningKind, Prune, StructureScore};
 use churnkit::policy::{Amount, ClvSpec, Economics, Margin, RescueSpec};
+use churnkit::registry::{AlgoOptions, Algorithm, BinningKind, Prune, StructureScore};
 
 pub const LONG_ABOUT: &str = "\
 churnkit learns who is about to leave from a table of customers, explains why, and

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use churnkit::eval::{self, Metric};
-use churnkit::learners::{self, AlgoOptions, Algorithm};
+use churnkit::registry::{self, AlgoOptions, Algorithm};
 use churnkit::{Error, Result};
 
 use crate::args::CompareArgs;
@@ -22,7 +22,7 @@ pub fn compare(a: CompareArgs) -> Result<()> {
     };
     let learners: Vec<Box<dyn churnkit::Learner>> = algos
         .iter()
-        .map(|&algo| learners::learner(algo, &opts))
+        .map(|&algo| registry::learner(algo, &opts))
         .collect::<Result<_>>()?;
     let refs: Vec<&dyn churnkit::Learner> = learners.iter().map(|l| l.as_ref()).collect();
     let (table, read_report, load_seconds) =

@@ -2,9 +2,9 @@
 
 use serde_json::json;
 
-use churnkit::learners::Exports;
 use churnkit::model::ModelSummary;
 use churnkit::output::check_output_path;
+use churnkit::registry::Exports;
 use churnkit::{Error, Result};
 
 use crate::args::InspectArgs;

@@ -2,85 +2,62 @@
 
 use std::path::PathBuf;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
+use churnkit::Result;
 use churnkit::data::CsvOptions;
-use churnkit::eval::{self, Report};
-use churnkit::learners::{self, Algorithm};
-use churnkit::model::Model;
 use churnkit::output::check_output_path;
-use churnkit::{Error, Result};
+use churnkit::registry::Algorithm;
+use churnkit::train::{FinalFit, Pipeline, Trained, Validation};
 
 use crate::args::TrainArgs;
 use crate::input::{data_options, read_labeled};
-use crate::render::{emit, emit_json, phase, read_summary_json, read_summary_text, report_json};
+use crate::render::{emit, emit_json, phase, read_summary_json, read_summary_text};
 
 pub fn train(a: TrainArgs) -> Result<()> {
     let algo: Algorithm = a.algo.parse()?;
     let algo_opts = a.algo_args.options(a.seed)?;
-    algo_opts.check(algo)?; // bad flags fail before the data is read
-    if let Some(k) = a.folds
-        && k < 2
-    {
-        return Err(Error::param("--folds", k, "need at least 2 folds"));
+    // Holdout: the model fitted on the training part is shipped as is (no refit).
+    let validation = match a.folds {
+        Some(k) => Validation::KFold { k, seed: a.seed },
+        None => Validation::Holdout {
+            fraction: a.test_fraction.unwrap_or(0.3),
+            seed: a.seed,
+        },
+    };
+    let mut pipeline = Pipeline::new(algo, algo_opts.clone())
+        .validation(validation)
+        .final_fit(FinalFit::TrainingPart)
+        .missing_tokens(data_options(CsvOptions::new(&a.target), &a.data_args)?.missing());
+    if let Some(econ) = a.econ.economics() {
+        pipeline = pipeline.economics(econ);
     }
+    pipeline.check()?; // bad flags fail before the data is read
     if let Some(path) = &a.output {
         check_output_path(path, &[&a.data], a.force)?; // before reading and fitting
     }
     let (table, read_report, load_seconds) =
         read_labeled(&a.data, &a.target, &a.labels, &a.data_args)?;
 
-    // Validation, then the final model on the training rows.
-    let (validation, train_rows, test_rows, validate_seconds, fitted) = match a.folds {
-        Some(k) => {
-            let learner = learners::learner(algo, &algo_opts)?;
-            let (cv, secs) = phase(&format!("{k}-fold cross-validation"), || {
-                eval::cross_validate(learner.as_ref(), &table, k, a.seed)
-            })?;
-            let rows = table.all_rows();
-            let (fitted, _) = phase("fitting the final model on all rows", || {
-                learners::fit_timed(algo, &algo_opts, &table, &rows)
-            })?;
-            (Validation::Cv(Box::new(cv)), rows, Vec::new(), secs, fitted)
+    let stage = match validation {
+        Validation::KFold { k, .. } => {
+            format!("{k}-fold cross-validation, then the final model on all rows")
         }
-        None => {
-            let fraction = a.test_fraction.unwrap_or(0.3);
-            let split = churnkit::data::stratified_holdout(table.labels(), fraction, a.seed)?;
-            let (fitted, _) = phase("fitting", || {
-                learners::fit_timed(algo, &algo_opts, &table, &split.train)
-            })?;
-            let (report, secs) = phase("evaluating on the held-out rows", || {
-                eval::evaluate(fitted.classifier(), &table, &split.test)
-            })?;
-            (
-                Validation::Holdout {
-                    fraction,
-                    test_rows: split.test.len(),
-                    report: Box::new(report),
-                },
-                split.train,
-                split.test,
-                secs,
-                fitted,
-            )
-        }
+        _ => "fitting and evaluating on the held-out rows".to_string(),
     };
-    let learner_name = fitted.classifier().name();
-    let encode_seconds = fitted.encode_seconds;
-    let fit_seconds = fitted.fit_seconds;
+    let (trained, _) = phase(&stage, || pipeline.fit(&table))?;
+    let Trained {
+        model,
+        validation,
+        train_rows,
+        encode_seconds,
+        fit_seconds,
+        validate_seconds,
+    } = trained;
+    let learner_name = model.classifier().name();
 
     let mut saved: Option<(PathBuf, u64)> = None;
     if let Some(path) = &a.output {
-        let mut builder = Model::builder(fitted.body, &table, &train_rows)
-            .params(algo_opts.to_json(algo))
-            .missing_tokens(data_options(CsvOptions::new(&a.target), &a.data_args)?.missing());
-        if !test_rows.is_empty() {
-            builder = builder.validation(&table, &test_rows);
-        }
-        if let Some(econ) = a.econ.economics() {
-            builder = builder.economics(econ);
-        }
-        let model = builder.build()?;
         let json_file = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("json"));
@@ -108,12 +85,12 @@ pub fn train(a: TrainArgs) -> Result<()> {
             "validate_seconds": validate_seconds,
             "model": saved.as_ref().map(|(p, _)| p.display().to_string()),
         });
-        v["validation"] = validation.to_json()?;
+        v["validation"] = validation.to_json_value()?;
         return emit_json(&v);
     }
     let mut s = format!("churnkit train: {learner_name} on {}\n", a.data.display());
     s.push_str(&read_summary_text(&table, &read_report, load_seconds));
-    s.push_str(&validation.to_text(a.seed));
+    s.push_str(&validation.to_string());
     s.push_str(&format!(
         "time      reading {:.3} s, encoding {:.3} s, fitting {:.3} s (final model on {} training rows), validating {:.3} s\n",
         load_seconds,
@@ -132,51 +109,4 @@ pub fn train(a: TrainArgs) -> Result<()> {
     }
     emit(&s)?;
     Ok(())
-}
-
-/// What validation produced.
-pub enum Validation {
-    Holdout {
-        fraction: f64,
-        test_rows: usize,
-        report: Box<Report>,
-    },
-    Cv(Box<eval::CrossValidation>),
-}
-
-impl Validation {
-    pub fn to_json(&self) -> Result<Value> {
-        Ok(match self {
-            Validation::Holdout {
-                fraction,
-                test_rows,
-                report,
-            } => json!({
-                "method": "holdout",
-                "test_fraction": fraction,
-                "test_rows": test_rows,
-                "report": report_json(report)?,
-            }),
-            Validation::Cv(cv) => json!({
-                "method": "cross-validation",
-                "folds": cv.k,
-                "summary": serde_json::to_value(&cv.summary).map_err(|e| Error::Fit(e.to_string()))?,
-                "pooled": report_json(&cv.pooled)?,
-            }),
-        })
-    }
-
-    pub fn to_text(&self, seed: u64) -> String {
-        match self {
-            Validation::Holdout {
-                fraction,
-                test_rows,
-                report,
-            } => format!(
-                "holdout   {:.0} % of the rows held out ({test_rows} rows, stratified, seed {seed})\n\n{report}\n",
-                fraction * 100.0
-            ),
-            Validation::Cv(cv) => format!("\n{cv}\n"),
-        }
-    }
 }

@@ -1,18 +1,27 @@
-//! Learners by name: the registry behind the CLI's `--algo` and `--algos`, and a fit
-//! that reports where the time went.
+//! The learner registry: algorithm names (the CLI's `--algo` and `--algos`) ↔ each
+//! learner's own builder, the generic fit behind them, and [`ModelBody`], the fitted
+//! learner as a model file stores it.
 //!
 //! An [`Algorithm`] is a name (`id3`, `zero-r`, ...); [`AlgoOptions`] are the optional
 //! parameters a user may set on top of the algorithm's defaults (growth limits,
-//! pruning, binning, smoothing, structure score). [`learner`] turns both into a
-//! [`Learner`]; [`fit_timed`] fits one on training rows and measures the encoding (the
-//! discretizer fitted on those rows, then the rows encoded) apart from the learning
-//! itself.
+//! pruning, binning, smoothing, structure score). Each algorithm has **one registry
+//! entry** (in `ENTRIES`, this file): its name, description, the flags it accepts and
+//! how [`AlgoOptions`] become its learner's own parameters — an [`EncodedLearner`]
+//! from the learner's module. [`fit`] fits any of them through the one two-phase
+//! path, [`fit_two_phase`] (the discretizer fitted on the training rows and the rows
+//! encoded, timed apart from the learning itself); [`learner`] gives the same fit as
+//! a [`Learner`] for `eval`.
 //!
 //! A flag that does not apply to the chosen algorithm is an error
 //! ([`Error::Param`]), never silently ignored.
 //!
+//! Adding a learner: implement [`EncodedLearner`] in its own module, then in this
+//! file add its [`Algorithm`] variant, its entry in `ENTRIES`, and — when its fitted classifier is a new type — a [`ModelBody`] variant
+//! (at the end) with its arms in [`ModelBody::classifier`] / `validate` and a `From`
+//! impl.
+//!
 //! ```
-//! use churnkit::learners::{AlgoOptions, Algorithm, learner};
+//! use churnkit::registry::{AlgoOptions, Algorithm, learner};
 //!
 //! let algo: Algorithm = "zero-r".parse()?;
 //! let l = learner(algo, &AlgoOptions::default())?;
@@ -24,25 +33,26 @@
 //! ```
 
 use std::str::FromStr;
-use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::bayes::{BayesClassifier, BayesSettings, HillClimb, NaiveBayes, Prior, Tan};
-use crate::data::{Binning, Discretizer, Table};
-use crate::error::{Error, Result};
-use crate::eval::ZeroR;
-use crate::learner::{Classifier, Explanation, Learner};
-use crate::model::ModelBody;
+use crate::bayes::{BayesClassifier, HillClimb, NaiveBayes, Prior, Tan};
+use crate::data::{Binning, Table};
+use crate::error::{Error, Location, Result};
+use crate::eval::{ZeroR, ZeroRModel};
+use crate::learner::{Classifier, EncodedLearner, Explanation, Learner, fit_two_phase};
 use crate::tree::{Cart, CartClassifier, Id3Params, Pruning, TreeClassifier, TreeLearner};
 
-/// A learning algorithm, by the name the CLI uses.
+/// A learning algorithm, by the name the CLI uses. Its name, description and
+/// accepted flags come from its registry entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Algorithm {
     /// Quinlan's ID3: information gain, no pruning (`id3`).
     Id3,
-    /// ID3 with weighted entropy and reduced-error pruning (`id3-weighted`).
+    /// ID3 with weighted entropy, binary numeric splits, depth ≤ 8, at least 5 rows per
+    /// leaf and C4.5's pessimistic pruning with CF 0.25 ([`Id3Params::weighted`])
+    /// (`id3-weighted`).
     Id3Weighted,
     /// C4.5-style gain ratio, fractional missing values, pessimistic pruning (`c45`).
     C45,
@@ -58,31 +68,168 @@ pub enum Algorithm {
     ZeroR,
 }
 
+/// One algorithm's registry entry.
+struct Entry {
+    algo: Algorithm,
+    name: &'static str,
+    describe: &'static str,
+    accepts: &'static [Flag],
+    /// The learner's own builder, from the options over its defaults.
+    build: fn(&AlgoOptions) -> Box<dyn BodyLearner>,
+}
+
+const TREE_FLAGS: &[Flag] = &[
+    Flag::MaxDepth,
+    Flag::MinSplit,
+    Flag::MinLeaf,
+    Flag::MinGain,
+    Flag::Prune,
+    Flag::Bins,
+    Flag::Binning,
+];
+const CART_FLAGS: &[Flag] = &[
+    Flag::MaxDepth,
+    Flag::MinSplit,
+    Flag::MinLeaf,
+    Flag::Bins,
+    Flag::Binning,
+];
+const BAYES_FLAGS: &[Flag] = &[Flag::Bins, Flag::Binning, Flag::Alpha];
+const SEARCH_FLAGS: &[Flag] = &[
+    Flag::Bins,
+    Flag::Binning,
+    Flag::Alpha,
+    Flag::MaxParents,
+    Flag::Score,
+];
+
+/// The registry, in the order help texts list the algorithms: one entry per
+/// algorithm.
+const ENTRIES: &[Entry] = &[
+    Entry {
+        algo: Algorithm::Id3,
+        name: "id3",
+        describe: "Quinlan's ID3 (information gain, no pruning)",
+        accepts: TREE_FLAGS,
+        build: |o| Box::new(o.tree(TreeLearner::id3())),
+    },
+    Entry {
+        algo: Algorithm::Id3Weighted,
+        name: "id3-weighted",
+        describe: "weighted-entropy ID3 with pessimistic pruning (CF 0.25), depth <= 8, \
+                   >= 5 rows per leaf (the churn default)",
+        accepts: TREE_FLAGS,
+        build: |o| Box::new(o.tree(TreeLearner::id3_weighted())),
+    },
+    Entry {
+        algo: Algorithm::C45,
+        name: "c45",
+        describe: "C4.5-style: gain ratio, fractional missing values, pessimistic pruning",
+        accepts: TREE_FLAGS,
+        build: |o| Box::new(o.tree(TreeLearner::c45())),
+    },
+    Entry {
+        algo: Algorithm::Cart,
+        name: "cart",
+        describe: "linfa-trees' CART (Gini), the reference implementation",
+        accepts: CART_FLAGS,
+        build: |o| {
+            let mut cart = Cart::default();
+            if let Some(d) = o.max_depth {
+                cart.max_depth = Some(d);
+            }
+            if let Some(n) = o.min_leaf {
+                cart.min_weight_leaf = n as f32;
+            }
+            if let Some(n) = o.min_split {
+                cart.min_weight_split = n as f32;
+            }
+            cart.binning = o.binning_or(&cart.binning);
+            Box::new(cart)
+        },
+    },
+    Entry {
+        algo: Algorithm::NaiveBayes,
+        name: "naive-bayes",
+        describe: "naive Bayes",
+        accepts: BAYES_FLAGS,
+        build: |o| {
+            let l = NaiveBayes::new().prior(o.prior());
+            let binning = o.binning_or(binning_of(&l));
+            Box::new(l.binning(binning))
+        },
+    },
+    Entry {
+        algo: Algorithm::Tan,
+        name: "tan",
+        describe: "tree-augmented naive Bayes (Chow-Liu tree over the features)",
+        accepts: BAYES_FLAGS,
+        build: |o| {
+            let l = Tan::new().prior(o.prior());
+            let binning = o.binning_or(binning_of(&l));
+            Box::new(l.binning(binning))
+        },
+    },
+    Entry {
+        algo: Algorithm::BnHillClimb,
+        name: "bn-hill-climb",
+        describe: "Bayesian network by hill climbing (BIC or BDeu)",
+        accepts: SEARCH_FLAGS,
+        build: |o| {
+            let mut l = HillClimb::new().prior(o.prior());
+            if let Some(k) = o.max_parents {
+                l = l.max_parents(k);
+            }
+            if let Some(s) = o.score {
+                l = l.score(s);
+            }
+            if let Some(s) = o.seed {
+                l = l.seed(s);
+            }
+            let binning = o.binning_or(binning_of(&l));
+            Box::new(l.binning(binning))
+        },
+    },
+    Entry {
+        algo: Algorithm::ZeroR,
+        name: "zero-r",
+        describe: "majority-class baseline: the floor a model must beat",
+        accepts: &[],
+        build: |_| Box::new(ZeroR),
+    },
+];
+
+/// The default binning of a learner that has one.
+fn binning_of<L: EncodedLearner>(l: &L) -> &Binning {
+    l.binning()
+        .expect("the Bayesian-network learners always bin numerics")
+}
+
+/// Every registered algorithm, in registry order.
+const ALL: [Algorithm; ENTRIES.len()] = {
+    let mut all = [Algorithm::ZeroR; ENTRIES.len()];
+    let mut i = 0;
+    while i < ENTRIES.len() {
+        all[i] = ENTRIES[i].algo;
+        i += 1;
+    }
+    all
+};
+
 impl Algorithm {
-    /// Every algorithm, in the order help texts list them.
-    pub const ALL: &'static [Algorithm] = &[
-        Algorithm::Id3,
-        Algorithm::Id3Weighted,
-        Algorithm::C45,
-        Algorithm::Cart,
-        Algorithm::NaiveBayes,
-        Algorithm::Tan,
-        Algorithm::BnHillClimb,
-        Algorithm::ZeroR,
-    ];
+    /// Every algorithm, in the order help texts list them (the registry's order).
+    pub const ALL: &'static [Algorithm] = &ALL;
+
+    fn entry(self) -> &'static Entry {
+        ENTRIES
+            .iter()
+            .find(|e| e.algo == self)
+            .expect("every algorithm has a registry entry")
+    }
 
     /// The algorithm's name (`--algo` value).
     pub fn name(self) -> &'static str {
-        match self {
-            Algorithm::Id3 => "id3",
-            Algorithm::Id3Weighted => "id3-weighted",
-            Algorithm::C45 => "c45",
-            Algorithm::Cart => "cart",
-            Algorithm::NaiveBayes => "naive-bayes",
-            Algorithm::Tan => "tan",
-            Algorithm::BnHillClimb => "bn-hill-climb",
-            Algorithm::ZeroR => "zero-r",
-        }
+        self.entry().name
     }
 
     /// Every algorithm's name, in [`Algorithm::ALL`] order.
@@ -92,55 +239,12 @@ impl Algorithm {
 
     /// A one-line description for help texts.
     pub fn describe(self) -> &'static str {
-        match self {
-            Algorithm::Id3 => "Quinlan's ID3 (information gain, no pruning)",
-            Algorithm::Id3Weighted => {
-                "weighted-entropy ID3 with reduced-error pruning (the churn default)"
-            }
-            Algorithm::C45 => {
-                "C4.5-style: gain ratio, fractional missing values, pessimistic pruning"
-            }
-            Algorithm::Cart => "linfa-trees' CART (Gini), the reference implementation",
-            Algorithm::NaiveBayes => "naive Bayes",
-            Algorithm::Tan => "tree-augmented naive Bayes (Chow-Liu tree over the features)",
-            Algorithm::BnHillClimb => "Bayesian network by hill climbing (BIC or BDeu)",
-            Algorithm::ZeroR => "majority-class baseline: the floor a model must beat",
-        }
+        self.entry().describe
     }
 
     /// The [`AlgoOptions`] flags this algorithm accepts.
     pub fn accepts(self) -> &'static [Flag] {
-        const TREE: &[Flag] = &[
-            Flag::MaxDepth,
-            Flag::MinSplit,
-            Flag::MinLeaf,
-            Flag::MinGain,
-            Flag::Prune,
-            Flag::Bins,
-            Flag::Binning,
-        ];
-        const CART: &[Flag] = &[
-            Flag::MaxDepth,
-            Flag::MinSplit,
-            Flag::MinLeaf,
-            Flag::Bins,
-            Flag::Binning,
-        ];
-        const BAYES: &[Flag] = &[Flag::Bins, Flag::Binning, Flag::Alpha];
-        const SEARCH: &[Flag] = &[
-            Flag::Bins,
-            Flag::Binning,
-            Flag::Alpha,
-            Flag::MaxParents,
-            Flag::Score,
-        ];
-        match self {
-            Algorithm::Id3 | Algorithm::Id3Weighted | Algorithm::C45 => TREE,
-            Algorithm::Cart => CART,
-            Algorithm::NaiveBayes | Algorithm::Tan => BAYES,
-            Algorithm::BnHillClimb => SEARCH,
-            Algorithm::ZeroR => &[],
-        }
+        self.entry().accepts
     }
 }
 
@@ -457,6 +561,16 @@ impl AlgoOptions {
         p
     }
 
+    /// A tree learner: `base` with the tree flags and the binning flags over its own
+    /// defaults, named as `base`.
+    fn tree(&self, base: TreeLearner) -> TreeLearner {
+        TreeLearner {
+            params: self.tree_params(base.params),
+            binning: self.binning_or(&base.binning),
+            name: base.name,
+        }
+    }
+
     fn prior(&self) -> Prior {
         Prior::Laplace {
             alpha: self.alpha.unwrap_or(1.0),
@@ -465,7 +579,7 @@ impl AlgoOptions {
 }
 
 /// The learner for `algo` with `opts` over its defaults. Its name is the algorithm's
-/// name, and it fits exactly as [`fit_timed`] does.
+/// name, and it fits exactly as [`fit`] does.
 ///
 /// # Errors
 /// [`Error::Param`] when a flag does not apply to `algo` or a value is out of range.
@@ -495,7 +609,7 @@ impl Learner for Registered {
 
     fn fit(&self, table: &Table, rows: &[usize]) -> Result<Box<dyn Classifier>> {
         Ok(Box::new(BodyClassifier(
-            fit_timed(self.algo, &self.opts, table, rows)?.body,
+            fit(self.algo, &self.opts, table, rows)?.body,
         )))
     }
 }
@@ -518,7 +632,7 @@ impl Classifier for BodyClassifier {
     }
 }
 
-/// A model body fitted by [`fit_timed`], with where the time went.
+/// A model body fitted by [`fit`], with where the time went.
 pub struct Fitted {
     /// The fitted learner, ready for [`train::ModelBuilder`](crate::train::ModelBuilder).
     pub body: ModelBody,
@@ -545,113 +659,134 @@ impl std::fmt::Debug for Fitted {
     }
 }
 
-/// Fits `algo` on `rows` of `table`: the discretizer is fitted on those rows and they
-/// are encoded (timed as `encode_seconds`), then the algorithm learns from the codes
-/// (timed as `fit_seconds`). The result is the same classifier the algorithm's own
-/// `Learner::fit` gives.
-pub fn fit_timed(
-    algo: Algorithm,
-    opts: &AlgoOptions,
-    table: &Table,
-    rows: &[usize],
-) -> Result<Fitted> {
+/// A registered learner with its fitted classifier type erased into a [`ModelBody`].
+trait BodyLearner {
+    /// [`fit_two_phase`] under `name`, the classifier turned into its body.
+    fn fit_body(&self, name: String, table: &Table, rows: &[usize]) -> Result<Fitted>;
+}
+
+impl<L> BodyLearner for L
+where
+    L: EncodedLearner,
+    L::Fitted: Into<ModelBody>,
+{
+    fn fit_body(&self, name: String, table: &Table, rows: &[usize]) -> Result<Fitted> {
+        let t = fit_two_phase(self, name, table, rows)?;
+        Ok(Fitted {
+            body: t.fitted.into(),
+            encode_seconds: t.encode_seconds,
+            fit_seconds: t.fit_seconds,
+        })
+    }
+}
+
+/// Fits `algo` with `opts` on `rows` of `table`: its registry entry builds the
+/// learner's own parameters, then the one two-phase fit
+/// ([`fit_two_phase`]) fits the discretizer on those rows and encodes them (timed as
+/// `encode_seconds`) and learns from the codes (timed as `fit_seconds`). The
+/// classifier is named after the algorithm; otherwise it is the one the learner's own
+/// [`EncodedLearner::fit_timed`] gives.
+///
+/// # Errors
+/// [`Error::Param`] when a flag does not apply to `algo` or a value is out of range;
+/// [`Error::Fit`] for no rows or a failed fit.
+pub fn fit(algo: Algorithm, opts: &AlgoOptions, table: &Table, rows: &[usize]) -> Result<Fitted> {
     opts.check(algo)?;
     if rows.is_empty() {
         return Err(Error::Fit(format!("{algo}: no training rows")));
     }
-    let name = algo.name().to_string();
-    let default_binning = match algo {
-        Algorithm::Id3 => TreeLearner::id3().binning,
-        Algorithm::Id3Weighted => TreeLearner::id3_weighted().binning,
-        Algorithm::C45 => TreeLearner::c45().binning,
-        Algorithm::Cart => Cart::default().binning,
-        Algorithm::NaiveBayes => BayesSettings::naive_bayes().binning,
-        Algorithm::Tan | Algorithm::BnHillClimb => BayesSettings::default().binning,
-        Algorithm::ZeroR => {
-            let t = Instant::now();
-            let m = ZeroR.fit_table(table, rows)?;
-            return Ok(Fitted {
-                body: m.into(),
-                encode_seconds: 0.0,
-                fit_seconds: t.elapsed().as_secs_f64(),
-            });
+    let entry = algo.entry();
+    (entry.build)(opts).fit_body(entry.name.to_string(), table, rows)
+}
+
+/// The fitted learner inside a model. One variant per classifier type; each carries
+/// its own fitted discretizer.
+///
+/// **Append new variants at the end only, never reorder or remove**: the binary format
+/// stores the variant's position, so reordering would make old files load as the wrong
+/// learner. A learner with a new classifier type adds one variant here, its arms in
+/// [`ModelBody::classifier`] and `validate`, and a `From` impl — next to its registry
+/// entry. (`churnkit::model::ModelBody` is this type.)
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum ModelBody {
+    /// The majority-class baseline.
+    ZeroR(ZeroRModel),
+    /// A Bayesian-network classifier (naive Bayes, TAN, hill climbing); validated by
+    /// its own deserializer.
+    Bayes(BayesClassifier),
+    /// An ID3-family decision tree (ID3, weighted-entropy ID3, gain ratio / C4.5)
+    /// with its discretizer; checked by [`TreeClassifier::validate`] on load.
+    Tree(TreeClassifier),
+    /// linfa-trees' CART copied into a flat tree with its discretizer; checked by
+    /// [`CartClassifier::validate`] on load.
+    Cart(CartClassifier),
+}
+
+impl ModelBody {
+    /// The body as a [`Classifier`].
+    pub fn classifier(&self) -> &dyn Classifier {
+        match self {
+            ModelBody::ZeroR(m) => m,
+            ModelBody::Bayes(m) => m,
+            ModelBody::Tree(m) => m,
+            ModelBody::Cart(m) => m,
         }
-    };
-    let binning = opts.binning_or(&default_binning);
-    binning.validate()?;
-    let t = Instant::now();
-    let discretizer = Discretizer::fit(table, rows, &binning)?;
-    let (enc, _) = discretizer.encode_rows(table, rows)?;
-    let encode_seconds = t.elapsed().as_secs_f64();
-    let class_name = table.schema().target.name.clone();
-    let t = Instant::now();
-    let body: ModelBody = match algo {
-        Algorithm::Id3 | Algorithm::Id3Weighted | Algorithm::C45 => {
-            let base = match algo {
-                Algorithm::Id3 => Id3Params::default(),
-                Algorithm::Id3Weighted => Id3Params::weighted(),
-                _ => Id3Params::c45(),
-            };
-            let tree = opts.tree_params(base).check()?.fit(&enc)?;
-            TreeClassifier {
-                discretizer,
-                tree,
-                name,
+    }
+
+    /// Structural checks beyond what decoding guarantees (run on every load), so a
+    /// crafted file cannot make scoring panic.
+    pub(crate) fn validate(&self, n_classes: usize) -> Result<()> {
+        let ok = match self {
+            ModelBody::ZeroR(m) => {
+                m.proba().len() == n_classes && m.proba().iter().all(|p| p.is_finite())
             }
-            .into()
+            ModelBody::Bayes(m) => {
+                m.discretizer().validate()?;
+                true
+            }
+            ModelBody::Tree(m) => {
+                m.validate()?;
+                true
+            }
+            ModelBody::Cart(m) => {
+                m.validate()?;
+                true
+            }
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::Model {
+                location: Location::default(),
+                message: "the learner's parameters are inconsistent".into(),
+            })
         }
-        Algorithm::Cart => {
-            let mut cart = Cart::default();
-            if let Some(d) = opts.max_depth {
-                cart.max_depth = Some(d);
-            }
-            if let Some(n) = opts.min_leaf {
-                cart.min_weight_leaf = n as f32;
-            }
-            if let Some(n) = opts.min_split {
-                cart.min_weight_split = n as f32;
-            }
-            let tree = cart.fit_encoded(&enc)?;
-            CartClassifier {
-                discretizer,
-                tree,
-                name,
-            }
-            .into()
-        }
-        Algorithm::NaiveBayes => {
-            let net = NaiveBayes::new()
-                .prior(opts.prior())
-                .fit_encoded(&enc, &class_name)?;
-            BayesClassifier::new(name, discretizer, net)?.into()
-        }
-        Algorithm::Tan => {
-            let net = Tan::new()
-                .prior(opts.prior())
-                .fit_encoded(&enc, &class_name)?;
-            BayesClassifier::new(name, discretizer, net)?.into()
-        }
-        Algorithm::BnHillClimb => {
-            let mut hc = HillClimb::new().prior(opts.prior());
-            if let Some(k) = opts.max_parents {
-                hc = hc.max_parents(k);
-            }
-            if let Some(s) = opts.score {
-                hc = hc.score(s);
-            }
-            if let Some(s) = opts.seed {
-                hc = hc.seed(s);
-            }
-            let net = hc.fit_encoded(&enc, &class_name)?;
-            BayesClassifier::new(name, discretizer, net)?.into()
-        }
-        Algorithm::ZeroR => ZeroR.fit_table(table, rows)?.into(),
-    };
-    Ok(Fitted {
-        body,
-        encode_seconds,
-        fit_seconds: t.elapsed().as_secs_f64(),
-    })
+    }
+}
+
+impl From<ZeroRModel> for ModelBody {
+    fn from(m: ZeroRModel) -> Self {
+        ModelBody::ZeroR(m)
+    }
+}
+
+impl From<TreeClassifier> for ModelBody {
+    fn from(m: TreeClassifier) -> Self {
+        ModelBody::Tree(m)
+    }
+}
+
+impl From<CartClassifier> for ModelBody {
+    fn from(m: CartClassifier) -> Self {
+        ModelBody::Cart(m)
+    }
+}
+
+impl From<BayesClassifier> for ModelBody {
+    fn from(m: BayesClassifier) -> Self {
+        ModelBody::Bayes(m)
+    }
 }
 
 /// What a fitted model body can be exported as: a short structural description,
@@ -775,7 +910,7 @@ mod tests {
             (Algorithm::Tan, Box::new(Tan::new())),
         ];
         for (algo, l) in own {
-            let fitted = fit_timed(algo, &AlgoOptions::default(), &t, &train).unwrap();
+            let fitted = fit(algo, &AlgoOptions::default(), &t, &train).unwrap();
             let reference = l.fit(&t, &train).unwrap();
             assert_eq!(
                 proba(fitted.classifier(), &t),
@@ -795,7 +930,7 @@ mod tests {
             prune: Some(Prune::None),
             ..AlgoOptions::default()
         };
-        let f = fit_timed(Algorithm::Id3, &opts, &t, &rows).unwrap();
+        let f = fit(Algorithm::Id3, &opts, &t, &rows).unwrap();
         let reference = TreeLearner::new(
             Id3Params::default().max_depth(Some(1)),
             TreeLearner::id3().binning,

@@ -1,0 +1,194 @@
+//! The learner registry: every algorithm name parses back, fits through the one
+//! generic two-phase path (`registry::fit`), gives the same model bytes as its
+//! learner's own builder fitted through the two-phase contract
+//! (`learner::fit_two_phase`), and the same bytes as the per-algorithm fit the
+//! registry replaced (golden fingerprints computed with the old `learners::fit_timed`
+//! on the commit before the registry).
+
+use churnkit::bayes::{HillClimb, NaiveBayes, Tan};
+use churnkit::data::{CsvOptions, Table, read_csv, stratified_holdout};
+use churnkit::eval::ZeroR;
+use churnkit::learner::{EncodedLearner, fit_two_phase};
+use churnkit::model::ModelBody;
+use churnkit::model::fnv1a64;
+use churnkit::registry::{self, AlgoOptions, Algorithm};
+use churnkit::train::ModelBuilder;
+use churnkit::tree::{Cart, TreeLearner};
+
+const SYNTHETIC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synthetic-churn.csv");
+
+/// FNV-1a 64 of the model bytes (`ModelBuilder::new(body).params(opts)` on the
+/// training part of a 30 % stratified holdout, seed 42), per algorithm and options,
+/// as the old per-algorithm `fit_timed` gave them. CART is left out: linfa-trees is
+/// not bit-deterministic.
+const GOLDEN: &[(&str, &str, u64)] = &[
+    ("id3", "default", 0x2cd9d17dc79288f7),
+    ("id3", "flagged", 0xe91e2ec9b28b1d16),
+    ("id3-weighted", "default", 0xcce9f42e8b40e932),
+    ("id3-weighted", "flagged", 0x7938baf3d758f528),
+    ("c45", "default", 0x7fc989f93feea910),
+    ("c45", "flagged", 0x669b963f47a2f5d7),
+    ("naive-bayes", "default", 0x5e260ed4c3e69705),
+    ("naive-bayes", "flagged", 0x5cad2b858e105fdb),
+    ("tan", "default", 0x2715e9bf13c94715),
+    ("tan", "flagged", 0x8b7fa5111df079df),
+    ("bn-hill-climb", "default", 0x1c673c85045f7b9c),
+    ("bn-hill-climb", "flagged", 0xa1b33c7c2a6146bd),
+    ("zero-r", "default", 0x8d264632b7d431b3),
+    ("zero-r", "flagged", 0x8d264632b7d431b3),
+];
+
+fn synthetic() -> Table {
+    read_csv(
+        SYNTHETIC,
+        &CsvOptions::new("status").id_column("customer_id"),
+    )
+    .unwrap()
+}
+
+/// Options that set flags each algorithm accepts (growth, pruning, binning, prior,
+/// search).
+fn flagged(a: Algorithm) -> AlgoOptions {
+    let mut o = AlgoOptions::default();
+    match a {
+        Algorithm::Id3 | Algorithm::Id3Weighted | Algorithm::C45 => {
+            o.max_depth = Some(3);
+            o.prune = Some("reduced-error".parse().unwrap());
+            o.seed = Some(7);
+            o.bins = Some(6);
+        }
+        Algorithm::Cart => o.max_depth = Some(3),
+        Algorithm::NaiveBayes | Algorithm::Tan => {
+            o.alpha = Some(0.5);
+            o.binning = Some("mdl".parse().unwrap());
+        }
+        Algorithm::BnHillClimb => {
+            o.max_parents = Some(1);
+            o.score = Some("bdeu".parse().unwrap());
+            o.seed = Some(3);
+        }
+        Algorithm::ZeroR => {}
+    }
+    o
+}
+
+fn model_bytes(
+    body: impl Into<ModelBody>,
+    t: &Table,
+    rows: &[usize],
+    algo: Algorithm,
+    opts: &AlgoOptions,
+) -> Vec<u8> {
+    ModelBuilder::new(body, t, rows)
+        .params(opts.to_json(algo))
+        .build()
+        .unwrap()
+        .to_bytes()
+        .unwrap()
+}
+
+/// The learner's own builder, fitted through the two-phase contract under the
+/// algorithm's name, as model bytes.
+fn own<L>(l: L, algo: Algorithm, t: &Table, rows: &[usize], opts: &AlgoOptions) -> Vec<u8>
+where
+    L: EncodedLearner,
+    L::Fitted: Into<ModelBody>,
+{
+    let timed = fit_two_phase(&l, algo.name().to_string(), t, rows).unwrap();
+    model_bytes(timed.fitted, t, rows, algo, opts)
+}
+
+#[test]
+fn every_name_parses_back() {
+    assert_eq!(Algorithm::names().len(), Algorithm::ALL.len());
+    for (name, &algo) in Algorithm::names().into_iter().zip(Algorithm::ALL) {
+        let back: Algorithm = name.parse().unwrap();
+        assert_eq!(back, algo);
+        assert_eq!(back.name(), name);
+        assert_eq!(back.to_string(), name);
+        assert!(!back.describe().is_empty());
+    }
+}
+
+#[test]
+fn registry_fit_equals_the_learners_own_builder_and_the_old_bytes() {
+    let t = synthetic();
+    let train = stratified_holdout(t.labels(), 0.3, 42).unwrap().train;
+    let mut checked = 0;
+    for &algo in Algorithm::ALL {
+        for (kind, opts) in [
+            ("default", AlgoOptions::default()),
+            ("flagged", flagged(algo)),
+        ] {
+            let fitted = registry::fit(algo, &opts, &t, &train).unwrap();
+            assert_eq!(fitted.classifier().name(), algo.name(), "{algo} {kind}");
+            assert!(fitted.encode_seconds >= 0.0 && fitted.fit_seconds >= 0.0);
+            if algo == Algorithm::ZeroR {
+                assert_eq!(fitted.encode_seconds, 0.0, "zero-r has no phase 1");
+            }
+            let bytes = model_bytes(fitted.body, &t, &train, algo, &opts);
+            if algo == Algorithm::Cart {
+                continue; // not bit-deterministic (linfa-trees)
+            }
+            let golden = GOLDEN
+                .iter()
+                .find(|(n, k, _)| *n == algo.name() && *k == kind)
+                .unwrap_or_else(|| panic!("no golden bytes for {algo} {kind}"))
+                .2;
+            assert_eq!(
+                fnv1a64(&bytes),
+                golden,
+                "{algo} {kind}: model bytes changed"
+            );
+            checked += 1;
+            if kind == "default" {
+                let reference = match algo {
+                    Algorithm::Id3 => own(TreeLearner::id3(), algo, &t, &train, &opts),
+                    Algorithm::Id3Weighted => {
+                        own(TreeLearner::id3_weighted(), algo, &t, &train, &opts)
+                    }
+                    Algorithm::C45 => own(TreeLearner::c45(), algo, &t, &train, &opts),
+                    Algorithm::NaiveBayes => own(NaiveBayes::new(), algo, &t, &train, &opts),
+                    Algorithm::Tan => own(Tan::new(), algo, &t, &train, &opts),
+                    Algorithm::BnHillClimb => own(HillClimb::new(), algo, &t, &train, &opts),
+                    Algorithm::ZeroR => own(ZeroR, algo, &t, &train, &opts),
+                    Algorithm::Cart => unreachable!(),
+                };
+                assert_eq!(bytes, reference, "{algo}: registry vs own builder");
+            }
+        }
+    }
+    assert_eq!(checked, GOLDEN.len());
+}
+
+#[test]
+fn cart_fits_through_the_registry_and_its_own_builder() {
+    let t = synthetic();
+    let rows = t.all_rows();
+    let fitted = registry::fit(Algorithm::Cart, &AlgoOptions::default(), &t, &rows).unwrap();
+    assert_eq!(fitted.classifier().name(), "cart");
+    let own = Cart::default().fit_timed(&t, &rows).unwrap();
+    assert_eq!(EncodedLearner::name(&Cart::default()), "cart-gini");
+    assert_eq!(own.fitted.name, "cart-gini");
+    // the same binning, so the same discretizer
+    match fitted.body {
+        ModelBody::Cart(c) => assert_eq!(c.discretizer, own.fitted.discretizer),
+        other => panic!("expected a CART body, got {other:?}"),
+    }
+}
+
+#[test]
+fn empty_rows_and_wrong_flags_are_errors() {
+    let t = synthetic();
+    for &algo in Algorithm::ALL {
+        let e = registry::fit(algo, &AlgoOptions::default(), &t, &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no training rows"), "{algo}: {e}");
+    }
+    let opts = AlgoOptions {
+        alpha: Some(1.0),
+        ..AlgoOptions::default()
+    };
+    assert!(registry::fit(Algorithm::Id3, &opts, &t, &t.all_rows()).is_err());
+}
