@@ -62,6 +62,7 @@
 #![warn(missing_docs)]
 
 pub mod bayes;
+pub mod count;
 pub mod data;
 pub mod error;
 pub mod eval;

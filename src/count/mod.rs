@@ -1,0 +1,161 @@
+//! The counting contract: every count the learners take goes through [`Counter`].
+//!
+//! A split decision in a tree needs, per candidate attribute, a (value × class) table
+//! of weighted counts over the node's rows; Bayesian-network learning needs family
+//! tables (parents × child) and pairwise (Xi × Xj × class) tables. They are all
+//! *count tables*, and [`Counter`] is the one place they are computed. [`InMemory`],
+//! over an [`Encoded`](crate::data::Encoded) table's column-major codes, is the first
+//! implementation; a distributed engine (Apache DataFusion / Ballista, for data larger
+//! than one machine) is the next, behind a cargo feature. Learners are generic over
+//! `C: Counter` (static dispatch, so the in-memory hot path pays nothing for the seam)
+//! and their ordinary `fit` methods use `InMemory`.
+//!
+//! # What a count table is
+//!
+//! A [`CountTable`] over variables `vars` (each a feature by index, or the class; see
+//! [`Var`]) holds, for every combination of their codes, the summed weight of the
+//! selected [`Rows`] having those codes. Its [`dims`](CountTable::dims) are the
+//! variables' cardinalities in the order asked for (a feature's codes range over its
+//! levels plus its missing code, `n_levels + 1`; the class over `n_classes`), and its
+//! [`counts`](CountTable::counts) are row-major with the **last variable varying
+//! fastest**. A row's weight is the table's row weight (1 without weights) times, for
+//! [`Rows::Weighted`], its extra weight. Unweighted data gives exact integer counts.
+//! [`ClassTables`] is the batched form of `[Feature(j), Class]` for several features
+//! over the same rows, back to back; its [`ClassTable`]s are exact `u32` row counts
+//! when the rows are unweighted and were counted as integers, weighted `f64` counts
+//! otherwise (a learner must treat the two alike).
+//!
+//! Results are read-only: callers get tables through accessors and never write them;
+//! an implementation fills the buffers it is handed (reusing their memory) and
+//! nothing else.
+//!
+//! # What an implementation must answer
+//!
+//! * [`Counter::n_rows`], [`Counter::n_classes`], [`Counter::cardinality`]: the shape.
+//! * [`Counter::total_weight`]: the total weight of some rows (defaults to the
+//!   count table of no variables).
+//! * [`Counter::contingency`]: one count table of any variable list (features and/or
+//!   the class, any order) over any [`Rows`]. This is the one required count; the
+//!   batched calls have default implementations in terms of it.
+//! * [`Counter::class_tables`]: the tree's per-node split tables, all candidate
+//!   attributes of a node in one call.
+//! * [`Counter::contingency_pairs`]: TAN's `[Feature(i), Feature(j), Class]` tables for
+//!   a run of `j`s sharing `i`.
+//!
+//! # Determinism
+//!
+//! Every count must equal the row-by-row definition. For unweighted data the counts
+//! are exact integers, and a distributed engine must return the same integers (they
+//! are sums of ones, so any summation order gives them). Weighted counts are summed in
+//! row order by [`InMemory`]; an engine that sums in another order may differ in the
+//! last bits, which can change a tie between two splits — so to reproduce the
+//! in-memory trees bit for bit on weighted data it must sum in row order too.
+//!
+//! # The plan for trees on a distributed engine
+//!
+//! A tree grows level-wise there: all open nodes of a level are counted in **one**
+//! aggregate query, `SELECT node, feature, value, class, SUM(weight) … GROUP BY node,
+//! feature, value, class` (the features unpivoted), whose result is split back into
+//! one [`ClassTables`] per node. The in-memory grower counts node by node through
+//! [`Counter::class_tables`]; both give the same tables.
+//!
+//! # Layout
+//!
+//! `contingency` ([`Var`], [`Rows`], [`CountTable`] and the strided / pairwise
+//! kernels), `class_tables` ([`ClassTables`], [`ClassTable`] and the batched kernel),
+//! `memory` ([`InMemory`]: the kernels behind the trait, with the parallel path across
+//! attributes for large nodes).
+
+mod class_tables;
+mod contingency;
+mod memory;
+
+pub use class_tables::{ClassTable, ClassTables};
+pub use contingency::{CountTable, Rows, Var};
+pub use memory::{InMemory, PARALLEL_MIN_CELLS};
+
+/// The counting contract: every count table a learner uses comes from here (see the
+/// [module docs](self) for what a count table is, determinism and the distributed
+/// plan). `Sync` so that learners may count from several threads at once.
+pub trait Counter: Sync {
+    /// Number of rows of the data counted ([`Rows::All`] selects all of them).
+    fn n_rows(&self) -> usize;
+
+    /// Number of classes (the cardinality of [`Var::Class`]).
+    fn n_classes(&self) -> usize;
+
+    /// Cardinality of a variable: `n_levels + 1` for a feature (its missing code
+    /// included), `n_classes` for the class.
+    fn cardinality(&self, var: Var) -> usize;
+
+    /// Total weight of `rows` (their number, for unweighted data): the count of the
+    /// empty variable list.
+    fn total_weight(&self, rows: Rows<'_>) -> f64 {
+        let mut t = CountTable::default();
+        self.contingency(rows, &[], &mut t);
+        t.total()
+    }
+
+    /// Fills `out` with the weighted counts of `vars` over `rows`, reusing `out`'s
+    /// buffers: `out.dims()` are the variables' cardinalities, `out.counts()` row-major
+    /// with the last variable fastest.
+    fn contingency(&self, rows: Rows<'_>, vars: &[Var], out: &mut CountTable);
+
+    /// Fills `out` with the `[Feature(j), Class]` table of every feature `j` of
+    /// `features` over `rows`, in that order. Each equals [`Counter::contingency`] of
+    /// that variable list (as exact integers or weighted counts).
+    fn class_tables(&self, rows: Rows<'_>, features: &[usize], out: &mut ClassTables) {
+        let mut tables = out.take_scratch(features.len());
+        for (t, &j) in tables.iter_mut().zip(features) {
+            self.contingency(rows, &[Var::Feature(j), Var::Class], t);
+        }
+        out.fill_from(&tables[..features.len()]);
+        out.put_scratch(tables);
+    }
+
+    /// Fills `outs` (resized to `js.len()`) with the `[Feature(i), Feature(j), Class]`
+    /// table of every `j` of `js` over `rows`; each equals [`Counter::contingency`] of
+    /// that variable list.
+    fn contingency_pairs(
+        &self,
+        rows: Rows<'_>,
+        i: usize,
+        js: &[usize],
+        outs: &mut Vec<CountTable>,
+    ) {
+        outs.resize_with(js.len(), CountTable::default);
+        for (&j, out) in js.iter().zip(outs.iter_mut()) {
+            self.contingency(rows, &[Var::Feature(i), Var::Feature(j), Var::Class], out);
+        }
+    }
+}
+
+impl<C: Counter + ?Sized> Counter for &C {
+    fn n_rows(&self) -> usize {
+        (**self).n_rows()
+    }
+    fn n_classes(&self) -> usize {
+        (**self).n_classes()
+    }
+    fn cardinality(&self, var: Var) -> usize {
+        (**self).cardinality(var)
+    }
+    fn total_weight(&self, rows: Rows<'_>) -> f64 {
+        (**self).total_weight(rows)
+    }
+    fn contingency(&self, rows: Rows<'_>, vars: &[Var], out: &mut CountTable) {
+        (**self).contingency(rows, vars, out)
+    }
+    fn class_tables(&self, rows: Rows<'_>, features: &[usize], out: &mut ClassTables) {
+        (**self).class_tables(rows, features, out)
+    }
+    fn contingency_pairs(
+        &self,
+        rows: Rows<'_>,
+        i: usize,
+        js: &[usize],
+        outs: &mut Vec<CountTable>,
+    ) {
+        (**self).contingency_pairs(rows, i, js, outs)
+    }
+}
