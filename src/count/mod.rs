@@ -159,3 +159,106 @@ impl<C: Counter + ?Sized> Counter for &C {
         (**self).contingency_pairs(rows, i, js, outs)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{Codes, Encoded, EncodedFeature, EncodedSchema};
+    use std::sync::Arc;
+
+    fn enc(weights: Option<Vec<f64>>) -> Encoded {
+        let f = |name: &str, n: usize| EncodedFeature {
+            name: name.into(),
+            levels: (0..n).map(|i| i.to_string()).collect(),
+            numeric: false,
+        };
+        let n = 200;
+        Encoded::new(
+            Arc::new(EncodedSchema {
+                features: vec![f("a", 2), f("b", 3), f("c", 4)],
+                classes: vec!["retained".into(), "churned".into()],
+            }),
+            vec![
+                Codes::U8((0..n).map(|i| (i % 3) as u8).collect()),
+                Codes::U8((0..n).map(|i| ((i * 7) % 4) as u8).collect()),
+                Codes::U8((0..n).map(|i| ((i * 13) % 5) as u8).collect()),
+            ],
+            (0..n).map(|i| ((i * 5) % 2) as u8).collect(),
+            weights,
+        )
+        .unwrap()
+    }
+
+    /// Answers only the required calls: the batched ones take the trait's defaults.
+    struct OnlyContingency<'a>(InMemory<'a>);
+
+    impl Counter for OnlyContingency<'_> {
+        fn n_rows(&self) -> usize {
+            self.0.n_rows()
+        }
+        fn n_classes(&self) -> usize {
+            self.0.n_classes()
+        }
+        fn cardinality(&self, var: Var) -> usize {
+            self.0.cardinality(var)
+        }
+        fn contingency(&self, rows: Rows<'_>, vars: &[Var], out: &mut CountTable) {
+            self.0.contingency(rows, vars, out)
+        }
+    }
+
+    #[test]
+    fn count_tables_are_read_through_accessors() {
+        let e = enc(None);
+        let c = InMemory::new(&e);
+        let mut t = CountTable::default();
+        c.contingency(Rows::All, &[Var::Feature(0), Var::Class], &mut t);
+        assert_eq!(t.dims(), &[3, 2]);
+        assert_eq!(t.counts().len(), 6);
+        assert_eq!(t.total(), 200.0);
+        for v in 0..3 {
+            for k in 0..2 {
+                assert_eq!(t.get(&[v, k]), t.counts()[v * 2 + k]);
+            }
+        }
+        let same = CountTable::from_parts(t.dims().to_vec(), t.counts().to_vec()).unwrap();
+        assert_eq!(same, t);
+        assert!(CountTable::from_parts(vec![2, 2], vec![0.0; 3]).is_none());
+        assert_eq!(c.cardinality(Var::Feature(2)), 5);
+        assert_eq!(c.cardinality(Var::Class), 2);
+        assert_eq!((c.n_rows(), c.n_classes()), (200, 2));
+    }
+
+    #[test]
+    fn the_default_batched_calls_equal_the_in_memory_ones() {
+        let subset: Vec<u32> = (0..200).filter(|r| r % 3 != 1).collect();
+        let x: Vec<f64> = subset.iter().map(|&r| 0.5 + f64::from(r % 7)).collect();
+        let w: Vec<f64> = (0..200).map(|i| 0.25 + f64::from(i % 4)).collect();
+        for e in [enc(None), enc(Some(w))] {
+            let fast = InMemory::new(&e);
+            let slow = OnlyContingency(fast);
+            for rows in [
+                Rows::All,
+                Rows::Subset(&subset),
+                Rows::Weighted(&subset, &x),
+            ] {
+                let (mut a, mut b) = (ClassTables::default(), ClassTables::default());
+                fast.class_tables(rows, &[2, 0], &mut a);
+                slow.class_tables(rows, &[2, 0], &mut b);
+                assert_eq!((a.len(), b.len()), (2, 2));
+                assert!(!a.is_empty());
+                for i in 0..2 {
+                    let (mut fa, mut fb) = (Vec::new(), Vec::new());
+                    a.table(i).to_f64(&mut fa);
+                    b.table(i).to_f64(&mut fb);
+                    assert_eq!(fa, fb);
+                }
+                let (mut pa, mut pb) = (Vec::new(), Vec::new());
+                fast.contingency_pairs(rows, 0, &[1, 2], &mut pa);
+                slow.contingency_pairs(rows, 0, &[1, 2], &mut pb);
+                assert_eq!(pa, pb);
+                assert_eq!(fast.total_weight(rows), slow.total_weight(rows));
+            }
+        }
+    }
+}
