@@ -11,8 +11,10 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use churnkit::bayes::{EdgeWeight, NaiveBayes, Prior, Tan, fit_parameters_with};
-use churnkit::count::{ClassTables, CountTable, Counter, InMemory, Rows, Var};
-use churnkit::data::{Binning, Discretizer, Encoded};
+use churnkit::count::{
+    ClassTables, CountTable, Counter, InMemory, Rows, ValueClassCounts, ValueCounter, Var,
+};
+use churnkit::data::{Binning, Column, Discretizer, Encoded, Table};
 use churnkit::synth::{SynthParams, generate};
 use churnkit::tree::{
     ClassWeights, Criterion, Id3, Id3Params, MissingPolicy, NumericSplits, Pruning, WeightedEntropy,
@@ -283,4 +285,80 @@ fn the_bayes_learners_count_only_through_their_counter() {
     .unwrap();
     assert_eq!(rec.count("contingency"), nf + 1);
     assert_eq!(again, net);
+}
+
+/// The discretizer's counts from the contract: rows ordered by (value, row index),
+/// NaN left out, running class sums.
+struct SortedRows<'a>(&'a Table, Mutex<usize>);
+
+impl ValueCounter for SortedRows<'_> {
+    fn value_class_counts(
+        &self,
+        feature: usize,
+        rows: &[usize],
+        out: &mut ValueClassCounts,
+    ) -> churnkit::Result<()> {
+        *self.1.lock().unwrap() += 1;
+        let Column::Numeric(values) = self.0.column(feature) else {
+            panic!("asked to count a categorical column");
+        };
+        let mut order: Vec<usize> = rows
+            .iter()
+            .copied()
+            .filter(|&r| !values[r].is_nan())
+            .collect();
+        order.sort_by(|&a, &b| values[a].total_cmp(&values[b]).then(a.cmp(&b)));
+        let sorted: Vec<(f64, u8, f64)> = order
+            .iter()
+            .map(|&r| (values[r], self.0.labels()[r], self.0.weight(r)))
+            .collect();
+        out.fill_sorted(&sorted, self.0.schema().target.n_classes())
+    }
+}
+
+#[test]
+fn a_reference_value_counter_fits_the_same_mdl_cuts() {
+    let table = generate(&SynthParams {
+        rows: 3_000,
+        seed: 4,
+        ..SynthParams::default()
+    })
+    .unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(4);
+    let w: Vec<f64> = (0..table.n_rows())
+        .map(|_| rng.random_range(0.25..2.0))
+        .collect();
+    let weighted = Table::new(
+        table.schema().clone(),
+        table.columns().to_vec(),
+        table.labels().to_vec(),
+        Some(w),
+        None,
+    )
+    .unwrap();
+    let numeric = (0..table.schema().features.len())
+        .filter(|&j| matches!(table.column(j), Column::Numeric(_)))
+        .count();
+    assert!(numeric > 0);
+    for t in [&table, &weighted] {
+        let rows: Vec<usize> = (0..t.n_rows()).filter(|r| r % 5 != 0).collect();
+        let binning = Binning::Mdl {
+            min_bins: 1,
+            max_bins: 12,
+        };
+        let reference = SortedRows(t, Mutex::new(0));
+        let ours = Discretizer::fit(t, &rows, &binning).unwrap();
+        let theirs = Discretizer::fit_with(t, &rows, &binning, &reference).unwrap();
+        assert_eq!(
+            *reference.1.lock().unwrap(),
+            numeric,
+            "one count per numeric column"
+        );
+        for j in 0..t.schema().features.len() {
+            assert_eq!(ours.cuts(j), theirs.cuts(j), "feature {j}");
+        }
+        assert!(
+            (0..t.schema().features.len()).any(|j| ours.cuts(j).is_some_and(|c| !c.is_empty()))
+        );
+    }
 }

@@ -68,10 +68,12 @@
 
 mod class_tables;
 mod contingency;
+mod discretize;
 mod memory;
 
 pub use class_tables::{ClassTable, ClassTables};
 pub use contingency::{CountTable, Rows, Var};
+pub use discretize::{InMemoryTable, ValueClassCounts, ValueCounter, mdl_cuts};
 pub use memory::{InMemory, PARALLEL_MIN_CELLS};
 
 /// The counting contract: every count table a learner uses comes from here (see the

@@ -29,7 +29,8 @@ pub use csv::{
     ReadReport, read_csv, read_csv_from, read_csv_report,
 };
 pub use discretize::{
-    Binning, Discretizer, EncodeReport, FeatureEncoder, equal_frequency_cuts, mdl_accepts, mdl_cuts,
+    Binning, Discretizer, EncodeReport, FeatureEncoder, equal_frequency_cuts, mdl_accepts,
+    mdl_cut_points,
 };
 pub use encoded::{Codes, Encoded, EncodedFeature, EncodedSchema, MAX_LEVELS};
 pub use missing::MissingTokens;
