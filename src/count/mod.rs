@@ -42,6 +42,12 @@
 //! * [`Counter::contingency_pairs`]: TAN's `[Feature(i), Feature(j), Class]` tables for
 //!   a run of `j`s sharing `i`.
 //!
+//! The discretizer counts before there are codes: its MDL cut points need the class
+//! weights of a raw numeric column by distinct value, which [`ValueCounter`] answers
+//! ([`ValueClassCounts`]; [`InMemoryTable`] over a [`Table`](crate::data::Table) is the
+//! in-memory implementation, and [`Discretizer::fit`](crate::data::Discretizer::fit)
+//! is defined in this module so that the data layer never counts).
+//!
 //! # Determinism
 //!
 //! Every count must equal the row-by-row definition. For unweighted data the counts
@@ -64,7 +70,8 @@
 //! `contingency` ([`Var`], [`Rows`], [`CountTable`] and the strided / pairwise
 //! kernels), `class_tables` ([`ClassTables`], [`ClassTable`] and the batched kernel),
 //! `memory` ([`InMemory`]: the kernels behind the trait, with the parallel path across
-//! attributes for large nodes).
+//! attributes for large nodes), `discretize` ([`ValueCounter`], [`ValueClassCounts`],
+//! [`InMemoryTable`], [`mdl_cuts`] and `Discretizer::fit`).
 
 mod class_tables;
 mod contingency;

@@ -563,6 +563,7 @@ impl Discretizer {
 mod tests {
     use super::*;
     use crate::count::mdl_cuts;
+    use crate::data::FeatureKind;
 
     #[test]
     fn equal_frequency_bins_hold_equal_counts_on_distinct_values() {
