@@ -12,7 +12,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use churnkit::bayes::{BayesClassifier, HillClimb, NaiveBayes, StructureScore, Tan};
-use churnkit::data::counts::{CountTable, Rows, Var, contingency};
+use churnkit::count::{CountTable, Counter, InMemory, Rows, Var};
 use churnkit::data::{Binning, Discretizer, Encoded};
 use churnkit::synth::{SynthParams, generate};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
@@ -32,8 +32,7 @@ fn data(rows: usize, missing_rate: f64) -> (Discretizer, Encoded) {
 }
 
 fn pass(e: &Encoded, buf: &mut CountTable) {
-    contingency(
-        e,
+    InMemory::new(e).contingency(
         Rows::All,
         &[Var::Feature(0), Var::Feature(1), Var::Class],
         buf,

@@ -49,7 +49,9 @@
 //!
 //! Data flows one way (see `DESIGN.md`): [`data`] reads CSV into a typed [`data::Table`],
 //! a [`data::Discretizer`] fitted on training rows turns it into column-major
-//! [`data::Encoded`] codes, the learners of [`tree`] and [`bayes`] fit on those codes,
+//! [`data::Encoded`] codes, [`count`] is the counting contract every count goes through
+//! (in memory, or a distributed engine), the learners of [`tree`] and [`bayes`] fit
+//! on those counts,
 //! [`policy`] holds the decisions a model carries (tiers, calibration, retention
 //! economics, input policy), [`eval`] judges any [`Learner`] / [`Classifier`],
 //! [`model`] is the envelope that saves and loads fitted models safely (through
@@ -65,6 +67,7 @@
 #![warn(missing_docs)]
 
 pub mod bayes;
+pub mod count;
 pub mod data;
 pub mod error;
 pub mod eval;

@@ -6,7 +6,7 @@ use churnkit::bayes::{
     BayesNet, HillClimb, NaiveBayes, Prior, StructureScore, Tan, Variable,
     conditional_mutual_information, structure_score,
 };
-use churnkit::data::counts::Rows;
+use churnkit::count::Rows;
 use churnkit::data::{Binning, Codes, Encoded, EncodedFeature, EncodedSchema, MISSING_LEVEL};
 use churnkit::{Classifier, Learner};
 use rand::Rng;

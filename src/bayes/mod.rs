@@ -48,6 +48,7 @@ pub use forest::{ForestPosterior, ForestScratch, UNOBSERVED};
 pub use infer::{Factor, query};
 pub use learn::{
     BayesSettings, EdgeWeight, HillClimb, NaiveBayes, Prior, Start, StructureScore, Tan,
-    conditional_mutual_information, fit_parameters, structure_score,
+    conditional_mutual_information, conditional_mutual_information_with, fit_parameters,
+    fit_parameters_with, structure_score,
 };
 pub use network::{BayesNet, Variable};

@@ -12,7 +12,7 @@
 //! parent varies slowest, the last fastest), one column per state of the child. So the
 //! entry for child state `s` under parent states `(u_1, …, u_k)` is at
 //! `((u_1·r_2 + u_2)·r_3 + … + u_k)·r_child + s` — the layout of a
-//! [`contingency`](crate::data::counts::contingency) table over `[parents…, child]`.
+//! [`Counter::contingency`](crate::count::Counter::contingency) table over `[parents…, child]`.
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;

@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 
 use super::cell;
 use super::encoded::{Codes, Encoded, EncodedFeature, EncodedSchema, MAX_LEVELS};
-use super::schema::FeatureKind;
 use super::table::{Column, MISSING_LEVEL, Table};
 use crate::error::{Error, Result};
 
@@ -270,8 +269,14 @@ fn best_mdl_cut(prefix: &[f64], k: usize, lo: usize, hi: usize) -> Option<(usize
 /// An interval of distinct-value groups `lo..hi` and its best accepted cut, if any.
 type OpenInterval = (usize, usize, Option<(usize, f64)>);
 
-/// Supervised MDL cut points (Fayyad & Irani 1993) over `(value, class, weight)` rows
-/// sorted by value, with at most `max_bins` bins.
+/// Supervised MDL cut points (Fayyad & Irani 1993) from the class counts of a
+/// numeric column by distinct value, with at most `max_bins` bins.
+///
+/// `values` are the distinct values, ascending; `cumulative[g * k + c]` (`k =
+/// n_classes`, `g` in `0..=values.len()`) is the weight of class `c` among the rows
+/// whose value is below `values[g]` (the counting contract's
+/// `count::ValueClassCounts`, which `count::mdl_cuts` computes from rows). This
+/// function only reads counts: it counts nothing itself.
 ///
 /// Recursive minimal-entropy partitioning: an interval `S` is cut at the boundary point
 /// that minimises the weighted class entropy of the two sides, and the cut is kept iff
@@ -293,39 +298,35 @@ type OpenInterval = (usize, usize, Option<(usize, f64)>);
 /// once that interval exists).
 ///
 /// A cut is reported as the smallest value on its right side, so a value `x` goes to
-/// bin `#{cuts <= x}`. Rows with a NaN value are ignored.
+/// bin `#{cuts <= x}`.
 ///
 /// Reference: U. M. Fayyad and K. B. Irani, "Multi-interval discretization of
 /// continuous-valued attributes for classification learning", IJCAI 1993, 1022–1027.
-pub fn mdl_cuts(sorted: &[(f64, u8, f64)], n_classes: usize, max_bins: usize) -> Result<Vec<f64>> {
+pub fn mdl_cut_points(
+    values: &[f64],
+    cumulative: &[f64],
+    n_classes: usize,
+    max_bins: usize,
+) -> Result<Vec<f64>> {
     if max_bins == 0 {
         return Err(Error::param("max_bins", 0, "must be at least 1"));
     }
-    if let Some(&(_, c, _)) = sorted.iter().find(|t| t.1 as usize >= n_classes) {
+    let k = n_classes;
+    if cumulative.len() != (values.len() + 1) * k {
         return Err(Error::param(
-            "class",
-            c,
-            format!("out of range for {n_classes} classes"),
+            "cumulative",
+            cumulative.len(),
+            format!(
+                "need (distinct values + 1) × classes = {}",
+                (values.len() + 1) * k
+            ),
         ));
     }
-    let k = n_classes;
-    // Distinct values and prefix class counts: prefix[i*k + c] = weight of class c in
-    // the groups before group i.
-    let mut values: Vec<f64> = Vec::new();
-    let mut prefix: Vec<f64> = vec![0.0; k];
-    for &(x, c, w) in sorted.iter().filter(|t| !t.0.is_nan()) {
-        if values.last() != Some(&x) {
-            values.push(x);
-            let start = prefix.len() - k;
-            prefix.extend_from_within(start..);
-        }
-        let last = prefix.len() - k;
-        prefix[last + c as usize] += w;
-    }
+    let prefix = cumulative;
     let d = values.len();
     let mut cut_at: Vec<usize> = Vec::new();
     // Intervals (lo, hi) with their best accepted cut, if any.
-    let mut open: Vec<OpenInterval> = vec![(0, d, best_mdl_cut(&prefix, k, 0, d))];
+    let mut open: Vec<OpenInterval> = vec![(0, d, best_mdl_cut(prefix, k, 0, d))];
     while cut_at.len() + 1 < max_bins {
         let pick = open
             .iter()
@@ -339,96 +340,17 @@ pub fn mdl_cuts(sorted: &[(f64, u8, f64)], n_classes: usize, max_bins: usize) ->
         let (lo, hi, cut) = open.swap_remove(i);
         let Some((t, _)) = cut else { break };
         cut_at.push(t);
-        open.push((lo, t, best_mdl_cut(&prefix, k, lo, t)));
-        open.push((t, hi, best_mdl_cut(&prefix, k, t, hi)));
+        open.push((lo, t, best_mdl_cut(prefix, k, lo, t)));
+        open.push((t, hi, best_mdl_cut(prefix, k, t, hi)));
     }
     cut_at.sort_unstable();
     Ok(cut_at.into_iter().map(|t| values[t]).collect())
 }
 
 impl Discretizer {
-    /// Fits the encoders on `rows` of `table` (training rows only).
-    pub fn fit(table: &Table, rows: &[usize], binning: &Binning) -> Result<Self> {
-        binning.validate()?;
-        let schema = table.schema();
-        let mut encoders = Vec::with_capacity(schema.features.len());
-        for (j, f) in schema.features.iter().enumerate() {
-            let enc = match (&f.kind, table.column(j)) {
-                (FeatureKind::Categorical { levels }, Column::Categorical(codes)) => {
-                    let mut seen = vec![false; levels.len()];
-                    for &r in rows {
-                        let c = codes[r];
-                        if c != MISSING_LEVEL {
-                            seen[c as usize] = true;
-                        }
-                    }
-                    let kept: Vec<String> = levels
-                        .iter()
-                        .zip(&seen)
-                        .filter(|(_, s)| **s)
-                        .map(|(l, _)| l.clone())
-                        .collect();
-                    if kept.len() > MAX_LEVELS {
-                        return Err(Error::Schema {
-                            location: crate::error::Location::default().at_column(&f.name),
-                            message: format!(
-                                "{} levels; at most {MAX_LEVELS} are supported (drop the column or group its levels)",
-                                kept.len()
-                            ),
-                        });
-                    }
-                    FeatureEncoder::Categorical {
-                        name: f.name.clone(),
-                        levels: kept,
-                    }
-                }
-                (FeatureKind::Numeric, Column::Numeric(values)) => {
-                    let cuts = match *binning {
-                        Binning::EqualFrequency { bins } => {
-                            let mut v: Vec<f64> = rows
-                                .iter()
-                                .map(|&r| values[r])
-                                .filter(|x| !x.is_nan())
-                                .collect();
-                            v.sort_by(f64::total_cmp);
-                            equal_frequency_cuts(&v, bins)
-                        }
-                        Binning::Mdl { min_bins, max_bins } => {
-                            let mut v: Vec<(f64, u8, f64)> = rows
-                                .iter()
-                                .filter(|&&r| !values[r].is_nan())
-                                .map(|&r| (values[r], table.labels()[r], table.weight(r)))
-                                .collect();
-                            v.sort_by(|a, b| a.0.total_cmp(&b.0));
-                            let cuts = mdl_cuts(&v, schema.target.n_classes(), max_bins)?;
-                            if cuts.len() + 1 < min_bins {
-                                let vals: Vec<f64> = v.iter().map(|t| t.0).collect();
-                                equal_frequency_cuts(&vals, min_bins)
-                            } else {
-                                cuts
-                            }
-                        }
-                    };
-                    FeatureEncoder::Numeric {
-                        name: f.name.clone(),
-                        cuts,
-                    }
-                }
-                _ => {
-                    return Err(Error::schema(format!(
-                        "column '{}' does not match its schema kind",
-                        f.name
-                    )));
-                }
-            };
-            encoders.push(enc);
-        }
-        Ok(Self::from_encoders(
-            encoders,
-            binning.clone(),
-            schema.target.classes.clone(),
-        ))
-    }
+    // `Discretizer::fit` lives in `count` (src/count/discretize.rs): the MDL cut
+    // points are chosen from class counts, and every count goes through the counting
+    // contract, which sits above the data layer.
 
     /// A discretizer from encoders given directly (e.g. cut points chosen by hand).
     pub fn from_encoders(
@@ -641,6 +563,8 @@ impl Discretizer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::count::mdl_cuts;
+    use crate::data::FeatureKind;
 
     #[test]
     fn equal_frequency_bins_hold_equal_counts_on_distinct_values() {

@@ -9,12 +9,10 @@
 //! [`CsvOptions`], [`CsvChunks`]), `cell` (the one parser of raw cell text, used by the
 //! CSV reader, scoring and the discretizer), `missing` ([`MissingTokens`]),
 //! `discretize` ([`Discretizer`], [`Binning`]), `encoded` ([`Encoded`]), `split`
-//! ([`stratified_holdout`], [`stratified_kfold`]), and the counting seam [`counts`] /
-//! `class_tables` used by the learners.
+//! ([`stratified_holdout`], [`stratified_kfold`]). Counting lives one layer up, in
+//! [`count`](crate::count).
 
 pub(crate) mod cell;
-pub(crate) mod class_tables;
-pub mod counts;
 mod csv;
 mod discretize;
 mod encoded;
@@ -26,14 +24,13 @@ pub mod split;
 mod table;
 mod target;
 
-pub use class_tables::{ClassTable, ClassTables, class_tables};
-pub use counts::{CountTable, Rows, Var, contingency};
 pub use csv::{
     BadCellPolicy, BadCells, BadLabelPolicy, CsvChunk, CsvChunks, CsvOptions, REPORTED_LINES,
     ReadReport, read_csv, read_csv_from, read_csv_report,
 };
 pub use discretize::{
-    Binning, Discretizer, EncodeReport, FeatureEncoder, equal_frequency_cuts, mdl_accepts, mdl_cuts,
+    Binning, Discretizer, EncodeReport, FeatureEncoder, equal_frequency_cuts, mdl_accepts,
+    mdl_cut_points,
 };
 pub use encoded::{Codes, Encoded, EncodedFeature, EncodedSchema, MAX_LEVELS};
 pub use missing::MissingTokens;

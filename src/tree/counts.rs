@@ -1,23 +1,10 @@
 //! The per-node count tables of the grower: for every candidate attribute, its
-//! (value × class) table of weighted counts over the node's rows, all through the data
-//! layer's counting seam ([`data::counts::contingency`](crate::data::counts::contingency)
-//! and its batched form [`data::class_tables`](fn@crate::data::class_tables)).
-//!
-//! Large nodes (at least [`PARALLEL_MIN_CELLS`] row × attribute visits) count each
-//! attribute with `contingency`, attributes in parallel (rayon). Smaller nodes — the
-//! vast majority of an unpruned tree's nodes — count every attribute in one sequential
-//! `class_tables` call into one flat buffer: no thread hand-off, no per-attribute call
-//! overhead. Buffers are owned by the grower and reused at every node, so counting
+//! (value × class) table of weighted counts over the node's rows, counted through the
+//! counting contract ([`Counter::class_tables`]), all attributes of a node in one call.
+//! The buffers are owned by the grower and reused at every node, so counting
 //! allocates nothing per row or per node.
 
-use rayon::prelude::*;
-
-use crate::data::{
-    ClassTable, ClassTables, CountTable, Encoded, Rows, Var, class_tables, contingency,
-};
-
-/// Row × attribute visits below which a node is counted on the calling thread.
-pub(crate) const PARALLEL_MIN_CELLS: usize = 1 << 16;
+use crate::count::{ClassTable, ClassTables, Counter, Rows};
 
 /// Reusable count tables of one node's candidate features.
 #[derive(Debug, Default)]
@@ -25,8 +12,6 @@ pub(crate) struct NodeTables {
     flat: ClassTables,
     /// Position of each feature in the last count (`usize::MAX`: not counted).
     slot: Vec<usize>,
-    /// Per-feature buffers of the parallel path.
-    big: Vec<CountTable>,
 }
 
 impl NodeTables {
@@ -35,52 +20,30 @@ impl NodeTables {
         NodeTables {
             flat: ClassTables::default(),
             slot: vec![usize::MAX; n_features],
-            big: Vec::new(),
         }
     }
 
     /// The table of feature `j` (valid after [`NodeTables::count`] included `j`): row
-    /// counts when the node's rows are unweighted and were counted sequentially,
-    /// weighted counts otherwise.
+    /// counts or weighted counts, as the counter gave them.
     pub fn table(&self, j: usize) -> ClassTable<'_> {
         self.flat.table(self.slot[j])
     }
 
     /// Counts the (value × class) tables of `features` (ascending) over `rows`.
-    pub fn count(&mut self, enc: &Encoded, rows: Rows<'_>, features: &[usize]) {
-        let n = rows.len(enc.n_rows());
+    pub fn count<C: Counter>(&mut self, counter: &C, rows: Rows<'_>, features: &[usize]) {
         self.slot.fill(usize::MAX);
         for (i, &j) in features.iter().enumerate() {
             self.slot[j] = i;
         }
-        if n.saturating_mul(features.len()) < PARALLEL_MIN_CELLS || features.len() < 2 {
-            class_tables(enc, rows, features, &mut self.flat);
-            return;
-        }
-        if self.big.len() < features.len() {
-            self.big.resize_with(features.len(), CountTable::default);
-        }
-        let big = &mut self.big[..features.len()];
-        big.par_iter_mut()
-            .zip(features.par_iter())
-            .with_max_len(1)
-            .for_each(|(t, &j)| contingency(enc, rows, &[Var::Feature(j), Var::Class], t));
-        let f = &mut self.flat;
-        f.clear_exact();
-        f.offsets.clear();
-        f.offsets.push(0);
-        f.counts.clear();
-        for t in big.iter() {
-            f.counts.extend_from_slice(&t.counts);
-            f.offsets.push(f.counts.len());
-        }
+        counter.class_tables(rows, features, &mut self.flat);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{Codes, EncodedFeature, EncodedSchema};
+    use crate::count::InMemory;
+    use crate::data::{Codes, Encoded, EncodedFeature, EncodedSchema};
     use std::sync::Arc;
 
     #[test]
@@ -104,10 +67,10 @@ mod tests {
         let enc = Encoded::new(schema, cols, labels, None).unwrap();
         let rows: Vec<u32> = (0..n as u32).filter(|r| r % 3 != 0).collect();
         let mut big = NodeTables::new(nf);
-        big.count(&enc, Rows::Subset(&rows), &[0, 2, 3]);
+        big.count(&InMemory::new(&enc), Rows::Subset(&rows), &[0, 2, 3]);
         let mut small = NodeTables::new(nf);
         for j in [0, 2, 3] {
-            small.count(&enc, Rows::Subset(&rows[..]), &[j]);
+            small.count(&InMemory::new(&enc), Rows::Subset(&rows[..]), &[j]);
             let (mut a, mut b) = (Vec::new(), Vec::new());
             big.table(j).to_f64(&mut a);
             small.table(j).to_f64(&mut b);

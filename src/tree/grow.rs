@@ -18,7 +18,8 @@ use super::params::{Id3Params, Id3ValidParams, NumericSplits, Pruning};
 use super::prune;
 use super::splitter::{SplitBuffers, SplitRules, Splitter, fill_groups, groups};
 use super::tree::{DecisionTree, MissingPolicy};
-use crate::data::{Codes, Encoded, Rows, Var, contingency, stratified_holdout};
+use crate::count::{CountTable, Counter, InMemory, Rows, Var};
+use crate::data::{Codes, Encoded, stratified_holdout};
 use crate::error::{Error, Result};
 
 impl Id3ValidParams {
@@ -30,6 +31,28 @@ impl Id3ValidParams {
 
     /// Fits a tree on `rows` of `enc` (row indices; the buffer is reordered).
     pub fn fit_rows(&self, enc: &Encoded, rows: Vec<u32>) -> Result<DecisionTree> {
+        self.fit_rows_inner(enc, &InMemory::new(enc), true, rows)
+    }
+
+    /// Fits a tree on every row of `enc`, taking every count through `counter`, which
+    /// must count `enc` (the grower reads `enc`'s schema and codes only to route rows
+    /// to children). With [`InMemory`] this is [`Id3ValidParams::fit`]; the tree is the
+    /// same for any counter that honours the [`Counter`] contract.
+    pub fn fit_with<C: Counter>(&self, enc: &Encoded, counter: &C) -> Result<DecisionTree> {
+        let rows: Vec<u32> = (0..enc.n_rows() as u32).collect();
+        self.fit_rows_inner(enc, counter, false, rows)
+    }
+
+    /// [`Id3ValidParams::fit_rows`] through `counter`; `local`: large subtrees may
+    /// grow on an in-memory local copy of their rows (only when `counter` is the
+    /// [`InMemory`] counter of `enc`).
+    fn fit_rows_inner<C: Counter>(
+        &self,
+        enc: &Encoded,
+        counter: &C,
+        local: bool,
+        rows: Vec<u32>,
+    ) -> Result<DecisionTree> {
         let p = &self.0;
         if enc.n_rows() > u32::MAX as usize {
             return Err(Error::Fit("more than 2^32 − 1 rows".into()));
@@ -55,7 +78,7 @@ impl Id3ValidParams {
             }
             _ => (rows, Vec::new()),
         };
-        let mut tree = grow(p, enc, grow_rows)?;
+        let mut tree = grow(p, enc, counter, local, grow_rows)?;
         match p.pruning {
             Pruning::None => {}
             Pruning::ReducedError { .. } => prune::reduced_error(&mut tree, enc, &prune_rows)?,
@@ -87,6 +110,9 @@ struct Ctx<'a> {
     p: &'a Id3Params,
     split: Splitter,
     k: usize,
+    /// Large subtrees may grow on an in-memory local copy of their rows (counted by
+    /// an [`InMemory`] counter over the copy).
+    local: bool,
 }
 
 /// Per-task reusable buffers.
@@ -201,10 +227,16 @@ impl Arena {
     }
 }
 
-fn grow(p: &Id3Params, enc: &Encoded, mut rows: Vec<u32>) -> Result<DecisionTree> {
+fn grow<C: Counter>(
+    p: &Id3Params,
+    enc: &Encoded,
+    cn: &C,
+    local: bool,
+    mut rows: Vec<u32>,
+) -> Result<DecisionTree> {
     let k = enc.n_classes();
-    let mut root = crate::data::CountTable::default();
-    contingency(enc, Rows::Subset(&rows), &[Var::Class], &mut root);
+    let mut root = CountTable::default();
+    cn.contingency(Rows::Subset(&rows), &[Var::Class], &mut root);
     if root.total() <= 0.0 {
         return Err(Error::Fit(
             "the training rows have zero total weight".into(),
@@ -213,7 +245,7 @@ fn grow(p: &Id3Params, enc: &Encoded, mut rows: Vec<u32>) -> Result<DecisionTree
     let ctx = Ctx {
         p,
         split: Splitter {
-            crit: p.criterion.resolve(enc.schema(), &root.counts)?,
+            crit: p.criterion.resolve(enc.schema(), root.counts())?,
             lg: NLogN::new(rows.len() + 1),
             k,
             rules: SplitRules {
@@ -224,6 +256,7 @@ fn grow(p: &Id3Params, enc: &Encoded, mut rows: Vec<u32>) -> Result<DecisionTree
             },
         },
         k,
+        local,
     };
     let nf = enc.n_features();
     let mut w = Work::new(nf, vec![false; nf]);
@@ -232,11 +265,11 @@ fn grow(p: &Id3Params, enc: &Encoded, mut rows: Vec<u32>) -> Result<DecisionTree
         MissingPolicy::OwnBranch => {
             let mut scratch = vec![0; rows.len()];
             let (rows, scratch) = (&mut rows[..], &mut scratch[..]);
-            ctx.grow_own(&mut w, &mut arena, enc, rows, scratch, &root.counts, 0);
+            ctx.grow_own(cn, &mut w, &mut arena, enc, rows, scratch, root.counts(), 0);
         }
         MissingPolicy::Fractional => {
             let wt = vec![1.0; rows.len()];
-            ctx.grow_frac(&mut w, &mut arena, enc, rows, wt, &root.counts, 0);
+            ctx.grow_frac(cn, &mut w, &mut arena, enc, rows, wt, root.counts(), 0);
         }
     }
     arena.nodes.shrink_to_fit();
@@ -257,8 +290,9 @@ fn grow(p: &Id3Params, enc: &Encoded, mut rows: Vec<u32>) -> Result<DecisionTree
 impl Ctx<'_> {
     /// Picks the split of a node, or None for a leaf. Leaves the chosen feature's table
     /// in `w.split.tables`.
-    fn choose(
+    fn choose<C: Counter>(
         &self,
+        cn: &C,
         w: &mut Work,
         enc: &Encoded,
         rows: Rows<'_>,
@@ -268,7 +302,7 @@ impl Ctx<'_> {
         if self.stops(class_counts, depth) {
             return None;
         }
-        self.split.best_split(&mut w.split, enc, rows, &w.used)
+        self.split.best_split(&mut w.split, cn, enc, rows, &w.used)
     }
 
     /// True when a node with these class counts at this depth is a leaf whatever its
@@ -285,8 +319,9 @@ impl Ctx<'_> {
     /// Grows the node holding `rows` of `enc` (its slice of the row buffer, with a
     /// `scratch` slice as long) and its subtree into `arena`; returns its index.
     #[allow(clippy::too_many_arguments)]
-    fn grow_own(
+    fn grow_own<C: Counter>(
         &self,
+        cn: &C,
         w: &mut Work,
         arena: &mut Arena,
         enc: &Encoded,
@@ -295,7 +330,7 @@ impl Ctx<'_> {
         class_counts: &[f64],
         depth: usize,
     ) -> usize {
-        let Some(c) = self.choose(w, enc, Rows::Subset(rows), class_counts, depth) else {
+        let Some(c) = self.choose(cn, w, enc, Rows::Subset(rows), class_counts, depth) else {
             return arena.push_leaf(class_counts, depth);
         };
         let f = c.feature;
@@ -356,15 +391,16 @@ impl Ctx<'_> {
                     let cc = frr.counts(g, k);
                     let small = r.len() <= LOCAL_COPY_MAX_ROWS
                         || r.len() * LOCAL_COPY_SHRINK <= enc.n_rows();
-                    if small && r.len() >= LOCAL_COPY_MIN_CHILD {
+                    if self.local && small && r.len() >= LOCAL_COPY_MIN_CHILD {
                         let part: Vec<usize> = r.iter().map(|&x| x as usize).collect();
                         let sub = enc.select(&part);
                         drop(part);
                         let mut sr: Vec<u32> = (0..sub.n_rows() as u32).collect();
                         let mut ss = vec![0; sr.len()];
-                        self.grow_own(&mut sw, &mut sa, &sub, &mut sr, &mut ss, cc, depth + 1);
+                        let sc = InMemory::new(&sub);
+                        self.grow_own(&sc, &mut sw, &mut sa, &sub, &mut sr, &mut ss, cc, depth + 1);
                     } else {
-                        self.grow_own(&mut sw, &mut sa, enc, r, s, cc, depth + 1);
+                        self.grow_own(cn, &mut sw, &mut sa, enc, r, s, cc, depth + 1);
                     }
                     // Held until every sibling is done: no spare capacity meanwhile.
                     sa.nodes.shrink_to_fit();
@@ -398,7 +434,7 @@ impl Ctx<'_> {
                 let child = if splits(&fr, g) {
                     let (a, b) = (fr.bounds[g], fr.bounds[g + 1]);
                     let (r, s) = (&mut rows[a..b], &mut scratch[a..b]);
-                    self.grow_own(w, arena, enc, r, s, fr.counts(g, k), depth + 1)
+                    self.grow_own(cn, w, arena, enc, r, s, fr.counts(g, k), depth + 1)
                 } else {
                     arena.push_leaf(fr.counts(g, k), depth + 1)
                 };
@@ -414,8 +450,9 @@ impl Ctx<'_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn grow_frac(
+    fn grow_frac<C: Counter>(
         &self,
+        cn: &C,
         w: &mut Work,
         arena: &mut Arena,
         enc: &Encoded,
@@ -424,7 +461,8 @@ impl Ctx<'_> {
         class_counts: &[f64],
         depth: usize,
     ) -> usize {
-        let Some(c) = self.choose(w, enc, Rows::Weighted(&rows, &wt), class_counts, depth) else {
+        let Some(c) = self.choose(cn, w, enc, Rows::Weighted(&rows, &wt), class_counts, depth)
+        else {
             return arena.push_leaf(class_counts, depth);
         };
         let f = c.feature;
@@ -478,7 +516,7 @@ impl Ctx<'_> {
             for (kk, o) in cc.iter_mut().enumerate() {
                 *o = gt[g * k + kk] + gt[mg * k + kk] * sizes[g] / known;
             }
-            child_of[g] = self.grow_frac(w, arena, enc, r, x, &cc, depth + 1) as u32;
+            child_of[g] = self.grow_frac(cn, w, arena, enc, r, x, &cc, depth + 1) as u32;
         }
         for v in 0..card {
             if v != missing {

@@ -8,7 +8,7 @@
 //!   ([`Criterion`]: information gain (ID3), weighted entropy (attribute and class
 //!   weights) and C4.5's gain ratio; the [`SplitCriterion`] trait they implement);
 //! - `counts`: the per-node (value × class) count tables, the hot path, counted
-//!   through [`data::counts::contingency`](crate::data::counts::contingency);
+//!   through the counting contract ([`count::Counter`](crate::count::Counter));
 //! - `splitter`: the best split of one node from its count tables, generic over the
 //!   [`SplitCriterion`] — every split the builder takes is scored through that trait,
 //!   the integer-count fast path included ([`SplitCriterion::candidate_counts`], which

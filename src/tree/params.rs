@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::criterion::{AttributeWeights, ClassWeights, Criterion, WeightedEntropy};
 use super::tree::{DecisionTree, MissingPolicy};
+use crate::count::Counter;
 use crate::data::Encoded;
 use crate::error::{Error, Result};
 
@@ -320,6 +321,12 @@ impl Id3Params {
     /// Validates and fits on every row of `enc`.
     pub fn fit(self, enc: &Encoded) -> Result<DecisionTree> {
         self.check()?.fit(enc)
+    }
+
+    /// Validates and fits on every row of `enc`, every count taken through `counter`
+    /// (see [`Id3ValidParams::fit_with`]).
+    pub fn fit_with<C: Counter>(self, enc: &Encoded, counter: &C) -> Result<DecisionTree> {
+        self.check()?.fit_with(enc, counter)
     }
 }
 

@@ -15,7 +15,8 @@
 
 use super::counts::NodeTables;
 use super::criterion::{Candidate, NLogN, Resolved, SplitCriterion};
-use crate::data::{ClassTable, Encoded, Rows};
+use crate::count::{ClassTable, Counter, Rows};
+use crate::data::Encoded;
 
 /// The rules a split must obey (from the tree's parameters).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -64,12 +65,14 @@ pub(crate) struct Splitter<C: SplitCriterion = Resolved> {
 }
 
 impl<C: SplitCriterion> Splitter<C> {
-    /// The best admissible split of the node holding `rows` of `enc` over the features
+    /// The best admissible split of the node holding `rows` of `enc` (counted by
+    /// `counter`) over the features
     /// not `used` on its path, or None (no feature splits it with a gain above
     /// `min_gain`). Leaves the chosen feature's table in `b.tables`.
-    pub(crate) fn best_split(
+    pub(crate) fn best_split<K: Counter>(
         &self,
         b: &mut SplitBuffers,
+        counter: &K,
         enc: &Encoded,
         rows: Rows<'_>,
         used: &[bool],
@@ -79,7 +82,7 @@ impl<C: SplitCriterion> Splitter<C> {
         if b.cands.is_empty() {
             return None;
         }
-        b.tables.count(enc, rows, &b.cands);
+        b.tables.count(counter, rows, &b.cands);
         b.scored.clear();
         let frac = self.rules.fractional;
         let schema = enc.schema();
@@ -220,6 +223,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::count::InMemory;
     use crate::data::{Codes, EncodedFeature, EncodedSchema};
     use crate::tree::Criterion;
 
@@ -292,10 +296,28 @@ mod tests {
             let slow = splitter(FloatsOnly(resolved(c)));
             let mut b = SplitBuffers::new(3);
             let used = [false; 3];
-            let got = fast.best_split(&mut b, &unweighted, Rows::Subset(&rows), &used);
+            let got = fast.best_split(
+                &mut b,
+                &InMemory::new(&unweighted),
+                &unweighted,
+                Rows::Subset(&rows),
+                &used,
+            );
             assert!(matches!(b.tables.table(1), ClassTable::Ints(_)));
-            let by_default = slow.best_split(&mut b, &unweighted, Rows::Subset(&rows), &used);
-            let by_floats = fast.best_split(&mut b, &unit, Rows::Subset(&rows), &used);
+            let by_default = slow.best_split(
+                &mut b,
+                &InMemory::new(&unweighted),
+                &unweighted,
+                Rows::Subset(&rows),
+                &used,
+            );
+            let by_floats = fast.best_split(
+                &mut b,
+                &InMemory::new(&unit),
+                &unit,
+                Rows::Subset(&rows),
+                &used,
+            );
             assert!(matches!(b.tables.table(1), ClassTable::Floats(_)));
             let got = got.expect("splits");
             assert_eq!(got.feature, 1, "b decides the class");
@@ -310,15 +332,33 @@ mod tests {
         let enc = table(None);
         let mut s = splitter(resolved(Criterion::InformationGain));
         let mut b = SplitBuffers::new(3);
-        let c = s.best_split(&mut b, &enc, Rows::Subset(&rows), &[false, true, false]);
+        let c = s.best_split(
+            &mut b,
+            &InMemory::new(&enc),
+            &enc,
+            Rows::Subset(&rows),
+            &[false, true, false],
+        );
         assert_ne!(c.expect("a or c splits").feature, 1);
         assert_eq!(
-            s.best_split(&mut b, &enc, Rows::Subset(&rows), &[true; 3]),
+            s.best_split(
+                &mut b,
+                &InMemory::new(&enc),
+                &enc,
+                Rows::Subset(&rows),
+                &[true; 3]
+            ),
             None
         );
         s.rules.min_gain = 1.0;
         assert_eq!(
-            s.best_split(&mut b, &enc, Rows::Subset(&rows), &[false; 3]),
+            s.best_split(
+                &mut b,
+                &InMemory::new(&enc),
+                &enc,
+                Rows::Subset(&rows),
+                &[false; 3]
+            ),
             None
         );
     }

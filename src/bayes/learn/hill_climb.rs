@@ -17,7 +17,7 @@
 //!   tier to the same or a later tier, never back. Variables in no tier are free.
 //!
 //! Scores are decomposable, so each family score `(child, parents)` is computed once
-//! (one [`contingency`](crate::data::counts::contingency) pass, families of one
+//! (one [`Counter::contingency`](crate::count::Counter::contingency) pass, families of one
 //! iteration in parallel) and cached: a move re-scores only the families it changes.
 //!
 //! **Random restarts** (iterated local search): after the climb converges, the best
@@ -39,8 +39,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{BayesSettings, StructureScore, build, family_counts, node_states};
 use crate::bayes::network::BayesNet;
+use crate::count::{CountTable, InMemory, Rows};
 use crate::data::Encoded;
-use crate::data::counts::{CountTable, Rows};
 use crate::error::{Error, Result};
 
 /// The graph the search starts from (plus the required edges).
@@ -141,6 +141,7 @@ type Family = (usize, Vec<usize>);
 /// The search state: enc, score, cache.
 struct Search<'a> {
     enc: &'a Encoded,
+    counter: InMemory<'a>,
     rows: Rows<'a>,
     score: StructureScore,
     rules: Rules,
@@ -236,11 +237,11 @@ impl Search<'_> {
             .collect();
         todo.sort_unstable();
         todo.dedup();
-        let (enc, rows, score) = (self.enc, self.rows, self.score);
+        let (enc, rows, score, counter) = (self.enc, self.rows, self.score, &self.counter);
         let scored: Vec<f64> = todo
             .par_iter()
             .map_init(CountTable::default, |buf, (child, parents)| {
-                let counts = family_counts(enc, rows, *child, parents, buf);
+                let counts = family_counts(counter, enc, rows, *child, parents, buf);
                 score.family(&counts, node_states(enc, *child))
             })
             .collect();
@@ -544,6 +545,7 @@ impl HillClimb {
         };
         let mut s = Search {
             enc,
+            counter: InMemory::new(enc),
             rows,
             score: self.score,
             rules,
@@ -575,7 +577,13 @@ impl HillClimb {
     /// class node is called `class_name`.
     pub fn fit_encoded(&self, enc: &Encoded, class_name: &str) -> Result<BayesNet> {
         let parents = self.structure(enc, class_name)?;
-        build(enc, class_name, parents, &self.settings.prior)
+        build(
+            &InMemory::new(enc),
+            enc,
+            class_name,
+            parents,
+            &self.settings.prior,
+        )
     }
 }
 

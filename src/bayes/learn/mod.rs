@@ -1,6 +1,6 @@
 //! Estimators: structure learning (naive Bayes, TAN, hill climbing) and parameter
-//! learning (Dirichlet-smoothed CPTs), all counting through
-//! [`contingency`].
+//! learning (Dirichlet-smoothed CPTs), all counting through the counting contract
+//! ([`Counter`]; [`InMemory`] unless a `*_with` method is given another counter).
 //!
 //! A network learned from an [`Encoded`] table has one node per feature (node `j` is
 //! feature `j`, its states the feature's levels) and the class as the last node (its
@@ -60,15 +60,17 @@ mod tan;
 use serde::{Deserialize, Serialize};
 
 use super::network::{BayesNet, Variable};
-use crate::data::counts::{CountTable, Rows, Var, contingency};
+use crate::count::{CountTable, Counter, Rows, Var};
 use crate::data::{Binning, Encoded, EncodedSchema};
 use crate::error::Result;
 
 pub use hill_climb::{HillClimb, Start};
 pub use naive::NaiveBayes;
-pub use params::{Prior, fit_parameters};
+pub use params::{Prior, fit_parameters, fit_parameters_with};
 pub use structure_score::{StructureScore, structure_score};
-pub use tan::{EdgeWeight, Tan, conditional_mutual_information};
+pub use tan::{
+    EdgeWeight, Tan, conditional_mutual_information, conditional_mutual_information_with,
+};
 
 /// The state names of feature `j` as network states: its levels, or a single
 /// placeholder state `"(none)"` when training saw no value at all (the variable is then
@@ -127,10 +129,11 @@ fn node_observed(enc: &Encoded, node: usize) -> usize {
 
 /// Weighted counts of the family `[parents…, child]` over the rows where every member
 /// is observed, laid out as the CPT (parent configurations × child states). Counts
-/// through [`contingency`] with the child first (so a feature whose only parent is
+/// through [`Counter::contingency`] with the child first (so a feature whose only parent is
 /// the class hits the seam's `[feature, class]` fast path), then drops the missing
 /// codes and moves the child last.
-pub(crate) fn family_counts(
+pub(crate) fn family_counts<C: Counter>(
+    counter: &C,
     enc: &Encoded,
     rows: Rows<'_>,
     child: usize,
@@ -142,7 +145,7 @@ pub(crate) fn family_counts(
     nodes.push(child);
     nodes.extend_from_slice(parents);
     let vars: Vec<Var> = nodes.iter().map(|&v| node_var(nf, v)).collect();
-    contingency(enc, rows, &vars, buf);
+    counter.contingency(rows, &vars, buf);
     let observed: Vec<usize> = nodes.iter().map(|&v| node_observed(enc, v)).collect();
     let states: Vec<usize> = nodes.iter().map(|&v| node_states(enc, v)).collect();
     // Output axes: parents (table axes 1..), then the child (table axis 0).
@@ -166,7 +169,7 @@ fn compact_permuted(
     states: &[usize],
     order: &[usize],
 ) -> Vec<f64> {
-    let d = table.dims.len();
+    let d = table.dims().len();
     let out_size: usize = states.iter().product();
     let mut out = vec![0.0; out_size];
     // Output stride of each table axis.
@@ -177,14 +180,14 @@ fn compact_permuted(
         s *= states[axis];
     }
     let mut idx = vec![0usize; d];
-    for &c in &table.counts {
+    for &c in table.counts() {
         if idx.iter().zip(observed).all(|(i, o)| i < o) {
             let flat: usize = idx.iter().zip(&stride).map(|(i, s)| i * s).sum();
             out[flat] += c;
         }
         for l in (0..d).rev() {
             idx[l] += 1;
-            if idx[l] < table.dims[l] {
+            if idx[l] < table.dims()[l] {
                 break;
             }
             idx[l] = 0;
@@ -251,8 +254,9 @@ pub(crate) trait NetworkLearner {
 }
 
 /// Builds the network for `parents` (one list per node, class last) with CPTs fitted
-/// from `enc`.
-pub(crate) fn build(
+/// from `enc`, counted by `counter` (which counts `enc`).
+pub(crate) fn build<C: Counter>(
+    counter: &C,
     enc: &Encoded,
     class_name: &str,
     parents: Vec<Vec<usize>>,
@@ -262,6 +266,6 @@ pub(crate) fn build(
     for (v, ps) in parents.iter().enumerate() {
         net.set_parents(v, ps)?;
     }
-    fit_parameters(&mut net, enc, Rows::All, prior)?;
+    fit_parameters_with(&mut net, enc, counter, Rows::All, prior)?;
     Ok(net)
 }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{BayesSettings, build};
 use crate::bayes::network::BayesNet;
+use crate::count::{Counter, InMemory};
 use crate::data::Encoded;
 use crate::error::Result;
 
@@ -63,8 +64,21 @@ impl NaiveBayes {
     /// Learns the network from an encoded table (all rows are training rows); the
     /// class node is called `class_name`.
     pub fn fit_encoded(&self, enc: &Encoded, class_name: &str) -> Result<BayesNet> {
+        self.fit_encoded_with(enc, &InMemory::new(enc), class_name)
+    }
+
+    /// [`NaiveBayes::fit_encoded`] with every count taken through `counter`, which
+    /// must count `enc` (whose schema gives the variables). The network is the same
+    /// for any counter that honours the [`Counter`] contract.
+    pub fn fit_encoded_with<C: Counter>(
+        &self,
+        enc: &Encoded,
+        counter: &C,
+        class_name: &str,
+    ) -> Result<BayesNet> {
         self.settings.validate()?;
         build(
+            counter,
             enc,
             class_name,
             Self::structure(enc.n_features()),

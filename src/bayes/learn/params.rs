@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{family_counts, node_states};
 use crate::bayes::network::BayesNet;
+use crate::count::{CountTable, Counter, InMemory, Rows};
 use crate::data::Encoded;
-use crate::data::counts::{CountTable, Rows};
 use crate::error::{Error, Result};
 
 /// The Dirichlet prior of the CPT entries.
@@ -85,6 +85,18 @@ pub fn fit_parameters(
     rows: Rows<'_>,
     prior: &Prior,
 ) -> Result<()> {
+    fit_parameters_with(net, enc, &InMemory::new(enc), rows, prior)
+}
+
+/// [`fit_parameters`] with every family table counted by `counter`, which must count
+/// `enc` (whose schema gives the states).
+pub fn fit_parameters_with<C: Counter>(
+    net: &mut BayesNet,
+    enc: &Encoded,
+    counter: &C,
+    rows: Rows<'_>,
+    prior: &Prior,
+) -> Result<()> {
     prior.validate()?;
     let n = enc.n_features() + 1;
     if net.n_vars() != n || (0..n).any(|v| net.cardinality(v) != node_states(enc, v)) {
@@ -95,7 +107,7 @@ pub fn fit_parameters(
     let cpts: Vec<Vec<f64>> = (0..n)
         .into_par_iter()
         .map_init(CountTable::default, |buf, v| {
-            let counts = family_counts(enc, rows, v, net.parents(v), buf);
+            let counts = family_counts(counter, enc, rows, v, net.parents(v), buf);
             prior.cpt(&counts, net.cardinality(v))
         })
         .collect();

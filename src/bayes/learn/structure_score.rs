@@ -16,8 +16,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::{family_counts, node_states};
+use crate::count::{CountTable, InMemory, Rows};
 use crate::data::Encoded;
-use crate::data::counts::{CountTable, Rows};
 use crate::error::{Error, Result};
 use crate::math::ln_gamma;
 
@@ -143,11 +143,12 @@ pub fn structure_score(
             format!("need one parent list per feature and the class ({n}), indices < {n}"),
         ));
     }
+    let counter = InMemory::new(enc);
     let mut buf = CountTable::default();
     Ok((0..n)
         .map(|v| {
             score.family(
-                &family_counts(enc, rows, v, &parents[v], &mut buf),
+                &family_counts(&counter, enc, rows, v, &parents[v], &mut buf),
                 node_states(enc, v),
             )
         })

@@ -37,8 +37,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{BayesSettings, build, compact, node_states};
 use crate::bayes::network::BayesNet;
+use crate::count::{CountTable, Counter, InMemory, Rows};
 use crate::data::Encoded;
-use crate::data::counts::{CountTable, Rows, contingency_pairs};
 use crate::error::{Error, Result};
 
 /// CMI values below this are numerical noise and count as exactly zero.
@@ -111,15 +111,25 @@ pub(crate) fn cmi_from_counts(counts: &[f64], rx: usize, ry: usize, k: usize) ->
 }
 
 /// Pairs sharing their first attribute counted in one pass (see
-/// [`contingency_pairs`]): enough to reuse that attribute's codes and the labels from
+/// [`Counter::contingency_pairs`]): enough to reuse that attribute's codes and the labels from
 /// cache, few enough that the pair tasks balance across threads.
 const PAIRS_PER_PASS: usize = 8;
 
 /// The symmetric matrix of `I(X_i; X_j | C)` over all attribute pairs of `enc`
 /// (diagonal 0). The `(x × y × class)` tables of the pairs `(i, j)`, `j > i`, are
-/// counted by [`contingency_pairs`] in runs of 8 pairs sharing `i` (one
+/// counted by [`Counter::contingency_pairs`] in runs of 8 pairs sharing `i` (one
 /// pass over the rows per run), runs in parallel.
 pub fn conditional_mutual_information(enc: &Encoded, rows: Rows<'_>) -> Vec<Vec<f64>> {
+    conditional_mutual_information_with(enc, &InMemory::new(enc), rows)
+}
+
+/// [`conditional_mutual_information`] with the pair tables counted by `counter`, which
+/// must count `enc` (whose schema gives the states).
+pub fn conditional_mutual_information_with<C: Counter>(
+    enc: &Encoded,
+    counter: &C,
+    rows: Rows<'_>,
+) -> Vec<Vec<f64>> {
     let nf = enc.n_features();
     let k = enc.n_classes();
     let runs: Vec<(usize, Vec<usize>)> = (0..nf)
@@ -134,7 +144,7 @@ pub fn conditional_mutual_information(enc: &Encoded, rows: Rows<'_>) -> Vec<Vec<
     let values: Vec<Vec<f64>> = runs
         .par_iter()
         .map_init(Vec::new, |bufs: &mut Vec<CountTable>, (i, js)| {
-            contingency_pairs(enc, rows, *i, js, bufs);
+            counter.contingency_pairs(rows, *i, js, bufs);
             js.iter()
                 .zip(bufs.iter())
                 .map(|(&j, buf)| {
@@ -249,6 +259,16 @@ impl Tan {
 
     /// The TAN parent lists learned from `enc` (class node last).
     pub fn structure(&self, enc: &Encoded) -> Result<Vec<Vec<usize>>> {
+        self.structure_with(enc, &InMemory::new(enc))
+    }
+
+    /// [`Tan::structure`] with every count taken through `counter`, which must count
+    /// `enc`.
+    pub fn structure_with<C: Counter>(
+        &self,
+        enc: &Encoded,
+        counter: &C,
+    ) -> Result<Vec<Vec<usize>>> {
         self.validate()?;
         let root = match &self.root {
             None => 0,
@@ -259,9 +279,9 @@ impl Tan {
                 .position(|f| &f.name == name)
                 .ok_or_else(|| Error::param("root", name, "is not a feature of the data"))?,
         };
-        let mut w = conditional_mutual_information(enc, Rows::All);
+        let mut w = conditional_mutual_information_with(enc, counter, Rows::All);
         if self.weight == EdgeWeight::Bic {
-            let n: f64 = (0..enc.n_rows()).map(|r| enc.weight(r)).sum();
+            let n = counter.total_weight(Rows::All);
             let k = enc.n_classes() as f64;
             for (i, row) in w.iter_mut().enumerate() {
                 for (j, x) in row.iter_mut().enumerate() {
@@ -278,8 +298,20 @@ impl Tan {
     /// Learns the network from an encoded table (all rows are training rows); the
     /// class node is called `class_name`.
     pub fn fit_encoded(&self, enc: &Encoded, class_name: &str) -> Result<BayesNet> {
-        let parents = self.structure(enc)?;
-        build(enc, class_name, parents, &self.settings.prior)
+        self.fit_encoded_with(enc, &InMemory::new(enc), class_name)
+    }
+
+    /// [`Tan::fit_encoded`] with every count (pair tables, family tables, the total
+    /// weight) taken through `counter`, which must count `enc`. The network is the
+    /// same for any counter that honours the [`Counter`] contract.
+    pub fn fit_encoded_with<C: Counter>(
+        &self,
+        enc: &Encoded,
+        counter: &C,
+        class_name: &str,
+    ) -> Result<BayesNet> {
+        let parents = self.structure_with(enc, counter)?;
+        build(counter, enc, class_name, parents, &self.settings.prior)
     }
 }
 

@@ -1,13 +1,12 @@
-//! Count tables: the one narrow function every learner counts through.
+//! Count tables and the in-memory kernels behind [`InMemory`](super::InMemory).
 //!
 //! A split decision in a tree needs, per candidate attribute, a (value × class) table
 //! of weighted counts over the node's rows; Bayesian-network learning needs family
 //! tables (parents × child) and pairwise (Xi × Xj × class) tables. All of them are
 //! [`contingency`] tables: rows in, count table out, one pass over column-major codes.
-//! This is the seam where data larger than one machine will later be counted by a
-//! distributed engine instead of in memory, so callers must not count any other way.
+//! Callers reach these kernels only through the [`Counter`](super::Counter) trait.
 
-use super::encoded::{Codes, Encoded};
+use crate::data::{Codes, Encoded};
 
 /// A variable of a count table: a feature (by index) or the class label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -45,12 +44,32 @@ impl Rows<'_> {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CountTable {
     /// Cardinality of each variable, in the order asked for.
-    pub dims: Vec<usize>,
+    dims: Vec<usize>,
     /// The counts, `dims.iter().product()` of them.
-    pub counts: Vec<f64>,
+    counts: Vec<f64>,
 }
 
 impl CountTable {
+    /// A table from its dimensions and its counts (row-major, last variable fastest);
+    /// `None` unless `counts.len()` is the product of `dims`. For a [`Counter`]
+    /// implementation outside this crate; the in-memory kernels fill tables in place.
+    ///
+    /// [`Counter`]: super::Counter
+    pub fn from_parts(dims: Vec<usize>, counts: Vec<f64>) -> Option<Self> {
+        (dims.iter().product::<usize>() == counts.len()).then_some(CountTable { dims, counts })
+    }
+
+    /// Cardinality of each variable, in the order asked for.
+    pub fn dims(&self) -> &[usize] {
+        &self.dims
+    }
+
+    /// The counts, row-major with the last variable varying fastest
+    /// (`dims().iter().product()` of them).
+    pub fn counts(&self) -> &[f64] {
+        &self.counts
+    }
+
     /// The count at a multi-index (one index per variable).
     pub fn get(&self, index: &[usize]) -> f64 {
         let mut flat = 0;
@@ -67,7 +86,7 @@ impl CountTable {
 }
 
 /// Cardinality of a variable in `enc`.
-pub fn cardinality(enc: &Encoded, var: Var) -> usize {
+pub(crate) fn cardinality(enc: &Encoded, var: Var) -> usize {
     match var {
         Var::Feature(j) => enc.schema().features[j].cardinality(),
         Var::Class => enc.n_classes(),
@@ -77,7 +96,7 @@ pub fn cardinality(enc: &Encoded, var: Var) -> usize {
 /// Fills `out` with the weighted counts of `vars` over `rows` of `enc`, reusing `out`'s
 /// buffers. Weights come from `enc.weights()` (1 per row without them), so counts of an
 /// unweighted table are exact integers.
-pub fn contingency(enc: &Encoded, rows: Rows<'_>, vars: &[Var], out: &mut CountTable) {
+pub(crate) fn contingency(enc: &Encoded, rows: Rows<'_>, vars: &[Var], out: &mut CountTable) {
     out.dims.clear();
     out.dims.extend(vars.iter().map(|&v| cardinality(enc, v)));
     let size: usize = out.dims.iter().product();
@@ -236,7 +255,7 @@ fn strided(enc: &Encoded, rows: Rows<'_>, vars: &[Var], dims: &[usize], counts: 
 /// `js.len()`). Each equals [`contingency`] of that variable list; unweighted tables
 /// are counted in one pass over row blocks for all of `js`, so attribute `i`'s codes
 /// and the labels are read once per block rather than once per pair.
-pub fn contingency_pairs(
+pub(crate) fn contingency_pairs(
     enc: &Encoded,
     rows: Rows<'_>,
     i: usize,
@@ -405,7 +424,7 @@ fn feature_by_class<C: Copy + Into<u32>>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::encoded::{EncodedFeature, EncodedSchema};
+    use crate::data::{EncodedFeature, EncodedSchema};
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
     use std::sync::Arc;

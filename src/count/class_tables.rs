@@ -1,7 +1,7 @@
 //! Batched split tables: the (value × class) tables of several features over the same
 //! rows, in one call, into one flat buffer.
 //!
-//! This is [`contingency`](super::counts::contingency) with `[Var::Feature(j),
+//! This is [`contingency`](super::Counter::contingency) with `[Var::Feature(j),
 //! Var::Class]` for each feature `j` of a list — the same seam (rows in, count tables
 //! out), batched so that a tree node with few rows pays one call, one buffer and no
 //! allocation for all its candidate attributes instead of one call per attribute.
@@ -9,22 +9,25 @@
 //! the same exact integers `contingency` gives; weighted rows add their weights in row
 //! order, as `contingency` does, so the two agree bit for bit (tested).
 
-use super::counts::Rows;
-use super::encoded::{Codes, Encoded};
+use super::contingency::{CountTable, Rows};
+use crate::data::{Codes, Encoded};
 
-/// The (value × class) tables of a list of features, back to back.
+/// The (value × class) tables of a list of features, back to back: the result of
+/// [`Counter::class_tables`](super::Counter::class_tables), read-only.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClassTables {
     /// Where each feature's table starts in `counts` (one entry more than features;
     /// table `i` is `counts[offsets[i]..offsets[i + 1]]`).
-    pub offsets: Vec<usize>,
+    offsets: Vec<usize>,
     /// Weighted counts (weighted rows only; unweighted rows are counted as integers,
-    /// see [`ClassTables::table`]); each table is row-major (`cardinality × n_classes`, the class
-    /// varying fastest), like a [`CountTable`](super::CountTable) of `[Feature, Class]`.
-    pub counts: Vec<f64>,
+    /// see [`ClassTables::table`]); each table is row-major (`cardinality × n_classes`,
+    /// the class varying fastest), like a [`CountTable`] of `[Feature, Class]`.
+    counts: Vec<f64>,
     ints: Vec<u32>,
     /// Whether `ints` holds the last call's counts (unweighted rows).
     exact: bool,
+    /// Per-feature buffers of [`ClassTables::fill_from`]'s callers (reused).
+    scratch: Vec<CountTable>,
 }
 
 /// One table of a [`ClassTables`]: exact row counts (unweighted rows) or weighted
@@ -70,8 +73,8 @@ impl ClassTable<'_> {
 }
 
 impl ClassTables {
-    /// The table of the `i`-th feature of the last [`class_tables`] call: row counts
-    /// for unweighted rows, weighted counts otherwise.
+    /// The table of the `i`-th feature of the last count: row counts for unweighted
+    /// rows counted as integers, weighted counts otherwise.
     pub fn table(&self, i: usize) -> ClassTable<'_> {
         let r = self.offsets[i]..self.offsets[i + 1];
         if self.exact {
@@ -81,16 +84,56 @@ impl ClassTables {
         }
     }
 
-    /// Marks the tables weighted (for a caller that refilled `counts` itself).
-    pub fn clear_exact(&mut self) {
+    /// Number of tables (features) of the last count.
+    pub fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    /// True when the last count had no features.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Refills these tables from one `[Feature(j), Class]` [`CountTable`] per feature
+    /// (weighted counts), reusing the buffers: how a [`Counter`](super::Counter) that
+    /// counts feature by feature (in parallel, or on another engine) hands its tables
+    /// back.
+    pub fn fill_from(&mut self, tables: &[CountTable]) {
         self.exact = false;
+        self.offsets.clear();
+        self.offsets.push(0);
+        self.counts.clear();
+        for t in tables {
+            self.counts.extend_from_slice(t.counts());
+            self.offsets.push(self.counts.len());
+        }
+    }
+
+    /// Takes the per-feature scratch tables out (give them back with
+    /// [`ClassTables::put_scratch`]), grown to at least `n`.
+    pub(crate) fn take_scratch(&mut self, n: usize) -> Vec<CountTable> {
+        let mut s = std::mem::take(&mut self.scratch);
+        if s.len() < n {
+            s.resize_with(n, CountTable::default);
+        }
+        s
+    }
+
+    /// Returns the scratch tables taken by [`ClassTables::take_scratch`].
+    pub(crate) fn put_scratch(&mut self, s: Vec<CountTable>) {
+        self.scratch = s;
     }
 }
 
 /// Fills `out` with one (value × class) table of weighted counts over `rows` per
 /// feature of `features` (in that order), reusing `out`'s buffers. Each table equals
 /// `contingency(enc, rows, &[Var::Feature(j), Var::Class], ..)` exactly.
-pub fn class_tables(enc: &Encoded, rows: Rows<'_>, features: &[usize], out: &mut ClassTables) {
+pub(crate) fn class_tables(
+    enc: &Encoded,
+    rows: Rows<'_>,
+    features: &[usize],
+    out: &mut ClassTables,
+) {
     let k = enc.n_classes();
     let schema = enc.schema();
     out.offsets.clear();
@@ -162,8 +205,8 @@ fn count_ints<C: Copy + Into<u32>>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::encoded::{EncodedFeature, EncodedSchema};
-    use crate::data::{CountTable, Var, contingency};
+    use crate::count::contingency::{Var, contingency};
+    use crate::data::{EncodedFeature, EncodedSchema};
     use std::sync::Arc;
 
     fn enc(weights: Option<Vec<f64>>) -> Encoded {
@@ -198,10 +241,10 @@ mod tests {
             contingency(e, rows, &[Var::Feature(j), Var::Class], &mut t);
             let mut f = Vec::new();
             out.table(i).to_f64(&mut f);
-            assert_eq!(f, t.counts, "feature {j}");
+            assert_eq!(f, t.counts(), "feature {j}");
             let k = 3;
             for v in 0..f.len() / k {
-                let s: f64 = t.counts[v * k..(v + 1) * k].iter().sum();
+                let s: f64 = t.counts()[v * k..(v + 1) * k].iter().sum();
                 assert_eq!(out.table(i).sum(v * k, (v + 1) * k), s);
             }
         }

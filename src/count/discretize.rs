@@ -1,0 +1,249 @@
+//! The discretizer's counts: class weights of a numeric column by distinct value, the
+//! input of the supervised MDL cut points (Fayyad & Irani), and
+//! [`Discretizer::fit`], which takes them through [`ValueCounter`].
+//!
+//! `Discretizer::fit` is defined here rather than in the data layer because choosing
+//! MDL cut points needs class counts, and every count goes through this module (which
+//! sits above the data layer); the cut-point search itself
+//! ([`mdl_cut_points`](crate::data::mdl_cut_points)) stays in the data layer and only
+//! reads counts.
+
+use crate::data::{
+    Binning, Column, Discretizer, FeatureEncoder, FeatureKind, MAX_LEVELS, MISSING_LEVEL, Table,
+    equal_frequency_cuts, mdl_cut_points,
+};
+use crate::error::{Error, Location, Result};
+
+/// The class weights of a numeric column by distinct value over some rows (NaN values
+/// left out), read-only: the distinct values ascending, and the cumulative class
+/// weights before each of them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ValueClassCounts {
+    values: Vec<f64>,
+    cumulative: Vec<f64>,
+    n_classes: usize,
+}
+
+impl ValueClassCounts {
+    /// The distinct (non-NaN) values, ascending.
+    pub fn values(&self) -> &[f64] {
+        &self.values
+    }
+
+    /// `(values().len() + 1) × n_classes()` cumulative weights: entry `g * k + c` is
+    /// the weight of class `c` among the rows whose value is below `values()[g]`
+    /// (entry `values().len() * k + c`: among all counted rows). Summed as a running
+    /// sum over the rows in (value, row) order.
+    pub fn cumulative(&self) -> &[f64] {
+        &self.cumulative
+    }
+
+    /// Number of classes.
+    pub fn n_classes(&self) -> usize {
+        self.n_classes
+    }
+
+    /// Weight of class `c` among the rows with value `values()[g]`.
+    pub fn get(&self, g: usize, c: usize) -> f64 {
+        let k = self.n_classes;
+        self.cumulative[(g + 1) * k + c] - self.cumulative[g * k + c]
+    }
+
+    /// Refills these counts from `(value, class, weight)` rows sorted by value (ties in
+    /// row order), reusing the buffers; NaN values are skipped. Fails on a class
+    /// `>= n_classes`.
+    pub fn fill_sorted(&mut self, sorted: &[(f64, u8, f64)], n_classes: usize) -> Result<()> {
+        if let Some(&(_, c, _)) = sorted.iter().find(|t| t.1 as usize >= n_classes) {
+            return Err(Error::param(
+                "class",
+                c,
+                format!("out of range for {n_classes} classes"),
+            ));
+        }
+        let k = n_classes;
+        self.n_classes = k;
+        self.values.clear();
+        self.cumulative.clear();
+        self.cumulative.resize(k, 0.0);
+        for &(x, c, w) in sorted.iter().filter(|t| !t.0.is_nan()) {
+            if self.values.last() != Some(&x) {
+                self.values.push(x);
+                let start = self.cumulative.len() - k;
+                self.cumulative.extend_from_within(start..);
+            }
+            let last = self.cumulative.len() - k;
+            self.cumulative[last + c as usize] += w;
+        }
+        Ok(())
+    }
+}
+
+/// The discretizer's side of the counting contract: class counts of a numeric column
+/// by distinct value. A distributed engine answers it with `SELECT value, class,
+/// SUM(weight) … GROUP BY value, class ORDER BY value` (and a running sum); for the
+/// same cut points on weighted data it must sum in (value, row) order.
+pub trait ValueCounter: Sync {
+    /// Fills `out` with the class counts of numeric feature `feature` over `rows` (row
+    /// indices), NaN values left out.
+    fn value_class_counts(
+        &self,
+        feature: usize,
+        rows: &[usize],
+        out: &mut ValueClassCounts,
+    ) -> Result<()>;
+}
+
+/// [`ValueCounter`] over the numeric columns of an in-memory [`Table`].
+#[derive(Debug, Clone, Copy)]
+pub struct InMemoryTable<'a> {
+    table: &'a Table,
+}
+
+impl<'a> InMemoryTable<'a> {
+    /// A counter over `table` (its row weights, if any, weight every count).
+    pub fn new(table: &'a Table) -> Self {
+        InMemoryTable { table }
+    }
+}
+
+impl ValueCounter for InMemoryTable<'_> {
+    fn value_class_counts(
+        &self,
+        feature: usize,
+        rows: &[usize],
+        out: &mut ValueClassCounts,
+    ) -> Result<()> {
+        let t = self.table;
+        let Column::Numeric(values) = t.column(feature) else {
+            return Err(Error::param("feature", feature, "is not a numeric column"));
+        };
+        let mut v: Vec<(f64, u8, f64)> = rows
+            .iter()
+            .filter(|&&r| !values[r].is_nan())
+            .map(|&r| (values[r], t.labels()[r], t.weight(r)))
+            .collect();
+        // Stable: ties keep row order, so the running sums add in (value, row) order.
+        v.sort_by(|a, b| a.0.total_cmp(&b.0));
+        out.fill_sorted(&v, t.schema().target.n_classes())
+    }
+}
+
+/// Supervised MDL cut points (Fayyad & Irani 1993) over `(value, class, weight)` rows
+/// sorted by value, with at most `max_bins` bins: the rows counted by
+/// [`ValueClassCounts::fill_sorted`], the cuts chosen by
+/// [`mdl_cut_points`](crate::data::mdl_cut_points) (see there). Rows with a NaN value
+/// are ignored.
+pub fn mdl_cuts(sorted: &[(f64, u8, f64)], n_classes: usize, max_bins: usize) -> Result<Vec<f64>> {
+    if max_bins == 0 {
+        return Err(Error::param("max_bins", 0, "must be at least 1"));
+    }
+    let mut counts = ValueClassCounts::default();
+    counts.fill_sorted(sorted, n_classes)?;
+    mdl_cut_points(counts.values(), counts.cumulative(), n_classes, max_bins)
+}
+
+impl Discretizer {
+    /// Fits the encoders on `rows` of `table` (training rows only).
+    ///
+    /// (Defined in the counting module: the MDL cut points are chosen from class
+    /// counts, taken through [`ValueCounter`] — here [`InMemoryTable`].)
+    pub fn fit(table: &Table, rows: &[usize], binning: &Binning) -> Result<Self> {
+        Self::fit_with(table, rows, binning, &InMemoryTable::new(table))
+    }
+
+    /// [`Discretizer::fit`] with the MDL class counts taken through `counter`, which
+    /// must count `table`. The cuts are the same for any counter that honours the
+    /// [`ValueCounter`] contract.
+    pub fn fit_with<V: ValueCounter>(
+        table: &Table,
+        rows: &[usize],
+        binning: &Binning,
+        counter: &V,
+    ) -> Result<Self> {
+        binning.validate()?;
+        let schema = table.schema();
+        let mut encoders = Vec::with_capacity(schema.features.len());
+        let mut counts = ValueClassCounts::default();
+        for (j, f) in schema.features.iter().enumerate() {
+            let enc = match (&f.kind, table.column(j)) {
+                (FeatureKind::Categorical { levels }, Column::Categorical(codes)) => {
+                    let mut seen = vec![false; levels.len()];
+                    for &r in rows {
+                        let c = codes[r];
+                        if c != MISSING_LEVEL {
+                            seen[c as usize] = true;
+                        }
+                    }
+                    let kept: Vec<String> = levels
+                        .iter()
+                        .zip(&seen)
+                        .filter(|(_, s)| **s)
+                        .map(|(l, _)| l.clone())
+                        .collect();
+                    if kept.len() > MAX_LEVELS {
+                        return Err(Error::Schema {
+                            location: Location::default().at_column(&f.name),
+                            message: format!(
+                                "{} levels; at most {MAX_LEVELS} are supported (drop the column or group its levels)",
+                                kept.len()
+                            ),
+                        });
+                    }
+                    FeatureEncoder::Categorical {
+                        name: f.name.clone(),
+                        levels: kept,
+                    }
+                }
+                (FeatureKind::Numeric, Column::Numeric(values)) => {
+                    let cuts = match *binning {
+                        Binning::EqualFrequency { bins } => {
+                            let mut v: Vec<f64> = rows
+                                .iter()
+                                .map(|&r| values[r])
+                                .filter(|x| !x.is_nan())
+                                .collect();
+                            v.sort_by(f64::total_cmp);
+                            equal_frequency_cuts(&v, bins)
+                        }
+                        Binning::Mdl { min_bins, max_bins } => {
+                            counter.value_class_counts(j, rows, &mut counts)?;
+                            let cuts = mdl_cut_points(
+                                counts.values(),
+                                counts.cumulative(),
+                                counts.n_classes(),
+                                max_bins,
+                            )?;
+                            if cuts.len() + 1 < min_bins {
+                                let mut vals: Vec<f64> = rows
+                                    .iter()
+                                    .map(|&r| values[r])
+                                    .filter(|x| !x.is_nan())
+                                    .collect();
+                                vals.sort_by(f64::total_cmp);
+                                equal_frequency_cuts(&vals, min_bins)
+                            } else {
+                                cuts
+                            }
+                        }
+                    };
+                    FeatureEncoder::Numeric {
+                        name: f.name.clone(),
+                        cuts,
+                    }
+                }
+                _ => {
+                    return Err(Error::schema(format!(
+                        "column '{}' does not match its schema kind",
+                        f.name
+                    )));
+                }
+            };
+            encoders.push(enc);
+        }
+        Ok(Self::from_encoders(
+            encoders,
+            binning.clone(),
+            schema.target.classes.clone(),
+        ))
+    }
+}
