@@ -11,13 +11,11 @@ use churnkit::data::Table;
 
 const SYNTH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synthetic-churn.csv");
 
-#[allow(dead_code)]
 fn churnkit() -> Command {
     Command::cargo_bin("churnkit").expect("the churnkit binary is built")
 }
 
 /// Runs `args`, expecting exit code `code`; returns (stdout, stderr).
-#[allow(dead_code)]
 fn run(args: &[&str], code: i32) -> (String, String) {
     let out = churnkit().args(args).output().expect("runs");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -75,4 +73,110 @@ fn a_grid_bayesian_network_is_refused_before_inference_allocates() {
         .to_string();
     assert!(err.contains("too densely connected"), "{err}");
     assert!(t0.elapsed() < Duration::from_secs(10), "{:?}", t0.elapsed());
+}
+
+/// The first `rows` rows of the synthetic data set, in `dir`.
+fn small_data(dir: &std::path::Path, rows: usize) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(SYNTH).unwrap();
+    let head: Vec<&str> = text.lines().take(rows + 1).collect();
+    let path = dir.join("small.csv");
+    std::fs::write(&path, head.join("\n") + "\n").unwrap();
+    path
+}
+
+/// A tree model trained on `data` (target `status`, id `customer_id`).
+fn train(dir: &std::path::Path, data: &std::path::Path) -> std::path::PathBuf {
+    let model = dir.join("churn.model");
+    run(
+        &[
+            "train",
+            "--data",
+            data.to_str().unwrap(),
+            "--target",
+            "status",
+            "--id",
+            "customer_id",
+            "--algo",
+            "id3-weighted",
+            "-o",
+            model.to_str().unwrap(),
+        ],
+        0,
+    );
+    model
+}
+
+#[test]
+fn a_huge_clv_horizon_is_refused_quickly_by_train_and_score() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = small_data(dir.path(), 200);
+    let model = train(dir.path(), &data);
+    let out = dir.path().join("scores.csv");
+    let t0 = Instant::now();
+    let (_, err) = run(
+        &[
+            "score",
+            "--model",
+            model.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+            "--margin",
+            "10",
+            "--horizon",
+            "4294967295",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(err.contains("horizon") && err.contains("1200"), "{err}");
+    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+    let (_, err) = run(
+        &[
+            "train",
+            "--data",
+            data.to_str().unwrap(),
+            "--target",
+            "status",
+            "--algo",
+            "id3-weighted",
+            "--margin",
+            "10",
+            "--horizon",
+            "4294967295",
+            "-o",
+            dir.path().join("m2.model").to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(err.contains("horizon") && err.contains("1200"), "{err}");
+    // The limit itself is accepted.
+    run(
+        &[
+            "score",
+            "--model",
+            model.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+            "--margin",
+            "10",
+            "--horizon",
+            "1200",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        0,
+    );
+}
+
+#[test]
+fn a_model_with_a_huge_horizon_is_refused_on_load() {
+    let mut econ = churnkit::policy::Economics::default();
+    econ.clv = Some(churnkit::policy::ClvSpec {
+        margin: churnkit::policy::Margin::Fixed(10.0),
+        horizon: u32::MAX,
+        discount_rate: 0.01,
+    });
+    let err = econ.validate().unwrap_err().to_string();
+    assert!(err.contains("at most 1200"), "{err}");
 }
