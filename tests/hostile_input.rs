@@ -180,3 +180,87 @@ fn a_model_with_a_huge_horizon_is_refused_on_load() {
     let err = econ.validate().unwrap_err().to_string();
     assert!(err.contains("at most 1200"), "{err}");
 }
+
+#[test]
+fn score_refuses_a_duplicate_header_and_an_unknown_id_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = small_data(dir.path(), 50);
+    let model = train(dir.path(), &data);
+    let out = dir.path().join("scores.csv");
+    // The header repeats `tenure_months` (the second copy renamed from `age_band`).
+    let text = std::fs::read_to_string(&data).unwrap();
+    let dup = dir.path().join("dup.csv");
+    std::fs::write(&dup, text.replacen("age_band", "tenure_months", 1)).unwrap();
+    let (_, err) = run(
+        &[
+            "score",
+            "--model",
+            model.to_str().unwrap(),
+            "--data",
+            dup.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(
+        err.contains("duplicate column name") && err.contains("'tenure_months'"),
+        "{err}"
+    );
+    assert!(err.contains("line 1"), "{err}");
+    let (_, err) = run(
+        &[
+            "score",
+            "--model",
+            model.to_str().unwrap(),
+            "--data",
+            data.to_str().unwrap(),
+            "--id",
+            "nosuch",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(err.contains("'nosuch'") && err.contains("id column"), "{err}");
+}
+
+/// The JSON of a model trained on the synthetic data.
+fn model_json() -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let data = small_data(dir.path(), 50);
+    let model = churnkit::model::Model::load(train(dir.path(), &data)).unwrap();
+    serde_json::from_str(&model.to_json_string().unwrap()).unwrap()
+}
+
+#[test]
+fn crafted_models_with_bad_probabilities_or_repeated_classes_are_refused_on_load() {
+    let good = model_json();
+    let classes = good["model"]["schema"]["target"]["classes"].clone();
+    assert_eq!(classes.as_array().unwrap().len(), 3);
+    churnkit::model::Model::from_json_str(&good.to_string()).unwrap();
+    let zeror = |proba: serde_json::Value| {
+        let mut v = good.clone();
+        v["model"]["body"] = serde_json::json!({"ZeroR": {"classes": classes, "proba": proba}});
+        churnkit::model::Model::from_json_str(&v.to_string())
+    };
+    zeror(serde_json::json!([0.2, 0.3, 0.5])).unwrap();
+    for bad in [
+        serde_json::json!([1.5, -0.5, 0.0]),
+        serde_json::json!([0.5, 0.5, 0.5]),
+        serde_json::json!([0.1, 0.1, 0.1]),
+    ] {
+        let err = zeror(bad.clone()).unwrap_err().to_string();
+        assert!(err.contains("inconsistent"), "{bad}: {err}");
+    }
+    // Three classes named `churned`.
+    let mut v = good.clone();
+    let same = serde_json::json!(["churned", "churned", "churned"]);
+    v["model"]["schema"]["target"]["classes"] = same.clone();
+    v["model"]["body"] =
+        serde_json::json!({"ZeroR": {"classes": same, "proba": [0.2, 0.3, 0.5]}});
+    let err = churnkit::model::Model::from_json_str(&v.to_string())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("'churned' is named twice"), "{err}");
+}
