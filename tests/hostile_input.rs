@@ -264,3 +264,56 @@ fn crafted_models_with_bad_probabilities_or_repeated_classes_are_refused_on_load
         .to_string();
     assert!(err.contains("'churned' is named twice"), "{err}");
 }
+
+/// 200 rows: a numeric `charge` (row `bad_row` holds `bad`), a text `plan`, a label.
+fn csv_with_bad_number(bad: &str, bad_row: usize) -> Vec<u8> {
+    let mut csv = b"charge,plan,Churn\n".to_vec();
+    for r in 0..200 {
+        if r == bad_row {
+            csv.extend_from_slice(bad.as_bytes());
+        } else {
+            csv.extend_from_slice(format!("{}.5", r % 37).as_bytes());
+        }
+        let plan = ["basic", "plus", "pro"][r % 3];
+        let label = if r % 4 == 0 { "Yes" } else { "No" };
+        csv.extend_from_slice(format!(",{plan},{label}\n").as_bytes());
+    }
+    csv
+}
+
+#[test]
+fn one_non_finite_cell_does_not_turn_a_numeric_column_categorical() {
+    use churnkit::data::BadCellPolicy;
+    for bad in ["inf", "NaN", "1e309", "-inf", "12\0", "oops"] {
+        let csv = csv_with_bad_number(bad, 150);
+        let err = read_csv_from(&csv[..], "bad.csv", &CsvOptions::new("Churn"))
+            .unwrap_err()
+            .to_string();
+        // Line 152: the header is line 1, row 0 is line 2.
+        assert!(
+            err.contains("bad.csv") && err.contains("line 152") && err.contains("'charge'"),
+            "{bad:?}: {err}"
+        );
+        assert!(err.contains("not a number"), "{bad:?}: {err}");
+        let (t, report) = read_csv_from(
+            &csv[..],
+            "bad.csv",
+            &CsvOptions::new("Churn").on_bad_cell(BadCellPolicy::Missing),
+        )
+        .unwrap();
+        assert!(t.schema().features[0].is_numeric(), "{bad:?}");
+        assert!(!t.schema().features[1].is_numeric());
+        assert_eq!(report.bad_cells.len(), 1, "{bad:?}");
+        assert_eq!(report.bad_cells[0].column, "charge");
+        assert_eq!(report.bad_cells[0].count, 1);
+        assert_eq!(report.bad_cells[0].lines, [152]);
+    }
+    // A column with more than 5 % text is categorical, as before.
+    let mut csv = b"code,Churn\n".to_vec();
+    for r in 0..100 {
+        let cell = if r % 10 == 0 { "unknown".to_string() } else { r.to_string() };
+        csv.extend_from_slice(format!("{cell},{}\n", if r % 2 == 0 { "Yes" } else { "No" }).as_bytes());
+    }
+    let (t, _) = read_csv_from(&csv[..], "mixed.csv", &CsvOptions::new("Churn")).unwrap();
+    assert!(!t.schema().features[0].is_numeric());
+}

@@ -9,6 +9,15 @@ use crate::error::{Error, Result};
 /// How many line numbers a [`ReadReport`] keeps per kind of problem.
 pub const REPORTED_LINES: usize = 10;
 
+/// A feature column without a declared kind is **numeric** when at most 5 % of its
+/// non-missing cells (1 in 20) are not finite numbers, else categorical (text levels).
+/// In a column read as numeric, a cell that is not a finite number (`inf`, `NaN`,
+/// `1e309`, text, a NUL byte) follows the bad-cell policy
+/// ([`BadCellPolicy`](crate::data::BadCellPolicy)): an error naming the file, line,
+/// column and cell by default, or a missing value counted in the read report. So one
+/// stray cell never turns a column of numbers into hundreds of levels.
+pub const MAX_BAD_NUMERIC_SHARE: f64 = 0.05;
+
 /// What to do with a row whose label is missing or maps to no class.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -337,8 +346,8 @@ impl CsvOptions {
     }
 }
 
-/// Cells of one column that were not numbers in a column declared numeric and were
-/// read as missing ([`BadCellPolicy::Missing`]).
+/// Cells of one column that were not finite numbers in a numeric column (declared or
+/// inferred) and were read as missing ([`BadCellPolicy::Missing`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BadCells {
     /// The column.

@@ -264,7 +264,10 @@ mod tests {
             }
             batch.push(&p, BadCellPolicy::Error, &rec, 2).unwrap();
         }
-        // `t` met text on row 2: it switches to categorical (a second pass reads it).
+        // `t` met text: one cell in three, it switches to categorical when the pass
+        // ends (a second pass reads it).
+        assert!(!batch.any_switched);
+        batch.settle_inference(&p, BadCellPolicy::Error).unwrap();
         assert!(batch.any_switched);
         assert_eq!(batch.switched, [false, true]);
     }
