@@ -317,3 +317,63 @@ fn one_non_finite_cell_does_not_turn_a_numeric_column_categorical() {
     let (t, _) = read_csv_from(&csv[..], "mixed.csv", &CsvOptions::new("Churn")).unwrap();
     assert!(!t.schema().features[0].is_numeric());
 }
+
+/// A 64 MiB file with no line break, in `dir`.
+fn newline_free_file(dir: &std::path::Path) -> std::path::PathBuf {
+    use std::io::Write;
+    let path = dir.join("no-newline.csv");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    let chunk = vec![b'a'; 1 << 20];
+    for _ in 0..64 {
+        f.write_all(&chunk).unwrap();
+    }
+    f.flush().unwrap();
+    path
+}
+
+#[test]
+fn a_file_without_line_breaks_is_refused_after_the_record_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = newline_free_file(dir.path());
+    let t0 = Instant::now();
+    let err = churnkit::data::read_csv_report(&big, &CsvOptions::new("Churn"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("no-newline.csv") && err.contains("line 1") && err.contains("16777216 bytes"),
+        "{err}"
+    );
+    assert!(t0.elapsed() < Duration::from_secs(20), "{:?}", t0.elapsed());
+    assert_eq!(churnkit::data::MAX_RECORD_BYTES, 16 << 20);
+    // The command line: exit 2, and (where /usr/bin/time can tell) peak memory well
+    // under the file's size.
+    let model = dir.path().join("m.model");
+    let args = [
+        "train",
+        "--data",
+        big.to_str().unwrap(),
+        "--target",
+        "Churn",
+        "--algo",
+        "id3-weighted",
+        "-o",
+        model.to_str().unwrap(),
+    ];
+    let (_, err) = run(&args, 2);
+    assert!(err.contains("line 1") && err.contains("16777216 bytes"), "{err}");
+    if std::path::Path::new("/usr/bin/time").exists() {
+        let out = std::process::Command::new("/usr/bin/time")
+            .args(["-f", "maxrss_kb=%M"])
+            .arg(assert_cmd::cargo::cargo_bin("churnkit"))
+            .args(args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let kb: u64 = stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("maxrss_kb="))
+            .and_then(|x| x.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{stderr}"));
+        assert!(kb < 60 * 1024, "peak RSS {kb} KiB for a 64 MiB file");
+    }
+}

@@ -30,7 +30,7 @@ pub use class_tables::{ClassTable, ClassTables, class_tables};
 pub use counts::{CountTable, Rows, Var, contingency};
 pub use csv::{
     BadCellPolicy, BadCells, BadLabelPolicy, CsvChunk, CsvChunks, CsvOptions, MAX_BAD_NUMERIC_SHARE,
-    REPORTED_LINES,
+    MAX_COLUMNS, MAX_RECORD_BYTES, REPORTED_LINES,
     ReadReport, read_csv, read_csv_from, read_csv_report,
 };
 pub use discretize::{

@@ -9,6 +9,17 @@ use crate::error::{Error, Result};
 /// How many line numbers a [`ReadReport`] keeps per kind of problem.
 pub const REPORTED_LINES: usize = 10;
 
+/// The longest record a CSV reader accepts, in bytes: 16 MiB. A record is one line,
+/// or several when a quoted field holds line breaks; LF, CRLF and a lone CR all end a
+/// line. A longer one — a file with no line breaks (`/dev/zero`, a binary file), an
+/// unbalanced quote — is an error naming the file and the line it starts on, raised
+/// once the limit is passed, so reading never holds more than this much of one record.
+pub const MAX_RECORD_BYTES: usize = 16 << 20;
+
+/// The most columns a CSV header may name: 100,000. A wider header is an error
+/// naming the file (line 1).
+pub const MAX_COLUMNS: usize = 100_000;
+
 /// A feature column without a declared kind is **numeric** when at most 5 % of its
 /// non-missing cells (1 in 20) are not finite numbers, else categorical (text levels).
 /// In a column read as numeric, a cell that is not a finite number (`inf`, `NaN`,

@@ -5,7 +5,7 @@ use std::io::Read;
 
 use ::csv::ByteRecord;
 
-use super::options::CsvOptions;
+use super::options::{CsvOptions, MAX_COLUMNS};
 use super::source::{Lines, Source, csv_error, non_utf8};
 use crate::data::cell;
 use crate::data::missing::MissingTokens;
@@ -137,6 +137,15 @@ fn read_header<R: Read>(
         });
     }
     let at1 = location.clone().at_line(1);
+    if header.len() > MAX_COLUMNS {
+        return Err(Error::Csv {
+            location: at1,
+            message: format!(
+                "the header has {} columns (at most {MAX_COLUMNS})",
+                header.len()
+            ),
+        });
+    }
     let mut names: Vec<String> = Vec::with_capacity(header.len());
     lines.of(&header);
     for field in header.iter().map(cell::trim) {

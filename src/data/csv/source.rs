@@ -5,7 +5,86 @@ use std::io::{BufRead, BufReader, Chain, Cursor, Read};
 
 use ::csv::{ByteRecord, ReaderBuilder};
 
+use super::options::MAX_RECORD_BYTES;
 use crate::error::{Error, Location, Result};
+
+/// A record longer than [`MAX_RECORD_BYTES`], starting on `line`: the I/O error a
+/// [`RecordLimit`] returns, turned into an [`Error::Csv`] by [`io_error`].
+#[derive(Debug)]
+struct RecordTooLong {
+    line: u64,
+}
+
+impl std::fmt::Display for RecordTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "a record longer than {MAX_RECORD_BYTES} bytes starts on line {}",
+            self.line
+        )
+    }
+}
+
+impl std::error::Error for RecordTooLong {}
+
+/// A reader that fails with [`RecordTooLong`] once one record — the bytes between two
+/// line ends outside double quotes (LF, CRLF or a lone CR) — passes
+/// [`MAX_RECORD_BYTES`], so a file with no line breaks is refused after reading that
+/// much of it, not held whole in memory. It also counts physical lines.
+pub(crate) struct RecordLimit<R> {
+    inner: R,
+    /// Bytes of the current record so far.
+    len: usize,
+    quoted: bool,
+    last_cr: bool,
+    /// 1-based physical line of the byte being read, and of the current record's start.
+    line: u64,
+    start: u64,
+}
+
+impl<R> RecordLimit<R> {
+    /// Limits `inner`.
+    pub(crate) fn new(inner: R) -> Self {
+        RecordLimit {
+            inner,
+            len: 0,
+            quoted: false,
+            last_cr: false,
+            line: 1,
+            start: 1,
+        }
+    }
+}
+
+impl<R: Read> Read for RecordLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &b in &buf[..n] {
+            match b {
+                b'"' => self.quoted = !self.quoted,
+                b'\n' | b'\r' => {
+                    if !(b == b'\n' && self.last_cr) {
+                        self.line += 1;
+                    }
+                    if !self.quoted {
+                        self.len = 0;
+                        self.start = self.line;
+                    }
+                }
+                _ => {}
+            }
+            self.last_cr = b == b'\r';
+            self.len += 1;
+            if self.len > MAX_RECORD_BYTES {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    RecordTooLong { line: self.start },
+                ));
+            }
+        }
+        Ok(n)
+    }
+}
 
 pub(super) fn non_utf8(location: Location, bytes: &[u8]) -> Error {
     Error::Csv {
@@ -20,7 +99,7 @@ pub(super) fn non_utf8(location: Location, bytes: &[u8]) -> Error {
 // ---------------------------------------------------------------------------------
 // Opening: BOM, delimiter detection, the csv reader.
 
-pub(super) type Source<R> = ::csv::Reader<Chain<Cursor<Vec<u8>>, BufReader<R>>>;
+pub(super) type Source<R> = ::csv::Reader<Chain<Cursor<Vec<u8>>, BufReader<RecordLimit<R>>>>;
 
 /// Physical line numbers of records. The csv parser counts a record's line without
 /// the line breaks inside quoted fields before it; this adds them back.
@@ -56,7 +135,21 @@ pub(super) fn detect_delimiter(line: &[u8]) -> u8 {
     [b',', b';', b'\t'][best]
 }
 
-pub(super) fn io_error(location: &Location, source: std::io::Error) -> Error {
+/// An I/O error at `location`; a record over [`MAX_RECORD_BYTES`] becomes an
+/// [`Error::Csv`] naming the line it starts on.
+pub(crate) fn io_error(location: &Location, source: std::io::Error) -> Error {
+    if let Some(t) = source
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<RecordTooLong>())
+    {
+        return Error::Csv {
+            location: location.clone().at_line(t.line),
+            message: format!(
+                "the line is longer than {MAX_RECORD_BYTES} bytes (with the lines a quoted \
+                 field spans): not a CSV file, a missing line break or an unbalanced quote"
+            ),
+        };
+    }
     Error::Io {
         location: location.clone(),
         source,
@@ -68,7 +161,7 @@ pub(super) fn csv_error(location: &Location, e: ::csv::Error) -> Error {
     let mut location = location.clone();
     location.line = line;
     match e.into_kind() {
-        ::csv::ErrorKind::Io(source) => Error::Io { location, source },
+        ::csv::ErrorKind::Io(source) => io_error(&location, source),
         other => Error::Csv {
             location,
             message: format!("{other:?}"),
@@ -83,7 +176,7 @@ pub(super) fn open_source<R: Read>(
 ) -> Result<(Source<R>, u8)> {
     // The csv reader buffers 8 KiB at a time; with the same capacity here, its reads
     // pass straight through this buffer once the header line is consumed.
-    let mut buffered = BufReader::with_capacity(8 * 1024, reader);
+    let mut buffered = BufReader::with_capacity(8 * 1024, RecordLimit::new(reader));
     let mut first = Vec::new();
     buffered
         .read_until(b'\n', &mut first)
