@@ -377,3 +377,121 @@ fn a_file_without_line_breaks_is_refused_after_the_record_limit() {
         assert!(kb < 60 * 1024, "peak RSS {kb} KiB for a 64 MiB file");
     }
 }
+
+/// `data`'s text with `f` applied to its data rows (0-based), written as `name`.
+fn rewrite(
+    dir: &std::path::Path,
+    data: &std::path::Path,
+    name: &str,
+    eol: &str,
+    f: impl Fn(usize, &str) -> String,
+) -> std::path::PathBuf {
+    let text = std::fs::read_to_string(data).unwrap();
+    let mut lines = text.lines();
+    let mut out = String::from(lines.next().unwrap());
+    out.push_str(eol);
+    for (i, l) in lines.enumerate() {
+        out.push_str(&f(i, l));
+        out.push_str(eol);
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+#[test]
+fn score_errors_are_sentences_with_the_physical_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = small_data(dir.path(), 30);
+    let model = train(dir.path(), &data);
+    let out = dir.path().join("scores.csv");
+    let score = |input: &std::path::Path| {
+        run(
+            &[
+                "score",
+                "--model",
+                model.to_str().unwrap(),
+                "--data",
+                input.to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+            ],
+            2,
+        )
+        .1
+    };
+    // Row 1's id spans two lines (a quoted line break); row 4 has an extra field: it
+    // starts on line 1 (header) + 4 + 1 + 1 = line 7 of the file.
+    let ragged = |i: usize, l: &str| match i {
+        1 => format!("\"{}\nsecond line\"{}", &l[..8], &l[8..]),
+        4 => format!("{l},extra"),
+        _ => l.to_string(),
+    };
+    for (eol, name) in [("\n", "lf.csv"), ("\r\n", "crlf.csv")] {
+        let err = score(&rewrite(dir.path(), &data, name, eol, ragged));
+        assert!(
+            err.contains("line 7") && err.contains("the row has 23 fields but the header has 22"),
+            "{name}: {err}"
+        );
+        assert!(!err.contains("UnequalLengths"), "{err}");
+    }
+    // CR-only line ends (no quoted line break): row 4 is on line 6.
+    let cr = rewrite(dir.path(), &data, "cr.csv", "\r", |i, l| {
+        if i == 4 { format!("{l},extra") } else { l.to_string() }
+    });
+    let err = score(&cr);
+    assert!(err.contains("line 6") && err.contains("23 fields"), "{err}");
+    // A cell that is not UTF-8: its column by name.
+    let text = std::fs::read(&data).unwrap();
+    let at = text.windows(5).position(|w| w == b"north").unwrap();
+    let mut bad = text.clone();
+    bad[at] = 0xff;
+    let bad_path = dir.path().join("latin1.csv");
+    std::fs::write(&bad_path, &bad).unwrap();
+    let err = score(&bad_path);
+    assert!(err.contains("'region'") && err.contains("not valid UTF-8"), "{err}");
+    assert!(!err.contains("Utf8"), "{err}");
+}
+
+#[test]
+fn the_training_reader_counts_lines_after_quoted_breaks_and_lone_crs() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = small_data(dir.path(), 30);
+    let ragged = |i: usize, l: &str| match i {
+        1 => format!("\"{}\nsecond line\"{}", &l[..8], &l[8..]),
+        4 => format!("{l},extra"),
+        _ => l.to_string(),
+    };
+    for (eol, name, line) in [("\n", "lf.csv", 7), ("\r\n", "crlf.csv", 7), ("\r", "cr.csv", 7)] {
+        let path = rewrite(dir.path(), &data, name, eol, ragged);
+        let err = churnkit::data::read_csv(&path, &CsvOptions::new("status"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(&format!("line {line}")) && err.contains("23 fields"),
+            "{name}: {err}"
+        );
+    }
+}
+
+#[test]
+fn user_input_errors_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = small_data(dir.path(), 6);
+    let model = dir.path().join("m.model");
+    for extra in [&["--folds", "50"][..], &["--test-fraction", "0.01"]] {
+        let mut args = vec![
+            "train",
+            "--data",
+            data.to_str().unwrap(),
+            "--target",
+            "status",
+            "--algo",
+            "id3-weighted",
+            "-o",
+            model.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        run(&args, 2);
+    }
+}

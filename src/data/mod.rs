@@ -33,6 +33,7 @@ pub use csv::{
     MAX_COLUMNS, MAX_RECORD_BYTES, REPORTED_LINES,
     ReadReport, read_csv, read_csv_from, read_csv_report,
 };
+pub(crate) use csv::{RecordLimit, RecordStarts, io_error as csv_io_error};
 pub use discretize::{
     Binning, Discretizer, EncodeReport, FeatureEncoder, equal_frequency_cuts, mdl_accepts, mdl_cuts,
 };

@@ -22,3 +22,4 @@ pub use options::{
     MAX_RECORD_BYTES, REPORTED_LINES, ReadReport,
 };
 pub use reader::{read_csv, read_csv_from, read_csv_report};
+pub(crate) use source::{RecordLimit, RecordStarts, io_error};

@@ -25,7 +25,7 @@ fn read_all<R: Read>(
     // it as categorical. A third attempt means the file changed while being read.
     for _ in 0..3 {
         let (mut reader, delimiter) = open_source(open()?, opts.delimiter, location)?;
-        let mut lines = Lines::default();
+        let mut lines = Lines::of_source(&reader);
         let plan = Plan::new(
             &mut reader,
             delimiter,
