@@ -495,3 +495,50 @@ fn user_input_errors_exit_2() {
         run(&args, 2);
     }
 }
+
+#[test]
+fn a_crafted_100000_deep_tree_is_refused_on_load_without_overflowing_the_stack() {
+    let mut v = model_json();
+    let tree = &mut v["model"]["body"]["Tree"]["tree"];
+    assert!(tree["nodes"].is_array(), "{}", tree);
+    let features = tree["schema"]["features"].as_array().unwrap();
+    let j = features
+        .iter()
+        .position(|f| f["levels"].as_array().unwrap().len() >= 2)
+        .unwrap();
+    let card = features[j]["levels"].as_array().unwrap().len() + 1;
+    let k = tree["schema"]["classes"].as_array().unwrap().len();
+    let depth = 100_000usize;
+    let (mut nodes, mut slots) = (Vec::new(), Vec::new());
+    let node = |feature: u64, first: usize, d: usize| {
+        serde_json::json!({"feature": feature, "first_slot": first, "depth": d,
+                           "gain": 0.1, "weight": 2.0})
+    };
+    for d in 0..depth {
+        nodes.push(node(j as u64, slots.len(), d));
+        let mut block = vec![u32::MAX; card];
+        block[0] = 2 * d as u32 + 1;
+        block[1] = 2 * d as u32 + 2;
+        slots.extend(block);
+        nodes.push(node(u32::MAX as u64, 0, d + 1));
+    }
+    nodes.push(node(u32::MAX as u64, 0, depth));
+    tree["counts"] = serde_json::json!(vec![1.0; k * nodes.len()]);
+    tree["nodes"] = serde_json::Value::Array(nodes);
+    tree["slots"] = serde_json::json!(slots);
+    let text = v.to_string();
+    let err = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || {
+            let t0 = Instant::now();
+            let r = churnkit::model::Model::from_json_str(&text).map(|_| ());
+            (r, t0.elapsed())
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    let (r, took) = err;
+    let msg = r.unwrap_err().to_string();
+    assert!(msg.contains("deeper than 1000"), "{msg}");
+    assert!(took < Duration::from_secs(30), "{took:?}");
+}
