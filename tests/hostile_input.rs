@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use churnkit::bayes::{BayesClassifier, NaiveBayes, query};
-use churnkit::data::{CsvOptions, read_csv_from};
 use churnkit::data::Table;
+use churnkit::data::{CsvOptions, read_csv_from};
 
 const SYNTH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synthetic-churn.csv");
 
@@ -171,12 +171,14 @@ fn a_huge_clv_horizon_is_refused_quickly_by_train_and_score() {
 
 #[test]
 fn a_model_with_a_huge_horizon_is_refused_on_load() {
-    let mut econ = churnkit::policy::Economics::default();
-    econ.clv = Some(churnkit::policy::ClvSpec {
-        margin: churnkit::policy::Margin::Fixed(10.0),
-        horizon: u32::MAX,
-        discount_rate: 0.01,
-    });
+    let econ = churnkit::policy::Economics {
+        clv: Some(churnkit::policy::ClvSpec {
+            margin: churnkit::policy::Margin::Fixed(10.0),
+            horizon: u32::MAX,
+            discount_rate: 0.01,
+        }),
+        ..Default::default()
+    };
     let err = econ.validate().unwrap_err().to_string();
     assert!(err.contains("at most 1200"), "{err}");
 }
@@ -222,7 +224,10 @@ fn score_refuses_a_duplicate_header_and_an_unknown_id_column() {
         ],
         2,
     );
-    assert!(err.contains("'nosuch'") && err.contains("id column"), "{err}");
+    assert!(
+        err.contains("'nosuch'") && err.contains("id column"),
+        "{err}"
+    );
 }
 
 /// The JSON of a model trained on the synthetic data.
@@ -257,8 +262,7 @@ fn crafted_models_with_bad_probabilities_or_repeated_classes_are_refused_on_load
     let mut v = good.clone();
     let same = serde_json::json!(["churned", "churned", "churned"]);
     v["model"]["schema"]["target"]["classes"] = same.clone();
-    v["model"]["body"] =
-        serde_json::json!({"ZeroR": {"classes": same, "proba": [0.2, 0.3, 0.5]}});
+    v["model"]["body"] = serde_json::json!({"ZeroR": {"classes": same, "proba": [0.2, 0.3, 0.5]}});
     let err = churnkit::model::Model::from_json_str(&v.to_string())
         .unwrap_err()
         .to_string();
@@ -311,8 +315,14 @@ fn one_non_finite_cell_does_not_turn_a_numeric_column_categorical() {
     // A column with more than 5 % text is categorical, as before.
     let mut csv = b"code,Churn\n".to_vec();
     for r in 0..100 {
-        let cell = if r % 10 == 0 { "unknown".to_string() } else { r.to_string() };
-        csv.extend_from_slice(format!("{cell},{}\n", if r % 2 == 0 { "Yes" } else { "No" }).as_bytes());
+        let cell = if r % 10 == 0 {
+            "unknown".to_string()
+        } else {
+            r.to_string()
+        };
+        csv.extend_from_slice(
+            format!("{cell},{}\n", if r % 2 == 0 { "Yes" } else { "No" }).as_bytes(),
+        );
     }
     let (t, _) = read_csv_from(&csv[..], "mixed.csv", &CsvOptions::new("Churn")).unwrap();
     assert!(!t.schema().features[0].is_numeric());
@@ -360,7 +370,10 @@ fn a_file_without_line_breaks_is_refused_after_the_record_limit() {
         model.to_str().unwrap(),
     ];
     let (_, err) = run(&args, 2);
-    assert!(err.contains("line 1") && err.contains("16777216 bytes"), "{err}");
+    assert!(
+        err.contains("line 1") && err.contains("16777216 bytes"),
+        "{err}"
+    );
     if std::path::Path::new("/usr/bin/time").exists() {
         let out = std::process::Command::new("/usr/bin/time")
             .args(["-f", "maxrss_kb=%M"])
@@ -437,7 +450,11 @@ fn score_errors_are_sentences_with_the_physical_line_and_column() {
     }
     // CR-only line ends (no quoted line break): row 4 is on line 6.
     let cr = rewrite(dir.path(), &data, "cr.csv", "\r", |i, l| {
-        if i == 4 { format!("{l},extra") } else { l.to_string() }
+        if i == 4 {
+            format!("{l},extra")
+        } else {
+            l.to_string()
+        }
     });
     let err = score(&cr);
     assert!(err.contains("line 6") && err.contains("23 fields"), "{err}");
@@ -449,7 +466,10 @@ fn score_errors_are_sentences_with_the_physical_line_and_column() {
     let bad_path = dir.path().join("latin1.csv");
     std::fs::write(&bad_path, &bad).unwrap();
     let err = score(&bad_path);
-    assert!(err.contains("'region'") && err.contains("not valid UTF-8"), "{err}");
+    assert!(
+        err.contains("'region'") && err.contains("not valid UTF-8"),
+        "{err}"
+    );
     assert!(!err.contains("Utf8"), "{err}");
 }
 
@@ -462,7 +482,11 @@ fn the_training_reader_counts_lines_after_quoted_breaks_and_lone_crs() {
         4 => format!("{l},extra"),
         _ => l.to_string(),
     };
-    for (eol, name, line) in [("\n", "lf.csv", 7), ("\r\n", "crlf.csv", 7), ("\r", "cr.csv", 7)] {
+    for (eol, name, line) in [
+        ("\n", "lf.csv", 7),
+        ("\r\n", "crlf.csv", 7),
+        ("\r", "cr.csv", 7),
+    ] {
         let path = rewrite(dir.path(), &data, name, eol, ragged);
         let err = churnkit::data::read_csv(&path, &CsvOptions::new("status"))
             .unwrap_err()

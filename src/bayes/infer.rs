@@ -374,7 +374,9 @@ pub fn query(net: &BayesNet, query: &[usize], evidence: &[(usize, usize)]) -> Re
     let scopes: Vec<Vec<usize>> = factors.iter().map(|f| f.vars.clone()).collect();
     let cards: Vec<usize> = (0..n).map(|v| net.cardinality(v)).collect();
     let (order, largest) = min_fill_order(&cards, &scopes, &hidden);
-    let joint = query.iter().fold(1usize, |acc, &q| acc.saturating_mul(cards[q]));
+    let joint = query
+        .iter()
+        .fold(1usize, |acc, &q| acc.saturating_mul(cards[q]));
     if largest.max(joint) > MAX_FACTOR_ENTRIES {
         return Err(too_costly(largest.max(joint)));
     }

@@ -29,9 +29,9 @@ mod target;
 pub use class_tables::{ClassTable, ClassTables, class_tables};
 pub use counts::{CountTable, Rows, Var, contingency};
 pub use csv::{
-    BadCellPolicy, BadCells, BadLabelPolicy, CsvChunk, CsvChunks, CsvOptions, MAX_BAD_NUMERIC_SHARE,
-    MAX_COLUMNS, MAX_RECORD_BYTES, REPORTED_LINES,
-    ReadReport, read_csv, read_csv_from, read_csv_report,
+    BadCellPolicy, BadCells, BadLabelPolicy, CsvChunk, CsvChunks, CsvOptions,
+    MAX_BAD_NUMERIC_SHARE, MAX_COLUMNS, MAX_RECORD_BYTES, REPORTED_LINES, ReadReport, read_csv,
+    read_csv_from, read_csv_report,
 };
 pub(crate) use csv::{RecordLimit, RecordStarts, io_error as csv_io_error};
 pub use discretize::{

@@ -467,7 +467,9 @@ fn score_csv_inner<R: Read, W: Write>(
                         report.rows_in += 1;
                         report.rows_skipped += 1;
                         if report.errors.len() < MAX_ERRORS {
-                            report.errors.push(csv_err(location, e, &header, Some(&starts)).to_string());
+                            report
+                                .errors
+                                .push(csv_err(location, e, &header, Some(&starts)).to_string());
                         }
                         continue;
                     }

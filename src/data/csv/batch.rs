@@ -90,7 +90,6 @@ struct Inferred {
     first: Option<(Vec<u8>, u64)>,
 }
 
-
 pub(super) const NO_LABEL: u32 = u32::MAX;
 
 impl Batch {

@@ -146,7 +146,11 @@ impl<R: Read> Read for RecordLimit<R> {
             if self.scan != Scan::RecordStart {
                 self.len += 1;
                 if self.len > MAX_RECORD_BYTES {
-                    let line = self.starts.0.lock().map_or(0, |q| q.back().map_or(0, |s| s.1));
+                    let line = self
+                        .starts
+                        .0
+                        .lock()
+                        .map_or(0, |q| q.back().map_or(0, |s| s.1));
                     return Err(std::io::Error::new(
                         std::io::ErrorKind::InvalidData,
                         RecordTooLong { line },
