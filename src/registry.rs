@@ -739,7 +739,10 @@ impl ModelBody {
     pub(crate) fn validate(&self, n_classes: usize) -> Result<()> {
         let ok = match self {
             ModelBody::ZeroR(m) => {
-                m.proba().len() == n_classes && m.proba().iter().all(|p| p.is_finite())
+                let p = m.proba();
+                p.len() == n_classes
+                    && p.iter().all(|x| (0.0..=1.0).contains(x))
+                    && (p.iter().sum::<f64>() - 1.0).abs() <= 1e-6
             }
             ModelBody::Bayes(m) => {
                 m.discretizer().validate()?;

@@ -160,7 +160,9 @@ fits_classifier!(NaiveBayes, Tan, HillClimb);
 
 impl BayesClassifier {
     /// Wraps a network whose nodes are the discretizer's features (same order and
-    /// state counts) followed by the class. Errors when they do not match.
+    /// state counts) followed by the class. Errors when they do not match, or when
+    /// exact inference for a row with every attribute missing would build a table of
+    /// more than [`MAX_FACTOR_ENTRIES`](super::MAX_FACTOR_ENTRIES) entries.
     pub fn new(name: String, discretizer: Discretizer, net: BayesNet) -> Result<Self> {
         let schema = discretizer.schema();
         let nf = schema.features.len();
@@ -193,6 +195,10 @@ impl BayesClassifier {
         }
         let terms = compile(&net, &discretizer);
         let forest = ForestPosterior::new(&net);
+        if forest.is_none() {
+            // Forest networks (naive Bayes, TAN) eliminate in small tables.
+            infer::check_elimination_cost(&net, nf)?;
+        }
         Ok(BayesClassifier {
             name,
             discretizer,

@@ -188,8 +188,23 @@ impl Factor {
     }
 }
 
-/// A greedy min-fill elimination order of `hidden` for factors with these scopes.
-pub(crate) fn min_fill_order(n_vars: usize, scopes: &[Vec<usize>], hidden: &[usize]) -> Vec<usize> {
+/// The most entries a factor built by exact inference may have: 2^26, as many as the
+/// largest CPT a network may hold. [`query`] refuses, before allocating anything, an
+/// elimination whose largest product would be larger, and a
+/// [`BayesClassifier`](super::BayesClassifier) whose network would need one to score a
+/// row with every attribute missing is refused when built or loaded (a densely
+/// connected network, such as a 20 × 20 grid, needs tables of billions of entries).
+pub const MAX_FACTOR_ENTRIES: usize = 1 << 26;
+
+/// A greedy min-fill elimination order of `hidden` for factors with these scopes over
+/// variables of cardinalities `cards`, and the number of entries of the largest
+/// product it builds (the eliminated variable and its neighbours; saturating).
+pub(crate) fn min_fill_order(
+    cards: &[usize],
+    scopes: &[Vec<usize>],
+    hidden: &[usize],
+) -> (Vec<usize>, usize) {
+    let n_vars = cards.len();
     let mut adj = vec![vec![false; n_vars]; n_vars];
     for s in scopes {
         for &a in s {
@@ -203,6 +218,7 @@ pub(crate) fn min_fill_order(n_vars: usize, scopes: &[Vec<usize>], hidden: &[usi
     let mut left: Vec<usize> = hidden.to_vec();
     let mut order = Vec::with_capacity(left.len());
     let mut alive = vec![true; n_vars];
+    let mut largest = 1usize;
     while !left.is_empty() {
         let mut best = (usize::MAX, usize::MAX, usize::MAX, 0usize);
         for (i, &v) in left.iter().enumerate() {
@@ -222,6 +238,10 @@ pub(crate) fn min_fill_order(n_vars: usize, scopes: &[Vec<usize>], hidden: &[usi
         }
         let v = left.swap_remove(best.3);
         let nb: Vec<usize> = (0..n_vars).filter(|&u| alive[u] && adj[v][u]).collect();
+        let size = nb
+            .iter()
+            .fold(cards[v], |acc, &u| acc.saturating_mul(cards[u]));
+        largest = largest.max(size);
         for &a in &nb {
             for &b in &nb {
                 if a != b {
@@ -232,7 +252,38 @@ pub(crate) fn min_fill_order(n_vars: usize, scopes: &[Vec<usize>], hidden: &[usi
         alive[v] = false;
         order.push(v);
     }
-    order
+    (order, largest)
+}
+
+/// The error for an elimination whose largest product has `entries` entries.
+fn too_costly(entries: usize) -> Error {
+    Error::Model {
+        location: Default::default(),
+        message: format!(
+            "exact inference in this Bayesian network needs a table of {entries} entries \
+             (at most {MAX_FACTOR_ENTRIES}): the network is too densely connected"
+        ),
+    }
+}
+
+/// Checks that scoring a row with every attribute missing — every variable but
+/// `class` summed out — needs no factor larger than [`MAX_FACTOR_ENTRIES`].
+pub(crate) fn check_elimination_cost(net: &BayesNet, class: usize) -> Result<()> {
+    let n = net.n_vars();
+    let cards: Vec<usize> = (0..n).map(|v| net.cardinality(v)).collect();
+    let scopes: Vec<Vec<usize>> = (0..n)
+        .map(|v| {
+            let mut s = net.parents(v).to_vec();
+            s.push(v);
+            s
+        })
+        .collect();
+    let hidden: Vec<usize> = (0..n).filter(|&v| v != class).collect();
+    let (_, largest) = min_fill_order(&cards, &scopes, &hidden);
+    if largest > MAX_FACTOR_ENTRIES {
+        return Err(too_costly(largest));
+    }
+    Ok(())
 }
 
 /// Exact posterior `P(query | evidence)` by variable elimination.
@@ -240,7 +291,9 @@ pub(crate) fn min_fill_order(n_vars: usize, scopes: &[Vec<usize>], hidden: &[usi
 /// `evidence` pairs a variable with its observed state; every variable not in it is
 /// unobserved (marginalised). The result's variables are `query`, in that order, and
 /// its values sum to one. Errors on an index out of range, a variable both queried and
-/// observed (or observed twice), or evidence of probability zero.
+/// observed (or observed twice), evidence of probability zero, or an elimination that
+/// would build a table of more than [`MAX_FACTOR_ENTRIES`] entries (checked before any
+/// is built).
 ///
 /// ```
 /// use churnkit::bayes::{BayesNet, Variable, query};
@@ -319,7 +372,15 @@ pub fn query(net: &BayesNet, query: &[usize], evidence: &[(usize, usize)]) -> Re
         .filter(|&v| relevant[v] && observed[v].is_none() && !query.contains(&v))
         .collect();
     let scopes: Vec<Vec<usize>> = factors.iter().map(|f| f.vars.clone()).collect();
-    for v in min_fill_order(n, &scopes, &hidden) {
+    let cards: Vec<usize> = (0..n).map(|v| net.cardinality(v)).collect();
+    let (order, largest) = min_fill_order(&cards, &scopes, &hidden);
+    let joint = query
+        .iter()
+        .fold(1usize, |acc, &q| acc.saturating_mul(cards[q]));
+    if largest.max(joint) > MAX_FACTOR_ENTRIES {
+        return Err(too_costly(largest.max(joint)));
+    }
+    for v in order {
         let (with, without): (Vec<Factor>, Vec<Factor>) =
             factors.into_iter().partition(|f| f.vars.contains(&v));
         factors = without;

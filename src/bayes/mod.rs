@@ -45,7 +45,7 @@ pub use bif::{
 };
 pub use classifier::BayesClassifier;
 pub use forest::{ForestPosterior, ForestScratch, UNOBSERVED};
-pub use infer::{Factor, query};
+pub use infer::{Factor, MAX_FACTOR_ENTRIES, query};
 pub use learn::{
     BayesSettings, EdgeWeight, HillClimb, NaiveBayes, Prior, Start, StructureScore, Tan,
     conditional_mutual_information, conditional_mutual_information_with, fit_parameters,

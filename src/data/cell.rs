@@ -72,8 +72,8 @@ pub(crate) fn level_as_number(level: &str) -> Option<f64> {
 }
 
 /// True when the raw bytes (trimmed first) are missing, or parse as a finite number:
-/// what a column must hold in every cell to be inferred numeric.
-#[inline]
+/// what a cell of a numeric column holds.
+#[cfg(test)]
 pub(crate) fn fits_numeric(cell: &[u8], missing: &MissingTokens) -> bool {
     present(cell, missing).is_none_or(|c| parse_number(c).is_some())
 }

@@ -25,9 +25,11 @@ mod table;
 mod target;
 
 pub use csv::{
-    BadCellPolicy, BadCells, BadLabelPolicy, CsvChunk, CsvChunks, CsvOptions, REPORTED_LINES,
-    ReadReport, read_csv, read_csv_from, read_csv_report,
+    BadCellPolicy, BadCells, BadLabelPolicy, CsvChunk, CsvChunks, CsvOptions,
+    MAX_BAD_NUMERIC_SHARE, MAX_COLUMNS, MAX_RECORD_BYTES, REPORTED_LINES, ReadReport, read_csv,
+    read_csv_from, read_csv_report,
 };
+pub(crate) use csv::{RecordLimit, RecordStarts, io_error as csv_io_error};
 pub use discretize::{
     Binning, Discretizer, EncodeReport, FeatureEncoder, equal_frequency_cuts, mdl_accepts,
     mdl_cut_points,

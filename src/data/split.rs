@@ -61,10 +61,11 @@ pub fn stratified_holdout(labels: &[u8], test_fraction: f64, seed: u64) -> Resul
         train.extend_from_slice(&g[n_test..]);
     }
     if train.is_empty() || test.is_empty() {
-        return Err(Error::Fit(format!(
-            "a holdout of {} rows with test fraction {test_fraction} leaves an empty part",
-            labels.len()
-        )));
+        return Err(Error::param(
+            "test fraction",
+            test_fraction,
+            format!("a holdout of {} rows leaves an empty part", labels.len()),
+        ));
     }
     train.sort_unstable();
     test.sort_unstable();
@@ -78,10 +79,11 @@ pub fn stratified_kfold(labels: &[u8], k: usize, seed: u64) -> Result<Vec<Fold>>
         return Err(Error::param("k", k, "need at least 2 folds"));
     }
     if labels.len() < k {
-        return Err(Error::Fit(format!(
-            "{} rows cannot make {k} folds",
-            labels.len()
-        )));
+        return Err(Error::param(
+            "k",
+            k,
+            format!("{} rows cannot make {k} folds", labels.len()),
+        ));
     }
     let mut fold_of = vec![0usize; labels.len()];
     let mut next = 0usize;

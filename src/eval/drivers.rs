@@ -12,8 +12,8 @@ use crate::learner::{Classifier, Learner};
 
 fn check_labeled(table: &Table) -> Result<()> {
     if !table.is_labeled() {
-        return Err(Error::Fit(
-            "evaluation needs a labeled table (this one has no target values)".into(),
+        return Err(Error::schema(
+            "evaluation needs a labeled table (this one has no target values)",
         ));
     }
     Ok(())

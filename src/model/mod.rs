@@ -371,13 +371,23 @@ impl Model {
         Ok(out)
     }
 
-    /// Checks everything decoding cannot: consistent classes, valid policies and
-    /// parameters, sorted levels. Run on every load.
+    /// Checks everything decoding cannot: distinct and consistent classes, valid
+    /// policies and parameters (probabilities finite, in [0, 1] and summing to one),
+    /// sorted levels. Run on every load.
     pub fn validate(&self) -> Result<()> {
         let classes = &self.schema.target.classes;
         let k = classes.len();
         if !(2..=255).contains(&k) {
             return Err(model_error(format!("{k} classes; need 2 to 255")));
+        }
+        if let Some((i, c)) = classes
+            .iter()
+            .enumerate()
+            .find(|(i, c)| classes[..*i].contains(c))
+        {
+            return Err(model_error(format!(
+                "class '{c}' is named twice (class {i}); class names must be distinct"
+            )));
         }
         if self.classifier().classes() != classes.as_slice() {
             return Err(model_error(format!(

@@ -46,8 +46,8 @@ impl Calibrator {
         let prior1: f64 = (0..n).filter(|&i| y[i]).map(wt).sum();
         let prior0: f64 = (0..n).filter(|&i| !y[i]).map(wt).sum();
         if prior1 <= 0.0 || prior0 <= 0.0 {
-            return Err(Error::Fit(
-                "Platt scaling needs both classes among the validation rows".into(),
+            return Err(Error::schema(
+                "Platt scaling needs both classes among the validation rows",
             ));
         }
         let hi = (prior1 + 1.0) / (prior1 + 2.0);

@@ -101,12 +101,17 @@ pub enum Margin {
     },
 }
 
+/// The longest CLV horizon [`Economics::validate`] accepts: 1200 periods (a century
+/// of months). Training, scoring and loading a model all refuse a longer one; the CLV
+/// is summed period by period, so the horizon bounds the work per customer.
+pub const MAX_HORIZON: u32 = 1200;
+
 /// How lifetime value is computed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClvSpec {
     /// The margin per period.
     pub margin: Margin,
-    /// Number of future periods `T`.
+    /// Number of future periods `T` (at most [`MAX_HORIZON`]).
     pub horizon: u32,
     /// Discount rate `i` per period (e.g. 0.01 per month).
     pub discount_rate: f64,
@@ -240,9 +245,17 @@ pub struct Economics {
 }
 
 impl Economics {
-    /// Checks the parameters.
+    /// Checks the parameters (finite amounts, `λ` in [0, 1], a discount rate above −1,
+    /// a horizon of at most [`MAX_HORIZON`] periods).
     pub fn validate(&self) -> Result<()> {
         if let Some(c) = &self.clv {
+            if c.horizon > MAX_HORIZON {
+                return Err(Error::param(
+                    "horizon",
+                    c.horizon,
+                    format!("must be at most {MAX_HORIZON} periods"),
+                ));
+            }
             if !c.discount_rate.is_finite() || c.discount_rate <= -1.0 {
                 return Err(Error::param(
                     "discount_rate",

@@ -157,9 +157,10 @@ pub struct HeaderPlan {
 
 impl HeaderPlan {
     /// Plans the conversion of records with this `header`. `id_column` overrides the
-    /// model schema's id column. Errors for a missing feature column (under an Error
-    /// policy), an extra column (under an Error policy), or a column the economics
-    /// need that the header lacks.
+    /// model schema's id column. Errors for a column name the header repeats, an
+    /// `id_column` the header lacks, a missing feature column (under an Error policy),
+    /// an extra column (under an Error policy), or a column the economics need that
+    /// the header lacks.
     pub fn new(
         header: &[&str],
         schema: &Arc<Schema>,
@@ -169,6 +170,23 @@ impl HeaderPlan {
         location: Location,
     ) -> Result<Self> {
         let find = |name: &str| header.iter().position(|h| h.trim() == name);
+        let at1 = location.clone().at_line(1);
+        for (i, h) in header.iter().enumerate() {
+            if header[..i].iter().any(|g| g.trim() == h.trim()) {
+                return Err(Error::Schema {
+                    location: at1.at_column(h.trim()),
+                    message: "duplicate column name in the header (rename one of them)".into(),
+                });
+            }
+        }
+        if let Some(name) = id_column
+            && find(name).is_none()
+        {
+            return Err(Error::Schema {
+                location: at1.at_column(name),
+                message: "the id column is not in the input's header".into(),
+            });
+        }
         let mut column_warnings = Vec::new();
         let mut features = Vec::with_capacity(schema.features.len());
         for f in &schema.features {

@@ -25,8 +25,8 @@ pub(crate) mod tier;
 
 pub use calibrate::{Calibration, CalibrationMethod, CalibrationTable, Calibrator};
 pub use economics::{
-    Amount, ChurnReason, ClvSpec, CustomerFacts, Economics, Margin, ReasonRule, ReasonSource,
-    RescueSpec, Retention, ValueSpec,
+    Amount, ChurnReason, ClvSpec, CustomerFacts, Economics, MAX_HORIZON, Margin, ReasonRule,
+    ReasonSource, RescueSpec, Retention, ValueSpec,
 };
 pub use input::{InputPolicy, OnBad};
 pub use reliability::{

@@ -234,8 +234,8 @@ pub fn choose_thresholds(
     let w = |i: usize| weights.map_or(1.0, |w| w[i]);
     let positives: f64 = (0..n).filter(|&i| is_churn[i]).map(w).sum();
     if positives <= 0.0 {
-        return Err(Error::Fit(
-            "choosing thresholds needs churners among the validation rows".into(),
+        return Err(Error::schema(
+            "choosing thresholds needs churners among the validation rows",
         ));
     }
     let mut order: Vec<usize> = (0..n).collect();

@@ -42,7 +42,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{N_REASONS, Score, Scorer};
-use crate::data::MissingTokens;
+use crate::data::{MissingTokens, RecordLimit, RecordStarts, csv_io_error};
 use crate::error::{Error, Location, Result};
 use crate::output::AtomicFile;
 
@@ -172,16 +172,42 @@ pub fn output_header(classes: &[String]) -> Vec<String> {
     h
 }
 
-fn csv_err(location: &Location, e: csv::Error) -> Error {
+/// A CSV error as a message for people: the file, the physical line (from `starts`
+/// when known; the csv parser's own count misses line breaks inside quoted fields and
+/// lone CRs), the column (a cell that is not UTF-8, named from `header`) and what is
+/// wrong.
+fn csv_err(
+    location: &Location,
+    e: csv::Error,
+    header: &[String],
+    starts: Option<&RecordStarts>,
+) -> Error {
     let mut loc = location.clone();
     if let Some(p) = e.position() {
-        loc = loc.at_line(p.line());
+        let line = starts.and_then(|s| s.line_of(p.byte()));
+        loc = loc.at_line(line.unwrap_or(p.line()));
     }
     match e.into_kind() {
-        csv::ErrorKind::Io(source) => Error::Io {
+        csv::ErrorKind::Io(source) => csv_io_error(&loc, source),
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => Error::Csv {
             location: loc,
-            source,
+            message: format!(
+                "the row has {len} fields but the header has {expected_len} \
+                 (a ragged row: check quoting and delimiters)"
+            ),
         },
+        csv::ErrorKind::Utf8 { err, .. } => {
+            let column = match header.get(err.field()) {
+                Some(name) => name.clone(),
+                None => format!("#{}", err.field() + 1),
+            };
+            Error::Csv {
+                location: loc.at_column(column),
+                message: "the cell is not valid UTF-8 (re-save the file as UTF-8)".into(),
+            }
+        }
         other => Error::Csv {
             location: loc,
             message: format!("{other:?}"),
@@ -295,7 +321,8 @@ fn score_piece(
         if !s.warnings.is_empty() {
             piece.rows_with_warnings += 1;
         }
-        write_score(&mut w, s, *n, &mut num).map_err(|e| csv_err(&Location::default(), e))?;
+        write_score(&mut w, s, *n, &mut num)
+            .map_err(|e| csv_err(&Location::default(), e, &[], None))?;
         piece.rows_out += 1;
     }
     piece.bytes = w.into_inner().map_err(|e| Error::Io {
@@ -369,10 +396,11 @@ fn score_csv_inner<R: Read, W: Write>(
         .delimiter(opts.delimiter)
         .has_headers(true)
         .flexible(false)
-        .from_reader(input);
+        .from_reader(RecordLimit::new(input, opts.delimiter));
+    let starts = reader.get_ref().starts();
     let header: Vec<String> = reader
         .headers()
-        .map_err(|e| csv_err(location, e))?
+        .map_err(|e| csv_err(location, e, &[], Some(&starts)))?
         .iter()
         .map(str::to_string)
         .collect();
@@ -390,7 +418,7 @@ fn score_csv_inner<R: Read, W: Write>(
         let mut header = csv::Writer::from_writer(Vec::new());
         header
             .write_record(output_header(scorer.model().classes()))
-            .map_err(|e| csv_err(location, e))?;
+            .map_err(|e| csv_err(location, e, &[], None))?;
         let bytes = header.into_inner().map_err(|e| io_err(e.into_error()))?;
         output.write_all(&bytes).map_err(io_err)?;
     }
@@ -424,7 +452,11 @@ fn score_csv_inner<R: Read, W: Write>(
                 Ok(true) => {
                     row_number += 1;
                     report.rows_in += 1;
-                    lines.push(records[filled].position().map(|p| p.line()));
+                    lines.push(
+                        records[filled]
+                            .position()
+                            .map(|p| starts.line_of(p.byte()).unwrap_or(p.line())),
+                    );
                     numbers.push(row_number);
                     filled += 1;
                 }
@@ -435,11 +467,13 @@ fn score_csv_inner<R: Read, W: Write>(
                         report.rows_in += 1;
                         report.rows_skipped += 1;
                         if report.errors.len() < MAX_ERRORS {
-                            report.errors.push(csv_err(location, e).to_string());
+                            report
+                                .errors
+                                .push(csv_err(location, e, &header, Some(&starts)).to_string());
                         }
                         continue;
                     }
-                    return Err(csv_err(location, e));
+                    return Err(csv_err(location, e, &header, Some(&starts)));
                 }
             }
         }

@@ -360,8 +360,9 @@ impl Pipeline {
     ///
     /// # Errors
     /// [`Error::Param`] for bad options (checked before any fitting, see
-    /// [`check`](Self::check), and a given tier policy against the table's classes); [`Error::Fit`] for an unlabelled table or a failed
-    /// fit; split errors for too few rows of a class.
+    /// [`check`](Self::check), and a given tier policy against the table's classes);
+    /// [`Error::Schema`] for an unlabelled table; [`Error::Fit`] for a failed fit;
+    /// split errors ([`Error::Param`]) for too few rows.
     pub fn fit(&self, table: &Table) -> Result<Trained> {
         self.fit_with_progress(table, &mut |_| {})
     }
@@ -374,8 +375,8 @@ impl Pipeline {
     ) -> Result<Trained> {
         self.check()?;
         if !table.is_labeled() {
-            return Err(Error::Fit(
-                "training needs a labeled table (this one has no target values)".into(),
+            return Err(Error::schema(
+                "training needs a labeled table (this one has no target values)",
             ));
         }
         let o = &self.options;

@@ -22,6 +22,7 @@ use linfa_trees::{DecisionTree as LinfaTree, SplitQuality};
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
+use super::node::MAX_DEPTH;
 use crate::data::{Binning, Discretizer, Encoded, Table};
 use crate::error::{Error, Result};
 use crate::learner::{Classifier, EncodedLearner, Encoding, FitInput, check_out_len};
@@ -40,7 +41,8 @@ use crate::learner::{Classifier, EncodedLearner, Encoding, FitInput, check_out_l
 pub struct Cart {
     /// Gini (default) or entropy.
     pub split_quality: SplitQuality,
-    /// Maximum depth (None: unlimited). Default 8.
+    /// Maximum depth (None: [`MAX_DEPTH`](super::MAX_DEPTH), as any larger value).
+    /// Default 8.
     pub max_depth: Option<usize>,
     /// Minimum weight of a leaf (linfa-trees' `min_weight_leaf`). Default 5.
     pub min_weight_leaf: f32,
@@ -92,7 +94,7 @@ impl Cart {
         let ds = Dataset::new(x.clone(), y);
         let model = LinfaTree::params()
             .split_quality(self.split_quality)
-            .max_depth(self.max_depth)
+            .max_depth(Some(self.max_depth.map_or(MAX_DEPTH, |d| d.min(MAX_DEPTH))))
             .min_weight_leaf(self.min_weight_leaf)
             .min_weight_split(self.min_weight_split)
             .fit(&ds)

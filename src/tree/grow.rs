@@ -306,7 +306,8 @@ impl Ctx<'_> {
     }
 
     /// True when a node with these class counts at this depth is a leaf whatever its
-    /// rows: pure, too small to split, or at the depth limit (a split needs two
+    /// rows: pure, too small to split, or at the depth limit (`max_depth`, and always
+    /// [`MAX_DEPTH`](super::MAX_DEPTH)) (a split needs two
     /// branches of `min_rows_leaf` rows each).
     fn stops(&self, class_counts: &[f64], depth: usize) -> bool {
         let weight: f64 = class_counts.iter().sum();
@@ -314,6 +315,7 @@ impl Ctx<'_> {
         pure || weight < self.p.min_rows_split
             || weight < 2.0 * self.p.min_rows_leaf
             || self.p.max_depth.is_some_and(|d| depth >= d)
+            || depth >= super::node::MAX_DEPTH
     }
 
     /// Grows the node holding `rows` of `enc` (its slice of the row buffer, with a

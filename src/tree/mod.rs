@@ -58,7 +58,7 @@ pub use criterion::{
 };
 pub use export::Rule;
 pub use learner::{TreeClassifier, TreeLearner};
-pub use node::{LEAF, NO_CHILD, Node};
+pub use node::{LEAF, MAX_DEPTH, NO_CHILD, Node};
 pub use params::{Id3, Id3Params, Id3ValidParams, NumericSplits, Pruning};
 pub use prune::{add_errs, estimated_errors, leaf_estimate, pessimistic, reduced_error};
 pub use tree::{DecisionTree, MissingPolicy, Step, group_condition};

@@ -269,42 +269,53 @@ impl DecisionTree {
         }
     }
 
-    /// Adds `scale ×` the distribution for `row` into `out`; under C4.5's fractional
-    /// policy a missing value at a node sends the row down every branch, weighted by the
-    /// branches' training weights (as Weka's J48).
-    fn dist_fractional(&self, cols: &[&Codes], row: usize, n: usize, scale: f64, out: &mut [f64]) {
-        let node = &self.nodes[n];
+    /// Adds the distribution for `row` into `out`; under C4.5's fractional policy a
+    /// missing value at a node sends the row down every branch, weighted by the
+    /// branches' training weights (as Weka's J48). Walks with an explicit stack
+    /// (`stack`, reused across rows) in depth-first order, children in code order, so
+    /// the sums are added in the same order as a recursive walk.
+    fn dist_fractional(
+        &self,
+        cols: &[&Codes],
+        row: usize,
+        stack: &mut Vec<(usize, f64)>,
+        out: &mut [f64],
+    ) {
         let mut tmp = [0.0f64; 16];
         let k = self.n_classes();
-        if node.feature != LEAF {
-            let f = node.feature as usize;
-            let code = cols[f].get(row);
-            let missing = self.schema.features[f].missing_code();
-            if code == missing {
-                let kids = self.children(n);
-                let total: f64 = kids.iter().map(|&(_, c)| self.nodes[c].weight).sum();
-                if total > 0.0 {
-                    for (_, c) in kids {
-                        let s = scale * self.nodes[c].weight / total;
-                        self.dist_fractional(cols, row, c, s, out);
+        stack.clear();
+        stack.push((0, 1.0));
+        'nodes: while let Some((n, scale)) = stack.pop() {
+            let node = &self.nodes[n];
+            if node.feature != LEAF {
+                let f = node.feature as usize;
+                let code = cols[f].get(row);
+                let missing = self.schema.features[f].missing_code();
+                if code == missing {
+                    let kids = self.children(n);
+                    let total: f64 = kids.iter().map(|&(_, c)| self.nodes[c].weight).sum();
+                    if total > 0.0 {
+                        for &(_, c) in kids.iter().rev() {
+                            stack.push((c, scale * self.nodes[c].weight / total));
+                        }
+                        continue 'nodes;
                     }
-                    return;
+                } else if let Some(c) = self.child(n, code) {
+                    stack.push((c, scale));
+                    continue 'nodes;
                 }
-            } else if let Some(c) = self.child(n, code) {
-                self.dist_fractional(cols, row, c, scale, out);
-                return;
             }
-        }
-        if k <= 16 {
-            self.node_proba_into(n, &mut tmp[..k]);
-            for (o, p) in out.iter_mut().zip(&tmp[..k]) {
-                *o += scale * p;
-            }
-        } else {
-            let mut v = vec![0.0; k];
-            self.node_proba_into(n, &mut v);
-            for (o, p) in out.iter_mut().zip(&v) {
-                *o += scale * p;
+            if k <= 16 {
+                self.node_proba_into(n, &mut tmp[..k]);
+                for (o, p) in out.iter_mut().zip(&tmp[..k]) {
+                    *o += scale * p;
+                }
+            } else {
+                let mut v = vec![0.0; k];
+                self.node_proba_into(n, &mut v);
+                for (o, p) in out.iter_mut().zip(&v) {
+                    *o += scale * p;
+                }
             }
         }
     }
@@ -340,9 +351,10 @@ impl DecisionTree {
                 }
             }
             MissingPolicy::Fractional => {
+                let mut stack = Vec::new();
                 for (row, o) in out.chunks_exact_mut(k).enumerate() {
                     o.fill(0.0);
-                    self.dist_fractional(&cols, row, 0, 1.0, o);
+                    self.dist_fractional(&cols, row, &mut stack, o);
                 }
             }
         }
@@ -390,9 +402,10 @@ impl DecisionTree {
             MissingPolicy::Fractional => {
                 let k = self.n_classes();
                 let mut d = vec![0.0; k];
+                let mut stack = Vec::new();
                 for (row, o) in out.iter_mut().enumerate() {
                     d.fill(0.0);
-                    self.dist_fractional(&cols, row, 0, 1.0, &mut d);
+                    self.dist_fractional(&cols, row, &mut stack, &mut d);
                     *o = argmax(&d) as u8;
                 }
             }

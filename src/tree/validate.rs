@@ -17,13 +17,14 @@
 //!   inside the slot array;
 //! - class counts and node weights are finite and non-negative, one count per class
 //!   per node;
+//! - no node is deeper than [`MAX_DEPTH`](super::MAX_DEPTH) (CART trees too);
 //! - the classifier's discretizer is consistent
 //!   ([`Discretizer::validate`](crate::data::Discretizer::validate)) and
 //!   produces exactly the codes the tree was trained on (equal encoded schemas).
 
 use super::cart::{CartClassifier, CartNode, CartTree};
 use super::learner::TreeClassifier;
-use super::node::{LEAF, NO_CHILD};
+use super::node::{LEAF, MAX_DEPTH, NO_CHILD};
 use super::tree::DecisionTree;
 use crate::error::{Error, Result};
 
@@ -48,9 +49,10 @@ fn check_counts(counts: &[f64], n_nodes: usize, k: usize) -> Result<()> {
     Ok(())
 }
 
-/// Records `child` as a child of `parent`: inside the arena, after its parent, and
-/// with no other parent.
-fn link(parent_of: &mut [usize], parent: usize, child: usize) -> Result<()> {
+/// Records `child` as a child of `parent`: inside the arena, after its parent, with no
+/// other parent, and at most [`MAX_DEPTH`] deep. `depth[parent]` is final when called:
+/// nodes are linked in index order and a parent precedes its children.
+fn link(parent_of: &mut [usize], depth: &mut [u32], parent: usize, child: usize) -> Result<()> {
     if child >= parent_of.len() || child <= parent {
         return Err(bad(format!(
             "node {parent} has child {child}: outside the arena or not after its parent"
@@ -64,6 +66,13 @@ fn link(parent_of: &mut [usize], parent: usize, child: usize) -> Result<()> {
                 "node {child} has two parents ({p} and {parent})"
             )));
         }
+    }
+    depth[child] = depth[parent] + 1;
+    if depth[child] as usize > MAX_DEPTH {
+        return Err(bad(format!(
+            "the tree is deeper than {MAX_DEPTH} levels (node {child}); \
+             no grower makes such a tree"
+        )));
     }
     Ok(())
 }
@@ -83,7 +92,9 @@ impl DecisionTree {
     /// - every internal node's feature exists and its block of `cardinality` slots
     ///   lies inside the slot array;
     /// - class counts and node weights are finite and non-negative, one count per
-    ///   class per node.
+    ///   class per node;
+    /// - no node is deeper than [`MAX_DEPTH`], so the depth-first walks and renderings
+    ///   stay small.
     pub fn validate(&self) -> Result<()> {
         let n = self.nodes.len();
         if n == 0 {
@@ -95,6 +106,7 @@ impl DecisionTree {
         check_counts(&self.counts, n, self.n_classes())?;
         let features = &self.schema.features;
         let mut parent_of = vec![usize::MAX; n];
+        let mut depth = vec![0u32; n];
         for (i, node) in self.nodes.iter().enumerate() {
             if !node.weight.is_finite() || node.weight < 0.0 || !node.gain.is_finite() {
                 return Err(bad(format!("node {i} has a non-finite or negative weight")));
@@ -116,7 +128,7 @@ impl DecisionTree {
                 .ok_or_else(|| bad(format!("node {i}'s child slots run past the slot array")))?;
             for &c in block {
                 if c != NO_CHILD {
-                    link(&mut parent_of, i, c as usize)?;
+                    link(&mut parent_of, &mut depth, i, c as usize)?;
                 }
             }
         }
@@ -126,7 +138,8 @@ impl DecisionTree {
 
 impl CartTree {
     /// Checks the arena's structure for rows of `n_features` features: children inside
-    /// the arena, after their parent, one parent each; split features that exist;
+    /// the arena, after their parent, one parent each, at most [`MAX_DEPTH`] deep;
+    /// split features that exist;
     /// thresholds that are not NaN; counts as for [`DecisionTree::validate`].
     pub fn validate(&self, n_features: usize) -> Result<()> {
         let nodes = self.nodes();
@@ -135,6 +148,7 @@ impl CartTree {
         }
         check_counts(self.counts(), nodes.len(), self.n_classes())?;
         let mut parent_of = vec![usize::MAX; nodes.len()];
+        let mut depth = vec![0u32; nodes.len()];
         for (i, node) in nodes.iter().enumerate() {
             if let CartNode::Split {
                 feature,
@@ -152,8 +166,8 @@ impl CartTree {
                 if left == right {
                     return Err(bad(format!("CART node {i} has the same child twice")));
                 }
-                link(&mut parent_of, i, left)?;
-                link(&mut parent_of, i, right)?;
+                link(&mut parent_of, &mut depth, i, left)?;
+                link(&mut parent_of, &mut depth, i, right)?;
             }
         }
         Ok(())
@@ -414,5 +428,98 @@ mod tests {
         for (what, f) in cases {
             assert!(spoil(&*f).is_err(), "{what}");
         }
+    }
+
+    /// A chain `depth` levels deep: internal node `d` (index `2d`) tests the one
+    /// feature; code 0 goes to a leaf, code 1 to the next level, missing nowhere.
+    fn chain(depth: usize) -> DecisionTree {
+        use crate::data::{EncodedFeature, EncodedSchema};
+        let schema = std::sync::Arc::new(EncodedSchema {
+            features: vec![EncodedFeature {
+                name: "x".into(),
+                levels: vec!["a".into(), "b".into()],
+                numeric: false,
+            }],
+            classes: vec!["no".into(), "yes".into()],
+        });
+        let mut nodes = Vec::new();
+        let mut slots = Vec::new();
+        let leaf = |d: usize| super::super::Node {
+            feature: LEAF,
+            first_slot: 0,
+            depth: d as u32,
+            gain: 0.0,
+            weight: 2.0,
+        };
+        for d in 0..depth {
+            nodes.push(super::super::Node {
+                feature: 0,
+                first_slot: slots.len() as u32,
+                depth: d as u32,
+                gain: 0.1,
+                weight: 2.0,
+            });
+            slots.extend([2 * d as u32 + 1, 2 * d as u32 + 2, NO_CHILD]);
+            nodes.push(leaf(d + 1));
+        }
+        nodes.push(leaf(depth));
+        let counts = vec![1.0; 2 * nodes.len()];
+        DecisionTree {
+            schema,
+            nodes,
+            slots,
+            counts,
+            missing: super::super::MissingPolicy::Fractional,
+            laplace: false,
+            criterion: "id3".into(),
+            walker: Default::default(),
+        }
+    }
+
+    /// Runs `f` on a thread with the default 2 MiB stack.
+    fn on_small_stack(f: impl FnOnce() + Send + 'static) {
+        std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(f)
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+
+    #[test]
+    fn a_tree_deeper_than_the_limit_is_refused_and_walks_never_overflow_the_stack() {
+        on_small_stack(|| {
+            let deep = chain(100_000);
+            let t0 = std::time::Instant::now();
+            let err = deep.validate().unwrap_err().to_string();
+            assert!(err.contains("deeper than 1000"), "{err}");
+            assert!(t0.elapsed().as_secs() < 2);
+            // The fractional walk is iterative: even the unvalidated chain scores.
+            let enc = crate::data::Encoded::new(
+                deep.schema.clone(),
+                vec![crate::data::Codes::U8(vec![2, 1, 0])],
+                vec![0, 0, 0],
+                None,
+            )
+            .unwrap();
+            let p = deep.predict_proba(&enc).unwrap();
+            assert!(p.iter().all(|x| x.is_finite()));
+            assert!((p[0] + p[1] - 1.0).abs() < 1e-9);
+            // A chain at the limit loads, renders and scores.
+            let ok = chain(MAX_DEPTH);
+            ok.validate().unwrap();
+            assert_eq!(ok.depth(), MAX_DEPTH);
+            assert_eq!(ok.rules().len(), MAX_DEPTH + 1);
+            assert_eq!(ok.to_text().lines().count(), 2 * MAX_DEPTH);
+            let enc = crate::data::Encoded::new(
+                ok.schema.clone(),
+                vec![crate::data::Codes::U8(vec![2, 1])],
+                vec![0, 0],
+                None,
+            )
+            .unwrap();
+            ok.predict_proba(&enc).unwrap();
+            ok.predict(&enc).unwrap();
+        });
     }
 }

@@ -7,7 +7,8 @@ use ::csv::ByteRecord;
 
 use super::interner::{Interner, sort_levels};
 use super::options::{
-    BadCellPolicy, BadCells, BadLabelPolicy, CsvOptions, REPORTED_LINES, ReadReport,
+    BadCellPolicy, BadCells, BadLabelPolicy, CsvOptions, MAX_BAD_NUMERIC_SHARE, REPORTED_LINES,
+    ReadReport,
 };
 use super::plan::{Kind, Mode, Plan, opts_name};
 use super::source::non_utf8;
@@ -69,9 +70,24 @@ pub(super) struct Batch {
     pub(super) ids: Option<Vec<String>>,
     pub(super) weights: Option<Vec<f64>>,
     pub(super) bad_cells: Vec<Option<BadCells>>,
-    /// Features inferred numeric that turned out to hold text (a re-read is needed).
+    /// Features inferred numeric that turned out to hold text (a re-read is needed);
+    /// set by [`Batch::settle_inference`].
     pub(super) switched: Vec<bool>,
     pub(super) any_switched: bool,
+    /// Per feature inferred numeric: its cells that parsed as finite numbers, and
+    /// those that did not (read as missing until the pass ends).
+    inferred: Vec<Inferred>,
+}
+
+/// The tally of a feature inferred numeric: how many of its non-missing cells are
+/// finite numbers and which are not.
+#[derive(Default)]
+struct Inferred {
+    numbers: usize,
+    /// The bad cells, as [`BadCells`] (count, first lines, first value).
+    bad: Option<BadCells>,
+    /// The first bad cell's raw bytes and line, for the error.
+    first: Option<(Vec<u8>, u64)>,
 }
 
 pub(super) const NO_LABEL: u32 = u32::MAX;
@@ -98,7 +114,33 @@ impl Batch {
             bad_cells: vec![None; plan.features.len()],
             switched: vec![false; plan.features.len()],
             any_switched: false,
+            inferred: plan.features.iter().map(|_| Inferred::default()).collect(),
         }
+    }
+
+    /// Ends kind inference after a whole pass: a feature inferred numeric with more
+    /// than [`MAX_BAD_NUMERIC_SHARE`] of its non-missing cells not finite numbers is
+    /// marked switched to categorical (the file is read again); in the others each
+    /// such cell follows `policy` (an error for the first, or counted in the report as
+    /// missing).
+    pub(super) fn settle_inference(&mut self, plan: &Plan, policy: BadCellPolicy) -> Result<()> {
+        for (j, (_, name, _)) in plan.features.iter().enumerate() {
+            let t = &mut self.inferred[j];
+            let Some(bad) = t.bad.take() else {
+                continue;
+            };
+            let total = (t.numbers + bad.count) as f64;
+            if bad.count as f64 > MAX_BAD_NUMERIC_SHARE * total {
+                self.switched[j] = true;
+                self.any_switched = true;
+            } else if policy == BadCellPolicy::Error {
+                let (cell, line) = t.first.take().unwrap_or_default();
+                bad_number(&mut None, plan, policy, name, &cell, line)?;
+            } else {
+                self.bad_cells[j] = Some(bad);
+            }
+        }
+        Ok(())
     }
 
     /// Rows read so far.
@@ -107,9 +149,9 @@ impl Batch {
     }
 
     /// Reads one record starting on file line `line`: feature cells parsed with
-    /// `data::cell` (a bad cell in a declared-numeric column handled by `policy`; text
-    /// in an inferred-numeric column switches it to categorical and the rest of the
-    /// pass only finishes inference), then the target, id and weight cells.
+    /// `data::cell` (a bad cell in a declared-numeric column handled by `policy`; one
+    /// in an inferred-numeric column read as missing and tallied for
+    /// [`Batch::settle_inference`]), then the target, id and weight cells.
     pub(super) fn push(
         &mut self,
         plan: &Plan,
@@ -127,28 +169,32 @@ impl Batch {
                 ),
             });
         }
-        if self.any_switched {
-            // Only finishing the kind inference; the file is read again.
-            for (j, (i, _, kind)) in plan.features.iter().enumerate() {
-                if *kind == (Kind::Numeric { declared: false })
-                    && !self.switched[j]
-                    && !cell::fits_numeric(&rec[*i], &plan.missing)
-                {
-                    self.switched[j] = true;
-                }
-            }
-            return Ok(());
-        }
         for (j, (i, name, kind)) in plan.features.iter().enumerate() {
+            let inferred = *kind == (Kind::Numeric { declared: false });
             match &mut self.cols[j] {
                 Builder::Num(values) => match cell::number(&rec[*i], &plan.missing) {
                     Parsed::Missing => values.push(f64::NAN),
-                    Parsed::Value(x) => values.push(x),
-                    Parsed::Bad(_) if *kind == (Kind::Numeric { declared: false }) => {
-                        self.switched[j] = true;
-                        self.any_switched = true;
-                        // Finish inference for the other columns on this same row.
-                        return self.push(plan, policy, rec, line);
+                    Parsed::Value(x) => {
+                        if inferred {
+                            self.inferred[j].numbers += 1;
+                        }
+                        values.push(x);
+                    }
+                    Parsed::Bad(cell) if inferred => {
+                        let t = &mut self.inferred[j];
+                        if t.first.is_none() {
+                            t.first = Some((cell.to_vec(), line));
+                        }
+                        let b = t.bad.get_or_insert_with(|| BadCells {
+                            column: name.clone(),
+                            first_value: String::from_utf8_lossy(cell).into_owned(),
+                            ..BadCells::default()
+                        });
+                        b.count += 1;
+                        if b.lines.len() < REPORTED_LINES {
+                            b.lines.push(line);
+                        }
+                        values.push(f64::NAN);
                     }
                     Parsed::Bad(cell) => {
                         bad_number(&mut self.bad_cells[j], plan, policy, name, cell, line)?;

@@ -115,7 +115,7 @@ impl CsvChunks {
             return Err(Error::param("chunk_rows", 0, "must be at least 1"));
         }
         let (mut reader, delimiter) = open_source(reader, opts.delimiter, &location)?;
-        let mut lines = Lines::default();
+        let mut lines = Lines::of_source(&reader);
         let plan = Plan::new(
             &mut reader,
             delimiter,

@@ -18,6 +18,8 @@ mod source;
 
 pub use chunks::{CsvChunk, CsvChunks};
 pub use options::{
-    BadCellPolicy, BadCells, BadLabelPolicy, CsvOptions, REPORTED_LINES, ReadReport,
+    BadCellPolicy, BadCells, BadLabelPolicy, CsvOptions, MAX_BAD_NUMERIC_SHARE, MAX_COLUMNS,
+    MAX_RECORD_BYTES, REPORTED_LINES, ReadReport,
 };
 pub use reader::{read_csv, read_csv_from, read_csv_report};
+pub(crate) use source::{RecordLimit, RecordStarts, io_error};

@@ -9,6 +9,26 @@ use crate::error::{Error, Result};
 /// How many line numbers a [`ReadReport`] keeps per kind of problem.
 pub const REPORTED_LINES: usize = 10;
 
+/// The longest record a CSV reader accepts, in bytes: 16 MiB. A record is one line,
+/// or several when a quoted field holds line breaks; LF, CRLF and a lone CR all end a
+/// line. A longer one — a file with no line breaks (`/dev/zero`, a binary file), an
+/// unbalanced quote — is an error naming the file and the line it starts on, raised
+/// once the limit is passed, so reading never holds more than this much of one record.
+pub const MAX_RECORD_BYTES: usize = 16 << 20;
+
+/// The most columns a CSV header may name: 100,000. A wider header is an error
+/// naming the file (line 1).
+pub const MAX_COLUMNS: usize = 100_000;
+
+/// A feature column without a declared kind is **numeric** when at most 5 % of its
+/// non-missing cells (1 in 20) are not finite numbers, else categorical (text levels).
+/// In a column read as numeric, a cell that is not a finite number (`inf`, `NaN`,
+/// `1e309`, text, a NUL byte) follows the bad-cell policy
+/// ([`BadCellPolicy`](crate::data::BadCellPolicy)): an error naming the file, line,
+/// column and cell by default, or a missing value counted in the read report. So one
+/// stray cell never turns a column of numbers into hundreds of levels.
+pub const MAX_BAD_NUMERIC_SHARE: f64 = 0.05;
+
 /// What to do with a row whose label is missing or maps to no class.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -337,8 +357,8 @@ impl CsvOptions {
     }
 }
 
-/// Cells of one column that were not numbers in a column declared numeric and were
-/// read as missing ([`BadCellPolicy::Missing`]).
+/// Cells of one column that were not finite numbers in a numeric column (declared or
+/// inferred) and were read as missing ([`BadCellPolicy::Missing`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BadCells {
     /// The column.

@@ -5,7 +5,7 @@ use std::io::Read;
 
 use ::csv::ByteRecord;
 
-use super::options::CsvOptions;
+use super::options::{CsvOptions, MAX_COLUMNS};
 use super::source::{Lines, Source, csv_error, non_utf8};
 use crate::data::cell;
 use crate::data::missing::MissingTokens;
@@ -137,6 +137,15 @@ fn read_header<R: Read>(
         });
     }
     let at1 = location.clone().at_line(1);
+    if header.len() > MAX_COLUMNS {
+        return Err(Error::Csv {
+            location: at1,
+            message: format!(
+                "the header has {} columns (at most {MAX_COLUMNS})",
+                header.len()
+            ),
+        });
+    }
     let mut names: Vec<String> = Vec::with_capacity(header.len());
     lines.of(&header);
     for field in header.iter().map(cell::trim) {
@@ -264,7 +273,10 @@ mod tests {
             }
             batch.push(&p, BadCellPolicy::Error, &rec, 2).unwrap();
         }
-        // `t` met text on row 2: it switches to categorical (a second pass reads it).
+        // `t` met text: one cell in three, it switches to categorical when the pass
+        // ends (a second pass reads it).
+        assert!(!batch.any_switched);
+        batch.settle_inference(&p, BadCellPolicy::Error).unwrap();
         assert!(batch.any_switched);
         assert_eq!(batch.switched, [false, true]);
     }

@@ -20,12 +20,12 @@ fn read_all<R: Read>(
 ) -> Result<(Table, ReadReport)> {
     opts.validate()?;
     let mut forced_text: Vec<String> = Vec::new();
-    // The first pass infers kinds while building; if a column inferred numeric meets
-    // text, the pass only finishes inference and a second pass builds with the final
-    // kinds. A third attempt means the file changed while being read.
+    // The first pass infers kinds while building; if a column inferred numeric holds
+    // too much text (more than MAX_BAD_NUMERIC_SHARE of its cells), a second pass builds
+    // it as categorical. A third attempt means the file changed while being read.
     for _ in 0..3 {
         let (mut reader, delimiter) = open_source(open()?, opts.delimiter, location)?;
-        let mut lines = Lines::default();
+        let mut lines = Lines::of_source(&reader);
         let plan = Plan::new(
             &mut reader,
             delimiter,
@@ -44,6 +44,7 @@ fn read_all<R: Read>(
             let line = lines.of(&rec);
             batch.push(&plan, opts.on_bad_cell, &rec, line)?;
         }
+        batch.settle_inference(&plan, opts.on_bad_cell)?;
         if batch.len() == 0 && !batch.any_switched {
             return Err(Error::Csv {
                 location: location.clone(),
@@ -86,9 +87,12 @@ fn read_all<R: Read>(
 ///   blank lines are skipped.
 /// - Cells are trimmed. A cell is missing when it is empty (so also whitespace-only) or
 ///   equals a missing token, ignoring ASCII case (default `NA`, `N/A`, `?`, `null`).
-/// - A feature column is numeric when every non-missing cell parses as a finite number,
-///   else categorical; [`CsvOptions::numeric`] / [`CsvOptions::categorical`] override
-///   the inference (a code like `Area code` may be forced categorical). Categorical
+/// - A feature column is numeric when at least 95 % of its non-missing cells parse as
+///   finite numbers ([`MAX_BAD_NUMERIC_SHARE`](crate::data::MAX_BAD_NUMERIC_SHARE)),
+///   else categorical; in a numeric column a cell that is not a finite number (`inf`,
+///   `NaN`, `1e309`, text) follows [`CsvOptions::on_bad_cell`] (an error naming the
+///   file, line, column and cell by default). [`CsvOptions::numeric`] /
+///   [`CsvOptions::categorical`] override the inference (a code like `Area code` may be forced categorical). Categorical
 ///   levels are sorted in byte order, so the same data gives the same codes.
 /// - Columns can be dropped (identifiers, leaking columns); one may be kept as the id
 ///   column ([`Table::ids`]) and one as the sample-weight column (finite, `>= 0`);

@@ -1,11 +1,166 @@
 //! Opening a CSV source: byte-order mark, delimiter detection, the csv reader, physical
 //! line numbers, and the I/O and parse errors.
 
+use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Chain, Cursor, Read};
+use std::sync::{Arc, Mutex};
 
 use ::csv::{ByteRecord, ReaderBuilder};
 
+use super::options::MAX_RECORD_BYTES;
 use crate::error::{Error, Location, Result};
+
+/// A record longer than [`MAX_RECORD_BYTES`], starting on `line`: the I/O error a
+/// [`RecordLimit`] returns, turned into an [`Error::Csv`] by [`io_error`].
+#[derive(Debug)]
+struct RecordTooLong {
+    line: u64,
+}
+
+impl std::fmt::Display for RecordTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "a record longer than {MAX_RECORD_BYTES} bytes starts on line {}",
+            self.line
+        )
+    }
+}
+
+impl std::error::Error for RecordTooLong {}
+
+/// The record starts a [`RecordLimit`] has seen and the parser has not yet asked for:
+/// `(byte offset, physical line)` of each record's first byte, oldest first. Shared
+/// with the [`Lines`] of the same source; holds at most the records of the bytes read
+/// ahead of the parser.
+#[derive(Clone, Default)]
+pub(crate) struct RecordStarts(Arc<Mutex<VecDeque<(u64, u64)>>>);
+
+impl RecordStarts {
+    /// The physical line of the record the parser says starts at byte `byte`: the
+    /// first record start at or after it (blank lines before a record are skipped by
+    /// the parser, not by its position).
+    pub(crate) fn line_of(&self, byte: u64) -> Option<u64> {
+        let mut q = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        while let Some(&(at, line)) = q.front() {
+            q.pop_front();
+            if at >= byte {
+                return Some(line);
+            }
+        }
+        None
+    }
+
+    fn push(&self, byte: u64, line: u64) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push_back((byte, line));
+    }
+}
+
+/// Where a [`RecordLimit`] is in the CSV grammar (as the csv parser with its default
+/// quoting: `"` opens a quoted field only at the start of a field, `""` inside one is
+/// a quote).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scan {
+    /// Between records (also on blank lines).
+    RecordStart,
+    FieldStart,
+    Field,
+    Quoted,
+    /// A `"` inside a quoted field: the field's end, or the first of `""`.
+    QuoteInQuoted,
+}
+
+/// A reader that fails with [`RecordTooLong`] once one record — the bytes between two
+/// line ends (LF, CRLF or a lone CR) outside quoted fields — passes
+/// [`MAX_RECORD_BYTES`], so a file with no line breaks is refused after reading that
+/// much of it, not held whole in memory. It also notes where each record starts and
+/// on which physical line ([`RecordStarts`]), counting every line end, also inside
+/// quoted fields and lone CRs, which the csv parser's own line count misses.
+pub(crate) struct RecordLimit<R> {
+    inner: R,
+    delimiter: u8,
+    scan: Scan,
+    /// Bytes of the current record so far.
+    len: usize,
+    last_cr: bool,
+    /// Byte offset of the next byte, and its 1-based physical line.
+    offset: u64,
+    line: u64,
+    starts: RecordStarts,
+}
+
+impl<R> RecordLimit<R> {
+    /// Limits `inner`, a CSV with this delimiter.
+    pub(crate) fn new(inner: R, delimiter: u8) -> Self {
+        RecordLimit {
+            inner,
+            delimiter,
+            scan: Scan::RecordStart,
+            len: 0,
+            last_cr: false,
+            offset: 0,
+            line: 1,
+            starts: RecordStarts::default(),
+        }
+    }
+
+    /// The record starts, for [`Lines`].
+    pub(crate) fn starts(&self) -> RecordStarts {
+        self.starts.clone()
+    }
+}
+
+impl<R: Read> Read for RecordLimit<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &b in &buf[..n] {
+            let eol = b == b'\n' || b == b'\r';
+            if eol && !(b == b'\n' && self.last_cr) {
+                self.line += 1;
+            }
+            self.last_cr = b == b'\r';
+            self.scan = match (self.scan, b) {
+                (Scan::Quoted, b'"') => Scan::QuoteInQuoted,
+                (Scan::Quoted, _) => Scan::Quoted,
+                (Scan::QuoteInQuoted, b'"') => Scan::Quoted,
+                (Scan::RecordStart, _) if eol => Scan::RecordStart,
+                (_, _) if eol => {
+                    self.len = 0;
+                    Scan::RecordStart
+                }
+                (s, _) => {
+                    if s == Scan::RecordStart {
+                        self.starts.push(self.offset, self.line);
+                    }
+                    match (s, b) {
+                        (_, d) if d == self.delimiter => Scan::FieldStart,
+                        (Scan::RecordStart | Scan::FieldStart, b'"') => Scan::Quoted,
+                        _ => Scan::Field,
+                    }
+                }
+            };
+            self.offset += 1;
+            if self.scan != Scan::RecordStart {
+                self.len += 1;
+                if self.len > MAX_RECORD_BYTES {
+                    let line = self
+                        .starts
+                        .0
+                        .lock()
+                        .map_or(0, |q| q.back().map_or(0, |s| s.1));
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        RecordTooLong { line },
+                    ));
+                }
+            }
+        }
+        Ok(n)
+    }
+}
 
 pub(super) fn non_utf8(location: Location, bytes: &[u8]) -> Error {
     Error::Csv {
@@ -20,21 +175,32 @@ pub(super) fn non_utf8(location: Location, bytes: &[u8]) -> Error {
 // ---------------------------------------------------------------------------------
 // Opening: BOM, delimiter detection, the csv reader.
 
-pub(super) type Source<R> = ::csv::Reader<Chain<Cursor<Vec<u8>>, BufReader<R>>>;
+pub(super) type Source<R> = ::csv::Reader<RecordLimit<Chain<Cursor<Vec<u8>>, BufReader<R>>>>;
 
-/// Physical line numbers of records. The csv parser counts a record's line without
-/// the line breaks inside quoted fields before it; this adds them back.
-#[derive(Debug, Default, Clone, Copy)]
+/// Physical line numbers of records, from the [`RecordStarts`] of their source (the
+/// csv parser's own count misses line breaks inside quoted fields and lone CRs).
+#[derive(Clone, Default)]
 pub(super) struct Lines {
-    extra: u64,
+    starts: Option<RecordStarts>,
 }
 
 impl Lines {
+    /// The lines of the records of `source`.
+    pub(super) fn of_source<R: Read>(source: &Source<R>) -> Lines {
+        Lines {
+            starts: Some(source.get_ref().starts()),
+        }
+    }
+
     /// The 1-based line on which `rec` starts (call once per record, in order).
     pub(super) fn of(&mut self, rec: &ByteRecord) -> u64 {
-        let line = rec.position().map_or(0, |p| p.line()) + self.extra;
-        self.extra += rec.as_slice().iter().filter(|&&b| b == b'\n').count() as u64;
-        line
+        let pos = rec.position();
+        self.starts
+            .as_ref()
+            .zip(pos)
+            .and_then(|(s, p)| s.line_of(p.byte()))
+            .or(pos.map(|p| p.line()))
+            .unwrap_or(0)
     }
 }
 
@@ -56,7 +222,21 @@ pub(super) fn detect_delimiter(line: &[u8]) -> u8 {
     [b',', b';', b'\t'][best]
 }
 
-pub(super) fn io_error(location: &Location, source: std::io::Error) -> Error {
+/// An I/O error at `location`; a record over [`MAX_RECORD_BYTES`] becomes an
+/// [`Error::Csv`] naming the line it starts on.
+pub(crate) fn io_error(location: &Location, source: std::io::Error) -> Error {
+    if let Some(t) = source
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<RecordTooLong>())
+    {
+        return Error::Csv {
+            location: location.clone().at_line(t.line),
+            message: format!(
+                "the line is longer than {MAX_RECORD_BYTES} bytes (with the lines a quoted \
+                 field spans): not a CSV file, a missing line break or an unbalanced quote"
+            ),
+        };
+    }
     Error::Io {
         location: location.clone(),
         source,
@@ -68,7 +248,7 @@ pub(super) fn csv_error(location: &Location, e: ::csv::Error) -> Error {
     let mut location = location.clone();
     location.line = line;
     match e.into_kind() {
-        ::csv::ErrorKind::Io(source) => Error::Io { location, source },
+        ::csv::ErrorKind::Io(source) => io_error(&location, source),
         other => Error::Csv {
             location,
             message: format!("{other:?}"),
@@ -84,10 +264,7 @@ pub(super) fn open_source<R: Read>(
     // The csv reader buffers 8 KiB at a time; with the same capacity here, its reads
     // pass straight through this buffer once the header line is consumed.
     let mut buffered = BufReader::with_capacity(8 * 1024, reader);
-    let mut first = Vec::new();
-    buffered
-        .read_until(b'\n', &mut first)
-        .map_err(|e| io_error(location, e))?;
+    let mut first = first_line(&mut buffered).map_err(|e| io_error(location, e))?;
     if first.starts_with(b"\xEF\xBB\xBF") {
         first.drain(..3);
     }
@@ -96,6 +273,36 @@ pub(super) fn open_source<R: Read>(
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
-        .from_reader(Cursor::new(first).chain(buffered));
+        .from_reader(RecordLimit::new(
+            Cursor::new(first).chain(buffered),
+            delimiter,
+        ));
     Ok((reader, delimiter))
+}
+
+/// The bytes up to and including the first line end (LF or CR), at most
+/// [`MAX_RECORD_BYTES`] of them (else a [`RecordTooLong`] error on line 1).
+fn first_line<R: BufRead>(r: &mut R) -> std::io::Result<Vec<u8>> {
+    let mut first = Vec::new();
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(first);
+        }
+        let (take, done) = match buf.iter().position(|&b| b == b'\n' || b == b'\r') {
+            Some(i) => (i + 1, true),
+            None => (buf.len(), false),
+        };
+        first.extend_from_slice(&buf[..take]);
+        r.consume(take);
+        if first.len() > MAX_RECORD_BYTES {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                RecordTooLong { line: 1 },
+            ));
+        }
+        if done {
+            return Ok(first);
+        }
+    }
 }
