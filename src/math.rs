@@ -282,10 +282,10 @@ pub(crate) fn binomial_cdf(k: u64, n: u64, p: f64) -> f64 {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn close(a: f64, b: f64, tol: f64) {
+    pub(crate) fn close(a: f64, b: f64, tol: f64) {
         assert!(
             (a - b).abs() <= tol * (1.0 + b.abs()),
             "{a} != {b} (tol {tol})"

@@ -289,13 +289,6 @@ mod tests {
     const P3: [u8; 12] = [0, 0, 1, 2, 1, 1, 0, 2, 2, 1, 2, 0];
 
     #[test]
-    fn argmax_ties_go_to_lowest_index() {
-        assert_eq!(argmax(&[0.5, 0.5]), 0);
-        assert_eq!(argmax(&[0.2, 0.4, 0.4]), 1);
-        assert_eq!(argmax(&[0.1, 0.2, 0.7]), 2);
-    }
-
-    #[test]
     fn three_class_metrics_match_sklearn() {
         let m = ConfusionMatrix::from_labels(&names(3), &T3, &P3, None).unwrap();
         // by hand: rows true, columns predicted

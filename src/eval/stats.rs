@@ -213,13 +213,7 @@ pub fn mcnemar_test(truth: &[u8], first: &[u8], second: &[u8]) -> Result<McNemar
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn close(a: f64, b: f64, tol: f64) {
-        assert!(
-            (a - b).abs() <= tol * (1.0 + b.abs()),
-            "{a} != {b} (tol {tol})"
-        );
-    }
+    use crate::math::tests::close;
 
     #[test]
     fn wilson_matches_statsmodels() {
