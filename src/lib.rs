@@ -73,6 +73,8 @@ mod math;
 pub mod model;
 pub mod output;
 pub mod policy;
+#[cfg(feature = "report")]
+pub mod report;
 pub mod score;
 pub mod synth;
 pub mod train;
