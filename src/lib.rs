@@ -56,7 +56,9 @@
 //! [`output`]'s atomic files), [`train`] is
 //! the pipeline from a table to a model (validation, the final fit on all rows,
 //! calibration and thresholds on out-of-sample predictions), and [`score`] turns a
-//! model into tiers, reasons and retention economics. [`synth`] generates realistic
+//! model into tiers, reasons and retention economics. `report` (feature `report`, on by
+//! default) writes the self-contained HTML report of a model on labeled data.
+//! [`synth`] generates realistic
 //! data; [`learners`] maps algorithm names (as the `churnkit` CLI takes them) to
 //! learners.
 

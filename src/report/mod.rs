@@ -52,6 +52,9 @@ pub const SECTIONS: [(&str, &str); 10] = [
     ("structure", "Model structure"),
 ];
 
+/// A curve's points `(x, y)`.
+type Curve = Vec<(f64, f64)>;
+
 /// Most points drawn per curve (a curve with more thresholds is thinned evenly).
 const MAX_CURVE_POINTS: usize = 1500;
 
@@ -181,7 +184,7 @@ impl<'a> HtmlReport<'a> {
                 "recall",
                 "precision",
                 &[
-                    (format!("{}", report.churn_class), pr),
+                    (report.churn_class.clone(), pr),
                     (
                         "churn rate (random)".into(),
                         vec![(0.0, base_rate), (1.0, base_rate)],
@@ -587,7 +590,7 @@ fn reasons(out: &mut String, scored: &[Score]) -> Result<()> {
 
 /// ROC points `(fpr, tpr)` and precision–recall points `(recall, precision)` of a
 /// score against positives, one point per distinct score.
-fn curves(scores: &[f64], positive: &[bool], weight: &[f64]) -> (Vec<(f64, f64)>, Vec<(f64, f64)>) {
+fn curves(scores: &[f64], positive: &[bool], weight: &[f64]) -> (Curve, Curve) {
     let mut order: Vec<usize> = (0..scores.len()).collect();
     order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
     let p_total: f64 = (0..scores.len())
@@ -678,7 +681,7 @@ fn tree_html(text: &str) -> String {
 
 fn open_section(out: &mut String, i: usize) {
     let (id, title) = SECTIONS[i];
-    let _ = write!(out, "<section id=\"{id}\"><h2>{}</h2>\n", esc(title));
+    let _ = writeln!(out, "<section id=\"{id}\"><h2>{}</h2>", esc(title));
 }
 
 /// A section with a caption (already escaped) and its SVG charts.
@@ -714,9 +717,9 @@ fn page(title: &str, source: Option<&str>, body: &str) -> String {
     let mut only_css = String::new();
     let mut only_targets = String::new();
     for (id, _) in SECTIONS {
-        let _ = write!(
+        let _ = writeln!(
             only_css,
-            "body:has(#only-{id}:target) section:not(#{id}){{display:none}}\n"
+            "body:has(#only-{id}:target) section:not(#{id}){{display:none}}"
         );
         let _ = write!(only_targets, "<span id=\"only-{id}\"></span>");
     }

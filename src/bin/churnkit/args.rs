@@ -128,10 +128,12 @@ Example:
     /// Show what a saved model is and how it decides (rules, DOT, BIF, JSON).
     #[command(long_about = "\
 Show a saved model: learner and parameters, training rows and class balance,
-validation metrics, features, tier policy. --rules prints a tree as if-then rules;
---dot FILE writes a Graphviz picture of a tree or a Bayesian network; --bif FILE
-writes a Bayesian network in BIF (read by pgmpy, bnlearn, Weka); --json prints the
-summary as JSON.
+validation metrics, features, tier policy, a tree's feature importance (its share of
+the information gain) or a network's nodes with their parents. --rules prints a tree
+as if-then rules; --dot FILE writes a Graphviz picture of a tree or a Bayesian
+network; --bif FILE writes a Bayesian network in BIF (read by pgmpy, bnlearn, Weka);
+with --dot or --bif only the files are written ('wrote FILE' on stderr); --json
+prints the summary as JSON.
 
 Examples:
   churnkit inspect --model churn.model --rules
