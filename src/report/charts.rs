@@ -330,9 +330,9 @@ pub(crate) fn confusion(classes: &[String], counts: &[Vec<f64>]) -> Result<Strin
 /// arrow for each edge (parent → child).
 pub(crate) fn network(names: &[String], edges: &[(usize, usize)], class: usize) -> Result<String> {
     let n = names.len();
-    let (w, h) = (900i32, 760i32);
+    let (w, h) = (900i32, 640i32);
     let (cx, cy) = (w / 2, h / 2);
-    let radius = f64::from(h / 2 - 70);
+    let radius = f64::from(h / 2 - 30);
     let others: Vec<usize> = (0..n).filter(|&v| v != class).collect();
     let mut pos = vec![(cx, cy); n];
     for (j, &v) in others.iter().enumerate() {

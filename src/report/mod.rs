@@ -696,10 +696,16 @@ fn section(out: &mut String, i: usize, caption: &str, svgs: &[String]) {
     out.push_str("</div>\n</section>\n");
 }
 
-/// Puts `html` at the end of the last section written.
+/// Puts `html` at the end of the last section written: beside its charts when it has
+/// some, else at its end.
 fn insert_before_close(out: &mut String, html: &str) {
+    let charts_end = "</div>\n</section>\n";
     let end = "</section>\n";
-    if out.ends_with(end) {
+    if out.ends_with(charts_end) {
+        out.truncate(out.len() - charts_end.len());
+        out.push_str(html);
+        out.push_str(charts_end);
+    } else if out.ends_with(end) {
         out.truncate(out.len() - end.len());
         out.push_str(html);
         out.push_str(end);
