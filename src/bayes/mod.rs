@@ -34,6 +34,7 @@
 mod bif;
 mod classifier;
 mod forest;
+pub mod importance;
 mod infer;
 mod learn;
 mod linfa_traits;
