@@ -873,6 +873,12 @@ fn inspect_shows_importance_and_parents_and_file_exports_write_only_the_file() {
     assert!(out.contains("status") && out.contains("<- (none)"), "{out}");
     let v = json(&["inspect", "--model", s(&tan), "--json"]);
     assert_eq!(v["parents"].as_array().map(Vec::len), Some(21));
+    // a network's importance: mutual information with the class, one per feature
+    assert!(out.contains("importance (mutual information"), "{out}");
+    let mi = v["importance"].as_array().expect("importance in JSON");
+    assert_eq!(mi.len(), 20);
+    assert!(mi.iter().all(|x| x["importance"].as_f64().unwrap() >= 0.0));
+    assert!(mi[0]["importance"].as_f64().unwrap() > 0.0);
 
     // --dot / --bif: the files, a 'wrote' line on stderr, nothing on stdout
     let (dot, bif) = (dir.path().join("n.dot"), dir.path().join("n.bif"));

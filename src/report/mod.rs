@@ -434,14 +434,12 @@ impl<'a> HtmlReport<'a> {
     }
 
     fn importance(&self, out: &mut String, scored: &[Score]) -> Result<()> {
-        let (pairs, how) = match feature_importance(self.model) {
-            Some(p) => (
-                p,
-                "Each feature's share of the tree's information gain, each split weighted by the training weight reaching it.",
-            ),
+        let (pairs, how, unit) = match feature_importance(self.model)? {
+            Some(f) => (f.values, f.measure, f.unit),
             None => (
                 reason_importance(scored),
-                "Each feature's share of Σ|weight| of the reasons citing it over the customers scored (for a Bayesian network: its contributions to the log-odds of churn).",
+                "Each feature's share of Σ|weight| of the reasons citing it over the customers scored.",
+                "share of the reasons' weight (sums to 1)",
             ),
         };
         let mut pairs: Vec<(String, f64)> = pairs.into_iter().filter(|(_, v)| *v > 0.0).collect();
@@ -454,12 +452,7 @@ impl<'a> HtmlReport<'a> {
         }
         let names: Vec<String> = pairs.iter().map(|p| p.0.clone()).collect();
         let values: Vec<f64> = pairs.iter().map(|p| p.1).collect();
-        section(
-            out,
-            8,
-            how,
-            &[charts::bars(&names, &values, "importance (sums to 1)")?],
-        );
+        section(out, 8, how, &[charts::bars(&names, &values, unit)?]);
         Ok(())
     }
 
@@ -507,22 +500,52 @@ impl<'a> HtmlReport<'a> {
     }
 }
 
-/// A model's own feature importance as `(feature, importance)` pairs summing to 1:
-/// for an ID3-family tree, [`DecisionTree::importance`](crate::tree::DecisionTree::importance).
-/// None for models without one (networks, CART, the baseline).
-pub fn feature_importance(model: &Model) -> Option<Vec<(String, f64)>> {
-    match model.body() {
-        ModelBody::Tree(t) => Some(
-            t.tree
+/// A model's own feature importance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeatureImportance {
+    /// What the numbers are, in words.
+    pub measure: &'static str,
+    /// The axis label of the numbers.
+    pub unit: &'static str,
+    /// `(feature, importance)`, in the model's feature order.
+    pub values: Vec<(String, f64)>,
+}
+
+/// A model's own feature importance: for an ID3-family tree
+/// [`DecisionTree::importance`](crate::tree::DecisionTree::importance) (shares of the
+/// information gain, summing to 1); for a Bayesian network the mutual information of
+/// each feature with the class under the fitted network
+/// ([`class_mutual_information`](crate::bayes::importance::class_mutual_information),
+/// bits). None for models without one (CART, the baseline).
+pub fn feature_importance(model: &Model) -> Result<Option<FeatureImportance>> {
+    Ok(match model.body() {
+        ModelBody::Tree(t) => Some(FeatureImportance {
+            measure: "Each feature's share of the tree's information gain, each split weighted by the training weight reaching it.",
+            unit: "share of the information gain (sums to 1)",
+            values: t
+                .tree
                 .schema()
                 .features
                 .iter()
                 .map(|f| f.name.clone())
                 .zip(t.tree.importance())
                 .collect(),
-        ),
+        }),
+        ModelBody::Bayes(b) => {
+            let net = b.net();
+            let class = b.class_node();
+            let mi = crate::bayes::importance::class_mutual_information(net, class)?;
+            Some(FeatureImportance {
+                measure: "The mutual information of each feature with the class under the fitted network: how much knowing the feature alone tells about churn.",
+                unit: "mutual information with the class (bits)",
+                values: (0..net.n_vars())
+                    .filter(|&v| v != class)
+                    .map(|v| (net.variable(v).name.clone(), mi[v]))
+                    .collect(),
+            })
+        }
         _ => None,
-    }
+    })
 }
 
 /// Σ|weight| of the reasons citing each feature, normalised to sum to 1.

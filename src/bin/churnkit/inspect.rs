@@ -2,6 +2,7 @@
 
 use serde_json::json;
 
+use churnkit::bayes::importance::class_mutual_information;
 use churnkit::learners::Exports;
 use churnkit::model::{ModelBody, ModelSummary};
 use churnkit::output::check_output_path;
@@ -49,7 +50,7 @@ pub fn inspect(a: InspectArgs) -> Result<()> {
     }
     let summary = model.summary();
     let schema = model.schema();
-    let importance = tree_importance(model.body());
+    let importance = importance(model.body())?;
     let parents = network_parents(model.body());
     if a.json {
         return emit_json(&json!({
@@ -65,7 +66,8 @@ pub fn inspect(a: InspectArgs) -> Result<()> {
             "target": schema.target.name,
             "id_column": schema.id_column,
             "missing_tokens": model.missing_tokens(),
-            "importance": importance.as_ref().map(|v| v.iter().map(|(f, x)| json!({
+            "importance_measure": importance.as_ref().map(|i| i.1),
+            "importance": importance.as_ref().map(|(v, _)| v.iter().map(|(f, x)| json!({
                 "feature": f,
                 "importance": x,
             })).collect::<Vec<_>>()),
@@ -90,8 +92,8 @@ pub fn inspect(a: InspectArgs) -> Result<()> {
         view = view.detail(text);
     }
     let mut s = view.to_string();
-    if let Some(imp) = &importance {
-        s.push_str(&importance_text(imp));
+    if let Some((imp, what)) = &importance {
+        s.push_str(&importance_text(imp, what));
     }
     if let Some(parents) = &parents {
         s.push_str(&parents_text(parents));
@@ -100,23 +102,40 @@ pub fn inspect(a: InspectArgs) -> Result<()> {
     Ok(())
 }
 
-/// A tree's feature importance (its share of the information gain, each split
-/// weighted by the training weight reaching it), largest first; None for other
+/// `(feature, importance)` pairs and what they measure.
+type Importance = (Vec<(String, f64)>, &'static str);
+
+/// Feature importance, largest first, and what it measures: a tree's share of the
+/// information gain (each split weighted by the training weight reaching it), a
+/// network's mutual information of each feature with the class; None for other
 /// models.
-fn tree_importance(body: &ModelBody) -> Option<Vec<(String, f64)>> {
-    let ModelBody::Tree(t) = body else {
-        return None;
+fn importance(body: &ModelBody) -> Result<Option<Importance>> {
+    let (mut v, what): (Vec<(String, f64)>, _) = match body {
+        ModelBody::Tree(t) => (
+            t.tree
+                .schema()
+                .features
+                .iter()
+                .map(|f| f.name.clone())
+                .zip(t.tree.importance())
+                .collect(),
+            "share of the tree's information gain, weighted by the rows reaching each split",
+        ),
+        ModelBody::Bayes(b) => {
+            let (net, class) = (b.net(), b.class_node());
+            let mi = class_mutual_information(net, class)?;
+            (
+                (0..net.n_vars())
+                    .filter(|&v| v != class)
+                    .map(|v| (net.variable(v).name.clone(), mi[v]))
+                    .collect(),
+                "mutual information with the class under the fitted network, bits",
+            )
+        }
+        _ => return Ok(None),
     };
-    let mut v: Vec<(String, f64)> = t
-        .tree
-        .schema()
-        .features
-        .iter()
-        .map(|f| f.name.clone())
-        .zip(t.tree.importance())
-        .collect();
     v.sort_by(|a, b| b.1.total_cmp(&a.1));
-    Some(v)
+    Ok(Some((v, what)))
 }
 
 /// Each node of a Bayesian network with its parents, in the network's order.
@@ -133,13 +152,12 @@ fn network_parents(body: &ModelBody) -> Option<Vec<(String, Vec<String>)>> {
     )
 }
 
-fn importance_text(imp: &[(String, f64)]) -> String {
+fn importance_text(imp: &[(String, f64)], what: &str) -> String {
     let width = imp.iter().map(|(f, _)| f.len()).max().unwrap_or(8).max(8);
-    let mut s = String::from(
-        "importance (share of the tree's information gain, weighted by the rows reaching each split):\n",
-    );
+    let top = imp.iter().map(|x| x.1).fold(0.0f64, f64::max).max(1e-300);
+    let mut s = format!("importance ({what}):\n");
     for (f, x) in imp.iter().filter(|(_, x)| *x > 0.0) {
-        let bar = "#".repeat((x * 40.0).round() as usize);
+        let bar = "#".repeat((x / top * 30.0).round() as usize);
         s.push_str(&format!("  {f:<width$} {x:>7.4}  {bar}\n"));
     }
     let unused = imp.iter().filter(|(_, x)| *x <= 0.0).count();
