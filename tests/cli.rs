@@ -798,3 +798,107 @@ fn missing_tokens_of_training_are_stored_and_used_when_scoring() {
     let i = json(&["inspect", "--model", s(&model), "--json"]);
     assert_eq!(i["missing_tokens"], serde_json::json!(["-"]));
 }
+
+/// Trains `algo` on `data` (dropping `drop` when given) into `dir/NAME.model`.
+fn train_model(dir: &Path, data: &Path, algo: &str, drop: Option<&str>) -> PathBuf {
+    let model = dir.join(format!("{algo}.model"));
+    let mut args = vec![
+        "train",
+        "--data",
+        s(data),
+        "--target",
+        "status",
+        "--id",
+        "customer_id",
+        "--algo",
+        algo,
+        "-o",
+        s(&model),
+    ];
+    if let Some(d) = drop {
+        args.extend(["--drop", d]);
+    }
+    run(&args, 0);
+    model
+}
+
+#[test]
+fn evaluate_prints_the_calibration_table_and_counts_the_models_features() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = small(dir.path());
+    let model = train_model(dir.path(), &data, "id3", Some("region"));
+    let (out, _) = run(&["evaluate", "--model", s(&model), "--data", s(&data)], 0);
+    // the file has 20 feature columns; the model uses 19 of them
+    assert!(
+        out.contains("19 features (1 other column ignored: region)"),
+        "{out}"
+    );
+    assert!(out.contains("calibration of P(churned)"), "{out}");
+    assert!(
+        out.contains("mean predicted") && out.contains("observed rate"),
+        "{out}"
+    );
+    assert!(out.contains("(0.9, 1.0]"), "{out}");
+    let v = json(&[
+        "evaluate",
+        "--model",
+        s(&model),
+        "--data",
+        s(&data),
+        "--json",
+    ]);
+    assert_eq!(v["data"]["features"], 19);
+    assert_eq!(v["data"]["ignored_columns"][0], "region");
+}
+
+#[test]
+fn inspect_shows_importance_and_parents_and_file_exports_write_only_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = small(dir.path());
+    let tree = train_model(dir.path(), &data, "id3-weighted", None);
+    let (out, _) = run(&["inspect", "--model", s(&tree)], 0);
+    assert!(out.contains("importance ("), "{out}");
+    let v = json(&["inspect", "--model", s(&tree), "--json"]);
+    let imp = v["importance"].as_array().expect("importance in JSON");
+    assert_eq!(imp.len(), 20);
+    let total: f64 = imp.iter().map(|x| x["importance"].as_f64().unwrap()).sum();
+    assert!((total - 1.0).abs() < 1e-9, "{total}");
+
+    let tan = train_model(dir.path(), &data, "tan", None);
+    let (out, _) = run(&["inspect", "--model", s(&tan)], 0);
+    assert!(
+        out.contains("network (each node with its parents)"),
+        "{out}"
+    );
+    assert!(out.contains("status") && out.contains("<- (none)"), "{out}");
+    let v = json(&["inspect", "--model", s(&tan), "--json"]);
+    assert_eq!(v["parents"].as_array().map(Vec::len), Some(21));
+    // a network's importance: mutual information with the class, one per feature
+    assert!(out.contains("importance (mutual information"), "{out}");
+    let mi = v["importance"].as_array().expect("importance in JSON");
+    assert_eq!(mi.len(), 20);
+    assert!(mi.iter().all(|x| x["importance"].as_f64().unwrap() >= 0.0));
+    assert!(mi[0]["importance"].as_f64().unwrap() > 0.0);
+
+    // --dot / --bif: the files, a 'wrote' line on stderr, nothing on stdout
+    let (dot, bif) = (dir.path().join("n.dot"), dir.path().join("n.bif"));
+    let (out, err) = run(
+        &[
+            "inspect",
+            "--model",
+            s(&tan),
+            "--dot",
+            s(&dot),
+            "--bif",
+            s(&bif),
+        ],
+        0,
+    );
+    assert!(out.is_empty(), "stdout: {out}");
+    assert!(err.contains(&format!("wrote {}", dot.display())), "{err}");
+    assert!(err.contains(&format!("wrote {}", bif.display())), "{err}");
+    assert!(std::fs::read_to_string(&dot).unwrap().contains("digraph"));
+    let tree_dot = dir.path().join("t.dot");
+    let (out, _) = run(&["inspect", "--model", s(&tree), "--dot", s(&tree_dot)], 0);
+    assert!(out.is_empty(), "stdout: {out}");
+}

@@ -34,6 +34,8 @@
 mod bif;
 mod classifier;
 mod forest;
+mod importance;
+pub use importance::class_mutual_information;
 mod infer;
 mod learn;
 mod linfa_traits;

@@ -355,6 +355,27 @@ impl std::fmt::Display for Report {
             }
             writeln!(f)?;
         }
+        writeln!(f)?;
+        writeln!(
+            f,
+            "  calibration of P({}) (expected calibration error {:.4})",
+            self.churn_class, self.expected_calibration_error
+        )?;
+        writeln!(
+            f,
+            "  {:<12} {:>14} {:>13} {:>10}",
+            "bin", "mean predicted", "observed rate", "count"
+        )?;
+        for b in &self.calibration {
+            writeln!(
+                f,
+                "  {:<12} {:>14} {:>13} {:>10.1}",
+                format!("({:.1}, {:.1}]", b.low, b.high),
+                opt(b.mean_predicted),
+                opt(b.observed),
+                b.weight
+            )?;
+        }
         if let Some(l) = &self.lift {
             writeln!(f)?;
             writeln!(
@@ -589,6 +610,9 @@ mod tests {
         assert!(text.contains("confusion matrix"));
         assert!(text.contains("macro avg"));
         assert!(text.contains("at_risk"));
+        assert!(text.contains("calibration of P(churned)"), "{text}");
+        assert!(text.contains("mean predicted") && text.contains("observed rate"));
+        assert_eq!(text.matches("(0.9, 1.0]").count(), 1, "{text}");
     }
 
     #[test]

@@ -128,16 +128,34 @@ Example:
     /// Show what a saved model is and how it decides (rules, DOT, BIF, JSON).
     #[command(long_about = "\
 Show a saved model: learner and parameters, training rows and class balance,
-validation metrics, features, tier policy. --rules prints a tree as if-then rules;
---dot FILE writes a Graphviz picture of a tree or a Bayesian network; --bif FILE
-writes a Bayesian network in BIF (read by pgmpy, bnlearn, Weka); --json prints the
-summary as JSON.
+validation metrics, features, tier policy, a tree's feature importance (its share of
+the information gain) or a network's nodes with their parents. --rules prints a tree
+as if-then rules; --dot FILE writes a Graphviz picture of a tree or a Bayesian
+network; --bif FILE writes a Bayesian network in BIF (read by pgmpy, bnlearn, Weka);
+with --dot or --bif only the files are written ('wrote FILE' on stderr); --json
+prints the summary as JSON.
 
 Examples:
   churnkit inspect --model churn.model --rules
   churnkit inspect --model tan.model --dot tan.dot --bif tan.bif
   dot -Tsvg tan.dot > tan.svg")]
     Inspect(InspectArgs),
+
+    /// Write a self-contained HTML report of a saved model on labeled data.
+    #[cfg(feature = "report")]
+    #[command(long_about = "\
+Write the report of a saved model on a labeled CSV as one self-contained HTML file
+(styles and SVG charts inline, nothing fetched from the network): ROC and
+precision-recall curves, cumulative gains and lift, the calibration plot, the
+confusion matrix, tier shares with churn rates and value at risk, the top reasons
+and drivers, feature importance, and the tree (collapsible) or the network.
+
+The data is read as `churnkit evaluate` reads it (the model's column kinds, its
+target unless --target says otherwise).
+
+Example:
+  churnkit report --model churn.model --data customers.csv -o report.html")]
+    Report(Box<ReportArgs>),
 }
 
 /// `--on-bad-label`.
@@ -512,4 +530,36 @@ pub struct InspectArgs {
     /// Print the summary as JSON
     #[arg(long, conflicts_with = "rules")]
     pub json: bool,
+}
+
+#[cfg(feature = "report")]
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// A model saved by `churnkit train`
+    #[arg(long, value_name = "MODEL")]
+    pub model: PathBuf,
+    /// Labeled CSV to report on
+    #[arg(long, value_name = "FILE")]
+    pub data: PathBuf,
+    /// Output HTML file
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Replace a symbolic link at an output path (the link becomes a regular file; its
+    /// target is left untouched). Directories, devices and FIFOs, and links to them,
+    /// are always refused.
+    #[arg(long)]
+    pub force: bool,
+    /// Column holding the churn label [default: the model's target]
+    #[arg(long, value_name = "COL")]
+    pub target: Option<String>,
+    /// The page's title [default: "churnkit report: MODEL on FILE"]
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+    /// Print a JSON summary instead of text
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub labels: LabelArgs,
+    #[command(flatten)]
+    pub data_args: DataArgs,
 }

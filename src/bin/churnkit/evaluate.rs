@@ -2,33 +2,28 @@
 
 use serde_json::json;
 
-use churnkit::Result;
-use churnkit::data::{CsvOptions, read_csv_report};
-use churnkit::eval::Report;
+use std::path::Path;
 
-use crate::args::EvaluateArgs;
+use churnkit::Result;
+use churnkit::data::{CsvOptions, ReadReport, Table, read_csv_report};
+use churnkit::eval::Report;
+use churnkit::model::Model;
+
+use crate::args::{DataArgs, EvaluateArgs, LabelArgs};
 use crate::input::{data_options, label_options, load_model};
-use crate::render::{emit, emit_json, phase, read_summary_json, read_summary_text, report_json};
+use crate::render::{
+    emit, emit_json, phase, read_summary_json, read_summary_text_with, report_json,
+};
 
 pub fn evaluate(a: EvaluateArgs) -> Result<()> {
     let model = load_model(&a.model)?;
-    let schema = model.schema();
-    let target = a
-        .target
-        .clone()
-        .unwrap_or_else(|| schema.target.name.clone());
-    let mut labels = a.labels.clone();
-    if labels.id.is_none() {
-        labels.id = schema.id_column.clone();
-    }
-    let base = CsvOptions::new(&target)
-        .with_schema_kinds(schema)
-        .missing_tokens(model.missing_tokens().tokens()); // --missing overrides
-    let opts = label_options(data_options(base, &a.data_args)?, &labels)?;
-    let ((table, read_report), load_seconds) =
-        phase(&format!("reading {}", a.data.display()), || {
-            read_csv_report(&a.data, &opts)
-        })?;
+    let (table, read_report, load_seconds) = read_for_model(
+        &model,
+        &a.data,
+        a.target.as_deref(),
+        &a.labels,
+        &a.data_args,
+    )?;
     let rows = table.all_rows();
     let (report, seconds) = phase("scoring", || {
         let proba = model.predict_proba(&table, &rows)?;
@@ -40,12 +35,17 @@ pub fn evaluate(a: EvaluateArgs) -> Result<()> {
             &proba,
         )
     })?;
+    let ignored = ignored_columns(&model, &table);
+    let n_features = model.schema().features.len();
     if a.json {
+        let mut data = read_summary_json(&table, &read_report, load_seconds);
+        data["features"] = json!(n_features);
+        data["ignored_columns"] = json!(ignored);
         return emit_json(&json!({
             "command": "evaluate",
             "model": a.model,
             "learner": model.summary().learner,
-            "data": read_summary_json(&table, &read_report, load_seconds),
+            "data": data,
             "report": report_json(&report)?,
             "seconds": seconds,
         }));
@@ -56,8 +56,52 @@ pub fn evaluate(a: EvaluateArgs) -> Result<()> {
         model.summary().learner,
         a.data.display()
     );
-    s.push_str(&read_summary_text(&table, &read_report, load_seconds));
+    s.push_str(&read_summary_text_with(
+        &table,
+        &read_report,
+        n_features,
+        &ignored,
+        load_seconds,
+    ));
     s.push_str(&format!("\n{report}\n"));
     emit(&s)?;
     Ok(())
+}
+
+/// Reads a labeled CSV for `model`: its column kinds, missing tokens and id column,
+/// and its target unless `target` names another column.
+pub fn read_for_model(
+    model: &Model,
+    data: &Path,
+    target: Option<&str>,
+    labels: &LabelArgs,
+    data_args: &DataArgs,
+) -> Result<(Table, ReadReport, f64)> {
+    let schema = model.schema();
+    let target = target.map_or_else(|| schema.target.name.clone(), str::to_string);
+    let mut labels = labels.clone();
+    if labels.id.is_none() {
+        labels.id = schema.id_column.clone();
+    }
+    let base = CsvOptions::new(&target)
+        .with_schema_kinds(schema)
+        .missing_tokens(model.missing_tokens().tokens()); // --missing overrides
+    let opts = label_options(data_options(base, data_args)?, &labels)?;
+    let ((table, read_report), load_seconds) =
+        phase(&format!("reading {}", data.display()), || {
+            read_csv_report(data, &opts)
+        })?;
+    Ok((table, read_report, load_seconds))
+}
+
+/// The file's feature columns the model does not use (e.g. dropped at training).
+pub fn ignored_columns(model: &Model, table: &Table) -> Vec<String> {
+    let used = &model.schema().features;
+    table
+        .schema()
+        .features
+        .iter()
+        .filter(|f| !used.iter().any(|u| u.name == f.name))
+        .map(|f| f.name.clone())
+        .collect()
 }

@@ -2,7 +2,8 @@
 
 use serde_json::json;
 
-use churnkit::model::ModelSummary;
+use churnkit::bayes::class_mutual_information;
+use churnkit::model::{ModelBody, ModelSummary};
 use churnkit::output::check_output_path;
 use churnkit::registry::Exports;
 use churnkit::{Error, Result};
@@ -40,8 +41,17 @@ pub fn inspect(a: InspectArgs) -> Result<()> {
         write_text(path, &bif)?;
         written.push(path.clone());
     }
+    if !written.is_empty() && !a.json && !a.rules {
+        // --dot / --bif: the files are the output; stdout stays empty.
+        for p in &written {
+            eprintln!("wrote {}", p.display());
+        }
+        return Ok(());
+    }
     let summary = model.summary();
     let schema = model.schema();
+    let importance = importance(model.body())?;
+    let parents = network_parents(model.body());
     if a.json {
         return emit_json(&json!({
             "command": "inspect",
@@ -56,6 +66,15 @@ pub fn inspect(a: InspectArgs) -> Result<()> {
             "target": schema.target.name,
             "id_column": schema.id_column,
             "missing_tokens": model.missing_tokens(),
+            "importance_measure": importance.as_ref().map(|i| i.1),
+            "importance": importance.as_ref().map(|(v, _)| v.iter().map(|(f, x)| json!({
+                "feature": f,
+                "importance": x,
+            })).collect::<Vec<_>>()),
+            "parents": parents.as_ref().map(|v| v.iter().map(|(n, p)| json!({
+                "node": n,
+                "parents": p,
+            })).collect::<Vec<_>>()),
             "written": written,
         }));
     }
@@ -73,9 +92,99 @@ pub fn inspect(a: InspectArgs) -> Result<()> {
         view = view.detail(text);
     }
     let mut s = view.to_string();
-    for p in &written {
-        s.push_str(&format!("wrote {}\n", p.display()));
+    if let Some((imp, what)) = &importance {
+        s.push_str(&importance_text(imp, what));
+    }
+    if let Some(parents) = &parents {
+        s.push_str(&parents_text(parents));
     }
     emit(&s)?;
     Ok(())
+}
+
+/// `(feature, importance)` pairs and what they measure.
+type Importance = (Vec<(String, f64)>, &'static str);
+
+/// Feature importance, largest first, and what it measures: a tree's share of the
+/// information gain (each split weighted by the training weight reaching it), a
+/// network's mutual information of each feature with the class; None for other
+/// models.
+fn importance(body: &ModelBody) -> Result<Option<Importance>> {
+    let (mut v, what): (Vec<(String, f64)>, _) = match body {
+        ModelBody::Tree(t) => (
+            t.tree
+                .schema()
+                .features
+                .iter()
+                .map(|f| f.name.clone())
+                .zip(t.tree.importance())
+                .collect(),
+            "share of the tree's information gain, weighted by the rows reaching each split",
+        ),
+        ModelBody::Bayes(b) => {
+            let (net, class) = (b.net(), b.class_node());
+            let mi = class_mutual_information(net, class)?;
+            (
+                (0..net.n_vars())
+                    .filter(|&v| v != class)
+                    .map(|v| (net.variable(v).name.clone(), mi[v]))
+                    .collect(),
+                "mutual information with the class under the fitted network, bits",
+            )
+        }
+        _ => return Ok(None),
+    };
+    v.sort_by(|a, b| b.1.total_cmp(&a.1));
+    Ok(Some((v, what)))
+}
+
+/// Each node of a Bayesian network with its parents, in the network's order.
+fn network_parents(body: &ModelBody) -> Option<Vec<(String, Vec<String>)>> {
+    let ModelBody::Bayes(b) = body else {
+        return None;
+    };
+    let net = b.net();
+    let name = |v: usize| net.variable(v).name.clone();
+    Some(
+        (0..net.n_vars())
+            .map(|v| (name(v), net.parents(v).iter().map(|&p| name(p)).collect()))
+            .collect(),
+    )
+}
+
+fn importance_text(imp: &[(String, f64)], what: &str) -> String {
+    let width = imp.iter().map(|(f, _)| f.len()).max().unwrap_or(8).max(8);
+    let top = imp.iter().map(|x| x.1).fold(0.0f64, f64::max).max(1e-300);
+    let mut s = format!("importance ({what}):\n");
+    for (f, x) in imp.iter().filter(|(_, x)| *x > 0.0) {
+        let bar = "#".repeat((x / top * 30.0).round() as usize);
+        s.push_str(&format!("  {f:<width$} {x:>7.4}  {bar}\n"));
+    }
+    let unused = imp.iter().filter(|(_, x)| *x <= 0.0).count();
+    if unused > 0 {
+        let plural = if unused == 1 { "" } else { "s" };
+        s.push_str(&format!(
+            "  ({unused} feature{plural} not used by the tree)\n"
+        ));
+    }
+    s
+}
+
+fn parents_text(parents: &[(String, Vec<String>)]) -> String {
+    let width = parents
+        .iter()
+        .map(|(n, _)| n.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
+    let mut s = String::from("network (each node with its parents):\n");
+    for (n, p) in parents {
+        let p = if p.is_empty() {
+            "(none)".to_string()
+        } else {
+            p.join(", ")
+        };
+        s.push_str(&format!("  {n:<width$} <- {p}\n"));
+    }
+    s
 }

@@ -19,6 +19,8 @@ mod generate;
 mod input;
 mod inspect;
 mod render;
+#[cfg(feature = "report")]
+mod report;
 mod score;
 mod train;
 
@@ -88,5 +90,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Evaluate(a) => evaluate::evaluate(*a),
         Command::Score(a) => score::score(*a),
         Command::Inspect(a) => inspect::inspect(a),
+        #[cfg(feature = "report")]
+        Command::Report(a) => report::report(*a),
     }
 }

@@ -124,11 +124,33 @@ pub fn read_summary_json(table: &Table, report: &ReadReport, seconds: f64) -> Va
 }
 
 pub fn read_summary_text(table: &Table, report: &ReadReport, seconds: f64) -> String {
+    read_summary_text_with(table, report, table.n_features(), &[], seconds)
+}
+
+/// As [`read_summary_text`], counting `n_features` features (a model's) and naming
+/// the `ignored` columns the file has beyond them.
+pub fn read_summary_text_with(
+    table: &Table,
+    report: &ReadReport,
+    n_features: usize,
+    ignored: &[String],
+    seconds: f64,
+) -> String {
     let mut s = format!(
-        "data      {}: {} rows, {} features, target '{}' — {}\n",
+        "data      {}: {} rows, {} features{}, target '{}' — {}\n",
         report.source,
         table.n_rows(),
-        table.n_features(),
+        n_features,
+        if ignored.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({} other column{} ignored: {})",
+                ignored.len(),
+                if ignored.len() == 1 { "" } else { "s" },
+                ignored.join(", ")
+            )
+        },
         table.schema().target.name,
         class_balance(table)
     );
