@@ -32,4 +32,7 @@ pub use input::{InputPolicy, OnBad};
 pub use reliability::{
     CalibrationBin, brier_score_binary, calibration_table, expected_calibration_error,
 };
-pub use tier::{ThresholdReport, ThresholdRule, Tier, TierPolicy, TierSpec, choose_thresholds};
+pub use tier::{
+    AUTO_CHURNED_PRECISION, ThresholdReport, ThresholdRule, Tier, TierPolicy, TierSpec,
+    choose_auto, choose_thresholds, choose_top,
+};

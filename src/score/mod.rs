@@ -44,7 +44,7 @@ use crate::data::{MissingTokens, Table};
 use crate::error::{Location, Result};
 use crate::learner::Reason;
 use crate::model::Model;
-use crate::policy::{Economics, InputPolicy, Retention, Tier, input};
+use crate::policy::{Economics, InputPolicy, Retention, Tier, TierPolicy, input};
 
 pub use batch::{
     BatchOptions, BatchReport, Progress, ProgressCallback, output_header, score_csv, score_csv_file,
@@ -85,6 +85,7 @@ pub struct Scorer<'m> {
     model: &'m Model,
     policy: InputPolicy,
     economics: Economics,
+    tiers: TierPolicy,
     reasons: bool,
     missing: MissingTokens,
 }
@@ -96,6 +97,7 @@ impl<'m> Scorer<'m> {
             model,
             policy: model.input_policy(),
             economics: model.economics().clone(),
+            tiers: model.tier_policy().clone(),
             reasons: true,
             missing: model.missing_tokens().clone(),
         }
@@ -112,6 +114,18 @@ impl<'m> Scorer<'m> {
         economics.validate()?;
         self.economics = economics;
         Ok(self)
+    }
+
+    /// Overrides the model's tier policy (validated against the model's classes).
+    pub fn tier_policy(mut self, policy: TierPolicy) -> Result<Self> {
+        policy.validate(self.model.classes().len())?;
+        self.tiers = policy;
+        Ok(self)
+    }
+
+    /// The tier policy in force.
+    pub fn tier_policy_in_force(&self) -> &TierPolicy {
+        &self.tiers
     }
 
     /// Whether to compute reasons (default true; explanations cost time).
@@ -235,7 +249,7 @@ impl<'m> Scorer<'m> {
         } else {
             vec![Vec::new(); n]
         };
-        let policy = self.model.tier_policy();
+        let policy = &self.tiers;
         let calibration = self.model.calibration();
         let results: Vec<Score> = proba
             .par_chunks_mut(k)

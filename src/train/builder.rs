@@ -12,7 +12,7 @@ use crate::model::{JsonValue, Model, ModelBody, ModelParts, TrainingSummary, fin
 use crate::policy::calibrate::{Calibration, CalibrationMethod, CalibrationTable};
 use crate::policy::economics::Economics;
 use crate::policy::input::InputPolicy;
-use crate::policy::tier::{TierPolicy, TierSpec, choose_thresholds};
+use crate::policy::tier::{Tier, TierPolicy, TierSpec, choose_auto, choose_thresholds, choose_top};
 
 /// Out-of-sample predictions: class probabilities of rows the predicting model did
 /// not see (a holdout's test rows, or every row's out-of-fold prediction), with the
@@ -148,6 +148,41 @@ fn validation_metrics(
         .collect())
 }
 
+/// The share of out-of-sample rows and their (weighted) churn rate per tier under
+/// `policy`, as summary metrics `tier_share_<tier>` and `tier_churn_rate_<tier>`
+/// (a tier nobody is put in has a share of 0 and no churn rate).
+fn tier_metrics(
+    policy: &TierPolicy,
+    classes: &[String],
+    churn: usize,
+    p: &[f64],
+    is_churn: &[bool],
+    weights: Option<&[f64]>,
+    metrics: &mut BTreeMap<String, f64>,
+) {
+    let k = classes.len();
+    let mut n = [0.0f64; 3];
+    let mut churned = [0.0f64; 3];
+    for (i, row) in p.chunks_exact(k).enumerate() {
+        let w = weights.map_or(1.0, |w| w[i]);
+        let t = policy.tier(classes, row, row[churn]) as usize;
+        n[t] += w;
+        if is_churn[i] {
+            churned[t] += w;
+        }
+    }
+    let total: f64 = n.iter().sum();
+    for t in [Tier::Retained, Tier::AtRisk, Tier::Churned] {
+        let i = t as usize;
+        if total > 0.0 {
+            metrics.insert(format!("tier_share_{t}"), n[i] / total);
+        }
+        if n[i] > 0.0 {
+            metrics.insert(format!("tier_churn_rate_{t}"), churned[i] / n[i]);
+        }
+    }
+}
+
 impl<'a> ModelBuilder<'a> {
     /// Starts building a model from a fitted `body` trained on `train_rows` of `train`.
     pub fn new(
@@ -267,10 +302,17 @@ impl<'a> ModelBuilder<'a> {
         let mut calibration = None;
         let mut tier_policy = match &self.tiers {
             TierSpec::Given(p) => p.clone(),
-            TierSpec::Choose(_) => TierPolicy::MostProbable,
+            _ => TierPolicy::MostProbable,
         };
-        let needs_validation =
-            self.calibration.is_some() || matches!(self.tiers, TierSpec::Choose(_));
+        let binary = k == 2;
+        if !binary && self.tiers.needs_out_of_sample() {
+            return Err(Error::param(
+                "tiers",
+                format!("{:?}", self.tiers),
+                format!("threshold choice is for two-class models; this one has {k} classes"),
+            ));
+        }
+        let needs_validation = self.calibration.is_some() || self.tiers.needs_out_of_sample();
         let held = match self.held {
             Held::None if needs_validation => {
                 return Err(Error::Fit(
@@ -307,9 +349,16 @@ impl<'a> ModelBuilder<'a> {
                 summary.calibration = Some(CalibrationTable::new(&before, &after, &is_churn, wref));
                 calibration = Some(cal);
             }
-            if let TierSpec::Choose(rule) = self.tiers {
-                let pc: Vec<f64> = p.chunks_exact(k).map(|r| r[churn]).collect();
-                let report = choose_thresholds(&pc, &is_churn, wref, rule)?;
+            let pc: Vec<f64> = p.chunks_exact(k).map(|r| r[churn]).collect();
+            let report = match self.tiers {
+                TierSpec::Choose(rule) => Some(choose_thresholds(&pc, &is_churn, wref, rule)?),
+                TierSpec::Top { churned, at_risk } => {
+                    Some(choose_top(&pc, &is_churn, wref, churned, at_risk)?)
+                }
+                TierSpec::Auto if binary => Some(choose_auto(&pc, &is_churn, wref)?),
+                _ => None,
+            };
+            if let Some(report) = report {
                 tier_policy = TierPolicy::Thresholds {
                     at_risk: report.at_risk,
                     churned: report.churned,
@@ -318,6 +367,17 @@ impl<'a> ModelBuilder<'a> {
             }
             summary.validation_rows = labels.len() as u64;
             summary.metrics = validation_metrics(&classes, &p, &labels, wref)?;
+            if !matches!(self.tiers, TierSpec::Given(TierPolicy::MostProbable)) {
+                tier_metrics(
+                    &tier_policy,
+                    &classes,
+                    churn,
+                    &p,
+                    &is_churn,
+                    wref,
+                    &mut summary.metrics,
+                );
+            }
         }
         for (name, v) in self.extra_metrics {
             if v.is_finite() {

@@ -12,7 +12,7 @@ use crate::model::Model;
 use crate::policy::calibrate::CalibrationMethod;
 use crate::policy::economics::Economics;
 use crate::policy::input::InputPolicy;
-use crate::policy::tier::{TierPolicy, TierSpec};
+use crate::policy::tier::TierSpec;
 use crate::registry::{self, AlgoOptions, Algorithm, Fitted, learner};
 
 /// How the reported figures (and the predictions calibration and thresholds are
@@ -72,7 +72,8 @@ pub struct TrainOptions {
     /// A calibration fitted on the out-of-sample predictions (default: none).
     pub calibration: Option<CalibrationMethod>,
     /// The tier policy, given or chosen on the out-of-sample predictions (default:
-    /// the most probable class).
+    /// [`TierSpec::Auto`]: three tiers on two-class data chosen on the out-of-sample
+    /// predictions, a three-class model's own labels otherwise).
     pub tiers: TierSpec,
     /// The scorers' default retention economics.
     pub economics: Economics,
@@ -90,7 +91,7 @@ impl Default for TrainOptions {
             validation: Validation::default(),
             final_fit: FinalFit::default(),
             calibration: None,
-            tiers: TierSpec::Given(TierPolicy::MostProbable),
+            tiers: TierSpec::Auto,
             economics: Economics::default(),
             input_policy: InputPolicy::default(),
             missing_tokens: MissingTokens::default(),
@@ -339,9 +340,7 @@ impl Pipeline {
             Validation::KFold { k, .. } if k < 2 => {
                 return Err(Error::param("folds", k, "need at least 2 folds"));
             }
-            Validation::None
-                if o.calibration.is_some() || matches!(o.tiers, TierSpec::Choose(_)) =>
-            {
+            Validation::None if o.calibration.is_some() || o.tiers.needs_out_of_sample() => {
                 return Err(Error::param(
                     "validation",
                     "none",
@@ -350,6 +349,7 @@ impl Pipeline {
             }
             _ => {}
         }
+        o.tiers.check()?;
         o.economics.validate()
     }
 

@@ -385,6 +385,13 @@ pub struct TrainArgs {
     /// are always refused.
     #[arg(long)]
     pub force: bool,
+    /// How customers are tiered: auto (two-class data: thresholds chosen on the
+    /// out-of-sample predictions — churned where at least 2/3 left, at_risk down to
+    /// twice the average churn rate; three-class data: its own labels),
+    /// most-probable, thresholds:LO,HI, top:P1,P2 (shares, e.g. top:5%,15%) or
+    /// cost:ROW;ROW;… (a cost matrix, rows = actual class)
+    #[arg(long, value_name = "SPEC", default_value = "auto")]
+    pub tiers: String,
     /// Print JSON instead of text
     #[arg(long)]
     pub json: bool,
@@ -480,6 +487,16 @@ pub struct ScoreArgs {
     /// Skip rows that cannot be scored (counted in the summary) instead of stopping
     #[arg(long)]
     pub skip_bad_rows: bool,
+    /// Overrides the model's tier policy: most-probable, thresholds:LO,HI or
+    /// cost:ROW;ROW;… (auto keeps the model's; top:P1,P2 is chosen at training only)
+    #[arg(long, value_name = "SPEC")]
+    pub tiers: Option<String>,
+    /// Decimal places of probabilities, weights and amounts in the output
+    #[arg(long, value_name = "DIGITS", default_value_t = 4)]
+    pub precision: usize,
+    /// Write one JSON object per customer (JSON Lines) instead of CSV
+    #[arg(long)]
+    pub json_lines: bool,
     /// Show a progress bar (on a terminal)
     #[arg(long)]
     pub progress: bool,

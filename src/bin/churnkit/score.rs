@@ -7,6 +7,7 @@ use serde_json::json;
 
 use churnkit::data::MissingTokens;
 use churnkit::output::check_output_path;
+use churnkit::policy::TierSpec;
 use churnkit::score::{BatchOptions, Scorer, score_csv_file};
 use churnkit::{Error, Result};
 
@@ -21,6 +22,19 @@ pub fn score(a: ScoreArgs) -> Result<()> {
     let mut scorer = Scorer::new(&model); // reads cells with the model's missing tokens
     if let Some(tokens) = &a.missing {
         scorer = scorer.missing_tokens(MissingTokens::new(tokens));
+    }
+    if let Some(text) = &a.tiers {
+        match TierSpec::parse(text)? {
+            TierSpec::Auto => {}
+            TierSpec::Given(policy) => scorer = scorer.tier_policy(policy)?,
+            _ => {
+                return Err(Error::param(
+                    "--tiers",
+                    text,
+                    "top: and chosen thresholds need out-of-sample predictions: give them to `train`",
+                ));
+            }
+        }
     }
     if let Some(econ) = a.econ.economics() {
         scorer = scorer.economics(econ)?;

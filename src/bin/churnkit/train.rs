@@ -7,6 +7,7 @@ use serde_json::json;
 use churnkit::Result;
 use churnkit::data::CsvOptions;
 use churnkit::output::check_output_path;
+use churnkit::policy::TierSpec;
 use churnkit::registry::Algorithm;
 use churnkit::train::{FinalFit, Pipeline, Trained, Validation};
 
@@ -28,6 +29,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
     let mut pipeline = Pipeline::new(algo, algo_opts.clone())
         .validation(validation)
         .final_fit(FinalFit::TrainingPart)
+        .tiers(TierSpec::parse(&a.tiers)?)
         .missing_tokens(data_options(CsvOptions::new(&a.target), &a.data_args)?.missing());
     if let Some(econ) = a.econ.economics() {
         pipeline = pipeline.economics(econ);
