@@ -12,6 +12,7 @@ use crate::model::{JsonValue, Model, ModelBody, ModelParts, TrainingSummary, fin
 use crate::policy::calibrate::{Calibration, CalibrationMethod, CalibrationTable};
 use crate::policy::economics::Economics;
 use crate::policy::input::InputPolicy;
+use crate::policy::stage::WarningSpec;
 use crate::policy::tier::{Tier, TierPolicy, TierSpec, choose_auto, choose_thresholds, choose_top};
 
 /// Out-of-sample predictions: class probabilities of rows the predicting model did
@@ -103,6 +104,7 @@ pub struct ModelBuilder<'a> {
     input_policy: InputPolicy,
     economics: Economics,
     missing_tokens: MissingTokens,
+    warning: WarningSpec,
     extra_metrics: Vec<(String, f64)>,
 }
 
@@ -201,6 +203,7 @@ impl<'a> ModelBuilder<'a> {
             input_policy: InputPolicy::default(),
             economics: Economics::default(),
             missing_tokens: MissingTokens::default(),
+            warning: WarningSpec::default(),
             extra_metrics: Vec::new(),
         }
     }
@@ -260,6 +263,13 @@ impl<'a> ModelBuilder<'a> {
     /// read raw input with them.
     pub fn missing_tokens(mut self, missing: MissingTokens) -> Self {
         self.missing_tokens = missing;
+        self
+    }
+
+    /// The churn-warning settings stored in the model: playbook and lifecycle
+    /// stages (default: none, i.e. the built-in playbook and no stages).
+    pub fn warning(mut self, warning: WarningSpec) -> Self {
+        self.warning = warning;
         self
     }
 
@@ -394,6 +404,7 @@ impl<'a> ModelBuilder<'a> {
             economics: self.economics,
             summary,
             missing_tokens: self.missing_tokens,
-        })
+        })?
+        .with_warning(self.warning)
     }
 }

@@ -12,6 +12,7 @@ use crate::model::Model;
 use crate::policy::calibrate::CalibrationMethod;
 use crate::policy::economics::Economics;
 use crate::policy::input::InputPolicy;
+use crate::policy::stage::WarningSpec;
 use crate::policy::tier::TierSpec;
 use crate::registry::{self, AlgoOptions, Algorithm, Fitted, learner};
 
@@ -81,6 +82,8 @@ pub struct TrainOptions {
     pub input_policy: InputPolicy,
     /// The cell texts the table was read with as missing (stored in the model).
     pub missing_tokens: MissingTokens,
+    /// The churn-warning settings stored in the model (playbook, lifecycle stages).
+    pub warning: WarningSpec,
     /// Extra metrics for the model's summary (non-finite values are left out).
     pub extra_metrics: Vec<(String, f64)>,
 }
@@ -95,6 +98,7 @@ impl Default for TrainOptions {
             economics: Economics::default(),
             input_policy: InputPolicy::default(),
             missing_tokens: MissingTokens::default(),
+            warning: WarningSpec::default(),
             extra_metrics: Vec::new(),
         }
     }
@@ -321,6 +325,12 @@ impl Pipeline {
         self
     }
 
+    /// The churn-warning settings stored in the model.
+    pub fn warning(mut self, warning: WarningSpec) -> Self {
+        self.options.warning = warning;
+        self
+    }
+
     /// An extra metric for the model's summary.
     pub fn metric(mut self, name: impl Into<String>, value: f64) -> Self {
         self.options.extra_metrics.push((name.into(), value));
@@ -350,6 +360,7 @@ impl Pipeline {
             _ => {}
         }
         o.tiers.check()?;
+        o.warning.validate()?;
         o.economics.validate()
     }
 
@@ -439,7 +450,8 @@ impl Pipeline {
             .tiers(o.tiers.clone())
             .input_policy(o.input_policy)
             .economics(o.economics.clone())
-            .missing_tokens(o.missing_tokens.clone());
+            .missing_tokens(o.missing_tokens.clone())
+            .warning(o.warning.clone());
         if let Some(method) = o.calibration {
             builder = builder.calibrate(method);
         }

@@ -6,12 +6,13 @@ use serde_json::json;
 
 use churnkit::Result;
 use churnkit::data::CsvOptions;
+use churnkit::data::Table;
 use churnkit::output::check_output_path;
-use churnkit::policy::TierSpec;
+use churnkit::policy::{Playbook, StageSpec, TierSpec, WarningSpec};
 use churnkit::registry::Algorithm;
 use churnkit::train::{FinalFit, Pipeline, Trained, Validation};
 
-use crate::args::TrainArgs;
+use crate::args::{TrainArgs, WarningArgs};
 use crate::input::{data_options, read_labeled};
 use crate::render::{emit, emit_json, phase, read_summary_json, read_summary_text};
 
@@ -41,6 +42,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
     let (table, read_report, load_seconds) =
         read_labeled(&a.data, &a.target, &a.labels, &a.data_args)?;
 
+    pipeline = pipeline.warning(warning_spec(&a.warning, &table)?);
     let stage = match validation {
         Validation::KFold { k, .. } => {
             format!("{k}-fold cross-validation, then the final model on all rows")
@@ -111,4 +113,57 @@ pub fn train(a: TrainArgs) -> Result<()> {
     }
     emit(&s)?;
     Ok(())
+}
+
+/// The playbook (warnings for its columns the table lacks, on stderr) and the
+/// lifecycle stages: from `--tenure`, else a numeric feature named `tenure`.
+fn warning_spec(w: &WarningArgs, table: &Table) -> Result<WarningSpec> {
+    let features: Vec<&str> = table
+        .schema()
+        .features
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
+    let playbook = match &w.playbook {
+        Some(path) => {
+            let p = Playbook::load(path)?;
+            for c in p.unknown_columns(&features) {
+                eprintln!(
+                    "warning: playbook {}: column '{c}' is not a feature of the data",
+                    path.display()
+                );
+            }
+            Some(p)
+        }
+        None => None,
+    };
+    let column = w.tenure.clone().or_else(|| {
+        table
+            .schema()
+            .features
+            .iter()
+            .find(|f| f.is_numeric() && f.name.eq_ignore_ascii_case("tenure"))
+            .map(|f| f.name.clone())
+    });
+    let stages = match column {
+        Some(c) => {
+            let mut st = StageSpec::new(c);
+            if let Some(cuts) = &w.stage_cuts {
+                st.cuts = StageSpec::parse_cuts(cuts)?;
+            }
+            if let Some(l) = &w.stage_success {
+                st.success = StageSpec::parse_success(l)?;
+            }
+            Some(st)
+        }
+        None if w.stage_cuts.is_some() || w.stage_success.is_some() => {
+            return Err(churnkit::Error::param(
+                "--stage-cuts/--stage-success",
+                "",
+                "need a tenure column (--tenure COL)",
+            ));
+        }
+        None => None,
+    };
+    Ok(WarningSpec { playbook, stages })
 }
