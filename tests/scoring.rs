@@ -420,7 +420,10 @@ fn batch_without_id_column_numbers_rows_and_economics_fill_columns() {
     assert_eq!(f["rescue"], "yes");
     assert_eq!(f["rescue_success"], "0.3");
     let f = &rows[1];
-    assert_eq!((f["spend_ceiling"].as_str(), f["rescue"].as_str()), ("0", "no"));
+    assert_eq!(
+        (f["spend_ceiling"].as_str(), f["rescue"].as_str()),
+        ("0", "no")
+    );
     assert_eq!(rows[2]["rescue"], "yes");
     assert!(rows[3]["warning"].contains("not a number"), "{:?}", rows[3]);
     assert_eq!(rows[3]["rescue"], "no");
