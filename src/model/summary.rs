@@ -183,5 +183,32 @@ fn write_tiers(f: &mut fmt::Formatter<'_>, model: &crate::model::Model) -> fmt::
             writeln!(f, "  {t:<10} {:>7.1} %  {rate:>10}", share * 100.0)?;
         }
     }
+    let w = model.warning();
+    match &w.playbook {
+        Some(p) => writeln!(
+            f,
+            "playbook  {} column rules (stored in the model)",
+            p.columns.len()
+        )?,
+        None => writeln!(
+            f,
+            "playbook  built-in (telecom, bank and subscription column names)"
+        )?,
+    }
+    match &w.stages {
+        Some(st) => writeln!(
+            f,
+            "stages    from '{}': trial < {}, formation < {}, stable < {}, decline; λ {} / {} / {} / {}",
+            st.column,
+            st.cuts[0],
+            st.cuts[1],
+            st.cuts[2],
+            st.success[0],
+            st.success[1],
+            st.success[2],
+            st.success[3]
+        )?,
+        None => writeln!(f, "stages    none (one λ for everybody)")?,
+    }
     Ok(())
 }
