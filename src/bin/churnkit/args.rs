@@ -344,7 +344,7 @@ pub struct WarningArgs {
     pub playbook: Option<PathBuf>,
     /// Numeric tenure column giving each customer's lifecycle stage (trial, formation,
     /// stable, decline) and its rescue-success λ [train default: a numeric feature
-    /// named `tenure` (any case), if there is one]
+    /// named `tenure` or `tenure_months` (any case), if there is one]
     #[arg(long, value_name = "COL")]
     pub tenure: Option<String>,
     /// Tenure cut points between trial, formation, stable and decline [default: 3,12,48]

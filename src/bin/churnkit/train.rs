@@ -116,7 +116,8 @@ pub fn train(a: TrainArgs) -> Result<()> {
 }
 
 /// The playbook (warnings for its columns the table lacks, on stderr) and the
-/// lifecycle stages: from `--tenure`, else a numeric feature named `tenure`.
+/// lifecycle stages: from `--tenure`, else a numeric feature named `tenure` or
+/// `tenure_months` (any case and punctuation).
 fn warning_spec(w: &WarningArgs, table: &Table) -> Result<WarningSpec> {
     let features: Vec<&str> = table
         .schema()
@@ -142,7 +143,15 @@ fn warning_spec(w: &WarningArgs, table: &Table) -> Result<WarningSpec> {
             .schema()
             .features
             .iter()
-            .find(|f| f.is_numeric() && f.name.eq_ignore_ascii_case("tenure"))
+            .find(|f| {
+                let n: String = f
+                    .name
+                    .chars()
+                    .filter(|c| c.is_alphanumeric())
+                    .collect::<String>()
+                    .to_lowercase();
+                f.is_numeric() && (n == "tenure" || n == "tenuremonths")
+            })
             .map(|f| f.name.clone())
     });
     let stages = match column {
