@@ -1,57 +1,4 @@
-//! The churn playbook: which churn driver a feature column speaks for, each driver's
-//! reason class and the strategy against it.
-//!
-//! # Drivers
-//!
-//! The eight causes of service switching of Keaveney ("Customer Switching Behavior
-//! in Service Industries: An Exploratory Study", *Journal of Marketing* 59(2), 1995),
-//! each with the [reason class](ChurnReason) it belongs to by default:
-//!
-//! | driver | reason class | worth a rescue |
-//! |---|---|---|
-//! | `price` | competitor | yes |
-//! | `inconvenience` | disappointed | yes |
-//! | `core_service_failure` | disappointed | yes |
-//! | `service_encounter_failure` | disappointed | yes |
-//! | `response_to_failure` | disappointed | yes |
-//! | `competition` | competitor | yes |
-//! | `ethics` | disappointed | yes |
-//! | `involuntary` | natural | no |
-//!
-//! A column rule may give its own reason class and strategy: the built-in playbook
-//! maps activity and household columns (`IsActiveMember`, `Dependents`, `Age`, …) to
-//! `involuntary` with the class `changed_needs`, which is not worth a rescue either.
-//!
-//! # Per customer
-//!
-//! The dominant driver is the driver whose columns carry the largest total weight
-//! among the customer's churn-ward (risk) reasons; its reason class, whether that
-//! class is worth a rescue, and the strategy come with it. A customer none of whose
-//! risk reasons is mapped gets `unmapped`.
-//!
-//! # The playbook file (JSON)
-//!
-//! ```json
-//! {
-//!   "columns": [
-//!     {"column": "MonthlyCharges", "driver": "price"},
-//!     {"pattern": "complaint", "driver": "response_to_failure"},
-//!     {"column": "Dependents", "driver": "involuntary", "class": "changed_needs",
-//!      "strategy": "Offer a family plan"}
-//!   ],
-//!   "drivers": [
-//!     {"driver": "price", "class": "competitor", "strategy": "Offer a loyalty discount"}
-//!   ]
-//! }
-//! ```
-//!
-//! `column` matches a column by its exact name; `pattern` matches every column whose
-//! name, lower-cased and stripped of everything but letters and digits, contains the
-//! pattern (stripped the same way). Exact rules win over patterns; patterns are tried
-//! in file order. `drivers` replaces the built-in class and strategy of the drivers
-//! it lists. Errors: an unknown driver or class, or malformed JSON, names the line; a
-//! column mapped twice is an error naming it. A `column` the model does not have is
-//! a warning naming it ([`Playbook::unknown_columns`]).
+//! The churn playbook: columns → churn drivers → reason class and strategy (see [`Playbook`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -175,8 +122,60 @@ impl DriverCall {
     }
 }
 
-/// Feature columns → churn drivers → reason class and strategy. See the
-/// [module docs](self).
+/// The churn playbook: which churn driver a feature column speaks for, each driver's
+/// reason class and the strategy against it.
+///
+/// # Drivers
+///
+/// The eight causes of service switching of Keaveney ("Customer Switching Behavior
+/// in Service Industries: An Exploratory Study", *Journal of Marketing* 59(2), 1995),
+/// each with the [reason class](ChurnReason) it belongs to by default:
+///
+/// | driver | reason class | worth a rescue |
+/// |---|---|---|
+/// | `price` | competitor | yes |
+/// | `inconvenience` | disappointed | yes |
+/// | `core_service_failure` | disappointed | yes |
+/// | `service_encounter_failure` | disappointed | yes |
+/// | `response_to_failure` | disappointed | yes |
+/// | `competition` | competitor | yes |
+/// | `ethics` | disappointed | yes |
+/// | `involuntary` | natural | no |
+///
+/// A column rule may give its own reason class and strategy: the built-in playbook
+/// maps activity and household columns (`IsActiveMember`, `Dependents`, `Age`, …) to
+/// `involuntary` with the class `changed_needs`, which is not worth a rescue either.
+///
+/// # Per customer
+///
+/// The dominant driver is the driver whose columns carry the largest total weight
+/// among the customer's churn-ward (risk) reasons; its reason class, whether that
+/// class is worth a rescue, and the strategy come with it. A customer none of whose
+/// risk reasons is mapped gets `unmapped`.
+///
+/// # The playbook file (JSON)
+///
+/// ```json
+/// {
+///   "columns": [
+///     {"column": "MonthlyCharges", "driver": "price"},
+///     {"pattern": "complaint", "driver": "response_to_failure"},
+///     {"column": "Dependents", "driver": "involuntary", "class": "changed_needs",
+///      "strategy": "Offer a family plan"}
+///   ],
+///   "drivers": [
+///     {"driver": "price", "class": "competitor", "strategy": "Offer a loyalty discount"}
+///   ]
+/// }
+/// ```
+///
+/// `column` matches a column by its exact name; `pattern` matches every column whose
+/// name, lower-cased and stripped of everything but letters and digits, contains the
+/// pattern (stripped the same way). Exact rules win over patterns; patterns are tried
+/// in file order. `drivers` replaces the built-in class and strategy of the drivers
+/// it lists. Errors: an unknown driver or class, or malformed JSON, names the line; a
+/// column mapped twice is an error naming it. A `column` the model does not have is
+/// a warning naming it ([`Playbook::unknown_columns`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Playbook {
     /// Column rules: exact names first, then patterns in order.
@@ -362,7 +361,7 @@ fn line_of(text: &str, needle: &str, n: usize) -> Option<usize> {
 }
 
 impl Playbook {
-    /// Reads a playbook file (JSON, see the [module docs](self)).
+    /// Reads a playbook file (JSON, see the [`Playbook`]).
     pub fn load(path: impl AsRef<std::path::Path>) -> Result<Playbook> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|e| Error::Io {

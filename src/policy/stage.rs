@@ -1,25 +1,4 @@
-//! Lifecycle stages: where a customer is in the relationship, from the length of the
-//! relationship (a tenure column), and the rescue-success probability `λ` of each
-//! stage.
-//!
-//! Relationships pass through stages (Dwyer, Schurr & Oh, "Developing Buyer-Seller
-//! Relationships", *Journal of Marketing* 51(2), 1987: exploration, expansion,
-//! commitment, dissolution). churnkit uses four, cut on tenure (in the tenure
-//! column's unit, usually months):
-//!
-//! | stage | tenure (default cuts) | default λ |
-//! |---|---|---|
-//! | [`Stage::Trial`] | `< 3` | 0.45 |
-//! | [`Stage::Formation`] | `3 ≤ t < 12` | 0.35 |
-//! | [`Stage::Stable`] | `12 ≤ t < 48` | 0.25 |
-//! | [`Stage::Decline`] | `≥ 48` | 0.20 |
-//!
-//! A rescue succeeds more often early in the relationship, when the relationship is
-//! short and switching costs are low, than in the stable and declining stages. The
-//! default λs are **assumptions** that follow this ordering around the mean
-//! offer-acceptance rate of 0.3 used in the churn-profit literature (Verbeke et al.
-//! 2012, Verbraken et al. 2013); they are not measured. Set them from your own
-//! campaigns' results ([`StageSpec::success`]).
+//! Lifecycle stages from a tenure column and λ per stage (see [`StageSpec`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -70,9 +49,32 @@ impl std::fmt::Display for Stage {
 pub const DEFAULT_STAGE_CUTS: [f64; 3] = [3.0, 12.0, 48.0];
 
 /// The default rescue-success probabilities λ of trial, formation, stable and decline
-/// (assumptions, see the [module docs](self)).
+/// (assumptions, see the [`StageSpec`]).
 pub const DEFAULT_STAGE_SUCCESS: [f64; 4] = [0.45, 0.35, 0.25, 0.20];
 
+/// Lifecycle stages: where a customer is in the relationship, from the length of the
+/// relationship (a tenure column), and the rescue-success probability `λ` of each
+/// stage.
+///
+/// Relationships pass through stages (Dwyer, Schurr & Oh, "Developing Buyer-Seller
+/// Relationships", *Journal of Marketing* 51(2), 1987: exploration, expansion,
+/// commitment, dissolution). churnkit uses four, cut on tenure (in the tenure
+/// column's unit, usually months):
+///
+/// | stage | tenure (default cuts) | default λ |
+/// |---|---|---|
+/// | [`Stage::Trial`] | `< 3` | 0.45 |
+/// | [`Stage::Formation`] | `3 ≤ t < 12` | 0.35 |
+/// | [`Stage::Stable`] | `12 ≤ t < 48` | 0.25 |
+/// | [`Stage::Decline`] | `≥ 48` | 0.20 |
+///
+/// A rescue succeeds more often early in the relationship, when the relationship is
+/// short and switching costs are low, than in the stable and declining stages. The
+/// default λs are **assumptions** that follow this ordering around the mean
+/// offer-acceptance rate of 0.3 used in the churn-profit literature (Verbeke et al.
+/// 2012, Verbraken et al. 2013); they are not measured. Set them from your own
+/// campaigns' results ([`StageSpec::success`]).
+///
 /// How stages are read from a tenure column and what λ each has.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StageSpec {

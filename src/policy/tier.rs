@@ -381,10 +381,11 @@ impl TierSpec {
             TierSpec::Given(p @ TierPolicy::Thresholds { .. }) => p.validate(2),
             TierSpec::Given(p @ TierPolicy::MinExpectedCost { cost }) => p.validate(cost.len()),
             &TierSpec::Top { churned, at_risk } => {
-                if !(churned > 0.0 && churned < 1.0)
-                    || !(0.0..1.0).contains(&at_risk)
-                    || churned + at_risk > 1.0
-                {
+                let ok = churned > 0.0
+                    && churned < 1.0
+                    && (0.0..1.0).contains(&at_risk)
+                    && churned + at_risk <= 1.0;
+                if !ok {
                     return Err(Error::param(
                         "tiers",
                         format!("top:{churned},{at_risk}"),
