@@ -843,8 +843,10 @@ fn tiers_playbook_and_stages_on_two_class_data() {
         "--tenure",
         "Tenure",
     ]);
-    let (_, stderr) = run(&args, 0);
+    let (out, stderr) = run(&args, 0);
     assert!(stderr.contains("'NoSuchColumn'"), "{stderr}");
+    assert!(out.contains("tiers on the held-out rows"), "{out}");
+    assert!(out.contains("  at_risk "), "{out}");
     let (out, _) = run(&["inspect", "--model", s(&model)], 0);
     assert!(out.contains("tiers     P(churn) >= "), "{out}");
     assert!(

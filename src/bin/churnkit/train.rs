@@ -10,7 +10,7 @@ use churnkit::data::Table;
 use churnkit::output::check_output_path;
 use churnkit::policy::{Playbook, StageSpec, TierSpec, WarningSpec};
 use churnkit::registry::Algorithm;
-use churnkit::train::{FinalFit, Pipeline, Trained, Validation};
+use churnkit::train::{FinalFit, Pipeline, Trained, Validation, ValidationReport};
 
 use crate::args::{TrainArgs, WarningArgs};
 use crate::input::{data_options, read_labeled};
@@ -95,6 +95,9 @@ pub fn train(a: TrainArgs) -> Result<()> {
     let mut s = format!("churnkit train: {learner_name} on {}\n", a.data.display());
     s.push_str(&read_summary_text(&table, &read_report, load_seconds));
     s.push_str(&validation.to_string());
+    if let ValidationReport::Holdout { split, .. } = &validation {
+        s.push_str(&tier_table(&model, &table, &split.test)?);
+    }
     s.push_str(&format!(
         "time      reading {:.3} s, encoding {:.3} s, fitting {:.3} s (final model on {} training rows), validating {:.3} s\n",
         load_seconds,
@@ -175,4 +178,50 @@ fn warning_spec(w: &WarningArgs, table: &Table) -> Result<WarningSpec> {
         None => None,
     };
     Ok(WarningSpec { playbook, stages })
+}
+
+/// The shipped model's tiers on the held-out rows (which it did not see): per tier the
+/// customers, their actual churn rate and, with a CLV, the total value at risk.
+fn tier_table(model: &churnkit::model::Model, table: &Table, rows: &[usize]) -> Result<String> {
+    use churnkit::policy::Tier;
+    let scores = churnkit::score::Scorer::new(model)
+        .reasons(false)
+        .score_rows(table, rows)?;
+    let churn = table.schema().target.churn_class();
+    let mut out = String::from(
+        "tiers on the held-out rows\n  tier       customers        churn rate   value at risk\n",
+    );
+    for tier in [Tier::Retained, Tier::AtRisk, Tier::Churned] {
+        let idx: Vec<usize> = (0..scores.len())
+            .filter(|&i| scores[i].tier == tier)
+            .collect();
+        let n = idx.len();
+        let churned = idx
+            .iter()
+            .filter(|&&i| table.labels()[rows[i]] as usize == churn)
+            .count();
+        let var: f64 = idx
+            .iter()
+            .filter_map(|&i| scores[i].retention.as_ref().map(|r| r.value_at_risk))
+            .filter(|v| v.is_finite())
+            .sum();
+        let has_clv = scores.iter().any(|s| s.retention.is_some());
+        out.push_str(&format!(
+            "  {:<10} {n:>6} ({:>5.1} %)  {:>9}  {:>14}\n",
+            tier.as_str(),
+            100.0 * n as f64 / scores.len().max(1) as f64,
+            if n > 0 {
+                format!("{:.1} %", 100.0 * churned as f64 / n as f64)
+            } else {
+                "-".to_string()
+            },
+            if has_clv {
+                format!("{var:.0}")
+            } else {
+                "-".to_string()
+            },
+        ));
+    }
+    out.push('\n');
+    Ok(out)
 }
