@@ -1,5 +1,7 @@
 //! Scoring customers with a [`Model`]: every class probability, the churn probability,
-//! the [`Tier`], the top three reasons, and the retention figures (lifetime value,
+//! the [`Tier`], the top three risk factors and protective factors with signed weights,
+//! the lifecycle stage, the dominant churn driver with its reason class and strategy
+//! ([`Playbook`]), the stage's rescue-success λ, and the retention figures (lifetime value,
 //! value at risk, the spend ceiling of a rescue and whether to make one).
 //!
 //! Customers come as rows of a [`Table`], a map of column → value, or CSV records
