@@ -7,8 +7,9 @@
 //!    discretizer on those rows only);
 //! 4. report both on the held-out rows, side by side with McNemar's test;
 //! 5. save the tree with its retention economics, load it back;
-//! 6. score a few held-out customers: tier, churn probability, the top reasons and the
-//!    most a rescue offer may cost.
+//! 6. score held-out customers and show one per tier: churn probability, the signed
+//!    risk and protective factors, lifecycle stage, churn driver, reason class and
+//!    strategy, and the most a rescue offer may cost.
 
 use std::process::ExitCode;
 
@@ -16,7 +17,7 @@ use churnkit::Result;
 use churnkit::data::{CsvOptions, read_csv, stratified_holdout};
 use churnkit::eval::{Report, champion_challenger, evaluate};
 use churnkit::model::Model;
-use churnkit::policy::{Amount, ClvSpec, Economics, Margin};
+use churnkit::policy::{Amount, ClvSpec, Economics, Margin, StageSpec, Tier, WarningSpec};
 use churnkit::registry::{self, AlgoOptions, Algorithm};
 use churnkit::score::Scorer;
 use churnkit::train::ModelBuilder;
@@ -104,6 +105,10 @@ fn run() -> Result<()> {
     let model = ModelBuilder::new(tree.body, &table, &split.train)
         .validation(&table, &split.test)
         .economics(economics)
+        .warning(WarningSpec {
+            playbook: None, // the built-in playbook of churn drivers
+            stages: Some(StageSpec::new("tenure_months")),
+        })
         .build()?;
     let path = std::env::temp_dir().join("churnkit-quickstart.model");
     model.save(&path)?;
@@ -116,22 +121,21 @@ fn run() -> Result<()> {
         loaded.summary().rows
     );
 
-    // 6. Score the held-out customers; show five along the ranking, from the most
-    //    likely to churn (top) to the least (bottom).
+    // 6. Score the held-out customers; show one per tier (the one the model is most
+    //    sure of within it), with its reasons, stage, churn driver and strategy.
     let scores = Scorer::new(&loaded).score_rows(&table, &split.test)?;
-    let mut order: Vec<usize> = (0..scores.len()).collect();
-    order.sort_by(|&a, &b| scores[b].p_churn.total_cmp(&scores[a].p_churn));
-    let n = order.len();
-    println!("five test customers, from the riskiest to the safest:");
-    for &i in [
-        order[0],
-        order[n / 20],
-        order[n / 5],
-        order[n / 2],
-        order[n - 1],
-    ]
-    .iter()
-    {
+    println!("one test customer per tier:");
+    for tier in [Tier::Churned, Tier::AtRisk, Tier::Retained] {
+        let Some(i) = (0..scores.len())
+            .filter(|&i| scores[i].tier == tier)
+            .max_by(|&a, &b| {
+                let sure = |i: usize| scores[i].probabilities[tier_class(&loaded, tier)];
+                sure(a).total_cmp(&sure(b))
+            })
+        else {
+            println!("  (nobody is {tier})");
+            continue;
+        };
         let s = &scores[i];
         println!(
             "  {}  tier {:<8} P(churn) {:.2}  actual {}",
@@ -143,11 +147,24 @@ fn run() -> Result<()> {
         for r in &s.reasons {
             println!("      because {} ({:+.2})", r.condition, r.weight);
         }
+        for r in &s.protective {
+            println!("      despite {} ({:+.2})", r.condition, r.weight);
+        }
+        if let Some(call) = &s.driver {
+            println!(
+                "      stage {}, driver {} ({}): {}",
+                s.stage.map_or("-", |x| x.as_str()),
+                call.driver_name(),
+                call.reason_class_name(),
+                call.strategy
+            );
+        }
         if let Some(ret) = &s.retention {
             println!(
-                "      CLV {:.0}, value at risk {:.0}, spend ceiling {:.2} → {}",
+                "      CLV {:.0}, value at risk {:.0}, λ {:.2}, spend ceiling {:.2} → {}",
                 ret.clv,
                 ret.value_at_risk,
+                s.rescue_success,
                 ret.spend_ceiling,
                 if ret.rescue {
                     "make the offer"
@@ -158,6 +175,14 @@ fn run() -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The class index standing for a tier in a three-class model.
+fn tier_class(model: &Model, tier: Tier) -> usize {
+    let classes = model.classes();
+    (0..classes.len())
+        .find(|&c| Tier::of_class(classes, c) == tier)
+        .unwrap_or(0)
 }
 
 fn summary_line(name: &str, r: &Report) {

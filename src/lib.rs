@@ -58,9 +58,9 @@
 //! [`output`]'s atomic files), [`train`] is
 //! the pipeline from a table to a model (validation, the final fit on all rows,
 //! calibration and thresholds on out-of-sample predictions), and [`score`] turns a
-//! model into tiers, reasons and retention economics. `report` (feature `report`, on by
-//! default) writes the self-contained HTML report of a model on labeled data.
-//! [`synth`] generates realistic
+//! model into tiers, signed reasons, churn drivers with strategies, lifecycle stages and
+//! retention economics. `report` (feature `report`, on by default) writes the
+//! self-contained HTML report of a model on labeled data. [`synth`] generates realistic
 //! data; [`registry`] maps algorithm names (as the `churnkit` CLI takes them) to the
 //! learners' own builders, fits them through the one two-phase
 //! [`learner::EncodedLearner`] contract, and defines the fitted [`model::ModelBody`].

@@ -229,8 +229,21 @@ fn version_1_files_load_with_default_tokens() {
         .missing_tokens(MissingTokens::new(["-"]))
         .build()
         .unwrap();
-    let v2 = m.to_bytes().unwrap();
-    let body = &v2[HEADER_LEN..v2.len() - 4];
+    let v3 = m.to_bytes().unwrap();
+    let body = &v3[HEADER_LEN..v3.len() - 4];
+    // Version 3 appended the warning settings: two absent options, one 0 byte each.
+    assert!(body.ends_with(&[0, 0]));
+    let body = &body[..body.len() - 2];
+    // Without them the body is a version-2 body and loads as such.
+    let mut v2 = b"CHURNKIT".to_vec();
+    v2.extend_from_slice(&2u32.to_le_bytes());
+    v2.extend_from_slice(&(body.len() as u64).to_le_bytes());
+    v2.extend_from_slice(body);
+    let crc = churnkit::model::crc32(&v2);
+    v2.extend_from_slice(&crc.to_le_bytes());
+    let older = Model::from_bytes(&v2).unwrap();
+    assert_eq!(older.missing_tokens(), m.missing_tokens());
+    assert_eq!(older.warning(), &Default::default());
     // Version 2 appended the tokens: u64 count, then each as u64 length + bytes.
     let mut tail = 1u64.to_le_bytes().to_vec();
     tail.extend_from_slice(&1u64.to_le_bytes());

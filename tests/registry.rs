@@ -38,6 +38,22 @@ const GOLDEN: &[(&str, &str, u64)] = &[
     ("zero-r", "flagged", 0x8d264632b7d431b3),
 ];
 
+/// The golden hashes are of format-version-2 files. Format 3 appended the warning
+/// settings (two absent options: two 0 bytes) to the body; without them, framed as
+/// version 2, the bytes must be exactly the old ones.
+fn as_format_2(v3: &[u8]) -> Vec<u8> {
+    let body = &v3[20..v3.len() - 4];
+    assert!(body.ends_with(&[0, 0]), "no warning settings");
+    let body = &body[..body.len() - 2];
+    let mut out = b"CHURNKIT".to_vec();
+    out.extend_from_slice(&2u32.to_le_bytes());
+    out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+    out.extend_from_slice(body);
+    let crc = churnkit::model::crc32(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
 fn synthetic() -> Table {
     read_csv(
         SYNTHETIC,
@@ -136,7 +152,7 @@ fn registry_fit_equals_the_learners_own_builder_and_the_old_bytes() {
                 .unwrap_or_else(|| panic!("no golden bytes for {algo} {kind}"))
                 .2;
             assert_eq!(
-                fnv1a64(&bytes),
+                fnv1a64(&as_format_2(&bytes)),
                 golden,
                 "{algo} {kind}: model bytes changed"
             );

@@ -255,6 +255,22 @@ A3,two-year,7,No\n\
 A4,month,abc,No\n\
 A5,,,No\n";
 
+/// The records of a CSV output, by column name.
+fn records(out: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let mut r = csv::Reader::from_reader(out.as_bytes());
+    let names = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            names
+                .iter()
+                .zip(rec.iter())
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
 fn run(
     scorer: &Scorer,
     csv: &str,
@@ -272,12 +288,14 @@ fn batch_output_columns_and_counts() {
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(
         lines[0],
-        "id,p_retained,p_churned,tier,reason_1,reason_2,reason_3,clv,value_at_risk,spend_ceiling,rescue,warning"
+        "id,p_retained,p_churned,tier,reason_1,weight_1,reason_2,weight_2,reason_3,weight_3,\
+         protective,stage,driver,reason_class,strategy,rescue_success,clv,value_at_risk,\
+         spend_ceiling,rescue,warning"
     );
     assert_eq!(output_header(m.classes()).join(","), lines[0]);
     assert_eq!(lines.len(), 6);
     assert!(
-        lines[1].starts_with("A1,0.6,0.4,retained,,,,,,,,"),
+        lines[1].starts_with("A1,0.6,0.4,retained,,,,,,,,,none,unknown,"),
         "{}",
         lines[1]
     );
@@ -391,20 +409,24 @@ fn batch_without_id_column_numbers_rows_and_economics_fill_columns() {
     let scorer = Scorer::new(&m).economics(econ).unwrap();
     let csv = "contract,tenure,monthly,why\nmonth,1,100,\nmonth,1,100,death\nmonth,1,100,competitor\nmonth,1,x,\n";
     let (out, report) = run(&scorer, csv, &BatchOptions::default()).unwrap();
-    let lines: Vec<&str> = out.lines().collect();
+    let rows = records(&out);
     // CLV 248.685...; p_churn 0.4 → value at risk 99.474, ceiling 0.4·0.3·248.685 = 29.842
-    let f: Vec<&str> = lines[1].split(',').collect();
-    assert_eq!(f[0], "1");
-    let clv: f64 = f[7].parse().unwrap();
+    let f = &rows[0];
+    assert_eq!(f["id"], "1");
+    let clv: f64 = f["clv"].parse().unwrap();
     assert!((clv - 248.685).abs() < 1e-3);
-    assert!((f[8].parse::<f64>().unwrap() - 99.474).abs() < 1e-3);
-    assert!((f[9].parse::<f64>().unwrap() - 29.842).abs() < 1e-3);
-    assert_eq!(f[10], "yes");
-    let f: Vec<&str> = lines[2].split(',').collect();
-    assert_eq!((f[9], f[10]), ("0", "no"));
-    assert_eq!(lines[3].split(',').nth(10), Some("yes"));
-    assert!(lines[4].contains("not a number"), "{}", lines[4]);
-    assert_eq!(lines[4].split(',').nth(10), Some("no"));
+    assert!((f["value_at_risk"].parse::<f64>().unwrap() - 99.474).abs() < 1e-3);
+    assert!((f["spend_ceiling"].parse::<f64>().unwrap() - 29.842).abs() < 1e-3);
+    assert_eq!(f["rescue"], "yes");
+    assert_eq!(f["rescue_success"], "0.3");
+    let f = &rows[1];
+    assert_eq!(
+        (f["spend_ceiling"].as_str(), f["rescue"].as_str()),
+        ("0", "no")
+    );
+    assert_eq!(rows[2]["rescue"], "yes");
+    assert!(rows[3]["warning"].contains("not a number"), "{:?}", rows[3]);
+    assert_eq!(rows[3]["rescue"], "no");
     assert_eq!(report.rows_out, 4);
     // The economics' columns are required.
     assert!(matches!(

@@ -158,6 +158,7 @@ fn holdout_refits_on_all_rows_with_policies_from_the_held_out_rows() {
     let expected = ModelBuilder::new(part.body, &t, &split.train)
         .validation(&t, &split.test)
         .calibrate(CalibrationMethod::Platt)
+        .tiers(TierSpec::Auto) // the pipeline's default
         .build()
         .unwrap();
     assert_eq!(trained.model.calibration(), expected.calibration());
@@ -183,6 +184,7 @@ fn holdout_training_part_gives_the_model_builder_bytes() {
     let by_hand = ModelBuilder::new(fitted.body, &t, &split.train)
         .params(opts.to_json(Algorithm::Id3Weighted))
         .validation(&t, &split.test)
+        .tiers(TierSpec::Auto) // the pipeline's default
         .build()
         .unwrap();
     assert_eq!(

@@ -1,6 +1,6 @@
 //! The model file formats and safe loading.
 //!
-//! # Binary format (version 2)
+//! # Binary format (version 3)
 //!
 //! All integers little-endian.
 //!
@@ -20,14 +20,16 @@
 //!
 //! Versions: 2 appended the training reader's missing tokens (a list of strings,
 //! [`Model::missing_tokens`]) to the body; a version-1 body is the same without them
-//! and loads with the default tokens.
+//! and loads with the default tokens. 3 appended the churn-warning settings
+//! ([`Model::warning`]: playbook and lifecycle stages); a version-2 body is the same
+//! without them and loads with none (the built-in playbook, no stages).
 //!
 //! # JSON format
 //!
-//! `{"format": "churnkit-model", "format_version": 2, "crate_version": "…",
+//! `{"format": "churnkit-model", "format_version": 3, "crate_version": "…",
 //! "model": {…}}` — the same content as the binary body, through `serde_json`
 //! (floats round-trip exactly). A version-1 document has no `missing_tokens` and loads
-//! with the default tokens.
+//! with the default tokens; a version-2 document has no `warning` and loads with none.
 //!
 //! # Loading untrusted bytes
 //!
@@ -50,13 +52,13 @@ use std::path::Path;
 use bincode::Options;
 
 use super::hash::crc32;
-use super::{Model, ModelV1};
+use super::{Model, ModelV1, ModelV2};
 use crate::error::{Error, Location, Result};
 
 /// The magic bytes at the start of every binary model file.
 pub const MAGIC: [u8; 8] = *b"CHURNKIT";
 /// The format version this churnkit writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 /// Bytes before the body: magic, version, length.
 pub const HEADER_LEN: usize = 20;
 /// Bytes after the body: the CRC-32.
@@ -146,6 +148,8 @@ fn decode_body(body: &[u8], version: u32, location: &Location) -> Result<Model> 
     let opts = bincode_options(body.len() as u64);
     let model: Model = if version == 1 {
         opts.deserialize::<ModelV1>(body).map_err(corrupt)?.into()
+    } else if version == 2 {
+        opts.deserialize::<ModelV2>(body).map_err(corrupt)?.into()
     } else {
         opts.deserialize(body).map_err(corrupt)?
     };

@@ -61,6 +61,7 @@ use crate::learner::Classifier;
 use crate::policy::calibrate::{Calibration, CalibrationTable};
 use crate::policy::economics::Economics;
 use crate::policy::input::InputPolicy;
+use crate::policy::stage::WarningSpec;
 use crate::policy::tier::{ThresholdReport, TierPolicy};
 
 pub use format::{FORMAT_VERSION, MAGIC};
@@ -150,6 +151,40 @@ pub struct Model {
     /// version-1 files and JSON documents, which get the defaults).
     #[serde(default)]
     missing_tokens: MissingTokens,
+    /// The churn-warning settings: playbook and lifecycle stages (format version 3;
+    /// absent in older files and JSON documents, which get none: the built-in
+    /// playbook, no stages).
+    #[serde(default)]
+    warning: WarningSpec,
+}
+
+/// A [`Model`] as format version 2 stored it (no warning settings).
+#[derive(Deserialize)]
+pub(crate) struct ModelV2 {
+    schema: Arc<Schema>,
+    body: ModelBody,
+    tier_policy: TierPolicy,
+    calibration: Option<Calibration>,
+    input_policy: InputPolicy,
+    economics: Economics,
+    summary: TrainingSummary,
+    missing_tokens: MissingTokens,
+}
+
+impl From<ModelV2> for Model {
+    fn from(m: ModelV2) -> Self {
+        Model {
+            schema: m.schema,
+            body: m.body,
+            tier_policy: m.tier_policy,
+            calibration: m.calibration,
+            input_policy: m.input_policy,
+            economics: m.economics,
+            summary: m.summary,
+            missing_tokens: m.missing_tokens,
+            warning: WarningSpec::default(),
+        }
+    }
 }
 
 /// A [`Model`] as format version 1 stored it (no missing tokens): decoded from
@@ -176,6 +211,7 @@ impl From<ModelV1> for Model {
             economics: m.economics,
             summary: m.summary,
             missing_tokens: MissingTokens::default(),
+            warning: WarningSpec::default(),
         }
     }
 }
@@ -278,6 +314,7 @@ impl Model {
             economics,
             summary,
             missing_tokens,
+            warning: WarningSpec::default(),
         };
         model.validate()?;
         Ok(model)
@@ -321,6 +358,32 @@ impl Model {
     /// The default retention economics of scorers built from this model.
     pub fn economics(&self) -> &Economics {
         &self.economics
+    }
+
+    /// The churn-warning settings (playbook, lifecycle stages) scorers start from.
+    pub fn warning(&self) -> &WarningSpec {
+        &self.warning
+    }
+
+    /// The model with these churn-warning settings (validated: the stages' cuts and
+    /// λs; a tenure column must be a numeric feature).
+    pub fn with_warning(mut self, warning: WarningSpec) -> Result<Model> {
+        warning.validate()?;
+        if let Some(st) = &warning.stages {
+            let numeric = self
+                .schema
+                .feature_index(&st.column)
+                .is_some_and(|j| self.schema.features[j].is_numeric());
+            if !numeric {
+                return Err(Error::param(
+                    "tenure column",
+                    &st.column,
+                    "must be a numeric feature of the model",
+                ));
+            }
+        }
+        self.warning = warning;
+        Ok(self)
     }
 
     /// The cell texts the training data was read with as missing: scorers built from
@@ -424,6 +487,9 @@ impl Model {
             c.validate(k)?;
         }
         self.economics
+            .validate()
+            .map_err(|e| model_error(e.to_string()))?;
+        self.warning
             .validate()
             .map_err(|e| model_error(e.to_string()))?;
         Ok(())

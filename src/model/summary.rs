@@ -124,6 +124,7 @@ impl fmt::Display for ModelSummary<'_> {
                 m.join(", ")
             )?;
         }
+        write_tiers(f, self.model)?;
         writeln!(
             f,
             "target    '{}' ({}){}",
@@ -157,4 +158,57 @@ impl fmt::Display for ModelSummary<'_> {
         }
         Ok(())
     }
+}
+
+/// The `tiers` lines: the policy, and per tier the out-of-sample share and churn rate
+/// when the summary has them (`tier_share_<tier>`, `tier_churn_rate_<tier>`).
+fn write_tiers(f: &mut fmt::Formatter<'_>, model: &crate::model::Model) -> fmt::Result {
+    use crate::policy::TierPolicy;
+    let policy = match model.tier_policy() {
+        TierPolicy::MostProbable => "the most probable class".to_string(),
+        TierPolicy::MinExpectedCost { cost } => format!("minimum expected cost {cost:?}"),
+        TierPolicy::Thresholds { at_risk, churned } => {
+            format!("P(churn) >= {churned:.4} churned, >= {at_risk:.4} at_risk")
+        }
+    };
+    writeln!(f, "tiers     {policy}")?;
+    let m = &model.summary().metrics;
+    if m.keys().any(|k| k.starts_with("tier_share_")) {
+        writeln!(f, "  tier       customers  churn rate  (out of sample)")?;
+        for t in ["retained", "at_risk", "churned"] {
+            let share = m.get(&format!("tier_share_{t}")).copied().unwrap_or(0.0);
+            let rate = m
+                .get(&format!("tier_churn_rate_{t}"))
+                .map_or("-".to_string(), |r| format!("{:.1} %", r * 100.0));
+            writeln!(f, "  {t:<10} {:>7.1} %  {rate:>10}", share * 100.0)?;
+        }
+    }
+    let w = model.warning();
+    match &w.playbook {
+        Some(p) => writeln!(
+            f,
+            "playbook  {} column rules (stored in the model)",
+            p.columns.len()
+        )?,
+        None => writeln!(
+            f,
+            "playbook  built-in (telecom, bank and subscription column names)"
+        )?,
+    }
+    match &w.stages {
+        Some(st) => writeln!(
+            f,
+            "stages    from '{}': trial < {}, formation < {}, stable < {}, decline; λ {} / {} / {} / {}",
+            st.column,
+            st.cuts[0],
+            st.cuts[1],
+            st.cuts[2],
+            st.success[0],
+            st.success[1],
+            st.success[2],
+            st.success[3]
+        )?,
+        None => writeln!(f, "stages    none (one λ for everybody)")?,
+    }
+    Ok(())
 }

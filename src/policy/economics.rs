@@ -362,10 +362,21 @@ impl Economics {
 
     /// The retention figures of one customer.
     pub fn retention(&self, facts: &CustomerFacts, p_churn: f64) -> Option<Retention> {
+        self.retention_at(facts, p_churn, self.rescue.success_probability)
+    }
+
+    /// The retention figures of one customer whose rescue succeeds with probability
+    /// `lambda` (e.g. the λ of their lifecycle stage) instead of the economics' one.
+    pub fn retention_at(
+        &self,
+        facts: &CustomerFacts,
+        p_churn: f64,
+        lambda: f64,
+    ) -> Option<Retention> {
         let clv = self.customer_clv(facts.margin)?;
         let r = &self.rescue;
         let ev = expected_rescue_value(
-            r.success_probability,
+            lambda,
             r.value_if_rescued.value(clv),
             r.value_if_failed.value(clv),
         );

@@ -16,11 +16,15 @@
 //! | Brier score and reliability (calibration) tables | [`calibration_table`], [`brier_score_binary`] |
 //! | CLV, value at risk, rescue ceilings and decisions | [`Economics`], [`Retention`] |
 //! | raw input checked against a schema | [`InputPolicy`] |
+//! | churn drivers, reason classes and strategies of feature columns | [`Playbook`] |
+//! | lifecycle stages from tenure and λ per stage | [`StageSpec`] |
 
 pub(crate) mod calibrate;
 pub(crate) mod economics;
 pub(crate) mod input;
+pub(crate) mod playbook;
 pub(crate) mod reliability;
+pub(crate) mod stage;
 pub(crate) mod tier;
 
 pub use calibrate::{Calibration, CalibrationMethod, CalibrationTable, Calibrator};
@@ -29,7 +33,12 @@ pub use economics::{
     ReasonSource, RescueSpec, Retention, ValueSpec,
 };
 pub use input::{InputPolicy, OnBad};
+pub use playbook::{ColumnMatch, ColumnRule, Driver, DriverCall, DriverEntry, Playbook};
 pub use reliability::{
     CalibrationBin, brier_score_binary, calibration_table, expected_calibration_error,
 };
-pub use tier::{ThresholdReport, ThresholdRule, Tier, TierPolicy, TierSpec, choose_thresholds};
+pub use stage::{DEFAULT_STAGE_CUTS, DEFAULT_STAGE_SUCCESS, Stage, StageSpec, WarningSpec};
+pub use tier::{
+    AUTO_CHURNED_PRECISION, ThresholdReport, ThresholdRule, Tier, TierPolicy, TierSpec,
+    choose_auto, choose_thresholds, choose_top,
+};

@@ -9,10 +9,17 @@
 //! | `id` | the id column's value ([`BatchOptions::id_column`], else the model schema's); without an id column, the 1-based data row number |
 //! | `p_<class>` | one per class in the model's order, e.g. `p_retained`, `p_at_risk`, `p_churned` |
 //! | `tier` | `retained`, `at_risk` or `churned` |
-//! | `reason_1` .. `reason_3` | the top reasons as conditions, e.g. `Contract = Month-to-month` (empty when fewer) |
+//! | `reason_1` .. `reason_3` | the top risk factors (toward churn) as conditions, e.g. `Contract = Month-to-month` (empty when fewer) |
+//! | `weight_1` .. `weight_3` | each risk factor's signed weight, e.g. `+0.19` |
+//! | `protective` | up to three protective factors (toward staying) with their weights, `cond (-0.05); …` |
+//! | `stage` | the lifecycle stage from the tenure column (`trial`, `formation`, `stable`, `decline`; empty without one) |
+//! | `driver` | the dominant churn driver among the risk factors (playbook); `unmapped` when none of them is in the playbook, `none` without risk factors |
+//! | `reason_class` | the driver's reason class (`natural`, `changed_needs`, `competitor`, `disappointed`), or `unknown` |
+//! | `strategy` | what to do about it (playbook text) |
+//! | `rescue_success` | λ, the probability a rescue succeeds for this customer (per stage) |
 //! | `clv` | customer lifetime value (empty without a CLV in the economics) |
 //! | `value_at_risk` | `p_churn × clv` |
-//! | `spend_ceiling` | the most a rescue may cost |
+//! | `spend_ceiling` | the most a rescue may cost (0 when the reason class is not worth a rescue) |
 //! | `rescue` | `yes` or `no` (empty without a CLV) |
 //! | `warning` | every warning of the row joined by `; ` (empty when none) |
 //!
@@ -30,7 +37,9 @@
 //! report can express.
 //!
 //! Numbers are written in Rust's shortest round-trip form, so reading them back gives
-//! the same `f64`. Every input row is accounted for in the [`BatchReport`]:
+//! the same `f64`, unless [`BatchOptions::precision`] rounds them (the CLI rounds to 4
+//! decimals by default). [`BatchOptions::format`] writes JSON Lines instead: one
+//! object per customer with the same content ([`OutputFormat::JsonLines`]). Every input row is accounted for in the [`BatchReport`]:
 //! `rows_in = rows_out + rows_skipped`.
 
 use std::fs::File;
@@ -65,6 +74,25 @@ pub struct BatchOptions {
     /// instead of stopping; they are counted and the first 100 errors kept in the
     /// report (default false: the first failing row stops the batch).
     pub skip_bad_rows: bool,
+    /// Decimal places of probabilities, weights and amounts (default None: Rust's
+    /// shortest round-trip form).
+    pub precision: Option<usize>,
+    /// CSV (default) or JSON Lines.
+    pub format: OutputFormat,
+}
+
+/// The output format of batch scoring.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// A CSV with the columns of the module docs (default).
+    #[default]
+    Csv,
+    /// One JSON object per customer and line: `id`, `probabilities` (class → p),
+    /// `p_churn`, `tier`, `reasons` and `protective` (`[{feature, condition,
+    /// weight}]`), `stage`, `driver`, `reason_class`, `worth_rescue`, `strategy`,
+    /// `rescue_success`, `clv`, `value_at_risk`, `spend_ceiling`, `rescue`,
+    /// `warnings`.
+    JsonLines,
 }
 
 impl Default for BatchOptions {
@@ -76,6 +104,8 @@ impl Default for BatchOptions {
             progress: None,
             missing_tokens: None,
             skip_bad_rows: false,
+            precision: None,
+            format: OutputFormat::Csv,
         }
     }
 }
@@ -165,11 +195,98 @@ pub fn output_header(classes: &[String]) -> Vec<String> {
     let mut h = vec!["id".to_string()];
     h.extend(classes.iter().map(|c| format!("p_{c}")));
     h.push("tier".into());
-    h.extend((1..=N_REASONS).map(|i| format!("reason_{i}")));
-    for c in ["clv", "value_at_risk", "spend_ceiling", "rescue", "warning"] {
+    for i in 1..=N_REASONS {
+        h.push(format!("reason_{i}"));
+        h.push(format!("weight_{i}"));
+    }
+    for c in [
+        "protective",
+        "stage",
+        "driver",
+        "reason_class",
+        "strategy",
+        "rescue_success",
+        "clv",
+        "value_at_risk",
+        "spend_ceiling",
+        "rescue",
+        "warning",
+    ] {
         h.push(c.into());
     }
     h
+}
+
+/// A number with `precision` decimals (None: shortest round-trip form).
+fn fmt_num(out: &mut String, x: f64, precision: Option<usize>, signed: bool) {
+    use std::fmt::Write as _;
+    // Writing to a String cannot fail.
+    let _ = match (precision, signed) {
+        (Some(p), true) => write!(out, "{x:+.p$}"),
+        (Some(p), false) => write!(out, "{x:.p$}"),
+        (None, true) => write!(out, "{x:+}"),
+        (None, false) => write!(out, "{x}"),
+    };
+}
+
+/// `x` rounded to `precision` decimals (unchanged without one).
+fn round(x: f64, precision: Option<usize>) -> f64 {
+    match precision {
+        Some(p) if x.is_finite() => {
+            let f = 10f64.powi(p.min(15) as i32);
+            (x * f).round() / f
+        }
+        _ => x,
+    }
+}
+
+/// One score as a JSON object (see [`OutputFormat::JsonLines`]).
+pub fn score_json(
+    s: &Score,
+    classes: &[String],
+    row_number: u64,
+    precision: Option<usize>,
+) -> serde_json::Value {
+    use serde_json::json;
+    let num = |x: f64| {
+        let x = round(x, precision);
+        if x.is_finite() {
+            json!(x)
+        } else {
+            serde_json::Value::Null
+        }
+    };
+    let reasons = |rs: &[crate::learner::Reason]| {
+        rs.iter()
+            .map(|r| json!({"feature": r.feature, "condition": r.condition, "weight": num(r.weight)}))
+            .collect::<Vec<_>>()
+    };
+    let probabilities: serde_json::Map<String, serde_json::Value> = classes
+        .iter()
+        .zip(&s.probabilities)
+        .map(|(c, &p)| (c.clone(), num(p)))
+        .collect();
+    let call = s.driver.as_ref();
+    let ret = s.retention.as_ref();
+    json!({
+        "id": s.id.clone().unwrap_or_else(|| row_number.to_string()),
+        "probabilities": probabilities,
+        "p_churn": num(s.p_churn),
+        "tier": s.tier.as_str(),
+        "reasons": reasons(&s.reasons),
+        "protective": reasons(&s.protective),
+        "stage": s.stage.map(|x| x.as_str()),
+        "driver": call.map(|c| c.driver_name()),
+        "reason_class": call.and_then(|c| c.reason_class).map(|c| c.as_str()),
+        "worth_rescue": call.map(|c| c.worth_rescue),
+        "strategy": call.map(|c| c.strategy.as_str()),
+        "rescue_success": num(s.rescue_success),
+        "clv": ret.map(|r| num(r.clv)),
+        "value_at_risk": ret.map(|r| num(r.value_at_risk)),
+        "spend_ceiling": ret.map(|r| num(r.spend_ceiling)),
+        "rescue": ret.map(|r| r.rescue),
+        "warnings": s.warnings,
+    })
 }
 
 /// A CSV error as a message for people: the file, the physical line (from `starts`
@@ -222,30 +339,62 @@ fn write_score(
     s: &Score,
     row_number: u64,
     num: &mut String,
+    precision: Option<usize>,
 ) -> std::result::Result<(), csv::Error> {
-    use std::fmt::Write as _;
-    let mut field = |w: &mut csv::Writer<Vec<u8>>, x: &dyn std::fmt::Display| {
+    let mut field = |w: &mut csv::Writer<Vec<u8>>, x: f64, signed: bool| {
         num.clear();
-        // Writing to a String cannot fail.
-        let _ = write!(num, "{x}");
+        fmt_num(num, x, precision, signed);
         w.write_field(num.as_bytes())
     };
     match &s.id {
         Some(id) => w.write_field(id)?,
-        None => field(w, &row_number)?,
+        None => w.write_field(row_number.to_string())?,
     }
-    for p in &s.probabilities {
-        field(w, p)?;
+    for &p in &s.probabilities {
+        field(w, p, false)?;
     }
     w.write_field(s.tier.as_str())?;
     for i in 0..N_REASONS {
-        w.write_field(s.reasons.get(i).map_or("", |r| r.condition.as_str()))?;
+        match s.reasons.get(i) {
+            Some(r) => {
+                w.write_field(r.condition.as_str())?;
+                field(w, r.weight, true)?;
+            }
+            None => {
+                w.write_field("")?;
+                w.write_field("")?;
+            }
+        }
     }
+    let protective: Vec<String> = s
+        .protective
+        .iter()
+        .map(|r| {
+            let mut x = String::new();
+            fmt_num(&mut x, r.weight, precision, true);
+            format!("{} ({x})", r.condition)
+        })
+        .collect();
+    w.write_field(protective.join("; "))?;
+    w.write_field(s.stage.map_or("", |x| x.as_str()))?;
+    match &s.driver {
+        Some(c) => {
+            w.write_field(c.driver_name())?;
+            w.write_field(c.reason_class_name())?;
+            w.write_field(&c.strategy)?;
+        }
+        None => {
+            for _ in 0..3 {
+                w.write_field("")?;
+            }
+        }
+    }
+    field(w, s.rescue_success, false)?;
     match &s.retention {
         Some(r) => {
-            field(w, &r.clv)?;
-            field(w, &r.value_at_risk)?;
-            field(w, &r.spend_ceiling)?;
+            field(w, r.clv, false)?;
+            field(w, r.value_at_risk, false)?;
+            field(w, r.spend_ceiling, false)?;
             w.write_field(if r.rescue { "yes" } else { "no" })?;
         }
         None => {
@@ -284,8 +433,9 @@ fn score_piece(
     records: &[csv::StringRecord],
     lines: &[Option<u64>],
     numbers: &[u64],
-    skip_bad_rows: bool,
+    opts: &BatchOptions,
 ) -> Result<Piece> {
+    let skip_bad_rows = opts.skip_bad_rows;
     let chunk: Vec<&csv::StringRecord> = records.iter().collect();
     let mut piece = Piece::default();
     let scores: Vec<(u64, Score)> = match plan.convert(&chunk, lines) {
@@ -315,13 +465,28 @@ fn score_piece(
             good
         }
     };
-    let mut w = csv::Writer::from_writer(Vec::with_capacity(scores.len() * 160));
+    if opts.format == OutputFormat::JsonLines {
+        let classes = scorer.model().classes();
+        let mut out = Vec::with_capacity(scores.len() * 400);
+        for (n, s) in &scores {
+            if !s.warnings.is_empty() {
+                piece.rows_with_warnings += 1;
+            }
+            serde_json::to_writer(&mut out, &score_json(s, classes, *n, opts.precision))
+                .map_err(|e| Error::Fit(format!("score as JSON: {e}")))?;
+            out.push(b'\n');
+            piece.rows_out += 1;
+        }
+        piece.bytes = out;
+        return Ok(piece);
+    }
+    let mut w = csv::Writer::from_writer(Vec::with_capacity(scores.len() * 240));
     let mut num = String::new();
     for (n, s) in &scores {
         if !s.warnings.is_empty() {
             piece.rows_with_warnings += 1;
         }
-        write_score(&mut w, s, *n, &mut num)
+        write_score(&mut w, s, *n, &mut num, opts.precision)
             .map_err(|e| csv_err(&Location::default(), e, &[], None))?;
         piece.rows_out += 1;
     }
@@ -414,7 +579,7 @@ fn score_csv_inner<R: Read, W: Write>(
         location: Location::default(),
         source: e,
     };
-    {
+    if opts.format == OutputFormat::Csv {
         let mut header = csv::Writer::from_writer(Vec::new());
         header
             .write_record(output_header(scorer.model().classes()))
@@ -484,7 +649,7 @@ fn score_csv_inner<R: Read, W: Write>(
             .par_chunks(PIECE_ROWS)
             .zip(lines.par_chunks(PIECE_ROWS))
             .zip(numbers.par_chunks(PIECE_ROWS))
-            .map(|((recs, ls), ns)| score_piece(scorer, &plan, recs, ls, ns, opts.skip_bad_rows))
+            .map(|((recs, ls), ns)| score_piece(scorer, &plan, recs, ls, ns, opts))
             .collect();
         for piece in pieces {
             let piece = piece?;

@@ -1,5 +1,7 @@
 //! Scoring customers with a [`Model`]: every class probability, the churn probability,
-//! the [`Tier`], the top three reasons, and the retention figures (lifetime value,
+//! the [`Tier`], the top three risk factors and protective factors with signed weights,
+//! the lifecycle stage, the dominant churn driver with its reason class and strategy
+//! ([`Playbook`]), the stage's rescue-success λ, and the retention figures (lifetime value,
 //! value at risk, the spend ceiling of a rescue and whether to make one).
 //!
 //! Customers come as rows of a [`Table`], a map of column → value, or CSV records
@@ -44,10 +46,14 @@ use crate::data::{MissingTokens, Table};
 use crate::error::{Location, Result};
 use crate::learner::Reason;
 use crate::model::Model;
-use crate::policy::{Economics, InputPolicy, Retention, Tier, input};
+use crate::policy::{
+    DriverCall, Economics, InputPolicy, Playbook, Retention, Stage, StageSpec, Tier, TierPolicy,
+    input,
+};
 
 pub use batch::{
-    BatchOptions, BatchReport, Progress, ProgressCallback, output_header, score_csv, score_csv_file,
+    BatchOptions, BatchReport, OutputFormat, Progress, ProgressCallback, output_header, score_csv,
+    score_csv_file, score_json,
 };
 
 /// The number of reasons a [`Score`] carries.
@@ -68,10 +74,25 @@ pub struct Score {
     pub p_churn: f64,
     /// The tier the model's policy puts the customer in.
     pub tier: Tier,
-    /// Up to three reasons, most churn-ward first (the classifier's reasons sorted by
-    /// weight, descending; ties keep the classifier's order).
+    /// Up to three risk factors: reasons with a positive weight (toward churn), most
+    /// churn-ward first (ties keep the classifier's order). Reasons on one feature are
+    /// merged into one (weights summed, the strongest condition kept) and conditions
+    /// read as people write them (see [`readable_condition`]).
     pub reasons: Vec<Reason>,
-    /// The retention figures, when the economics define a CLV.
+    /// Up to three protective factors: reasons with a negative weight (toward
+    /// staying), most protective first, merged and worded like
+    /// [`reasons`](Self::reasons).
+    pub protective: Vec<Reason>,
+    /// The lifecycle stage, when the scorer has stages and the tenure is known.
+    pub stage: Option<Stage>,
+    /// The dominant churn driver among the risk factors, its reason class and
+    /// strategy ([`Playbook::call`]).
+    pub driver: Option<DriverCall>,
+    /// λ, the probability that a rescue succeeds for this customer: the stage's, or
+    /// the economics' when there is no stage.
+    pub rescue_success: f64,
+    /// The retention figures, when the economics define a CLV. The spend ceiling is 0
+    /// when the reason class (given, or the driver's) is not worth a rescue.
     pub retention: Option<Retention>,
     /// Everything the input policy let through (unseen categories, bad numbers,
     /// missing or extra columns).
@@ -85,6 +106,9 @@ pub struct Scorer<'m> {
     model: &'m Model,
     policy: InputPolicy,
     economics: Economics,
+    tiers: TierPolicy,
+    playbook: Playbook,
+    stages: Option<StageSpec>,
     reasons: bool,
     missing: MissingTokens,
 }
@@ -96,6 +120,9 @@ impl<'m> Scorer<'m> {
             model,
             policy: model.input_policy(),
             economics: model.economics().clone(),
+            tiers: model.tier_policy().clone(),
+            playbook: model.warning().playbook.clone().unwrap_or_default(),
+            stages: model.warning().stages.clone(),
             reasons: true,
             missing: model.missing_tokens().clone(),
         }
@@ -112,6 +139,38 @@ impl<'m> Scorer<'m> {
         economics.validate()?;
         self.economics = economics;
         Ok(self)
+    }
+
+    /// Overrides the model's tier policy (validated against the model's classes).
+    pub fn tier_policy(mut self, policy: TierPolicy) -> Result<Self> {
+        policy.validate(self.model.classes().len())?;
+        self.tiers = policy;
+        Ok(self)
+    }
+
+    /// Overrides the playbook (default: the model's, else the built-in one).
+    pub fn playbook(mut self, playbook: Playbook) -> Self {
+        self.playbook = playbook;
+        self
+    }
+
+    /// Overrides the lifecycle stages (default: the model's); None turns them off.
+    pub fn stages(mut self, stages: Option<StageSpec>) -> Result<Self> {
+        if let Some(s) = &stages {
+            s.validate()?;
+        }
+        self.stages = stages;
+        Ok(self)
+    }
+
+    /// The playbook in force.
+    pub fn playbook_in_force(&self) -> &Playbook {
+        &self.playbook
+    }
+
+    /// The tier policy in force.
+    pub fn tier_policy_in_force(&self) -> &TierPolicy {
+        &self.tiers
     }
 
     /// Whether to compute reasons (default true; explanations cost time).
@@ -229,13 +288,13 @@ impl<'m> Scorer<'m> {
         let mut reasons: Vec<Vec<Reason>> = if self.reasons {
             let per_chunk: Vec<Vec<Vec<Reason>>> = rows
                 .par_chunks(PAR_ROWS)
-                .map(|rs| classifier.explain_top(&table, rs, N_REASONS))
+                .map(|rs| classifier.explain_top(&table, rs, ALL_REASONS))
                 .collect::<Result<_>>()?;
             per_chunk.into_iter().flatten().collect()
         } else {
             vec![Vec::new(); n]
         };
-        let policy = self.model.tier_policy();
+        let policy = &self.tiers;
         let calibration = self.model.calibration();
         let results: Vec<Score> = proba
             .par_chunks_mut(k)
@@ -249,14 +308,34 @@ impl<'m> Scorer<'m> {
                 }
                 let p_churn = p[churn];
                 let tier = policy.tier(classes, p, p_churn);
-                let reasons = std::mem::take(reasons);
-                let retention = self.economics.retention(&facts[r], p_churn);
+                let (mut reasons, mut protective) =
+                    merge_reasons(std::mem::take(reasons), |f| numeric_value(&table, f, r));
+                let driver = self.reasons.then(|| self.playbook.call(&reasons));
+                reasons.truncate(N_REASONS);
+                protective.truncate(N_REASONS);
+                let stage = self
+                    .stages
+                    .as_ref()
+                    .and_then(|st| numeric_value(&table, &st.column, r).and_then(|t| st.stage(t)));
+                let rescue_success = match (stage, &self.stages) {
+                    (Some(x), Some(st)) => st.success_of(x),
+                    _ => self.economics.rescue.success_probability,
+                };
+                let mut f = facts[r];
+                if f.reason.is_none() {
+                    f.reason = driver.as_ref().and_then(|d| d.reason_class);
+                }
+                let retention = self.economics.retention_at(&f, p_churn, rescue_success);
                 Score {
                     id,
                     probabilities: p.to_vec(),
                     p_churn,
                     tier,
                     reasons,
+                    protective,
+                    stage,
+                    driver,
+                    rescue_success,
                     retention,
                     warnings,
                 }
@@ -264,6 +343,117 @@ impl<'m> Scorer<'m> {
             .collect();
         Ok(results)
     }
+}
+
+/// How many reasons the scorer asks a classifier for before merging and splitting
+/// them (a tree path or a network's features; more are never shown).
+const ALL_REASONS: usize = 64;
+
+/// The numeric value of `feature` (by name) in row `r` of a prepared table, when the
+/// feature is numeric and the value known.
+fn numeric_value(table: &Table, feature: &str, r: usize) -> Option<f64> {
+    let j = table.schema().feature_index(feature)?;
+    match table.column(j) {
+        crate::data::Column::Numeric(v) => v.get(r).copied().filter(|x| !x.is_nan()),
+        crate::data::Column::Categorical(_) => None,
+    }
+}
+
+/// A condition as people write it, given the customer's own value of the feature
+/// (numeric features only):
+///
+/// - a bin `X in [a, b)` reads `X a–b`;
+/// - `X < c` with `0 < c ≤ 1` for a customer whose value is 0 reads `X = 0` (a 0/1
+///   flag: `IsActiveMember = 0`, not `IsActiveMember < 1`);
+/// - `X >= c` with `0 < c ≤ 1` for a customer whose value is 1 reads `X = 1`.
+///
+/// Anything else is left as it is.
+///
+/// ```
+/// use churnkit::score::readable_condition;
+/// assert_eq!(readable_condition("IsActiveMember < 1", "IsActiveMember", Some(0.0)), "IsActiveMember = 0");
+/// assert_eq!(readable_condition("SeniorCitizen >= 0.5", "SeniorCitizen", Some(1.0)), "SeniorCitizen = 1");
+/// assert_eq!(readable_condition("Age in [42, 45)", "Age", Some(43.0)), "Age 42–45");
+/// assert_eq!(readable_condition("tenure < 6", "tenure", Some(3.0)), "tenure < 6");
+/// assert_eq!(readable_condition("Contract = Month-to-month", "Contract", None), "Contract = Month-to-month");
+/// ```
+pub fn readable_condition(condition: &str, feature: &str, value: Option<f64>) -> String {
+    let Some(rest) = condition
+        .strip_prefix(feature)
+        .and_then(|r| r.strip_prefix(' '))
+    else {
+        return condition.to_string();
+    };
+    let flag_cut = |c: &str| c.trim().parse::<f64>().is_ok_and(|c| c > 0.0 && c <= 1.0);
+    if let Some(bin) = rest.strip_prefix("in [").and_then(|b| b.strip_suffix(')'))
+        && let Some((a, b)) = bin.split_once(", ")
+    {
+        return format!("{feature} {a}–{b}");
+    }
+    if let Some(c) = rest.strip_prefix("< ")
+        && value == Some(0.0)
+        && flag_cut(c)
+    {
+        return format!("{feature} = 0");
+    }
+    if let Some(c) = rest.strip_prefix(">= ")
+        && value == Some(1.0)
+        && flag_cut(c)
+    {
+        return format!("{feature} = 1");
+    }
+    condition.to_string()
+}
+
+/// Splits a classifier's reasons into risk factors (weight > 0, most churn-ward first)
+/// and protective ones (weight < 0, most protective first), at most [`N_REASONS`]
+/// each. Reasons on one feature (a tree path testing `complaints >= 1`, then
+/// `complaints >= 2`) are one reason: their weights summed, the condition of the
+/// strongest kept. Conditions are made readable with the customer's value
+/// (`value(feature)`, see [`readable_condition`]). Reasons of weight 0 are dropped.
+pub fn split_reasons(
+    reasons: Vec<Reason>,
+    value: impl Fn(&str) -> Option<f64>,
+) -> (Vec<Reason>, Vec<Reason>) {
+    let (mut risk, mut protective) = merge_reasons(reasons, value);
+    risk.truncate(N_REASONS);
+    protective.truncate(N_REASONS);
+    (risk, protective)
+}
+
+/// [`split_reasons`] without the cut to [`N_REASONS`].
+fn merge_reasons(
+    reasons: Vec<Reason>,
+    value: impl Fn(&str) -> Option<f64>,
+) -> (Vec<Reason>, Vec<Reason>) {
+    // (merged reason, |weight| of the strongest member), in first-seen order.
+    let mut merged: Vec<(Reason, f64)> = Vec::with_capacity(reasons.len());
+    for r in reasons {
+        match merged.iter_mut().find(|(m, _)| m.feature == r.feature) {
+            Some((m, strongest)) => {
+                m.weight += r.weight;
+                if r.weight.abs() > *strongest {
+                    *strongest = r.weight.abs();
+                    m.condition = r.condition;
+                }
+            }
+            None => {
+                let strongest = r.weight.abs();
+                merged.push((r, strongest));
+            }
+        }
+    }
+    let (mut risk, mut protective): (Vec<Reason>, Vec<Reason>) = merged
+        .into_iter()
+        .map(|(mut m, _)| {
+            m.condition = readable_condition(&m.condition, &m.feature, value(&m.feature));
+            m
+        })
+        .filter(|m| m.weight != 0.0 && m.weight.is_finite())
+        .partition(|m| m.weight > 0.0);
+    risk.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+    protective.sort_by(|a, b| a.weight.total_cmp(&b.weight));
+    (risk, protective)
 }
 
 /// The [`N_REASONS`] most churn-ward reasons: sorted by weight, descending (a stable

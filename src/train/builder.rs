@@ -12,7 +12,8 @@ use crate::model::{JsonValue, Model, ModelBody, ModelParts, TrainingSummary, fin
 use crate::policy::calibrate::{Calibration, CalibrationMethod, CalibrationTable};
 use crate::policy::economics::Economics;
 use crate::policy::input::InputPolicy;
-use crate::policy::tier::{TierPolicy, TierSpec, choose_thresholds};
+use crate::policy::stage::WarningSpec;
+use crate::policy::tier::{Tier, TierPolicy, TierSpec, choose_auto, choose_thresholds, choose_top};
 
 /// Out-of-sample predictions: class probabilities of rows the predicting model did
 /// not see (a holdout's test rows, or every row's out-of-fold prediction), with the
@@ -103,6 +104,7 @@ pub struct ModelBuilder<'a> {
     input_policy: InputPolicy,
     economics: Economics,
     missing_tokens: MissingTokens,
+    warning: WarningSpec,
     extra_metrics: Vec<(String, f64)>,
 }
 
@@ -148,6 +150,41 @@ fn validation_metrics(
         .collect())
 }
 
+/// The share of out-of-sample rows and their (weighted) churn rate per tier under
+/// `policy`, as summary metrics `tier_share_<tier>` and `tier_churn_rate_<tier>`
+/// (a tier nobody is put in has a share of 0 and no churn rate).
+fn tier_metrics(
+    policy: &TierPolicy,
+    classes: &[String],
+    churn: usize,
+    p: &[f64],
+    is_churn: &[bool],
+    weights: Option<&[f64]>,
+    metrics: &mut BTreeMap<String, f64>,
+) {
+    let k = classes.len();
+    let mut n = [0.0f64; 3];
+    let mut churned = [0.0f64; 3];
+    for (i, row) in p.chunks_exact(k).enumerate() {
+        let w = weights.map_or(1.0, |w| w[i]);
+        let t = policy.tier(classes, row, row[churn]) as usize;
+        n[t] += w;
+        if is_churn[i] {
+            churned[t] += w;
+        }
+    }
+    let total: f64 = n.iter().sum();
+    for t in [Tier::Retained, Tier::AtRisk, Tier::Churned] {
+        let i = t as usize;
+        if total > 0.0 {
+            metrics.insert(format!("tier_share_{t}"), n[i] / total);
+        }
+        if n[i] > 0.0 {
+            metrics.insert(format!("tier_churn_rate_{t}"), churned[i] / n[i]);
+        }
+    }
+}
+
 impl<'a> ModelBuilder<'a> {
     /// Starts building a model from a fitted `body` trained on `train_rows` of `train`.
     pub fn new(
@@ -166,6 +203,7 @@ impl<'a> ModelBuilder<'a> {
             input_policy: InputPolicy::default(),
             economics: Economics::default(),
             missing_tokens: MissingTokens::default(),
+            warning: WarningSpec::default(),
             extra_metrics: Vec::new(),
         }
     }
@@ -228,6 +266,13 @@ impl<'a> ModelBuilder<'a> {
         self
     }
 
+    /// The churn-warning settings stored in the model: playbook and lifecycle
+    /// stages (default: none, i.e. the built-in playbook and no stages).
+    pub fn warning(mut self, warning: WarningSpec) -> Self {
+        self.warning = warning;
+        self
+    }
+
     /// An extra validation metric for the summary (non-finite values are left out).
     pub fn metric(mut self, name: impl Into<String>, value: f64) -> Self {
         self.extra_metrics.push((name.into(), value));
@@ -267,10 +312,17 @@ impl<'a> ModelBuilder<'a> {
         let mut calibration = None;
         let mut tier_policy = match &self.tiers {
             TierSpec::Given(p) => p.clone(),
-            TierSpec::Choose(_) => TierPolicy::MostProbable,
+            _ => TierPolicy::MostProbable,
         };
-        let needs_validation =
-            self.calibration.is_some() || matches!(self.tiers, TierSpec::Choose(_));
+        let binary = k == 2;
+        if !binary && self.tiers.needs_out_of_sample() {
+            return Err(Error::param(
+                "tiers",
+                format!("{:?}", self.tiers),
+                format!("threshold choice is for two-class models; this one has {k} classes"),
+            ));
+        }
+        let needs_validation = self.calibration.is_some() || self.tiers.needs_out_of_sample();
         let held = match self.held {
             Held::None if needs_validation => {
                 return Err(Error::Fit(
@@ -307,9 +359,16 @@ impl<'a> ModelBuilder<'a> {
                 summary.calibration = Some(CalibrationTable::new(&before, &after, &is_churn, wref));
                 calibration = Some(cal);
             }
-            if let TierSpec::Choose(rule) = self.tiers {
-                let pc: Vec<f64> = p.chunks_exact(k).map(|r| r[churn]).collect();
-                let report = choose_thresholds(&pc, &is_churn, wref, rule)?;
+            let pc: Vec<f64> = p.chunks_exact(k).map(|r| r[churn]).collect();
+            let report = match self.tiers {
+                TierSpec::Choose(rule) => Some(choose_thresholds(&pc, &is_churn, wref, rule)?),
+                TierSpec::Top { churned, at_risk } => {
+                    Some(choose_top(&pc, &is_churn, wref, churned, at_risk)?)
+                }
+                TierSpec::Auto if binary => Some(choose_auto(&pc, &is_churn, wref)?),
+                _ => None,
+            };
+            if let Some(report) = report {
                 tier_policy = TierPolicy::Thresholds {
                     at_risk: report.at_risk,
                     churned: report.churned,
@@ -318,6 +377,17 @@ impl<'a> ModelBuilder<'a> {
             }
             summary.validation_rows = labels.len() as u64;
             summary.metrics = validation_metrics(&classes, &p, &labels, wref)?;
+            if !matches!(self.tiers, TierSpec::Given(TierPolicy::MostProbable)) {
+                tier_metrics(
+                    &tier_policy,
+                    &classes,
+                    churn,
+                    &p,
+                    &is_churn,
+                    wref,
+                    &mut summary.metrics,
+                );
+            }
         }
         for (name, v) in self.extra_metrics {
             if v.is_finite() {
@@ -334,6 +404,7 @@ impl<'a> ModelBuilder<'a> {
             economics: self.economics,
             summary,
             missing_tokens: self.missing_tokens,
-        })
+        })?
+        .with_warning(self.warning)
     }
 }

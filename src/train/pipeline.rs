@@ -12,7 +12,8 @@ use crate::model::Model;
 use crate::policy::calibrate::CalibrationMethod;
 use crate::policy::economics::Economics;
 use crate::policy::input::InputPolicy;
-use crate::policy::tier::{TierPolicy, TierSpec};
+use crate::policy::stage::WarningSpec;
+use crate::policy::tier::TierSpec;
 use crate::registry::{self, AlgoOptions, Algorithm, Fitted, learner};
 
 /// How the reported figures (and the predictions calibration and thresholds are
@@ -72,7 +73,8 @@ pub struct TrainOptions {
     /// A calibration fitted on the out-of-sample predictions (default: none).
     pub calibration: Option<CalibrationMethod>,
     /// The tier policy, given or chosen on the out-of-sample predictions (default:
-    /// the most probable class).
+    /// [`TierSpec::Auto`]: three tiers on two-class data chosen on the out-of-sample
+    /// predictions, a three-class model's own labels otherwise).
     pub tiers: TierSpec,
     /// The scorers' default retention economics.
     pub economics: Economics,
@@ -80,6 +82,8 @@ pub struct TrainOptions {
     pub input_policy: InputPolicy,
     /// The cell texts the table was read with as missing (stored in the model).
     pub missing_tokens: MissingTokens,
+    /// The churn-warning settings stored in the model (playbook, lifecycle stages).
+    pub warning: WarningSpec,
     /// Extra metrics for the model's summary (non-finite values are left out).
     pub extra_metrics: Vec<(String, f64)>,
 }
@@ -90,10 +94,11 @@ impl Default for TrainOptions {
             validation: Validation::default(),
             final_fit: FinalFit::default(),
             calibration: None,
-            tiers: TierSpec::Given(TierPolicy::MostProbable),
+            tiers: TierSpec::Auto,
             economics: Economics::default(),
             input_policy: InputPolicy::default(),
             missing_tokens: MissingTokens::default(),
+            warning: WarningSpec::default(),
             extra_metrics: Vec::new(),
         }
     }
@@ -320,6 +325,12 @@ impl Pipeline {
         self
     }
 
+    /// The churn-warning settings stored in the model.
+    pub fn warning(mut self, warning: WarningSpec) -> Self {
+        self.options.warning = warning;
+        self
+    }
+
     /// An extra metric for the model's summary.
     pub fn metric(mut self, name: impl Into<String>, value: f64) -> Self {
         self.options.extra_metrics.push((name.into(), value));
@@ -339,9 +350,7 @@ impl Pipeline {
             Validation::KFold { k, .. } if k < 2 => {
                 return Err(Error::param("folds", k, "need at least 2 folds"));
             }
-            Validation::None
-                if o.calibration.is_some() || matches!(o.tiers, TierSpec::Choose(_)) =>
-            {
+            Validation::None if o.calibration.is_some() || o.tiers.needs_out_of_sample() => {
                 return Err(Error::param(
                     "validation",
                     "none",
@@ -350,6 +359,8 @@ impl Pipeline {
             }
             _ => {}
         }
+        o.tiers.check()?;
+        o.warning.validate()?;
         o.economics.validate()
     }
 
@@ -440,7 +451,8 @@ impl Pipeline {
             .tiers(o.tiers.clone())
             .input_policy(o.input_policy)
             .economics(o.economics.clone())
-            .missing_tokens(o.missing_tokens.clone());
+            .missing_tokens(o.missing_tokens.clone())
+            .warning(o.warning.clone());
         if let Some(method) = o.calibration {
             builder = builder.calibrate(method);
         }

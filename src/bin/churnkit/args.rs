@@ -114,8 +114,15 @@ Example:
 Score a CSV of customers with a saved model, streaming (memory bounded by a chunk,
 whatever the file size). One output row per input row:
 
-  id, p_<class>..., tier, reason_1..reason_3, clv, value_at_risk, spend_ceiling,
-  rescue, warning
+  id, p_<class>..., tier, reason_1, weight_1 .. reason_3, weight_3, protective,
+  stage, driver, reason_class, strategy, rescue_success, clv, value_at_risk,
+  spend_ceiling, rescue, warning
+
+reason_k are risk factors (toward churn) with their signed weights; protective lists
+the factors toward staying. driver is the dominant churn driver of the playbook
+(Keaveney 1995) among the risk factors, with its reason class and strategy; the
+spend ceiling is 0 when the class (natural, changed_needs) is not worth a rescue.
+Numbers are rounded to --precision decimals; --json-lines writes JSON objects.
 
 The target column may be present or not. Retention figures need a margin: given at
 training time (stored in the model) or here (--margin / --margin-column).
@@ -343,6 +350,30 @@ impl EconArgs {
     }
 }
 
+/// The churn warning: playbook (drivers, reason classes, strategies) and lifecycle
+/// stages (λ per stage).
+#[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Churn warning (playbook and lifecycle stages)")]
+pub struct WarningArgs {
+    /// Playbook file (JSON) mapping columns to churn drivers, reason classes and
+    /// strategies; `train` stores it in the model, `score` overrides the model's
+    /// [default: the built-in playbook]
+    #[arg(long, value_name = "FILE")]
+    pub playbook: Option<PathBuf>,
+    /// Numeric tenure column giving each customer's lifecycle stage (trial, formation,
+    /// stable, decline) and its rescue-success λ [train default: a numeric feature
+    /// named `tenure` or `tenure_months` (any case), if there is one]
+    #[arg(long, value_name = "COL")]
+    pub tenure: Option<String>,
+    /// Tenure cut points between trial, formation, stable and decline [default: 3,12,48]
+    #[arg(long, value_name = "C1,C2,C3")]
+    pub stage_cuts: Option<String>,
+    /// Rescue-success λ of trial, formation, stable and decline [default:
+    /// 0.45,0.35,0.25,0.2 — assumptions around the literature's mean of 0.3]
+    #[arg(long, value_name = "L1,L2,L3,L4")]
+    pub stage_success: Option<String>,
+}
+
 #[derive(Args, Debug)]
 pub struct GenerateArgs {
     /// Number of customers (rows)
@@ -403,6 +434,13 @@ pub struct TrainArgs {
     /// are always refused.
     #[arg(long)]
     pub force: bool,
+    /// How customers are tiered: auto (two-class data: thresholds chosen on the
+    /// out-of-sample predictions — churned where at least 2/3 left, at_risk down to
+    /// twice the average churn rate; three-class data: its own labels),
+    /// most-probable, thresholds:LO,HI, top:P1,P2 (shares, e.g. top:5%,15%) or
+    /// cost:ROW;ROW;… (a cost matrix, rows = actual class)
+    #[arg(long, value_name = "SPEC", default_value = "auto")]
+    pub tiers: String,
     /// Print JSON instead of text
     #[arg(long)]
     pub json: bool,
@@ -414,6 +452,8 @@ pub struct TrainArgs {
     pub data_args: DataArgs,
     #[command(flatten)]
     pub econ: EconArgs,
+    #[command(flatten)]
+    pub warning: WarningArgs,
 }
 
 #[derive(Args, Debug)]
@@ -498,6 +538,16 @@ pub struct ScoreArgs {
     /// Skip rows that cannot be scored (counted in the summary) instead of stopping
     #[arg(long)]
     pub skip_bad_rows: bool,
+    /// Overrides the model's tier policy: most-probable, thresholds:LO,HI or
+    /// cost:ROW;ROW;… (auto keeps the model's; top:P1,P2 is chosen at training only)
+    #[arg(long, value_name = "SPEC")]
+    pub tiers: Option<String>,
+    /// Decimal places of probabilities, weights and amounts in the output
+    #[arg(long, value_name = "DIGITS", default_value_t = 4)]
+    pub precision: usize,
+    /// Write one JSON object per customer (JSON Lines) instead of CSV
+    #[arg(long)]
+    pub json_lines: bool,
     /// Show a progress bar (on a terminal)
     #[arg(long)]
     pub progress: bool,
@@ -506,6 +556,8 @@ pub struct ScoreArgs {
     pub json: bool,
     #[command(flatten)]
     pub econ: EconArgs,
+    #[command(flatten)]
+    pub warning: WarningArgs,
 }
 
 #[derive(Args, Debug)]

@@ -7,7 +7,8 @@ use serde_json::json;
 
 use churnkit::data::MissingTokens;
 use churnkit::output::check_output_path;
-use churnkit::score::{BatchOptions, Scorer, score_csv_file};
+use churnkit::policy::{Playbook, StageSpec, TierSpec};
+use churnkit::score::{BatchOptions, OutputFormat, Scorer, score_csv_file};
 use churnkit::{Error, Result};
 
 use crate::args::ScoreArgs;
@@ -22,6 +23,67 @@ pub fn score(a: ScoreArgs) -> Result<()> {
     if let Some(tokens) = &a.missing {
         scorer = scorer.missing_tokens(MissingTokens::new(tokens));
     }
+    if let Some(text) = &a.tiers {
+        match TierSpec::parse(text)? {
+            TierSpec::Auto => {}
+            TierSpec::Given(policy) => scorer = scorer.tier_policy(policy)?,
+            _ => {
+                return Err(Error::param(
+                    "--tiers",
+                    text,
+                    "top: and chosen thresholds need out-of-sample predictions: give them to `train`",
+                ));
+            }
+        }
+    }
+    if let Some(path) = &a.warning.playbook {
+        let p = Playbook::load(path)?;
+        let features: Vec<&str> = model
+            .schema()
+            .features
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect();
+        for c in p.unknown_columns(&features) {
+            eprintln!(
+                "warning: playbook {}: column '{c}' is not a feature of the model",
+                path.display()
+            );
+        }
+        scorer = scorer.playbook(p);
+    }
+    let w = &a.warning;
+    if w.tenure.is_some() || w.stage_cuts.is_some() || w.stage_success.is_some() {
+        let mut st = match (&w.tenure, &model.warning().stages) {
+            (Some(c), _) => StageSpec::new(c.clone()),
+            (None, Some(st)) => st.clone(),
+            (None, None) => {
+                return Err(Error::param(
+                    "--stage-cuts/--stage-success",
+                    "",
+                    "the model has no tenure column: give --tenure COL",
+                ));
+            }
+        };
+        let numeric = model
+            .schema()
+            .feature_index(&st.column)
+            .is_some_and(|j| model.schema().features[j].is_numeric());
+        if !numeric {
+            return Err(Error::param(
+                "--tenure",
+                &st.column,
+                "must be a numeric feature of the model",
+            ));
+        }
+        if let Some(cuts) = &w.stage_cuts {
+            st.cuts = StageSpec::parse_cuts(cuts)?;
+        }
+        if let Some(l) = &w.stage_success {
+            st.success = StageSpec::parse_success(l)?;
+        }
+        scorer = scorer.stages(Some(st))?;
+    }
     if let Some(econ) = a.econ.economics() {
         scorer = scorer.economics(econ)?;
     }
@@ -29,6 +91,12 @@ pub fn score(a: ScoreArgs) -> Result<()> {
         delimiter: parse_delimiter(&a.delimiter)?,
         id_column: a.id.clone(),
         skip_bad_rows: a.skip_bad_rows,
+        precision: Some(a.precision),
+        format: if a.json_lines {
+            OutputFormat::JsonLines
+        } else {
+            OutputFormat::Csv
+        },
         ..BatchOptions::default()
     };
     let bar = (a.progress && std::io::stderr().is_terminal()).then(BatchBar::default);

@@ -6,11 +6,13 @@ use serde_json::json;
 
 use churnkit::Result;
 use churnkit::data::CsvOptions;
+use churnkit::data::Table;
 use churnkit::output::check_output_path;
+use churnkit::policy::{Playbook, StageSpec, TierSpec, WarningSpec};
 use churnkit::registry::Algorithm;
-use churnkit::train::{FinalFit, Pipeline, Trained, Validation};
+use churnkit::train::{FinalFit, Pipeline, Trained, Validation, ValidationReport};
 
-use crate::args::TrainArgs;
+use crate::args::{TrainArgs, WarningArgs};
 use crate::input::{data_options, read_labeled};
 use crate::render::{emit, emit_json, phase, read_summary_json, read_summary_text};
 
@@ -28,6 +30,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
     let mut pipeline = Pipeline::new(algo, algo_opts.clone())
         .validation(validation)
         .final_fit(FinalFit::TrainingPart)
+        .tiers(TierSpec::parse(&a.tiers)?)
         .missing_tokens(data_options(CsvOptions::new(&a.target), &a.data_args)?.missing());
     if let Some(econ) = a.econ.economics() {
         pipeline = pipeline.economics(econ);
@@ -39,6 +42,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
     let (table, read_report, load_seconds) =
         read_labeled(&a.data, &a.target, &a.labels, &a.data_args)?;
 
+    pipeline = pipeline.warning(warning_spec(&a.warning, &table)?);
     let stage = match validation {
         Validation::KFold { k, .. } => {
             format!("{k}-fold cross-validation, then the final model on all rows")
@@ -91,6 +95,9 @@ pub fn train(a: TrainArgs) -> Result<()> {
     let mut s = format!("churnkit train: {learner_name} on {}\n", a.data.display());
     s.push_str(&read_summary_text(&table, &read_report, load_seconds));
     s.push_str(&validation.to_string());
+    if let ValidationReport::Holdout { split, .. } = &validation {
+        s.push_str(&tier_table(&model, &table, &split.test)?);
+    }
     s.push_str(&format!(
         "time      reading {:.3} s, encoding {:.3} s, fitting {:.3} s (final model on {} training rows), validating {:.3} s\n",
         load_seconds,
@@ -109,4 +116,112 @@ pub fn train(a: TrainArgs) -> Result<()> {
     }
     emit(&s)?;
     Ok(())
+}
+
+/// The playbook (warnings for its columns the table lacks, on stderr) and the
+/// lifecycle stages: from `--tenure`, else a numeric feature named `tenure` or
+/// `tenure_months` (any case and punctuation).
+fn warning_spec(w: &WarningArgs, table: &Table) -> Result<WarningSpec> {
+    let features: Vec<&str> = table
+        .schema()
+        .features
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
+    let playbook = match &w.playbook {
+        Some(path) => {
+            let p = Playbook::load(path)?;
+            for c in p.unknown_columns(&features) {
+                eprintln!(
+                    "warning: playbook {}: column '{c}' is not a feature of the data",
+                    path.display()
+                );
+            }
+            Some(p)
+        }
+        None => None,
+    };
+    let column = w.tenure.clone().or_else(|| {
+        table
+            .schema()
+            .features
+            .iter()
+            .find(|f| {
+                let n: String = f
+                    .name
+                    .chars()
+                    .filter(|c| c.is_alphanumeric())
+                    .collect::<String>()
+                    .to_lowercase();
+                f.is_numeric() && (n == "tenure" || n == "tenuremonths")
+            })
+            .map(|f| f.name.clone())
+    });
+    let stages = match column {
+        Some(c) => {
+            let mut st = StageSpec::new(c);
+            if let Some(cuts) = &w.stage_cuts {
+                st.cuts = StageSpec::parse_cuts(cuts)?;
+            }
+            if let Some(l) = &w.stage_success {
+                st.success = StageSpec::parse_success(l)?;
+            }
+            Some(st)
+        }
+        None if w.stage_cuts.is_some() || w.stage_success.is_some() => {
+            return Err(churnkit::Error::param(
+                "--stage-cuts/--stage-success",
+                "",
+                "need a tenure column (--tenure COL)",
+            ));
+        }
+        None => None,
+    };
+    Ok(WarningSpec { playbook, stages })
+}
+
+/// The shipped model's tiers on the held-out rows (which it did not see): per tier the
+/// customers, their actual churn rate and, with a CLV, the total value at risk.
+fn tier_table(model: &churnkit::model::Model, table: &Table, rows: &[usize]) -> Result<String> {
+    use churnkit::policy::Tier;
+    let scores = churnkit::score::Scorer::new(model)
+        .reasons(false)
+        .score_rows(table, rows)?;
+    let churn = table.schema().target.churn_class();
+    let mut out = String::from(
+        "tiers on the held-out rows\n  tier       customers        churn rate   value at risk\n",
+    );
+    for tier in [Tier::Retained, Tier::AtRisk, Tier::Churned] {
+        let idx: Vec<usize> = (0..scores.len())
+            .filter(|&i| scores[i].tier == tier)
+            .collect();
+        let n = idx.len();
+        let churned = idx
+            .iter()
+            .filter(|&&i| table.labels()[rows[i]] as usize == churn)
+            .count();
+        let var: f64 = idx
+            .iter()
+            .filter_map(|&i| scores[i].retention.as_ref().map(|r| r.value_at_risk))
+            .filter(|v| v.is_finite())
+            .sum();
+        let has_clv = scores.iter().any(|s| s.retention.is_some());
+        out.push_str(&format!(
+            "  {:<10} {n:>6} ({:>5.1} %)  {:>9}  {:>14}\n",
+            tier.as_str(),
+            100.0 * n as f64 / scores.len().max(1) as f64,
+            if n > 0 {
+                format!("{:.1} %", 100.0 * churned as f64 / n as f64)
+            } else {
+                "-".to_string()
+            },
+            if has_clv {
+                format!("{var:.0}")
+            } else {
+                "-".to_string()
+            },
+        ));
+    }
+    out.push('\n');
+    Ok(out)
 }
