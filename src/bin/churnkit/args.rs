@@ -61,13 +61,16 @@ Train a churn model on a CSV, report how good it is on rows it did not see, and
 save it.
 
 Validation: --test-fraction F (default 0.3) holds out a stratified share of the
-rows, fits on the rest and reports on the held-out rows; the saved model is the one
-fitted on the training rows. --folds K runs stratified K-fold cross-validation
-instead and then fits the saved model on all rows.
+rows, fits on the rest and reports on the held-out rows; --folds K runs stratified
+K-fold cross-validation instead. Either way the saved model is then fitted on ALL
+rows (the reported figures estimate it on rows it did not see). --no-refit ships
+the model fitted on the holdout's training part instead (its figures are then that
+very model's). --validate none (or --test-fraction 0) fits on all rows without
+validation: no figures are reported.
 
-The summary says where the time went: reading the CSV, encoding (fitting the
-discretizer on the training rows and encoding them) and fitting the final model on
-the training rows alone (--json: load_seconds, encode_seconds, fit_seconds).
+The summary says where the time went: reading the CSV, validating, encoding
+(fitting the discretizer and encoding the rows) and fitting the saved model
+(--json: load_seconds, validate_seconds, encode_seconds, fit_seconds).
 
 Algorithm flags (--max-depth, --bins, ...) override the algorithm's defaults; a flag
 that does not apply to the chosen algorithm is an error.
@@ -368,9 +371,12 @@ pub struct TrainArgs {
     /// Learning algorithm
     #[arg(long, value_name = "ALGO", value_parser = algo_parser())]
     pub algo: String,
-    /// Hold out this share of rows (stratified) for validation [default: 0.3]
+    /// Hold out this share of rows (stratified) for validation [default: 0.3]; 0
+    /// means no validation (as --validate none)
     #[arg(long, value_name = "F", conflicts_with = "folds")]
     pub test_fraction: Option<f64>,
+    #[command(flatten)]
+    pub fit: FitArgs,
     /// Validate by stratified K-fold cross-validation instead of a holdout
     #[arg(long, value_name = "K")]
     pub folds: Option<usize>,
@@ -512,4 +518,27 @@ pub struct InspectArgs {
     /// Print the summary as JSON
     #[arg(long, conflicts_with = "rules")]
     pub json: bool,
+}
+
+/// `--validate`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValidateMode {
+    /// A stratified holdout (--test-fraction, default 0.3).
+    Holdout,
+    /// Stratified K-fold cross-validation (--folds, default 5).
+    Kfold,
+    /// No validation: fit on all rows, report no figures.
+    None,
+}
+
+/// How `train` validates and which rows the saved model is fitted on.
+#[derive(Args, Debug, Clone, Default)]
+pub struct FitArgs {
+    /// How to validate [default: holdout, or kfold with --folds]
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub validate: Option<ValidateMode>,
+    /// Save the model fitted on the holdout's training part (70 % of the rows by
+    /// default) instead of refitting it on all rows
+    #[arg(long)]
+    pub no_refit: bool,
 }

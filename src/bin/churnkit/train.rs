@@ -4,30 +4,29 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use churnkit::Result;
+use churnkit::{Error, Result};
 use churnkit::data::CsvOptions;
 use churnkit::output::check_output_path;
 use churnkit::registry::Algorithm;
 use churnkit::train::{FinalFit, Pipeline, Trained, Validation};
 
-use crate::args::TrainArgs;
+use crate::args::{TrainArgs, ValidateMode};
 use crate::input::{data_options, read_labeled};
 use crate::render::{emit, emit_json, phase, read_summary_json, read_summary_text};
 
 pub fn train(a: TrainArgs) -> Result<()> {
     let algo: Algorithm = a.algo.parse()?;
     let algo_opts = a.algo_args.options(a.seed)?;
-    // Holdout: the model fitted on the training part is shipped as is (no refit).
-    let validation = match a.folds {
-        Some(k) => Validation::KFold { k, seed: a.seed },
-        None => Validation::Holdout {
-            fraction: a.test_fraction.unwrap_or(0.3),
-            seed: a.seed,
-        },
+    let validation = validation(&a)?;
+    // The saved model is refitted on all rows unless --no-refit.
+    let final_fit = if a.fit.no_refit {
+        FinalFit::TrainingPart
+    } else {
+        FinalFit::AllRows
     };
     let mut pipeline = Pipeline::new(algo, algo_opts.clone())
         .validation(validation)
-        .final_fit(FinalFit::TrainingPart)
+        .final_fit(final_fit)
         .missing_tokens(data_options(CsvOptions::new(&a.target), &a.data_args)?.missing());
     if let Some(econ) = a.econ.economics() {
         pipeline = pipeline.economics(econ);
@@ -43,7 +42,13 @@ pub fn train(a: TrainArgs) -> Result<()> {
         Validation::KFold { k, .. } => {
             format!("{k}-fold cross-validation, then the final model on all rows")
         }
-        _ => "fitting and evaluating on the held-out rows".to_string(),
+        Validation::Holdout { .. } if a.fit.no_refit => {
+            "fitting and evaluating on the held-out rows".to_string()
+        }
+        Validation::Holdout { .. } => {
+            "evaluating on the held-out rows, then the final model on all rows".to_string()
+        }
+        _ => "fitting the model on all rows (no validation)".to_string(),
     };
     let (trained, _) = phase(&stage, || pipeline.fit(&table))?;
     let Trained {
@@ -92,11 +97,16 @@ pub fn train(a: TrainArgs) -> Result<()> {
     s.push_str(&read_summary_text(&table, &read_report, load_seconds));
     s.push_str(&validation.to_string());
     s.push_str(&format!(
-        "time      reading {:.3} s, encoding {:.3} s, fitting {:.3} s (final model on {} training rows), validating {:.3} s\n",
+        "time      reading {:.3} s, encoding {:.3} s, fitting {:.3} s (saved model fitted on {} rows{}), validating {:.3} s\n",
         load_seconds,
         encode_seconds,
         fit_seconds,
         train_rows.len(),
+        if train_rows.len() == table.n_rows() {
+            ", all of them"
+        } else {
+            ", the holdout's training part (--no-refit)"
+        },
         validate_seconds
     ));
     match &saved {
@@ -109,4 +119,45 @@ pub fn train(a: TrainArgs) -> Result<()> {
     }
     emit(&s)?;
     Ok(())
+}
+
+/// The validation `train`'s flags ask for: --validate, --folds, --test-fraction
+/// (0 means none).
+fn validation(a: &TrainArgs) -> Result<Validation> {
+    let seed = a.seed;
+    let holdout = |fraction: f64| {
+        if fraction == 0.0 {
+            Validation::None
+        } else {
+            Validation::Holdout { fraction, seed }
+        }
+    };
+    let v = match (a.fit.validate, a.folds) {
+        (Some(ValidateMode::None), None) => Validation::None,
+        (Some(ValidateMode::None), Some(_)) => {
+            return Err(Error::param(
+                "--validate",
+                "none",
+                "--folds needs validation (drop --folds or --validate none)",
+            ));
+        }
+        (Some(ValidateMode::Kfold), k) | (None, k @ Some(_)) => Validation::KFold {
+            k: k.unwrap_or(5),
+            seed,
+        },
+        (Some(ValidateMode::Holdout) | None, _) => holdout(a.test_fraction.unwrap_or(0.3)),
+    };
+    if a.fit.no_refit && !matches!(v, Validation::Holdout { .. }) {
+        return Err(Error::param(
+            "--no-refit",
+            "",
+            "only applies to a holdout (without it, k-fold and no validation fit on all rows)",
+        ));
+    }
+    if let (Some(f), Some(ValidateMode::Kfold | ValidateMode::None)) = (a.test_fraction, a.fit.validate)
+        && f != 0.0
+    {
+        return Err(Error::param("--test-fraction", f, "only applies to --validate holdout"));
+    }
+    Ok(v)
 }
