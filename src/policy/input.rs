@@ -184,7 +184,13 @@ impl HeaderPlan {
         {
             return Err(Error::Schema {
                 location: at1.at_column(name),
-                message: "the id column is not in the input's header".into(),
+                message: match crate::data::closest_name(name, header) {
+                    Some(h) => format!(
+                        "the id column is not in the input's header (did you mean '{}'?)",
+                        h.trim()
+                    ),
+                    None => "the id column is not in the input's header".into(),
+                },
             });
         }
         let mut column_warnings = Vec::new();
@@ -196,7 +202,13 @@ impl HeaderPlan {
                     OnBad::Error => {
                         return Err(Error::Schema {
                             location: location.clone().at_column(&f.name),
-                            message: "the model needs this column but the input has none".into(),
+                            message: match crate::data::closest_name(&f.name, header) {
+                                Some(h) => format!(
+                                    "the model needs this column but the input has none (did you mean '{}'? names must match exactly)",
+                                    h.trim()
+                                ),
+                                None => "the model needs this column but the input has none".into(),
+                            },
                         });
                     }
                     OnBad::Warn => column_warnings

@@ -476,9 +476,10 @@ pub struct ScoreArgs {
     /// Identifier column copied to the output [default: the model's id column]
     #[arg(long, value_name = "COL")]
     pub id: Option<String>,
-    /// Field delimiter of the input: one character, or `tab`
-    #[arg(long, value_name = "CHAR", default_value = ",")]
-    pub delimiter: String,
+    /// Field delimiter of the input: one character, or `tab` [default: detected from
+    /// the header, as `train` does]
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<String>,
     /// Cell texts that mean "missing", comma-separated (empty cells are always
     /// missing) [default: the tokens the model was trained with]
     #[arg(long, value_name = "TOKENS", value_delimiter = ',')]

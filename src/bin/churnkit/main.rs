@@ -39,6 +39,9 @@ fn main() -> ExitCode {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(e)) => {
             eprintln!("churnkit: error: {e}");
+            if let Some(hint) = cli_hint(&e) {
+                eprintln!("churnkit: hint: {hint}");
+            }
             ExitCode::from(exit_code(&e))
         }
         Err(_) => {
@@ -77,6 +80,29 @@ fn exit_code(e: &Error) -> u8 {
         | Error::Model { .. }
         | Error::Output { .. } => 2,
         _ => 1,
+    }
+}
+
+/// The flags that fix what a library error describes in CLI-neutral words.
+fn cli_hint(e: &Error) -> Option<String> {
+    match e {
+        Error::Label { message, .. } => {
+            let mut flags = Vec::new();
+            if message.contains("positive label") {
+                flags.push("--positive LABEL (the label meaning churned)");
+            }
+            if message.contains("map the labels") || message.contains("negative label") {
+                flags.push("--map LABEL=CLASS,... (classes retained, at_risk, churned)");
+            }
+            if message.contains("skip rows") {
+                flags.push("--on-bad-label skip (skip such rows and count them)");
+            }
+            (!flags.is_empty()).then(|| format!("use {}", flags.join(", or ")))
+        }
+        Error::Schema { message, .. } if message.contains("gives one column") => {
+            Some("give the delimiter: --delimiter ';' (or --delimiter tab, --delimiter '|')".into())
+        }
+        _ => None,
     }
 }
 

@@ -5,7 +5,9 @@ use std::time::Instant;
 
 use serde_json::json;
 
-use churnkit::data::MissingTokens;
+use churnkit::Location;
+use churnkit::data::{MissingTokens, binary_input_error, delimiter_name, detect_delimiter};
+use churnkit::model::Model;
 use churnkit::output::check_output_path;
 use churnkit::score::{BatchOptions, Scorer, score_csv_file};
 use churnkit::{Error, Result};
@@ -26,7 +28,7 @@ pub fn score(a: ScoreArgs) -> Result<()> {
         scorer = scorer.economics(econ)?;
     }
     let mut opts = BatchOptions {
-        delimiter: parse_delimiter(&a.delimiter)?,
+        delimiter: input_delimiter(&a.data, a.delimiter.as_deref(), &model)?,
         id_column: a.id.clone(),
         skip_bad_rows: a.skip_bad_rows,
         ..BatchOptions::default()
@@ -76,4 +78,44 @@ pub fn score(a: ScoreArgs) -> Result<()> {
     }
     emit(&s)?;
     Ok(())
+}
+
+/// The input's delimiter: `--delimiter`, else detected from the header line as the
+/// training reader does. Refuses a compressed or binary file, and a header that splits
+/// into one column lacking the model's features (most likely the wrong delimiter).
+fn input_delimiter(path: &std::path::Path, given: Option<&str>, model: &Model) -> Result<u8> {
+    use std::io::Read;
+    let location = Location::file(path);
+    let mut head = Vec::with_capacity(64 * 1024);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(64 * 1024).read_to_end(&mut head))
+        .map_err(|e| crate::input::io_error(path, e))?;
+    if let Some(e) = binary_input_error(&location, &head) {
+        return Err(e);
+    }
+    let first = head
+        .split(|&b| b == b'\n' || b == b'\r')
+        .next()
+        .unwrap_or_default();
+    let delimiter = match given {
+        Some(d) => parse_delimiter(d)?,
+        None => detect_delimiter(first),
+    };
+    let header = String::from_utf8_lossy(first);
+    let header = header.trim_start_matches('\u{feff}');
+    let features = &model.schema().features;
+    if !header.as_bytes().contains(&delimiter)
+        && features.len() > 1
+        && let Some(f) = features.iter().find(|f| f.name != header.trim())
+    {
+        return Err(Error::Schema {
+            location: location.at_line(1).at_column(&f.name),
+            message: format!(
+                "the model needs this column; the header split on {} gives one column, '{}'",
+                delimiter_name(delimiter),
+                header.trim()
+            ),
+        });
+    }
+    Ok(delimiter)
 }

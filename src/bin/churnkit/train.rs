@@ -4,11 +4,11 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use churnkit::{Error, Result};
 use churnkit::data::CsvOptions;
 use churnkit::output::check_output_path;
 use churnkit::registry::Algorithm;
 use churnkit::train::{FinalFit, Pipeline, Trained, Validation};
+use churnkit::{Error, Result};
 
 use crate::args::{TrainArgs, ValidateMode};
 use crate::input::{data_options, read_labeled};
@@ -154,10 +154,15 @@ fn validation(a: &TrainArgs) -> Result<Validation> {
             "only applies to a holdout (without it, k-fold and no validation fit on all rows)",
         ));
     }
-    if let (Some(f), Some(ValidateMode::Kfold | ValidateMode::None)) = (a.test_fraction, a.fit.validate)
+    if let (Some(f), Some(ValidateMode::Kfold | ValidateMode::None)) =
+        (a.test_fraction, a.fit.validate)
         && f != 0.0
     {
-        return Err(Error::param("--test-fraction", f, "only applies to --validate holdout"));
+        return Err(Error::param(
+            "--test-fraction",
+            f,
+            "only applies to --validate holdout",
+        ));
     }
     Ok(v)
 }
