@@ -344,3 +344,110 @@ fn gzip_parquet_and_arrow_files_get_a_clear_error() {
     assert!(err.contains("Arrow"), "{err}");
     assert!(err.contains("not supported yet"), "{err}");
 }
+
+// Finding 5: warnings people read.
+
+/// The Telco file with `gender` recoded Male/Female → M/F on all rows but the first
+/// `keep` ones, and an extra `notes` column.
+fn recoded_telco(dir: &Path, keep: usize) -> PathBuf {
+    let text = std::fs::read_to_string(TELCO).unwrap();
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = if i == 0 {
+            format!("{line},notes")
+        } else if i > keep {
+            let l = line
+                .replacen(",Male,", ",M,", 1)
+                .replacen(",Female,", ",F,", 1);
+            format!("{l},call back")
+        } else {
+            format!("{line},")
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    write(dir, "recoded.csv", out.as_bytes())
+}
+
+#[test]
+fn a_recoded_column_fails_score_and_keeps_the_old_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = telco_model(dir.path());
+    let data = recoded_telco(dir.path(), 3);
+    let out = write(dir.path(), "scores.csv", b"previous scores\n");
+    let (_, err) = run(
+        &[
+            "score",
+            "--model",
+            s(&model),
+            "--data",
+            s(&data),
+            "-o",
+            s(&out),
+        ],
+        2,
+    );
+    assert!(
+        err.contains("gender: 7,040 of 7,043 values never seen in training, e.g. 'F', 'M'")
+            || err.contains("gender: 7,040 of 7,043 values never seen in training, e.g. 'M', 'F'"),
+        "{err}"
+    );
+    assert!(err.contains("--allow-drift"), "{err}");
+    assert_eq!(std::fs::read(&out).unwrap(), b"previous scores\n");
+    // --allow-drift scores anyway and summarises by column.
+    let (stdout, stderr) = run(
+        &[
+            "score",
+            "--model",
+            s(&model),
+            "--data",
+            s(&data),
+            "-o",
+            s(&out),
+            "--allow-drift",
+        ],
+        0,
+    );
+    assert!(
+        stdout.contains("warning: gender: 7,040 of 7,043 values never seen"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("ignoring columns the model does not use: notes"),
+        "{stderr}"
+    );
+    // The extra column warns in no row: the first rows (gender kept) carry no warning.
+    let scores = std::fs::read_to_string(&out).unwrap();
+    let row1 = scores.lines().nth(1).unwrap();
+    assert!(row1.ends_with(','), "{row1}");
+    assert!(
+        !scores.contains("notes"),
+        "no per-row warning for the extra column"
+    );
+}
+
+#[test]
+fn score_json_has_the_per_column_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = telco_model(dir.path());
+    let data = recoded_telco(dir.path(), 7000);
+    let out = dir.path().join("scores.csv");
+    let v = json(&[
+        "score",
+        "--model",
+        s(&model),
+        "--data",
+        s(&data),
+        "-o",
+        s(&out),
+        "--json",
+    ]);
+    assert_eq!(v["ignored_columns"], serde_json::json!(["notes"]), "{v}");
+    let cols = v["columns"].as_array().unwrap();
+    assert_eq!(cols.len(), 1, "{v}");
+    assert_eq!(cols[0]["column"], "gender");
+    assert_eq!(cols[0]["kind"], "unseen");
+    assert_eq!(cols[0]["count"], 43);
+    assert_eq!(cols[0]["of"], 7043);
+    assert_eq!(v["rows_with_warnings"], 43);
+}

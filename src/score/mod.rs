@@ -47,7 +47,8 @@ use crate::model::Model;
 use crate::policy::{Economics, InputPolicy, Retention, Tier, input};
 
 pub use batch::{
-    BatchOptions, BatchReport, Progress, ProgressCallback, output_header, score_csv, score_csv_file,
+    BatchOptions, BatchReport, ColumnSummary, Progress, ProgressCallback, ValueIssue,
+    output_header, score_csv, score_csv_file,
 };
 
 /// The number of reasons a [`Score`] carries.
@@ -212,6 +213,7 @@ impl<'m> Scorer<'m> {
             warnings,
             facts,
             ids,
+            ..
         } = prepared;
         let n = table.n_rows();
         let classes = self.model.classes();

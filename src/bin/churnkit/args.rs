@@ -487,7 +487,12 @@ pub struct ScoreArgs {
     /// Skip rows that cannot be scored (counted in the summary) instead of stopping
     #[arg(long)]
     pub skip_bad_rows: bool,
-    /// Show a progress bar (on a terminal)
+    /// Score even when more than half of a column's values are unusable (never seen in
+    /// training, not numbers, or missing): they are scored as missing
+    #[arg(long)]
+    pub allow_drift: bool,
+    /// Show a progress bar (now the default whenever stderr is a terminal; never
+    /// drawn into a pipe or a file)
     #[arg(long)]
     pub progress: bool,
     /// Print the summary as JSON

@@ -99,6 +99,11 @@ fn cli_hint(e: &Error) -> Option<String> {
             }
             (!flags.is_empty()).then(|| format!("use {}", flags.join(", or ")))
         }
+        Error::Schema { message, .. } if message.contains("of the column cannot be used") => Some(
+            "fix the file (or retrain), or give --allow-drift to score anyway (such values \
+                 are scored as missing)"
+                .into(),
+        ),
         Error::Schema { message, .. } if message.contains("gives one column") => {
             Some("give the delimiter: --delimiter ';' (or --delimiter tab, --delimiter '|')".into())
         }

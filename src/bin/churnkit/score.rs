@@ -31,17 +31,27 @@ pub fn score(a: ScoreArgs) -> Result<()> {
         delimiter: input_delimiter(&a.data, a.delimiter.as_deref(), &model)?,
         id_column: a.id.clone(),
         skip_bad_rows: a.skip_bad_rows,
+        // More than half a column unusable fails before the output is replaced.
+        max_unusable_percent: (!a.allow_drift).then_some(50),
         ..BatchOptions::default()
     };
-    let bar = (a.progress && std::io::stderr().is_terminal()).then(BatchBar::default);
+    let _ = a.progress; // the bar is drawn whenever stderr is a terminal
+    let bar = std::io::stderr().is_terminal().then(BatchBar::default);
     if let Some(bar) = &bar {
         let bar = bar.clone();
         opts = opts.on_progress(move |p| bar.update(p));
     }
     let start = Instant::now();
-    let report = score_csv_file(&scorer, &a.data, &a.output, &opts)?;
+    let report = score_csv_file(&scorer, &a.data, &a.output, &opts);
     if let Some(bar) = &bar {
-        bar.finish(report.rows_out);
+        bar.clear();
+    }
+    let report = report?;
+    if !report.ignored_columns.is_empty() {
+        eprintln!(
+            "churnkit: ignoring columns the model does not use: {}",
+            report.ignored_columns.join(", ")
+        );
     }
     let seconds = start.elapsed().as_secs_f64();
     if a.json {
@@ -67,14 +77,17 @@ pub fn score(a: ScoreArgs) -> Result<()> {
             s.push_str(&format!("  {e}\n"));
         }
     }
+    for w in &report.column_warnings {
+        s.push_str(&format!("warning: {w}\n"));
+    }
+    for c in &report.columns {
+        s.push_str(&format!("warning: {c}\n"));
+    }
     if report.rows_with_warnings > 0 {
         s.push_str(&format!(
             "{} rows carry warnings (see the `warning` column)\n",
             report.rows_with_warnings
         ));
-    }
-    for w in &report.column_warnings {
-        s.push_str(&format!("warning: {w}\n"));
     }
     emit(&s)?;
     Ok(())
