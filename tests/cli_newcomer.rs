@@ -451,3 +451,87 @@ fn score_json_has_the_per_column_summary() {
     assert_eq!(cols[0]["of"], 7043);
     assert_eq!(v["rows_with_warnings"], 43);
 }
+
+// Finding 8: rounded text, progress only on a terminal, completions.
+
+#[test]
+fn completions_for_bash_zsh_and_fish() {
+    for shell in ["bash", "zsh", "fish"] {
+        let (out, _) = run(&["completions", shell], 0);
+        assert!(out.contains("churnkit"), "{shell}");
+        assert!(out.contains("allow-drift"), "{shell}: {out}");
+        assert!(out.contains("no-refit"), "{shell}");
+    }
+    run(&["completions", "tcsh"], 2);
+}
+
+/// A number printed with more than six decimals (a probability in full precision).
+fn long_number(text: &str) -> Option<&str> {
+    text.split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .find(|w| w.split_once('.').is_some_and(|(_, d)| d.len() > 6))
+}
+
+#[test]
+fn text_outputs_round_numbers_and_draw_no_progress_into_a_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.model");
+    let (train, train_err) = run(
+        &[
+            "train",
+            "--data",
+            SYNTH,
+            "--target",
+            "status",
+            "--id",
+            "customer_id",
+            "--algo",
+            "tan",
+            "-o",
+            s(&model),
+        ],
+        0,
+    );
+    let (inspect, _) = run(&["inspect", "--model", s(&model)], 0);
+    let (evaluate, _) = run(&["evaluate", "--model", s(&model), "--data", SYNTH], 0);
+    let out = dir.path().join("scores.csv");
+    let (score, score_err) = run(
+        &[
+            "score",
+            "--model",
+            s(&model),
+            "--data",
+            SYNTH,
+            "-o",
+            s(&out),
+            "--progress",
+        ],
+        0,
+    );
+    let (compare, compare_err) = run(
+        &[
+            "compare",
+            "--data",
+            SYNTH,
+            "--target",
+            "status",
+            "--algos",
+            "zero-r,id3",
+            "--folds",
+            "3",
+        ],
+        0,
+    );
+    for (name, text) in [
+        ("train", &train),
+        ("inspect", &inspect),
+        ("evaluate", &evaluate),
+        ("score", &score),
+        ("compare", &compare),
+    ] {
+        assert_eq!(long_number(text), None, "{name}:\n{text}");
+    }
+    for err in [&train_err, &score_err, &compare_err] {
+        assert!(!err.contains("rows/s"), "{err}");
+        assert!(!err.contains('\r') && !err.contains('\u{1b}'), "{err:?}");
+    }
+}

@@ -141,6 +141,16 @@ Examples:
   churnkit inspect --model tan.model --dot tan.dot --bif tan.bif
   dot -Tsvg tan.dot > tan.svg")]
     Inspect(InspectArgs),
+
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(long_about = "\
+Print the completion script of a shell on standard output.
+
+Examples:
+  churnkit completions bash > ~/.local/share/bash-completion/completions/churnkit
+  churnkit completions zsh > ~/.zfunc/_churnkit     # with fpath+=~/.zfunc
+  churnkit completions fish > ~/.config/fish/completions/churnkit.fish")]
+    Completions(CompletionsArgs),
 }
 
 /// `--on-bad-label`.
@@ -547,4 +557,11 @@ pub struct FitArgs {
     /// default) instead of refitting it on all rows
     #[arg(long)]
     pub no_refit: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }

@@ -119,5 +119,11 @@ fn run(cli: Cli) -> Result<()> {
         Command::Evaluate(a) => evaluate::evaluate(*a),
         Command::Score(a) => score::score(*a),
         Command::Inspect(a) => inspect::inspect(a),
+        Command::Completions(a) => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            clap_complete::generate(a.shell, &mut Cli::command(), "churnkit", &mut out);
+            render::emit(&String::from_utf8_lossy(&out))
+        }
     }
 }

@@ -40,6 +40,15 @@ pub fn emit_json(v: &Value) -> Result<()> {
 /// A spinner on stderr while `f` runs (hidden when stderr is not a terminal);
 /// returns `f`'s result and the seconds it took.
 pub fn phase<T>(message: &str, f: impl FnOnce() -> Result<T>) -> Result<(T, f64)> {
+    phase_with(message, |_| f())
+}
+
+/// [`phase`], with `f` given a function that changes the spinner's message (a new
+/// stage of the work).
+pub fn phase_with<T>(
+    message: &str,
+    f: impl FnOnce(&dyn Fn(String)) -> Result<T>,
+) -> Result<(T, f64)> {
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new_spinner();
         if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
@@ -52,7 +61,7 @@ pub fn phase<T>(message: &str, f: impl FnOnce() -> Result<T>) -> Result<(T, f64)
         ProgressBar::hidden()
     };
     let start = Instant::now();
-    let result = f();
+    let result = f(&|m: String| bar.set_message(m));
     let seconds = start.elapsed().as_secs_f64();
     bar.finish_and_clear();
     result.map(|v| (v, seconds))

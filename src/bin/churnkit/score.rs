@@ -14,7 +14,7 @@ use churnkit::{Error, Result};
 
 use crate::args::ScoreArgs;
 use crate::input::{load_model, parse_delimiter};
-use crate::render::{BatchBar, emit, emit_json};
+use crate::render::{BatchBar, emit, emit_json, thousands};
 
 pub fn score(a: ScoreArgs) -> Result<()> {
     // Before reading anything: never the input or the model, never a device.
@@ -62,14 +62,14 @@ pub fn score(a: ScoreArgs) -> Result<()> {
         return emit_json(&v);
     }
     let mut s = format!(
-        "scored {} of {} customers with {} ({}) into {} in {:.2} s ({:.0} rows/s)\n",
+        "scored {} of {} customers with {} ({}) into {} in {:.2} s ({} rows/s)\n",
         report.rows_out,
         report.rows_in,
         a.model.display(),
         model.summary().learner,
         a.output.display(),
         seconds,
-        report.rows_in as f64 / seconds.max(1e-9)
+        thousands((report.rows_in as f64 / seconds.max(1e-9)).round() as u64)
     );
     if report.rows_skipped > 0 {
         s.push_str(&format!("skipped {} rows:\n", report.rows_skipped));

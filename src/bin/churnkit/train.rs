@@ -7,12 +7,12 @@ use serde_json::json;
 use churnkit::data::CsvOptions;
 use churnkit::output::check_output_path;
 use churnkit::registry::Algorithm;
-use churnkit::train::{FinalFit, Pipeline, Trained, Validation};
+use churnkit::train::{FinalFit, Pipeline, Stage, Trained, Validation};
 use churnkit::{Error, Result};
 
 use crate::args::{TrainArgs, ValidateMode};
 use crate::input::{data_options, read_labeled};
-use crate::render::{emit, emit_json, phase, read_summary_json, read_summary_text};
+use crate::render::{emit, emit_json, phase_with, read_summary_json, read_summary_text, thousands};
 
 pub fn train(a: TrainArgs) -> Result<()> {
     let algo: Algorithm = a.algo.parse()?;
@@ -50,7 +50,23 @@ pub fn train(a: TrainArgs) -> Result<()> {
         }
         _ => "fitting the model on all rows (no validation)".to_string(),
     };
-    let (trained, _) = phase(&stage, || pipeline.fit(&table))?;
+    let (trained, _) = phase_with(&stage, |say| {
+        pipeline.fit_with_progress(&table, &mut |st| {
+            say(match st {
+                Stage::Validating(Validation::KFold { k, .. }) => {
+                    format!("{k}-fold cross-validation")
+                }
+                Stage::Validating(_) => "fitting and evaluating on the held-out rows".into(),
+                Stage::FittingFinal { rows } => {
+                    format!(
+                        "fitting the model to save on {} rows",
+                        thousands(rows as u64)
+                    )
+                }
+                _ => "assembling the model".into(),
+            })
+        })
+    })?;
     let Trained {
         model,
         validation,
