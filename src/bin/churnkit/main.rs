@@ -99,6 +99,11 @@ fn cli_hint(e: &Error) -> Option<String> {
             }
             (!flags.is_empty()).then(|| format!("use {}", flags.join(", or ")))
         }
+        Error::Value { message, .. } if message.contains("read such cells as missing") => Some(
+            "use --missing TOKENS to list it as missing, or --on-bad-cell missing to read such \
+             cells as missing"
+                .into(),
+        ),
         Error::Schema { message, .. } if message.contains("of the column cannot be used") => Some(
             "fix the file (or retrain), or give --allow-drift to score anyway (such values \
                  are scored as missing)"

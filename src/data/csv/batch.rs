@@ -37,7 +37,7 @@ pub(super) fn bad_number(
         BadCellPolicy::Error => Err(Error::Value {
             location: plan.at(line, name),
             value,
-            message: "not a number, and the column is numeric (fix the cell, list it as a missing token, or read bad cells as missing: BadCellPolicy::Missing, CLI --on-bad-cell missing)".into(),
+            message: "not a number, and the column is numeric (fix the cell, list it as a missing token, or read such cells as missing)".into(),
         }),
         BadCellPolicy::Missing => {
             let b = bad.get_or_insert_with(|| BadCells {
