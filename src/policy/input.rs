@@ -482,7 +482,7 @@ impl HeaderPlan {
                     }
                     OnBad::Warn => {
                         tally.unseen += 1;
-                        tally.example(&t);
+                        tally.example(t);
                         row_warnings.push(format!(
                             "{name}: category '{t}' never seen in training: scored as missing"
                         ));

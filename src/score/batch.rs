@@ -189,6 +189,22 @@ pub enum ValueIssue {
 }
 
 /// One feature column's count of one kind of unusable value in a batch.
+///
+/// ```
+/// use churnkit::score::{ColumnSummary, ValueIssue};
+///
+/// let c = ColumnSummary {
+///     column: "Gender".into(),
+///     kind: ValueIssue::Unseen,
+///     count: 2997,
+///     of: 3000,
+///     examples: vec!["M".into()],
+/// };
+/// assert_eq!(
+///     c.to_string(),
+///     "Gender: 2,997 of 3,000 values never seen in training, e.g. 'M'"
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ColumnSummary {
     /// The column.
