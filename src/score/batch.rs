@@ -14,7 +14,7 @@
 //! | `value_at_risk` | `p_churn × clv` |
 //! | `spend_ceiling` | the most a rescue may cost |
 //! | `rescue` | `yes` or `no` (empty without a CLV) |
-//! | `warning` | every warning of the row joined by `; ` (empty when none) |
+//! | `warning` | the row's own warnings (an unseen category, a text in a numeric column) joined by `; ` (empty when none); column-wide facts (extra or absent columns) are in the [`BatchReport`] only |
 //!
 //! # Why batch scoring has its own record loop
 //!

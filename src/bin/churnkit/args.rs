@@ -26,7 +26,8 @@ A typical session:
   churnkit compare --data customers.csv --target status --algos zero-r,id3,tan
 
 Every command that prints results takes --json. Exit codes: 0 success, 2 bad usage
-or bad input (the message names the file, line and column), 1 internal failure.";
+or bad input (the message names the file, line and column), 1 internal failure.
+Shell completions: churnkit completions bash|zsh|fish.";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -122,6 +123,12 @@ whatever the file size). One output row per input row:
 
 The target column may be present or not. Retention figures need a margin: given at
 training time (stored in the model) or here (--margin / --margin-column).
+
+The delimiter is detected from the header (--delimiter forces one). Columns the model
+does not use are ignored (named once on stderr). The summary counts, per column,
+the values the model could not use (e.g. `gender: 7,040 of 7,043 values never seen
+in training, e.g. 'M', 'F'`); when more than half of a column is unusable the
+command stops with exit 2 before replacing the output, unless --allow-drift.
 
 Example:
   churnkit score --model churn.model --data customers.csv -o scores.csv \\
