@@ -132,7 +132,8 @@ fn train_reports_holdout_and_timings() {
     assert_eq!(v["data"]["rows"], 5000);
     assert_eq!(v["validation"]["method"], "holdout");
     assert_eq!(v["validation"]["test_rows"], 1500);
-    assert_eq!(v["train_rows"], 3500);
+    // The saved model is refitted on all rows (the default since `--no-refit`).
+    assert_eq!(v["train_rows"], 5000);
     // ZeroR predicts the majority class: accuracy = its share of the test rows.
     let acc = v["validation"]["report"]["accuracy"].as_f64().unwrap();
     assert!((acc - 917.0 / 1500.0).abs() < 1e-9, "{acc}");
@@ -949,7 +950,7 @@ fn tiers_playbook_and_stages_on_two_class_data() {
     ]);
     let (out, stderr) = run(&args, 0);
     assert!(stderr.contains("'NoSuchColumn'"), "{stderr}");
-    assert!(out.contains("tiers on the held-out rows"), "{out}");
+    assert!(out.contains("tiers out of sample"), "{out}");
     assert!(out.contains("  at_risk "), "{out}");
     let (out, _) = run(&["inspect", "--model", s(&model)], 0);
     assert!(out.contains("tiers     P(churn) >= "), "{out}");

@@ -196,7 +196,7 @@ fn missing_label_is_an_error_or_skipped() {
 #[test]
 fn unrecognised_labels_ask_for_a_positive_label() {
     let e = err(b"a,churn\n1,stay\n2,leave\n", &churn());
-    assert!(e.to_string().contains("positive_label"), "{e}");
+    assert!(e.to_string().contains("the positive label"), "{e}");
     let (t, _) = read(
         b"a,churn\n1,stay\n2,leave\n",
         &churn().positive_label("leave"),

@@ -140,7 +140,7 @@ impl LabelRule {
                                     .collect::<Vec<_>>()
                                     .join("', '"),
                                 message: format!(
-                                    "ambiguous: which of these means 'retained' (the positive label is '{pos}')? Give .negative_label(..) or .class_map(..)"
+                                    "ambiguous: which of these means 'retained' (the positive label is '{pos}')? Name the negative label, or map the labels to classes"
                                 ),
                             });
                         }
@@ -171,14 +171,14 @@ impl LabelRule {
             return Err(Error::Label {
                 location: crate::error::Location::default().at_column(target),
                 value: texts.iter().take(10).cloned().collect::<Vec<_>>().join("', '"),
-                message: "not a recognised churn label (Yes/No, True/False, 1/0, retained/at_risk/churned): say which label means churned with .positive_label(..), or map the labels with .class_map(..)".into(),
+                message: "not a recognised churn label (Yes/No, True/False, 1/0, retained/at_risk/churned): say which label means churned (the positive label), or map the labels to classes retained, at_risk, churned".into(),
             });
         }
         Ok(mapped
             .into_iter()
             .map(|m| {
                 m.ok_or_else(|| {
-                    "neither a positive (Yes/True/1) nor a negative (No/False/0) label; give .positive_label(..) or .class_map(..) if it is one".to_string()
+                    "neither a positive (Yes/True/1) nor a negative (No/False/0) label; name the positive label or map the labels to classes if it is one".to_string()
                 })
             })
             .collect())
@@ -267,7 +267,7 @@ mod tests {
         let e = r
             .resolve("Churn", &s(&["stay", "leave"]), None)
             .unwrap_err();
-        assert!(e.to_string().contains("positive_label"), "{e}");
+        assert!(e.to_string().contains("the positive label"), "{e}");
     }
 
     #[test]

@@ -113,6 +113,40 @@ impl Record for Vec<String> {
     }
 }
 
+/// What converting records noticed in one model feature's cells.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FeatureTally {
+    /// Cells read as missing (empty, a missing token, or the column is absent).
+    pub missing: u64,
+    /// Categories never seen in training.
+    pub unseen: u64,
+    /// Texts in a numeric column that are not numbers.
+    pub not_a_number: u64,
+    /// Up to [`FeatureTally::EXAMPLES`] distinct unseen or non-number texts.
+    pub examples: Vec<String>,
+}
+
+impl FeatureTally {
+    /// How many example texts a tally keeps.
+    pub const EXAMPLES: usize = 3;
+
+    /// Adds `other`'s counts and examples to this tally.
+    pub fn merge(&mut self, other: &FeatureTally) {
+        self.missing += other.missing;
+        self.unseen += other.unseen;
+        self.not_a_number += other.not_a_number;
+        for e in &other.examples {
+            self.example(e);
+        }
+    }
+
+    fn example(&mut self, text: &str) {
+        if self.examples.len() < Self::EXAMPLES && !self.examples.iter().any(|e| e == text) {
+            self.examples.push(text.to_string());
+        }
+    }
+}
+
 /// Rows converted to the model's schema, with what was noticed on the way.
 #[derive(Debug)]
 pub struct Prepared {
@@ -124,6 +158,9 @@ pub struct Prepared {
     pub facts: Vec<CustomerFacts>,
     /// Per row, its id (None without an id column).
     pub ids: Vec<Option<String>>,
+    /// Per model feature (in the schema's order), what its cells held that the model
+    /// could not use.
+    pub tallies: Vec<FeatureTally>,
 }
 
 fn value_error(loc: &Location, line: Option<u64>, col: &str, value: &str, msg: &str) -> Error {
@@ -151,6 +188,15 @@ pub struct HeaderPlan {
     left: Option<usize>,
     /// Warnings that apply to every row (missing or extra columns).
     pub column_warnings: Vec<String>,
+    /// The header's columns the model does not use (ignored; under a Warn policy also
+    /// in `column_warnings`).
+    pub ignored_columns: Vec<String>,
+    /// The model's feature columns the header lacks (scored as missing; under a Warn
+    /// policy).
+    pub absent_columns: Vec<String>,
+    /// Whether every row's warnings repeat `column_warnings` (default true; batch
+    /// scoring reports them once instead).
+    column_warnings_per_row: bool,
     location: Location,
     missing: MissingTokens,
 }
@@ -184,10 +230,18 @@ impl HeaderPlan {
         {
             return Err(Error::Schema {
                 location: at1.at_column(name),
-                message: "the id column is not in the input's header".into(),
+                message: match crate::data::closest_name(name, header) {
+                    Some(h) => format!(
+                        "the id column is not in the input's header (did you mean '{}'?)",
+                        h.trim()
+                    ),
+                    None => "the id column is not in the input's header".into(),
+                },
             });
         }
         let mut column_warnings = Vec::new();
+        let mut absent_columns = Vec::new();
+        let mut ignored_columns = Vec::new();
         let mut features = Vec::with_capacity(schema.features.len());
         for f in &schema.features {
             let idx = find(&f.name);
@@ -196,11 +250,20 @@ impl HeaderPlan {
                     OnBad::Error => {
                         return Err(Error::Schema {
                             location: location.clone().at_column(&f.name),
-                            message: "the model needs this column but the input has none".into(),
+                            message: match crate::data::closest_name(&f.name, header) {
+                                Some(h) => format!(
+                                    "the model needs this column but the input has none (did you mean '{}'? names must match exactly)",
+                                    h.trim()
+                                ),
+                                None => "the model needs this column but the input has none".into(),
+                            },
                         });
                     }
-                    OnBad::Warn => column_warnings
-                        .push(format!("column '{}' is absent: scored as missing", f.name)),
+                    OnBad::Warn => {
+                        absent_columns.push(f.name.clone());
+                        column_warnings
+                            .push(format!("column '{}' is absent: scored as missing", f.name))
+                    }
                 }
             }
             features.push(idx);
@@ -253,6 +316,7 @@ impl HeaderPlan {
                         });
                     }
                     OnBad::Warn => {
+                        ignored_columns.push(h.to_string());
                         column_warnings.push(format!("extra column '{h}' ignored"));
                     }
                 }
@@ -270,6 +334,9 @@ impl HeaderPlan {
             rules,
             left,
             column_warnings,
+            ignored_columns,
+            absent_columns,
+            column_warnings_per_row: true,
             location,
             missing: MissingTokens::default(),
         })
@@ -283,6 +350,13 @@ impl HeaderPlan {
         self
     }
 
+    /// Keeps the column warnings out of the rows' warnings (a batch reports them
+    /// once, with the ignored and absent columns).
+    pub fn column_warnings_once(mut self) -> Self {
+        self.column_warnings_per_row = false;
+        self
+    }
+
     /// Converts records (with their 1-based line numbers, when known) to the model's
     /// schema.
     pub fn convert<R: Record + ?Sized>(
@@ -291,9 +365,20 @@ impl HeaderPlan {
         lines: &[Option<u64>],
     ) -> Result<Prepared> {
         let n = records.len();
-        let mut warnings: Vec<Vec<String>> = vec![self.column_warnings.clone(); n];
+        let mut warnings: Vec<Vec<String>> = if self.column_warnings_per_row {
+            vec![self.column_warnings.clone(); n]
+        } else {
+            vec![Vec::new(); n]
+        };
         let mut columns = Vec::with_capacity(self.features.len());
-        for (f, &idx) in self.schema.features.iter().zip(&self.features) {
+        let mut tallies = vec![FeatureTally::default(); self.features.len()];
+        for ((f, &idx), tally) in self
+            .schema
+            .features
+            .iter()
+            .zip(&self.features)
+            .zip(&mut tallies)
+        {
             let cells = Cells {
                 records,
                 lines,
@@ -301,9 +386,9 @@ impl HeaderPlan {
                 name: &f.name,
             };
             columns.push(match &f.kind {
-                FeatureKind::Numeric => self.numeric_column(&cells, &mut warnings)?,
+                FeatureKind::Numeric => self.numeric_column(&cells, &mut warnings, tally)?,
                 FeatureKind::Categorical { levels } => {
-                    self.categorical_column(&cells, levels, &mut warnings)?
+                    self.categorical_column(&cells, levels, &mut warnings, tally)?
                 }
             });
         }
@@ -320,6 +405,7 @@ impl HeaderPlan {
             warnings,
             facts,
             ids,
+            tallies,
         })
     }
 
@@ -329,13 +415,17 @@ impl HeaderPlan {
         &self,
         cells: &Cells<'_, R>,
         warnings: &mut [Vec<String>],
+        tally: &mut FeatureTally,
     ) -> Result<Column> {
         let name = cells.name;
         let mut v = Vec::with_capacity(cells.records.len());
         for (r, row_warnings) in warnings.iter_mut().enumerate() {
             let raw = cells.raw(r);
             v.push(match cell::number_text(raw, &self.missing) {
-                Parsed::Missing => f64::NAN,
+                Parsed::Missing => {
+                    tally.missing += 1;
+                    f64::NAN
+                }
                 Parsed::Value(x) => x,
                 Parsed::Bad(_) => match self.policy.bad_number {
                     OnBad::Error => {
@@ -348,6 +438,8 @@ impl HeaderPlan {
                         ));
                     }
                     OnBad::Warn => {
+                        tally.not_a_number += 1;
+                        tally.example(raw);
                         row_warnings.push(format!(
                             "{name}: '{raw}' is not a number: scored as missing"
                         ));
@@ -366,13 +458,17 @@ impl HeaderPlan {
         cells: &Cells<'_, R>,
         levels: &[String],
         warnings: &mut [Vec<String>],
+        tally: &mut FeatureTally,
     ) -> Result<Column> {
         let name = cells.name;
         let mut v = Vec::with_capacity(cells.records.len());
         for (r, row_warnings) in warnings.iter_mut().enumerate() {
             let raw = cells.raw(r);
             v.push(match cell::level(raw, &self.missing, levels) {
-                Parsed::Missing => MISSING_LEVEL,
+                Parsed::Missing => {
+                    tally.missing += 1;
+                    MISSING_LEVEL
+                }
                 Parsed::Value(code) => code,
                 Parsed::Bad(t) => match self.policy.unseen_category {
                     OnBad::Error => {
@@ -385,6 +481,8 @@ impl HeaderPlan {
                         ));
                     }
                     OnBad::Warn => {
+                        tally.unseen += 1;
+                        tally.example(t);
                         row_warnings.push(format!(
                             "{name}: category '{t}' never seen in training: scored as missing"
                         ));

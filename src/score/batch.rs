@@ -21,7 +21,7 @@
 //! | `value_at_risk` | `p_churn × clv` |
 //! | `spend_ceiling` | the most a rescue may cost (0 when the reason class is not worth a rescue) |
 //! | `rescue` | `yes` or `no` (empty without a CLV) |
-//! | `warning` | every warning of the row joined by `; ` (empty when none) |
+//! | `warning` | the row's own warnings (an unseen category, a text in a numeric column) joined by `; ` (empty when none); column-wide facts (extra or absent columns) are in the [`BatchReport`] only |
 //!
 //! # Why batch scoring has its own record loop
 //!
@@ -54,6 +54,7 @@ use super::{N_REASONS, Score, Scorer};
 use crate::data::{MissingTokens, RecordLimit, RecordStarts, csv_io_error};
 use crate::error::{Error, Location, Result};
 use crate::output::AtomicFile;
+use crate::policy::input::FeatureTally;
 
 /// Options of [`score_csv`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,6 +75,11 @@ pub struct BatchOptions {
     /// instead of stopping; they are counted and the first 100 errors kept in the
     /// report (default false: the first failing row stops the batch).
     pub skip_bad_rows: bool,
+    /// Refuse the batch when more than this percentage of a feature column's values
+    /// is unusable (never seen in training, not a number, or missing), e.g. `Some(50)`:
+    /// [`score_csv_file`] then fails before replacing the output (default None: no
+    /// limit; the [`BatchReport::columns`] summary says what was found).
+    pub max_unusable_percent: Option<u8>,
     /// Decimal places of probabilities, weights and amounts (default None: Rust's
     /// shortest round-trip form).
     pub precision: Option<usize>,
@@ -106,6 +112,7 @@ impl Default for BatchOptions {
             skip_bad_rows: false,
             precision: None,
             format: OutputFormat::Csv,
+            max_unusable_percent: None,
         }
     }
 }
@@ -181,14 +188,143 @@ pub struct BatchReport {
     pub rows_skipped: u64,
     /// Rows written with at least one warning.
     pub rows_with_warnings: u64,
-    /// Warnings about the header (absent or extra columns), also in every row's
-    /// `warning` cell.
+    /// Warnings about the header: the model's columns the input lacks (scored as
+    /// missing). Not repeated in the rows' `warning` cells.
     pub column_warnings: Vec<String>,
+    /// The input's columns the model does not use (ignored; no row warns of them).
+    #[serde(default)]
+    pub ignored_columns: Vec<String>,
+    /// What the model could not use, per feature column and kind, with counts and
+    /// examples (columns in the model's order; missing values only where they are a
+    /// problem: the column has other unusable values, or more than half is missing).
+    #[serde(default)]
+    pub columns: Vec<ColumnSummary>,
     /// The first 100 errors of skipped rows.
     pub errors: Vec<String>,
 }
 
 const MAX_ERRORS: usize = 100;
+
+/// What kind of value a model could not use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ValueIssue {
+    /// A category never seen in training (scored as missing).
+    Unseen,
+    /// Text in a numeric column (scored as missing).
+    NotANumber,
+    /// Empty, a missing-value token, or the column is absent.
+    Missing,
+}
+
+/// One feature column's count of one kind of unusable value in a batch.
+///
+/// ```
+/// use churnkit::score::{ColumnSummary, ValueIssue};
+///
+/// let c = ColumnSummary {
+///     column: "Gender".into(),
+///     kind: ValueIssue::Unseen,
+///     count: 2997,
+///     of: 3000,
+///     examples: vec!["M".into()],
+/// };
+/// assert_eq!(
+///     c.to_string(),
+///     "Gender: 2,997 of 3,000 values never seen in training, e.g. 'M'"
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnSummary {
+    /// The column.
+    pub column: String,
+    /// The kind of value.
+    pub kind: ValueIssue,
+    /// How many values of the column were of this kind.
+    pub count: u64,
+    /// How many values the column had (the rows scored).
+    pub of: u64,
+    /// Up to three example texts (for unseen and non-number values).
+    pub examples: Vec<String>,
+}
+
+impl std::fmt::Display for ColumnSummary {
+    /// `Gender: 2,997 of 3,000 values never seen in training, e.g. 'M'`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = match self.kind {
+            ValueIssue::Unseen => "never seen in training",
+            ValueIssue::NotANumber => "not a number",
+            ValueIssue::Missing => "missing",
+        };
+        write!(
+            f,
+            "{}: {} of {} values {what}",
+            self.column,
+            thousands(self.count),
+            thousands(self.of)
+        )?;
+        if !self.examples.is_empty() {
+            let e: Vec<String> = self.examples.iter().map(|e| format!("'{e}'")).collect();
+            write!(f, ", e.g. {}", e.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+/// `2997` as `2,997`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The per-column summaries of a batch's tallies (see [`BatchReport::columns`]).
+fn column_summaries(names: &[String], tallies: &[FeatureTally], rows: u64) -> Vec<ColumnSummary> {
+    let mut out = Vec::new();
+    for (name, t) in names.iter().zip(tallies) {
+        let summary = |kind, count, examples: &[String]| ColumnSummary {
+            column: name.clone(),
+            kind,
+            count,
+            of: rows,
+            examples: examples.to_vec(),
+        };
+        if t.unseen > 0 {
+            out.push(summary(ValueIssue::Unseen, t.unseen, &t.examples));
+        }
+        if t.not_a_number > 0 {
+            out.push(summary(ValueIssue::NotANumber, t.not_a_number, &t.examples));
+        }
+        let bad = t.unseen + t.not_a_number;
+        if t.missing > 0 && (bad > 0 || 2 * t.missing > rows) {
+            out.push(summary(ValueIssue::Missing, t.missing, &[]));
+        }
+    }
+    out
+}
+
+impl BatchReport {
+    /// The columns more than `share` of whose values the model could not use
+    /// (unseen, not a number or missing, summed), with that share.
+    pub fn unusable_columns(&self, share: f64) -> Vec<(&str, f64)> {
+        let mut out: Vec<(&str, f64)> = Vec::new();
+        for c in &self.columns {
+            match out.iter_mut().find(|(n, _)| *n == c.column) {
+                Some((_, s)) => *s += c.count as f64 / c.of.max(1) as f64,
+                None => out.push((&c.column, c.count as f64 / c.of.max(1) as f64)),
+            }
+        }
+        out.retain(|(_, s)| *s > share);
+        out
+    }
+}
 
 /// The output header for a model's classes.
 pub fn output_header(classes: &[String]) -> Vec<String> {
@@ -423,6 +559,7 @@ struct Piece {
     rows_with_warnings: u64,
     rows_skipped: u64,
     errors: Vec<String>,
+    tallies: Vec<FeatureTally>,
 }
 
 /// Converts, scores and formats one piece of a chunk (records with their line and
@@ -437,12 +574,23 @@ fn score_piece(
 ) -> Result<Piece> {
     let skip_bad_rows = opts.skip_bad_rows;
     let chunk: Vec<&csv::StringRecord> = records.iter().collect();
-    let mut piece = Piece::default();
+    let mut piece = Piece {
+        tallies: vec![FeatureTally::default(); scorer.model().schema().features.len()],
+        ..Piece::default()
+    };
+    let mut tally = |tallies: &[FeatureTally]| {
+        for (a, b) in piece.tallies.iter_mut().zip(tallies) {
+            a.merge(b);
+        }
+    };
     let scores: Vec<(u64, Score)> = match plan.convert(&chunk, lines) {
         Ok(prepared) => numbers
             .iter()
             .copied()
-            .zip(scorer.score_prepared(prepared)?)
+            .zip(scorer.score_prepared({
+                tally(&prepared.tallies);
+                prepared
+            })?)
             .collect(),
         Err(e) if !skip_bad_rows => return Err(e),
         Err(_) => {
@@ -451,6 +599,7 @@ fn score_piece(
             for (i, rec) in chunk.iter().enumerate() {
                 match plan.convert(&[*rec], &lines[i..=i]) {
                     Ok(p) => {
+                        tally(&p.tallies);
                         let s = scorer.score_prepared(p)?;
                         good.extend(s.into_iter().map(|s| (numbers[i], s)));
                     }
@@ -542,6 +691,27 @@ pub fn score_csv_file(
         },
         other => other,
     })?;
+    if let Some(percent) = opts.max_unusable_percent {
+        let share = f64::from(percent) / 100.0;
+        let bad = report.unusable_columns(share);
+        if !bad.is_empty() {
+            let found: Vec<String> = report
+                .columns
+                .iter()
+                .filter(|c| bad.iter().any(|(n, _)| *n == c.column))
+                .map(ColumnSummary::to_string)
+                .collect();
+            // Dropping `o` removes the temporary file: the output stays as it was.
+            return Err(Error::Schema {
+                location: in_loc,
+                message: format!(
+                    "{}: more than {percent} % of the column cannot be used (recoded or \
+                     renamed since training?); the output was not written",
+                    found.join("; "),
+                ),
+            });
+        }
+    }
     o.commit()?;
     Ok(report)
 }
@@ -574,6 +744,7 @@ fn score_csv_inner<R: Read, W: Write>(
     if let Some(m) = &opts.missing_tokens {
         plan = plan.with_missing_tokens(m.clone());
     }
+    plan = plan.column_warnings_once();
     let mut output = output;
     let io_err = |e: std::io::Error| Error::Io {
         location: Location::default(),
@@ -588,9 +759,15 @@ fn score_csv_inner<R: Read, W: Write>(
         output.write_all(&bytes).map_err(io_err)?;
     }
     let mut report = BatchReport {
-        column_warnings: plan.column_warnings.clone(),
+        column_warnings: plan
+            .absent_columns
+            .iter()
+            .map(|c| format!("column '{c}' is absent: scored as missing"))
+            .collect(),
+        ignored_columns: plan.ignored_columns.clone(),
         ..BatchReport::default()
     };
+    let mut tallies = vec![FeatureTally::default(); scorer.model().schema().features.len()];
     let progress = |rows_done: u64, bytes_done: u64| {
         if let Some(f) = &opts.progress {
             f.call(Progress {
@@ -657,6 +834,9 @@ fn score_csv_inner<R: Read, W: Write>(
             report.rows_out += piece.rows_out;
             report.rows_with_warnings += piece.rows_with_warnings;
             report.rows_skipped += piece.rows_skipped;
+            for (a, b) in tallies.iter_mut().zip(&piece.tallies) {
+                a.merge(b);
+            }
             for e in piece.errors {
                 if report.errors.len() < MAX_ERRORS {
                     report.errors.push(e);
@@ -666,5 +846,13 @@ fn score_csv_inner<R: Read, W: Write>(
         progress(report.rows_in, reader.position().byte());
     }
     output.flush().map_err(io_err)?;
+    let names: Vec<String> = scorer
+        .model()
+        .schema()
+        .features
+        .iter()
+        .map(|f| f.name.clone())
+        .collect();
+    report.columns = column_summaries(&names, &tallies, report.rows_out);
     Ok(report)
 }

@@ -52,8 +52,8 @@ use crate::policy::{
 };
 
 pub use batch::{
-    BatchOptions, BatchReport, OutputFormat, Progress, ProgressCallback, output_header, score_csv,
-    score_csv_file, score_json,
+    BatchOptions, BatchReport, ColumnSummary, OutputFormat, Progress, ProgressCallback, ValueIssue,
+    output_header, score_csv, score_csv_file, score_json,
 };
 
 /// The number of reasons a [`Score`] carries.
@@ -271,6 +271,7 @@ impl<'m> Scorer<'m> {
             warnings,
             facts,
             ids,
+            ..
         } = prepared;
         let n = table.n_rows();
         let classes = self.model.classes();

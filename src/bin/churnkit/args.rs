@@ -26,7 +26,8 @@ A typical session:
   churnkit compare --data customers.csv --target status --algos zero-r,id3,tan
 
 Every command that prints results takes --json. Exit codes: 0 success, 2 bad usage
-or bad input (the message names the file, line and column), 1 internal failure.";
+or bad input (the message names the file, line and column), 1 internal failure.
+Shell completions: churnkit completions bash|zsh|fish.";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -61,13 +62,16 @@ Train a churn model on a CSV, report how good it is on rows it did not see, and
 save it.
 
 Validation: --test-fraction F (default 0.3) holds out a stratified share of the
-rows, fits on the rest and reports on the held-out rows; the saved model is the one
-fitted on the training rows. --folds K runs stratified K-fold cross-validation
-instead and then fits the saved model on all rows.
+rows, fits on the rest and reports on the held-out rows; --folds K runs stratified
+K-fold cross-validation instead. Either way the saved model is then fitted on ALL
+rows (the reported figures estimate it on rows it did not see). --no-refit ships
+the model fitted on the holdout's training part instead (its figures are then that
+very model's). --validate none (or --test-fraction 0) fits on all rows without
+validation: no figures are reported.
 
-The summary says where the time went: reading the CSV, encoding (fitting the
-discretizer on the training rows and encoding them) and fitting the final model on
-the training rows alone (--json: load_seconds, encode_seconds, fit_seconds).
+The summary says where the time went: reading the CSV, validating, encoding
+(fitting the discretizer and encoding the rows) and fitting the saved model
+(--json: load_seconds, validate_seconds, encode_seconds, fit_seconds).
 
 Algorithm flags (--max-depth, --bins, ...) override the algorithm's defaults; a flag
 that does not apply to the chosen algorithm is an error.
@@ -127,6 +131,12 @@ Numbers are rounded to --precision decimals; --json-lines writes JSON objects.
 The target column may be present or not. Retention figures need a margin: given at
 training time (stored in the model) or here (--margin / --margin-column).
 
+The delimiter is detected from the header (--delimiter forces one). Columns the model
+does not use are ignored (named once on stderr). The summary counts, per column,
+the values the model could not use (e.g. `gender: 7,040 of 7,043 values never seen
+in training, e.g. 'M', 'F'`); when more than half of a column is unusable the
+command stops with exit 2 before replacing the output, unless --allow-drift.
+
 Example:
   churnkit score --model churn.model --data customers.csv -o scores.csv \\
                  --margin-column monthly_charge --margin-scale 0.3 --offer-cost 20")]
@@ -163,6 +173,15 @@ target unless --target says otherwise).
 Example:
   churnkit report --model churn.model --data customers.csv -o report.html")]
     Report(Box<ReportArgs>),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(long_about = "\
+Print the completion script of a shell on standard output.
+
+Examples:
+  churnkit completions bash > ~/.local/share/bash-completion/completions/churnkit
+  churnkit completions zsh > ~/.zfunc/_churnkit     # with fpath+=~/.zfunc
+  churnkit completions fish > ~/.config/fish/completions/churnkit.fish")]
+    Completions(CompletionsArgs),
 }
 
 /// `--on-bad-label`.
@@ -417,9 +436,12 @@ pub struct TrainArgs {
     /// Learning algorithm
     #[arg(long, value_name = "ALGO", value_parser = algo_parser())]
     pub algo: String,
-    /// Hold out this share of rows (stratified) for validation [default: 0.3]
+    /// Hold out this share of rows (stratified) for validation [default: 0.3]; 0
+    /// means no validation (as --validate none)
     #[arg(long, value_name = "F", conflicts_with = "folds")]
     pub test_fraction: Option<f64>,
+    #[command(flatten)]
+    pub fit: FitArgs,
     /// Validate by stratified K-fold cross-validation instead of a holdout
     #[arg(long, value_name = "K")]
     pub folds: Option<usize>,
@@ -528,9 +550,10 @@ pub struct ScoreArgs {
     /// Identifier column copied to the output [default: the model's id column]
     #[arg(long, value_name = "COL")]
     pub id: Option<String>,
-    /// Field delimiter of the input: one character, or `tab`
-    #[arg(long, value_name = "CHAR", default_value = ",")]
-    pub delimiter: String,
+    /// Field delimiter of the input: one character, or `tab` [default: detected from
+    /// the header, as `train` does]
+    #[arg(long, value_name = "CHAR")]
+    pub delimiter: Option<String>,
     /// Cell texts that mean "missing", comma-separated (empty cells are always
     /// missing) [default: the tokens the model was trained with]
     #[arg(long, value_name = "TOKENS", value_delimiter = ',')]
@@ -548,7 +571,12 @@ pub struct ScoreArgs {
     /// Write one JSON object per customer (JSON Lines) instead of CSV
     #[arg(long)]
     pub json_lines: bool,
-    /// Show a progress bar (on a terminal)
+    /// Score even when more than half of a column's values are unusable (never seen in
+    /// training, not numbers, or missing): they are scored as missing
+    #[arg(long)]
+    pub allow_drift: bool,
+    /// Show a progress bar (now the default whenever stderr is a terminal; never
+    /// drawn into a pipe or a file)
     #[arg(long)]
     pub progress: bool,
     /// Print the summary as JSON
@@ -614,4 +642,34 @@ pub struct ReportArgs {
     pub labels: LabelArgs,
     #[command(flatten)]
     pub data_args: DataArgs,
+}
+
+/// `--validate`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValidateMode {
+    /// A stratified holdout (--test-fraction, default 0.3).
+    Holdout,
+    /// Stratified K-fold cross-validation (--folds, default 5).
+    Kfold,
+    /// No validation: fit on all rows, report no figures.
+    None,
+}
+
+/// How `train` validates and which rows the saved model is fitted on.
+#[derive(Args, Debug, Clone, Default)]
+pub struct FitArgs {
+    /// How to validate [default: holdout, or kfold with --folds]
+    #[arg(long, value_enum, value_name = "HOW")]
+    pub validate: Option<ValidateMode>,
+    /// Save the model fitted on the holdout's training part (70 % of the rows by
+    /// default) instead of refitting it on all rows
+    #[arg(long)]
+    pub no_refit: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }

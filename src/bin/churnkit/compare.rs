@@ -29,9 +29,11 @@ pub fn compare(a: CompareArgs) -> Result<()> {
         read_labeled(&a.data, &a.target, &a.labels, &a.data_args)?;
     let (cmp, seconds) = phase(
         &format!(
-            "{}-fold cross-validation of {} algorithms",
+            "{}-fold cross-validation of {} ({} × {} fits)",
             a.folds,
-            algos.len()
+            a.algos.join(", "),
+            algos.len(),
+            a.folds
         ),
         || eval::compare_on(&refs, &table, a.folds, a.seed, metric),
     )?;

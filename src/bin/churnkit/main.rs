@@ -41,6 +41,9 @@ fn main() -> ExitCode {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(e)) => {
             eprintln!("churnkit: error: {e}");
+            if let Some(hint) = cli_hint(&e) {
+                eprintln!("churnkit: hint: {hint}");
+            }
             ExitCode::from(exit_code(&e))
         }
         Err(_) => {
@@ -82,6 +85,39 @@ fn exit_code(e: &Error) -> u8 {
     }
 }
 
+/// The flags that fix what a library error describes in CLI-neutral words.
+fn cli_hint(e: &Error) -> Option<String> {
+    match e {
+        Error::Label { message, .. } => {
+            let mut flags = Vec::new();
+            if message.contains("positive label") {
+                flags.push("--positive LABEL (the label meaning churned)");
+            }
+            if message.contains("map the labels") || message.contains("negative label") {
+                flags.push("--map LABEL=CLASS,... (classes retained, at_risk, churned)");
+            }
+            if message.contains("skip rows") {
+                flags.push("--on-bad-label skip (skip such rows and count them)");
+            }
+            (!flags.is_empty()).then(|| format!("use {}", flags.join(", or ")))
+        }
+        Error::Value { message, .. } if message.contains("read such cells as missing") => Some(
+            "use --missing TOKENS to list it as missing, or --on-bad-cell missing to read such \
+             cells as missing"
+                .into(),
+        ),
+        Error::Schema { message, .. } if message.contains("of the column cannot be used") => Some(
+            "fix the file (or retrain), or give --allow-drift to score anyway (such values \
+                 are scored as missing)"
+                .into(),
+        ),
+        Error::Schema { message, .. } if message.contains("gives one column") => {
+            Some("give the delimiter: --delimiter ';' (or --delimiter tab, --delimiter '|')".into())
+        }
+        _ => None,
+    }
+}
+
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Generate(a) => generate::generate(a),
@@ -92,5 +128,11 @@ fn run(cli: Cli) -> Result<()> {
         Command::Inspect(a) => inspect::inspect(a),
         #[cfg(feature = "report")]
         Command::Report(a) => report::report(*a),
+        Command::Completions(a) => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            clap_complete::generate(a.shell, &mut Cli::command(), "churnkit", &mut out);
+            render::emit(&String::from_utf8_lossy(&out))
+        }
     }
 }

@@ -40,6 +40,15 @@ pub fn emit_json(v: &Value) -> Result<()> {
 /// A spinner on stderr while `f` runs (hidden when stderr is not a terminal);
 /// returns `f`'s result and the seconds it took.
 pub fn phase<T>(message: &str, f: impl FnOnce() -> Result<T>) -> Result<(T, f64)> {
+    phase_with(message, |_| f())
+}
+
+/// [`phase`], with `f` given a function that changes the spinner's message (a new
+/// stage of the work).
+pub fn phase_with<T>(
+    message: &str,
+    f: impl FnOnce(&dyn Fn(String)) -> Result<T>,
+) -> Result<(T, f64)> {
     let bar = if std::io::stderr().is_terminal() {
         let bar = ProgressBar::new_spinner();
         if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
@@ -52,47 +61,70 @@ pub fn phase<T>(message: &str, f: impl FnOnce() -> Result<T>) -> Result<(T, f64)
         ProgressBar::hidden()
     };
     let start = Instant::now();
-    let result = f();
+    let result = f(&|m: String| bar.set_message(m));
     let seconds = start.elapsed().as_secs_f64();
     bar.finish_and_clear();
     result.map(|v| (v, seconds))
 }
 
 /// The progress bar of a batch on stderr, drawn from the library's [`Progress`]
-/// reports: bytes read against the input's size when known, else a spinner counting
-/// rows. Clones draw the same bar; it appears at the first report.
+/// reports: bytes read against the input's size when known (with rows and rows/s),
+/// else a spinner counting rows. Clones draw the same bar; it appears at the first
+/// report. Only on a terminal: callers create it when stderr is one.
 #[derive(Clone, Default)]
-pub struct BatchBar(Arc<OnceLock<ProgressBar>>);
+pub struct BatchBar(Arc<OnceLock<(ProgressBar, Instant)>>);
 
 impl BatchBar {
     /// Draws one progress report.
     pub fn update(&self, p: Progress) {
-        let bar = self.0.get_or_init(|| match p.bytes_total {
-            Some(t) => {
-                let b = ProgressBar::new(t);
-                if let Ok(style) = ProgressStyle::with_template(
-                    "{bar:40} {bytes}/{total_bytes} {per_sec} eta {eta} {msg}",
-                ) {
-                    b.set_style(style);
+        let (bar, start) = self.0.get_or_init(|| {
+            let b = match p.bytes_total {
+                Some(t) => {
+                    let b = ProgressBar::new(t);
+                    if let Ok(style) =
+                        ProgressStyle::with_template("{bar:40} {percent:>3} % {msg} eta {eta}")
+                    {
+                        b.set_style(style);
+                    }
+                    b
                 }
-                b
-            }
-            None => ProgressBar::new_spinner(),
+                None => ProgressBar::new_spinner(),
+            };
+            (b, Instant::now())
         });
-        match p.bytes_total {
-            Some(_) => bar.set_position(p.bytes_done),
-            None => bar.set_message(format!("{} rows", p.rows_done)),
+        if p.bytes_total.is_some() {
+            bar.set_position(p.bytes_done);
         }
+        let rate = p.rows_done as f64 / start.elapsed().as_secs_f64().max(1e-3);
+        bar.set_message(format!(
+            "{} rows, {} rows/s",
+            thousands(p.rows_done),
+            thousands(rate.round() as u64)
+        ));
         bar.tick();
     }
 
-    /// Leaves the bar with "N rows scored".
-    pub fn finish(&self, rows_out: u64) {
-        if let Some(b) = self.0.get() {
-            b.finish_with_message(format!("{rows_out} rows scored"));
+    /// Removes the bar (the summary follows on standard output).
+    pub fn clear(&self) {
+        if let Some((b, _)) = self.0.get() {
+            b.finish_and_clear();
         }
     }
 }
+
+/// `21042932` as `21,042,932`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// "retained 3000 (60.0 %), churned 2000 (40.0 %)".
 pub fn class_balance(table: &Table) -> String {
     let counts = table.class_counts(&table.all_rows());

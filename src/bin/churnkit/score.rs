@@ -5,7 +5,9 @@ use std::time::Instant;
 
 use serde_json::json;
 
-use churnkit::data::MissingTokens;
+use churnkit::Location;
+use churnkit::data::{MissingTokens, binary_input_error, delimiter_name, detect_delimiter};
+use churnkit::model::Model;
 use churnkit::output::check_output_path;
 use churnkit::policy::{Playbook, StageSpec, TierSpec};
 use churnkit::score::{BatchOptions, OutputFormat, Scorer, score_csv_file};
@@ -13,7 +15,7 @@ use churnkit::{Error, Result};
 
 use crate::args::ScoreArgs;
 use crate::input::{load_model, parse_delimiter};
-use crate::render::{BatchBar, emit, emit_json};
+use crate::render::{BatchBar, emit, emit_json, thousands};
 
 pub fn score(a: ScoreArgs) -> Result<()> {
     // Before reading anything: never the input or the model, never a device.
@@ -88,7 +90,7 @@ pub fn score(a: ScoreArgs) -> Result<()> {
         scorer = scorer.economics(econ)?;
     }
     let mut opts = BatchOptions {
-        delimiter: parse_delimiter(&a.delimiter)?,
+        delimiter: input_delimiter(&a.data, a.delimiter.as_deref(), &model)?,
         id_column: a.id.clone(),
         skip_bad_rows: a.skip_bad_rows,
         precision: Some(a.precision),
@@ -97,17 +99,27 @@ pub fn score(a: ScoreArgs) -> Result<()> {
         } else {
             OutputFormat::Csv
         },
+        // More than half a column unusable fails before the output is replaced.
+        max_unusable_percent: (!a.allow_drift).then_some(50),
         ..BatchOptions::default()
     };
-    let bar = (a.progress && std::io::stderr().is_terminal()).then(BatchBar::default);
+    let _ = a.progress; // the bar is drawn whenever stderr is a terminal
+    let bar = std::io::stderr().is_terminal().then(BatchBar::default);
     if let Some(bar) = &bar {
         let bar = bar.clone();
         opts = opts.on_progress(move |p| bar.update(p));
     }
     let start = Instant::now();
-    let report = score_csv_file(&scorer, &a.data, &a.output, &opts)?;
+    let report = score_csv_file(&scorer, &a.data, &a.output, &opts);
     if let Some(bar) = &bar {
-        bar.finish(report.rows_out);
+        bar.clear();
+    }
+    let report = report?;
+    if !report.ignored_columns.is_empty() {
+        eprintln!(
+            "churnkit: ignoring columns the model does not use: {}",
+            report.ignored_columns.join(", ")
+        );
     }
     let seconds = start.elapsed().as_secs_f64();
     if a.json {
@@ -118,14 +130,14 @@ pub fn score(a: ScoreArgs) -> Result<()> {
         return emit_json(&v);
     }
     let mut s = format!(
-        "scored {} of {} customers with {} ({}) into {} in {:.2} s ({:.0} rows/s)\n",
+        "scored {} of {} customers with {} ({}) into {} in {:.2} s ({} rows/s)\n",
         report.rows_out,
         report.rows_in,
         a.model.display(),
         model.summary().learner,
         a.output.display(),
         seconds,
-        report.rows_in as f64 / seconds.max(1e-9)
+        thousands((report.rows_in as f64 / seconds.max(1e-9)).round() as u64)
     );
     if report.rows_skipped > 0 {
         s.push_str(&format!("skipped {} rows:\n", report.rows_skipped));
@@ -133,15 +145,58 @@ pub fn score(a: ScoreArgs) -> Result<()> {
             s.push_str(&format!("  {e}\n"));
         }
     }
+    for w in &report.column_warnings {
+        s.push_str(&format!("warning: {w}\n"));
+    }
+    for c in &report.columns {
+        s.push_str(&format!("warning: {c}\n"));
+    }
     if report.rows_with_warnings > 0 {
         s.push_str(&format!(
             "{} rows carry warnings (see the `warning` column)\n",
             report.rows_with_warnings
         ));
     }
-    for w in &report.column_warnings {
-        s.push_str(&format!("warning: {w}\n"));
-    }
     emit(&s)?;
     Ok(())
+}
+
+/// The input's delimiter: `--delimiter`, else detected from the header line as the
+/// training reader does. Refuses a compressed or binary file, and a header that splits
+/// into one column lacking the model's features (most likely the wrong delimiter).
+fn input_delimiter(path: &std::path::Path, given: Option<&str>, model: &Model) -> Result<u8> {
+    use std::io::Read;
+    let location = Location::file(path);
+    let mut head = Vec::with_capacity(64 * 1024);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(64 * 1024).read_to_end(&mut head))
+        .map_err(|e| crate::input::io_error(path, e))?;
+    if let Some(e) = binary_input_error(&location, &head) {
+        return Err(e);
+    }
+    let first = head
+        .split(|&b| b == b'\n' || b == b'\r')
+        .next()
+        .unwrap_or_default();
+    let delimiter = match given {
+        Some(d) => parse_delimiter(d)?,
+        None => detect_delimiter(first),
+    };
+    let header = String::from_utf8_lossy(first);
+    let header = header.trim_start_matches('\u{feff}');
+    let features = &model.schema().features;
+    if !header.as_bytes().contains(&delimiter)
+        && features.len() > 1
+        && let Some(f) = features.iter().find(|f| f.name != header.trim())
+    {
+        return Err(Error::Schema {
+            location: location.at_line(1).at_column(&f.name),
+            message: format!(
+                "the model needs this column; the header split on {} gives one column, '{}'",
+                delimiter_name(delimiter),
+                header.trim()
+            ),
+        });
+    }
+    Ok(delimiter)
 }

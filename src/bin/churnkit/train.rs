@@ -4,32 +4,31 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use churnkit::Result;
 use churnkit::data::CsvOptions;
 use churnkit::data::Table;
 use churnkit::output::check_output_path;
 use churnkit::policy::{Playbook, StageSpec, TierSpec, WarningSpec};
 use churnkit::registry::Algorithm;
-use churnkit::train::{FinalFit, Pipeline, Trained, Validation, ValidationReport};
+use churnkit::train::{FinalFit, Pipeline, Stage, Trained, Validation, ValidationReport};
+use churnkit::{Error, Result};
 
-use crate::args::{TrainArgs, WarningArgs};
+use crate::args::{TrainArgs, ValidateMode, WarningArgs};
 use crate::input::{data_options, read_labeled};
-use crate::render::{emit, emit_json, phase, read_summary_json, read_summary_text};
+use crate::render::{emit, emit_json, phase_with, read_summary_json, read_summary_text, thousands};
 
 pub fn train(a: TrainArgs) -> Result<()> {
     let algo: Algorithm = a.algo.parse()?;
     let algo_opts = a.algo_args.options(a.seed)?;
-    // Holdout: the model fitted on the training part is shipped as is (no refit).
-    let validation = match a.folds {
-        Some(k) => Validation::KFold { k, seed: a.seed },
-        None => Validation::Holdout {
-            fraction: a.test_fraction.unwrap_or(0.3),
-            seed: a.seed,
-        },
+    let validation = validation(&a)?;
+    // The saved model is refitted on all rows unless --no-refit.
+    let final_fit = if a.fit.no_refit {
+        FinalFit::TrainingPart
+    } else {
+        FinalFit::AllRows
     };
     let mut pipeline = Pipeline::new(algo, algo_opts.clone())
         .validation(validation)
-        .final_fit(FinalFit::TrainingPart)
+        .final_fit(final_fit)
         .tiers(TierSpec::parse(&a.tiers)?)
         .missing_tokens(data_options(CsvOptions::new(&a.target), &a.data_args)?.missing());
     if let Some(econ) = a.econ.economics() {
@@ -47,9 +46,31 @@ pub fn train(a: TrainArgs) -> Result<()> {
         Validation::KFold { k, .. } => {
             format!("{k}-fold cross-validation, then the final model on all rows")
         }
-        _ => "fitting and evaluating on the held-out rows".to_string(),
+        Validation::Holdout { .. } if a.fit.no_refit => {
+            "fitting and evaluating on the held-out rows".to_string()
+        }
+        Validation::Holdout { .. } => {
+            "evaluating on the held-out rows, then the final model on all rows".to_string()
+        }
+        _ => "fitting the model on all rows (no validation)".to_string(),
     };
-    let (trained, _) = phase(&stage, || pipeline.fit(&table))?;
+    let (trained, _) = phase_with(&stage, |say| {
+        pipeline.fit_with_progress(&table, &mut |st| {
+            say(match st {
+                Stage::Validating(Validation::KFold { k, .. }) => {
+                    format!("{k}-fold cross-validation")
+                }
+                Stage::Validating(_) => "fitting and evaluating on the held-out rows".into(),
+                Stage::FittingFinal { rows } => {
+                    format!(
+                        "fitting the model to save on {} rows",
+                        thousands(rows as u64)
+                    )
+                }
+                _ => "assembling the model".into(),
+            })
+        })
+    })?;
     let Trained {
         model,
         validation,
@@ -95,15 +116,27 @@ pub fn train(a: TrainArgs) -> Result<()> {
     let mut s = format!("churnkit train: {learner_name} on {}\n", a.data.display());
     s.push_str(&read_summary_text(&table, &read_report, load_seconds));
     s.push_str(&validation.to_string());
-    if let ValidationReport::Holdout { split, .. } = &validation {
+    if let ValidationReport::Holdout { split, .. } = &validation
+        && a.fit.no_refit
+    {
+        // The shipped model never saw the held-out rows: its own tiers on them.
         s.push_str(&tier_table(&model, &table, &split.test)?);
+    } else if let Some(t) = out_of_sample_tiers(&model) {
+        // The shipped model saw every row: the tiers of the validation models'
+        // out-of-sample predictions, as stored in the model's summary.
+        s.push_str(&t);
     }
     s.push_str(&format!(
-        "time      reading {:.3} s, encoding {:.3} s, fitting {:.3} s (final model on {} training rows), validating {:.3} s\n",
+        "time      reading {:.3} s, encoding {:.3} s, fitting {:.3} s (saved model fitted on {} rows{}), validating {:.3} s\n",
         load_seconds,
         encode_seconds,
         fit_seconds,
         train_rows.len(),
+        if train_rows.len() == table.n_rows() {
+            ", all of them"
+        } else {
+            ", the holdout's training part (--no-refit)"
+        },
         validate_seconds
     ));
     match &saved {
@@ -224,4 +257,73 @@ fn tier_table(model: &churnkit::model::Model, table: &Table, rows: &[usize]) -> 
     }
     out.push('\n');
     Ok(out)
+}
+
+/// The tier table of the out-of-sample predictions the tier policy was chosen on
+/// (summary metrics `tier_share_<tier>`, `tier_churn_rate_<tier>`), if any.
+fn out_of_sample_tiers(model: &churnkit::model::Model) -> Option<String> {
+    let m = &model.summary().metrics;
+    if !m.keys().any(|k| k.starts_with("tier_share_")) {
+        return None;
+    }
+    let mut out = String::from(
+        "tiers out of sample (the validation models' predictions)
+  tier       customers  churn rate
+",
+    );
+    for t in ["retained", "at_risk", "churned"] {
+        let share = m.get(&format!("tier_share_{t}")).copied().unwrap_or(0.0);
+        let rate = m
+            .get(&format!("tier_churn_rate_{t}"))
+            .map_or("-".to_string(), |r| format!("{:.1} %", r * 100.0));
+        out.push_str(&format!("  {t:<10} {:>7.1} %  {rate:>10}\n", share * 100.0));
+    }
+    out.push('\n');
+    Some(out)
+}
+
+/// The validation `train`'s flags ask for: --validate, --folds, --test-fraction
+/// (0 means none).
+fn validation(a: &TrainArgs) -> Result<Validation> {
+    let seed = a.seed;
+    let holdout = |fraction: f64| {
+        if fraction == 0.0 {
+            Validation::None
+        } else {
+            Validation::Holdout { fraction, seed }
+        }
+    };
+    let v = match (a.fit.validate, a.folds) {
+        (Some(ValidateMode::None), None) => Validation::None,
+        (Some(ValidateMode::None), Some(_)) => {
+            return Err(Error::param(
+                "--validate",
+                "none",
+                "--folds needs validation (drop --folds or --validate none)",
+            ));
+        }
+        (Some(ValidateMode::Kfold), k) | (None, k @ Some(_)) => Validation::KFold {
+            k: k.unwrap_or(5),
+            seed,
+        },
+        (Some(ValidateMode::Holdout) | None, _) => holdout(a.test_fraction.unwrap_or(0.3)),
+    };
+    if a.fit.no_refit && !matches!(v, Validation::Holdout { .. }) {
+        return Err(Error::param(
+            "--no-refit",
+            "",
+            "only applies to a holdout (without it, k-fold and no validation fit on all rows)",
+        ));
+    }
+    if let (Some(f), Some(ValidateMode::Kfold | ValidateMode::None)) =
+        (a.test_fraction, a.fit.validate)
+        && f != 0.0
+    {
+        return Err(Error::param(
+            "--test-fraction",
+            f,
+            "only applies to --validate holdout",
+        ));
+    }
+    Ok(v)
 }

@@ -37,7 +37,7 @@ pub(super) fn bad_number(
         BadCellPolicy::Error => Err(Error::Value {
             location: plan.at(line, name),
             value,
-            message: "not a number, and the column is numeric (fix the cell, list it as a missing token, or read bad cells as missing: BadCellPolicy::Missing, CLI --on-bad-cell missing)".into(),
+            message: "not a number, and the column is numeric (fix the cell, list it as a missing token, or read such cells as missing)".into(),
         }),
         BadCellPolicy::Missing => {
             let b = bad.get_or_insert_with(|| BadCells {
@@ -77,6 +77,9 @@ pub(super) struct Batch {
     /// Per feature inferred numeric: its cells that parsed as finite numbers, and
     /// those that did not (read as missing until the pass ends).
     inferred: Vec<Inferred>,
+    /// The text of the first label cell read as missing (a missing token such as `?`;
+    /// empty for an empty cell), for the error naming it.
+    first_missing_label: Option<String>,
 }
 
 /// The tally of a feature inferred numeric: how many of its non-missing cells are
@@ -115,6 +118,7 @@ impl Batch {
             switched: vec![false; plan.features.len()],
             any_switched: false,
             inferred: plan.features.iter().map(|_| Inferred::default()).collect(),
+            first_missing_label: None,
         }
     }
 
@@ -219,7 +223,13 @@ impl Batch {
     fn push_roles(&mut self, plan: &Plan, rec: &ByteRecord, line: u64) -> Result<()> {
         if let Some(t) = plan.target {
             let label = match cell::present(&rec[t], &plan.missing) {
-                None => NO_LABEL,
+                None => {
+                    if self.first_missing_label.is_none() {
+                        let raw = String::from_utf8_lossy(&rec[t]);
+                        self.first_missing_label = Some(raw.trim().to_string());
+                    }
+                    NO_LABEL
+                }
                 Some(cell) => self.label_texts.intern(
                     cell,
                     line,
@@ -266,6 +276,7 @@ impl Batch {
             mut ids,
             mut weights,
             bad_cells,
+            first_missing_label,
             ..
         } = self;
         let rows_read = lines.len();
@@ -280,7 +291,15 @@ impl Batch {
                 codes: vec![0u8; rows_read],
                 keep: None,
             },
-            Some(_) => map_labels(plan, opts, mode, &label_texts, &labels, &lines, &mut report)?,
+            Some(_) => map_labels(
+                plan,
+                opts,
+                mode,
+                (&label_texts, first_missing_label.as_deref()),
+                &labels,
+                &lines,
+                &mut report,
+            )?,
         };
         let n_kept = keep
             .as_ref()
@@ -356,7 +375,7 @@ fn map_labels(
     plan: &Plan,
     opts: &CsvOptions,
     mode: Mode,
-    label_texts: &Interner,
+    (label_texts, first_missing): (&Interner, Option<&str>),
     labels: &[u32],
     lines: &[u64],
     report: &mut ReadReport,
@@ -387,7 +406,14 @@ fn map_labels(
     let mut keep: Option<Vec<bool>> = None;
     for (r, &l) in labels.iter().enumerate() {
         let mapped = if l == NO_LABEL {
-            Err("missing (the row has no label)".to_string())
+            Err(match first_missing {
+                Some(t) if !t.is_empty() => {
+                    format!(
+                        "read as missing ('{t}' is a missing-value token): the row has no label"
+                    )
+                }
+                _ => "missing (the row has no label)".to_string(),
+            })
         } else {
             index[l as usize].clone()
         };
@@ -395,8 +421,9 @@ fn map_labels(
             Ok(c) => codes.push(c),
             Err(why) => match opts.on_bad_label {
                 BadLabelPolicy::Error => {
+                    // The first bad row is the first row without a label, if any.
                     let value = if l == NO_LABEL {
-                        String::new()
+                        first_missing.unwrap_or("").to_string()
                     } else {
                         label_texts.texts[l as usize].clone()
                     };
@@ -404,7 +431,7 @@ fn map_labels(
                         location: plan.at(lines[r], &opts.target),
                         value,
                         message: format!(
-                            "{why} (fix the label, or read with BadLabelPolicy::Skip to skip such rows)"
+                            "{why} (fix the label, or skip rows with a missing or unknown label)"
                         ),
                     });
                 }

@@ -23,3 +23,6 @@ pub use options::{
 };
 pub use reader::{read_csv, read_csv_from, read_csv_report};
 pub(crate) use source::{RecordLimit, RecordStarts, io_error};
+pub use source::{
+    binary_format, binary_input_error, closest_name, delimiter_name, detect_delimiter,
+};

@@ -6,7 +6,7 @@ use std::io::Read;
 use ::csv::ByteRecord;
 
 use super::options::{CsvOptions, MAX_COLUMNS};
-use super::source::{Lines, Source, csv_error, non_utf8};
+use super::source::{Lines, Source, closest_name, csv_error, delimiter_name, non_utf8};
 use crate::data::cell;
 use crate::data::missing::MissingTokens;
 use crate::error::{Error, Location, Result};
@@ -58,10 +58,22 @@ impl Plan {
         let at1 = location.clone().at_line(1);
         let no_such = |what: &str, name: &str| Error::Schema {
             location: at1.clone().at_column(name),
-            message: format!(
-                "no such column (given as {what}); the header has: {}",
-                names.join(", ")
-            ),
+            message: match (closest_name(name, &names), names.as_slice()) {
+                (Some(close), _) => format!(
+                    "no such column (given as {what}); did you mean '{close}'? The header has: {}",
+                    names.join(", ")
+                ),
+                // One column: most likely the wrong delimiter.
+                (None, [only]) => format!(
+                    "no such column (given as {what}); the header split on {} gives one \
+                     column, '{only}': is the delimiter another one (give it)?",
+                    delimiter_name(delimiter)
+                ),
+                _ => format!(
+                    "no such column (given as {what}); the header has: {}",
+                    names.join(", ")
+                ),
+            },
         };
         let find = |what: &str, name: &str| -> Result<usize> {
             names

@@ -205,8 +205,13 @@ impl Lines {
 }
 
 /// The delimiter among `,`, `;`, tab that occurs most often outside quotes in the
-/// header line (`,` on a tie or when none occurs).
-pub(super) fn detect_delimiter(line: &[u8]) -> u8 {
+/// header line (`,` on a tie or when none occurs). The CSV readers use it when no
+/// delimiter is given; batch scoring callers can use it on the first line too.
+///
+/// ```
+/// assert_eq!(churnkit::data::detect_delimiter(b"id;age;plan\n"), b';');
+/// ```
+pub fn detect_delimiter(line: &[u8]) -> u8 {
     let mut counts = [0usize; 3];
     let mut quoted = false;
     for &b in line {
@@ -220,6 +225,89 @@ pub(super) fn detect_delimiter(line: &[u8]) -> u8 {
     }
     let best = (0..3).fold(0, |best, i| if counts[i] > counts[best] { i } else { best });
     [b',', b';', b'\t'][best]
+}
+
+/// What a file that is not text is, from its first bytes: `Some("gzip-compressed")`,
+/// `Some("a Parquet file")`, `Some("an Arrow file")`, `Some("a ZIP archive (an
+/// Excel .xlsx?)")`; None for anything else (text, or an unknown binary).
+///
+/// ```
+/// assert_eq!(churnkit::data::binary_format(b"PAR1\x15\x04"), Some("a Parquet file"));
+/// assert_eq!(churnkit::data::binary_format(b"id,age\n"), None);
+/// ```
+pub fn binary_format(head: &[u8]) -> Option<&'static str> {
+    if head.starts_with(&[0x1f, 0x8b]) {
+        Some("gzip-compressed")
+    } else if head.starts_with(b"PAR1") {
+        Some("a Parquet file")
+    } else if head.starts_with(b"ARROW1") {
+        Some("an Arrow file")
+    } else if head.starts_with(b"PK\x03\x04") {
+        Some("a ZIP archive (an Excel .xlsx?)")
+    } else {
+        None
+    }
+}
+
+/// The error for an input that [`binary_format`] recognises (None for text).
+pub fn binary_input_error(location: &Location, head: &[u8]) -> Option<Error> {
+    let what = binary_format(head)?;
+    let hint = if what.starts_with("gzip") {
+        "decompress it first (e.g. `gunzip -k FILE`) and read the .csv"
+    } else if what.contains("ZIP") {
+        "export the sheet as CSV"
+    } else {
+        "Parquet and Arrow are not supported yet: export the table as CSV"
+    };
+    Some(Error::Csv {
+        location: location.clone(),
+        message: format!("the file is {what}, not a CSV text: {hint}"),
+    })
+}
+
+/// The name in `names` closest to `name`, for a "did you mean": the same name in
+/// another case, else the nearest within an edit distance of 2 (None when none is).
+///
+/// ```
+/// let header = ["CustomerId", "Exited", "Age"];
+/// assert_eq!(churnkit::data::closest_name("exited", &header), Some("Exited"));
+/// assert_eq!(churnkit::data::closest_name("Exitd", &header), Some("Exited"));
+/// assert_eq!(churnkit::data::closest_name("balance", &header), None);
+/// ```
+pub fn closest_name<'a, S: AsRef<str>>(name: &str, names: &'a [S]) -> Option<&'a str> {
+    let names = names.iter().map(AsRef::as_ref);
+    if let Some(n) = names.clone().find(|n| n.eq_ignore_ascii_case(name)) {
+        return Some(n);
+    }
+    names
+        .map(|n| (edit_distance(&name.to_lowercase(), &n.to_lowercase()), n))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, n)| n)
+}
+
+/// Levenshtein distance over chars.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, &cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// A delimiter as people name it: `','`, `';'`, `tab`.
+pub fn delimiter_name(d: u8) -> String {
+    match d {
+        b'\t' => "tab".to_string(),
+        _ => format!("'{}'", d as char),
+    }
 }
 
 /// An I/O error at `location`; a record over [`MAX_RECORD_BYTES`] becomes an
@@ -264,6 +352,10 @@ pub(super) fn open_source<R: Read>(
     // The csv reader buffers 8 KiB at a time; with the same capacity here, its reads
     // pass straight through this buffer once the header line is consumed.
     let mut buffered = BufReader::with_capacity(8 * 1024, reader);
+    let head = buffered.fill_buf().map_err(|e| io_error(location, e))?;
+    if let Some(e) = binary_input_error(location, head) {
+        return Err(e);
+    }
     let mut first = first_line(&mut buffered).map_err(|e| io_error(location, e))?;
     if first.starts_with(b"\xEF\xBB\xBF") {
         first.drain(..3);
