@@ -32,6 +32,10 @@
 //! Dependencies run one way: `node` ← `walk` ← `tree` ← `prune` ← `grow` → `splitter`
 //! → `criterion`, `counts` (and `grow` → `params` → `criterion`, `tree`).
 //!
+//! - `forest`: the churn forest ([`Forest`], [`ForestClassifier`]): bagged trees
+//!   grown by `grow` on bootstrap samples with a random feature subset per node,
+//!   out-of-bag estimates ([`Oob`]), averaged path contributions as reasons.
+//!
 //! [`TreeLearner`] / [`TreeClassifier`] plug the tree into the crate's
 //! [`Learner`](crate::Learner) / [`Classifier`](crate::Classifier) traits; [`Cart`]
 //! wraps linfa-trees' CART the same way for comparisons.
@@ -40,6 +44,7 @@ mod cart;
 mod counts;
 mod criterion;
 mod export;
+mod forest;
 mod grow;
 mod learner;
 mod node;
@@ -57,6 +62,7 @@ pub use criterion::{
     WeightedEntropy,
 };
 pub use export::Rule;
+pub use forest::{Forest, ForestClassifier, Oob, bootstrap};
 pub use learner::{TreeClassifier, TreeLearner};
 pub use node::{LEAF, NO_CHILD, Node};
 pub use params::{Id3, Id3Params, Id3ValidParams, NumericSplits, Pruning};
