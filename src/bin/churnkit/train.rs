@@ -7,7 +7,7 @@ use serde_json::json;
 use churnkit::Result;
 use churnkit::data::CsvOptions;
 use churnkit::output::check_output_path;
-use churnkit::registry::Algorithm;
+use churnkit::registry::{Algorithm, ModelBody};
 use churnkit::train::{FinalFit, Pipeline, Trained, Validation};
 
 use crate::args::TrainArgs;
@@ -53,7 +53,12 @@ pub fn train(a: TrainArgs) -> Result<()> {
         encode_seconds,
         fit_seconds,
         validate_seconds,
+        warnings,
     } = trained;
+    let oob = match model.body() {
+        ModelBody::Forest(f) => f.oob.clone(),
+        _ => None,
+    };
     let learner_name = model.classifier().name();
 
     let mut saved: Option<(PathBuf, u64)> = None;
@@ -84,13 +89,28 @@ pub fn train(a: TrainArgs) -> Result<()> {
             "fit_seconds": fit_seconds,
             "validate_seconds": validate_seconds,
             "model": saved.as_ref().map(|(p, _)| p.display().to_string()),
+            "warnings": warnings,
         });
+        if let Some(o) = &oob {
+            v["out_of_bag"] = json!({ "rows": o.rows, "error": o.error, "roc_auc": o.auc });
+        }
         v["validation"] = validation.to_json_value()?;
         return emit_json(&v);
     }
     let mut s = format!("churnkit train: {learner_name} on {}\n", a.data.display());
     s.push_str(&read_summary_text(&table, &read_report, load_seconds));
+    for w in &warnings {
+        s.push_str(&format!("warning   {w}\n"));
+    }
     s.push_str(&validation.to_string());
+    if let Some(o) = &oob {
+        s.push_str(&format!(
+            "out-of-bag  ROC AUC {}, error {:.4} ({} training rows, each by the trees that did not see it)\n",
+            o.auc.map_or("n/a".into(), |a| format!("{a:.4}")),
+            o.error,
+            o.rows
+        ));
+    }
     s.push_str(&format!(
         "time      reading {:.3} s, encoding {:.3} s, fitting {:.3} s (final model on {} training rows), validating {:.3} s\n",
         load_seconds,
