@@ -70,8 +70,49 @@ fn test_auc(c: &dyn Classifier, test: &Table) -> churnkit::Result<f64> {
     Ok(roc_auc(&s, &pos, None).unwrap_or(f64::NAN))
 }
 
+/// The `forest` group of `benches/tree_fit.rs`, one shot: the defaults on 100k
+/// synthetic rows, the ratio to one tree and the model bytes per tree.
+fn bench() -> churnkit::Result<()> {
+    use churnkit::data::Discretizer;
+    use churnkit::synth::{SynthParams, generate};
+    let table = generate(&SynthParams {
+        rows: 100_000,
+        seed: 2,
+        ..SynthParams::default()
+    })?;
+    let forest = Forest::default();
+    let d = Discretizer::fit(&table, &table.all_rows(), &forest.binning)?;
+    let enc = d.encode(&table)?;
+    let t = Instant::now();
+    forest.clone().n_trees(1).fit_encoded(&enc)?;
+    let t1 = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let (trees, oob) = forest.fit_encoded(&enc)?;
+    let t100 = t.elapsed().as_secs_f64();
+    let n = trees.len();
+    let nodes: usize = trees.iter().map(|t| t.n_nodes()).sum::<usize>() / n;
+    let c = churnkit::tree::ForestClassifier {
+        discretizer: d,
+        trees,
+        oob,
+        features_per_node: forest.features_per_node(enc.n_features()),
+        name: forest.name.clone(),
+    };
+    let disc = bincode::serialize(&c.discretizer).map_or(0, |b| b.len());
+    let bytes = bincode::serialize(&ModelBody::from(c)).map_or(0, |b| b.len());
+    println!(
+        "forest 100k rows: {n} trees {t100:.3} s, one tree {t1:.3} s, ratio {:.1}x; {} bytes per tree, {nodes} nodes per tree",
+        t100 / t1,
+        (bytes - disc) / n
+    );
+    Ok(())
+}
+
 fn main() -> churnkit::Result<()> {
     let tune = std::env::args().any(|a| a == "tune");
+    if std::env::args().any(|a| a == "bench") {
+        return bench();
+    }
     if tune {
         // The grid, overridable by environment variables (comma-separated lists):
         // TUNE_SETS, TUNE_BINS, TUNE_MF (sqrt, third, 2sqrt), TUNE_LEAF, TUNE_ATTR (one,

@@ -165,8 +165,8 @@ const ENTRIES: &[Entry] = &[
     Entry {
         algo: Algorithm::Id3WeightedForest,
         name: "id3-weighted-forest",
-        describe: "churn forest: 100 bagged weighted-entropy trees, sqrt(p) features per \
-                   node, out-of-bag AUC and error",
+        describe: "churn forest: 100 bagged weighted-entropy trees (half-size bootstraps, \
+                   sqrt(p) features per node, >= 10 rows per leaf), out-of-bag AUC and error",
         accepts: FOREST_FLAGS,
         build: |o| Box::new(o.forest(Forest::default())),
     },

@@ -26,10 +26,17 @@ fn same_seed_same_bytes_whatever_the_threads() {
     let a = f.fit_forest(&t, &rows).unwrap();
     let b = f.fit_forest(&t, &rows).unwrap();
     assert_eq!(bytes(&a), bytes(&b));
-    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
     let c = one.install(|| f.fit_forest(&t, &rows).unwrap());
     assert_eq!(bytes(&a), bytes(&c), "1 thread vs the default pool");
-    let d = Forest::params().n_trees(12).seed(8).fit_forest(&t, &rows).unwrap();
+    let d = Forest::params()
+        .n_trees(12)
+        .seed(8)
+        .fit_forest(&t, &rows)
+        .unwrap();
     assert_ne!(bytes(&a), bytes(&d), "another seed, another forest");
 }
 
@@ -55,8 +62,16 @@ fn probabilities_sum_to_one_and_reasons_add_up() {
         let sum: f64 = e.reasons.iter().map(|x| x.weight).sum();
         let want = f.predict_proba(&test, r).unwrap()[churn] - prior;
         assert!((sum - want).abs() < 1e-9, "row {r}: {sum} vs {want}");
-        assert!(e.reasons.windows(2).all(|w| w[0].weight.abs() >= w[1].weight.abs()));
-        assert!(e.reasons.iter().all(|x| x.condition.starts_with(&x.feature)));
+        assert!(
+            e.reasons
+                .windows(2)
+                .all(|w| w[0].weight.abs() >= w[1].weight.abs())
+        );
+        assert!(
+            e.reasons
+                .iter()
+                .all(|x| x.condition.starts_with(&x.feature))
+        );
     }
     let top = f.explain_top(&test, &rows[..5], 3).unwrap();
     assert!(top.iter().all(|v| v.len() <= 3));
@@ -80,7 +95,12 @@ fn the_model_round_trips_and_validates() {
     g.validate().unwrap();
     assert_eq!(g, f);
     // The schema is stored once, not once per tree.
-    let one = bytes(&Forest::params().n_trees(1).fit_forest(&t, &t.all_rows()).unwrap());
+    let one = bytes(
+        &Forest::params()
+            .n_trees(1)
+            .fit_forest(&t, &t.all_rows())
+            .unwrap(),
+    );
     assert!(b.len() < 5 * one.len(), "{} vs 5 × {}", b.len(), one.len());
 }
 
@@ -114,14 +134,16 @@ fn registry_fits_the_forest_with_its_flags() {
     assert!(registry::fit(Algorithm::Id3Weighted, &bad, &t, &t.all_rows()).is_err());
 }
 
-/// The defaults on Telco train → test (measured 0.84xx in release; floor with margin).
+/// The defaults on Telco train → test (measured 0.8518; the floor leaves a margin).
 #[test]
 fn telco_test_auc_floor() {
     let train = load("telco-train.csv");
     let test = load("telco-test.csv");
-    let f = Forest::default().fit_forest(&train, &train.all_rows()).unwrap();
+    let f = Forest::default()
+        .fit_forest(&train, &train.all_rows())
+        .unwrap();
     let r = evaluate(&f, &test, &test.all_rows()).unwrap();
     let auc = r.roc_auc.unwrap();
     println!("forest Telco test ROC AUC {auc:.4}, OOB {:?}", f.oob);
-    assert!(auc >= 0.835, "Telco test AUC {auc}");
+    assert!(auc >= 0.84, "Telco test AUC {auc}");
 }

@@ -41,10 +41,17 @@ fn each_suspicious_column_gets_its_warning_and_hint() {
     let t = suspicious();
     let w = leakage_warnings(&t, &t.all_rows());
     let of = |col: &str| -> Vec<LeakageKind> {
-        w.iter().filter(|x| x.column == col).map(|x| x.kind).collect()
+        w.iter()
+            .filter(|x| x.column == col)
+            .map(|x| x.kind)
+            .collect()
     };
     assert_eq!(of("account"), [LeakageKind::UniquePerRow], "{w:#?}");
-    assert_eq!(of("signup_order"), [LeakageKind::MonotoneWithRowOrder], "{w:#?}");
+    assert_eq!(
+        of("signup_order"),
+        [LeakageKind::MonotoneWithRowOrder],
+        "{w:#?}"
+    );
     assert_eq!(of("country"), [LeakageKind::NearConstant], "{w:#?}");
     assert_eq!(of("street"), [LeakageKind::HighCardinality], "{w:#?}");
     assert_eq!(of("cancel_flag"), [LeakageKind::LabelLike], "{w:#?}");
