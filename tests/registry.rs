@@ -36,7 +36,7 @@ const GOLDEN: &[(&str, &str, u64)] = &[
     ("bn-hill-climb", "flagged", 0xa1b33c7c2a6146bd),
     ("zero-r", "default", 0x8d264632b7d431b3),
     ("zero-r", "flagged", 0x8d264632b7d431b3),
-    ("id3-weighted-forest", "default", 0xb537c435a81183e8),
+    ("id3-weighted-forest", "default", 0x9c3d842d9825a1c7),
     ("id3-weighted-forest", "flagged", 0xd7f5095066f86589),
 ];
 
