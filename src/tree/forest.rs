@@ -753,6 +753,20 @@ mod tests {
     }
 
     #[test]
+    fn all_features_per_node_grows_the_plain_tree() {
+        let e = enc();
+        let p = Forest::params().tree.check().unwrap();
+        let rows = bootstrap(5, 0, e.n_rows(), 1.0);
+        let plain = p.fit_rows(&e, rows.clone()).unwrap();
+        let all = p.fit_rows_subsampled(&e, rows.clone(), 4, 9).unwrap();
+        assert_eq!(plain, all);
+        // One feature per node: another tree, the same for the same seed.
+        let one = p.fit_rows_subsampled(&e, rows.clone(), 1, 9).unwrap();
+        assert_eq!(one, p.fit_rows_subsampled(&e, rows, 1, 9).unwrap());
+        assert_ne!(one, plain);
+    }
+
+    #[test]
     fn bootstrap_is_seeded_sorted_and_sized() {
         let a = bootstrap(1, 2, 1000, 0.5);
         assert_eq!(a, bootstrap(1, 2, 1000, 0.5));

@@ -30,7 +30,8 @@
 //!   untrusted bytes ([`DecisionTree::validate`]).
 //!
 //! Dependencies run one way: `node` ← `walk` ← `tree` ← `prune` ← `grow` → `splitter`
-//! → `criterion`, `counts` (and `grow` → `params` → `criterion`, `tree`).
+//! → `criterion`, `counts` (and `grow` → `params` → `criterion`, `tree`); `forest` →
+//! `grow`, `params`, `tree`, `walk`.
 //!
 //! - `forest`: the churn forest ([`Forest`], [`ForestClassifier`]): bagged trees
 //!   grown by `grow` on bootstrap samples with a random feature subset per node,
