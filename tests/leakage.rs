@@ -109,3 +109,31 @@ fn telco_with_its_id_gets_no_identifier_warning_and_without_it_names_customer_id
     assert_eq!(id.kind, LeakageKind::UniquePerRow);
     assert!(id.hint.contains("--id customerID"));
 }
+
+#[test]
+fn large_tables_are_checked_on_an_even_sample() {
+    use churnkit::train::LEAKAGE_MAX_ROWS;
+    let n = 2 * LEAKAGE_MAX_ROWS + 10;
+    let labels: Vec<u8> = (0..n).map(|i| u8::from(i % 4 == 0)).collect();
+    let schema = Schema::builder("churn")
+        .numeric("row_number")
+        .numeric("calls")
+        .build()
+        .unwrap();
+    let columns = vec![
+        Column::Numeric((0..n).map(|i| i as f64).collect()),
+        Column::Numeric((0..n).map(|i| ((i * 7) % 10) as f64).collect()),
+    ];
+    let t = Table::new(Arc::new(schema), columns, labels, None, None).unwrap();
+    let w = leakage_warnings(&t, &t.all_rows());
+    let kinds: Vec<LeakageKind> = w.iter().map(|x| x.kind).collect();
+    assert_eq!(
+        kinds,
+        [LeakageKind::UniquePerRow, LeakageKind::MonotoneWithRowOrder],
+        "{w:#?}"
+    );
+    assert!(
+        w[0].detail.contains(&format!("in {} rows", n.div_ceil(3))),
+        "{w:#?}"
+    );
+}
