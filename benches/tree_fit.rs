@@ -5,13 +5,22 @@
 //! CART on the same 100k rows in the same run (the baseline the ratios are against).
 //! Scoring: encoded rows per second with a depth-12 tree.
 //!
+//! Forest (`forest` group): the churn forest's defaults (100 trees, √p features per
+//! node, min leaf 5) on the 100k rows, with its one-shot time as a ratio to one tree
+//! of the same parameters and the model bytes per tree
+//! (`examples/forest_real.rs bench` prints the same one-shot figures without the
+//! criterion samples).
+//!
 //! Run: `cargo bench --bench tree_fit -- --warm-up-time 1 --measurement-time 3`.
 
 use std::time::{Duration, Instant};
 
 use churnkit::data::{Binning, Discretizer, Encoded};
+use churnkit::registry::ModelBody;
 use churnkit::synth::{SynthParams, generate};
-use churnkit::tree::{Cart, Criterion as Crit, Id3, Id3Params, WeightedEntropy};
+use churnkit::tree::{
+    Cart, Criterion as Crit, Forest, ForestClassifier, Id3, Id3Params, WeightedEntropy,
+};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
 /// `synth::generate` rows (20 features: 10 numeric, 10 categorical, three classes),
@@ -134,5 +143,51 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// The forest's defaults on 100k synthetic rows: one-shot ratio to one tree, bytes per
+/// tree, then criterion samples of the 100-tree fit.
+fn bench_forest(c: &mut Criterion) {
+    let table = generate(&SynthParams {
+        rows: 100_000,
+        seed: 2,
+        ..SynthParams::default()
+    })
+    .expect("synthetic table");
+    let forest = Forest::default();
+    let d = Discretizer::fit(&table, &table.all_rows(), &forest.binning).expect("discretizer");
+    let enc = d.encode(&table).expect("encodes");
+    let (_, t1) = once(|| forest.clone().n_trees(1).fit_encoded(&enc).expect("fits"));
+    let ((trees, oob), t100) = once(|| forest.fit_encoded(&enc).expect("fits"));
+    let n = trees.len();
+    let disc = bincode::serialize(&d).expect("serializes").len();
+    let f = ForestClassifier {
+        discretizer: d,
+        trees,
+        oob,
+        features_per_node: forest.features_per_node(enc.n_features()),
+        name: forest.name.clone(),
+    };
+    let nodes = f.n_nodes() / n;
+    let bytes = bincode::serialize(&ModelBody::from(f))
+        .expect("serializes")
+        .len();
+    println!(
+        "\n== forest (defaults, 100k rows): {n} trees {:.3} s, one tree {:.3} s, ratio {:.1}×; \
+         {} model bytes per tree ({nodes} nodes per tree) ==",
+        t100.as_secs_f64(),
+        t1.as_secs_f64(),
+        t100.as_secs_f64() / t1.as_secs_f64(),
+        (bytes - disc) / n
+    );
+    let mut g = c.benchmark_group("forest");
+    g.sample_size(10);
+    g.bench_with_input(BenchmarkId::new("fit-100-trees", "100k"), &enc, |b, e| {
+        b.iter(|| forest.fit_encoded(e).expect("fits"))
+    });
+    g.bench_with_input(BenchmarkId::new("fit-1-tree", "100k"), &enc, |b, e| {
+        b.iter(|| forest.clone().n_trees(1).fit_encoded(e).expect("fits"))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench, bench_forest);
 criterion_main!(benches);

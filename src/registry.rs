@@ -41,7 +41,9 @@ use crate::data::{Binning, Table};
 use crate::error::{Error, Location, Result};
 use crate::eval::{ZeroR, ZeroRModel};
 use crate::learner::{Classifier, EncodedLearner, Explanation, Learner, fit_two_phase};
-use crate::tree::{Cart, CartClassifier, Id3Params, Pruning, TreeClassifier, TreeLearner};
+use crate::tree::{
+    Cart, CartClassifier, Forest, ForestClassifier, Id3Params, Pruning, TreeClassifier, TreeLearner,
+};
 
 /// A learning algorithm, by the name the CLI uses. Its name, description and
 /// accepted flags come from its registry entry.
@@ -66,6 +68,9 @@ pub enum Algorithm {
     BnHillClimb,
     /// The majority-class baseline (`zero-r`).
     ZeroR,
+    /// Bagged weighted-entropy trees with random feature subsets per node
+    /// ([`Forest`]) (`id3-weighted-forest`).
+    Id3WeightedForest,
 }
 
 /// One algorithm's registry entry.
@@ -88,6 +93,15 @@ const TREE_FLAGS: &[Flag] = &[
     Flag::Binning,
 ];
 const CART_FLAGS: &[Flag] = &[
+    Flag::MaxDepth,
+    Flag::MinSplit,
+    Flag::MinLeaf,
+    Flag::Bins,
+    Flag::Binning,
+];
+const FOREST_FLAGS: &[Flag] = &[
+    Flag::Trees,
+    Flag::MaxFeatures,
     Flag::MaxDepth,
     Flag::MinSplit,
     Flag::MinLeaf,
@@ -147,6 +161,14 @@ const ENTRIES: &[Entry] = &[
             cart.binning = o.binning_or(&cart.binning);
             Box::new(cart)
         },
+    },
+    Entry {
+        algo: Algorithm::Id3WeightedForest,
+        name: "id3-weighted-forest",
+        describe: "churn forest: 100 bagged weighted-entropy trees (half-size bootstraps, \
+                   sqrt(p) features per node, >= 10 rows per leaf), out-of-bag AUC and error",
+        accepts: FOREST_FLAGS,
+        build: |o| Box::new(o.forest(Forest::default())),
     },
     Entry {
         algo: Algorithm::NaiveBayes,
@@ -402,6 +424,10 @@ pub enum Flag {
     MaxParents,
     /// `--score`.
     Score,
+    /// `--trees`.
+    Trees,
+    /// `--max-features`.
+    MaxFeatures,
 }
 
 impl Flag {
@@ -418,6 +444,8 @@ impl Flag {
             Flag::Alpha => "--alpha",
             Flag::MaxParents => "--max-parents",
             Flag::Score => "--score",
+            Flag::Trees => "--trees",
+            Flag::MaxFeatures => "--max-features",
         }
     }
 }
@@ -448,6 +476,12 @@ pub struct AlgoOptions {
     pub score: Option<StructureScore>,
     /// Seed of the learner's own random choices (pruning hold-out, search restarts).
     pub seed: Option<u64>,
+    /// Number of trees of a forest.
+    #[serde(default)]
+    pub trees: Option<usize>,
+    /// Features considered per node of a forest's trees.
+    #[serde(default)]
+    pub max_features: Option<usize>,
 }
 
 impl AlgoOptions {
@@ -467,6 +501,8 @@ impl AlgoOptions {
             (Flag::Alpha, show(&self.alpha)),
             (Flag::MaxParents, show(&self.max_parents)),
             (Flag::Score, self.score.map(|p| p.name().to_string())),
+            (Flag::Trees, show(&self.trees)),
+            (Flag::MaxFeatures, show(&self.max_features)),
         ];
         set.into_iter()
             .filter_map(|(f, v)| v.map(|v| (f, v)))
@@ -569,6 +605,32 @@ impl AlgoOptions {
             binning: self.binning_or(&base.binning),
             name: base.name,
         }
+    }
+
+    /// A forest: `base` with the forest, growth-limit and binning flags over its
+    /// defaults.
+    fn forest(&self, base: Forest) -> Forest {
+        let mut f = base;
+        if let Some(n) = self.trees {
+            f = f.n_trees(n);
+        }
+        if self.max_features.is_some() {
+            f = f.max_features(self.max_features);
+        }
+        if let Some(d) = self.max_depth {
+            f = f.max_depth(Some(d));
+        }
+        if let Some(n) = self.min_split {
+            f = f.min_rows_split(n);
+        }
+        if let Some(n) = self.min_leaf {
+            f = f.min_rows_leaf(n);
+        }
+        if let Some(s) = self.seed {
+            f = f.seed(s);
+        }
+        f.binning = self.binning_or(&f.binning);
+        f
     }
 
     fn prior(&self) -> Prior {
@@ -721,6 +783,9 @@ pub enum ModelBody {
     /// linfa-trees' CART copied into a flat tree with its discretizer; checked by
     /// [`CartClassifier::validate`] on load.
     Cart(CartClassifier),
+    /// A churn forest with its discretizer; checked by [`ForestClassifier::validate`]
+    /// on load.
+    Forest(ForestClassifier),
 }
 
 impl ModelBody {
@@ -731,6 +796,7 @@ impl ModelBody {
             ModelBody::Bayes(m) => m,
             ModelBody::Tree(m) => m,
             ModelBody::Cart(m) => m,
+            ModelBody::Forest(m) => m,
         }
     }
 
@@ -753,6 +819,10 @@ impl ModelBody {
                 true
             }
             ModelBody::Cart(m) => {
+                m.validate()?;
+                true
+            }
+            ModelBody::Forest(m) => {
                 m.validate()?;
                 true
             }
@@ -786,6 +856,12 @@ impl From<CartClassifier> for ModelBody {
     }
 }
 
+impl From<ForestClassifier> for ModelBody {
+    fn from(m: ForestClassifier) -> Self {
+        ModelBody::Forest(m)
+    }
+}
+
 impl From<BayesClassifier> for ModelBody {
     fn from(m: BayesClassifier) -> Self {
         ModelBody::Bayes(m)
@@ -815,6 +891,22 @@ impl Exports<'_> {
                 b.net().edges().len()
             ),
             ModelBody::ZeroR(m) => format!("constant distribution {:?}", m.proba()),
+            ModelBody::Forest(m) => {
+                let oob = m.oob.as_ref().map_or_else(String::new, |o| {
+                    format!(
+                        ", out-of-bag AUC {} error {:.4} ({} rows)",
+                        o.auc.map_or("n/a".into(), |a| format!("{a:.4}")),
+                        o.error,
+                        o.rows
+                    )
+                });
+                format!(
+                    "forest: {} trees, {} nodes, {} features per node{oob}",
+                    m.trees.len(),
+                    m.n_nodes(),
+                    m.features_per_node
+                )
+            }
             #[allow(unreachable_patterns)]
             _ => "(no description)".into(),
         }

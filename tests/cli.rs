@@ -1044,3 +1044,52 @@ fn tiers_playbook_and_stages_on_two_class_data() {
         .unwrap();
     assert!((10.0..30.0).contains(&churned), "{out}");
 }
+
+#[test]
+fn train_forest_reports_out_of_bag_and_names_a_forgotten_id() {
+    let v = json(&[
+        "train",
+        "--data",
+        SYNTH,
+        "--target",
+        "status",
+        "--algo",
+        "id3-weighted-forest",
+        "--trees",
+        "5",
+        "--max-features",
+        "3",
+        "--json",
+    ]);
+    assert_eq!(v["algo"], "id3-weighted-forest");
+    assert_eq!(v["params"]["trees"], 5);
+    let oob = &v["out_of_bag"];
+    assert!(oob["roc_auc"].as_f64().is_some_and(|a| a > 0.5), "{oob}");
+    assert!(oob["rows"].as_u64().is_some_and(|r| r > 0), "{oob}");
+    let w = v["warnings"].as_array().expect("warnings");
+    let id = w
+        .iter()
+        .find(|x| x["column"] == "customer_id")
+        .unwrap_or_else(|| panic!("{w:?}"));
+    assert_eq!(id["kind"], "unique-per-row");
+    assert!(id["hint"].as_str().unwrap().contains("--id customer_id"));
+    // With --id the warning is gone, and the text report shows the OOB line.
+    let (out, _) = run(
+        &[
+            "train",
+            "--data",
+            SYNTH,
+            "--target",
+            "status",
+            "--id",
+            "customer_id",
+            "--algo",
+            "id3-weighted-forest",
+            "--trees",
+            "5",
+        ],
+        0,
+    );
+    assert!(out.contains("out-of-bag"), "{out}");
+    assert!(!out.contains("--id customer_id"), "{out}");
+}

@@ -13,7 +13,7 @@ use churnkit::model::ModelBody;
 use churnkit::model::fnv1a64;
 use churnkit::registry::{self, AlgoOptions, Algorithm};
 use churnkit::train::ModelBuilder;
-use churnkit::tree::{Cart, TreeLearner};
+use churnkit::tree::{Cart, Forest, TreeLearner};
 
 const SYNTHETIC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synthetic-churn.csv");
 
@@ -36,6 +36,8 @@ const GOLDEN: &[(&str, &str, u64)] = &[
     ("bn-hill-climb", "flagged", 0xa1b33c7c2a6146bd),
     ("zero-r", "default", 0x8d264632b7d431b3),
     ("zero-r", "flagged", 0x8d264632b7d431b3),
+    ("id3-weighted-forest", "default", 0x9c3d842d9825a1c7),
+    ("id3-weighted-forest", "flagged", 0xd7f5095066f86589),
 ];
 
 /// The golden hashes are of format-version-2 files. Format 3 appended the warning
@@ -84,6 +86,13 @@ fn flagged(a: Algorithm) -> AlgoOptions {
             o.seed = Some(3);
         }
         Algorithm::ZeroR => {}
+        Algorithm::Id3WeightedForest => {
+            o.trees = Some(8);
+            o.max_features = Some(3);
+            o.min_leaf = Some(5.0);
+            o.seed = Some(7);
+            o.bins = Some(6);
+        }
     }
     o
 }
@@ -168,6 +177,7 @@ fn registry_fit_equals_the_learners_own_builder_and_the_old_bytes() {
                     Algorithm::Tan => own(Tan::new(), algo, &t, &train, &opts),
                     Algorithm::BnHillClimb => own(HillClimb::new(), algo, &t, &train, &opts),
                     Algorithm::ZeroR => own(ZeroR, algo, &t, &train, &opts),
+                    Algorithm::Id3WeightedForest => own(Forest::default(), algo, &t, &train, &opts),
                     Algorithm::Cart => unreachable!(),
                 };
                 assert_eq!(bytes, reference, "{algo}: registry vs own builder");

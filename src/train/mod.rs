@@ -8,6 +8,10 @@
 //! The shipped model is fitted on all the labelled rows; the reported figures
 //! ([`Trained::validation`]) estimate that model on rows it did not see.
 //!
+//! [`leakage_warnings`] names columns that look like identifiers or leaks (unique per
+//! row, monotone with the row order, near-constant, too many levels, label-like); the
+//! pipeline returns them in [`Trained::warnings`].
+//!
 //! [`ModelBuilder`] is the last step on its own: a model from a body fitted elsewhere,
 //! its training rows and validation rows or [`OutOfSample`] predictions.
 //!
@@ -31,10 +35,12 @@
 //! ```
 
 mod builder;
+mod leakage;
 mod pipeline;
 
 pub use crate::policy::tier::TierSpec;
 pub use builder::{ModelBuilder, OutOfSample};
+pub use leakage::{LeakageKind, LeakageWarning, MAX_ROWS as LEAKAGE_MAX_ROWS, leakage_warnings};
 pub use pipeline::{
     FinalFit, Pipeline, Stage, TrainOptions, Trained, Validation, ValidationReport,
 };

@@ -5,6 +5,7 @@
 use std::time::Instant;
 
 use super::builder::{ModelBuilder, OutOfSample};
+use super::leakage::{LeakageWarning, leakage_warnings};
 use crate::data::{Holdout, MissingTokens, Table, stratified_holdout};
 use crate::error::{Error, Result};
 use crate::eval::{CrossValidation, Report, cross_validate, predict_rows};
@@ -229,6 +230,9 @@ pub struct Trained {
     pub fit_seconds: f64,
     /// Seconds spent validating (fitting and predicting the validation models).
     pub validate_seconds: f64,
+    /// Leakage and identifier warnings about the table's feature columns (over all
+    /// its rows, [`leakage_warnings`]): print them.
+    pub warnings: Vec<LeakageWarning>,
 }
 
 /// The library training pipeline: an algorithm with its options, and the
@@ -395,6 +399,7 @@ impl Pipeline {
             policy.validate(table.schema().target.n_classes())?;
         }
         let all = table.all_rows();
+        let warnings = leakage_warnings(table, &all);
         let fit = |rows: &[usize]| registry::fit(self.algo, &self.algo_options, table, rows);
         let t = Instant::now();
         if o.validation != Validation::None {
@@ -470,6 +475,7 @@ impl Pipeline {
             encode_seconds,
             fit_seconds,
             validate_seconds,
+            warnings,
         })
     }
 }

@@ -31,7 +31,28 @@ impl Id3ValidParams {
 
     /// Fits a tree on `rows` of `enc` (row indices; the buffer is reordered).
     pub fn fit_rows(&self, enc: &Encoded, rows: Vec<u32>) -> Result<DecisionTree> {
-        self.fit_rows_inner(enc, &InMemory::new(enc), true, rows)
+        self.fit_rows_inner(enc, &InMemory::new(enc), true, rows, None)
+    }
+
+    /// Fits a tree on `rows` of `enc` (row indices, repeats allowed — a bootstrap
+    /// sample — the buffer is reordered) choosing each node's split among a random
+    /// subset of `max_features` of the features still available on its path (a random
+    /// forest's tree). The subset of a node is drawn from a generator seeded by `seed`
+    /// and the node's position in the tree (its path of branch indices from the root),
+    /// so the tree is the same whatever the number of threads.
+    /// `max_features` ≥ the number of features grows the tree of [`fit_rows`](Self::fit_rows).
+    pub fn fit_rows_subsampled(
+        &self,
+        enc: &Encoded,
+        rows: Vec<u32>,
+        max_features: usize,
+        seed: u64,
+    ) -> Result<DecisionTree> {
+        let sub = FeatureSample {
+            max_features: max_features.max(1),
+            seed,
+        };
+        self.fit_rows_inner(enc, &InMemory::new(enc), true, rows, Some(sub))
     }
 
     /// Fits a tree on every row of `enc`, taking every count through `counter`, which
@@ -40,7 +61,7 @@ impl Id3ValidParams {
     /// same for any counter that honours the [`Counter`] contract.
     pub fn fit_with<C: Counter>(&self, enc: &Encoded, counter: &C) -> Result<DecisionTree> {
         let rows: Vec<u32> = (0..enc.n_rows() as u32).collect();
-        self.fit_rows_inner(enc, counter, false, rows)
+        self.fit_rows_inner(enc, counter, false, rows, None)
     }
 
     /// [`Id3ValidParams::fit_rows`] through `counter`; `local`: large subtrees may
@@ -52,6 +73,7 @@ impl Id3ValidParams {
         counter: &C,
         local: bool,
         rows: Vec<u32>,
+        sample: Option<FeatureSample>,
     ) -> Result<DecisionTree> {
         let p = &self.0;
         if enc.n_rows() > u32::MAX as usize {
@@ -78,7 +100,7 @@ impl Id3ValidParams {
             }
             _ => (rows, Vec::new()),
         };
-        let mut tree = grow(p, enc, counter, local, grow_rows)?;
+        let mut tree = grow(p, enc, counter, local, grow_rows, sample)?;
         match p.pruning {
             Pruning::None => {}
             Pruning::ReducedError { .. } => prune::reduced_error(&mut tree, enc, &prune_rows)?,
@@ -105,6 +127,25 @@ pub(crate) const LOCAL_COPY_SHRINK: usize = 8;
 /// The smallest child that gets its own copy (smaller ones read the shared table).
 pub(crate) const LOCAL_COPY_MIN_CHILD: usize = 256;
 
+/// A random subset of the candidate features per node (random forests).
+#[derive(Debug, Clone, Copy)]
+struct FeatureSample {
+    /// How many of the available features each node considers.
+    max_features: usize,
+    /// The tree's seed; each node mixes in its path.
+    seed: u64,
+}
+
+/// Mixes `x` into `h` (splitmix64's finaliser): the key of a child from its parent's.
+pub(crate) fn mix(h: u64, x: u64) -> u64 {
+    let mut z = h ^ x
+        .wrapping_add(0x9E37_79B9_7F4A_7C15)
+        .wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 /// What every task of one fit shares (read-only).
 struct Ctx<'a> {
     p: &'a Id3Params,
@@ -113,6 +154,8 @@ struct Ctx<'a> {
     /// Large subtrees may grow on an in-memory local copy of their rows (counted by
     /// an [`InMemory`] counter over the copy).
     local: bool,
+    /// A random subset of the features per node, or all of them.
+    sample: Option<FeatureSample>,
 }
 
 /// Per-task reusable buffers.
@@ -123,6 +166,12 @@ struct Work {
     /// Per-node buffers, one frame per node on the current path (popped on entry,
     /// pushed back on exit), so a node allocates nothing once the path has been seen.
     frames: Vec<Frame>,
+    /// The current node's key (its path from the root), for per-node feature samples.
+    key: u64,
+    /// The features a node may not split on (used up, or not in its sample).
+    mask: Vec<bool>,
+    /// The features available at a node (feature sampling).
+    avail: Vec<usize>,
 }
 
 /// One node's split bookkeeping.
@@ -153,6 +202,9 @@ impl Work {
             split: SplitBuffers::new(nf),
             used,
             frames: Vec::new(),
+            key: 0,
+            mask: Vec::new(),
+            avail: Vec::new(),
         }
     }
 }
@@ -233,6 +285,7 @@ fn grow<C: Counter>(
     cn: &C,
     local: bool,
     mut rows: Vec<u32>,
+    sample: Option<FeatureSample>,
 ) -> Result<DecisionTree> {
     let k = enc.n_classes();
     let mut root = CountTable::default();
@@ -257,6 +310,7 @@ fn grow<C: Counter>(
         },
         k,
         local,
+        sample,
     };
     let nf = enc.n_features();
     let mut w = Work::new(nf, vec![false; nf]);
@@ -302,7 +356,28 @@ impl Ctx<'_> {
         if self.stops(class_counts, depth) {
             return None;
         }
-        self.split.best_split(&mut w.split, cn, enc, rows, &w.used)
+        let Some(s) = self.sample else {
+            return self.split.best_split(&mut w.split, cn, enc, rows, &w.used);
+        };
+        // A random `max_features` of the available features (partial Fisher–Yates
+        // from the node's own generator); the others are masked like used ones.
+        w.avail.clear();
+        w.avail.extend((0..w.used.len()).filter(|&j| !w.used[j]));
+        if w.avail.len() <= s.max_features {
+            return self.split.best_split(&mut w.split, cn, enc, rows, &w.used);
+        }
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(mix(s.seed, w.key));
+        for i in 0..s.max_features {
+            let j = rng.random_range(i..w.avail.len());
+            w.avail.swap(i, j);
+        }
+        w.mask.clear();
+        w.mask.resize(w.used.len(), true);
+        for &j in &w.avail[..s.max_features] {
+            w.mask[j] = false;
+        }
+        self.split.best_split(&mut w.split, cn, enc, rows, &w.mask)
     }
 
     /// True when a node with these class counts at this depth is a leaf whatever its
@@ -382,6 +457,7 @@ impl Ctx<'_> {
                 }
             }
             let used = w.used.clone();
+            let key = w.key;
             let frr = &fr;
             use rayon::prelude::*;
             let done: Vec<(usize, Arena)> = jobs
@@ -389,6 +465,7 @@ impl Ctx<'_> {
                 .with_max_len(1)
                 .map(|(g, r, s)| {
                     let mut sw = Work::new(used.len(), used.clone());
+                    sw.key = mix(key, g as u64);
                     let mut sa = Arena::default();
                     let cc = frr.counts(g, k);
                     let small = r.len() <= LOCAL_COPY_MAX_ROWS
@@ -436,7 +513,11 @@ impl Ctx<'_> {
                 let child = if splits(&fr, g) {
                     let (a, b) = (fr.bounds[g], fr.bounds[g + 1]);
                     let (r, s) = (&mut rows[a..b], &mut scratch[a..b]);
-                    self.grow_own(cn, w, arena, enc, r, s, fr.counts(g, k), depth + 1)
+                    let key = w.key;
+                    w.key = mix(key, g as u64);
+                    let child = self.grow_own(cn, w, arena, enc, r, s, fr.counts(g, k), depth + 1);
+                    w.key = key;
+                    child
                 } else {
                     arena.push_leaf(fr.counts(g, k), depth + 1)
                 };
@@ -518,7 +599,10 @@ impl Ctx<'_> {
             for (kk, o) in cc.iter_mut().enumerate() {
                 *o = gt[g * k + kk] + gt[mg * k + kk] * sizes[g] / known;
             }
+            let key = w.key;
+            w.key = mix(key, g as u64);
             child_of[g] = self.grow_frac(cn, w, arena, enc, r, x, &cc, depth + 1) as u32;
+            w.key = key;
         }
         for v in 0..card {
             if v != missing {

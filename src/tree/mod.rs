@@ -30,7 +30,12 @@
 //!   untrusted bytes ([`DecisionTree::validate`]).
 //!
 //! Dependencies run one way: `node` ← `walk` ← `tree` ← `prune` ← `grow` → `splitter`
-//! → `criterion`, `counts` (and `grow` → `params` → `criterion`, `tree`).
+//! → `criterion`, `counts` (and `grow` → `params` → `criterion`, `tree`); `forest` →
+//! `grow`, `params`, `tree`, `walk`.
+//!
+//! - `forest`: the churn forest ([`Forest`], [`ForestClassifier`]): bagged trees
+//!   grown by `grow` on bootstrap samples with a random feature subset per node,
+//!   out-of-bag estimates ([`Oob`]), averaged path contributions as reasons.
 //!
 //! [`TreeLearner`] / [`TreeClassifier`] plug the tree into the crate's
 //! [`Learner`](crate::Learner) / [`Classifier`](crate::Classifier) traits; [`Cart`]
@@ -40,6 +45,7 @@ mod cart;
 mod counts;
 mod criterion;
 mod export;
+mod forest;
 mod grow;
 mod learner;
 mod node;
@@ -57,6 +63,7 @@ pub use criterion::{
     WeightedEntropy,
 };
 pub use export::Rule;
+pub use forest::{Forest, ForestClassifier, Oob, bootstrap};
 pub use learner::{TreeClassifier, TreeLearner};
 pub use node::{LEAF, MAX_DEPTH, NO_CHILD, Node};
 pub use params::{Id3, Id3Params, Id3ValidParams, NumericSplits, Pruning};

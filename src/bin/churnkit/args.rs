@@ -286,6 +286,12 @@ pub struct AlgoArgs {
     /// Structure score of Bayesian-network search
     #[arg(long, value_name = "SCORE", value_parser = PossibleValuesParser::new(StructureScore::NAMES))]
     pub score: Option<String>,
+    /// Number of trees of a forest
+    #[arg(long, value_name = "N")]
+    pub trees: Option<usize>,
+    /// Features considered per node of a forest's trees (default: sqrt of the features)
+    #[arg(long, value_name = "N")]
+    pub max_features: Option<usize>,
 }
 
 impl AlgoArgs {
@@ -302,6 +308,8 @@ impl AlgoArgs {
             max_parents: self.max_parents,
             score: self.score.as_deref().map(str::parse).transpose()?,
             seed: Some(seed),
+            trees: self.trees,
+            max_features: self.max_features,
         })
     }
 }

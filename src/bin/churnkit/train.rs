@@ -8,7 +8,7 @@ use churnkit::data::CsvOptions;
 use churnkit::data::Table;
 use churnkit::output::check_output_path;
 use churnkit::policy::{Playbook, StageSpec, TierSpec, WarningSpec};
-use churnkit::registry::Algorithm;
+use churnkit::registry::{Algorithm, ModelBody};
 use churnkit::train::{FinalFit, Pipeline, Stage, Trained, Validation, ValidationReport};
 use churnkit::{Error, Result};
 
@@ -78,7 +78,12 @@ pub fn train(a: TrainArgs) -> Result<()> {
         encode_seconds,
         fit_seconds,
         validate_seconds,
+        warnings,
     } = trained;
+    let oob = match model.body() {
+        ModelBody::Forest(f) => f.oob.clone(),
+        _ => None,
+    };
     let learner_name = model.classifier().name();
 
     let mut saved: Option<(PathBuf, u64)> = None;
@@ -109,12 +114,19 @@ pub fn train(a: TrainArgs) -> Result<()> {
             "fit_seconds": fit_seconds,
             "validate_seconds": validate_seconds,
             "model": saved.as_ref().map(|(p, _)| p.display().to_string()),
+            "warnings": warnings,
         });
+        if let Some(o) = &oob {
+            v["out_of_bag"] = json!({ "rows": o.rows, "error": o.error, "roc_auc": o.auc });
+        }
         v["validation"] = validation.to_json_value()?;
         return emit_json(&v);
     }
     let mut s = format!("churnkit train: {learner_name} on {}\n", a.data.display());
     s.push_str(&read_summary_text(&table, &read_report, load_seconds));
+    for w in &warnings {
+        s.push_str(&format!("warning   {w}\n"));
+    }
     s.push_str(&validation.to_string());
     if let ValidationReport::Holdout { split, .. } = &validation
         && a.fit.no_refit
@@ -125,6 +137,14 @@ pub fn train(a: TrainArgs) -> Result<()> {
         // The shipped model saw every row: the tiers of the validation models'
         // out-of-sample predictions, as stored in the model's summary.
         s.push_str(&t);
+    }
+    if let Some(o) = &oob {
+        s.push_str(&format!(
+            "out-of-bag  ROC AUC {}, error {:.4} ({} training rows, each by the trees that did not see it)\n",
+            o.auc.map_or("n/a".into(), |a| format!("{a:.4}")),
+            o.error,
+            o.rows
+        ));
     }
     s.push_str(&format!(
         "time      reading {:.3} s, encoding {:.3} s, fitting {:.3} s (saved model fitted on {} rows{}), validating {:.3} s\n",
