@@ -47,7 +47,9 @@
 //!
 //! ## Map
 //!
-//! Data flows one way (see `DESIGN.md`): [`data`] reads CSV into a typed [`data::Table`],
+//! Data flows one way (the module map, its layers and the learner and counting
+//! contracts are in the repository's `ARCHITECTURE.md`): [`data`] reads CSV into a
+//! typed [`data::Table`],
 //! a [`data::Discretizer`] fitted on training rows turns it into column-major
 //! [`data::Encoded`] codes, [`count`] is the counting contract every count goes through
 //! (in memory, or a distributed engine), the learners of [`tree`] and [`bayes`] fit
