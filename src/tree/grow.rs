@@ -281,9 +281,10 @@ fn grow<C: Counter>(
         slots: arena.slots,
         counts: arena.counts,
         missing: p.missing,
-        laplace: p.laplace,
+        smoothing: p.smoothing(),
         criterion: p.criterion.name().to_string(),
         walker: Default::default(),
+        proba: Default::default(),
     })
 }
 

@@ -61,6 +61,6 @@ pub use learner::{TreeClassifier, TreeLearner};
 pub use node::{LEAF, NO_CHILD, Node};
 pub use params::{Id3, Id3Params, Id3ValidParams, NumericSplits, Pruning};
 pub use prune::{add_errs, estimated_errors, leaf_estimate, pessimistic, reduced_error};
-pub use tree::{DecisionTree, MissingPolicy, Step, group_condition};
+pub use tree::{DecisionTree, MissingPolicy, Smoothing, Step, group_condition};
 
 pub(crate) use learner::encoded_from_dataset;

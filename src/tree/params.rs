@@ -130,6 +130,9 @@ pub struct Id3Params {
     pub(crate) pruning: Pruning,
     pub(crate) laplace: bool,
     pub(crate) seed: u64,
+    /// m of the m-estimate toward the parent (0 = off; overrides `laplace`).
+    #[serde(default)]
+    pub(crate) m_estimate: f64,
 }
 
 impl Default for Id3Params {
@@ -145,6 +148,7 @@ impl Default for Id3Params {
             pruning: Pruning::None,
             laplace: false,
             seed: 0,
+            m_estimate: 0.0,
         }
     }
 }
@@ -190,6 +194,7 @@ impl Id3Params {
             pruning: Pruning::Pessimistic { confidence: 0.25 },
             laplace: true,
             seed: 0,
+            m_estimate: 0.0,
         }
     }
 
@@ -252,6 +257,24 @@ impl Id3Params {
         self.laplace = on;
         self
     }
+    /// m-estimate smoothing of node probabilities toward the parent's, with weight
+    /// `m` (0 = off; when on it replaces Laplace; see
+    /// [`Smoothing::MEstimate`](super::Smoothing::MEstimate)).
+    pub fn m_estimate(mut self, m: f64) -> Self {
+        self.m_estimate = m;
+        self
+    }
+    /// The smoothing the fitted tree uses.
+    pub fn smoothing(&self) -> super::tree::Smoothing {
+        use super::tree::Smoothing;
+        if self.m_estimate > 0.0 {
+            Smoothing::MEstimate(self.m_estimate)
+        } else if self.laplace {
+            Smoothing::Laplace
+        } else {
+            Smoothing::None
+        }
+    }
     /// Seed of every random choice (reduced-error pruning's hold-out).
     pub fn seed(mut self, s: u64) -> Self {
         self.seed = s;
@@ -295,6 +318,13 @@ impl Id3Params {
             return Err(Error::param(
                 "min_gain",
                 self.min_gain,
+                "must be finite and >= 0",
+            ));
+        }
+        if !(self.m_estimate.is_finite() && self.m_estimate >= 0.0) {
+            return Err(Error::param(
+                "m_estimate",
+                self.m_estimate,
                 "must be finite and >= 0",
             ));
         }

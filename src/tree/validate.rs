@@ -93,6 +93,11 @@ impl DecisionTree {
             return Err(bad("the tree has too many nodes"));
         }
         check_counts(&self.counts, n, self.n_classes())?;
+        if let super::tree::Smoothing::MEstimate(m) = self.smoothing
+            && !(m.is_finite() && m > 0.0)
+        {
+            return Err(bad(format!("m-estimate smoothing with m = {m}")));
+        }
         let features = &self.schema.features;
         let mut parent_of = vec![usize::MAX; n];
         for (i, node) in self.nodes.iter().enumerate() {
