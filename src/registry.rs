@@ -41,7 +41,7 @@ use crate::data::{Binning, Table};
 use crate::error::{Error, Location, Result};
 use crate::eval::{ZeroR, ZeroRModel};
 use crate::learner::{Classifier, EncodedLearner, Explanation, Learner, fit_two_phase};
-use crate::tree::{Cart, CartClassifier, Id3Params, Pruning, TreeClassifier, TreeLearner};
+use crate::tree::{Cart, CartClassifier, Id3Params, Pruning, TreeClassifier, TreeLearner, Tune};
 
 /// A learning algorithm, by the name the CLI uses. Its name, description and
 /// accepted flags come from its registry entry.
@@ -86,6 +86,7 @@ const TREE_FLAGS: &[Flag] = &[
     Flag::Prune,
     Flag::Bins,
     Flag::Binning,
+    Flag::Tune,
 ];
 const CART_FLAGS: &[Flag] = &[
     Flag::MaxDepth,
@@ -116,8 +117,9 @@ const ENTRIES: &[Entry] = &[
     Entry {
         algo: Algorithm::Id3Weighted,
         name: "id3-weighted",
-        describe: "weighted-entropy ID3 with pessimistic pruning (CF 0.25), depth <= 8, \
-                   >= 5 rows per leaf (the churn default)",
+        describe: "weighted-entropy ID3, self-tuning: depth, leaf size, pruning, binning and \
+                   smoothing chosen by 5-fold CV on the training rows (--tune off: pessimistic \
+                   pruning CF 0.25, depth <= 8, >= 5 rows per leaf)",
         accepts: TREE_FLAGS,
         build: |o| Box::new(o.tree(TreeLearner::id3_weighted())),
     },
@@ -402,6 +404,8 @@ pub enum Flag {
     MaxParents,
     /// `--score`.
     Score,
+    /// `--tune`.
+    Tune,
 }
 
 impl Flag {
@@ -418,6 +422,7 @@ impl Flag {
             Flag::Alpha => "--alpha",
             Flag::MaxParents => "--max-parents",
             Flag::Score => "--score",
+            Flag::Tune => "--tune",
         }
     }
 }
@@ -446,8 +451,14 @@ pub struct AlgoOptions {
     /// Structure score.
     #[serde(default, with = "score_by_name")]
     pub score: Option<StructureScore>,
-    /// Seed of the learner's own random choices (pruning hold-out, search restarts).
+    /// Seed of the learner's own random choices (pruning hold-out, search restarts,
+    /// tuning folds).
     pub seed: Option<u64>,
+    /// Self-tuning of a tree by cross-validation (`--tune`). Unset: the algorithm's
+    /// default (`fast` for `id3-weighted`, `off` for the others) — `off` as soon as a
+    /// growth, pruning or binning flag is given, so explicit settings are honoured.
+    #[serde(default)]
+    pub tune: Option<Tune>,
 }
 
 impl AlgoOptions {
@@ -467,6 +478,7 @@ impl AlgoOptions {
             (Flag::Alpha, show(&self.alpha)),
             (Flag::MaxParents, show(&self.max_parents)),
             (Flag::Score, self.score.map(|p| p.name().to_string())),
+            (Flag::Tune, self.tune.map(|t| t.name().to_string())),
         ];
         set.into_iter()
             .filter_map(|(f, v)| v.map(|v| (f, v)))
@@ -564,10 +576,23 @@ impl AlgoOptions {
     /// A tree learner: `base` with the tree flags and the binning flags over its own
     /// defaults, named as `base`.
     fn tree(&self, base: TreeLearner) -> TreeLearner {
+        let explicit = self.max_depth.is_some()
+            || self.min_split.is_some()
+            || self.min_leaf.is_some()
+            || self.min_gain.is_some()
+            || self.prune.is_some()
+            || self.bins.is_some()
+            || self.binning.is_some();
+        let tune = match self.tune {
+            Some(t) => t,
+            None if explicit => Tune::Off,
+            None => base.tune,
+        };
         TreeLearner {
             params: self.tree_params(base.params),
             binning: self.binning_or(&base.binning),
             name: base.name,
+            tune,
         }
     }
 

@@ -48,6 +48,7 @@ mod prune;
 mod splitter;
 #[allow(clippy::module_inception)]
 mod tree;
+mod tune;
 mod validate;
 mod walk;
 
@@ -62,5 +63,6 @@ pub use node::{LEAF, NO_CHILD, Node};
 pub use params::{Id3, Id3Params, Id3ValidParams, NumericSplits, Pruning};
 pub use prune::{add_errs, estimated_errors, leaf_estimate, pessimistic, reduced_error};
 pub use tree::{DecisionTree, MissingPolicy, Smoothing, Step, group_condition};
+pub use tune::{CurvePoint, Grid, Tune, TuneReport, TunedSetting};
 
 pub(crate) use learner::encoded_from_dataset;

@@ -174,6 +174,13 @@ pub fn pessimistic(tree: &mut DecisionTree, cf: f64) {
     tree.compact();
 }
 
+/// Pessimistic pruning that only marks the pruned nodes as leaves (their subtrees stay
+/// in the arena, unreachable): the cross-validation of `tune` reads a pruning path
+/// off one grown tree this way.
+pub(crate) fn pessimistic_marks(tree: &mut DecisionTree, cf: f64) {
+    pess(tree, 0, cf);
+}
+
 fn pess(tree: &mut DecisionTree, node: usize, cf: f64) -> f64 {
     let leaf = leaf_estimate(tree.node_counts(node), cf);
     if tree.nodes[node].is_leaf() {

@@ -131,7 +131,11 @@ impl<'de> Deserialize<'de> for Smoothing {
                 f.write_str("a smoothing (false, true, or the m of an m-estimate)")
             }
             fn visit_bool<E: serde::de::Error>(self, v: bool) -> std::result::Result<Smoothing, E> {
-                Ok(if v { Smoothing::Laplace } else { Smoothing::None })
+                Ok(if v {
+                    Smoothing::Laplace
+                } else {
+                    Smoothing::None
+                })
             }
             fn visit_f64<E: serde::de::Error>(self, m: f64) -> std::result::Result<Smoothing, E> {
                 Ok(Smoothing::MEstimate(m))
@@ -144,7 +148,10 @@ impl<'de> Deserialize<'de> for Smoothing {
             }
             // Binary: a code byte, then `m` only for code 2 (the sequence is read no
             // further otherwise, so codes 0 and 1 are the bytes of the former bool).
-            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> std::result::Result<Smoothing, A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> std::result::Result<Smoothing, A::Error> {
                 let code: u8 = a
                     .next_element()?
                     .ok_or_else(|| A::Error::custom("missing smoothing code"))?;

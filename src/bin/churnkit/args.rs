@@ -10,6 +10,7 @@ use churnkit::Result;
 use churnkit::eval::Metric;
 use churnkit::policy::{Amount, ClvSpec, Economics, Margin, RescueSpec};
 use churnkit::registry::{AlgoOptions, Algorithm, BinningKind, Prune, StructureScore};
+use churnkit::tree::Tune;
 
 pub const LONG_ABOUT: &str = "\
 churnkit learns who is about to leave from a table of customers, explains why, and
@@ -242,6 +243,10 @@ pub struct AlgoArgs {
     /// Structure score of Bayesian-network search
     #[arg(long, value_name = "SCORE", value_parser = PossibleValuesParser::new(StructureScore::NAMES))]
     pub score: Option<String>,
+    /// Self-tuning of trees by cross-validation on the training rows (default: fast for
+    /// id3-weighted unless growth/pruning/binning flags are given; off for the others)
+    #[arg(long, value_name = "MODE", value_parser = PossibleValuesParser::new(Tune::NAMES))]
+    pub tune: Option<String>,
 }
 
 impl AlgoArgs {
@@ -258,6 +263,7 @@ impl AlgoArgs {
             max_parents: self.max_parents,
             score: self.score.as_deref().map(str::parse).transpose()?,
             seed: Some(seed),
+            tune: self.tune.as_deref().map(str::parse).transpose()?,
         })
     }
 }
