@@ -749,6 +749,20 @@ pub enum ModelBody {
 }
 
 impl ModelBody {
+    /// What a self-tuned tree's cross-validation chose and its CV curve
+    /// ([`TuneReport`](crate::tree::TuneReport)) as JSON; None for other bodies and
+    /// untuned trees. The training pipeline stores it in the summary's parameters
+    /// under `tuning`.
+    pub fn tuning_json(&self) -> Option<serde_json::Value> {
+        match self {
+            ModelBody::Tree(t) => t
+                .tuning
+                .as_ref()
+                .and_then(|r| serde_json::to_value(r).ok()),
+            _ => None,
+        }
+    }
+
     /// The body as a [`Classifier`].
     pub fn classifier(&self) -> &dyn Classifier {
         match self {
