@@ -755,10 +755,7 @@ impl ModelBody {
     /// under `tuning`.
     pub fn tuning_json(&self) -> Option<serde_json::Value> {
         match self {
-            ModelBody::Tree(t) => t
-                .tuning
-                .as_ref()
-                .and_then(|r| serde_json::to_value(r).ok()),
+            ModelBody::Tree(t) => t.tuning.as_ref().and_then(|r| serde_json::to_value(r).ok()),
             _ => None,
         }
     }

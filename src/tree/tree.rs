@@ -819,3 +819,79 @@ pub(crate) fn fmt_count(x: f64) -> String {
         format!("{x:.2}")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::data::EncodedFeature;
+    use crate::tree::Id3;
+
+    /// `a = 0`: 40 churned; `a = 1`: 3 churned; `a = 2`: 40 retained.
+    fn leaves_40_3() -> Encoded {
+        let schema = Arc::new(EncodedSchema {
+            features: vec![EncodedFeature {
+                name: "a".into(),
+                levels: vec!["x".into(), "y".into(), "z".into()],
+                numeric: false,
+            }],
+            classes: vec!["retained".into(), "churned".into()],
+        });
+        let mut a = vec![0u8; 40];
+        a.extend([1u8; 3]);
+        a.extend([2u8; 40]);
+        let labels = a.iter().map(|&v| u8::from(v != 2)).collect();
+        Encoded::new(schema, vec![Codes::U8(a)], labels, None).unwrap()
+    }
+
+    #[test]
+    fn m_estimate_separates_40_0_from_3_0_and_sums_to_one() {
+        let enc = leaves_40_3();
+        let raw = Id3::params().fit(&enc).unwrap();
+        let p = raw.predict_proba(&enc).unwrap();
+        assert_eq!((p[1], p[41 * 2 + 1]), (1.0, 1.0), "unsmoothed: both 1.0");
+        let t = Id3::params().m_estimate(2.0).fit(&enc).unwrap();
+        assert_eq!(t.smoothing(), Smoothing::MEstimate(2.0));
+        let p = t.predict_proba(&enc).unwrap();
+        let q = 43.0 / 83.0; // the root's churn frequency
+        let (big, small) = (p[1], p[41 * 2 + 1]);
+        assert!((big - (40.0 + 2.0 * q) / 42.0).abs() < 1e-12);
+        assert!((small - (3.0 + 2.0 * q) / 5.0).abs() < 1e-12);
+        assert!(big > small && small > q);
+        for row in p.chunks_exact(2) {
+            assert!((row[0] + row[1] - 1.0).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn smoothing_bytes_keep_the_former_bool_and_round_trip() {
+        let enc = leaves_40_3();
+        let mut t = Id3::params().fit(&enc).unwrap();
+        for (s, b) in [(Smoothing::None, false), (Smoothing::Laplace, true)] {
+            assert_eq!(
+                bincode::serialize(&s).unwrap(),
+                bincode::serialize(&b).unwrap()
+            );
+            assert_eq!(serde_json::to_string(&s).unwrap(), b.to_string());
+        }
+        t.set_smoothing(Smoothing::MEstimate(5.0));
+        let before = t.predict_proba(&enc).unwrap();
+        let bin: DecisionTree = bincode::deserialize(&bincode::serialize(&t).unwrap()).unwrap();
+        let json: DecisionTree = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
+        for back in [bin, json] {
+            assert_eq!(back, t);
+            assert_eq!(back.smoothing(), Smoothing::MEstimate(5.0));
+            assert_eq!(back.predict_proba(&enc).unwrap(), before);
+        }
+        // A Laplace tree's bytes are those of a tree written with the former bool.
+        t.set_laplace(true);
+        let b = bincode::serialize(&t).unwrap();
+        let back: DecisionTree = bincode::deserialize(&b).unwrap();
+        assert!(back.laplace());
+        assert!(
+            t.canonical_dump()
+                .starts_with("criterion=id3 missing=OwnBranch laplace=true classes=2")
+        );
+    }
+}

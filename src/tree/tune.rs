@@ -25,7 +25,9 @@ use serde::{Deserialize, Serialize};
 use super::params::{Id3Params, Pruning};
 use super::prune;
 use super::tree::{DecisionTree, MissingPolicy, m_estimate_probas};
-use crate::data::{Binning, Codes, Discretizer, Encoded, Table, stratified_kfold};
+use crate::data::{
+    Binning, Codes, Discretizer, Encoded, Table, stratified_holdout, stratified_kfold,
+};
 use crate::error::{Error, Result};
 
 /// How much a tree tunes itself before its final fit.
@@ -37,7 +39,8 @@ pub enum Tune {
     Off,
     /// 5-fold CV (repeated twice for tables up to [`SMALL_TABLE`] rows) over 2
     /// binnings × 6 leaf sizes × 8 depths × 5 pruning confidences × 10 smoothings
-    /// (4,800 settings from 60 grown trees per repetition).
+    /// (4,800 settings from 60 grown trees per repetition); tables over 30,000 rows
+    /// are tuned on a stratified sample of 30,000.
     Fast,
     /// 5-fold CV repeated twice, over 4 binnings × 14 leaf sizes × 10 depths × 7
     /// confidences × 12 smoothings (47,040 settings from 560 grown trees per
@@ -76,6 +79,7 @@ impl Tune {
                 smoothing: vec![-1.0, 0.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0],
                 folds: 5,
                 repeats: 1,
+                max_rows: 30_000,
             }),
             Tune::Thorough => Some(Grid {
                 binnings: vec![ef(8), ef(16), ef(32), ef(64)],
@@ -109,6 +113,7 @@ impl Tune {
                 ],
                 folds: 5,
                 repeats: 2,
+                max_rows: 200_000,
             }),
         }
     }
@@ -149,6 +154,10 @@ pub struct Grid {
     pub folds: usize,
     /// Repetitions with other fold assignments (seed + repetition).
     pub repeats: usize,
+    /// Larger tables are tuned on a seeded stratified sample of this many rows (the
+    /// leaf sizes are fractions of the rows, so the choice carries over to the final
+    /// fit on every row).
+    pub max_rows: usize,
 }
 
 /// One setting the tuning scored.
@@ -156,8 +165,11 @@ pub struct Grid {
 pub struct TunedSetting {
     /// Binning of numeric features.
     pub binning: Binning,
-    /// `min_rows_leaf`.
+    /// `min_rows_leaf` in the CV (rows of a fold's training part).
     pub min_leaf: f64,
+    /// The same as a fraction of the training rows: the final fit's `min_rows_leaf`
+    /// is this fraction of its rows (at least 2, rounded).
+    pub min_leaf_fraction: f64,
     /// `max_depth` (None = unlimited).
     pub max_depth: Option<usize>,
     /// Pessimistic pruning confidence (None = no pruning).
@@ -200,6 +212,11 @@ pub struct TuneReport {
     pub chosen: CurvePoint,
     /// The CV curve: the 20 best settings by mean AUC, best first.
     pub curve: Vec<CurvePoint>,
+    /// Rows the CV ran on (a stratified sample when the table has more than the
+    /// grid's `max_rows`).
+    pub cv_rows: usize,
+    /// The final fit's `min_rows_leaf` (the chosen fraction of its rows).
+    pub final_min_leaf: f64,
     /// Seconds spent tuning.
     pub seconds: f64,
 }
@@ -232,8 +249,18 @@ pub(crate) fn tune(
             "tuning needs the own-branch missing policy",
         ));
     }
-    let labels: Vec<u8> = rows.iter().map(|&r| table.labels()[r]).collect();
     let seed = base.seed;
+    let all_rows = rows;
+    let sample: Vec<usize>;
+    let rows = if rows.len() > grid.max_rows {
+        let labels: Vec<u8> = rows.iter().map(|&r| table.labels()[r]).collect();
+        let h = stratified_holdout(&labels, grid.max_rows as f64 / rows.len() as f64, seed)?;
+        sample = h.test.iter().map(|&i| rows[i]).collect();
+        &sample[..]
+    } else {
+        rows
+    };
+    let labels: Vec<u8> = rows.iter().map(|&r| table.labels()[r]).collect();
     // Small tables: the fold noise is large and the fits cheap, so fast mode repeats
     // the CV once more.
     let repeats = if mode == Tune::Fast && rows.len() <= SMALL_TABLE {
@@ -252,14 +279,14 @@ pub(crate) fn tune(
     }
     // Leaf sizes in rows of a fold's training part.
     let fold_rows = rows.len() as f64 * (grid.folds - 1) as f64 / grid.folds as f64;
-    let mut leaf_rows: Vec<f64> = grid
+    let mut leaves: Vec<(f64, f64)> = grid
         .min_leaf
         .iter()
-        .map(|f| (f * fold_rows).round().max(2.0))
+        .map(|&f| (f, (f * fold_rows).round().max(2.0)))
         .collect();
-    leaf_rows.dedup();
+    leaves.dedup_by(|a, b| a.1 == b.1);
     let grid = Grid {
-        min_leaf: leaf_rows,
+        min_leaf: leaves.iter().map(|l| l.1).collect(),
         ..grid
     };
     let nb = grid.binnings.len();
@@ -308,6 +335,7 @@ pub(crate) fn tune(
                     setting: TunedSetting {
                         binning: grid.binnings[b].clone(),
                         min_leaf: grid.min_leaf[l],
+                        min_leaf_fraction: leaves[l].0,
                         max_depth: grid.depths[d],
                         confidence: grid.confidences[c],
                         smoothing: grid.smoothing[s],
@@ -326,7 +354,10 @@ pub(crate) fn tune(
     order.sort_by(|&a, &b| points[b].auc.total_cmp(&points[a].auc).then(a.cmp(&b)));
     let curve = order.iter().take(20).map(|&i| points[i].clone()).collect();
     let c = points[chosen].setting.clone();
-    let params = apply(base.clone(), &c);
+    let final_min_leaf = (c.min_leaf_fraction * all_rows.len() as f64)
+        .round()
+        .max(2.0);
+    let params = apply(base.clone(), &c).min_rows_leaf(final_min_leaf);
     let report = TuneReport {
         mode,
         folds: grid.folds,
@@ -336,12 +367,14 @@ pub(crate) fn tune(
         best: points[best].clone(),
         chosen: points[chosen].clone(),
         curve,
+        cv_rows: rows.len(),
+        final_min_leaf,
         seconds: t0.elapsed().as_secs_f64(),
     };
     Ok(Some((params, c.binning, report)))
 }
 
-/// `base` with a tuned setting's growth, pruning and smoothing.
+/// `base` with a tuned setting's growth (its CV leaf size), pruning and smoothing.
 pub(crate) fn apply(base: Id3Params, s: &TunedSetting) -> Id3Params {
     let (laplace, m) = if s.smoothing < 0.0 {
         (true, 0.0)
@@ -585,6 +618,7 @@ mod tests {
             setting: TunedSetting {
                 binning: Binning::EqualFrequency { bins: 16 },
                 min_leaf: 1.0,
+                min_leaf_fraction: 0.001,
                 max_depth: None,
                 confidence: None,
                 smoothing: 0.0,
@@ -614,6 +648,144 @@ mod tests {
         assert_eq!(one_se_pick(&pts, &folds, 1.0), 1);
         assert_eq!(one_se_pick(&pts, &folds, 0.0), 0);
         assert_eq!(one_se_pick(&pts, &folds, 10.0), 2);
+    }
+
+    #[test]
+    fn one_se_rule_stays_on_the_best_settings_pruning_path() {
+        // A 2-leaf tree of another leaf size is as good as the best, paired, but it is
+        // not on the best setting's pruning path: the 12-leaf cut of it is taken.
+        let folds = vec![
+            vec![0.80, 0.79, 0.81, 0.80],
+            vec![0.80, 0.77, 0.805, 0.805],
+            vec![0.80, 0.79, 0.81, 0.799],
+        ];
+        let mut pts: Vec<CurvePoint> = [(100.0, &folds[0]), (12.0, &folds[1]), (2.0, &folds[2])]
+            .iter()
+            .map(|(l, f)| point(f.iter().sum::<f64>() / 4.0, 0.01, *l))
+            .collect();
+        pts[2].setting.min_leaf = 50.0;
+        assert_eq!(one_se_pick(&pts, &folds, 1.0), 1);
+    }
+
+    fn synthetic(rows: usize) -> Table {
+        crate::synth::generate(&crate::synth::SynthParams {
+            rows,
+            seed: 5,
+            ..crate::synth::SynthParams::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn tuning_is_deterministic_for_a_seed_and_refits_the_chosen_setting() {
+        let t = synthetic(1500);
+        let rows = t.all_rows();
+        let base = Id3Params::weighted().seed(9);
+        let (p1, b1, r1) = tune(&base, Tune::Fast, &t, &rows).unwrap().unwrap();
+        let (p2, b2, r2) = tune(&base, Tune::Fast, &t, &rows).unwrap().unwrap();
+        assert_eq!((&p1, &b1), (&p2, &b2));
+        assert_eq!(r1.chosen, r2.chosen);
+        assert_eq!(r1.curve, r2.curve);
+        // 1,200 rows a fold: leaf fractions 0.0005, 0.001 and 0.002 all give 2 rows.
+        assert_eq!(r1.settings, 2 * 4 * 8 * 5 * 10);
+        assert_eq!(r1.repeats, 2, "a small table repeats the CV");
+        assert!(r1.chosen.auc <= r1.best.auc && r1.chosen.leaves <= r1.best.leaves);
+        assert!(r1.curve.windows(2).all(|w| w[0].auc >= w[1].auc));
+        let leaf = (r1.chosen.setting.min_leaf_fraction * 1500.0)
+            .round()
+            .max(2.0);
+        assert_eq!(
+            apply(base.clone(), &r1.chosen.setting).min_rows_leaf(leaf),
+            p1
+        );
+        assert_eq!((r1.cv_rows, r1.final_min_leaf), (1500, leaf));
+        // Another seed deals other folds.
+        let (_, _, r3) = tune(&base.clone().seed(10), Tune::Fast, &t, &rows)
+            .unwrap()
+            .unwrap();
+        assert_ne!(r1.curve, r3.curve);
+        assert!(tune(&base, Tune::Off, &t, &rows).unwrap().is_none());
+    }
+
+    #[test]
+    fn cv_scores_read_off_one_tree_equal_those_of_the_tree_a_fit_grows() {
+        // The depth-cut, pessimistically pruned, smoothed tree that one fit grows scores
+        // the held-out rows exactly as the path read off the deep tree says.
+        let t = synthetic(1200);
+        let all = t.all_rows();
+        let binning = Binning::EqualFrequency { bins: 16 };
+        let train: Vec<usize> = all.iter().copied().filter(|r| r % 4 != 0).collect();
+        let test: Vec<usize> = all.iter().copied().filter(|r| r % 4 == 0).collect();
+        let enc = Discretizer::fit(&t, &train, &binning)
+            .unwrap()
+            .encode_rows(&t, &all)
+            .unwrap()
+            .0;
+        let grid = Grid {
+            binnings: vec![binning.clone()],
+            min_leaf: vec![5.0],
+            depths: vec![Some(3), None],
+            confidences: vec![None, Some(0.25)],
+            smoothing: vec![-1.0, 0.0, 10.0],
+            folds: 2,
+            repeats: 1,
+            max_rows: 10_000,
+        };
+        let base = Id3Params::weighted();
+        let job = score_job(&base, &grid, 5.0, &enc, &train, &test).unwrap();
+        let mut j = 0;
+        for &d in &grid.depths {
+            for &cf in &grid.confidences {
+                for &m in &grid.smoothing {
+                    let s = TunedSetting {
+                        binning: binning.clone(),
+                        min_leaf: 5.0,
+                        min_leaf_fraction: 0.01,
+                        max_depth: d,
+                        confidence: cf,
+                        smoothing: m,
+                    };
+                    let tree = apply(base.clone(), &s)
+                        .check()
+                        .unwrap()
+                        .fit_rows(&enc, train.iter().map(|&r| r as u32).collect())
+                        .unwrap();
+                    let held = enc.select(&test);
+                    let proba = tree.predict_proba(&held).unwrap();
+                    let k = tree.n_classes();
+                    let churn = enc.schema().churn_class();
+                    // Pairwise AUC of the churn class.
+                    let (mut num, mut pos, mut neg) = (0.0, 0.0, 0.0);
+                    for a in 0..held.n_rows() {
+                        if held.labels()[a] as usize != churn {
+                            continue;
+                        }
+                        pos += 1.0;
+                        for b in 0..held.n_rows() {
+                            if held.labels()[b] as usize == churn {
+                                continue;
+                            }
+                            let (pa, pb) = (proba[a * k + churn], proba[b * k + churn]);
+                            num += if pa > pb {
+                                1.0
+                            } else if pa == pb {
+                                0.5
+                            } else {
+                                0.0
+                            };
+                        }
+                    }
+                    for b in 0..held.n_rows() {
+                        neg += f64::from(held.labels()[b] as usize != churn);
+                    }
+                    let auc = num / (pos * neg);
+                    let got = job.scores[j];
+                    assert!((got[0] - auc).abs() < 1e-9, "{s:?}: {} vs {auc}", got[0]);
+                    assert_eq!(got[2] as usize, tree.n_leaves(), "{s:?}");
+                    j += 1;
+                }
+            }
+        }
     }
 
     #[test]

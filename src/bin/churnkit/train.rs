@@ -132,9 +132,17 @@ fn tuning_line(t: &serde_json::Value) -> String {
         t["settings"],
         f(&t["seconds"]),
         st["binning"],
-        st["min_leaf"],
-        if st["max_depth"].is_null() { "none".to_string() } else { st["max_depth"].to_string() },
-        if st["confidence"].is_null() { "none".to_string() } else { format!("pessimistic CF {}", st["confidence"]) },
+        t["final_min_leaf"],
+        if st["max_depth"].is_null() {
+            "none".to_string()
+        } else {
+            st["max_depth"].to_string()
+        },
+        if st["confidence"].is_null() {
+            "none".to_string()
+        } else {
+            format!("pessimistic CF {}", st["confidence"])
+        },
         smoothing,
         f(&c["auc"]),
         f(&c["auc_se"]),
