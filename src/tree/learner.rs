@@ -121,7 +121,7 @@ impl EncodedLearner for TreeLearner {
                 encoded = discretizer.encode_rows(input.table, input.rows)?.0;
             }
             params = p;
-            tuning = Some(report);
+            tuning = Some(Box::new(report));
         }
         let tree = params.check()?.fit(&encoded)?;
         Ok(TreeClassifier {
@@ -145,7 +145,7 @@ pub struct TreeClassifier {
     /// What the self-tuning chose and its CV curve (None when untuned). Not stored in
     /// model files; the training pipeline copies it into the summary's parameters.
     #[serde(skip)]
-    pub tuning: Option<TuneReport>,
+    pub tuning: Option<Box<TuneReport>>,
 }
 
 impl Classifier for TreeClassifier {

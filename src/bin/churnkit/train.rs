@@ -121,7 +121,7 @@ fn tuning_line(t: &serde_json::Value) -> String {
     let f = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN);
     let smoothing = match f(&st["smoothing"]) {
         m if m < 0.0 => "Laplace".to_string(),
-        m if m == 0.0 => "none".to_string(),
+        0.0 => "none".to_string(),
         m => format!("m-estimate m={m}"),
     };
     format!(
