@@ -83,6 +83,7 @@ impl Id3ValidParams {
             Pruning::None => {}
             Pruning::ReducedError { .. } => prune::reduced_error(&mut tree, enc, &prune_rows)?,
             Pruning::Pessimistic { confidence } => prune::pessimistic(&mut tree, confidence),
+            Pruning::CostComplexity { alpha } => prune::cost_complexity(&mut tree, alpha),
         }
         Ok(tree)
     }

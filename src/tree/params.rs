@@ -48,6 +48,14 @@ pub enum Pruning {
         /// C4.5's CF in (0, 0.5]; smaller prunes more.
         confidence: f64,
     },
+    /// CART's cost-complexity (weakest-link) pruning: the smallest subtree minimizing
+    /// training errors + `alpha` × rows × leaves (see
+    /// [`cost_complexity`](super::cost_complexity)); larger prunes more, and the trees
+    /// for growing `alpha` are nested.
+    CostComplexity {
+        /// Price of a leaf as a fraction of the training rows, ≥ 0 (e.g. 0.001–0.02).
+        alpha: f64,
+    },
 }
 
 /// The ID3 family of tree learners; start from [`Id3::params`].
@@ -159,6 +167,10 @@ impl Id3Params {
     /// `max_depth` 8, `min_rows_leaf` 5, `min_rows_split` 10, pessimistic pruning
     /// (CF 0.25), Laplace smoothing ([`TreeLearner::id3_weighted`](super::TreeLearner::id3_weighted)
     /// adds 16 equal-frequency bins for numerics).
+    ///
+    /// These are the fixed settings of `id3-weighted --tune off`;
+    /// [`TreeLearner::id3_weighted`](super::TreeLearner::id3_weighted) tunes its
+    /// settings on every fit by default ([`Tune`](super::Tune)).
     ///
     /// Chosen by 5-fold stratified cross-validation (seed 42) on TRAINING rows only —
     /// `telco-train.csv`, `orange-telecom-churn-train.csv` and the bundled
@@ -341,6 +353,13 @@ impl Id3Params {
                     "pruning confidence",
                     confidence,
                     "must be in (0, 0.5]",
+                ));
+            }
+            Pruning::CostComplexity { alpha } if !(alpha.is_finite() && alpha >= 0.0) => {
+                return Err(Error::param(
+                    "pruning alpha",
+                    alpha,
+                    "must be finite and >= 0",
                 ));
             }
             _ => {}
