@@ -29,8 +29,13 @@
 //!   [`DecisionTree::canonical_dump`]; `validate`: structural checks of trees read from
 //!   untrusted bytes ([`DecisionTree::validate`]).
 //!
+//! - `tune`: self-tuning ([`Tune`], [`TuneReport`]): binning, depth, leaf size,
+//!   pessimistic pruning and smoothing ([`Smoothing`]) chosen by stratified k-fold CV
+//!   on the training rows, the pruning path read off one grown tree per fold.
+//!
 //! Dependencies run one way: `node` ← `walk` ← `tree` ← `prune` ← `grow` → `splitter`
-//! → `criterion`, `counts` (and `grow` → `params` → `criterion`, `tree`).
+//! → `criterion`, `counts` (and `grow` → `params` → `criterion`, `tree`; `learner` → `tune` → `grow`,
+//! `prune`, `params`).
 //!
 //! [`TreeLearner`] / [`TreeClassifier`] plug the tree into the crate's
 //! [`Learner`](crate::Learner) / [`Classifier`](crate::Classifier) traits; [`Cart`]
@@ -61,7 +66,9 @@ pub use export::Rule;
 pub use learner::{TreeClassifier, TreeLearner};
 pub use node::{LEAF, NO_CHILD, Node};
 pub use params::{Id3, Id3Params, Id3ValidParams, NumericSplits, Pruning};
-pub use prune::{add_errs, estimated_errors, leaf_estimate, pessimistic, reduced_error};
+pub use prune::{
+    add_errs, cost_complexity, estimated_errors, leaf_estimate, pessimistic, reduced_error,
+};
 pub use tree::{DecisionTree, MissingPolicy, Smoothing, Step, group_condition};
 pub use tune::{CurvePoint, Grid, Tune, TuneReport, TunedSetting};
 
