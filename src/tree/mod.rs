@@ -70,6 +70,6 @@ pub use prune::{
     add_errs, cost_complexity, estimated_errors, leaf_estimate, pessimistic, reduced_error,
 };
 pub use tree::{DecisionTree, MissingPolicy, Smoothing, Step, group_condition};
-pub use tune::{CurvePoint, Grid, Tune, TuneReport, TunedSetting};
+pub use tune::{CurvePoint, Grid, SMALL_TABLE, Tune, TuneReport, TunedSetting};
 
 pub(crate) use learner::encoded_from_dataset;

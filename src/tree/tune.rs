@@ -217,7 +217,9 @@ pub struct TuneReport {
     pub cv_rows: usize,
     /// The final fit's `min_rows_leaf` (the chosen fraction of its rows).
     pub final_min_leaf: f64,
-    /// Seconds spent tuning.
+    /// Seconds spent tuning (not serialized, so a model's bytes do not depend on the
+    /// machine's speed).
+    #[serde(skip)]
     pub seconds: f64,
 }
 

@@ -125,12 +125,11 @@ fn tuning_line(t: &serde_json::Value) -> String {
         m => format!("m-estimate m={m}"),
     };
     format!(
-        "tuning    {} ({}-fold CV x{}, {} settings, {:.2} s): binning {}, min leaf {}, max depth {}, pruning {}, smoothing {}; CV AUC {:.4} ± {:.4} (best {:.4}, one-SE rule)\n",
+        "tuning    {} ({}-fold CV x{}, {} settings): binning {}, min leaf {}, max depth {}, pruning {}, smoothing {}; CV AUC {:.4} ± {:.4} (best {:.4}, one-SE rule)\n",
         t["mode"].as_str().unwrap_or("?"),
         t["folds"],
         t["repeats"],
         t["settings"],
-        f(&t["seconds"]),
         st["binning"],
         t["final_min_leaf"],
         if st["max_depth"].is_null() {
