@@ -11,6 +11,10 @@
 //! (`examples/forest_real.rs bench` prints the same one-shot figures without the
 //! criterion samples).
 //!
+//! Self-tuning (group `tune`): `id3-weighted`'s default fit (5-fold CV over the
+//! [`Tune::Fast`] grid, then the final fit) against one plain fit with tuning off, on a
+//! 100k-row raw table (binning included), with the ratio printed once.
+//!
 //! Run: `cargo bench --bench tree_fit -- --warm-up-time 1 --measurement-time 3`.
 
 use std::time::{Duration, Instant};
@@ -19,7 +23,8 @@ use churnkit::data::{Binning, Discretizer, Encoded};
 use churnkit::registry::ModelBody;
 use churnkit::synth::{SynthParams, generate};
 use churnkit::tree::{
-    Cart, Criterion as Crit, Forest, ForestClassifier, Id3, Id3Params, WeightedEntropy,
+    Cart, Criterion as Crit, Forest, ForestClassifier, Id3, Id3Params, TreeLearner, Tune,
+    WeightedEntropy,
 };
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
@@ -189,5 +194,37 @@ fn bench_forest(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench, bench_forest);
+/// Self-tuning: the tuned default fit against one plain fit, ratio printed once.
+fn bench_tune(c: &mut Criterion) {
+    let table = generate(&SynthParams {
+        rows: 100_000,
+        seed: 3,
+        ..SynthParams::default()
+    })
+    .expect("synthetic table");
+    let rows = table.all_rows();
+    let plain = TreeLearner::id3_weighted().tune(Tune::Off);
+    let tuned = TreeLearner::id3_weighted();
+    let (_, t_plain) = once(|| plain.fit_tree(&table, &rows).expect("fits"));
+    let (m, t_tuned) = once(|| tuned.fit_tree(&table, &rows).expect("fits"));
+    println!(
+        "\n== tuning, 100k rows, {} threads: plain fit {:.3} s, tuned (fast) fit {:.3} s = {:.1}x; chose {:?} ==",
+        rayon::current_num_threads(),
+        t_plain.as_secs_f64(),
+        t_tuned.as_secs_f64(),
+        t_tuned.as_secs_f64() / t_plain.as_secs_f64(),
+        m.tuning.as_ref().map(|t| &t.chosen.setting)
+    );
+    let mut g = c.benchmark_group("tune");
+    g.sample_size(10);
+    g.bench_function("id3-weighted-plain-100k", |b| {
+        b.iter(|| plain.fit_tree(&table, &rows).expect("fits"))
+    });
+    g.bench_function("id3-weighted-tuned-fast-100k", |b| {
+        b.iter(|| tuned.fit_tree(&table, &rows).expect("fits"))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench_tune, bench, bench_forest);
 criterion_main!(benches);

@@ -42,7 +42,8 @@ use crate::error::{Error, Location, Result};
 use crate::eval::{ZeroR, ZeroRModel};
 use crate::learner::{Classifier, EncodedLearner, Explanation, Learner, fit_two_phase};
 use crate::tree::{
-    Cart, CartClassifier, Forest, ForestClassifier, Id3Params, Pruning, TreeClassifier, TreeLearner,
+    Cart, CartClassifier, Forest, ForestClassifier, Id3Params, Pruning, TreeClassifier,
+    TreeLearner, Tune,
 };
 
 /// A learning algorithm, by the name the CLI uses. Its name, description and
@@ -91,6 +92,7 @@ const TREE_FLAGS: &[Flag] = &[
     Flag::Prune,
     Flag::Bins,
     Flag::Binning,
+    Flag::Tune,
 ];
 const CART_FLAGS: &[Flag] = &[
     Flag::MaxDepth,
@@ -130,8 +132,9 @@ const ENTRIES: &[Entry] = &[
     Entry {
         algo: Algorithm::Id3Weighted,
         name: "id3-weighted",
-        describe: "weighted-entropy ID3 with pessimistic pruning (CF 0.25), depth <= 8, \
-                   >= 5 rows per leaf (the churn default)",
+        describe: "weighted-entropy ID3, self-tuning: depth, leaf size, pruning, binning and \
+                   smoothing chosen by 5-fold CV on the training rows (--tune off: pessimistic \
+                   pruning CF 0.25, depth <= 8, >= 5 rows per leaf)",
         accepts: TREE_FLAGS,
         build: |o| Box::new(o.tree(TreeLearner::id3_weighted())),
     },
@@ -428,6 +431,8 @@ pub enum Flag {
     Trees,
     /// `--max-features`.
     MaxFeatures,
+    /// `--tune`.
+    Tune,
 }
 
 impl Flag {
@@ -446,6 +451,7 @@ impl Flag {
             Flag::Score => "--score",
             Flag::Trees => "--trees",
             Flag::MaxFeatures => "--max-features",
+            Flag::Tune => "--tune",
         }
     }
 }
@@ -474,7 +480,8 @@ pub struct AlgoOptions {
     /// Structure score.
     #[serde(default, with = "score_by_name")]
     pub score: Option<StructureScore>,
-    /// Seed of the learner's own random choices (pruning hold-out, search restarts).
+    /// Seed of the learner's own random choices (pruning hold-out, search restarts,
+    /// tuning folds).
     pub seed: Option<u64>,
     /// Number of trees of a forest.
     #[serde(default)]
@@ -482,6 +489,11 @@ pub struct AlgoOptions {
     /// Features considered per node of a forest's trees.
     #[serde(default)]
     pub max_features: Option<usize>,
+    /// Self-tuning of a tree by cross-validation (`--tune`). Unset: the algorithm's
+    /// default (`fast` for `id3-weighted`, `off` for the others) — `off` as soon as a
+    /// growth, pruning or binning flag is given, so explicit settings are honoured.
+    #[serde(default)]
+    pub tune: Option<Tune>,
 }
 
 impl AlgoOptions {
@@ -503,6 +515,7 @@ impl AlgoOptions {
             (Flag::Score, self.score.map(|p| p.name().to_string())),
             (Flag::Trees, show(&self.trees)),
             (Flag::MaxFeatures, show(&self.max_features)),
+            (Flag::Tune, self.tune.map(|t| t.name().to_string())),
         ];
         set.into_iter()
             .filter_map(|(f, v)| v.map(|v| (f, v)))
@@ -600,10 +613,23 @@ impl AlgoOptions {
     /// A tree learner: `base` with the tree flags and the binning flags over its own
     /// defaults, named as `base`.
     fn tree(&self, base: TreeLearner) -> TreeLearner {
+        let explicit = self.max_depth.is_some()
+            || self.min_split.is_some()
+            || self.min_leaf.is_some()
+            || self.min_gain.is_some()
+            || self.prune.is_some()
+            || self.bins.is_some()
+            || self.binning.is_some();
+        let tune = match self.tune {
+            Some(t) => t,
+            None if explicit => Tune::Off,
+            None => base.tune,
+        };
         TreeLearner {
             params: self.tree_params(base.params),
             binning: self.binning_or(&base.binning),
             name: base.name,
+            tune,
         }
     }
 
@@ -789,6 +815,17 @@ pub enum ModelBody {
 }
 
 impl ModelBody {
+    /// What a self-tuned tree's cross-validation chose and its CV curve
+    /// ([`TuneReport`](crate::tree::TuneReport)) as JSON; None for other bodies and
+    /// untuned trees. The training pipeline stores it in the summary's parameters
+    /// under `tuning`.
+    pub fn tuning_json(&self) -> Option<serde_json::Value> {
+        match self {
+            ModelBody::Tree(t) => t.tuning.as_ref().and_then(|r| serde_json::to_value(r).ok()),
+            _ => None,
+        }
+    }
+
     /// The body as a [`Classifier`].
     pub fn classifier(&self) -> &dyn Classifier {
         match self {

@@ -181,8 +181,15 @@ fn holdout_training_part_gives_the_model_builder_bytes() {
     let split = stratified_holdout(t.labels(), 0.25, 5).unwrap();
     assert_eq!(trained.train_rows, split.train);
     let fitted = registry::fit(Algorithm::Id3Weighted, &opts, &t, &split.train).unwrap();
+    // The default id3-weighted tunes itself: the pipeline stores the tuning record in
+    // the summary's params (deterministic: no timings in it).
+    let mut params = opts.to_json(Algorithm::Id3Weighted);
+    if let (Some(tuning), serde_json::Value::Object(map)) = (fitted.body.tuning_json(), &mut params)
+    {
+        map.insert("tuning".into(), tuning);
+    }
     let by_hand = ModelBuilder::new(fitted.body, &t, &split.train)
-        .params(opts.to_json(Algorithm::Id3Weighted))
+        .params(params)
         .validation(&t, &split.test)
         .tiers(TierSpec::Auto) // the pipeline's default
         .build()

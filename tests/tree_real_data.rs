@@ -1,6 +1,6 @@
 //! Real data: train on the `-train` files, score the held-out `-test` files, print a
 //! comparison of ID3, weighted-entropy ID3, C4.5 gain ratio and linfa-trees' CART, and
-//! hold weighted-entropy ID3 (pruned, defaults) to accuracy / ROC AUC floors.
+//! hold weighted-entropy ID3 (self-tuned, defaults) to accuracy / ROC AUC floors.
 
 use churnkit::data::{CsvOptions, Table, read_csv};
 use churnkit::eval::evaluate;
@@ -56,9 +56,10 @@ fn telco_comparison_and_floors() {
         acc >= 0.78,
         "Telco weighted-entropy ID3 accuracy {acc:.4} < 0.78"
     );
+    // The self-tuned default (fast): 0.8406 measured (fitted on every training row).
     assert!(
-        auc >= 0.81,
-        "Telco weighted-entropy ID3 ROC AUC {auc:.4} < 0.81"
+        auc >= 0.835,
+        "Telco self-tuned weighted-entropy ID3 ROC AUC {auc:.4} < 0.835"
     );
 }
 
@@ -73,9 +74,10 @@ fn orange_comparison_and_floors() {
         acc >= 0.93,
         "Orange weighted-entropy ID3 accuracy {acc:.4} < 0.93"
     );
+    // The self-tuned default (fast): 0.9078 measured.
     assert!(
-        auc >= 0.87,
-        "Orange weighted-entropy ID3 ROC AUC {auc:.4} < 0.87"
+        auc >= 0.895,
+        "Orange self-tuned weighted-entropy ID3 ROC AUC {auc:.4} < 0.895"
     );
 }
 
@@ -116,9 +118,9 @@ fn classifier_round_trips_and_explains_in_the_users_words() {
     // The weights add up to the leaf's churn probability minus the root's.
     let p = model.predict_proba(&test, 0).unwrap();
     let root: f64 = {
-        let c = model.tree.node_counts(0);
-        let n: f64 = c.iter().sum();
-        (c[1] + 1.0) / (n + 2.0)
+        let mut p0 = vec![0.0; k];
+        model.tree.node_proba_into(0, &mut p0);
+        p0[1]
     };
     let sum: f64 = e.reasons.iter().map(|r| r.weight).sum();
     assert!(

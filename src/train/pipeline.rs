@@ -451,8 +451,12 @@ impl Pipeline {
             encode_seconds,
             fit_seconds,
         } = fitted;
+        let mut params = self.algo_options.to_json(self.algo);
+        if let (Some(t), serde_json::Value::Object(map)) = (body.tuning_json(), &mut params) {
+            map.insert("tuning".into(), t);
+        }
         let mut builder = ModelBuilder::new(body, table, &train_rows)
-            .params(self.algo_options.to_json(self.algo))
+            .params(params)
             .tiers(o.tiers.clone())
             .input_policy(o.input_policy)
             .economics(o.economics.clone())

@@ -197,9 +197,16 @@ impl DecisionTree {
         let mut s = String::new();
         let _ = write!(
             s,
-            "criterion={} missing={:?} laplace={} classes={k} features=",
-            self.criterion, self.missing, self.laplace
+            "criterion={} missing={:?} laplace={}",
+            self.criterion,
+            self.missing,
+            self.laplace()
         );
+        if let super::tree::Smoothing::MEstimate(m) = self.smoothing {
+            // Only m-estimate trees carry this, so older dumps are unchanged.
+            let _ = write!(s, " m_estimate={m}");
+        }
+        let _ = write!(s, " classes={k} features=");
         for (j, f) in self.schema.features.iter().enumerate() {
             let sep = if j == 0 { "" } else { "," };
             let _ = write!(s, "{sep}{}:{}", f.name, f.cardinality());

@@ -18,7 +18,7 @@ use super::criterion::{AttributeWeights, ClassWeights, Criterion, WeightedEntrop
 use super::grow::mix;
 use super::node::Node;
 use super::params::{Id3Params, NumericSplits, Pruning};
-use super::tree::{DecisionTree, MissingPolicy};
+use super::tree::{DecisionTree, MissingPolicy, Smoothing};
 use super::walk::WalkerCache;
 use crate::data::{Binning, Cell, Discretizer, Encoded, EncodedSchema, Table};
 use crate::error::{Error, Result};
@@ -423,7 +423,7 @@ struct ForestRepr {
 
 impl From<ForestClassifier> for ForestRepr {
     fn from(f: ForestClassifier) -> Self {
-        let laplace = f.trees.first().is_none_or(|t| t.laplace);
+        let laplace = f.trees.first().is_none_or(|t| t.laplace());
         let criterion = f
             .trees
             .first()
@@ -489,9 +489,14 @@ impl TryFrom<ForestRepr> for ForestClassifier {
                 slots,
                 counts: t.counts,
                 missing: MissingPolicy::OwnBranch,
-                laplace: r.laplace,
+                smoothing: if r.laplace {
+                    Smoothing::Laplace
+                } else {
+                    Smoothing::None
+                },
                 criterion: r.criterion.clone(),
                 walker: WalkerCache::default(),
+                proba: Default::default(),
             });
         }
         Ok(ForestClassifier {

@@ -105,6 +105,7 @@ impl Id3ValidParams {
             Pruning::None => {}
             Pruning::ReducedError { .. } => prune::reduced_error(&mut tree, enc, &prune_rows)?,
             Pruning::Pessimistic { confidence } => prune::pessimistic(&mut tree, confidence),
+            Pruning::CostComplexity { alpha } => prune::cost_complexity(&mut tree, alpha),
         }
         Ok(tree)
     }
@@ -335,9 +336,10 @@ fn grow<C: Counter>(
         slots: arena.slots,
         counts: arena.counts,
         missing: p.missing,
-        laplace: p.laplace,
+        smoothing: p.smoothing(),
         criterion: p.criterion.name().to_string(),
         walker: Default::default(),
+        proba: Default::default(),
     })
 }
 

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::params::{Id3Params, Id3ValidParams};
 use super::tree::{DecisionTree, MissingPolicy, Step};
+use super::tune::{Tune, TuneReport, tune};
 use crate::data::{Binning, Codes, Discretizer, Encoded, EncodedFeature, EncodedSchema, Table};
 use crate::error::Result;
 use crate::learner::{
@@ -28,17 +29,32 @@ pub struct TreeLearner {
     pub binning: Binning,
     /// The name in reports.
     pub name: String,
+    /// Whether the fit first chooses its settings by cross-validation on the training
+    /// rows (see [`Tune`]); `params` and `binning` are then the base the tuned settings
+    /// replace.
+    #[serde(default)]
+    pub tune: Tune,
 }
 
 impl TreeLearner {
-    /// A learner from parameters and binning; its name is the criterion's.
+    /// A learner from parameters and binning, untuned; its name is the criterion's.
     pub fn new(params: Id3Params, binning: Binning) -> Self {
         let name = params.get_criterion().name().to_string();
         TreeLearner {
             params,
             binning,
             name,
+            tune: Tune::Off,
         }
+    }
+
+    /// Sets how much the fit tunes itself by cross-validation first ([`Tune::Off`]:
+    /// the parameters as given). Tuning chooses the binning, `max_depth`,
+    /// `min_rows_leaf`, the pessimistic pruning confidence and the smoothing, and
+    /// needs the own-branch missing policy.
+    pub fn tune(mut self, t: Tune) -> Self {
+        self.tune = t;
+        self
     }
 
     /// Renames the learner (for reports comparing variants).
@@ -53,11 +69,14 @@ impl TreeLearner {
         TreeLearner::new(Id3Params::default(), Binning::EqualFrequency { bins: 5 })
     }
 
-    /// Weighted-entropy ID3 with its cross-validated defaults
-    /// ([`Id3Params::weighted`], where the CV numbers are) on 16 equal-frequency bins.
-    /// Named `id3-weighted`.
+    /// Weighted-entropy ID3, self-tuning ([`Tune::Fast`]): every fit chooses its
+    /// depth, leaf size, pruning confidence, binning and smoothing by 5-fold CV on its
+    /// training rows. `.tune(Tune::Off)` gives the fixed defaults
+    /// ([`Id3Params::weighted`], where their CV numbers are) on 16 equal-frequency
+    /// bins. Named `id3-weighted`.
     pub fn id3_weighted() -> Self {
         TreeLearner::new(Id3Params::weighted(), Binning::EqualFrequency { bins: 16 })
+            .tune(Tune::Fast)
     }
 
     /// C4.5-style gain ratio with binary numeric splits, fractional missing values and
@@ -91,14 +110,25 @@ impl EncodedLearner for TreeLearner {
 
     fn fit_codes(&self, mut input: FitInput<'_>) -> Result<TreeClassifier> {
         let Encoding {
-            discretizer,
-            encoded,
+            mut discretizer,
+            mut encoded,
         } = input.take_encoding()?;
-        let tree = self.params.clone().check()?.fit(&encoded)?;
+        let mut params = self.params.clone();
+        let mut tuning = None;
+        if let Some((p, binning, report)) = tune(&params, self.tune, input.table, input.rows)? {
+            if &binning != discretizer.binning() {
+                discretizer = Discretizer::fit(input.table, input.rows, &binning)?;
+                encoded = discretizer.encode_rows(input.table, input.rows)?.0;
+            }
+            params = p;
+            tuning = Some(Box::new(report));
+        }
+        let tree = params.check()?.fit(&encoded)?;
         Ok(TreeClassifier {
             discretizer,
             tree,
             name: input.name,
+            tuning,
         })
     }
 }
@@ -112,6 +142,10 @@ pub struct TreeClassifier {
     pub tree: DecisionTree,
     /// The name in reports.
     pub name: String,
+    /// What the self-tuning chose and its CV curve (None when untuned). Not stored in
+    /// model files; the training pipeline copies it into the summary's parameters.
+    #[serde(skip)]
+    pub tuning: Option<Box<TuneReport>>,
 }
 
 impl Classifier for TreeClassifier {

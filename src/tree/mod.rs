@@ -29,9 +29,13 @@
 //!   [`DecisionTree::canonical_dump`]; `validate`: structural checks of trees read from
 //!   untrusted bytes ([`DecisionTree::validate`]).
 //!
+//! - `tune`: self-tuning ([`Tune`], [`TuneReport`]): binning, depth, leaf size,
+//!   pessimistic pruning and smoothing ([`Smoothing`]) chosen by stratified k-fold CV
+//!   on the training rows, the pruning path read off one grown tree per fold.
+//!
 //! Dependencies run one way: `node` ← `walk` ← `tree` ← `prune` ← `grow` → `splitter`
-//! → `criterion`, `counts` (and `grow` → `params` → `criterion`, `tree`); `forest` →
-//! `grow`, `params`, `tree`, `walk`.
+//! → `criterion`, `counts` (and `grow` → `params` → `criterion`, `tree`; `learner` → `tune` → `grow`,
+//! `prune`, `params`); `forest` → `grow`, `params`, `tree`, `walk`.
 //!
 //! - `forest`: the churn forest ([`Forest`], [`ForestClassifier`]): bagged trees
 //!   grown by `grow` on bootstrap samples with a random feature subset per node,
@@ -54,6 +58,7 @@ mod prune;
 mod splitter;
 #[allow(clippy::module_inception)]
 mod tree;
+mod tune;
 mod validate;
 mod walk;
 
@@ -67,7 +72,10 @@ pub use forest::{Forest, ForestClassifier, Oob, bootstrap};
 pub use learner::{TreeClassifier, TreeLearner};
 pub use node::{LEAF, MAX_DEPTH, NO_CHILD, Node};
 pub use params::{Id3, Id3Params, Id3ValidParams, NumericSplits, Pruning};
-pub use prune::{add_errs, estimated_errors, leaf_estimate, pessimistic, reduced_error};
-pub use tree::{DecisionTree, MissingPolicy, Step, group_condition};
+pub use prune::{
+    add_errs, cost_complexity, estimated_errors, leaf_estimate, pessimistic, reduced_error,
+};
+pub use tree::{DecisionTree, MissingPolicy, Smoothing, Step, group_condition};
+pub use tune::{CurvePoint, Grid, SMALL_TABLE, Tune, TuneReport, TunedSetting};
 
 pub(crate) use learner::encoded_from_dataset;

@@ -48,6 +48,14 @@ pub enum Pruning {
         /// C4.5's CF in (0, 0.5]; smaller prunes more.
         confidence: f64,
     },
+    /// CART's cost-complexity (weakest-link) pruning: the smallest subtree minimizing
+    /// training errors + `alpha` × rows × leaves (see
+    /// [`cost_complexity`](super::cost_complexity)); larger prunes more, and the trees
+    /// for growing `alpha` are nested.
+    CostComplexity {
+        /// Price of a leaf as a fraction of the training rows, ≥ 0 (e.g. 0.001–0.02).
+        alpha: f64,
+    },
 }
 
 /// The ID3 family of tree learners; start from [`Id3::params`].
@@ -130,6 +138,9 @@ pub struct Id3Params {
     pub(crate) pruning: Pruning,
     pub(crate) laplace: bool,
     pub(crate) seed: u64,
+    /// m of the m-estimate toward the parent (0 = off; overrides `laplace`).
+    #[serde(default)]
+    pub(crate) m_estimate: f64,
 }
 
 impl Default for Id3Params {
@@ -145,6 +156,7 @@ impl Default for Id3Params {
             pruning: Pruning::None,
             laplace: false,
             seed: 0,
+            m_estimate: 0.0,
         }
     }
 }
@@ -155,6 +167,10 @@ impl Id3Params {
     /// `max_depth` 8, `min_rows_leaf` 5, `min_rows_split` 10, pessimistic pruning
     /// (CF 0.25), Laplace smoothing ([`TreeLearner::id3_weighted`](super::TreeLearner::id3_weighted)
     /// adds 16 equal-frequency bins for numerics).
+    ///
+    /// These are the fixed settings of `id3-weighted --tune off`;
+    /// [`TreeLearner::id3_weighted`](super::TreeLearner::id3_weighted) tunes its
+    /// settings on every fit by default ([`Tune`](super::Tune)).
     ///
     /// Chosen by 5-fold stratified cross-validation (seed 42) on TRAINING rows only —
     /// `telco-train.csv`, `orange-telecom-churn-train.csv` and the bundled
@@ -190,6 +206,7 @@ impl Id3Params {
             pruning: Pruning::Pessimistic { confidence: 0.25 },
             laplace: true,
             seed: 0,
+            m_estimate: 0.0,
         }
     }
 
@@ -252,6 +269,24 @@ impl Id3Params {
         self.laplace = on;
         self
     }
+    /// m-estimate smoothing of node probabilities toward the parent's, with weight
+    /// `m` (0 = off; when on it replaces Laplace; see
+    /// [`Smoothing::MEstimate`](super::Smoothing::MEstimate)).
+    pub fn m_estimate(mut self, m: f64) -> Self {
+        self.m_estimate = m;
+        self
+    }
+    /// The smoothing the fitted tree uses.
+    pub fn smoothing(&self) -> super::tree::Smoothing {
+        use super::tree::Smoothing;
+        if self.m_estimate > 0.0 {
+            Smoothing::MEstimate(self.m_estimate)
+        } else if self.laplace {
+            Smoothing::Laplace
+        } else {
+            Smoothing::None
+        }
+    }
     /// Seed of every random choice (reduced-error pruning's hold-out).
     pub fn seed(mut self, s: u64) -> Self {
         self.seed = s;
@@ -298,6 +333,13 @@ impl Id3Params {
                 "must be finite and >= 0",
             ));
         }
+        if !(self.m_estimate.is_finite() && self.m_estimate >= 0.0) {
+            return Err(Error::param(
+                "m_estimate",
+                self.m_estimate,
+                "must be finite and >= 0",
+            ));
+        }
         match self.pruning {
             Pruning::ReducedError { fraction } if !(fraction > 0.0 && fraction < 1.0) => {
                 return Err(Error::param(
@@ -311,6 +353,13 @@ impl Id3Params {
                     "pruning confidence",
                     confidence,
                     "must be in (0, 0.5]",
+                ));
+            }
+            Pruning::CostComplexity { alpha } if !(alpha.is_finite() && alpha >= 0.0) => {
+                return Err(Error::param(
+                    "pruning alpha",
+                    alpha,
+                    "must be finite and >= 0",
                 ));
             }
             _ => {}

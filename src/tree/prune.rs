@@ -174,6 +174,53 @@ pub fn pessimistic(tree: &mut DecisionTree, cf: f64) {
     tree.compact();
 }
 
+/// Cost-complexity (weakest-link) pruning, as CART (Breiman et al. 1984, ch. 3): the
+/// subtree minimizing `R(T) + α·W·|leaves(T)|`, with `R` the weighted training errors
+/// (the majority class of each final node), `W` the root's weight and `α` the price of
+/// a leaf as a fraction of the rows. Computed bottom-up: a node becomes a leaf when its
+/// own cost is no more than its subtree's (ties prune), which gives the smallest
+/// minimizing subtree; the trees for growing `α` are nested.
+pub fn cost_complexity(tree: &mut DecisionTree, alpha: f64) {
+    let a = alpha * tree.nodes[0].weight;
+    ccp(tree, 0, a);
+    tree.compact();
+}
+
+fn ccp(tree: &mut DecisionTree, node: usize, a: f64) -> f64 {
+    let c = tree.node_counts(node);
+    let leaf = c.iter().sum::<f64>() - c[argmax(c)] + a;
+    if tree.nodes[node].is_leaf() {
+        return leaf;
+    }
+    // Rows not grown into a child stay at the node (no leaf of their own).
+    let k = tree.n_classes();
+    let mut rest = c.to_vec();
+    for (_, ch) in tree.children(node) {
+        for (r, x) in rest.iter_mut().zip(tree.node_counts(ch)) {
+            *r -= x;
+        }
+    }
+    let cls = tree.node_class(node);
+    debug_assert!(rest.len() == k);
+    let mut sub = (rest.iter().map(|x| x.max(0.0)).sum::<f64>() - rest[cls].max(0.0)).max(0.0);
+    for (_, ch) in tree.children(node) {
+        sub += ccp(tree, ch, a);
+    }
+    if leaf <= sub {
+        tree.nodes[node].feature = LEAF;
+        leaf
+    } else {
+        sub
+    }
+}
+
+/// Pessimistic pruning that only marks the pruned nodes as leaves (their subtrees stay
+/// in the arena, unreachable): the cross-validation of `tune` reads a pruning path
+/// off one grown tree this way.
+pub(crate) fn pessimistic_marks(tree: &mut DecisionTree, cf: f64) {
+    pess(tree, 0, cf);
+}
+
 fn pess(tree: &mut DecisionTree, node: usize, cf: f64) -> f64 {
     let leaf = leaf_estimate(tree.node_counts(node), cf);
     if tree.nodes[node].is_leaf() {
@@ -194,6 +241,66 @@ fn pess(tree: &mut DecisionTree, node: usize, cf: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cost_complexity_path_is_nested_and_shrinks_to_the_root() {
+        use crate::tree::Id3;
+        let t = crate::synth::generate(&crate::synth::SynthParams {
+            rows: 3000,
+            seed: 4,
+            ..crate::synth::SynthParams::default()
+        })
+        .unwrap();
+        let rows = t.all_rows();
+        let d = crate::data::Discretizer::fit(
+            &t,
+            &rows,
+            &crate::data::Binning::EqualFrequency { bins: 8 },
+        )
+        .unwrap();
+        let enc = d.encode_rows(&t, &rows).unwrap().0;
+        let full = Id3::weighted()
+            .pruning(super::super::Pruning::None)
+            .max_depth(Some(8))
+            .fit(&enc)
+            .unwrap();
+        // Internal nodes as (feature, depth, counts) paths are compared through the
+        // set of split paths: the rules of a more pruned tree are a prefix-closed
+        // subset of the less pruned one's.
+        let splits = |tree: &DecisionTree| -> Vec<String> {
+            let mut out = Vec::new();
+            let mut stack = vec![(0usize, String::new())];
+            while let Some((n, path)) = stack.pop() {
+                if tree.nodes[n].is_leaf() {
+                    continue;
+                }
+                out.push(path.clone());
+                for (code, ch) in tree.children(n) {
+                    stack.push((ch, format!("{path}/{}={code}", tree.nodes[n].feature)));
+                }
+            }
+            out.sort();
+            out
+        };
+        let mut prev = splits(&full);
+        let mut prev_leaves = full.n_leaves();
+        for alpha in [0.0, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 1.0] {
+            let mut tree = full.clone();
+            cost_complexity(&mut tree, alpha);
+            let now = splits(&tree);
+            assert!(
+                now.iter().all(|p| prev.contains(p)),
+                "alpha {alpha}: not nested"
+            );
+            assert!(tree.n_leaves() <= prev_leaves);
+            prev_leaves = tree.n_leaves();
+            prev = now;
+        }
+        assert_eq!(
+            prev_leaves, 1,
+            "a leaf price above every gain prunes to the root"
+        );
+    }
 
     #[test]
     fn add_errs_matches_c45() {

@@ -59,11 +59,194 @@ pub struct DecisionTree {
     /// Weighted training class counts, `n_classes` per node.
     pub(crate) counts: Vec<f64>,
     pub(crate) missing: MissingPolicy,
-    pub(crate) laplace: bool,
+    /// How leaf probabilities are smoothed. Serialized under its old name `laplace`:
+    /// the bytes of a tree without an m-estimate are those of the former `bool` (see
+    /// [`Smoothing`]).
+    #[serde(rename = "laplace")]
+    pub(crate) smoothing: Smoothing,
     pub(crate) criterion: String,
     /// The compiled scoring layout (own-branch policy), built on first use.
     #[serde(skip)]
     pub(crate) walker: WalkerCache,
+    /// The m-estimate probabilities of every node (built on first use when the
+    /// smoothing is an m-estimate).
+    #[serde(skip)]
+    pub(crate) proba: ProbaCache,
+}
+
+/// How a node's class probabilities are computed from its training counts `n_k`
+/// (total `N`, `K` classes).
+///
+/// Serialized in place of the former `laplace: bool`: in the binary format `None` and
+/// `Laplace` are the bytes `0` and `1` (so such trees encode exactly as before) and an
+/// m-estimate is the byte `2` followed by `m` (f64); in JSON `false`, `true` and the
+/// number `m`.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[non_exhaustive]
+pub enum Smoothing {
+    /// `n_k / N` (uniform for a node without weight).
+    #[default]
+    None,
+    /// Laplace: `(n_k + 1) / (N + K)`.
+    Laplace,
+    /// m-estimate toward the parent, recursively: `p_k = (n_k + m · q_k) / (N + m)`
+    /// with `q` the parent's smoothed probabilities (the root's `q` is its own class
+    /// frequencies, the prior). A 40/0 leaf and a 3/0 leaf no longer both say 1.0.
+    MEstimate(f64),
+}
+
+impl Serialize for Smoothing {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple;
+        if s.is_human_readable() {
+            return match *self {
+                Smoothing::None => s.serialize_bool(false),
+                Smoothing::Laplace => s.serialize_bool(true),
+                Smoothing::MEstimate(m) => s.serialize_f64(m),
+            };
+        }
+        match *self {
+            Smoothing::None | Smoothing::Laplace => {
+                let mut t = s.serialize_tuple(1)?;
+                t.serialize_element(&u8::from(*self == Smoothing::Laplace))?;
+                t.end()
+            }
+            Smoothing::MEstimate(m) => {
+                let mut t = s.serialize_tuple(2)?;
+                t.serialize_element(&2u8)?;
+                t.serialize_element(&m)?;
+                t.end()
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Smoothing {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::{Error as _, SeqAccess, Visitor};
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Smoothing;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a smoothing (false, true, or the m of an m-estimate)")
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> std::result::Result<Smoothing, E> {
+                Ok(if v {
+                    Smoothing::Laplace
+                } else {
+                    Smoothing::None
+                })
+            }
+            fn visit_f64<E: serde::de::Error>(self, m: f64) -> std::result::Result<Smoothing, E> {
+                Ok(Smoothing::MEstimate(m))
+            }
+            fn visit_u64<E: serde::de::Error>(self, m: u64) -> std::result::Result<Smoothing, E> {
+                Ok(Smoothing::MEstimate(m as f64))
+            }
+            fn visit_i64<E: serde::de::Error>(self, m: i64) -> std::result::Result<Smoothing, E> {
+                Ok(Smoothing::MEstimate(m as f64))
+            }
+            // Binary: a code byte, then `m` only for code 2 (the sequence is read no
+            // further otherwise, so codes 0 and 1 are the bytes of the former bool).
+            fn visit_seq<A: SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> std::result::Result<Smoothing, A::Error> {
+                let code: u8 = a
+                    .next_element()?
+                    .ok_or_else(|| A::Error::custom("missing smoothing code"))?;
+                match code {
+                    0 => Ok(Smoothing::None),
+                    1 => Ok(Smoothing::Laplace),
+                    2 => {
+                        let m: f64 = a
+                            .next_element()?
+                            .ok_or_else(|| A::Error::custom("missing m-estimate"))?;
+                        Ok(Smoothing::MEstimate(m))
+                    }
+                    c => Err(A::Error::custom(format!("unknown smoothing code {c}"))),
+                }
+            }
+        }
+        if d.is_human_readable() {
+            d.deserialize_any(V)
+        } else {
+            d.deserialize_tuple(2, V)
+        }
+    }
+}
+
+/// A tree's m-estimate node probabilities, computed on first use (skipped by serde;
+/// clones start empty, equality ignores it, reset whenever the arena or the smoothing
+/// changes).
+#[derive(Default)]
+pub(crate) struct ProbaCache(std::sync::OnceLock<Vec<f64>>);
+
+impl Clone for ProbaCache {
+    fn clone(&self) -> Self {
+        ProbaCache::default()
+    }
+}
+
+impl PartialEq for ProbaCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+/// m-estimate probabilities of every node of an arena (`n_classes` per node), from the
+/// root down: `p = (n + m·q) / (N + m)` with `q` the parent's; the root's `q` is its own
+/// class frequencies. Nodes unreachable from the root get their frequencies.
+pub(crate) fn m_estimate_probas(
+    nodes: &[Node],
+    slots: &[u32],
+    counts: &[f64],
+    schema: &EncodedSchema,
+    k: usize,
+    m: f64,
+) -> Vec<f64> {
+    let mut p = vec![0.0; counts.len()];
+    let freq = |c: &[f64], out: &mut [f64]| {
+        let n: f64 = c.iter().sum();
+        for (o, &x) in out.iter_mut().zip(c) {
+            *o = if n > 0.0 { x / n } else { 1.0 / k as f64 };
+        }
+    };
+    for i in 0..nodes.len() {
+        freq(&counts[i * k..(i + 1) * k], &mut p[i * k..(i + 1) * k]);
+    }
+    if nodes.is_empty() {
+        return p;
+    }
+    let mut seen = vec![false; nodes.len()];
+    let mut stack = vec![0usize];
+    seen[0] = true;
+    let mut q = vec![0.0; k];
+    while let Some(n) = stack.pop() {
+        let node = nodes[n];
+        if node.feature == LEAF {
+            continue;
+        }
+        let Some(f) = schema.features.get(node.feature as usize) else {
+            continue;
+        };
+        q.copy_from_slice(&p[n * k..(n + 1) * k]);
+        let first = node.first_slot as usize;
+        for &c in slots.get(first..first + f.cardinality()).unwrap_or(&[]) {
+            let c = c as usize;
+            if c == NO_CHILD as usize || c >= nodes.len() || seen[c] {
+                continue;
+            }
+            seen[c] = true;
+            let cc = &counts[c * k..(c + 1) * k];
+            let tot: f64 = cc.iter().sum();
+            for j in 0..k {
+                p[c * k + j] = (cc[j] + m * q[j]) / (tot + m);
+            }
+            stack.push(c);
+        }
+    }
+    p
 }
 
 impl std::fmt::Debug for DecisionTree {
@@ -75,7 +258,7 @@ impl std::fmt::Debug for DecisionTree {
             .field("slots", &self.slots)
             .field("counts", &self.counts)
             .field("missing", &self.missing)
-            .field("laplace", &self.laplace)
+            .field("smoothing", &self.smoothing)
             .field("criterion", &self.criterion)
             .finish()
     }
@@ -128,13 +311,28 @@ impl DecisionTree {
 
     /// Whether probabilities use Laplace smoothing.
     pub fn laplace(&self) -> bool {
-        self.laplace
+        self.smoothing == Smoothing::Laplace
     }
 
     /// Switches Laplace smoothing of leaf probabilities on or off:
-    /// `p_k = (n_k + 1) / (N + K)` instead of `n_k / N`.
+    /// `p_k = (n_k + 1) / (N + K)` instead of `n_k / N` (replaces any m-estimate).
     pub fn set_laplace(&mut self, on: bool) {
-        self.laplace = on;
+        self.set_smoothing(if on {
+            Smoothing::Laplace
+        } else {
+            Smoothing::None
+        });
+    }
+
+    /// How node probabilities are smoothed.
+    pub fn smoothing(&self) -> Smoothing {
+        self.smoothing
+    }
+
+    /// Sets how node probabilities are smoothed (see [`Smoothing`]).
+    pub fn set_smoothing(&mut self, s: Smoothing) {
+        self.smoothing = s;
+        self.proba = ProbaCache::default();
     }
 
     /// Weighted training class counts of a node.
@@ -201,13 +399,22 @@ impl DecisionTree {
     }
 
     /// Class probabilities of a node: `n_k / N`, or with Laplace smoothing
-    /// `(n_k + 1) / (N + K)`; uniform for a node with no weight.
+    /// `(n_k + 1) / (N + K)`, or the m-estimate toward the parent (see [`Smoothing`]);
+    /// uniform for a node with no weight.
     pub fn node_proba_into(&self, node: usize, out: &mut [f64]) {
         let c = self.node_counts(node);
+        if let Smoothing::MEstimate(m) = self.smoothing {
+            let kk = c.len();
+            let p = self.proba.0.get_or_init(|| {
+                m_estimate_probas(&self.nodes, &self.slots, &self.counts, &self.schema, kk, m)
+            });
+            out.copy_from_slice(&p[node * kk..(node + 1) * kk]);
+            return;
+        }
         let k = c.len() as f64;
         let n: f64 = c.iter().sum();
         for (o, &x) in out.iter_mut().zip(c) {
-            *o = if self.laplace {
+            *o = if self.smoothing == Smoothing::Laplace {
                 (x + 1.0) / (n + k)
             } else if n > 0.0 {
                 x / n
@@ -526,6 +733,7 @@ impl DecisionTree {
         self.slots = slots;
         self.counts = counts;
         self.walker.reset();
+        self.proba = ProbaCache::default();
     }
 
     fn copy_subtree(
@@ -622,5 +830,81 @@ pub(crate) fn fmt_count(x: f64) -> String {
         format!("{x}")
     } else {
         format!("{x:.2}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::data::EncodedFeature;
+    use crate::tree::Id3;
+
+    /// `a = 0`: 40 churned; `a = 1`: 3 churned; `a = 2`: 40 retained.
+    fn leaves_40_3() -> Encoded {
+        let schema = Arc::new(EncodedSchema {
+            features: vec![EncodedFeature {
+                name: "a".into(),
+                levels: vec!["x".into(), "y".into(), "z".into()],
+                numeric: false,
+            }],
+            classes: vec!["retained".into(), "churned".into()],
+        });
+        let mut a = vec![0u8; 40];
+        a.extend([1u8; 3]);
+        a.extend([2u8; 40]);
+        let labels = a.iter().map(|&v| u8::from(v != 2)).collect();
+        Encoded::new(schema, vec![Codes::U8(a)], labels, None).unwrap()
+    }
+
+    #[test]
+    fn m_estimate_separates_40_0_from_3_0_and_sums_to_one() {
+        let enc = leaves_40_3();
+        let raw = Id3::params().fit(&enc).unwrap();
+        let p = raw.predict_proba(&enc).unwrap();
+        assert_eq!((p[1], p[41 * 2 + 1]), (1.0, 1.0), "unsmoothed: both 1.0");
+        let t = Id3::params().m_estimate(2.0).fit(&enc).unwrap();
+        assert_eq!(t.smoothing(), Smoothing::MEstimate(2.0));
+        let p = t.predict_proba(&enc).unwrap();
+        let q = 43.0 / 83.0; // the root's churn frequency
+        let (big, small) = (p[1], p[41 * 2 + 1]);
+        assert!((big - (40.0 + 2.0 * q) / 42.0).abs() < 1e-12);
+        assert!((small - (3.0 + 2.0 * q) / 5.0).abs() < 1e-12);
+        assert!(big > small && small > q);
+        for row in p.chunks_exact(2) {
+            assert!((row[0] + row[1] - 1.0).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn smoothing_bytes_keep_the_former_bool_and_round_trip() {
+        let enc = leaves_40_3();
+        let mut t = Id3::params().fit(&enc).unwrap();
+        for (s, b) in [(Smoothing::None, false), (Smoothing::Laplace, true)] {
+            assert_eq!(
+                bincode::serialize(&s).unwrap(),
+                bincode::serialize(&b).unwrap()
+            );
+            assert_eq!(serde_json::to_string(&s).unwrap(), b.to_string());
+        }
+        t.set_smoothing(Smoothing::MEstimate(5.0));
+        let before = t.predict_proba(&enc).unwrap();
+        let bin: DecisionTree = bincode::deserialize(&bincode::serialize(&t).unwrap()).unwrap();
+        let json: DecisionTree = serde_json::from_str(&serde_json::to_string(&t).unwrap()).unwrap();
+        for back in [bin, json] {
+            assert_eq!(back, t);
+            assert_eq!(back.smoothing(), Smoothing::MEstimate(5.0));
+            assert_eq!(back.predict_proba(&enc).unwrap(), before);
+        }
+        // A Laplace tree's bytes are those of a tree written with the former bool.
+        t.set_laplace(true);
+        let b = bincode::serialize(&t).unwrap();
+        let back: DecisionTree = bincode::deserialize(&b).unwrap();
+        assert!(back.laplace());
+        assert!(
+            t.canonical_dump()
+                .starts_with("criterion=id3 missing=OwnBranch laplace=true classes=2")
+        );
     }
 }

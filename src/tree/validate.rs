@@ -104,6 +104,11 @@ impl DecisionTree {
             return Err(bad("the tree has too many nodes"));
         }
         check_counts(&self.counts, n, self.n_classes())?;
+        if let super::tree::Smoothing::MEstimate(m) = self.smoothing
+            && !(m.is_finite() && m > 0.0)
+        {
+            return Err(bad(format!("m-estimate smoothing with m = {m}")));
+        }
         let features = &self.schema.features;
         let mut parent_of = vec![usize::MAX; n];
         let mut depth = vec![0u32; n];
@@ -470,9 +475,10 @@ mod tests {
             slots,
             counts,
             missing: super::super::MissingPolicy::Fractional,
-            laplace: false,
+            smoothing: Default::default(),
             criterion: "id3".into(),
             walker: Default::default(),
+            proba: Default::default(),
         }
     }
 

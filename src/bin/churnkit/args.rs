@@ -10,6 +10,7 @@ use churnkit::Result;
 use churnkit::eval::Metric;
 use churnkit::policy::{Amount, ClvSpec, Economics, Margin, RescueSpec};
 use churnkit::registry::{AlgoOptions, Algorithm, BinningKind, Prune, StructureScore};
+use churnkit::tree::Tune;
 
 pub const LONG_ABOUT: &str = "\
 churnkit learns who is about to leave from a table of customers, explains why, and
@@ -292,6 +293,10 @@ pub struct AlgoArgs {
     /// Features considered per node of a forest's trees (default: sqrt of the features)
     #[arg(long, value_name = "N")]
     pub max_features: Option<usize>,
+    /// Self-tuning of trees by cross-validation on the training rows (default: fast for
+    /// id3-weighted unless growth/pruning/binning flags are given; off for the others)
+    #[arg(long, value_name = "MODE", value_parser = PossibleValuesParser::new(Tune::NAMES))]
+    pub tune: Option<String>,
 }
 
 impl AlgoArgs {
@@ -310,6 +315,7 @@ impl AlgoArgs {
             seed: Some(seed),
             trees: self.trees,
             max_features: self.max_features,
+            tune: self.tune.as_deref().map(str::parse).transpose()?,
         })
     }
 }

@@ -105,7 +105,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
             "command": "train",
             "algo": algo.name(),
             "learner": learner_name,
-            "params": algo_opts.to_json(algo),
+            "params": model.summary().params.0.clone(),
             "seed": a.seed,
             "data": read_summary_json(&table, &read_report, load_seconds),
             "train_rows": train_rows.len(),
@@ -145,6 +145,9 @@ pub fn train(a: TrainArgs) -> Result<()> {
             o.error,
             o.rows
         ));
+    }
+    if let Some(t) = model.summary().params.0.get("tuning") {
+        s.push_str(&tuning_line(t));
     }
     s.push_str(&format!(
         "time      reading {:.3} s, encoding {:.3} s, fitting {:.3} s (saved model fitted on {} rows{}), validating {:.3} s\n",
@@ -346,4 +349,39 @@ fn validation(a: &TrainArgs) -> Result<Validation> {
         ));
     }
     Ok(v)
+}
+
+/// One line on what the self-tuning chose (from the summary's `tuning` record).
+fn tuning_line(t: &serde_json::Value) -> String {
+    let c = &t["chosen"];
+    let st = &c["setting"];
+    let f = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN);
+    let smoothing = match f(&st["smoothing"]) {
+        m if m < 0.0 => "Laplace".to_string(),
+        0.0 => "none".to_string(),
+        m => format!("m-estimate m={m}"),
+    };
+    format!(
+        "tuning    {} ({}-fold CV x{}, {} settings): binning {}, min leaf {}, max depth {}, pruning {}, smoothing {}; CV AUC {:.4} ± {:.4} (best {:.4}, one-SE rule)\n",
+        t["mode"].as_str().unwrap_or("?"),
+        t["folds"],
+        t["repeats"],
+        t["settings"],
+        st["binning"],
+        t["final_min_leaf"],
+        if st["max_depth"].is_null() {
+            "none".to_string()
+        } else {
+            st["max_depth"].to_string()
+        },
+        if st["confidence"].is_null() {
+            "none".to_string()
+        } else {
+            format!("pessimistic CF {}", st["confidence"])
+        },
+        smoothing,
+        f(&c["auc"]),
+        f(&c["auc_se"]),
+        f(&t["best"]["auc"]),
+    )
 }

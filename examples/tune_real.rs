@@ -1,0 +1,111 @@
+//! Test ROC AUC of `id3-weighted` fitted on every training row with tuning off, fast
+//! and thorough, on the fixed splits (Telco, Orange; ISP when
+//! `/work/shared/datasets/isp-*.csv` or `$ISP_DIR/isp-*.csv` exist), with the time of
+//! each fit and what the tuning chose. The test files are only scored, never used to
+//! choose anything.
+//!
+//! `cargo run --release --example tune_real [off|fast|thorough ...]`
+
+use std::time::Instant;
+
+use churnkit::Classifier;
+use churnkit::data::{CsvOptions, Table, read_csv};
+use churnkit::eval::evaluate;
+use churnkit::tree::{TreeLearner, Tune};
+
+fn load(path: &str, opts: &CsvOptions) -> Option<Table> {
+    std::path::Path::new(path)
+        .exists()
+        .then(|| read_csv(path, opts).unwrap_or_else(|e| panic!("{path}: {e}")))
+}
+
+fn main() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let isp = std::env::var("ISP_DIR").unwrap_or_else(|_| "/work/shared/datasets".into());
+    let sets = [
+        (
+            "Telco",
+            format!("{root}/datasets/telco-train.csv"),
+            format!("{root}/datasets/telco-test.csv"),
+            CsvOptions::new("Churn").id_column("customerID"),
+        ),
+        (
+            "Orange",
+            format!("{root}/datasets/orange-telecom-churn-train.csv"),
+            format!("{root}/datasets/orange-telecom-churn-test.csv"),
+            CsvOptions::new("Churn"),
+        ),
+        (
+            "ISP",
+            format!("{isp}/isp-train.csv"),
+            format!("{isp}/isp-test.csv"),
+            CsvOptions::new("churn").id_column("id"),
+        ),
+    ];
+    let modes: Vec<Tune> = {
+        let m: Vec<Tune> = std::env::args()
+            .skip(1)
+            .filter_map(|a| a.parse().ok())
+            .collect();
+        if m.is_empty() {
+            vec![Tune::Off, Tune::Fast, Tune::Thorough]
+        } else {
+            m
+        }
+    };
+    println!("| data | tune | test AUC | accuracy | leaves | fit s | chosen |");
+    println!("|---|---|---|---|---|---|---|");
+    for (name, tr, te, opts) in &sets {
+        let (Some(train), Some(test)) = (load(tr, opts), load(te, opts)) else {
+            eprintln!("{name}: files not found, skipped");
+            continue;
+        };
+        for &mode in &modes {
+            let l = TreeLearner::id3_weighted().tune(mode);
+            let t = Instant::now();
+            let m = l.fit_tree(&train, &train.all_rows()).unwrap();
+            let secs = t.elapsed().as_secs_f64();
+            let r = evaluate(&m as &dyn Classifier, &test, &test.all_rows()).unwrap();
+            let chosen = m.tuning.as_ref().map_or(String::from("-"), |t| {
+                let c = &t.chosen;
+                format!(
+                    "{:?} leaf {} depth {:?} cf {:?} smooth {} (cv {:.4}±{:.4}; best {:.4})",
+                    c.setting.binning,
+                    c.setting.min_leaf,
+                    c.setting.max_depth,
+                    c.setting.confidence,
+                    c.setting.smoothing,
+                    c.auc,
+                    c.auc_se,
+                    t.best.auc
+                )
+            });
+            if std::env::var_os("CURVE").is_some()
+                && let Some(t) = &m.tuning
+            {
+                for c in t.curve.iter().take(12) {
+                    eprintln!(
+                        "  {:?} leaf {} depth {:?} cf {:?} m {} auc {:.4}±{:.4} ll {:.4} leaves {:.0}",
+                        c.setting.binning,
+                        c.setting.min_leaf,
+                        c.setting.max_depth,
+                        c.setting.confidence,
+                        c.setting.smoothing,
+                        c.auc,
+                        c.auc_se,
+                        c.log_loss,
+                        c.leaves
+                    );
+                }
+            }
+            println!(
+                "| {name} | {} | {:.4} | {:.4} | {} | {:.2} | {chosen} |",
+                mode.name(),
+                r.roc_auc.unwrap_or(f64::NAN),
+                r.accuracy,
+                m.tree.n_leaves(),
+                secs
+            );
+        }
+    }
+}
