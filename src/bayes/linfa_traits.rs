@@ -27,9 +27,9 @@ use ndarray::{Array1, Array2, ArrayBase, Data, Ix2};
 
 use super::classifier::BayesClassifier;
 use super::learn::{HillClimb, NaiveBayes, Tan};
+use crate::data::encoded_from_dataset;
 use crate::data::{Binning, Codes, Discretizer, Encoded, FeatureEncoder};
 use crate::math::argmax;
-use crate::tree::encoded_from_dataset;
 
 /// The target's name in networks fitted through linfa.
 const CLASS: &str = "class";

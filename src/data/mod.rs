@@ -16,6 +16,7 @@ pub(crate) mod cell;
 mod csv;
 mod discretize;
 mod encoded;
+mod linfa;
 mod missing;
 mod schema;
 // Public only because `eval::drivers`' docs link to `data::split`; private once that
@@ -36,6 +37,7 @@ pub use discretize::{
     mdl_cut_points,
 };
 pub use encoded::{Codes, Encoded, EncodedFeature, EncodedSchema, MAX_LEVELS};
+pub(crate) use linfa::encoded_from_dataset;
 pub use missing::MissingTokens;
 pub use schema::{AT_RISK, CHURNED, Feature, FeatureKind, RETAINED, Schema, SchemaBuilder, Target};
 pub use split::{Fold, Holdout, stratified_holdout, stratified_kfold};

@@ -2,9 +2,8 @@
 //! `Predict` over a linfa `Dataset` of codes.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use linfa::dataset::{AsSingleTargets, DatasetBase, Records};
+use linfa::dataset::{AsSingleTargets, DatasetBase};
 use linfa::traits::{Fit, PredictInplace};
 use ndarray::{Array1, ArrayBase, Data, Ix2};
 use serde::{Deserialize, Serialize};
@@ -12,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::params::{Id3Params, Id3ValidParams};
 use super::tree::{DecisionTree, MissingPolicy, Step};
 use super::tune::{Tune, TuneReport, tune};
-use crate::data::{Binning, Codes, Discretizer, Encoded, EncodedFeature, EncodedSchema, Table};
+use crate::data::{Binning, Discretizer, Table, encoded_from_dataset};
 use crate::error::Result;
 use crate::learner::{
     Classifier, EncodedLearner, Encoding, Explanation, FitInput, Reason, check_out_len,
@@ -246,72 +245,6 @@ fn step_weight(t: &DecisionTree, s: &Step, churn: usize, p0: &mut [f64], p1: &mu
         }
         None => 0.0,
     }
-}
-
-/// Builds an [`Encoded`] table from a matrix of codes (rows × features) and labels,
-/// as given to linfa: feature `j` gets levels `0..=max code` and the codes are used as
-/// they are (no code means missing).
-fn encoded_from_codes<D: Data<Elem = u16>>(
-    x: &ArrayBase<D, Ix2>,
-    labels: &[usize],
-    names: &[String],
-) -> std::result::Result<Encoded, linfa::Error> {
-    let bad = |m: String| linfa::Error::Parameters(m);
-    let k = labels.iter().copied().max().map_or(0, |m| m + 1).max(2);
-    if k > u8::MAX as usize {
-        return Err(bad(format!("{k} classes; at most 255 are supported")));
-    }
-    let features = (0..x.ncols())
-        .map(|j| {
-            let max = x.column(j).iter().copied().max().unwrap_or(0) as usize;
-            EncodedFeature {
-                name: names
-                    .get(j)
-                    .cloned()
-                    .unwrap_or_else(|| format!("feature-{j}")),
-                levels: (0..=max).map(|v| v.to_string()).collect(),
-                numeric: false,
-            }
-        })
-        .collect::<Vec<_>>();
-    if features.iter().any(|f| f.n_levels() >= u16::MAX as usize) {
-        return Err(bad(
-            "a code of 65535 leaves no room for the missing code".into()
-        ));
-    }
-    let columns = (0..x.ncols())
-        .map(|j| {
-            let card = features[j].cardinality();
-            Codes::from_u16(x.column(j).to_vec(), card)
-        })
-        .collect();
-    let schema = Arc::new(EncodedSchema {
-        features,
-        classes: (0..k).map(|c| c.to_string()).collect(),
-    });
-    let labels = labels.iter().map(|&l| l as u8).collect();
-    Encoded::new(schema, columns, labels, None).map_err(|e| bad(e.to_string()))
-}
-
-/// The [`Encoded`] table of a linfa `Dataset` of codes (see [`encoded_from_codes`]),
-/// checking that it has rows and one target per row.
-pub(crate) fn encoded_from_dataset<D, T>(
-    dataset: &DatasetBase<ArrayBase<D, Ix2>, T>,
-) -> std::result::Result<Encoded, linfa::Error>
-where
-    D: Data<Elem = u16>,
-    T: AsSingleTargets<Elem = usize>,
-{
-    let x = dataset.records();
-    if x.nsamples() == 0 {
-        return Err(linfa::Error::NotEnoughSamples);
-    }
-    let y = dataset.as_single_targets();
-    if y.len() != x.nrows() {
-        return Err(linfa::Error::MismatchedShapes(x.nrows(), y.len()));
-    }
-    let labels: Vec<usize> = y.iter().copied().collect();
-    encoded_from_codes(x, &labels, dataset.feature_names())
 }
 
 /// linfa's `Fit` on a `Dataset` of codes (`u16`, rows × features) with `usize` labels:

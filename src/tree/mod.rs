@@ -77,5 +77,3 @@ pub use prune::{
 };
 pub use tree::{DecisionTree, MissingPolicy, Smoothing, Step, group_condition};
 pub use tune::{CurvePoint, Grid, SMALL_TABLE, Tune, TuneReport, TunedSetting};
-
-pub(crate) use learner::encoded_from_dataset;
