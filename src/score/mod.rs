@@ -309,11 +309,14 @@ impl<'m> Scorer<'m> {
                 }
                 let p_churn = p[churn];
                 let tier = policy.tier(classes, p, p_churn);
-                let (mut reasons, mut protective) =
-                    merge_reasons(std::mem::take(reasons), |f| numeric_value(&table, f, r));
+                let (mut reasons, mut protective) = merge_reasons(std::mem::take(reasons));
                 let driver = self.reasons.then(|| self.playbook.call(&reasons));
                 reasons.truncate(N_REASONS);
                 protective.truncate(N_REASONS);
+                // Only the kept reasons are rendered for people.
+                let value = |f: &str| numeric_value(&table, f, r);
+                readable_conditions(&mut reasons, value);
+                readable_conditions(&mut protective, value);
                 let stage = self
                     .stages
                     .as_ref()
@@ -416,17 +419,24 @@ pub fn split_reasons(
     reasons: Vec<Reason>,
     value: impl Fn(&str) -> Option<f64>,
 ) -> (Vec<Reason>, Vec<Reason>) {
-    let (mut risk, mut protective) = merge_reasons(reasons, value);
+    let (mut risk, mut protective) = merge_reasons(reasons);
     risk.truncate(N_REASONS);
     protective.truncate(N_REASONS);
+    readable_conditions(&mut risk, &value);
+    readable_conditions(&mut protective, &value);
     (risk, protective)
 }
 
-/// [`split_reasons`] without the cut to [`N_REASONS`].
-fn merge_reasons(
-    reasons: Vec<Reason>,
-    value: impl Fn(&str) -> Option<f64>,
-) -> (Vec<Reason>, Vec<Reason>) {
+/// Each reason's condition as people write it (see [`readable_condition`]).
+fn readable_conditions(reasons: &mut [Reason], value: impl Fn(&str) -> Option<f64>) {
+    for m in reasons {
+        m.condition = readable_condition(&m.condition, &m.feature, value(&m.feature));
+    }
+}
+
+/// [`split_reasons`] without the cut to [`N_REASONS`] and with the conditions as the
+/// classifier wrote them.
+fn merge_reasons(reasons: Vec<Reason>) -> (Vec<Reason>, Vec<Reason>) {
     // (merged reason, |weight| of the strongest member), in first-seen order.
     let mut merged: Vec<(Reason, f64)> = Vec::with_capacity(reasons.len());
     for r in reasons {
@@ -446,10 +456,7 @@ fn merge_reasons(
     }
     let (mut risk, mut protective): (Vec<Reason>, Vec<Reason>) = merged
         .into_iter()
-        .map(|(mut m, _)| {
-            m.condition = readable_condition(&m.condition, &m.feature, value(&m.feature));
-            m
-        })
+        .map(|(m, _)| m)
         .filter(|m| m.weight != 0.0 && m.weight.is_finite())
         .partition(|m| m.weight > 0.0);
     risk.sort_by(|a, b| b.weight.total_cmp(&a.weight));
