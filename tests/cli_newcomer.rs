@@ -535,3 +535,28 @@ fn text_outputs_round_numbers_and_draw_no_progress_into_a_pipe() {
         assert!(!err.contains('\r') && !err.contains('\u{1b}'), "{err:?}");
     }
 }
+
+/// `train` needs no `--algo`: the self-tuning weighted-entropy tree is the default.
+#[test]
+fn train_defaults_to_the_weighted_tree() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_churnkit"))
+        .args([
+            "train",
+            "--data",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/telco-train.csv"),
+            "--target",
+            "Churn",
+            "--id",
+            "customerID",
+            "--json",
+        ])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["algo"], "id3-weighted");
+}

@@ -447,8 +447,8 @@ pub struct TrainArgs {
     /// Column holding the churn label
     #[arg(long, value_name = "COL")]
     pub target: String,
-    /// Learning algorithm
-    #[arg(long, value_name = "ALGO", value_parser = algo_parser())]
+    /// Learning algorithm (the self-tuning weighted-entropy tree unless told otherwise)
+    #[arg(long, value_name = "ALGO", value_parser = algo_parser(), default_value = "id3-weighted")]
     pub algo: String,
     /// Hold out this share of rows (stratified) for validation [default: 0.3]; 0
     /// means no validation (as --validate none)
