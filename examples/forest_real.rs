@@ -1,5 +1,5 @@
 //! The churn forest on real train → test splits: Telco, Orange and (when present) the
-//! ISP split in `../shared/datasets` beside the project (or `$ISP_DIR`). Prints test ROC AUC, fit
+//! ISP split in `datasets/` (or `$ISP_DIR`). Prints test ROC AUC, fit
 //! time, out-of-bag AUC and model bytes per tree for the defaults.
 //!
 //! `cargo run --release --example forest_real` — the defaults on the test files;
@@ -30,7 +30,7 @@ fn sets() -> Vec<(
     Option<&'static str>,
 )> {
     let root = env!("CARGO_MANIFEST_DIR");
-    let isp = std::env::var("ISP_DIR").unwrap_or_else(|_| format!("{root}/../shared/datasets"));
+    let isp = std::env::var("ISP_DIR").unwrap_or_else(|_| format!("{root}/datasets"));
     let mut v = vec![
         (
             "telco",

@@ -1,6 +1,6 @@
 //! Test ROC AUC of `id3-weighted` fitted on every training row with tuning off, fast
 //! and thorough, on the fixed splits (Telco, Orange; ISP when
-//! `../shared/datasets/isp-*.csv` beside the project or `$ISP_DIR/isp-*.csv` exist), with the time of
+//! `datasets/isp-*.csv` or `$ISP_DIR/isp-*.csv` exist), with the time of
 //! each fit and what the tuning chose. The test files are only scored, never used to
 //! choose anything.
 //!
@@ -21,7 +21,7 @@ fn load(path: &str, opts: &CsvOptions) -> Option<Table> {
 
 fn main() {
     let root = env!("CARGO_MANIFEST_DIR");
-    let isp = std::env::var("ISP_DIR").unwrap_or_else(|_| format!("{root}/../shared/datasets"));
+    let isp = std::env::var("ISP_DIR").unwrap_or_else(|_| format!("{root}/datasets"));
     let sets = [
         (
             "Telco",

@@ -278,3 +278,28 @@ fn a_playbook_overrides_and_a_scorer_tier_policy_overrides() {
             .is_err()
     );
 }
+
+/// ISP customers, where churn is more common than not (55 %): the auto rule still
+/// gives three tiers (the churned tier needs twice the base odds, not just 1/2), the
+/// churn rate rises from tier to tier, and the tenure column (`subscription_age`)
+/// gives every customer a stage and a driver column.
+#[test]
+fn isp_three_rising_tiers_where_churn_is_common() {
+    let (_, rows, actual) = train_and_score(
+        "isp-train.csv",
+        "isp-test.csv",
+        &CsvOptions::new("churn").id_column("id"),
+        Some("subscription_age"),
+        Economics::default(),
+    );
+    assert_three_rising_tiers(&rows, &actual);
+    for col in [
+        "stage",
+        "driver",
+        "reason_class",
+        "strategy",
+        "rescue_success",
+    ] {
+        assert!(rows.iter().all(|r| !r[col].is_empty()), "{col} empty");
+    }
+}

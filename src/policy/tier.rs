@@ -280,12 +280,17 @@ pub enum TierSpec {
     ///
     /// - **churned**: the lowest threshold at which the customers at or above it are
     ///   more likely to have left than stayed (precision ≥ 1/2,
-    ///   [`AUTO_CHURNED_PRECISION`]); nobody when no threshold reaches it;
+    ///   [`AUTO_CHURNED_PRECISION`]) and, where churn is common (base rate `b` above
+    ///   1/3), whose odds of leaving are at least twice the average customer's
+    ///   (precision ≥ `2b / (1 + b)`, the rate at twice the base odds: 0.71 for
+    ///   `b` = 0.55; without it, a base rate above 1/2 would meet the target at
+    ///   threshold 0 and put everybody in Churned); nobody when no threshold reaches
+    ///   it;
     /// - **at_risk**: the lowest threshold at which the customers at or above it
     ///   (at-risk and churned together) still leave at least twice as often as the
     ///   average customer (precision ≥ 2 × the base rate; when that is above the
-    ///   midpoint of the base rate and 1/2, that midpoint, so the tier is not empty
-    ///   on data where churn is common).
+    ///   midpoint of the base rate and the churned target, that midpoint, so the tier
+    ///   is not empty on data where churn is common).
     ///
     /// Without out-of-sample predictions (no validation) it falls back to the most
     /// probable class.
@@ -471,7 +476,7 @@ fn threshold_report(
 
 /// Chooses the thresholds of [`TierSpec::Auto`] from validation churn probabilities
 /// (see there for the rule). The report's `rule` holds the Churned precision target
-/// (1/2) and the at-risk recall the chosen `at_risk` threshold achieved.
+/// (1/2, or the rate at twice the base odds where churn is common) and the at-risk recall the chosen `at_risk` threshold achieved.
 ///
 /// ```
 /// use churnkit::policy::choose_auto;
@@ -498,12 +503,15 @@ pub fn choose_auto(
         ));
     }
     let base = positives / total;
-    let at_risk_target = (2.0 * base).min((base + AUTO_CHURNED_PRECISION) / 2.0);
+    // Twice the base odds, b / (1 − b), as a rate: 2b / (1 + b) (above 1/2 only when
+    // b > 1/3, so data with rarer churn keeps the plain 1/2).
+    let churned_target = AUTO_CHURNED_PRECISION.max(2.0 * base / (1.0 + base));
+    let at_risk_target = (2.0 * base).min((base + churned_target) / 2.0);
     let steps = threshold_steps(p_churn, is_churn, &w);
     let prec = |s: &(f64, f64, f64)| if s.2 > 0.0 { s.1 / s.2 } else { 0.0 };
     let churned_at = steps
         .iter()
-        .rposition(|s| s.2 > 0.0 && prec(s) >= AUTO_CHURNED_PRECISION);
+        .rposition(|s| s.2 > 0.0 && prec(s) >= churned_target);
     let precision_reached = churned_at.is_some();
     let churned = churned_at.map_or(1.0, |i| steps[i].0);
     let at_risk = steps
@@ -517,7 +525,7 @@ pub fn choose_auto(
         .find(|s| s.0 >= at_risk)
         .map_or(0.0, |s| s.1 / positives);
     let rule = ThresholdRule {
-        churned_precision: AUTO_CHURNED_PRECISION,
+        churned_precision: churned_target,
         at_risk_recall: recall,
     };
     Ok(threshold_report(
@@ -577,6 +585,29 @@ pub fn choose_top(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Churn more common than not (base rate 0.6): the churned tier needs twice the
+    /// base odds (precision ≥ 2·0.6 / 1.6 = 0.75), so it is not everybody; at-risk
+    /// and churned together need the midpoint (0.675); the rest are retained.
+    #[test]
+    fn auto_keeps_three_tiers_when_most_customers_churn() {
+        let p: Vec<f64> = (0..10).map(|i| 1.0 - 0.1 * i as f64).collect();
+        let y = [
+            true, true, true, true, true, false, true, false, false, false,
+        ];
+        let r = choose_auto(&p, &y, None).unwrap();
+        assert!((r.rule.churned_precision - 0.75).abs() < 1e-12);
+        // at or above 0.4: 6 of 7 churned (0.857 ≥ 0.75); at or above 0.3: 6 of 8 = 0.75
+        assert!((r.churned - 0.3).abs() < 1e-12, "{r:?}");
+        // at or above 0.2: 6 of 9 = 0.667 < 0.675, so at_risk stays at the churned cut
+        assert!(r.at_risk <= r.churned && r.at_risk > 0.0, "{r:?}");
+        // with rare churn the plain 1/2 target is unchanged
+        let y = [
+            true, false, true, false, false, false, false, false, false, false,
+        ];
+        let r = choose_auto(&p, &y, None).unwrap();
+        assert_eq!(r.rule.churned_precision, AUTO_CHURNED_PRECISION);
+    }
 
     fn classes3() -> Vec<String> {
         vec!["retained".into(), "at_risk".into(), "churned".into()]
