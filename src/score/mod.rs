@@ -297,6 +297,14 @@ impl<'m> Scorer<'m> {
         };
         let policy = &self.tiers;
         let calibration = self.model.calibration();
+        // The tenure column of the stages, looked up once (not by name per row).
+        let stage_column = self.stages.as_ref().and_then(|st| {
+            let j = table.schema().feature_index(&st.column)?;
+            match table.column(j) {
+                crate::data::Column::Numeric(v) => Some((st, v.as_slice())),
+                crate::data::Column::Categorical(_) => None,
+            }
+        });
         let results: Vec<Score> = proba
             .par_chunks_mut(k)
             .zip(warnings.into_par_iter())
@@ -317,10 +325,12 @@ impl<'m> Scorer<'m> {
                 let value = |f: &str| numeric_value(&table, f, r);
                 readable_conditions(&mut reasons, value);
                 readable_conditions(&mut protective, value);
-                let stage = self
-                    .stages
-                    .as_ref()
-                    .and_then(|st| numeric_value(&table, &st.column, r).and_then(|t| st.stage(t)));
+                let stage = stage_column.and_then(|(st, v)| {
+                    v.get(r)
+                        .copied()
+                        .filter(|x| !x.is_nan())
+                        .and_then(|t| st.stage(t))
+                });
                 let rescue_success = match (stage, &self.stages) {
                     (Some(x), Some(st)) => st.success_of(x),
                     _ => self.economics.rescue.success_probability,
