@@ -560,3 +560,137 @@ fn train_defaults_to_the_weighted_tree() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["algo"], "id3-weighted");
 }
+
+/// A `|`-separated export with house labels, a dropped column and an id: train stores
+/// how it read the file, so `evaluate`, `report`-style reading and `score` need none of
+/// the flags repeated (finding 2), and the dropped column is ignored silently.
+fn house_file(dir: &Path, name: &str, rows: std::ops::Range<usize>) -> PathBuf {
+    let mut csv = String::from("cust|plan|calls|note|status\n");
+    for i in rows {
+        let plan = ["basic", "pro", "max"][i % 3];
+        let calls = (i * 7) % 13;
+        let gone = (calls > 8) ^ (i % 11 == 0);
+        let label = if gone { "gone" } else { "here" };
+        csv.push_str(&format!("c{i}|{plan}|{calls}|n{}|{label}\n", i % 5));
+    }
+    write(dir, name, csv.as_bytes())
+}
+
+#[test]
+fn the_model_remembers_how_its_training_file_was_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = house_file(dir.path(), "train.psv", 0..300);
+    let test = house_file(dir.path(), "test.psv", 300..420);
+    let model = dir.path().join("m.model");
+    run(
+        &[
+            "train",
+            "--data",
+            s(&train),
+            "--target",
+            "status",
+            "--positive",
+            "gone",
+            "--drop",
+            "note",
+            "--id",
+            "cust",
+            "--delimiter",
+            "|",
+            "--on-bad-label",
+            "skip",
+            "-o",
+            s(&model),
+        ],
+        0,
+    );
+    // inspect shows how the file was read.
+    let (text, _) = run(&["inspect", "--model", s(&model)], 0);
+    assert!(text.contains("read as   delimiter"), "{text}");
+    assert!(text.contains("--positive gone"), "{text}");
+    assert!(text.contains("'gone' → churned"), "{text}");
+    assert!(text.contains("dropped note"), "{text}");
+    assert!(text.contains("--on-bad-label skip"), "{text}");
+
+    // evaluate: no --positive, --delimiter, --drop or --id repeated.
+    let v = json(&[
+        "evaluate",
+        "--model",
+        s(&model),
+        "--data",
+        s(&test),
+        "--json",
+    ]);
+    assert_eq!(v["data"]["rows"], 120, "{v}");
+    assert_eq!(v["data"]["ignored_columns"], serde_json::json!([]), "{v}");
+    let (_, stderr) = run(&["evaluate", "--model", s(&model), "--data", s(&test)], 0);
+    assert!(!stderr.contains("note:"), "{stderr}");
+
+    // score: the dropped column is ignored without a word, the delimiter is the model's.
+    let out = dir.path().join("scores.csv");
+    let (stdout, stderr) = run(
+        &[
+            "score",
+            "--model",
+            s(&model),
+            "--data",
+            s(&test),
+            "-o",
+            s(&out),
+        ],
+        0,
+    );
+    assert!(!stderr.contains("note"), "{stderr}");
+    assert!(!stderr.contains("ignoring"), "{stderr}");
+    assert!(stdout.contains("scored 120 of 120"), "{stdout}");
+    let scores = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        scores.lines().nth(1).unwrap().starts_with("c300,"),
+        "{scores}"
+    );
+
+    // Flags still override, and say so: a label rule naming the other class.
+    let (_, stderr) = run(
+        &[
+            "evaluate",
+            "--model",
+            s(&model),
+            "--data",
+            s(&test),
+            "--positive",
+            "here",
+        ],
+        0,
+    );
+    assert!(
+        stderr.contains("note: labels: --positive here overrides the model's --positive gone"),
+        "{stderr}"
+    );
+    // A bad label is skipped as in training (the stored policy), not an error.
+    let mut bad = std::fs::read_to_string(&test).unwrap();
+    bad.push_str("c999|pro|3|n1|???\n");
+    let bad = write(dir.path(), "bad.psv", bad.as_bytes());
+    let v = json(&[
+        "evaluate",
+        "--model",
+        s(&model),
+        "--data",
+        s(&bad),
+        "--json",
+    ]);
+    assert_eq!(v["data"]["rows"], 120, "{v}");
+    // ... unless the flag says otherwise.
+    let (_, stderr) = run(
+        &[
+            "evaluate",
+            "--model",
+            s(&model),
+            "--data",
+            s(&bad),
+            "--on-bad-label",
+            "error",
+        ],
+        2,
+    );
+    assert!(stderr.contains("???"), "{stderr}");
+}

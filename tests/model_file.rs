@@ -222,15 +222,28 @@ fn missing_tokens_round_trip_in_binary_and_json() {
 /// A version-1 file (the body without the trailing missing tokens) still loads, with
 /// the default tokens; so does a version-1 JSON document (no `missing_tokens`).
 #[test]
-fn version_1_files_load_with_default_tokens() {
+fn version_1_to_3_files_load_with_defaults() {
     let t = table(100, 4);
     let rows = t.all_rows();
     let m = ModelBuilder::new(ZeroR.fit_table(&t, &rows).unwrap(), &t, &rows)
         .missing_tokens(MissingTokens::new(["-"]))
         .build()
         .unwrap();
-    let v3 = m.to_bytes().unwrap();
-    let body = &v3[HEADER_LEN..v3.len() - 4];
+    let v4 = m.to_bytes().unwrap();
+    let body = &v4[HEADER_LEN..v4.len() - 4];
+    // Version 4 appended the read spec: an absent option, one 0 byte.
+    assert!(m.read_spec().is_none());
+    assert!(body.ends_with(&[0]));
+    let body = &body[..body.len() - 1];
+    // Without it the body is a version-3 body and loads as such.
+    let mut v3 = b"CHURNKIT".to_vec();
+    v3.extend_from_slice(&3u32.to_le_bytes());
+    v3.extend_from_slice(&(body.len() as u64).to_le_bytes());
+    v3.extend_from_slice(body);
+    let crc = churnkit::model::crc32(&v3);
+    v3.extend_from_slice(&crc.to_le_bytes());
+    let older = Model::from_bytes(&v3).unwrap();
+    assert_eq!(older.to_bytes().unwrap(), v4);
     // Version 3 appended the warning settings: two absent options, one 0 byte each.
     assert!(body.ends_with(&[0, 0]));
     let body = &body[..body.len() - 2];
@@ -472,4 +485,36 @@ fn write_fuzz_corpus() {
         let b = m.to_bytes().unwrap();
         std::fs::write(format!("{dir}/{name}"), &b[HEADER_LEN..b.len() - 4]).unwrap();
     }
+}
+
+/// Format 4 stores how the training file was read; both formats keep it, and
+/// `read_options` reads a later file with it.
+#[test]
+fn the_read_spec_round_trips_and_reads_a_later_file() {
+    use churnkit::data::{CsvOptions, ReadSpec, read_csv_from};
+    let csv = "who;plan;status\na;x;gone\nb;y;here\nc;x;here\nd;y;gone\n";
+    let opts = CsvOptions::new("status")
+        .positive_label("gone")
+        .id_column("who");
+    let (t, report) = read_csv_from(csv.as_bytes(), "train.csv", &opts).unwrap();
+    let spec = ReadSpec::new(&opts, &report);
+    let rows = t.all_rows();
+    let m = ModelBuilder::new(ZeroR.fit_table(&t, &rows).unwrap(), &t, &rows)
+        .read_spec(spec.clone())
+        .build()
+        .unwrap();
+    assert_eq!(m.read_spec(), Some(&spec));
+    let back = Model::from_bytes(&m.to_bytes().unwrap()).unwrap();
+    assert_eq!(back.read_spec(), Some(&spec));
+    let back = Model::from_json_str(&m.to_json_string().unwrap()).unwrap();
+    assert_eq!(back.read_spec(), Some(&spec));
+    // A later file: same delimiter and labels, nothing repeated; only churners.
+    let later = "who;plan;status\ne;y;gone\n";
+    let (t2, _) = read_csv_from(later.as_bytes(), "later.csv", &back.read_options()).unwrap();
+    assert_eq!(t2.labels(), &[1]);
+    assert_eq!(t2.ids().unwrap(), &["e".to_string()]);
+    // A label the training file never had is a bad label, not a new class.
+    let odd = "who;plan;status\nf;y;maybe\n";
+    let e = read_csv_from(odd.as_bytes(), "odd.csv", &back.read_options()).unwrap_err();
+    assert!(e.to_string().contains("maybe"), "{e}");
 }

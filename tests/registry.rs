@@ -43,12 +43,16 @@ const GOLDEN: &[(&str, &str, u64)] = &[
 ];
 
 /// The golden hashes are of format-version-2 files. Format 3 appended the warning
-/// settings (two absent options: two 0 bytes) to the body; without them, framed as
-/// version 2, the bytes must be exactly the old ones.
-fn as_format_2(v3: &[u8]) -> Vec<u8> {
-    let body = &v3[20..v3.len() - 4];
-    assert!(body.ends_with(&[0, 0]), "no warning settings");
-    let body = &body[..body.len() - 2];
+/// settings (two absent options: two 0 bytes) and format 4 the read spec (one absent
+/// option) to the body; without them, framed as version 2, the bytes must be exactly
+/// the old ones.
+fn as_format_2(v4: &[u8]) -> Vec<u8> {
+    let body = &v4[20..v4.len() - 4];
+    assert!(
+        body.ends_with(&[0, 0, 0]),
+        "no warning settings, no read spec"
+    );
+    let body = &body[..body.len() - 3];
     let mut out = b"CHURNKIT".to_vec();
     out.extend_from_slice(&2u32.to_le_bytes());
     out.extend_from_slice(&(body.len() as u64).to_le_bytes());

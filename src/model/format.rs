@@ -22,14 +22,19 @@
 //! [`Model::missing_tokens`]) to the body; a version-1 body is the same without them
 //! and loads with the default tokens. 3 appended the churn-warning settings
 //! ([`Model::warning`]: playbook and lifecycle stages); a version-2 body is the same
-//! without them and loads with none (the built-in playbook, no stages).
+//! without them and loads with none (the built-in playbook, no stages). 4 appended how
+//! the training file was read ([`Model::read_spec`]: an optional
+//! [`ReadSpec`](crate::data::ReadSpec) — delimiter, label rule, weight column, dropped
+//! columns, bad-row policies); a version-3 body is the same without it and loads with
+//! none.
 //!
 //! # JSON format
 //!
-//! `{"format": "churnkit-model", "format_version": 3, "crate_version": "…",
+//! `{"format": "churnkit-model", "format_version": 4, "crate_version": "…",
 //! "model": {…}}` — the same content as the binary body, through `serde_json`
 //! (floats round-trip exactly). A version-1 document has no `missing_tokens` and loads
-//! with the default tokens; a version-2 document has no `warning` and loads with none.
+//! with the default tokens; a version-2 document has no `warning` and loads with none;
+//! a version-3 document has no `read_spec` and loads with none.
 //!
 //! # Loading untrusted bytes
 //!
@@ -52,13 +57,13 @@ use std::path::Path;
 use bincode::Options;
 
 use super::hash::crc32;
-use super::{Model, ModelV1, ModelV2};
+use super::{Model, ModelV1, ModelV2, ModelV3};
 use crate::error::{Error, Location, Result};
 
 /// The magic bytes at the start of every binary model file.
 pub const MAGIC: [u8; 8] = *b"CHURNKIT";
 /// The format version this churnkit writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 /// Bytes before the body: magic, version, length.
 pub const HEADER_LEN: usize = 20;
 /// Bytes after the body: the CRC-32.
@@ -150,6 +155,8 @@ fn decode_body(body: &[u8], version: u32, location: &Location) -> Result<Model> 
         opts.deserialize::<ModelV1>(body).map_err(corrupt)?.into()
     } else if version == 2 {
         opts.deserialize::<ModelV2>(body).map_err(corrupt)?.into()
+    } else if version == 3 {
+        opts.deserialize::<ModelV3>(body).map_err(corrupt)?.into()
     } else {
         opts.deserialize(body).map_err(corrupt)?
     };

@@ -55,7 +55,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::{Column, FeatureKind, MISSING_LEVEL, MissingTokens, Schema, Table};
+use crate::data::{
+    Column, CsvOptions, FeatureKind, MISSING_LEVEL, MissingTokens, ReadSpec, Schema, Table,
+};
 use crate::error::{Error, Location, Result};
 use crate::learner::Classifier;
 use crate::policy::calibrate::{Calibration, CalibrationTable};
@@ -156,6 +158,42 @@ pub struct Model {
     /// playbook, no stages).
     #[serde(default)]
     warning: WarningSpec,
+    /// How the training file was read (delimiter, label rule, weight column, dropped
+    /// columns, policies), so files to evaluate or score are read the same way
+    /// (format version 4; None in older files and for models built from a table).
+    #[serde(default)]
+    read_spec: Option<ReadSpec>,
+}
+
+/// A [`Model`] as format version 3 stored it (no read spec).
+#[derive(Deserialize)]
+pub(crate) struct ModelV3 {
+    schema: Arc<Schema>,
+    body: ModelBody,
+    tier_policy: TierPolicy,
+    calibration: Option<Calibration>,
+    input_policy: InputPolicy,
+    economics: Economics,
+    summary: TrainingSummary,
+    missing_tokens: MissingTokens,
+    warning: WarningSpec,
+}
+
+impl From<ModelV3> for Model {
+    fn from(m: ModelV3) -> Self {
+        Model {
+            schema: m.schema,
+            body: m.body,
+            tier_policy: m.tier_policy,
+            calibration: m.calibration,
+            input_policy: m.input_policy,
+            economics: m.economics,
+            summary: m.summary,
+            missing_tokens: m.missing_tokens,
+            warning: m.warning,
+            read_spec: None,
+        }
+    }
 }
 
 /// A [`Model`] as format version 2 stored it (no warning settings).
@@ -183,6 +221,7 @@ impl From<ModelV2> for Model {
             summary: m.summary,
             missing_tokens: m.missing_tokens,
             warning: WarningSpec::default(),
+            read_spec: None,
         }
     }
 }
@@ -212,6 +251,7 @@ impl From<ModelV1> for Model {
             summary: m.summary,
             missing_tokens: MissingTokens::default(),
             warning: WarningSpec::default(),
+            read_spec: None,
         }
     }
 }
@@ -315,6 +355,7 @@ impl Model {
             summary,
             missing_tokens,
             warning: WarningSpec::default(),
+            read_spec: None,
         };
         model.validate()?;
         Ok(model)
@@ -390,6 +431,52 @@ impl Model {
     /// this model read raw input with them (see [`Scorer::missing_tokens`](crate::score::Scorer::missing_tokens)).
     pub fn missing_tokens(&self) -> &MissingTokens {
         &self.missing_tokens
+    }
+
+    /// How the training file was read, when the model was trained from a CSV read with
+    /// a [`ReadSpec`] attached ([`Model::with_read_spec`]); None for older files.
+    pub fn read_spec(&self) -> Option<&ReadSpec> {
+        self.read_spec.as_ref()
+    }
+
+    /// The model with the record of how its training file was read.
+    pub fn with_read_spec(mut self, spec: ReadSpec) -> Model {
+        self.read_spec = Some(spec);
+        self
+    }
+
+    /// Options that read a labeled file for this model as its training file was read,
+    /// with nothing repeated: the model's target, column kinds and classes
+    /// ([`CsvOptions::with_schema_kinds`]), missing tokens, id column, and the
+    /// [`ReadSpec`] (label rule, weight column, policies, delimiter hint). Setters
+    /// called on the result override any of them.
+    ///
+    /// Columns dropped at training need not be present, and when present they are read
+    /// as features the model does not use ([`Model::dropped_columns`] names them).
+    pub fn read_options(&self) -> CsvOptions {
+        self.read_options_as(&self.schema.target.name, self.read_spec.as_ref())
+    }
+
+    /// [`Model::read_options`] with another target column and read spec (e.g. the
+    /// stored spec with its label rule replaced; None reads labels by the default
+    /// rules).
+    pub fn read_options_as(&self, target: &str, spec: Option<&ReadSpec>) -> CsvOptions {
+        let mut opts = CsvOptions::new(target)
+            .with_schema_kinds(&self.schema)
+            .missing_tokens(self.missing_tokens.tokens());
+        if let Some(id) = &self.schema.id_column {
+            opts = opts.id_column(id);
+        }
+        match spec {
+            Some(spec) => spec.apply(opts),
+            None => opts,
+        }
+    }
+
+    /// Columns dropped on purpose when the training file was read (`--drop`): scoring
+    /// and evaluation ignore them without a warning.
+    pub fn dropped_columns(&self) -> &[String] {
+        self.read_spec.as_ref().map_or(&[], |s| &s.dropped)
     }
 
     /// The training summary.

@@ -76,6 +76,41 @@ impl<'a> ModelSummary<'a> {
 }
 
 /// "'na', 'n/a', '?', 'null'" (or "no other tokens").
+/// How the training file was read, in the CLI's words: the delimiter, the label rule
+/// and mapping, the weight column, dropped columns and bad-row policies.
+fn read_line(spec: &crate::data::ReadSpec) -> String {
+    let mut parts = Vec::new();
+    if let Some(d) = spec.delimiter {
+        parts.push(format!("delimiter {}", crate::data::delimiter_name(d)));
+    }
+    let mapping: Vec<String> = spec
+        .label_map
+        .iter()
+        .map(|(text, class)| format!("'{text}' → {class}"))
+        .collect();
+    let rule = spec
+        .label_flags()
+        .unwrap_or_else(|| "recognised labels".to_string());
+    if mapping.is_empty() {
+        parts.push(rule);
+    } else {
+        parts.push(format!("{rule} ({})", mapping.join(", ")));
+    }
+    if let Some(w) = &spec.weight_column {
+        parts.push(format!("weight column '{w}'"));
+    }
+    if !spec.dropped.is_empty() {
+        parts.push(format!("dropped {}", spec.dropped.join(", ")));
+    }
+    if spec.skip_bad_labels {
+        parts.push("--on-bad-label skip".into());
+    }
+    if spec.bad_cells_missing {
+        parts.push("--on-bad-cell missing".into());
+    }
+    parts.join("; ")
+}
+
 fn missing_list(m: &MissingTokens) -> String {
     let quoted: Vec<String> = m.tokens().map(|t| format!("'{t}'")).collect();
     if quoted.is_empty() {
@@ -140,6 +175,9 @@ impl fmt::Display for ModelSummary<'_> {
             "missing   empty cells and {}",
             missing_list(self.model.missing_tokens())
         )?;
+        if let Some(spec) = self.model.read_spec() {
+            writeln!(f, "read as   {}", read_line(spec))?;
+        }
         writeln!(f, "features  {}:", schema.features.len())?;
         for feature in &schema.features {
             if feature.is_numeric() {

@@ -191,9 +191,15 @@ pub struct BatchReport {
     /// Warnings about the header: the model's columns the input lacks (scored as
     /// missing). Not repeated in the rows' `warning` cells.
     pub column_warnings: Vec<String>,
-    /// The input's columns the model does not use (ignored; no row warns of them).
+    /// The input's columns the model does not use (ignored; no row warns of them),
+    /// except those dropped on purpose at training.
     #[serde(default)]
     pub ignored_columns: Vec<String>,
+    /// The input's columns dropped on purpose at training
+    /// ([`Model::dropped_columns`](crate::model::Model::dropped_columns)): ignored
+    /// silently.
+    #[serde(default)]
+    pub dropped_columns: Vec<String>,
     /// What the model could not use, per feature column and kind, with counts and
     /// examples (columns in the model's order; missing values only where they are a
     /// problem: the column has other unusable values, or more than half is missing).
@@ -758,13 +764,25 @@ fn score_csv_inner<R: Read, W: Write>(
         let bytes = header.into_inner().map_err(|e| io_err(e.into_error()))?;
         output.write_all(&bytes).map_err(io_err)?;
     }
+    let dropped = scorer.model().dropped_columns();
     let mut report = BatchReport {
         column_warnings: plan
             .absent_columns
             .iter()
             .map(|c| format!("column '{c}' is absent: scored as missing"))
             .collect(),
-        ignored_columns: plan.ignored_columns.clone(),
+        ignored_columns: plan
+            .ignored_columns
+            .iter()
+            .filter(|c| !dropped.contains(c))
+            .cloned()
+            .collect(),
+        dropped_columns: plan
+            .ignored_columns
+            .iter()
+            .filter(|c| dropped.contains(c))
+            .cloned()
+            .collect(),
         ..BatchReport::default()
     };
     let mut tallies = vec![FeatureTally::default(); scorer.model().schema().features.len()];

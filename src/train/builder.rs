@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::data::{Column, FeatureKind, MissingTokens, Schema, Table};
+use crate::data::{Column, FeatureKind, MissingTokens, ReadSpec, Schema, Table};
 use crate::error::{Error, Result};
 use crate::eval::{Metric, Report};
 use crate::model::{JsonValue, Model, ModelBody, ModelParts, TrainingSummary, fingerprint};
@@ -105,6 +105,7 @@ pub struct ModelBuilder<'a> {
     economics: Economics,
     missing_tokens: MissingTokens,
     warning: WarningSpec,
+    read_spec: Option<ReadSpec>,
     extra_metrics: Vec<(String, f64)>,
 }
 
@@ -204,6 +205,7 @@ impl<'a> ModelBuilder<'a> {
             economics: Economics::default(),
             missing_tokens: MissingTokens::default(),
             warning: WarningSpec::default(),
+            read_spec: None,
             extra_metrics: Vec::new(),
         }
     }
@@ -270,6 +272,13 @@ impl<'a> ModelBuilder<'a> {
     /// stages (default: none, i.e. the built-in playbook and no stages).
     pub fn warning(mut self, warning: WarningSpec) -> Self {
         self.warning = warning;
+        self
+    }
+
+    /// How the training table was read from CSV ([`ReadSpec::new`]), stored in the
+    /// model (default: none).
+    pub fn read_spec(mut self, spec: ReadSpec) -> Self {
+        self.read_spec = Some(spec);
         self
     }
 
@@ -406,5 +415,9 @@ impl<'a> ModelBuilder<'a> {
             missing_tokens: self.missing_tokens,
         })?
         .with_warning(self.warning)
+        .map(|m| match self.read_spec {
+            Some(spec) => m.with_read_spec(spec),
+            None => m,
+        })
     }
 }

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::builder::{ModelBuilder, OutOfSample};
 use super::leakage::{LeakageWarning, leakage_warnings};
-use crate::data::{Holdout, MissingTokens, Table, stratified_holdout};
+use crate::data::{Holdout, MissingTokens, ReadSpec, Table, stratified_holdout};
 use crate::error::{Error, Result};
 use crate::eval::{CrossValidation, Report, cross_validate, predict_rows};
 use crate::model::Model;
@@ -85,6 +85,9 @@ pub struct TrainOptions {
     pub missing_tokens: MissingTokens,
     /// The churn-warning settings stored in the model (playbook, lifecycle stages).
     pub warning: WarningSpec,
+    /// How the table was read from CSV, stored in the model so files to evaluate or
+    /// score are read the same way ([`Model::read_options`](crate::model::Model::read_options)).
+    pub read_spec: Option<ReadSpec>,
     /// Extra metrics for the model's summary (non-finite values are left out).
     pub extra_metrics: Vec<(String, f64)>,
 }
@@ -100,6 +103,7 @@ impl Default for TrainOptions {
             input_policy: InputPolicy::default(),
             missing_tokens: MissingTokens::default(),
             warning: WarningSpec::default(),
+            read_spec: None,
             extra_metrics: Vec::new(),
         }
     }
@@ -335,6 +339,13 @@ impl Pipeline {
         self
     }
 
+    /// How the table was read ([`ReadSpec::new`] of the reader's options and report),
+    /// stored in the model.
+    pub fn read_spec(mut self, spec: ReadSpec) -> Self {
+        self.options.read_spec = Some(spec);
+        self
+    }
+
     /// An extra metric for the model's summary.
     pub fn metric(mut self, name: impl Into<String>, value: f64) -> Self {
         self.options.extra_metrics.push((name.into(), value));
@@ -462,6 +473,9 @@ impl Pipeline {
             .economics(o.economics.clone())
             .missing_tokens(o.missing_tokens.clone())
             .warning(o.warning.clone());
+        if let Some(spec) = &o.read_spec {
+            builder = builder.read_spec(spec.clone());
+        }
         if let Some(method) = o.calibration {
             builder = builder.calibrate(method);
         }

@@ -226,9 +226,10 @@ pub struct DataArgs {
     /// Column of sample weights (numbers >= 0), never a feature
     #[arg(long, value_name = "COL")]
     pub weight: Option<String>,
-    /// What to do with a text cell in a column read as numeric
-    #[arg(long, value_enum, default_value_t = OnBadCell::Error, value_name = "POLICY")]
-    pub on_bad_cell: OnBadCell,
+    /// What to do with a text cell in a column read as numeric [default: error; for
+    /// `evaluate`, `compare` on a model and `report`, what training did]
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub on_bad_cell: Option<OnBadCell>,
 }
 
 /// How labels map to churn classes, and which columns are not features.
@@ -236,7 +237,8 @@ pub struct DataArgs {
 #[command(next_help_heading = "Label and column options")]
 pub struct LabelArgs {
     /// The label meaning "churned" in a two-label target (Yes/No, True/False and 1/0
-    /// are recognised without it)
+    /// are recognised without it); `train` stores the label rule in the model, so
+    /// `evaluate` and `report` need it only to override
     #[arg(long, value_name = "LABEL", conflicts_with = "map")]
     pub positive: Option<String>,
     /// Map label texts to classes retained, at_risk, churned: `a=retained,b=churned`
@@ -248,9 +250,10 @@ pub struct LabelArgs {
     /// Identifier column: never a feature, carried into score output
     #[arg(long, value_name = "COL")]
     pub id: Option<String>,
-    /// What to do with a row whose label is missing or unknown
-    #[arg(long, value_enum, default_value_t = OnBadLabel::Error, value_name = "POLICY")]
-    pub on_bad_label: OnBadLabel,
+    /// What to do with a row whose label is missing or unknown [default: error; for
+    /// `evaluate` and `report`, what training did]
+    #[arg(long, value_enum, value_name = "POLICY")]
+    pub on_bad_label: Option<OnBadLabel>,
 }
 
 /// Optional parameters over the algorithm's defaults.

@@ -25,8 +25,12 @@ pub fn compare(a: CompareArgs) -> Result<()> {
         .map(|&algo| registry::learner(algo, &opts))
         .collect::<Result<_>>()?;
     let refs: Vec<&dyn churnkit::Learner> = learners.iter().map(|l| l.as_ref()).collect();
-    let (table, read_report, load_seconds) =
-        read_labeled(&a.data, &a.target, &a.labels, &a.data_args)?;
+    let crate::input::Labeled {
+        table,
+        report: read_report,
+        seconds: load_seconds,
+        ..
+    } = read_labeled(&a.data, &a.target, &a.labels, &a.data_args)?;
     let (cmp, seconds) = phase(
         &format!(
             "{}-fold cross-validation of {} ({} × {} fits)",

@@ -5,7 +5,7 @@ use serde_json::json;
 use std::path::Path;
 
 use churnkit::Result;
-use churnkit::data::{CsvOptions, ReadReport, Table, read_csv_report};
+use churnkit::data::{ReadReport, Table, read_csv_report};
 use churnkit::eval::Report;
 use churnkit::model::Model;
 
@@ -41,6 +41,7 @@ pub fn evaluate(a: EvaluateArgs) -> Result<()> {
         let mut data = read_summary_json(&table, &read_report, load_seconds);
         data["features"] = json!(n_features);
         data["ignored_columns"] = json!(ignored);
+        data["dropped_columns"] = json!(dropped_columns(&model, &table));
         return emit_json(&json!({
             "command": "evaluate",
             "model": a.model,
@@ -68,8 +69,10 @@ pub fn evaluate(a: EvaluateArgs) -> Result<()> {
     Ok(())
 }
 
-/// Reads a labeled CSV for `model`: its column kinds, missing tokens and id column,
-/// and its target unless `target` names another column.
+/// Reads a labeled CSV for `model` as its training file was read (its column kinds,
+/// missing tokens, id column, label rule, weight column, policies and delimiter), and
+/// its target unless `target` names another column. Flags given override the model's
+/// settings, with a note on stderr when they differ.
 pub fn read_for_model(
     model: &Model,
     data: &Path,
@@ -78,15 +81,21 @@ pub fn read_for_model(
     data_args: &DataArgs,
 ) -> Result<(Table, ReadReport, f64)> {
     let schema = model.schema();
-    let target = target.map_or_else(|| schema.target.name.clone(), str::to_string);
-    let mut labels = labels.clone();
-    if labels.id.is_none() {
-        labels.id = schema.id_column.clone();
+    let target = target.unwrap_or(&schema.target.name);
+    for note in override_notes(model, labels, data_args) {
+        eprintln!("note: {note}");
     }
-    let base = CsvOptions::new(&target)
-        .with_schema_kinds(schema)
-        .missing_tokens(model.missing_tokens().tokens()); // --missing overrides
-    let opts = label_options(data_options(base, data_args)?, &labels)?;
+    let mut spec = model.read_spec().cloned();
+    if labels.positive.is_some() || !labels.map.is_empty() {
+        // The flags' label rule replaces the model's whole rule.
+        if let Some(s) = &mut spec {
+            s.positive = None;
+            s.negative = None;
+            s.class_map.clear();
+        }
+    }
+    let base = model.read_options_as(target, spec.as_ref());
+    let opts = label_options(data_options(base, data_args)?, labels)?;
     let ((table, read_report), load_seconds) =
         phase(&format!("reading {}", data.display()), || {
             read_csv_report(data, &opts)
@@ -94,14 +103,75 @@ pub fn read_for_model(
     Ok((table, read_report, load_seconds))
 }
 
-/// The file's feature columns the model does not use (e.g. dropped at training).
-pub fn ignored_columns(model: &Model, table: &Table) -> Vec<String> {
-    let used = &model.schema().features;
+/// What the flags given change of the way the model's training file was read.
+pub fn override_notes(model: &Model, labels: &LabelArgs, data: &DataArgs) -> Vec<String> {
+    let mut notes = Vec::new();
+    let Some(spec) = model.read_spec() else {
+        return notes;
+    };
+    let was = |what: &str, now: &str, before: &str| {
+        format!("{what} {now} overrides the model's {before} (from training)")
+    };
+    let given_labels = labels
+        .positive
+        .as_ref()
+        .map(|p| format!("--positive {p}"))
+        .or_else(|| (!labels.map.is_empty()).then(|| format!("--map {}", labels.map.join(","))));
+    if let Some(given) = given_labels {
+        let before = spec
+            .label_flags()
+            .unwrap_or_else(|| "recognised labels".to_string());
+        if given != before {
+            notes.push(was("labels:", &given, &before));
+        }
+    }
+    if let (Some(d), Some(before)) = (&data.delimiter, spec.delimiter)
+        && crate::input::parse_delimiter(d).is_ok_and(|d| d != before)
+    {
+        notes.push(was(
+            "--delimiter",
+            d,
+            &format!("delimiter {}", churnkit::data::delimiter_name(before)),
+        ));
+    }
+    if let Some(id) = &labels.id
+        && model.schema().id_column.as_ref().is_some_and(|m| m != id)
+    {
+        let before = model.schema().id_column.clone().unwrap_or_default();
+        notes.push(was("--id", id, &format!("id column '{before}'")));
+    }
+    if let Some(w) = &data.weight
+        && spec.weight_column.as_ref().is_some_and(|m| m != w)
+    {
+        let before = spec.weight_column.clone().unwrap_or_default();
+        notes.push(was("--weight", w, &format!("weight column '{before}'")));
+    }
+    notes
+}
+
+/// The file's columns dropped on purpose at training (`--drop`, remembered by the
+/// model).
+pub fn dropped_columns(model: &Model, table: &Table) -> Vec<String> {
+    let dropped = model.dropped_columns();
     table
         .schema()
         .features
         .iter()
-        .filter(|f| !used.iter().any(|u| u.name == f.name))
+        .filter(|f| dropped.contains(&f.name))
+        .map(|f| f.name.clone())
+        .collect()
+}
+
+/// The file's feature columns the model does not use, except those dropped on purpose
+/// at training (ignored silently).
+pub fn ignored_columns(model: &Model, table: &Table) -> Vec<String> {
+    let used = &model.schema().features;
+    let dropped = model.dropped_columns();
+    table
+        .schema()
+        .features
+        .iter()
+        .filter(|f| !used.iter().any(|u| u.name == f.name) && !dropped.contains(&f.name))
         .map(|f| f.name.clone())
         .collect()
 }

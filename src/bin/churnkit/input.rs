@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use churnkit::data::{
-    BadCellPolicy, BadLabelPolicy, CsvOptions, ReadReport, Table, read_csv_report,
+    BadCellPolicy, BadLabelPolicy, CsvOptions, ReadReport, ReadSpec, Table, read_csv_report,
 };
 use churnkit::model::Model;
 use churnkit::{Error, Location, Result};
@@ -59,10 +59,11 @@ pub fn data_options(mut o: CsvOptions, data: &DataArgs) -> Result<CsvOptions> {
     if let Some(w) = &data.weight {
         o = o.weight_column(w);
     }
-    Ok(o.on_bad_cell(match data.on_bad_cell {
-        OnBadCell::Error => BadCellPolicy::Error,
-        OnBadCell::Missing => BadCellPolicy::Missing,
-    }))
+    Ok(match data.on_bad_cell {
+        None => o, // the default, or what the model's training did
+        Some(OnBadCell::Error) => o.on_bad_cell(BadCellPolicy::Error),
+        Some(OnBadCell::Missing) => o.on_bad_cell(BadCellPolicy::Missing),
+    })
 }
 
 pub fn label_options(mut o: CsvOptions, labels: &LabelArgs) -> Result<CsvOptions> {
@@ -81,25 +82,40 @@ pub fn label_options(mut o: CsvOptions, labels: &LabelArgs) -> Result<CsvOptions
     if let Some(id) = &labels.id {
         o = o.id_column(id);
     }
-    Ok(o.on_bad_label(match labels.on_bad_label {
-        OnBadLabel::Error => BadLabelPolicy::Error,
-        OnBadLabel::Skip => BadLabelPolicy::Skip,
-    }))
+    Ok(match labels.on_bad_label {
+        None => o,
+        Some(OnBadLabel::Error) => o.on_bad_label(BadLabelPolicy::Error),
+        Some(OnBadLabel::Skip) => o.on_bad_label(BadLabelPolicy::Skip),
+    })
 }
 
-/// Reads a labeled CSV with a spinner; returns the table, the read report and the
-/// seconds it took.
+/// A labeled CSV as read: the table, the read report, the seconds it took and how it
+/// was read (stored in a model trained on it).
+pub struct Labeled {
+    pub table: Table,
+    pub report: ReadReport,
+    pub seconds: f64,
+    pub spec: ReadSpec,
+}
+
+/// Reads a labeled CSV with a spinner.
 pub fn read_labeled(
     path: &Path,
     target: &str,
     labels: &LabelArgs,
     data: &DataArgs,
-) -> Result<(Table, ReadReport, f64)> {
+) -> Result<Labeled> {
     let opts = label_options(data_options(CsvOptions::new(target), data)?, labels)?;
     let ((table, report), seconds) = phase(&format!("reading {}", path.display()), || {
         read_csv_report(path, &opts)
     })?;
-    Ok((table, report, seconds))
+    let spec = ReadSpec::new(&opts, &report);
+    Ok(Labeled {
+        table,
+        report,
+        seconds,
+        spec,
+    })
 }
 
 pub fn load_model(path: &Path) -> Result<Model> {

@@ -6,7 +6,7 @@ use std::time::Instant;
 use serde_json::json;
 
 use churnkit::Location;
-use churnkit::data::{MissingTokens, binary_input_error, delimiter_name, detect_delimiter};
+use churnkit::data::{MissingTokens, binary_input_error, delimiter_name, detect_delimiter_hinted};
 use churnkit::model::Model;
 use churnkit::output::check_output_path;
 use churnkit::policy::{Playbook, StageSpec, TierSpec};
@@ -161,8 +161,8 @@ pub fn score(a: ScoreArgs) -> Result<()> {
     Ok(())
 }
 
-/// The input's delimiter: `--delimiter`, else detected from the header line as the
-/// training reader does. Refuses a compressed or binary file, and a header that splits
+/// The input's delimiter: `--delimiter`, else the training file's (stored in the
+/// model) when the header line holds it, else detected as the training reader does. Refuses a compressed or binary file, and a header that splits
 /// into one column lacking the model's features (most likely the wrong delimiter).
 fn input_delimiter(path: &std::path::Path, given: Option<&str>, model: &Model) -> Result<u8> {
     use std::io::Read;
@@ -178,9 +178,21 @@ fn input_delimiter(path: &std::path::Path, given: Option<&str>, model: &Model) -
         .split(|&b| b == b'\n' || b == b'\r')
         .next()
         .unwrap_or_default();
+    // The training file's delimiter when the header holds it, else detected.
+    let hint = model.read_spec().and_then(|s| s.delimiter);
     let delimiter = match given {
-        Some(d) => parse_delimiter(d)?,
-        None => detect_delimiter(first),
+        Some(d) => {
+            let d = parse_delimiter(d)?;
+            if let Some(h) = hint.filter(|&h| h != d) {
+                eprintln!(
+                    "note: --delimiter {} overrides the model's delimiter {} (from training)",
+                    delimiter_name(d),
+                    delimiter_name(h)
+                );
+            }
+            d
+        }
+        None => detect_delimiter_hinted(first, hint),
     };
     let header = String::from_utf8_lossy(first);
     let header = header.trim_start_matches('\u{feff}');

@@ -38,8 +38,13 @@ pub fn train(a: TrainArgs) -> Result<()> {
     if let Some(path) = &a.output {
         check_output_path(path, &[&a.data], a.force)?; // before reading and fitting
     }
-    let (table, read_report, load_seconds) =
-        read_labeled(&a.data, &a.target, &a.labels, &a.data_args)?;
+    let crate::input::Labeled {
+        table,
+        report: read_report,
+        seconds: load_seconds,
+        spec,
+    } = read_labeled(&a.data, &a.target, &a.labels, &a.data_args)?;
+    pipeline = pipeline.read_spec(spec); // evaluate and score read files the same way
 
     pipeline = pipeline.warning(warning_spec(&a.warning, &table)?);
     let stage = match validation {

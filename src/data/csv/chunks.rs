@@ -114,7 +114,8 @@ impl CsvChunks {
         if chunk_rows == 0 {
             return Err(Error::param("chunk_rows", 0, "must be at least 1"));
         }
-        let (mut reader, delimiter) = open_source(reader, opts.delimiter, &location)?;
+        let (mut reader, delimiter) =
+            open_source(reader, opts.delimiter, opts.delimiter_hint, &location)?;
         let mut lines = Lines::of_source(&reader);
         let plan = Plan::new(
             &mut reader,

@@ -15,6 +15,7 @@ mod options;
 mod plan;
 mod reader;
 mod source;
+mod spec;
 
 pub use chunks::{CsvChunk, CsvChunks};
 pub use options::{
@@ -25,4 +26,6 @@ pub use reader::{read_csv, read_csv_from, read_csv_report};
 pub(crate) use source::{RecordLimit, RecordStarts, io_error};
 pub use source::{
     binary_format, binary_input_error, closest_name, delimiter_name, detect_delimiter,
+    detect_delimiter_hinted,
 };
+pub use spec::ReadSpec;

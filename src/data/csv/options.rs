@@ -102,6 +102,7 @@ pub enum BadCellPolicy {
 pub struct CsvOptions {
     pub(super) target: String,
     pub(super) delimiter: Option<u8>,
+    pub(super) delimiter_hint: Option<u8>,
     pub(super) missing_tokens: Vec<String>,
     pub(super) drop_columns: Vec<String>,
     pub(super) id_column: Option<String>,
@@ -130,6 +131,7 @@ impl CsvOptions {
         CsvOptions {
             target: target.into(),
             delimiter: None,
+            delimiter_hint: None,
             missing_tokens: strings(MissingTokens::DEFAULT),
             drop_columns: Vec::new(),
             id_column: None,
@@ -153,6 +155,15 @@ impl CsvOptions {
     /// The field delimiter (instead of detecting `,`, `;` or tab from the header).
     pub fn delimiter(mut self, delimiter: u8) -> Self {
         self.delimiter = Some(delimiter);
+        self
+    }
+
+    /// A delimiter to prefer when no delimiter is given: used when the header line
+    /// contains it, else the delimiter is detected ([`detect_delimiter`](crate::data::detect_delimiter)).
+    /// [`ReadSpec::apply`](crate::data::ReadSpec::apply) sets it to the training
+    /// file's delimiter, so a `|`-separated export is read again without `--delimiter`.
+    pub fn delimiter_hint(mut self, delimiter: u8) -> Self {
+        self.delimiter_hint = Some(delimiter);
         self
     }
 

@@ -208,7 +208,7 @@ mod tests {
 
     fn plan(csv: &str, opts: &CsvOptions, mode: Mode) -> Result<Plan> {
         let loc = Location::file("t.csv");
-        let (mut reader, delim) = open_source(csv.as_bytes(), None, &loc)?;
+        let (mut reader, delim) = open_source(csv.as_bytes(), None, None, &loc)?;
         Plan::new(
             &mut reader,
             delim,

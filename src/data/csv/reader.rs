@@ -24,7 +24,8 @@ fn read_all<R: Read>(
     // too much text (more than MAX_BAD_NUMERIC_SHARE of its cells), a second pass builds
     // it as categorical. A third attempt means the file changed while being read.
     for _ in 0..3 {
-        let (mut reader, delimiter) = open_source(open()?, opts.delimiter, location)?;
+        let (mut reader, delimiter) =
+            open_source(open()?, opts.delimiter, opts.delimiter_hint, location)?;
         let mut lines = Lines::of_source(&reader);
         let plan = Plan::new(
             &mut reader,

@@ -227,6 +227,29 @@ pub fn detect_delimiter(line: &[u8]) -> u8 {
     [b',', b';', b'\t'][best]
 }
 
+/// The delimiter of a header line: `hint` when the line contains it outside quotes,
+/// else [`detect_delimiter`]'s choice. Files read for a model prefer the delimiter its
+/// training file had ([`ReadSpec`](crate::data::ReadSpec)).
+///
+/// ```
+/// use churnkit::data::detect_delimiter_hinted;
+/// assert_eq!(detect_delimiter_hinted(b"id|age|plan", Some(b'|')), b'|');
+/// assert_eq!(detect_delimiter_hinted(b"id;age;plan", Some(b'|')), b';');
+/// ```
+pub fn detect_delimiter_hinted(line: &[u8], hint: Option<u8>) -> u8 {
+    if let Some(h) = hint {
+        let mut quoted = false;
+        for &b in line {
+            if b == b'"' {
+                quoted = !quoted;
+            } else if b == h && !quoted {
+                return h;
+            }
+        }
+    }
+    detect_delimiter(line)
+}
+
 /// What a file that is not text is, from its first bytes: `Some("gzip-compressed")`,
 /// `Some("a Parquet file")`, `Some("an Arrow file")`, `Some("a ZIP archive (an
 /// Excel .xlsx?)")`; None for anything else (text, or an unknown binary).
@@ -347,6 +370,7 @@ pub(super) fn csv_error(location: &Location, e: ::csv::Error) -> Error {
 pub(super) fn open_source<R: Read>(
     reader: R,
     delimiter: Option<u8>,
+    hint: Option<u8>,
     location: &Location,
 ) -> Result<(Source<R>, u8)> {
     // The csv reader buffers 8 KiB at a time; with the same capacity here, its reads
@@ -360,7 +384,7 @@ pub(super) fn open_source<R: Read>(
     if first.starts_with(b"\xEF\xBB\xBF") {
         first.drain(..3);
     }
-    let delimiter = delimiter.unwrap_or_else(|| detect_delimiter(&first));
+    let delimiter = delimiter.unwrap_or_else(|| detect_delimiter_hinted(&first, hint));
     let reader = ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
