@@ -37,7 +37,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::bayes::{BayesClassifier, HillClimb, NaiveBayes, Prior, Tan};
-use crate::data::{Binning, Table};
+use crate::data::{Binning, Discretizer, Table};
 use crate::error::{Error, Location, Result};
 use crate::eval::{ZeroR, ZeroRModel};
 use crate::learner::{Classifier, EncodedLearner, Explanation, Learner, fit_two_phase};
@@ -823,6 +823,17 @@ impl ModelBody {
         match self {
             ModelBody::Tree(t) => t.tuning.as_ref().and_then(|r| serde_json::to_value(r).ok()),
             _ => None,
+        }
+    }
+
+    /// The body's fitted discretizer (None for ZeroR, which reads no features).
+    pub fn discretizer(&self) -> Option<&Discretizer> {
+        match self {
+            ModelBody::ZeroR(_) => None,
+            ModelBody::Bayes(m) => Some(m.discretizer()),
+            ModelBody::Tree(m) => Some(&m.discretizer),
+            ModelBody::Cart(m) => Some(&m.discretizer),
+            ModelBody::Forest(m) => Some(&m.discretizer),
         }
     }
 

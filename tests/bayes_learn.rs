@@ -424,11 +424,16 @@ fn classifier_serde_round_trip_and_bif_export() {
     back2.predict_proba_into(&t, &rows, &mut p2).unwrap();
     assert_eq!(p1, p2);
     // Corrupted model bytes are an error, not a panic.
+    // (Names and states are the discretizer's, not stored: only the class node's name.)
     let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    v["net"]["variables"][1]["name"] = "renamed".into();
+    assert!(v.get("net").is_none() && v["class_name"] == "Churn", "{v}");
+    v["parents"][1] = serde_json::json!([99]);
     assert!(serde_json::from_value::<churnkit::bayes::BayesClassifier>(v).is_err());
     let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    v["net"]["cpts"][5][0] = 7.0.into();
+    v["cpts"][5][0] = 7.0.into();
+    assert!(serde_json::from_value::<churnkit::bayes::BayesClassifier>(v).is_err());
+    let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    v["cpts"].as_array_mut().unwrap().pop();
     assert!(serde_json::from_value::<churnkit::bayes::BayesClassifier>(v).is_err());
     let net = churnkit::bayes::read_bif(&bc.to_bif()).unwrap();
     assert_eq!(net.n_vars(), 6);

@@ -244,8 +244,10 @@ fn crafted_models_with_bad_probabilities_or_repeated_classes_are_refused_on_load
     let classes = good["model"]["schema"]["target"]["classes"].clone();
     assert_eq!(classes.as_array().unwrap().len(), 3);
     churnkit::model::Model::from_json_str(&good.to_string()).unwrap();
+    // A ZeroR body holds no levels: the schema keeps its own (none of them here).
     let zeror = |proba: serde_json::Value| {
         let mut v = good.clone();
+        v["model"]["levels_in_body"] = serde_json::json!([]);
         v["model"]["body"] = serde_json::json!({"ZeroR": {"classes": classes, "proba": proba}});
         churnkit::model::Model::from_json_str(&v.to_string())
     };
@@ -262,6 +264,7 @@ fn crafted_models_with_bad_probabilities_or_repeated_classes_are_refused_on_load
     let mut v = good.clone();
     let same = serde_json::json!(["churned", "churned", "churned"]);
     v["model"]["schema"]["target"]["classes"] = same.clone();
+    v["model"]["levels_in_body"] = serde_json::json!([]);
     v["model"]["body"] = serde_json::json!({"ZeroR": {"classes": same, "proba": [0.2, 0.3, 0.5]}});
     let err = churnkit::model::Model::from_json_str(&v.to_string())
         .unwrap_err()
@@ -523,15 +526,16 @@ fn user_input_errors_exit_2() {
 #[test]
 fn a_crafted_100000_deep_tree_is_refused_on_load_without_overflowing_the_stack() {
     let mut v = model_json();
+    // The tree's schema is its discretizer's (stored once, from format 4).
+    let disc = v["model"]["body"]["Tree"]["discretizer"].clone();
+    let levels =
+        |e: &serde_json::Value| e["Categorical"]["levels"].as_array().map_or(0, |l| l.len());
+    let encoders = disc["encoders"].as_array().unwrap();
+    let j = encoders.iter().position(|e| levels(e) >= 2).unwrap();
+    let card = levels(&encoders[j]) + 1;
+    let k = disc["classes"].as_array().unwrap().len();
     let tree = &mut v["model"]["body"]["Tree"]["tree"];
     assert!(tree["nodes"].is_array(), "{}", tree);
-    let features = tree["schema"]["features"].as_array().unwrap();
-    let j = features
-        .iter()
-        .position(|f| f["levels"].as_array().unwrap().len() >= 2)
-        .unwrap();
-    let card = features[j]["levels"].as_array().unwrap().len() + 1;
-    let k = tree["schema"]["classes"].as_array().unwrap().len();
     let depth = 100_000usize;
     let (mut nodes, mut slots) = (Vec::new(), Vec::new());
     let node = |feature: u64, first: usize, d: usize| {

@@ -219,56 +219,45 @@ fn missing_tokens_round_trip_in_binary_and_json() {
     assert_eq!(from_json.to_bytes().unwrap(), bytes);
 }
 
-/// A version-1 file (the body without the trailing missing tokens) still loads, with
-/// the default tokens; so does a version-1 JSON document (no `missing_tokens`).
+fn framed(version: u32, body: &[u8]) -> Vec<u8> {
+    let mut out = b"CHURNKIT".to_vec();
+    out.extend_from_slice(&version.to_le_bytes());
+    out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+    out.extend_from_slice(body);
+    let crc = churnkit::model::crc32(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+/// Version-2 and version-1 files (a version-3 body without the trailing warning
+/// settings, then without the missing tokens) still load, with the defaults; so does
+/// a version-1 JSON document (no `missing_tokens`). Built from a real version-3 file
+/// (`tests/fixtures/format3`).
 #[test]
-fn version_1_to_3_files_load_with_defaults() {
-    let t = table(100, 4);
-    let rows = t.all_rows();
-    let m = ModelBuilder::new(ZeroR.fit_table(&t, &rows).unwrap(), &t, &rows)
-        .missing_tokens(MissingTokens::new(["-"]))
-        .build()
-        .unwrap();
-    let v4 = m.to_bytes().unwrap();
-    let body = &v4[HEADER_LEN..v4.len() - 4];
-    // Version 4 appended the read spec: an absent option, one 0 byte.
-    assert!(m.read_spec().is_none());
-    assert!(body.ends_with(&[0]));
-    let body = &body[..body.len() - 1];
-    // Without it the body is a version-3 body and loads as such.
-    let mut v3 = b"CHURNKIT".to_vec();
-    v3.extend_from_slice(&3u32.to_le_bytes());
-    v3.extend_from_slice(&(body.len() as u64).to_le_bytes());
-    v3.extend_from_slice(body);
-    let crc = churnkit::model::crc32(&v3);
-    v3.extend_from_slice(&crc.to_le_bytes());
-    let older = Model::from_bytes(&v3).unwrap();
-    assert_eq!(older.to_bytes().unwrap(), v4);
+fn version_1_and_2_files_load_with_defaults() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/format3");
+    let v3 = std::fs::read(format!("{dir}/zero-r-plain.ckm")).unwrap();
+    let m = Model::from_bytes(&v3).unwrap();
+    assert_eq!(m.missing_tokens(), &MissingTokens::default());
+    let body = &v3[HEADER_LEN..v3.len() - 4];
     // Version 3 appended the warning settings: two absent options, one 0 byte each.
     assert!(body.ends_with(&[0, 0]));
     let body = &body[..body.len() - 2];
     // Without them the body is a version-2 body and loads as such.
-    let mut v2 = b"CHURNKIT".to_vec();
-    v2.extend_from_slice(&2u32.to_le_bytes());
-    v2.extend_from_slice(&(body.len() as u64).to_le_bytes());
-    v2.extend_from_slice(body);
-    let crc = churnkit::model::crc32(&v2);
-    v2.extend_from_slice(&crc.to_le_bytes());
-    let older = Model::from_bytes(&v2).unwrap();
+    let older = Model::from_bytes(&framed(2, body)).unwrap();
     assert_eq!(older.missing_tokens(), m.missing_tokens());
     assert_eq!(older.warning(), &Default::default());
+    assert_eq!(older.to_bytes().unwrap(), m.to_bytes().unwrap());
     // Version 2 appended the tokens: u64 count, then each as u64 length + bytes.
-    let mut tail = 1u64.to_le_bytes().to_vec();
-    tail.extend_from_slice(&1u64.to_le_bytes());
-    tail.push(b'-');
+    let tokens = MissingTokens::default();
+    let mut tail = (tokens.tokens().count() as u64).to_le_bytes().to_vec();
+    for t in tokens.tokens() {
+        tail.extend_from_slice(&(t.len() as u64).to_le_bytes());
+        tail.extend_from_slice(t.as_bytes());
+    }
     assert!(body.ends_with(&tail));
     let body = &body[..body.len() - tail.len()];
-    let mut v1 = b"CHURNKIT".to_vec();
-    v1.extend_from_slice(&1u32.to_le_bytes());
-    v1.extend_from_slice(&(body.len() as u64).to_le_bytes());
-    v1.extend_from_slice(body);
-    let crc = churnkit::model::crc32(&v1);
-    v1.extend_from_slice(&crc.to_le_bytes());
+    let mut v1 = framed(1, body);
     let old = Model::from_bytes(&v1).unwrap();
     assert_eq!(old.missing_tokens(), &MissingTokens::default());
     assert_eq!(old.summary(), m.summary());
@@ -278,16 +267,38 @@ fn version_1_to_3_files_load_with_defaults() {
     let crc = churnkit::model::crc32(&v1[..n - 4]);
     v1[n - 4..].copy_from_slice(&crc.to_le_bytes());
     assert!(model_message(Model::from_bytes(&v1).unwrap_err()).contains("corrupt model body"));
+    // A version-3 body announced as version 4 lacks the new fields: an error.
+    let v3_as_4 = framed(4, &v3[HEADER_LEN..v3.len() - 4]);
+    assert!(model_message(Model::from_bytes(&v3_as_4).unwrap_err()).contains("corrupt model body"));
     // JSON version 1: no missing_tokens field.
-    let mut doc: serde_json::Value = serde_json::from_str(&m.to_json_string().unwrap()).unwrap();
+    let text = std::fs::read_to_string(format!("{dir}/tan.json")).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     doc["format_version"] = 1.into();
     doc["model"]
         .as_object_mut()
         .unwrap()
         .remove("missing_tokens")
         .unwrap();
+    doc["model"]
+        .as_object_mut()
+        .unwrap()
+        .remove("warning")
+        .unwrap();
     let old = Model::from_json_str(&doc.to_string()).unwrap();
     assert_eq!(old.missing_tokens(), &MissingTokens::default());
+}
+
+/// Format 4 appended the read spec: a model without one ends its body with one 0 byte.
+#[test]
+fn format_4_ends_with_an_absent_read_spec() {
+    let t = table(100, 4);
+    let rows = t.all_rows();
+    let m = ModelBuilder::new(ZeroR.fit_table(&t, &rows).unwrap(), &t, &rows)
+        .build()
+        .unwrap();
+    assert!(m.read_spec().is_none());
+    let v4 = m.to_bytes().unwrap();
+    assert!(v4[HEADER_LEN..v4.len() - 4].ends_with(&[0, 0, 0]));
 }
 
 #[test]
@@ -517,4 +528,140 @@ fn the_read_spec_round_trips_and_reads_a_later_file() {
     let odd = "who;plan;status\nf;y;maybe\n";
     let e = read_csv_from(odd.as_bytes(), "odd.csv", &back.read_options()).unwrap_err();
     assert!(e.to_string().contains("maybe"), "{e}");
+}
+
+/// Files written by churnkit in format 3 (one per algorithm, `tests/fixtures/format3`)
+/// load with the current reader — whose format-4 layout stores levels once — and
+/// score exactly as the churnkit that wrote them did; saved again they are format 4,
+/// smaller, and load to the same model.
+#[test]
+fn format_3_files_load_and_score_as_before() {
+    use churnkit::score::{BatchOptions, Scorer, score_csv_file};
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/format3");
+    let data = format!("{dir}/customers.csv");
+    let tmp = tempfile::tempdir().unwrap();
+    let algos = [
+        "zero-r",
+        "id3",
+        "id3-weighted",
+        "c45",
+        "cart",
+        "naive-bayes",
+        "tan",
+        "bn-hill-climb",
+        "id3-weighted-forest",
+    ];
+    for algo in algos {
+        let old = std::fs::read(format!("{dir}/{algo}.ckm")).unwrap();
+        assert_eq!(&old[8..12], &3u32.to_le_bytes(), "{algo}: a format-3 file");
+        let m = Model::from_bytes(&old).unwrap_or_else(|e| panic!("{algo}: {e}"));
+        assert!(m.read_spec().is_none());
+        let out = tmp.path().join(format!("{algo}.csv"));
+        let opts = BatchOptions {
+            precision: Some(4),
+            ..BatchOptions::default()
+        };
+        score_csv_file(&Scorer::new(&m), &data, &out, &opts).unwrap();
+        let mut rdr = csv::Reader::from_path(&out).unwrap();
+        let col = rdr
+            .headers()
+            .unwrap()
+            .iter()
+            .position(|h| h == "p_churned")
+            .unwrap();
+        let now: Vec<String> = rdr.records().map(|r| r.unwrap()[col].to_string()).collect();
+        let then = std::fs::read_to_string(format!("{dir}/scores-{algo}.txt")).unwrap();
+        let then: Vec<&str> = then.lines().collect();
+        assert_eq!(now, then, "{algo}: probabilities differ from format 3's");
+        // Saved again: format 4, no larger, and the same model when read back.
+        let new = m.to_bytes().unwrap();
+        assert_eq!(&new[8..12], &FORMAT_VERSION.to_le_bytes());
+        // (9 bytes more at most: the empty levels_in_body and the absent read spec.)
+        assert!(
+            new.len() <= old.len() + 9,
+            "{algo}: {} > {}",
+            new.len(),
+            old.len()
+        );
+        let again = Model::from_bytes(&new).unwrap();
+        assert_eq!(again.to_bytes().unwrap(), new, "{algo}");
+        assert_eq!(again.schema(), m.schema(), "{algo}");
+        assert_eq!(again.to_json_string().unwrap(), m.to_json_string().unwrap());
+    }
+    for algo in ["tan", "id3-weighted"] {
+        let text = std::fs::read_to_string(format!("{dir}/{algo}.json")).unwrap();
+        assert!(text.contains("\"format_version\": 3"), "{algo}");
+        let m = Model::from_json_str(&text).unwrap_or_else(|e| panic!("{algo}.json: {e}"));
+        let b = Model::from_bytes(&std::fs::read(format!("{dir}/{algo}.ckm")).unwrap()).unwrap();
+        assert_eq!(m.schema(), b.schema(), "{algo}");
+        let back = Model::from_json_str(&m.to_json_string().unwrap()).unwrap();
+        assert_eq!(back.to_bytes().unwrap(), m.to_bytes().unwrap(), "{algo}");
+    }
+}
+
+/// Format 4 stores each categorical level once: a model over a feature with 300 long
+/// levels holds each level's text once in the file (format 3: four times).
+#[test]
+fn levels_are_stored_once() {
+    let n = 900;
+    let levels: Vec<String> = (0..300)
+        .map(|i| format!("LEVEL-{i:04}-{}", "x".repeat(40)))
+        .collect();
+    let mut csv = String::from("id,big,x,churn\n");
+    for i in 0..n {
+        csv.push_str(&format!(
+            "{i},{},{},{}\n",
+            levels[(i * 7) % 300],
+            i % 13,
+            if i % 3 == 0 { "Yes" } else { "No" }
+        ));
+    }
+    let opts = churnkit::data::CsvOptions::new("churn").id_column("id");
+    let (t, _) = churnkit::data::read_csv_from(csv.as_bytes(), "big.csv", &opts).unwrap();
+    let rows = t.all_rows();
+    for algo in [
+        churnkit::registry::Algorithm::Id3Weighted,
+        churnkit::registry::Algorithm::Tan,
+    ] {
+        let fitted = churnkit::registry::fit(algo, &Default::default(), &t, &rows).unwrap();
+        let m = ModelBuilder::new(fitted.body, &t, &rows).build().unwrap();
+        for bytes in [
+            m.to_bytes().unwrap(),
+            m.to_json_string().unwrap().into_bytes(),
+        ] {
+            let text = String::from_utf8_lossy(&bytes);
+            assert_eq!(text.matches("LEVEL-0123-").count(), 1, "{algo}");
+        }
+        let back = Model::from_bytes(&m.to_bytes().unwrap()).unwrap();
+        assert_eq!(back.schema(), m.schema());
+        assert_eq!(
+            back.predict_proba(&t, &rows).unwrap(),
+            m.predict_proba(&t, &rows).unwrap()
+        );
+    }
+}
+
+/// A crafted format-4 body whose `levels_in_body` points past the schema, or at a
+/// feature whose levels are also stored, is an error, not a panic.
+#[test]
+fn crafted_levels_in_body_are_refused() {
+    let t = table(60, 9);
+    let rows = t.all_rows();
+    let fitted = churnkit::registry::fit(
+        churnkit::registry::Algorithm::Id3,
+        &Default::default(),
+        &t,
+        &rows,
+    )
+    .unwrap();
+    let m = ModelBuilder::new(fitted.body, &t, &rows).build().unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&m.to_json_string().unwrap()).unwrap();
+    doc["model"]["levels_in_body"] = serde_json::json!([99]);
+    let e = Model::from_json_str(&doc.to_string()).unwrap_err();
+    assert!(model_message(e).contains("levels_in_body names feature 99"));
+    let mut doc: serde_json::Value = serde_json::from_str(&m.to_json_string().unwrap()).unwrap();
+    doc["model"]["levels_in_body"] = serde_json::json!([0, 0]);
+    let e = Model::from_json_str(&doc.to_string()).unwrap_err();
+    let msg = model_message(e);
+    assert!(msg.contains("levels"), "{msg}");
 }

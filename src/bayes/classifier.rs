@@ -38,7 +38,7 @@ use serde::{Deserialize, Serialize};
 use super::bif;
 use super::forest::{ForestPosterior, ForestScratch, UNOBSERVED};
 use super::infer;
-use super::learn::{HillClimb, NaiveBayes, NetworkLearner, Tan, feature_states};
+use super::learn::{HillClimb, NaiveBayes, NetworkLearner, Tan, feature_states, network_variables};
 use super::network::BayesNet;
 use crate::data::{Binning, Codes, Discretizer, Encoded, Table};
 use crate::error::{Error, Result};
@@ -78,8 +78,12 @@ struct Term {
 /// log-odds), otherwise the change in log-odds when its evidence is withdrawn.
 ///
 /// Two classifiers are equal when their names, discretizers and networks are.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(try_from = "RawClassifier", into = "RawClassifier")]
+///
+/// Serialized as its name, discretizer, the class node's name and the network's
+/// parents and CPTs: the variables' names and states are the discretizer's, stored
+/// once (model files before format version 4 stored the whole network; see
+/// [`data::compat`](crate::data::compat)).
+#[derive(Debug, Clone)]
 pub struct BayesClassifier {
     name: String,
     discretizer: Discretizer,
@@ -94,27 +98,59 @@ impl PartialEq for BayesClassifier {
     }
 }
 
-#[derive(Serialize, Deserialize)]
-struct RawClassifier {
+/// What a [`BayesClassifier`] writes (model format 4 on).
+#[derive(Serialize)]
+struct ClassifierOut<'a> {
+    name: &'a str,
+    discretizer: &'a Discretizer,
+    class_name: &'a str,
+    parents: Vec<&'a [usize]>,
+    cpts: Vec<&'a [f64]>,
+}
+
+/// What a [`BayesClassifier`] reads (model format 4 on).
+#[derive(Deserialize)]
+struct ClassifierIn {
+    name: String,
+    discretizer: Discretizer,
+    class_name: String,
+    parents: Vec<Vec<usize>>,
+    cpts: Vec<Vec<f64>>,
+}
+
+/// Model formats 1–3: the whole network, names and states included.
+#[derive(Deserialize)]
+struct ClassifierV3 {
     name: String,
     discretizer: Discretizer,
     net: BayesNet,
 }
 
-impl TryFrom<RawClassifier> for BayesClassifier {
-    type Error = Error;
-    fn try_from(r: RawClassifier) -> Result<Self> {
-        BayesClassifier::new(r.name, r.discretizer, r.net)
+impl Serialize for BayesClassifier {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let n = self.net.n_vars();
+        ClassifierOut {
+            name: &self.name,
+            discretizer: &self.discretizer,
+            class_name: &self.net.variable(n - 1).name,
+            parents: (0..n).map(|v| self.net.parents(v)).collect(),
+            cpts: (0..n).map(|v| self.net.cpt(v)).collect(),
+        }
+        .serialize(s)
     }
 }
 
-impl From<BayesClassifier> for RawClassifier {
-    fn from(c: BayesClassifier) -> Self {
-        RawClassifier {
-            name: c.name,
-            discretizer: c.discretizer,
-            net: c.net,
+impl<'de> Deserialize<'de> for BayesClassifier {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::Error as _;
+        if crate::data::compat::legacy_layout() {
+            let r = ClassifierV3::deserialize(d)?;
+            return BayesClassifier::new(r.name, r.discretizer, r.net).map_err(D::Error::custom);
         }
+        let r = ClassifierIn::deserialize(d)?;
+        let variables = network_variables(r.discretizer.schema(), &r.class_name);
+        let net = BayesNet::from_parts(variables, r.parents, r.cpts).map_err(D::Error::custom)?;
+        BayesClassifier::new(r.name, r.discretizer, net).map_err(D::Error::custom)
     }
 }
 

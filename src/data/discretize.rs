@@ -105,11 +105,67 @@ pub struct EncodeReport {
 }
 
 /// The fitted preprocessing: one [`FeatureEncoder`] per feature.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Serialized as its encoders, binning and class names; the [`EncodedSchema`] is
+/// derived from them when read (model files before format version 4 stored it too,
+/// see [`compat`](crate::data::compat)).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Discretizer {
     encoders: Vec<FeatureEncoder>,
     binning: Binning,
     schema: Arc<EncodedSchema>,
+}
+
+/// What a [`Discretizer`] writes (model format 4 on).
+#[derive(Serialize)]
+struct DiscretizerOut<'a> {
+    encoders: &'a [FeatureEncoder],
+    binning: &'a Binning,
+    classes: &'a [String],
+}
+
+/// What a [`Discretizer`] reads (model format 4 on).
+#[derive(Deserialize)]
+struct DiscretizerIn {
+    encoders: Vec<FeatureEncoder>,
+    binning: Binning,
+    classes: Vec<String>,
+}
+
+/// The layout of model formats 1–3: the derived schema stored too (compared with the
+/// derived one by [`Discretizer::validate`]).
+#[derive(Deserialize)]
+struct DiscretizerV3 {
+    encoders: Vec<FeatureEncoder>,
+    binning: Binning,
+    schema: Arc<EncodedSchema>,
+}
+
+impl Serialize for Discretizer {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        DiscretizerOut {
+            encoders: &self.encoders,
+            binning: &self.binning,
+            classes: &self.schema.classes,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Discretizer {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        if crate::data::compat::legacy_layout() {
+            let r = DiscretizerV3::deserialize(d)?;
+            Ok(Discretizer {
+                encoders: r.encoders,
+                binning: r.binning,
+                schema: r.schema,
+            })
+        } else {
+            let r = DiscretizerIn::deserialize(d)?;
+            Ok(Discretizer::from_encoders(r.encoders, r.binning, r.classes))
+        }
+    }
 }
 
 /// Formats a cut point compactly (no trailing zeros).

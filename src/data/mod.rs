@@ -13,6 +13,7 @@
 //! [`count`](crate::count).
 
 pub(crate) mod cell;
+pub mod compat;
 mod csv;
 mod discretize;
 mod encoded;

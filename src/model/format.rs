@@ -1,6 +1,6 @@
 //! The model file formats and safe loading.
 //!
-//! # Binary format (version 3)
+//! # Binary format (version 4)
 //!
 //! All integers little-endian.
 //!
@@ -25,8 +25,18 @@
 //! without them and loads with none (the built-in playbook, no stages). 4 appended how
 //! the training file was read ([`Model::read_spec`]: an optional
 //! [`ReadSpec`](crate::data::ReadSpec) — delimiter, label rule, weight column, dropped
-//! columns, bad-row policies); a version-3 body is the same without it and loads with
-//! none.
+//! columns, bad-row policies), and stores every categorical level **once**: versions
+//! 1–3 wrote each level up to four times (the schema, the discretizer's encoders, the
+//! discretizer's derived schema, and a tree's schema or a network's state names), so a
+//! model with a large level could be saved over the load limit. From version 4 the
+//! discretizer writes its encoders, binning and class names only; a tree classifier
+//! writes its tree without a schema (it is the discretizer's); a network classifier
+//! writes the class node's name, parents and CPTs (names and states are the
+//! discretizer's); and the model writes its schema without the levels its body holds,
+//! followed by `levels_in_body`, the list (`u64` count, `u32` each) of the features
+//! whose levels are read back from the body's discretizer. Each derived part is
+//! rebuilt when read and checked by validation as before. Version 1–3 bodies are read
+//! in their own layout ([`compat::LegacyLayout`](crate::data::compat::LegacyLayout)).
 //!
 //! # JSON format
 //!
@@ -151,6 +161,8 @@ fn parse_header(h: &[u8; HEADER_LEN], max: u64, location: &Location) -> Result<(
 fn decode_body(body: &[u8], version: u32, location: &Location) -> Result<Model> {
     let corrupt = |e: bincode::Error| err(location, format!("corrupt model body: {e}"));
     let opts = bincode_options(body.len() as u64);
+    // Bodies before version 4 store derived data in nested types (see data::compat).
+    let _legacy = (version <= 3).then(crate::data::compat::LegacyLayout::enter);
     let model: Model = if version == 1 {
         opts.deserialize::<ModelV1>(body).map_err(corrupt)?.into()
     } else if version == 2 {
@@ -182,8 +194,8 @@ struct JsonOut<'a> {
 }
 
 #[derive(serde::Deserialize)]
-struct JsonIn {
-    model: Model,
+struct JsonIn<M> {
+    model: M,
 }
 
 impl Model {
@@ -387,8 +399,17 @@ impl Model {
             ));
         }
         check_version(head.format_version, location)?;
-        let JsonIn { model } = serde_json::from_slice(&text)
-            .map_err(|e| err(location, format!("corrupt JSON model: {e}")))?;
+        let corrupt = |e: serde_json::Error| err(location, format!("corrupt JSON model: {e}"));
+        let model: Model = if head.format_version <= 3 {
+            let _legacy = crate::data::compat::LegacyLayout::enter();
+            let JsonIn { model } =
+                serde_json::from_slice::<JsonIn<ModelV3>>(&text).map_err(corrupt)?;
+            model.into()
+        } else {
+            serde_json::from_slice::<JsonIn<Model>>(&text)
+                .map_err(corrupt)?
+                .model
+        };
         model
             .validate()
             .map_err(|e| err(location, format!("invalid model: {e}")))?;

@@ -56,7 +56,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{
-    Column, CsvOptions, FeatureKind, MISSING_LEVEL, MissingTokens, ReadSpec, Schema, Table,
+    Column, CsvOptions, Feature, FeatureKind, MISSING_LEVEL, MissingTokens, ReadSpec, Schema, Table,
 };
 use crate::error::{Error, Location, Result};
 use crate::learner::Classifier;
@@ -140,7 +140,12 @@ pub struct TrainingSummary {
 }
 
 /// A trained model, ready to save, load and score with.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+///
+/// Serialized (format version 4) with each categorical feature's levels stored once:
+/// where the schema's levels equal those of the body's discretizer (always, for a
+/// model the pipeline trained), the schema is written without them and
+/// `levels_in_body` lists the features whose levels are read back from the body.
+#[derive(Debug, Clone)]
 pub struct Model {
     schema: Arc<Schema>,
     body: ModelBody,
@@ -151,21 +156,169 @@ pub struct Model {
     summary: TrainingSummary,
     /// The cell texts read as missing in training (format version 2; absent in
     /// version-1 files and JSON documents, which get the defaults).
-    #[serde(default)]
     missing_tokens: MissingTokens,
     /// The churn-warning settings: playbook and lifecycle stages (format version 3;
     /// absent in older files and JSON documents, which get none: the built-in
     /// playbook, no stages).
-    #[serde(default)]
     warning: WarningSpec,
     /// How the training file was read (delimiter, label rule, weight column, dropped
     /// columns, policies), so files to evaluate or score are read the same way
     /// (format version 4; None in older files and for models built from a table).
-    #[serde(default)]
     read_spec: Option<ReadSpec>,
 }
 
-/// A [`Model`] as format version 3 stored it (no read spec).
+/// What a [`Model`] writes: its fields in order, the schema without the levels the
+/// body holds, and the list of those features right after it.
+#[derive(Serialize)]
+struct ModelOut<'a> {
+    schema: &'a Schema,
+    levels_in_body: &'a [u32],
+    body: &'a ModelBody,
+    tier_policy: &'a TierPolicy,
+    calibration: &'a Option<Calibration>,
+    input_policy: &'a InputPolicy,
+    economics: &'a Economics,
+    summary: &'a TrainingSummary,
+    missing_tokens: &'a MissingTokens,
+    warning: &'a WarningSpec,
+    read_spec: &'a Option<ReadSpec>,
+}
+
+/// What a [`Model`] reads (format version 4).
+#[derive(Deserialize)]
+struct ModelIn {
+    schema: Schema,
+    levels_in_body: Vec<u32>,
+    body: ModelBody,
+    tier_policy: TierPolicy,
+    calibration: Option<Calibration>,
+    input_policy: InputPolicy,
+    economics: Economics,
+    summary: TrainingSummary,
+    missing_tokens: MissingTokens,
+    warning: WarningSpec,
+    read_spec: Option<ReadSpec>,
+}
+
+/// The categorical levels of the body's discretizer for feature `j` of `schema`
+/// (matched by name), if the body has them.
+fn body_levels<'a>(body: &'a ModelBody, schema: &Schema, j: usize) -> Option<&'a [String]> {
+    let disc = body.discretizer()?;
+    match disc.encoders().get(j)? {
+        crate::data::FeatureEncoder::Categorical { name, levels }
+            if *name == schema.features[j].name =>
+        {
+            Some(levels)
+        }
+        _ => None,
+    }
+}
+
+impl Serialize for Model {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let features = &self.schema.features;
+        let in_body: Vec<bool> = (0..features.len())
+            .map(|j| match &features[j].kind {
+                FeatureKind::Categorical { levels } => {
+                    !levels.is_empty()
+                        && body_levels(&self.body, &self.schema, j) == Some(levels.as_slice())
+                }
+                FeatureKind::Numeric => false,
+            })
+            .collect();
+        let listed: Vec<u32> = (0..features.len() as u32)
+            .filter(|&j| in_body[j as usize])
+            .collect();
+        let stripped;
+        let written: &Schema = if listed.is_empty() {
+            &self.schema
+        } else {
+            stripped = Schema {
+                features: features
+                    .iter()
+                    .zip(&in_body)
+                    .map(|(f, &b)| {
+                        if b {
+                            Feature {
+                                name: f.name.clone(),
+                                kind: FeatureKind::Categorical { levels: Vec::new() },
+                            }
+                        } else {
+                            f.clone()
+                        }
+                    })
+                    .collect(),
+                target: self.schema.target.clone(),
+                id_column: self.schema.id_column.clone(),
+                weight_column: self.schema.weight_column.clone(),
+            };
+            &stripped
+        };
+        ModelOut {
+            schema: written,
+            levels_in_body: &listed,
+            body: &self.body,
+            tier_policy: &self.tier_policy,
+            calibration: &self.calibration,
+            input_policy: &self.input_policy,
+            economics: &self.economics,
+            summary: &self.summary,
+            missing_tokens: &self.missing_tokens,
+            warning: &self.warning,
+            read_spec: &self.read_spec,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Model {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let mut m = ModelIn::deserialize(d)?;
+        for &j in &m.levels_in_body {
+            let j = j as usize;
+            if j >= m.schema.features.len() {
+                return Err(D::Error::custom(format!(
+                    "levels_in_body names feature {j}; the schema has {}",
+                    m.schema.features.len()
+                )));
+            }
+            let Some(levels) = body_levels(&m.body, &m.schema, j).map(<[String]>::to_vec) else {
+                return Err(D::Error::custom(format!(
+                    "feature '{}': its levels are said to be in the body, which has none",
+                    m.schema.features[j].name
+                )));
+            };
+            match &mut m.schema.features[j].kind {
+                FeatureKind::Categorical { levels: l } if l.is_empty() => *l = levels,
+                _ => {
+                    return Err(D::Error::custom(format!(
+                        "feature '{}': levels both stored and said to be in the body",
+                        m.schema.features[j].name
+                    )));
+                }
+            }
+        }
+        Ok(Model {
+            schema: Arc::new(m.schema),
+            body: m.body,
+            tier_policy: m.tier_policy,
+            calibration: m.calibration,
+            input_policy: m.input_policy,
+            economics: m.economics,
+            summary: m.summary,
+            missing_tokens: m.missing_tokens,
+            warning: m.warning,
+            read_spec: m.read_spec,
+        })
+    }
+}
+
+/// A [`Model`] as format versions 1–3 stored it (read under the old nested layout,
+/// [`LegacyLayout`](crate::data::compat::LegacyLayout)): no read spec; version 2 had
+/// no warning settings and version 1 no missing tokens (binary files of those
+/// versions are read with [`ModelV2`] / [`ModelV1`]; JSON documents of every old
+/// version with this, the absent fields taking their defaults).
 #[derive(Deserialize)]
 pub(crate) struct ModelV3 {
     schema: Arc<Schema>,
@@ -175,7 +328,9 @@ pub(crate) struct ModelV3 {
     input_policy: InputPolicy,
     economics: Economics,
     summary: TrainingSummary,
+    #[serde(default)]
     missing_tokens: MissingTokens,
+    #[serde(default)]
     warning: WarningSpec,
 }
 

@@ -9,7 +9,7 @@ use ndarray::{Array1, ArrayBase, Data, Ix2};
 use serde::{Deserialize, Serialize};
 
 use super::params::{Id3Params, Id3ValidParams};
-use super::tree::{DecisionTree, MissingPolicy, Step};
+use super::tree::{DecisionTree, MissingPolicy, Step, TreeArrays, TreeArraysRef};
 use super::tune::{Tune, TuneReport, tune};
 use crate::data::{Binning, Discretizer, Table, encoded_from_dataset};
 use crate::error::Result;
@@ -133,7 +133,11 @@ impl EncodedLearner for TreeLearner {
 }
 
 /// A fitted tree with its discretizer: scores raw rows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Serialized as the discretizer, the tree's arrays and the name: the tree's schema is
+/// the discretizer's, stored once (model files before format version 4 stored it
+/// twice; see [`data::compat`](crate::data::compat)).
+#[derive(Debug, Clone, PartialEq)]
 pub struct TreeClassifier {
     /// The preprocessing fitted on the training rows.
     pub discretizer: Discretizer,
@@ -143,8 +147,63 @@ pub struct TreeClassifier {
     pub name: String,
     /// What the self-tuning chose and its CV curve (None when untuned). Not stored in
     /// model files; the training pipeline copies it into the summary's parameters.
-    #[serde(skip)]
     pub tuning: Option<Box<TuneReport>>,
+}
+
+#[derive(Serialize)]
+struct TreeClassifierOut<'a> {
+    discretizer: &'a Discretizer,
+    tree: TreeArraysRef<'a>,
+    name: &'a str,
+}
+
+#[derive(Deserialize)]
+struct TreeClassifierIn {
+    discretizer: Discretizer,
+    tree: TreeArrays,
+    name: String,
+}
+
+/// Model formats 1–3: the tree with its own copy of the schema.
+#[derive(Deserialize)]
+struct TreeClassifierV3 {
+    discretizer: Discretizer,
+    tree: DecisionTree,
+    name: String,
+}
+
+impl Serialize for TreeClassifier {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        TreeClassifierOut {
+            discretizer: &self.discretizer,
+            tree: self.tree.arrays(),
+            name: &self.name,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for TreeClassifier {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let (discretizer, tree, name) = if crate::data::compat::legacy_layout() {
+            let r = TreeClassifierV3::deserialize(d)?;
+            (r.discretizer, r.tree, r.name)
+        } else {
+            let r = TreeClassifierIn::deserialize(d)?;
+            let schema = r.discretizer.schema().clone();
+            (
+                r.discretizer,
+                DecisionTree::from_arrays(schema, r.tree),
+                r.name,
+            )
+        };
+        Ok(TreeClassifier {
+            discretizer,
+            tree,
+            name,
+            tuning: None,
+        })
+    }
 }
 
 impl Classifier for TreeClassifier {

@@ -74,6 +74,61 @@ pub struct DecisionTree {
     pub(crate) proba: ProbaCache,
 }
 
+/// A [`DecisionTree`] without its schema, as an owner that holds the schema elsewhere
+/// (a [`TreeClassifier`](crate::tree::TreeClassifier)'s discretizer) stores it in model
+/// files from format version 4: the same fields in the same order, minus the schema.
+#[derive(Serialize)]
+pub(crate) struct TreeArraysRef<'a> {
+    nodes: &'a [Node],
+    slots: &'a [u32],
+    counts: &'a [f64],
+    missing: &'a MissingPolicy,
+    laplace: &'a Smoothing,
+    criterion: &'a str,
+}
+
+/// The owned form of [`TreeArraysRef`], read back and joined with a schema by
+/// [`DecisionTree::from_arrays`].
+#[derive(Deserialize)]
+pub(crate) struct TreeArrays {
+    nodes: Vec<Node>,
+    slots: Vec<u32>,
+    counts: Vec<f64>,
+    missing: MissingPolicy,
+    laplace: Smoothing,
+    criterion: String,
+}
+
+impl DecisionTree {
+    /// The tree's arrays, without the schema (see [`TreeArraysRef`]).
+    pub(crate) fn arrays(&self) -> TreeArraysRef<'_> {
+        TreeArraysRef {
+            nodes: &self.nodes,
+            slots: &self.slots,
+            counts: &self.counts,
+            missing: &self.missing,
+            laplace: &self.smoothing,
+            criterion: &self.criterion,
+        }
+    }
+
+    /// A tree from stored arrays and the schema its owner holds. Structure is checked
+    /// by the owner's `validate` on load.
+    pub(crate) fn from_arrays(schema: Arc<EncodedSchema>, a: TreeArrays) -> Self {
+        DecisionTree {
+            schema,
+            nodes: a.nodes,
+            slots: a.slots,
+            counts: a.counts,
+            missing: a.missing,
+            smoothing: a.laplace,
+            criterion: a.criterion,
+            walker: WalkerCache::default(),
+            proba: ProbaCache::default(),
+        }
+    }
+}
+
 /// How a node's class probabilities are computed from its training counts `n_k`
 /// (total `N`, `K` classes).
 ///
