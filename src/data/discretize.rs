@@ -602,12 +602,19 @@ impl Discretizer {
                 _ => {}
             }
         }
-        let derived = Self::from_encoders(
-            self.encoders.clone(),
-            self.binning.clone(),
-            self.schema.classes.clone(),
-        );
-        if derived.schema != self.schema {
+        // Compared feature by feature, without copying the levels (a level may be
+        // megabytes long).
+        let features = &self.schema.features;
+        let matches = features.len() == self.encoders.len()
+            && self.encoders.iter().zip(features).all(|(e, f)| match e {
+                FeatureEncoder::Categorical { name, levels } => {
+                    !f.numeric && f.name == *name && f.levels == *levels
+                }
+                FeatureEncoder::Numeric { name, cuts } => {
+                    f.numeric && f.name == *name && f.levels == interval_labels(cuts)
+                }
+            });
+        if !matches {
             return Err(bad(
                 "the discretizer's schema does not match its encoders".into()
             ));

@@ -288,16 +288,14 @@ impl Model {
             return Self::from_bytes_with(&h[..got], opts, location);
         }
         let (_, len) = parse_header(&h, opts.max_bytes, location)?;
-        let mut rest = Vec::new();
+        let mut all = h.to_vec();
         // `take` bounds the allocation by what is actually there, whatever the header
-        // claims (itself bounded by the limit).
+        // claims (itself bounded by the limit); the bytes are read once, into one
+        // buffer.
         (&mut r)
             .take(len + TRAILER_LEN as u64 + 1)
-            .read_to_end(&mut rest)
+            .read_to_end(&mut all)
             .map_err(|e| io_err(location, e))?;
-        let mut all = Vec::with_capacity(HEADER_LEN + rest.len());
-        all.extend_from_slice(&h);
-        all.extend_from_slice(&rest);
         Self::from_bytes_with(&all, opts, location)
     }
 
