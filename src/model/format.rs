@@ -304,8 +304,17 @@ impl Model {
     /// so an existing file is never left half-written. `path` is not checked: callers
     /// that take it from a user run [`check_output_path`](crate::output::check_output_path)
     /// first.
+    ///
+    /// A model the default reader would refuse — a body (or JSON document) over
+    /// [`DEFAULT_MAX_BYTES`] — is an error naming its size, and nothing is written:
+    /// churnkit never saves a file it cannot load.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let bytes = self.to_bytes()?;
+        check_loadable(
+            (bytes.len() - HEADER_LEN - TRAILER_LEN) as u64,
+            DEFAULT_MAX_BYTES,
+            path.as_ref(),
+        )?;
         write_atomic(path.as_ref(), &bytes)
     }
 
@@ -349,6 +358,7 @@ impl Model {
     pub fn save_json(&self, path: impl AsRef<Path>) -> Result<()> {
         let mut text = self.to_json_string()?;
         text.push('\n');
+        check_loadable(text.len() as u64, DEFAULT_MAX_BYTES, path.as_ref())?;
         write_atomic(path.as_ref(), text.as_bytes())
     }
 
@@ -415,6 +425,20 @@ impl Model {
     }
 }
 
+/// Refuses to save `len` bytes of body (or JSON) that a reader with `limit` would not
+/// load.
+fn check_loadable(len: u64, limit: u64, path: &Path) -> Result<()> {
+    if len > limit {
+        return Err(err(
+            &Location::file(path),
+            format!(
+                "the model is {len} bytes, over the {limit}-byte limit models are loaded with; not saved (fewer trees, fewer levels or --drop of a text column make it smaller)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn read_up_to<R: Read>(r: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut got = 0;
     while got < buf.len() {
@@ -433,4 +457,17 @@ fn read_up_to<R: Read>(r: &mut R, buf: &mut [u8]) -> std::io::Result<usize> {
 /// as [`output::write_atomic`](crate::output::write_atomic).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     crate::output::write_atomic(path, bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_model_over_the_load_limit_is_not_saved() {
+        let p = Path::new("m.ckm");
+        assert!(check_loadable(100, 100, p).is_ok());
+        let e = check_loadable(101, 100, p).unwrap_err().to_string();
+        assert!(e.contains("101 bytes") && e.contains("m.ckm"), "{e}");
+    }
 }
