@@ -170,6 +170,7 @@ fn bench_forest(c: &mut Criterion) {
         oob,
         features_per_node: forest.features_per_node(enc.n_features()),
         name: forest.name.clone(),
+        tuning: None,
     };
     let nodes = f.n_nodes() / n;
     let bytes = bincode::serialize(&ModelBody::from(f))

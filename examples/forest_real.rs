@@ -97,6 +97,7 @@ fn bench() -> churnkit::Result<()> {
         oob,
         features_per_node: forest.features_per_node(enc.n_features()),
         name: forest.name.clone(),
+        tuning: None,
     };
     let disc = bincode::serialize(&c.discretizer).map_or(0, |b| b.len());
     let bytes = bincode::serialize(&ModelBody::from(c)).map_or(0, |b| b.len());
