@@ -157,6 +157,9 @@ fn forest_variant(name: &str) -> Option<Forest> {
     Some(f)
 }
 
+/// Fits a variant on rows of a table.
+type FitFn<'a> = dyn Fn(&Table, &[usize]) -> Box<dyn Classifier> + 'a;
+
 fn auc_of(c: &dyn Classifier, t: &Table, rows: &[usize]) -> f64 {
     let k = c.classes().len();
     let mut p = vec![0.0; rows.len() * k];
@@ -192,7 +195,7 @@ fn main() {
     println!("|---|{}---:|---:|", "---:|".repeat(tables.len()));
     for v in variants {
         let debug = std::env::var_os("DEBUG").is_some();
-        let fit: Box<dyn Fn(&Table, &[usize]) -> Box<dyn Classifier>> = match kind.as_str() {
+        let fit: Box<FitFn<'_>> = match kind.as_str() {
             "tree" => match tree_variant(v) {
                 Some(l) => Box::new(move |t: &Table, rows: &[usize]| {
                     let m = l.fit_tree(t, rows).expect("fits");

@@ -113,7 +113,12 @@ fn the_model_round_trips_and_validates() {
             .unwrap(),
     );
     let n = f.trees.len();
-    assert!(b.len() < n * one.len(), "{} vs {n} × {}", b.len(), one.len());
+    assert!(
+        b.len() < n * one.len(),
+        "{} vs {n} × {}",
+        b.len(),
+        one.len()
+    );
 }
 
 #[test]

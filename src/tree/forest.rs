@@ -439,7 +439,7 @@ impl Forest {
             (t.round() as usize).clamp(1, self.n_trees)
         };
         let mut candidates = Vec::new();
-        let mut best: Option<(usize, f64, Forest, Vec<(DecisionTree, Vec<u64>)>)> = None;
+        let mut best: Option<(usize, f64, Forest, Vec<Bagged>)> = None;
         for &frac in &fracs {
             let tune_trees = trees_for(frac);
             for &leaf in &leaves {
@@ -529,6 +529,9 @@ impl Forest {
         Ok(())
     }
 }
+
+/// A grown tree with its in-bag bitmap (bit `r` set: row `r` was drawn).
+type Bagged = (DecisionTree, Vec<u64>);
 
 /// Removes later repeats, keeping the first of each value in order.
 fn dedup_keep_first<T: PartialEq + Copy>(v: &mut Vec<T>) {
