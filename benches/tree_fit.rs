@@ -5,9 +5,10 @@
 //! CART on the same 100k rows in the same run (the baseline the ratios are against).
 //! Scoring: encoded rows per second with a depth-12 tree.
 //!
-//! Forest (`forest` group): the churn forest's defaults (100 trees, √p features per
-//! node, min leaf 5) on the 100k rows, with its one-shot time as a ratio to one tree
-//! of the same parameters and the model bytes per tree
+//! Forest (`forest` group): the untuned churn forest (100 trees, √p features per
+//! node, min leaf 10) on the 100k rows, with its one-shot time as a ratio to one tree
+//! of the same parameters and the model bytes per tree, and the out-of-bag tuned
+//! default's one-shot time as a ratio to the untuned forest
 //! (`examples/forest_real.rs bench` prints the same one-shot figures without the
 //! criterion samples).
 //!
@@ -23,8 +24,8 @@ use churnkit::data::{Binning, Discretizer, Encoded};
 use churnkit::registry::ModelBody;
 use churnkit::synth::{SynthParams, generate};
 use churnkit::tree::{
-    Cart, Criterion as Crit, Forest, ForestClassifier, Id3, Id3Params, TreeLearner, Tune,
-    WeightedEntropy,
+    Cart, Criterion as Crit, Forest, ForestClassifier, ForestTune, Id3, Id3Params, TreeLearner,
+    Tune, WeightedEntropy,
 };
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
@@ -157,7 +158,7 @@ fn bench_forest(c: &mut Criterion) {
         ..SynthParams::default()
     })
     .expect("synthetic table");
-    let forest = Forest::default();
+    let forest = Forest::default().tune(ForestTune::Off);
     let d = Discretizer::fit(&table, &table.all_rows(), &forest.binning).expect("discretizer");
     let enc = d.encode(&table).expect("encodes");
     let (_, t1) = once(|| forest.clone().n_trees(1).fit_encoded(&enc).expect("fits"));
@@ -170,6 +171,7 @@ fn bench_forest(c: &mut Criterion) {
         oob,
         features_per_node: forest.features_per_node(enc.n_features()),
         name: forest.name.clone(),
+        tuning: None,
     };
     let nodes = f.n_nodes() / n;
     let bytes = bincode::serialize(&ModelBody::from(f))
@@ -182,6 +184,16 @@ fn bench_forest(c: &mut Criterion) {
         t1.as_secs_f64(),
         t100.as_secs_f64() / t1.as_secs_f64(),
         (bytes - disc) / n
+    );
+    // The default out-of-bag tuning, one shot, as a ratio to the untuned forest.
+    let ((trees, _, report), tt) =
+        once(|| Forest::default().fit_encoded_tuned(&enc).expect("fits"));
+    println!(
+        "== forest, out-of-bag tuned (the default), 100k rows: {} trees {:.3} s = {:.1}× the untuned 100 trees; chose {:?} ==",
+        trees.len(),
+        tt.as_secs_f64(),
+        tt.as_secs_f64() / t100.as_secs_f64(),
+        report.map(|r| r.candidates[r.chosen].clone())
     );
     let mut g = c.benchmark_group("forest");
     g.sample_size(10);

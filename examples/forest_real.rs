@@ -80,7 +80,7 @@ fn bench() -> churnkit::Result<()> {
         seed: 2,
         ..SynthParams::default()
     })?;
-    let forest = Forest::default();
+    let forest = Forest::default().tune(churnkit::tree::ForestTune::Off);
     let d = Discretizer::fit(&table, &table.all_rows(), &forest.binning)?;
     let enc = d.encode(&table)?;
     let t = Instant::now();
@@ -97,6 +97,7 @@ fn bench() -> churnkit::Result<()> {
         oob,
         features_per_node: forest.features_per_node(enc.n_features()),
         name: forest.name.clone(),
+        tuning: None,
     };
     let disc = bincode::serialize(&c.discretizer).map_or(0, |b| b.len());
     let bytes = bincode::serialize(&ModelBody::from(c)).map_or(0, |b| b.len());
@@ -153,7 +154,7 @@ fn main() -> churnkit::Result<()> {
                                     attributes,
                                     classes: ClassWeights::One,
                                 });
-                                let base = Forest::params();
+                                let base = Forest::params().tune(churnkit::tree::ForestTune::Off);
                                 let tree = base.tree.clone().criterion(crit);
                                 let f = base
                                     .tree_params(tree)
@@ -192,6 +193,18 @@ fn main() -> churnkit::Result<()> {
         let n = c.trees.len();
         let nodes = c.n_nodes() / n;
         let oob = c.oob.as_ref().and_then(|o| o.auc).unwrap_or(f64::NAN);
+        if let Some(r) = &c.tuning {
+            let ch = &r.candidates[r.chosen];
+            eprintln!(
+                "{name}: chose {} features per node, min leaf {}, fraction {} (OOB AUC {:?}; {} candidates); trees curve {:?}",
+                ch.max_features,
+                ch.min_leaf,
+                ch.sample_fraction,
+                ch.oob_auc,
+                r.candidates.len(),
+                r.trees_curve
+            );
+        }
         let disc = bincode::serialize(&c.discretizer).map_or(0, |b| b.len());
         let bytes = bincode::serialize(&ModelBody::from(c)).map_or(0, |b| b.len());
         println!(

@@ -69,11 +69,12 @@ fn main() {
             let chosen = m.tuning.as_ref().map_or(String::from("-"), |t| {
                 let c = &t.chosen;
                 format!(
-                    "{:?} leaf {} depth {:?} cf {:?} smooth {} (cv {:.4}±{:.4}; best {:.4})",
+                    "{:?} {} leaf {} depth {:?} {:?} smooth {} (cv {:.4}±{:.4}; best {:.4})",
                     c.setting.binning,
+                    c.setting.criterion.name(),
                     c.setting.min_leaf,
                     c.setting.max_depth,
-                    c.setting.confidence,
+                    c.setting.pruning,
                     c.setting.smoothing,
                     c.auc,
                     c.auc_se,
@@ -85,11 +86,12 @@ fn main() {
             {
                 for c in t.curve.iter().take(12) {
                     eprintln!(
-                        "  {:?} leaf {} depth {:?} cf {:?} m {} auc {:.4}±{:.4} ll {:.4} leaves {:.0}",
+                        "  {:?} {} leaf {} depth {:?} {:?} m {} auc {:.4}±{:.4} ll {:.4} leaves {:.0}",
                         c.setting.binning,
+                        c.setting.criterion.name(),
                         c.setting.min_leaf,
                         c.setting.max_depth,
-                        c.setting.confidence,
+                        c.setting.pruning,
                         c.setting.smoothing,
                         c.auc,
                         c.auc_se,

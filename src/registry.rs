@@ -42,7 +42,7 @@ use crate::error::{Error, Location, Result};
 use crate::eval::{ZeroR, ZeroRModel};
 use crate::learner::{Classifier, EncodedLearner, Explanation, Learner, fit_two_phase};
 use crate::tree::{
-    Cart, CartClassifier, Forest, ForestClassifier, Id3Params, Pruning, TreeClassifier,
+    Cart, CartClassifier, Forest, ForestClassifier, ForestTune, Id3Params, Pruning, TreeClassifier,
     TreeLearner, Tune,
 };
 
@@ -102,6 +102,7 @@ const CART_FLAGS: &[Flag] = &[
     Flag::Binning,
 ];
 const FOREST_FLAGS: &[Flag] = &[
+    Flag::Tune,
     Flag::Trees,
     Flag::MaxFeatures,
     Flag::MaxDepth,
@@ -489,9 +490,12 @@ pub struct AlgoOptions {
     /// Features considered per node of a forest's trees.
     #[serde(default)]
     pub max_features: Option<usize>,
-    /// Self-tuning of a tree by cross-validation (`--tune`). Unset: the algorithm's
-    /// default (`fast` for `id3-weighted`, `off` for the others) — `off` as soon as a
-    /// growth, pruning or binning flag is given, so explicit settings are honoured.
+    /// Self-tuning (`--tune`): a tree's by cross-validation, a forest's by out-of-bag
+    /// AUC (`fast` and `thorough` both turn it on). Unset: the algorithm's default
+    /// (`fast` for `id3-weighted`, out-of-bag tuning for `id3-weighted-forest`, `off`
+    /// for the others) — `off` as soon as a growth, pruning or binning flag is given
+    /// (for the forest: features per node or a growth limit), so explicit settings
+    /// are honoured.
     #[serde(default)]
     pub tune: Option<Tune>,
 }
@@ -630,15 +634,31 @@ impl AlgoOptions {
             binning: self.binning_or(&base.binning),
             name: base.name,
             tune,
+            grid: base.grid,
         }
     }
 
     /// A forest: `base` with the forest, growth-limit and binning flags over its
-    /// defaults.
+    /// defaults. Out-of-bag tuning (the default) is turned off by `--tune off`, or by
+    /// an explicit `--max-features`, `--min-leaf`, `--min-split` or `--max-depth`
+    /// unless `--tune` is given; `--trees N` keeps the tuning but grows exactly N
+    /// trees.
     fn forest(&self, base: Forest) -> Forest {
-        let mut f = base;
+        let explicit = self.max_features.is_some()
+            || self.min_leaf.is_some()
+            || self.min_split.is_some()
+            || self.max_depth.is_some();
+        let tune = match self.tune {
+            Some(Tune::Off) => ForestTune::Off,
+            Some(_) => ForestTune::Oob,
+            None if explicit => ForestTune::Off,
+            None => base.tune,
+        };
+        let mut f = base.tune(tune);
         if let Some(n) = self.trees {
             f = f.n_trees(n);
+            f.grid.batch = 0;
+            f.grid.max_trees = f.grid.max_trees.max(n);
         }
         if self.max_features.is_some() {
             f = f.max_features(self.max_features);
@@ -822,6 +842,7 @@ impl ModelBody {
     pub fn tuning_json(&self) -> Option<serde_json::Value> {
         match self {
             ModelBody::Tree(t) => t.tuning.as_ref().and_then(|r| serde_json::to_value(r).ok()),
+            ModelBody::Forest(f) => f.tuning.as_ref().and_then(|r| serde_json::to_value(r).ok()),
             _ => None,
         }
     }

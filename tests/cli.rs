@@ -1092,4 +1092,6 @@ fn train_forest_reports_out_of_bag_and_names_a_forgotten_id() {
     );
     assert!(out.contains("out-of-bag"), "{out}");
     assert!(!out.contains("--id customer_id"), "{out}");
+    // --trees alone keeps the out-of-bag tuning: its choice is printed.
+    assert!(out.contains("tuning    out-of-bag (6 candidates)"), "{out}");
 }

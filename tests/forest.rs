@@ -7,7 +7,7 @@ use churnkit::Classifier;
 use churnkit::data::{CsvOptions, Table, read_csv};
 use churnkit::eval::evaluate;
 use churnkit::registry::{self, AlgoOptions, Algorithm, ModelBody};
-use churnkit::tree::{Forest, ForestClassifier};
+use churnkit::tree::{Forest, ForestClassifier, ForestGrid, ForestTune};
 
 fn load(file: &str) -> Table {
     let path = format!("{}/datasets/{file}", env!("CARGO_MANIFEST_DIR"));
@@ -22,7 +22,7 @@ fn bytes(f: &ForestClassifier) -> Vec<u8> {
 fn same_seed_same_bytes_whatever_the_threads() {
     let t = load("telco-train.csv");
     let rows = t.all_rows();
-    let f = Forest::params().n_trees(12).seed(7);
+    let f = Forest::params().tune(ForestTune::Off).n_trees(12).seed(7);
     let a = f.fit_forest(&t, &rows).unwrap();
     let b = f.fit_forest(&t, &rows).unwrap();
     assert_eq!(bytes(&a), bytes(&b));
@@ -33,6 +33,7 @@ fn same_seed_same_bytes_whatever_the_threads() {
     let c = one.install(|| f.fit_forest(&t, &rows).unwrap());
     assert_eq!(bytes(&a), bytes(&c), "1 thread vs the default pool");
     let d = Forest::params()
+        .tune(ForestTune::Off)
         .n_trees(12)
         .seed(8)
         .fit_forest(&t, &rows)
@@ -45,6 +46,7 @@ fn probabilities_sum_to_one_and_reasons_add_up() {
     let t = load("telco-train.csv");
     let test = load("telco-test.csv");
     let f = Forest::params()
+        .tune(ForestTune::Off)
         .n_trees(20)
         .fit_forest(&t, &t.all_rows())
         .unwrap();
@@ -83,25 +85,40 @@ fn probabilities_sum_to_one_and_reasons_add_up() {
 #[test]
 fn the_model_round_trips_and_validates() {
     let t = load("telco-train.csv");
-    let f = Forest::params()
-        .n_trees(5)
+    let mut f = Forest::params()
+        .n_trees(12)
+        .tune_grid(small_grid())
         .fit_forest(&t, &t.all_rows())
         .unwrap();
+    let r = f.tuning.clone().unwrap();
+    let ch = &r.candidates[r.chosen];
     let b = bytes(&f);
     let back: ModelBody = bincode::deserialize(&b).unwrap();
     let ModelBody::Forest(g) = back else {
         panic!("not a forest")
     };
     g.validate().unwrap();
+    // The tuning report stays with the fitted forest, not in the model file.
+    assert!(g.tuning.is_none());
+    f.tuning = None;
     assert_eq!(g, f);
     // The schema is stored once, not once per tree.
     let one = bytes(
         &Forest::params()
+            .tune(ForestTune::Off)
+            .max_features(Some(ch.max_features))
+            .min_rows_leaf(ch.min_leaf)
             .n_trees(1)
             .fit_forest(&t, &t.all_rows())
             .unwrap(),
     );
-    assert!(b.len() < 5 * one.len(), "{} vs 5 × {}", b.len(), one.len());
+    let n = f.trees.len();
+    assert!(
+        b.len() < n * one.len(),
+        "{} vs {n} × {}",
+        b.len(),
+        one.len()
+    );
 }
 
 #[test]
@@ -120,6 +137,35 @@ fn registry_fits_the_forest_with_its_flags() {
     };
     assert_eq!((f.trees.len(), f.features_per_node), (7, 3));
     assert_eq!(f.name, "id3-weighted-forest");
+    assert!(f.tuning.is_none(), "explicit settings turn the tuning off");
+    // --trees alone keeps the out-of-bag tuning and grows exactly that many trees;
+    // --tune off turns it off.
+    let opts = AlgoOptions {
+        trees: Some(15),
+        ..AlgoOptions::default()
+    };
+    let fitted = registry::fit(Algorithm::Id3WeightedForest, &opts, &t, &t.all_rows()).unwrap();
+    let ModelBody::Forest(f) = &fitted.body else {
+        panic!("not a forest")
+    };
+    assert_eq!(f.trees.len(), 15);
+    assert!(f.tuning.is_some());
+    assert!(
+        fitted
+            .body
+            .tuning_json()
+            .is_some_and(|j| j["candidates"].is_array())
+    );
+    let opts = AlgoOptions {
+        trees: Some(5),
+        tune: Some("off".parse().unwrap()),
+        ..AlgoOptions::default()
+    };
+    let fitted = registry::fit(Algorithm::Id3WeightedForest, &opts, &t, &t.all_rows()).unwrap();
+    let ModelBody::Forest(f) = &fitted.body else {
+        panic!("not a forest")
+    };
+    assert!(f.tuning.is_none() && f.trees.len() == 5);
     assert!(f.oob.as_ref().is_some_and(|o| o.auc.is_some()));
     // Flags of other learners are errors.
     let bad = AlgoOptions {
@@ -146,4 +192,154 @@ fn telco_test_auc_floor() {
     let auc = r.roc_auc.unwrap();
     println!("forest Telco test ROC AUC {auc:.4}, OOB {:?}", f.oob);
     assert!(auc >= 0.84, "Telco test AUC {auc}");
+}
+
+/// A grid small enough for debug builds: 2 × 2 candidates of 10 trees, batches of 10.
+fn small_grid() -> ForestGrid {
+    ForestGrid {
+        max_features: vec![1.0, 2.0],
+        min_leaf: vec![10.0, 3.0],
+        tune_trees: 10,
+        batch: 10,
+        max_trees: 40,
+        ..ForestGrid::default()
+    }
+}
+
+#[test]
+fn oob_tuning_is_deterministic_and_equals_the_untuned_fit_of_its_choice() {
+    let t = load_orange("orange-telecom-churn-train.csv");
+    let rows = t.all_rows();
+    let f = Forest::params().n_trees(20).seed(5).tune_grid(small_grid());
+    assert_eq!(f.tune, ForestTune::Oob, "tuned by default");
+    let a = f.fit_forest(&t, &rows).unwrap();
+    let b = f.fit_forest(&t, &rows).unwrap();
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let c = one.install(|| f.fit_forest(&t, &rows).unwrap());
+    assert_eq!(bytes(&a), bytes(&b));
+    assert_eq!(bytes(&a), bytes(&c), "1 thread vs the default pool");
+    let r = a.tuning.as_deref().unwrap();
+    assert_eq!(Some(r), b.tuning.as_deref());
+    assert_eq!(Some(r), c.tuning.as_deref());
+    // Every candidate was scored; the chosen one has the best OOB AUC (first on ties).
+    assert_eq!(r.candidates.len(), 4);
+    let best = r
+        .candidates
+        .iter()
+        .map(|c| c.oob_auc.unwrap())
+        .fold(f64::NEG_INFINITY, f64::max);
+    assert_eq!(r.candidates[r.chosen].oob_auc, Some(best));
+    assert!(
+        r.candidates[..r.chosen]
+            .iter()
+            .all(|c| c.oob_auc.unwrap() < best)
+    );
+    // Batches were added only while the OOB AUC rose by more than the tolerance.
+    let g = small_grid();
+    let curve = &r.trees_curve;
+    assert_eq!(curve[0].0, 20);
+    for (i, w) in curve.windows(2).enumerate() {
+        assert_eq!(w[1].0, w[0].0 + g.batch);
+        let gain = w[1].1.unwrap() - w[0].1.unwrap();
+        if i + 2 < curve.len() {
+            assert!(gain > g.tolerance, "{curve:?}");
+        }
+    }
+    let last = curve.last().unwrap();
+    assert_eq!(last.0, a.trees.len());
+    assert!(
+        last.0 == g.max_trees
+            || curve.len() == 1
+            || last.1.unwrap() - curve[curve.len() - 2].1.unwrap() <= g.tolerance
+    );
+    // The tuned forest is the untuned forest of the chosen settings and size.
+    let ch = &r.candidates[r.chosen];
+    let plain = Forest::params()
+        .tune(ForestTune::Off)
+        .n_trees(a.trees.len())
+        .seed(5)
+        .max_features(Some(ch.max_features))
+        .min_rows_leaf(ch.min_leaf)
+        .sample_fraction(ch.sample_fraction)
+        .fit_forest(&t, &rows)
+        .unwrap();
+    assert_eq!(bytes(&a), bytes(&plain));
+    assert_eq!(a.features_per_node, ch.max_features);
+    assert_eq!(a.oob, plain.oob);
+    // Another seed deals other bootstraps.
+    let d = f.clone().seed(6).fit_forest(&t, &rows).unwrap();
+    assert_ne!(d.tuning.as_deref().unwrap().candidates, r.candidates);
+}
+
+#[test]
+fn bad_forest_grids_are_refused() {
+    let t = load_orange("orange-telecom-churn-train.csv");
+    let rows = t.all_rows();
+    let cases: Vec<(ForestGrid, &str)> = vec![
+        (
+            ForestGrid {
+                max_features: vec![],
+                ..small_grid()
+            },
+            "empty",
+        ),
+        (
+            ForestGrid {
+                max_features: vec![0.0],
+                ..small_grid()
+            },
+            "max_features",
+        ),
+        (
+            ForestGrid {
+                min_leaf: vec![-1.0],
+                ..small_grid()
+            },
+            "min_leaf",
+        ),
+        (
+            ForestGrid {
+                sample_fractions: vec![1.5],
+                ..small_grid()
+            },
+            "sample_fraction",
+        ),
+        (
+            ForestGrid {
+                tune_trees: 2,
+                ..small_grid()
+            },
+            "tune_trees",
+        ),
+        (
+            ForestGrid {
+                max_trees: 5,
+                ..small_grid()
+            },
+            "max_trees",
+        ),
+        (
+            ForestGrid {
+                tolerance: f64::NAN,
+                ..small_grid()
+            },
+            "tolerance",
+        ),
+    ];
+    for (g, what) in cases {
+        let e = Forest::params()
+            .tune_grid(g)
+            .fit_forest(&t, &rows)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(what), "{what}: {e}");
+    }
+}
+
+fn load_orange(file: &str) -> Table {
+    let path = format!("{}/datasets/{file}", env!("CARGO_MANIFEST_DIR"));
+    read_csv(&path, &CsvOptions::new("Churn")).unwrap()
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::params::{Id3Params, Id3ValidParams};
 use super::tree::{DecisionTree, MissingPolicy, Step, TreeArrays, TreeArraysRef};
-use super::tune::{Tune, TuneReport, tune};
+use super::tune::{Grid, Tune, TuneReport, tune};
 use crate::data::{Binning, Discretizer, Table, encoded_from_dataset};
 use crate::error::Result;
 use crate::learner::{
@@ -33,6 +33,10 @@ pub struct TreeLearner {
     /// replace.
     #[serde(default)]
     pub tune: Tune,
+    /// The grid the tuning searches instead of the mode's ([`Tune::grid`]); None = the
+    /// mode's. Not serialized.
+    #[serde(skip)]
+    pub grid: Option<Grid>,
 }
 
 impl TreeLearner {
@@ -44,6 +48,7 @@ impl TreeLearner {
             binning,
             name,
             tune: Tune::Off,
+            grid: None,
         }
     }
 
@@ -53,6 +58,17 @@ impl TreeLearner {
     /// needs the own-branch missing policy.
     pub fn tune(mut self, t: Tune) -> Self {
         self.tune = t;
+        self
+    }
+
+    /// Searches `grid` instead of the mode's grid when tuning (as scikit-learn's
+    /// `GridSearchCV` takes a parameter grid); tuning is turned on ([`Tune::Fast`])
+    /// if it was off. The grid is checked when the fit starts ([`Grid::check`]).
+    pub fn tune_grid(mut self, grid: Grid) -> Self {
+        if self.tune == Tune::Off {
+            self.tune = Tune::Fast;
+        }
+        self.grid = Some(grid);
         self
     }
 
@@ -114,7 +130,13 @@ impl EncodedLearner for TreeLearner {
         } = input.take_encoding()?;
         let mut params = self.params.clone();
         let mut tuning = None;
-        if let Some((p, binning, report)) = tune(&params, self.tune, input.table, input.rows)? {
+        if let Some((p, binning, report)) = tune(
+            &params,
+            self.tune,
+            self.grid.as_ref(),
+            input.table,
+            input.rows,
+        )? {
             if &binning != discretizer.binning() {
                 discretizer = Discretizer::fit(input.table, input.rows, &binning)?;
                 encoded = discretizer.encode_rows(input.table, input.rows)?.0;

@@ -68,7 +68,10 @@ pub use criterion::{
     WeightedEntropy,
 };
 pub use export::Rule;
-pub use forest::{Forest, ForestClassifier, Oob, bootstrap};
+pub use forest::{
+    Forest, ForestCandidate, ForestClassifier, ForestGrid, ForestTune, ForestTuneReport, Oob,
+    bootstrap,
+};
 pub use learner::{TreeClassifier, TreeLearner};
 pub use node::{LEAF, MAX_DEPTH, NO_CHILD, Node};
 pub use params::{Id3, Id3Params, Id3ValidParams, NumericSplits, Pruning};
@@ -76,4 +79,4 @@ pub use prune::{
     add_errs, cost_complexity, estimated_errors, leaf_estimate, pessimistic, reduced_error,
 };
 pub use tree::{DecisionTree, MissingPolicy, Smoothing, Step, group_condition};
-pub use tune::{CurvePoint, Grid, SMALL_TABLE, Tune, TuneReport, TunedSetting};
+pub use tune::{CurvePoint, Grid, SMALL_TABLE, Tune, TuneReport, TuneScore, TunedSetting};

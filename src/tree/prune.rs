@@ -186,6 +186,13 @@ pub fn cost_complexity(tree: &mut DecisionTree, alpha: f64) {
     tree.compact();
 }
 
+/// Cost-complexity pruning that only marks the pruned nodes as leaves (see
+/// [`pessimistic_marks`]).
+pub(crate) fn cost_complexity_marks(tree: &mut DecisionTree, alpha: f64) {
+    let a = alpha * tree.nodes[0].weight;
+    ccp(tree, 0, a);
+}
+
 fn ccp(tree: &mut DecisionTree, node: usize, a: f64) -> f64 {
     let c = tree.node_counts(node);
     let leaf = c.iter().sum::<f64>() - c[argmax(c)] + a;

@@ -296,8 +296,10 @@ pub struct AlgoArgs {
     /// Features considered per node of a forest's trees (default: sqrt of the features)
     #[arg(long, value_name = "N")]
     pub max_features: Option<usize>,
-    /// Self-tuning of trees by cross-validation on the training rows (default: fast for
-    /// id3-weighted unless growth/pruning/binning flags are given; off for the others)
+    /// Self-tuning on the training rows: id3-weighted by cross-validation (default fast
+    /// unless growth/pruning/binning flags are given), id3-weighted-forest by
+    /// out-of-bag AUC (on unless --max-features or growth flags are given; fast and
+    /// thorough both turn it on); off for the others
     #[arg(long, value_name = "MODE", value_parser = PossibleValuesParser::new(Tune::NAMES))]
     pub tune: Option<String>,
 }

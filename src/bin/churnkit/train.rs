@@ -358,6 +358,24 @@ fn validation(a: &TrainArgs) -> Result<Validation> {
 
 /// One line on what the self-tuning chose (from the summary's `tuning` record).
 fn tuning_line(t: &serde_json::Value) -> String {
+    if let Some(cands) = t["candidates"].as_array() {
+        // A forest's out-of-bag tuning.
+        let i = t["chosen"].as_u64().unwrap_or(0) as usize;
+        let c = &cands.get(i).cloned().unwrap_or_default();
+        let trees = t["trees_curve"]
+            .as_array()
+            .and_then(|v| v.last())
+            .map_or(String::from("?"), |x| x[0].to_string());
+        return format!(
+            "tuning    out-of-bag ({} candidates): {} features per node, min leaf {}, sample fraction {}; OOB AUC {:.4}; {} trees\n",
+            cands.len(),
+            c["max_features"],
+            c["min_leaf"],
+            c["sample_fraction"],
+            c["oob_auc"].as_f64().unwrap_or(f64::NAN),
+            trees
+        );
+    }
     let c = &t["chosen"];
     let st = &c["setting"];
     let f = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN);
@@ -379,10 +397,12 @@ fn tuning_line(t: &serde_json::Value) -> String {
         } else {
             st["max_depth"].to_string()
         },
-        if st["confidence"].is_null() {
-            "none".to_string()
+        if let Some(cf) = st["pruning"]["Pessimistic"]["confidence"].as_f64() {
+            format!("pessimistic CF {cf}")
+        } else if let Some(a) = st["pruning"]["CostComplexity"]["alpha"].as_f64() {
+            format!("cost-complexity alpha {a}")
         } else {
-            format!("pessimistic CF {}", st["confidence"])
+            "none".to_string()
         },
         smoothing,
         f(&c["auc"]),
