@@ -43,7 +43,8 @@ use super::network::BayesNet;
 use crate::data::{Binning, Codes, Discretizer, Encoded, Table};
 use crate::error::{Error, Result};
 use crate::learner::{
-    Classifier, EncodedLearner, Encoding, Explanation, FitInput, Reason, check_out_len,
+    Classifier, EncodedLearner, Encoding, Explanation, FitInput, RawExplainer, RawReason, Reason,
+    check_out_len,
 };
 
 /// Rows per block in batch scoring.
@@ -693,19 +694,50 @@ impl Classifier for BayesClassifier {
         self.explain_encoded(&enc, 0)
     }
 
+    fn raw_explainer(&self) -> Option<&dyn RawExplainer> {
+        Some(self)
+    }
+}
+
+/// The explanation's terms unworded: each observed attribute with its code.
+impl RawExplainer for BayesClassifier {
     /// Encodes the rows once, then explains each encoded row.
-    fn explain_top(&self, table: &Table, rows: &[usize], n: usize) -> Result<Vec<Vec<Reason>>> {
+    fn explain_top_raw(
+        &self,
+        table: &Table,
+        rows: &[usize],
+        n: usize,
+    ) -> Result<Vec<Vec<RawReason<'_>>>> {
         let (enc, _) = self.discretizer.encode_rows(table, rows)?;
+        let features = &self.discretizer.schema().features;
         (0..rows.len())
             .map(|i| {
                 // As `top_reasons` of `explain`: a stable sort by weight, descending
                 // (ties by weight are ties by magnitude too, so they keep evidence
-                // order either way), then only the kept terms are rendered.
+                // order either way).
                 let (mut terms, _) = self.explain_terms(&enc, i, false)?;
                 terms.sort_by(|a, b| b.2.total_cmp(&a.2));
                 terms.truncate(n);
-                Ok(terms.into_iter().map(|t| self.reason(&enc, t)).collect())
+                Ok(terms
+                    .into_iter()
+                    .map(|(j, code, weight)| RawReason {
+                        feature: j,
+                        name: &features[j].name,
+                        code,
+                        node: 0,
+                        weight,
+                    })
+                    .collect())
             })
             .collect()
+    }
+
+    fn word_reason(&self, _table: &Table, _row: usize, raw: &RawReason<'_>) -> Reason {
+        let f = &self.discretizer.schema().features[raw.feature];
+        Reason {
+            feature: f.name.clone(),
+            condition: f.condition(raw.code),
+            weight: raw.weight,
+        }
     }
 }
