@@ -511,27 +511,35 @@ impl Playbook {
     /// assert_eq!(Playbook::default().call(&[r("gender", 0.3)]).driver_name(), "unmapped");
     /// ```
     pub fn call(&self, reasons: &[Reason]) -> DriverCall {
-        self.call_weighted(reasons.iter().map(|r| (r.feature.as_str(), r.weight)))
+        self.call_resolved(
+            reasons
+                .iter()
+                .filter(|r| r.weight > 0.0)
+                .map(|r| (self.driver_of(&r.feature), r.weight)),
+        )
     }
 
-    /// [`call`](Self::call) on reasons given as (feature, weight): the conditions
+    /// [`call`](Self::call) on reasons given as (the rule of their feature, weight),
+    /// the rule as [`driver_of`](Self::driver_of) gives it: for callers that look
+    /// each feature's rule up once rather than for every customer. The conditions
     /// play no part in the call.
     ///
     /// ```
     /// use churnkit::policy::{Driver, Playbook};
-    /// let call = Playbook::default().call_weighted([("Contract", 0.2), ("gender", 0.3)]);
+    /// let p = Playbook::default();
+    /// let call = p.call_resolved([(p.driver_of("Contract"), 0.2), (p.driver_of("gender"), 0.3)]);
     /// assert_eq!(call.driver, Some(Driver::Competition));
     /// ```
-    pub fn call_weighted<'a>(
-        &self,
-        reasons: impl IntoIterator<Item = (&'a str, f64)>,
+    pub fn call_resolved<'p>(
+        &'p self,
+        reasons: impl IntoIterator<Item = (Option<&'p ColumnRule>, f64)>,
     ) -> DriverCall {
         // (rule, total weight, strongest weight) per driver, in first-seen order.
         let mut by_driver: Vec<(&ColumnRule, f64, f64)> = Vec::new();
         let mut has_risk = false;
-        for (feature, weight) in reasons.into_iter().filter(|r| r.1 > 0.0) {
+        for (rule, weight) in reasons.into_iter().filter(|r| r.1 > 0.0) {
             has_risk = true;
-            let Some(rule) = self.driver_of(feature) else {
+            let Some(rule) = rule else {
                 continue;
             };
             match by_driver

@@ -288,6 +288,19 @@ impl<'m> Scorer<'m> {
         // once). Unworded when the classifier can give them so: the scorer merges them,
         // picks the driver and words only the reasons it outputs.
         let explainer = classifier.raw_explainer();
+        // The playbook's rule of each of the model's features, looked up once.
+        let features = &self.model.schema().features;
+        let rules: Vec<_> = match explainer {
+            Some(_) if self.reasons => features
+                .iter()
+                .map(|f| self.playbook.driver_of(&f.name))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let rule_of = |m: &RawReason<'_>| match rules.get(m.feature) {
+            Some(&rule) if features[m.feature].name == m.name => rule,
+            _ => self.playbook.driver_of(m.name),
+        };
         let mut reasons: Vec<RowReasons<'_>> = match (self.reasons, explainer) {
             (false, _) => (0..n).map(|_| RowReasons::Worded(Vec::new())).collect(),
             (true, Some(x)) => {
@@ -343,7 +356,7 @@ impl<'m> Scorer<'m> {
                         let (mut risk, mut protective) = merge_reasons(raw);
                         let driver = self.reasons.then(|| {
                             self.playbook
-                                .call_weighted(risk.iter().map(|m| (m.name, m.weight)))
+                                .call_resolved(risk.iter().map(|m| (rule_of(m), m.weight)))
                         });
                         risk.truncate(N_REASONS);
                         protective.truncate(N_REASONS);
