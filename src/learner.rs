@@ -32,6 +32,44 @@ pub struct Reason {
     pub weight: f64,
 }
 
+/// A reason before it is put into words: which feature, the code (level or bin) or
+/// tree branch it is about, and its signed weight — what batch scoring ranks, merges
+/// and picks the churn driver on, so that only the reasons it outputs are rendered
+/// ([`RawExplainer::word_reason`] gives the [`Reason`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RawReason<'a> {
+    /// The feature's index among the classifier's own features.
+    pub feature: usize,
+    /// The feature's column name (as in [`Reason::feature`]).
+    pub name: &'a str,
+    /// The code the condition is about: the row's level or bin (networks), the branch
+    /// taken (trees); 0 where the classifier words the condition from the row itself.
+    pub code: u16,
+    /// The tree node whose test the condition is (trees); 0 otherwise.
+    pub node: u32,
+    /// The weight, as [`Reason::weight`].
+    pub weight: f64,
+}
+
+/// The unworded side of a classifier's explanations (see [`Classifier::raw_explainer`]):
+/// the reasons as [`RawReason`]s, and the words of any one of them.
+pub trait RawExplainer: Send + Sync {
+    /// For each of `rows`, the `n` most churn-ward reasons of
+    /// [`Classifier::explain`], unworded: its reasons stably sorted by weight,
+    /// descending (ties keep the explanation's order), then cut to `n`.
+    fn explain_top_raw(
+        &self,
+        table: &Table,
+        rows: &[usize],
+        n: usize,
+    ) -> Result<Vec<Vec<RawReason<'_>>>>;
+
+    /// The [`Reason`] of `raw`, a reason of row `row` of `table` given by
+    /// [`explain_top_raw`](Self::explain_top_raw) on that table: its feature's name,
+    /// the condition as [`Classifier::explain`] words it, and `raw.weight`.
+    fn word_reason(&self, table: &Table, row: usize, raw: &RawReason<'_>) -> Reason;
+}
+
 /// Why a classifier predicted what it did for one row.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Explanation {
@@ -74,13 +112,29 @@ pub trait Classifier: Send + Sync {
     /// For each of `rows`, the `n` most churn-ward reasons of [`Classifier::explain`]:
     /// its reasons stably sorted by weight, descending (ties keep the explanation's
     /// order), then cut to `n` — exactly [`top_reasons`] of `explain`, without the
-    /// summaries. The default explains row by row; implementations override it to
-    /// encode the rows once and to render only the reasons kept (batch scoring calls
-    /// this once per chunk of rows).
+    /// summaries. The default words the reasons of the
+    /// [`raw_explainer`](Self::raw_explainer) when there is one (the rows encoded once,
+    /// only the kept reasons rendered), else explains row by row.
     fn explain_top(&self, table: &Table, rows: &[usize], n: usize) -> Result<Vec<Vec<Reason>>> {
-        rows.iter()
-            .map(|&r| Ok(top_reasons(self.explain(table, r)?.reasons, n)))
-            .collect()
+        match self.raw_explainer() {
+            Some(x) => Ok(rows
+                .iter()
+                .zip(x.explain_top_raw(table, rows, n)?)
+                .map(|(&r, raw)| raw.iter().map(|m| x.word_reason(table, r, m)).collect())
+                .collect()),
+            None => rows
+                .iter()
+                .map(|&r| Ok(top_reasons(self.explain(table, r)?.reasons, n)))
+                .collect(),
+        }
+    }
+
+    /// The classifier's reasons before they are worded, when it can give them (batch
+    /// scoring ranks, merges and picks drivers on them, and words only the reasons it
+    /// outputs). The default is None: callers use
+    /// [`explain_top`](Self::explain_top).
+    fn raw_explainer(&self) -> Option<&dyn RawExplainer> {
+        None
     }
 }
 

@@ -40,7 +40,9 @@ use crate::bayes::{BayesClassifier, HillClimb, NaiveBayes, Prior, Tan};
 use crate::data::{Binning, Discretizer, Table};
 use crate::error::{Error, Location, Result};
 use crate::eval::{ZeroR, ZeroRModel};
-use crate::learner::{Classifier, EncodedLearner, Explanation, Learner, fit_two_phase};
+use crate::learner::{
+    Classifier, EncodedLearner, Explanation, Learner, RawExplainer, Reason, fit_two_phase,
+};
 use crate::tree::{
     Cart, CartClassifier, Forest, ForestClassifier, ForestTune, Id3Params, Pruning, TreeClassifier,
     TreeLearner, Tune,
@@ -737,6 +739,12 @@ impl Classifier for BodyClassifier {
     }
     fn explain(&self, table: &Table, row: usize) -> Result<Explanation> {
         self.0.classifier().explain(table, row)
+    }
+    fn explain_top(&self, table: &Table, rows: &[usize], n: usize) -> Result<Vec<Vec<Reason>>> {
+        self.0.classifier().explain_top(table, rows, n)
+    }
+    fn raw_explainer(&self) -> Option<&dyn RawExplainer> {
+        self.0.classifier().raw_explainer()
     }
 }
 

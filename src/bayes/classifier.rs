@@ -13,7 +13,14 @@
 //!   parent besides the class (naive Bayes, TAN), exact
 //!   [forest message passing](super::forest) for that row: a missing attribute is
 //!   summed out of its tree in a few table lookups.
-//! - Otherwise exact [variable elimination](super::infer::query) for that row.
+//! - Otherwise (any other network, e.g. hill climbing's, where the class may have
+//!   parents) the class query compiled (`compiled.rs`) for the row's missing pattern
+//!   and cached: the class's observed families are table lookups and only the factors
+//!   tied to the class through unobserved variables are summed, in a plan made once
+//!   per pattern — exact, without redoing variable elimination for every row.
+//! - Exact [variable elimination](super::infer::query) only where that plan would
+//!   build a table of more than [`MAX_FACTOR_ENTRIES`](super::MAX_FACTOR_ENTRIES)
+//!   entries, or the evidence has probability zero (reported as an error).
 //!
 //! **Explanation.** Each observed attribute's contribution to the log-odds of
 //! `churned` vs `retained`. When the class has no parents (naive Bayes, TAN) and its
@@ -36,6 +43,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::bif;
+use super::compiled::{ClassQuery, QueryScratch};
 use super::forest::{ForestPosterior, ForestScratch, UNOBSERVED};
 use super::infer;
 use super::learn::{HillClimb, NaiveBayes, NetworkLearner, Tan, feature_states, network_variables};
@@ -43,7 +51,8 @@ use super::network::BayesNet;
 use crate::data::{Binning, Codes, Discretizer, Encoded, Table};
 use crate::error::{Error, Result};
 use crate::learner::{
-    Classifier, EncodedLearner, Encoding, Explanation, FitInput, Reason, check_out_len,
+    Classifier, EncodedLearner, Encoding, Explanation, FitInput, RawExplainer, RawReason, Reason,
+    check_out_len,
 };
 
 /// Rows per block in batch scoring.
@@ -71,8 +80,9 @@ struct Term {
 /// Prediction is exact `P(C | e)` over the observed attributes `e` (a missing or
 /// unseen value is marginalised, never imputed): a product of precompiled table
 /// entries when the class's Markov blanket is observed, else forest message passing
-/// ([`ForestPosterior`]) for naive Bayes and TAN, else variable elimination
-/// ([`query`](super::query)). An explanation gives each observed attribute's
+/// ([`ForestPosterior`]) for naive Bayes and TAN, else the class query compiled per
+/// missing pattern (module docs), with variable elimination ([`query`](super::query))
+/// as the last resort. An explanation gives each observed attribute's
 /// contribution to the log-odds of `churned` vs `retained`: its child term when the
 /// class has no parents and its blanket is observed (the terms then add up to the
 /// log-odds), otherwise the change in log-odds when its evidence is withdrawn.
@@ -90,6 +100,8 @@ pub struct BayesClassifier {
     net: BayesNet,
     terms: Vec<Term>,
     forest: Option<ForestPosterior>,
+    /// The class query compiled per missing pattern, for networks without `forest`.
+    query: Option<ClassQuery>,
 }
 
 impl PartialEq for BayesClassifier {
@@ -231,16 +243,20 @@ impl BayesClassifier {
         }
         let terms = compile(&net, &discretizer);
         let forest = ForestPosterior::new(&net);
-        if forest.is_none() {
+        let query = if forest.is_none() {
             // Forest networks (naive Bayes, TAN) eliminate in small tables.
             infer::check_elimination_cost(&net, nf)?;
-        }
+            Some(ClassQuery::new(&net))
+        } else {
+            None
+        };
         Ok(BayesClassifier {
             name,
             discretizer,
             net,
             terms,
             forest,
+            query,
         })
     }
 
@@ -278,9 +294,12 @@ impl BayesClassifier {
 
     /// Class posteriors of every row of `enc` (encoded by this model's discretizer),
     /// row-major into `out` (`n_rows × n_classes`), blocks of rows in parallel: the
-    /// fast path where the class's blanket is observed, forest message passing for the
-    /// other rows when the network allows it, variable elimination (rows in parallel)
-    /// for the rest. The result does not depend on the number of threads.
+    /// fast path where the class's blanket is observed, and for the other rows forest
+    /// message passing when the network allows it, else the class query compiled for
+    /// the row's missing pattern (see [`BayesClassifier`]); variable elimination (rows in
+    /// parallel) only for rows those cannot answer (a factor too large to plan, or
+    /// evidence of probability zero, which it reports). The result does not depend on
+    /// the number of threads.
     pub fn predict_encoded(&self, enc: &Encoded, out: &mut [f64]) -> Result<()> {
         let k = self.net.cardinality(self.class_node());
         let n = enc.n_rows();
@@ -297,9 +316,9 @@ impl BayesClassifier {
             .par_chunks_mut(BLOCK * k)
             .enumerate()
             .map_init(
-                || (vec![0usize; BLOCK], ForestScratch::default(), Vec::new()),
-                |(cfg, scratch, state), (b, scores)| {
-                    self.score_block(enc, b * BLOCK, scores, cfg, scratch, state)
+                || (vec![0usize; BLOCK], Scratch::default()),
+                |(cfg, scratch), (b, scores)| {
+                    self.score_block(enc, b * BLOCK, scores, cfg, scratch)
                 },
             )
             .flatten()
@@ -316,16 +335,15 @@ impl BayesClassifier {
     }
 
     /// Scores the rows `start..` of `enc` that `scores` (`k` per row) covers: the fast
-    /// path, then forest message passing for rows with an unobserved blanket value.
-    /// Returns the rows left for variable elimination.
+    /// path, then forest message passing or the compiled class query for rows with an
+    /// unobserved blanket value. Returns the rows left for variable elimination.
     fn score_block(
         &self,
         enc: &Encoded,
         start: usize,
         scores: &mut [f64],
         cfg: &mut [usize],
-        scratch: &mut ForestScratch,
-        state: &mut Vec<u32>,
+        scratch: &mut Scratch,
     ) -> Vec<usize> {
         let k = self.net.cardinality(self.class_node());
         let len = scores.len() / k;
@@ -360,11 +378,8 @@ impl BayesClassifier {
                 softmax(row);
                 continue;
             }
-            let solved = self.forest.as_ref().is_some_and(|f| {
-                self.states_into(enc, start + i, None, state);
-                f.posterior_into(state, scratch, row)
-            });
-            if !solved {
+            self.states_into(enc, start + i, None, &mut scratch.state);
+            if !self.solve(scratch, row) {
                 fallback.push(start + i);
             }
         }
@@ -399,17 +414,40 @@ impl BayesClassifier {
         }));
     }
 
+    /// `P(C | e)` into `out` for the attribute states in `scratch.state`
+    /// ([`UNOBSERVED`] where missing) by forest message passing or the compiled class
+    /// query; false when neither answers (the caller runs variable elimination).
+    fn solve(&self, scratch: &mut Scratch, out: &mut [f64]) -> bool {
+        if let Some(f) = &self.forest {
+            return f.posterior_into(&scratch.state, &mut scratch.forest, out);
+        }
+        self.query
+            .as_ref()
+            .is_some_and(|q| q.posterior_into(&self.net, &scratch.state, &mut scratch.query, out))
+    }
+
     /// The class posterior of one encoded row, optionally withdrawing the evidence on
     /// feature `skip`: by forest message passing when the network allows it (see
-    /// [`ForestPosterior`]), else by variable elimination. Both are exact.
+    /// [`ForestPosterior`]), else by the class query compiled for the row's missing
+    /// pattern (see [`BayesClassifier`]), else (a factor too large to plan, or evidence
+    /// of probability zero) by variable elimination. All are exact.
     pub fn posterior(&self, enc: &Encoded, row: usize, skip: Option<usize>) -> Result<Vec<f64>> {
-        if let Some(f) = &self.forest {
-            let mut state = Vec::new();
-            self.states_into(enc, row, skip, &mut state);
-            let mut p = vec![0.0; f.n_classes()];
-            if f.posterior_into(&state, &mut ForestScratch::default(), &mut p) {
-                return Ok(p);
-            }
+        let mut scratch = Scratch::default();
+        self.posterior_with(enc, row, skip, &mut scratch)
+    }
+
+    /// [`posterior`](Self::posterior) with reusable buffers.
+    fn posterior_with(
+        &self,
+        enc: &Encoded,
+        row: usize,
+        skip: Option<usize>,
+        scratch: &mut Scratch,
+    ) -> Result<Vec<f64>> {
+        self.states_into(enc, row, skip, &mut scratch.state);
+        let mut p = vec![0.0; self.net.cardinality(self.class_node())];
+        if self.solve(scratch, &mut p) {
+            return Ok(p);
         }
         self.posterior_ve(enc, row, skip)
     }
@@ -578,6 +616,7 @@ impl BayesClassifier {
             let lo = |p: &[f64]| p[churn].ln() - p[ret].ln();
             let mut full = None;
             let mut state = vec![0usize; self.net.n_vars()];
+            let mut scratch = Scratch::default();
             for (j, code) in self.evidence(enc, row, None) {
                 let local = if class_is_root {
                     self.withdraw_locally(enc, row, j, (churn, ret), &mut state)
@@ -589,9 +628,14 @@ impl BayesClassifier {
                     None => {
                         let f = match full {
                             Some(f) => f,
-                            None => *full.insert(lo(&self.posterior(enc, row, None)?)),
+                            None => *full.insert(lo(&self.posterior_with(
+                                enc,
+                                row,
+                                None,
+                                &mut scratch,
+                            )?)),
                         };
-                        f - lo(&self.posterior(enc, row, Some(j))?)
+                        f - lo(&self.posterior_with(enc, row, Some(j), &mut scratch)?)
                     }
                 };
                 if w != 0.0 {
@@ -628,6 +672,15 @@ impl BayesClassifier {
 /// The most joint configurations of the unobserved variables around an attribute
 /// for which an explanation weight is summed locally (beyond: variable elimination).
 const MAX_LOCAL_CONFIGS: usize = 4096;
+
+/// Per-thread buffers of exact inference for rows with unobserved attributes.
+#[derive(Debug, Default)]
+struct Scratch {
+    /// The row's attribute states ([`UNOBSERVED`] where missing).
+    state: Vec<u32>,
+    forest: ForestScratch,
+    query: QueryScratch,
+}
 
 /// One explanation term: (feature, code, weight).
 type Term3 = (usize, u16, f64);
@@ -729,19 +782,50 @@ impl Classifier for BayesClassifier {
         self.explain_encoded(&enc, 0)
     }
 
+    fn raw_explainer(&self) -> Option<&dyn RawExplainer> {
+        Some(self)
+    }
+}
+
+/// The explanation's terms unworded: each observed attribute with its code.
+impl RawExplainer for BayesClassifier {
     /// Encodes the rows once, then explains each encoded row.
-    fn explain_top(&self, table: &Table, rows: &[usize], n: usize) -> Result<Vec<Vec<Reason>>> {
+    fn explain_top_raw(
+        &self,
+        table: &Table,
+        rows: &[usize],
+        n: usize,
+    ) -> Result<Vec<Vec<RawReason<'_>>>> {
         let (enc, _) = self.discretizer.encode_rows(table, rows)?;
+        let features = &self.discretizer.schema().features;
         (0..rows.len())
             .map(|i| {
                 // As `top_reasons` of `explain`: a stable sort by weight, descending
                 // (ties by weight are ties by magnitude too, so they keep evidence
-                // order either way), then only the kept terms are rendered.
+                // order either way).
                 let (mut terms, _) = self.explain_terms(&enc, i, false)?;
                 terms.sort_by(|a, b| b.2.total_cmp(&a.2));
                 terms.truncate(n);
-                Ok(terms.into_iter().map(|t| self.reason(&enc, t)).collect())
+                Ok(terms
+                    .into_iter()
+                    .map(|(j, code, weight)| RawReason {
+                        feature: j,
+                        name: &features[j].name,
+                        code,
+                        node: 0,
+                        weight,
+                    })
+                    .collect())
             })
             .collect()
+    }
+
+    fn word_reason(&self, _table: &Table, _row: usize, raw: &RawReason<'_>) -> Reason {
+        let f = &self.discretizer.schema().features[raw.feature];
+        Reason {
+            feature: f.name.clone(),
+            condition: f.condition(raw.code),
+            weight: raw.weight,
+        }
     }
 }

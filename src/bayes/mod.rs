@@ -33,6 +33,7 @@
 
 mod bif;
 mod classifier;
+mod compiled;
 mod forest;
 mod importance;
 pub use importance::class_mutual_information;

@@ -206,30 +206,10 @@ fn count_ints<C: Copy + Into<u32>>(
 mod tests {
     use super::*;
     use crate::count::contingency::{Var, contingency};
-    use crate::data::{EncodedFeature, EncodedSchema};
-    use std::sync::Arc;
 
+    /// 97 rows, `c` with 300 levels (`u16` codes), three classes.
     fn enc(weights: Option<Vec<f64>>) -> Encoded {
-        let f = |name: &str, n: usize| EncodedFeature {
-            name: name.into(),
-            levels: (0..n).map(|i| i.to_string()).collect(),
-            numeric: false,
-        };
-        let n = 97;
-        Encoded::new(
-            Arc::new(EncodedSchema {
-                features: vec![f("a", 2), f("b", 3), f("c", 300)],
-                classes: vec!["retained".into(), "at_risk".into(), "churned".into()],
-            }),
-            vec![
-                Codes::U8((0..n).map(|i| (i % 3) as u8).collect()),
-                Codes::U8((0..n).map(|i| ((i * 7) % 4) as u8).collect()),
-                Codes::U16((0..n).map(|i| ((i * 13) % 301) as u16).collect()),
-            ],
-            (0..n).map(|i| ((i * 5) % 3) as u8).collect(),
-            weights,
-        )
-        .unwrap()
+        crate::count::testing::synthetic_codes(97, 300, 3, weights)
     }
 
     fn agree(e: &Encoded, rows: Rows<'_>) {

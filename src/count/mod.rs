@@ -77,6 +77,8 @@ mod class_tables;
 mod contingency;
 mod discretize;
 mod memory;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use class_tables::{ClassTable, ClassTables};
 pub use contingency::{CountTable, Rows, Var};
@@ -172,30 +174,11 @@ impl<C: Counter + ?Sized> Counter for &C {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{Codes, Encoded, EncodedFeature, EncodedSchema};
-    use std::sync::Arc;
+    use crate::data::Encoded;
 
+    /// 200 rows, `c` with 4 levels, two classes.
     fn enc(weights: Option<Vec<f64>>) -> Encoded {
-        let f = |name: &str, n: usize| EncodedFeature {
-            name: name.into(),
-            levels: (0..n).map(|i| i.to_string()).collect(),
-            numeric: false,
-        };
-        let n = 200;
-        Encoded::new(
-            Arc::new(EncodedSchema {
-                features: vec![f("a", 2), f("b", 3), f("c", 4)],
-                classes: vec!["retained".into(), "churned".into()],
-            }),
-            vec![
-                Codes::U8((0..n).map(|i| (i % 3) as u8).collect()),
-                Codes::U8((0..n).map(|i| ((i * 7) % 4) as u8).collect()),
-                Codes::U8((0..n).map(|i| ((i * 13) % 5) as u8).collect()),
-            ],
-            (0..n).map(|i| ((i * 5) % 2) as u8).collect(),
-            weights,
-        )
-        .unwrap()
+        crate::count::testing::synthetic_codes(200, 4, 2, weights)
     }
 
     /// Answers only the required calls: the batched ones take the trait's defaults.

@@ -511,10 +511,35 @@ impl Playbook {
     /// assert_eq!(Playbook::default().call(&[r("gender", 0.3)]).driver_name(), "unmapped");
     /// ```
     pub fn call(&self, reasons: &[Reason]) -> DriverCall {
+        self.call_resolved(
+            reasons
+                .iter()
+                .filter(|r| r.weight > 0.0)
+                .map(|r| (self.driver_of(&r.feature), r.weight)),
+        )
+    }
+
+    /// [`call`](Self::call) on reasons given as (the rule of their feature, weight),
+    /// the rule as [`driver_of`](Self::driver_of) gives it: for callers that look
+    /// each feature's rule up once rather than for every customer. The conditions
+    /// play no part in the call.
+    ///
+    /// ```
+    /// use churnkit::policy::{Driver, Playbook};
+    /// let p = Playbook::default();
+    /// let call = p.call_resolved([(p.driver_of("Contract"), 0.2), (p.driver_of("gender"), 0.3)]);
+    /// assert_eq!(call.driver, Some(Driver::Competition));
+    /// ```
+    pub fn call_resolved<'p>(
+        &'p self,
+        reasons: impl IntoIterator<Item = (Option<&'p ColumnRule>, f64)>,
+    ) -> DriverCall {
         // (rule, total weight, strongest weight) per driver, in first-seen order.
         let mut by_driver: Vec<(&ColumnRule, f64, f64)> = Vec::new();
-        for r in reasons.iter().filter(|r| r.weight > 0.0) {
-            let Some(rule) = self.driver_of(&r.feature) else {
+        let mut has_risk = false;
+        for (rule, weight) in reasons.into_iter().filter(|r| r.1 > 0.0) {
+            has_risk = true;
+            let Some(rule) = rule else {
                 continue;
             };
             match by_driver
@@ -522,13 +547,13 @@ impl Playbook {
                 .find(|(x, _, _)| x.driver == rule.driver)
             {
                 Some((best, total, strongest)) => {
-                    *total += r.weight;
-                    if r.weight > *strongest {
-                        *strongest = r.weight;
+                    *total += weight;
+                    if weight > *strongest {
+                        *strongest = weight;
                         *best = rule;
                     }
                 }
-                None => by_driver.push((rule, r.weight, r.weight)),
+                None => by_driver.push((rule, weight, weight)),
             }
         }
         let top = by_driver
@@ -537,7 +562,6 @@ impl Playbook {
                 Some(a) if (a.1, a.2) >= (x.1, x.2) => Some(a),
                 _ => Some(x),
             });
-        let has_risk = reasons.iter().any(|r| r.weight > 0.0);
         match top {
             None => DriverCall {
                 has_risk,

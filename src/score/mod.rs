@@ -44,7 +44,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{MissingTokens, Table};
 use crate::error::{Location, Result};
-use crate::learner::Reason;
+use crate::learner::{RawReason, Reason};
 use crate::model::Model;
 use crate::policy::{
     DriverCall, Economics, InputPolicy, Playbook, Retention, Stage, StageSpec, Tier, TierPolicy,
@@ -285,15 +285,46 @@ impl<'m> Scorer<'m> {
             .zip(rows.par_chunks(PAR_ROWS))
             .try_for_each(|(out, rs)| classifier.predict_proba_into(&table, rs, out))?;
         // Reasons: one batch call per parallel chunk (the classifier encodes the chunk
-        // once and renders only the reasons kept).
-        let mut reasons: Vec<Vec<Reason>> = if self.reasons {
-            let per_chunk: Vec<Vec<Vec<Reason>>> = rows
-                .par_chunks(PAR_ROWS)
-                .map(|rs| classifier.explain_top(&table, rs, ALL_REASONS))
-                .collect::<Result<_>>()?;
-            per_chunk.into_iter().flatten().collect()
-        } else {
-            vec![Vec::new(); n]
+        // once). Unworded when the classifier can give them so: the scorer merges them,
+        // picks the driver and words only the reasons it outputs.
+        let explainer = classifier.raw_explainer();
+        // The playbook's rule of each of the model's features, looked up once.
+        let features = &self.model.schema().features;
+        let rules: Vec<_> = match explainer {
+            Some(_) if self.reasons => features
+                .iter()
+                .map(|f| self.playbook.driver_of(&f.name))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let rule_of = |m: &RawReason<'_>| match rules.get(m.feature) {
+            Some(&rule) if features[m.feature].name == m.name => rule,
+            _ => self.playbook.driver_of(m.name),
+        };
+        let mut reasons: Vec<RowReasons<'_>> = match (self.reasons, explainer) {
+            (false, _) => (0..n).map(|_| RowReasons::Worded(Vec::new())).collect(),
+            (true, Some(x)) => {
+                let per_chunk: Vec<Vec<Vec<RawReason<'_>>>> = rows
+                    .par_chunks(PAR_ROWS)
+                    .map(|rs| x.explain_top_raw(&table, rs, ALL_REASONS))
+                    .collect::<Result<_>>()?;
+                per_chunk
+                    .into_iter()
+                    .flatten()
+                    .map(RowReasons::Raw)
+                    .collect()
+            }
+            (true, None) => {
+                let per_chunk: Vec<Vec<Vec<Reason>>> = rows
+                    .par_chunks(PAR_ROWS)
+                    .map(|rs| classifier.explain_top(&table, rs, ALL_REASONS))
+                    .collect::<Result<_>>()?;
+                per_chunk
+                    .into_iter()
+                    .flatten()
+                    .map(RowReasons::Worded)
+                    .collect()
+            }
         };
         let policy = &self.tiers;
         let calibration = self.model.calibration();
@@ -317,14 +348,38 @@ impl<'m> Scorer<'m> {
                 }
                 let p_churn = p[churn];
                 let tier = policy.tier(classes, p, p_churn);
-                let (mut reasons, mut protective) = merge_reasons(std::mem::take(reasons));
-                let driver = self.reasons.then(|| self.playbook.call(&reasons));
-                reasons.truncate(N_REASONS);
-                protective.truncate(N_REASONS);
-                // Only the kept reasons are rendered for people.
                 let value = |f: &str| numeric_value(&table, f, r);
-                readable_conditions(&mut reasons, value);
-                readable_conditions(&mut protective, value);
+                // Merged, the driver called on all risk factors, then only the kept
+                // reasons are worded for people.
+                let (reasons, protective, driver) = match std::mem::take(reasons) {
+                    RowReasons::Raw(raw) => {
+                        let (mut risk, mut protective) = merge_reasons(raw);
+                        let driver = self.reasons.then(|| {
+                            self.playbook
+                                .call_resolved(risk.iter().map(|m| (rule_of(m), m.weight)))
+                        });
+                        risk.truncate(N_REASONS);
+                        protective.truncate(N_REASONS);
+                        let word = |m: &RawReason<'_>| {
+                            let x = explainer.expect("raw reasons come from the explainer");
+                            x.word_reason(&table, r, m)
+                        };
+                        let mut risk: Vec<Reason> = risk.iter().map(word).collect();
+                        let mut protective: Vec<Reason> = protective.iter().map(word).collect();
+                        readable_conditions(&mut risk, value);
+                        readable_conditions(&mut protective, value);
+                        (risk, protective, driver)
+                    }
+                    RowReasons::Worded(worded) => {
+                        let (mut risk, mut protective) = merge_reasons(worded);
+                        let driver = self.reasons.then(|| self.playbook.call(&risk));
+                        risk.truncate(N_REASONS);
+                        protective.truncate(N_REASONS);
+                        readable_conditions(&mut risk, value);
+                        readable_conditions(&mut protective, value);
+                        (risk, protective, driver)
+                    }
+                };
                 let stage = stage_column.and_then(|(st, v)| {
                     v.get(r)
                         .copied()
@@ -444,33 +499,83 @@ fn readable_conditions(reasons: &mut [Reason], value: impl Fn(&str) -> Option<f6
     }
 }
 
-/// [`split_reasons`] without the cut to [`N_REASONS`] and with the conditions as the
-/// classifier wrote them.
-fn merge_reasons(reasons: Vec<Reason>) -> (Vec<Reason>, Vec<Reason>) {
+/// One row's reasons as the classifier gave them: unworded (see
+/// [`RawExplainer`](crate::learner::RawExplainer)) or worded.
+enum RowReasons<'c> {
+    Raw(Vec<RawReason<'c>>),
+    Worded(Vec<Reason>),
+}
+
+impl Default for RowReasons<'_> {
+    fn default() -> Self {
+        RowReasons::Worded(Vec::new())
+    }
+}
+
+/// A reason, worded or not, as [`merge_reasons`] sees it.
+trait Weighted {
+    /// True when both are about the same feature.
+    fn same_feature(&self, other: &Self) -> bool;
+    fn weight(&self) -> f64;
+    fn set_weight(&mut self, w: f64);
+}
+
+impl Weighted for Reason {
+    fn same_feature(&self, other: &Self) -> bool {
+        self.feature == other.feature
+    }
+    fn weight(&self) -> f64 {
+        self.weight
+    }
+    fn set_weight(&mut self, w: f64) {
+        self.weight = w;
+    }
+}
+
+impl Weighted for RawReason<'_> {
+    /// Feature names are unique in a schema, so the index decides.
+    fn same_feature(&self, other: &Self) -> bool {
+        self.feature == other.feature
+    }
+    fn weight(&self) -> f64 {
+        self.weight
+    }
+    fn set_weight(&mut self, w: f64) {
+        self.weight = w;
+    }
+}
+
+/// [`split_reasons`] without the cut to [`N_REASONS`] and with the reasons as the
+/// classifier gave them (worded or not): reasons on one feature merged into the one
+/// of the largest |weight| (the first among equals) carrying the summed weight
+/// (summed in the given order), zero and non-finite weights dropped, risk factors
+/// sorted by weight descending, protective ones ascending (stable sorts).
+fn merge_reasons<T: Weighted>(reasons: Vec<T>) -> (Vec<T>, Vec<T>) {
     // (merged reason, |weight| of the strongest member), in first-seen order.
-    let mut merged: Vec<(Reason, f64)> = Vec::with_capacity(reasons.len());
+    let mut merged: Vec<(T, f64)> = Vec::with_capacity(reasons.len());
     for r in reasons {
-        match merged.iter_mut().find(|(m, _)| m.feature == r.feature) {
+        match merged.iter_mut().find(|(m, _)| m.same_feature(&r)) {
             Some((m, strongest)) => {
-                m.weight += r.weight;
-                if r.weight.abs() > *strongest {
-                    *strongest = r.weight.abs();
-                    m.condition = r.condition;
+                let total = m.weight() + r.weight();
+                if r.weight().abs() > *strongest {
+                    *strongest = r.weight().abs();
+                    *m = r;
                 }
+                m.set_weight(total);
             }
             None => {
-                let strongest = r.weight.abs();
+                let strongest = r.weight().abs();
                 merged.push((r, strongest));
             }
         }
     }
-    let (mut risk, mut protective): (Vec<Reason>, Vec<Reason>) = merged
+    let (mut risk, mut protective): (Vec<T>, Vec<T>) = merged
         .into_iter()
         .map(|(m, _)| m)
-        .filter(|m| m.weight != 0.0 && m.weight.is_finite())
-        .partition(|m| m.weight > 0.0);
-    risk.sort_by(|a, b| b.weight.total_cmp(&a.weight));
-    protective.sort_by(|a, b| a.weight.total_cmp(&b.weight));
+        .filter(|m| m.weight() != 0.0 && m.weight().is_finite())
+        .partition(|m| m.weight() > 0.0);
+    risk.sort_by(|a, b| b.weight().total_cmp(&a.weight()));
+    protective.sort_by(|a, b| a.weight().total_cmp(&b.weight()));
     (risk, protective)
 }
 

@@ -23,7 +23,9 @@ use super::walk::WalkerCache;
 use crate::data::{Binning, Cell, Discretizer, Encoded, EncodedSchema, Table};
 use crate::error::{Error, Result};
 use crate::learner::check_out_len;
-use crate::learner::{Classifier, EncodedLearner, Encoding, Explanation, FitInput, Reason};
+use crate::learner::{
+    Classifier, EncodedLearner, Encoding, Explanation, FitInput, RawExplainer, RawReason, Reason,
+};
 
 /// The churn forest's parameters (a builder, validated once by [`Forest::check`]);
 /// [`EncodedLearner`] through it.
@@ -921,26 +923,37 @@ impl ForestClassifier {
         Ok(())
     }
 
-    fn reasons(&self, table: &Table, row: usize, contrib: &[f64]) -> Vec<Reason> {
-        let schema = self.discretizer.schema();
+    /// The features with a nonzero contribution, largest magnitude first (a stable
+    /// sort: ties keep feature order).
+    fn ranked(contrib: &[f64]) -> Vec<usize> {
         let mut idx: Vec<usize> = (0..contrib.len()).filter(|&j| contrib[j] != 0.0).collect();
         idx.sort_by(|&a, &b| contrib[b].abs().total_cmp(&contrib[a].abs()));
-        idx.into_iter()
-            .map(|j| {
-                let name = &schema.features[j].name;
-                let value = match table.schema().feature_index(name) {
-                    Some(f) => match table.cell(row, f) {
-                        Cell::Missing => "missing".to_string(),
-                        Cell::Num(x) => format!("{x}"),
-                        Cell::Cat(s) => s.to_string(),
-                    },
-                    None => "?".into(),
-                };
-                Reason {
-                    feature: name.clone(),
-                    condition: format!("{name} = {value}"),
-                    weight: contrib[j],
-                }
+        idx
+    }
+
+    /// The condition of feature `j` (the classifier's own index) at row `row` of
+    /// `table`: `name = value`, the value as the table holds it.
+    fn condition(&self, table: &Table, row: usize, j: usize) -> String {
+        let name = &self.discretizer.schema().features[j].name;
+        let value = match table.schema().feature_index(name) {
+            Some(f) => match table.cell(row, f) {
+                Cell::Missing => "missing".to_string(),
+                Cell::Num(x) => format!("{x}"),
+                Cell::Cat(s) => s.to_string(),
+            },
+            None => "?".into(),
+        };
+        format!("{name} = {value}")
+    }
+
+    fn reasons(&self, table: &Table, row: usize, contrib: &[f64]) -> Vec<Reason> {
+        let schema = self.discretizer.schema();
+        Self::ranked(contrib)
+            .into_iter()
+            .map(|j| Reason {
+                feature: schema.features[j].name.clone(),
+                condition: self.condition(table, row, j),
+                weight: contrib[j],
             })
             .collect()
     }
@@ -994,16 +1007,50 @@ impl Classifier for ForestClassifier {
         })
     }
 
-    fn explain_top(&self, table: &Table, rows: &[usize], n: usize) -> Result<Vec<Vec<Reason>>> {
+    fn raw_explainer(&self) -> Option<&dyn RawExplainer> {
+        Some(self)
+    }
+}
+
+/// The explanation's reasons unworded: each feature with its contribution (the
+/// condition is worded from the row's own value).
+impl RawExplainer for ForestClassifier {
+    fn explain_top_raw(
+        &self,
+        table: &Table,
+        rows: &[usize],
+        n: usize,
+    ) -> Result<Vec<Vec<RawReason<'_>>>> {
         let (enc, _) = self.discretizer.encode_rows(table, rows)?;
+        let features = &self.discretizer.schema().features;
         let mut c = vec![0.0; enc.n_features()];
-        rows.iter()
-            .enumerate()
-            .map(|(i, &r)| {
+        (0..rows.len())
+            .map(|i| {
                 self.contributions(&enc, i, &mut c)?;
-                Ok(crate::learner::top_reasons(self.reasons(table, r, &c), n))
+                let mut raw: Vec<RawReason<'_>> = Self::ranked(&c)
+                    .into_iter()
+                    .map(|j| RawReason {
+                        feature: j,
+                        name: &features[j].name,
+                        code: 0,
+                        node: 0,
+                        weight: c[j],
+                    })
+                    .collect();
+                // As `top_reasons` of `explain`.
+                raw.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+                raw.truncate(n);
+                Ok(raw)
             })
             .collect()
+    }
+
+    fn word_reason(&self, table: &Table, row: usize, raw: &RawReason<'_>) -> Reason {
+        Reason {
+            feature: raw.name.to_string(),
+            condition: self.condition(table, row, raw.feature),
+            weight: raw.weight,
+        }
     }
 }
 

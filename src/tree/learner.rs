@@ -1,8 +1,6 @@
 //! The tree as an [`EncodedLearner`] (hence a [`Learner`](crate::Learner)) / [`Classifier`] over raw tables, and linfa's `Fit` /
 //! `Predict` over a linfa `Dataset` of codes.
 
-use std::collections::HashMap;
-
 use linfa::dataset::{AsSingleTargets, DatasetBase};
 use linfa::traits::{Fit, PredictInplace};
 use ndarray::{Array1, ArrayBase, Data, Ix2};
@@ -14,7 +12,8 @@ use super::tune::{Grid, Tune, TuneReport, tune};
 use crate::data::{Binning, Discretizer, Table, encoded_from_dataset};
 use crate::error::Result;
 use crate::learner::{
-    Classifier, EncodedLearner, Encoding, Explanation, FitInput, Reason, check_out_len,
+    Classifier, EncodedLearner, Encoding, Explanation, FitInput, RawExplainer, RawReason, Reason,
+    check_out_len,
 };
 use crate::math::argmax;
 
@@ -272,45 +271,54 @@ impl Classifier for TreeClassifier {
         })
     }
 
-    /// The reasons of [`explain`](Classifier::explain), top `n` by weight, for many
-    /// rows: the rows are encoded once, the weights computed for the whole path, and
-    /// only the `n` conditions kept are rendered as text.
-    fn explain_top(&self, table: &Table, rows: &[usize], n: usize) -> Result<Vec<Vec<Reason>>> {
+    fn raw_explainer(&self) -> Option<&dyn RawExplainer> {
+        Some(self)
+    }
+}
+
+/// The reasons of [`explain`](Classifier::explain) unworded: each path step as its
+/// feature, the tree node and the branch taken.
+impl RawExplainer for TreeClassifier {
+    /// Top `n` by weight, for many rows: the rows are encoded once and the weights
+    /// computed for the whole path; nothing is rendered as text.
+    fn explain_top_raw(
+        &self,
+        table: &Table,
+        rows: &[usize],
+        n: usize,
+    ) -> Result<Vec<Vec<RawReason<'_>>>> {
         let (enc, _) = self.discretizer.encode_rows(table, rows)?;
         let t = &self.tree;
         let churn = t.schema().churn_class();
         let k = t.n_classes();
         let (mut p0, mut p1) = (vec![0.0; k], vec![0.0; k]);
-        let mut weighted: Vec<(f64, usize)> = Vec::new();
-        // Each (node, branch) condition is rendered once per call.
-        let mut conditions: HashMap<(usize, u16), String> = HashMap::new();
         (0..rows.len())
             .map(|i| {
-                let steps = t.path(&enc, i)?;
-                weighted.clear();
-                for (at, s) in steps.iter().enumerate() {
-                    weighted.push((step_weight(t, s, churn, &mut p0, &mut p1), at));
-                }
-                // Stable: ties keep path order, as `top_reasons` of `explain`.
-                weighted.sort_by(|a, b| b.0.total_cmp(&a.0));
-                Ok(weighted
+                let mut raw: Vec<RawReason<'_>> = t
+                    .path(&enc, i)?
                     .iter()
-                    .take(n)
-                    .map(|&(weight, at)| {
-                        let s = &steps[at];
-                        let condition = conditions
-                            .entry((s.node, s.code))
-                            .or_insert_with(|| t.branch_condition(s.node, s.code))
-                            .clone();
-                        Reason {
-                            feature: t.schema().features[s.feature].name.clone(),
-                            condition,
-                            weight,
-                        }
+                    .map(|s| RawReason {
+                        feature: s.feature,
+                        name: &t.schema().features[s.feature].name,
+                        code: s.code,
+                        node: s.node as u32,
+                        weight: step_weight(t, s, churn, &mut p0, &mut p1),
                     })
-                    .collect())
+                    .collect();
+                // Stable: ties keep path order, as `top_reasons` of `explain`.
+                raw.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+                raw.truncate(n);
+                Ok(raw)
             })
             .collect()
+    }
+
+    fn word_reason(&self, _table: &Table, _row: usize, raw: &RawReason<'_>) -> Reason {
+        Reason {
+            feature: raw.name.to_string(),
+            condition: self.tree.branch_condition(raw.node as usize, raw.code),
+            weight: raw.weight,
+        }
     }
 }
 
