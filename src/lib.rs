@@ -84,6 +84,7 @@ pub mod registry;
 #[cfg(feature = "report")]
 pub mod report;
 pub mod score;
+pub mod survival;
 pub mod synth;
 pub mod train;
 pub mod tree;
