@@ -10,3 +10,8 @@ pub mod metrics;
 pub use curve::{Estimator, SurvivalCurve, survival_matrix};
 pub use data::{SurvivalData, duration_column};
 pub use logrank::{LogRank, logrank_test};
+mod grow;
+mod params;
+mod tree;
+pub use params::{MAX_TIME_BINS, SurvivalTreeParams};
+pub use tree::{SURVIVAL_LEAF, SurvivalNode, SurvivalStep, SurvivalTree};
