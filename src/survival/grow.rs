@@ -785,7 +785,7 @@ pub(crate) mod tests {
             };
             let cv: u8 = rng.random_range(0..5);
             let hazard =
-                [0.20, 0.08, 0.03][av as usize] * if bv >= 2 && bv < 4 { 0.5 } else { 1.0 };
+                [0.20, 0.08, 0.03][av as usize] * if (2..4).contains(&bv) { 0.5 } else { 1.0 };
             let u: f64 = rng.random_range(1e-9..1.0);
             let t = (-u.ln() / hazard).ceil().min(40.0);
             let cens: f64 = rng.random_range(1.0..60.0f64).floor();
