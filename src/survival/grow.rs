@@ -40,7 +40,7 @@ use std::sync::Arc;
 
 use super::curve::{Estimator, SurvivalCurve};
 use super::data::SurvivalData;
-use super::params::{MAX_TIME_BINS, SurvivalTreeParams};
+use super::params::{MAX_TIME_BINS, SplitSelection, SurvivalTreeParams};
 use super::tree::{SURVIVAL_LEAF, SurvivalNode, SurvivalTree};
 use crate::count::{ClassTables, CountTable, Counter, InMemory, Rows, Var};
 use crate::data::{Codes, Encoded, EncodedSchema, equal_frequency_cuts};
@@ -514,7 +514,8 @@ impl Ctx<'_> {
             return None;
         }
         cn.class_tables(Rows::Subset(rows), &self.features, &mut w.tables);
-        let mut best: Option<(f64, usize, Vec<u16>, usize)> = None;
+        // (score, χ², feature, ordering, prefix): larger score wins.
+        let mut best: Option<(f64, f64, usize, Vec<u16>, usize)> = None;
         let nbe = w.ev_bins.len();
         for (i, &f) in self.features.iter().enumerate() {
             w.tables.table(i).to_f64(&mut w.fbuf);
@@ -559,6 +560,8 @@ impl Ctx<'_> {
             } else {
                 1
             };
+            let mut feat: Option<(f64, Vec<u16>, usize)> = None;
+            let mut candidates = 0.0;
             for o in 0..orderings {
                 w.order.clear();
                 if self.numeric[f] {
@@ -581,14 +584,36 @@ impl Ctx<'_> {
                     w.order
                         .sort_by(|&a, &b| ratio(a).total_cmp(&ratio(b)).then(a.cmp(&b)));
                 }
-                if let Some((stat, at)) = self.sweep(w, nbe) {
-                    if best.as_ref().is_none_or(|b| stat > b.0) {
-                        best = Some((stat, f, w.order.clone(), at));
-                    }
+                candidates += (w.order.len() - 1) as f64;
+                if let Some((stat, at)) = self.sweep(w, nbe)
+                    && feat.as_ref().is_none_or(|b| stat > b.0)
+                {
+                    feat = Some((stat, w.order.clone(), at));
                 }
             }
+            let Some((stat, order, at)) = feat else {
+                continue;
+            };
+            let score = match self.p.selection {
+                SplitSelection::Statistic => stat,
+                SplitSelection::AdjustedPValue => {
+                    // −ln(m · p): m the feature's candidate splits (prefixes of the
+                    // orderings; for a categorical the 2^(L−1) − 1 partitions the
+                    // hazard ordering stands for).
+                    let ln_m = if self.numeric[f] {
+                        candidates.ln()
+                    } else {
+                        let l = order.len() as f64;
+                        (l - 1.0) * std::f64::consts::LN_2 + (-(1.0 - l).exp2()).ln_1p()
+                    };
+                    -(ln_chi2_1_sf(stat) + ln_m)
+                }
+            };
+            if best.as_ref().is_none_or(|b| score > b.0) {
+                best = Some((score, stat, f, order, at));
+            }
         }
-        let (statistic, feature, order, at) = best?;
+        let (_, statistic, feature, order, at) = best?;
         // Sides: the ordering's prefix is left; absent codes by order or weight.
         w.tables.table(feature).to_f64(&mut w.fbuf);
         let card = w.fbuf.len() / k;
@@ -675,6 +700,18 @@ impl Ctx<'_> {
             }
         }
         best
+    }
+}
+
+/// `ln P(χ²₁ >= x)`, without underflow for large `x` (the asymptotic expansion of
+/// `ln erfc(√(x/2))` beyond `x = 600`).
+pub(crate) fn ln_chi2_1_sf(x: f64) -> f64 {
+    if x <= 600.0 {
+        crate::math::chi_square_sf(x, 1.0).ln()
+    } else {
+        let z2 = x / 2.0;
+        -z2 - 0.5 * z2.ln() - 0.5 * std::f64::consts::PI.ln()
+            + (1.0 - 1.0 / (2.0 * z2) + 3.0 / (4.0 * z2 * z2)).ln()
     }
 }
 

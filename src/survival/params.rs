@@ -15,7 +15,8 @@ pub const MAX_TIME_BINS: usize = 127;
 /// Defaults (the fixed fallback when self-tuning is off; the default
 /// [`SurvivalLearner`](super::SurvivalLearner) tunes depth and leaf size by CV):
 /// `max_depth = Some(6)`, `min_rows_leaf = 20`, `min_events_leaf = 1`,
-/// `min_logrank = 0`, `time_bins = 127`, Kaplan–Meier leaves.
+/// `min_logrank = 0`, `time_bins = 127`, Kaplan–Meier leaves, splits chosen by
+/// [`SplitSelection::AdjustedPValue`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SurvivalTreeParams {
     /// The deepest a leaf may be (the root is depth 0); `None` = no limit.
@@ -33,6 +34,28 @@ pub struct SurvivalTreeParams {
     pub time_bins: usize,
     /// The estimator of the leaf curves.
     pub estimator: Estimator,
+    /// How the best split is chosen across features.
+    #[serde(default)]
+    pub selection: SplitSelection,
+}
+
+/// How a node's split is chosen across features (within a feature it is always the
+/// largest log-rank `χ²`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum SplitSelection {
+    /// The largest `χ²`, whatever the feature.
+    Statistic,
+    /// The smallest Bonferroni-adjusted p-value `m · P(χ²₁ >= χ²)`, `m` the number of
+    /// candidate splits of the feature: `#codes − 1` per ordering of a binned numeric,
+    /// `2^(L−1) − 1` for a categorical with `L` levels at the node (its hazard
+    /// ordering stands for all its two-group partitions). The maximum over many
+    /// candidates is large by chance, so without the adjustment a 51-level `State`
+    /// wins splits on noise; with it, a feature must beat the chance its
+    /// candidates give it.
+    #[default]
+    AdjustedPValue,
 }
 
 impl Default for SurvivalTreeParams {
@@ -44,6 +67,7 @@ impl Default for SurvivalTreeParams {
             min_logrank: 0.0,
             time_bins: MAX_TIME_BINS,
             estimator: Estimator::KaplanMeier,
+            selection: SplitSelection::AdjustedPValue,
         }
     }
 }
@@ -87,6 +111,12 @@ impl SurvivalTreeParams {
     /// Sets the leaf estimator.
     pub fn estimator(mut self, e: Estimator) -> Self {
         self.estimator = e;
+        self
+    }
+
+    /// Sets how the split is chosen across features.
+    pub fn selection(mut self, s: SplitSelection) -> Self {
+        self.selection = s;
         self
     }
 

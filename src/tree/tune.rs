@@ -413,36 +413,15 @@ fn one_se_best(points: &[CurvePoint]) -> usize {
 /// on the same folds, so the standard error is that of the paired fold differences
 /// `auc_best,f − auc_f` (the fold-to-fold noise both share cancels). Restricting the
 /// rule to one path keeps it from picking, among thousands of settings, one that is
-/// within a standard error of the best by chance.
+/// within a standard error of the best by chance. (The rule itself is
+/// `math::one_se_pick`, shared with the survival tree's tuning.)
 pub(crate) fn one_se_pick(points: &[CurvePoint], fold_aucs: &[Vec<f64>], k: f64) -> usize {
-    let best = one_se_best(points);
-    let b = &points[best].setting;
-    let same_path = |p: &CurvePoint| {
-        p.setting.binning == b.binning
-            && p.setting.min_leaf == b.min_leaf
-            && p.setting.smoothing == b.smoothing
+    let leaves: Vec<f64> = points.iter().map(|p| p.leaves).collect();
+    let same_path = |b: usize, i: usize| {
+        let (b, p) = (&points[b].setting, &points[i].setting);
+        p.binning == b.binning && p.min_leaf == b.min_leaf && p.smoothing == b.smoothing
     };
-    let nf = fold_aucs[best].len() as f64;
-    let within = |i: usize| {
-        let d: Vec<f64> = fold_aucs[best]
-            .iter()
-            .zip(&fold_aucs[i])
-            .map(|(b, x)| b - x)
-            .collect();
-        let mean = d.iter().sum::<f64>() / nf;
-        let var = d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (nf - 1.0).max(1.0);
-        mean <= k * (var / nf).sqrt()
-    };
-    let mut pick = best;
-    for (i, p) in points.iter().enumerate() {
-        if same_path(p) && within(i) {
-            let q = &points[pick];
-            if p.leaves < q.leaves || (p.leaves == q.leaves && p.auc > q.auc) {
-                pick = i;
-            }
-        }
-    }
-    pick
+    crate::math::one_se_pick(fold_aucs, &leaves, same_path, k).1
 }
 
 /// Grows one tree on `train` (positions in `enc`) with `min_leaf` and the grid's

@@ -1,0 +1,335 @@
+//! The survival tree over raw tables: [`SurvivalLearner`] (duration column,
+//! binning, self-tuning) and the fitted [`SurvivalModel`] (discretizer + tree) that
+//! answers per-customer questions conditional on the customer's current tenure.
+
+use serde::{Deserialize, Serialize};
+
+use super::curve::SurvivalCurve;
+use super::data::{SurvivalData, duration_column};
+use super::params::SurvivalTreeParams;
+use super::tree::SurvivalTree;
+use super::tune::{SurvivalTune, SurvivalTuneReport, tune};
+use crate::data::{Binning, Column, Discretizer, Encoded, FeatureEncoder, Table};
+use crate::error::{Error, Location, Result};
+use crate::learner::Explanation;
+
+/// A survival-tree learner over raw tables: the churn label is the event, the numeric
+/// column `duration` the clock (never a feature). Fits a [`Discretizer`] (numerics
+/// cut by `binning`) on the training rows only, then a [`SurvivalTree`] on the codes.
+///
+/// [`SurvivalLearner::new`] tunes itself ([`SurvivalTune::Fast`]: depth, leaf size and
+/// binning by 5-fold CV on the training rows, seed 42); `.tune(SurvivalTune::Off)`
+/// fits [`SurvivalTreeParams::default`] on 32 equal-frequency bins.
+///
+/// ```
+/// use churnkit::data::{CsvOptions, read_csv};
+/// use churnkit::survival::{SurvivalLearner, SurvivalTune};
+///
+/// # let path = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/telco-train.csv");
+/// let table = read_csv(path, &CsvOptions::new("Churn").id_column("customerID"))?;
+/// let learner = SurvivalLearner::new("Tenure").tune(SurvivalTune::Off);
+/// let model = learner.fit(&table, &table.all_rows())?;
+/// // A customer 10 months in: churn within 3, 6 and 12 more months.
+/// let p = &model.predict(&table, &[0], &[3.0, 6.0, 12.0], 24.0)?[0];
+/// assert!(p.churn_within[0] <= p.churn_within[1] && p.churn_within[1] <= p.churn_within[2]);
+/// # Ok::<(), churnkit::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurvivalLearner {
+    /// The tree's parameters (the base the tuned settings replace).
+    pub params: SurvivalTreeParams,
+    /// How numeric features are binned (replaced by the tuned binning).
+    pub binning: Binning,
+    /// The duration column (the clock).
+    pub duration: String,
+    /// Whether the fit first chooses depth, leaf size and binning by CV.
+    pub tune: SurvivalTune,
+    /// The seed of the tuning's folds.
+    pub seed: u64,
+    /// The name in reports.
+    pub name: String,
+}
+
+impl SurvivalLearner {
+    /// The self-tuning survival tree with `duration` as the clock. Named
+    /// `survival-tree`.
+    pub fn new(duration: impl Into<String>) -> Self {
+        SurvivalLearner {
+            params: SurvivalTreeParams::default(),
+            binning: Binning::EqualFrequency { bins: 32 },
+            duration: duration.into(),
+            tune: SurvivalTune::Fast,
+            seed: 42,
+            name: "survival-tree".into(),
+        }
+    }
+
+    /// Sets the tree's (base) parameters.
+    pub fn params(mut self, p: SurvivalTreeParams) -> Self {
+        self.params = p;
+        self
+    }
+
+    /// Sets the (base) binning.
+    pub fn binning(mut self, b: Binning) -> Self {
+        self.binning = b;
+        self
+    }
+
+    /// Sets the tuning mode.
+    pub fn tune(mut self, t: SurvivalTune) -> Self {
+        self.tune = t;
+        self
+    }
+
+    /// Sets the tuning's seed.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Renames the learner.
+    pub fn named(mut self, name: impl Into<String>) -> Self {
+        self.name = name.into();
+        self
+    }
+
+    /// Fits on `rows` of `table`: checks the durations ([`SurvivalData::from_table`]),
+    /// tunes (unless off), fits the discretizer on the rows (without the duration
+    /// column), encodes them and grows the tree.
+    ///
+    /// # Errors
+    /// Parameter errors, [`SurvivalData::from_table`]'s errors, and the binning's and
+    /// the tree's.
+    pub fn fit(&self, table: &Table, rows: &[usize]) -> Result<SurvivalModel> {
+        self.params.check()?;
+        self.binning.validate()?;
+        let data = SurvivalData::from_table(table, &self.duration, rows)?;
+        let (params, binning, tuning) = match tune(
+            &self.params,
+            self.tune,
+            table,
+            rows,
+            &data,
+            &self.duration,
+            self.seed,
+        )? {
+            Some((p, b, r)) => (p, b, Some(Box::new(r))),
+            None => (self.params.clone(), self.binning.clone(), None),
+        };
+        let discretizer = fit_discretizer(table, rows, &binning, &self.duration)?;
+        let (enc, _) = discretizer.encode_rows(table, rows)?;
+        let tree = params.fit(&enc, &data)?;
+        Ok(SurvivalModel {
+            discretizer,
+            tree,
+            duration: self.duration.clone(),
+            name: self.name.clone(),
+            tuning,
+        })
+    }
+}
+
+/// The discretizer of `table`'s features except the `duration` column, fitted on
+/// `rows`.
+pub(crate) fn fit_discretizer(
+    table: &Table,
+    rows: &[usize],
+    binning: &Binning,
+    duration: &str,
+) -> Result<Discretizer> {
+    let d = Discretizer::fit(table, rows, binning)?;
+    let encoders: Vec<FeatureEncoder> = d
+        .encoders()
+        .iter()
+        .filter(|e| e.name() != duration)
+        .cloned()
+        .collect();
+    Ok(Discretizer::from_encoders(
+        encoders,
+        binning.clone(),
+        d.schema().classes.clone(),
+    ))
+}
+
+/// What a [`SurvivalModel`] says about one customer, given how long they have
+/// stayed (`t0`, their current value of the duration column).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurvivalPrediction {
+    /// How long the customer has stayed so far.
+    pub t0: f64,
+    /// `P(churn within h | stayed until t0)` for each horizon asked, in order.
+    pub churn_within: Vec<f64>,
+    /// The median remaining time, or None when it is beyond the data's horizon.
+    pub median_remaining: Option<f64>,
+    /// The restricted mean remaining lifetime over the horizon asked.
+    pub restricted_mean: f64,
+    /// The unconditional risk score (`τ − RMST_leaf(τ)`; higher = churns sooner).
+    pub risk: f64,
+}
+
+/// A fitted survival tree with its discretizer: answers for raw rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurvivalModel {
+    /// The preprocessing fitted on the training rows (the duration column excluded).
+    pub discretizer: Discretizer,
+    /// The tree over its codes.
+    pub tree: SurvivalTree,
+    /// The duration column: the current tenure `t0` of a scored customer.
+    pub duration: String,
+    /// The name in reports.
+    pub name: String,
+    /// What the self-tuning chose (None when untuned; not serialized).
+    #[serde(skip)]
+    pub tuning: Option<Box<SurvivalTuneReport>>,
+}
+
+impl SurvivalModel {
+    /// `rows` of `table` encoded by the model's discretizer.
+    ///
+    /// # Errors
+    /// The discretizer's (a missing column, text where numbers were expected, other
+    /// classes).
+    pub fn encode(&self, table: &Table, rows: &[usize]) -> Result<Encoded> {
+        Ok(self.discretizer.encode_rows(table, rows)?.0)
+    }
+
+    /// The leaf curve of each of `rows`.
+    ///
+    /// # Errors
+    /// As [`encode`](Self::encode).
+    pub fn curves(&self, table: &Table, rows: &[usize]) -> Result<Vec<&SurvivalCurve>> {
+        let enc = self.encode(table, rows)?;
+        Ok(self
+            .tree
+            .leaves(&enc)?
+            .into_iter()
+            .map(|n| self.tree.leaf_curve(n))
+            .collect())
+    }
+
+    /// The risk score of each of `rows` (higher = expected to churn sooner): what the
+    /// concordance index ranks.
+    ///
+    /// # Errors
+    /// As [`encode`](Self::encode).
+    pub fn risk_scores(&self, table: &Table, rows: &[usize]) -> Result<Vec<f64>> {
+        let enc = self.encode(table, rows)?;
+        Ok(self
+            .tree
+            .leaves(&enc)?
+            .into_iter()
+            .map(|n| self.tree.risk(n))
+            .collect())
+    }
+
+    /// The unconditional survival `Ŝ(t | x)` of each of `rows` at each of `times`,
+    /// row-major: the matrix the Brier score takes.
+    ///
+    /// # Errors
+    /// As [`encode`](Self::encode).
+    pub fn survival_matrix(
+        &self,
+        table: &Table,
+        rows: &[usize],
+        times: &[f64],
+    ) -> Result<Vec<f64>> {
+        Ok(super::curve::survival_matrix(
+            self.curves(table, rows)?,
+            times,
+        ))
+    }
+
+    /// Per customer of `rows`, conditional on their current tenure `t0` (their
+    /// duration column): the probability of churning within each of `within`, the
+    /// median remaining time and the restricted mean remaining lifetime over
+    /// `horizon` periods.
+    ///
+    /// # Errors
+    /// [`Error::Param`] for a horizon that is not a finite number `> 0`;
+    /// [`Error::Schema`] when the table has no numeric duration column;
+    /// [`Error::Value`] naming the row for a missing or negative tenure; and
+    /// [`encode`](Self::encode)'s.
+    pub fn predict(
+        &self,
+        table: &Table,
+        rows: &[usize],
+        within: &[f64],
+        horizon: f64,
+    ) -> Result<Vec<SurvivalPrediction>> {
+        for &h in within.iter().chain([&horizon]) {
+            if !(h.is_finite() && h > 0.0) {
+                return Err(Error::param("horizon", h, "must be a finite number > 0"));
+            }
+        }
+        let j = duration_column(table, &self.duration)?;
+        let Column::Numeric(tenure) = table.column(j) else {
+            return Err(Error::schema("duration column is not numeric"));
+        };
+        let enc = self.encode(table, rows)?;
+        let leaves = self.tree.leaves(&enc)?;
+        rows.iter()
+            .zip(leaves)
+            .map(|(&r, leaf)| {
+                let t0 = tenure[r];
+                if !(t0.is_finite() && t0 >= 0.0) {
+                    return Err(Error::Value {
+                        location: Location::default().at_column(&self.duration),
+                        value: if t0.is_nan() {
+                            String::new()
+                        } else {
+                            t0.to_string()
+                        },
+                        message: format!(
+                            "row {r}: the customer's current tenure must be a number >= 0"
+                        ),
+                    });
+                }
+                let c = self.tree.leaf_curve(leaf);
+                Ok(SurvivalPrediction {
+                    t0,
+                    churn_within: within.iter().map(|&h| c.churn_within(t0, h)).collect(),
+                    median_remaining: c.median_remaining(t0),
+                    restricted_mean: c.restricted_mean(t0, horizon),
+                    risk: self.tree.risk(leaf),
+                })
+            })
+            .collect()
+    }
+
+    /// Why the model predicts what it does for `row` of `table`: the path's
+    /// conditions, each weighted by the expected lifetime it costs (see
+    /// [`SurvivalTree::explain`]).
+    ///
+    /// # Errors
+    /// As [`encode`](Self::encode).
+    pub fn explain(&self, table: &Table, row: usize) -> Result<Explanation> {
+        let enc = self.encode(table, &[row])?;
+        self.tree.explain(&enc, 0)
+    }
+
+    /// Checks a model read from untrusted bytes: the discretizer, the tree, and that
+    /// the tree reads the discretizer's codes.
+    ///
+    /// # Errors
+    /// [`Error::Model`] saying what is wrong.
+    pub fn validate(&self) -> Result<()> {
+        self.discretizer.validate()?;
+        self.tree.validate()?;
+        let a = &self.discretizer.schema().features;
+        let b = &self.tree.schema().features;
+        if a != b {
+            return Err(Error::Model {
+                location: Default::default(),
+                message: "survival model: the tree's features differ from the discretizer's".into(),
+            });
+        }
+        if a.iter().any(|f| f.name == self.duration) {
+            return Err(Error::Model {
+                location: Default::default(),
+                message: "survival model: the duration column is also a feature".into(),
+            });
+        }
+        Ok(())
+    }
+}
