@@ -29,7 +29,9 @@ fn main() -> churnkit::Result<()> {
             "subscription_age",
         ),
     ];
-    println!("| training file | selection | CV C-index (best / chosen) | chosen setting | seconds |");
+    println!(
+        "| training file | selection | CV C-index (best / chosen) | chosen setting | seconds |"
+    );
     println!("|---|---|---|---|---|");
     for (file, opts, duration) in sets {
         let train = read_csv(format!("{dir}{file}"), &opts)?;

@@ -333,3 +333,139 @@ impl SurvivalModel {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::data::{Column, Schema};
+
+    fn synthetic(rows: usize) -> Table {
+        crate::synth::generate(&crate::synth::SynthParams {
+            rows,
+            seed: 3,
+            ..crate::synth::SynthParams::default()
+        })
+        .unwrap()
+    }
+
+    fn untuned() -> SurvivalLearner {
+        SurvivalLearner::new("tenure_months")
+            .tune(SurvivalTune::Off)
+            .params(SurvivalTreeParams::new().min_rows_leaf(30.0))
+    }
+
+    #[test]
+    fn the_duration_is_the_clock_not_a_feature() {
+        let t = synthetic(2000);
+        let m = untuned().fit(&t, &t.all_rows()).unwrap();
+        assert!(m.tuning.is_none());
+        let names: Vec<&str> = m
+            .tree
+            .schema()
+            .features
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect();
+        assert_eq!(names.len(), t.n_features() - 1);
+        assert!(!names.contains(&"tenure_months"));
+        assert!(m.tree.n_leaves() > 2);
+        m.validate().unwrap();
+        let mut bad = m.clone();
+        bad.duration = bad.tree.schema().features[0].name.clone();
+        assert!(bad.validate().is_err());
+        // The tuned default chooses its own setting and says so.
+        let tuned = SurvivalLearner::new("tenure_months")
+            .fit(&t, &t.all_rows())
+            .unwrap();
+        assert!(tuned.tuning.is_some());
+    }
+
+    #[test]
+    fn predictions_are_conditional_on_the_current_tenure() {
+        let t = synthetic(2000);
+        let m = untuned().fit(&t, &t.all_rows()).unwrap();
+        let rows = [0, 1, 2, 3, 4];
+        let p = m.predict(&t, &rows, &[3.0, 6.0, 12.0], 24.0).unwrap();
+        let curves = m.curves(&t, &rows).unwrap();
+        let Column::Numeric(tenure) = t.column(0) else {
+            panic!("tenure_months is the first column")
+        };
+        for ((pr, &r), c) in p.iter().zip(&rows).zip(&curves) {
+            assert_eq!(pr.t0, tenure[r]);
+            assert!(pr.churn_within.windows(2).all(|w| w[0] <= w[1]));
+            assert_eq!(pr.churn_within[1], c.churn_within(pr.t0, 6.0));
+            assert_eq!(pr.median_remaining, c.median_remaining(pr.t0));
+            assert!(pr.restricted_mean > 0.0 && pr.restricted_mean <= 24.0);
+            assert_eq!(pr.restricted_mean, c.restricted_mean(pr.t0, 24.0));
+        }
+        let risk = m.risk_scores(&t, &rows).unwrap();
+        assert_eq!(risk, p.iter().map(|x| x.risk).collect::<Vec<_>>());
+        let s = m.survival_matrix(&t, &rows, &[6.0, 12.0]).unwrap();
+        assert_eq!(s[2], curves[1].survival_at(6.0));
+        assert!(m.predict(&t, &rows, &[0.0], 24.0).is_err());
+        assert!(m.predict(&t, &rows, &[3.0], f64::NAN).is_err());
+        let e = m.explain(&t, 0).unwrap();
+        assert!(!e.reasons.is_empty() && !e.summary.is_empty());
+    }
+
+    #[test]
+    fn a_customer_without_a_tenure_is_named() {
+        let t = synthetic(300);
+        let m = untuned().fit(&t, &t.all_rows()).unwrap();
+        let mut cols = t.columns().to_vec();
+        if let Column::Numeric(v) = &mut cols[0] {
+            v[7] = f64::NAN;
+            v[8] = -1.0;
+        }
+        let u = Table::new(
+            Arc::clone(t.schema()),
+            cols,
+            t.labels().to_vec(),
+            None,
+            None,
+        )
+        .unwrap();
+        let msg = m.predict(&u, &[7], &[3.0], 12.0).unwrap_err().to_string();
+        assert!(
+            msg.contains("row 7") && msg.contains("'tenure_months'"),
+            "{msg}"
+        );
+        assert!(m.predict(&u, &[8], &[3.0], 12.0).is_err());
+        // Fitting on it names the row too.
+        let msg = untuned().fit(&u, &u.all_rows()).unwrap_err().to_string();
+        assert!(msg.contains("row 7"), "{msg}");
+        // A table without the duration column cannot be scored.
+        let schema = Schema::builder("status")
+            .numeric("x")
+            .three_state()
+            .build()
+            .unwrap();
+        let other = Table::new(
+            Arc::new(schema),
+            vec![Column::Numeric(vec![1.0])],
+            vec![0],
+            None,
+            None,
+        )
+        .unwrap();
+        assert!(m.predict(&other, &[0], &[3.0], 12.0).is_err());
+    }
+
+    #[test]
+    fn models_round_trip_through_serde() {
+        let t = synthetic(800);
+        let m = untuned().fit(&t, &t.all_rows()).unwrap();
+        let bytes = bincode::serialize(&m).unwrap();
+        let back: SurvivalModel = bincode::deserialize(&bytes).unwrap();
+        assert_eq!(back, m);
+        let json = serde_json::to_string(&m).unwrap();
+        let back: SurvivalModel = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, m);
+        back.validate().unwrap();
+        let learner: SurvivalLearner =
+            serde_json::from_str(&serde_json::to_string(&untuned()).unwrap()).unwrap();
+        assert_eq!(learner, untuned());
+    }
+}

@@ -356,3 +356,107 @@ pub(crate) fn score_cuts(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn synthetic(rows: usize) -> Table {
+        crate::synth::generate(&crate::synth::SynthParams {
+            rows,
+            seed: 5,
+            ..crate::synth::SynthParams::default()
+        })
+        .unwrap()
+    }
+
+    const DURATION: &str = "tenure_months";
+
+    #[test]
+    fn tuning_is_deterministic_for_a_seed_and_applies_the_chosen_setting() {
+        let t = synthetic(1500);
+        let rows = t.all_rows();
+        let data = SurvivalData::from_table(&t, DURATION, &rows).unwrap();
+        let base = SurvivalTreeParams::new();
+        let run = |seed| {
+            tune(&base, SurvivalTune::Fast, &t, &rows, &data, DURATION, seed)
+                .unwrap()
+                .unwrap()
+        };
+        let (p1, b1, r1) = run(9);
+        let (p2, b2, r2) = run(9);
+        assert_eq!((&p1, &b1), (&p2, &b2));
+        assert_eq!((&r1.chosen, &r1.curve), (&r2.chosen, &r2.curve));
+        // 1,200 rows a fold: leaf fractions 0.002 and 0.005 give 2 and 6 rows, all
+        // six distinct: 2 binnings × 6 leaves × 10 depths.
+        assert_eq!(r1.settings, 2 * 6 * 10);
+        assert_eq!((r1.repeats, r1.folds, r1.cv_rows), (2, 5, 1500));
+        assert!(r1.chosen.c_index <= r1.best.c_index);
+        assert!(r1.chosen.leaves <= r1.best.leaves);
+        assert!(r1.curve.windows(2).all(|w| w[0].c_index >= w[1].c_index));
+        assert!(r1.best.c_index > 0.6, "{:?}", r1.best);
+        let leaf = (r1.chosen.setting.min_leaf_fraction * 1500.0)
+            .round()
+            .max(2.0);
+        assert_eq!(r1.final_min_leaf, leaf);
+        assert_eq!(
+            p1,
+            base.clone()
+                .min_rows_leaf(leaf)
+                .max_depth(r1.chosen.setting.max_depth)
+        );
+        assert_eq!(b1, r1.chosen.setting.binning);
+        // The one-SE pick stays on the best's grown trees.
+        assert_eq!(r1.chosen.setting.binning, r1.best.setting.binning);
+        assert_eq!(r1.chosen.setting.min_leaf, r1.best.setting.min_leaf);
+        let (_, _, r3) = run(10);
+        assert_ne!(r1.curve, r3.curve, "another seed deals other folds");
+        assert!(
+            tune(&base, SurvivalTune::Off, &t, &rows, &data, DURATION, 9)
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn scores_read_off_one_tree_equal_those_of_the_tree_a_fit_grows() {
+        let t = synthetic(1200);
+        let all = t.all_rows();
+        let data = SurvivalData::from_table(&t, DURATION, &all).unwrap();
+        let train: Vec<usize> = all.iter().copied().filter(|r| r % 4 != 0).collect();
+        let test: Vec<usize> = all.iter().copied().filter(|r| r % 4 == 0).collect();
+        let d =
+            fit_discretizer(&t, &train, &Binning::EqualFrequency { bins: 16 }, DURATION).unwrap();
+        assert!(d.schema().features.iter().all(|f| f.name != DURATION));
+        let enc = d.encode_rows(&t, &all).unwrap().0;
+        let depths = [Some(1), Some(2), Some(3), Some(5), None];
+        let base = SurvivalTreeParams::new().min_rows_leaf(8.0);
+        let deep = base
+            .clone()
+            .max_depth(None)
+            .fit_rows(&enc, &data, &train)
+            .unwrap();
+        let cuts = score_cuts(&deep, &enc, &data, &test, &depths);
+        let held = data.select(&test);
+        for (&depth, got) in depths.iter().zip(&cuts) {
+            let tree = base
+                .clone()
+                .max_depth(depth)
+                .fit_rows(&enc, &data, &train)
+                .unwrap();
+            let leaves = tree.leaves(&enc.select(&test)).unwrap();
+            let risk: Vec<f64> = leaves.iter().map(|&n| tree.risk(n)).collect();
+            let c = concordance_index(&held, &risk).unwrap().c_index;
+            assert!((got[0] - c).abs() < 1e-12, "{depth:?}: {} vs {c}", got[0]);
+            assert_eq!(got[1] as usize, tree.n_leaves(), "{depth:?}");
+        }
+    }
+
+    #[test]
+    fn tune_names_parse() {
+        assert_eq!("fast".parse::<SurvivalTune>().unwrap(), SurvivalTune::Fast);
+        assert_eq!("off".parse::<SurvivalTune>().unwrap().name(), "off");
+        assert!("slow".parse::<SurvivalTune>().is_err());
+        assert_eq!(SurvivalTune::default(), SurvivalTune::Fast);
+    }
+}
