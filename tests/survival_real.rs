@@ -88,9 +88,11 @@ fn report(name: &str, model: &SurvivalModel, s: &Scores, reference: (f64, f64, f
     );
 }
 
-fn check(s: &Scores) {
+/// Beats Kaplan–Meier, and keeps a floor a little under the C-index measured when the
+/// defaults were settled (Telco 0.926, Orange 0.883, ISP 0.794).
+fn check(s: &Scores, floor: f64) {
     assert_eq!(s.km_c_index, 0.5, "one risk for everybody ties every pair");
-    assert!(s.c_index > 0.7, "C-index {}", s.c_index);
+    assert!(s.c_index > floor, "C-index {} (floor {floor})", s.c_index);
     assert!(
         s.ibs < s.km_ibs,
         "IBS {} vs Kaplan–Meier {}",
@@ -112,7 +114,7 @@ fn telco_survival_tree_beats_kaplan_meier() {
         .unwrap();
     let s = judge(&model, &train, &test, &test.all_rows());
     report("Telco", &model, &s, (0.875, 0.905, 0.172));
-    check(&s);
+    check(&s, 0.90);
     // TotalCharges ≈ Tenure × MonthlyCharges encodes the clock.
     let leaks = clock_leakage(&train, "Tenure", &train.all_rows()).unwrap();
     let names: Vec<&str> = leaks.iter().map(|l| l.column.as_str()).collect();
@@ -135,7 +137,7 @@ fn orange_survival_tree_beats_kaplan_meier() {
         .unwrap();
     let s = judge(&model, &train, &test, &test.all_rows());
     report("Orange", &model, &s, (0.885, 0.790, 0.078));
-    check(&s);
+    check(&s, 0.86);
     let leaks = clock_leakage(&train, "Account length", &train.all_rows()).unwrap();
     assert!(leaks.is_empty(), "{leaks:?}");
 }
@@ -164,7 +166,7 @@ fn isp_survival_tree_beats_kaplan_meier() {
         .unwrap();
     let s = judge(&model, &train, &test, &rows);
     report("ISP", &model, &s, (0.781, 0.721, 0.199));
-    check(&s);
+    check(&s, 0.78);
     let leaks = clock_leakage(&train, "subscription_age", &train.all_rows()).unwrap();
     assert!(leaks.is_empty(), "{leaks:?}");
 }

@@ -238,6 +238,34 @@ struct Work {
     suffix: Vec<f64>,
 }
 
+/// A node's (code × class) tables of every feature, back to back, as `f64` (feature
+/// `f`'s is `counts[offsets[f]..offsets[f + 1]]`, `cardinality × classes`, the class
+/// fastest).
+#[derive(Default)]
+struct Tables {
+    offsets: Vec<usize>,
+    counts: Vec<f64>,
+}
+
+impl Tables {
+    fn table(&self, f: usize) -> &[f64] {
+        &self.counts[self.offsets[f]..self.offsets[f + 1]]
+    }
+
+    /// `self − other`, cell by cell (a sibling's tables from its parent's).
+    fn minus(&self, other: &Tables) -> Tables {
+        Tables {
+            offsets: self.offsets.clone(),
+            counts: self
+                .counts
+                .iter()
+                .zip(&other.counts)
+                .map(|(a, b)| a - b)
+                .collect(),
+        }
+    }
+}
+
 /// A split chosen for a node.
 struct Split {
     feature: usize,
@@ -309,6 +337,7 @@ fn grow<C: Counter>(
         &mut rows,
         &mut scratch,
         root.counts(),
+        None,
         0,
     );
     Ok(SurvivalTree {
@@ -323,7 +352,8 @@ fn grow<C: Counter>(
 
 impl Ctx<'_> {
     /// Grows the node of `rows` (ascending, so sorted by duration) with class counts
-    /// `counts` into `arena`; returns its index.
+    /// `counts` into `arena`; returns its index. `tables` are the node's (code ×
+    /// class) tables when its parent derived them (else they are counted here).
     #[allow(clippy::too_many_arguments)]
     fn grow_node<C: Counter>(
         &self,
@@ -334,6 +364,7 @@ impl Ctx<'_> {
         rows: &mut [u32],
         scratch: &mut [u32],
         counts: &[f64],
+        tables: Option<Tables>,
         depth: usize,
     ) -> usize {
         let enc = part.enc;
@@ -362,9 +393,10 @@ impl Ctx<'_> {
         let split = if self.stops(weight, events, depth) {
             None
         } else {
-            self.best_split(cn, w, rows, counts)
+            let tables = tables.unwrap_or_else(|| self.count(cn, w, rows));
+            self.best_split(w, &tables, counts).map(|s| (s, tables))
         };
-        let Some(split) = split else {
+        let Some((split, tables)) = split else {
             node.curve = arena.curves.len() as u32;
             arena.nodes.push(node);
             arena.curves.push(curve);
@@ -375,12 +407,12 @@ impl Ctx<'_> {
         let card = split.left.len();
         let k = counts.len();
         // Children's class counts from the chosen feature's table.
-        w.tables.table(f).to_f64(&mut w.fbuf);
+        let table = tables.table(f);
         let mut child_counts = vec![0.0; 2 * k];
         for v in 0..card {
             let g = usize::from(!split.left[v]);
             for c in 0..k {
-                child_counts[g * k + c] += w.fbuf[v * k + c];
+                child_counts[g * k + c] += table[v * k + c];
             }
         }
         node.feature = f as u32;
@@ -392,17 +424,47 @@ impl Ctx<'_> {
         let (lr, rr) = rows.split_at_mut(n_left);
         let (ls, rs) = scratch.split_at_mut(n_left);
         let (lc, rc) = child_counts.split_at(k);
+        // The children's tables: the smaller child is counted, the larger one is its
+        // parent's minus the smaller's (exact for unweighted rows, whose counts are
+        // integers; weighted children are each counted, in row order).
+        let splits =
+            |c: &[f64]| !self.stops(c.iter().sum(), c.iter().skip(1).step_by(2).sum(), depth + 1);
+        let (need_l, need_r) = (splits(lc), splits(rc));
+        let (mut lt, mut rt) = (None, None);
+        let left_small = lr.len() <= rr.len();
+        let (small_rows, need_small, need_large) = if left_small {
+            (&*lr, need_l, need_r)
+        } else {
+            (&*rr, need_r, need_l)
+        };
+        if enc.weights().is_none() && need_large {
+            let small = self.count(cn, w, small_rows);
+            let large = tables.minus(&small);
+            (lt, rt) = if left_small {
+                (need_l.then_some(small), Some(large))
+            } else {
+                (Some(large), need_r.then_some(small))
+            };
+        } else if need_small && !need_large {
+            let small = self.count(cn, w, small_rows);
+            if left_small {
+                lt = Some(small);
+            } else {
+                rt = Some(small);
+            }
+        }
+        drop(tables);
         let big = lr.len() + rr.len() > PARALLEL_ROWS && enc.n_rows() > PARALLEL_ROWS;
         let (left, right) = if big {
             let (a, b) = rayon::join(
-                || self.grow_child(cn, part, None, lr, ls, lc, depth + 1),
-                || self.grow_child(cn, part, None, rr, rs, rc, depth + 1),
+                || self.grow_child(cn, part, None, lr, ls, lc, lt, depth + 1),
+                || self.grow_child(cn, part, None, rr, rs, rc, rt, depth + 1),
             );
             (arena.append(a), arena.append(b))
         } else {
-            let a = self.grow_child(cn, part, Some(w), lr, ls, lc, depth + 1);
+            let a = self.grow_child(cn, part, Some(w), lr, ls, lc, lt, depth + 1);
             let left = arena.append(a);
-            let b = self.grow_child(cn, part, Some(w), rr, rs, rc, depth + 1);
+            let b = self.grow_child(cn, part, Some(w), rr, rs, rc, rt, depth + 1);
             (left, arena.append(b))
         };
         let first = arena.nodes[idx].first_slot as usize;
@@ -410,6 +472,19 @@ impl Ctx<'_> {
             arena.slots[first + v] = if split.left[v] { left } else { right } as u32;
         }
         idx
+    }
+
+    /// The (code × class) tables of every feature over `rows`, through the counter.
+    fn count<C: Counter>(&self, cn: &C, w: &mut Work, rows: &[u32]) -> Tables {
+        cn.class_tables(Rows::Subset(rows), &self.features, &mut w.tables);
+        let mut t = Tables::default();
+        t.offsets.push(0);
+        for i in 0..self.features.len() {
+            w.tables.table(i).to_f64(&mut w.fbuf);
+            t.counts.extend_from_slice(&w.fbuf);
+            t.offsets.push(t.counts.len());
+        }
+        t
     }
 
     /// Grows a child into its own arena, on a compact copy of its rows when it is
@@ -423,6 +498,7 @@ impl Ctx<'_> {
         rows: &mut [u32],
         scratch: &mut [u32],
         counts: &[f64],
+        tables: Option<Tables>,
         depth: usize,
     ) -> Arena {
         let mut own = Work::default();
@@ -460,10 +536,11 @@ impl Ctx<'_> {
                 &mut r,
                 &mut s,
                 counts,
+                tables,
                 depth,
             );
         } else {
-            self.grow_node(cn, part, w, &mut sub, rows, scratch, counts, depth);
+            self.grow_node(cn, part, w, &mut sub, rows, scratch, counts, tables, depth);
         }
         sub
     }
@@ -478,15 +555,9 @@ impl Ctx<'_> {
             || events <= 0.0
     }
 
-    /// The best admissible split of the node of `rows` (class counts `counts`), if
-    /// any. Leaves the node's tables in `w.tables`.
-    fn best_split<C: Counter>(
-        &self,
-        cn: &C,
-        w: &mut Work,
-        rows: &[u32],
-        counts: &[f64],
-    ) -> Option<Split> {
+    /// The best admissible split of a node with class counts `counts` and (code ×
+    /// class) tables `tables`, if any.
+    fn best_split(&self, w: &mut Work, tables: &Tables, counts: &[f64]) -> Option<Split> {
         let nb = self.n_bins;
         let k = 2 * nb;
         debug_assert!(counts.len() >= k);
@@ -513,13 +584,12 @@ impl Ctx<'_> {
         if w.ev_bins.is_empty() {
             return None;
         }
-        cn.class_tables(Rows::Subset(rows), &self.features, &mut w.tables);
         // (score, χ², feature, ordering, prefix): larger score wins.
         let mut best: Option<(f64, f64, usize, Vec<u16>, usize)> = None;
         let nbe = w.ev_bins.len();
-        for (i, &f) in self.features.iter().enumerate() {
-            w.tables.table(i).to_f64(&mut w.fbuf);
-            let card = w.fbuf.len() / k;
+        for &f in &self.features {
+            let t = tables.table(f);
+            let card = t.len() / k;
             // Per code: weight, events, at risk at each event bin, expected events.
             w.cw.clear();
             w.ce.clear();
@@ -529,7 +599,7 @@ impl Ctx<'_> {
             w.suffix.resize(nb + 1, 0.0);
             let mut present = 0;
             for v in 0..card {
-                let t = &w.fbuf[v * k..(v + 1) * k];
+                let t = &t[v * k..(v + 1) * k];
                 let mut s = 0.0;
                 let mut ev = 0.0;
                 w.suffix[nb] = 0.0;
@@ -615,14 +685,14 @@ impl Ctx<'_> {
         }
         let (_, statistic, feature, order, at) = best?;
         // Sides: the ordering's prefix is left; absent codes by order or weight.
-        w.tables.table(feature).to_f64(&mut w.fbuf);
-        let card = w.fbuf.len() / k;
+        let t = tables.table(feature);
+        let card = t.len() / k;
         let mut left = vec![false; card];
         let mut assigned = vec![false; card];
         let (mut wl, mut wr) = (0.0, 0.0);
         for (pos, &v) in order.iter().enumerate() {
             let v = v as usize;
-            let wv: f64 = w.fbuf[v * k..(v + 1) * k].iter().sum();
+            let wv: f64 = t[v * k..(v + 1) * k].iter().sum();
             left[v] = pos <= at;
             assigned[v] = true;
             if left[v] {
@@ -857,7 +927,8 @@ pub(crate) mod tests {
         let (enc, data) = synthetic(600, 1);
         let p = SurvivalTreeParams::new()
             .max_depth(Some(1))
-            .min_rows_leaf(5.0);
+            .min_rows_leaf(5.0)
+            .time_bins(127);
         let t = p.fit(&enc, &data).unwrap();
         let root = t.nodes()[0];
         assert_eq!(root.feature, 0, "a decides the hazard");
@@ -1032,7 +1103,8 @@ pub(crate) mod tests {
         let rep: Vec<usize> = (0..400)
             .flat_map(|i| std::iter::repeat_n(i, 1 + i % 3))
             .collect();
-        let p = SurvivalTreeParams::new().min_rows_leaf(10.0);
+        // Every event time its own bin (equal-event bins count event rows, not weights).
+        let p = SurvivalTreeParams::new().min_rows_leaf(10.0).time_bins(127);
         let a = p.fit(&enc, &data.clone().with_weights(w).unwrap()).unwrap();
         let b = p.fit(&enc.select(&rep), &data.select(&rep)).unwrap();
         assert_eq!(a.nodes().len(), b.nodes().len());

@@ -15,8 +15,10 @@ pub const MAX_TIME_BINS: usize = 127;
 /// Defaults (the fixed fallback when self-tuning is off; the default
 /// [`SurvivalLearner`](super::SurvivalLearner) tunes depth and leaf size by CV):
 /// `max_depth = Some(6)`, `min_rows_leaf = 20`, `min_events_leaf = 1`,
-/// `min_logrank = 0`, `time_bins = 127`, Kaplan–Meier leaves, splits chosen by
-/// [`SplitSelection::AdjustedPValue`].
+/// `min_logrank = 0`, `time_bins = 16`, Kaplan–Meier leaves, splits chosen by
+/// [`SplitSelection::AdjustedPValue`] (the selection and the bins chosen by the
+/// self-tuning's CV on the Telco, Orange and ISP training rows:
+/// `examples/survival_cv.rs`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SurvivalTreeParams {
     /// The deepest a leaf may be (the root is depth 0); `None` = no limit.
@@ -30,7 +32,9 @@ pub struct SurvivalTreeParams {
     pub min_logrank: f64,
     /// At most this many time bins for the split criterion (1 to
     /// [`MAX_TIME_BINS`]): the distinct event times when there are no more, else
-    /// bins holding equal numbers of events. Leaf curves use the exact times.
+    /// bins holding equal numbers of event rows (unweighted). Leaf curves use the
+    /// exact times. (16, 32, 64 and 127 bins give the same CV C-index within 0.003 on
+    /// the three real training sets; fewer bins are cheaper.)
     pub time_bins: usize,
     /// The estimator of the leaf curves.
     pub estimator: Estimator,
@@ -65,7 +69,7 @@ impl Default for SurvivalTreeParams {
             min_rows_leaf: 20.0,
             min_events_leaf: 1.0,
             min_logrank: 0.0,
-            time_bins: MAX_TIME_BINS,
+            time_bins: 16,
             estimator: Estimator::KaplanMeier,
             selection: SplitSelection::AdjustedPValue,
         }
