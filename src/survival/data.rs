@@ -1,7 +1,7 @@
 //! [`SurvivalData`]: what a time-to-churn model learns from and is judged on — one
 //! duration (the clock) and one event flag (churned or censored) per customer.
 
-use crate::data::{Column, Table, closest_name};
+use crate::data::{Binning, Column, Discretizer, FeatureEncoder, Table, closest_name};
 use crate::error::{Error, Location, Result};
 
 /// Durations and event flags of some customers (one entry per row, in row order),
@@ -272,6 +272,28 @@ pub fn duration_column(table: &Table, duration: &str) -> Result<usize> {
         });
     }
     Ok(j)
+}
+
+/// The discretizer of `table`'s features except the `duration` column, fitted on
+/// `rows`.
+pub(crate) fn fit_discretizer(
+    table: &Table,
+    rows: &[usize],
+    binning: &Binning,
+    duration: &str,
+) -> Result<Discretizer> {
+    let d = Discretizer::fit(table, rows, binning)?;
+    let encoders: Vec<FeatureEncoder> = d
+        .encoders()
+        .iter()
+        .filter(|e| e.name() != duration)
+        .cloned()
+        .collect();
+    Ok(Discretizer::from_encoders(
+        encoders,
+        binning.clone(),
+        d.schema().classes.clone(),
+    ))
 }
 
 /// A duration must be a finite number `>= 0`.

@@ -5,11 +5,11 @@
 use serde::{Deserialize, Serialize};
 
 use super::curve::SurvivalCurve;
-use super::data::{SurvivalData, duration_column};
+use super::data::{SurvivalData, duration_column, fit_discretizer};
 use super::params::SurvivalTreeParams;
 use super::tree::SurvivalTree;
 use super::tune::{SurvivalTune, SurvivalTuneReport, tune};
-use crate::data::{Binning, Column, Discretizer, Encoded, FeatureEncoder, Table};
+use crate::data::{Binning, Column, Discretizer, Encoded, Table};
 use crate::error::{Error, Location, Result};
 use crate::learner::Explanation;
 
@@ -128,28 +128,6 @@ impl SurvivalLearner {
             tuning,
         })
     }
-}
-
-/// The discretizer of `table`'s features except the `duration` column, fitted on
-/// `rows`.
-pub(crate) fn fit_discretizer(
-    table: &Table,
-    rows: &[usize],
-    binning: &Binning,
-    duration: &str,
-) -> Result<Discretizer> {
-    let d = Discretizer::fit(table, rows, binning)?;
-    let encoders: Vec<FeatureEncoder> = d
-        .encoders()
-        .iter()
-        .filter(|e| e.name() != duration)
-        .cloned()
-        .collect();
-    Ok(Discretizer::from_encoders(
-        encoders,
-        binning.clone(),
-        d.schema().classes.clone(),
-    ))
 }
 
 /// What a [`SurvivalModel`] says about one customer, given how long they have

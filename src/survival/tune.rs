@@ -21,8 +21,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::data::SurvivalData;
-use super::learner::fit_discretizer;
+use super::data::{SurvivalData, fit_discretizer};
 use super::metrics::concordance_index;
 use super::params::SurvivalTreeParams;
 use super::tree::SurvivalTree;
