@@ -80,8 +80,8 @@ pub fn clv(margins: impl IntoIterator<Item = f64>, discount_rate: f64) -> f64 {
 /// probability that the customer is still there to pay it, `S(t0 + t) / S(t0)` (their
 /// survival curve conditioned on having stayed `t0`), and discounted at rate `i` per
 /// period (Gupta & Lehmann 2005; Fader & Hardie's "discounted expected residual
-/// lifetime"). It replaces [`clv`]'s assumption that every customer stays exactly `T`
-/// periods: with `S ≡ 1` the two are equal. `survival` is `t ↦ Ŝ(t | x)`, e.g.
+/// lifetime"). It replaces the fixed-horizon CLV's assumption that every customer
+/// stays exactly `T` periods: with `S ≡ 1` the two are equal. `survival` is `t ↦ Ŝ(t | x)`, e.g.
 /// `|t| curve.survival_at(t)` of a time-to-churn model's curve for the customer
 /// (`churnkit::survival::SurvivalCurve`); it is read at `t0, t0 + 1, …, t0 + T`. Where
 /// `S(t0) = 0` (the curve says nobody like this customer stays that long) the value is

@@ -19,7 +19,8 @@
 use super::data::SurvivalData;
 use crate::math::chi_square_sf;
 
-/// The result of a two-sample log-rank test (see the [module docs](self)).
+/// The result of a two-sample log-rank test: `O`, `E`, `V` and `χ² = (O − E)² / V`
+/// summed over the distinct event times (the formula is in [`logrank_test`]'s docs).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LogRank {
     /// Events observed in group A (`O`).
@@ -52,7 +53,15 @@ impl LogRank {
     }
 }
 
-/// The log-rank test of `a` against `b` (`a` is group A), on their exact durations.
+/// The log-rank test of `a` against `b` (`a` is group A), on their exact durations
+/// (Mantel 1966; Peto & Peto 1972). At each distinct event time `t_j` of the pooled
+/// data, `N_j` customers are at risk and `D_j` churn, `n_j` and `d_j` of them in A:
+///
+/// ```text
+/// O = Σ_j d_j,   E = Σ_j D_j n_j / N_j,
+/// V = Σ_j D_j (n_j / N_j)(1 − n_j / N_j)(N_j − D_j) / (N_j − 1)   (0 when N_j <= 1)
+/// χ² = (O − E)² / V   ~ χ²₁ under equal survival curves
+/// ```
 pub fn logrank_test(a: &SurvivalData, b: &SurvivalData) -> LogRank {
     // Pooled items (duration, event, weight, in A), sorted by duration.
     let mut items: Vec<(f64, bool, f64, bool)> = Vec::with_capacity(a.len() + b.len());
