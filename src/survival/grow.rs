@@ -5,8 +5,9 @@
 //!
 //! The log-rank statistic of a split needs, per candidate feature and code, the
 //! customers at risk and the events at each event time. Time is cut into at most
-//! [`MAX_TIME_BINS`] bins (the distinct event times, or bins of equal event counts:
-//! [`equal_frequency_cuts`] over the event times) and each training row gets the
+//! `time_bins` bins (default 16, at most [`MAX_TIME_BINS`]: the distinct event times,
+//! or bins of equal event counts, [`equal_frequency_cuts`] over the event times) and
+//! each training row gets the
 //! class `2 · bin + event`. A node's (code × class) tables are then exactly
 //! [`Counter::class_tables`] of those classes — the same call, kernels and
 //! distributed plan as the classification tree's — and from a code's row of its
@@ -21,12 +22,15 @@
 //! Binary, on one feature's codes. For a numeric (binned) feature the codes keep their
 //! order and the missing code goes first or last (both tried); for a categorical one
 //! the codes are ordered by their observed / expected events `O_v / E_v` (the hazard
-//! ratio against the node), the ordering that makes the best binary partition a
-//! prefix for two groups. Every prefix of an ordering is a candidate; the one with the
-//! largest `χ² = (O_L − E_L)² / V_L` wins (ties: the first feature, ordering and
-//! prefix), provided both sides keep `min_rows_leaf` customers and `min_events_leaf`
-//! events and `χ² >= min_logrank`. Codes absent from the node go to the side whose
-//! order they fall in (numeric), or to the larger side.
+//! ratio against the node; for a two-class impurity this ordering provably holds the
+//! best two-group partition among its prefixes, for the log-rank statistic it is the
+//! usual approximation). Every prefix of an ordering is a candidate, provided both
+//! sides keep `min_rows_leaf` customers and `min_events_leaf` events and
+//! `χ² = (O_L − E_L)² / V_L >= min_logrank`; within a feature the largest `χ²` wins,
+//! across features the [`SplitSelection`] decides (default: the smallest
+//! Bonferroni-adjusted p-value). Ties go to the first feature, ordering and prefix.
+//! Codes absent from the node go to the side whose order they fall in (numeric), or
+//! to the larger side.
 //!
 //! # Rows and speed
 //!
@@ -35,6 +39,9 @@
 //! grower) are sorted by duration and its exact Kaplan–Meier curve is one pass. Large
 //! nodes split their children in parallel (rayon), and a child with few rows relative
 //! to its table grows on a compact copy of its rows, as in the classification grower.
+//! Only the smaller child of a split is counted: the larger one's tables are its
+//! parent's minus the smaller's (exact integers for unweighted rows; weighted
+//! children are each counted, in row order, as the counting contract asks).
 
 use std::sync::Arc;
 
