@@ -61,7 +61,10 @@
 //! the pipeline from a table to a model (validation, the final fit on all rows,
 //! calibration and thresholds on out-of-sample predictions), and [`score`] turns a
 //! model into tiers, signed reasons, churn drivers with strategies, lifecycle stages and
-//! retention economics. `report` (feature `report`, on by default) writes the
+//! retention economics. [`survival`] says **when** a customer will leave: Kaplan–Meier
+//! curves, a self-tuning survival tree on the same codes and counting seam, and the
+//! time-to-churn metrics (C-index, IPCW Brier score, time-dependent AUC).
+//! `report` (feature `report`, on by default) writes the
 //! self-contained HTML report of a model on labeled data. [`synth`] generates realistic
 //! data; [`registry`] maps algorithm names (as the `churnkit` CLI takes them) to the
 //! learners' own builders, fits them through the one two-phase
@@ -84,6 +87,7 @@ pub mod registry;
 #[cfg(feature = "report")]
 pub mod report;
 pub mod score;
+pub mod survival;
 pub mod synth;
 pub mod train;
 pub mod tree;

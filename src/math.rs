@@ -281,6 +281,51 @@ pub(crate) fn binomial_cdf(k: u64, n: u64, p: f64) -> f64 {
     s.min(1.0)
 }
 
+/// The setting with the best mean fold score (ties: the first), and the one the
+/// one-standard-error rule (Breiman et al. 1984) picks: among the settings `i` with
+/// `eligible(best, i)` (e.g. the same grown trees as the best: its pruning path) whose
+/// mean score is below the best's by at most `k` standard errors of the paired fold
+/// differences `score_best,f − score_i,f`, the one with the least `complexity` (ties:
+/// the higher mean, then the first). Every setting must be scored on the same folds
+/// (`fold_scores[i][f]`); the paired standard error is `sd(differences) / √folds`.
+/// Returns `(best, pick)`; `fold_scores` must not be empty.
+pub(crate) fn one_se_pick(
+    fold_scores: &[Vec<f64>],
+    complexity: &[f64],
+    eligible: impl Fn(usize, usize) -> bool,
+    k: f64,
+) -> (usize, usize) {
+    let mean = |i: usize| fold_scores[i].iter().sum::<f64>() / fold_scores[i].len() as f64;
+    let mut best = 0;
+    for i in 1..fold_scores.len() {
+        if mean(i) > mean(best) {
+            best = i;
+        }
+    }
+    let nf = fold_scores[best].len() as f64;
+    let within = |i: usize| {
+        let d: Vec<f64> = fold_scores[best]
+            .iter()
+            .zip(&fold_scores[i])
+            .map(|(b, x)| b - x)
+            .collect();
+        let m = d.iter().sum::<f64>() / nf;
+        let var = d.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (nf - 1.0).max(1.0);
+        m <= k * (var / nf).sqrt()
+    };
+    let mut pick = best;
+    for i in 0..fold_scores.len() {
+        if eligible(best, i) && within(i) {
+            let better = complexity[i] < complexity[pick]
+                || (complexity[i] == complexity[pick] && mean(i) > mean(pick));
+            if better {
+                pick = i;
+            }
+        }
+    }
+    (best, pick)
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;

@@ -70,6 +70,105 @@ pub fn clv(margins: impl IntoIterator<Item = f64>, discount_rate: f64) -> f64 {
     v
 }
 
+/// Survival-based customer lifetime value of a customer who has stayed `t0` periods:
+///
+/// ```text
+/// CLV = Σ_{t=1..T} M_t · S(t0 + t | x) / S(t0 | x) / (1 + i)^t
+/// ```
+///
+/// — each future period's margin `M_t` (`margins = [M_1, …, M_T]`), weighted by the
+/// probability that the customer is still there to pay it, `S(t0 + t) / S(t0)` (their
+/// survival curve conditioned on having stayed `t0`), and discounted at rate `i` per
+/// period (Gupta & Lehmann 2005; Fader & Hardie's "discounted expected residual
+/// lifetime"). It replaces the fixed-horizon CLV's assumption that every customer
+/// stays exactly `T` periods: with `S ≡ 1` the two are equal. `survival` is `t ↦ Ŝ(t | x)`, e.g.
+/// `|t| curve.survival_at(t)` of a time-to-churn model's curve for the customer
+/// (`churnkit::survival::SurvivalCurve`); it is read at `t0, t0 + 1, …, t0 + T`. Where
+/// `S(t0) = 0` (the curve says nobody like this customer stays that long) the value is
+/// 0.
+///
+/// *Worked example.* `M_t = 100` for `T = 3` months, `i = 0.1`, a customer 12 months
+/// in with `S(12) = 0.8`, `S(13) = 0.72`, `S(14) = 0.6`, `S(15) = 0.4`: the
+/// retention ratios are `0.9, 0.75, 0.5` and
+/// `CLV = 100·0.9/1.1 + 100·0.75/1.21 + 100·0.5/1.331 = 81.818 + 61.983 + 37.566
+/// = 181.367`, against `248.685` for the fixed horizon.
+///
+/// ```
+/// use churnkit::policy::survival_clv;
+///
+/// let s = |t: f64| match t as u32 { 12 => 0.8, 13 => 0.72, 14 => 0.6, _ => 0.4 };
+/// let v = survival_clv(&[100.0; 3], 0.1, 12.0, s)?;
+/// assert!((v - 181.367_393).abs() < 1e-6);
+/// # Ok::<(), churnkit::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Param`] when a margin is not finite, there are more than
+/// [`MAX_HORIZON`] margins, the discount rate is not finite and `> −1`, `t0` is not
+/// a finite number `>= 0`, or a survival value is not in `[0, 1]` or rises with time.
+pub fn survival_clv(
+    margins: &[f64],
+    discount_rate: f64,
+    t0: f64,
+    survival: impl Fn(f64) -> f64,
+) -> Result<f64> {
+    if margins.len() > MAX_HORIZON as usize {
+        return Err(Error::param(
+            "horizon",
+            margins.len(),
+            format!("must be at most {MAX_HORIZON} periods"),
+        ));
+    }
+    if let Some(m) = margins.iter().find(|m| !m.is_finite()) {
+        return Err(Error::param("margin", m, "must be finite"));
+    }
+    if !discount_rate.is_finite() || discount_rate <= -1.0 {
+        return Err(Error::param(
+            "discount_rate",
+            discount_rate,
+            "must be finite and > -1",
+        ));
+    }
+    if !(t0.is_finite() && t0 >= 0.0) {
+        return Err(Error::param("t0", t0, "must be a finite number >= 0"));
+    }
+    let probability = |t: f64| {
+        let s = survival(t);
+        if (0.0..=1.0).contains(&s) {
+            Ok(s)
+        } else {
+            Err(Error::param(
+                "survival",
+                s,
+                format!("S({t}) must be a probability in [0, 1]"),
+            ))
+        }
+    };
+    let s0 = probability(t0)?;
+    if s0 <= 0.0 {
+        return Ok(0.0);
+    }
+    let (mut v, mut factor, mut prev) = (0.0, 1.0, s0);
+    for (k, m) in margins.iter().enumerate() {
+        let t = t0 + (k + 1) as f64;
+        let s = probability(t)?;
+        if s > prev * (1.0 + 1e-12) {
+            return Err(Error::param(
+                "survival",
+                s,
+                format!(
+                    "S({t}) rises above S({}) = {prev}: not a survival curve",
+                    t - 1.0
+                ),
+            ));
+        }
+        prev = s;
+        factor /= 1.0 + discount_rate;
+        v += m * (s / s0) * factor;
+    }
+    Ok(v)
+}
+
 /// Expected value of a rescue attempt: `E(V) = λ·V1 + (1 − λ)·V2`.
 pub fn expected_rescue_value(lambda: f64, v1: f64, v2: f64) -> f64 {
     lambda * v1 + (1.0 - lambda) * v2
@@ -466,6 +565,51 @@ pub struct Retention {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn survival_clv_by_hand() {
+        // The worked example of `survival_clv`'s docs.
+        let s = |t: f64| match t as u32 {
+            12 => 0.8,
+            13 => 0.72,
+            14 => 0.6,
+            _ => 0.4,
+        };
+        let v = survival_clv(&[100.0; 3], 0.1, 12.0, s).unwrap();
+        let want = 100.0 * 0.9 / 1.1 + 100.0 * 0.75 / 1.21 + 100.0 * 0.5 / 1.331;
+        assert!(
+            (v - want).abs() < 1e-9 && (v - 181.367_393).abs() < 1e-6,
+            "{v}"
+        );
+        // Nobody leaves: the fixed-horizon CLV (248.685 in `Economics`' example).
+        let stay = survival_clv(&[100.0; 3], 0.1, 5.0, |_| 1.0).unwrap();
+        assert!((stay - clv([100.0; 3], 0.1)).abs() < 1e-12);
+        assert!((stay - 248.685).abs() < 1e-3);
+        // A margin schedule and no discounting: Σ M_t S(t0+t)/S(t0).
+        let v = survival_clv(&[10.0, 20.0, 30.0], 0.0, 12.0, s).unwrap();
+        assert!((v - (9.0 + 15.0 + 15.0)).abs() < 1e-12);
+        // The curve says nobody stays this long: no value.
+        assert_eq!(survival_clv(&[100.0], 0.1, 3.0, |_| 0.0).unwrap(), 0.0);
+        assert_eq!(survival_clv(&[], 0.1, 3.0, |_| 0.5).unwrap(), 0.0);
+    }
+
+    #[test]
+    fn survival_clv_refuses_bad_input() {
+        let s = |_| 0.5;
+        assert!(survival_clv(&[f64::NAN], 0.1, 0.0, s).is_err());
+        assert!(survival_clv(&[1.0], -1.0, 0.0, s).is_err());
+        assert!(survival_clv(&[1.0], 0.1, -1.0, s).is_err());
+        assert!(survival_clv(&[1.0], 0.1, f64::INFINITY, s).is_err());
+        assert!(survival_clv(&vec![1.0; 1201], 0.1, 0.0, s).is_err());
+        assert!(survival_clv(&[1.0], 0.1, 0.0, |_| 1.5).is_err());
+        assert!(survival_clv(&[1.0], 0.1, 0.0, |_| f64::NAN).is_err());
+        let rising = |t: f64| if t < 1.0 { 0.5 } else { 0.6 };
+        let e = survival_clv(&[1.0], 0.1, 0.0, rising)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("rises"), "{e}");
+    }
+
     use super::*;
 
     fn close(a: f64, b: f64) -> bool {

@@ -15,6 +15,7 @@
 //! | Platt and isotonic calibration, the before/after reliability table | [`Calibration`], [`CalibrationTable`] |
 //! | Brier score and reliability (calibration) tables | [`calibration_table`], [`brier_score_binary`] |
 //! | CLV, value at risk, rescue ceilings and decisions | [`Economics`], [`Retention`] |
+//! | survival-based CLV from a time-to-churn curve | [`survival_clv`] |
 //! | raw input checked against a schema | [`InputPolicy`] |
 //! | churn drivers, reason classes and strategies of feature columns | [`Playbook`] |
 //! | lifecycle stages from tenure and λ per stage | [`StageSpec`] |
@@ -30,7 +31,7 @@ pub(crate) mod tier;
 pub use calibrate::{Calibration, CalibrationMethod, CalibrationTable, Calibrator};
 pub use economics::{
     Amount, ChurnReason, ClvSpec, CustomerFacts, Economics, MAX_HORIZON, Margin, ReasonRule,
-    ReasonSource, RescueSpec, Retention, ValueSpec,
+    ReasonSource, RescueSpec, Retention, ValueSpec, survival_clv,
 };
 pub use input::{InputPolicy, OnBad};
 pub use playbook::{ColumnMatch, ColumnRule, Driver, DriverCall, DriverEntry, Playbook};

@@ -593,7 +593,8 @@ fn one_se_best(mean: &[f64]) -> usize {
 /// standard error is that of the paired fold differences `s_best,f − s_f` (the
 /// fold-to-fold noise both share cancels). Restricting the rule to one path keeps it
 /// from picking, among thousands of settings, one that is within a standard error of
-/// the best by chance.
+/// the best by chance. (The rule itself is `math::one_se_pick`, shared with the
+/// survival tree's tuning; `k = 0` takes the best.)
 pub(crate) fn one_se_pick(
     points: &[CurvePoint],
     mean: &[f64],
@@ -604,34 +605,15 @@ pub(crate) fn one_se_pick(
     if k <= 0.0 {
         return best;
     }
-    let b = &points[best].setting;
-    let same_path = |p: &CurvePoint| {
-        p.setting.binning == b.binning
-            && p.setting.criterion == b.criterion
-            && p.setting.min_leaf == b.min_leaf
-            && p.setting.smoothing == b.smoothing
+    let leaves: Vec<f64> = points.iter().map(|p| p.leaves).collect();
+    let same_path = |b: usize, i: usize| {
+        let (b, p) = (&points[b].setting, &points[i].setting);
+        p.binning == b.binning
+            && p.criterion == b.criterion
+            && p.min_leaf == b.min_leaf
+            && p.smoothing == b.smoothing
     };
-    let nf = folds[best].len() as f64;
-    let within = |i: usize| {
-        let d: Vec<f64> = folds[best]
-            .iter()
-            .zip(&folds[i])
-            .map(|(b, x)| b - x)
-            .collect();
-        let m = d.iter().sum::<f64>() / nf;
-        let var = d.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (nf - 1.0).max(1.0);
-        m <= k * (var / nf).sqrt()
-    };
-    let mut pick = best;
-    for (i, p) in points.iter().enumerate() {
-        if same_path(p) && within(i) {
-            let q = &points[pick];
-            if p.leaves < q.leaves || (p.leaves == q.leaves && mean[i] > mean[pick]) {
-                pick = i;
-            }
-        }
-    }
-    pick
+    crate::math::one_se_pick(folds, &leaves, same_path, k).1
 }
 
 /// Grows one tree on `train` (positions in `enc`) with `min_leaf` and the grid's

@@ -1,0 +1,461 @@
+//! Self-tuning of the survival tree: binning, depth and leaf size chosen by stratified
+//! k-fold cross-validation on the training rows only ([`SurvivalTune`],
+//! [`SurvivalTuneReport`]), the way [`tree::Tune`](crate::tree::Tune) tunes the
+//! classification tree.
+//!
+//! The folds are stratified by the event flag and seeded ([`stratified_kfold`]). Per
+//! fold and binning the discretizer is fitted on the fold's training rows and every
+//! CV row encoded once; per fold, binning and leaf size ONE tree is grown to the
+//! grid's largest depth, and every shallower depth is read off it (a tree grown with
+//! a smaller `max_depth` is that tree cut at the depth, node for node: the grower is
+//! depth-first and a node's split does not depend on the limit). Each held-out
+//! customer's risk at a depth cut is the risk of the deepest node of its path within
+//! the cut. The folds × binnings × leaves jobs run in parallel (rayon).
+//!
+//! The score is the held-out Harrell's C-index (ranking customers by when they leave),
+//! averaged over the folds. The setting chosen is the simplest (fewest mean leaves)
+//! whose mean C-index is within one paired standard error of the best among the
+//! depth cuts of the best's grown trees — the one-standard-error rule of the
+//! classification tree's tuning (`math::one_se_pick`, shared).
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::data::{SurvivalData, fit_discretizer};
+use super::metrics::concordance_index;
+use super::params::SurvivalTreeParams;
+use super::tree::SurvivalTree;
+use crate::data::{Binning, Encoded, Table, stratified_holdout, stratified_kfold};
+use crate::error::{Error, Result};
+
+/// How much a survival tree tunes itself before its final fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum SurvivalTune {
+    /// No tuning: the parameters and binning as given.
+    Off,
+    /// 5-fold CV (repeated twice for tables up to 20,000 rows) over 2 binnings × 6
+    /// leaf sizes × 10 depths (120 settings from 12 grown trees per fold); tables
+    /// over 30,000 rows are tuned on a stratified sample of 30,000.
+    #[default]
+    Fast,
+}
+
+impl SurvivalTune {
+    /// The accepted names.
+    pub const NAMES: [&'static str; 2] = ["off", "fast"];
+
+    /// The name.
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self as usize]
+    }
+
+    /// The grid this mode searches (None for `Off`).
+    pub fn grid(self) -> Option<SurvivalGrid> {
+        match self {
+            SurvivalTune::Off => None,
+            SurvivalTune::Fast => Some(SurvivalGrid {
+                binnings: vec![
+                    Binning::EqualFrequency { bins: 16 },
+                    Binning::EqualFrequency { bins: 32 },
+                ],
+                min_leaf: vec![0.002, 0.005, 0.01, 0.02, 0.04, 0.08],
+                depths: vec![
+                    Some(1),
+                    Some(2),
+                    Some(3),
+                    Some(4),
+                    Some(5),
+                    Some(6),
+                    Some(8),
+                    Some(10),
+                    Some(12),
+                    None,
+                ],
+                folds: 5,
+                repeats: 1,
+                max_rows: 30_000,
+            }),
+        }
+    }
+}
+
+impl std::str::FromStr for SurvivalTune {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "off" => Ok(SurvivalTune::Off),
+            "fast" => Ok(SurvivalTune::Fast),
+            _ => Err(Error::param(
+                "tune",
+                s,
+                format!("expected one of {}", Self::NAMES.join(", ")),
+            )),
+        }
+    }
+}
+
+/// The settings a survival tuning searches: every combination of the lists.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SurvivalGrid {
+    /// Binnings of numeric features.
+    pub binnings: Vec<Binning>,
+    /// `min_rows_leaf` values as fractions of the (fold's) training rows, at least 2
+    /// rows, rounded.
+    pub min_leaf: Vec<f64>,
+    /// `max_depth` values (None = unlimited).
+    pub depths: Vec<Option<usize>>,
+    /// Folds of the stratified cross-validation.
+    pub folds: usize,
+    /// Repetitions with other fold assignments (seed + repetition); tables up to
+    /// 20,000 rows get at least 2.
+    pub repeats: usize,
+    /// Larger tables are tuned on a seeded stratified sample of this many rows.
+    pub max_rows: usize,
+}
+
+/// One setting a survival tuning scored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurvivalSetting {
+    /// Binning of numeric features.
+    pub binning: Binning,
+    /// `min_rows_leaf` in the CV (rows of a fold's training part).
+    pub min_leaf: f64,
+    /// The same as a fraction of the training rows (the final fit's leaf size is this
+    /// fraction of its rows, at least 2).
+    pub min_leaf_fraction: f64,
+    /// `max_depth` (None = unlimited).
+    pub max_depth: Option<usize>,
+}
+
+/// A setting's cross-validated scores.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurvivalCvPoint {
+    /// The setting.
+    pub setting: SurvivalSetting,
+    /// Mean held-out Harrell's C-index over the folds.
+    pub c_index: f64,
+    /// Its standard error (fold standard deviation / √folds).
+    pub c_index_se: f64,
+    /// Mean number of leaves.
+    pub leaves: f64,
+}
+
+/// What a survival tuning chose and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurvivalTuneReport {
+    /// The mode.
+    pub mode: SurvivalTune,
+    /// Folds per repetition.
+    pub folds: usize,
+    /// Repetitions.
+    pub repeats: usize,
+    /// The fold seed.
+    pub seed: u64,
+    /// Settings scored.
+    pub settings: usize,
+    /// The best mean C-index's setting.
+    pub best: SurvivalCvPoint,
+    /// The setting chosen by the one-standard-error rule.
+    pub chosen: SurvivalCvPoint,
+    /// The 20 best settings by mean C-index, best first.
+    pub curve: Vec<SurvivalCvPoint>,
+    /// Rows the CV ran on.
+    pub cv_rows: usize,
+    /// The final fit's `min_rows_leaf`.
+    pub final_min_leaf: f64,
+    /// Seconds spent tuning (not serialized).
+    #[serde(skip)]
+    pub seconds: f64,
+}
+
+/// Tables up to this many rows get a repeated CV.
+const SMALL_TABLE: usize = 20_000;
+
+/// Tunes `base` on `rows` of `table` (durations `data`, aligned with `rows`):
+/// returns the chosen parameters, binning and the report, or None for
+/// [`SurvivalTune::Off`].
+pub(crate) fn tune(
+    base: &SurvivalTreeParams,
+    mode: SurvivalTune,
+    table: &Table,
+    rows: &[usize],
+    data: &SurvivalData,
+    duration: &str,
+    seed: u64,
+) -> Result<Option<(SurvivalTreeParams, Binning, SurvivalTuneReport)>> {
+    let Some(grid) = mode.grid() else {
+        return Ok(None);
+    };
+    let t0 = std::time::Instant::now();
+    let events: Vec<u8> = data.events().iter().map(|&e| u8::from(e)).collect();
+    // Positions (into `rows` / `data`) the CV runs on.
+    let cv: Vec<usize> = if rows.len() > grid.max_rows {
+        let h = stratified_holdout(&events, grid.max_rows as f64 / rows.len() as f64, seed)?;
+        h.test
+    } else {
+        (0..rows.len()).collect()
+    };
+    let cv_data = data.select(&cv);
+    let cv_rows: Vec<usize> = cv.iter().map(|&i| rows[i]).collect();
+    let cv_events: Vec<u8> = cv.iter().map(|&i| events[i]).collect();
+    let repeats = if cv.len() <= SMALL_TABLE {
+        grid.repeats.max(2)
+    } else {
+        grid.repeats
+    };
+    let mut folds = Vec::new();
+    for rep in 0..repeats {
+        folds.extend(stratified_kfold(
+            &cv_events,
+            grid.folds,
+            seed.wrapping_add(rep as u64),
+        )?);
+    }
+    let fold_rows = cv.len() as f64 * (grid.folds - 1) as f64 / grid.folds as f64;
+    let mut leaves: Vec<(f64, f64)> = grid
+        .min_leaf
+        .iter()
+        .map(|&f| (f, (f * fold_rows).round().max(2.0)))
+        .collect();
+    leaves.dedup_by(|a, b| a.1 == b.1);
+    let (nb, nl, nd) = (grid.binnings.len(), leaves.len(), grid.depths.len());
+    let encodings: Vec<Encoded> = (0..folds.len() * nb)
+        .into_par_iter()
+        .with_max_len(1)
+        .map(|i| {
+            let (f, b) = (i / nb, i % nb);
+            let train: Vec<usize> = folds[f].train.iter().map(|&p| cv_rows[p]).collect();
+            let d = fit_discretizer(table, &train, &grid.binnings[b], duration)?;
+            Ok(d.encode_rows(table, &cv_rows)?.0)
+        })
+        .collect::<Result<_>>()?;
+    let deepest = if grid.depths.contains(&None) {
+        None
+    } else {
+        grid.depths.iter().flatten().max().copied()
+    };
+    // Per job: [c_index, leaves] per depth.
+    let jobs: Vec<Vec<[f64; 2]>> = (0..folds.len() * nb * nl)
+        .into_par_iter()
+        .with_max_len(1)
+        .map(|i| {
+            let (f, b, l) = (i / (nb * nl), (i / nl) % nb, i % nl);
+            let p = base.clone().min_rows_leaf(leaves[l].1).max_depth(deepest);
+            let tree = p.fit_rows(&encodings[f * nb + b], &cv_data, &folds[f].train)?;
+            Ok(score_cuts(
+                &tree,
+                &encodings[f * nb + b],
+                &cv_data,
+                &folds[f].test,
+                &grid.depths,
+            ))
+        })
+        .collect::<Result<_>>()?;
+    let nf = folds.len() as f64;
+    let mut points = Vec::with_capacity(nb * nl * nd);
+    let mut fold_scores = Vec::with_capacity(nb * nl * nd);
+    let mut path = Vec::with_capacity(nb * nl * nd);
+    for b in 0..nb {
+        for (l, &(fraction, leaf)) in leaves.iter().enumerate() {
+            for (d, &depth) in grid.depths.iter().enumerate() {
+                let per: Vec<[f64; 2]> = (0..folds.len())
+                    .map(|f| jobs[(f * nb + b) * nl + l][d])
+                    .collect();
+                let c = per.iter().map(|s| s[0]).sum::<f64>() / nf;
+                let var = per.iter().map(|s| (s[0] - c).powi(2)).sum::<f64>() / (nf - 1.0);
+                fold_scores.push(per.iter().map(|s| s[0]).collect::<Vec<f64>>());
+                path.push(b * nl + l);
+                points.push(SurvivalCvPoint {
+                    setting: SurvivalSetting {
+                        binning: grid.binnings[b].clone(),
+                        min_leaf: leaf,
+                        min_leaf_fraction: fraction,
+                        max_depth: depth,
+                    },
+                    c_index: c,
+                    c_index_se: (var / nf).sqrt(),
+                    leaves: per.iter().map(|s| s[1]).sum::<f64>() / nf,
+                });
+            }
+        }
+    }
+    let complexity: Vec<f64> = points.iter().map(|p| p.leaves).collect();
+    let (best, chosen) =
+        crate::math::one_se_pick(&fold_scores, &complexity, |b, i| path[b] == path[i], 1.0);
+    let mut order: Vec<usize> = (0..points.len()).collect();
+    order.sort_by(|&a, &b| {
+        points[b]
+            .c_index
+            .total_cmp(&points[a].c_index)
+            .then(a.cmp(&b))
+    });
+    let curve = order.iter().take(20).map(|&i| points[i].clone()).collect();
+    let c = points[chosen].setting.clone();
+    let final_min_leaf = (c.min_leaf_fraction * rows.len() as f64).round().max(2.0);
+    let params = base
+        .clone()
+        .min_rows_leaf(final_min_leaf)
+        .max_depth(c.max_depth);
+    let report = SurvivalTuneReport {
+        mode,
+        folds: grid.folds,
+        repeats,
+        seed,
+        settings: points.len(),
+        best: points[best].clone(),
+        chosen: points[chosen].clone(),
+        curve,
+        cv_rows: cv.len(),
+        final_min_leaf,
+        seconds: t0.elapsed().as_secs_f64(),
+    };
+    Ok(Some((params, c.binning, report)))
+}
+
+/// The held-out C-index and the number of leaves of `tree` cut at each of `depths`
+/// (`test`: positions in `enc` and `data`). A fold whose held-out rows have no
+/// comparable pair scores 0.5.
+pub(crate) fn score_cuts(
+    tree: &SurvivalTree,
+    enc: &Encoded,
+    data: &SurvivalData,
+    test: &[usize],
+    depths: &[Option<usize>],
+) -> Vec<[f64; 2]> {
+    let held = data.select(test);
+    // Each held-out row's path of nodes by depth.
+    let paths: Vec<Vec<usize>> = test
+        .iter()
+        .map(|&r| {
+            let mut p = vec![0];
+            let mut n = 0;
+            while !tree.nodes()[n].is_leaf() {
+                n = tree.child(n, enc.code(r, tree.nodes()[n].feature as usize));
+                p.push(n);
+            }
+            p
+        })
+        .collect();
+    depths
+        .iter()
+        .map(|&d| {
+            let cut = |p: &Vec<usize>| p[d.map_or(p.len() - 1, |d| d.min(p.len() - 1))];
+            let risk: Vec<f64> = paths.iter().map(|p| tree.risk(cut(p))).collect();
+            let c = concordance_index(&held, &risk).map_or(0.5, |c| c.c_index);
+            let leaves = tree
+                .nodes()
+                .iter()
+                .filter(|n| match d {
+                    Some(d) => n.depth as usize == d || (n.is_leaf() && (n.depth as usize) < d),
+                    None => n.is_leaf(),
+                })
+                .count();
+            [c, leaves as f64]
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn synthetic(rows: usize) -> Table {
+        crate::synth::generate(&crate::synth::SynthParams {
+            rows,
+            seed: 5,
+            ..crate::synth::SynthParams::default()
+        })
+        .unwrap()
+    }
+
+    const DURATION: &str = "tenure_months";
+
+    #[test]
+    fn tuning_is_deterministic_for_a_seed_and_applies_the_chosen_setting() {
+        let t = synthetic(1500);
+        let rows = t.all_rows();
+        let data = SurvivalData::from_table(&t, DURATION, &rows).unwrap();
+        let base = SurvivalTreeParams::new();
+        let run = |seed| {
+            tune(&base, SurvivalTune::Fast, &t, &rows, &data, DURATION, seed)
+                .unwrap()
+                .unwrap()
+        };
+        let (p1, b1, r1) = run(9);
+        let (p2, b2, r2) = run(9);
+        assert_eq!((&p1, &b1), (&p2, &b2));
+        assert_eq!((&r1.chosen, &r1.curve), (&r2.chosen, &r2.curve));
+        // 1,200 rows a fold: leaf fractions 0.002 and 0.005 give 2 and 6 rows, all
+        // six distinct: 2 binnings × 6 leaves × 10 depths.
+        assert_eq!(r1.settings, 2 * 6 * 10);
+        assert_eq!((r1.repeats, r1.folds, r1.cv_rows), (2, 5, 1500));
+        assert!(r1.chosen.c_index <= r1.best.c_index);
+        assert!(r1.chosen.leaves <= r1.best.leaves);
+        assert!(r1.curve.windows(2).all(|w| w[0].c_index >= w[1].c_index));
+        assert!(r1.best.c_index > 0.6, "{:?}", r1.best);
+        let leaf = (r1.chosen.setting.min_leaf_fraction * 1500.0)
+            .round()
+            .max(2.0);
+        assert_eq!(r1.final_min_leaf, leaf);
+        assert_eq!(
+            p1,
+            base.clone()
+                .min_rows_leaf(leaf)
+                .max_depth(r1.chosen.setting.max_depth)
+        );
+        assert_eq!(b1, r1.chosen.setting.binning);
+        // The one-SE pick stays on the best's grown trees.
+        assert_eq!(r1.chosen.setting.binning, r1.best.setting.binning);
+        assert_eq!(r1.chosen.setting.min_leaf, r1.best.setting.min_leaf);
+        let (_, _, r3) = run(10);
+        assert_ne!(r1.curve, r3.curve, "another seed deals other folds");
+        assert!(
+            tune(&base, SurvivalTune::Off, &t, &rows, &data, DURATION, 9)
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn scores_read_off_one_tree_equal_those_of_the_tree_a_fit_grows() {
+        let t = synthetic(1200);
+        let all = t.all_rows();
+        let data = SurvivalData::from_table(&t, DURATION, &all).unwrap();
+        let train: Vec<usize> = all.iter().copied().filter(|r| r % 4 != 0).collect();
+        let test: Vec<usize> = all.iter().copied().filter(|r| r % 4 == 0).collect();
+        let d =
+            fit_discretizer(&t, &train, &Binning::EqualFrequency { bins: 16 }, DURATION).unwrap();
+        assert!(d.schema().features.iter().all(|f| f.name != DURATION));
+        let enc = d.encode_rows(&t, &all).unwrap().0;
+        let depths = [Some(1), Some(2), Some(3), Some(5), None];
+        let base = SurvivalTreeParams::new().min_rows_leaf(8.0);
+        let deep = base
+            .clone()
+            .max_depth(None)
+            .fit_rows(&enc, &data, &train)
+            .unwrap();
+        let cuts = score_cuts(&deep, &enc, &data, &test, &depths);
+        let held = data.select(&test);
+        for (&depth, got) in depths.iter().zip(&cuts) {
+            let tree = base
+                .clone()
+                .max_depth(depth)
+                .fit_rows(&enc, &data, &train)
+                .unwrap();
+            let leaves = tree.leaves(&enc.select(&test)).unwrap();
+            let risk: Vec<f64> = leaves.iter().map(|&n| tree.risk(n)).collect();
+            let c = concordance_index(&held, &risk).unwrap().c_index;
+            assert!((got[0] - c).abs() < 1e-12, "{depth:?}: {} vs {c}", got[0]);
+            assert_eq!(got[1] as usize, tree.n_leaves(), "{depth:?}");
+        }
+    }
+
+    #[test]
+    fn tune_names_parse() {
+        assert_eq!("fast".parse::<SurvivalTune>().unwrap(), SurvivalTune::Fast);
+        assert_eq!("off".parse::<SurvivalTune>().unwrap().name(), "off");
+        assert!("slow".parse::<SurvivalTune>().is_err());
+        assert_eq!(SurvivalTune::default(), SurvivalTune::Fast);
+    }
+}
