@@ -605,7 +605,7 @@ impl ForestClassifier {
         idx.into_iter()
             .map(|j| {
                 let name = &schema.features[j].name;
-                let value = match table.schema().feature_index(name) {
+                let value = match table.schema().feature_index_near(name, j) {
                     Some(f) => match table.cell(row, f) {
                         Cell::Missing => "missing".to_string(),
                         Cell::Num(x) => format!("{x}"),

@@ -95,8 +95,15 @@ struct Inferred {
 
 pub(super) const NO_LABEL: u32 = u32::MAX;
 
+/// How many feature cells a new [`Batch`] reserves room for, over all its columns.
+const RESERVED_CELLS: usize = 1 << 20;
+
 impl Batch {
+    /// A batch for up to `capacity` rows. The builders reserve at most
+    /// [`RESERVED_CELLS`] cells in all (they grow as rows come), so a wide header
+    /// does not reserve columns × rows cells up front.
     pub(super) fn new(plan: &Plan, capacity: usize) -> Batch {
+        let capacity = capacity.min((RESERVED_CELLS / plan.features.len().max(1)).max(1));
         let cols = plan
             .features
             .iter()
