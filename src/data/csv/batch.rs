@@ -396,9 +396,33 @@ fn map_labels(
         ),
         Mode::Read => opts.classes.clone(),
     };
-    let (classes, index) =
-        opts.labels
-            .resolve(&opts.target, &label_texts.texts, fixed.as_deref())?;
+    let (classes, index) = opts
+        .labels
+        .resolve(&opts.target, &label_texts.texts, fixed.as_deref())
+        .map_err(|e| match e {
+            // The rule knows the column and the labels; the file and the line where
+            // the (first) label named occurs first are the reader's.
+            Error::Label {
+                location,
+                value,
+                message,
+            } => {
+                let first = value.split("', '").next().unwrap_or_default();
+                let mut at = plan.location.clone();
+                at.column = location.column;
+                at.line = label_texts
+                    .texts
+                    .iter()
+                    .position(|t| t == first)
+                    .map(|i| label_texts.first_lines[i]);
+                Error::Label {
+                    location: at,
+                    value,
+                    message,
+                }
+            }
+            other => other,
+        })?;
     report.label_map = label_texts
         .texts
         .iter()
