@@ -9,6 +9,7 @@
 
 use libfuzzer_sys::fuzz_target;
 
+#[allow(dead_code)] // each target uses one of the entries
 #[path = "../entries.rs"]
 mod entries;
 

@@ -10,6 +10,7 @@
 
 use libfuzzer_sys::fuzz_target;
 
+#[allow(dead_code)] // each target uses one of the entries
 #[path = "../entries.rs"]
 mod entries;
 

@@ -59,7 +59,8 @@ pub(super) fn bad_number(
 
 pub(super) enum Builder {
     Num(Vec<f64>),
-    Cat(Vec<u32>, Interner),
+    /// Boxed: the builders of a wide header stay a dense array.
+    Cat(Vec<u32>, Box<Interner>),
 }
 
 pub(super) struct Batch {
@@ -74,23 +75,23 @@ pub(super) struct Batch {
     /// set by [`Batch::settle_inference`].
     pub(super) switched: Vec<bool>,
     pub(super) any_switched: bool,
-    /// Per feature inferred numeric: its cells that parsed as finite numbers, and
-    /// those that did not (read as missing until the pass ends).
-    inferred: Vec<Inferred>,
+    /// Per feature inferred numeric: its cells that parsed as finite numbers.
+    numbers: Vec<usize>,
+    /// Per feature inferred numeric: its cells that did not (read as missing until the
+    /// pass ends); boxed and apart from `numbers`, so the arrays every cell touches
+    /// stay small (a wide header reads row after row across all its columns).
+    inferred: Vec<Option<Box<Inferred>>>,
     /// The text of the first label cell read as missing (a missing token such as `?`;
     /// empty for an empty cell), for the error naming it.
     first_missing_label: Option<String>,
 }
 
-/// The tally of a feature inferred numeric: how many of its non-missing cells are
-/// finite numbers and which are not.
-#[derive(Default)]
+/// The cells of a feature inferred numeric that are not finite numbers.
 struct Inferred {
-    numbers: usize,
     /// The bad cells, as [`BadCells`] (count, first lines, first value).
-    bad: Option<BadCells>,
+    bad: BadCells,
     /// The first bad cell's raw bytes and line, for the error.
-    first: Option<(Vec<u8>, u64)>,
+    first: (Vec<u8>, u64),
 }
 
 pub(super) const NO_LABEL: u32 = u32::MAX;
@@ -103,15 +104,13 @@ impl Batch {
     /// [`RESERVED_CELLS`] cells in all (they grow as rows come), so a wide header
     /// does not reserve columns × rows cells up front.
     pub(super) fn new(plan: &Plan, capacity: usize) -> Batch {
-        let capacity = capacity.min((RESERVED_CELLS / plan.features.len().max(1)).max(1));
+        let capacity = capacity.min((RESERVED_CELLS / plan.features.len().max(1)).max(64));
         let cols = plan
             .features
             .iter()
             .map(|(_, _, k)| match k {
                 Kind::Numeric { .. } => Builder::Num(Vec::with_capacity(capacity)),
-                Kind::Categorical => {
-                    Builder::Cat(Vec::with_capacity(capacity), Interner::default())
-                }
+                Kind::Categorical => Builder::Cat(Vec::with_capacity(capacity), Box::default()),
             })
             .collect();
         Batch {
@@ -124,7 +123,8 @@ impl Batch {
             bad_cells: vec![None; plan.features.len()],
             switched: vec![false; plan.features.len()],
             any_switched: false,
-            inferred: plan.features.iter().map(|_| Inferred::default()).collect(),
+            numbers: vec![0; plan.features.len()],
+            inferred: plan.features.iter().map(|_| None).collect(),
             first_missing_label: None,
         }
     }
@@ -136,16 +136,16 @@ impl Batch {
     /// missing).
     pub(super) fn settle_inference(&mut self, plan: &Plan, policy: BadCellPolicy) -> Result<()> {
         for (j, (_, name, _)) in plan.features.iter().enumerate() {
-            let t = &mut self.inferred[j];
-            let Some(bad) = t.bad.take() else {
+            let Some(t) = self.inferred[j].take() else {
                 continue;
             };
-            let total = (t.numbers + bad.count) as f64;
+            let Inferred { bad, first } = *t;
+            let total = (self.numbers[j] + bad.count) as f64;
             if bad.count as f64 > MAX_BAD_NUMERIC_SHARE * total {
                 self.switched[j] = true;
                 self.any_switched = true;
             } else if policy == BadCellPolicy::Error {
-                let (cell, line) = t.first.take().unwrap_or_default();
+                let (cell, line) = first;
                 bad_number(&mut None, plan, policy, name, &cell, line)?;
             } else {
                 self.bad_cells[j] = Some(bad);
@@ -187,20 +187,22 @@ impl Batch {
                     Parsed::Missing => values.push(f64::NAN),
                     Parsed::Value(x) => {
                         if inferred {
-                            self.inferred[j].numbers += 1;
+                            self.numbers[j] += 1;
                         }
                         values.push(x);
                     }
                     Parsed::Bad(cell) if inferred => {
-                        let t = &mut self.inferred[j];
-                        if t.first.is_none() {
-                            t.first = Some((cell.to_vec(), line));
-                        }
-                        let b = t.bad.get_or_insert_with(|| BadCells {
-                            column: name.clone(),
-                            first_value: String::from_utf8_lossy(cell).into_owned(),
-                            ..BadCells::default()
+                        let t = self.inferred[j].get_or_insert_with(|| {
+                            Box::new(Inferred {
+                                bad: BadCells {
+                                    column: name.clone(),
+                                    first_value: String::from_utf8_lossy(cell).into_owned(),
+                                    ..BadCells::default()
+                                },
+                                first: (cell.to_vec(), line),
+                            })
                         });
+                        let b = &mut t.bad;
                         b.count += 1;
                         if b.lines.len() < REPORTED_LINES {
                             b.lines.push(line);
