@@ -579,13 +579,14 @@ impl ForestClassifier {
     /// Per feature (encoded index), the signed contributions to P(churn) of `row` of
     /// `enc`, averaged over the trees: along each tree's path, the change of P(churn)
     /// from a node to the child the row goes to, credited to the node's feature.
+    /// `enc` must have passed [`ForestClassifier::check_trees`].
     fn contributions(&self, enc: &Encoded, row: usize, out: &mut [f64]) -> Result<()> {
         let k = self.classes().len();
         let churn = self.discretizer.schema().churn_class();
         let (mut p0, mut p1) = (vec![0.0; k], vec![0.0; k]);
         out.fill(0.0);
         for t in &self.trees {
-            for s in t.path(enc, row)? {
+            for s in t.path_checked(enc, row)? {
                 if let Some(c) = s.child {
                     t.node_proba_into(s.node, &mut p0);
                     t.node_proba_into(c, &mut p1);
@@ -596,6 +597,12 @@ impl ForestClassifier {
         let n = self.trees.len() as f64;
         out.iter_mut().for_each(|x| *x /= n);
         Ok(())
+    }
+
+    /// Checks `enc` against every tree once (each check compares every feature), so
+    /// the per-row walks need not.
+    fn check_trees(&self, enc: &Encoded) -> Result<()> {
+        self.trees.iter().try_for_each(|t| t.check(enc))
     }
 
     fn reasons(&self, table: &Table, row: usize, contrib: &[f64]) -> Vec<Reason> {
@@ -655,6 +662,7 @@ impl Classifier for ForestClassifier {
     /// first. The condition names the row's value.
     fn explain(&self, table: &Table, row: usize) -> Result<Explanation> {
         let (enc, _) = self.discretizer.encode_rows(table, &[row])?;
+        self.check_trees(&enc)?;
         let mut c = vec![0.0; enc.n_features()];
         self.contributions(&enc, 0, &mut c)?;
         let prior = self.mean_prior();
@@ -673,6 +681,7 @@ impl Classifier for ForestClassifier {
 
     fn explain_top(&self, table: &Table, rows: &[usize], n: usize) -> Result<Vec<Vec<Reason>>> {
         let (enc, _) = self.discretizer.encode_rows(table, rows)?;
+        self.check_trees(&enc)?;
         let mut c = vec![0.0; enc.n_features()];
         rows.iter()
             .enumerate()

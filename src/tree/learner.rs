@@ -197,6 +197,7 @@ impl Classifier for TreeClassifier {
     fn explain_top(&self, table: &Table, rows: &[usize], n: usize) -> Result<Vec<Vec<Reason>>> {
         let (enc, _) = self.discretizer.encode_rows(table, rows)?;
         let t = &self.tree;
+        t.check(&enc)?; // once for all rows
         let churn = t.schema().churn_class();
         let k = t.n_classes();
         let (mut p0, mut p1) = (vec![0.0; k], vec![0.0; k]);
@@ -205,7 +206,7 @@ impl Classifier for TreeClassifier {
         let mut conditions: HashMap<(usize, u16), String> = HashMap::new();
         (0..rows.len())
             .map(|i| {
-                let steps = t.path(&enc, i)?;
+                let steps = t.path_checked(&enc, i)?;
                 weighted.clear();
                 for (at, s) in steps.iter().enumerate() {
                     weighted.push((step_weight(t, s, churn, &mut p0, &mut p1), at));

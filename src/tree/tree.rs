@@ -467,7 +467,12 @@ impl DecisionTree {
         argmax(self.node_counts(node))
     }
 
-    fn check(&self, enc: &Encoded) -> Result<()> {
+    /// Checks that `enc` has the tree's features (names and cardinalities) and
+    /// classes: `O(features)`, so callers walking many rows check once.
+    pub(crate) fn check(&self, enc: &Encoded) -> Result<()> {
+        if Arc::ptr_eq(enc.schema(), &self.schema) {
+            return Ok(());
+        }
         let a = &enc.schema().features;
         let b = &self.schema.features;
         if a.len() != b.len()
@@ -662,6 +667,12 @@ impl DecisionTree {
     /// missing for the row (the row is spread over its branches there).
     pub fn path(&self, enc: &Encoded, row: usize) -> Result<Vec<Step>> {
         self.check(enc)?;
+        self.path_checked(enc, row)
+    }
+
+    /// [`DecisionTree::path`] for rows of an `enc` that passed [`DecisionTree::check`]
+    /// (the check compares every feature: once per batch, not once per row).
+    pub(crate) fn path_checked(&self, enc: &Encoded, row: usize) -> Result<Vec<Step>> {
         if row >= enc.n_rows() {
             return Err(Error::param(
                 "row",
