@@ -18,9 +18,10 @@
 //! step's 100k / 10k ratio (read from criterion's estimates of this run).
 //! Run: `cargo bench --bench columns -- --warm-up-time 1 --measurement-time 5`.
 //!
-//! Measured on the 2-core development VM shared with other builds (load average about
-//! 4), three runs: `read_encode` 16.8, 15.5, 13.5; `load` 11.7, 11.8, 13.2; `score`
-//! 14.5, 15.7, 17.9 (about 56 ms → 0.8–1.0 s, 49 ms → 0.57–0.64 s, 23 ms → 0.35–0.40 s).
+//! Measured on the 2-core development VM shared with other builds (load average 3 to
+//! 4): with this code `read_encode` 57.7 ms → 815 ms (ratio 14.1), `load` 49.8 ms →
+//! 603 ms (12.1), `score` 23.5 ms → 357 ms (15.2); three earlier runs during the
+//! locality work gave 13.5–16.8, 11.7–13.2 and 14.5–17.9.
 //! No step compares names pairwise any more (before: 100,000 columns took 57 CPU
 //! seconds to train and 60 to score 40 rows); what is left above 10 is the memory
 //! hierarchy: a row-major reader fills one builder per column for every row, and at
