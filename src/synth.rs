@@ -144,9 +144,28 @@ impl Default for SynthParams {
     }
 }
 
+/// The most customers (rows) [`SynthParams::validate`] accepts: 10,000,000, about
+/// 1.25 GB of CSV from [`write_csv`] (125 bytes a row) or 1.6 GB of memory from
+/// [`generate`]. A row count beyond it (a typo, an extra zero) is an error before
+/// anything is written, instead of a file that fills the disk. For more rows, write
+/// several files with different seeds.
+pub const MAX_ROWS: usize = 10_000_000;
+
 impl SynthParams {
-    /// Checks the parameters: `drift` finite and non-negative, `missing_rate` in `[0, 1)`.
+    /// Checks the parameters: `rows` at most [`MAX_ROWS`], `drift` finite and
+    /// non-negative, `missing_rate` in `[0, 1)`.
     pub fn validate(&self) -> Result<()> {
+        if self.rows > MAX_ROWS {
+            return Err(Error::param(
+                "rows",
+                self.rows,
+                format!(
+                    "at most {MAX_ROWS} customers (about {} GB of CSV); write several \
+                     files with different seeds for more",
+                    MAX_ROWS as f64 * BYTES_PER_ROW / 1e9
+                ),
+            ));
+        }
         if !(self.drift.is_finite() && self.drift >= 0.0) {
             return Err(Error::param(
                 "drift",
@@ -164,6 +183,10 @@ impl SynthParams {
         Ok(())
     }
 }
+
+/// Bytes of CSV per row written by [`write_csv`], about (624 KB for the bundled
+/// 5,000 rows).
+const BYTES_PER_ROW: f64 = 125.0;
 
 /// The name of the id column.
 pub const ID_COLUMN: &str = "customer_id";
@@ -914,6 +937,18 @@ mod tests {
                 Err(Error::Param { .. })
             ));
         }
+    }
+
+    #[test]
+    fn more_rows_than_the_limit_are_refused_before_anything_is_written() {
+        let p = params(MAX_ROWS + 1, 1);
+        let e = p.validate().unwrap_err().to_string();
+        assert!(e.contains("rows") && e.contains("at most 10000000"), "{e}");
+        let mut out = Vec::new();
+        assert!(write_csv(&p, &mut out).is_err());
+        assert!(out.is_empty(), "not even the header");
+        assert!(generate(&p).is_err());
+        params(MAX_ROWS, 1).validate().unwrap();
     }
 
     #[test]

@@ -115,6 +115,35 @@ fn generate_rejects_bad_parameters() {
 }
 
 #[test]
+fn generate_refuses_more_rows_than_its_limit_before_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("g.csv");
+    let limit = churnkit::synth::MAX_ROWS;
+    for rows in [(limit + 1).to_string(), usize::MAX.to_string()] {
+        let (_, err) = run(&["generate", "--rows", &rows, "-o", s(&out)], 2);
+        assert!(err.contains("rows") && err.contains(&rows), "{err}");
+        assert!(err.contains("at most 10000000 customers"), "{err}");
+        assert!(!out.exists(), "nothing written for --rows {rows}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+    // An existing output stays as it was.
+    std::fs::write(&out, "keep").unwrap();
+    let (_, err) = run(
+        &[
+            "generate",
+            "--rows",
+            &(limit + 1).to_string(),
+            "-o",
+            s(&out),
+            "--json",
+        ],
+        2,
+    );
+    assert!(err.contains("at most"), "{err}");
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "keep");
+}
+
+#[test]
 fn train_reports_holdout_and_timings() {
     let v = json(&[
         "train",

@@ -197,6 +197,27 @@ fn missing_label_is_an_error_or_skipped() {
 fn unrecognised_labels_ask_for_a_positive_label() {
     let e = err(b"a,churn\n1,stay\n2,leave\n", &churn());
     assert!(e.to_string().contains("the positive label"), "{e}");
+    // The error names the file, the line the first label is on, and the column
+    // (found by tests/fuzz_smoke.rs: it named the column only).
+    match &e {
+        Error::Label {
+            location, value, ..
+        } => {
+            assert_eq!(
+                location.file.as_deref(),
+                Some(std::path::Path::new("inline.csv"))
+            );
+            assert_eq!(location.line, Some(2));
+            assert_eq!(location.column.as_deref(), Some("churn"));
+            assert!(value.starts_with("stay"), "{value}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let e = err(
+        b"a,churn\n1,No\n\"2\r\n\",Yes\n3,gone\n4,left\n",
+        &churn().positive_label("Yes"),
+    );
+    assert!(e.to_string().starts_with("file inline.csv, line "), "{e}");
     let (t, _) = read(
         b"a,churn\n1,stay\n2,leave\n",
         &churn().positive_label("leave"),

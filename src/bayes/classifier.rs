@@ -704,6 +704,9 @@ fn compile(net: &BayesNet, disc: &Discretizer) -> Vec<Term> {
     let k = net.cardinality(class);
     let mut families: Vec<(Option<usize>, usize)> = vec![(None, class)];
     families.extend(net.children(class).into_iter().map(|c| (Some(c), c)));
+    // One state vector for all families (each sets its own variables and the class
+    // before reading them): compiling stays linear in the number of variables.
+    let mut state = vec![0usize; net.n_vars()];
     families
         .into_iter()
         .map(|(child, node)| {
@@ -728,7 +731,6 @@ fn compile(net: &BayesNet, disc: &Discretizer) -> Vec<Term> {
             }
             let size: usize = cards.iter().product();
             let mut logp = vec![f64::NAN; size * k];
-            let mut state = vec![0usize; net.n_vars()];
             for x in 0..size {
                 let mut ok = true;
                 for (i, &v) in vars.iter().enumerate() {

@@ -231,6 +231,35 @@ impl BayesNet {
         Ok(())
     }
 
+    /// Sets the parents of every variable at once (`parents[v]` for `v`, in CPT
+    /// order) and resets every CPT to uniform: [`BayesNet::set_parents`] for all
+    /// variables with one cycle check, so it costs one pass over the graph (calling
+    /// `set_parents` per variable checks the whole graph each time). Fails, leaving the
+    /// network as it was, on a list count other than the number of variables, a bad
+    /// index, a repeated parent, a self-loop or a cycle.
+    pub fn set_all_parents(&mut self, parents: &[Vec<usize>]) -> Result<()> {
+        let n = self.n_vars();
+        if parents.len() != n {
+            return Err(net_err(format!(
+                "{n} variables but {} parent lists",
+                parents.len()
+            )));
+        }
+        for (v, p) in parents.iter().enumerate() {
+            self.check_parent_list(v, p)?;
+        }
+        let old = std::mem::replace(&mut self.parents, parents.to_vec());
+        if self.topological_order().is_none() {
+            self.parents = old;
+            return Err(net_err("the graph has a directed cycle"));
+        }
+        for v in 0..n {
+            let r = self.variables[v].cardinality();
+            self.cpts[v] = vec![1.0 / r as f64; self.n_configs(v) * r];
+        }
+        Ok(())
+    }
+
     /// Sets the CPT of `v` (layout in the [`BayesNet`] docs). Every row must be finite,
     /// non-negative and sum to one within `1e-6`; rows off by more than
     /// rounding (1e-12) are renormalised.
@@ -451,6 +480,26 @@ mod tests {
         );
         assert!(BayesNet::new(vec![Variable::new("a", &[])]).is_err());
         assert!(BayesNet::new(vec![Variable::new("a", &["s", "s"])]).is_err());
+    }
+
+    #[test]
+    fn all_parents_at_once_equal_one_by_one_and_refuse_cycles() {
+        let mut one = two();
+        one.set_parents(1, &[0]).unwrap();
+        let mut all = two();
+        all.set_all_parents(&[vec![], vec![0]]).unwrap();
+        assert_eq!(all, one);
+        assert_eq!(all.cpt(1).len(), 6, "uniform CPT of the new shape");
+        for bad in [
+            vec![vec![1], vec![0]], // a cycle
+            vec![vec![0], vec![]],  // a self-loop
+            vec![vec![], vec![0, 0]],
+            vec![vec![], vec![7]],
+            vec![vec![]], // one list for two variables
+        ] {
+            assert!(all.set_all_parents(&bad).is_err(), "{bad:?}");
+            assert_eq!(all, one, "a failed call leaves the network alone: {bad:?}");
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //!   a value `x` gets the code `#{j : c_j <= x}`, so bin `j` is `[c_j, c_{j+1})`, and
 //!   values outside the training range fall into the end bins. Missing stays missing.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -477,20 +478,37 @@ impl Discretizer {
         }
         let mut columns = Vec::with_capacity(self.encoders.len());
         let mut report = EncodeReport::default();
-        for (enc, ef) in self.encoders.iter().zip(&self.schema.features) {
+        // The table's columns by name, built only when a column is not where the
+        // model had it: encoding stays linear in the number of columns.
+        let mut by_name: Option<HashMap<&str, usize>> = None;
+        for (k, (enc, ef)) in self.encoders.iter().zip(&self.schema.features).enumerate() {
             let name = enc.name();
-            let j = tschema.feature_index(name).ok_or_else(|| Error::Schema {
+            let j = match tschema.features.get(k) {
+                Some(f) if f.name == name => Some(k),
+                _ => by_name
+                    .get_or_insert_with(|| tschema.name_index())
+                    .get(name)
+                    .copied(),
+            }
+            .ok_or_else(|| Error::Schema {
                 location: crate::error::Location::default().at_column(name),
                 message: "the model needs this column but the data has none".into(),
             })?;
             let missing = ef.missing_code();
             let codes: Vec<u16> = match (enc, table.column(j)) {
                 (FeatureEncoder::Categorical { levels, .. }, Column::Categorical(src)) => {
-                    // Map the table's level codes to ours once, not per row.
+                    // Map the table's level codes to ours once, not per row (hashed:
+                    // linear in the number of levels).
+                    let ours: HashMap<&str, u16> = levels
+                        .iter()
+                        .enumerate()
+                        .rev() // the first of a repeated level wins
+                        .map(|(p, m)| (m.as_str(), p as u16))
+                        .collect();
                     let tlevels = tschema.features[j].levels();
                     let map: Vec<Option<u16>> = tlevels
                         .iter()
-                        .map(|l| levels.iter().position(|m| m == l).map(|p| p as u16))
+                        .map(|l| ours.get(l.as_str()).copied())
                         .collect();
                     let mut unseen = 0;
                     let out = rows

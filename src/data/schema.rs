@@ -1,6 +1,8 @@
 //! What a table's columns are: features (categorical with levels, or numeric) and the
 //! churn target (its classes).
 
+use std::collections::{HashMap, HashSet};
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Location, Result};
@@ -114,9 +116,31 @@ impl Schema {
         self.features.len()
     }
 
-    /// Index of the feature with this name.
+    /// Index of the feature with this name (a linear search: to look up many names,
+    /// build [`Schema::name_index`] once).
     pub fn feature_index(&self, name: &str) -> Option<usize> {
         self.features.iter().position(|f| f.name == name)
+    }
+
+    /// Index of the feature with this name, trying position `hint` first (where a
+    /// table typed by a model's schema has it): constant time when the columns are in
+    /// the model's order, a linear search otherwise.
+    pub fn feature_index_near(&self, name: &str, hint: usize) -> Option<usize> {
+        match self.features.get(hint) {
+            Some(f) if f.name == name => Some(hint),
+            _ => self.feature_index(name),
+        }
+    }
+
+    /// Every feature's index by name, built in one pass (the first feature of a name
+    /// wins, as with [`Schema::feature_index`]). Looking up all of a model's features
+    /// in a table through it is linear in the number of columns.
+    pub fn name_index(&self) -> HashMap<&str, usize> {
+        let mut index = HashMap::with_capacity(self.features.len());
+        for (j, f) in self.features.iter().enumerate() {
+            index.entry(f.name.as_str()).or_insert(j);
+        }
+        index
     }
 }
 
@@ -227,11 +251,12 @@ impl SchemaBuilder {
             self.id_column.as_deref(),
             self.weight_column.as_deref(),
         ];
-        for (i, f) in self.features.iter().enumerate() {
+        let mut names = HashSet::with_capacity(self.features.len());
+        for f in &self.features {
             if f.name.is_empty() {
                 return Err(bad(&f.name, "a feature needs a name"));
             }
-            if self.features[..i].iter().any(|g| g.name == f.name) {
+            if !names.insert(f.name.as_str()) {
                 return Err(bad(&f.name, "duplicate feature name"));
             }
             if reserved.contains(&Some(f.name.as_str())) {
@@ -240,7 +265,7 @@ impl SchemaBuilder {
                     "the target, id and weight columns are never features",
                 ));
             }
-            let mut seen = std::collections::HashSet::new();
+            let mut seen = HashSet::new();
             if !f.levels().iter().all(|l| seen.insert(l)) {
                 return Err(bad(&f.name, "a categorical feature repeats a level"));
             }

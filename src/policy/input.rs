@@ -1,5 +1,6 @@
 //! Turning raw customers (CSV records, maps of column → value, tables read elsewhere)
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -215,16 +216,19 @@ impl HeaderPlan {
         id_column: Option<&str>,
         location: Location,
     ) -> Result<Self> {
-        let find = |name: &str| header.iter().position(|h| h.trim() == name);
+        // Every lookup by name goes through this index (trimmed names), so planning
+        // is linear in the number of columns.
         let at1 = location.clone().at_line(1);
+        let mut index: HashMap<&str, usize> = HashMap::with_capacity(header.len());
         for (i, h) in header.iter().enumerate() {
-            if header[..i].iter().any(|g| g.trim() == h.trim()) {
+            if index.insert(h.trim(), i).is_some() {
                 return Err(Error::Schema {
                     location: at1.at_column(h.trim()),
                     message: "duplicate column name in the header (rename one of them)".into(),
                 });
             }
         }
+        let find = |name: &str| index.get(name).copied();
         if let Some(name) = id_column
             && find(name).is_none()
         {
@@ -296,7 +300,7 @@ impl HeaderPlan {
             None => (None, Vec::new()),
         };
         let left = economics.left_column.as_deref().map(need).transpose()?;
-        let known: Vec<&str> = schema
+        let known: HashSet<&str> = schema
             .features
             .iter()
             .map(|f| f.name.as_str())
@@ -307,7 +311,7 @@ impl HeaderPlan {
             .collect();
         for h in header {
             let h = h.trim();
-            if !known.contains(&h) {
+            if !known.contains(h) {
                 match policy.extra_column {
                     OnBad::Error => {
                         return Err(Error::Schema {

@@ -42,6 +42,7 @@
 //! object per customer with the same content ([`OutputFormat::JsonLines`]). Every input row is accounted for in the [`BatchReport`]:
 //! `rows_in = rows_out + rows_skipped`.
 
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufReader, Read, Write};
 use std::path::Path;
@@ -60,6 +61,8 @@ use crate::policy::input::FeatureTally;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchOptions {
     /// Rows per chunk (default 8192): the memory bound and the unit of parallel work.
+    /// A chunk also ends once its records hold [`CHUNK_BYTES`] of cell text, so a
+    /// very wide file is still scored in bounded memory.
     pub chunk_rows: usize,
     /// The input's field delimiter (default `,`).
     pub delimiter: u8,
@@ -211,6 +214,10 @@ pub struct BatchReport {
 
 const MAX_ERRORS: usize = 100;
 
+/// How many column summaries the error of [`BatchOptions::max_unusable_percent`]
+/// lists before "… and N more".
+const LISTED_SUMMARIES: usize = 30;
+
 /// What kind of value a model could not use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -321,10 +328,16 @@ impl BatchReport {
     /// (unseen, not a number or missing, summed), with that share.
     pub fn unusable_columns(&self, share: f64) -> Vec<(&str, f64)> {
         let mut out: Vec<(&str, f64)> = Vec::new();
+        // Where each column sits in `out` (hashed: linear in the number of columns).
+        let mut at: HashMap<&str, usize> = HashMap::new();
         for c in &self.columns {
-            match out.iter_mut().find(|(n, _)| *n == c.column) {
-                Some((_, s)) => *s += c.count as f64 / c.of.max(1) as f64,
-                None => out.push((&c.column, c.count as f64 / c.of.max(1) as f64)),
+            let share = c.count as f64 / c.of.max(1) as f64;
+            match at.get(c.column.as_str()) {
+                Some(&i) => out[i].1 += share,
+                None => {
+                    at.insert(&c.column, out.len());
+                    out.push((&c.column, share));
+                }
             }
         }
         out.retain(|(_, s)| *s > share);
@@ -553,6 +566,11 @@ fn write_score(
     w.write_record(None::<&[u8]>)
 }
 
+/// The most cell text (bytes) a chunk of [`score_csv`] holds before it is scored:
+/// 64 MiB (plus one record, itself at most
+/// [`MAX_RECORD_BYTES`](crate::data::MAX_RECORD_BYTES)).
+pub const CHUNK_BYTES: usize = 64 << 20;
+
 /// Rows per piece of a chunk: the unit of parallel work (convert, predict, explain,
 /// format), written out in input order.
 const PIECE_ROWS: usize = 1024;
@@ -701,19 +719,28 @@ pub fn score_csv_file(
         let share = f64::from(percent) / 100.0;
         let bad = report.unusable_columns(share);
         if !bad.is_empty() {
-            let found: Vec<String> = report
+            let bad: HashSet<&str> = bad.into_iter().map(|(n, _)| n).collect();
+            let found: Vec<&ColumnSummary> = report
                 .columns
                 .iter()
-                .filter(|c| bad.iter().any(|(n, _)| *n == c.column))
-                .map(ColumnSummary::to_string)
+                .filter(|c| bad.contains(c.column.as_str()))
                 .collect();
+            // A short message however many columns are unusable.
+            let mut listed: Vec<String> = found
+                .iter()
+                .take(LISTED_SUMMARIES)
+                .map(|c| c.to_string())
+                .collect();
+            if found.len() > LISTED_SUMMARIES {
+                listed.push(format!("… and {} more", found.len() - LISTED_SUMMARIES));
+            }
             // Dropping `o` removes the temporary file: the output stays as it was.
             return Err(Error::Schema {
                 location: in_loc,
                 message: format!(
                     "{}: more than {percent} % of the column cannot be used (recoded or \
                      renamed since training?); the output was not written",
-                    found.join("; "),
+                    listed.join("; "),
                 ),
             });
         }
@@ -803,13 +830,15 @@ fn score_csv_inner<R: Read, W: Write>(
         let mut filled = 0;
         let mut lines: Vec<Option<u64>> = Vec::with_capacity(opts.chunk_rows);
         let mut numbers: Vec<u64> = Vec::with_capacity(opts.chunk_rows);
-        while filled < opts.chunk_rows {
+        let mut chunk_bytes = 0;
+        while filled < opts.chunk_rows && chunk_bytes < CHUNK_BYTES {
             if records.len() <= filled {
                 records.push(csv::StringRecord::new());
             }
             match reader.read_record(&mut records[filled]) {
                 Ok(false) => break,
                 Ok(true) => {
+                    chunk_bytes += records[filled].as_slice().len();
                     row_number += 1;
                     report.rows_in += 1;
                     lines.push(

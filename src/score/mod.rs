@@ -52,8 +52,8 @@ use crate::policy::{
 };
 
 pub use batch::{
-    BatchOptions, BatchReport, ColumnSummary, OutputFormat, Progress, ProgressCallback, ValueIssue,
-    output_header, score_csv, score_csv_file, score_json,
+    BatchOptions, BatchReport, CHUNK_BYTES, ColumnSummary, OutputFormat, Progress,
+    ProgressCallback, ValueIssue, output_header, score_csv, score_csv_file, score_json,
 };
 
 /// The number of reasons a [`Score`] carries.
@@ -336,6 +336,8 @@ impl<'m> Scorer<'m> {
                 crate::data::Column::Categorical(_) => None,
             }
         });
+        // The features by name, for the reasons' readable conditions (one pass).
+        let by_name = table.schema().name_index();
         let results: Vec<Score> = proba
             .par_chunks_mut(k)
             .zip(warnings.into_par_iter())
@@ -348,7 +350,7 @@ impl<'m> Scorer<'m> {
                 }
                 let p_churn = p[churn];
                 let tier = policy.tier(classes, p, p_churn);
-                let value = |f: &str| numeric_value(&table, f, r);
+                let value = |f: &str| numeric_value(&table, &by_name, f, r);
                 // Merged, the driver called on all risk factors, then only the kept
                 // reasons are worded for people.
                 let (reasons, protective, driver) = match std::mem::take(reasons) {
@@ -420,8 +422,13 @@ const ALL_REASONS: usize = 64;
 
 /// The numeric value of `feature` (by name) in row `r` of a prepared table, when the
 /// feature is numeric and the value known.
-fn numeric_value(table: &Table, feature: &str, r: usize) -> Option<f64> {
-    let j = table.schema().feature_index(feature)?;
+fn numeric_value(
+    table: &Table,
+    by_name: &HashMap<&str, usize>,
+    feature: &str,
+    r: usize,
+) -> Option<f64> {
+    let j = *by_name.get(feature)?;
     match table.column(j) {
         crate::data::Column::Numeric(v) => v.get(r).copied().filter(|x| !x.is_nan()),
         crate::data::Column::Categorical(_) => None,

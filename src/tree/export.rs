@@ -45,17 +45,62 @@ impl DecisionTree {
     /// Outlook = Rain
     /// |   Wind = Strong: no (no 2, yes 0)
     /// ```
+    ///
+    /// The text of a chain `d` deep is `Θ(d²)` bytes (each line repeats the path's
+    /// indentation): at most about 4 MB at [`MAX_DEPTH`](super::MAX_DEPTH).
+    /// [`DecisionTree::write_text`] writes it without holding it.
     pub fn to_text(&self) -> String {
         let mut s = String::new();
+        let _ = self.write_text(&mut s);
+        s
+    }
+
+    /// Writes [`DecisionTree::to_text`] to `out` line by line. A depth-first walk with
+    /// an explicit stack (no recursion over the depth); besides what it writes it
+    /// holds `O(depth)` memory: one frame per level and the current indentation.
+    pub fn write_text<W: Write>(&self, out: &mut W) -> std::fmt::Result {
         if self.nodes.is_empty() {
-            return s;
+            return Ok(());
         }
         if self.nodes[0].is_leaf() {
-            let _ = writeln!(s, "{}", self.leaf_text(0));
-            return s;
+            return writeln!(out, "{}", self.leaf_text(0));
         }
-        self.text_rec(0, 0, &mut s);
-        s
+        /// A node whose branches are being written, and the next one.
+        struct Frame {
+            node: usize,
+            branches: Vec<(usize, Vec<u16>)>,
+            next: usize,
+        }
+        const PAD: &str = "|   ";
+        // The indentation of the top frame's branches: PAD once per level.
+        let mut pad = String::new();
+        let mut stack = vec![Frame {
+            node: 0,
+            branches: self.branches(0),
+            next: 0,
+        }];
+        while let Some(top) = stack.last_mut() {
+            let Some((child, codes)) = top.branches.get(top.next) else {
+                stack.pop();
+                pad.truncate(pad.len().saturating_sub(PAD.len()));
+                continue;
+            };
+            top.next += 1;
+            let (child, f) = (*child, self.nodes[top.node].feature as usize);
+            let cond = super::tree::group_condition(&self.schema.features[f], codes);
+            if self.nodes[child].is_leaf() {
+                writeln!(out, "{pad}{cond}: {}", self.leaf_text(child))?;
+            } else {
+                writeln!(out, "{pad}{cond}")?;
+                pad.push_str(PAD);
+                stack.push(Frame {
+                    node: child,
+                    branches: self.branches(child),
+                    next: 0,
+                });
+            }
+        }
+        Ok(())
     }
 
     fn leaf_text(&self, n: usize) -> String {
@@ -66,19 +111,6 @@ impl DecisionTree {
         )
     }
 
-    fn text_rec(&self, n: usize, indent: usize, s: &mut String) {
-        for (code, c) in self.children(n) {
-            let pad = "|   ".repeat(indent);
-            let cond = self.branch_condition(n, code);
-            if self.nodes[c].is_leaf() {
-                let _ = writeln!(s, "{pad}{cond}: {}", self.leaf_text(c));
-            } else {
-                let _ = writeln!(s, "{pad}{cond}");
-                self.text_rec(c, indent + 1, s);
-            }
-        }
-    }
-
     /// One rule per leaf, in depth-first order.
     ///
     /// A feature tested more than once on a path (binary splits on a binned numeric can
@@ -87,36 +119,75 @@ impl DecisionTree {
     /// `satisfaction < 4` then `satisfaction < 3` reads `satisfaction < 3`.
     pub fn rules(&self) -> Vec<Rule> {
         let mut out = Vec::new();
-        let mut path: Vec<(u32, Vec<u16>)> = Vec::new();
-        if !self.nodes.is_empty() {
-            self.rules_rec(0, &mut path, &mut out);
-        }
+        self.each_rule(|r| out.push(r));
         out
     }
 
-    fn rules_rec(&self, n: usize, path: &mut Vec<(u32, Vec<u16>)>, out: &mut Vec<Rule>) {
-        if self.nodes[n].is_leaf() {
-            let c = self.node_counts(n);
-            let total: f64 = c.iter().sum();
-            let cls = self.node_class(n);
-            out.push(Rule {
-                conditions: path
-                    .iter()
-                    .map(|(f, codes)| {
-                        super::tree::group_condition(&self.schema.features[*f as usize], codes)
-                    })
-                    .collect(),
-                class: self.schema.classes[cls].clone(),
-                support: total,
-                confidence: if total > 0.0 { c[cls] / total } else { 0.0 },
-            });
+    /// Calls `emit` with each rule of [`DecisionTree::rules`], in order: a depth-first
+    /// walk with an explicit stack (no recursion over the depth) that keeps the path's
+    /// conditions, `O(depth)` of them, and builds one rule at a time.
+    fn each_rule(&self, mut emit: impl FnMut(Rule)) {
+        if self.nodes.is_empty() {
             return;
         }
-        let feature = self.nodes[n].feature;
-        let earlier = path.iter().position(|(f, _)| *f == feature);
-        for (code, c) in self.children(n) {
-            let codes = self.branch_codes(n, code);
-            match earlier {
+        /// How to undo, once a subtree is done, what entering it did to the path.
+        enum Undo {
+            /// Nothing (the root).
+            Nothing,
+            /// Remove the last condition (the feature was new on the path).
+            Pop,
+            /// Restore the codes of condition `i` (the feature was tested before).
+            Restore(usize, Vec<u16>),
+        }
+        /// An internal node whose branches are being walked.
+        struct Frame {
+            node: usize,
+            branches: Vec<(usize, Vec<u16>)>,
+            next: usize,
+            /// Where the node's feature already is on the path.
+            earlier: Option<usize>,
+            /// Undoes the branch that led here.
+            undo: Undo,
+        }
+        // The path's conditions: (feature, codes it allows).
+        let mut path: Vec<(u32, Vec<u16>)> = Vec::new();
+        let undo = |path: &mut Vec<(u32, Vec<u16>)>, u: Undo| match u {
+            Undo::Nothing => {}
+            Undo::Pop => {
+                path.pop();
+            }
+            Undo::Restore(i, codes) => path[i].1 = codes,
+        };
+        let mut stack: Vec<Frame> = Vec::new();
+        // Enters `n` by a branch undone with `u`: a leaf's rule is emitted at once, an
+        // internal node gets a frame.
+        let mut enter =
+            |n: usize, u: Undo, path: &mut Vec<(u32, Vec<u16>)>, stack: &mut Vec<Frame>| {
+                if self.nodes[n].is_leaf() {
+                    emit(self.leaf_rule(n, path));
+                    undo(path, u);
+                } else {
+                    let feature = self.nodes[n].feature;
+                    stack.push(Frame {
+                        node: n,
+                        branches: self.branches(n),
+                        next: 0,
+                        earlier: path.iter().position(|(f, _)| *f == feature),
+                        undo: u,
+                    });
+                }
+            };
+        enter(0, Undo::Nothing, &mut path, &mut stack);
+        while let Some(top) = stack.last_mut() {
+            if top.next == top.branches.len() {
+                if let Some(done) = stack.pop() {
+                    undo(&mut path, done.undo);
+                }
+                continue;
+            }
+            let (child, codes) = std::mem::take(&mut top.branches[top.next]);
+            top.next += 1;
+            let u = match top.earlier {
                 Some(i) => {
                     let before = std::mem::take(&mut path[i].1);
                     path[i].1 = before
@@ -124,21 +195,42 @@ impl DecisionTree {
                         .copied()
                         .filter(|x| codes.contains(x))
                         .collect();
-                    self.rules_rec(c, path, out);
-                    path[i].1 = before;
+                    Undo::Restore(i, before)
                 }
                 None => {
-                    path.push((feature, codes));
-                    self.rules_rec(c, path, out);
-                    path.pop();
+                    path.push((self.nodes[top.node].feature, codes));
+                    Undo::Pop
                 }
-            }
+            };
+            enter(child, u, &mut path, &mut stack);
         }
     }
 
-    /// The rules as text, one per line.
+    /// The rule of leaf `n` reached by `path`.
+    fn leaf_rule(&self, n: usize, path: &[(u32, Vec<u16>)]) -> Rule {
+        let c = self.node_counts(n);
+        let total: f64 = c.iter().sum();
+        let cls = self.node_class(n);
+        Rule {
+            conditions: path
+                .iter()
+                .map(|(f, codes)| {
+                    super::tree::group_condition(&self.schema.features[*f as usize], codes)
+                })
+                .collect(),
+            class: self.schema.classes[cls].clone(),
+            support: total,
+            confidence: if total > 0.0 { c[cls] / total } else { 0.0 },
+        }
+    }
+
+    /// The rules as text, one per line (built one rule at a time).
     pub fn rules_text(&self) -> String {
-        self.rules().iter().map(|r| format!("{r}\n")).collect()
+        let mut s = String::new();
+        self.each_rule(|r| {
+            let _ = writeln!(s, "{r}");
+        });
+        s
     }
 
     /// The tree in Graphviz DOT: internal nodes show the feature tested, leaves the
@@ -172,8 +264,8 @@ impl DecisionTree {
                 continue;
             }
             let f = &self.schema.features[node.feature as usize];
-            for (code, c) in self.children(i) {
-                let cond = self.branch_condition(i, code);
+            for (c, codes) in self.branches(i) {
+                let cond = super::tree::group_condition(f, &codes);
                 let edge = cond.strip_prefix(&f.name).unwrap_or(&cond).trim();
                 let _ = writeln!(s, "  n{i} -> n{c} [label=\"{}\"];", esc(edge));
             }

@@ -904,13 +904,14 @@ impl ForestClassifier {
     /// Per feature (encoded index), the signed contributions to P(churn) of `row` of
     /// `enc`, averaged over the trees: along each tree's path, the change of P(churn)
     /// from a node to the child the row goes to, credited to the node's feature.
+    /// `enc` must have passed [`ForestClassifier::check_trees`].
     fn contributions(&self, enc: &Encoded, row: usize, out: &mut [f64]) -> Result<()> {
         let k = self.classes().len();
         let churn = self.discretizer.schema().churn_class();
         let (mut p0, mut p1) = (vec![0.0; k], vec![0.0; k]);
         out.fill(0.0);
         for t in &self.trees {
-            for s in t.path(enc, row)? {
+            for s in t.path_checked(enc, row)? {
                 if let Some(c) = s.child {
                     t.node_proba_into(s.node, &mut p0);
                     t.node_proba_into(c, &mut p1);
@@ -921,6 +922,12 @@ impl ForestClassifier {
         let n = self.trees.len() as f64;
         out.iter_mut().for_each(|x| *x /= n);
         Ok(())
+    }
+
+    /// Checks `enc` against every tree once (each check compares every feature), so
+    /// the per-row walks need not.
+    fn check_trees(&self, enc: &Encoded) -> Result<()> {
+        self.trees.iter().try_for_each(|t| t.check(enc))
     }
 
     /// The features with a nonzero contribution, largest magnitude first (a stable
@@ -935,7 +942,7 @@ impl ForestClassifier {
     /// `table`: `name = value`, the value as the table holds it.
     fn condition(&self, table: &Table, row: usize, j: usize) -> String {
         let name = &self.discretizer.schema().features[j].name;
-        let value = match table.schema().feature_index(name) {
+        let value = match table.schema().feature_index_near(name, j) {
             Some(f) => match table.cell(row, f) {
                 Cell::Missing => "missing".to_string(),
                 Cell::Num(x) => format!("{x}"),
@@ -991,6 +998,7 @@ impl Classifier for ForestClassifier {
     /// first. The condition names the row's value.
     fn explain(&self, table: &Table, row: usize) -> Result<Explanation> {
         let (enc, _) = self.discretizer.encode_rows(table, &[row])?;
+        self.check_trees(&enc)?;
         let mut c = vec![0.0; enc.n_features()];
         self.contributions(&enc, 0, &mut c)?;
         let prior = self.mean_prior();
@@ -1022,6 +1030,7 @@ impl RawExplainer for ForestClassifier {
         n: usize,
     ) -> Result<Vec<Vec<RawReason<'_>>>> {
         let (enc, _) = self.discretizer.encode_rows(table, rows)?;
+        self.check_trees(&enc)?;
         let features = &self.discretizer.schema().features;
         let mut c = vec![0.0; enc.n_features()];
         (0..rows.len())

@@ -289,13 +289,14 @@ impl RawExplainer for TreeClassifier {
     ) -> Result<Vec<Vec<RawReason<'_>>>> {
         let (enc, _) = self.discretizer.encode_rows(table, rows)?;
         let t = &self.tree;
+        t.check(&enc)?; // once for all rows
         let churn = t.schema().churn_class();
         let k = t.n_classes();
         let (mut p0, mut p1) = (vec![0.0; k], vec![0.0; k]);
         (0..rows.len())
             .map(|i| {
                 let mut raw: Vec<RawReason<'_>> = t
-                    .path(&enc, i)?
+                    .path_checked(&enc, i)?
                     .iter()
                     .map(|s| RawReason {
                         feature: s.feature,

@@ -14,9 +14,10 @@ pub const NO_CHILD: u32 = u32::MAX;
 /// The deepest node a tree may have (root = depth 0): the grower stops there whatever
 /// `max_depth` says, and a model file whose tree is deeper is refused at load
 /// ([`DecisionTree::validate`](super::DecisionTree::validate)). It bounds the stack of
-/// the depth-first walks (growth, text and rule export) and the size of the text and
-/// rule renderings, whose lines repeat the path (quadratic in depth). Trees grown from
-/// real data are a few dozen levels deep.
+/// the grower's recursion and the size of the text and rule renderings, whose lines
+/// repeat the path (quadratic in depth); the renderers (text, rules, DOT) and the
+/// scoring walks use explicit stacks, not recursion. Trees grown from real data are a
+/// few dozen levels deep.
 pub const MAX_DEPTH: usize = 1000;
 
 /// One node of the arena.

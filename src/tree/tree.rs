@@ -7,6 +7,7 @@
 //! training had no missing values, or a branch too small to grow — stops at that node
 //! and gets the node's class distribution.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -249,6 +250,10 @@ impl PartialEq for ProbaCache {
     }
 }
 
+/// Up to this cardinality [`DecisionTree::branches`] finds a child's group by scanning
+/// the groups found so far; beyond, by hashing (so a node of 65,535 levels stays linear).
+const SCAN_CHILDREN: usize = 32;
+
 /// m-estimate probabilities of every node of an arena (`n_classes` per node), from the
 /// root down: `p = (n + m·q) / (N + m)` with `q` the parent's; the root's `q` is its own
 /// class frequencies. Nodes unreachable from the root get their frequencies.
@@ -415,17 +420,42 @@ impl DecisionTree {
     /// The distinct children of an internal node as `(first code, child)` pairs, in code
     /// order (a binary split of a numeric feature sends several codes to one child).
     pub fn children(&self, node: usize) -> Vec<(u16, usize)> {
+        self.branches(node)
+            .into_iter()
+            .map(|(child, codes)| (codes[0], child))
+            .collect()
+    }
+
+    /// The distinct children of an internal node, each with the codes that lead to it
+    /// (increasing), in the order of their first code; empty for a leaf. One pass over
+    /// the node's slots: linear in the feature's cardinality.
+    pub(crate) fn branches(&self, node: usize) -> Vec<(usize, Vec<u16>)> {
         let n = &self.nodes[node];
         if n.is_leaf() {
             return Vec::new();
         }
         let card = self.schema.features[n.feature as usize].cardinality();
-        let mut out: Vec<(u16, usize)> = Vec::new();
-        for c in 0..card {
-            if let Some(ch) = self.child(node, c as u16)
-                && !out.iter().any(|&(_, x)| x == ch)
-            {
-                out.push((c as u16, ch));
+        let mut out: Vec<(usize, Vec<u16>)> = Vec::new();
+        // Where each child sits in `out`: a scan of the few groups so far for a small
+        // feature (the usual case, on the fractional scoring path), hashed beyond.
+        let mut at: HashMap<usize, usize> = HashMap::new();
+        for c in 0..card as u16 {
+            let Some(ch) = self.child(node, c) else {
+                continue;
+            };
+            let found = if card <= SCAN_CHILDREN {
+                out.iter().position(|(x, _)| *x == ch)
+            } else {
+                at.get(&ch).copied()
+            };
+            match found {
+                Some(i) => out[i].1.push(c),
+                None => {
+                    if card > SCAN_CHILDREN {
+                        at.insert(ch, out.len());
+                    }
+                    out.push((ch, vec![c]));
+                }
             }
         }
         out
@@ -492,7 +522,12 @@ impl DecisionTree {
         argmax(self.node_counts(node))
     }
 
-    fn check(&self, enc: &Encoded) -> Result<()> {
+    /// Checks that `enc` has the tree's features (names and cardinalities) and
+    /// classes: `O(features)`, so callers walking many rows check once.
+    pub(crate) fn check(&self, enc: &Encoded) -> Result<()> {
+        if Arc::ptr_eq(enc.schema(), &self.schema) {
+            return Ok(());
+        }
         let a = &enc.schema().features;
         let b = &self.schema.features;
         if a.len() != b.len()
@@ -687,6 +722,12 @@ impl DecisionTree {
     /// missing for the row (the row is spread over its branches there).
     pub fn path(&self, enc: &Encoded, row: usize) -> Result<Vec<Step>> {
         self.check(enc)?;
+        self.path_checked(enc, row)
+    }
+
+    /// [`DecisionTree::path`] for rows of an `enc` that passed [`DecisionTree::check`]
+    /// (the check compares every feature: once per batch, not once per row).
+    pub(crate) fn path_checked(&self, enc: &Encoded, row: usize) -> Result<Vec<Step>> {
         if row >= enc.n_rows() {
             return Err(Error::param(
                 "row",

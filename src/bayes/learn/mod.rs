@@ -263,9 +263,7 @@ pub(crate) fn build<C: Counter>(
     prior: &Prior,
 ) -> Result<BayesNet> {
     let mut net = BayesNet::new(network_variables(enc.schema(), class_name))?;
-    for (v, ps) in parents.iter().enumerate() {
-        net.set_parents(v, ps)?;
-    }
+    net.set_all_parents(&parents)?;
     fit_parameters_with(&mut net, enc, counter, Rows::All, prior)?;
     Ok(net)
 }

@@ -414,7 +414,7 @@ pub struct WarningArgs {
 
 #[derive(Args, Debug)]
 pub struct GenerateArgs {
-    /// Number of customers (rows)
+    /// Number of customers (rows), at most 10,000,000 (about 1.25 GB)
     #[arg(long, default_value_t = 5000, value_name = "N")]
     pub rows: usize,
     /// Seed of the generator: same parameters, same bytes

@@ -59,7 +59,8 @@ pub(super) fn bad_number(
 
 pub(super) enum Builder {
     Num(Vec<f64>),
-    Cat(Vec<u32>, Interner),
+    /// Boxed: the builders of a wide header stay a dense array.
+    Cat(Vec<u32>, Box<Interner>),
 }
 
 pub(super) struct Batch {
@@ -74,37 +75,42 @@ pub(super) struct Batch {
     /// set by [`Batch::settle_inference`].
     pub(super) switched: Vec<bool>,
     pub(super) any_switched: bool,
-    /// Per feature inferred numeric: its cells that parsed as finite numbers, and
-    /// those that did not (read as missing until the pass ends).
-    inferred: Vec<Inferred>,
+    /// Per feature inferred numeric: its cells that parsed as finite numbers.
+    numbers: Vec<usize>,
+    /// Per feature inferred numeric: its cells that did not (read as missing until the
+    /// pass ends); boxed and apart from `numbers`, so the arrays every cell touches
+    /// stay small (a wide header reads row after row across all its columns).
+    inferred: Vec<Option<Box<Inferred>>>,
     /// The text of the first label cell read as missing (a missing token such as `?`;
     /// empty for an empty cell), for the error naming it.
     first_missing_label: Option<String>,
 }
 
-/// The tally of a feature inferred numeric: how many of its non-missing cells are
-/// finite numbers and which are not.
-#[derive(Default)]
+/// The cells of a feature inferred numeric that are not finite numbers.
 struct Inferred {
-    numbers: usize,
     /// The bad cells, as [`BadCells`] (count, first lines, first value).
-    bad: Option<BadCells>,
+    bad: BadCells,
     /// The first bad cell's raw bytes and line, for the error.
-    first: Option<(Vec<u8>, u64)>,
+    first: (Vec<u8>, u64),
 }
 
 pub(super) const NO_LABEL: u32 = u32::MAX;
 
+/// How many feature cells a new [`Batch`] reserves room for, over all its columns.
+const RESERVED_CELLS: usize = 1 << 20;
+
 impl Batch {
+    /// A batch for up to `capacity` rows. The builders reserve at most
+    /// [`RESERVED_CELLS`] cells in all (they grow as rows come), so a wide header
+    /// does not reserve columns × rows cells up front.
     pub(super) fn new(plan: &Plan, capacity: usize) -> Batch {
+        let capacity = capacity.min((RESERVED_CELLS / plan.features.len().max(1)).max(64));
         let cols = plan
             .features
             .iter()
             .map(|(_, _, k)| match k {
                 Kind::Numeric { .. } => Builder::Num(Vec::with_capacity(capacity)),
-                Kind::Categorical => {
-                    Builder::Cat(Vec::with_capacity(capacity), Interner::default())
-                }
+                Kind::Categorical => Builder::Cat(Vec::with_capacity(capacity), Box::default()),
             })
             .collect();
         Batch {
@@ -117,7 +123,8 @@ impl Batch {
             bad_cells: vec![None; plan.features.len()],
             switched: vec![false; plan.features.len()],
             any_switched: false,
-            inferred: plan.features.iter().map(|_| Inferred::default()).collect(),
+            numbers: vec![0; plan.features.len()],
+            inferred: plan.features.iter().map(|_| None).collect(),
             first_missing_label: None,
         }
     }
@@ -129,16 +136,16 @@ impl Batch {
     /// missing).
     pub(super) fn settle_inference(&mut self, plan: &Plan, policy: BadCellPolicy) -> Result<()> {
         for (j, (_, name, _)) in plan.features.iter().enumerate() {
-            let t = &mut self.inferred[j];
-            let Some(bad) = t.bad.take() else {
+            let Some(t) = self.inferred[j].take() else {
                 continue;
             };
-            let total = (t.numbers + bad.count) as f64;
+            let Inferred { bad, first } = *t;
+            let total = (self.numbers[j] + bad.count) as f64;
             if bad.count as f64 > MAX_BAD_NUMERIC_SHARE * total {
                 self.switched[j] = true;
                 self.any_switched = true;
             } else if policy == BadCellPolicy::Error {
-                let (cell, line) = t.first.take().unwrap_or_default();
+                let (cell, line) = first;
                 bad_number(&mut None, plan, policy, name, &cell, line)?;
             } else {
                 self.bad_cells[j] = Some(bad);
@@ -180,20 +187,22 @@ impl Batch {
                     Parsed::Missing => values.push(f64::NAN),
                     Parsed::Value(x) => {
                         if inferred {
-                            self.inferred[j].numbers += 1;
+                            self.numbers[j] += 1;
                         }
                         values.push(x);
                     }
                     Parsed::Bad(cell) if inferred => {
-                        let t = &mut self.inferred[j];
-                        if t.first.is_none() {
-                            t.first = Some((cell.to_vec(), line));
-                        }
-                        let b = t.bad.get_or_insert_with(|| BadCells {
-                            column: name.clone(),
-                            first_value: String::from_utf8_lossy(cell).into_owned(),
-                            ..BadCells::default()
+                        let t = self.inferred[j].get_or_insert_with(|| {
+                            Box::new(Inferred {
+                                bad: BadCells {
+                                    column: name.clone(),
+                                    first_value: String::from_utf8_lossy(cell).into_owned(),
+                                    ..BadCells::default()
+                                },
+                                first: (cell.to_vec(), line),
+                            })
                         });
+                        let b = &mut t.bad;
                         b.count += 1;
                         if b.lines.len() < REPORTED_LINES {
                             b.lines.push(line);
@@ -389,9 +398,33 @@ fn map_labels(
         ),
         Mode::Read => opts.classes.clone(),
     };
-    let (classes, index) =
-        opts.labels
-            .resolve(&opts.target, &label_texts.texts, fixed.as_deref())?;
+    let (classes, index) = opts
+        .labels
+        .resolve(&opts.target, &label_texts.texts, fixed.as_deref())
+        .map_err(|e| match e {
+            // The rule knows the column and the labels; the file and the line where
+            // the (first) label named occurs first are the reader's.
+            Error::Label {
+                location,
+                value,
+                message,
+            } => {
+                let first = value.split("', '").next().unwrap_or_default();
+                let mut at = plan.location.clone();
+                at.column = location.column;
+                at.line = label_texts
+                    .texts
+                    .iter()
+                    .position(|t| t == first)
+                    .map(|i| label_texts.first_lines[i]);
+                Error::Label {
+                    location: at,
+                    value,
+                    message,
+                }
+            }
+            other => other,
+        })?;
     report.label_map = label_texts
         .texts
         .iter()

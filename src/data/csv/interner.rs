@@ -60,6 +60,26 @@ pub(super) struct Interner {
     pub(super) map: FxMap<u32>,
     pub(super) texts: Vec<String>,
     pub(super) first_lines: Vec<u64>,
+    /// While the texts so far are at most [`INLINE`] and each at most 8 bytes long:
+    /// each text packed (see [`pack`]), in code order. A column of a few short levels
+    /// is then looked up here without touching the map, whose keys live elsewhere on
+    /// the heap (a wide file reads one cell of every column per row, so each cell's
+    /// lookup should touch as little memory as it can).
+    inline: Vec<(u64, usize)>,
+}
+
+/// How many short texts an [`Interner`] keeps packed beside its map.
+const INLINE: usize = 8;
+
+/// A text of at most 8 bytes as its bytes (little-endian, zero-padded) and its length;
+/// None when longer.
+fn pack(bytes: &[u8]) -> Option<(u64, usize)> {
+    if bytes.len() > 8 {
+        return None;
+    }
+    let mut a = [0u8; 8];
+    a[..bytes.len()].copy_from_slice(bytes);
+    Some((u64::from_le_bytes(a), bytes.len()))
 }
 
 impl Interner {
@@ -72,8 +92,20 @@ impl Interner {
         at: &dyn Fn() -> Location,
         limit: usize,
     ) -> Result<u32> {
-        if let Some(&c) = self.map.get(bytes) {
-            return Ok(c);
+        let packed = pack(bytes);
+        // Every text so far is in `inline`: it alone says whether `bytes` is known.
+        let all_inline = self.inline.len() == self.texts.len();
+        match packed {
+            Some(k) if all_inline => {
+                if let Some(c) = self.inline.iter().position(|&e| e == k) {
+                    return Ok(c as u32);
+                }
+            }
+            _ => {
+                if let Some(&c) = self.map.get(bytes) {
+                    return Ok(c);
+                }
+            }
         }
         let text = std::str::from_utf8(bytes).map_err(|_| non_utf8(at(), bytes))?;
         if self.texts.len() >= limit {
@@ -85,6 +117,12 @@ impl Interner {
             });
         }
         let c = self.texts.len() as u32;
+        if let Some(k) = packed
+            && all_inline
+            && self.texts.len() < INLINE
+        {
+            self.inline.push(k);
+        }
         self.map.insert(bytes.into(), c);
         self.texts.push(text.to_string());
         self.first_lines.push(line);
@@ -140,6 +178,43 @@ mod tests {
         assert_eq!(i.first_lines, [2, 3]);
         // Case and whitespace are part of the level (trimming happens before).
         assert_eq!(i.intern(b"Monthly", 5, &at, MAX_LEVELS).unwrap(), 2);
+    }
+
+    #[test]
+    fn short_texts_packed_inline_keep_their_codes_beyond_the_inline_ones() {
+        // Texts that pack alike but for their length ("a" and "a\0"), the empty text,
+        // eight bytes, then more than INLINE short texts and a long one: every text
+        // keeps one code, looked up inline first and in the map after.
+        let mut i = Interner::default();
+        let mut texts: Vec<Vec<u8>> = vec![
+            b"a".to_vec(),
+            b"a\0".to_vec(),
+            b"".to_vec(),
+            b"12345678".to_vec(),
+        ];
+        texts.extend((0..INLINE).map(|k| format!("s{k}").into_bytes()));
+        texts.push(b"a level longer than eight bytes".to_vec());
+        texts.extend((0..3).map(|k| format!("t{k}").into_bytes()));
+        for round in 0..2 {
+            for (k, t) in texts.iter().enumerate() {
+                assert_eq!(
+                    i.intern(t, 1, &at, MAX_LEVELS).unwrap(),
+                    k as u32,
+                    "round {round}: {t:?}"
+                );
+            }
+        }
+        assert_eq!(i.texts.len(), texts.len());
+        assert_eq!(i.inline.len(), INLINE);
+        // A column of long levels only never packs any.
+        let mut long = Interner::default();
+        long.intern(b"Month-to-month", 1, &at, MAX_LEVELS).unwrap();
+        assert_eq!(long.intern(b"a", 2, &at, MAX_LEVELS).unwrap(), 1);
+        assert_eq!(
+            long.intern(b"Month-to-month", 3, &at, MAX_LEVELS).unwrap(),
+            0
+        );
+        assert!(long.inline.is_empty());
     }
 
     #[test]

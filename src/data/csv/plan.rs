@@ -1,6 +1,7 @@
 //! The header plan: which CSV field is the target, the id, the weight, a dropped column
 //! or a feature, and each feature's kind (declared, from a schema, or inferred).
 
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 
 use ::csv::ByteRecord;
@@ -55,13 +56,20 @@ impl Plan {
         lines: &mut Lines,
     ) -> Result<Plan> {
         let names = read_header(reader, location, lines)?;
+        // Every lookup by name goes through this index: the plan costs one pass over
+        // the header, whatever the number of columns (names are unique).
+        let index: HashMap<&str, usize> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str(), i))
+            .collect();
         let at1 = location.clone().at_line(1);
         let no_such = |what: &str, name: &str| Error::Schema {
             location: at1.clone().at_column(name),
             message: match (closest_name(name, &names), names.as_slice()) {
                 (Some(close), _) => format!(
                     "no such column (given as {what}); did you mean '{close}'? The header has: {}",
-                    names.join(", ")
+                    header_list(&names)
                 ),
                 // One column: most likely the wrong delimiter.
                 (None, [only]) => format!(
@@ -71,17 +79,14 @@ impl Plan {
                 ),
                 _ => format!(
                     "no such column (given as {what}); the header has: {}",
-                    names.join(", ")
+                    header_list(&names)
                 ),
             },
         };
         let find = |what: &str, name: &str| -> Result<usize> {
-            names
-                .iter()
-                .position(|n| n == name)
-                .ok_or_else(|| no_such(what, name))
+            index.get(name).copied().ok_or_else(|| no_such(what, name))
         };
-        let target = match names.iter().position(|n| *n == opts.target) {
+        let target = match index.get(opts.target.as_str()).copied() {
             Some(t) => Some(t),
             None if opts.target_optional => None,
             None => return Err(no_such("the target", &opts.target)),
@@ -103,12 +108,13 @@ impl Plan {
         for c in opts.numeric.iter().chain(&opts.categorical) {
             find("a numeric/categorical override", c)?;
         }
-        let mut features = Vec::new();
+        let kinds = KindLookup::new(opts, forced_text);
+        let mut features = Vec::with_capacity(names.len());
         for (i, name) in names.iter().enumerate() {
             if dropped[i] || Some(i) == target || Some(i) == id || Some(i) == weight {
                 continue;
             }
-            let kind = feature_kind(opts, name, mode, forced_text);
+            let kind = kinds.kind(name, mode);
             features.push((i, name.clone(), kind));
         }
         let missing = opts.missing();
@@ -159,10 +165,11 @@ fn read_header<R: Read>(
         });
     }
     let mut names: Vec<String> = Vec::with_capacity(header.len());
+    let mut seen: HashSet<&[u8]> = HashSet::with_capacity(header.len());
     lines.of(&header);
     for field in header.iter().map(cell::trim) {
         let name = std::str::from_utf8(field).map_err(|_| non_utf8(at1.clone(), field))?;
-        if names.iter().any(|n| n == name) {
+        if !seen.insert(field) {
             return Err(Error::Schema {
                 location: at1.clone().at_column(name),
                 message: "duplicate column name in the header (rename one of them)".into(),
@@ -173,23 +180,63 @@ fn read_header<R: Read>(
     Ok(names)
 }
 
-/// A feature's kind: declared numeric/categorical, then forced to text by an earlier
-/// pass, then from the schema; else inferred (a whole file) or text (a stream).
-fn feature_kind(opts: &CsvOptions, name: &String, mode: Mode, forced_text: &[String]) -> Kind {
-    let from_schema = opts
-        .schema_kinds
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, num)| *num);
-    if opts.numeric.contains(name) {
-        Kind::Numeric { declared: true }
-    } else if opts.categorical.contains(name) || forced_text.contains(name) {
-        Kind::Categorical
-    } else {
-        match (from_schema, mode) {
-            (Some(true), _) => Kind::Numeric { declared: true },
-            (Some(false), _) | (None, Mode::Stream) => Kind::Categorical,
-            (None, Mode::Read) => Kind::Numeric { declared: false },
+/// How many names an error message lists before "and N more".
+const LISTED_NAMES: usize = 30;
+
+/// The header's names for an error message: all of them up to [`LISTED_NAMES`], else
+/// the first ones and how many more (a 100,000-column header stays a short message).
+fn header_list(names: &[String]) -> String {
+    if names.len() <= LISTED_NAMES {
+        return names.join(", ");
+    }
+    format!(
+        "{}, … and {} more",
+        names[..LISTED_NAMES].join(", "),
+        names.len() - LISTED_NAMES
+    )
+}
+
+/// The declared kinds by name, hashed once per plan so that deciding every feature's
+/// kind is linear in the number of columns.
+struct KindLookup<'a> {
+    numeric: HashSet<&'a str>,
+    text: HashSet<&'a str>,
+    /// From the schema; the first entry of a name wins.
+    schema: HashMap<&'a str, bool>,
+}
+
+impl<'a> KindLookup<'a> {
+    fn new(opts: &'a CsvOptions, forced_text: &'a [String]) -> Self {
+        let mut schema = HashMap::with_capacity(opts.schema_kinds.len());
+        for (n, num) in &opts.schema_kinds {
+            schema.entry(n.as_str()).or_insert(*num);
+        }
+        KindLookup {
+            numeric: opts.numeric.iter().map(String::as_str).collect(),
+            text: opts
+                .categorical
+                .iter()
+                .chain(forced_text)
+                .map(String::as_str)
+                .collect(),
+            schema,
+        }
+    }
+
+    /// A feature's kind: declared numeric/categorical, then forced to text by an
+    /// earlier pass, then from the schema; else inferred (a whole file) or text (a
+    /// stream).
+    fn kind(&self, name: &str, mode: Mode) -> Kind {
+        if self.numeric.contains(name) {
+            Kind::Numeric { declared: true }
+        } else if self.text.contains(name) {
+            Kind::Categorical
+        } else {
+            match (self.schema.get(name).copied(), mode) {
+                (Some(true), _) => Kind::Numeric { declared: true },
+                (Some(false), _) | (None, Mode::Stream) => Kind::Categorical,
+                (None, Mode::Read) => Kind::Numeric { declared: false },
+            }
         }
     }
 }

@@ -302,8 +302,17 @@ pub fn closest_name<'a, S: AsRef<str>>(name: &str, names: &'a [S]) -> Option<&'a
     if let Some(n) = names.clone().find(|n| n.eq_ignore_ascii_case(name)) {
         return Some(n);
     }
+    let wanted = name.to_lowercase();
+    let wanted_chars = wanted.chars().count();
     names
-        .map(|n| (edit_distance(&name.to_lowercase(), &n.to_lowercase()), n))
+        .filter_map(|n| {
+            let n_lower = n.to_lowercase();
+            // The distance is at least the difference in length: skip the quadratic
+            // edit distance for names that cannot be within 2 (a long header stays
+            // linear in its size).
+            (n_lower.chars().count().abs_diff(wanted_chars) <= 2)
+                .then(|| (edit_distance(&wanted, &n_lower), n))
+        })
         .filter(|(d, _)| *d <= 2)
         .min_by_key(|(d, _)| *d)
         .map(|(_, n)| n)
