@@ -576,14 +576,16 @@ impl Model {
     }
 
     /// The model with these churn-warning settings (validated: the stages' cuts and
-    /// λs; a tenure column must be a numeric feature).
+    /// λs; a tenure column must be a numeric feature, or the duration column of the
+    /// model's [survival model](Model::survival)).
     pub fn with_warning(mut self, warning: WarningSpec) -> Result<Model> {
         warning.validate()?;
         if let Some(st) = &warning.stages {
             let numeric = self
                 .schema
                 .feature_index(&st.column)
-                .is_some_and(|j| self.schema.features[j].is_numeric());
+                .is_some_and(|j| self.schema.features[j].is_numeric())
+                || self.survival.as_ref().is_some_and(|s| s.duration == st.column);
             if !numeric {
                 return Err(Error::param(
                     "tenure column",
