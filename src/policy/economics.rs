@@ -459,6 +459,27 @@ impl Economics {
         })
     }
 
+    /// The customer's survival-based CLV ([`survival_clv`]): the margin schedule of
+    /// [`customer_clv`](Self::customer_clv) (`M_t` for `t = 1..T`), each period
+    /// weighted by `S(t0 + t) / S(t0)` of the customer's curve `survival` given their
+    /// current tenure `t0`, discounted at the CLV's rate. `None` without a CLV; NaN
+    /// when the margin cell is missing or the curve is not a survival curve.
+    pub fn customer_survival_clv(
+        &self,
+        margin_value: Option<f64>,
+        t0: f64,
+        survival: impl Fn(f64) -> f64,
+    ) -> Option<f64> {
+        let spec = self.clv.as_ref()?;
+        let t = spec.horizon as usize;
+        let margins: Vec<f64> = match &spec.margin {
+            Margin::Fixed(m) => vec![*m; t],
+            Margin::Schedule(s) => s.clone(),
+            Margin::Column { scale, .. } => vec![margin_value.unwrap_or(f64::NAN) * scale; t],
+        };
+        Some(survival_clv(&margins, spec.discount_rate, t0, survival).unwrap_or(f64::NAN))
+    }
+
     /// The retention figures of one customer.
     pub fn retention(&self, facts: &CustomerFacts, p_churn: f64) -> Option<Retention> {
         self.retention_at(facts, p_churn, self.rescue.success_probability)
@@ -472,7 +493,27 @@ impl Economics {
         p_churn: f64,
         lambda: f64,
     ) -> Option<Retention> {
-        let clv = self.customer_clv(facts.margin)?;
+        self.retention_given(facts, p_churn, lambda, None::<(f64, fn(f64) -> f64)>)
+    }
+
+    /// The retention figures of one customer: [`retention_at`](Self::retention_at),
+    /// with the CLV from the customer's survival curve when `survival` gives their
+    /// current tenure `t0` and `t ↦ Ŝ(t | x)`
+    /// ([`customer_survival_clv`](Self::customer_survival_clv): a time-to-churn model
+    /// replaces the fixed horizon), else the fixed-horizon
+    /// [`customer_clv`](Self::customer_clv). The value at risk, `E(V)` and the spend
+    /// ceiling follow from that CLV. The one place scoring prices a customer.
+    pub fn retention_given(
+        &self,
+        facts: &CustomerFacts,
+        p_churn: f64,
+        lambda: f64,
+        survival: Option<(f64, impl Fn(f64) -> f64)>,
+    ) -> Option<Retention> {
+        let clv = match survival {
+            Some((t0, s)) => self.customer_survival_clv(facts.margin, t0, s)?,
+            None => self.customer_clv(facts.margin)?,
+        };
         let r = &self.rescue;
         let ev = expected_rescue_value(
             lambda,

@@ -134,7 +134,7 @@ pub(crate) fn validate(
 }
 
 /// The columns of `table` that encode the clock `duration` ([`clock_leakage`]) as
-/// training warnings, each with a `--drop` hint.
+/// training warnings, each with a `--drop` hint (the detail says when to drop it).
 ///
 /// # Errors
 /// [`clock_leakage`]'s (no such numeric column).
@@ -147,10 +147,7 @@ pub(crate) fn clock_warnings(
         .into_iter()
         .map(|leak| LeakageWarning {
             kind: LeakageKind::EncodesTheClock,
-            hint: format!(
-                "it leaks the duration '{duration}' into both models: consider --drop {}",
-                leak.column
-            ),
+            hint: format!("train with --drop {} if it is", leak.column),
             column: leak.column,
             detail: leak.detail,
         })

@@ -594,6 +594,10 @@ pub struct ScoreArgs {
     /// Decimal places of probabilities, weights and amounts in the output
     #[arg(long, value_name = "DIGITS", default_value_t = 4)]
     pub precision: usize,
+    /// Horizons of the p_churn_within_H columns, comma-separated periods (models
+    /// trained with --duration only) [default: 3,6,12]
+    #[arg(long, value_name = "H,H,..", value_delimiter = ',')]
+    pub within: Option<Vec<f64>>,
     /// Write one JSON object per customer (JSON Lines) instead of CSV
     #[arg(long)]
     pub json_lines: bool,
