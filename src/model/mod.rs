@@ -585,7 +585,10 @@ impl Model {
                 .schema
                 .feature_index(&st.column)
                 .is_some_and(|j| self.schema.features[j].is_numeric())
-                || self.survival.as_ref().is_some_and(|s| s.duration == st.column);
+                || self
+                    .survival
+                    .as_ref()
+                    .is_some_and(|s| s.duration == st.column);
             if !numeric {
                 return Err(Error::param(
                     "tenure column",

@@ -45,7 +45,6 @@ use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
 use crate::data::{Column, Feature, FeatureKind, MissingTokens, Schema, Table};
-use crate::survival::SurvivalCurve;
 use crate::error::{Location, Result};
 use crate::learner::{RawReason, Reason};
 use crate::model::Model;
@@ -53,6 +52,7 @@ use crate::policy::{
     DriverCall, Economics, InputPolicy, Playbook, Retention, Stage, StageSpec, Tier, TierPolicy,
     input,
 };
+use crate::survival::SurvivalCurve;
 
 pub use batch::{
     BatchOptions, BatchReport, ColumnSummary, OutputFormat, Progress, ProgressCallback, ValueIssue,
@@ -170,10 +170,18 @@ impl<'m> Scorer<'m> {
     /// [`Error::Param`](crate::Error::Param) naming the bad horizon.
     pub fn within(mut self, horizons: &[f64]) -> Result<Self> {
         if horizons.is_empty() {
-            return Err(crate::Error::param("within", "", "give at least one horizon"));
+            return Err(crate::Error::param(
+                "within",
+                "",
+                "give at least one horizon",
+            ));
         }
         if let Some(h) = horizons.iter().find(|h| !(h.is_finite() && **h > 0.0)) {
-            return Err(crate::Error::param("within", h, "must be a finite number > 0"));
+            return Err(crate::Error::param(
+                "within",
+                h,
+                "must be a finite number > 0",
+            ));
         }
         if horizons.windows(2).any(|w| w[0] >= w[1]) {
             return Err(crate::Error::param(
@@ -543,7 +551,11 @@ impl Scorer<'_> {
             return Ok(None);
         };
         let rows: Vec<usize> = (0..table.n_rows()).collect();
-        let tenure = match table.schema().feature_index(&m.duration).map(|j| table.column(j)) {
+        let tenure = match table
+            .schema()
+            .feature_index(&m.duration)
+            .map(|j| table.column(j))
+        {
             Some(Column::Numeric(v)) => v.clone(),
             _ => vec![f64::NAN; rows.len()],
         };

@@ -446,10 +446,7 @@ impl Pipeline {
             }
             None => (full, leakage_warnings(full, &all)),
         };
-        let survival_learner = o
-            .duration
-            .as_ref()
-            .map(|d| SurvivalLearner::new(d.clone()));
+        let survival_learner = o.duration.as_ref().map(|d| SurvivalLearner::new(d.clone()));
         warnings.sort_by_key(|w| table.schema().feature_index(&w.column));
         let fit = |rows: &[usize]| registry::fit(self.algo, &self.algo_options, table, rows);
         let t = Instant::now();
