@@ -224,7 +224,7 @@ fn train_inspect_and_score_with_a_duration() {
     let mut lower = 0;
     for (a, b) in surv_rows.iter().zip(&plain_rows) {
         assert_eq!(a[0], b[0]);
-        let (x, y): (f64, f64) = (a[clv].parse().unwrap(), b[clv].parse().unwrap());
+        let (x, y): (f64, f64) = (a[clv].parse().unwrap(), b[clv_plain].parse().unwrap());
         assert!(x >= 0.0 && x <= y + 1e-3, "{x} > {y}: {a:?}");
         if x < y - 1e-3 {
             lower += 1;
