@@ -108,7 +108,7 @@ pub struct Score {
 /// What a model's time-to-churn model ([`Model::survival`]) says of one customer,
 /// conditional on their having stayed `t0` periods (their duration column):
 /// `P(churn within h | stayed until t0) = 1 − S(t0 + h) / S(t0)` of their leaf's
-/// Kaplan–Meier curve ([`SurvivalCurve`](crate::survival::SurvivalCurve)) for each
+/// Kaplan–Meier curve ([`SurvivalCurve`]) for each
 /// horizon asked ([`Scorer::within`]), the median remaining time and the restricted
 /// mean remaining lifetime over the CLV horizon (the largest horizon asked without a
 /// CLV).
