@@ -670,6 +670,70 @@ mod tests {
     }
 
     #[test]
+    fn retention_given_a_survival_curve() {
+        // The worked example of `survival_clv` through the scorer's one pricing place:
+        // M = 100 for T = 3, i = 0.1, t0 = 12, S(12..15) = 0.8, 0.72, 0.6, 0.4.
+        let e = Economics {
+            clv: Some(ClvSpec {
+                margin: Margin::Fixed(100.0),
+                horizon: 3,
+                discount_rate: 0.1,
+            }),
+            offer_cost: Some(Amount::Fixed(40.0)),
+            ..Economics::default()
+        };
+        let facts = CustomerFacts {
+            offer_cost: Some(40.0),
+            ..Default::default()
+        };
+        let s = |t: f64| match t as u32 {
+            12 => 0.8,
+            13 => 0.72,
+            14 => 0.6,
+            _ => 0.4,
+        };
+        let r = e
+            .retention_given(&facts, 0.6, 0.3, Some((12.0, s)))
+            .unwrap();
+        assert!(close(r.clv, 181.367), "{}", r.clv);
+        // Value at risk and E(V) follow the CLV: 0.6 · 181.367, 0.3 · 181.367.
+        assert!(close(r.value_at_risk, 108.820), "{}", r.value_at_risk);
+        assert!(close(r.expected_value, 54.410), "{}", r.expected_value);
+        // Without a curve: the fixed horizon, as `retention_at`.
+        let fixed = e
+            .retention_given(&facts, 0.6, 0.3, None::<(f64, fn(f64) -> f64)>)
+            .unwrap();
+        assert_eq!(fixed, e.retention_at(&facts, 0.6, 0.3).unwrap());
+        assert!(close(fixed.clv, 248.685));
+        // A margin column: M_t = margin · scale; a missing cell gives NaN, no rescue.
+        let col = Economics {
+            clv: Some(ClvSpec {
+                margin: Margin::Column {
+                    name: "m".into(),
+                    scale: 2.0,
+                },
+                horizon: 3,
+                discount_rate: 0.1,
+            }),
+            ..Economics::default()
+        };
+        let v = col.customer_survival_clv(Some(50.0), 12.0, s).unwrap();
+        assert!(close(v, 181.367), "{v}");
+        assert!(col.customer_survival_clv(None, 12.0, s).unwrap().is_nan());
+        // Not a survival curve: NaN rather than a figure.
+        assert!(
+            col.customer_survival_clv(Some(1.0), 0.0, |_| 1.5)
+                .unwrap()
+                .is_nan()
+        );
+        assert!(
+            Economics::default()
+                .customer_survival_clv(Some(1.0), 0.0, s)
+                .is_none()
+        );
+    }
+
+    #[test]
     fn rescue_worked_example() {
         let e = Economics {
             clv: Some(ClvSpec {
