@@ -312,3 +312,64 @@ fn bad_durations_exit_2_naming_the_column() {
     let e = train_on(s(&text), "Tenure");
     assert!(e.contains("'Tenure'") && e.contains("line 8"), "{e}");
 }
+
+/// A scored customer with a missing or negative tenure gets empty time-to-churn
+/// columns and a warning naming the duration column; the others are scored.
+#[test]
+fn a_customer_without_a_tenure_gets_empty_survival_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let (model, _) = train(
+        dir.path(),
+        "surv.model",
+        &[
+            "--duration",
+            "Tenure",
+            "--validate",
+            "none",
+            "--tiers",
+            "most-probable",
+        ],
+    );
+    let text = std::fs::read_to_string(TEST).unwrap();
+    let mut lines: Vec<String> = text.lines().take(6).map(String::from).collect();
+    let j = lines[0].split(',').position(|h| h == "Tenure").unwrap();
+    for (row, cell) in [(1, "-2"), (2, "")] {
+        let mut cells: Vec<String> = lines[row].split(',').map(String::from).collect();
+        cells[j] = cell.into();
+        lines[row] = cells.join(",");
+    }
+    let data = dir.path().join("bad-tenure.csv");
+    std::fs::write(&data, lines.join("\n") + "\n").unwrap();
+    let out = dir.path().join("s.csv");
+    run(
+        &[
+            "score",
+            "--model",
+            s(&model),
+            "--data",
+            s(&data),
+            "-o",
+            s(&out),
+        ],
+        0,
+    );
+    let mut rdr = csv::Reader::from_path(&out).unwrap();
+    let header: Vec<String> = rdr.headers().unwrap().iter().map(String::from).collect();
+    let rows: Vec<Vec<String>> = rdr
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    assert_eq!(rows.len(), 5);
+    let (p3, rmst, warning) = (
+        col(&header, "p_churn_within_3"),
+        col(&header, "rmst"),
+        col(&header, "warning"),
+    );
+    for r in &rows[..2] {
+        assert!(r[p3].is_empty() && r[rmst].is_empty(), "{r:?}");
+        assert!(r[warning].contains("Tenure"), "{r:?}");
+    }
+    for r in &rows[2..] {
+        assert!(!r[p3].is_empty() && !r[rmst].is_empty(), "{r:?}");
+    }
+}

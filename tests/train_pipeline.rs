@@ -383,3 +383,31 @@ fn a_duration_fits_a_survival_model_beside_the_classifier() {
     assert!(plain.model.survival().is_none() && plain.survival.is_none());
     assert!(plain.model.schema().feature_index("Tenure").is_some());
 }
+
+/// With k-fold validation the survival figures are the means over the folds, each
+/// fold's survival tree fitted (and tuned) on the other folds' rows.
+#[test]
+fn a_duration_with_kfold_validation_reports_fold_means() {
+    let t = telco();
+    let trained = nb()
+        .validation(Validation::KFold { k: 3, seed: 5 })
+        .duration("Tenure")
+        .fit(&t)
+        .unwrap();
+    let v = trained.survival.as_ref().expect("validated");
+    assert_eq!(v.method, "cross-validation");
+    assert_eq!(v.rows, t.n_rows());
+    assert_eq!(v.km_c_index, 0.5);
+    assert!(v.c_index > 0.7 && v.integrated_brier_score < v.km_integrated_brier_score);
+    assert!(v.to_string().contains("C-index"));
+    // Without validation: a survival model, no figures.
+    let none = nb()
+        .validation(Validation::None)
+        .tiers(churnkit::train::TierSpec::Given(
+            churnkit::policy::TierPolicy::MostProbable,
+        ))
+        .duration("Tenure")
+        .fit(&t)
+        .unwrap();
+    assert!(none.model.survival().is_some() && none.survival.is_none());
+}
