@@ -436,18 +436,19 @@ impl Pipeline {
         // The duration is the clock of the survival model, not a feature of either
         // model: checked (numeric, no missing or negative value) and set aside.
         let without;
-        let (table, mut warnings) = match &o.duration {
+        let (table, warnings) = match &o.duration {
             Some(d) => {
                 SurvivalData::from_table(full, d, &all)?;
                 without = full.without_feature(d)?;
                 let mut w = leakage_warnings(&without, &all);
                 w.extend(clock_warnings(full, d, &all)?);
+                // In column order, a column's clock warning after its others.
+                w.sort_by_key(|x| without.schema().feature_index(&x.column));
                 (&without, w)
             }
             None => (full, leakage_warnings(full, &all)),
         };
         let survival_learner = o.duration.as_ref().map(|d| SurvivalLearner::new(d.clone()));
-        warnings.sort_by_key(|w| table.schema().feature_index(&w.column));
         let fit = |rows: &[usize]| registry::fit(self.algo, &self.algo_options, table, rows);
         let t = Instant::now();
         if o.validation != Validation::None {
