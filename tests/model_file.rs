@@ -3,12 +3,14 @@
 #[path = "common/schemas.rs"]
 mod schemas;
 
+use bincode::Options;
 use churnkit::Error;
-use churnkit::data::{Column, MISSING_LEVEL, MissingTokens, Table};
+use churnkit::data::{Column, CsvOptions, MISSING_LEVEL, MissingTokens, Table, read_csv};
 use churnkit::eval::ZeroR;
 use churnkit::model::format::{DEFAULT_MAX_BYTES, HEADER_LEN, LoadOptions};
 use churnkit::model::{FORMAT_VERSION, Model, ModelBody};
 use churnkit::policy::{CalibrationMethod, ThresholdRule};
+use churnkit::survival::{SurvivalLearner, SurvivalTune};
 use churnkit::train::{ModelBuilder, TierSpec};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -288,7 +290,9 @@ fn version_1_and_2_files_load_with_defaults() {
     assert_eq!(old.missing_tokens(), &MissingTokens::default());
 }
 
-/// Format 4 appended the read spec: a model without one ends its body with one 0 byte.
+/// Format 4 appended the read spec, then the optional survival model: a model with
+/// neither ends its body with two 0 bytes (absent read spec, absent survival model)
+/// after the warning settings.
 #[test]
 fn format_4_ends_with_an_absent_read_spec() {
     let t = table(100, 4);
@@ -296,9 +300,96 @@ fn format_4_ends_with_an_absent_read_spec() {
     let m = ModelBuilder::new(ZeroR.fit_table(&t, &rows).unwrap(), &t, &rows)
         .build()
         .unwrap();
-    assert!(m.read_spec().is_none());
+    assert!(m.read_spec().is_none() && m.survival().is_none());
     let v4 = m.to_bytes().unwrap();
-    assert!(v4[HEADER_LEN..v4.len() - 4].ends_with(&[0, 0, 0]));
+    assert!(v4[HEADER_LEN..v4.len() - 4].ends_with(&[0, 0, 0, 0]));
+}
+
+fn synthetic() -> Table {
+    read_csv(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synthetic-churn.csv"),
+        &CsvOptions::new("status").id_column("customer_id"),
+    )
+    .unwrap()
+}
+
+/// The survival model is the last field of a format-4 body: `1` then the model
+/// (bincode, fixed-width integers), where a model without one has a single `0`.
+#[test]
+fn format_4_ends_with_the_survival_model() {
+    let t = synthetic();
+    let rows: Vec<usize> = (0..600).collect();
+    let features = t.without_feature("tenure_months").unwrap();
+    let plain = ModelBuilder::new(ZeroR.fit_table(&features, &rows).unwrap(), &features, &rows)
+        .build()
+        .unwrap();
+    let surv = SurvivalLearner::new("tenure_months")
+        .tune(SurvivalTune::Off)
+        .fit(&t, &rows)
+        .unwrap();
+    let with = plain.clone().with_survival(surv.clone()).unwrap();
+    let a = plain.to_bytes().unwrap();
+    let b = with.to_bytes().unwrap();
+    let body_a = &a[HEADER_LEN..a.len() - 4];
+    let body_b = &b[HEADER_LEN..b.len() - 4];
+    let encoded = bincode::DefaultOptions::new()
+        .with_fixint_encoding()
+        .with_little_endian()
+        .serialize(&surv)
+        .unwrap();
+    assert_eq!(body_a.last(), Some(&0));
+    let mut expected = body_a[..body_a.len() - 1].to_vec();
+    expected.push(1);
+    expected.extend_from_slice(&encoded);
+    assert_eq!(body_b, expected.as_slice());
+    // Both formats round-trip it.
+    let back = Model::from_bytes(&b).unwrap();
+    assert_eq!(back.survival(), Some(&surv));
+    assert_eq!(back.to_bytes().unwrap(), b);
+    let json = with.to_json_string().unwrap();
+    let back = Model::from_json_str(&json).unwrap();
+    assert_eq!(back.survival(), Some(&surv));
+    // A JSON document without the field loads with none.
+    let mut doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    doc["model"].as_object_mut().unwrap().remove("survival");
+    assert!(
+        Model::from_json_str(&doc.to_string())
+            .unwrap()
+            .survival()
+            .is_none()
+    );
+}
+
+/// Loading checks the survival model: its duration column must not be one of the
+/// classifier's features, and its own tree and discretizer must agree.
+#[test]
+fn a_bad_survival_model_is_refused() {
+    let t = synthetic();
+    let rows: Vec<usize> = (0..600).collect();
+    let surv = SurvivalLearner::new("tenure_months")
+        .tune(SurvivalTune::Off)
+        .fit(&t, &rows)
+        .unwrap();
+    // The classifier keeps the duration column as a feature: refused.
+    let m = ModelBuilder::new(ZeroR.fit_table(&t, &rows).unwrap(), &t, &rows)
+        .build()
+        .unwrap();
+    let msg = model_message(m.with_survival(surv.clone()).unwrap_err());
+    assert!(
+        msg.contains("'tenure_months'") && msg.contains("also a feature"),
+        "{msg}"
+    );
+    // A survival model whose duration is one of its own features: refused on load.
+    let features = t.without_feature("tenure_months").unwrap();
+    let plain = ModelBuilder::new(ZeroR.fit_table(&features, &rows).unwrap(), &features, &rows)
+        .build()
+        .unwrap();
+    let mut json: serde_json::Value =
+        serde_json::from_str(&plain.with_survival(surv).unwrap().to_json_string().unwrap())
+            .unwrap();
+    json["model"]["survival"]["duration"] = "monthly_charge".into();
+    let msg = model_message(Model::from_json_str(&json.to_string()).unwrap_err());
+    assert!(msg.contains("duration column is also a feature"), "{msg}");
 }
 
 #[test]
@@ -576,9 +667,10 @@ fn format_3_files_load_and_score_as_before() {
         // Saved again: format 4, no larger, and the same model when read back.
         let new = m.to_bytes().unwrap();
         assert_eq!(&new[8..12], &FORMAT_VERSION.to_le_bytes());
-        // (9 bytes more at most: the empty levels_in_body and the absent read spec.)
+        // (10 bytes more at most: the empty levels_in_body, the absent read spec and
+        // the absent survival model.)
         assert!(
-            new.len() <= old.len() + 9,
+            new.len() <= old.len() + 10,
             "{algo}: {} > {}",
             new.len(),
             old.len()

@@ -318,3 +318,96 @@ fn stages_are_announced_and_the_report_renders() {
             .starts_with("holdout   30 % of the rows held out")
     );
 }
+
+/// `Pipeline::duration`: the survival tree fitted on the same rows beside the
+/// classifier, the clock dropped from the classifier's features, validated on the
+/// same holdout, stored in the model and used by the scorer.
+#[test]
+fn a_duration_fits_a_survival_model_beside_the_classifier() {
+    use churnkit::model::Model;
+    use churnkit::score::Scorer;
+    let t = telco();
+    let trained = nb()
+        .validation(Validation::Holdout {
+            fraction: 0.3,
+            seed: 7,
+        })
+        .duration("Tenure")
+        .fit(&t)
+        .unwrap();
+    let m = &trained.model;
+    assert!(m.schema().feature_index("Tenure").is_none());
+    assert_eq!(m.schema().features.len(), t.n_features() - 1);
+    let surv = m.survival().expect("a survival model");
+    assert_eq!(surv.duration, "Tenure");
+    assert_eq!(surv.tree.schema().features.len(), m.schema().features.len());
+    let v = trained.survival.as_ref().expect("validated");
+    assert_eq!(v.method, "holdout");
+    assert_eq!(v.rows, 1479);
+    assert!(v.c_index > v.km_c_index && v.integrated_brier_score < v.km_integrated_brier_score);
+    assert!(
+        trained
+            .warnings
+            .iter()
+            .any(|w| w.column == "TotalCharges" && w.kind.name() == "encodes-the-clock")
+    );
+    // The model file keeps it (all but the tuning report, which is not stored).
+    let back = Model::from_bytes(&m.to_bytes().unwrap()).unwrap();
+    let b = back.survival().unwrap();
+    assert!(surv.tuning.is_some() && b.tuning.is_none());
+    assert_eq!(
+        (&b.tree, &b.discretizer, &b.duration),
+        (&surv.tree, &surv.discretizer, &surv.duration)
+    );
+    // Scoring a table with the clock: figures conditional on the tenure, matching
+    // the survival model's own predictions.
+    let rows: Vec<usize> = (0..50).collect();
+    let scores = Scorer::new(m)
+        .within(&[1.0, 12.0])
+        .unwrap()
+        .score_rows(&t, &rows)
+        .unwrap();
+    let own = surv.predict(&t, &rows, &[1.0, 12.0], 12.0).unwrap();
+    for (s, p) in scores.iter().zip(&own) {
+        let x = s.survival.as_ref().unwrap();
+        assert_eq!(x.t0, p.t0);
+        assert_eq!(x.churn_within, p.churn_within);
+        assert_eq!(x.median_remaining, p.median_remaining);
+        assert_eq!(x.rmst, p.restricted_mean);
+    }
+    assert!(Scorer::new(m).within(&[6.0, 3.0]).is_err());
+    assert!(Scorer::new(m).within(&[]).is_err());
+    assert!(Scorer::new(m).within(&[0.0]).is_err());
+    // Without the duration the classifier keeps Tenure and there is no survival model.
+    let plain = nb().fit(&t).unwrap();
+    assert!(plain.model.survival().is_none() && plain.survival.is_none());
+    assert!(plain.model.schema().feature_index("Tenure").is_some());
+}
+
+/// With k-fold validation the survival figures are the means over the folds, each
+/// fold's survival tree fitted (and tuned) on the other folds' rows.
+#[test]
+fn a_duration_with_kfold_validation_reports_fold_means() {
+    let t = telco();
+    let trained = nb()
+        .validation(Validation::KFold { k: 3, seed: 5 })
+        .duration("Tenure")
+        .fit(&t)
+        .unwrap();
+    let v = trained.survival.as_ref().expect("validated");
+    assert_eq!(v.method, "cross-validation");
+    assert_eq!(v.rows, t.n_rows());
+    assert_eq!(v.km_c_index, 0.5);
+    assert!(v.c_index > 0.7 && v.integrated_brier_score < v.km_integrated_brier_score);
+    assert!(v.to_string().contains("C-index"));
+    // Without validation: a survival model, no figures.
+    let none = nb()
+        .validation(Validation::None)
+        .tiers(churnkit::train::TierSpec::Given(
+            churnkit::policy::TierPolicy::MostProbable,
+        ))
+        .duration("Tenure")
+        .fit(&t)
+        .unwrap();
+    assert!(none.model.survival().is_some() && none.survival.is_none());
+}

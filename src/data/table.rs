@@ -284,6 +284,34 @@ impl Table {
         }
     }
 
+    /// The same table without the feature column `name` (e.g. a duration column that
+    /// is a model's clock, not one of its features); the rows, labels, weights and ids
+    /// are shared unchanged.
+    ///
+    /// # Errors
+    /// [`Error::Schema`] naming the column when the table has no such feature.
+    pub fn without_feature(&self, name: &str) -> Result<Table> {
+        let j = self
+            .schema
+            .feature_index(name)
+            .ok_or_else(|| Error::Schema {
+                location: crate::error::Location::default().at_column(name),
+                message: "no such feature column".into(),
+            })?;
+        let mut schema = (*self.schema).clone();
+        schema.features.remove(j);
+        let mut columns = self.columns.clone();
+        columns.remove(j);
+        Ok(Table {
+            schema: Arc::new(schema),
+            columns,
+            labels: self.labels.clone(),
+            weights: self.weights.clone(),
+            ids: self.ids.clone(),
+            labeled: self.labeled,
+        })
+    }
+
     /// All row indices `0..n_rows`.
     pub fn all_rows(&self) -> Vec<usize> {
         (0..self.n_rows()).collect()

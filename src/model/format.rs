@@ -35,8 +35,13 @@
 //! discretizer's); and the model writes its schema without the levels its body holds,
 //! followed by `levels_in_body`, the list (`u64` count, `u32` each) of the features
 //! whose levels are read back from the body's discretizer. Each derived part is
-//! rebuilt when read and checked by validation as before. Version 1–3 bodies are read
-//! in their own layout ([`compat::LegacyLayout`](crate::data::compat::LegacyLayout)).
+//! rebuilt when read and checked by validation as before. Last in a version-4 body
+//! comes the optional time-to-churn model ([`Model::survival`]: a
+//! [`SurvivalModel`](crate::survival::SurvivalModel) — its discretizer, in the
+//! version-4 layout, the survival tree with a Kaplan–Meier curve per node, and the
+//! duration column), written as bincode's option: one byte `0` when absent, `1` then
+//! the model. Version 1–3 bodies are read in their own layout
+//! ([`compat::LegacyLayout`](crate::data::compat::LegacyLayout)) and load without one.
 //!
 //! # JSON format
 //!
@@ -44,7 +49,8 @@
 //! "model": {…}}` — the same content as the binary body, through `serde_json`
 //! (floats round-trip exactly). A version-1 document has no `missing_tokens` and loads
 //! with the default tokens; a version-2 document has no `warning` and loads with none;
-//! a version-3 document has no `read_spec` and loads with none.
+//! a version-3 document has no `read_spec` and loads with none; a document without
+//! `survival` loads with no time-to-churn model.
 //!
 //! # Loading untrusted bytes
 //!

@@ -65,6 +65,7 @@ use crate::policy::economics::Economics;
 use crate::policy::input::InputPolicy;
 use crate::policy::stage::WarningSpec;
 use crate::policy::tier::{ThresholdReport, TierPolicy};
+use crate::survival::SurvivalModel;
 
 pub use format::{FORMAT_VERSION, MAGIC};
 pub use hash::{crc32, fnv1a64};
@@ -165,6 +166,11 @@ pub struct Model {
     /// columns, policies), so files to evaluate or score are read the same way
     /// (format version 4; None in older files and for models built from a table).
     read_spec: Option<ReadSpec>,
+    /// The time-to-churn model fitted beside the classifier (`train --duration`):
+    /// when present, scoring adds per-customer churn-within-horizon, median and
+    /// restricted mean remaining lifetime, and lifetime value follows its curve
+    /// (appended at the end of format version 4; None in older files).
+    survival: Option<SurvivalModel>,
 }
 
 /// What a [`Model`] writes: its fields in order, the schema without the levels the
@@ -182,6 +188,7 @@ struct ModelOut<'a> {
     missing_tokens: &'a MissingTokens,
     warning: &'a WarningSpec,
     read_spec: &'a Option<ReadSpec>,
+    survival: &'a Option<SurvivalModel>,
 }
 
 /// What a [`Model`] reads (format version 4).
@@ -198,6 +205,7 @@ struct ModelIn {
     missing_tokens: MissingTokens,
     warning: WarningSpec,
     read_spec: Option<ReadSpec>,
+    survival: Option<SurvivalModel>,
 }
 
 /// The categorical levels of the body's discretizer for feature `j` of `schema`
@@ -266,6 +274,7 @@ impl Serialize for Model {
             missing_tokens: &self.missing_tokens,
             warning: &self.warning,
             read_spec: &self.read_spec,
+            survival: &self.survival,
         }
         .serialize(s)
     }
@@ -310,6 +319,7 @@ impl<'de> Deserialize<'de> for Model {
             missing_tokens: m.missing_tokens,
             warning: m.warning,
             read_spec: m.read_spec,
+            survival: m.survival,
         })
     }
 }
@@ -347,6 +357,7 @@ impl From<ModelV3> for Model {
             missing_tokens: m.missing_tokens,
             warning: m.warning,
             read_spec: None,
+            survival: None,
         }
     }
 }
@@ -377,6 +388,7 @@ impl From<ModelV2> for Model {
             missing_tokens: m.missing_tokens,
             warning: WarningSpec::default(),
             read_spec: None,
+            survival: None,
         }
     }
 }
@@ -407,6 +419,7 @@ impl From<ModelV1> for Model {
             missing_tokens: MissingTokens::default(),
             warning: WarningSpec::default(),
             read_spec: None,
+            survival: None,
         }
     }
 }
@@ -511,6 +524,7 @@ impl Model {
             missing_tokens,
             warning: WarningSpec::default(),
             read_spec: None,
+            survival: None,
         };
         model.validate()?;
         Ok(model)
@@ -562,14 +576,19 @@ impl Model {
     }
 
     /// The model with these churn-warning settings (validated: the stages' cuts and
-    /// λs; a tenure column must be a numeric feature).
+    /// λs; a tenure column must be a numeric feature, or the duration column of the
+    /// model's [survival model](Model::survival)).
     pub fn with_warning(mut self, warning: WarningSpec) -> Result<Model> {
         warning.validate()?;
         if let Some(st) = &warning.stages {
             let numeric = self
                 .schema
                 .feature_index(&st.column)
-                .is_some_and(|j| self.schema.features[j].is_numeric());
+                .is_some_and(|j| self.schema.features[j].is_numeric())
+                || self
+                    .survival
+                    .as_ref()
+                    .is_some_and(|s| s.duration == st.column);
             if !numeric {
                 return Err(Error::param(
                     "tenure column",
@@ -598,6 +617,46 @@ impl Model {
     pub fn with_read_spec(mut self, spec: ReadSpec) -> Model {
         self.read_spec = Some(spec);
         self
+    }
+
+    /// The time-to-churn model fitted beside the classifier (`train --duration`), if
+    /// any; None for older files.
+    pub fn survival(&self) -> Option<&SurvivalModel> {
+        self.survival.as_ref()
+    }
+
+    /// The model with this time-to-churn model beside its classifier, checked as a
+    /// load checks it ([`SurvivalModel::validate`], and its duration column is not a
+    /// feature of the classifier: it is the clock, not a feature).
+    ///
+    /// # Errors
+    /// [`Error::Model`] saying what is wrong.
+    pub fn with_survival(mut self, survival: SurvivalModel) -> Result<Model> {
+        self.survival = Some(survival);
+        self.validate_survival()?;
+        Ok(self)
+    }
+
+    fn validate_survival(&self) -> Result<()> {
+        let Some(s) = &self.survival else {
+            return Ok(());
+        };
+        s.validate().map_err(|e| match e {
+            Error::Model { .. } => e,
+            other => model_error(format!("survival model: {other}")),
+        })?;
+        if self.schema.feature_index(&s.duration).is_some() {
+            return Err(model_error(format!(
+                "survival model: its duration column '{}' is also a feature of the classifier",
+                s.duration
+            )));
+        }
+        if s.discretizer.schema().classes != self.schema.target.classes {
+            return Err(model_error(
+                "survival model: its classes differ from the classifier's",
+            ));
+        }
+        Ok(())
     }
 
     /// Options that read a labeled file for this model as its training file was read,
@@ -734,6 +793,7 @@ impl Model {
         self.warning
             .validate()
             .map_err(|e| model_error(e.to_string()))?;
+        self.validate_survival()?;
         Ok(())
     }
 }

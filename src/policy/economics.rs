@@ -459,6 +459,27 @@ impl Economics {
         })
     }
 
+    /// The customer's survival-based CLV ([`survival_clv`]): the margin schedule of
+    /// [`customer_clv`](Self::customer_clv) (`M_t` for `t = 1..T`), each period
+    /// weighted by `S(t0 + t) / S(t0)` of the customer's curve `survival` given their
+    /// current tenure `t0`, discounted at the CLV's rate. `None` without a CLV; NaN
+    /// when the margin cell is missing or the curve is not a survival curve.
+    pub fn customer_survival_clv(
+        &self,
+        margin_value: Option<f64>,
+        t0: f64,
+        survival: impl Fn(f64) -> f64,
+    ) -> Option<f64> {
+        let spec = self.clv.as_ref()?;
+        let t = spec.horizon as usize;
+        let margins: Vec<f64> = match &spec.margin {
+            Margin::Fixed(m) => vec![*m; t],
+            Margin::Schedule(s) => s.clone(),
+            Margin::Column { scale, .. } => vec![margin_value.unwrap_or(f64::NAN) * scale; t],
+        };
+        Some(survival_clv(&margins, spec.discount_rate, t0, survival).unwrap_or(f64::NAN))
+    }
+
     /// The retention figures of one customer.
     pub fn retention(&self, facts: &CustomerFacts, p_churn: f64) -> Option<Retention> {
         self.retention_at(facts, p_churn, self.rescue.success_probability)
@@ -472,7 +493,27 @@ impl Economics {
         p_churn: f64,
         lambda: f64,
     ) -> Option<Retention> {
-        let clv = self.customer_clv(facts.margin)?;
+        self.retention_given(facts, p_churn, lambda, None::<(f64, fn(f64) -> f64)>)
+    }
+
+    /// The retention figures of one customer: [`retention_at`](Self::retention_at),
+    /// with the CLV from the customer's survival curve when `survival` gives their
+    /// current tenure `t0` and `t ↦ Ŝ(t | x)`
+    /// ([`customer_survival_clv`](Self::customer_survival_clv): a time-to-churn model
+    /// replaces the fixed horizon), else the fixed-horizon
+    /// [`customer_clv`](Self::customer_clv). The value at risk, `E(V)` and the spend
+    /// ceiling follow from that CLV. The one place scoring prices a customer.
+    pub fn retention_given(
+        &self,
+        facts: &CustomerFacts,
+        p_churn: f64,
+        lambda: f64,
+        survival: Option<(f64, impl Fn(f64) -> f64)>,
+    ) -> Option<Retention> {
+        let clv = match survival {
+            Some((t0, s)) => self.customer_survival_clv(facts.margin, t0, s)?,
+            None => self.customer_clv(facts.margin)?,
+        };
         let r = &self.rescue;
         let ev = expected_rescue_value(
             lambda,
@@ -626,6 +667,70 @@ mod tests {
         // A schedule: 50/1.05 + 80/1.1025 = 47.619 + 72.562 = 120.181
         assert!(close(clv([50.0, 80.0], 0.05), 120.181));
         assert_eq!(clv([10.0, 10.0], 0.0), 20.0);
+    }
+
+    #[test]
+    fn retention_given_a_survival_curve() {
+        // The worked example of `survival_clv` through the scorer's one pricing place:
+        // M = 100 for T = 3, i = 0.1, t0 = 12, S(12..15) = 0.8, 0.72, 0.6, 0.4.
+        let e = Economics {
+            clv: Some(ClvSpec {
+                margin: Margin::Fixed(100.0),
+                horizon: 3,
+                discount_rate: 0.1,
+            }),
+            offer_cost: Some(Amount::Fixed(40.0)),
+            ..Economics::default()
+        };
+        let facts = CustomerFacts {
+            offer_cost: Some(40.0),
+            ..Default::default()
+        };
+        let s = |t: f64| match t as u32 {
+            12 => 0.8,
+            13 => 0.72,
+            14 => 0.6,
+            _ => 0.4,
+        };
+        let r = e
+            .retention_given(&facts, 0.6, 0.3, Some((12.0, s)))
+            .unwrap();
+        assert!(close(r.clv, 181.367), "{}", r.clv);
+        // Value at risk and E(V) follow the CLV: 0.6 · 181.367, 0.3 · 181.367.
+        assert!(close(r.value_at_risk, 108.820), "{}", r.value_at_risk);
+        assert!(close(r.expected_value, 54.410), "{}", r.expected_value);
+        // Without a curve: the fixed horizon, as `retention_at`.
+        let fixed = e
+            .retention_given(&facts, 0.6, 0.3, None::<(f64, fn(f64) -> f64)>)
+            .unwrap();
+        assert_eq!(fixed, e.retention_at(&facts, 0.6, 0.3).unwrap());
+        assert!(close(fixed.clv, 248.685));
+        // A margin column: M_t = margin · scale; a missing cell gives NaN, no rescue.
+        let col = Economics {
+            clv: Some(ClvSpec {
+                margin: Margin::Column {
+                    name: "m".into(),
+                    scale: 2.0,
+                },
+                horizon: 3,
+                discount_rate: 0.1,
+            }),
+            ..Economics::default()
+        };
+        let v = col.customer_survival_clv(Some(50.0), 12.0, s).unwrap();
+        assert!(close(v, 181.367), "{v}");
+        assert!(col.customer_survival_clv(None, 12.0, s).unwrap().is_nan());
+        // Not a survival curve: NaN rather than a figure.
+        assert!(
+            col.customer_survival_clv(Some(1.0), 0.0, |_| 1.5)
+                .unwrap()
+                .is_nan()
+        );
+        assert!(
+            Economics::default()
+                .customer_survival_clv(Some(1.0), 0.0, s)
+                .is_none()
+        );
     }
 
     #[test]

@@ -21,6 +21,9 @@
 //! | `value_at_risk` | `p_churn × clv` |
 //! | `spend_ceiling` | the most a rescue may cost (0 when the reason class is not worth a rescue) |
 //! | `rescue` | `yes` or `no` (empty without a CLV) |
+//! | `p_churn_within_H` | only with a time-to-churn model ([`Model::survival`](crate::model::Model::survival)): one per horizon `H` of [`Scorer::within`], `P(churn within H | stayed until now)`, conditional on the customer's current tenure (empty when it is missing) |
+//! | `median_remaining` | only with a time-to-churn model: the median remaining time (empty when beyond the data's horizon) |
+//! | `rmst` | only with a time-to-churn model: the restricted mean remaining lifetime over the CLV horizon (the largest `H` without a CLV); with one, `clv` follows the customer's survival curve ([`Economics::retention_given`](crate::policy::Economics::retention_given)) |
 //! | `warning` | the row's own warnings (an unseen category, a text in a numeric column) joined by `; ` (empty when none); column-wide facts (extra or absent columns) are in the [`BatchReport`] only |
 //!
 //! # Why batch scoring has its own record loop
@@ -423,7 +426,7 @@ pub fn score_json(
         .collect();
     let call = s.driver.as_ref();
     let ret = s.retention.as_ref();
-    json!({
+    let mut v = json!({
         "id": s.id.clone().unwrap_or_else(|| row_number.to_string()),
         "probabilities": probabilities,
         "p_churn": num(s.p_churn),
@@ -441,7 +444,16 @@ pub fn score_json(
         "spend_ceiling": ret.map(|r| num(r.spend_ceiling)),
         "rescue": ret.map(|r| r.rescue),
         "warnings": s.warnings,
-    })
+    });
+    if let Some(x) = &s.survival {
+        v["survival"] = json!({
+            "t0": num(x.t0),
+            "churn_within": x.churn_within.iter().map(|&p| num(p)).collect::<Vec<_>>(),
+            "median_remaining": x.median_remaining.map(num),
+            "rmst": num(x.rmst),
+        });
+    }
+    v
 }
 
 /// A CSV error as a message for people: the file, the physical line (from `starts`
@@ -495,6 +507,7 @@ fn write_score(
     row_number: u64,
     num: &mut String,
     precision: Option<usize>,
+    survival_columns: Option<usize>,
 ) -> std::result::Result<(), csv::Error> {
     let mut field = |w: &mut csv::Writer<Vec<u8>>, x: f64, signed: bool| {
         num.clear();
@@ -558,6 +571,25 @@ fn write_score(
             }
         }
     }
+    if let Some(n) = survival_columns {
+        match &s.survival {
+            Some(x) => {
+                for &p in &x.churn_within {
+                    field(w, p, false)?;
+                }
+                match x.median_remaining {
+                    Some(m) => field(w, m, false)?,
+                    None => w.write_field("")?,
+                }
+                field(w, x.rmst, false)?;
+            }
+            None => {
+                for _ in 0..n + 2 {
+                    w.write_field("")?;
+                }
+            }
+        }
+    }
     match s.warnings.as_slice() {
         [] => w.write_field("")?,
         [one] => w.write_field(one)?,
@@ -599,7 +631,7 @@ fn score_piece(
     let skip_bad_rows = opts.skip_bad_rows;
     let chunk: Vec<&csv::StringRecord> = records.iter().collect();
     let mut piece = Piece {
-        tallies: vec![FeatureTally::default(); scorer.model().schema().features.len()],
+        tallies: vec![FeatureTally::default(); scorer.input_schema().features.len()],
         ..Piece::default()
     };
     let mut tally = |tallies: &[FeatureTally]| {
@@ -653,13 +685,17 @@ fn score_piece(
         piece.bytes = out;
         return Ok(piece);
     }
+    let survival_columns = scorer
+        .model()
+        .survival()
+        .map(|_| scorer.within_in_force().len());
     let mut w = csv::Writer::from_writer(Vec::with_capacity(scores.len() * 240));
     let mut num = String::new();
     for (n, s) in &scores {
         if !s.warnings.is_empty() {
             piece.rows_with_warnings += 1;
         }
-        write_score(&mut w, s, *n, &mut num, opts.precision)
+        write_score(&mut w, s, *n, &mut num, opts.precision, survival_columns)
             .map_err(|e| csv_err(&Location::default(), e, &[], None))?;
         piece.rows_out += 1;
     }
@@ -786,7 +822,7 @@ fn score_csv_inner<R: Read, W: Write>(
     if opts.format == OutputFormat::Csv {
         let mut header = csv::Writer::from_writer(Vec::new());
         header
-            .write_record(output_header(scorer.model().classes()))
+            .write_record(scorer.output_header())
             .map_err(|e| csv_err(location, e, &[], None))?;
         let bytes = header.into_inner().map_err(|e| io_err(e.into_error()))?;
         output.write_all(&bytes).map_err(io_err)?;
@@ -812,7 +848,7 @@ fn score_csv_inner<R: Read, W: Write>(
             .collect(),
         ..BatchReport::default()
     };
-    let mut tallies = vec![FeatureTally::default(); scorer.model().schema().features.len()];
+    let mut tallies = vec![FeatureTally::default(); scorer.input_schema().features.len()];
     let progress = |rows_done: u64, bytes_done: u64| {
         if let Some(f) = &opts.progress {
             f.call(Progress {
@@ -894,8 +930,7 @@ fn score_csv_inner<R: Read, W: Write>(
     }
     output.flush().map_err(io_err)?;
     let names: Vec<String> = scorer
-        .model()
-        .schema()
+        .input_schema()
         .features
         .iter()
         .map(|f| f.name.clone())

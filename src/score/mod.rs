@@ -42,7 +42,9 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::data::{MissingTokens, Table};
+use std::sync::Arc;
+
+use crate::data::{Column, Feature, FeatureKind, MissingTokens, Schema, Table};
 use crate::error::{Location, Result};
 use crate::learner::{RawReason, Reason};
 use crate::model::Model;
@@ -50,6 +52,7 @@ use crate::policy::{
     DriverCall, Economics, InputPolicy, Playbook, Retention, Stage, StageSpec, Tier, TierPolicy,
     input,
 };
+use crate::survival::SurvivalCurve;
 
 pub use batch::{
     BatchOptions, BatchReport, CHUNK_BYTES, ColumnSummary, OutputFormat, Progress,
@@ -97,7 +100,33 @@ pub struct Score {
     /// Everything the input policy let through (unseen categories, bad numbers,
     /// missing or extra columns).
     pub warnings: Vec<String>,
+    /// When the model has a time-to-churn model and the customer's tenure is known:
+    /// when they will leave, conditional on their having stayed until now.
+    pub survival: Option<SurvivalScore>,
 }
+
+/// What a model's time-to-churn model ([`Model::survival`]) says of one customer,
+/// conditional on their having stayed `t0` periods (their duration column):
+/// `P(churn within h | stayed until t0) = 1 − S(t0 + h) / S(t0)` of their leaf's
+/// Kaplan–Meier curve ([`SurvivalCurve`]) for each
+/// horizon asked ([`Scorer::within`]), the median remaining time and the restricted
+/// mean remaining lifetime over the CLV horizon (the largest horizon asked without a
+/// CLV).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SurvivalScore {
+    /// How long the customer has stayed so far.
+    pub t0: f64,
+    /// `P(churn within h | stayed until t0)` for each of [`Scorer::within_in_force`].
+    pub churn_within: Vec<f64>,
+    /// The median remaining time; None when it lies beyond the data's horizon.
+    pub median_remaining: Option<f64>,
+    /// The restricted mean remaining lifetime over the horizon.
+    pub rmst: f64,
+}
+
+/// The horizons of [`SurvivalScore::churn_within`] unless told otherwise: 3, 6 and 12
+/// periods (months for a tenure in months).
+pub const DEFAULT_WITHIN: [f64; 3] = [3.0, 6.0, 12.0];
 
 /// Scores customers with a model. Built from a model, whose stored input policy,
 /// economics and missing tokens it starts from; each can be overridden.
@@ -111,6 +140,10 @@ pub struct Scorer<'m> {
     stages: Option<StageSpec>,
     reasons: bool,
     missing: MissingTokens,
+    /// The model's schema, plus its survival model's duration column (numeric) when
+    /// it has one: what raw input is read into.
+    input_schema: Arc<Schema>,
+    within: Vec<f64>,
 }
 
 impl<'m> Scorer<'m> {
@@ -125,7 +158,75 @@ impl<'m> Scorer<'m> {
             stages: model.warning().stages.clone(),
             reasons: true,
             missing: model.missing_tokens().clone(),
+            input_schema: input_schema(model),
+            within: DEFAULT_WITHIN.to_vec(),
         }
+    }
+
+    /// The horizons of [`SurvivalScore::churn_within`] (default [`DEFAULT_WITHIN`]):
+    /// at least one, each a finite number `> 0`, increasing.
+    ///
+    /// # Errors
+    /// [`Error::Param`](crate::Error::Param) naming the bad horizon.
+    pub fn within(mut self, horizons: &[f64]) -> Result<Self> {
+        if horizons.is_empty() {
+            return Err(crate::Error::param(
+                "within",
+                "",
+                "give at least one horizon",
+            ));
+        }
+        if let Some(h) = horizons.iter().find(|h| !(h.is_finite() && **h > 0.0)) {
+            return Err(crate::Error::param(
+                "within",
+                h,
+                "must be a finite number > 0",
+            ));
+        }
+        if horizons.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(crate::Error::param(
+                "within",
+                format!("{horizons:?}"),
+                "horizons must increase",
+            ));
+        }
+        self.within = horizons.to_vec();
+        Ok(self)
+    }
+
+    /// The horizons of [`SurvivalScore::churn_within`] in force.
+    pub fn within_in_force(&self) -> &[f64] {
+        &self.within
+    }
+
+    /// What raw input is read into: the model's schema, plus the duration column of
+    /// its survival model (numeric) when it has one.
+    pub fn input_schema(&self) -> &Arc<Schema> {
+        &self.input_schema
+    }
+
+    /// The restricted mean's horizon: the CLV horizon in force, else the largest of
+    /// [`within_in_force`](Self::within_in_force).
+    fn rmst_horizon(&self) -> f64 {
+        match &self.economics.clv {
+            Some(c) if c.horizon > 0 => c.horizon as f64,
+            _ => self.within.iter().copied().fold(0.0, f64::max),
+        }
+    }
+
+    /// The output columns of [`score_csv`] for this scorer: [`output_header`], with
+    /// `p_churn_within_H` per horizon, `median_remaining` and `rmst` before `warning`
+    /// when the model has a survival model.
+    pub fn output_header(&self) -> Vec<String> {
+        let mut h = output_header(self.model.classes());
+        if self.model.survival().is_some() {
+            let warning = h.pop();
+            h.extend(self.within.iter().map(|w| format!("p_churn_within_{w}")));
+            h.push("median_remaining".into());
+            h.push("rmst".into());
+            h.extend(warning);
+        }
+        h
     }
 
     /// Overrides the input policy.
@@ -210,7 +311,7 @@ impl<'m> Scorer<'m> {
     ) -> Result<input::HeaderPlan> {
         Ok(input::HeaderPlan::new(
             header,
-            self.model.schema(),
+            &self.input_schema,
             self.policy,
             &self.economics,
             id_column,
@@ -229,7 +330,7 @@ impl<'m> Scorer<'m> {
         let prepared = input::from_table(
             table,
             rows,
-            self.model.schema(),
+            &self.input_schema,
             self.policy,
             &self.economics,
         )?;
@@ -338,6 +439,8 @@ impl<'m> Scorer<'m> {
         });
         // The features by name, for the reasons' readable conditions (one pass).
         let by_name = table.schema().name_index();
+        let surv_inputs = self.survival_inputs(&table)?;
+        let rmst_horizon = self.rmst_horizon();
         let results: Vec<Score> = proba
             .par_chunks_mut(k)
             .zip(warnings.into_par_iter())
@@ -396,7 +499,29 @@ impl<'m> Scorer<'m> {
                 if f.reason.is_none() {
                     f.reason = driver.as_ref().and_then(|d| d.reason_class);
                 }
-                let retention = self.economics.retention_at(&f, p_churn, rescue_success);
+                let curve = surv_inputs.as_ref().and_then(|(c, t)| {
+                    let t0 = t[r];
+                    (t0.is_finite() && t0 >= 0.0).then_some((c[r], t0))
+                });
+                let retention = self.economics.retention_given(
+                    &f,
+                    p_churn,
+                    rescue_success,
+                    curve.map(|(c, t0)| (t0, |t| c.survival_at(t))),
+                );
+                let survival = curve.map(|(c, t0)| SurvivalScore {
+                    t0,
+                    churn_within: self.within.iter().map(|&h| c.churn_within(t0, h)).collect(),
+                    median_remaining: c.median_remaining(t0),
+                    rmst: c.restricted_mean(t0, rmst_horizon),
+                });
+                let mut warnings = warnings;
+                if let (Some(m), None) = (self.model.survival(), &survival) {
+                    warnings.push(format!(
+                        "{}: no current tenure (missing or negative): no time-to-churn figures",
+                        m.duration
+                    ));
+                }
                 Score {
                     id,
                     probabilities: p.to_vec(),
@@ -409,10 +534,50 @@ impl<'m> Scorer<'m> {
                     rescue_success,
                     retention,
                     warnings,
+                    survival,
                 }
             })
             .collect();
         Ok(results)
+    }
+}
+
+impl Scorer<'_> {
+    /// The leaf curve and current tenure (NaN when missing) of every row of a
+    /// prepared table, when the model has a survival model.
+    fn survival_inputs<'a>(
+        &'a self,
+        table: &Table,
+    ) -> Result<Option<(Vec<&'a SurvivalCurve>, Vec<f64>)>> {
+        let Some(m) = self.model.survival() else {
+            return Ok(None);
+        };
+        let rows: Vec<usize> = (0..table.n_rows()).collect();
+        let tenure = match table
+            .schema()
+            .feature_index(&m.duration)
+            .map(|j| table.column(j))
+        {
+            Some(Column::Numeric(v)) => v.clone(),
+            _ => vec![f64::NAN; rows.len()],
+        };
+        Ok(Some((m.curves(table, &rows)?, tenure)))
+    }
+}
+
+/// The model's schema, plus its survival model's duration column (numeric) when it
+/// has one and the schema has not.
+fn input_schema(model: &Model) -> Arc<Schema> {
+    match model.survival() {
+        Some(s) if model.schema().feature_index(&s.duration).is_none() => {
+            let mut schema = (**model.schema()).clone();
+            schema.features.push(Feature {
+                name: s.duration.clone(),
+                kind: FeatureKind::Numeric,
+            });
+            Arc::new(schema)
+        }
+        _ => Arc::clone(model.schema()),
     }
 }
 

@@ -29,6 +29,11 @@ pub enum LeakageKind {
     /// The column alone ranks churners above the others with ROC AUC > 0.98: a copy
     /// of the label or information from after the churn.
     LabelLike,
+    /// The column tracks the duration column of a time-to-churn model (`--duration`),
+    /// alone or divided by another column (Telco's `TotalCharges` ≈ `Tenure` ×
+    /// `MonthlyCharges`): leakage for the duration
+    /// ([`survival::clock_leakage`](crate::survival::clock_leakage)).
+    EncodesTheClock,
 }
 
 impl LeakageKind {
@@ -40,6 +45,7 @@ impl LeakageKind {
             LeakageKind::NearConstant => "near-constant",
             LeakageKind::HighCardinality => "high-cardinality",
             LeakageKind::LabelLike => "label-like",
+            LeakageKind::EncodesTheClock => "encodes-the-clock",
         }
     }
 }

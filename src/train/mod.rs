@@ -37,6 +37,7 @@
 mod builder;
 mod leakage;
 mod pipeline;
+mod survival;
 
 pub use crate::policy::tier::TierSpec;
 pub use builder::{ModelBuilder, OutOfSample};
@@ -44,3 +45,4 @@ pub use leakage::{LeakageKind, LeakageWarning, MAX_ROWS as LEAKAGE_MAX_ROWS, lea
 pub use pipeline::{
     FinalFit, Pipeline, Stage, TrainOptions, Trained, Validation, ValidationReport,
 };
+pub use survival::SurvivalValidation;

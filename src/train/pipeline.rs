@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use super::builder::{ModelBuilder, OutOfSample};
 use super::leakage::{LeakageWarning, leakage_warnings};
+use super::survival::{self, SurvivalValidation, clock_warnings};
 use crate::data::{Holdout, MissingTokens, ReadSpec, Table, stratified_holdout};
 use crate::error::{Error, Result};
 use crate::eval::{CrossValidation, Report, cross_validate, predict_rows};
@@ -16,6 +17,7 @@ use crate::policy::input::InputPolicy;
 use crate::policy::stage::WarningSpec;
 use crate::policy::tier::TierSpec;
 use crate::registry::{self, AlgoOptions, Algorithm, Fitted, learner};
+use crate::survival::{SurvivalData, SurvivalLearner};
 
 /// How the reported figures (and the predictions calibration and thresholds are
 /// chosen on) are obtained.
@@ -90,6 +92,12 @@ pub struct TrainOptions {
     pub read_spec: Option<ReadSpec>,
     /// Extra metrics for the model's summary (non-finite values are left out).
     pub extra_metrics: Vec<(String, f64)>,
+    /// The duration column of a time-to-churn model fitted beside the classifier
+    /// (default: none). The column is the clock, not a feature of either model: the
+    /// classifier is fitted without it, and the self-tuned [`SurvivalLearner`] (the
+    /// churn label is the event) on the same rows, stored in the model
+    /// ([`Model::survival`](crate::model::Model::survival)).
+    pub duration: Option<String>,
 }
 
 impl Default for TrainOptions {
@@ -105,6 +113,7 @@ impl Default for TrainOptions {
             warning: WarningSpec::default(),
             read_spec: None,
             extra_metrics: Vec::new(),
+            duration: None,
         }
     }
 }
@@ -235,8 +244,13 @@ pub struct Trained {
     /// Seconds spent validating (fitting and predicting the validation models).
     pub validate_seconds: f64,
     /// Leakage and identifier warnings about the table's feature columns (over all
-    /// its rows, [`leakage_warnings`]): print them.
+    /// its rows, [`leakage_warnings`]; with a duration column also the columns that
+    /// encode the clock, [`clock_leakage`](crate::survival::clock_leakage)): print
+    /// them.
     pub warnings: Vec<LeakageWarning>,
+    /// How the time-to-churn model did on held-out rows against Kaplan–Meier (with a
+    /// duration column and validation; None otherwise).
+    pub survival: Option<SurvivalValidation>,
 }
 
 /// The library training pipeline: an algorithm with its options, and the
@@ -346,6 +360,14 @@ impl Pipeline {
         self
     }
 
+    /// Fits a time-to-churn model beside the classifier with `column` as the clock
+    /// (see [`TrainOptions::duration`]): the column is dropped from the classifier's
+    /// features.
+    pub fn duration(mut self, column: impl Into<String>) -> Self {
+        self.options.duration = Some(column.into());
+        self
+    }
+
     /// An extra metric for the model's summary.
     pub fn metric(mut self, name: impl Into<String>, value: f64) -> Self {
         self.options.extra_metrics.push((name.into(), value));
@@ -409,8 +431,24 @@ impl Pipeline {
         if let TierSpec::Given(policy) = &o.tiers {
             policy.validate(table.schema().target.n_classes())?;
         }
+        let full = table;
         let all = table.all_rows();
-        let warnings = leakage_warnings(table, &all);
+        // The duration is the clock of the survival model, not a feature of either
+        // model: checked (numeric, no missing or negative value) and set aside.
+        let without;
+        let (table, warnings) = match &o.duration {
+            Some(d) => {
+                SurvivalData::from_table(full, d, &all)?;
+                without = full.without_feature(d)?;
+                let mut w = leakage_warnings(&without, &all);
+                w.extend(clock_warnings(full, d, &all)?);
+                // In column order, a column's clock warning after its others.
+                w.sort_by_key(|x| without.schema().feature_index(&x.column));
+                (&without, w)
+            }
+            None => (full, leakage_warnings(full, &all)),
+        };
+        let survival_learner = o.duration.as_ref().map(|d| SurvivalLearner::new(d.clone()));
         let fit = |rows: &[usize]| registry::fit(self.algo, &self.algo_options, table, rows);
         let t = Instant::now();
         if o.validation != Validation::None {
@@ -444,6 +482,10 @@ impl Pipeline {
             }
             Validation::None => (ValidationReport::None, None, None),
         };
+        let survival = match &survival_learner {
+            Some(l) => survival::validate(l, full, o.validation)?,
+            None => None,
+        };
         let validate_seconds = t.elapsed().as_secs_f64();
         let (fitted, train_rows): (Fitted, Vec<usize>) = match (holdout_fit, &validation) {
             (Some(f), ValidationReport::Holdout { split, .. })
@@ -466,13 +508,19 @@ impl Pipeline {
         if let (Some(t), serde_json::Value::Object(map)) = (body.tuning_json(), &mut params) {
             map.insert("tuning".into(), t);
         }
+        if let (Some(d), serde_json::Value::Object(map)) = (&o.duration, &mut params) {
+            map.insert("duration".into(), d.clone().into());
+        }
         let mut builder = ModelBuilder::new(body, table, &train_rows)
             .params(params)
             .tiers(o.tiers.clone())
             .input_policy(o.input_policy)
             .economics(o.economics.clone())
-            .missing_tokens(o.missing_tokens.clone())
-            .warning(o.warning.clone());
+            .missing_tokens(o.missing_tokens.clone());
+        // With a survival model the stages may read its clock: set after it.
+        if survival_learner.is_none() {
+            builder = builder.warning(o.warning.clone());
+        }
         if let Some(spec) = &o.read_spec {
             builder = builder.read_spec(spec.clone());
         }
@@ -485,7 +533,12 @@ impl Pipeline {
         for (name, v) in &o.extra_metrics {
             builder = builder.metric(name.clone(), *v);
         }
-        let model = builder.build()?;
+        let mut model = builder.build()?;
+        if let Some(l) = &survival_learner {
+            model = model
+                .with_survival(l.fit(full, &train_rows)?)?
+                .with_warning(o.warning.clone())?;
+        }
         Ok(Trained {
             model,
             validation,
@@ -494,6 +547,7 @@ impl Pipeline {
             fit_seconds,
             validate_seconds,
             warnings,
+            survival,
         })
     }
 }

@@ -482,6 +482,13 @@ pub struct TrainArgs {
     /// cost:ROW;ROW;… (a cost matrix, rows = actual class)
     #[arg(long, value_name = "SPEC", default_value = "auto")]
     pub tiers: String,
+    /// Also fit a time-to-churn model (the self-tuned survival tree; the churn label
+    /// is the event) with this numeric column as the clock: how long each customer
+    /// has stayed. The column is the time axis, not a feature: it is dropped from the
+    /// classifier's features too. Scoring then adds p_churn_within_H, median_remaining
+    /// and rmst, and lifetime value follows each customer's survival curve
+    #[arg(long, value_name = "COL")]
+    pub duration: Option<String>,
     /// Print JSON instead of text
     #[arg(long)]
     pub json: bool,
@@ -587,6 +594,10 @@ pub struct ScoreArgs {
     /// Decimal places of probabilities, weights and amounts in the output
     #[arg(long, value_name = "DIGITS", default_value_t = 4)]
     pub precision: usize,
+    /// Horizons of the p_churn_within_H columns, comma-separated periods (models
+    /// trained with --duration only) [default: 3,6,12]
+    #[arg(long, value_name = "H,H,..", value_delimiter = ',')]
+    pub within: Option<Vec<f64>>,
     /// Write one JSON object per customer (JSON Lines) instead of CSV
     #[arg(long)]
     pub json_lines: bool,

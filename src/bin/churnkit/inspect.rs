@@ -75,6 +75,13 @@ pub fn inspect(a: InspectArgs) -> Result<()> {
                 "node": n,
                 "parents": p,
             })).collect::<Vec<_>>()),
+            "survival": model.survival().map(|m| json!({
+                "duration": m.duration,
+                "learner": m.name,
+                "leaves": m.tree.n_leaves(),
+                "features": m.tree.schema().features.len(),
+                "tree": m.tree.to_text(),
+            })),
             "written": written,
         }));
     }
@@ -97,6 +104,17 @@ pub fn inspect(a: InspectArgs) -> Result<()> {
     }
     if let Some(parents) = &parents {
         s.push_str(&parents_text(parents));
+    }
+    if let Some(m) = model.survival() {
+        s.push_str(&format!(
+            "\ntime to churn: {} with '{}' as the clock (not a feature of either model), \
+             {} leaves; each node's customers, churners and restricted mean lifetime, \
+             each leaf's Kaplan–Meier median and survival\n{}",
+            m.name,
+            m.duration,
+            m.tree.n_leaves(),
+            m.tree.to_text()
+        ));
     }
     emit(&s)?;
     Ok(())

@@ -70,7 +70,8 @@ pub fn score(a: ScoreArgs) -> Result<()> {
         let numeric = model
             .schema()
             .feature_index(&st.column)
-            .is_some_and(|j| model.schema().features[j].is_numeric());
+            .is_some_and(|j| model.schema().features[j].is_numeric())
+            || model.survival().is_some_and(|s| s.duration == st.column);
         if !numeric {
             return Err(Error::param(
                 "--tenure",
@@ -88,6 +89,16 @@ pub fn score(a: ScoreArgs) -> Result<()> {
     }
     if let Some(econ) = a.econ.economics() {
         scorer = scorer.economics(econ)?;
+    }
+    if let Some(h) = &a.within {
+        if model.survival().is_none() {
+            return Err(Error::param(
+                "--within",
+                format!("{h:?}"),
+                "the model has no time-to-churn model (train it with --duration COL)",
+            ));
+        }
+        scorer = scorer.within(h)?;
     }
     let mut opts = BatchOptions {
         delimiter: input_delimiter(&a.data, a.delimiter.as_deref(), &model)?,

@@ -34,6 +34,9 @@ pub fn train(a: TrainArgs) -> Result<()> {
     if let Some(econ) = a.econ.economics() {
         pipeline = pipeline.economics(econ);
     }
+    if let Some(d) = &a.duration {
+        pipeline = pipeline.duration(d);
+    }
     pipeline.check()?; // bad flags fail before the data is read
     if let Some(path) = &a.output {
         check_output_path(path, &[&a.data], a.force)?; // before reading and fitting
@@ -84,6 +87,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
         fit_seconds,
         validate_seconds,
         warnings,
+        survival,
     } = trained;
     let oob = match model.body() {
         ModelBody::Forest(f) => f.oob.clone(),
@@ -125,6 +129,13 @@ pub fn train(a: TrainArgs) -> Result<()> {
             v["out_of_bag"] = json!({ "rows": o.rows, "error": o.error, "roc_auc": o.auc });
         }
         v["validation"] = validation.to_json_value()?;
+        if let Some(m) = model.survival() {
+            v["survival"] = json!({
+                "duration": m.duration,
+                "leaves": m.tree.n_leaves(),
+                "validation": survival,
+            });
+        }
         return emit_json(&v);
     }
     let mut s = format!("churnkit train: {learner_name} on {}\n", a.data.display());
@@ -133,6 +144,17 @@ pub fn train(a: TrainArgs) -> Result<()> {
         s.push_str(&format!("warning   {w}\n"));
     }
     s.push_str(&validation.to_string());
+    if let Some(m) = model.survival() {
+        s.push_str(&format!(
+            "survival  the clock is '{}' (not a feature of either model): a survival tree \
+             with {} leaves\n",
+            m.duration,
+            m.tree.n_leaves()
+        ));
+        if let Some(v) = &survival {
+            s.push_str(&format!("          {v}\n"));
+        }
+    }
     if let ValidationReport::Holdout { split, .. } = &validation
         && a.fit.no_refit
     {
