@@ -827,7 +827,12 @@ fn score_csv_inner<R: Read, W: Write>(
         let bytes = header.into_inner().map_err(|e| io_err(e.into_error()))?;
         output.write_all(&bytes).map_err(io_err)?;
     }
-    let dropped = scorer.model().dropped_columns();
+    let dropped: std::collections::HashSet<&str> = scorer
+        .model()
+        .dropped_columns()
+        .iter()
+        .map(String::as_str)
+        .collect();
     let mut report = BatchReport {
         column_warnings: plan
             .absent_columns
@@ -837,13 +842,13 @@ fn score_csv_inner<R: Read, W: Write>(
         ignored_columns: plan
             .ignored_columns
             .iter()
-            .filter(|c| !dropped.contains(c))
+            .filter(|c| !dropped.contains(c.as_str()))
             .cloned()
             .collect(),
         dropped_columns: plan
             .ignored_columns
             .iter()
-            .filter(|c| dropped.contains(c))
+            .filter(|c| dropped.contains(c.as_str()))
             .cloned()
             .collect(),
         ..BatchReport::default()
