@@ -70,6 +70,24 @@ pub fn clv(margins: impl IntoIterator<Item = f64>, discount_rate: f64) -> f64 {
     v
 }
 
+/// The customer's margin schedule `M_1, …, M_T` of a CLV spec: the fixed margin or
+/// the margin cell (times its scale; NaN when missing) for `T` periods, or the given
+/// schedule. Shared by the fixed-horizon and the survival-based CLV.
+fn margin_schedule(spec: &ClvSpec, margin_value: Option<f64>) -> impl Iterator<Item = f64> + '_ {
+    let t = spec.horizon as usize;
+    let (each, schedule) = match &spec.margin {
+        Margin::Fixed(m) => (*m, None),
+        Margin::Schedule(s) => (0.0, Some(s.as_slice())),
+        Margin::Column { scale, .. } => (margin_value.unwrap_or(f64::NAN) * scale, None),
+    };
+    let fixed = schedule.is_none().then(|| std::iter::repeat_n(each, t));
+    schedule
+        .into_iter()
+        .flatten()
+        .copied()
+        .chain(fixed.into_iter().flatten())
+}
+
 /// Survival-based customer lifetime value of a customer who has stayed `t0` periods:
 ///
 /// ```text
@@ -112,16 +130,31 @@ pub fn survival_clv(
     t0: f64,
     survival: impl Fn(f64) -> f64,
 ) -> Result<f64> {
-    if margins.len() > MAX_HORIZON as usize {
-        return Err(Error::param(
-            "horizon",
-            margins.len(),
-            format!("must be at most {MAX_HORIZON} periods"),
-        ));
-    }
-    if let Some(m) = margins.iter().find(|m| !m.is_finite()) {
-        return Err(Error::param("margin", m, "must be finite"));
-    }
+    survival_clv_of(margins.iter().copied(), discount_rate, t0, survival)
+}
+
+/// [`survival_clv`] over a margin schedule given as an iterator (no copy of it per
+/// customer).
+fn survival_clv_of(
+    margins: impl IntoIterator<Item = f64>,
+    discount_rate: f64,
+    t0: f64,
+    survival: impl Fn(f64) -> f64,
+) -> Result<f64> {
+    // Checked as they come (no copy of the schedule): at most MAX_HORIZON, finite.
+    let mut margins = margins.into_iter().enumerate().map(|(k, m)| {
+        if k >= MAX_HORIZON as usize {
+            Err(Error::param(
+                "horizon",
+                k + 1,
+                format!("must be at most {MAX_HORIZON} periods"),
+            ))
+        } else if !m.is_finite() {
+            Err(Error::param("margin", m, "must be finite"))
+        } else {
+            Ok(m)
+        }
+    });
     if !discount_rate.is_finite() || discount_rate <= -1.0 {
         return Err(Error::param(
             "discount_rate",
@@ -146,10 +179,12 @@ pub fn survival_clv(
     };
     let s0 = probability(t0)?;
     if s0 <= 0.0 {
-        return Ok(0.0);
+        // Gone already: worth nothing, once the schedule is known to be sound.
+        return margins.try_for_each(|m| m.map(|_| ())).map(|_| 0.0);
     }
     let (mut v, mut factor, mut prev) = (0.0, 1.0, s0);
-    for (k, m) in margins.iter().enumerate() {
+    for (k, m) in margins.enumerate() {
+        let m = m?;
         let t = t0 + (k + 1) as f64;
         let s = probability(t)?;
         if s > prev * (1.0 + 1e-12) {
@@ -448,15 +483,7 @@ impl Economics {
     /// column; NaN when the column's cell is missing).
     pub fn customer_clv(&self, margin_value: Option<f64>) -> Option<f64> {
         let spec = self.clv.as_ref()?;
-        let t = spec.horizon as usize;
-        Some(match &spec.margin {
-            Margin::Fixed(m) => clv(std::iter::repeat_n(*m, t), spec.discount_rate),
-            Margin::Schedule(s) => clv(s.iter().copied(), spec.discount_rate),
-            Margin::Column { scale, .. } => {
-                let m = margin_value.unwrap_or(f64::NAN) * scale;
-                clv(std::iter::repeat_n(m, t), spec.discount_rate)
-            }
-        })
+        Some(clv(margin_schedule(spec, margin_value), spec.discount_rate))
     }
 
     /// The customer's survival-based CLV ([`survival_clv`]): the margin schedule of
@@ -471,13 +498,8 @@ impl Economics {
         survival: impl Fn(f64) -> f64,
     ) -> Option<f64> {
         let spec = self.clv.as_ref()?;
-        let t = spec.horizon as usize;
-        let margins: Vec<f64> = match &spec.margin {
-            Margin::Fixed(m) => vec![*m; t],
-            Margin::Schedule(s) => s.clone(),
-            Margin::Column { scale, .. } => vec![margin_value.unwrap_or(f64::NAN) * scale; t],
-        };
-        Some(survival_clv(&margins, spec.discount_rate, t0, survival).unwrap_or(f64::NAN))
+        let margins = margin_schedule(spec, margin_value);
+        Some(survival_clv_of(margins, spec.discount_rate, t0, survival).unwrap_or(f64::NAN))
     }
 
     /// The retention figures of one customer.
