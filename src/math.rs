@@ -256,6 +256,31 @@ pub(crate) fn student_t_two_sided_p(t: f64, df: f64) -> f64 {
     reg_inc_beta(df / 2.0, 0.5, df / (df + t * t)).min(1.0)
 }
 
+/// The two-sided critical value of Student's t with `df > 0` degrees of freedom at
+/// level `alpha`: the `t >= 0` with `P(|T| >= t) = alpha` (e.g. `alpha = 0.05` gives
+/// the 97.5 % quantile), found by bisection on [`student_t_two_sided_p`] to `1e-12`.
+pub(crate) fn student_t_critical(alpha: f64, df: f64) -> f64 {
+    if !(alpha > 0.0 && alpha < 1.0 && df > 0.0) {
+        return f64::NAN;
+    }
+    let (mut lo, mut hi) = (0.0_f64, 1.0_f64);
+    while student_t_two_sided_p(hi, df) > alpha && hi < 1e12 {
+        hi *= 2.0;
+    }
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if student_t_two_sided_p(mid, df) > alpha {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if hi - lo < 1e-12 {
+            break;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
 /// The survival function of the chi-square distribution with `df` degrees of freedom:
 /// `P(X >= x) = Q(df/2, x/2)`.
 pub(crate) fn chi_square_sf(x: f64, df: f64) -> f64 {

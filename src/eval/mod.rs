@@ -16,7 +16,8 @@
 //! | maximum profit and expected maximum profit of a campaign | [`ProfitParams`], [`max_profit`] |
 //! | PSI of features and scores, stable / watch / retrain | [`DriftReport`], [`feature_drift`], [`score_psi`] |
 //! | holdout, k-fold CV, comparison, McNemar champion vs challenger | [`holdout`], [`cross_validate`], [`compare`], [`champion_challenger`] |
-//! | Wilson interval, corrected resampled t-test, McNemar | [`Interval`], [`corrected_resampled_t_test`], [`mcnemar`] |
+//! | Wilson interval, corrected resampled t-test, McNemar, paired bootstrap | [`Interval`], [`corrected_resampled_t_test`], [`mcnemar`], [`paired_bootstrap`] |
+//! | time to churn: held-out C-index (bootstrap CI), IBS vs Kaplan–Meier, AUC at horizons, calibration by risk decile; holdout, k-fold, comparison of survival learners | [`evaluate_survival`], [`holdout_survival`], [`cross_validate_survival`], [`compare_survival`], [`compare_survival_holdout`], [`KaplanMeierBaseline`] |
 //!
 //! **Conventions.** The predicted class is the arg-max of the probabilities (ties go to
 //! the lowest class index). Binary-style metrics treat `churned` as the positive class
@@ -72,6 +73,7 @@ pub(crate) mod proba;
 pub(crate) mod profit;
 pub(crate) mod report;
 pub(crate) mod stats;
+pub(crate) mod survival;
 
 pub use baseline::{ZeroR, ZeroRModel};
 pub use drift::{DriftReport, FeatureDrift, Stability, feature_drift, score_psi};
@@ -86,5 +88,13 @@ pub use proba::{average_precision, brier_score, log_loss, roc_auc};
 pub use profit::{Profit, ProfitParams, max_profit};
 pub use report::{Metric, Report};
 pub use stats::{
-    CorrectedTTest, Interval, McNemar, corrected_resampled_t_test, mcnemar, mcnemar_test,
+    CorrectedTTest, Interval, McNemar, PairedBootstrap, corrected_resampled_t_test, mcnemar,
+    mcnemar_test, paired_bootstrap,
+};
+pub use survival::{
+    HorizonAuc, HorizonCalibration, KaplanMeierBaseline, SurvivalComparison,
+    SurvivalCrossValidation, SurvivalEstimator, SurvivalEvalOptions, SurvivalHoldout,
+    SurvivalHoldoutComparison, SurvivalPredictor, SurvivalReport, SurvivalSummary,
+    compare_survival, compare_survival_holdout, cross_validate_survival, evaluate_survival,
+    holdout_survival, ibs_grid,
 };
