@@ -363,6 +363,25 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn t_critical_values_match_scipy() {
+        // scipy.stats.t.ppf(0.975, 4) = 2.7764451051977934,
+        // t.ppf(0.975, 9) = 2.262157162798205, t.ppf(0.95, 2) = 2.9199855803537242
+        close(
+            student_t_critical(0.05, 4.0),
+            2.776_445_105_197_793_4,
+            1e-10,
+        );
+        close(student_t_critical(0.05, 9.0), 2.262_157_162_798_205, 1e-10);
+        close(
+            student_t_critical(0.10, 2.0),
+            2.919_985_580_353_724_2,
+            1e-10,
+        );
+        assert!(student_t_critical(0.0, 4.0).is_nan());
+        assert!(student_t_critical(0.05, 0.0).is_nan());
+    }
+
+    #[test]
     fn argmax_ties_go_to_lowest_index() {
         assert_eq!(argmax(&[0.5, 0.5]), 0);
         assert_eq!(argmax(&[0.2, 0.4, 0.4]), 1);

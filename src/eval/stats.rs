@@ -344,6 +344,38 @@ mod tests {
     }
 
     #[test]
+    fn paired_bootstrap_by_hand() {
+        // Equal models: every resampled difference is 0, p = 1.
+        let same = paired_bootstrap(50, 100, 7, |_| Some(0.0)).unwrap();
+        assert_eq!((same.difference, same.p_value), (0.0, 1.0));
+        assert_eq!((same.ci95.low, same.ci95.high), (0.0, 0.0));
+        assert!(!same.significant);
+        // One row: every resample is that row, the difference is its value.
+        let one = paired_bootstrap(1, 20, 7, |idx| Some(0.25 * idx.len() as f64)).unwrap();
+        assert_eq!(
+            (one.difference, one.p_value, one.resamples),
+            (0.25, 0.0, 20)
+        );
+        assert_eq!((one.ci95.low, one.ci95.high), (0.25, 0.25));
+        assert!(one.significant);
+        // A difference that is the mean of per-row values: the interval holds the
+        // observed mean, and the run is fixed by the seed.
+        let x: Vec<f64> = (0..40).map(|i| f64::from(i % 5) - 1.5).collect();
+        let mean = |idx: &[usize]| Some(idx.iter().map(|&i| x[i]).sum::<f64>() / idx.len() as f64);
+        let a = paired_bootstrap(40, 500, 3, mean).unwrap();
+        let b = paired_bootstrap(40, 500, 3, mean).unwrap();
+        assert_eq!(a, b);
+        assert!((a.difference - 0.5).abs() < 1e-12);
+        assert!(a.ci95.low < a.difference && a.difference < a.ci95.high);
+        assert!((0.0..=1.0).contains(&a.p_value));
+        assert_ne!(a, paired_bootstrap(40, 500, 4, mean).unwrap());
+        // Undefined differences are skipped; all undefined is an error.
+        assert!(paired_bootstrap(10, 10, 1, |_| None).is_err());
+        assert!(paired_bootstrap(0, 10, 1, |_| Some(0.0)).is_err());
+        assert!(paired_bootstrap(10, 0, 1, |_| Some(0.0)).is_err());
+    }
+
+    #[test]
     fn mcnemar_matches_statsmodels() {
         // from statsmodels.stats.contingency_tables import mcnemar
         // mcnemar([[50, 30], [12, 8]], exact=False, correction=True)

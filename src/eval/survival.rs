@@ -941,3 +941,193 @@ pub fn compare_survival_holdout(
         tests,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::survival::SurvivalTreeParams;
+    use crate::survival::SurvivalTune;
+
+    const DURATION: &str = "tenure_months";
+
+    fn synthetic(rows: usize) -> Table {
+        crate::synth::generate(&crate::synth::SynthParams {
+            rows,
+            seed: 11,
+            ..crate::synth::SynthParams::default()
+        })
+        .unwrap()
+    }
+
+    fn tree() -> SurvivalLearner {
+        SurvivalLearner::new(DURATION)
+            .tune(SurvivalTune::Off)
+            .params(SurvivalTreeParams::new().min_rows_leaf(30.0))
+    }
+
+    #[test]
+    fn evaluate_reports_the_metrics_of_the_models_own_predictions() {
+        let t = synthetic(1500);
+        let rows = t.all_rows();
+        let (train, test): (Vec<usize>, Vec<usize>) = rows.iter().partition(|&&r| r % 3 != 0);
+        let model = tree().fit(&t, &train).unwrap();
+        let reference = SurvivalData::from_table(&t, DURATION, &train).unwrap();
+        let opts = SurvivalEvalOptions::default();
+        let r = evaluate_survival(&model, &t, DURATION, &test, &reference, &opts).unwrap();
+        let held = SurvivalData::from_table(&t, DURATION, &test).unwrap();
+        let risk = model.risk_scores(&t, &test).unwrap();
+        assert_eq!(r.concordance, concordance_index(&held, &risk).unwrap());
+        assert_eq!(r.rows, test.len());
+        assert_eq!(r.events, held.events().iter().filter(|&&e| e).count());
+        let ci = r.c_index_ci95.unwrap();
+        assert!(ci.low < r.c_index() && r.c_index() < ci.high, "{ci}");
+        let times = ibs_grid(held.durations(), 50).unwrap();
+        let s = model.survival_matrix(&t, &test, &times).unwrap();
+        let ibs = integrated_brier_score(&reference, &held, &s, &times).unwrap();
+        assert_eq!(r.integrated_brier_score, Some(ibs));
+        assert_eq!(r.ibs_span, Some((times[0], times[49])));
+        assert!(ibs < r.km_integrated_brier_score.unwrap());
+        for (a, h) in r.auc.iter().zip([3.0, 6.0, 12.0]) {
+            let want = cumulative_dynamic_auc(&reference, &held, &risk, &[h]).unwrap();
+            assert_eq!((a.horizon, a.auc), (h, Some(want.auc[0])));
+        }
+        assert_eq!(r.calibration.len(), 3);
+        for c in &r.calibration {
+            assert_eq!(c.groups.len(), 10);
+            assert_eq!(c.groups.iter().map(|g| g.rows).sum::<usize>(), test.len());
+            assert!(
+                c.groups
+                    .windows(2)
+                    .all(|w| w[0].predicted <= w[1].predicted)
+            );
+        }
+        // The text names every part.
+        let text = r.to_string();
+        for part in [
+            "C-index",
+            "Kaplan–Meier",
+            "time-dependent AUC",
+            "calibration at 12",
+        ] {
+            assert!(text.contains(part), "{part}: {text}");
+        }
+        // Fixed by the seed; another seed resamples otherwise.
+        let again = evaluate_survival(&model, &t, DURATION, &test, &reference, &opts).unwrap();
+        assert_eq!(r, again);
+        let other = opts.clone().seed(7);
+        let r7 = evaluate_survival(&model, &t, DURATION, &test, &reference, &other).unwrap();
+        assert_ne!(r.c_index_ci95, r7.c_index_ci95);
+        // A horizon past the follow-up has no AUC; the others stay.
+        let far = opts.clone().horizons(vec![6.0, 1e6]);
+        let rf = evaluate_survival(&model, &t, DURATION, &test, &reference, &far).unwrap();
+        assert!(rf.auc[0].auc.is_some() && rf.auc[1].auc.is_none());
+        // Bad options.
+        for bad in [vec![6.0, 3.0], vec![0.0], vec![f64::NAN]] {
+            let o = opts.clone().horizons(bad);
+            assert!(evaluate_survival(&model, &t, DURATION, &test, &reference, &o).is_err());
+        }
+        let o = opts.clone().groups(0);
+        assert!(evaluate_survival(&model, &t, DURATION, &test, &reference, &o).is_err());
+    }
+
+    #[test]
+    fn the_kaplan_meier_baseline_ranks_nobody() {
+        let t = synthetic(900);
+        let opts = SurvivalEvalOptions::default();
+        let cv =
+            cross_validate_survival(&KaplanMeierBaseline::new(DURATION), &t, 4, 3, &opts).unwrap();
+        assert_eq!(cv.learner, "kaplan-meier");
+        assert_eq!((cv.k, cv.folds.len(), cv.fold_sizes.len()), (4, 4, 4));
+        for r in &cv.folds {
+            assert_eq!(r.c_index(), 0.5);
+            assert!(r.auc.iter().all(|a| a.auc == Some(0.5)));
+            // Its IBS is the reference's: the same curve on the same rows.
+            assert_eq!(r.integrated_brier_score, r.km_integrated_brier_score);
+            assert!(r.c_index_ci95.is_none(), "folds are not bootstrapped");
+        }
+        let c = cv.summary_of("c_index").unwrap();
+        assert_eq!((c.mean, c.sd, c.folds), (0.5, 0.0, 4));
+        assert_eq!((c.ci95.low, c.ci95.high), (0.5, 0.5));
+        assert!(cv.summary_of("auc@12").is_some());
+    }
+
+    #[test]
+    fn cross_validation_is_fixed_by_the_seed_with_corrected_intervals() {
+        let t = synthetic(1200);
+        let opts = SurvivalEvalOptions::default();
+        let a = cross_validate_survival(&tree(), &t, 5, 9, &opts).unwrap();
+        let b = cross_validate_survival(&tree(), &t, 5, 9, &opts).unwrap();
+        assert_eq!(a, b);
+        let c = cross_validate_survival(&tree(), &t, 5, 10, &opts).unwrap();
+        assert_ne!(a.fold_values("c_index"), c.fold_values("c_index"));
+        assert_eq!(a.folds.len(), 5);
+        assert_eq!(a.fold_values("c_index").len(), 5);
+        // The interval by hand: mean ± t(0.975, 4) · sqrt((1/5 + 240/960) · sd²).
+        let v: Vec<f64> = a.fold_values("c_index").into_iter().flatten().collect();
+        let mean = v.iter().sum::<f64>() / 5.0;
+        let sd = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 4.0).sqrt();
+        let half = 2.776_445_105_197_793_4 * ((0.2 + 240.0 / 960.0) * sd * sd).sqrt();
+        let s = a.summary_of("c_index").unwrap();
+        assert!((s.mean - mean).abs() < 1e-12 && (s.sd - sd).abs() < 1e-12);
+        assert!((s.ci95.low - (mean - half)).abs() < 1e-9);
+        assert!((s.ci95.high - (mean + half)).abs() < 1e-9);
+        assert!(s.mean > 0.6, "{s:?}");
+        let names: Vec<&str> = a.summary.iter().map(|s| s.metric.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "c_index",
+                "integrated_brier_score",
+                "km_integrated_brier_score",
+                "auc@3",
+                "auc@6",
+                "auc@12"
+            ]
+        );
+        assert!(a.to_string().contains("auc@6"));
+    }
+
+    #[test]
+    fn comparisons_test_each_learner_against_the_first() {
+        let t = synthetic(1200);
+        let opts = SurvivalEvalOptions::default();
+        let km = KaplanMeierBaseline::new(DURATION);
+        let tr = tree();
+        let cmp = compare_survival(&[&km, &tr, &km], &t, 5, 4, &opts).unwrap();
+        assert_eq!(cmp.results.len(), 3);
+        assert!(cmp.c_index_tests[0].is_none() && cmp.ibs_tests[0].is_none());
+        let tree_test = cmp.c_index_tests[1].unwrap();
+        assert!((0.0..=1.0).contains(&tree_test.p_value));
+        assert!(tree_test.mean_difference > 0.0 && tree_test.significant);
+        let ibs = cmp.ibs_tests[1].unwrap();
+        assert!(ibs.mean_difference < 0.0, "{ibs:?}");
+        // The baseline against itself: no difference, p = 1.
+        let same = cmp.c_index_tests[2].unwrap();
+        assert_eq!((same.mean_difference, same.p_value), (0.0, 1.0));
+        // On identical folds: each learner's results are its own cross-validation.
+        let alone = cross_validate_survival(&tr, &t, 5, 4, &opts).unwrap();
+        assert_eq!(cmp.results[1], alone);
+        let md = cmp.to_markdown();
+        assert!(md.contains("| survival-tree |") && md.contains("(reference)"));
+
+        let h = compare_survival_holdout(&[&km, &tr], &t, 0.3, 4, &opts).unwrap();
+        assert_eq!(h.learners, ["kaplan-meier", "survival-tree"]);
+        assert!(h.tests[0].is_none());
+        let b = h.tests[1].unwrap();
+        let diff = h.reports[1].c_index() - h.reports[0].c_index();
+        assert!((b.difference - diff).abs() < 1e-12);
+        assert!((0.0..=1.0).contains(&b.p_value) && b.significant);
+        assert!(b.ci95.low > 0.0);
+        let one = holdout_survival(&tr, &t, 0.3, 4, &opts).unwrap();
+        assert_eq!(one.report, h.reports[1]);
+        assert_eq!(one.split.test.len(), h.reports[1].rows);
+
+        // Learners need the same clock; the holdout comparison needs resamples.
+        let other = KaplanMeierBaseline::new("monthly_charge");
+        let e = compare_survival(&[&km, &other], &t, 5, 4, &opts).unwrap_err();
+        assert!(e.to_string().contains("same clock"), "{e}");
+        assert!(compare_survival(&[], &t, 5, 4, &opts).is_err());
+        let none = opts.clone().bootstrap(0);
+        assert!(compare_survival_holdout(&[&km, &tr], &t, 0.3, 4, &none).is_err());
+    }
+}
