@@ -110,8 +110,14 @@ The file is read with the model's column kinds; the target column is the model's
 unless --target says otherwise. Give the label options (--positive, --map) the
 model was trained with if the labels are not recognised by default.
 
+A model trained with --duration also reports its time-to-churn model on the file:
+Harrell's C-index with a 95 % bootstrap interval (Kaplan–Meier: 0.5), the integrated
+Brier score against the Kaplan–Meier curve of the file, the time-dependent AUC at
+each --within horizon, and by risk decile the predicted against the Kaplan–Meier-
+observed churn by each horizon.
+
 Example:
-  churnkit evaluate --model telco.model --data telco-test.csv")]
+  churnkit evaluate --model telco.model --data telco-test.csv --within 3,6,12")]
     Evaluate(Box<EvaluateArgs>),
 
     /// Score customers with a saved model: tiers, probabilities, reasons, retention.
@@ -548,6 +554,14 @@ pub struct EvaluateArgs {
     /// Column holding the churn label [default: the model's target]
     #[arg(long, value_name = "COL")]
     pub target: Option<String>,
+    /// Horizons of the time-dependent AUC and the calibration tables of the
+    /// time-to-churn model, comma-separated periods (models trained with --duration
+    /// only) [default: 3,6,12]
+    #[arg(long, value_name = "H,H,..", value_delimiter = ',')]
+    pub within: Option<Vec<f64>>,
+    /// Seed of the bootstrap interval of the C-index (models trained with --duration)
+    #[arg(long, default_value_t = 42, value_name = "S")]
+    pub seed: u64,
     /// Print JSON instead of text
     #[arg(long)]
     pub json: bool,

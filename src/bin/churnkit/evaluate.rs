@@ -4,13 +4,14 @@ use serde_json::json;
 
 use std::path::Path;
 
-use churnkit::Result;
 use churnkit::data::{ReadReport, Table, read_csv_report};
-use churnkit::eval::Report;
+use churnkit::eval::{Report, SurvivalEvalOptions, SurvivalReport, evaluate_survival};
 use churnkit::model::Model;
+use churnkit::survival::{SurvivalData, SurvivalModel};
+use churnkit::{Error, Result};
 
 use crate::args::{DataArgs, EvaluateArgs, LabelArgs};
-use crate::input::{data_options, label_options, load_model};
+use crate::input::{data_options, label_options, load_model, with_row_line};
 use crate::render::{
     emit, emit_json, phase, read_summary_json, read_summary_text_with, report_json,
 };
@@ -35,6 +36,7 @@ pub fn evaluate(a: EvaluateArgs) -> Result<()> {
             &proba,
         )
     })?;
+    let survival = evaluate_survival_part(&model, &table, &a, &read_report)?;
     let (ignored, dropped) = unused_columns(&model, &table);
     let n_features = model.schema().features.len();
     if a.json {
@@ -48,6 +50,12 @@ pub fn evaluate(a: EvaluateArgs) -> Result<()> {
             "learner": model.summary().learner,
             "data": data,
             "report": report_json(&report)?,
+            "survival": survival.as_ref().map(|(m, r)| json!({
+                "duration": m.duration,
+                "learner": m.name,
+                "reference": "Kaplan–Meier of the evaluated file",
+                "report": r,
+            })),
             "seconds": seconds,
         }));
     }
@@ -65,8 +73,61 @@ pub fn evaluate(a: EvaluateArgs) -> Result<()> {
         load_seconds,
     ));
     s.push_str(&format!("\n{report}\n"));
+    if let Some((m, r)) = &survival {
+        s.push_str(&format!(
+            "\n{} with '{}' as the clock (baseline: the Kaplan–Meier curve of this file)\n{r}",
+            m.name, m.duration
+        ));
+    }
     emit(&s)?;
     Ok(())
+}
+
+/// The time-to-churn model's report on all rows of `table` (None for a model
+/// without one, or a file without its duration column: said on stderr).
+fn evaluate_survival_part<'m>(
+    model: &'m Model,
+    table: &Table,
+    a: &EvaluateArgs,
+    read_report: &ReadReport,
+) -> Result<Option<(&'m SurvivalModel, SurvivalReport)>> {
+    let Some(m) = model.survival() else {
+        if a.within.is_some() {
+            return Err(Error::param(
+                "--within",
+                a.model.display(),
+                "this model has no time-to-churn part (train it with --duration COL)",
+            ));
+        }
+        return Ok(None);
+    };
+    if table.schema().feature_index(&m.duration).is_none() {
+        eprintln!(
+            "note: {} has no '{}' column (the clock of the time-to-churn model): only the \
+             classifier is evaluated",
+            a.data.display(),
+            m.duration
+        );
+        return Ok(None);
+    }
+    let mut opts = SurvivalEvalOptions::default().seed(a.seed);
+    if let Some(h) = &a.within {
+        opts = opts.horizons(h.clone());
+        opts.check().map_err(|_| {
+            Error::param(
+                "--within",
+                format!("{h:?}"),
+                "horizons must be numbers > 0, strictly increasing",
+            )
+        })?;
+    }
+    let rows = table.all_rows();
+    let located = |e| with_row_line(e, &a.data, read_report);
+    let data = SurvivalData::from_table(table, &m.duration, &rows).map_err(located)?;
+    let (r, _) = phase("judging the time-to-churn model", || {
+        evaluate_survival(m, table, &m.duration, &rows, &data, &opts)
+    })?;
+    Ok(Some((m, r)))
 }
 
 /// Reads a labeled CSV for `model` as its training file was read (its column kinds,

@@ -126,3 +126,52 @@ pub fn load_model(path: &Path) -> Result<Model> {
 pub fn write_text(path: &Path, text: &str) -> Result<()> {
     churnkit::output::write_atomic(path, text.as_bytes())
 }
+
+/// A library error naming a table row ("row N: ...", as the time-to-churn checks of
+/// a duration do) made to name the file and the line of that row too, when the rows
+/// of the table are the file's data records one for one (no row was skipped). The
+/// line is the one the record starts on (the header is line 1), found by reading the
+/// file again with its delimiter; any other error comes back as it was.
+pub fn with_row_line(e: Error, path: &Path, report: &ReadReport) -> Error {
+    let Error::Value {
+        mut location,
+        value,
+        message,
+    } = e
+    else {
+        return e;
+    };
+    let row: Option<u64> = message
+        .strip_prefix("row ")
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|digits| digits.parse().ok());
+    if let (Some(row), None, 0) = (row, location.line, report.skipped_rows)
+        && let Some(line) = record_line(path, report.delimiter, row)
+    {
+        location.file = Some(path.to_path_buf());
+        location.line = Some(line);
+    }
+    Error::Value {
+        location,
+        value,
+        message,
+    }
+}
+
+/// The line on which data record `row` (0-based, after the header) of a CSV starts.
+fn record_line(path: &Path, delimiter: u8, row: u64) -> Option<u64> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_path(path)
+        .ok()?;
+    let mut record = csv::ByteRecord::new();
+    let mut i = 0;
+    while rdr.read_byte_record(&mut record).ok()? {
+        if i == row {
+            return record.position().map(|p| p.line());
+        }
+        i += 1;
+    }
+    None
+}
