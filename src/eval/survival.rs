@@ -366,7 +366,11 @@ pub fn ibs_grid(durations: &[f64], n: usize) -> Option<Vec<f64>> {
 /// - the integrated Brier score of the model and of the reference Kaplan–Meier curve
 ///   on the grid of [`ibs_grid`] ([`integrated_brier_score`]);
 /// - the cumulative/dynamic AUC at each horizon ([`cumulative_dynamic_auc`], one
-///   horizon at a time so that one undefined horizon leaves the others);
+///   horizon at a time so that one undefined horizon leaves the others; churn after
+///   the horizon counted as censored there, which leaves `AUC(h)` as it is — cases
+///   are churns by `h`, controls those still there after `h` — but spares it
+///   scikit-survival's refusal when the training censoring curve is 0 at a later
+///   churn's time);
 /// - at each horizon, the calibration table by risk group of the predicted
 ///   `1 − Ŝ(horizon | x)` against Kaplan–Meier ([`survival_calibration`]; fewer
 ///   groups when there are fewer rows than groups).
@@ -411,11 +415,23 @@ pub fn evaluate_survival(
     let auc = options
         .horizons
         .iter()
-        .map(|&h| HorizonAuc {
-            horizon: h,
-            auc: cumulative_dynamic_auc(reference, &test, &risk, &[h])
-                .ok()
-                .map(|a| a.auc[0]),
+        .map(|&h| {
+            // AUC(h) reads the censoring weight of the cases by h only: churn after h
+            // is set to censored, so that a churn at a time where the training
+            // censoring curve is 0 does not void every horizon.
+            let events: Vec<bool> = test
+                .durations()
+                .iter()
+                .zip(test.events())
+                .map(|(&t, &e)| e && t <= h)
+                .collect();
+            let by_h = SurvivalData::new(test.durations().to_vec(), events).ok();
+            HorizonAuc {
+                horizon: h,
+                auc: by_h
+                    .and_then(|d| cumulative_dynamic_auc(reference, &d, &risk, &[h]).ok())
+                    .map(|a| a.auc[0]),
+            }
         })
         .collect();
     let groups = options.groups.min(test.len());
@@ -552,8 +568,9 @@ pub struct SurvivalSummary {
     pub folds: usize,
     /// The 95 % interval of the mean with the corrected resampled variance of
     /// Nadeau & Bengio (2003): `mean ± t_{0.975, k−1} · sqrt((1/k + n_test/n_train) ·
-    /// sd²)` (the plain `sd/√k` ignores that the folds' training sets overlap); the
-    /// mean itself for one fold.
+    /// sd²)` (the plain `sd/√k` ignores that the folds' training sets overlap),
+    /// clipped to `[0, 1]` (the range of every metric here); the mean itself for one
+    /// fold.
     pub ci95: Interval,
 }
 
@@ -645,8 +662,8 @@ fn summarize(
         (
             sd,
             Interval {
-                low: mean - half,
-                high: mean + half,
+                low: (mean - half).max(0.0),
+                high: (mean + half).min(1.0),
             },
         )
     } else {
