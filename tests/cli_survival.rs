@@ -373,3 +373,320 @@ fn a_customer_without_a_tenure_gets_empty_survival_columns() {
         assert!(!r[p3].is_empty() && !r[rmst].is_empty(), "{r:?}");
     }
 }
+
+/// Runs `args` expecting success and parses stdout as JSON.
+fn run_json(args: &[&str]) -> Value {
+    let (stdout, _) = run(args, 0);
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}"))
+}
+
+#[test]
+fn evaluate_reports_the_time_to_churn_model_on_the_file() {
+    use churnkit::data::read_csv;
+    use churnkit::model::Model;
+    use churnkit::survival::SurvivalData;
+    use churnkit::survival::metrics::concordance_index;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (model, _) = train(
+        dir.path(),
+        "surv.model",
+        &["--duration", "Tenure", "--validate", "none"],
+    );
+    let eval = ["evaluate", "--model", s(&model), "--data", TEST];
+    let mut json_args = eval.to_vec();
+    json_args.push("--json");
+    let v = run_json(&json_args);
+    let sv = &v["survival"];
+    assert_eq!(sv["duration"], "Tenure");
+    let r = &sv["report"];
+    assert_eq!(r["rows"], 2113);
+    // The C-index is the library's on the same model's risk scores.
+    let m = Model::load(&model).unwrap();
+    let sm = m.survival().unwrap();
+    let table = read_csv(TEST, &m.read_options()).unwrap();
+    let rows = table.all_rows();
+    let data = SurvivalData::from_table(&table, "Tenure", &rows).unwrap();
+    let c = concordance_index(&data, &sm.risk_scores(&table, &rows).unwrap()).unwrap();
+    assert_eq!(r["concordance"]["c_index"].as_f64().unwrap(), c.c_index);
+    assert_eq!(r["concordance"]["concordant"], c.concordant);
+    assert_eq!(r["events"], data.events().iter().filter(|&&e| e).count());
+    let (lo, hi) = (
+        r["c_index_ci95"]["low"].as_f64().unwrap(),
+        r["c_index_ci95"]["high"].as_f64().unwrap(),
+    );
+    assert!(lo < c.c_index && c.c_index < hi, "[{lo}, {hi}] vs {c:?}");
+    // Kaplan–Meier of the file on the grid from its 10th to 80th duration
+    // percentile: scikit-survival 0.28,
+    //   integrated_brier_score(y, y, km(times) per row, np.linspace(2, 60, 50))
+    //   = 0.17409146056522543
+    let km = r["km_integrated_brier_score"].as_f64().unwrap();
+    assert!((km - 0.174_091_460_565_225_43).abs() < 1e-9, "{km}");
+    assert_eq!(r["ibs_span"], serde_json::json!([2.0, 60.0]));
+    let ibs = r["integrated_brier_score"].as_f64().unwrap();
+    assert!(ibs > 0.0 && ibs < km, "{ibs} vs {km}");
+    // AUC at the default horizons; calibration by risk decile at each.
+    let auc = r["auc"].as_array().unwrap();
+    let horizons: Vec<f64> = auc.iter().map(|a| a["horizon"].as_f64().unwrap()).collect();
+    assert_eq!(horizons, [3.0, 6.0, 12.0]);
+    assert!(
+        auc.iter()
+            .all(|a| (0.5..=1.0).contains(&a["auc"].as_f64().unwrap()))
+    );
+    let cal = r["calibration"].as_array().unwrap();
+    assert_eq!(cal.len(), 3);
+    for t in cal {
+        let groups = t["groups"].as_array().unwrap();
+        assert_eq!(groups.len(), 10);
+        let n: u64 = groups.iter().map(|g| g["rows"].as_u64().unwrap()).sum();
+        assert_eq!(n, 2113);
+        for g in groups {
+            for k in ["predicted", "observed", "observed_low", "observed_high"] {
+                assert!((0.0..=1.0).contains(&g[k].as_f64().unwrap()), "{g}");
+            }
+        }
+    }
+    // Fixed by the seed; another seed moves only the bootstrap interval.
+    assert_eq!(run_json(&json_args)["survival"], v["survival"]);
+    let mut seeded = json_args.clone();
+    seeded.extend(["--seed", "7"]);
+    let v7 = run_json(&seeded);
+    assert_ne!(v7["survival"]["report"]["c_index_ci95"], r["c_index_ci95"]);
+    assert_eq!(v7["survival"]["report"]["concordance"], r["concordance"]);
+    // --within chooses the horizons.
+    let mut within = json_args.clone();
+    within.extend(["--within", "1,24"]);
+    let vw = run_json(&within);
+    let h: Vec<f64> = vw["survival"]["report"]["auc"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["horizon"].as_f64().unwrap())
+        .collect();
+    assert_eq!(h, [1.0, 24.0]);
+    let mut bad = eval.to_vec();
+    bad.extend(["--within", "6,3"]);
+    let (_, e) = run(&bad, 2);
+    assert!(e.contains("--within"), "{e}");
+    // The text says it all.
+    let (text, _) = run(&eval, 0);
+    for part in [
+        "'Tenure' as the clock",
+        "C-index",
+        "95% CI",
+        "integrated Brier score",
+        "time-dependent AUC       3: ",
+        "calibration at 12 by risk group",
+    ] {
+        assert!(text.contains(part), "{part}:\n{text}");
+    }
+
+    // A model without a time-to-churn part: no survival section; --within refused.
+    let (plain, _) = train(dir.path(), "plain.model", &["--validate", "none"]);
+    let v = run_json(&["evaluate", "--model", s(&plain), "--data", TEST, "--json"]);
+    assert!(v["survival"].is_null());
+    let (_, e) = run(
+        &[
+            "evaluate",
+            "--model",
+            s(&plain),
+            "--data",
+            TEST,
+            "--within",
+            "3",
+        ],
+        2,
+    );
+    assert!(e.contains("--duration"), "{e}");
+}
+
+/// A copy of the test file's first `n` data rows, each changed by `edit(row, cells)`
+/// (row 1-based, cells of the row), with the column index of `Tenure` and `Churn`.
+fn edited_test(
+    dir: &Path,
+    name: &str,
+    n: usize,
+    edit: &dyn Fn(usize, &mut Vec<String>, usize, usize),
+) -> PathBuf {
+    let text = std::fs::read_to_string(TEST).unwrap();
+    let mut lines: Vec<String> = text.lines().take(n + 1).map(String::from).collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let tenure = header.iter().position(|h| *h == "Tenure").unwrap();
+    let churn = header.iter().position(|h| *h == "Churn").unwrap();
+    for (row, line) in lines.iter_mut().enumerate().skip(1) {
+        let mut cells: Vec<String> = line.split(',').map(String::from).collect();
+        edit(row, &mut cells, tenure, churn);
+        *line = cells.join(",");
+    }
+    let p = dir.join(name);
+    std::fs::write(&p, lines.join("\n") + "\n").unwrap();
+    p
+}
+
+#[test]
+fn bad_durations_in_evaluate_and_compare_name_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (model, _) = train(
+        dir.path(),
+        "surv.model",
+        &["--duration", "Tenure", "--validate", "none"],
+    );
+    let evaluate = |data: &Path| run(&["evaluate", "--model", s(&model), "--data", s(data)], 2).1;
+    // A negative duration on data row 5: line 6 (the header is line 1).
+    let neg = edited_test(dir.path(), "neg.csv", 80, &|row, c, t, _| {
+        if row == 5 {
+            c[t] = "-4".into();
+        }
+    });
+    let e = evaluate(&neg);
+    assert!(
+        e.contains("line 6") && e.contains("'Tenure'") && e.contains("-4") && e.contains(">= 0"),
+        "{e}"
+    );
+    // A churned customer without a duration on data row 9: line 10.
+    let missing = edited_test(dir.path(), "missing.csv", 80, &|row, c, t, ch| {
+        if row == 9 {
+            c[t] = String::new();
+            c[ch] = "Yes".into();
+        }
+    });
+    let e = evaluate(&missing);
+    assert!(
+        e.contains("line 10") && e.contains("churned customer has no duration"),
+        "{e}"
+    );
+    // A non-numeric duration: the reader names the line.
+    let text = edited_test(dir.path(), "text.csv", 80, &|row, c, t, _| {
+        if row == 3 {
+            c[t] = "soon".into();
+        }
+    });
+    let e = evaluate(&text);
+    assert!(e.contains("line 4") && e.contains("soon"), "{e}");
+    // Nobody churned: every row censored.
+    let censored = edited_test(dir.path(), "censored.csv", 80, &|_, c, _, ch| {
+        c[ch] = "No".into();
+    });
+    let e = evaluate(&censored);
+    assert!(e.contains("censored") && e.contains("'Churn'"), "{e}");
+    // compare --duration names the line too.
+    let (_, e) = run(
+        &[
+            "compare",
+            "--data",
+            s(&neg),
+            "--target",
+            "Churn",
+            "--id",
+            "customerID",
+            "--duration",
+            "Tenure",
+            "--folds",
+            "3",
+        ],
+        2,
+    );
+    assert!(e.contains("line 6") && e.contains("'Tenure'"), "{e}");
+}
+
+#[test]
+fn compare_with_a_duration_tests_the_survival_tree_against_kaplan_meier() {
+    let args = [
+        "compare",
+        "--data",
+        TRAIN,
+        "--target",
+        "Churn",
+        "--id",
+        "customerID",
+        "--duration",
+        "Tenure",
+        "--algos",
+        "zero-r",
+        "--folds",
+        "3",
+        "--json",
+    ];
+    let v = run_json(&args);
+    // The classifiers are compared without the clock.
+    let classifiers = v["results"].as_array().unwrap();
+    assert_eq!(classifiers.len(), 1);
+    assert_eq!(classifiers[0]["learner"], "zero-r");
+    let sv = &v["survival"];
+    assert_eq!(sv["duration"], "Tenure");
+    let results = sv["results"].as_array().unwrap();
+    let names: Vec<&str> = results
+        .iter()
+        .map(|r| r["learner"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["kaplan-meier", "survival-tree"]);
+    let summary = |r: &Value, m: &str| -> Value {
+        r["summary"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["metric"] == m)
+            .unwrap_or_else(|| panic!("no {m} in {r}"))
+            .clone()
+    };
+    for r in results {
+        assert_eq!(r["folds"].as_array().unwrap().len(), 3);
+        assert_eq!(r["fold_sizes"].as_array().unwrap().len(), 3);
+        assert_eq!(summary(r, "c_index")["folds"], 3);
+    }
+    // Kaplan–Meier ranks nobody: C = 0.5 in every fold; it is the reference.
+    let km = &results[0];
+    assert!(
+        km["folds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["concordance"]["c_index"] == 0.5)
+    );
+    assert!(km["c_index_test"].is_null() && km["ibs_test"].is_null());
+    let tree = &results[1];
+    let t = &tree["c_index_test"];
+    let p = t["p_value"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&p), "{t}");
+    assert!(t["mean_difference"].as_f64().unwrap() > 0.2, "{t}");
+    assert_eq!(t["df"], 2.0);
+    let c = summary(tree, "c_index");
+    let (lo, hi) = (
+        c["ci95"]["low"].as_f64().unwrap(),
+        c["ci95"]["high"].as_f64().unwrap(),
+    );
+    let mean = c["mean"].as_f64().unwrap();
+    assert!(lo <= mean && mean <= hi && mean > 0.7, "{c}");
+    let ibs = tree["ibs_test"]["mean_difference"].as_f64().unwrap();
+    assert!(ibs < 0.0, "the tree's IBS beats Kaplan–Meier's: {ibs}");
+    // Fixed by the seed.
+    let again = run_json(&args);
+    assert_eq!(again["survival"]["results"], sv["results"]);
+    // Text and Markdown; --duration alone compares only the survival models.
+    let (text, _) = run(&args[..args.len() - 1], 0);
+    assert!(
+        text.contains("| survival-tree |") && text.contains("auc@12"),
+        "{text}"
+    );
+    let (md, _) = run(
+        &[
+            "compare",
+            "--data",
+            TRAIN,
+            "--target",
+            "Churn",
+            "--id",
+            "customerID",
+            "--duration",
+            "Tenure",
+            "--folds",
+            "2",
+            "--markdown",
+        ],
+        0,
+    );
+    assert!(
+        md.contains("| kaplan-meier |") && !md.contains("zero-r"),
+        "{md}"
+    );
+}

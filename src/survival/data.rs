@@ -91,7 +91,7 @@ impl SurvivalData {
     /// - [`Error::Value`] naming the column, the row (0-based position in the table,
     ///   and the customer's id when the table has ids) and the value when a duration
     ///   is negative or missing — a churned customer without a duration says so;
-    /// - [`Error::Fit`] when every row is censored.
+    /// - [`Error::Schema`] naming the label column when every row is censored.
     pub fn from_table(table: &Table, duration: &str, rows: &[usize]) -> Result<Self> {
         let schema = table.schema();
         let at = Location::default().at_column(duration);
@@ -139,7 +139,15 @@ impl SurvivalData {
             events,
             weights,
         };
-        data.check_events(&format!(" (label '{}')", schema.target.name))?;
+        // Input the user can fix, not a failed fit: a schema error at the label column.
+        data.check_events(&format!(" (label '{}')", schema.target.name))
+            .map_err(|e| match e {
+                Error::Fit(message) => Error::Schema {
+                    location: Location::default().at_column(&schema.target.name),
+                    message,
+                },
+                e => e,
+            })?;
         Ok(data)
     }
 
@@ -395,7 +403,8 @@ mod tests {
     fn all_censored_rows_are_refused() {
         let t = table(vec![3.0, 4.0], vec![0, 0]);
         let e = SurvivalData::from_table(&t, "tenure", &[0, 1]).unwrap_err();
-        assert!(matches!(e, Error::Fit(_)));
+        assert!(matches!(e, Error::Schema { .. }));
+        assert!(e.to_string().contains("'Churn'"), "{e}");
         assert!(message(e).contains("all 2 rows are censored"));
         assert!(matches!(
             SurvivalData::new(vec![1.0, 2.0], vec![false, false]),
