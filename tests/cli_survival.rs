@@ -506,7 +506,7 @@ fn edited_test(
     dir: &Path,
     name: &str,
     n: usize,
-    edit: &dyn Fn(usize, &mut Vec<String>, usize, usize),
+    edit: &dyn Fn(usize, &mut [String], usize, usize),
 ) -> PathBuf {
     let text = std::fs::read_to_string(TEST).unwrap();
     let mut lines: Vec<String> = text.lines().take(n + 1).map(String::from).collect();
