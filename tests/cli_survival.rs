@@ -500,14 +500,12 @@ fn evaluate_reports_the_time_to_churn_model_on_the_file() {
     assert!(e.contains("--duration"), "{e}");
 }
 
+/// Changes one data row: (1-based row, its cells, the `Tenure` and `Churn` indices).
+type Edit = dyn Fn(usize, &mut [String], usize, usize);
+
 /// A copy of the test file's first `n` data rows, each changed by `edit(row, cells)`
 /// (row 1-based, cells of the row), with the column index of `Tenure` and `Churn`.
-fn edited_test(
-    dir: &Path,
-    name: &str,
-    n: usize,
-    edit: &dyn Fn(usize, &mut [String], usize, usize),
-) -> PathBuf {
+fn edited_test(dir: &Path, name: &str, n: usize, edit: &Edit) -> PathBuf {
     let text = std::fs::read_to_string(TEST).unwrap();
     let mut lines: Vec<String> = text.lines().take(n + 1).map(String::from).collect();
     let header: Vec<&str> = lines[0].split(',').collect();
