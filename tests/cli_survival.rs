@@ -300,11 +300,11 @@ fn bad_durations_exit_2_naming_the_column() {
     // A text column.
     let e = train_on(TRAIN, "Contract");
     assert!(e.contains("'Contract'") && e.contains("numeric"), "{e}");
-    // A negative duration: the row is named.
+    // A negative duration: the line is named (data row 6 is line 7).
     let neg = with_tenure(dir.path(), 6, "-3");
     let e = train_on(s(&neg), "Tenure");
     assert!(
-        e.contains("'Tenure'") && e.contains("-3") && e.contains(">= 0"),
+        e.contains("'Tenure'") && e.contains("-3") && e.contains(">= 0") && e.contains("line 7"),
         "{e}"
     );
     // A non-numeric cell in the duration column: the line is named.

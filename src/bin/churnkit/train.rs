@@ -78,7 +78,8 @@ pub fn train(a: TrainArgs) -> Result<()> {
                 _ => "assembling the model".into(),
             })
         })
-    })?;
+    })
+    .map_err(|e| crate::input::with_row_line(e, &a.data, &read_report))?;
     let Trained {
         model,
         validation,
