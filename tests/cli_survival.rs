@@ -154,6 +154,33 @@ fn train_inspect_and_score_with_a_duration() {
     let (text, _) = run(&["inspect", "--model", s(&model)], 0);
     assert!(text.contains("'Tenure' as the clock"), "{text}");
     assert!(text.contains(tree), "the text shows the tree");
+    // --curves: the whole curve of every leaf, with its path.
+    let leaves = ins["survival"]["leaf_curves"].as_array().unwrap();
+    assert_eq!(
+        leaves.len() as u64,
+        ins["survival"]["leaves"].as_u64().unwrap()
+    );
+    for leaf in leaves {
+        let times = leaf["times"].as_array().unwrap();
+        let surv = leaf["survival"].as_array().unwrap();
+        assert_eq!(times.len(), surv.len());
+        let s: Vec<f64> = surv.iter().map(|x| x.as_f64().unwrap()).collect();
+        assert!(
+            s.windows(2).all(|w| w[1] <= w[0]),
+            "a curve only falls: {leaf}"
+        );
+        assert!(!leaf["conditions"].as_array().unwrap().is_empty());
+    }
+    let (curves, _) = run(&["inspect", "--model", s(&model), "--curves"], 0);
+    assert!(curves.contains("survival curve of each leaf"), "{curves}");
+    for i in 1..=leaves.len() {
+        assert!(
+            curves.contains(&format!("\nleaf {i}: ")),
+            "leaf {i}: {curves}"
+        );
+    }
+    let first = leaves[0]["conditions"][0].as_str().unwrap();
+    assert!(curves.contains(&format!("leaf 1: {first}")), "{curves}");
 
     // score: the new columns, sane.
     let (header, rows) = score(&model, &dir.path().join("s.csv"), &[]);
@@ -243,6 +270,8 @@ fn a_model_without_a_duration_scores_as_before() {
     let (stdout, _) = run(&["inspect", "--model", s(&model), "--json"], 0);
     let ins: Value = serde_json::from_str(&stdout).unwrap();
     assert!(ins["survival"].is_null());
+    let (_, e) = run(&["inspect", "--model", s(&model), "--curves"], 2);
+    assert!(e.contains("--duration"), "{e}");
     assert!(
         ins["features"]
             .as_array()

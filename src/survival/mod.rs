@@ -48,5 +48,5 @@ pub use leakage::{CLOCK_CORRELATION, CLOCK_RATIO_CORRELATION, ClockLeak, clock_l
 pub use learner::{SurvivalLearner, SurvivalModel, SurvivalPrediction};
 pub use logrank::{LogRank, logrank_test};
 pub use params::{MAX_TIME_BINS, SplitSelection, SurvivalTreeParams};
-pub use tree::{SURVIVAL_LEAF, SurvivalNode, SurvivalStep, SurvivalTree};
+pub use tree::{SURVIVAL_LEAF, SurvivalLeaf, SurvivalNode, SurvivalStep, SurvivalTree};
 pub use tune::{SurvivalCvPoint, SurvivalGrid, SurvivalSetting, SurvivalTune, SurvivalTuneReport};

@@ -69,6 +69,25 @@ pub struct SurvivalTree {
     pub(crate) time_cuts: Vec<f64>,
 }
 
+/// A leaf of a [`SurvivalTree`] with its path and curve ([`SurvivalTree::leaf_summaries`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SurvivalLeaf {
+    /// The leaf's node.
+    pub node: usize,
+    /// The conditions of its path from the root, in order.
+    pub conditions: Vec<String>,
+    /// Its training customers (weight).
+    pub customers: f64,
+    /// Of whom churned.
+    pub churned: f64,
+    /// The curve's median lifetime (None: beyond the data).
+    pub median: Option<f64>,
+    /// The times the curve steps at.
+    pub times: Vec<f64>,
+    /// `Ŝ(t)` at each of them.
+    pub survival: Vec<f64>,
+}
+
 /// One step of a customer's path through a [`SurvivalTree`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SurvivalStep {
@@ -321,6 +340,87 @@ impl SurvivalTree {
         }
     }
 
+    /// Every leaf with its path and its whole Kaplan–Meier (or Nelson–Aalen) curve,
+    /// in node order (depth-first).
+    pub fn leaf_summaries(&self) -> Vec<SurvivalLeaf> {
+        let mut parent = vec![usize::MAX; self.nodes.len()];
+        for (n, node) in self.nodes.iter().enumerate() {
+            if node.is_leaf() {
+                continue;
+            }
+            let card = self.schema.features[node.feature as usize].cardinality() as u16;
+            for c in 0..card {
+                let k = self.child(n, c);
+                if k < parent.len() && parent[k] == usize::MAX && k != 0 {
+                    parent[k] = n;
+                }
+            }
+        }
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, node)| node.is_leaf())
+            .map(|(n, node)| {
+                let mut conditions = Vec::new();
+                let mut at = n;
+                while at != 0 && parent[at] != usize::MAX {
+                    conditions.push(self.branch_condition(parent[at], at));
+                    at = parent[at];
+                }
+                conditions.reverse();
+                let c = &self.curves[node.curve as usize];
+                SurvivalLeaf {
+                    node: n,
+                    conditions,
+                    customers: node.weight,
+                    churned: node.events,
+                    median: c.median_remaining(0.0),
+                    times: c.times().to_vec(),
+                    survival: c.survival().to_vec(),
+                }
+            })
+            .collect()
+    }
+
+    /// Each leaf's survival curve as text: its path, customers and churners, median,
+    /// and `t: Ŝ(t)` at every time the curve steps, six to a line.
+    pub fn leaf_curves_text(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        for (i, leaf) in self.leaf_summaries().iter().enumerate() {
+            let path = if leaf.conditions.is_empty() {
+                "all customers".to_string()
+            } else {
+                leaf.conditions.join("; ")
+            };
+            let median = leaf.median.map_or("beyond the data".to_string(), fmt_num);
+            let _ = writeln!(
+                out,
+                "leaf {}: {path} ({} customers, {} churned, median {median})",
+                i + 1,
+                fmt_num(leaf.customers),
+                fmt_num(leaf.churned)
+            );
+            if leaf.times.is_empty() {
+                let _ = writeln!(out, "    S(t) = 1 at every time (nobody churned)");
+            }
+            for chunk in leaf
+                .times
+                .iter()
+                .zip(&leaf.survival)
+                .collect::<Vec<_>>()
+                .chunks(6)
+            {
+                let cells: Vec<String> = chunk
+                    .iter()
+                    .map(|(t, s)| format!("{:>7}: {s:.4}", fmt_num(**t)))
+                    .collect();
+                let _ = writeln!(out, "  {}", cells.join(" "));
+            }
+        }
+        out
+    }
+
     /// Checks a tree read from untrusted bytes, so that walking it can neither
     /// panic nor loop: a non-empty node list; every internal node splits on a known
     /// feature with its slots in range, each slot naming a later node of depth one
@@ -430,6 +530,45 @@ mod tests {
             .fit(&enc, &data)
             .unwrap();
         (t, enc)
+    }
+
+    #[test]
+    fn every_leaf_shows_its_path_and_whole_curve() {
+        let (t, enc) = fitted();
+        let leaves = t.leaf_summaries();
+        assert_eq!(leaves.len(), t.n_leaves());
+        let node_of = t.leaves(&enc).unwrap();
+        for row in [0, 7, 99, 1234] {
+            let leaf = leaves.iter().find(|l| l.node == node_of[row]).unwrap();
+            let path: Vec<String> = t
+                .path(&enc, row)
+                .unwrap()
+                .iter()
+                .map(|s| t.branch_condition(s.node, s.child))
+                .collect();
+            assert_eq!(leaf.conditions, path);
+            let c = t.leaf_curve(leaf.node);
+            assert_eq!(
+                (leaf.times.as_slice(), leaf.survival.as_slice()),
+                (c.times(), c.survival())
+            );
+            assert_eq!(leaf.median, c.median_remaining(0.0));
+            assert_eq!(leaf.customers, t.nodes()[leaf.node].weight);
+        }
+        let text = t.leaf_curves_text();
+        assert!(text.starts_with("leaf 1: "), "{text}");
+        assert!(text.contains(&format!("leaf {}: ", t.n_leaves())));
+        // Every step of every curve is on a line: six to a line.
+        let steps: usize = leaves.iter().map(|l| l.times.len()).sum();
+        let lines = leaves
+            .iter()
+            .map(|l| l.times.len().div_ceil(6).max(1) + 1)
+            .sum::<usize>();
+        assert_eq!(text.lines().count(), lines);
+        assert_eq!(
+            text.matches(": 0.").count() + text.matches(": 1.").count(),
+            steps
+        );
     }
 
     #[test]

@@ -663,6 +663,10 @@ pub struct InspectArgs {
     /// Print a tree as if-then rules
     #[arg(long)]
     pub rules: bool,
+    /// Also print the whole survival curve of every leaf of the time-to-churn model
+    /// (models trained with --duration): its path and Ŝ(t) at every step
+    #[arg(long)]
+    pub curves: bool,
     /// Write a Graphviz DOT picture of the tree or network
     #[arg(long, value_name = "FILE")]
     pub dot: Option<PathBuf>,

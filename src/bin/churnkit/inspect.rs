@@ -81,6 +81,7 @@ pub fn inspect(a: InspectArgs) -> Result<()> {
                 "leaves": m.tree.n_leaves(),
                 "features": m.tree.schema().features.len(),
                 "tree": m.tree.to_text(),
+                "leaf_curves": m.tree.leaf_summaries(),
             })),
             "written": written,
         }));
@@ -114,6 +115,18 @@ pub fn inspect(a: InspectArgs) -> Result<()> {
             m.duration,
             m.tree.n_leaves(),
             m.tree.to_text()
+        ));
+        if a.curves {
+            s.push_str(&format!(
+                "\nsurvival curve of each leaf (t: Ŝ(t) at every step)\n{}",
+                m.tree.leaf_curves_text()
+            ));
+        }
+    } else if a.curves {
+        return Err(Error::param(
+            "--curves",
+            a.model.display(),
+            "this model has no time-to-churn part (train it with --duration COL)",
         ));
     }
     emit(&s)?;
