@@ -5,23 +5,21 @@ use serde::Serialize;
 
 use super::leakage::{LeakageKind, LeakageWarning};
 use super::pipeline::Validation;
-use crate::data::{Table, stratified_holdout, stratified_kfold};
+use crate::data::Table;
 use crate::error::Result;
-use crate::survival::metrics::{concordance_index, integrated_brier_score};
-use crate::survival::{
-    SurvivalCurve, SurvivalData, SurvivalLearner, clock_leakage, survival_matrix,
-};
-
-/// Number of times of the integrated Brier score's grid.
-const IBS_TIMES: usize = 50;
+use crate::eval::{SurvivalEvalOptions, SurvivalReport, cross_validate_survival, holdout_survival};
+use crate::survival::{SurvivalLearner, clock_leakage};
 
 /// How the time-to-churn model did on rows it did not see, against Kaplan–Meier on
 /// the same training rows (the baseline: one curve for everybody, C-index 0.5).
 ///
-/// The C-index is Harrell's ([`concordance_index`]) on the model's risk scores; the
-/// integrated Brier score ([`integrated_brier_score`], inverse-probability-of-censoring
-/// weights) is taken over 50 evenly spaced times from the 10th to the 80th percentile
-/// of the held-out durations. With k-fold validation each figure is the mean over the
+/// The C-index is Harrell's
+/// ([`concordance_index`](crate::survival::metrics::concordance_index)) on the model's
+/// risk scores; the integrated Brier score
+/// ([`integrated_brier_score`](crate::survival::metrics::integrated_brier_score),
+/// inverse-probability-of-censoring weights) is taken over 50 evenly spaced times from
+/// the 10th to the 80th percentile of the held-out durations
+/// ([`ibs_grid`](crate::eval::ibs_grid)). With k-fold validation each figure is the mean over the
 /// folds (each fold's model fitted, tuned included, on the other folds' rows).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SurvivalValidation {
@@ -55,47 +53,10 @@ impl std::fmt::Display for SurvivalValidation {
     }
 }
 
-/// The `q`-th percentile (0..=100) of sorted values, linear interpolation.
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    let pos = q / 100.0 * (sorted.len() - 1) as f64;
-    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
-}
-
-/// (C-index, IBS, KM C-index, KM IBS) of `learner` fitted on `train`, judged on `test`.
-fn judge(
-    learner: &SurvivalLearner,
-    table: &Table,
-    train: &[usize],
-    test: &[usize],
-) -> Result<[f64; 4]> {
-    let model = learner.fit(table, train)?;
-    let train_data = SurvivalData::from_table(table, &learner.duration, train)?;
-    let test_data = SurvivalData::from_table(table, &learner.duration, test)?;
-    let risk = model.risk_scores(table, test)?;
-    let c = concordance_index(&test_data, &risk)?.c_index;
-    let km_c = concordance_index(&test_data, &vec![0.0; test.len()])?.c_index;
-    let mut sorted = test_data.durations().to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let (lo, hi) = (percentile(&sorted, 10.0), percentile(&sorted, 80.0));
-    let (ibs, km_ibs) = if hi > lo {
-        let times: Vec<f64> = (0..IBS_TIMES)
-            .map(|i| lo + (hi - lo) * i as f64 / (IBS_TIMES - 1) as f64)
-            .collect();
-        let s = model.survival_matrix(table, test, &times)?;
-        let ibs = integrated_brier_score(&train_data, &test_data, &s, &times)?;
-        let km = SurvivalCurve::kaplan_meier(&train_data);
-        let km_s = survival_matrix(std::iter::repeat_n(&km, test.len()), &times);
-        let km_ibs = integrated_brier_score(&train_data, &test_data, &km_s, &times)?;
-        (ibs, km_ibs)
-    } else {
-        (f64::NAN, f64::NAN)
-    };
-    Ok([c, ibs, km_c, km_ibs])
-}
-
 /// Validates `learner` on `table` as the classifier is validated (the same holdout
-/// split or stratified folds and seed); None without validation.
+/// split or stratified folds and seed) through the survival drivers of
+/// [`eval`](crate::eval) ([`holdout_survival`], [`cross_validate_survival`]: C-index
+/// and integrated Brier score only, no bootstrap); None without validation.
 ///
 /// # Errors
 /// The learner's, the metrics' and the splits'.
@@ -104,20 +65,29 @@ pub(crate) fn validate(
     table: &Table,
     validation: Validation,
 ) -> Result<Option<SurvivalValidation>> {
+    let opts = SurvivalEvalOptions::default()
+        .horizons(Vec::new())
+        .bootstrap(0);
+    let figures = |r: &SurvivalReport| {
+        [
+            r.c_index(),
+            r.integrated_brier_score.unwrap_or(f64::NAN),
+            0.5,
+            r.km_integrated_brier_score.unwrap_or(f64::NAN),
+        ]
+    };
     let (method, rows, figures) = match validation {
         Validation::Holdout { fraction, seed } => {
-            let split = stratified_holdout(table.labels(), fraction, seed)?;
-            let f = judge(learner, table, &split.train, &split.test)?;
-            ("holdout", split.test.len(), f)
+            let h = holdout_survival(learner, table, fraction, seed, &opts)?;
+            ("holdout", h.split.test.len(), figures(&h.report))
         }
         Validation::KFold { k, seed } => {
-            let folds = stratified_kfold(table.labels(), k, seed)?;
+            let cv = cross_validate_survival(learner, table, k, seed, &opts)?;
             let mut sum = [0.0; 4];
-            for fold in &folds {
-                let f = judge(learner, table, &fold.train, &fold.test)?;
-                sum.iter_mut().zip(f).for_each(|(s, x)| *s += x);
+            for r in &cv.folds {
+                sum.iter_mut().zip(figures(r)).for_each(|(s, x)| *s += x);
             }
-            let mean = sum.map(|s| s / folds.len() as f64);
+            let mean = sum.map(|s| s / cv.folds.len() as f64);
             ("cross-validation", table.n_rows(), mean)
         }
         _ => return Ok(None),
