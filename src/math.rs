@@ -281,6 +281,69 @@ pub(crate) fn student_t_critical(alpha: f64, df: f64) -> f64 {
     0.5 * (lo + hi)
 }
 
+/// One group of tied scores, in descending score order: the score and the weight of
+/// positive and negative rows holding it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct ScoreGroup {
+    /// The shared score.
+    pub(crate) score: f64,
+    /// Σw of positive rows with this score.
+    pub(crate) pos: f64,
+    /// Σw of negative rows with this score.
+    pub(crate) neg: f64,
+}
+
+/// Groups rows by score, highest score first (NaN scores sort as the lowest).
+pub(crate) fn score_groups(
+    scores: &[f64],
+    positive: &[bool],
+    weights: Option<&[f64]>,
+) -> Vec<ScoreGroup> {
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (scores[a], scores[b]);
+        match (x.is_nan(), y.is_nan()) {
+            (true, true) => std::cmp::Ordering::Equal,
+            (true, false) => std::cmp::Ordering::Greater,
+            (false, true) => std::cmp::Ordering::Less,
+            _ => y.total_cmp(&x),
+        }
+    });
+    let mut groups: Vec<ScoreGroup> = Vec::new();
+    for i in order {
+        let w = weights.map_or(1.0, |w| w[i]);
+        let s = scores[i];
+        let (pos, neg) = if positive[i] { (w, 0.0) } else { (0.0, w) };
+        match groups.last_mut() {
+            Some(g) if g.score == s || (g.score.is_nan() && s.is_nan()) => {
+                g.pos += pos;
+                g.neg += neg;
+            }
+            _ => groups.push(ScoreGroup { score: s, pos, neg }),
+        }
+    }
+    groups
+}
+
+/// The weighted area under the ROC curve over tied score groups (scikit-learn's
+/// `roc_auc_score`; see [`eval::roc_auc`](crate::eval::roc_auc), which is this): here
+/// so that learners below `eval` (the forest's out-of-bag AUC) need not import it.
+pub(crate) fn roc_auc(scores: &[f64], positive: &[bool], weights: Option<&[f64]>) -> Option<f64> {
+    let groups = score_groups(scores, positive, weights);
+    let p: f64 = groups.iter().map(|g| g.pos).sum();
+    let n: f64 = groups.iter().map(|g| g.neg).sum();
+    if p <= 0.0 || n <= 0.0 {
+        return None;
+    }
+    let mut above = 0.0;
+    let mut area = 0.0;
+    for g in &groups {
+        area += g.neg * (above + 0.5 * g.pos);
+        above += g.pos;
+    }
+    Some(area / (p * n))
+}
+
 /// The survival function of the chi-square distribution with `df` degrees of freedom:
 /// `P(X >= x) = Q(df/2, x/2)`.
 pub(crate) fn chi_square_sf(x: f64, df: f64) -> f64 {

@@ -4,45 +4,7 @@ pub use crate::policy::reliability::{
     CalibrationBin, brier_score_binary, calibration_table, expected_calibration_error,
 };
 
-/// One group of tied scores, in descending score order: the score and the weight of
-/// positive and negative rows holding it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ScoreGroup {
-    /// The shared score.
-    pub score: f64,
-    /// Σw of positive rows with this score.
-    pub pos: f64,
-    /// Σw of negative rows with this score.
-    pub neg: f64,
-}
-
-/// Groups rows by score, highest score first (NaN scores sort as the lowest).
-pub fn score_groups(scores: &[f64], positive: &[bool], weights: Option<&[f64]>) -> Vec<ScoreGroup> {
-    let mut order: Vec<usize> = (0..scores.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (x, y) = (scores[a], scores[b]);
-        match (x.is_nan(), y.is_nan()) {
-            (true, true) => std::cmp::Ordering::Equal,
-            (true, false) => std::cmp::Ordering::Greater,
-            (false, true) => std::cmp::Ordering::Less,
-            _ => y.total_cmp(&x),
-        }
-    });
-    let mut groups: Vec<ScoreGroup> = Vec::new();
-    for i in order {
-        let w = weights.map_or(1.0, |w| w[i]);
-        let s = scores[i];
-        let (pos, neg) = if positive[i] { (w, 0.0) } else { (0.0, w) };
-        match groups.last_mut() {
-            Some(g) if g.score == s || (g.score.is_nan() && s.is_nan()) => {
-                g.pos += pos;
-                g.neg += neg;
-            }
-            _ => groups.push(ScoreGroup { score: s, pos, neg }),
-        }
-    }
-    groups
-}
+pub(crate) use crate::math::{ScoreGroup, score_groups};
 
 /// Metrics of predicted probabilities: ROC AUC, average precision, log loss, Brier
 /// score and a calibration table.
@@ -63,19 +25,7 @@ pub fn score_groups(scores: &[f64], positive: &[bool], weights: Option<&[f64]>) 
 ///
 /// None when either class has zero weight (the AUC is undefined).
 pub fn roc_auc(scores: &[f64], positive: &[bool], weights: Option<&[f64]>) -> Option<f64> {
-    let groups = score_groups(scores, positive, weights);
-    let p: f64 = groups.iter().map(|g| g.pos).sum();
-    let n: f64 = groups.iter().map(|g| g.neg).sum();
-    if p <= 0.0 || n <= 0.0 {
-        return None;
-    }
-    let mut above = 0.0;
-    let mut area = 0.0;
-    for g in &groups {
-        area += g.neg * (above + 0.5 * g.pos);
-        above += g.pos;
-    }
-    Some(area / (p * n))
+    crate::math::roc_auc(scores, positive, weights)
 }
 
 /// Average precision as scikit-learn's `average_precision_score`: the step-wise sum

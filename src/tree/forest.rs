@@ -639,7 +639,7 @@ impl Oob {
         Some(Oob {
             rows: scores.len(),
             error: wrong / total,
-            auc: crate::eval::roc_auc(&scores, &pos, Some(&w)),
+            auc: crate::math::roc_auc(&scores, &pos, Some(&w)),
         })
     }
 }
