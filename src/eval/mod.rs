@@ -3,7 +3,8 @@
 //! retention economics (MP/EMP) and population drift (PSI).
 //!
 //! Everything here works through the [`Learner`](crate::Learner) and
-//! [`Classifier`](crate::Classifier) traits only: a driver hands a learner the
+//! [`Classifier`](crate::Classifier) traits only (time-to-churn learners through
+//! [`SurvivalEstimator`] and [`SurvivalPredictor`]): a driver hands a learner the
 //! training rows (it fits its own discretizer on them, so nothing leaks from the test
 //! rows) and scores the test rows in one batch with `predict_proba_into`.
 //!

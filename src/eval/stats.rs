@@ -247,9 +247,9 @@ pub(crate) fn percentile(sorted: &[f64], q: f64) -> f64 {
 
 /// The paired bootstrap (Efron & Tibshirani 1993, ch. 16) of a difference
 /// `difference(idx)` between two models scored on the same `n` held-out rows: the
-/// rows are resampled with replacement `b` times (seeded, [`resamples`]), the
-/// difference is computed on each resample with **both** models on the same rows (so
-/// what the rows have in common cancels), and
+/// rows are resampled with replacement `b` times (ChaCha8 seeded with `seed`, one
+/// resample after another), the difference is computed on each resample with **both**
+/// models on the same rows (so what the rows have in common cancels), and
 ///
 /// ```text
 /// p = min(1, 2 · min(#{d* <= 0}, #{d* >= 0}) / B)      CI = [d*_(2.5 %), d*_(97.5 %)]

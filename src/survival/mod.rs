@@ -17,6 +17,7 @@
 //! | the learner over raw tables and its fitted model | [`SurvivalLearner`], [`SurvivalModel`] |
 //! | Harrell's C, IPCW Brier score and its integral, time-dependent AUC, calibration by risk group | [`metrics`] |
 //! | columns that encode the clock (leakage for the duration) | [`clock_leakage`] |
+//! | holdout, k-fold and comparison of survival learners against Kaplan–Meier | [`eval::cross_validate_survival`](crate::eval::cross_validate_survival) and its siblings in [`eval`](crate::eval) |
 //!
 //! Kaplan–Meier on the whole table ([`SurvivalCurve::kaplan_meier`]) is the baseline
 //! (C-index 0.5), as ZeroR is for classification. Survival-based lifetime value lives
