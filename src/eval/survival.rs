@@ -772,7 +772,7 @@ impl SurvivalComparison {
     /// The comparison as a Markdown table.
     pub fn to_markdown(&self) -> String {
         let mut s = String::from(
-            "| learner | C-index | 95% CI | p (C-index) | IBS | p (IBS) | significant at 5% |\n|---|---:|---:|---:|---:|---:|---:|\n",
+            "| learner | C-index | 95% CI | p (C-index) | IBS | p (IBS) | significant at 5% (C-index / IBS) |\n|---|---:|---:|---:|---:|---:|---:|\n",
         );
         let p = |t: &Option<CorrectedTTest>| {
             t.as_ref()
@@ -784,8 +784,12 @@ impl SurvivalComparison {
             let sig = match (&self.c_index_tests[i], &self.ibs_tests[i]) {
                 (None, _) if i == 0 => String::new(),
                 (c, b) => {
-                    let yes = c.is_some_and(|t| t.significant) || b.is_some_and(|t| t.significant);
-                    if yes { "yes" } else { "no" }.into()
+                    let word = |t: &Option<CorrectedTTest>| match t {
+                        Some(t) if t.significant => "yes",
+                        Some(_) => "no",
+                        None => "n/a",
+                    };
+                    format!("{} / {}", word(c), word(b))
                 }
             };
             s.push_str(&format!(
@@ -1126,6 +1130,7 @@ mod tests {
         assert_eq!(cmp.results[1], alone);
         let md = cmp.to_markdown();
         assert!(md.contains("| survival-tree |") && md.contains("(reference)"));
+        assert!(md.contains(" | yes / "), "{md}");
 
         let h = compare_survival_holdout(&[&km, &tr], &t, 0.3, 4, &opts).unwrap();
         assert_eq!(h.learners, ["kaplan-meier", "survival-tree"]);
