@@ -1051,6 +1051,58 @@ mod tests {
         assert!(evaluate_survival(&model, &t, DURATION, &test, &reference, &o).is_err());
     }
 
+    /// Fixed risks for rows 8.. of a table; every survival probability ½.
+    struct Fixed(Vec<f64>);
+
+    impl SurvivalPredictor for Fixed {
+        fn risk_scores(&self, _: &Table, rows: &[usize]) -> Result<Vec<f64>> {
+            Ok(rows.iter().map(|&r| self.0[r - 8]).collect())
+        }
+        fn survival_matrix(&self, _: &Table, rows: &[usize], times: &[f64]) -> Result<Vec<f64>> {
+            Ok(vec![0.5; rows.len() * times.len()])
+        }
+    }
+
+    #[test]
+    fn a_late_churn_where_censoring_ends_leaves_earlier_aucs_alone() {
+        use std::sync::Arc;
+
+        use crate::data::{Column, Schema};
+        // Rows 0..8 train (the last, at 8, censored: Ĝ(8) = 0), rows 8..15 test (a
+        // churn at 8).
+        let tenure = vec![
+            1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 1.5, 2.5, 3.0, 4.5, 5.0, 6.5, 8.0,
+        ];
+        let labels = vec![1, 0, 1, 0, 1, 1, 0, 0, 1, 0, 1, 1, 0, 1, 1];
+        let schema = Schema::builder("Churn").numeric("tenure").build().unwrap();
+        let t = Table::new(
+            Arc::new(schema),
+            vec![Column::Numeric(tenure)],
+            labels,
+            None,
+            None,
+        )
+        .unwrap();
+        let train: Vec<usize> = (0..8).collect();
+        let test: Vec<usize> = (8..15).collect();
+        let reference = SurvivalData::from_table(&t, "tenure", &train).unwrap();
+        let held = SurvivalData::from_table(&t, "tenure", &test).unwrap();
+        let risk = vec![0.9, 0.2, 0.5, 0.4, 0.1, 0.6, 0.3];
+        // scikit-survival 0.28 refuses the whole call ("censoring survival function is
+        // zero at one or more time points"), as the metric does:
+        assert!(cumulative_dynamic_auc(&reference, &held, &risk, &[4.0]).is_err());
+        // With the churn after 4 counted as censored it answers
+        //   cumulative_dynamic_auc(train, test with events & (t <= 4), risk, [4.0])
+        //   = 0.8653846153846154
+        let opts = SurvivalEvalOptions::default()
+            .horizons(vec![4.0])
+            .groups(2)
+            .bootstrap(0);
+        let r = evaluate_survival(&Fixed(risk), &t, "tenure", &test, &reference, &opts).unwrap();
+        let auc = r.auc[0].auc.unwrap();
+        assert!((auc - 0.865_384_615_384_615_4).abs() < 1e-12, "{auc}");
+    }
+
     #[test]
     fn the_kaplan_meier_baseline_ranks_nobody() {
         let t = synthetic(900);
