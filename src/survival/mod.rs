@@ -49,4 +49,6 @@ pub use learner::{SurvivalLearner, SurvivalModel, SurvivalPrediction};
 pub use logrank::{LogRank, logrank_test};
 pub use params::{MAX_TIME_BINS, SplitSelection, SurvivalTreeParams};
 pub use tree::{SURVIVAL_LEAF, SurvivalNode, SurvivalStep, SurvivalTree};
-pub use tune::{SurvivalCvPoint, SurvivalGrid, SurvivalSetting, SurvivalTune, SurvivalTuneReport};
+pub use tune::{
+    ONE_SE, SurvivalCvPoint, SurvivalGrid, SurvivalSetting, SurvivalTune, SurvivalTuneReport,
+};
