@@ -20,8 +20,8 @@
 //! The bins barely move the C-index (the leaf curves use the exact times whatever
 //! the bins); 16 ties or wins on each file and is the cheapest.
 //!
-//! 3. the `k` of the k-standard-error rule, and 4. split-complexity post-pruning ([`churnkit::survival::ONE_SE`]), by
-//!    nested CV: an outer stratified 5-fold split of each training file (seeds
+//! 3. the `k` of the k-standard-error rule ([`churnkit::survival::ONE_SE`]) and
+//! 4. split-complexity post-pruning, by nested CV: an outer stratified 5-fold split of each training file (seeds
 //!    77–81), the whole self-tuning inside each outer training part, the C-index on
 //!    the outer held-out part. Mean over the five outer seeds:
 //!
