@@ -75,7 +75,8 @@ impl SurvivalTreeParams {
         self.fit_rows(enc, data, &rows)
     }
 
-    /// Fits a survival tree on `rows` of `enc` (and of `data`, aligned with `enc`).
+    /// Fits a survival tree on `rows` of `enc` (and of `data`, aligned with `enc`),
+    /// post-pruned when [`prune_alpha`](Self::prune_alpha) is set.
     ///
     /// # Errors
     /// As [`fit`](Self::fit), and [`Error::Param`] for a row out of range.
@@ -87,7 +88,13 @@ impl SurvivalTreeParams {
     ) -> Result<SurvivalTree> {
         let prep = prepare(self, enc, data, rows)?;
         let counter = InMemory::new(&prep.enc);
-        grow(self, &prep, &counter, true)
+        let tree = grow(self, &prep, &counter, true)?;
+        match self.prune_alpha {
+            Some(f) if !tree.nodes[0].is_leaf() => {
+                tree.pruned(f * tree.nodes[0].statistic, enc, data, rows, self.estimator)
+            }
+            _ => Ok(tree),
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use super::curve::SurvivalCurve;
 use super::data::{SurvivalData, duration_column, fit_discretizer};
 use super::params::SurvivalTreeParams;
 use super::tree::SurvivalTree;
-use super::tune::{SurvivalTune, SurvivalTuneReport, tune};
+use super::tune::{SurvivalGrid, SurvivalTune, SurvivalTuneReport, tune};
 use crate::data::{Binning, Column, Discretizer, Encoded, Table};
 use crate::error::{Error, Location, Result};
 use crate::learner::Explanation;
@@ -48,6 +48,9 @@ pub struct SurvivalLearner {
     pub seed: u64,
     /// The name in reports.
     pub name: String,
+    /// A grid replacing the tuning mode's (used unless the mode is `Off`).
+    #[serde(default)]
+    pub grid: Option<SurvivalGrid>,
 }
 
 impl SurvivalLearner {
@@ -61,7 +64,15 @@ impl SurvivalLearner {
             tune: SurvivalTune::Fast,
             seed: 42,
             name: "survival-tree".into(),
+            grid: None,
         }
+    }
+
+    /// Tunes over `grid` instead of the mode's grid (a mode of `Off` still turns
+    /// tuning off).
+    pub fn grid(mut self, grid: SurvivalGrid) -> Self {
+        self.grid = Some(grid);
+        self
     }
 
     /// Sets the tree's (base) parameters.
@@ -107,7 +118,7 @@ impl SurvivalLearner {
         let data = SurvivalData::from_table(table, &self.duration, rows)?;
         let (params, binning, tuning) = match tune(
             &self.params,
-            self.tune,
+            self.tune.grid_or(self.grid.as_ref()).as_ref(),
             table,
             rows,
             &data,

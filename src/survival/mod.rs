@@ -40,6 +40,7 @@ mod learner;
 mod logrank;
 pub mod metrics;
 mod params;
+mod prune;
 mod tree;
 mod tune;
 
@@ -49,5 +50,9 @@ pub use leakage::{CLOCK_CORRELATION, CLOCK_RATIO_CORRELATION, ClockLeak, clock_l
 pub use learner::{SurvivalLearner, SurvivalModel, SurvivalPrediction};
 pub use logrank::{LogRank, logrank_test};
 pub use params::{MAX_TIME_BINS, SplitSelection, SurvivalTreeParams};
+pub use prune::collapse_alphas;
 pub use tree::{SURVIVAL_LEAF, SurvivalLeaf, SurvivalNode, SurvivalStep, SurvivalTree};
-pub use tune::{SurvivalCvPoint, SurvivalGrid, SurvivalSetting, SurvivalTune, SurvivalTuneReport};
+pub use tune::{
+    ONE_SE, PRUNING_FRACTIONS, SurvivalCvPoint, SurvivalGrid, SurvivalSetting, SurvivalTune,
+    SurvivalTuneReport,
+};

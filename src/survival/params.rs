@@ -41,6 +41,11 @@ pub struct SurvivalTreeParams {
     /// How the best split is chosen across features.
     #[serde(default)]
     pub selection: SplitSelection,
+    /// Split-complexity post-pruning ([`SurvivalTree::pruned`](super::SurvivalTree::pruned)):
+    /// the grown tree is cut to `T(α)` with `α` = this fraction of the root split's
+    /// log-rank statistic; `None` = no post-pruning.
+    #[serde(default)]
+    pub prune_alpha: Option<f64>,
 }
 
 /// How a node's split is chosen across features (within a feature it is always the
@@ -72,6 +77,7 @@ impl Default for SurvivalTreeParams {
             time_bins: 16,
             estimator: Estimator::KaplanMeier,
             selection: SplitSelection::AdjustedPValue,
+            prune_alpha: None,
         }
     }
 }
@@ -124,11 +130,18 @@ impl SurvivalTreeParams {
         self
     }
 
+    /// Sets the split-complexity pruning fraction (see
+    /// [`prune_alpha`](Self::prune_alpha)).
+    pub fn prune_alpha(mut self, fraction: Option<f64>) -> Self {
+        self.prune_alpha = fraction;
+        self
+    }
+
     /// Checks the parameters.
     ///
     /// # Errors
     /// [`Error::Param`] naming the parameter: a leaf size or event count that is
-    /// negative or not finite, a negative or non-finite `min_logrank`, `time_bins`
+    /// negative or not finite, a negative or non-finite `min_logrank` or `prune_alpha`, `time_bins`
     /// outside `1..=127`, or a depth over [`MAX_DEPTH`](crate::tree::MAX_DEPTH).
     pub fn check(&self) -> Result<()> {
         let finite_ge0 = |name: &str, x: f64| {
@@ -141,6 +154,9 @@ impl SurvivalTreeParams {
         finite_ge0("min_rows_leaf", self.min_rows_leaf)?;
         finite_ge0("min_events_leaf", self.min_events_leaf)?;
         finite_ge0("min_logrank", self.min_logrank)?;
+        if let Some(a) = self.prune_alpha {
+            finite_ge0("prune_alpha", a)?;
+        }
         if !(1..=MAX_TIME_BINS).contains(&self.time_bins) {
             return Err(Error::param(
                 "time_bins",
