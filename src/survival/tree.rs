@@ -461,6 +461,14 @@ impl SurvivalTree {
             if i == 0 && node.depth != 0 {
                 return bad("the root's depth is not 0".into());
             }
+            // Renderers and path walks follow the depth; a crafted chain deeper than
+            // any tree the grower makes is refused, as for the classification tree.
+            if node.depth as usize > crate::tree::MAX_DEPTH {
+                return bad(format!(
+                    "node {i} is deeper than {}",
+                    crate::tree::MAX_DEPTH
+                ));
+            }
             if node.is_leaf() {
                 let c = node.curve as usize;
                 if c >= self.curves.len() || curve_used[c] {
@@ -569,6 +577,63 @@ mod tests {
             text.matches(": 0.").count() + text.matches(": 1.").count(),
             steps
         );
+    }
+
+    /// A chain: internal node `2d` at depth `d` sends code 0 to a leaf and every other
+    /// code down the chain; the last node is a leaf at depth `chain`.
+    fn chain(t: &SurvivalTree, chain: usize) -> SurvivalTree {
+        let card = t.schema.features[0].cardinality();
+        let (mut nodes, mut slots, mut curves) = (Vec::new(), Vec::new(), Vec::new());
+        let leaf = |depth: usize, curves: &mut Vec<SurvivalCurve>| {
+            curves.push(t.curves[0].clone());
+            SurvivalNode {
+                feature: SURVIVAL_LEAF,
+                first_slot: 0,
+                curve: curves.len() as u32 - 1,
+                depth: depth as u32,
+                weight: 1.0,
+                events: 1.0,
+                statistic: 0.0,
+                rmst: t.tau / 2.0,
+            }
+        };
+        for d in 0..chain {
+            let i = nodes.len() as u32;
+            nodes.push(SurvivalNode {
+                feature: 0,
+                first_slot: slots.len() as u32,
+                curve: 0,
+                depth: d as u32,
+                weight: 1.0,
+                events: 1.0,
+                statistic: 1.0,
+                rmst: t.tau / 2.0,
+            });
+            slots.push(i + 1);
+            slots.extend(std::iter::repeat_n(i + 2, card - 1));
+            nodes.push(leaf(d + 1, &mut curves));
+        }
+        nodes.push(leaf(chain, &mut curves));
+        SurvivalTree {
+            schema: t.schema.clone(),
+            nodes,
+            slots,
+            curves,
+            tau: t.tau,
+            time_cuts: t.time_cuts.clone(),
+        }
+    }
+
+    #[test]
+    fn a_crafted_chain_deeper_than_max_depth_is_refused() {
+        let (t, _) = fitted();
+        let ok = chain(&t, 50);
+        ok.validate().unwrap();
+        assert_eq!(ok.depth(), 50);
+        assert!(ok.to_text().lines().count() > 100);
+        let deep = chain(&t, crate::tree::MAX_DEPTH + 5);
+        let err = deep.validate().unwrap_err().to_string();
+        assert!(err.contains("deeper than 1000"), "{err}");
     }
 
     #[test]
