@@ -86,6 +86,12 @@ pub const HEADER_LEN: usize = 20;
 pub const TRAILER_LEN: usize = 4;
 /// The default limit on a model's body (binary) or text (JSON): 256 MiB.
 pub const DEFAULT_MAX_BYTES: u64 = 256 << 20;
+/// The bound on the heap a load uses: loading a model file ([`Model::load`] and the
+/// other readers, binary or JSON) takes at most this many times the file's size of
+/// heap at its peak, the loaded model included, plus a small fixed amount for the
+/// envelope (`tests/load_memory.rs` measures it with a counting allocator on a giant
+/// level, thousands of levels, a 150-tree forest and TAN networks).
+pub const LOAD_HEAP_FACTOR: u64 = 2;
 /// The `format` field of the JSON format.
 pub const JSON_FORMAT_NAME: &str = "churnkit-model";
 
