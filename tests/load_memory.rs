@@ -86,13 +86,14 @@ static LOCK: Mutex<()> = Mutex::new(());
 const SLACK: usize = 256 << 10;
 
 /// The peak heap growth while `f` runs (what `f` returns is still alive at the end,
-/// so it is included).
-fn peak_growth<T>(f: impl FnOnce() -> T) -> (T, usize) {
+/// so it is included), and the growth kept at the end (what `f` returned).
+fn peak_growth<T>(f: impl FnOnce() -> T) -> (T, usize, usize) {
     let before = CURRENT.load(Ordering::SeqCst);
     PEAK.store(before, Ordering::SeqCst);
     let out = f();
     let peak = PEAK.load(Ordering::SeqCst);
-    (out, peak.saturating_sub(before))
+    let kept = CURRENT.load(Ordering::SeqCst);
+    (out, peak.saturating_sub(before), kept.saturating_sub(before))
 }
 
 /// Saves `m` in both formats under `dir`, loads each back while measuring, checks the
@@ -107,9 +108,12 @@ fn check_load(name: &str, m: &Model) -> Vec<(&'static str, u64, usize)> {
     let mut out = Vec::new();
     for (format, path) in [("binary", &bin), ("json", &json)] {
         let size = std::fs::metadata(path).unwrap().len();
-        let (loaded, peak) = peak_growth(|| Model::load(path).unwrap());
+        let (loaded, peak, kept) = peak_growth(|| Model::load(path).unwrap());
         let ratio = peak as f64 / size as f64;
-        eprintln!("{name} {format}: file {size} bytes, peak heap growth {peak} bytes ({ratio:.2}x)");
+        eprintln!(
+            "{name} {format}: file {size} bytes, peak heap growth {peak} bytes ({ratio:.2}x), the model keeps {kept} bytes ({:.2}x)",
+            kept as f64 / size as f64
+        );
         assert_eq!(loaded.schema(), m.schema(), "{name} {format}");
         assert_eq!(loaded.to_bytes().unwrap(), m.to_bytes().unwrap(), "{name} {format}");
         drop(loaded);
