@@ -213,3 +213,21 @@ fn tan_networks_load_within_the_bound() {
         &model(Algorithm::Tan, &opts, &giant_level_table()),
     );
 }
+
+#[test]
+fn scratch_breakdown() {
+    let _g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let levels: Vec<String> = (0..20_000).map(|i| format!("{i:05}-CUSTOMER")).collect();
+    let t = table_with_levels(levels, 40_000);
+    let m = model(Algorithm::Id3, &AlgoOptions::default(), &t);
+    let bytes = m.to_bytes().unwrap();
+    let (b, peak, kept) = peak_growth(|| Model::from_bytes(&bytes).unwrap());
+    eprintln!("many from_bytes: file {} peak {peak} kept {kept}", bytes.len());
+    drop(b);
+    let body = match m.body() { ModelBody::Tree(c) => c.clone(), _ => panic!() };
+    let bb = bincode::serialize(&body).unwrap();
+    let (x, peak, kept) = peak_growth(|| bincode::deserialize::<churnkit::tree::TreeClassifier>(&bb).unwrap());
+    eprintln!("tree body deser: {} peak {peak} kept {kept} nodes {} slots {}", bb.len(), x.tree.n_nodes(), 0);
+    let (_, peak, kept) = peak_growth(|| x.validate().unwrap());
+    eprintln!("tree validate peak {peak} kept {kept}");
+}
