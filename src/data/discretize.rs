@@ -13,8 +13,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::cell;
-use super::schema::Levels;
 use super::encoded::{Codes, Encoded, EncodedFeature, EncodedSchema, MAX_LEVELS};
+use super::schema::Levels;
 use super::table::{Column, MISSING_LEVEL, Table};
 use crate::error::{Error, Result};
 
@@ -811,7 +811,9 @@ mod tests {
         };
         let levels = vec!["0".to_string(), "1".to_string()];
         let train = Table::new(
-            schema(FeatureKind::Categorical { levels }),
+            schema(FeatureKind::Categorical {
+                levels: levels.into(),
+            }),
             vec![Column::Categorical(vec![0, 1, 1])],
             vec![0, 1, 1],
             None,

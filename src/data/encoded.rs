@@ -338,7 +338,7 @@ mod tests {
     fn conditions_read_like_the_users_data() {
         let f = EncodedFeature {
             name: "tenure".into(),
-            levels: vec!["< 6".into(), "[6, 20)".into(), ">= 20".into()],
+            levels: vec!["< 6".into(), "[6, 20)".into(), ">= 20".into()].into(),
             numeric: true,
         };
         assert_eq!(f.condition(0), "tenure < 6");
@@ -347,7 +347,7 @@ mod tests {
         assert_eq!(f.condition(3), "tenure is missing");
         let c = EncodedFeature {
             name: "Contract".into(),
-            levels: vec!["Month-to-month".into()],
+            levels: vec!["Month-to-month".into()].into(),
             numeric: false,
         };
         assert_eq!(c.condition(0), "Contract = Month-to-month");

@@ -400,7 +400,7 @@ mod tests {
             features: vec![Feature {
                 name: "tenure".into(),
                 kind: FeatureKind::Categorical {
-                    levels: vec!["x".into()],
+                    levels: vec!["x".into()].into(),
                 },
             }],
             target: Target::binary("churn"),

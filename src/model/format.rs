@@ -345,7 +345,12 @@ impl Model {
     /// in a second pass (checksummed again, so a file changed in between is refused).
     /// The heap used is the model's and the decoding's own, not the file's
     /// ([`LOAD_HEAP_FACTOR`]).
-    fn load_file(mut file: File, size: u64, opts: LoadOptions, location: &Location) -> Result<Model> {
+    fn load_file(
+        mut file: File,
+        size: u64,
+        opts: LoadOptions,
+        location: &Location,
+    ) -> Result<Model> {
         let io = |e| io_err(location, e);
         file.seek(SeekFrom::Start(0)).map_err(io)?;
         let mut h = [0u8; HEADER_LEN];
@@ -481,7 +486,7 @@ impl Model {
         let meta = file.metadata().map_err(|e| io_err(&location, e))?;
         // A regular file's size is known: the JSON text is read into a buffer of
         // exactly that size, a binary body is streamed (see `load_file`).
-        let size = meta.is_file().then(|| meta.len());
+        let size = meta.is_file().then_some(meta.len());
         let mut r = BufReader::new(file);
         let first = {
             use std::io::BufRead;

@@ -56,7 +56,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{
-    Column, CsvOptions, Feature, FeatureKind, Levels, MISSING_LEVEL, MissingTokens, ReadSpec, Schema, Table,
+    Column, CsvOptions, Feature, FeatureKind, Levels, MISSING_LEVEL, MissingTokens, ReadSpec,
+    Schema, Table,
 };
 use crate::error::{Error, Location, Result};
 use crate::learner::Classifier;
@@ -228,8 +229,7 @@ impl Serialize for Model {
         let in_body: Vec<bool> = (0..features.len())
             .map(|j| match &features[j].kind {
                 FeatureKind::Categorical { levels } => {
-                    !levels.is_empty()
-                        && body_levels(&self.body, &self.schema, j) == Some(levels)
+                    !levels.is_empty() && body_levels(&self.body, &self.schema, j) == Some(levels)
                 }
                 FeatureKind::Numeric => false,
             })
