@@ -62,6 +62,26 @@
 //! inside the body can allocate beyond it) and validate the decoded model
 //! ([`Model::validate`]). Every failure is an [`Error::Model`], never a panic.
 //!
+//! # Memory
+//!
+//! [`Model::load`] uses at most [`LOAD_HEAP_FACTOR`] (2) × the file's size of heap at
+//! its peak, the loaded model included, plus a small fixed amount for the envelope's
+//! own parts (`tests/load_memory.rs` measures it with a counting allocator, allowing
+//! 256 KiB). A binary file is not held in memory: its checksum is computed in a first
+//! pass over fixed-size pieces, then the body is decoded as it is read (checksummed
+//! again; a file changed in between is refused). A JSON file is read into a buffer of
+//! exactly its size and decoded from it without an intermediate value. In memory
+//! each categorical level is held once, as in the file
+//! ([`Levels`](crate::data::Levels) are shared by the schema, the discretizer, the
+//! encoded schema and a network's variables), and a tree's child slots are kept
+//! plainly or run-length coded, whichever is smaller (a forest's ordered binary splits
+//! stay runs, as in the file). [`Model::read_from`] (any reader) holds the bytes it
+//! reads, up to the body length, while decoding; [`Model::from_bytes`] decodes the
+//! caller's bytes. The factor holds for files as churnkit writes them (binary, or
+//! pretty-printed JSON); a hand-made compact JSON document of tiny elements (`0,`
+//! for an 8-byte probability, `"a",` for a level) decodes to more than its text, within
+//! the size limit ([`LoadOptions::max_bytes`]).
+//!
 //! Compatibility: a file of an older format version keeps loading in later versions
 //! (their readers keep the old decoders); a file newer than the reader fails with
 //! an error naming both versions.
@@ -473,7 +493,9 @@ impl Model {
     }
 
     /// Loads a model file, binary or JSON (told apart by the first byte: `{` or
-    /// whitespace means JSON), with default limits.
+    /// whitespace means JSON), with default limits. The heap it uses at its peak, the
+    /// model included, is at most [`LOAD_HEAP_FACTOR`] × the file's size plus a small
+    /// fixed amount (see [Memory](crate::model::format#memory)).
     pub fn load(path: impl AsRef<Path>) -> Result<Model> {
         Self::load_with(path, LoadOptions::default())
     }
