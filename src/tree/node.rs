@@ -292,3 +292,42 @@ impl Iterator for SlotIter<'_> {
 }
 
 impl ExactSizeIterator for SlotIter<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_are_runs_only_when_smaller_and_read_the_same() {
+        let binary: Vec<u32> = [vec![1; 16], vec![2; 16], vec![NO_CHILD]].concat();
+        let multi: Vec<u32> = (0..20).chain([NO_CHILD]).collect();
+        for v in [binary.clone(), multi.clone(), vec![5], Vec::new()] {
+            let s = Slots::from(v.clone());
+            assert_eq!(s.len(), v.len());
+            assert_eq!(s.iter().collect::<Vec<_>>(), v);
+            for (i, &x) in v.iter().enumerate() {
+                assert_eq!(s.get(i), Some(x));
+                assert_eq!(s.at(i), x);
+            }
+            assert_eq!(s.get(v.len()), None);
+            for first in 0..=v.len() {
+                for n in 0..=v.len() - first {
+                    let block: Vec<u32> = s.block(first, n).unwrap().collect();
+                    assert_eq!(block, v[first..first + n]);
+                }
+                assert!(s.block(first, v.len() - first + 1).is_none());
+            }
+            // The same bytes as the plain list; read back as it was stored.
+            let bytes = bincode::serialize(&s).unwrap();
+            assert_eq!(bytes, bincode::serialize(&v).unwrap());
+            assert_eq!(bincode::deserialize::<Slots>(&bytes).unwrap(), s);
+            assert_eq!(Slots::from_runs(s.runs()), Some(s));
+        }
+        assert!(matches!(Slots::from(binary), Slots::Runs { .. }));
+        assert!(matches!(Slots::from(multi), Slots::Plain(_)));
+        // Runs given with zero lengths and repeats are stored as from the slots.
+        let odd = Slots::from_runs([(1, 3), (1, 5), (9, 0), (2, 8)]).unwrap();
+        assert_eq!(odd, Slots::from([vec![1; 8], vec![2; 8]].concat()));
+        assert!(Slots::from_runs([(1, u32::MAX), (2, 1)]).is_none());
+    }
+}
