@@ -224,4 +224,9 @@ fn tan_networks_load_within_the_bound() {
         "giant-level-tan",
         &model(Algorithm::Tan, &opts, &giant_level_table()),
     );
+    let levels: Vec<String> = (0..5_000).map(|i| format!("{i:05}-CUSTOMER")).collect();
+    check_load(
+        "many-levels-tan",
+        &model(Algorithm::Tan, &opts, &table_with_levels(levels, 20_000)),
+    );
 }
