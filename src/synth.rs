@@ -552,7 +552,9 @@ pub fn schema() -> Schema {
                         let mut sorted: Vec<String> =
                             levels.iter().map(|l| l.to_string()).collect();
                         sorted.sort();
-                        FeatureKind::Categorical { levels: sorted }
+                        FeatureKind::Categorical {
+                            levels: sorted.into(),
+                        }
                     }
                 },
             })

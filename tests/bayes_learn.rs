@@ -57,7 +57,7 @@ fn tiny() -> Encoded {
     // Rows (A, B, class): (0,0,0) (0,1,0) (1,1,1) (1,1,0) (0,0,1) (1,0,1).
     let f = |name: &str| EncodedFeature {
         name: name.into(),
-        levels: vec!["0".into(), "1".into()],
+        levels: vec!["0".into(), "1".into()].into(),
         numeric: false,
     };
     Encoded::new(

@@ -118,7 +118,7 @@ fn stray_text_in_a_numeric_column() {
     assert_eq!(
         t.schema().features[0].kind,
         FeatureKind::Categorical {
-            levels: vec!["1".into(), "2".into(), "4".into(), "abc".into()]
+            levels: vec!["1".into(), "2".into(), "4".into(), "abc".into()].into()
         }
     );
     assert_eq!(t.cell(2, 0), Cell::Cat("abc"));

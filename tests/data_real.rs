@@ -68,6 +68,7 @@ fn telco_has_the_published_shape() {
                 "One year".into(),
                 "Two year".into()
             ]
+            .into()
         }
     );
     // Dropping the id instead of keeping it gives the same 19 features.

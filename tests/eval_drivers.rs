@@ -25,7 +25,7 @@ fn table(weights: bool) -> Table {
             Feature {
                 name: "plan".into(),
                 kind: FeatureKind::Categorical {
-                    levels: vec!["a".into(), "b".into()],
+                    levels: vec!["a".into(), "b".into()].into(),
                 },
             },
             Feature {

@@ -445,6 +445,44 @@ fn every_truncation_is_an_error() {
     }
 }
 
+/// `Model::load` streams a binary file's body instead of reading it whole: it checks
+/// the same things as `from_bytes`, with the same messages — a bad checksum (in the
+/// body or the trailer), every truncation, an extra byte, a body with bytes left after
+/// the model under a valid checksum — and loads the same model.
+#[test]
+fn a_file_loaded_by_path_is_checked_as_its_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.ckm");
+    let load = |bytes: &[u8]| {
+        std::fs::write(&path, bytes).unwrap();
+        Model::load(&path)
+    };
+    for m in all_models(4) {
+        let b = m.to_bytes().unwrap();
+        assert_eq!(load(&b).unwrap().to_bytes().unwrap(), b);
+        let n = b.len();
+        for at in [HEADER_LEN + 3, n / 2, n - 1] {
+            let mut c = b.clone();
+            c[at] ^= 0x40;
+            let msg = model_message(load(&c).unwrap_err());
+            assert!(msg.contains("checksum mismatch"), "{at}: {msg}");
+        }
+        for len in (0..n).step_by(97).chain([n - 1]) {
+            let from_path = model_message(load(&b[..len]).unwrap_err());
+            let from_bytes = model_message(Model::from_bytes(&b[..len]).unwrap_err());
+            assert_eq!(from_path, from_bytes, "{len}");
+        }
+        let mut longer = b.clone();
+        longer.push(0);
+        assert!(model_message(load(&longer).unwrap_err()).contains("unexpected bytes"));
+        // One byte more in the body, the length and checksum made to match.
+        let mut body = b[HEADER_LEN..n - 4].to_vec();
+        body.push(7);
+        let msg = model_message(load(&framed(FORMAT_VERSION, &body)).unwrap_err());
+        assert!(msg.contains("1 bytes remain after the model"), "{msg}");
+    }
+}
+
 #[test]
 fn length_field_claiming_gigabytes() {
     let b = model(1).to_bytes().unwrap();

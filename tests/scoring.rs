@@ -189,7 +189,7 @@ fn tables_from_elsewhere_are_matched_by_name_under_the_policy() {
             Feature {
                 name: "tenure".into(),
                 kind: FeatureKind::Categorical {
-                    levels: vec!["12".into(), "lots".into()],
+                    levels: vec!["12".into(), "lots".into()].into(),
                 },
             },
             Feature {
@@ -199,7 +199,7 @@ fn tables_from_elsewhere_are_matched_by_name_under_the_policy() {
             Feature {
                 name: "contract".into(),
                 kind: FeatureKind::Categorical {
-                    levels: vec!["year".into(), "month".into(), "two-year".into()],
+                    levels: vec!["year".into(), "month".into(), "two-year".into()].into(),
                 },
             },
         ],

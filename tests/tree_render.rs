@@ -203,7 +203,7 @@ fn a_max_depth_chain_renders_and_scores_without_recursion() {
         features: (0..MAX_DEPTH)
             .map(|d| EncodedFeature {
                 name: format!("f{d}"),
-                levels: vec!["lo".into(), "hi".into()],
+                levels: vec!["lo".into(), "hi".into()].into(),
                 numeric: false,
             })
             .collect(),

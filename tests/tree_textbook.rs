@@ -50,7 +50,7 @@ fn encode(names: &[&str], cols: &[Vec<Option<String>>], labels: Vec<u8>) -> Enco
         let card = levels.len() + 1;
         features.push(EncodedFeature {
             name: name.to_string(),
-            levels,
+            levels: levels.into(),
             numeric: false,
         });
         columns.push(Codes::from_u16(codes, card));

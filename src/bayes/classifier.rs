@@ -39,6 +39,8 @@
 //! `A(c) = Σ_{U∖X} F_U(c, x, ·)` and `B(c) = Σ_U F_U(c, ·)`. Variable elimination is
 //! left for attributes whose `U` has more than 4096 joint configurations.
 
+use std::sync::OnceLock;
+
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -75,7 +77,10 @@ struct Term {
 
 /// A fitted Bayesian-network classifier: the network (features, then the class node),
 /// the discretizer fitted on the training rows, and the class's blanket compiled for
-/// fast batch scoring (rebuilt on deserialisation, which validates the parts).
+/// fast batch scoring (deserialisation validates the parts; the scoring tables —
+/// log tables of the blanket, forest messages or the class query, up to three times
+/// the CPTs — are compiled on the first prediction and kept, as a tree compiles its
+/// walker, so loading a model holds only what its file stores).
 ///
 /// Prediction is exact `P(C | e)` over the observed attributes `e` (a missing or
 /// unseen value is marginalised, never imputed): a product of precompiled table
@@ -98,10 +103,32 @@ pub struct BayesClassifier {
     name: String,
     discretizer: Discretizer,
     net: BayesNet,
+    /// The scoring tables, compiled on the first prediction and kept (not stored in
+    /// model files, so a loaded model holds only its network until it scores).
+    compiled: OnceLock<Compiled>,
+}
+
+/// What scoring compiles from a network: the blanket's log tables, the forest
+/// message passing (naive Bayes, TAN) or else the class query.
+#[derive(Debug, Clone)]
+struct Compiled {
     terms: Vec<Term>,
     forest: Option<ForestPosterior>,
     /// The class query compiled per missing pattern, for networks without `forest`.
     query: Option<ClassQuery>,
+}
+
+impl Compiled {
+    fn new(net: &BayesNet, discretizer: &Discretizer) -> Self {
+        let forest = ForestPosterior::new(net);
+        // Not a forest: the elimination cost was checked by `BayesClassifier::new`.
+        let query = forest.is_none().then(|| ClassQuery::new(net));
+        Compiled {
+            terms: compile(net, discretizer),
+            forest,
+            query,
+        }
+    }
 }
 
 impl PartialEq for BayesClassifier {
@@ -241,22 +268,15 @@ impl BayesClassifier {
                 schema.classes
             )));
         }
-        let terms = compile(&net, &discretizer);
-        let forest = ForestPosterior::new(&net);
-        let query = if forest.is_none() {
+        if !ForestPosterior::applies(&net) {
             // Forest networks (naive Bayes, TAN) eliminate in small tables.
             infer::check_elimination_cost(&net, nf)?;
-            Some(ClassQuery::new(&net))
-        } else {
-            None
-        };
+        }
         Ok(BayesClassifier {
             name,
             discretizer,
             net,
-            terms,
-            forest,
-            query,
+            compiled: OnceLock::new(),
         })
     }
 
@@ -269,7 +289,13 @@ impl BayesClassifier {
     /// passing (the class has no parents and every attribute at most one other
     /// parent, e.g. naive Bayes and TAN) rather than by variable elimination.
     pub fn has_forest_inference(&self) -> bool {
-        self.forest.is_some()
+        ForestPosterior::applies(&self.net)
+    }
+
+    /// The scoring tables, compiled on first use.
+    fn compiled(&self) -> &Compiled {
+        self.compiled
+            .get_or_init(|| Compiled::new(&self.net, &self.discretizer))
     }
 
     /// The fitted discretizer.
@@ -350,7 +376,7 @@ impl BayesClassifier {
         let end = start + len;
         let mut fallback = Vec::new();
         scores.fill(0.0);
-        for t in &self.terms {
+        for t in &self.compiled().terms {
             let cfg = &mut cfg[..len];
             cfg.fill(0);
             for (&v, &stride) in t.vars.iter().zip(&t.strides) {
@@ -418,10 +444,12 @@ impl BayesClassifier {
     /// ([`UNOBSERVED`] where missing) by forest message passing or the compiled class
     /// query; false when neither answers (the caller runs variable elimination).
     fn solve(&self, scratch: &mut Scratch, out: &mut [f64]) -> bool {
-        if let Some(f) = &self.forest {
+        let compiled = self.compiled();
+        if let Some(f) = &compiled.forest {
             return f.posterior_into(&scratch.state, &mut scratch.forest, out);
         }
-        self.query
+        compiled
+            .query
             .as_ref()
             .is_some_and(|q| q.posterior_into(&self.net, &scratch.state, &mut scratch.query, out))
     }
@@ -580,7 +608,7 @@ impl BayesClassifier {
         // The fast-path terms at this row.
         let mut term_lp: Vec<(Option<usize>, f64)> = Vec::new();
         let mut blanket_observed = true;
-        for t in &self.terms {
+        for t in &self.compiled().terms {
             let x: usize = t
                 .vars
                 .iter()

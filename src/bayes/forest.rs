@@ -75,10 +75,24 @@ pub struct ForestScratch {
 }
 
 impl ForestPosterior {
+    /// True when [`ForestPosterior::new`] compiles `net`: its class (the last node)
+    /// has no parents and every attribute at most one parent besides the class. A
+    /// check of the structure only, nothing is built.
+    pub fn applies(net: &BayesNet) -> bool {
+        let Some(class) = net.n_vars().checked_sub(1) else {
+            return false;
+        };
+        net.parents(class).is_empty()
+            && (0..class).all(|v| net.parents(v).iter().filter(|&&u| u != class).count() <= 1)
+    }
+
     /// Compiles `net` (attributes `0..n`, the class node `n` last) when the class has
     /// no parents and every attribute has at most one parent besides the class;
     /// `None` otherwise.
     pub fn new(net: &BayesNet) -> Option<Self> {
+        if !Self::applies(net) {
+            return None;
+        }
         let class = net.n_vars().checked_sub(1)?;
         if !net.parents(class).is_empty() {
             return None;

@@ -19,6 +19,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
 use serde::{Deserialize, Serialize};
 
+use crate::data::Levels;
 use crate::error::{Error, Result};
 
 /// Largest number of entries a single CPT may hold (guards against absurd inputs such
@@ -33,8 +34,9 @@ pub(crate) const ROW_SUM_TOLERANCE: f64 = 1e-6;
 pub struct Variable {
     /// The variable's name (a feature's column name, or the target's name).
     pub name: String,
-    /// The names of its states; state `s` is `states[s]`.
-    pub states: Vec<String>,
+    /// The names of its states; state `s` is `states[s]` (a feature's states are
+    /// its encoder's levels, shared).
+    pub states: Levels,
 }
 
 impl Variable {

@@ -191,7 +191,7 @@ impl Discretizer {
                     }
                     FeatureEncoder::Categorical {
                         name: f.name.clone(),
-                        levels: kept,
+                        levels: kept.into(),
                     }
                 }
                 (FeatureKind::Numeric, Column::Numeric(values)) => {

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::cell;
 use super::encoded::{Codes, Encoded, EncodedFeature, EncodedSchema, MAX_LEVELS};
+use super::schema::Levels;
 use super::table::{Column, MISSING_LEVEL, Table};
 use crate::error::{Error, Result};
 
@@ -76,8 +77,9 @@ pub enum FeatureEncoder {
     Categorical {
         /// The column's name.
         name: String,
-        /// Levels seen in the training rows (their codes are their positions).
-        levels: Vec<String>,
+        /// Levels seen in the training rows (their codes are their positions); shared
+        /// with the discretizer's [`EncodedSchema`] and the model's schema.
+        levels: Levels,
     },
     /// A numeric feature and its cut points.
     Numeric {
@@ -420,12 +422,12 @@ impl Discretizer {
             .map(|e| match e {
                 FeatureEncoder::Categorical { name, levels } => EncodedFeature {
                     name: name.clone(),
-                    levels: levels.clone(),
+                    levels: levels.clone(), // shared, not copied
                     numeric: false,
                 },
                 FeatureEncoder::Numeric { name, cuts } => EncodedFeature {
                     name: name.clone(),
-                    levels: interval_labels(cuts),
+                    levels: interval_labels(cuts).into(),
                     numeric: true,
                 },
             })
@@ -809,7 +811,9 @@ mod tests {
         };
         let levels = vec!["0".to_string(), "1".to_string()];
         let train = Table::new(
-            schema(FeatureKind::Categorical { levels }),
+            schema(FeatureKind::Categorical {
+                levels: levels.into(),
+            }),
             vec![Column::Categorical(vec![0, 1, 1])],
             vec![0, 1, 1],
             None,

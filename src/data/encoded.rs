@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::schema::Levels;
 use crate::error::{Error, Result};
 
 /// The largest number of levels (excluding missing) a feature may have.
@@ -78,8 +79,9 @@ pub struct EncodedFeature {
     /// The column's name in the user's data.
     pub name: String,
     /// One label per code: the category, or for a discretized numeric the interval,
-    /// e.g. `[0, 6)`, `< 6` or `>= 70.5`.
-    pub levels: Vec<String>,
+    /// e.g. `[0, 6)`, `< 6` or `>= 70.5` (a categorical feature's levels are shared
+    /// with its encoder, see [`Levels`]).
+    pub levels: Levels,
     /// True when the feature was numeric and the levels are intervals.
     pub numeric: bool,
 }
@@ -336,7 +338,7 @@ mod tests {
     fn conditions_read_like_the_users_data() {
         let f = EncodedFeature {
             name: "tenure".into(),
-            levels: vec!["< 6".into(), "[6, 20)".into(), ">= 20".into()],
+            levels: vec!["< 6".into(), "[6, 20)".into(), ">= 20".into()].into(),
             numeric: true,
         };
         assert_eq!(f.condition(0), "tenure < 6");
@@ -345,7 +347,7 @@ mod tests {
         assert_eq!(f.condition(3), "tenure is missing");
         let c = EncodedFeature {
             name: "Contract".into(),
-            levels: vec!["Month-to-month".into()],
+            levels: vec!["Month-to-month".into()].into(),
             numeric: false,
         };
         assert_eq!(c.condition(0), "Contract = Month-to-month");

@@ -40,6 +40,8 @@ pub use discretize::{
 pub use encoded::{Codes, Encoded, EncodedFeature, EncodedSchema, MAX_LEVELS};
 pub(crate) use linfa::encoded_from_dataset;
 pub use missing::MissingTokens;
-pub use schema::{AT_RISK, CHURNED, Feature, FeatureKind, RETAINED, Schema, SchemaBuilder, Target};
+pub use schema::{
+    AT_RISK, CHURNED, Feature, FeatureKind, Levels, RETAINED, Schema, SchemaBuilder, Target,
+};
 pub use split::{Fold, Holdout, stratified_holdout, stratified_kfold};
 pub use table::{Cell, Column, MISSING_LEVEL, Table};

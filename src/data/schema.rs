@@ -2,6 +2,7 @@
 //! churn target (its classes).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +15,136 @@ pub const AT_RISK: &str = "at_risk";
 /// The canonical name of the class of customers who left.
 pub const CHURNED: &str = "churned";
 
+/// A list of level names (a categorical feature's levels, a network variable's
+/// states), shared: cloning it shares the one allocation, so the levels a model
+/// holds in its schema, its discretizer's encoders, the encoded schema and a
+/// network's variables are one copy in memory, as they are one copy in the file.
+///
+/// Reads as a slice (`Deref<Target = [String]>`: `len`, `iter`, indexing) and
+/// (de)serializes as a plain sequence of strings, exactly as a `Vec<String>`.
+///
+/// ```
+/// use churnkit::data::Levels;
+///
+/// let a = Levels::from(vec!["month".to_string(), "year".to_string()]);
+/// let b = a.clone();
+/// assert!(Levels::ptr_eq(&a, &b));
+/// assert_eq!(b[1], "year");
+/// assert_eq!(a, ["month", "year"]);
+/// ```
+#[derive(Clone, Default)]
+pub struct Levels(Arc<Vec<String>>);
+
+impl Levels {
+    /// True when both share one allocation (clones of one list).
+    pub fn ptr_eq(a: &Levels, b: &Levels) -> bool {
+        Arc::ptr_eq(&a.0, &b.0)
+    }
+
+    /// The levels as a slice.
+    pub fn as_slice(&self) -> &[String] {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Levels {
+    type Target = [String];
+    fn deref(&self) -> &[String] {
+        &self.0
+    }
+}
+
+impl AsRef<[String]> for Levels {
+    fn as_ref(&self) -> &[String] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Levels {
+    /// As the list of levels.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl From<Vec<String>> for Levels {
+    fn from(mut v: Vec<String>) -> Self {
+        v.shrink_to_fit();
+        Levels(Arc::new(v))
+    }
+}
+
+impl From<&[String]> for Levels {
+    fn from(v: &[String]) -> Self {
+        Levels::from(v.to_vec())
+    }
+}
+
+impl<const N: usize> From<[&str; N]> for Levels {
+    fn from(v: [&str; N]) -> Self {
+        v.into_iter().map(String::from).collect()
+    }
+}
+
+impl FromIterator<String> for Levels {
+    fn from_iter<I: IntoIterator<Item = String>>(iter: I) -> Self {
+        Levels::from(iter.into_iter().collect::<Vec<_>>())
+    }
+}
+
+impl<'a> IntoIterator for &'a Levels {
+    type Item = &'a String;
+    type IntoIter = std::slice::Iter<'a, String>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl PartialEq for Levels {
+    fn eq(&self, other: &Levels) -> bool {
+        Levels::ptr_eq(self, other) || self.0 == other.0
+    }
+}
+
+impl Eq for Levels {}
+
+impl PartialEq<[String]> for Levels {
+    fn eq(&self, other: &[String]) -> bool {
+        self.as_slice() == other
+    }
+}
+
+impl PartialEq<Vec<String>> for Levels {
+    fn eq(&self, other: &Vec<String>) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl<const N: usize> PartialEq<[&str; N]> for Levels {
+    fn eq(&self, other: &[&str; N]) -> bool {
+        self.as_slice() == other
+    }
+}
+
+impl PartialEq<Levels> for Vec<String> {
+    fn eq(&self, other: &Levels) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Serialize for Levels {
+    /// As a sequence of strings (the bytes of a `Vec<String>`).
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Levels {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        Vec::<String>::deserialize(d).map(Levels::from)
+    }
+}
+
 /// The type of a feature column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum FeatureKind {
@@ -21,7 +152,7 @@ pub enum FeatureKind {
     /// gives the same codes whatever the row order.
     Categorical {
         /// The distinct non-missing values seen, sorted.
-        levels: Vec<String>,
+        levels: Levels,
     },
     /// A numeric column (f64; missing cells are NaN in the table).
     Numeric,
@@ -204,7 +335,7 @@ impl SchemaBuilder {
         self.features.push(Feature {
             name: name.into(),
             kind: FeatureKind::Categorical {
-                levels: levels.into_iter().map(Into::into).collect(),
+                levels: levels.into_iter().map(Into::into).collect::<Levels>(),
             },
         });
         self

@@ -180,7 +180,7 @@ fn numeric_drift(name: &str, reference: &[f64], current: &[f64]) -> FeatureDrift
         Binning::EqualFrequency { bins: PSI_BINS },
         Vec::new(),
     );
-    let mut labels = labels_of.schema().features[0].levels.clone();
+    let mut labels = labels_of.schema().features[0].levels.to_vec();
     labels.push("missing".into());
     let n_bins = labels.len();
     let count = |v: &[f64]| {
@@ -400,7 +400,7 @@ mod tests {
             features: vec![Feature {
                 name: "tenure".into(),
                 kind: FeatureKind::Categorical {
-                    levels: vec!["x".into()],
+                    levels: vec!["x".into()].into(),
                 },
             }],
             target: Target::binary("churn"),

@@ -62,17 +62,37 @@
 //! inside the body can allocate beyond it) and validate the decoded model
 //! ([`Model::validate`]). Every failure is an [`Error::Model`], never a panic.
 //!
+//! # Memory
+//!
+//! [`Model::load`] uses at most [`LOAD_HEAP_FACTOR`] (2) × the file's size of heap at
+//! its peak, the loaded model included, plus a small fixed amount for the envelope's
+//! own parts (`tests/load_memory.rs` measures it with a counting allocator, allowing
+//! 256 KiB). A binary file is not held in memory: its checksum is computed in a first
+//! pass over fixed-size pieces, then the body is decoded as it is read (checksummed
+//! again; a file changed in between is refused). A JSON file is read into a buffer of
+//! exactly its size and decoded from it without an intermediate value. In memory
+//! each categorical level is held once, as in the file
+//! ([`Levels`](crate::data::Levels) are shared by the schema, the discretizer, the
+//! encoded schema and a network's variables), and a tree's child slots are kept
+//! plainly or run-length coded, whichever is smaller (a forest's ordered binary splits
+//! stay runs, as in the file). [`Model::read_from`] (any reader) holds the bytes it
+//! reads, up to the body length, while decoding; [`Model::from_bytes`] decodes the
+//! caller's bytes. The factor holds for files as churnkit writes them (binary, or
+//! pretty-printed JSON); a hand-made compact JSON document of tiny elements (`0,`
+//! for an 8-byte probability, `"a",` for a level) decodes to more than its text, within
+//! the size limit ([`LoadOptions::max_bytes`]).
+//!
 //! Compatibility: a file of an older format version keeps loading in later versions
 //! (their readers keep the old decoders); a file newer than the reader fails with
 //! an error naming both versions.
 
 use std::fs::File;
-use std::io::{BufReader, Read, Write};
+use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use bincode::Options;
 
-use super::hash::crc32;
+use super::hash::{Crc32, crc32};
 use super::{Model, ModelV1, ModelV2, ModelV3};
 use crate::error::{Error, Location, Result};
 
@@ -86,6 +106,12 @@ pub const HEADER_LEN: usize = 20;
 pub const TRAILER_LEN: usize = 4;
 /// The default limit on a model's body (binary) or text (JSON): 256 MiB.
 pub const DEFAULT_MAX_BYTES: u64 = 256 << 20;
+/// The bound on the heap a load uses: loading a model file ([`Model::load`] and the
+/// other readers, binary or JSON) takes at most this many times the file's size of
+/// heap at its peak, the loaded model included, plus a small fixed amount for the
+/// envelope (`tests/load_memory.rs` measures it with a counting allocator on a giant
+/// level, thousands of levels, a 150-tree forest and TAN networks).
+pub const LOAD_HEAP_FACTOR: u64 = 2;
 /// The `format` field of the JSON format.
 pub const JSON_FORMAT_NAME: &str = "churnkit-model";
 
@@ -164,24 +190,73 @@ fn parse_header(h: &[u8; HEADER_LEN], max: u64, location: &Location) -> Result<(
     Ok((version, len))
 }
 
+/// Where a body is decoded from: a slice holding it whole, or a reader streaming it
+/// (a file, read without a copy of its bytes in memory).
+trait BodySource {
+    fn decode<T: serde::de::DeserializeOwned>(&mut self) -> bincode::Result<T>;
+}
+
+impl BodySource for &[u8] {
+    fn decode<T: serde::de::DeserializeOwned>(&mut self) -> bincode::Result<T> {
+        bincode_options(self.len() as u64).deserialize(self)
+    }
+}
+
+/// A body of `len` bytes streamed from `reader` (bincode's size limit is `len`, so no
+/// length prefix allocates beyond the body).
+struct StreamedBody<R> {
+    reader: R,
+    len: u64,
+}
+
+impl<R: Read> BodySource for StreamedBody<R> {
+    fn decode<T: serde::de::DeserializeOwned>(&mut self) -> bincode::Result<T> {
+        bincode_options(self.len).deserialize_from(&mut self.reader)
+    }
+}
+
 fn decode_body(body: &[u8], version: u32, location: &Location) -> Result<Model> {
+    let mut body = body;
+    decode_from(&mut body, version, location)
+}
+
+fn decode_from(src: &mut impl BodySource, version: u32, location: &Location) -> Result<Model> {
     let corrupt = |e: bincode::Error| err(location, format!("corrupt model body: {e}"));
-    let opts = bincode_options(body.len() as u64);
     // Bodies before version 4 store derived data in nested types (see data::compat).
     let _legacy = (version <= 3).then(crate::data::compat::LegacyLayout::enter);
     let model: Model = if version == 1 {
-        opts.deserialize::<ModelV1>(body).map_err(corrupt)?.into()
+        src.decode::<ModelV1>().map_err(corrupt)?.into()
     } else if version == 2 {
-        opts.deserialize::<ModelV2>(body).map_err(corrupt)?.into()
+        src.decode::<ModelV2>().map_err(corrupt)?.into()
     } else if version == 3 {
-        opts.deserialize::<ModelV3>(body).map_err(corrupt)?.into()
+        src.decode::<ModelV3>().map_err(corrupt)?.into()
     } else {
-        opts.deserialize(body).map_err(corrupt)?
+        src.decode::<Model>().map_err(corrupt)?
     };
+    Ok(model)
+}
+
+fn validated(model: Model, location: &Location) -> Result<Model> {
     model
         .validate()
         .map_err(|e| err(location, format!("invalid model: {e}")))?;
     Ok(model)
+}
+
+/// A reader that counts and checksums the bytes read through it.
+struct Tally<R> {
+    inner: R,
+    crc: Crc32,
+    read: u64,
+}
+
+impl<R: Read> Read for Tally<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.crc.update(&buf[..n]);
+        self.read += n as u64;
+        Ok(n)
+    }
 }
 
 /// What a JSON document starts with, read before the model itself.
@@ -278,7 +353,100 @@ impl Model {
                 ),
             ));
         }
-        decode_body(&bytes[HEADER_LEN..end], version, location)
+        validated(
+            decode_body(&bytes[HEADER_LEN..end], version, location)?,
+            location,
+        )
+    }
+
+    /// Loads a binary model from a regular file without holding its bytes in memory:
+    /// the header and the size are checked, the checksum is computed in a first pass
+    /// over the file (in fixed-size pieces), then the body is decoded as it is read
+    /// in a second pass (checksummed again, so a file changed in between is refused).
+    /// The heap used is the model's and the decoding's own, not the file's
+    /// ([`LOAD_HEAP_FACTOR`]).
+    fn load_file(
+        mut file: File,
+        size: u64,
+        opts: LoadOptions,
+        location: &Location,
+    ) -> Result<Model> {
+        let io = |e| io_err(location, e);
+        file.seek(SeekFrom::Start(0)).map_err(io)?;
+        let mut h = [0u8; HEADER_LEN];
+        let got = read_up_to(&mut file, &mut h).map_err(io)?;
+        if got < HEADER_LEN {
+            return Self::from_bytes_with(&h[..got], opts, location);
+        }
+        let (version, len) = parse_header(&h, opts.max_bytes, location)?;
+        let available = size.saturating_sub(HEADER_LEN as u64);
+        let needed = len.saturating_add(TRAILER_LEN as u64);
+        if available < needed {
+            return Err(err(
+                location,
+                format!(
+                    "truncated: the header announces {len} body bytes + {TRAILER_LEN} checksum bytes, only {available} follow"
+                ),
+            ));
+        }
+        if available > needed {
+            return Err(err(
+                location,
+                format!("{} unexpected bytes after the checksum", available - needed),
+            ));
+        }
+        let mut header_crc = Crc32::new();
+        header_crc.update(&h);
+        let mut crc = header_crc;
+        let mut piece = vec![0u8; (64 << 10).min(len as usize).max(TRAILER_LEN)];
+        let mut left = len;
+        while left > 0 {
+            let n = (left as usize).min(piece.len());
+            file.read_exact(&mut piece[..n]).map_err(io)?;
+            crc.update(&piece[..n]);
+            left -= n as u64;
+        }
+        let mut trailer = [0u8; TRAILER_LEN];
+        file.read_exact(&mut trailer).map_err(io)?;
+        drop(piece);
+        let stored = u32::from_le_bytes(trailer);
+        let actual = crc.finish();
+        if stored != actual {
+            return Err(err(
+                location,
+                format!(
+                    "checksum mismatch (stored {stored:08x}, computed {actual:08x}): the file is corrupt"
+                ),
+            ));
+        }
+        file.seek(SeekFrom::Start(HEADER_LEN as u64)).map_err(io)?;
+        let mut body = StreamedBody {
+            reader: Tally {
+                inner: BufReader::new(file.take(len)),
+                crc: header_crc,
+                read: 0,
+            },
+            len,
+        };
+        let model = decode_from(&mut body, version, location)?;
+        let tally = &mut body.reader;
+        let decoded = tally.read;
+        // What the decoder left is read too, so the checksum covers the whole body.
+        std::io::copy(&mut *tally, &mut std::io::sink()).map_err(io)?;
+        let unchanged = tally.read == len && tally.crc.finish() == stored;
+        if unchanged && decoded < len {
+            return Err(err(
+                location,
+                format!(
+                    "corrupt model body: {} bytes remain after the model",
+                    len - decoded
+                ),
+            ));
+        }
+        if !unchanged {
+            return Err(err(location, "the file changed while it was read"));
+        }
+        validated(model, location)
     }
 
     /// Reads a model in the binary format from `r`, allocating no more than the body
@@ -325,7 +493,9 @@ impl Model {
     }
 
     /// Loads a model file, binary or JSON (told apart by the first byte: `{` or
-    /// whitespace means JSON), with default limits.
+    /// whitespace means JSON), with default limits. The heap it uses at its peak, the
+    /// model included, is at most [`LOAD_HEAP_FACTOR`] × the file's size plus a small
+    /// fixed amount (see [Memory](crate::model::format#memory)).
     pub fn load(path: impl AsRef<Path>) -> Result<Model> {
         Self::load_with(path, LoadOptions::default())
     }
@@ -335,6 +505,10 @@ impl Model {
         let path = path.as_ref();
         let location = Location::file(path);
         let file = File::open(path).map_err(|e| io_err(&location, e))?;
+        let meta = file.metadata().map_err(|e| io_err(&location, e))?;
+        // A regular file's size is known: the JSON text is read into a buffer of
+        // exactly that size, a binary body is streamed (see `load_file`).
+        let size = meta.is_file().then_some(meta.len());
         let mut r = BufReader::new(file);
         let first = {
             use std::io::BufRead;
@@ -343,9 +517,12 @@ impl Model {
         };
         match first {
             Some(b'{') | Some(b' ') | Some(b'\n') | Some(b'\r') | Some(b'\t') => {
-                Self::read_json_at(r, opts, &location)
+                Self::read_json_sized(r, size, opts, &location)
             }
-            _ => Self::read_from_at(r, opts, &location),
+            _ => match size {
+                Some(size) => Self::load_file(r.into_inner(), size, opts, &location),
+                None => Self::read_from_at(r, opts, &location),
+            },
         }
     }
 
@@ -391,7 +568,19 @@ impl Model {
     }
 
     fn read_json_at<R: Read>(r: R, opts: LoadOptions, location: &Location) -> Result<Model> {
-        let mut text = Vec::new();
+        Self::read_json_sized(r, None, opts, location)
+    }
+
+    /// Reads a JSON model of `size` bytes if known (the buffer then has exactly that
+    /// capacity: no growth past the text), at most `opts.max_bytes`.
+    fn read_json_sized<R: Read>(
+        r: R,
+        size: Option<u64>,
+        opts: LoadOptions,
+        location: &Location,
+    ) -> Result<Model> {
+        let capacity = size.map_or(0, |s| s.min(opts.max_bytes.saturating_add(1)));
+        let mut text = Vec::with_capacity(capacity as usize);
         r.take(opts.max_bytes.saturating_add(1))
             .read_to_end(&mut text)
             .map_err(|e| io_err(location, e))?;

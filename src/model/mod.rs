@@ -56,7 +56,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{
-    Column, CsvOptions, Feature, FeatureKind, MISSING_LEVEL, MissingTokens, ReadSpec, Schema, Table,
+    Column, CsvOptions, Feature, FeatureKind, Levels, MISSING_LEVEL, MissingTokens, ReadSpec,
+    Schema, Table,
 };
 use crate::error::{Error, Location, Result};
 use crate::learner::Classifier;
@@ -210,7 +211,7 @@ struct ModelIn {
 
 /// The categorical levels of the body's discretizer for feature `j` of `schema`
 /// (matched by name), if the body has them.
-fn body_levels<'a>(body: &'a ModelBody, schema: &Schema, j: usize) -> Option<&'a [String]> {
+fn body_levels<'a>(body: &'a ModelBody, schema: &Schema, j: usize) -> Option<&'a Levels> {
     let disc = body.discretizer()?;
     match disc.encoders().get(j)? {
         crate::data::FeatureEncoder::Categorical { name, levels }
@@ -228,8 +229,7 @@ impl Serialize for Model {
         let in_body: Vec<bool> = (0..features.len())
             .map(|j| match &features[j].kind {
                 FeatureKind::Categorical { levels } => {
-                    !levels.is_empty()
-                        && body_levels(&self.body, &self.schema, j) == Some(levels.as_slice())
+                    !levels.is_empty() && body_levels(&self.body, &self.schema, j) == Some(levels)
                 }
                 FeatureKind::Numeric => false,
             })
@@ -249,7 +249,9 @@ impl Serialize for Model {
                         if b {
                             Feature {
                                 name: f.name.clone(),
-                                kind: FeatureKind::Categorical { levels: Vec::new() },
+                                kind: FeatureKind::Categorical {
+                                    levels: Levels::default(),
+                                },
                             }
                         } else {
                             f.clone()
@@ -292,7 +294,8 @@ impl<'de> Deserialize<'de> for Model {
                     m.schema.features.len()
                 )));
             }
-            let Some(levels) = body_levels(&m.body, &m.schema, j).map(<[String]>::to_vec) else {
+            // Shared with the body's discretizer: one copy of the levels in memory.
+            let Some(levels) = body_levels(&m.body, &m.schema, j).cloned() else {
                 return Err(D::Error::custom(format!(
                     "feature '{}': its levels are said to be in the body, which has none",
                     m.schema.features[j].name

@@ -617,7 +617,7 @@ mod tests {
         EncodedSchema {
             features: vec![EncodedFeature {
                 name: "a".into(),
-                levels: vec!["x".into(), "y".into(), "z".into()],
+                levels: vec!["x".into(), "y".into(), "z".into()].into(),
                 numeric: false,
             }],
             classes: (0..k).map(|i| format!("c{i}")).collect(),

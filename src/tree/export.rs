@@ -321,8 +321,11 @@ impl DecisionTree {
             if !n.is_leaf() {
                 let card = self.schema.features[n.feature as usize].cardinality();
                 s.push_str(" children=[");
-                for (c, &slot) in self.slots[n.first_slot as usize..][..card]
-                    .iter()
+                for (c, slot) in self
+                    .slots
+                    .block(n.first_slot as usize, card)
+                    .into_iter()
+                    .flatten()
                     .enumerate()
                 {
                     if c > 0 {
@@ -354,7 +357,7 @@ mod tests {
         let schema = Arc::new(EncodedSchema {
             features: vec![EncodedFeature {
                 name: "Contract".into(),
-                levels: vec!["Month-to-month".into(), "Two year".into()],
+                levels: vec!["Month-to-month".into(), "Two year".into()].into(),
                 numeric: false,
             }],
             classes: vec!["retained".into(), "churned".into()],

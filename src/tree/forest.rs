@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::criterion::{AttributeWeights, ClassWeights, Criterion, WeightedEntropy};
 use super::grow::mix;
-use super::node::Node;
+use super::node::{Node, Slots};
 use super::params::{Id3Params, NumericSplits, Pruning};
 use super::tree::{DecisionTree, MissingPolicy, Smoothing};
 use super::walk::WalkerCache;
@@ -715,13 +715,7 @@ struct TreeRepr {
 
 impl TreeRepr {
     fn new(t: DecisionTree) -> Self {
-        let mut slot_runs: Vec<(u32, u32)> = Vec::new();
-        for &c in &t.slots {
-            match slot_runs.last_mut() {
-                Some((v, n)) if *v == c => *n += 1,
-                _ => slot_runs.push((c, 1)),
-            }
-        }
+        let slot_runs = t.slots.runs();
         TreeRepr {
             nodes: t
                 .nodes
@@ -791,10 +785,9 @@ impl TryFrom<ForestRepr> for ForestClassifier {
             if total > (t.nodes.len() as u64).saturating_mul(max_card as u64) {
                 return Err(bad("more child slots than the nodes can have"));
             }
-            let mut slots = Vec::with_capacity(total as usize);
-            for (v, n) in t.slot_runs {
-                slots.extend(std::iter::repeat_n(v, n as usize));
-            }
+            // Kept as runs when that is smaller (an ordered binary split is 3 runs).
+            let slots = Slots::from_runs(t.slot_runs)
+                .ok_or_else(|| bad("more child slots than the nodes can have"))?;
             let nodes = t
                 .nodes
                 .iter()

@@ -328,12 +328,11 @@ fn grow<C: Counter>(
         }
     }
     arena.nodes.shrink_to_fit();
-    arena.slots.shrink_to_fit();
     arena.counts.shrink_to_fit();
     Ok(DecisionTree {
         schema: enc.schema().clone(),
         nodes: arena.nodes,
-        slots: arena.slots,
+        slots: arena.slots.into(),
         counts: arena.counts,
         missing: p.missing,
         smoothing: p.smoothing(),

@@ -42,3 +42,292 @@ impl Node {
         self.feature == LEAF
     }
 }
+
+/// A tree's child slots: one per code of each internal node's feature, the child's
+/// node index or [`NO_CHILD`], addressed by position (`first_slot + code`).
+///
+/// Stored plainly (4 bytes a slot) or run-length coded (8 bytes a run of equal
+/// slots), whichever is smaller, decided by the content alone (so equal slots are
+/// stored alike): a multiway split's distinct children stay plain, a forest's ordered
+/// binary splits of 33-code numerics (3 runs, not 33 slots) are runs. In memory the
+/// slots then take no more than in a model file, which stores them plainly (a tree)
+/// or as runs (a forest). Serialized as the plain sequence of slots, the bytes of a
+/// `Vec<u32>`.
+#[derive(Clone, PartialEq, Default)]
+pub(crate) enum Slots {
+    /// Every slot.
+    Plain(Vec<u32>),
+    /// Run `r` covers the slots `starts[r] .. starts[r + 1]` (the last one up to
+    /// `len`) and holds `values[r]`; `starts[0] == 0`, adjacent runs differ.
+    Runs {
+        /// Where each run starts.
+        starts: Vec<u32>,
+        /// Each run's slot value.
+        values: Vec<u32>,
+        /// The number of slots.
+        len: usize,
+    },
+    /// No slots.
+    #[default]
+    Empty,
+}
+
+impl Slots {
+    /// Slots from runs `(value, length)`, in order (zero-length runs are skipped,
+    /// adjacent equal ones merged). None when there would be more than `u32::MAX`
+    /// slots.
+    pub(crate) fn from_runs(runs: impl IntoIterator<Item = (u32, u32)>) -> Option<Slots> {
+        let mut starts: Vec<u32> = Vec::new();
+        let mut values: Vec<u32> = Vec::new();
+        let mut len: u64 = 0;
+        for (v, n) in runs {
+            if n == 0 {
+                continue;
+            }
+            if values.last() != Some(&v) {
+                starts.push(u32::try_from(len).ok()?);
+                values.push(v);
+            }
+            len += u64::from(n);
+        }
+        if len > u64::from(u32::MAX) {
+            return None;
+        }
+        let len = len as usize;
+        Some(if len == 0 {
+            Slots::Empty
+        } else if 2 * values.len() < len {
+            starts.shrink_to_fit();
+            values.shrink_to_fit();
+            Slots::Runs {
+                starts,
+                values,
+                len,
+            }
+        } else {
+            let mut plain = Vec::with_capacity(len);
+            for (r, &v) in values.iter().enumerate() {
+                let end = starts.get(r + 1).map_or(len, |&s| s as usize);
+                plain.extend(std::iter::repeat_n(v, end - starts[r] as usize));
+            }
+            Slots::Plain(plain)
+        })
+    }
+
+    /// The number of slots.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Slots::Plain(v) => v.len(),
+            Slots::Runs { len, .. } => *len,
+            Slots::Empty => 0,
+        }
+    }
+
+    /// The run holding slot `i < len` (runs only).
+    #[inline]
+    fn run_of(starts: &[u32], i: usize) -> usize {
+        starts.partition_point(|&s| s as usize <= i) - 1
+    }
+
+    /// Slot `i`, None past the end.
+    #[inline]
+    pub(crate) fn get(&self, i: usize) -> Option<u32> {
+        match self {
+            Slots::Plain(v) => v.get(i).copied(),
+            Slots::Runs {
+                starts,
+                values,
+                len,
+            } => (i < *len).then(|| values[Self::run_of(starts, i)]),
+            Slots::Empty => None,
+        }
+    }
+
+    /// Slot `i` (`i` must be below [`len`](Slots::len), as a slice index).
+    #[inline]
+    pub(crate) fn at(&self, i: usize) -> u32 {
+        match self.get(i) {
+            Some(v) => v,
+            None => panic!("slot {i} past the {} slots", self.len()),
+        }
+    }
+
+    /// The slots `first .. first + n`, None when they run past the end.
+    pub(crate) fn block(&self, first: usize, n: usize) -> Option<SlotIter<'_>> {
+        let end = first.checked_add(n)?;
+        if end > self.len() {
+            return None;
+        }
+        let run = match self {
+            Slots::Runs { starts, .. } if n > 0 => Self::run_of(starts, first),
+            _ => 0,
+        };
+        Some(SlotIter {
+            slots: self,
+            pos: first,
+            end,
+            run,
+        })
+    }
+
+    /// Every slot, in order.
+    pub(crate) fn iter(&self) -> SlotIter<'_> {
+        SlotIter {
+            slots: self,
+            pos: 0,
+            end: self.len(),
+            run: 0,
+        }
+    }
+
+    /// The slots as runs `(value, length)`, adjacent equal slots merged.
+    pub(crate) fn runs(&self) -> Vec<(u32, u32)> {
+        let mut out: Vec<(u32, u32)> = Vec::new();
+        for c in self.iter() {
+            match out.last_mut() {
+                Some((v, n)) if *v == c => *n += 1,
+                _ => out.push((c, 1)),
+            }
+        }
+        out
+    }
+
+    /// The slots, one per element.
+    #[cfg(test)]
+    pub(crate) fn to_vec(&self) -> Vec<u32> {
+        self.iter().collect()
+    }
+
+    /// Bytes held.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        match self {
+            Slots::Plain(v) => v.capacity() * 4,
+            Slots::Runs { starts, values, .. } => (starts.capacity() + values.capacity()) * 4,
+            Slots::Empty => 0,
+        }
+    }
+}
+
+impl From<Vec<u32>> for Slots {
+    /// Plain or runs, whichever is smaller.
+    fn from(v: Vec<u32>) -> Self {
+        let mut runs = 0usize;
+        let mut last = None;
+        for &c in &v {
+            if last != Some(c) {
+                runs += 1;
+                last = Some(c);
+            }
+        }
+        if v.is_empty() {
+            Slots::Empty
+        } else if 2 * runs < v.len() {
+            Slots::from_runs(v.iter().map(|&c| (c, 1))).unwrap_or(Slots::Plain(v))
+        } else {
+            let mut v = v;
+            v.shrink_to_fit();
+            Slots::Plain(v)
+        }
+    }
+}
+
+impl std::fmt::Debug for Slots {
+    /// As the list of slots.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for Slots {
+    /// As the sequence of slots (the bytes of a `Vec<u32>`).
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for Slots {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        Vec::<u32>::deserialize(d).map(Slots::from)
+    }
+}
+
+/// The slots of a range, in order (see [`Slots::block`]).
+pub(crate) struct SlotIter<'a> {
+    slots: &'a Slots,
+    pos: usize,
+    end: usize,
+    /// The run holding `pos` (runs only).
+    run: usize,
+}
+
+impl Iterator for SlotIter<'_> {
+    type Item = u32;
+
+    #[inline]
+    fn next(&mut self) -> Option<u32> {
+        if self.pos >= self.end {
+            return None;
+        }
+        let v = match self.slots {
+            Slots::Plain(v) => v[self.pos],
+            Slots::Runs { starts, values, .. } => {
+                while starts
+                    .get(self.run + 1)
+                    .is_some_and(|&s| s as usize <= self.pos)
+                {
+                    self.run += 1;
+                }
+                values[self.run]
+            }
+            Slots::Empty => return None,
+        };
+        self.pos += 1;
+        Some(v)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.end - self.pos;
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for SlotIter<'_> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_are_runs_only_when_smaller_and_read_the_same() {
+        let binary: Vec<u32> = [vec![1; 16], vec![2; 16], vec![NO_CHILD]].concat();
+        let multi: Vec<u32> = (0..20).chain([NO_CHILD]).collect();
+        for v in [binary.clone(), multi.clone(), vec![5], Vec::new()] {
+            let s = Slots::from(v.clone());
+            assert_eq!(s.len(), v.len());
+            assert_eq!(s.iter().collect::<Vec<_>>(), v);
+            for (i, &x) in v.iter().enumerate() {
+                assert_eq!(s.get(i), Some(x));
+                assert_eq!(s.at(i), x);
+            }
+            assert_eq!(s.get(v.len()), None);
+            for first in 0..=v.len() {
+                for n in 0..=v.len() - first {
+                    let block: Vec<u32> = s.block(first, n).unwrap().collect();
+                    assert_eq!(block, v[first..first + n]);
+                }
+                assert!(s.block(first, v.len() - first + 1).is_none());
+            }
+            // The same bytes as the plain list; read back as it was stored.
+            let bytes = bincode::serialize(&s).unwrap();
+            assert_eq!(bytes, bincode::serialize(&v).unwrap());
+            assert_eq!(bincode::deserialize::<Slots>(&bytes).unwrap(), s);
+            assert_eq!(Slots::from_runs(s.runs()), Some(s));
+        }
+        assert!(matches!(Slots::from(binary), Slots::Runs { .. }));
+        assert!(matches!(Slots::from(multi), Slots::Plain(_)));
+        // Runs given with zero lengths and repeats are stored as from the slots.
+        let odd = Slots::from_runs([(1, 3), (1, 5), (9, 0), (2, 8)]).unwrap();
+        assert_eq!(odd, Slots::from([vec![1; 8], vec![2; 8]].concat()));
+        assert!(Slots::from_runs([(1, u32::MAX), (2, 1)]).is_none());
+    }
+}

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::node::{LEAF, NO_CHILD, Node};
+use super::node::{LEAF, NO_CHILD, Node, Slots};
 use super::walk::WalkerCache;
 use crate::data::{Codes, Encoded, EncodedSchema};
 use crate::error::{Error, Result};
@@ -56,7 +56,7 @@ pub struct Step {
 pub struct DecisionTree {
     pub(crate) schema: Arc<EncodedSchema>,
     pub(crate) nodes: Vec<Node>,
-    pub(crate) slots: Vec<u32>,
+    pub(crate) slots: Slots,
     /// Weighted training class counts, `n_classes` per node.
     pub(crate) counts: Vec<f64>,
     pub(crate) missing: MissingPolicy,
@@ -81,7 +81,7 @@ pub struct DecisionTree {
 #[derive(Serialize)]
 pub(crate) struct TreeArraysRef<'a> {
     nodes: &'a [Node],
-    slots: &'a [u32],
+    slots: &'a Slots,
     counts: &'a [f64],
     missing: &'a MissingPolicy,
     laplace: &'a Smoothing,
@@ -93,7 +93,7 @@ pub(crate) struct TreeArraysRef<'a> {
 #[derive(Deserialize)]
 pub(crate) struct TreeArrays {
     nodes: Vec<Node>,
-    slots: Vec<u32>,
+    slots: Slots,
     counts: Vec<f64>,
     missing: MissingPolicy,
     laplace: Smoothing,
@@ -259,7 +259,7 @@ const SCAN_CHILDREN: usize = 32;
 /// class frequencies. Nodes unreachable from the root get their frequencies.
 pub(crate) fn m_estimate_probas(
     nodes: &[Node],
-    slots: &[u32],
+    slots: &Slots,
     counts: &[f64],
     schema: &EncodedSchema,
     k: usize,
@@ -292,7 +292,7 @@ pub(crate) fn m_estimate_probas(
         };
         q.copy_from_slice(&p[n * k..(n + 1) * k]);
         let first = node.first_slot as usize;
-        for &c in slots.get(first..first + f.cardinality()).unwrap_or(&[]) {
+        for c in slots.block(first, f.cardinality()).into_iter().flatten() {
             let c = c as usize;
             if c == NO_CHILD as usize || c >= nodes.len() || seen[c] {
                 continue;
@@ -411,7 +411,7 @@ impl DecisionTree {
         if code as usize >= card {
             return None;
         }
-        match self.slots[n.first_slot as usize + code as usize] {
+        match self.slots.at(n.first_slot as usize + code as usize) {
             NO_CHILD => None,
             c => Some(c as usize),
         }
@@ -513,7 +513,7 @@ impl DecisionTree {
     /// excluded.
     pub fn heap_bytes(&self) -> usize {
         self.nodes.capacity() * std::mem::size_of::<Node>()
-            + self.slots.capacity() * 4
+            + self.slots.heap_bytes()
             + self.counts.capacity() * 8
     }
 
@@ -558,7 +558,7 @@ impl DecisionTree {
                 Codes::U8(v) => v[row] as usize,
                 Codes::U16(v) => v[row] as usize,
             };
-            let next = self.slots[node.first_slot as usize + code];
+            let next = self.slots.at(node.first_slot as usize + code);
             if next == NO_CHILD {
                 return n;
             }
@@ -826,7 +826,7 @@ impl DecisionTree {
         let mut counts = Vec::with_capacity(self.counts.len());
         self.copy_subtree(0, k, &mut nodes, &mut slots, &mut counts);
         self.nodes = nodes;
-        self.slots = slots;
+        self.slots = Slots::from(slots);
         self.counts = counts;
         self.walker.reset();
         self.proba = ProbaCache::default();
@@ -851,7 +851,7 @@ impl DecisionTree {
             node.first_slot = first as u32;
             let mut done: Vec<(u32, u32)> = Vec::new();
             for c in 0..card {
-                let old = self.slots[self.nodes[n].first_slot as usize + c];
+                let old = self.slots.at(self.nodes[n].first_slot as usize + c);
                 if old == NO_CHILD {
                     continue;
                 }
@@ -942,7 +942,7 @@ mod tests {
         let schema = Arc::new(EncodedSchema {
             features: vec![EncodedFeature {
                 name: "a".into(),
-                levels: vec!["x".into(), "y".into(), "z".into()],
+                levels: vec!["x".into(), "y".into(), "z".into()].into(),
                 numeric: false,
             }],
             classes: vec!["retained".into(), "churned".into()],

@@ -127,11 +127,11 @@ impl DecisionTree {
                 ))
             })?;
             let first = node.first_slot as usize;
-            let block = first
-                .checked_add(f.cardinality())
-                .and_then(|end| self.slots.get(first..end))
+            let block = self
+                .slots
+                .block(first, f.cardinality())
                 .ok_or_else(|| bad(format!("node {i}'s child slots run past the slot array")))?;
-            for &c in block {
+            for c in block {
                 if c != NO_CHILD {
                     link(&mut parent_of, &mut depth, i, c as usize)?;
                 }
@@ -247,9 +247,10 @@ mod tests {
         let i = first_internal(t);
         let first = t.nodes[i].first_slot as usize;
         first
-            + t.slots[first..]
-                .iter()
-                .position(|&c| c != NO_CHILD)
+            + t.slots
+                .block(first, t.slots.len() - first)
+                .unwrap()
+                .position(|c| c != NO_CHILD)
                 .unwrap()
     }
 
@@ -273,14 +274,18 @@ mod tests {
                 "child past the arena",
                 Box::new(|c| {
                     let s = first_child_slot(&c.tree);
-                    c.tree.slots[s] = c.tree.nodes.len() as u32;
+                    let mut v = c.tree.slots.to_vec();
+                    v[s] = c.tree.nodes.len() as u32;
+                    c.tree.slots = v.into();
                 }),
             ),
             (
                 "cycle to the root",
                 Box::new(|c| {
                     let s = first_child_slot(&c.tree);
-                    c.tree.slots[s] = 0;
+                    let mut v = c.tree.slots.to_vec();
+                    v[s] = 0;
+                    c.tree.slots = v.into();
                 }),
             ),
             (
@@ -296,7 +301,9 @@ mod tests {
                         .find(|&i| i != parent && !t.nodes[i].is_leaf())
                         .unwrap();
                     let first = t.nodes[other].first_slot as usize;
-                    t.slots[first] = last as u32;
+                    let mut v = t.slots.to_vec();
+                    v[first] = last as u32;
+                    t.slots = v.into();
                 }),
             ),
             (
@@ -329,7 +336,9 @@ mod tests {
                 "tree schema differs from the discretizer's",
                 Box::new(|c| {
                     let mut s = (**c.tree.schema()).clone();
-                    s.features[0].levels.push("extra".into());
+                    let mut levels = s.features[0].levels.to_vec();
+                    levels.push("extra".into());
+                    s.features[0].levels = levels.into();
                     c.tree.schema = std::sync::Arc::new(s);
                 }),
             ),
@@ -449,7 +458,7 @@ mod tests {
         let schema = std::sync::Arc::new(EncodedSchema {
             features: vec![EncodedFeature {
                 name: "x".into(),
-                levels: vec!["a".into(), "b".into()],
+                levels: vec!["a".into(), "b".into()].into(),
                 numeric: false,
             }],
             classes: vec!["no".into(), "yes".into()],
@@ -479,7 +488,7 @@ mod tests {
         DecisionTree {
             schema,
             nodes,
-            slots,
+            slots: slots.into(),
             counts,
             missing: super::super::MissingPolicy::Fractional,
             smoothing: Default::default(),

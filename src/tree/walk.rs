@@ -18,7 +18,7 @@
 
 use std::sync::OnceLock;
 
-use super::node::{LEAF, NO_CHILD, Node};
+use super::node::{LEAF, NO_CHILD, Node, Slots};
 use crate::data::{Codes, Encoded, EncodedSchema};
 
 /// Marks a child entry that is a result index, not a run start.
@@ -39,7 +39,7 @@ impl WalkerCache {
     pub(crate) fn get(
         &self,
         nodes: &[Node],
-        slots: &[u32],
+        slots: &Slots,
         schema: &EncodedSchema,
     ) -> Option<&Walker> {
         self.0
@@ -91,7 +91,7 @@ pub(crate) struct Walker {
 impl Walker {
     /// Compiles `tree` (node order kept: depth-first pre-order, subtrees contiguous).
     /// None when the flat array would not fit 31-bit entries.
-    pub(crate) fn new(nodes: &[Node], slots: &[u32], schema: &EncodedSchema) -> Option<Walker> {
+    pub(crate) fn new(nodes: &[Node], slots: &Slots, schema: &EncodedSchema) -> Option<Walker> {
         let mut start = vec![u32::MAX; nodes.len()];
         let mut result = vec![u32::MAX; nodes.len()];
         let mut len = 0usize;
@@ -103,8 +103,8 @@ impl Walker {
             } else {
                 start[n] = len as u32;
                 let card = schema.features[node.feature as usize].cardinality();
-                let slots = &slots[node.first_slot as usize..][..card];
-                if slots.contains(&NO_CHILD) {
+                let mut block = slots.block(node.first_slot as usize, card)?;
+                if block.any(|c| c == NO_CHILD) {
                     result[n] = results.len() as u32;
                     results.push(n as u32);
                 }
@@ -121,7 +121,7 @@ impl Walker {
             }
             let card = schema.features[node.feature as usize].cardinality();
             flat.push(node.feature);
-            for &c in &slots[node.first_slot as usize..][..card] {
+            for c in slots.block(node.first_slot as usize, card)? {
                 flat.push(match c {
                     NO_CHILD => RESULT | result[n],
                     c if nodes[c as usize].feature == LEAF => RESULT | result[c as usize],
@@ -266,9 +266,15 @@ mod tests {
         assert!(!tree.walker.is_built());
         let first = tree.predict_proba(&all).unwrap();
         assert!(tree.walker.is_built());
-        let wk = tree.walker.get(&[], &[], &tree.schema).unwrap() as *const Walker;
+        let wk = tree
+            .walker
+            .get(&[], &Default::default(), &tree.schema)
+            .unwrap() as *const Walker;
         assert_eq!(tree.predict_proba(&all).unwrap(), first);
-        let again = tree.walker.get(&[], &[], &tree.schema).unwrap() as *const Walker;
+        let again = tree
+            .walker
+            .get(&[], &Default::default(), &tree.schema)
+            .unwrap() as *const Walker;
         assert_eq!(wk, again, "the second call reuses the walker");
         // Serde skips it; clones and deserialized trees start empty and still agree.
         let bytes = bincode::serialize(&tree).unwrap();

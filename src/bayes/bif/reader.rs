@@ -80,7 +80,10 @@ fn parse_variable(lx: &mut Lexer, line: u64) -> Result<Variable> {
     }
     let states =
         states.ok_or_else(|| lx.err(line, format!("variable '{name}' has no type line")))?;
-    Ok(Variable { name, states })
+    Ok(Variable {
+        name,
+        states: states.into(),
+    })
 }
 
 /// A type line after `type` (on `line`) of variable `name`:

@@ -61,7 +61,7 @@ use serde::{Deserialize, Serialize};
 
 use super::network::{BayesNet, Variable};
 use crate::count::{CountTable, Counter, Rows, Var};
-use crate::data::{Binning, Encoded, EncodedSchema};
+use crate::data::{Binning, Encoded, EncodedSchema, Levels};
 use crate::error::Result;
 
 pub use hill_climb::{HillClimb, Start};
@@ -75,12 +75,12 @@ pub use tan::{
 /// The state names of feature `j` as network states: its levels, or a single
 /// placeholder state `"(none)"` when training saw no value at all (the variable is then
 /// never observed).
-pub(crate) fn feature_states(schema: &EncodedSchema, j: usize) -> Vec<String> {
+pub(crate) fn feature_states(schema: &EncodedSchema, j: usize) -> Levels {
     let levels = &schema.features[j].levels;
     if levels.is_empty() {
-        vec!["(none)".into()]
+        Levels::from(["(none)"])
     } else {
-        levels.clone()
+        levels.clone() // shared with the encoder, not copied
     }
 }
 
@@ -95,7 +95,7 @@ pub(crate) fn network_variables(schema: &EncodedSchema, class_name: &str) -> Vec
         .collect();
     vars.push(Variable {
         name: class_name.to_string(),
-        states: schema.classes.clone(),
+        states: schema.classes.clone().into(),
     });
     vars
 }

@@ -546,7 +546,9 @@ fn finish_features(
                 }
                 let (levels, codes) = sort_levels(interner.texts, codes);
                 (
-                    FeatureKind::Categorical { levels },
+                    FeatureKind::Categorical {
+                        levels: levels.into(),
+                    },
                     Column::Categorical(codes),
                 )
             }
