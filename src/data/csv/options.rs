@@ -113,7 +113,7 @@ pub struct CsvOptions {
     pub(super) classes: Option<Vec<String>>,
     pub(super) labels: LabelRule,
     pub(super) on_bad_label: BadLabelPolicy,
-    pub(super) on_bad_cell: BadCellPolicy,
+    pub(in crate::data) on_bad_cell: BadCellPolicy,
     pub(super) target_optional: bool,
 }
 
@@ -302,7 +302,7 @@ impl CsvOptions {
         self
     }
 
-    pub(super) fn validate(&self) -> Result<()> {
+    pub(in crate::data) fn validate(&self) -> Result<()> {
         self.labels.validate()?;
         if let Some(name) = self.numeric.iter().find(|n| self.categorical.contains(n)) {
             return Err(Error::param(
