@@ -93,7 +93,7 @@ pub use arrow_array::{self, RecordBatch};
 pub use arrow_schema::{self, SchemaRef};
 pub use file::BatchReader;
 
-pub(crate) use cells::{Cells, Value};
+pub(crate) use cells::{Cells, Value, type_kind};
 
 use super::csv::{CsvOptions, ReadReport};
 use super::table::Table;
