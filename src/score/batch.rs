@@ -110,9 +110,9 @@ pub enum OutputFormat {
     /// `warnings`.
     JsonLines,
     /// A Parquet file (feature `parquet`; [`score_file`] only) with the CSV's columns,
-    /// typed: text columns `Utf8`, probabilities, weights and amounts `Float64` (rounded
-    /// to [`BatchOptions::precision`] decimals when given); an empty CSV cell is a
-    /// null. Compressed with snappy.
+    /// typed: text columns `Utf8`, probabilities, weights and amounts `Float64` (with
+    /// [`BatchOptions::precision`], the number the CSV cell writes); an empty CSV cell
+    /// is a null. Compressed with snappy.
     Parquet,
     /// An Arrow IPC file (feature `arrow`; [`score_file`] only) with the columns of
     /// [`OutputFormat::Parquet`].
@@ -437,7 +437,7 @@ fn fmt_num(out: &mut String, x: f64, precision: Option<usize>, signed: bool) {
 }
 
 /// `x` rounded to `precision` decimals (unchanged without one).
-pub(super) fn round(x: f64, precision: Option<usize>) -> f64 {
+fn round(x: f64, precision: Option<usize>) -> f64 {
     match precision {
         Some(p) if x.is_finite() => {
             let f = 10f64.powi(p.min(15) as i32);
