@@ -594,8 +594,8 @@ pub struct ScoreArgs {
     /// .arrow/.feather/.ipc Arrow, else CSV]
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<FormatArg>,
-    /// Output file of scores: CSV, or by its extension Parquet (.parquet), Arrow
-    /// (.arrow, .feather, .ipc) or JSON Lines (.jsonl)
+    /// Output file of scores: CSV, or by its extension Parquet (.parquet) or Arrow
+    /// (.arrow, .feather, .ipc)
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
     /// Replace a symbolic link at an output path (the link becomes a regular file; its

@@ -117,10 +117,11 @@ pub fn score(a: ScoreArgs) -> Result<()> {
         id_column: a.id.clone(),
         skip_bad_rows: a.skip_bad_rows,
         precision: Some(a.precision),
-        format: if a.json_lines {
-            OutputFormat::JsonLines
-        } else {
-            OutputFormat::from_path(&a.output)
+        format: match OutputFormat::from_path(&a.output) {
+            _ if a.json_lines => OutputFormat::JsonLines,
+            // Only --json-lines chooses JSON Lines (a .jsonl name stays CSV, as before).
+            OutputFormat::JsonLines => OutputFormat::Csv,
+            f => f,
         },
         // More than half a column unusable fails before the output is replaced.
         max_unusable_percent: (!a.allow_drift).then_some(50),
