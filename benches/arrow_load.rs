@@ -50,12 +50,13 @@ fn batch(t: &Table, dictionary: bool) -> RecordBatch {
     cols.push((Field::new("customer_id", id.data_type().clone(), false), id));
     for (j, f) in s.features.iter().enumerate() {
         if f.is_numeric() {
-            let a: ArrayRef = Arc::new(Float64Array::from_iter((0..t.n_rows()).map(|r| {
-                match t.cell(r, j) {
-                    Cell::Num(x) => Some(x),
-                    _ => None,
-                }
-            })));
+            let a: ArrayRef =
+                Arc::new(Float64Array::from_iter((0..t.n_rows()).map(
+                    |r| match t.cell(r, j) {
+                        Cell::Num(x) => Some(x),
+                        _ => None,
+                    },
+                )));
             cols.push((Field::new(&f.name, a.data_type().clone(), true), a));
         } else {
             let values = (0..t.n_rows())
@@ -83,8 +84,12 @@ fn write_parquet(path: &std::path::Path, batch: &RecordBatch) {
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(128 * 1024))
         .build();
-    let mut w = ArrowWriter::try_new(File::create(path).expect("create"), batch.schema(), Some(props))
-        .expect("writer");
+    let mut w = ArrowWriter::try_new(
+        File::create(path).expect("create"),
+        batch.schema(),
+        Some(props),
+    )
+    .expect("writer");
     w.write(batch).expect("write");
     w.close().expect("close");
 }

@@ -574,3 +574,26 @@ fn a_corrupt_parquet_file_is_a_format_error_naming_it() {
     assert!(matches!(e, Error::Format { .. }), "{e:?}");
     assert!(e.to_string().contains("bad.parquet"), "{e}");
 }
+
+#[test]
+fn an_infinite_float_is_a_bad_cell_and_nan_is_missing() {
+    let x: ArrayRef = Arc::new(Float64Array::from(vec![
+        Some(1.0),
+        Some(f64::NAN),
+        None,
+        Some(f64::INFINITY),
+    ]));
+    let label: ArrayRef = Arc::new(BooleanArray::from(vec![true, false, false, true]));
+    let batch = RecordBatch::try_from_iter(vec![("x", x), ("Churn", label)]).unwrap();
+    let e = read_record_batch(&batch, &CsvOptions::new("Churn")).unwrap_err();
+    assert!(
+        matches!(&e, Error::Value { location, value, .. }
+            if location.column.as_deref() == Some("x") && location.line == Some(5) && value == "inf"),
+        "{e:?}"
+    );
+    let opts = CsvOptions::new("Churn").on_bad_cell(churnkit::data::BadCellPolicy::Missing);
+    let (t, report) = read_record_batches(std::slice::from_ref(&batch), "b", &opts).unwrap();
+    assert_eq!(report.bad_cells[0].count, 1);
+    assert_eq!(report.missing, vec![("x".to_string(), 3)]);
+    assert_eq!(t.labels(), [1, 0, 0, 1]);
+}

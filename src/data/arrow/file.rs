@@ -4,6 +4,8 @@
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
+#[cfg(feature = "parquet")]
+use std::sync::Arc;
 
 use arrow_array::RecordBatch;
 use arrow_schema::{ArrowError, SchemaRef};
@@ -164,14 +166,55 @@ const WHOLE_FILE_BATCH_ROWS: usize = 64 * 1024;
 
 /// All record batches of a Parquet file, its row groups decoded in parallel (in
 /// order).
+///
+/// The top-level text columns `as_dictionary` names are decoded as dictionaries (their
+/// Parquet dictionary pages kept, not expanded into one string per row): a column of
+/// a few levels then costs one conversion per level, not per row.
 #[cfg(feature = "parquet")]
-pub(crate) fn parquet_batches(path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>)> {
-    use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReaderBuilder};
+pub(crate) fn parquet_batches(
+    path: &Path,
+    as_dictionary: &dyn Fn(&str) -> bool,
+) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    use arrow_schema::{DataType, Field, Schema};
+    use parquet::arrow::arrow_reader::{
+        ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+    };
     use rayon::prelude::*;
     let location = Location::file(path);
     let file = open(path, &location)?;
     let meta = ArrowReaderMetadata::load(&file, Default::default())
         .map_err(|e| parquet_error(&location, e))?;
+    let hinted: Vec<Field> = meta
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            t @ (DataType::Utf8 | DataType::LargeUtf8) if as_dictionary(f.name()) => {
+                f.as_ref().clone().with_data_type(DataType::Dictionary(
+                    Box::new(DataType::Int32),
+                    Box::new(t.clone()),
+                ))
+            }
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    let meta = if hinted
+        .iter()
+        .zip(meta.schema().fields())
+        .any(|(h, f)| h != f.as_ref())
+    {
+        let hint = Arc::new(Schema::new_with_metadata(
+            hinted,
+            meta.schema().metadata().clone(),
+        ));
+        ArrowReaderMetadata::try_new(
+            meta.metadata().clone(),
+            ArrowReaderOptions::new().with_schema(hint),
+        )
+        .map_err(|e| parquet_error(&location, e))?
+    } else {
+        meta
+    };
     let schema = meta.schema().clone();
     let groups = meta.metadata().num_row_groups();
     let parts: Vec<Result<Vec<RecordBatch>>> = (0..groups)

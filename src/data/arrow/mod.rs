@@ -148,7 +148,14 @@ fn read_with_schema(
 #[cfg(feature = "parquet")]
 pub fn read_parquet(path: impl AsRef<Path>, opts: &CsvOptions) -> Result<(Table, ReadReport)> {
     let path = path.as_ref();
-    let (schema, batches) = file::parquet_batches(path)?;
+    // Text columns that become levels or labels are decoded as dictionaries; the id
+    // column (a distinct text per row) and the columns not read stay text.
+    let skip = |name: &str| {
+        opts.id_column.as_deref() == Some(name)
+            || opts.weight_column.as_deref() == Some(name)
+            || opts.drop_columns.iter().any(|d| d == name)
+    };
+    let (schema, batches) = file::parquet_batches(path, &|name| !skip(name))?;
     read_with_schema(&schema, &batches, &Location::file(path), opts)
 }
 

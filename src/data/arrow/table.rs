@@ -1,7 +1,7 @@
 //! Record batches → [`Table`]: the CSV reader's plan (roles and kinds by name) and
 //! batch (labels mapped, levels sorted, the report), filled column by column.
 
-use arrow_array::RecordBatch;
+use arrow_array::{Array, RecordBatch};
 use arrow_schema::SchemaRef;
 use rayon::prelude::*;
 
@@ -85,11 +85,51 @@ pub(crate) fn read_batches(
     let n: usize = batches.iter().map(RecordBatch::num_rows).sum();
     let mut batch = Batch::new(&plan, 0);
     let policy = opts.on_bad_cell;
-    // Feature columns in parallel; the first error in column order is reported.
-    let results: Vec<Result<Option<BadCells>>> = plan
-        .features
+    // Feature columns in parallel, beside the target, id and weight columns; the
+    // first error in column order is reported.
+    let Batch {
+        cols,
+        labels,
+        label_texts,
+        ids,
+        weights,
+        first_missing_label,
+        ..
+    } = &mut batch;
+    let mut roles_out = Roles {
+        labels,
+        label_texts,
+        ids,
+        weights,
+        first_missing: first_missing_label,
+    };
+    let (results, roles_result): (Vec<Result<Option<BadCells>>>, Result<()>) = rayon::join(
+        || features(&plan, batches, cols, policy, &unsupported),
+        || roles(&plan, batches, &mut roles_out),
+    );
+
+    for (j, r) in results.into_iter().enumerate() {
+        batch.bad_cells[j] = r?;
+    }
+    roles_result?;
+    batch.lines = (0..n).map(line_of).collect();
+    batch
+        .finish(&plan, opts, Mode::Read)
+        .map(|(table, report, _)| (table, report))
+}
+
+/// The feature columns of every batch, in parallel (each column's bad cells, or its
+/// first error).
+fn features(
+    plan: &Plan,
+    batches: &[RecordBatch],
+    cols: &mut [Builder],
+    policy: BadCellPolicy,
+    unsupported: &(dyn Fn(usize, &str) -> Error + Sync),
+) -> Vec<Result<Option<BadCells>>> {
+    plan.features
         .par_iter()
-        .zip(batch.cols.par_iter_mut())
+        .zip(cols.par_iter_mut())
         .map(|((i, name, _), builder)| {
             let mut bad = None;
             let mut row0 = 0;
@@ -98,29 +138,21 @@ pub(crate) fn read_batches(
                     Cells::of(b.column(*i).as_ref()).ok_or_else(|| unsupported(*i, name))?;
                 match builder {
                     Builder::Num(values) => {
-                        numeric(&cells, row0, &plan, policy, name, values, &mut bad)?
+                        numeric(&cells, row0, plan, policy, name, values, &mut bad)?
                     }
                     Builder::Cat(codes, levels) => {
                         let at = |line: u64| plan.at(line, name);
                         let mut intern = |text: &str, line: u64| {
                             levels.intern(text.as_bytes(), line, &|| at(line), MAX_LEVELS)
                         };
-                        categorical(&cells, row0, &plan, codes, &mut intern)?
+                        categorical(&cells, row0, plan, codes, &mut intern)?
                     }
                 }
                 row0 += b.num_rows();
             }
             Ok(bad)
         })
-        .collect();
-    for (j, r) in results.into_iter().enumerate() {
-        batch.bad_cells[j] = r?;
-    }
-    roles(&plan, batches, &mut batch)?;
-    batch.lines = (0..n).map(line_of).collect();
-    batch
-        .finish(&plan, opts, Mode::Read)
-        .map(|(table, report, _)| (table, report))
+        .collect()
 }
 
 /// Appends one batch's cells of a numeric feature (rows from `row0`).
@@ -134,6 +166,37 @@ fn numeric(
     bad: &mut Option<BadCells>,
 ) -> Result<()> {
     values.reserve(cells.len());
+    // The common case, a Float64 column: its values as they are (NaN and nulls
+    // missing), a non-finite one handled below.
+    if let Cells::F64(a) = cells {
+        let start = values.len();
+        match a.nulls() {
+            None => values.extend_from_slice(a.values()),
+            Some(n) => values.extend(
+                a.values()
+                    .iter()
+                    .zip(n.iter())
+                    .map(|(&x, valid)| if valid { x } else { f64::NAN }),
+            ),
+        }
+        if let Some(r) = values[start..].iter().position(|x| x.is_infinite()) {
+            for (k, x) in values[start + r..].iter_mut().enumerate() {
+                if x.is_infinite() {
+                    let text = x.to_string();
+                    bad_number(
+                        bad,
+                        plan,
+                        policy,
+                        name,
+                        text.as_bytes(),
+                        line_of(row0 + r + k),
+                    )?;
+                    *x = f64::NAN;
+                }
+            }
+        }
+        return Ok(());
+    }
     for r in 0..cells.len() {
         let v = cells.get(r);
         let x = match v {
@@ -231,7 +294,16 @@ fn categorical(
 }
 
 /// The target, id and weight columns of every batch.
-fn roles(plan: &Plan, batches: &[RecordBatch], batch: &mut Batch) -> Result<()> {
+/// The parts of a batch the target, id and weight columns fill.
+struct Roles<'b> {
+    labels: &'b mut Vec<u32>,
+    label_texts: &'b mut crate::data::csv::Interner,
+    ids: &'b mut Option<Vec<String>>,
+    weights: &'b mut Option<Vec<f64>>,
+    first_missing: &'b mut Option<String>,
+}
+
+fn roles(plan: &Plan, batches: &[RecordBatch], batch: &mut Roles<'_>) -> Result<()> {
     let mut row0 = 0;
     let mut buf = String::new();
     for b in batches {
@@ -239,8 +311,8 @@ fn roles(plan: &Plan, batches: &[RecordBatch], batch: &mut Batch) -> Result<()> 
         if let Some(t) = plan.target
             && let Some(cells) = column(t)
         {
-            let texts = &mut batch.label_texts;
-            let first_missing = &mut batch.first_missing_label;
+            let texts = &mut *batch.label_texts;
+            let first_missing = &mut *batch.first_missing;
             let at = |line: u64| plan.at(line, &plan.target_name);
             let mut intern = |text: &str, line: u64| {
                 texts.intern(text.as_bytes(), line, &|| at(line), usize::MAX)
@@ -259,14 +331,14 @@ fn roles(plan: &Plan, batches: &[RecordBatch], batch: &mut Batch) -> Result<()> 
                     .map(|c| if c == MISSING_LEVEL { NO_LABEL } else { c }),
             );
         }
-        if let (Some(i), Some(ids)) = (plan.id, &mut batch.ids)
+        if let (Some(i), Some(ids)) = (plan.id, &mut *batch.ids)
             && let Some(cells) = column(i)
         {
             for r in 0..cells.len() {
                 ids.push(cell::trim_text(cells.get(r).text(&mut buf)).to_string());
             }
         }
-        if let (Some(i), Some(weights)) = (plan.weight, &mut batch.weights)
+        if let (Some(i), Some(weights)) = (plan.weight, &mut *batch.weights)
             && let Some(cells) = column(i)
         {
             for r in 0..cells.len() {

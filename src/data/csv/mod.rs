@@ -34,4 +34,6 @@ pub use spec::ReadSpec;
 #[cfg(feature = "arrow")]
 pub(in crate::data) use batch::{Batch, Builder, NO_LABEL, bad_number};
 #[cfg(feature = "arrow")]
+pub(in crate::data) use interner::Interner;
+#[cfg(feature = "arrow")]
 pub(in crate::data) use plan::{Kind, Mode, Plan};
