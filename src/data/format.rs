@@ -106,7 +106,7 @@ impl std::fmt::Display for DataFormat {
 /// the extension says ([`DataFormat::from_path`]). The options are the CSV reader's
 /// ([`CsvOptions`]: target, label rules, id, weight, dropped columns, declared kinds,
 /// missing tokens, bad-cell and bad-label policies); a Parquet or Arrow file is read
-/// as [`arrow`](crate::data::arrow) documents (with the `arrow` / `parquet` features).
+/// as `data::arrow` documents (with the `arrow` / `parquet` features).
 ///
 /// # Errors
 /// Those of [`read_csv_report`], or of the Arrow reader; an [`Error::Format`] when

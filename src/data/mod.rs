@@ -11,7 +11,7 @@
 //! `discretize` ([`Discretizer`], [`Binning`]), `encoded` ([`Encoded`]), `split`
 //! ([`stratified_holdout`], [`stratified_kfold`]), `format` ([`DataFormat`],
 //! [`read_table_report`]: CSV, Parquet or Arrow IPC by extension) and, with the
-//! `arrow` feature, [`arrow`](crate::data::arrow) (a [`Table`] from record batches,
+//! `arrow` feature, `arrow` (a [`Table`] from record batches,
 //! Parquet and Arrow IPC files). Counting lives one layer up, in
 //! [`count`](crate::count).
 

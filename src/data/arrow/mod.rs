@@ -21,7 +21,7 @@
 //! | `Dictionary(integer key, any of the above)` | as its values (a dictionary of text: **categorical**); each distinct value is converted once |
 //! | `Null` (a column of nulls only) | a numeric feature, all missing |
 //! | a null in any column | **missing** (a missing label: a bad label) |
-//! | anything else: lists, structs, maps, binary, dates, timestamps, durations, intervals, `Decimal256`, `Float16` | an [`Error::Schema`](crate::Error::Schema) naming the column and its Arrow type, unless the column is dropped ([`CsvOptions::drop_columns`]) |
+//! | anything else: lists, structs, maps, binary, dates, timestamps, durations, intervals, `Decimal256`, `Float16` | an [`Error::Schema`] naming the column and its Arrow type, unless the column is dropped ([`CsvOptions::drop_columns`]) |
 //!
 //! The Arrow type is the declaration: a text column is never turned into numbers by
 //! looking at its cells. [`CsvOptions::numeric`] / [`CsvOptions::categorical`] and a
@@ -144,7 +144,7 @@ fn read_with_schema(
 
 /// Reads a Parquet file into a [`Table`] (its row groups decoded in parallel), with
 /// the [`ReadReport`]. Files compressed with snappy or zstd, or not compressed, are
-/// read; another codec is an [`Error::Format`](crate::Error::Format) naming the file.
+/// read; another codec is an [`Error::Format`] naming the file.
 #[cfg(feature = "parquet")]
 pub fn read_parquet(path: impl AsRef<Path>, opts: &CsvOptions) -> Result<(Table, ReadReport)> {
     let path = path.as_ref();
