@@ -7,7 +7,8 @@
 //! two shapes: categorical columns as Arrow dictionaries (how polars, pandas
 //! categoricals and Spark exports keep them) and as plain `Utf8` text. Each bench
 //! reads the whole file into a `Table` with the same options; the files are deleted
-//! at the end.
+//! at the end. `parquet_dictionary_decode_only` decodes the dictionary file with the
+//! parquet crate alone (one thread, no table), the floor under the loads.
 
 use std::fs::File;
 use std::hint::black_box;
@@ -23,6 +24,7 @@ use churnkit::data::{Cell, CsvOptions, Table, read_csv};
 use churnkit::synth::{self, SynthParams};
 use criterion::{Criterion, criterion_group, criterion_main};
 use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
@@ -134,6 +136,19 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("parquet_utf8", |b| {
         b.iter(|| black_box(read_parquet(&utf8, &opts).expect("reads").0.n_rows()))
+    });
+    // Decoding alone (the parquet crate, one thread, no table): the floor under the
+    // two above.
+    g.bench_function("parquet_dictionary_decode_only", |b| {
+        b.iter(|| {
+            let r = ParquetRecordBatchReaderBuilder::try_new(File::open(&dict).expect("open"))
+                .expect("parquet")
+                .with_batch_size(64 * 1024)
+                .build()
+                .expect("reader");
+            let rows: usize = r.map(|b| b.expect("batch").num_rows()).sum();
+            black_box(rows)
+        })
     });
     g.finish();
 }
