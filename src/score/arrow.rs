@@ -331,8 +331,8 @@ enum Writer<'w> {
     /// One batch in memory, made when the sink finishes.
     Memory(Option<RecordBatch>),
     #[cfg(feature = "parquet")]
-    Parquet(Option<parquet::arrow::ArrowWriter<&'w mut AtomicFile>>),
-    Ipc(Option<arrow_ipc::writer::FileWriter<&'w mut AtomicFile>>),
+    Parquet(Option<Box<parquet::arrow::ArrowWriter<&'w mut AtomicFile>>>),
+    Ipc(Option<Box<arrow_ipc::writer::FileWriter<&'w mut AtomicFile>>>),
 }
 
 /// Scores into record batches: one per chunk into a file, one in all in memory.
@@ -420,14 +420,14 @@ pub(super) fn file_sink<'w>(
             let props = WriterProperties::builder()
                 .set_compression(Compression::SNAPPY)
                 .build();
-            Writer::Parquet(Some(
+            Writer::Parquet(Some(Box::new(
                 parquet::arrow::ArrowWriter::try_new(out, schema, Some(props))
                     .map_err(write_error)?,
-            ))
+            )))
         }
-        OutputFormat::Arrow => Writer::Ipc(Some(
+        OutputFormat::Arrow => Writer::Ipc(Some(Box::new(
             arrow_ipc::writer::FileWriter::try_new(out, &schema).map_err(write_error)?,
-        )),
+        ))),
         other => {
             return Err(Error::param(
                 "format",

@@ -1036,7 +1036,7 @@ fn score_file_as(
                 super::arrow::file_sink(scorer, &mut o, opts)?
             }
             #[allow(unreachable_patterns)]
-            _ => unreachable!("refused by check_available"),
+            other => return Err(format_unavailable(out, other.name())),
         };
         let report = match in_format {
             DataFormat::Csv => {
@@ -1057,7 +1057,7 @@ fn score_file_as(
             #[cfg(feature = "arrow")]
             _ => super::arrow::score_batch_file(scorer, inp, in_format, sink.as_mut(), opts),
             #[cfg(not(feature = "arrow"))]
-            _ => unreachable!("refused by check_available"),
+            _ => Err(format_unavailable(inp, in_format.name())),
         };
         report.and_then(|r| sink.finish().map(|()| r))
     };
@@ -1072,6 +1072,15 @@ fn score_file_as(
     check_unusable(&report, opts, &in_loc)?;
     o.commit()?;
     Ok(report)
+}
+
+/// A format this build cannot read or write (`check_available` refuses it first).
+#[allow(dead_code)]
+fn format_unavailable(path: &Path, format: &str) -> Error {
+    Error::Format {
+        location: Location::file(path),
+        message: format!("this build cannot read or write {format} files"),
+    }
 }
 
 /// With [`BatchOptions::max_unusable_percent`], the error for columns too much of
