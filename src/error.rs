@@ -81,6 +81,16 @@ pub enum Error {
         /// What is wrong and how to fix it.
         message: String,
     },
+    /// A Parquet or Arrow file that cannot be read (corrupt, truncated, compressed
+    /// with a codec this build lacks), or a file format this build cannot read (built
+    /// without the `parquet` or `arrow` feature).
+    #[error("{location}: {message}")]
+    Format {
+        /// Where.
+        location: Location,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
     /// The data does not fit the expected schema (missing column, duplicate names,
     /// a feature with too many levels, a target with one class, ...).
     #[error("{location}: {message}")]

@@ -9,14 +9,20 @@
 //! [`CsvOptions`], [`CsvChunks`]), `cell` (the one parser of raw cell text, used by the
 //! CSV reader, scoring and the discretizer), `missing` ([`MissingTokens`]),
 //! `discretize` ([`Discretizer`], [`Binning`]), `encoded` ([`Encoded`]), `split`
-//! ([`stratified_holdout`], [`stratified_kfold`]). Counting lives one layer up, in
+//! ([`stratified_holdout`], [`stratified_kfold`]), `format` ([`DataFormat`],
+//! [`read_table_report`]: CSV, Parquet or Arrow IPC by extension) and, with the
+//! `arrow` feature, `arrow` (a [`Table`] from record batches,
+//! Parquet and Arrow IPC files). Counting lives one layer up, in
 //! [`count`](crate::count).
 
+#[cfg(feature = "arrow")]
+pub mod arrow;
 pub(crate) mod cell;
 pub mod compat;
 mod csv;
 mod discretize;
 mod encoded;
+mod format;
 mod linfa;
 mod missing;
 mod schema;
@@ -38,6 +44,7 @@ pub use discretize::{
     mdl_cut_points,
 };
 pub use encoded::{Codes, Encoded, EncodedFeature, EncodedSchema, MAX_LEVELS};
+pub use format::{DataFormat, read_table_report};
 pub(crate) use linfa::encoded_from_dataset;
 pub use missing::MissingTokens;
 pub use schema::{

@@ -361,6 +361,26 @@ impl HeaderPlan {
         self
     }
 
+    /// The positions of the header's columns that converting a record reads (the
+    /// model's features present, the id, the economics' columns), in ascending order.
+    pub fn needed_fields(&self) -> Vec<usize> {
+        let mut v: Vec<usize> = self
+            .features
+            .iter()
+            .flatten()
+            .copied()
+            .chain(self.id)
+            .chain(self.margin)
+            .chain(self.offer)
+            .chain(self.reason)
+            .chain(self.rules.iter().copied())
+            .chain(self.left)
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
     /// Converts records (with their 1-based line numbers, when known) to the model's
     /// schema.
     pub fn convert<R: Record + ?Sized>(

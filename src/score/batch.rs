@@ -55,10 +55,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{N_REASONS, Score, Scorer};
-use crate::data::{MissingTokens, RecordLimit, RecordStarts, csv_io_error};
+use crate::data::{DataFormat, MissingTokens, RecordLimit, RecordStarts, csv_io_error};
 use crate::error::{Error, Location, Result};
 use crate::output::AtomicFile;
-use crate::policy::input::FeatureTally;
+use crate::policy::input::{FeatureTally, HeaderPlan, Record};
 
 /// Options of [`score_csv`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,8 +89,12 @@ pub struct BatchOptions {
     /// Decimal places of probabilities, weights and amounts (default None: Rust's
     /// shortest round-trip form).
     pub precision: Option<usize>,
-    /// CSV (default) or JSON Lines.
+    /// CSV (default), JSON Lines, Parquet or Arrow IPC (the last two to a file,
+    /// [`score_file`]).
     pub format: OutputFormat,
+    /// The input's format for [`score_file`] (default None: by the input's
+    /// extension, [`DataFormat::from_path`]).
+    pub input_format: Option<DataFormat>,
 }
 
 /// The output format of batch scoring.
@@ -105,6 +109,50 @@ pub enum OutputFormat {
     /// `rescue_success`, `clv`, `value_at_risk`, `spend_ceiling`, `rescue`,
     /// `warnings`.
     JsonLines,
+    /// A Parquet file (feature `parquet`; [`score_file`] only) with the CSV's columns,
+    /// typed: text columns `Utf8`, probabilities, weights and amounts `Float64` (with
+    /// [`BatchOptions::precision`], the number the CSV cell writes); an empty CSV cell
+    /// is a null. Compressed with snappy.
+    Parquet,
+    /// An Arrow IPC file (feature `arrow`; [`score_file`] only) with the columns of
+    /// [`OutputFormat::Parquet`].
+    Arrow,
+}
+
+impl OutputFormat {
+    /// The format an output file's extension says: `.parquet` / `.pq` Parquet,
+    /// `.arrow` / `.feather` / `.ipc` Arrow, `.jsonl` / `.ndjson` JSON Lines, else CSV.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use churnkit::score::OutputFormat;
+    /// assert_eq!(OutputFormat::from_path(Path::new("scores.parquet")), OutputFormat::Parquet);
+    /// assert_eq!(OutputFormat::from_path(Path::new("scores.csv")), OutputFormat::Csv);
+    /// ```
+    pub fn from_path(path: &Path) -> OutputFormat {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match ext.as_deref() {
+            Some("jsonl" | "ndjson") => OutputFormat::JsonLines,
+            _ => match DataFormat::from_path(path) {
+                DataFormat::Parquet => OutputFormat::Parquet,
+                DataFormat::Arrow => OutputFormat::Arrow,
+                _ => OutputFormat::Csv,
+            },
+        }
+    }
+
+    /// `csv`, `jsonl`, `parquet` or `arrow`.
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputFormat::Csv => "csv",
+            OutputFormat::JsonLines => "jsonl",
+            OutputFormat::Parquet => "parquet",
+            OutputFormat::Arrow => "arrow",
+        }
+    }
 }
 
 impl Default for BatchOptions {
@@ -118,6 +166,7 @@ impl Default for BatchOptions {
             skip_bad_rows: false,
             precision: None,
             format: OutputFormat::Csv,
+            input_format: None,
             max_unusable_percent: None,
         }
     }
@@ -499,38 +548,47 @@ fn csv_err(
     }
 }
 
-/// Appends one score as a CSV record to `w`. Numbers are rendered into the reused
-/// `num` buffer (no `String` per field).
-fn write_score(
-    w: &mut csv::Writer<Vec<u8>>,
+/// One output field of a score row, before it is written as a CSV cell, JSON or an
+/// Arrow value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Field<'a> {
+    /// Text (the empty text is an empty cell).
+    Text(&'a str),
+    /// A number.
+    Num(f64),
+    /// A number written with its sign (a reason's weight).
+    Signed(f64),
+    /// An empty cell (no value).
+    Empty,
+}
+
+/// The fields of one score row, in the order of [`Scorer::output_header`], handed to
+/// `emit` one by one: the one definition of a score row that the CSV and the Arrow
+/// outputs write.
+pub(crate) fn score_fields<E>(
     s: &Score,
     row_number: u64,
-    num: &mut String,
     precision: Option<usize>,
     survival_columns: Option<usize>,
-) -> std::result::Result<(), csv::Error> {
-    let mut field = |w: &mut csv::Writer<Vec<u8>>, x: f64, signed: bool| {
-        num.clear();
-        fmt_num(num, x, precision, signed);
-        w.write_field(num.as_bytes())
-    };
+    emit: &mut impl FnMut(Field<'_>) -> std::result::Result<(), E>,
+) -> std::result::Result<(), E> {
     match &s.id {
-        Some(id) => w.write_field(id)?,
-        None => w.write_field(row_number.to_string())?,
+        Some(id) => emit(Field::Text(id))?,
+        None => emit(Field::Text(&row_number.to_string()))?,
     }
     for &p in &s.probabilities {
-        field(w, p, false)?;
+        emit(Field::Num(p))?;
     }
-    w.write_field(s.tier.as_str())?;
+    emit(Field::Text(s.tier.as_str()))?;
     for i in 0..N_REASONS {
         match s.reasons.get(i) {
             Some(r) => {
-                w.write_field(r.condition.as_str())?;
-                field(w, r.weight, true)?;
+                emit(Field::Text(r.condition.as_str()))?;
+                emit(Field::Signed(r.weight))?;
             }
             None => {
-                w.write_field("")?;
-                w.write_field("")?;
+                emit(Field::Empty)?;
+                emit(Field::Empty)?;
             }
         }
     }
@@ -543,31 +601,31 @@ fn write_score(
             format!("{} ({x})", r.condition)
         })
         .collect();
-    w.write_field(protective.join("; "))?;
-    w.write_field(s.stage.map_or("", |x| x.as_str()))?;
+    emit(Field::Text(&protective.join("; ")))?;
+    emit(Field::Text(s.stage.map_or("", |x| x.as_str())))?;
     match &s.driver {
         Some(c) => {
-            w.write_field(c.driver_name())?;
-            w.write_field(c.reason_class_name())?;
-            w.write_field(&c.strategy)?;
+            emit(Field::Text(c.driver_name()))?;
+            emit(Field::Text(c.reason_class_name()))?;
+            emit(Field::Text(&c.strategy))?;
         }
         None => {
             for _ in 0..3 {
-                w.write_field("")?;
+                emit(Field::Empty)?;
             }
         }
     }
-    field(w, s.rescue_success, false)?;
+    emit(Field::Num(s.rescue_success))?;
     match &s.retention {
         Some(r) => {
-            field(w, r.clv, false)?;
-            field(w, r.value_at_risk, false)?;
-            field(w, r.spend_ceiling, false)?;
-            w.write_field(if r.rescue { "yes" } else { "no" })?;
+            emit(Field::Num(r.clv))?;
+            emit(Field::Num(r.value_at_risk))?;
+            emit(Field::Num(r.spend_ceiling))?;
+            emit(Field::Text(if r.rescue { "yes" } else { "no" }))?;
         }
         None => {
             for _ in 0..4 {
-                w.write_field("")?;
+                emit(Field::Empty)?;
             }
         }
     }
@@ -575,26 +633,53 @@ fn write_score(
         match &s.survival {
             Some(x) => {
                 for &p in &x.churn_within {
-                    field(w, p, false)?;
+                    emit(Field::Num(p))?;
                 }
                 match x.median_remaining {
-                    Some(m) => field(w, m, false)?,
-                    None => w.write_field("")?,
+                    Some(m) => emit(Field::Num(m))?,
+                    None => emit(Field::Empty)?,
                 }
-                field(w, x.rmst, false)?;
+                emit(Field::Num(x.rmst))?;
             }
             None => {
                 for _ in 0..n + 2 {
-                    w.write_field("")?;
+                    emit(Field::Empty)?;
                 }
             }
         }
     }
     match s.warnings.as_slice() {
-        [] => w.write_field("")?,
-        [one] => w.write_field(one)?,
-        many => w.write_field(many.join("; "))?,
+        [] => emit(Field::Empty),
+        [one] => emit(Field::Text(one)),
+        many => emit(Field::Text(&many.join("; "))),
     }
+}
+
+/// Appends one score as a CSV record to `w`. Numbers are rendered into the reused
+/// `num` buffer (no `String` per field).
+fn write_score(
+    w: &mut csv::Writer<Vec<u8>>,
+    s: &Score,
+    row_number: u64,
+    num: &mut String,
+    precision: Option<usize>,
+    survival_columns: Option<usize>,
+) -> std::result::Result<(), csv::Error> {
+    score_fields(
+        s,
+        row_number,
+        precision,
+        survival_columns,
+        &mut |f| match f {
+            Field::Text(t) => w.write_field(t),
+            Field::Empty => w.write_field(""),
+            Field::Num(x) | Field::Signed(x) => {
+                num.clear();
+                fmt_num(num, x, precision, matches!(f, Field::Signed(_)));
+                w.write_field(num.as_bytes())
+            }
+        },
+    )?;
     w.write_record(None::<&[u8]>)
 }
 
@@ -605,12 +690,15 @@ pub const CHUNK_BYTES: usize = 64 << 20;
 
 /// Rows per piece of a chunk: the unit of parallel work (convert, predict, explain,
 /// format), written out in input order.
-const PIECE_ROWS: usize = 1024;
+pub(super) const PIECE_ROWS: usize = 1024;
 
-/// The formatted output of one piece of a chunk and what happened to its rows.
+/// The output of one piece of a chunk (formatted bytes, or the scores themselves for
+/// a record-batch output) and what happened to its rows.
 #[derive(Default)]
-struct Piece {
-    bytes: Vec<u8>,
+pub(super) struct Piece {
+    pub(super) bytes: Vec<u8>,
+    /// The scores with their data-row numbers, for a record-batch output.
+    pub(super) scores: Vec<(u64, Score)>,
     rows_out: u64,
     rows_with_warnings: u64,
     rows_skipped: u64,
@@ -620,16 +708,15 @@ struct Piece {
 
 /// Converts, scores and formats one piece of a chunk (records with their line and
 /// data-row numbers).
-fn score_piece(
+pub(super) fn score_piece<R: Record + ?Sized>(
     scorer: &Scorer<'_>,
-    plan: &crate::policy::input::HeaderPlan,
-    records: &[csv::StringRecord],
+    plan: &HeaderPlan,
+    chunk: &[&R],
     lines: &[Option<u64>],
     numbers: &[u64],
     opts: &BatchOptions,
 ) -> Result<Piece> {
     let skip_bad_rows = opts.skip_bad_rows;
-    let chunk: Vec<&csv::StringRecord> = records.iter().collect();
     let mut piece = Piece {
         tallies: vec![FeatureTally::default(); scorer.input_schema().features.len()],
         ..Piece::default()
@@ -639,7 +726,7 @@ fn score_piece(
             a.merge(b);
         }
     };
-    let scores: Vec<(u64, Score)> = match plan.convert(&chunk, lines) {
+    let scores: Vec<(u64, Score)> = match plan.convert(chunk, lines) {
         Ok(prepared) => numbers
             .iter()
             .copied()
@@ -670,80 +757,311 @@ fn score_piece(
             good
         }
     };
-    if opts.format == OutputFormat::JsonLines {
-        let classes = scorer.model().classes();
-        let mut out = Vec::with_capacity(scores.len() * 400);
-        for (n, s) in &scores {
-            if !s.warnings.is_empty() {
-                piece.rows_with_warnings += 1;
+    piece.rows_out = scores.len() as u64;
+    piece.rows_with_warnings = scores
+        .iter()
+        .filter(|(_, s)| !s.warnings.is_empty())
+        .count() as u64;
+    match opts.format {
+        OutputFormat::JsonLines => {
+            let classes = scorer.model().classes();
+            let mut out = Vec::with_capacity(scores.len() * 400);
+            for (n, s) in &scores {
+                serde_json::to_writer(&mut out, &score_json(s, classes, *n, opts.precision))
+                    .map_err(|e| Error::Fit(format!("score as JSON: {e}")))?;
+                out.push(b'\n');
             }
-            serde_json::to_writer(&mut out, &score_json(s, classes, *n, opts.precision))
-                .map_err(|e| Error::Fit(format!("score as JSON: {e}")))?;
-            out.push(b'\n');
-            piece.rows_out += 1;
+            piece.bytes = out;
         }
-        piece.bytes = out;
-        return Ok(piece);
-    }
-    let survival_columns = scorer
-        .model()
-        .survival()
-        .map(|_| scorer.within_in_force().len());
-    let mut w = csv::Writer::from_writer(Vec::with_capacity(scores.len() * 240));
-    let mut num = String::new();
-    for (n, s) in &scores {
-        if !s.warnings.is_empty() {
-            piece.rows_with_warnings += 1;
+        OutputFormat::Csv => {
+            let survival_columns = survival_columns(scorer);
+            let mut w = csv::Writer::from_writer(Vec::with_capacity(scores.len() * 240));
+            let mut num = String::new();
+            for (n, s) in &scores {
+                write_score(&mut w, s, *n, &mut num, opts.precision, survival_columns)
+                    .map_err(|e| csv_err(&Location::default(), e, &[], None))?;
+            }
+            piece.bytes = w.into_inner().map_err(|e| Error::Io {
+                location: Location::default(),
+                source: e.into_error(),
+            })?;
         }
-        write_score(&mut w, s, *n, &mut num, opts.precision, survival_columns)
-            .map_err(|e| csv_err(&Location::default(), e, &[], None))?;
-        piece.rows_out += 1;
+        OutputFormat::Parquet | OutputFormat::Arrow => piece.scores = scores,
     }
-    piece.bytes = w.into_inner().map_err(|e| Error::Io {
-        location: Location::default(),
-        source: e.into_error(),
-    })?;
     Ok(piece)
 }
 
-/// Scores a CSV from `input` to `output` (see the module docs for the columns).
+/// With a time-to-churn model, the number of `p_churn_within_H` columns.
+pub(super) fn survival_columns(scorer: &Scorer<'_>) -> Option<usize> {
+    scorer
+        .model()
+        .survival()
+        .map(|_| scorer.within_in_force().len())
+}
+
+/// Where the pieces of a batch go, in input order.
+pub(super) trait Sink {
+    /// Before the first piece: the output header, if the format has one.
+    fn header(&mut self, scorer: &Scorer<'_>) -> Result<()>;
+    /// One piece's output.
+    fn piece(&mut self, piece: &mut Piece) -> Result<()>;
+    /// After each chunk (a record-batch output writes a batch).
+    fn end_chunk(&mut self) -> Result<()>;
+    /// After the last chunk: flush, write a footer.
+    fn finish(&mut self) -> Result<()>;
+}
+
+fn io_err(e: std::io::Error) -> Error {
+    Error::Io {
+        location: Location::default(),
+        source: e,
+    }
+}
+
+/// CSV or JSON Lines bytes into a writer.
+struct ByteSink<W: Write> {
+    out: W,
+    format: OutputFormat,
+}
+
+impl<W: Write> Sink for ByteSink<W> {
+    fn header(&mut self, scorer: &Scorer<'_>) -> Result<()> {
+        if self.format == OutputFormat::Csv {
+            let mut header = csv::Writer::from_writer(Vec::new());
+            header
+                .write_record(scorer.output_header())
+                .map_err(|e| csv_err(&Location::default(), e, &[], None))?;
+            let bytes = header.into_inner().map_err(|e| io_err(e.into_error()))?;
+            self.out.write_all(&bytes).map_err(io_err)?;
+        }
+        Ok(())
+    }
+
+    fn piece(&mut self, piece: &mut Piece) -> Result<()> {
+        self.out.write_all(&piece.bytes).map_err(io_err)
+    }
+
+    fn end_chunk(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        self.out.flush().map_err(io_err)
+    }
+}
+
+/// The header plan of an input for batch scoring (id column, missing tokens, column
+/// warnings once).
+pub(super) fn batch_plan(
+    scorer: &Scorer<'_>,
+    header: &[&str],
+    opts: &BatchOptions,
+    location: &Location,
+) -> Result<HeaderPlan> {
+    let mut plan = scorer.plan(header, opts.id_column.as_deref(), location.clone())?;
+    if let Some(m) = &opts.missing_tokens {
+        plan = plan.with_missing_tokens(m.clone());
+    }
+    Ok(plan.column_warnings_once())
+}
+
+/// What a batch knows once its header is planned: the absent, ignored and dropped
+/// columns.
+pub(super) fn start_report(scorer: &Scorer<'_>, plan: &HeaderPlan) -> BatchReport {
+    let dropped: HashSet<&str> = scorer
+        .model()
+        .dropped_columns()
+        .iter()
+        .map(String::as_str)
+        .collect();
+    BatchReport {
+        column_warnings: plan
+            .absent_columns
+            .iter()
+            .map(|c| format!("column '{c}' is absent: scored as missing"))
+            .collect(),
+        ignored_columns: plan
+            .ignored_columns
+            .iter()
+            .filter(|c| !dropped.contains(c.as_str()))
+            .cloned()
+            .collect(),
+        dropped_columns: plan
+            .ignored_columns
+            .iter()
+            .filter(|c| dropped.contains(c.as_str()))
+            .cloned()
+            .collect(),
+        ..BatchReport::default()
+    }
+}
+
+/// Counts the pieces of a batch, in order, and sends them to the sink.
+pub(super) struct Tally {
+    pub(super) report: BatchReport,
+    tallies: Vec<FeatureTally>,
+}
+
+impl Tally {
+    pub(super) fn new(scorer: &Scorer<'_>, report: BatchReport) -> Self {
+        Tally {
+            report,
+            tallies: vec![FeatureTally::default(); scorer.input_schema().features.len()],
+        }
+    }
+
+    /// Sends the pieces of one chunk to `sink` and counts them.
+    pub(super) fn chunk(&mut self, pieces: Vec<Result<Piece>>, sink: &mut dyn Sink) -> Result<()> {
+        for piece in pieces {
+            let mut piece = piece?;
+            sink.piece(&mut piece)?;
+            let report = &mut self.report;
+            report.rows_out += piece.rows_out;
+            report.rows_with_warnings += piece.rows_with_warnings;
+            report.rows_skipped += piece.rows_skipped;
+            for (a, b) in self.tallies.iter_mut().zip(&piece.tallies) {
+                a.merge(b);
+            }
+            for e in piece.errors {
+                if report.errors.len() < MAX_ERRORS {
+                    report.errors.push(e);
+                }
+            }
+        }
+        sink.end_chunk()
+    }
+
+    /// The report, with the per-column summaries.
+    pub(super) fn finish(mut self, scorer: &Scorer<'_>) -> BatchReport {
+        let names: Vec<String> = scorer
+            .input_schema()
+            .features
+            .iter()
+            .map(|f| f.name.clone())
+            .collect();
+        self.report.columns = column_summaries(&names, &self.tallies, self.report.rows_out);
+        self.report
+    }
+}
+
+/// Scores a CSV from `input` to `output` (see the module docs for the columns), as CSV
+/// or JSON Lines ([`BatchOptions::format`]; Parquet and Arrow output go to a file:
+/// [`score_file`]).
 pub fn score_csv<R: Read, W: Write>(
     scorer: &Scorer<'_>,
     input: R,
     output: W,
     opts: &BatchOptions,
 ) -> Result<BatchReport> {
-    score_csv_inner(scorer, input, output, opts, None, &Location::default())
+    if matches!(opts.format, OutputFormat::Parquet | OutputFormat::Arrow) {
+        return Err(Error::param(
+            "format",
+            opts.format.name(),
+            "Parquet and Arrow output is written to a file: use score_file",
+        ));
+    }
+    let mut sink = ByteSink {
+        out: output,
+        format: opts.format,
+    };
+    score_csv_inner(scorer, input, &mut sink, opts, None, &Location::default())
 }
 
-/// Scores the CSV file `input` into the CSV file `output`, written through an
-/// [`AtomicFile`]: the output is replaced only when the
-/// whole batch succeeds; on any error (a bad row, a full disk) an existing output is
-/// left as it was and no partial file remains. The paths are not checked against each
-/// other: see [`check_output_path`](crate::output::check_output_path).
+/// Scores the CSV file `input` into the file `output` (CSV, JSON Lines, Parquet or
+/// Arrow as [`BatchOptions::format`] says), written through an [`AtomicFile`]: the
+/// output is replaced only when the whole batch succeeds; on any error (a bad row, a
+/// full disk) an existing output is left as it was and no partial file remains. The
+/// paths are not checked against each other: see
+/// [`check_output_path`](crate::output::check_output_path).
 pub fn score_csv_file(
     scorer: &Scorer<'_>,
     input: impl AsRef<Path>,
     output: impl AsRef<Path>,
     opts: &BatchOptions,
 ) -> Result<BatchReport> {
-    let (inp, out) = (input.as_ref(), output.as_ref());
-    let in_loc = Location::file(inp);
-    let f = File::open(inp).map_err(|e| Error::Io {
-        location: in_loc.clone(),
-        source: e,
-    })?;
-    let total = f.metadata().ok().map(|m| m.len());
-    let mut o = AtomicFile::create(out)?;
-    let report = score_csv_inner(
+    score_file_as(
         scorer,
-        BufReader::with_capacity(1 << 20, f),
-        &mut o,
+        input.as_ref(),
+        DataFormat::Csv,
+        output.as_ref(),
         opts,
-        total,
-        &in_loc,
     )
-    .map_err(|e| match e {
+}
+
+/// Scores the file `input` — CSV, Parquet or Arrow IPC, as [`BatchOptions::input_format`]
+/// says, else as its extension says ([`DataFormat::from_path`]) — into the file
+/// `output` as [`BatchOptions::format`] says (see [`OutputFormat::from_path`]),
+/// atomically as [`score_csv_file`]. A Parquet or Arrow input is streamed one record
+/// batch ([`BatchOptions::chunk_rows`] rows) at a time.
+///
+/// # Errors
+/// Those of [`score_csv_file`]; an [`Error::Format`] when this build lacks the
+/// feature an input or output format needs (`parquet`, `arrow`).
+pub fn score_file(
+    scorer: &Scorer<'_>,
+    input: impl AsRef<Path>,
+    output: impl AsRef<Path>,
+    opts: &BatchOptions,
+) -> Result<BatchReport> {
+    let input = input.as_ref();
+    let format = opts
+        .input_format
+        .unwrap_or_else(|| DataFormat::from_path(input));
+    score_file_as(scorer, input, format, output.as_ref(), opts)
+}
+
+fn score_file_as(
+    scorer: &Scorer<'_>,
+    inp: &Path,
+    in_format: DataFormat,
+    out: &Path,
+    opts: &BatchOptions,
+) -> Result<BatchReport> {
+    let in_loc = Location::file(inp);
+    in_format.check_available(&in_loc)?;
+    match opts.format {
+        OutputFormat::Parquet => DataFormat::Parquet.check_available(&Location::file(out))?,
+        OutputFormat::Arrow => DataFormat::Arrow.check_available(&Location::file(out))?,
+        _ => {}
+    }
+    let mut o = AtomicFile::create(out)?;
+    let result = {
+        let mut sink: Box<dyn Sink + '_> = match opts.format {
+            OutputFormat::Csv | OutputFormat::JsonLines => Box::new(ByteSink {
+                out: &mut o,
+                format: opts.format,
+            }),
+            #[cfg(feature = "arrow")]
+            OutputFormat::Parquet | OutputFormat::Arrow => {
+                super::arrow::file_sink(scorer, &mut o, opts)?
+            }
+            #[allow(unreachable_patterns)]
+            other => return Err(format_unavailable(out, other.name())),
+        };
+        let report = match in_format {
+            DataFormat::Csv => {
+                let f = File::open(inp).map_err(|e| Error::Io {
+                    location: in_loc.clone(),
+                    source: e,
+                })?;
+                let total = f.metadata().ok().map(|m| m.len());
+                score_csv_inner(
+                    scorer,
+                    BufReader::with_capacity(1 << 20, f),
+                    sink.as_mut(),
+                    opts,
+                    total,
+                    &in_loc,
+                )
+            }
+            #[cfg(feature = "arrow")]
+            _ => super::arrow::score_batch_file(scorer, inp, in_format, sink.as_mut(), opts),
+            #[cfg(not(feature = "arrow"))]
+            _ => Err(format_unavailable(inp, in_format.name())),
+        };
+        report.and_then(|r| sink.finish().map(|()| r))
+    };
+    let report = result.map_err(|e| match e {
         // A failed write names the output file.
         Error::Io { location, source } if location == Location::default() => Error::Io {
             location: Location::file(out),
@@ -751,44 +1069,60 @@ pub fn score_csv_file(
         },
         other => other,
     })?;
-    if let Some(percent) = opts.max_unusable_percent {
-        let share = f64::from(percent) / 100.0;
-        let bad = report.unusable_columns(share);
-        if !bad.is_empty() {
-            let bad: HashSet<&str> = bad.into_iter().map(|(n, _)| n).collect();
-            let found: Vec<&ColumnSummary> = report
-                .columns
-                .iter()
-                .filter(|c| bad.contains(c.column.as_str()))
-                .collect();
-            // A short message however many columns are unusable.
-            let mut listed: Vec<String> = found
-                .iter()
-                .take(LISTED_SUMMARIES)
-                .map(|c| c.to_string())
-                .collect();
-            if found.len() > LISTED_SUMMARIES {
-                listed.push(format!("… and {} more", found.len() - LISTED_SUMMARIES));
-            }
-            // Dropping `o` removes the temporary file: the output stays as it was.
-            return Err(Error::Schema {
-                location: in_loc,
-                message: format!(
-                    "{}: more than {percent} % of the column cannot be used (recoded or \
-                     renamed since training?); the output was not written",
-                    listed.join("; "),
-                ),
-            });
-        }
-    }
+    check_unusable(&report, opts, &in_loc)?;
     o.commit()?;
     Ok(report)
 }
 
-fn score_csv_inner<R: Read, W: Write>(
+/// A format this build cannot read or write (`check_available` refuses it first).
+#[allow(dead_code)]
+fn format_unavailable(path: &Path, format: &str) -> Error {
+    Error::Format {
+        location: Location::file(path),
+        message: format!("this build cannot read or write {format} files"),
+    }
+}
+
+/// With [`BatchOptions::max_unusable_percent`], the error for columns too much of
+/// which the model could not use (dropping the output file keeps the old output).
+fn check_unusable(report: &BatchReport, opts: &BatchOptions, in_loc: &Location) -> Result<()> {
+    let Some(percent) = opts.max_unusable_percent else {
+        return Ok(());
+    };
+    let share = f64::from(percent) / 100.0;
+    let bad = report.unusable_columns(share);
+    if bad.is_empty() {
+        return Ok(());
+    }
+    let bad: HashSet<&str> = bad.into_iter().map(|(n, _)| n).collect();
+    let found: Vec<&ColumnSummary> = report
+        .columns
+        .iter()
+        .filter(|c| bad.contains(c.column.as_str()))
+        .collect();
+    // A short message however many columns are unusable.
+    let mut listed: Vec<String> = found
+        .iter()
+        .take(LISTED_SUMMARIES)
+        .map(|c| c.to_string())
+        .collect();
+    if found.len() > LISTED_SUMMARIES {
+        listed.push(format!("… and {} more", found.len() - LISTED_SUMMARIES));
+    }
+    Err(Error::Schema {
+        location: in_loc.clone(),
+        message: format!(
+            "{}: more than {percent} % of the column cannot be used (recoded or \
+             renamed since training?); the output was not written",
+            listed.join("; "),
+        ),
+    })
+}
+
+fn score_csv_inner<R: Read>(
     scorer: &Scorer<'_>,
     input: R,
-    output: W,
+    sink: &mut dyn Sink,
     opts: &BatchOptions,
     total_bytes: Option<u64>,
     location: &Location,
@@ -809,51 +1143,9 @@ fn score_csv_inner<R: Read, W: Write>(
         .map(str::to_string)
         .collect();
     let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
-    let mut plan = scorer.plan(&header_refs, opts.id_column.as_deref(), location.clone())?;
-    if let Some(m) = &opts.missing_tokens {
-        plan = plan.with_missing_tokens(m.clone());
-    }
-    plan = plan.column_warnings_once();
-    let mut output = output;
-    let io_err = |e: std::io::Error| Error::Io {
-        location: Location::default(),
-        source: e,
-    };
-    if opts.format == OutputFormat::Csv {
-        let mut header = csv::Writer::from_writer(Vec::new());
-        header
-            .write_record(scorer.output_header())
-            .map_err(|e| csv_err(location, e, &[], None))?;
-        let bytes = header.into_inner().map_err(|e| io_err(e.into_error()))?;
-        output.write_all(&bytes).map_err(io_err)?;
-    }
-    let dropped: std::collections::HashSet<&str> = scorer
-        .model()
-        .dropped_columns()
-        .iter()
-        .map(String::as_str)
-        .collect();
-    let mut report = BatchReport {
-        column_warnings: plan
-            .absent_columns
-            .iter()
-            .map(|c| format!("column '{c}' is absent: scored as missing"))
-            .collect(),
-        ignored_columns: plan
-            .ignored_columns
-            .iter()
-            .filter(|c| !dropped.contains(c.as_str()))
-            .cloned()
-            .collect(),
-        dropped_columns: plan
-            .ignored_columns
-            .iter()
-            .filter(|c| dropped.contains(c.as_str()))
-            .cloned()
-            .collect(),
-        ..BatchReport::default()
-    };
-    let mut tallies = vec![FeatureTally::default(); scorer.input_schema().features.len()];
+    let plan = batch_plan(scorer, &header_refs, opts, location)?;
+    sink.header(scorer)?;
+    let mut tally = Tally::new(scorer, start_report(scorer, &plan));
     let progress = |rows_done: u64, bytes_done: u64| {
         if let Some(f) = &opts.progress {
             f.call(Progress {
@@ -872,6 +1164,7 @@ fn score_csv_inner<R: Read, W: Write>(
         let mut lines: Vec<Option<u64>> = Vec::with_capacity(opts.chunk_rows);
         let mut numbers: Vec<u64> = Vec::with_capacity(opts.chunk_rows);
         let mut chunk_bytes = 0;
+        let report = &mut tally.report;
         while filled < opts.chunk_rows && chunk_bytes < CHUNK_BYTES {
             if records.len() <= filled {
                 records.push(csv::StringRecord::new());
@@ -910,36 +1203,15 @@ fn score_csv_inner<R: Read, W: Write>(
         if filled == 0 {
             break;
         }
-        let pieces: Vec<Result<Piece>> = records[..filled]
+        let refs: Vec<&csv::StringRecord> = records[..filled].iter().collect();
+        let pieces: Vec<Result<Piece>> = refs
             .par_chunks(PIECE_ROWS)
             .zip(lines.par_chunks(PIECE_ROWS))
             .zip(numbers.par_chunks(PIECE_ROWS))
             .map(|((recs, ls), ns)| score_piece(scorer, &plan, recs, ls, ns, opts))
             .collect();
-        for piece in pieces {
-            let piece = piece?;
-            output.write_all(&piece.bytes).map_err(io_err)?;
-            report.rows_out += piece.rows_out;
-            report.rows_with_warnings += piece.rows_with_warnings;
-            report.rows_skipped += piece.rows_skipped;
-            for (a, b) in tallies.iter_mut().zip(&piece.tallies) {
-                a.merge(b);
-            }
-            for e in piece.errors {
-                if report.errors.len() < MAX_ERRORS {
-                    report.errors.push(e);
-                }
-            }
-        }
-        progress(report.rows_in, reader.position().byte());
+        tally.chunk(pieces, sink)?;
+        progress(tally.report.rows_in, reader.position().byte());
     }
-    output.flush().map_err(io_err)?;
-    let names: Vec<String> = scorer
-        .input_schema()
-        .features
-        .iter()
-        .map(|f| f.name.clone())
-        .collect();
-    report.columns = column_summaries(&names, &tallies, report.rows_out);
-    Ok(report)
+    Ok(tally.finish(scorer))
 }

@@ -4,8 +4,11 @@
 //! ([`Playbook`]), the stage's rescue-success λ, and the retention figures (lifetime value,
 //! value at risk, the spend ceiling of a rescue and whether to make one).
 //!
-//! Customers come as rows of a [`Table`], a map of column → value, or CSV records
-//! (one at a time, or a whole file streamed by [`score_csv`]). Raw input is
+//! Customers come as rows of a [`Table`], a map of column → value, CSV records
+//! (one at a time, or a whole file streamed by [`score_csv`]), or (feature `arrow`)
+//! an Arrow record batch (`score_record_batch`, scores out as a record batch) or a
+//! Parquet / Arrow IPC file ([`score_file`], scores out as CSV, JSON Lines, Parquet or
+//! Arrow). Raw input is
 //! checked under an [`InputPolicy`]; each problem either fails the
 //! row with an error naming it or is scored as missing with a warning in the result.
 //!
@@ -35,6 +38,8 @@
 //! # Ok::<(), churnkit::Error>(())
 //! ```
 
+#[cfg(feature = "arrow")]
+mod arrow;
 pub(crate) mod batch;
 
 use std::collections::HashMap;
@@ -54,9 +59,11 @@ use crate::policy::{
 };
 use crate::survival::SurvivalCurve;
 
+#[cfg(feature = "arrow")]
+pub use arrow::score_record_batch;
 pub use batch::{
     BatchOptions, BatchReport, CHUNK_BYTES, ColumnSummary, OutputFormat, Progress,
-    ProgressCallback, ValueIssue, output_header, score_csv, score_csv_file, score_json,
+    ProgressCallback, ValueIssue, output_header, score_csv, score_csv_file, score_file, score_json,
 };
 
 /// The number of reasons a [`Score`] carries.

@@ -216,10 +216,35 @@ pub enum OnBadCell {
     Missing,
 }
 
+/// `--format`: how to read a data file.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum FormatArg {
+    /// Delimited text.
+    Csv,
+    /// Apache Parquet (a build with `--features parquet`).
+    Parquet,
+    /// Apache Arrow IPC file or stream, Feather v2 (a build with `--features arrow`).
+    Arrow,
+}
+
+impl From<FormatArg> for churnkit::data::DataFormat {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Csv => churnkit::data::DataFormat::Csv,
+            FormatArg::Parquet => churnkit::data::DataFormat::Parquet,
+            FormatArg::Arrow => churnkit::data::DataFormat::Arrow,
+        }
+    }
+}
+
 /// Options of every command that reads a CSV.
 #[derive(Args, Debug, Clone, Default)]
 #[command(next_help_heading = "Data options")]
 pub struct DataArgs {
+    /// The data file's format [default: by its extension: .parquet Parquet,
+    /// .arrow/.feather/.ipc Arrow, else CSV]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<FormatArg>,
     /// Field delimiter: one character, or `tab` [default: detected from the header]
     #[arg(long, value_name = "CHAR")]
     pub delimiter: Option<String>,
@@ -599,10 +624,15 @@ pub struct ScoreArgs {
     /// A model saved by `churnkit train`
     #[arg(long, value_name = "MODEL")]
     pub model: PathBuf,
-    /// CSV of customers to score
+    /// Customers to score: CSV, Parquet or Arrow (by the extension, or --format)
     #[arg(long, value_name = "FILE")]
     pub data: PathBuf,
-    /// Output CSV of scores
+    /// The input's format [default: by its extension: .parquet Parquet,
+    /// .arrow/.feather/.ipc Arrow, else CSV]
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<FormatArg>,
+    /// Output file of scores: CSV, or by its extension Parquet (.parquet) or Arrow
+    /// (.arrow, .feather, .ipc)
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
     /// Replace a symbolic link at an output path (the link becomes a regular file; its

@@ -4,7 +4,7 @@ use serde_json::json;
 
 use std::path::Path;
 
-use churnkit::data::{ReadReport, Table, read_csv_report};
+use churnkit::data::{ReadReport, Table, read_table_report};
 use churnkit::eval::{Report, SurvivalEvalOptions, SurvivalReport, evaluate_survival};
 use churnkit::model::Model;
 use churnkit::survival::{SurvivalData, SurvivalModel};
@@ -159,7 +159,7 @@ pub fn read_for_model(
     let opts = label_options(data_options(base, data_args)?, labels)?;
     let ((table, read_report), load_seconds) =
         phase(&format!("reading {}", data.display()), || {
-            read_csv_report(data, &opts)
+            read_table_report(data, data_args.format.map(Into::into), &opts)
         })?;
     Ok((table, read_report, load_seconds))
 }

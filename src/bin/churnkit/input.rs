@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use churnkit::data::{
-    BadCellPolicy, BadLabelPolicy, CsvOptions, ReadReport, ReadSpec, Table, read_csv_report,
+    BadCellPolicy, BadLabelPolicy, CsvOptions, ReadReport, ReadSpec, Table, read_table_report,
 };
 use churnkit::model::Model;
 use churnkit::{Error, Location, Result};
@@ -98,7 +98,7 @@ pub struct Labeled {
     pub spec: ReadSpec,
 }
 
-/// Reads a labeled CSV with a spinner.
+/// Reads a labeled CSV (or Parquet, Arrow file) with a spinner.
 pub fn read_labeled(
     path: &Path,
     target: &str,
@@ -107,7 +107,7 @@ pub fn read_labeled(
 ) -> Result<Labeled> {
     let opts = label_options(data_options(CsvOptions::new(target), data)?, labels)?;
     let ((table, report), seconds) = phase(&format!("reading {}", path.display()), || {
-        read_csv_report(path, &opts)
+        read_table_report(path, data.format.map(Into::into), &opts)
     })?;
     let spec = ReadSpec::new(&opts, &report);
     Ok(Labeled {
@@ -145,7 +145,9 @@ pub fn with_row_line(e: Error, path: &Path, report: &ReadReport) -> Error {
         .strip_prefix("row ")
         .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
         .and_then(|digits| digits.parse().ok());
-    if let (Some(row), None, 0) = (row, location.line, report.skipped_rows)
+    // Only a CSV has lines to count (a Parquet or Arrow error keeps its row).
+    let csv = churnkit::data::DataFormat::from_path(path) == churnkit::data::DataFormat::Csv;
+    if let (true, Some(row), None, 0) = (csv, row, location.line, report.skipped_rows)
         && let Some(line) = record_line(path, report.delimiter, row)
     {
         location.file = Some(path.to_path_buf());

@@ -75,6 +75,7 @@ fn exit_code(e: &Error) -> u8 {
     match e {
         Error::Io { .. }
         | Error::Csv { .. }
+        | Error::Format { .. }
         | Error::Schema { .. }
         | Error::Value { .. }
         | Error::Label { .. }

@@ -1,4 +1,5 @@
-//! `churnkit score`: stream a CSV of customers through a saved model.
+//! `churnkit score`: stream a CSV (or Parquet, Arrow file) of customers through a
+//! saved model.
 
 use std::io::IsTerminal;
 use std::time::Instant;
@@ -6,11 +7,13 @@ use std::time::Instant;
 use serde_json::json;
 
 use churnkit::Location;
-use churnkit::data::{MissingTokens, binary_input_error, delimiter_name, detect_delimiter_hinted};
+use churnkit::data::{
+    DataFormat, MissingTokens, binary_input_error, delimiter_name, detect_delimiter_hinted,
+};
 use churnkit::model::Model;
 use churnkit::output::check_output_path;
 use churnkit::policy::{Playbook, StageSpec, TierSpec};
-use churnkit::score::{BatchOptions, OutputFormat, Scorer, score_csv_file};
+use churnkit::score::{BatchOptions, OutputFormat, Scorer, score_file};
 use churnkit::{Error, Result};
 
 use crate::args::ScoreArgs;
@@ -100,15 +103,25 @@ pub fn score(a: ScoreArgs) -> Result<()> {
         }
         scorer = scorer.within(h)?;
     }
+    let input_format = a
+        .format
+        .map(DataFormat::from)
+        .unwrap_or_else(|| DataFormat::from_path(&a.data));
+    input_format.check_available(&Location::file(&a.data))?;
     let mut opts = BatchOptions {
-        delimiter: input_delimiter(&a.data, a.delimiter.as_deref(), &model)?,
+        delimiter: match input_format {
+            DataFormat::Csv => input_delimiter(&a.data, a.delimiter.as_deref(), &model)?,
+            _ => b',',
+        },
+        input_format: Some(input_format),
         id_column: a.id.clone(),
         skip_bad_rows: a.skip_bad_rows,
         precision: Some(a.precision),
-        format: if a.json_lines {
-            OutputFormat::JsonLines
-        } else {
-            OutputFormat::Csv
+        format: match OutputFormat::from_path(&a.output) {
+            _ if a.json_lines => OutputFormat::JsonLines,
+            // Only --json-lines chooses JSON Lines (a .jsonl name stays CSV, as before).
+            OutputFormat::JsonLines => OutputFormat::Csv,
+            f => f,
         },
         // More than half a column unusable fails before the output is replaced.
         max_unusable_percent: (!a.allow_drift).then_some(50),
@@ -121,7 +134,7 @@ pub fn score(a: ScoreArgs) -> Result<()> {
         opts = opts.on_progress(move |p| bar.update(p));
     }
     let start = Instant::now();
-    let report = score_csv_file(&scorer, &a.data, &a.output, &opts);
+    let report = score_file(&scorer, &a.data, &a.output, &opts);
     if let Some(bar) = &bar {
         bar.clear();
     }

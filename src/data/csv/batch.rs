@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 /// A bad cell in a declared-numeric column under `policy`: an error naming the line,
 /// column and value, or (read as missing) counted in the column's [`BadCells`].
 #[cold]
-pub(super) fn bad_number(
+pub(in crate::data) fn bad_number(
     bad: &mut Option<BadCells>,
     plan: &Plan,
     policy: BadCellPolicy,
@@ -57,20 +57,20 @@ pub(super) fn bad_number(
 // ---------------------------------------------------------------------------------
 // A batch of rows being read.
 
-pub(super) enum Builder {
+pub(in crate::data) enum Builder {
     Num(Vec<f64>),
     /// Boxed: the builders of a wide header stay a dense array.
     Cat(Vec<u32>, Box<Interner>),
 }
 
-pub(super) struct Batch {
-    pub(super) cols: Vec<Builder>,
-    pub(super) labels: Vec<u32>,
-    pub(super) label_texts: Interner,
-    pub(super) lines: Vec<u64>,
-    pub(super) ids: Option<Vec<String>>,
-    pub(super) weights: Option<Vec<f64>>,
-    pub(super) bad_cells: Vec<Option<BadCells>>,
+pub(in crate::data) struct Batch {
+    pub(in crate::data) cols: Vec<Builder>,
+    pub(in crate::data) labels: Vec<u32>,
+    pub(in crate::data) label_texts: Interner,
+    pub(in crate::data) lines: Vec<u64>,
+    pub(in crate::data) ids: Option<Vec<String>>,
+    pub(in crate::data) weights: Option<Vec<f64>>,
+    pub(in crate::data) bad_cells: Vec<Option<BadCells>>,
     /// Features inferred numeric that turned out to hold text (a re-read is needed);
     /// set by [`Batch::settle_inference`].
     pub(super) switched: Vec<bool>,
@@ -83,7 +83,7 @@ pub(super) struct Batch {
     inferred: Vec<Option<Box<Inferred>>>,
     /// The text of the first label cell read as missing (a missing token such as `?`;
     /// empty for an empty cell), for the error naming it.
-    first_missing_label: Option<String>,
+    pub(in crate::data) first_missing_label: Option<String>,
 }
 
 /// The cells of a feature inferred numeric that are not finite numbers.
@@ -94,7 +94,7 @@ struct Inferred {
     first: (Vec<u8>, u64),
 }
 
-pub(super) const NO_LABEL: u32 = u32::MAX;
+pub(in crate::data) const NO_LABEL: u32 = u32::MAX;
 
 /// How many feature cells a new [`Batch`] reserves room for, over all its columns.
 const RESERVED_CELLS: usize = 1 << 20;
@@ -103,7 +103,7 @@ impl Batch {
     /// A batch for up to `capacity` rows. The builders reserve at most
     /// [`RESERVED_CELLS`] cells in all (they grow as rows come), so a wide header
     /// does not reserve columns × rows cells up front.
-    pub(super) fn new(plan: &Plan, capacity: usize) -> Batch {
+    pub(in crate::data) fn new(plan: &Plan, capacity: usize) -> Batch {
         let capacity = capacity.min((RESERVED_CELLS / plan.features.len().max(1)).max(64));
         let cols = plan
             .features
@@ -271,7 +271,7 @@ impl Batch {
     /// Builds the table: maps labels (applying the bad-label policy), drops skipped
     /// rows, checks the classes, sorts levels. Also returns the file line of each kept
     /// row.
-    pub(super) fn finish(
+    pub(in crate::data) fn finish(
         self,
         plan: &Plan,
         opts: &CsvOptions,

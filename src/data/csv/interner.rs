@@ -56,9 +56,9 @@ pub(super) type FxMap<V> = HashMap<Box<[u8]>, V, BuildHasherDefault<FxHasher>>;
 
 /// Distinct texts of a column, numbered in first-seen order.
 #[derive(Default)]
-pub(super) struct Interner {
+pub(in crate::data) struct Interner {
     pub(super) map: FxMap<u32>,
-    pub(super) texts: Vec<String>,
+    pub(in crate::data) texts: Vec<String>,
     pub(super) first_lines: Vec<u64>,
     /// While the texts so far are at most [`INLINE`] and each at most 8 bytes long:
     /// each text packed (see [`pack`]), in code order. A column of a few short levels
@@ -85,7 +85,7 @@ fn pack(bytes: &[u8]) -> Option<(u64, usize)> {
 impl Interner {
     /// The number of `bytes`, adding it (after checking UTF-8 and the level limit).
     #[inline]
-    pub(super) fn intern(
+    pub(in crate::data) fn intern(
         &mut self,
         bytes: &[u8],
         line: u64,

@@ -29,3 +29,11 @@ pub use source::{
     detect_delimiter_hinted,
 };
 pub use spec::ReadSpec;
+// The Arrow reader (`data::arrow`) fills the same batch through the same plan, so a
+// table read from Arrow is finished (labels mapped, levels sorted) as a CSV's is.
+#[cfg(feature = "arrow")]
+pub(in crate::data) use batch::{Batch, Builder, NO_LABEL, bad_number};
+#[cfg(feature = "arrow")]
+pub(in crate::data) use interner::Interner;
+#[cfg(feature = "arrow")]
+pub(in crate::data) use plan::{Kind, Mode, Plan};

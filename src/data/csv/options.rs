@@ -104,16 +104,16 @@ pub struct CsvOptions {
     pub(super) delimiter: Option<u8>,
     pub(super) delimiter_hint: Option<u8>,
     pub(super) missing_tokens: Vec<String>,
-    pub(super) drop_columns: Vec<String>,
-    pub(super) id_column: Option<String>,
-    pub(super) weight_column: Option<String>,
+    pub(in crate::data) drop_columns: Vec<String>,
+    pub(in crate::data) id_column: Option<String>,
+    pub(in crate::data) weight_column: Option<String>,
     pub(super) numeric: Vec<String>,
     pub(super) categorical: Vec<String>,
     pub(super) schema_kinds: Vec<(String, bool)>,
     pub(super) classes: Option<Vec<String>>,
     pub(super) labels: LabelRule,
     pub(super) on_bad_label: BadLabelPolicy,
-    pub(super) on_bad_cell: BadCellPolicy,
+    pub(in crate::data) on_bad_cell: BadCellPolicy,
     pub(super) target_optional: bool,
 }
 
@@ -302,7 +302,7 @@ impl CsvOptions {
         self
     }
 
-    pub(super) fn validate(&self) -> Result<()> {
+    pub(in crate::data) fn validate(&self) -> Result<()> {
         self.labels.validate()?;
         if let Some(name) = self.numeric.iter().find(|n| self.categorical.contains(n)) {
             return Err(Error::param(

@@ -13,7 +13,7 @@ use crate::data::missing::MissingTokens;
 use crate::error::{Error, Location, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Kind {
+pub(in crate::data) enum Kind {
     /// Numbers; `declared` when the user (or a schema) said so, else inferred so far.
     Numeric { declared: bool },
     /// Text levels.
@@ -21,7 +21,7 @@ pub(super) enum Kind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Mode {
+pub(in crate::data) enum Mode {
     /// A whole file, kinds inferred, classes checked.
     Read,
     /// A chunk of a stream: kinds fixed up front, no class-count check.
@@ -29,19 +29,19 @@ pub(super) enum Mode {
 }
 
 #[derive(Debug, Clone)]
-pub(super) struct Plan {
-    pub(super) location: Location,
+pub(in crate::data) struct Plan {
+    pub(in crate::data) location: Location,
     pub(super) delimiter: u8,
     pub(super) n_fields: usize,
     /// (CSV field index, name, kind) per feature.
-    pub(super) features: Vec<(usize, String, Kind)>,
-    pub(super) target: Option<usize>,
-    pub(super) target_name: String,
-    pub(super) id_name: Option<String>,
-    pub(super) weight_name: Option<String>,
-    pub(super) id: Option<usize>,
-    pub(super) weight: Option<usize>,
-    pub(super) missing: MissingTokens,
+    pub(in crate::data) features: Vec<(usize, String, Kind)>,
+    pub(in crate::data) target: Option<usize>,
+    pub(in crate::data) target_name: String,
+    pub(in crate::data) id_name: Option<String>,
+    pub(in crate::data) weight_name: Option<String>,
+    pub(in crate::data) id: Option<usize>,
+    pub(in crate::data) weight: Option<usize>,
+    pub(in crate::data) missing: MissingTokens,
 }
 
 impl Plan {
@@ -56,6 +56,20 @@ impl Plan {
         lines: &mut Lines,
     ) -> Result<Plan> {
         let names = read_header(reader, location, lines)?;
+        Plan::from_names(names, delimiter, location, opts, mode, forced_text)
+    }
+
+    /// Decides each column's role and each feature's kind from the column names
+    /// (unique; a CSV header's, or an Arrow schema's with `delimiter` 0: no delimiter
+    /// to blame for a one-column header).
+    pub(in crate::data) fn from_names(
+        names: Vec<String>,
+        delimiter: u8,
+        location: &Location,
+        opts: &CsvOptions,
+        mode: Mode,
+        forced_text: &[String],
+    ) -> Result<Plan> {
         // Every lookup by name goes through this index: the plan costs one pass over
         // the header, whatever the number of columns (names are unique).
         let index: HashMap<&str, usize> = names
@@ -72,7 +86,7 @@ impl Plan {
                     header_list(&names)
                 ),
                 // One column: most likely the wrong delimiter.
-                (None, [only]) => format!(
+                (None, [only]) if delimiter != 0 => format!(
                     "no such column (given as {what}); the header split on {} gives one \
                      column, '{only}': is the delimiter another one (give it)?",
                     delimiter_name(delimiter)
@@ -133,7 +147,7 @@ impl Plan {
         })
     }
 
-    pub(super) fn at(&self, line: u64, column: &str) -> Location {
+    pub(in crate::data) fn at(&self, line: u64, column: &str) -> Location {
         self.location.clone().at_line(line).at_column(column)
     }
 }
@@ -241,7 +255,7 @@ impl<'a> KindLookup<'a> {
     }
 }
 
-pub(super) fn opts_name(name: &Option<String>) -> &str {
+pub(in crate::data) fn opts_name(name: &Option<String>) -> &str {
     name.as_deref().unwrap_or_default()
 }
 

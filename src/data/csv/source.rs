@@ -279,8 +279,16 @@ pub fn binary_input_error(location: &Location, head: &[u8]) -> Option<Error> {
         "decompress it first (e.g. `gunzip -k FILE`) and read the .csv"
     } else if what.contains("ZIP") {
         "export the sheet as CSV"
+    } else if what.contains("Parquet") {
+        if cfg!(feature = "parquet") {
+            "name it .parquet or give --format parquet"
+        } else {
+            "build churnkit with `--features parquet` to read it (and name it .parquet), or export the table as CSV"
+        }
+    } else if cfg!(feature = "arrow") {
+        "name it .arrow or give --format arrow"
     } else {
-        "Parquet and Arrow are not supported yet: export the table as CSV"
+        "build churnkit with `--features arrow` to read it (and name it .arrow), or export the table as CSV"
     };
     Some(Error::Csv {
         location: location.clone(),
