@@ -37,7 +37,7 @@
 //! let schema = Arc::new(Schema {
 //!     features: vec![Feature {
 //!         name: "Contract".into(),
-//!         kind: FeatureKind::Categorical { levels: vec!["month".into(), "year".into()] },
+//!         kind: FeatureKind::Categorical { levels: vec!["month".into(), "year".into()].into() },
 //!     }],
 //!     target: Target::binary("Churn"),
 //!     id_column: None,

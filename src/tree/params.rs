@@ -68,7 +68,7 @@ pub enum Pruning {
 /// let schema = Arc::new(EncodedSchema {
 ///     features: vec![EncodedFeature {
 ///         name: "Contract".into(),
-///         levels: vec!["Month-to-month".into(), "Two year".into()],
+///         levels: vec!["Month-to-month".into(), "Two year".into()].into(),
 ///         numeric: false,
 ///     }],
 ///     classes: vec!["retained".into(), "churned".into()],
