@@ -249,6 +249,7 @@ fn cut_text<'a>(buf: &'a str, ends: &[usize], i: usize) -> &'a str {
 
 /// The interval labels of a numeric feature with these cut points: `< c₀`,
 /// `[c₀, c₁)`, …, `>= cₖ` (`any` without cuts).
+#[cfg(test)]
 fn interval_labels(cuts: &[f64]) -> Vec<String> {
     interval_labels_with(cuts, &mut String::new(), &mut Vec::new())
 }
