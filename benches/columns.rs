@@ -28,6 +28,7 @@
 //! 100,000 columns those builders no longer fit the caches.
 
 use std::hint::black_box;
+use std::time::Instant;
 
 use churnkit::data::{Binning, CsvOptions, Discretizer, read_csv_from};
 use churnkit::model::{Model, ModelBody};
@@ -73,54 +74,125 @@ fn data(cols: usize) -> Vec<u8> {
     s.into_bytes()
 }
 
-fn bench(c: &mut Criterion) {
-    let opts = CsvOptions::new("churn");
-    let binning = Binning::EqualFrequency { bins: 16 };
+/// One width's inputs: the CSV, the saved model's bytes and the model loaded.
+struct Case {
+    cols: usize,
+    csv: Vec<u8>,
+    bytes: Vec<u8>,
+    model: Model,
+}
+
+fn case(cols: usize) -> Case {
+    let csv = data(cols);
+    let (table, _) = read_csv_from(&csv[..], "wide.csv", &CsvOptions::new("churn")).expect("reads");
+    let rows = table.all_rows();
+    let tree = TreeLearner::new(Id3Params::weighted(), BINNING)
+        .fit_tree(&table, &rows)
+        .expect("fits");
+    let bytes = ModelBuilder::new(ModelBody::from(tree), &table, &rows)
+        .build()
+        .expect("model")
+        .to_bytes()
+        .expect("bytes");
+    let model = Model::from_bytes(&bytes).expect("loads");
+    Case {
+        cols,
+        csv,
+        bytes,
+        model,
+    }
+}
+
+const BINNING: Binning = Binning::EqualFrequency { bins: 16 };
+
+/// Runs `step` once on `case`.
+fn run(step: &str, case: &Case, scorer: &Scorer<'_>) {
+    match step {
+        "read_encode" => {
+            let opts = CsvOptions::new("churn");
+            let (t, _) = read_csv_from(&case.csv[..], "wide.csv", &opts).expect("reads");
+            let rows = t.all_rows();
+            let d = Discretizer::fit(&t, &rows, &BINNING).expect("fits");
+            let enc = d.encode(&t).expect("encodes");
+            black_box(enc.n_features());
+        }
+        "load" => {
+            black_box(
+                Model::from_bytes(&case.bytes)
+                    .expect("loads")
+                    .schema()
+                    .n_features(),
+            );
+        }
+        _ => {
+            let mut out = Vec::new();
+            let report = score_csv(scorer, &case.csv[..], &mut out, &BatchOptions::default())
+                .expect("scores");
+            black_box((report.rows_out, out.len()));
+        }
+    }
+}
+
+fn bench(c: &mut Criterion, cases: &[Case], scorers: &[Scorer<'_>]) {
     let mut g = c.benchmark_group(GROUP);
     g.sample_size(10);
-    for cols in WIDTHS {
-        let csv = data(cols);
-        g.bench_function(format!("read_encode/{cols}"), |b| {
-            b.iter(|| {
-                let (t, _) = read_csv_from(&csv[..], "wide.csv", &opts).expect("reads");
-                let rows = t.all_rows();
-                let d = Discretizer::fit(&t, &rows, &binning).expect("fits");
-                let enc = d.encode(&t).expect("encodes");
-                black_box(enc.n_features())
-            })
-        });
-        let (table, _) = read_csv_from(&csv[..], "wide.csv", &opts).expect("reads");
-        let rows = table.all_rows();
-        let tree = TreeLearner::new(Id3Params::weighted(), binning.clone())
-            .fit_tree(&table, &rows)
-            .expect("fits");
-        let bytes = ModelBuilder::new(ModelBody::from(tree), &table, &rows)
-            .build()
-            .expect("model")
-            .to_bytes()
-            .expect("bytes");
-        g.bench_function(format!("load/{cols}"), |b| {
-            b.iter(|| {
-                black_box(
-                    Model::from_bytes(&bytes)
-                        .expect("loads")
-                        .schema()
-                        .n_features(),
-                )
-            })
-        });
-        let model = Model::from_bytes(&bytes).expect("loads");
-        let scorer = Scorer::new(&model);
-        g.bench_function(format!("score/{cols}"), |b| {
-            b.iter(|| {
-                let mut out = Vec::new();
-                let report = score_csv(&scorer, &csv[..], &mut out, &BatchOptions::default())
-                    .expect("scores");
-                black_box((report.rows_out, out.len()))
-            })
-        });
+    for (case, scorer) in cases.iter().zip(scorers) {
+        for step in STEPS {
+            g.bench_function(format!("{step}/{}", case.cols), |b| {
+                b.iter(|| run(step, case, scorer))
+            });
+        }
     }
     g.finish();
+}
+
+/// How many interleaved pairs [`paired_ratios`] times per step.
+const PAIRS: usize = 12;
+
+/// Each step's ratio measured in interleaved pairs: the large width once, and right
+/// before or after it (alternately) the small width as many times as it has fewer
+/// columns; the ratio of a pair is the large run's time over the small runs' mean.
+/// Load from other processes that changes within a run (the 2-core VM is shared)
+/// moves both halves of a pair alike, which criterion's back-to-back groups cannot
+/// ensure. Prints the median of the pairs' ratios with the lowest and highest.
+fn paired_ratios(cases: &[Case], scorers: &[Scorer<'_>]) {
+    let [small, large] = [&cases[0], &cases[1]];
+    let times = large.cols / small.cols;
+    println!(
+        "\n{} / {} columns, {PAIRS} interleaved pairs per step (linear ≈ 10, target ≤ 12):",
+        large.cols, small.cols
+    );
+    for step in STEPS {
+        let time = |case: &Case, scorer: &Scorer<'_>, n: usize| {
+            let t = Instant::now();
+            for _ in 0..n {
+                run(step, case, scorer);
+            }
+            t.elapsed().as_secs_f64() / n as f64
+        };
+        // Warm up both.
+        time(small, &scorers[0], times);
+        time(large, &scorers[1], 1);
+        let mut ratios: Vec<f64> = (0..PAIRS)
+            .map(|i| {
+                let (s, l) = if i % 2 == 0 {
+                    let s = time(small, &scorers[0], times);
+                    (s, time(large, &scorers[1], 1))
+                } else {
+                    let l = time(large, &scorers[1], 1);
+                    (time(small, &scorers[0], times), l)
+                };
+                l / s
+            })
+            .collect();
+        ratios.sort_by(f64::total_cmp);
+        let median = (ratios[PAIRS / 2 - 1] + ratios[PAIRS / 2]) / 2.0;
+        println!(
+            "  {step:<12} median ratio {median:.2}   (pairs: {:.2} to {:.2})",
+            ratios[0],
+            ratios[PAIRS - 1]
+        );
+    }
 }
 
 /// The mean time of a case in this run, from criterion's `new/estimates.json`.
@@ -133,11 +205,13 @@ fn mean_ns(case: &str) -> Option<f64> {
 }
 
 fn main() {
+    let cases: Vec<Case> = WIDTHS.iter().map(|&cols| case(cols)).collect();
+    let scorers: Vec<Scorer<'_>> = cases.iter().map(|c| Scorer::new(&c.model)).collect();
     let mut c = Criterion::default().configure_from_args();
-    bench(&mut c);
+    bench(&mut c, &cases, &scorers);
     c.final_summary();
     let [small, large] = WIDTHS;
-    println!("\ntime at {large} columns / time at {small} (same run; linear ≈ 10, target ≤ 12):");
+    println!("\ntime at {large} columns / time at {small} (criterion's means, same run):");
     for step in STEPS {
         // Criterion writes `a/b` cases to `a_b` directories.
         let at = |cols: usize| {
@@ -151,5 +225,10 @@ fn main() {
                 b / a
             );
         }
+    }
+    // Only when the benches ran (not under `cargo test --benches` or a filter that
+    // skipped them).
+    if std::env::args().any(|a| a == "--bench") && std::env::var_os("COLUMNS_NO_PAIRS").is_none() {
+        paired_ratios(&cases, &scorers);
     }
 }
