@@ -630,26 +630,27 @@ fn score_piece(
 ) -> Result<Piece> {
     let skip_bad_rows = opts.skip_bad_rows;
     let chunk: Vec<&csv::StringRecord> = records.iter().collect();
-    let mut piece = Piece {
-        tallies: vec![FeatureTally::default(); scorer.input_schema().features.len()],
-        ..Piece::default()
-    };
-    let mut tally = |tallies: &[FeatureTally]| {
-        for (a, b) in piece.tallies.iter_mut().zip(tallies) {
-            a.merge(b);
-        }
-    };
+    let n_features = scorer.input_schema().features.len();
+    let mut piece = Piece::default();
     let scores: Vec<(u64, Score)> = match plan.convert(&chunk, lines) {
-        Ok(prepared) => numbers
-            .iter()
-            .copied()
-            .zip(scorer.score_prepared({
-                tally(&prepared.tallies);
-                prepared
-            })?)
-            .collect(),
+        Ok(mut prepared) => {
+            // The piece's tallies are those of its one conversion (moved, not merged
+            // into zeros: a wide model has one tally per column).
+            piece.tallies = std::mem::take(&mut prepared.tallies);
+            numbers
+                .iter()
+                .copied()
+                .zip(scorer.score_prepared(prepared)?)
+                .collect()
+        }
         Err(e) if !skip_bad_rows => return Err(e),
         Err(_) => {
+            piece.tallies = vec![FeatureTally::default(); n_features];
+            let mut tally = |tallies: &[FeatureTally]| {
+                for (a, b) in piece.tallies.iter_mut().zip(tallies) {
+                    a.merge(b);
+                }
+            };
             // Isolate the failing rows one by one.
             let mut good = Vec::with_capacity(chunk.len());
             for (i, rec) in chunk.iter().enumerate() {
@@ -853,7 +854,8 @@ fn score_csv_inner<R: Read, W: Write>(
             .collect(),
         ..BatchReport::default()
     };
-    let mut tallies = vec![FeatureTally::default(); scorer.input_schema().features.len()];
+    // Summed over the pieces (the first piece's moved in, not merged into zeros).
+    let mut tallies: Option<Vec<FeatureTally>> = None;
     let progress = |rows_done: u64, bytes_done: u64| {
         if let Some(f) = &opts.progress {
             f.call(Progress {
@@ -922,8 +924,13 @@ fn score_csv_inner<R: Read, W: Write>(
             report.rows_out += piece.rows_out;
             report.rows_with_warnings += piece.rows_with_warnings;
             report.rows_skipped += piece.rows_skipped;
-            for (a, b) in tallies.iter_mut().zip(&piece.tallies) {
-                a.merge(b);
+            match &mut tallies {
+                None => tallies = Some(piece.tallies),
+                Some(t) => {
+                    for (a, b) in t.iter_mut().zip(&piece.tallies) {
+                        a.merge(b);
+                    }
+                }
             }
             for e in piece.errors {
                 if report.errors.len() < MAX_ERRORS {
@@ -940,6 +947,7 @@ fn score_csv_inner<R: Read, W: Write>(
         .iter()
         .map(|f| f.name.clone())
         .collect();
+    let tallies = tallies.unwrap_or_default();
     report.columns = column_summaries(&names, &tallies, report.rows_out);
     Ok(report)
 }
