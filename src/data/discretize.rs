@@ -983,7 +983,7 @@ mod tests {
             0.3,
             1e9,
             -1e9,
-            999_999_999.9999,
+            999_999_999.999_9,
             123_456_789.0,
             1e8 + 0.5,
             70.35,
@@ -1002,8 +1002,8 @@ mod tests {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
-            let places = 10f64.powi((k % 7) as i32);
-            let mag = 10f64.powi((k % 11) as i32);
+            let places = 10f64.powi(k % 7);
+            let mag = 10f64.powi(k % 11);
             let v = (x % 1_000_000_007) as f64 / places * mag / 1e4;
             values.push(if k % 2 == 0 { v } else { -v });
             values.push(f64::from_bits(x >> 2));

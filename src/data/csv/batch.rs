@@ -302,7 +302,7 @@ impl Batch {
                 ),
                 Builder::Cat(codes, levels) => column.levels(cells, lines, codes, levels),
             };
-            if let Err((r, e)) = failed {
+            if let Some((r, e)) = failed {
                 earliest(&mut first_error, r, j, e);
             }
         }
@@ -468,8 +468,8 @@ struct BlockColumn<'p> {
 }
 
 impl BlockColumn<'_> {
-    /// Parses a numeric column's cells (`lines`: each cell's line) into `values`; the
-    /// first error with its row in the block.
+    /// Parses a numeric column's cells (`lines`: each cell's line) into `values`;
+    /// returns the first error, if any, with its row in the block.
     fn numbers<'c>(
         &self,
         cells: impl Iterator<Item = &'c [u8]>,
@@ -477,7 +477,7 @@ impl BlockColumn<'_> {
         values: &mut Vec<f64>,
         (numbers, inferred): (&mut usize, &mut Option<Box<Inferred>>),
         bad_cells: &mut Option<BadCells>,
-    ) -> std::result::Result<(), (usize, Error)> {
+    ) -> Option<(usize, Error)> {
         values.reserve(lines.len());
         for (r, (raw, &line)) in cells.zip(lines).enumerate() {
             match cell::number(raw, &self.plan.missing) {
@@ -507,37 +507,40 @@ impl BlockColumn<'_> {
                     values.push(f64::NAN);
                 }
                 Parsed::Bad(cell) => {
-                    bad_number(bad_cells, self.plan, self.policy, self.name, cell, line)
-                        .map_err(|e| (r, e))?;
+                    if let Err(e) =
+                        bad_number(bad_cells, self.plan, self.policy, self.name, cell, line)
+                    {
+                        return Some((r, e));
+                    }
                     values.push(f64::NAN);
                 }
             }
         }
-        Ok(())
+        None
     }
 
-    /// Interns a categorical column's cells into `codes`; the first error with its row
-    /// in the block.
+    /// Interns a categorical column's cells into `codes`; returns the first error, if
+    /// any, with its row in the block.
     fn levels<'c>(
         &self,
         cells: impl Iterator<Item = &'c [u8]>,
         lines: &[u64],
         codes: &mut Vec<u32>,
         levels: &mut Interner,
-    ) -> std::result::Result<(), (usize, Error)> {
+    ) -> Option<(usize, Error)> {
         codes.reserve(lines.len());
         for (r, (raw, &line)) in cells.zip(lines).enumerate() {
             match cell::present(raw, &self.plan.missing) {
                 None => codes.push(MISSING_LEVEL),
                 Some(cell) => {
-                    let c = levels
-                        .intern(cell, line, &|| self.plan.at(line, self.name), MAX_LEVELS)
-                        .map_err(|e| (r, e))?;
-                    codes.push(c);
+                    match levels.intern(cell, line, &|| self.plan.at(line, self.name), MAX_LEVELS) {
+                        Ok(c) => codes.push(c),
+                        Err(e) => return Some((r, e)),
+                    }
                 }
             }
         }
-        Ok(())
+        None
     }
 }
 
