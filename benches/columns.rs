@@ -195,16 +195,21 @@ fn paired_ratios(cases: &[Case], scorers: &[Scorer<'_>]) {
     }
 }
 
-/// The mean time of a case in this run, from criterion's `new/estimates.json`.
-fn mean_ns(case: &str) -> Option<f64> {
+/// The mean time of a case in this run (an estimate written since `since`), from
+/// criterion's `new/estimates.json`.
+fn mean_ns(case: &str, since: std::time::SystemTime) -> Option<f64> {
     let dir = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
     let path = format!("{dir}/criterion/{GROUP}/{case}/new/estimates.json");
+    if std::fs::metadata(&path).ok()?.modified().ok()? < since {
+        return None;
+    }
     let text = std::fs::read_to_string(path).ok()?;
     let v: serde_json::Value = serde_json::from_str(&text).ok()?;
     v["mean"]["point_estimate"].as_f64()
 }
 
 fn main() {
+    let start = std::time::SystemTime::now();
     let cases: Vec<Case> = WIDTHS.iter().map(|&cols| case(cols)).collect();
     let scorers: Vec<Scorer<'_>> = cases.iter().map(|c| Scorer::new(&c.model)).collect();
     let mut c = Criterion::default().configure_from_args();
@@ -215,7 +220,8 @@ fn main() {
     for step in STEPS {
         // Criterion writes `a/b` cases to `a_b` directories.
         let at = |cols: usize| {
-            mean_ns(&format!("{step}_{cols}")).or_else(|| mean_ns(&format!("{step}/{cols}")))
+            mean_ns(&format!("{step}_{cols}"), start)
+                .or_else(|| mean_ns(&format!("{step}/{cols}"), start))
         };
         if let (Some(a), Some(b)) = (at(small), at(large)) {
             println!(
