@@ -14,18 +14,22 @@
 //!
 //! Data: `churn` + `cols - 1` features (two numeric, one categorical in every three),
 //! generated deterministically in memory; the model is a weighted-entropy ID3 tree
-//! (no tuning) fitted on the same rows. After the measurements the bench prints each
-//! step's 100k / 10k ratio (read from criterion's estimates of this run).
+//! (no tuning) fitted on the same rows. After criterion's measurements the bench
+//! prints each step's 100k / 10k ratio of criterion's means, then (under `cargo
+//! bench`; `COLUMNS_NO_PAIRS=1` skips it) the ratio from 12 interleaved pairs of runs
+//! (median and range), which load from other processes during the run moves less.
 //! Run: `cargo bench --bench columns -- --warm-up-time 1 --measurement-time 5`.
 //!
-//! Measured on the 2-core development VM shared with other builds (load average 3 to
-//! 4): with this code `read_encode` 57.7 ms → 815 ms (ratio 14.1), `load` 49.8 ms →
-//! 603 ms (12.1), `score` 23.5 ms → 357 ms (15.2); three earlier runs during the
-//! locality work gave 13.5–16.8, 11.7–13.2 and 14.5–17.9.
-//! No step compares names pairwise any more (before: 100,000 columns took 57 CPU
-//! seconds to train and 60 to score 40 rows); what is left above 10 is the memory
-//! hierarchy: a row-major reader fills one builder per column for every row, and at
-//! 100,000 columns those builders no longer fit the caches.
+//! Measured on the 2-core development VM shared with three other agents' builds (load
+//! average 4 to 9, so absolute times move by 2× between runs), paired medians:
+//! before the block-wise reader and the cheaper interval labels, `read_encode` 8.0 and
+//! 9.3, `load` 7.4 and 7.8, `score` 9.8 and 10.9; with them 6.9 and 8.1, 5.2 and 7.3,
+//! 10.0 and 12.2 (single pairs range from 4 to 20). Criterion's means in one
+//! back-to-back run each: before `read_encode` 135 ms → 1.67 s, `load` 104 → 808 ms,
+//! `score` 43 → 688 ms; after 202 ms → 1.39 s, 74 → 398 ms, 48 → 546 ms.
+//! What grows faster than the columns is the memory hierarchy: at 100,000 columns
+//! the per-column structures (builders, schema entries, levels, hash tables) no
+//! longer fit the caches, so each pass over them costs more per column.
 
 use std::hint::black_box;
 use std::time::Instant;
