@@ -171,23 +171,147 @@ impl<'de> Deserialize<'de> for Discretizer {
     }
 }
 
-/// Formats a cut point compactly (no trailing zeros).
-fn fmt_cut(x: f64) -> String {
-    let s = format!("{x}");
-    if s.len() > 10 { format!("{x:.4}") } else { s }
+/// Appends a cut point compactly: Rust's shortest round-trip form (`{x}`, no
+/// trailing zeros), or 4 decimals when that is longer than 10 characters.
+fn push_cut(out: &mut String, x: f64) {
+    use std::fmt::Write as _;
+    let start = out.len();
+    if !push_short_decimal(out, x) {
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{x}");
+    }
+    if out.len() - start > 10 {
+        out.truncate(start);
+        let _ = write!(out, "{x:.4}");
+    }
 }
 
+/// Appends `x` as `{x}` would write it when it is a decimal of at most 4 places below
+/// 10⁹ in magnitude (most cut points: the data's own values), without the general
+/// float formatter; false (nothing written) otherwise.
+///
+/// With `m = round(x·10ᵏ)` for the smallest such `k` where `m / 10ᵏ == x`: `m` and
+/// `10ᵏ` are exact and the division is correctly rounded, so the decimal `m·10⁻ᵏ`
+/// reads back as `x`; below 10⁹ the spacing of doubles is far under 10⁻⁴, so no other
+/// decimal of at most `k` places does, and it is the shortest round-trip form.
+fn push_short_decimal(out: &mut String, x: f64) -> bool {
+    const SCALE: [f64; 5] = [1.0, 10.0, 100.0, 1_000.0, 10_000.0];
+    // Zero (and -0) and large or non-finite values take the general path.
+    if x == 0.0 || x.is_nan() || x.abs() >= 1e9 {
+        return false;
+    }
+    for (places, &p) in SCALE.iter().enumerate() {
+        let m = (x * p).round();
+        if m / p != x {
+            continue;
+        }
+        // |m| < 10^13: exact as an integer.
+        let digits = m.abs() as u64;
+        let mut tmp = [0u8; 24];
+        let mut i = tmp.len();
+        let mut d = digits;
+        let mut written = 0;
+        while d > 0 || written <= places {
+            if written == places && places > 0 {
+                i -= 1;
+                tmp[i] = b'.';
+            }
+            i -= 1;
+            tmp[i] = b'0' + (d % 10) as u8;
+            d /= 10;
+            written += 1;
+        }
+        if x < 0.0 {
+            out.push('-');
+        }
+        // Only ASCII digits and a point were written.
+        out.push_str(std::str::from_utf8(&tmp[i..]).unwrap_or_default());
+        return true;
+    }
+    false
+}
+
+/// The texts of a feature's cut points, each formatted once: `buf` holds them one
+/// after the other, `ends[i]` where the i-th ends (both cleared first, reused across
+/// features).
+fn format_cuts(cuts: &[f64], buf: &mut String, ends: &mut Vec<usize>) {
+    buf.clear();
+    ends.clear();
+    for &c in cuts {
+        push_cut(buf, c);
+        ends.push(buf.len());
+    }
+}
+
+/// The i-th text of [`format_cuts`].
+fn cut_text<'a>(buf: &'a str, ends: &[usize], i: usize) -> &'a str {
+    let start = if i == 0 { 0 } else { ends[i - 1] };
+    &buf[start..ends[i]]
+}
+
+/// The interval labels of a numeric feature with these cut points: `< c₀`,
+/// `[c₀, c₁)`, …, `>= cₖ` (`any` without cuts).
+#[cfg(test)]
 fn interval_labels(cuts: &[f64]) -> Vec<String> {
+    interval_labels_with(cuts, &mut String::new(), &mut Vec::new())
+}
+
+/// [`interval_labels`] with the scratch buffers of [`format_cuts`]: one allocation
+/// per label.
+fn interval_labels_with(cuts: &[f64], buf: &mut String, ends: &mut Vec<usize>) -> Vec<String> {
     if cuts.is_empty() {
         return vec!["any".into()];
     }
-    let mut out = Vec::with_capacity(cuts.len() + 1);
-    out.push(format!("< {}", fmt_cut(cuts[0])));
-    for w in cuts.windows(2) {
-        out.push(format!("[{}, {})", fmt_cut(w[0]), fmt_cut(w[1])));
+    format_cuts(cuts, buf, ends);
+    let text = |i| cut_text(buf, ends, i);
+    let n = cuts.len();
+    let mut out = Vec::with_capacity(n + 1);
+    let mut first = String::with_capacity(2 + text(0).len());
+    first.push_str("< ");
+    first.push_str(text(0));
+    out.push(first);
+    for i in 1..n {
+        let (a, b) = (text(i - 1), text(i));
+        let mut l = String::with_capacity(a.len() + b.len() + 4);
+        l.push('[');
+        l.push_str(a);
+        l.push_str(", ");
+        l.push_str(b);
+        l.push(')');
+        out.push(l);
     }
-    out.push(format!(">= {}", fmt_cut(cuts[cuts.len() - 1])));
+    let mut last = String::with_capacity(3 + text(n - 1).len());
+    last.push_str(">= ");
+    last.push_str(text(n - 1));
+    out.push(last);
     out
+}
+
+/// True when `levels` are exactly the [`interval_labels`] of `cuts`, compared piece
+/// by piece without building them (the scratch buffers as in [`format_cuts`]).
+fn labels_match(cuts: &[f64], levels: &[String], buf: &mut String, ends: &mut Vec<usize>) -> bool {
+    if cuts.is_empty() {
+        return levels.len() == 1 && levels[0] == "any";
+    }
+    if levels.len() != cuts.len() + 1 {
+        return false;
+    }
+    format_cuts(cuts, buf, ends);
+    let text = |i| cut_text(buf, ends, i);
+    let n = cuts.len();
+    let is = |level: &str, parts: &[&str]| {
+        let mut rest = level;
+        for p in parts {
+            match rest.strip_prefix(p) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        }
+        rest.is_empty()
+    };
+    is(&levels[0], &["< ", text(0)])
+        && (1..n).all(|i| is(&levels[i], &["[", text(i - 1), ", ", text(i), ")"]))
+        && is(&levels[n], &[">= ", text(n - 1)])
 }
 
 /// Equal-frequency cut points over sorted, non-missing values: cuts at the values where
@@ -417,6 +541,8 @@ impl Discretizer {
         binning: Binning,
         classes: Vec<String>,
     ) -> Self {
+        // Scratch buffers for the cut texts, shared by all features.
+        let (mut buf, mut ends) = (String::new(), Vec::new());
         let features = encoders
             .iter()
             .map(|e| match e {
@@ -427,7 +553,7 @@ impl Discretizer {
                 },
                 FeatureEncoder::Numeric { name, cuts } => EncodedFeature {
                     name: name.clone(),
-                    levels: interval_labels(cuts).into(),
+                    levels: interval_labels_with(cuts, &mut buf, &mut ends).into(),
                     numeric: true,
                 },
             })
@@ -625,13 +751,16 @@ impl Discretizer {
         // Compared feature by feature, without copying the levels (a level may be
         // megabytes long).
         let features = &self.schema.features;
+        let (mut buf, mut ends) = (String::new(), Vec::new());
         let matches = features.len() == self.encoders.len()
             && self.encoders.iter().zip(features).all(|(e, f)| match e {
                 FeatureEncoder::Categorical { name, levels } => {
                     !f.numeric && f.name == *name && f.levels == *levels
                 }
                 FeatureEncoder::Numeric { name, cuts } => {
-                    f.numeric && f.name == *name && f.levels == interval_labels(cuts)
+                    f.numeric
+                        && f.name == *name
+                        && labels_match(cuts, &f.levels, &mut buf, &mut ends)
                 }
             });
         if !matches {
@@ -833,6 +962,84 @@ mod tests {
         let codes: Vec<u16> = (0..4).map(|r| enc.code(r, 0)).collect();
         assert_eq!(codes, vec![1, 0, 2, 2]);
         assert_eq!(report.unseen, vec![("plan".to_string(), 1)]);
+    }
+
+    #[test]
+    fn cut_texts_are_the_float_formatters() {
+        // The fast path for short decimals writes what `{x}` writes (and the 4-decimal
+        // form past 10 characters), on a seeded spread of values and the edge cases.
+        let fmt_cut = |x: f64| {
+            let s = format!("{x}");
+            if s.len() > 10 { format!("{x:.4}") } else { s }
+        };
+        let mut values = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.5,
+            0.05,
+            0.0001,
+            0.00015,
+            -0.0001,
+            0.1,
+            0.2,
+            0.3,
+            1e9,
+            -1e9,
+            999_999_999.999_9,
+            123_456_789.0,
+            1e8 + 0.5,
+            70.35,
+            29.85,
+            1e-9,
+            1e300,
+            f64::MIN_POSITIVE,
+            2.5e-5,
+            1234.5678,
+            9.9999,
+            99999.99995,
+            f64::INFINITY,
+        ];
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for k in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let places = 10f64.powi(k % 7);
+            let mag = 10f64.powi(k % 11);
+            let v = (x % 1_000_000_007) as f64 / places * mag / 1e4;
+            values.push(if k % 2 == 0 { v } else { -v });
+            values.push(f64::from_bits(x >> 2));
+        }
+        let mut fast = 0;
+        for v in values {
+            let mut s = String::new();
+            push_cut(&mut s, v);
+            assert_eq!(s, fmt_cut(v), "{v:e}");
+            fast += usize::from(push_short_decimal(&mut String::new(), v));
+        }
+        // The fast path took a good share of them (and the usual cut points).
+        assert!(fast > 5_000, "{fast}");
+        for v in [70.35, -29.85, 0.05, 12.0, 1234.5678] {
+            assert!(push_short_decimal(&mut String::new(), v), "{v}");
+        }
+        // And labels built from them match piece by piece, not otherwise.
+        let (mut buf, mut ends) = (String::new(), Vec::new());
+        let cuts = [-1.5, 0.0, 20.25, 1e12];
+        let labels = interval_labels(&cuts);
+        assert!(labels_match(&cuts, &labels, &mut buf, &mut ends));
+        let mut wrong = labels.clone();
+        wrong[2].push(' ');
+        assert!(!labels_match(&cuts, &wrong, &mut buf, &mut ends));
+        assert!(!labels_match(&cuts, &labels[..4], &mut buf, &mut ends));
+        assert!(labels_match(
+            &[],
+            &interval_labels(&[]),
+            &mut buf,
+            &mut ends
+        ));
+        assert!(!labels_match(&[], &labels, &mut buf, &mut ends));
     }
 
     #[test]

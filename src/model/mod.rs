@@ -764,14 +764,10 @@ impl Model {
             )));
         }
         self.body.validate(k)?;
-        let mut names: Vec<&str> = self
-            .schema
-            .features
-            .iter()
-            .map(|f| f.name.as_str())
-            .collect();
-        names.sort_unstable();
-        if names.windows(2).any(|w| w[0] == w[1]) {
+        // Hashed: linear in the number of features.
+        let mut names: std::collections::HashSet<&str> =
+            std::collections::HashSet::with_capacity(self.schema.features.len());
+        if !self.schema.features.iter().all(|f| names.insert(&f.name)) {
             return Err(model_error("duplicate feature names"));
         }
         for f in &self.schema.features {

@@ -717,26 +717,27 @@ pub(super) fn score_piece<R: Record + ?Sized>(
     opts: &BatchOptions,
 ) -> Result<Piece> {
     let skip_bad_rows = opts.skip_bad_rows;
-    let mut piece = Piece {
-        tallies: vec![FeatureTally::default(); scorer.input_schema().features.len()],
-        ..Piece::default()
-    };
-    let mut tally = |tallies: &[FeatureTally]| {
-        for (a, b) in piece.tallies.iter_mut().zip(tallies) {
-            a.merge(b);
-        }
-    };
+    let n_features = scorer.input_schema().features.len();
+    let mut piece = Piece::default();
     let scores: Vec<(u64, Score)> = match plan.convert(chunk, lines) {
-        Ok(prepared) => numbers
-            .iter()
-            .copied()
-            .zip(scorer.score_prepared({
-                tally(&prepared.tallies);
-                prepared
-            })?)
-            .collect(),
+        Ok(mut prepared) => {
+            // The piece's tallies are those of its one conversion (moved, not merged
+            // into zeros: a wide model has one tally per column).
+            piece.tallies = std::mem::take(&mut prepared.tallies);
+            numbers
+                .iter()
+                .copied()
+                .zip(scorer.score_prepared(prepared)?)
+                .collect()
+        }
         Err(e) if !skip_bad_rows => return Err(e),
         Err(_) => {
+            piece.tallies = vec![FeatureTally::default(); n_features];
+            let mut tally = |tallies: &[FeatureTally]| {
+                for (a, b) in piece.tallies.iter_mut().zip(tallies) {
+                    a.merge(b);
+                }
+            };
             // Isolate the failing rows one by one.
             let mut good = Vec::with_capacity(chunk.len());
             for (i, rec) in chunk.iter().enumerate() {
@@ -899,14 +900,18 @@ pub(super) fn start_report(scorer: &Scorer<'_>, plan: &HeaderPlan) -> BatchRepor
 /// Counts the pieces of a batch, in order, and sends them to the sink.
 pub(super) struct Tally {
     pub(super) report: BatchReport,
-    tallies: Vec<FeatureTally>,
+    /// The column tallies so far: the first piece's, moved; later pieces merged in
+    /// (zeros only if no piece came).
+    tallies: Option<Vec<FeatureTally>>,
+    n_features: usize,
 }
 
 impl Tally {
     pub(super) fn new(scorer: &Scorer<'_>, report: BatchReport) -> Self {
         Tally {
             report,
-            tallies: vec![FeatureTally::default(); scorer.input_schema().features.len()],
+            tallies: None,
+            n_features: scorer.input_schema().features.len(),
         }
     }
 
@@ -919,8 +924,13 @@ impl Tally {
             report.rows_out += piece.rows_out;
             report.rows_with_warnings += piece.rows_with_warnings;
             report.rows_skipped += piece.rows_skipped;
-            for (a, b) in self.tallies.iter_mut().zip(&piece.tallies) {
-                a.merge(b);
+            match &mut self.tallies {
+                None => self.tallies = Some(std::mem::take(&mut piece.tallies)),
+                Some(t) => {
+                    for (a, b) in t.iter_mut().zip(&piece.tallies) {
+                        a.merge(b);
+                    }
+                }
             }
             for e in piece.errors {
                 if report.errors.len() < MAX_ERRORS {
@@ -939,7 +949,11 @@ impl Tally {
             .iter()
             .map(|f| f.name.clone())
             .collect();
-        self.report.columns = column_summaries(&names, &self.tallies, self.report.rows_out);
+        let tallies = self
+            .tallies
+            .take()
+            .unwrap_or_else(|| vec![FeatureTally::default(); self.n_features]);
+        self.report.columns = column_summaries(&names, &tallies, self.report.rows_out);
         self.report
     }
 }

@@ -84,6 +84,63 @@ pub(in crate::data) struct Batch {
     /// The text of the first label cell read as missing (a missing token such as `?`;
     /// empty for an empty cell), for the error naming it.
     pub(in crate::data) first_missing_label: Option<String>,
+    /// Records pushed but not parsed yet (see [`Pending`]).
+    pending: Pending,
+}
+
+/// Records read but not parsed yet: the last rows of a [`Batch`] (their lines are the
+/// last entries of `Batch::lines`), kept as raw cells so that they are parsed one
+/// column at a time ([`Batch::flush`]). A wide file's row touches every column's
+/// builder once; a block of rows parsed column after column touches each builder once
+/// per block instead, and the builder stays in cache while its cells are parsed.
+#[derive(Default)]
+struct Pending {
+    /// The records' field bytes, one after the other.
+    bytes: Vec<u8>,
+    /// Where each field ends in `bytes`, `n_fields` per record (record-major).
+    ends: Vec<u32>,
+    /// How many records.
+    rows: usize,
+}
+
+/// A block is parsed once it holds at least [`BLOCK_ROWS`] records and
+/// [`BLOCK_CELLS`] cells (a narrow file: a block that stays in the fastest caches)...
+const BLOCK_ROWS: usize = 64;
+/// ... (see [`BLOCK_ROWS`]) ...
+const BLOCK_CELLS: usize = 1 << 14;
+/// ... or, whatever its number of records, once it holds [`MAX_BLOCK_CELLS`] cells
+/// (16 MiB of field ends) or [`MAX_BLOCK_BYTES`] of cell text: the memory a block
+/// takes beside the columns is bounded.
+const MAX_BLOCK_CELLS: usize = 1 << 22;
+/// See [`MAX_BLOCK_CELLS`].
+const MAX_BLOCK_BYTES: usize = 32 << 20;
+
+impl Pending {
+    /// The bytes of field `field` of pending record `row` (records of `n_fields`).
+    #[inline]
+    fn cell(&self, n_fields: usize, row: usize, field: usize) -> &[u8] {
+        let k = row * n_fields + field;
+        let start = if k == 0 { 0 } else { self.ends[k - 1] as usize };
+        &self.bytes[start..self.ends[k] as usize]
+    }
+
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
+        self.rows = 0;
+    }
+}
+
+/// Where in a block the first error is: the earliest row, and in a row the feature
+/// cells in plan order before the target, id and weight cells (the order in which a
+/// row is read).
+type ErrorAt = (usize, usize, Error);
+
+/// Keeps the earlier of two errors.
+fn earliest(best: &mut Option<ErrorAt>, row: usize, slot: usize, e: Error) {
+    if best.as_ref().is_none_or(|b| (row, slot) < (b.0, b.1)) {
+        *best = Some((row, slot, e));
+    }
 }
 
 /// The cells of a feature inferred numeric that are not finite numbers.
@@ -126,6 +183,7 @@ impl Batch {
             numbers: vec![0; plan.features.len()],
             inferred: plan.features.iter().map(|_| None).collect(),
             first_missing_label: None,
+            pending: Pending::default(),
         }
     }
 
@@ -135,6 +193,7 @@ impl Batch {
     /// such cell follows `policy` (an error for the first, or counted in the report as
     /// missing).
     pub(super) fn settle_inference(&mut self, plan: &Plan, policy: BadCellPolicy) -> Result<()> {
+        self.flush(plan, policy)?;
         for (j, (_, name, _)) in plan.features.iter().enumerate() {
             let Some(t) = self.inferred[j].take() else {
                 continue;
@@ -159,10 +218,10 @@ impl Batch {
         self.lines.len()
     }
 
-    /// Reads one record starting on file line `line`: feature cells parsed with
-    /// `data::cell` (a bad cell in a declared-numeric column handled by `policy`; one
-    /// in an inferred-numeric column read as missing and tallied for
-    /// [`Batch::settle_inference`]), then the target, id and weight cells.
+    /// Reads one record starting on file line `line`: its cells are kept (a ragged
+    /// record is an error once the records before it are parsed) and parsed with the
+    /// block they are in ([`Batch::flush`]), with the same results and the same first
+    /// error as when each record is parsed as it comes.
     pub(super) fn push(
         &mut self,
         plan: &Plan,
@@ -171,70 +230,114 @@ impl Batch {
         line: u64,
     ) -> Result<()> {
         if rec.len() != plan.n_fields {
-            return Err(Error::Csv {
+            let ragged = Error::Csv {
                 location: plan.location.clone().at_line(line),
                 message: format!(
                     "the row has {} fields but the header has {} (a ragged row: check quoting and delimiters)",
                     rec.len(),
                     plan.n_fields
                 ),
-            });
+            };
+            return self.fail(plan, policy, ragged);
         }
-        for (j, (i, name, kind)) in plan.features.iter().enumerate() {
-            let inferred = *kind == (Kind::Numeric { declared: false });
-            match &mut self.cols[j] {
-                Builder::Num(values) => match cell::number(&rec[*i], &plan.missing) {
-                    Parsed::Missing => values.push(f64::NAN),
-                    Parsed::Value(x) => {
-                        if inferred {
-                            self.numbers[j] += 1;
-                        }
-                        values.push(x);
-                    }
-                    Parsed::Bad(cell) if inferred => {
-                        let t = self.inferred[j].get_or_insert_with(|| {
-                            Box::new(Inferred {
-                                bad: BadCells {
-                                    column: name.clone(),
-                                    first_value: String::from_utf8_lossy(cell).into_owned(),
-                                    ..BadCells::default()
-                                },
-                                first: (cell.to_vec(), line),
-                            })
-                        });
-                        let b = &mut t.bad;
-                        b.count += 1;
-                        if b.lines.len() < REPORTED_LINES {
-                            b.lines.push(line);
-                        }
-                        values.push(f64::NAN);
-                    }
-                    Parsed::Bad(cell) => {
-                        bad_number(&mut self.bad_cells[j], plan, policy, name, cell, line)?;
-                        values.push(f64::NAN);
-                    }
-                },
-                Builder::Cat(codes, levels) => match cell::present(&rec[*i], &plan.missing) {
-                    None => codes.push(MISSING_LEVEL),
-                    Some(cell) => {
-                        let c = levels.intern(cell, line, &|| plan.at(line, name), MAX_LEVELS)?;
-                        codes.push(c);
-                    }
-                },
-            }
+        let p = &mut self.pending;
+        let mut end = p.bytes.len();
+        p.bytes.extend_from_slice(rec.as_slice());
+        for field in rec {
+            end += field.len();
+            // A block holds at most MAX_BLOCK_BYTES plus one record (itself at most
+            // MAX_RECORD_BYTES): far below u32::MAX.
+            p.ends.push(end as u32);
         }
-        self.push_roles(plan, rec, line)?;
+        p.rows += 1;
         self.lines.push(line);
+        let cells = p.ends.len();
+        if (p.rows >= BLOCK_ROWS && cells >= BLOCK_CELLS)
+            || cells >= MAX_BLOCK_CELLS
+            || p.bytes.len() >= MAX_BLOCK_BYTES
+        {
+            self.flush(plan, policy)?;
+        }
         Ok(())
     }
 
-    /// The row's target (interned label text), id and weight cells.
-    fn push_roles(&mut self, plan: &Plan, rec: &ByteRecord, line: u64) -> Result<()> {
+    /// `e` (an error at the next record: a ragged row, a parse or I/O error), unless a
+    /// record before it, still to parse, has an error of its own: that one comes first.
+    pub(super) fn fail<T>(&mut self, plan: &Plan, policy: BadCellPolicy, e: Error) -> Result<T> {
+        self.flush(plan, policy)?;
+        Err(e)
+    }
+
+    /// Parses the pending records one column at a time: feature cells with
+    /// `data::cell` (a bad cell in a declared-numeric column handled by `policy`; one
+    /// in an inferred-numeric column read as missing and tallied for
+    /// [`Batch::settle_inference`]), then the target, id and weight cells row by row.
+    /// The error returned is the one reading row by row meets first.
+    pub(super) fn flush(&mut self, plan: &Plan, policy: BadCellPolicy) -> Result<()> {
+        let n = self.pending.rows;
+        if n == 0 {
+            return Ok(());
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let first_line = self.lines.len() - n;
+        let mut first_error: Option<ErrorAt> = None;
+        for (j, (i, name, kind)) in plan.features.iter().enumerate() {
+            // Rows after the earliest error so far cannot hold an earlier one.
+            let rows = first_error.as_ref().map_or(n, |e| e.0 + 1);
+            let lines = &self.lines[first_line..first_line + rows];
+            let cells = (0..rows).map(|r| pending.cell(plan.n_fields, r, *i));
+            let column = BlockColumn {
+                plan,
+                name,
+                inferred: *kind == (Kind::Numeric { declared: false }),
+                policy,
+            };
+            let failed = match &mut self.cols[j] {
+                Builder::Num(values) => column.numbers(
+                    cells,
+                    lines,
+                    values,
+                    (&mut self.numbers[j], &mut self.inferred[j]),
+                    &mut self.bad_cells[j],
+                ),
+                Builder::Cat(codes, levels) => column.levels(cells, lines, codes, levels),
+            };
+            if let Some((r, e)) = failed {
+                earliest(&mut first_error, r, j, e);
+            }
+        }
+        let rows = first_error.as_ref().map_or(n, |e| e.0);
+        for r in 0..rows {
+            let line = self.lines[first_line + r];
+            let cell = |i: usize| pending.cell(plan.n_fields, r, i);
+            if let Err(e) = self.push_roles(plan, cell, line) {
+                // A row's role cells come after its feature cells: any error of an
+                // earlier row is earlier.
+                earliest(&mut first_error, r, plan.features.len(), e);
+                break;
+            }
+        }
+        self.pending = pending;
+        self.pending.clear();
+        match first_error {
+            Some((_, _, e)) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// The row's target (interned label text), id and weight cells (`rec(i)`: the
+    /// row's field `i`).
+    fn push_roles<'r>(
+        &mut self,
+        plan: &Plan,
+        rec: impl Fn(usize) -> &'r [u8],
+        line: u64,
+    ) -> Result<()> {
         if let Some(t) = plan.target {
-            let label = match cell::present(&rec[t], &plan.missing) {
+            let label = match cell::present(rec(t), &plan.missing) {
                 None => {
                     if self.first_missing_label.is_none() {
-                        let raw = String::from_utf8_lossy(&rec[t]);
+                        let raw = String::from_utf8_lossy(rec(t));
                         self.first_missing_label = Some(raw.trim().to_string());
                     }
                     NO_LABEL
@@ -249,13 +352,13 @@ impl Batch {
             self.labels.push(label);
         }
         if let (Some(i), Some(ids)) = (plan.id, &mut self.ids) {
-            let cell = cell::trim(&rec[i]);
+            let cell = cell::trim(rec(i));
             let id = std::str::from_utf8(cell)
                 .map_err(|_| non_utf8(plan.at(line, opts_name(&plan.id_name)), cell))?;
             ids.push(id.to_string());
         }
         if let (Some(i), Some(weights)) = (plan.weight, &mut self.weights) {
-            let cell = cell::trim(&rec[i]);
+            let cell = cell::trim(rec(i));
             let w = cell::parse_number(cell)
                 .filter(|w| *w >= 0.0)
                 .ok_or_else(|| Error::Value {
@@ -272,11 +375,12 @@ impl Batch {
     /// rows, checks the classes, sorts levels. Also returns the file line of each kept
     /// row.
     pub(in crate::data) fn finish(
-        self,
+        mut self,
         plan: &Plan,
         opts: &CsvOptions,
         mode: Mode,
     ) -> Result<(Table, ReadReport, Vec<u64>)> {
+        self.flush(plan, opts.on_bad_cell)?;
         let Batch {
             cols,
             labels,
@@ -351,6 +455,92 @@ impl Batch {
             None => Table::new_unlabeled(schema, columns, weights, ids)?,
         };
         Ok((table, report, lines))
+    }
+}
+
+/// One feature column of a block being parsed ([`Batch::flush`]).
+struct BlockColumn<'p> {
+    plan: &'p Plan,
+    name: &'p str,
+    /// Numeric by inference (not declared): bad cells are tallied, not errors.
+    inferred: bool,
+    policy: BadCellPolicy,
+}
+
+impl BlockColumn<'_> {
+    /// Parses a numeric column's cells (`lines`: each cell's line) into `values`;
+    /// returns the first error, if any, with its row in the block.
+    fn numbers<'c>(
+        &self,
+        cells: impl Iterator<Item = &'c [u8]>,
+        lines: &[u64],
+        values: &mut Vec<f64>,
+        (numbers, inferred): (&mut usize, &mut Option<Box<Inferred>>),
+        bad_cells: &mut Option<BadCells>,
+    ) -> Option<(usize, Error)> {
+        values.reserve(lines.len());
+        for (r, (raw, &line)) in cells.zip(lines).enumerate() {
+            match cell::number(raw, &self.plan.missing) {
+                Parsed::Missing => values.push(f64::NAN),
+                Parsed::Value(x) => {
+                    if self.inferred {
+                        *numbers += 1;
+                    }
+                    values.push(x);
+                }
+                Parsed::Bad(cell) if self.inferred => {
+                    let t = inferred.get_or_insert_with(|| {
+                        Box::new(Inferred {
+                            bad: BadCells {
+                                column: self.name.to_string(),
+                                first_value: String::from_utf8_lossy(cell).into_owned(),
+                                ..BadCells::default()
+                            },
+                            first: (cell.to_vec(), line),
+                        })
+                    });
+                    let b = &mut t.bad;
+                    b.count += 1;
+                    if b.lines.len() < REPORTED_LINES {
+                        b.lines.push(line);
+                    }
+                    values.push(f64::NAN);
+                }
+                Parsed::Bad(cell) => {
+                    if let Err(e) =
+                        bad_number(bad_cells, self.plan, self.policy, self.name, cell, line)
+                    {
+                        return Some((r, e));
+                    }
+                    values.push(f64::NAN);
+                }
+            }
+        }
+        None
+    }
+
+    /// Interns a categorical column's cells into `codes`; returns the first error, if
+    /// any, with its row in the block.
+    fn levels<'c>(
+        &self,
+        cells: impl Iterator<Item = &'c [u8]>,
+        lines: &[u64],
+        codes: &mut Vec<u32>,
+        levels: &mut Interner,
+    ) -> Option<(usize, Error)> {
+        codes.reserve(lines.len());
+        for (r, (raw, &line)) in cells.zip(lines).enumerate() {
+            match cell::present(raw, &self.plan.missing) {
+                None => codes.push(MISSING_LEVEL),
+                Some(cell) => {
+                    match levels.intern(cell, line, &|| self.plan.at(line, self.name), MAX_LEVELS) {
+                        Ok(c) => codes.push(c),
+                        Err(e) => return Some((r, e)),
+                    }
+                }
+            }
+        }
+        None
     }
 }
 
@@ -564,4 +754,173 @@ fn finish_features(
         columns.push(column);
     }
     (features, columns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::plan::Plan;
+    use super::super::source::{Lines, open_source};
+    use super::*;
+    use crate::data::csv::options::BadCellPolicy;
+    use crate::error::Location;
+
+    /// Reads `csv` as `read_csv_from` does (one pass, kinds as inferred), parsing the
+    /// records in blocks, or each one as it comes (`row_by_row`): the table, report and
+    /// lines, or the error, as text.
+    fn read(csv: &[u8], opts: &CsvOptions, row_by_row: bool) -> String {
+        let run = || -> Result<_> {
+            let loc = Location::file("t.csv");
+            let (mut reader, delimiter) = open_source(csv, None, None, &loc)?;
+            let mut lines = Lines::of_source(&reader);
+            let plan = Plan::new(
+                &mut reader,
+                delimiter,
+                &loc,
+                opts,
+                Mode::Read,
+                &[],
+                &mut lines,
+            )?;
+            let mut batch = Batch::new(&plan, 16);
+            let mut rec = ByteRecord::new();
+            loop {
+                match reader.read_byte_record(&mut rec) {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    Err(e) => {
+                        let e = super::super::source::csv_error(&loc, e);
+                        return batch.fail(&plan, opts.on_bad_cell, e);
+                    }
+                }
+                let line = lines.of(&rec);
+                batch.push(&plan, opts.on_bad_cell, &rec, line)?;
+                if row_by_row {
+                    batch.flush(&plan, opts.on_bad_cell)?;
+                }
+            }
+            batch.settle_inference(&plan, opts.on_bad_cell)?;
+            let switched = batch.switched.clone();
+            let (t, r, l) = batch.finish(&plan, opts, Mode::Read)?;
+            Ok((t, r, l, switched))
+        };
+        format!("{:?}", run())
+    }
+
+    /// A file of `rows` rows, columns `a` (categorical), `b` (numeric), `c` (numeric
+    /// by inference), `w` (weight), `churn`; `edit` changes row `r`'s cells (a `~`
+    /// becomes the byte 0xff: not UTF-8).
+    fn file(rows: usize, edit: impl Fn(usize, &mut Vec<String>)) -> Vec<u8> {
+        let mut s = String::from("a,b,c,w,churn\n");
+        for r in 0..rows {
+            let mut cells = vec![
+                ["x", "y", "z"][r % 3].to_string(),
+                format!("{}", r % 17),
+                format!("{}.5", r % 5),
+                "1".to_string(),
+                ["Yes", "No"][r % 2].to_string(),
+            ];
+            edit(r, &mut cells);
+            s.push_str(&cells.join(","));
+            s.push('\n');
+        }
+        s.bytes()
+            .map(|b| if b == b'~' { 0xff } else { b })
+            .collect()
+    }
+
+    #[test]
+    fn blocks_give_what_row_by_row_reading_gives_and_the_same_first_error() {
+        let opts = CsvOptions::new("churn").numeric(["b"]).weight_column("w");
+        let lenient = opts.clone().on_bad_cell(BadCellPolicy::Missing);
+        type Edit = Box<dyn Fn(usize, &mut Vec<String>)>;
+        let cases: Vec<(&str, Edit)> = vec![
+            ("clean", Box::new(|_, _| {})),
+            // A later column in an earlier row before an earlier column in a later row.
+            (
+                "text in b at row 50, non-UTF-8 in a at row 70",
+                Box::new(|r, c| match r {
+                    50 => c[1] = "oops".into(),
+                    70 => c[0] = "~".into(),
+                    _ => {}
+                }),
+            ),
+            (
+                "errors in later blocks",
+                Box::new(|r, c| match r {
+                    3400 => c[3] = "heavy".into(),
+                    4000 => c[1] = "oops".into(),
+                    _ => {}
+                }),
+            ),
+            (
+                "two bad cells in one row",
+                Box::new(|r, c| {
+                    if r == 90 {
+                        c[1] = "oops".into();
+                        c[3] = "-1".into();
+                    }
+                }),
+            ),
+            (
+                "a bad weight before a bad cell",
+                Box::new(|r, c| match r {
+                    20 => c[3] = "heavy".into(),
+                    21 => c[1] = "oops".into(),
+                    _ => {}
+                }),
+            ),
+            (
+                "a bad cell and a bad weight in one row",
+                Box::new(|r, c| {
+                    if r == 20 {
+                        c[3] = "heavy".into();
+                        c[1] = "oops".into();
+                    }
+                }),
+            ),
+            (
+                "a bad cell before a ragged row",
+                Box::new(|r, c| match r {
+                    30 => c[1] = "oops".into(),
+                    40 => c.push("extra".into()),
+                    _ => {}
+                }),
+            ),
+            (
+                "a ragged row before a bad cell",
+                Box::new(|r, c| match r {
+                    30 => c.push("extra".into()),
+                    40 => c[1] = "oops".into(),
+                    _ => {}
+                }),
+            ),
+            (
+                "stray text in the inferred column, and a missing label",
+                Box::new(|r, c| match r {
+                    3 | 77 => c[2] = "n/a?".into(),
+                    150 => c[4] = String::new(),
+                    _ => {}
+                }),
+            ),
+            (
+                "an inferred column that is text",
+                Box::new(|r, c| {
+                    if r % 4 == 0 {
+                        c[2] = format!("t{r}");
+                    }
+                }),
+            ),
+        ];
+        for (what, edit) in &cases {
+            // One block, and (5,000 rows of 5 cells) several.
+            for rows in [5, 200, 5000] {
+                let csv = file(rows, edit);
+                for o in [&opts, &lenient] {
+                    let blocks = read(&csv, o, false);
+                    let rows_one_by_one = read(&csv, o, true);
+                    assert_eq!(blocks, rows_one_by_one, "{what}, {rows} rows");
+                }
+            }
+        }
+    }
 }

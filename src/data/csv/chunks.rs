@@ -150,10 +150,13 @@ impl CsvChunks {
     fn next_chunk(&mut self) -> Result<Option<CsvChunk>> {
         let mut batch = Batch::new(&self.plan, self.chunk_rows.min(1 << 16));
         while batch.len() < self.chunk_rows {
-            let more = self
-                .reader
-                .read_byte_record(&mut self.record)
-                .map_err(|e| csv_error(&self.plan.location, e))?;
+            let more = match self.reader.read_byte_record(&mut self.record) {
+                Ok(more) => more,
+                Err(e) => {
+                    let e = csv_error(&self.plan.location, e);
+                    return batch.fail(&self.plan, self.opts.on_bad_cell, e);
+                }
+            };
             if !more {
                 self.done = true;
                 break;

@@ -38,10 +38,12 @@ fn read_all<R: Read>(
         )?;
         let mut batch = Batch::new(&plan, 1024);
         let mut rec = ByteRecord::new();
-        while reader
-            .read_byte_record(&mut rec)
-            .map_err(|e| csv_error(location, e))?
-        {
+        loop {
+            match reader.read_byte_record(&mut rec) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => return batch.fail(&plan, opts.on_bad_cell, csv_error(location, e)),
+            }
             let line = lines.of(&rec);
             batch.push(&plan, opts.on_bad_cell, &rec, line)?;
         }
