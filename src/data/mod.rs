@@ -25,6 +25,7 @@ mod encoded;
 mod format;
 mod linfa;
 mod missing;
+mod read;
 mod schema;
 // Public only because `eval::drivers`' docs link to `data::split`; private once that
 // link names `data::stratified_kfold` (outside this refactor's files).
@@ -44,9 +45,10 @@ pub use discretize::{
     mdl_cut_points,
 };
 pub use encoded::{Codes, Encoded, EncodedFeature, EncodedSchema, MAX_LEVELS};
-pub use format::{DataFormat, read_table_report};
+pub use format::DataFormat;
 pub(crate) use linfa::encoded_from_dataset;
 pub use missing::MissingTokens;
+pub use read::read_table_report;
 pub use schema::{
     AT_RISK, CHURNED, Feature, FeatureKind, Levels, RETAINED, Schema, SchemaBuilder, Target,
 };
