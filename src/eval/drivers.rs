@@ -10,7 +10,8 @@ use crate::data::{Fold, Holdout, Table, stratified_holdout, stratified_kfold};
 use crate::error::{Error, Result};
 use crate::learner::{Classifier, Learner};
 
-fn check_labeled(table: &Table) -> Result<()> {
+/// Refuses a table without target values (every driver needs the truth).
+pub(super) fn check_labeled(table: &Table) -> Result<()> {
     if !table.is_labeled() {
         return Err(Error::schema(
             "evaluation needs a labeled table (this one has no target values)",

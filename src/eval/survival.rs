@@ -12,6 +12,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::drivers::check_labeled;
 use super::stats::{
     CorrectedTTest, Interval, PairedBootstrap, corrected_resampled_t_test, paired_bootstrap,
     percentile, resamples,
@@ -498,15 +499,6 @@ pub struct SurvivalHoldout {
     pub report: SurvivalReport,
     /// The row indices of both parts.
     pub split: crate::data::Holdout,
-}
-
-fn check_labeled(table: &Table) -> Result<()> {
-    if !table.is_labeled() {
-        return Err(Error::schema(
-            "evaluation needs a labeled table (this one has no target values)",
-        ));
-    }
-    Ok(())
 }
 
 /// Holdout validation of a survival learner: the same stratified split as

@@ -168,6 +168,28 @@ fn check_version(version: u32, location: &Location) -> Result<()> {
     Ok(())
 }
 
+/// Checks that exactly the body the header announces (`len` bytes) and the checksum
+/// follow the header (`available` bytes do): fewer is a truncated file, more is
+/// trailing garbage.
+fn check_body_length(len: u64, available: u64, location: &Location) -> Result<()> {
+    let needed = len.saturating_add(TRAILER_LEN as u64);
+    if available < needed {
+        return Err(err(
+            location,
+            format!(
+                "truncated: the header announces {len} body bytes + {TRAILER_LEN} checksum bytes, only {available} follow"
+            ),
+        ));
+    }
+    if available > needed {
+        return Err(err(
+            location,
+            format!("{} unexpected bytes after the checksum", available - needed),
+        ));
+    }
+    Ok(())
+}
+
 /// Parses and checks the 20-byte header; returns (version, body length).
 fn parse_header(h: &[u8; HEADER_LEN], max: u64, location: &Location) -> Result<(u32, u64)> {
     if h[..8] != MAGIC {
@@ -325,22 +347,7 @@ impl Model {
         let mut h = [0u8; HEADER_LEN];
         h.copy_from_slice(&bytes[..HEADER_LEN]);
         let (version, len) = parse_header(&h, opts.max_bytes, location)?;
-        let available = (bytes.len() - HEADER_LEN) as u64;
-        let needed = len.saturating_add(TRAILER_LEN as u64);
-        if available < needed {
-            return Err(err(
-                location,
-                format!(
-                    "truncated: the header announces {len} body bytes + {TRAILER_LEN} checksum bytes, only {available} follow"
-                ),
-            ));
-        }
-        if available > needed {
-            return Err(err(
-                location,
-                format!("{} unexpected bytes after the checksum", available - needed),
-            ));
-        }
+        check_body_length(len, (bytes.len() - HEADER_LEN) as u64, location)?;
         let end = HEADER_LEN + len as usize;
         let stored =
             u32::from_le_bytes([bytes[end], bytes[end + 1], bytes[end + 2], bytes[end + 3]]);
@@ -379,22 +386,7 @@ impl Model {
             return Self::from_bytes_with(&h[..got], opts, location);
         }
         let (version, len) = parse_header(&h, opts.max_bytes, location)?;
-        let available = size.saturating_sub(HEADER_LEN as u64);
-        let needed = len.saturating_add(TRAILER_LEN as u64);
-        if available < needed {
-            return Err(err(
-                location,
-                format!(
-                    "truncated: the header announces {len} body bytes + {TRAILER_LEN} checksum bytes, only {available} follow"
-                ),
-            ));
-        }
-        if available > needed {
-            return Err(err(
-                location,
-                format!("{} unexpected bytes after the checksum", available - needed),
-            ));
-        }
+        check_body_length(len, size.saturating_sub(HEADER_LEN as u64), location)?;
         let mut header_crc = Crc32::new();
         header_crc.update(&h);
         let mut crc = header_crc;
