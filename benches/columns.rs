@@ -27,6 +27,11 @@
 //! 10.0 and 12.2 (single pairs range from 4 to 20). Criterion's means in one
 //! back-to-back run each: before `read_encode` 135 ms → 1.67 s, `load` 104 → 808 ms,
 //! `score` 43 → 688 ms; after 202 ms → 1.39 s, 74 → 398 ms, 48 → 546 ms.
+//! On the same machine when quiet (load average below 0.1, nothing else running;
+//! 2026-12-05, with the shared level lists of `data::Levels`): criterion's means
+//! `read_encode` 120.9 → 954.2 ms (7.89), `load` 57.1 → 265.7 ms (4.66), `score`
+//! 52.3 → 455.5 ms (8.71); paired medians 8.91 (pairs 7.35–10.40), 9.50 (6.50–11.41)
+//! and 10.56 (9.60–11.78): every ratio within the target.
 //! What grows faster than the columns is the memory hierarchy: at 100,000 columns
 //! the per-column structures (builders, schema entries, levels, hash tables) no
 //! longer fit the caches, so each pass over them costs more per column.
