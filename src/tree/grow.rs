@@ -13,7 +13,7 @@
 //! column reads stay sequential.
 
 use super::criterion::{Candidate, NLogN};
-use super::node::{LEAF, NO_CHILD, Node};
+use super::node::{LEAF, NO_CHILD, Node, Slots};
 use super::params::{Id3Params, Id3ValidParams, NumericSplits, Pruning};
 use super::prune;
 use super::splitter::{SplitBuffers, SplitRules, Splitter, fill_groups, groups};
@@ -332,7 +332,7 @@ fn grow<C: Counter>(
     Ok(DecisionTree {
         schema: enc.schema().clone(),
         nodes: arena.nodes,
-        slots: arena.slots.into(),
+        slots: Slots::plain(arena.slots),
         counts: arena.counts,
         missing: p.missing,
         smoothing: p.smoothing(),

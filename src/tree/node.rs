@@ -4,6 +4,8 @@
 //! its scoring layout (`walk`), the grower and the pruners all speak of nodes; nodes
 //! know nothing of them.
 
+use std::sync::OnceLock;
+
 use serde::{Deserialize, Serialize};
 
 /// The `feature` of a leaf.
@@ -53,7 +55,7 @@ impl Node {
 /// slots then take no more than in a model file, which stores them plainly (a tree)
 /// or as runs (a forest). Serialized as the plain sequence of slots, the bytes of a
 /// `Vec<u32>`.
-#[derive(Clone, PartialEq, Default)]
+#[derive(Clone, Default)]
 pub(crate) enum Slots {
     /// Every slot.
     Plain(Vec<u32>),
@@ -66,6 +68,13 @@ pub(crate) enum Slots {
         values: Vec<u32>,
         /// The number of slots.
         len: usize,
+        /// The slots expanded one per element, built on the first lookup
+        /// ([`at`](Slots::at), [`get`](Slots::get)) — as a tree compiles its walker on
+        /// the first prediction — so that the walks of scoring, explanations and
+        /// out-of-bag estimates pay one load per level, not a search over the runs.
+        /// Loading a model builds none (the load bound of issue 15 holds); scoring
+        /// a run-coded tree then holds its plain slots too.
+        plain: Expanded,
     },
     /// No slots.
     #[default]
@@ -103,6 +112,7 @@ impl Slots {
                 starts,
                 values,
                 len,
+                plain: Expanded::default(),
             }
         } else {
             let mut plain = Vec::with_capacity(len);
@@ -129,26 +139,25 @@ impl Slots {
         starts.partition_point(|&s| s as usize <= i) - 1
     }
 
-    /// Slot `i`, None past the end.
+    /// The slots `first .. first + n` as a slice (run-coded slots are expanded on
+    /// the first call), None when they run past the end.
     #[inline]
-    pub(crate) fn get(&self, i: usize) -> Option<u32> {
-        match self {
-            Slots::Plain(v) => v.get(i).copied(),
-            Slots::Runs {
-                starts,
-                values,
-                len,
-            } => (i < *len).then(|| values[Self::run_of(starts, i)]),
-            Slots::Empty => None,
-        }
+    pub(crate) fn slice(&self, first: usize, n: usize) -> Option<&[u32]> {
+        let all: &[u32] = match self {
+            Slots::Plain(v) => v,
+            Slots::Runs { plain, .. } => plain.get(self),
+            Slots::Empty => &[],
+        };
+        all.get(first..first.checked_add(n)?)
     }
 
     /// Slot `i` (`i` must be below [`len`](Slots::len), as a slice index).
     #[inline]
     pub(crate) fn at(&self, i: usize) -> u32 {
-        match self.get(i) {
-            Some(v) => v,
-            None => panic!("slot {i} past the {} slots", self.len()),
+        match self {
+            Slots::Plain(v) => v[i],
+            Slots::Runs { plain, .. } => plain.get(self)[i],
+            Slots::Empty => panic!("slot {i} past the 0 slots"),
         }
     }
 
@@ -202,8 +211,89 @@ impl Slots {
     pub(crate) fn heap_bytes(&self) -> usize {
         match self {
             Slots::Plain(v) => v.capacity() * 4,
-            Slots::Runs { starts, values, .. } => (starts.capacity() + values.capacity()) * 4,
+            Slots::Runs {
+                starts,
+                values,
+                plain,
+                ..
+            } => (starts.capacity() + values.capacity() + plain.capacity()) * 4,
             Slots::Empty => 0,
+        }
+    }
+}
+
+impl PartialEq for Slots {
+    /// Equal slots, whatever their representation (the expanded cache is ignored).
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Slots::Plain(a), Slots::Plain(b)) => a == b,
+            (
+                Slots::Runs {
+                    starts: s1,
+                    values: v1,
+                    len: l1,
+                    ..
+                },
+                Slots::Runs {
+                    starts: s2,
+                    values: v2,
+                    len: l2,
+                    ..
+                },
+            ) => (s1, v1, l1) == (s2, v2, l2),
+            (Slots::Empty, Slots::Empty) => true,
+            _ => self.len() == other.len() && self.iter().eq(other.iter()),
+        }
+    }
+}
+
+/// The expanded slots of [`Slots::Runs`], built once on the first lookup.
+#[derive(Default)]
+pub(crate) struct Expanded(OnceLock<Vec<u32>>);
+
+impl Expanded {
+    /// The slots of `runs` (which holds this cache), one per element.
+    #[inline]
+    fn get<'a>(&'a self, runs: &Slots) -> &'a [u32] {
+        match self.0.get() {
+            Some(v) => v,
+            None => self.build(runs),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn build<'a>(&'a self, runs: &Slots) -> &'a [u32] {
+        self.0.get_or_init(|| {
+            let mut v = Vec::with_capacity(runs.len());
+            v.extend(runs.iter());
+            v
+        })
+    }
+
+    /// Slots held (0 until built).
+    fn capacity(&self) -> usize {
+        self.0.get().map_or(0, Vec::capacity)
+    }
+}
+
+impl Clone for Expanded {
+    /// An empty cache: the clone expands its own slots when first used.
+    fn clone(&self) -> Self {
+        Expanded::default()
+    }
+}
+
+impl Slots {
+    /// The slots stored plainly, as the grower and the pruners leave them: a tree
+    /// being fitted, pruned and cross-validated is walked far more often than it is
+    /// stored. Loading a model file chooses the smaller representation (`Slots::from`).
+    pub(crate) fn plain(mut v: Vec<u32>) -> Slots {
+        if v.is_empty() {
+            Slots::Empty
+        } else {
+            v.shrink_to_fit();
+            Slots::Plain(v)
         }
     }
 }
@@ -306,17 +396,22 @@ mod tests {
             assert_eq!(s.len(), v.len());
             assert_eq!(s.iter().collect::<Vec<_>>(), v);
             for (i, &x) in v.iter().enumerate() {
-                assert_eq!(s.get(i), Some(x));
                 assert_eq!(s.at(i), x);
             }
-            assert_eq!(s.get(v.len()), None);
             for first in 0..=v.len() {
                 for n in 0..=v.len() - first {
                     let block: Vec<u32> = s.block(first, n).unwrap().collect();
                     assert_eq!(block, v[first..first + n]);
+                    assert_eq!(s.slice(first, n), Some(&v[first..first + n]));
                 }
                 assert!(s.block(first, v.len() - first + 1).is_none());
+                assert!(s.slice(first, v.len() - first + 1).is_none());
             }
+            // Plainly stored, the same slots compare equal; a clone starts with no
+            // expanded cache and still reads the same.
+            assert_eq!(Slots::plain(v.clone()), s);
+            assert_eq!(s.clone().iter().collect::<Vec<_>>(), v);
+            assert_eq!(s.heap_bytes() > 0, !v.is_empty());
             // The same bytes as the plain list; read back as it was stored.
             let bytes = bincode::serialize(&s).unwrap();
             assert_eq!(bytes, bincode::serialize(&v).unwrap());

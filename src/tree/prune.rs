@@ -140,20 +140,18 @@ fn est(tree: &DecisionTree, node: usize, cf: f64) -> f64 {
     if tree.nodes[node].is_leaf() {
         return leaf_estimate(tree.node_counts(node), cf);
     }
-    stopped_estimate(tree, node, cf)
-        + tree
-            .children(node)
-            .into_iter()
-            .map(|(_, c)| est(tree, c, cf))
-            .sum::<f64>()
+    let kids = tree.children(node);
+    stopped_estimate_of(tree, node, &kids, cf)
+        + kids.iter().map(|&(_, c)| est(tree, c, cf)).sum::<f64>()
 }
 
 /// Rows of an internal node that were not grown into a child (branches below
 /// `min_rows_leaf`) stay at the node: their estimated errors.
-fn stopped_estimate(tree: &DecisionTree, node: usize, cf: f64) -> f64 {
+/// `kids` are the node's children (as [`DecisionTree::children`]).
+fn stopped_estimate_of(tree: &DecisionTree, node: usize, kids: &[(u16, usize)], cf: f64) -> f64 {
     let k = tree.n_classes();
     let mut rest = tree.node_counts(node).to_vec();
-    for (_, c) in tree.children(node) {
+    for &(_, c) in kids {
         for (r, x) in rest.iter_mut().zip(tree.node_counts(c)) {
             *r -= x;
         }
@@ -202,7 +200,8 @@ fn ccp(tree: &mut DecisionTree, node: usize, a: f64) -> f64 {
     // Rows not grown into a child stay at the node (no leaf of their own).
     let k = tree.n_classes();
     let mut rest = c.to_vec();
-    for (_, ch) in tree.children(node) {
+    let kids = tree.children(node);
+    for &(_, ch) in &kids {
         for (r, x) in rest.iter_mut().zip(tree.node_counts(ch)) {
             *r -= x;
         }
@@ -210,7 +209,7 @@ fn ccp(tree: &mut DecisionTree, node: usize, a: f64) -> f64 {
     let cls = tree.node_class(node);
     debug_assert!(rest.len() == k);
     let mut sub = (rest.iter().map(|x| x.max(0.0)).sum::<f64>() - rest[cls].max(0.0)).max(0.0);
-    for (_, ch) in tree.children(node) {
+    for (_, ch) in kids {
         sub += ccp(tree, ch, a);
     }
     if leaf <= sub {
@@ -233,8 +232,9 @@ fn pess(tree: &mut DecisionTree, node: usize, cf: f64) -> f64 {
     if tree.nodes[node].is_leaf() {
         return leaf;
     }
-    let mut sub = stopped_estimate(tree, node, cf);
-    for (_, c) in tree.children(node) {
+    let kids = tree.children(node);
+    let mut sub = stopped_estimate_of(tree, node, &kids, cf);
+    for (_, c) in kids {
         sub += pess(tree, c, cf);
     }
     if leaf <= sub + 0.1 {

@@ -7,7 +7,7 @@
 //! training had no missing values, or a branch too small to grow — stops at that node
 //! and gets the node's class distribution.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -402,6 +402,7 @@ impl DecisionTree {
     }
 
     /// The child of `node` for `code` (None for a leaf or an empty slot).
+    #[inline]
     pub fn child(&self, node: usize, code: u16) -> Option<usize> {
         let n = &self.nodes[node];
         if n.is_leaf() {
@@ -420,10 +421,37 @@ impl DecisionTree {
     /// The distinct children of an internal node as `(first code, child)` pairs, in code
     /// order (a binary split of a numeric feature sends several codes to one child).
     pub fn children(&self, node: usize) -> Vec<(u16, usize)> {
-        self.branches(node)
-            .into_iter()
-            .map(|(child, codes)| (codes[0], child))
-            .collect()
+        let n = &self.nodes[node];
+        if n.is_leaf() {
+            return Vec::new();
+        }
+        let card = self.schema.features[n.feature as usize].cardinality();
+        let mut out: Vec<(u16, usize)> = Vec::new();
+        // Equal slots mostly come in runs (a binary split's codes on each side): a
+        // slot equal to the previous one is not new; others are looked up in the few
+        // children so far, or hashed beyond `SCAN_CHILDREN` of them.
+        let mut seen: HashSet<usize> = HashSet::new();
+        let mut last = NO_CHILD;
+        let slots = self.slots.slice(n.first_slot as usize, card).unwrap_or(&[]);
+        for (c, &ch) in slots.iter().enumerate() {
+            if ch == NO_CHILD || ch == last {
+                continue;
+            }
+            last = ch;
+            let ch = ch as usize;
+            let new = if out.len() < SCAN_CHILDREN {
+                !out.iter().any(|&(_, x)| x == ch)
+            } else {
+                if seen.is_empty() {
+                    seen.extend(out.iter().map(|&(_, x)| x));
+                }
+                seen.insert(ch)
+            };
+            if new {
+                out.push((c as u16, ch));
+            }
+        }
+        out
     }
 
     /// The distinct children of an internal node, each with the codes that lead to it
@@ -439,10 +467,12 @@ impl DecisionTree {
         // Where each child sits in `out`: a scan of the few groups so far for a small
         // feature (the usual case, on the fractional scoring path), hashed beyond.
         let mut at: HashMap<usize, usize> = HashMap::new();
-        for c in 0..card as u16 {
-            let Some(ch) = self.child(node, c) else {
+        let slots = self.slots.slice(n.first_slot as usize, card).unwrap_or(&[]);
+        for (c, &ch) in slots.iter().enumerate() {
+            if ch == NO_CHILD {
                 continue;
-            };
+            }
+            let (c, ch) = (c as u16, ch as usize);
             let found = if card <= SCAN_CHILDREN {
                 out.iter().position(|(x, _)| *x == ch)
             } else {
@@ -826,7 +856,7 @@ impl DecisionTree {
         let mut counts = Vec::with_capacity(self.counts.len());
         self.copy_subtree(0, k, &mut nodes, &mut slots, &mut counts);
         self.nodes = nodes;
-        self.slots = Slots::from(slots);
+        self.slots = Slots::plain(slots);
         self.counts = counts;
         self.walker.reset();
         self.proba = ProbaCache::default();
