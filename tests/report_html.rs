@@ -373,3 +373,90 @@ fn a_real_browser_renders_every_chart() {
     }
     println!("screenshots in {}", shots.display());
 }
+
+/// A model trained with `--duration` gets the "Time to churn" section, before the model
+/// structure and in the navigation: the C-index `evaluate` reports on the same file,
+/// observed and predicted curves for each quarter of predicted risk, and a calibration
+/// table per horizon. A model without a time-to-churn part has none (the other tests).
+#[test]
+fn a_time_to_churn_model_gets_its_survival_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("surv.model");
+    churnkit(
+        &[
+            "train",
+            "--data",
+            SYNTH,
+            "--target",
+            "status",
+            "--id",
+            "customer_id",
+            "--algo",
+            "naive-bayes",
+            "--duration",
+            "tenure_months",
+            "-o",
+            s(&model),
+        ],
+        0,
+    );
+    let out = dir.path().join("surv.html");
+    let v: serde_json::Value = serde_json::from_str(&churnkit(
+        &[
+            "report",
+            "--model",
+            s(&model),
+            "--data",
+            SYNTH,
+            "-o",
+            s(&out),
+            "--json",
+        ],
+        0,
+    ))
+    .unwrap();
+    let ids: Vec<&str> = v["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap())
+        .collect();
+    let mut expected: Vec<&str> = SECTIONS.iter().map(|s| s.0).collect();
+    expected.insert(expected.len() - 1, "survival");
+    assert_eq!(ids, expected);
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(html.matches("<section id=").count(), SECTIONS.len() + 1);
+    assert!(html.contains("<a href=\"#survival\">Time to churn</a>"));
+    assert!(
+        html.find("<section id=\"survival\"").unwrap()
+            < html.find("<section id=\"structure\"").unwrap()
+    );
+    let part = section(&html, "survival");
+    assert_charts_drawn(part, "survival");
+    for g in ["lowest risk", "second", "third", "highest risk"] {
+        for kind in ["observed", "predicted"] {
+            assert!(part.contains(&format!("{g} quarter: {kind}")), "{g} {kind}");
+        }
+    }
+    for h in ["3", "6", "12"] {
+        assert!(part.contains(&format!("<caption>churned within {h}</caption>")));
+    }
+    // Ten risk deciles per horizon.
+    assert_eq!(part.matches("<tr><td>").count(), 30);
+    // The same C-index as `churnkit evaluate` on the same file.
+    let e: serde_json::Value = serde_json::from_str(&churnkit(
+        &["evaluate", "--model", s(&model), "--data", SYNTH, "--json"],
+        0,
+    ))
+    .unwrap();
+    let c = e["survival"]["report"]["concordance"]["c_index"]
+        .as_f64()
+        .unwrap();
+    assert!(c > 0.5, "{c}");
+    assert!(
+        part.contains(&format!("Harrell's C-index {c:.4}")),
+        "{}",
+        &part[..400.min(part.len())]
+    );
+    assert!(part.contains("integrated Brier score"));
+}

@@ -84,6 +84,73 @@ pub(crate) fn curves(
     Ok(finish(buf))
 }
 
+/// One curve of [`survival`]: name, group (its color), dashed, steps `(t, Ŝ)`.
+pub(crate) type StepSeries = (String, usize, bool, Vec<(f64, f64)>);
+
+/// A survival chart: step curves `Ŝ(t)` over `0 ..= t_max`, each series `(name,
+/// points, dashed)` in the color of its group (`group % 4`; dashed for the model's
+/// predictions, solid for the Kaplan–Meier curves observed). `points` are the steps
+/// `(t, Ŝ just after t)`, increasing in `t`; the curve starts at `(0, 1)` and is
+/// drawn as a staircase.
+pub(crate) fn survival(x_desc: &str, series: &[StepSeries], t_max: f64) -> Result<String> {
+    let t_max = if t_max.is_finite() && t_max > 0.0 {
+        t_max
+    } else {
+        1.0
+    };
+    let mut buf = String::new();
+    {
+        let root = SVGBackend::with_string(&mut buf, (620, 420)).into_drawing_area();
+        root.fill(&WHITE).map_err(draw_err)?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(14)
+            .x_label_area_size(44)
+            .y_label_area_size(54)
+            .build_cartesian_2d(0f64..t_max, 0f64..1.0f64)
+            .map_err(draw_err)?;
+        chart
+            .configure_mesh()
+            .x_desc(x_desc)
+            .y_desc("share still a customer, Ŝ(t)")
+            .label_style((FONT, 13))
+            .light_line_style(RGBColor(246, 246, 246))
+            .draw()
+            .map_err(draw_err)?;
+        let colors = [BLUE, ORANGE, GREEN, RED];
+        for (name, group, dashed, points) in series {
+            let color = colors[group % colors.len()];
+            let mut stairs = vec![(0.0, 1.0)];
+            let mut last = 1.0;
+            for &(t, s) in points.iter().filter(|(t, _)| *t <= t_max) {
+                stairs.push((t, last));
+                stairs.push((t, s));
+                last = s;
+            }
+            stairs.push((t_max, last));
+            let style = color.stroke_width(if *dashed { 1 } else { 2 });
+            let drawn = if *dashed {
+                chart.draw_series(DashedLineSeries::new(stairs, 6, 4, style))
+            } else {
+                chart.draw_series(LineSeries::new(stairs, style))
+            };
+            drawn
+                .map_err(draw_err)?
+                .label(name.as_str())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], style));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerLeft)
+            .label_font((FONT, 12))
+            .background_style(WHITE.mix(0.85))
+            .border_style(GREY)
+            .draw()
+            .map_err(draw_err)?;
+        root.present().map_err(draw_err)?;
+    }
+    Ok(finish(buf))
+}
+
 /// Cumulative gains (area under the model's curve) against random targeting.
 pub(crate) fn gains(points: &[(f64, f64)]) -> Result<String> {
     let mut buf = String::new();

@@ -3,7 +3,10 @@
 //! precision–recall curves, cumulative gains and lift by decile, the calibration
 //! plot, the confusion matrix, tier shares with their churn rates and value at risk,
 //! the top reasons and drivers, feature importance, and the tree (collapsible) or the
-//! network drawn as a graph.
+//! network drawn as a graph. A model with a time-to-churn part (`train --duration`)
+//! adds the [`SURVIVAL_SECTION`]: concordance, integrated Brier score, time-dependent
+//! AUC, observed and predicted survival curves by quarter of predicted risk, and
+//! calibration by risk decile at each horizon.
 //!
 //! Charts are drawn with plotters' SVG backend. The report evaluates with
 //! [`Report::from_proba`] (the same figures as `churnkit evaluate`) and scores with
@@ -32,10 +35,11 @@ use std::path::Path;
 
 use crate::data::Table;
 use crate::error::{Error, Result};
-use crate::eval::Report;
+use crate::eval::{Report, SurvivalEvalOptions, SurvivalReport, evaluate_survival};
 use crate::model::{Model, ModelBody};
 use crate::policy::Tier;
 use crate::score::{Score, Scorer};
+use crate::survival::{SurvivalCurve, SurvivalData, SurvivalModel};
 
 /// The report's sections: `(id, title)`, in page order. Every section is an element
 /// `<section id="ID">`; all but `summary` and a tree's `structure` hold SVG charts.
@@ -51,6 +55,19 @@ pub const SECTIONS: [(&str, &str); 10] = [
     ("importance", "Feature importance"),
     ("structure", "Model structure"),
 ];
+
+/// The section of a model with a time-to-churn part (`train --duration`), shown
+/// before the model structure when the table has the model's duration column: the
+/// concordance index, the integrated Brier score against Kaplan–Meier's, the
+/// time-dependent AUC, Kaplan–Meier curves observed in each quarter of predicted risk
+/// beside the model's mean predicted curves, and calibration by risk decile.
+pub const SURVIVAL_SECTION: (&str, &str) = ("survival", "Time to churn");
+
+/// Groups of predicted risk drawn in the survival chart (quarters).
+const SURVIVAL_GROUPS: usize = 4;
+
+/// Times on which the survival chart's predicted mean curves are drawn.
+const SURVIVAL_GRID: usize = 120;
 
 /// A curve's points `(x, y)`.
 type Curve = Vec<(f64, f64)>;
@@ -107,6 +124,24 @@ impl<'a> HtmlReport<'a> {
     pub fn write_to(&self, path: impl AsRef<Path>) -> Result<()> {
         let html = self.render()?;
         crate::output::write_atomic(path, html.as_bytes())
+    }
+
+    /// The sections of this report in page order: [`SECTIONS`], with
+    /// [`SURVIVAL_SECTION`] before the model structure when the model has a
+    /// time-to-churn part and the table its duration column.
+    pub fn sections(&self) -> Vec<(&'static str, &'static str)> {
+        let mut v = SECTIONS.to_vec();
+        if self.survival_model().is_some() {
+            v.insert(v.len() - 1, SURVIVAL_SECTION);
+        }
+        v
+    }
+
+    /// The time-to-churn model judged by the report, if any.
+    fn survival_model(&self) -> Option<&'a SurvivalModel> {
+        self.model
+            .survival()
+            .filter(|m| self.table.schema().feature_index(&m.duration).is_some())
     }
 
     /// The page as one HTML string.
@@ -208,8 +243,16 @@ impl<'a> HtmlReport<'a> {
         self.tiers(&mut body, &scored, &positive, &weight)?;
         reasons(&mut body, &scored)?;
         self.importance(&mut body, &scored)?;
+        if let Some(m) = self.survival_model() {
+            survival(&mut body, m, self.table, &rows)?;
+        }
         self.structure(&mut body)?;
-        Ok(page(&self.title, self.source.as_deref(), &body))
+        Ok(page(
+            &self.title,
+            self.source.as_deref(),
+            &body,
+            &self.sections(),
+        ))
     }
 
     fn summary(&self, out: &mut String, r: &Report) -> Result<()> {
@@ -702,6 +745,135 @@ fn tree_html(text: &str) -> String {
     html
 }
 
+/// The time-to-churn section ([`SURVIVAL_SECTION`]) of `m` on `rows` of `table`:
+/// judged by [`evaluate_survival`] (the rows' own Kaplan–Meier curve the reference,
+/// as `churnkit evaluate` does), the customers cut into quarters of predicted risk
+/// (by rank, lowest first) whose Kaplan–Meier curves (solid) are drawn beside the
+/// mean of the model's curves `Ŝ(t | x)` over the same customers (dashed), and the
+/// calibration tables by risk decile at each horizon.
+fn survival(out: &mut String, m: &SurvivalModel, table: &Table, rows: &[usize]) -> Result<()> {
+    let data = SurvivalData::from_table(table, &m.duration, rows)?;
+    let opts = SurvivalEvalOptions::default();
+    let r = evaluate_survival(m, table, &m.duration, rows, &data, &opts)?;
+    let risk = m.risk_scores(table, rows)?;
+    let t_max = data.durations().iter().copied().fold(0.0f64, f64::max);
+    let grid: Vec<f64> = (1..=SURVIVAL_GRID)
+        .map(|i| t_max * i as f64 / SURVIVAL_GRID as f64)
+        .collect();
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by(|&a, &b| risk[a].total_cmp(&risk[b]));
+    let n = rows.len();
+    let groups = SURVIVAL_GROUPS.min(n);
+    let names = ["lowest risk", "second", "third", "highest risk"];
+    let mut series = Vec::new();
+    for g in 0..groups {
+        let members: Vec<usize> = order[g * n / groups..(g + 1) * n / groups]
+            .iter()
+            .map(|&i| rows[i])
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        let name = if groups == SURVIVAL_GROUPS {
+            format!("{} quarter", names[g])
+        } else {
+            format!("risk group {}", g + 1)
+        };
+        let km =
+            SurvivalCurve::kaplan_meier(&SurvivalData::from_table(table, &m.duration, &members)?);
+        let observed = km
+            .times()
+            .iter()
+            .copied()
+            .zip(km.survival().iter().copied());
+        series.push((format!("{name}: observed"), g, false, observed.collect()));
+        let s = m.survival_matrix(table, &members, &grid)?;
+        let k = grid.len();
+        let mean: Vec<(f64, f64)> = grid
+            .iter()
+            .enumerate()
+            .map(|(j, &t)| {
+                let sum: f64 = s.chunks_exact(k).map(|row| row[j]).sum();
+                (t, sum / members.len() as f64)
+            })
+            .collect();
+        series.push((format!("{name}: predicted"), g, true, mean));
+    }
+    let chart = charts::survival(&format!("{} (the clock)", m.duration), &series, t_max)?;
+    let (id, title) = SURVIVAL_SECTION;
+    let _ = writeln!(out, "<section id=\"{id}\"><h2>{}</h2>", esc(title));
+    let _ = write!(
+        out,
+        "<p>{}</p>\n<div class=\"charts\"><figure>{chart}</figure>",
+        survival_caption(m, &r)
+    );
+    out.push_str(&survival_calibration(&r));
+    out.push_str("</div>\n</section>\n");
+    Ok(())
+}
+
+/// The survival section's caption (escaped).
+fn survival_caption(m: &SurvivalModel, r: &SurvivalReport) -> String {
+    let mut c = format!(
+        "{} on {} customers, {} churned; the clock is <code>{}</code>. Harrell's C-index {:.4}",
+        esc(&m.name),
+        r.rows,
+        r.events,
+        esc(&m.duration),
+        r.c_index()
+    );
+    if let Some(ci) = &r.c_index_ci95 {
+        let _ = write!(c, " (95 % bootstrap CI {ci})");
+    }
+    c.push_str(" (0.5: no better than chance)");
+    if let (Some(ibs), Some(km), Some((a, b))) = (
+        r.integrated_brier_score,
+        r.km_integrated_brier_score,
+        r.ibs_span,
+    ) {
+        let _ = write!(
+            c,
+            "; integrated Brier score {ibs:.4} against {km:.4} for Kaplan–Meier over t ∈ [{a}, {b}] (lower is better)"
+        );
+    }
+    let aucs: Vec<String> = r
+        .auc
+        .iter()
+        .map(|h| format!("{}: {}", h.horizon, opt(h.auc)))
+        .collect();
+    if !aucs.is_empty() {
+        let _ = write!(c, "; time-dependent AUC at {}", aucs.join(", "));
+    }
+    c.push_str(". Solid: the Kaplan–Meier curve observed in each quarter of predicted risk; dashed: the mean of the model's curves for the same customers.");
+    c
+}
+
+/// Calibration by risk decile at each horizon: predicted against observed churn.
+fn survival_calibration(r: &SurvivalReport) -> String {
+    let mut t = String::new();
+    for h in &r.calibration {
+        let _ = write!(
+            t,
+            "<table><caption>churned within {}</caption><tr><th>risk group</th><th>customers</th><th>predicted</th><th>observed (95 % CI)</th></tr>",
+            h.horizon
+        );
+        for (g, b) in h.groups.iter().enumerate() {
+            let _ = write!(
+                t,
+                "<tr><td>{}</td><td>{}</td><td>{:.3}</td><td>{:.3} [{:.3}, {:.3}]</td></tr>",
+                g + 1,
+                b.rows,
+                b.predicted,
+                b.observed,
+                b.observed_low,
+                b.observed_high
+            );
+        }
+        t.push_str("</table>");
+    }
+    t
+}
+
 fn open_section(out: &mut String, i: usize) {
     let (id, title) = SECTIONS[i];
     let _ = writeln!(out, "<section id=\"{id}\"><h2>{}</h2>", esc(title));
@@ -735,8 +907,8 @@ fn insert_before_close(out: &mut String, html: &str) {
     }
 }
 
-fn page(title: &str, source: Option<&str>, body: &str) -> String {
-    let nav: String = SECTIONS
+fn page(title: &str, source: Option<&str>, body: &str, sections: &[(&str, &str)]) -> String {
+    let nav: String = sections
         .iter()
         .map(|(id, t)| format!("<a href=\"#{id}\">{}</a>", esc(t)))
         .collect::<Vec<_>>()
@@ -745,7 +917,7 @@ fn page(title: &str, source: Option<&str>, body: &str) -> String {
     // without script: an empty target element per section and a `:has` rule each.
     let mut only_css = String::new();
     let mut only_targets = String::new();
-    for (id, _) in SECTIONS {
+    for (id, _) in sections {
         let _ = writeln!(
             only_css,
             "body:has(#only-{id}:target) section:not(#{id}){{display:none}}"

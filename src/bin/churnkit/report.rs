@@ -4,7 +4,7 @@ use serde_json::json;
 
 use churnkit::Result;
 use churnkit::output::check_output_path;
-use churnkit::report::{HtmlReport, SECTIONS};
+use churnkit::report::HtmlReport;
 
 use crate::args::ReportArgs;
 use crate::evaluate::read_for_model;
@@ -37,6 +37,7 @@ pub fn report(a: ReportArgs) -> Result<()> {
         table.n_rows()
     );
     let html = HtmlReport::new(&model, &table).title(title).source(source);
+    let sections = html.sections();
     let ((), seconds) = phase("drawing the report", || html.write_to(&a.output))?;
     if a.json {
         return emit_json(&json!({
@@ -45,7 +46,7 @@ pub fn report(a: ReportArgs) -> Result<()> {
             "data": a.data,
             "rows": table.n_rows(),
             "output": a.output,
-            "sections": SECTIONS.iter().map(|s| s.0).collect::<Vec<_>>(),
+            "sections": sections.iter().map(|s| s.0).collect::<Vec<_>>(),
             "seconds": seconds,
         }));
     }
@@ -53,7 +54,7 @@ pub fn report(a: ReportArgs) -> Result<()> {
         "wrote {} ({} rows, {} sections) in {:.2} s\n",
         a.output.display(),
         table.n_rows(),
-        SECTIONS.len(),
+        sections.len(),
         seconds
     ))
 }
