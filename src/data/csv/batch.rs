@@ -213,6 +213,69 @@ impl Batch {
         Ok(())
     }
 
+    /// Appends `later`, the batch of the records that follow this batch's in the same
+    /// file, read with the same plan and flushed, neither with an error: the result is
+    /// the batch one pass over both pieces gives (categorical and label codes remapped
+    /// to first-seen order over both, bad-cell tallies and inference counts added, the
+    /// first lines and values kept). None when the two together pass
+    /// [`MAX_LEVELS`] levels in a column (an error that only reading in file order
+    /// places: the caller reads the file sequentially).
+    pub(super) fn append(&mut self, later: Batch) -> Option<()> {
+        debug_assert!(self.pending.rows == 0 && later.pending.rows == 0);
+        for (mine, theirs) in self.cols.iter_mut().zip(later.cols) {
+            match (mine, theirs) {
+                (Builder::Num(a), Builder::Num(b)) => a.extend_from_slice(&b),
+                (Builder::Cat(a, levels), Builder::Cat(b, their_levels)) => {
+                    let remap = levels.absorb(&their_levels, MAX_LEVELS)?;
+                    a.extend(b.iter().map(|&c| {
+                        if c == MISSING_LEVEL {
+                            c
+                        } else {
+                            remap[c as usize]
+                        }
+                    }));
+                }
+                // One plan: the same kinds.
+                _ => return None,
+            }
+        }
+        let remap = self.label_texts.absorb(&later.label_texts, usize::MAX)?;
+        self.labels.extend(
+            later
+                .labels
+                .iter()
+                .map(|&l| if l == NO_LABEL { l } else { remap[l as usize] }),
+        );
+        self.lines.extend_from_slice(&later.lines);
+        if let (Some(a), Some(b)) = (&mut self.ids, later.ids) {
+            a.extend(b);
+        }
+        if let (Some(a), Some(b)) = (&mut self.weights, later.weights) {
+            a.extend_from_slice(&b);
+        }
+        for (mine, theirs) in self.bad_cells.iter_mut().zip(later.bad_cells) {
+            match (mine.as_mut(), theirs) {
+                (_, None) => {}
+                (None, Some(b)) => *mine = Some(b),
+                (Some(a), Some(b)) => add_bad_cells(a, &b),
+            }
+        }
+        for (a, b) in self.numbers.iter_mut().zip(&later.numbers) {
+            *a += b;
+        }
+        for (mine, theirs) in self.inferred.iter_mut().zip(later.inferred) {
+            match (mine.as_mut(), theirs) {
+                (_, None) => {}
+                (None, Some(b)) => *mine = Some(b),
+                (Some(a), Some(b)) => add_bad_cells(&mut a.bad, &b.bad),
+            }
+        }
+        if self.first_missing_label.is_none() {
+            self.first_missing_label = later.first_missing_label;
+        }
+        Some(())
+    }
+
     /// Rows read so far.
     pub(super) fn len(&self) -> usize {
         self.lines.len()
@@ -542,6 +605,14 @@ impl BlockColumn<'_> {
         }
         None
     }
+}
+
+/// Adds the tally `b` of a later piece of the file to `a` (the first value and the
+/// first lines are `a`'s, then `b`'s up to [`REPORTED_LINES`]).
+fn add_bad_cells(a: &mut BadCells, b: &BadCells) {
+    a.count += b.count;
+    let room = REPORTED_LINES.saturating_sub(a.lines.len());
+    a.lines.extend(b.lines.iter().take(room));
 }
 
 /// The report's fields known before labels are mapped.

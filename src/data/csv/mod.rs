@@ -12,6 +12,7 @@ mod batch;
 mod chunks;
 mod interner;
 mod options;
+mod parallel;
 mod plan;
 mod reader;
 mod source;
@@ -22,7 +23,7 @@ pub use options::{
     BadCellPolicy, BadCells, BadLabelPolicy, CsvOptions, MAX_BAD_NUMERIC_SHARE, MAX_COLUMNS,
     MAX_RECORD_BYTES, REPORTED_LINES, ReadReport,
 };
-pub use reader::{read_csv, read_csv_from, read_csv_report};
+pub use reader::{MAX_PARALLEL_READ_BYTES, read_csv, read_csv_from, read_csv_report};
 pub(crate) use source::{RecordLimit, RecordStarts, io_error};
 pub use source::{
     binary_format, binary_input_error, closest_name, delimiter_name, detect_delimiter,

@@ -8,6 +8,7 @@ use ::csv::ByteRecord;
 
 use super::batch::Batch;
 use super::options::{CsvOptions, ReadReport};
+use super::parallel::{self, Pass};
 use super::plan::{Mode, Plan};
 use super::source::{Lines, csv_error, io_error, open_source};
 use crate::data::table::Table;
@@ -47,30 +48,83 @@ fn read_all<R: Read>(
             let line = lines.of(&rec);
             batch.push(&plan, opts.on_bad_cell, &rec, line)?;
         }
-        batch.settle_inference(&plan, opts.on_bad_cell)?;
-        if batch.len() == 0 && !batch.any_switched {
-            return Err(Error::Csv {
-                location: location.clone(),
-                message: "the file has a header but no data rows".into(),
-            });
+        if let Some(read) = settle(&plan, batch, opts, &mut forced_text)? {
+            return Ok(read);
         }
-        if batch.any_switched {
-            for (j, (_, name, _)) in plan.features.iter().enumerate() {
-                if batch.switched[j] {
-                    forced_text.push(name.clone());
-                }
-            }
-            continue;
-        }
-        return batch
-            .finish(&plan, opts, Mode::Read)
-            .map(|(t, r, _)| (t, r));
     }
-    Err(Error::Csv {
+    Err(changed(location))
+}
+
+fn changed(location: &Location) -> Error {
+    Error::Csv {
         location: location.clone(),
         message: "the file changed while it was being read".into(),
-    })
+    }
 }
+
+/// Ends a pass over the whole file: settles the inferred kinds, then finishes the
+/// table, or (None) notes the features that turned out to be text in `forced_text`
+/// for another pass.
+fn settle(
+    plan: &Plan,
+    mut batch: Batch,
+    opts: &CsvOptions,
+    forced_text: &mut Vec<String>,
+) -> Result<Option<(Table, ReadReport)>> {
+    batch.settle_inference(plan, opts.on_bad_cell)?;
+    if batch.len() == 0 && !batch.any_switched {
+        return Err(Error::Csv {
+            location: plan.location.clone(),
+            message: "the file has a header but no data rows".into(),
+        });
+    }
+    if batch.any_switched {
+        for (j, (_, name, _)) in plan.features.iter().enumerate() {
+            if batch.switched[j] {
+                forced_text.push(name.clone());
+            }
+        }
+        return Ok(None);
+    }
+    batch
+        .finish(plan, opts, Mode::Read)
+        .map(|(t, r, _)| Some((t, r)))
+}
+
+/// Reads a whole CSV held in memory in `n_chunks` parallel chunks (see
+/// `parallel`'s module docs for the chunking rule and when it falls back to the
+/// sequential reader); 0 or 1 chunk reads it sequentially. The table, the report and
+/// the errors are the sequential reader's, whatever `n_chunks`.
+pub(super) fn read_bytes(
+    bytes: &[u8],
+    location: &Location,
+    opts: &CsvOptions,
+    n_chunks: usize,
+) -> Result<(Table, ReadReport)> {
+    if n_chunks <= 1 {
+        return read_all(|| Ok(bytes), location, opts);
+    }
+    opts.validate()?;
+    let mut forced_text: Vec<String> = Vec::new();
+    // As in `read_all`: a second pass when a column inferred numeric holds text.
+    for _ in 0..3 {
+        match parallel::pass(bytes, location, opts, &forced_text, n_chunks)? {
+            Pass::Sequential => return read_all(|| Ok(bytes), location, opts),
+            Pass::Read(read) => {
+                let (plan, batch) = *read;
+                if let Some(read) = settle(&plan, batch, opts, &mut forced_text)? {
+                    return Ok(read);
+                }
+            }
+        }
+    }
+    Err(changed(location))
+}
+
+/// Files up to this size are read whole into memory and parsed in parallel chunks;
+/// larger ones are streamed through the sequential reader (so memory does not grow by
+/// the file's size on top of the table).
+pub const MAX_PARALLEL_READ_BYTES: u64 = 1 << 30;
 
 /// Reading churn tables from CSV files as real exports write them.
 ///
@@ -144,11 +198,17 @@ pub fn read_csv(path: impl AsRef<Path>, opts: &CsvOptions) -> Result<Table> {
 pub fn read_csv_report(path: impl AsRef<Path>, opts: &CsvOptions) -> Result<(Table, ReadReport)> {
     let path = path.as_ref();
     let location = Location::file(path);
-    read_all(
-        || File::open(path).map_err(|e| io_error(&location, e)),
-        &location,
-        opts,
-    )
+    let open = || File::open(path).map_err(|e| io_error(&location, e));
+    let mut file = open()?;
+    let len = file.metadata().map_or(u64::MAX, |m| m.len());
+    let n_chunks = parallel::chunk_count(usize::try_from(len).unwrap_or(usize::MAX));
+    if n_chunks <= 1 || len > MAX_PARALLEL_READ_BYTES {
+        return read_all(open, &location, opts);
+    }
+    let mut bytes = Vec::with_capacity(len as usize + 1);
+    file.read_to_end(&mut bytes)
+        .map_err(|e| io_error(&location, e))?;
+    read_bytes(&bytes, &location, opts, n_chunks)
 }
 
 /// Reads a churn CSV from a reader (bytes in memory, a pipe, a decompressor);
@@ -165,5 +225,5 @@ pub fn read_csv_from<R: Read>(
     reader
         .read_to_end(&mut bytes)
         .map_err(|e| io_error(&location, e))?;
-    read_all(|| Ok(&bytes[..]), &location, opts)
+    read_bytes(&bytes, &location, opts, parallel::chunk_count(bytes.len()))
 }

@@ -107,10 +107,41 @@ impl<R> RecordLimit<R> {
         }
     }
 
+    /// Limits `inner`, a piece of a CSV that starts at a record start on physical line
+    /// `line` (a chunk of a whole file read in parallel): its records' lines are the
+    /// file's, their byte offsets the piece's.
+    pub(super) fn starting_at(inner: R, delimiter: u8, line: u64) -> Self {
+        RecordLimit {
+            line,
+            ..RecordLimit::new(inner, delimiter)
+        }
+    }
+
+    /// Whether the bytes read so far end between records (not inside a record or a
+    /// quoted field).
+    pub(super) fn at_record_start(&self) -> bool {
+        self.scan == Scan::RecordStart
+    }
+
     /// The record starts, for [`Lines`].
     pub(crate) fn starts(&self) -> RecordStarts {
         self.starts.clone()
     }
+}
+
+/// The physical line ends in `bytes` as [`RecordLimit`] counts them: every LF, and
+/// every CR not followed by an LF (a CR as the last byte counts: a piece given here
+/// never ends between the CR and the LF of a CRLF).
+pub(super) fn count_line_ends(bytes: &[u8]) -> u64 {
+    let mut n = 0u64;
+    let mut last_cr = false;
+    for &b in bytes {
+        if (b == b'\n' && !last_cr) || b == b'\r' {
+            n += 1;
+        }
+        last_cr = b == b'\r';
+    }
+    n
 }
 
 impl<R: Read> Read for RecordLimit<R> {
@@ -189,6 +220,13 @@ impl Lines {
     pub(super) fn of_source<R: Read>(source: &Source<R>) -> Lines {
         Lines {
             starts: Some(source.get_ref().starts()),
+        }
+    }
+
+    /// The lines of the records a [`RecordLimit`] with these starts reads.
+    pub(super) fn of_starts(starts: RecordStarts) -> Lines {
+        Lines {
+            starts: Some(starts),
         }
     }
 

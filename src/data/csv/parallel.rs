@@ -1,0 +1,608 @@
+//! Whole-file reads in parallel chunks: one pass of [`read_bytes`](super::reader)
+//! over a file held in memory.
+//!
+//! # The chunking rule
+//!
+//! After the header, the bytes are cut into `n` chunks of about equal size, each cut
+//! just after the first LF at or after its target offset (so a CRLF is never split).
+//! Each chunk is parsed on its own thread by the same code as a sequential read (the
+//! csv parser over a [`RecordLimit`] that starts on the chunk's physical line, the
+//! lines before it counted in parallel first, and the same [`Batch`] with
+//! chunk-local categorical levels), then the batches are appended in file order
+//! ([`Batch::append`]: local codes remapped to first-seen order over the file, tallies
+//! added, first lines kept). Line numbers are absolute.
+//!
+//! A cut is right when the LF before it ends a record, i.e. is not inside a quoted
+//! field. The cuts are not guessed from quote parity: they are **verified**. Chunk 0
+//! starts right after the header, a record start; each chunk's [`RecordLimit`] scans
+//! its bytes with the csv grammar, and a chunk that ends between records (not inside
+//! a quoted field or a record) makes the next chunk start at a record start too. So
+//! when every chunk but the last ends between records, every chunk was parsed as the
+//! whole file would have been. If one does not (a quoted field holding a line break
+//! across a cut), the pass answers [`Pass::Sequential`] and the caller reads the file
+//! with the sequential reader. Files without quoted line breaks — nearly all — never
+//! fall back.
+//!
+//! # Errors
+//!
+//! The parallel pass returns only tables; when any chunk meets an error (a bad cell
+//! under [`BadCellPolicy::Error`](super::BadCellPolicy::Error), a ragged row, non-UTF-8
+//! bytes, a record over the size limit, ...), or the chunks' levels together pass
+//! the level limit, it answers [`Pass::Sequential`] and the caller reads the same
+//! bytes with the sequential reader, whose first error is, by construction, the one a
+//! sequential read reports (same message, same line). Errors found after the pass —
+//! bad cells of inferred columns, labels, one class — come from the merged batch, as
+//! from a sequential pass. Bad cells read as missing, skipped labels and the report's
+//! counts and first lines are merged, not re-read.
+
+use rayon::prelude::*;
+
+use ::csv::{ByteRecord, ReaderBuilder};
+
+use super::batch::Batch;
+use super::options::CsvOptions;
+use super::plan::{Mode, Plan};
+use super::source::{Lines, RecordLimit, count_line_ends, open_source};
+use crate::error::{Location, Result};
+
+/// Chunks smaller than this are not worth a thread: a file is read in at most
+/// `len / MIN_CHUNK_BYTES` chunks (so a file under 2 MiB is read sequentially).
+pub(super) const MIN_CHUNK_BYTES: usize = 1 << 20;
+
+/// How many chunks a whole-file read of `len` bytes uses: two per rayon thread (so a
+/// slow chunk is not the whole wait), at most `len / MIN_CHUNK_BYTES`; 1 means the
+/// sequential reader. The table read does not depend on it.
+pub(super) fn chunk_count(len: usize) -> usize {
+    (rayon::current_num_threads() * 2).min(len / MIN_CHUNK_BYTES)
+}
+
+/// What a parallel pass gives.
+pub(super) enum Pass {
+    /// The plan and the batch of every row, flushed, inference not settled.
+    Read(Box<(Plan, Batch)>),
+    /// Read the file with the sequential reader: a chunk met an error, or a cut fell
+    /// inside a quoted field, or the levels passed the level limit.
+    Sequential,
+}
+
+/// One pass over `bytes` (a whole CSV file) in `n_chunks` chunks (see the module
+/// docs); an error only when reading the header fails (as sequentially).
+pub(super) fn pass(
+    bytes: &[u8],
+    location: &Location,
+    opts: &CsvOptions,
+    forced_text: &[String],
+    n_chunks: usize,
+) -> Result<Pass> {
+    let (mut reader, delimiter) =
+        open_source(bytes, opts.delimiter, opts.delimiter_hint, location)?;
+    let mut lines = Lines::of_source(&reader);
+    let plan = Plan::new(
+        &mut reader,
+        delimiter,
+        location,
+        opts,
+        Mode::Read,
+        forced_text,
+        &mut lines,
+    )?;
+    // Where the data starts: after the header record (the csv reader's offset is
+    // counted after the byte-order mark), and after the LF of a CRLF it ends with.
+    let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let mut start = (bom + reader.position().byte() as usize).min(bytes.len());
+    if start > 0 && bytes[start - 1] == b'\r' && bytes.get(start) == Some(&b'\n') {
+        start += 1;
+    }
+    drop(reader);
+    let cuts = cuts(bytes, start, n_chunks);
+    let pieces: Vec<&[u8]> = cuts.windows(2).map(|w| &bytes[w[0]..w[1]]).collect();
+    // The physical line each chunk starts on.
+    let header_lines = count_line_ends(&bytes[..start]);
+    let ends: Vec<u64> = pieces.par_iter().map(|p| count_line_ends(p)).collect();
+    let mut first_lines = Vec::with_capacity(pieces.len());
+    let mut line = 1 + header_lines;
+    for e in &ends {
+        first_lines.push(line);
+        line += e;
+    }
+    let last = pieces.len() - 1;
+    let batches: Vec<Option<Batch>> = pieces
+        .par_iter()
+        .zip(&first_lines)
+        .enumerate()
+        .map(|(k, (piece, &line))| chunk(piece, &plan, opts, line, k == last))
+        .collect();
+    let mut batches = batches.into_iter();
+    let Some(Some(mut batch)) = batches.next() else {
+        return Ok(Pass::Sequential);
+    };
+    for b in batches {
+        let Some(b) = b else {
+            return Ok(Pass::Sequential);
+        };
+        if batch.append(b).is_none() {
+            return Ok(Pass::Sequential);
+        }
+    }
+    Ok(Pass::Read(Box::new((plan, batch))))
+}
+
+/// The chunk boundaries: `start`, the cuts (each just after the first LF at or after
+/// `start + k · len / n`, increasing), and `bytes.len()`.
+fn cuts(bytes: &[u8], start: usize, n: usize) -> Vec<usize> {
+    let len = bytes.len() - start;
+    let mut cuts = vec![start];
+    for k in 1..n.max(1) {
+        let from = (start + k * (len / n)).max(*cuts.last().unwrap_or(&start));
+        match bytes[from..].iter().position(|&b| b == b'\n') {
+            Some(i) if from + i + 1 < bytes.len() => {
+                if from + i + 1 > *cuts.last().unwrap_or(&start) {
+                    cuts.push(from + i + 1);
+                }
+            }
+            _ => break,
+        }
+    }
+    cuts.push(bytes.len());
+    cuts
+}
+
+/// Parses one chunk starting on physical line `line` into a flushed batch; None when
+/// it meets an error or (not the last chunk) does not end between records.
+fn chunk(piece: &[u8], plan: &Plan, opts: &CsvOptions, line: u64, last: bool) -> Option<Batch> {
+    let limit = RecordLimit::starting_at(piece, plan.delimiter, line);
+    let mut lines = Lines::of_starts(limit.starts());
+    let mut reader = ReaderBuilder::new()
+        .delimiter(plan.delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(limit);
+    // About 128 bytes a row, up to the batch's own cap.
+    let mut batch = Batch::new(plan, piece.len() / 128 + 1);
+    let mut rec = ByteRecord::new();
+    let policy = opts.on_bad_cell;
+    while reader.read_byte_record(&mut rec).ok()? {
+        let line = lines.of(&rec);
+        batch.push(plan, policy, &rec, line).ok()?;
+    }
+    batch.flush(plan, policy).ok()?;
+    (last || reader.get_ref().at_record_start()).then_some(batch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::options::{BadCellPolicy, BadLabelPolicy};
+    use super::super::reader::read_bytes;
+    use super::*;
+
+    /// Chunk counts tried beside the sequential read (1): from two chunks to more
+    /// chunks than most test files have rows.
+    const CHUNKS: [usize; 6] = [2, 3, 4, 7, 16, 64];
+
+    fn loc() -> Location {
+        Location::file("t.csv")
+    }
+
+    /// The table and report, or the error, of a read in `n` chunks, as text (every
+    /// field: schema, columns, labels, weights, ids, report; the error's message and
+    /// location).
+    fn read(bytes: &[u8], opts: &CsvOptions, n: usize) -> String {
+        format!("{:?}", read_bytes(bytes, &loc(), opts, n))
+    }
+
+    /// Whether a first pass in `n` chunks parses them all in parallel (no fallback).
+    fn parallel(bytes: &[u8], opts: &CsvOptions, n: usize) -> bool {
+        matches!(pass(bytes, &loc(), opts, &[], n), Ok(Pass::Read(_)))
+    }
+
+    /// Asserts that every chunking reads `bytes` as the sequential reader does; returns
+    /// the sequential result (as text) and whether the parallel pass ran (did not fall
+    /// back) in 4 chunks.
+    fn same(bytes: &[u8], opts: &CsvOptions, what: &str) -> (String, bool) {
+        let seq = read(bytes, opts, 1);
+        for n in CHUNKS {
+            assert_eq!(seq, read(bytes, opts, n), "{what}: {n} chunks");
+        }
+        (seq, parallel(bytes, opts, 4))
+    }
+
+    #[test]
+    fn every_dataset_reads_as_sequentially_in_any_number_of_chunks() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets");
+        let cases = [
+            ("isp-train.csv", CsvOptions::new("churn").id_column("id")),
+            ("isp-test.csv", CsvOptions::new("churn").id_column("id")),
+            (
+                "orange-telecom-churn-train.csv",
+                CsvOptions::new("Churn").categorical(["Area code"]),
+            ),
+            ("orange-telecom-churn-test.csv", CsvOptions::new("Churn")),
+            (
+                "synthetic-churn.csv",
+                CsvOptions::new("status").id_column("customer_id"),
+            ),
+            (
+                "telco-customer-churn.csv",
+                CsvOptions::new("Churn").id_column("customerID"),
+            ),
+            (
+                "telco-train.csv",
+                CsvOptions::new("Churn").id_column("customerID"),
+            ),
+            (
+                "telco-test.csv",
+                CsvOptions::new("Churn")
+                    .drop_columns(["customerID"])
+                    .on_bad_cell(BadCellPolicy::Missing),
+            ),
+        ];
+        for (name, opts) in cases {
+            let bytes = std::fs::read(dir.join(name)).unwrap();
+            let (seq, ran) = same(&bytes, &opts, name);
+            assert!(seq.starts_with("Ok("), "{name}: {seq}");
+            assert!(ran, "{name}: the parallel pass fell back");
+        }
+    }
+
+    /// A file with columns `id`, `a` (categorical: 50 levels first seen all over the
+    /// file), `b` (declared numeric), `c` (numeric by inference), `w` (weight), `churn`;
+    /// `edit` changes row `r`'s cells. Lines end with LF.
+    fn file(rows: usize, edit: impl Fn(usize, &mut Vec<String>)) -> String {
+        let mut s = String::from("id,a,b,c,w,churn\n");
+        for r in 0..rows {
+            let mut cells = vec![
+                format!("c{r}"),
+                format!("L{}", (r * 7919 + r / 3) % 50),
+                format!("{}", r % 17),
+                format!("{}.5", r % 5),
+                "1".to_string(),
+                ["Yes", "No", "yes"][r % 3].to_string(),
+            ];
+            edit(r, &mut cells);
+            s.push_str(&cells.join(","));
+            s.push('\n');
+        }
+        s
+    }
+
+    fn opts() -> CsvOptions {
+        CsvOptions::new("churn")
+            .id_column("id")
+            .numeric(["b"])
+            .weight_column("w")
+    }
+
+    type Edit = Box<dyn Fn(usize, &mut Vec<String>)>;
+
+    /// Cases whose cells every policy reads (no error under the lenient policies).
+    fn awkward_cases() -> Vec<(&'static str, Edit)> {
+        vec![
+            ("clean", Box::new(|_, _| {})),
+            (
+                "quoted fields with delimiters and quotes",
+                Box::new(|r, c| {
+                    if r % 7 == 0 {
+                        c[1] = "\"big, \"\"gold\"\" plan\"".into();
+                    }
+                }),
+            ),
+            (
+                "missing values and tokens",
+                Box::new(|r, c| match r % 11 {
+                    0 => c[1] = "NA".into(),
+                    3 => c[2] = " ".into(),
+                    5 => c[3] = "?".into(),
+                    _ => {}
+                }),
+            ),
+            (
+                "bad numeric cells in the declared and the inferred column",
+                Box::new(|r, c| match r % 97 {
+                    10 => c[2] = "oops".into(),
+                    50 => c[3] = "n/a?".into(),
+                    _ => {}
+                }),
+            ),
+            (
+                "an inferred column that is text (a second pass)",
+                Box::new(|r, c| {
+                    if r % 4 == 0 {
+                        c[3] = format!("t{r}");
+                    }
+                }),
+            ),
+            (
+                "missing and unknown labels",
+                Box::new(|r, c| match r % 53 {
+                    7 => c[5] = String::new(),
+                    20 => c[5] = "maybe".into(),
+                    30 => c[5] = "NA".into(),
+                    _ => {}
+                }),
+            ),
+            (
+                "levels only in the last rows",
+                Box::new(|r, c| {
+                    if r % 10 == 9 {
+                        c[1] = format!("late-{}", r % 3);
+                    }
+                }),
+            ),
+        ]
+    }
+
+    /// The line-end and framing variants of a file.
+    fn variants(s: &str) -> Vec<(&'static str, Vec<u8>)> {
+        let mut blank = String::new();
+        for (k, l) in s.split_inclusive('\n').enumerate() {
+            blank.push_str(l);
+            if k % 9 == 4 {
+                blank.push_str("\n\r\n");
+            }
+        }
+        vec![
+            ("LF", s.as_bytes().to_vec()),
+            ("CRLF", s.replace('\n', "\r\n").into_bytes()),
+            ("BOM", [b"\xEF\xBB\xBF".as_slice(), s.as_bytes()].concat()),
+            (
+                "BOM and CRLF",
+                [
+                    b"\xEF\xBB\xBF".as_slice(),
+                    s.replace('\n', "\r\n").as_bytes(),
+                ]
+                .concat(),
+            ),
+            ("lone CR", s.replace('\n', "\r").into_bytes()),
+            ("blank lines", blank.into_bytes()),
+            ("no final line end", s.trim_end().as_bytes().to_vec()),
+        ]
+    }
+
+    #[test]
+    fn awkward_files_read_as_sequentially_under_every_policy() {
+        let strict = opts();
+        let lenient = opts()
+            .on_bad_cell(BadCellPolicy::Missing)
+            .on_bad_label(BadLabelPolicy::Skip);
+        let mut read_ok = 0;
+        for (what, edit) in &awkward_cases() {
+            for rows in [1, 2, 3, 10, 500, 3000] {
+                let s = file(rows, edit);
+                for (framing, bytes) in variants(&s) {
+                    for (p, o) in [("strict", &strict), ("lenient", &lenient)] {
+                        let what = format!("{what}, {rows} rows, {framing}, {p}");
+                        let (seq, ran) = same(&bytes, o, &what);
+                        if seq.starts_with("Ok(") {
+                            read_ok += 1;
+                        }
+                        // Lenient reads of these cases have no error: the chunks are
+                        // parsed in parallel and merged (no fallback), except for
+                        // the one chunk a file without LF has (read all the same).
+                        if p == "lenient" && framing != "lone CR" && rows >= 500 {
+                            assert!(ran, "{what}: fell back");
+                            assert!(seq.starts_with("Ok("), "{what}: {seq}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(read_ok > 100, "{read_ok}");
+    }
+
+    #[test]
+    fn reports_merge_counts_and_first_lines_across_chunks() {
+        // Bad cells and bad labels all over the file: the report's counts add up over
+        // the chunks and its first lines are the file's first ones (absolute lines).
+        let s = file(3000, |r, c| {
+            if r % 97 == 10 {
+                c[2] = format!("bad{r}");
+            }
+            if r % 89 == 3 {
+                c[5] = "maybe".into();
+            }
+        });
+        let o = opts()
+            .on_bad_cell(BadCellPolicy::Missing)
+            .on_bad_label(BadLabelPolicy::Skip);
+        let (_, report) = read_bytes(s.as_bytes(), &loc(), &o, 16).unwrap();
+        let bad = &report.bad_cells[0];
+        assert_eq!(bad.column, "b");
+        assert_eq!(bad.count, (0..3000).filter(|r| r % 97 == 10).count());
+        // Row r is on line r + 2.
+        let first: Vec<u64> = (0..3000u64)
+            .filter(|r| r % 97 == 10)
+            .take(REPORTED)
+            .map(|r| r + 2)
+            .collect();
+        assert_eq!(bad.lines, first);
+        assert_eq!(bad.first_value, "bad10");
+        assert_eq!(
+            report.skipped_rows,
+            (0..3000).filter(|r| r % 89 == 3).count()
+        );
+        assert_eq!(report.skipped_lines[..2], [5, 94]);
+        assert_eq!(report.rows, 3000 - report.skipped_rows);
+        assert!(parallel(s.as_bytes(), &o, 16));
+    }
+
+    const REPORTED: usize = super::super::options::REPORTED_LINES;
+
+    #[test]
+    fn hostile_inputs_give_the_sequential_error_at_the_same_line() {
+        let strict = opts();
+        let cases: Vec<(&str, Edit)> = vec![
+            (
+                "text in the declared column late in the file",
+                Box::new(|r, c| {
+                    if r == 2500 {
+                        c[2] = "oops".into();
+                    }
+                }),
+            ),
+            (
+                "a bad inferred cell (the error after the pass, from merged tallies)",
+                Box::new(|r, c| {
+                    if r == 2900 || r == 1200 {
+                        c[3] = "zz".into();
+                    }
+                }),
+            ),
+            (
+                "a ragged row",
+                Box::new(|r, c| {
+                    if r == 1700 {
+                        c.push("extra".into());
+                    }
+                }),
+            ),
+            (
+                "non-UTF-8 in a level",
+                Box::new(|r, c| {
+                    if r == 2222 {
+                        c[1] = "~".into();
+                    }
+                }),
+            ),
+            (
+                "a bad weight",
+                Box::new(|r, c| {
+                    if r == 1999 {
+                        c[4] = "-2".into();
+                    }
+                }),
+            ),
+            (
+                "an unknown label (after the pass, from the merged labels)",
+                Box::new(|r, c| {
+                    if r == 2800 {
+                        c[5] = "maybe".into();
+                    }
+                }),
+            ),
+            (
+                "a missing label",
+                Box::new(|r, c| {
+                    if r == 2801 {
+                        c[5] = "?".into();
+                    }
+                }),
+            ),
+            (
+                "errors in several chunks",
+                Box::new(|r, c| match r {
+                    900 => c[2] = "one".into(),
+                    2000 => c.push("two".into()),
+                    2700 => c[1] = "~".into(),
+                    _ => {}
+                }),
+            ),
+            ("one class only", Box::new(|_, c| c[5] = "No".into())),
+        ];
+        for (what, edit) in &cases {
+            let s = file(3000, edit);
+            let bytes: Vec<u8> = s
+                .bytes()
+                .map(|b| if b == b'~' { 0xff } else { b })
+                .collect();
+            for (framing, bytes) in [
+                ("LF", bytes.clone()),
+                ("CRLF", crlf(&bytes)),
+                ("BOM", [b"\xEF\xBB\xBF".as_slice(), &bytes].concat()),
+            ] {
+                let (seq, _) = same(&bytes, &strict, &format!("{what}, {framing}"));
+                assert!(seq.starts_with("Err("), "{what}: {seq}");
+                // The line is the file's (the header is line 1, no blank lines).
+                if let Err(e) = read_bytes(&bytes, &loc(), &strict, 7) {
+                    assert!(e.to_string().contains("t.csv"), "{e}");
+                }
+            }
+        }
+        // The line of the first error, checked outright once.
+        let s = file(3000, |r, c| {
+            if r == 2500 {
+                c[2] = "oops".into();
+            }
+        });
+        let e = read_bytes(s.as_bytes(), &loc(), &strict, 16).unwrap_err();
+        assert!(e.to_string().contains("line 2502"), "{e}");
+        // Structural errors before the data: the sequential reader's.
+        for bad in [
+            &b""[..],
+            b"id,a,b,c,w,churn\n",
+            b"id,a,a,c,w,churn\nx,1,1,1,1,Yes\n",
+            b"PAR1\x15\x04rest",
+            b"id,a,b,c,w\n1,2,3,4,5\n",
+        ] {
+            let seq = read(bad, &strict, 1);
+            assert!(seq.starts_with("Err("), "{seq}");
+            for n in CHUNKS {
+                assert_eq!(seq, read(bad, &strict, n));
+            }
+        }
+    }
+
+    fn crlf(bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(bytes.len() * 2);
+        for &b in bytes {
+            if b == b'\n' {
+                out.push(b'\r');
+            }
+            out.push(b);
+        }
+        out
+    }
+
+    #[test]
+    fn a_cut_inside_a_quoted_field_falls_back_and_reads_the_same() {
+        // Every row's level spans three lines inside quotes: most cuts fall inside a
+        // quoted field, which the chunk's own scan sees (it ends inside the quotes).
+        let s = file(2000, |r, c| {
+            c[1] = format!("\"level\n{}\nend, \"\"q\"\"\"", r % 5);
+        });
+        let (seq, ran) = same(s.as_bytes(), &opts(), "quoted line breaks");
+        assert!(seq.starts_with("Ok("), "{seq}");
+        assert!(!ran, "a cut inside quotes must fall back");
+        // Quoted line breaks that no cut meets: read in parallel.
+        let few = file(2000, |r, c| {
+            if r == 0 {
+                c[1] = "\"multi\nline\"".into();
+            }
+        });
+        let (seq, ran) = same(few.as_bytes(), &opts(), "one quoted line break");
+        assert!(seq.starts_with("Ok("), "{seq}");
+        assert!(ran);
+        // The lines after it are counted with it: a bad cell after it names its line
+        // (row r on line r + 3).
+        let late = file(2000, |r, c| match r {
+            0 => c[1] = "\"multi\nline\"".into(),
+            1500 => c[2] = "x".into(),
+            _ => {}
+        });
+        let lenient = opts().on_bad_cell(BadCellPolicy::Missing);
+        let (_, report) = read_bytes(late.as_bytes(), &loc(), &lenient, 8).unwrap();
+        assert_eq!(report.bad_cells[0].lines, [1503]);
+        assert!(parallel(late.as_bytes(), &lenient, 8));
+    }
+
+    #[test]
+    fn cuts_fall_after_line_feeds_and_increase() {
+        let s = file(100, |_, _| {});
+        let b = s.as_bytes();
+        let start = s.find('\n').unwrap() + 1;
+        for n in [1, 2, 5, 100, 1000] {
+            let c = cuts(b, start, n);
+            assert_eq!(c[0], start);
+            assert_eq!(*c.last().unwrap(), b.len());
+            assert!(c.len() - 1 <= n.max(1));
+            assert!(c.windows(2).all(|w| w[0] < w[1]), "{n}: {c:?}");
+            assert!(c[1..c.len() - 1].iter().all(|&k| b[k - 1] == b'\n'));
+        }
+        assert_eq!(cuts(b, start, 5).len(), 6);
+        // No data: one empty chunk.
+        assert_eq!(cuts(b"h\n", 2, 4), [2, 2]);
+    }
+}
