@@ -5,8 +5,22 @@
 //! By concept: `options` (what to read and the policies),
 //! `source` (opening, delimiter, lines), `plan` (the role and kind of each column),
 //! `interner` (categorical levels), `batch` (rows being read, finished into a table),
-//! `reader` (whole files) and `chunks` (streams). Raw cell text is parsed by
-//! `data::cell`.
+//! `reader` (whole files), `parallel` (whole files in memory parsed in parallel
+//! chunks) and `chunks` (streams). Raw cell text is parsed by `data::cell`.
+//!
+//! Whole-file reads ([`read_csv`], [`read_csv_report`] on files up to
+//! [`MAX_PARALLEL_READ_BYTES`], [`read_csv_from`]) of at least 2 MiB, with more than
+//! one rayon thread, hold the bytes in memory and parse them in chunks in parallel:
+//! the data after the header is cut just after a line feed near each `len / n`; each
+//! chunk is parsed by the sequential code (csv parser, record scan, column blocks,
+//! chunk-local levels) starting on its absolute line, and the chunks' batches are
+//! appended in file order (level codes remapped to first-seen order, report tallies
+//! added, first lines kept). A cut is verified, not guessed: each chunk's record scan
+//! must end between records (a line feed inside a quoted field ends it inside the
+//! quotes). When a cut falls inside a quoted field, when any chunk meets an error, or
+//! when the levels of a column pass the level limit only together, the bytes are read
+//! again by the sequential reader, so tables, reports and errors (message and line)
+//! are the sequential reader's whatever the number of threads.
 
 mod batch;
 mod chunks;

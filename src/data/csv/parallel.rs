@@ -50,10 +50,13 @@ use crate::error::{Location, Result};
 pub(super) const MIN_CHUNK_BYTES: usize = 1 << 20;
 
 /// How many chunks a whole-file read of `len` bytes uses: two per rayon thread (so a
-/// slow chunk is not the whole wait), at most `len / MIN_CHUNK_BYTES`; 1 means the
-/// sequential reader. The table read does not depend on it.
+/// slow chunk is not the whole wait), at most `len / MIN_CHUNK_BYTES`; 1 (one thread,
+/// or a small file) means the sequential reader. The table read does not depend on it.
 pub(super) fn chunk_count(len: usize) -> usize {
-    (rayon::current_num_threads() * 2).min(len / MIN_CHUNK_BYTES)
+    match rayon::current_num_threads() {
+        0 | 1 => 1,
+        t => (t * 2).min(len / MIN_CHUNK_BYTES),
+    }
 }
 
 /// What a parallel pass gives.

@@ -158,6 +158,15 @@ pub const MAX_PARALLEL_READ_BYTES: u64 = 1 << 30;
 ///   [`CsvOptions::class_map`] and the label rules on [`CsvOptions`]): Yes/No,
 ///   True/False, 1/0 and the canonical `retained`/`at_risk`/`churned` are recognised.
 ///
+/// # Speed
+///
+/// A file of at least 2 MiB and at most
+/// [`MAX_PARALLEL_READ_BYTES`](crate::data::MAX_PARALLEL_READ_BYTES) is read into
+/// memory and parsed in parallel chunks on the rayon pool (cut after line feeds; a cut
+/// inside a quoted field, or any error, reads the file again with one thread), with
+/// the same table, report and errors as a sequential read; see the `data::csv` module
+/// docs. In a one-thread rayon pool the file is streamed by one thread.
+///
 /// # Errors
 ///
 /// Every problem is an [`Error`] naming the file, the line (1-based, the header is
