@@ -7,7 +7,7 @@ use std::path::Path;
 use ::csv::ByteRecord;
 
 use super::batch::Batch;
-use super::options::{CsvOptions, ReadReport};
+use super::options::{CsvOptions, MAX_RECORD_BYTES, ReadReport};
 use super::parallel::{self, Pass};
 use super::plan::{Mode, Plan};
 use super::source::{Lines, csv_error, io_error, open_source};
@@ -214,10 +214,41 @@ pub fn read_csv_report(path: impl AsRef<Path>, opts: &CsvOptions) -> Result<(Tab
     if n_chunks <= 1 || len > MAX_PARALLEL_READ_BYTES {
         return read_all(open, &location, opts);
     }
-    let mut bytes = Vec::with_capacity(len as usize + 1);
-    file.read_to_end(&mut bytes)
-        .map_err(|e| io_error(&location, e))?;
-    read_bytes(&bytes, &location, opts, n_chunks)
+    match read_whole(&mut file, len, &location)? {
+        Some(bytes) => read_bytes(&bytes, &location, opts, n_chunks),
+        None => read_all(open, &location, opts),
+    }
+}
+
+/// The whole file (of about `len` bytes), or None as soon as more than
+/// [`MAX_RECORD_BYTES`] bytes pass without a line end: such a file (no line breaks) is
+/// left to the sequential reader, which refuses it after reading that much, so it is
+/// never held whole in memory.
+fn read_whole(file: &mut File, len: u64, location: &Location) -> Result<Option<Vec<u8>>> {
+    const BLOCK: usize = 1 << 20;
+    let mut bytes: Vec<u8> = Vec::with_capacity(len as usize + 1);
+    // Bytes since the last line end.
+    let mut gap = 0usize;
+    loop {
+        let at = bytes.len();
+        let n = file
+            .by_ref()
+            .take(BLOCK as u64)
+            .read_to_end(&mut bytes)
+            .map_err(|e| io_error(location, e))?;
+        if n == 0 {
+            return Ok(Some(bytes));
+        }
+        let block = &bytes[at..];
+        let eol = |b: &u8| *b == b'\n' || *b == b'\r';
+        match block.iter().position(eol) {
+            Some(first) if gap + first <= MAX_RECORD_BYTES => {
+                gap = block.len() - 1 - block.iter().rposition(eol).unwrap_or(0);
+            }
+            None if gap + n <= MAX_RECORD_BYTES => gap += n,
+            _ => return Ok(None),
+        }
+    }
 }
 
 /// Reads a churn CSV from a reader (bytes in memory, a pipe, a decompressor);
