@@ -276,6 +276,29 @@ impl Batch {
         Some(())
     }
 
+    /// Puts the columns of `text` — a batch of the same rows whose features are this
+    /// batch's switched ones (see [`Batch::settle_inference`]), read as categorical —
+    /// in place of the switched columns; the batch is then as a pass reading those
+    /// features as categorical leaves it. None when `text` does not fit (another
+    /// number of rows or of columns).
+    pub(super) fn replace_switched(&mut self, text: Batch) -> Option<()> {
+        if text.lines != self.lines {
+            return None;
+        }
+        let mut cols = text.cols.into_iter();
+        for (j, switched) in self.switched.iter_mut().enumerate() {
+            if *switched {
+                self.cols[j] = cols.next()?;
+                self.numbers[j] = 0;
+                self.inferred[j] = None;
+                self.bad_cells[j] = None;
+                *switched = false;
+            }
+        }
+        self.any_switched = false;
+        cols.next().is_none().then_some(())
+    }
+
     /// Rows read so far.
     pub(super) fn len(&self) -> usize {
         self.lines.len()

@@ -41,7 +41,7 @@ use ::csv::{ByteRecord, ReaderBuilder};
 
 use super::batch::Batch;
 use super::options::CsvOptions;
-use super::plan::{Mode, Plan};
+use super::plan::{Kind, Mode, Plan};
 use super::source::{Lines, RecordLimit, count_line_ends, open_source};
 use crate::error::{Location, Result};
 
@@ -61,8 +61,9 @@ pub(super) fn chunk_count(len: usize) -> usize {
 
 /// What a parallel pass gives.
 pub(super) enum Pass {
-    /// The plan and the batch of every row, flushed, inference not settled.
-    Read(Box<(Plan, Batch)>),
+    /// The plan, the batch of every row (flushed, inference not settled) and where
+    /// the data starts (after the header).
+    Read(Box<(Plan, Batch)>, usize),
     /// Read the file with the sequential reader: a chunk met an error, or a cut fell
     /// inside a quoted field, or the levels passed the level limit.
     Sequential,
@@ -91,16 +92,28 @@ pub(super) fn pass(
     )?;
     // Where the data starts: after the header record (the csv reader's offset is
     // counted after the byte-order mark), and after the LF of a CRLF it ends with.
-    let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
-        3
-    } else {
-        0
-    };
+    let bom = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
     let mut start = (bom + reader.position().byte() as usize).min(bytes.len());
     if start > 0 && bytes[start - 1] == b'\r' && bytes.get(start) == Some(&b'\n') {
         start += 1;
     }
     drop(reader);
+    Ok(match rows(bytes, start, &plan, opts, n_chunks) {
+        Some(batch) => Pass::Read(Box::new((plan, batch)), start),
+        None => Pass::Sequential,
+    })
+}
+
+/// Parses the data rows (from byte `start`) in `n_chunks` chunks with `plan` into one
+/// batch, flushed; None when the caller must read sequentially (a chunk met an
+/// error, a cut fell inside a quoted field, the levels passed the limit).
+pub(super) fn rows(
+    bytes: &[u8],
+    start: usize,
+    plan: &Plan,
+    opts: &CsvOptions,
+    n_chunks: usize,
+) -> Option<Batch> {
     let cuts = cuts(bytes, start, n_chunks);
     let pieces: Vec<&[u8]> = cuts.windows(2).map(|w| &bytes[w[0]..w[1]]).collect();
     // The physical line each chunk starts on.
@@ -117,21 +130,43 @@ pub(super) fn pass(
         .par_iter()
         .zip(&first_lines)
         .enumerate()
-        .map(|(k, (piece, &line))| chunk(piece, &plan, opts, line, k == last))
+        .map(|(k, (piece, &line))| chunk(piece, plan, opts, line, k == last))
         .collect();
     let mut batches = batches.into_iter();
-    let Some(Some(mut batch)) = batches.next() else {
-        return Ok(Pass::Sequential);
-    };
+    let mut batch = batches.next()??;
     for b in batches {
-        let Some(b) = b else {
-            return Ok(Pass::Sequential);
-        };
-        if batch.append(b).is_none() {
-            return Ok(Pass::Sequential);
+        batch.append(b?)?;
+    }
+    Some(batch)
+}
+
+/// The second pass of a read whose first pass found features inferred numeric that
+/// hold text (`switched`, per feature of `plan`): only those features are read again,
+/// as categorical, and replace their columns in `batch` (the first pass's, settled);
+/// every other column, the labels, ids, weights and the report are the first pass's,
+/// which a second pass over the whole file would give again. Returns the plan with
+/// those features categorical, or None when the caller must read sequentially.
+pub(super) fn reread_as_text(
+    bytes: &[u8],
+    start: usize,
+    plan: &Plan,
+    batch: &mut Batch,
+    opts: &CsvOptions,
+    n_chunks: usize,
+) -> Option<Plan> {
+    let mut full = plan.clone();
+    let mut only = plan.clone();
+    only.features.clear();
+    (only.target, only.id, only.weight) = (None, None, None);
+    for (f, &switched) in full.features.iter_mut().zip(&batch.switched) {
+        if switched {
+            f.2 = Kind::Categorical;
+            only.features.push(f.clone());
         }
     }
-    Ok(Pass::Read(Box::new((plan, batch))))
+    let text = rows(bytes, start, &only, opts, n_chunks)?;
+    batch.replace_switched(text)?;
+    Some(full)
 }
 
 /// The chunk boundaries: `start`, the cuts (each just after the first LF at or after
@@ -199,7 +234,7 @@ mod tests {
 
     /// Whether a first pass in `n` chunks parses them all in parallel (no fallback).
     fn parallel(bytes: &[u8], opts: &CsvOptions, n: usize) -> bool {
-        matches!(pass(bytes, &loc(), opts, &[], n), Ok(Pass::Read(_)))
+        matches!(pass(bytes, &loc(), opts, &[], n), Ok(Pass::Read(..)))
     }
 
     /// Asserts that every chunking reads `bytes` as the sequential reader does; returns
@@ -504,6 +539,14 @@ mod tests {
                 }),
             ),
             ("one class only", Box::new(|_, c| c[5] = "No".into())),
+            (
+                "non-UTF-8 in an inferred column that is text (an error of the second pass)",
+                Box::new(|r, c| match r {
+                    2600 => c[3] = "~".into(),
+                    _ if r % 4 == 0 => c[3] = format!("t{r}"),
+                    _ => {}
+                }),
+            ),
         ];
         for (what, edit) in &cases {
             let s = file(3000, edit);
@@ -589,6 +632,33 @@ mod tests {
         let (_, report) = read_bytes(late.as_bytes(), &loc(), &lenient, 8).unwrap();
         assert_eq!(report.bad_cells[0].lines, [1503]);
         assert!(parallel(late.as_bytes(), &lenient, 8));
+    }
+
+    #[test]
+    fn a_second_pass_rereads_only_the_columns_that_are_text_in_parallel() {
+        let s = file(3000, |r, c| {
+            if r % 4 == 0 {
+                c[3] = format!("t{r}");
+            }
+            if r % 101 == 7 {
+                c[2] = "bad".into();
+            }
+        });
+        let o = opts().on_bad_cell(BadCellPolicy::Missing);
+        let Ok(Pass::Read(first, start)) = pass(s.as_bytes(), &loc(), &o, &[], 8) else {
+            panic!("the first pass fell back");
+        };
+        let (plan, mut batch) = *first;
+        batch.settle_inference(&plan, o.on_bad_cell).unwrap();
+        assert_eq!(batch.switched, [false, false, true]);
+        let full = reread_as_text(s.as_bytes(), start, &plan, &mut batch, &o, 8)
+            .expect("the second pass ran in parallel");
+        assert_eq!(full.features[2].2, Kind::Categorical);
+        let (t, r, _) = batch.finish(&full, &o, Mode::Read).unwrap();
+        assert!(!t.schema().features[2].is_numeric());
+        assert_eq!(r.bad_cells.len(), 1);
+        let whole = format!("{:?}", Ok::<_, crate::Error>((t, r)));
+        assert_eq!(whole, read(s.as_bytes(), &o, 1));
     }
 
     #[test]

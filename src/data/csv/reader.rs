@@ -73,10 +73,7 @@ fn settle(
 ) -> Result<Option<(Table, ReadReport)>> {
     batch.settle_inference(plan, opts.on_bad_cell)?;
     if batch.len() == 0 && !batch.any_switched {
-        return Err(Error::Csv {
-            location: plan.location.clone(),
-            message: "the file has a header but no data rows".into(),
-        });
+        return Err(no_rows(plan));
     }
     if batch.any_switched {
         for (j, (_, name, _)) in plan.features.iter().enumerate() {
@@ -105,20 +102,34 @@ pub(super) fn read_bytes(
         return read_all(|| Ok(bytes), location, opts);
     }
     opts.validate()?;
-    let mut forced_text: Vec<String> = Vec::new();
-    // As in `read_all`: a second pass when a column inferred numeric holds text.
-    for _ in 0..3 {
-        match parallel::pass(bytes, location, opts, &forced_text, n_chunks)? {
-            Pass::Sequential => return read_all(|| Ok(bytes), location, opts),
-            Pass::Read(read) => {
-                let (plan, batch) = *read;
-                if let Some(read) = settle(&plan, batch, opts, &mut forced_text)? {
-                    return Ok(read);
-                }
-            }
-        }
+    let fallback = || read_all(|| Ok(bytes), location, opts);
+    let Pass::Read(read, start) = parallel::pass(bytes, location, opts, &[], n_chunks)? else {
+        return fallback();
+    };
+    let (plan, mut batch) = *read;
+    batch.settle_inference(&plan, opts.on_bad_cell)?;
+    if batch.len() == 0 && !batch.any_switched {
+        return Err(no_rows(&plan));
     }
-    Err(changed(location))
+    let plan = if batch.any_switched {
+        // As `read_all`'s second pass, for the switched columns only.
+        match parallel::reread_as_text(bytes, start, &plan, &mut batch, opts, n_chunks) {
+            Some(plan) => plan,
+            None => return fallback(),
+        }
+    } else {
+        plan
+    };
+    batch
+        .finish(&plan, opts, Mode::Read)
+        .map(|(t, r, _)| (t, r))
+}
+
+fn no_rows(plan: &Plan) -> Error {
+    Error::Csv {
+        location: plan.location.clone(),
+        message: "the file has a header but no data rows".into(),
+    }
 }
 
 /// Files up to this size are read whole into memory and parsed in parallel chunks;
