@@ -199,8 +199,7 @@ impl Batch {
                 continue;
             };
             let Inferred { bad, first } = *t;
-            let total = (self.numbers[j] + bad.count) as f64;
-            if bad.count as f64 > MAX_BAD_NUMERIC_SHARE * total {
+            if is_text(self.numbers[j], bad.count) {
                 self.switched[j] = true;
                 self.any_switched = true;
             } else if policy == BadCellPolicy::Error {
@@ -276,27 +275,53 @@ impl Batch {
         Some(())
     }
 
-    /// Puts the columns of `text` — a batch of the same rows whose features are this
-    /// batch's switched ones (see [`Batch::settle_inference`]), read as categorical —
-    /// in place of the switched columns; the batch is then as a pass reading those
-    /// features as categorical leaves it. None when `text` does not fit (another
-    /// number of rows or of columns).
-    pub(super) fn replace_switched(&mut self, text: Batch) -> Option<()> {
-        if text.lines != self.lines {
+    /// Puts the columns of `other` — a batch of the same rows whose features are this
+    /// batch's features marked in `which`, in order — in place of those columns (with
+    /// their inference tallies and bad cells). None when `other` does not fit (other
+    /// rows or another number of columns).
+    pub(super) fn replace_columns(&mut self, which: &[bool], other: Batch) -> Option<()> {
+        if other.lines != self.lines {
             return None;
         }
-        let mut cols = text.cols.into_iter();
-        for (j, switched) in self.switched.iter_mut().enumerate() {
-            if *switched {
-                self.cols[j] = cols.next()?;
-                self.numbers[j] = 0;
-                self.inferred[j] = None;
-                self.bad_cells[j] = None;
-                *switched = false;
+        let mut parts = other
+            .cols
+            .into_iter()
+            .zip(other.numbers)
+            .zip(other.inferred)
+            .zip(other.bad_cells);
+        for (j, _) in which.iter().enumerate().filter(|(_, w)| **w) {
+            let (((col, numbers), inferred), bad) = parts.next()?;
+            self.cols[j] = col;
+            self.numbers[j] = numbers;
+            self.inferred[j] = inferred;
+            self.bad_cells[j] = bad;
+        }
+        parts.next().is_none().then_some(())
+    }
+
+    /// For feature `j` read as categorical: how many of its non-missing cells are
+    /// finite numbers and how many are not — what reading it as an inferred numeric
+    /// column would count (each level's text, the cell's trimmed bytes, is parsed
+    /// once). None for a numeric column.
+    pub(super) fn level_number_counts(&self, j: usize) -> Option<(usize, usize)> {
+        let Builder::Cat(codes, levels) = &self.cols[j] else {
+            return None;
+        };
+        let mut uses = vec![0usize; levels.texts.len()];
+        for &c in codes {
+            if c != MISSING_LEVEL {
+                uses[c as usize] += 1;
             }
         }
-        self.any_switched = false;
-        cols.next().is_none().then_some(())
+        let (mut numbers, mut other) = (0, 0);
+        for (t, n) in levels.texts.iter().zip(uses) {
+            if cell::parse_number(t.as_bytes()).is_some() {
+                numbers += n;
+            } else {
+                other += n;
+            }
+        }
+        Some((numbers, other))
     }
 
     /// Rows read so far.
@@ -628,6 +653,13 @@ impl BlockColumn<'_> {
         }
         None
     }
+}
+
+/// Whether a feature inferred numeric is text after all: more than
+/// [`MAX_BAD_NUMERIC_SHARE`] of its non-missing cells (`numbers` finite numbers,
+/// `other` not) are not finite numbers.
+pub(super) fn is_text(numbers: usize, other: usize) -> bool {
+    other as f64 > MAX_BAD_NUMERIC_SHARE * (numbers + other) as f64
 }
 
 /// Adds the tally `b` of a later piece of the file to `a` (the first value and the

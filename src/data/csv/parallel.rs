@@ -39,7 +39,7 @@ use rayon::prelude::*;
 
 use ::csv::{ByteRecord, ReaderBuilder};
 
-use super::batch::Batch;
+use super::batch::{Batch, is_text};
 use super::options::CsvOptions;
 use super::plan::{Kind, Mode, Plan};
 use super::source::{Lines, RecordLimit, count_line_ends, open_source};
@@ -59,25 +59,91 @@ pub(super) fn chunk_count(len: usize) -> usize {
     }
 }
 
-/// What a parallel pass gives.
-pub(super) enum Pass {
-    /// The plan, the batch of every row (flushed, inference not settled) and where
-    /// the data starts (after the header).
-    Read(Box<(Plan, Batch)>, usize),
-    /// Read the file with the sequential reader: a chunk met an error, or a cut fell
-    /// inside a quoted field, or the levels passed the level limit.
-    Sequential,
-}
+/// How many bytes of data rows (at least; up to the next line feed) the first
+/// pass samples to guess which features inferred numeric are text.
+const SAMPLE_BYTES: usize = 64 << 10;
 
-/// One pass over `bytes` (a whole CSV file) in `n_chunks` chunks (see the module
-/// docs); an error only when reading the header fails (as sequentially).
-pub(super) fn pass(
+/// Reads `bytes` (a whole CSV file) in `n_chunks` chunks (see the module docs): the
+/// plan (kinds settled) and the batch of every row, flushed and settled, ready to
+/// finish; None when the caller must read sequentially. An error only when the header
+/// fails, or for what the sequential reader finds after its pass (bad cells of
+/// inferred columns, no data rows), with the same message.
+///
+/// Kinds as the sequential reader decides them, in fewer passes: a feature inferred
+/// numeric that a sample of the first rows shows to be text is read as categorical
+/// from the start, and each level's text tells whether its cells are numbers, so the
+/// same rule ([`is_text`]) confirms the guess over the whole file; a wrong guess
+/// re-reads that column as numbers. Features that turn out to be text without having
+/// been guessed are re-read as categorical (as the sequential second pass does, for
+/// those columns only).
+pub(super) fn read(
     bytes: &[u8],
     location: &Location,
     opts: &CsvOptions,
-    forced_text: &[String],
     n_chunks: usize,
-) -> Result<Pass> {
+) -> Result<Option<(Plan, Batch)>> {
+    let (plan, start) = header(bytes, location, opts)?;
+    let guessed = guess_text(bytes, start, &plan, opts);
+    let first = with_text(&plan, &guessed);
+    let Some(mut batch) = rows(bytes, start, &first, opts, n_chunks) else {
+        return Ok(None);
+    };
+    let wrong: Vec<bool> = (0..plan.features.len())
+        .map(|j| {
+            guessed[j]
+                && batch
+                    .level_number_counts(j)
+                    .is_some_and(|(numbers, other)| !is_text(numbers, other))
+        })
+        .collect();
+    if wrong.contains(&true) {
+        let numbers = rows(bytes, start, &only(&plan, &wrong), opts, n_chunks);
+        if numbers
+            .and_then(|n| batch.replace_columns(&wrong, n))
+            .is_none()
+        {
+            return Ok(None);
+        }
+    }
+    // Guessed text and right: no tallies left, not switched.
+    batch.settle_inference(&plan, opts.on_bad_cell)?;
+    if batch.len() == 0 && !batch.any_switched {
+        return Err(no_rows(&plan));
+    }
+    let switched = std::mem::take(&mut batch.switched);
+    let text: Vec<bool> = (0..plan.features.len())
+        .map(|j| switched[j] || (guessed[j] && !wrong[j]))
+        .collect();
+    let full = with_text(&plan, &text);
+    batch.switched = vec![false; plan.features.len()];
+    if batch.any_switched {
+        batch.any_switched = false;
+        let texts = rows(bytes, start, &only(&full, &switched), opts, n_chunks);
+        if texts
+            .and_then(|t| batch.replace_columns(&switched, t))
+            .is_none()
+        {
+            return Ok(None);
+        }
+    }
+    Ok(Some((full, batch)))
+}
+
+/// The error for a file with a header and no data rows.
+pub(super) fn no_rows(plan: &Plan) -> crate::Error {
+    crate::Error::Csv {
+        location: plan.location.clone(),
+        message: "the file has a header but no data rows".into(),
+    }
+}
+
+/// The plan of the header of `bytes` (with no kinds forced to text) and the byte
+/// where the data rows start.
+pub(super) fn header(
+    bytes: &[u8],
+    location: &Location,
+    opts: &CsvOptions,
+) -> Result<(Plan, usize)> {
     let (mut reader, delimiter) =
         open_source(bytes, opts.delimiter, opts.delimiter_hint, location)?;
     let mut lines = Lines::of_source(&reader);
@@ -87,21 +153,69 @@ pub(super) fn pass(
         location,
         opts,
         Mode::Read,
-        forced_text,
+        &[],
         &mut lines,
     )?;
     // Where the data starts: after the header record (the csv reader's offset is
     // counted after the byte-order mark), and after the LF of a CRLF it ends with.
-    let bom = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
     let mut start = (bom + reader.position().byte() as usize).min(bytes.len());
     if start > 0 && bytes[start - 1] == b'\r' && bytes.get(start) == Some(&b'\n') {
         start += 1;
     }
-    drop(reader);
-    Ok(match rows(bytes, start, &plan, opts, n_chunks) {
-        Some(batch) => Pass::Read(Box::new((plan, batch)), start),
-        None => Pass::Sequential,
-    })
+    Ok((plan, start))
+}
+
+/// The features inferred numeric that the first [`SAMPLE_BYTES`] of data rows show
+/// to be text (by [`is_text`]); none when the sample cannot be read (the guess is only
+/// a guess: every one is checked over the whole file).
+fn guess_text(bytes: &[u8], start: usize, plan: &Plan, opts: &CsvOptions) -> Vec<bool> {
+    let none = vec![false; plan.features.len()];
+    let from = (start + SAMPLE_BYTES).min(bytes.len());
+    let end = bytes[from..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| from + i + 1);
+    let Some(mut sample) = rows(&bytes[..end], start, plan, opts, 1) else {
+        return none;
+    };
+    if sample
+        .settle_inference(plan, super::options::BadCellPolicy::Missing)
+        .is_err()
+    {
+        return none;
+    }
+    sample.switched
+}
+
+/// `plan` with the features marked in `text` categorical.
+fn with_text(plan: &Plan, text: &[bool]) -> Plan {
+    let mut p = plan.clone();
+    for (f, &t) in p.features.iter_mut().zip(text) {
+        if t {
+            f.2 = Kind::Categorical;
+        }
+    }
+    p
+}
+
+/// `plan` with only the features marked in `which` (as `plan` has them) and no
+/// target, id or weight: the plan of a pass that re-reads those columns.
+fn only(plan: &Plan, which: &[bool]) -> Plan {
+    let mut p = plan.clone();
+    p.features = plan
+        .features
+        .iter()
+        .zip(which)
+        .filter(|(_, w)| **w)
+        .map(|(f, _)| f.clone())
+        .collect();
+    (p.target, p.id, p.weight) = (None, None, None);
+    p
 }
 
 /// Parses the data rows (from byte `start`) in `n_chunks` chunks with `plan` into one
@@ -138,35 +252,6 @@ pub(super) fn rows(
         batch.append(b?)?;
     }
     Some(batch)
-}
-
-/// The second pass of a read whose first pass found features inferred numeric that
-/// hold text (`switched`, per feature of `plan`): only those features are read again,
-/// as categorical, and replace their columns in `batch` (the first pass's, settled);
-/// every other column, the labels, ids, weights and the report are the first pass's,
-/// which a second pass over the whole file would give again. Returns the plan with
-/// those features categorical, or None when the caller must read sequentially.
-pub(super) fn reread_as_text(
-    bytes: &[u8],
-    start: usize,
-    plan: &Plan,
-    batch: &mut Batch,
-    opts: &CsvOptions,
-    n_chunks: usize,
-) -> Option<Plan> {
-    let mut full = plan.clone();
-    let mut only = plan.clone();
-    only.features.clear();
-    (only.target, only.id, only.weight) = (None, None, None);
-    for (f, &switched) in full.features.iter_mut().zip(&batch.switched) {
-        if switched {
-            f.2 = Kind::Categorical;
-            only.features.push(f.clone());
-        }
-    }
-    let text = rows(bytes, start, &only, opts, n_chunks)?;
-    batch.replace_switched(text)?;
-    Some(full)
 }
 
 /// The chunk boundaries: `start`, the cuts (each just after the first LF at or after
@@ -232,9 +317,10 @@ mod tests {
         format!("{:?}", read_bytes(bytes, &loc(), opts, n))
     }
 
-    /// Whether a first pass in `n` chunks parses them all in parallel (no fallback).
+    /// Whether a read in `n` chunks parses them all in parallel: no fallback to the
+    /// sequential reader (a table, or an error found after the parallel pass).
     fn parallel(bytes: &[u8], opts: &CsvOptions, n: usize) -> bool {
-        matches!(pass(bytes, &loc(), opts, &[], n), Ok(Pass::Read(..)))
+        !matches!(super::read(bytes, &loc(), opts, n), Ok(None))
     }
 
     /// Asserts that every chunking reads `bytes` as the sequential reader does; returns
@@ -635,30 +721,51 @@ mod tests {
     }
 
     #[test]
-    fn a_second_pass_rereads_only_the_columns_that_are_text_in_parallel() {
-        let s = file(3000, |r, c| {
-            if r % 4 == 0 {
+    fn kinds_guessed_from_a_sample_are_checked_over_the_whole_file() {
+        // Column `c` (inferred): numbers in the sample, text later (switched: re-read
+        // as text); column `a`: text in the sample, numbers later (a wrong guess:
+        // re-read as numbers, its few text cells bad under each policy).
+        let s = file(20_000, |r, c| {
+            if r > 5000 && r % 4 == 0 {
                 c[3] = format!("t{r}");
+            }
+            if r >= 600 {
+                c[1] = if r % 500 == 0 {
+                    "x".into()
+                } else {
+                    format!("{}", r % 7)
+                };
             }
             if r % 101 == 7 {
                 c[2] = "bad".into();
             }
         });
-        let o = opts().on_bad_cell(BadCellPolicy::Missing);
-        let Ok(Pass::Read(first, start)) = pass(s.as_bytes(), &loc(), &o, &[], 8) else {
-            panic!("the first pass fell back");
-        };
-        let (plan, mut batch) = *first;
-        batch.settle_inference(&plan, o.on_bad_cell).unwrap();
-        assert_eq!(batch.switched, [false, false, true]);
-        let full = reread_as_text(s.as_bytes(), start, &plan, &mut batch, &o, 8)
-            .expect("the second pass ran in parallel");
-        assert_eq!(full.features[2].2, Kind::Categorical);
-        let (t, r, _) = batch.finish(&full, &o, Mode::Read).unwrap();
-        assert!(!t.schema().features[2].is_numeric());
-        assert_eq!(r.bad_cells.len(), 1);
-        let whole = format!("{:?}", Ok::<_, crate::Error>((t, r)));
-        assert_eq!(whole, read(s.as_bytes(), &o, 1));
+        let lenient = opts().on_bad_cell(BadCellPolicy::Missing);
+        let (plan, start) = header(s.as_bytes(), &loc(), &lenient).unwrap();
+        assert_eq!(
+            guess_text(s.as_bytes(), start, &plan, &lenient),
+            [true, false, false]
+        );
+        let (seq, ran) = same(s.as_bytes(), &lenient, "guesses, lenient");
+        assert!(ran, "{seq}");
+        let (t, r) = read_bytes(s.as_bytes(), &loc(), &lenient, 8).unwrap();
+        assert!(t.schema().features[0].is_numeric(), "a: numbers after all");
+        assert!(!t.schema().features[2].is_numeric(), "c: text after all");
+        let bad: Vec<(&str, usize)> = r
+            .bad_cells
+            .iter()
+            .map(|b| (b.column.as_str(), b.count))
+            .collect();
+        assert_eq!(bad, [("a", 600 + 38), ("b", 198)]);
+        // Strict: the first bad cell of `b` (row 7, line 9), as sequentially.
+        let (seq, _) = same(s.as_bytes(), &opts(), "guesses, strict");
+        assert!(seq.contains("line: Some(9)"), "{seq}");
+        // Strict, `b` clean: the first text cell of `a` (row 0, line 2), found after
+        // the pass from the re-read column's tallies.
+        let clean = s.replace(",bad,", ",1,");
+        let (seq, ran) = same(clean.as_bytes(), &opts(), "guesses, strict, b clean");
+        assert!(ran);
+        assert!(seq.contains("line: Some(2)"), "{seq}");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use ::csv::ByteRecord;
 
 use super::batch::Batch;
 use super::options::{CsvOptions, MAX_RECORD_BYTES, ReadReport};
-use super::parallel::{self, Pass};
+use super::parallel;
 use super::plan::{Mode, Plan};
 use super::source::{Lines, csv_error, io_error, open_source};
 use crate::data::table::Table;
@@ -73,7 +73,7 @@ fn settle(
 ) -> Result<Option<(Table, ReadReport)>> {
     batch.settle_inference(plan, opts.on_bad_cell)?;
     if batch.len() == 0 && !batch.any_switched {
-        return Err(no_rows(plan));
+        return Err(parallel::no_rows(plan));
     }
     if batch.any_switched {
         for (j, (_, name, _)) in plan.features.iter().enumerate() {
@@ -102,33 +102,11 @@ pub(super) fn read_bytes(
         return read_all(|| Ok(bytes), location, opts);
     }
     opts.validate()?;
-    let fallback = || read_all(|| Ok(bytes), location, opts);
-    let Pass::Read(read, start) = parallel::pass(bytes, location, opts, &[], n_chunks)? else {
-        return fallback();
-    };
-    let (plan, mut batch) = *read;
-    batch.settle_inference(&plan, opts.on_bad_cell)?;
-    if batch.len() == 0 && !batch.any_switched {
-        return Err(no_rows(&plan));
-    }
-    let plan = if batch.any_switched {
-        // As `read_all`'s second pass, for the switched columns only.
-        match parallel::reread_as_text(bytes, start, &plan, &mut batch, opts, n_chunks) {
-            Some(plan) => plan,
-            None => return fallback(),
-        }
-    } else {
-        plan
-    };
-    batch
-        .finish(&plan, opts, Mode::Read)
-        .map(|(t, r, _)| (t, r))
-}
-
-fn no_rows(plan: &Plan) -> Error {
-    Error::Csv {
-        location: plan.location.clone(),
-        message: "the file has a header but no data rows".into(),
+    match parallel::read(bytes, location, opts, n_chunks)? {
+        Some((plan, batch)) => batch
+            .finish(&plan, opts, Mode::Read)
+            .map(|(t, r, _)| (t, r)),
+        None => read_all(|| Ok(bytes), location, opts),
     }
 }
 
