@@ -40,7 +40,7 @@ use rayon::prelude::*;
 use ::csv::{ByteRecord, ReaderBuilder};
 
 use super::batch::{Batch, is_text};
-use super::options::CsvOptions;
+use super::options::{CsvOptions, MAX_RECORD_BYTES};
 use super::plan::{Kind, Mode, Plan};
 use super::source::{Lines, RecordLimit, count_line_ends, open_source};
 use crate::error::{Location, Result};
@@ -277,6 +277,30 @@ fn cuts(bytes: &[u8], start: usize, n: usize) -> Vec<usize> {
 /// Parses one chunk starting on physical line `line` into a flushed batch; None when
 /// it meets an error or (not the last chunk) does not end between records.
 fn chunk(piece: &[u8], plan: &Plan, opts: &CsvOptions, line: u64, last: bool) -> Option<Batch> {
+    if has_quote(piece) {
+        chunk_scanned(piece, plan, opts, line, last)
+    } else {
+        chunk_unquoted(piece, plan, opts, line)
+    }
+}
+
+/// Whether `bytes` hold a `"` (in blocks, so the test vectorises).
+fn has_quote(bytes: &[u8]) -> bool {
+    bytes
+        .chunks(64)
+        .any(|c| c.iter().fold(false, |q, &b| q | (b == b'"')))
+}
+
+/// [`chunk`] for a chunk with quotes: through a [`RecordLimit`], whose scan of the
+/// csv grammar gives each record's line and tells whether the chunk ends between
+/// records.
+fn chunk_scanned(
+    piece: &[u8],
+    plan: &Plan,
+    opts: &CsvOptions,
+    line: u64,
+    last: bool,
+) -> Option<Batch> {
     let limit = RecordLimit::starting_at(piece, plan.delimiter, line);
     let mut lines = Lines::of_starts(limit.starts());
     let mut reader = ReaderBuilder::new()
@@ -284,7 +308,6 @@ fn chunk(piece: &[u8], plan: &Plan, opts: &CsvOptions, line: u64, last: bool) ->
         .has_headers(false)
         .flexible(true)
         .from_reader(limit);
-    // About 128 bytes a row, up to the batch's own cap.
     let mut batch = Batch::new(plan, piece.len() / 128 + 1);
     let mut rec = ByteRecord::new();
     let policy = opts.on_bad_cell;
@@ -294,6 +317,42 @@ fn chunk(piece: &[u8], plan: &Plan, opts: &CsvOptions, line: u64, last: bool) ->
     }
     batch.flush(plan, policy).ok()?;
     (last || reader.get_ref().at_record_start()).then_some(batch)
+}
+
+/// [`chunk`] for a chunk without quotes: every line end in it ends a record (or a
+/// blank line), so the chunk ends between records, a record's line is the chunk's
+/// first line plus the line ends before the record's first byte, and a record's
+/// length is its line's. A record near [`MAX_RECORD_BYTES`] (an error, or close to
+/// one) gives None: the sequential reader decides.
+fn chunk_unquoted(piece: &[u8], plan: &Plan, opts: &CsvOptions, line: u64) -> Option<Batch> {
+    let mut reader = ReaderBuilder::new()
+        .delimiter(plan.delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(piece);
+    let mut batch = Batch::new(plan, piece.len() / 128 + 1);
+    let mut rec = ByteRecord::new();
+    let policy = opts.on_bad_cell;
+    // The line of byte `counted` of the piece (a record's first byte, never a line
+    // end, so a CRLF is never split between two counts).
+    let (mut counted, mut at_line) = (0usize, line);
+    while reader.read_byte_record(&mut rec).ok()? {
+        let pos = rec.position()?.byte() as usize;
+        // The parser's position is before the blank lines it skipped.
+        let first = pos
+            + piece[pos..]
+                .iter()
+                .position(|&b| b != b'\n' && b != b'\r')
+                .unwrap_or(piece.len() - pos);
+        at_line += count_line_ends(&piece[counted..first]);
+        counted = first;
+        if rec.as_slice().len() + rec.len() >= MAX_RECORD_BYTES {
+            return None;
+        }
+        batch.push(plan, policy, &rec, at_line).ok()?;
+    }
+    batch.flush(plan, policy).ok()?;
+    Some(batch)
 }
 
 #[cfg(test)]
