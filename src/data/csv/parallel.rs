@@ -333,8 +333,11 @@ fn chunk_unquoted(piece: &[u8], plan: &Plan, opts: &CsvOptions, line: u64) -> Op
     let mut batch = Batch::new(plan, piece.len() / 128 + 1);
     let mut rec = ByteRecord::new();
     let policy = opts.on_bad_cell;
-    // The line of byte `counted` of the piece (a record's first byte, never a line
-    // end, so a CRLF is never split between two counts).
+    // The line of byte `counted` of the piece: a record's end (after its line end)
+    // or its first byte (never a line end, so a CRLF is never split between two
+    // counts). Each record's bytes are counted when they hold a line end that may not
+    // be its terminator: a CR (lone, or of a CRLF).
+    let has_cr = piece.contains(&b'\r');
     let (mut counted, mut at_line) = (0usize, line);
     while reader.read_byte_record(&mut rec).ok()? {
         let pos = rec.position()?.byte() as usize;
@@ -346,10 +349,19 @@ fn chunk_unquoted(piece: &[u8], plan: &Plan, opts: &CsvOptions, line: u64) -> Op
                 .unwrap_or(piece.len() - pos);
         at_line += count_line_ends(&piece[counted..first]);
         counted = first;
+        let rec_line = at_line;
+        if !has_cr {
+            // One line: the record and its LF; the next count starts after them.
+            let end = reader.position().byte() as usize;
+            if end > first && piece[end - 1] == b'\n' {
+                counted = end;
+                at_line += 1;
+            }
+        }
         if rec.as_slice().len() + rec.len() >= MAX_RECORD_BYTES {
             return None;
         }
-        batch.push(plan, policy, &rec, at_line).ok()?;
+        batch.push(plan, policy, &rec, rec_line).ok()?;
     }
     batch.flush(plan, policy).ok()?;
     Some(batch)
