@@ -12,15 +12,17 @@
 //! [`MAX_PARALLEL_READ_BYTES`], [`read_csv_from`]) of at least 2 MiB, with more than
 //! one rayon thread, hold the bytes in memory and parse them in chunks in parallel:
 //! the data after the header is cut just after a line feed near each `len / n`; each
-//! chunk is parsed by the sequential code (csv parser, record scan, column blocks,
-//! chunk-local levels) starting on its absolute line, and the chunks' batches are
-//! appended in file order (level codes remapped to first-seen order, report tallies
-//! added, first lines kept). A cut is verified, not guessed: each chunk's record scan
-//! must end between records (a line feed inside a quoted field ends it inside the
-//! quotes). When a cut falls inside a quoted field, when any chunk meets an error, or
-//! when the levels of a column pass the level limit only together, the bytes are read
-//! again by the sequential reader, so tables, reports and errors (message and line)
-//! are the sequential reader's whatever the number of threads.
+//! chunk is parsed by the csv parser into the sequential reader's column blocks
+//! (chunk-local levels) from its absolute line, and the chunks' batches are appended
+//! in file order (level codes remapped to first-seen order, report tallies added,
+//! first lines kept). A cut is verified, not guessed: a chunk without `"` has no
+//! quoted field; a chunk with one must end between records by the sequential
+//! reader's record scan. Kinds are guessed from the first 64 KiB of rows and checked
+//! over the whole file by the same 5 % rule (a wrong guess re-reads that column).
+//! When a cut falls inside a quoted field, when any chunk meets an error, or when the
+//! levels of a column pass the level limit only together, the bytes are read again by
+//! the sequential reader, so tables, reports and errors (message and line) are the
+//! sequential reader's whatever the number of threads. See `parallel.rs`.
 
 mod batch;
 mod chunks;

@@ -1,39 +1,51 @@
-//! Whole-file reads in parallel chunks: one pass of [`read_bytes`](super::reader)
-//! over a file held in memory.
+//! Whole-file reads in parallel chunks: [`read`] over a file held in memory, for
+//! `reader::read_bytes`.
 //!
 //! # The chunking rule
 //!
 //! After the header, the bytes are cut into `n` chunks of about equal size, each cut
 //! just after the first LF at or after its target offset (so a CRLF is never split).
-//! Each chunk is parsed on its own thread by the same code as a sequential read (the
-//! csv parser over a [`RecordLimit`] that starts on the chunk's physical line, the
-//! lines before it counted in parallel first, and the same [`Batch`] with
-//! chunk-local categorical levels), then the batches are appended in file order
-//! ([`Batch::append`]: local codes remapped to first-seen order over the file, tallies
-//! added, first lines kept). Line numbers are absolute.
+//! The physical line each chunk starts on is counted first (in parallel: every LF and
+//! every CR not followed by an LF, as the sequential reader counts). Each chunk is
+//! then parsed on its own thread by the csv parser into the same [`Batch`] a
+//! sequential read fills (column blocks, chunk-local categorical levels), and the
+//! batches are appended in file order ([`Batch::append`]: local codes remapped to
+//! first-seen order over the file, tallies added, first lines kept). Line numbers are
+//! absolute.
 //!
 //! A cut is right when the LF before it ends a record, i.e. is not inside a quoted
-//! field. The cuts are not guessed from quote parity: they are **verified**. Chunk 0
-//! starts right after the header, a record start; each chunk's [`RecordLimit`] scans
-//! its bytes with the csv grammar, and a chunk that ends between records (not inside
-//! a quoted field or a record) makes the next chunk start at a record start too. So
-//! when every chunk but the last ends between records, every chunk was parsed as the
-//! whole file would have been. If one does not (a quoted field holding a line break
-//! across a cut), the pass answers [`Pass::Sequential`] and the caller reads the file
-//! with the sequential reader. Files without quoted line breaks — nearly all — never
-//! fall back.
+//! field. Cuts are not guessed from quote parity: they are **verified**. Chunk 0
+//! starts right after the header, a record start. A chunk holding no `"` has no
+//! quoted field, so it ends between records. A chunk holding a `"` is read through a
+//! [`RecordLimit`], whose scan of the csv grammar (the sequential reader's) must end
+//! between records, not inside a quoted field. By induction every chunk then starts
+//! at a record start and is parsed as the whole file would be. If a chunk fails the
+//! check (a quoted field holding a line break across a cut), [`read`] answers None
+//! and the caller reads the file with the sequential reader. Files without quoted
+//! line breaks (most files) never fall back.
+//!
+//! # Kinds
+//!
+//! As the sequential reader decides them (a feature not declared is numeric unless
+//! more than 5 % of its non-missing cells are not finite numbers), in fewer passes:
+//! features that a sample of the first 64 KiB of rows shows to be text are read as
+//! categorical from the first pass, and each level's text tells whether its cells
+//! are numbers, so the same rule checks the guess over the whole file. A wrong guess
+//! re-reads that column as numbers. A text column the sample did not show is re-read
+//! as categorical, that column only (the sequential reader reads the whole file
+//! again).
 //!
 //! # Errors
 //!
-//! The parallel pass returns only tables; when any chunk meets an error (a bad cell
-//! under [`BadCellPolicy::Error`](super::BadCellPolicy::Error), a ragged row, non-UTF-8
-//! bytes, a record over the size limit, ...), or the chunks' levels together pass
-//! the level limit, it answers [`Pass::Sequential`] and the caller reads the same
-//! bytes with the sequential reader, whose first error is, by construction, the one a
-//! sequential read reports (same message, same line). Errors found after the pass —
-//! bad cells of inferred columns, labels, one class — come from the merged batch, as
-//! from a sequential pass. Bad cells read as missing, skipped labels and the report's
-//! counts and first lines are merged, not re-read.
+//! When any chunk meets an error (a bad cell under
+//! [`BadCellPolicy::Error`](super::BadCellPolicy::Error), a ragged row, non-UTF-8
+//! bytes, a record near the size limit, ...), or the chunks' levels together pass
+//! the level limit, [`read`] answers None and the caller reads the same bytes with
+//! the sequential reader, so the first error is the one a sequential read reports
+//! (same message, same line). Errors found after the pass (bad cells of inferred
+//! columns, no data rows; then labels and one class, when the batch is finished)
+//! come from the merged batch, as from a sequential pass. Bad cells read as missing,
+//! skipped labels and the report's counts and first lines are merged, not re-read.
 
 use rayon::prelude::*;
 
