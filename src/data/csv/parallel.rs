@@ -852,6 +852,39 @@ mod tests {
     }
 
     #[test]
+    fn a_header_spanning_lines_starts_the_data_where_the_sequential_reader_does() {
+        // A quoted column name holding the delimiter, a quote and line breaks (LF, then
+        // CRLF): the first data row is on line 4, after a BOM.
+        let s = file(3000, |r, c| {
+            if r == 1234 {
+                c[2] = "oops".into();
+            }
+        });
+        let body = s.split_once('\n').unwrap().1;
+        for (eol, header) in [
+            ("LF", "id,\"a, \"\"q\"\"\nz\ny\",b,c,w,churn\n"),
+            ("CRLF", "id,\"a, \"\"q\"\"\r\nz\r\ny\",b,c,w,churn\r\n"),
+        ] {
+            let bytes = [
+                b"\xEF\xBB\xBF".as_slice(),
+                header.as_bytes(),
+                body.as_bytes(),
+            ]
+            .concat();
+            let lenient = opts().on_bad_cell(BadCellPolicy::Missing);
+            let (seq, ran) = same(&bytes, &lenient, eol);
+            assert!(ran && seq.starts_with("Ok("), "{eol}: {seq}");
+            let (t, r) = read_bytes(&bytes, &loc(), &lenient, 8).unwrap();
+            assert_eq!(
+                t.schema().features[0].name,
+                "a, \"q\"\nz\ny".replace('\n', if eol == "LF" { "\n" } else { "\r\n" })
+            );
+            // Row 1234 is on line 1234 + 4.
+            assert_eq!(r.bad_cells[0].lines, [1238]);
+        }
+    }
+
+    #[test]
     fn cuts_fall_after_line_feeds_and_increase() {
         let s = file(100, |_, _| {});
         let b = s.as_bytes();
