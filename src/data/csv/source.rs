@@ -135,10 +135,10 @@ impl<R> RecordLimit<R> {
 pub(super) fn count_line_ends(bytes: &[u8]) -> u64 {
     let count = |x: u8| bytes.iter().filter(|&&b| b == x).count() as u64;
     let lf = count(b'\n');
-    let cr = count(b'\r');
-    if cr == 0 {
+    if !bytes.contains(&b'\r') {
         return lf;
     }
+    let cr = count(b'\r');
     let crlf = bytes.windows(2).filter(|w| w == b"\r\n").count() as u64;
     lf + cr - crlf
 }
