@@ -1,12 +1,26 @@
 //! CSV reading speed, as a ratio to a baseline measured in the same run: the raw
 //! `csv::ByteRecord` pass over the same bytes (parsing only, no types, no labels).
 //!
-//! Data: 100,000 rows × 20 features (10 numeric, 10 categorical) + a Yes/No label,
-//! generated deterministically in memory.
+//! - `csv_read_100k_x20`: 100,000 rows × 20 features (10 numeric, 10 categorical) + a
+//!   Yes/No label, generated deterministically in memory, read with `read_csv_from`.
+//! - `csv_read_1m_x22` (issue 16): `synth` (seed 42, 1,000,000 rows: an id, 20
+//!   features with 2 % missing cells, a three-state label; 22 columns, ~125 MB)
+//!   written to a file; `baseline_raw_csv_parse` is `csv::ByteRecord` over the file,
+//!   `read_csv_parallel` is `read_csv` (whole file in memory, parsed in parallel
+//!   chunks on the rayon pool), `read_csv_sequential` the same call in a one-thread
+//!   rayon pool (the sequential streaming reader). Set `CSV_READ_BENCH_FILE=path` to
+//!   keep the generated file there (to time another reader on the same bytes);
+//!   otherwise it is a temporary file, deleted at the end.
+//!
+//! Run: `cargo bench --bench csv_read -- --warm-up-time 1 --measurement-time 5`.
 
+use std::fs::File;
 use std::hint::black_box;
+use std::io::BufWriter;
+use std::path::PathBuf;
 
-use churnkit::data::{CsvOptions, read_csv_from};
+use churnkit::data::{CsvOptions, read_csv, read_csv_from};
+use churnkit::synth::{self, SynthParams};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 fn data(rows: usize) -> Vec<u8> {
@@ -48,21 +62,23 @@ fn data(rows: usize) -> Vec<u8> {
     s.into_bytes()
 }
 
-fn bench(c: &mut Criterion) {
+fn raw_parse(rdr: csv::Reader<impl std::io::Read>) -> usize {
+    let mut rdr = rdr;
+    let mut rec = csv::ByteRecord::new();
+    let mut n = 0usize;
+    while rdr.read_byte_record(&mut rec).expect("valid csv") {
+        n += rec.len();
+    }
+    n
+}
+
+fn bench_100k(c: &mut Criterion) {
     let bytes = data(100_000);
     let opts = CsvOptions::new("churn");
     let mut g = c.benchmark_group("csv_read_100k_x20");
     g.sample_size(10);
     g.bench_function("baseline_raw_csv_parse", |b| {
-        b.iter(|| {
-            let mut rdr = csv::ReaderBuilder::new().from_reader(&bytes[..]);
-            let mut rec = csv::ByteRecord::new();
-            let mut n = 0usize;
-            while rdr.read_byte_record(&mut rec).expect("valid csv") {
-                n += rec.len();
-            }
-            black_box(n)
-        })
+        b.iter(|| black_box(raw_parse(csv::ReaderBuilder::new().from_reader(&bytes[..]))))
     });
     g.bench_function("read_csv_from", |b| {
         b.iter(|| {
@@ -73,5 +89,51 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+fn bench_1m(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = std::env::var_os("CSV_READ_BENCH_FILE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| dir.path().join("synth-1m.csv"));
+    let p = SynthParams {
+        rows: 1_000_000,
+        ..SynthParams::default()
+    };
+    synth::write_csv(&p, BufWriter::new(File::create(&path).expect("create"))).expect("csv");
+    let opts = CsvOptions::new("status").id_column("customer_id");
+    let one_thread = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("pool");
+    // The same table both ways (and a check that the bench reads what it says).
+    let par = read_csv(&path, &opts).expect("reads");
+    let seq = one_thread.install(|| read_csv(&path, &opts).expect("reads"));
+    assert_eq!(par.schema(), seq.schema());
+    assert_eq!(par.labels(), seq.labels());
+    assert_eq!(par.n_rows(), 1_000_000);
+    drop((par, seq));
+    eprintln!(
+        "file: {} ({} MB), {} rayon threads",
+        path.display(),
+        std::fs::metadata(&path).map_or(0, |m| m.len()) / 1_000_000,
+        rayon::current_num_threads()
+    );
+    let mut g = c.benchmark_group("csv_read_1m_x22");
+    g.sample_size(10);
+    g.bench_function("baseline_raw_csv_parse", |b| {
+        b.iter(|| {
+            black_box(raw_parse(
+                csv::ReaderBuilder::new().from_path(&path).expect("open"),
+            ))
+        })
+    });
+    g.bench_function("read_csv_parallel", |b| {
+        b.iter(|| black_box(read_csv(&path, &opts).expect("reads").n_rows()))
+    });
+    g.bench_function("read_csv_sequential", |b| {
+        b.iter(|| one_thread.install(|| black_box(read_csv(&path, &opts).expect("reads").n_rows())))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench_100k, bench_1m);
 criterion_main!(benches);

@@ -54,7 +54,47 @@ pub(crate) fn present<'a>(cell: &'a [u8], missing: &MissingTokens) -> Option<&'a
 /// (`3`, `-0.5`, `1e3`, `inf` is rejected as not finite).
 #[inline]
 pub(crate) fn parse_number(cell: &[u8]) -> Option<f64> {
+    if let Some(x) = plain_decimal(cell) {
+        return Some(x);
+    }
     parse_number_text(std::str::from_utf8(cell).ok()?)
+}
+
+/// Powers of ten exactly representable as `f64`.
+const POW10: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// The common cell `-?d+(.d+)?` with at most 15 digits, parsed without going through
+/// `str::parse` and with the same result: the digits as an integer below 2^53 and a
+/// power of ten up to 10^15 are both exact in `f64`, so their quotient is the
+/// correctly rounded value, as `str::parse` gives (Clinger's fast path). None for any
+/// other text (the caller then parses it the general way).
+#[inline]
+fn plain_decimal(cell: &[u8]) -> Option<f64> {
+    let (negative, digits) = match cell.split_first()? {
+        (b'-', rest) => (true, rest),
+        _ => (false, cell),
+    };
+    let mut int = 0u64;
+    let mut n_digits = 0usize;
+    let mut frac: Option<usize> = None;
+    for (i, &b) in digits.iter().enumerate() {
+        match b {
+            b'0'..=b'9' if n_digits < 15 => {
+                int = int * 10 + u64::from(b - b'0');
+                n_digits += 1;
+            }
+            b'.' if frac.is_none() && i > 0 && i + 1 < digits.len() => frac = Some(i + 1),
+            _ => return None,
+        }
+    }
+    if n_digits == 0 {
+        return None;
+    }
+    let scale = frac.map_or(0, |f| digits.len() - f);
+    let x = int as f64 / POW10[scale];
+    Some(if negative { -x } else { x })
 }
 
 /// [`parse_number`] for text (not trimmed here).
@@ -153,6 +193,73 @@ mod tests {
         assert!(!fits_numeric(b"two", &m));
         assert_eq!(present(b" a ", &m), Some(&b"a"[..]));
         assert_eq!(present(b"NULL", &m), None);
+    }
+
+    #[test]
+    fn plain_decimals_parse_as_str_parse_does() {
+        // Every shape the fast path takes, and its neighbours it leaves to `str::parse`.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut cells: Vec<String> = [
+            "0",
+            "-0",
+            "0.0",
+            "-0.0",
+            "1",
+            "10",
+            "0.1",
+            "0.3",
+            "2.675",
+            "-1.5",
+            "007.50",
+            "123456789012345",
+            "1234567.89012345",
+            "0.000000000000001",
+            "999999999999999",
+            "1234567890123456",
+            "-",
+            ".5",
+            "5.",
+            "1.2.3",
+            "1e3",
+            "+1",
+            "--1",
+            "1-",
+            "",
+            "1 ",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let digits = (x % 17) as usize + 1;
+            let mut s: String = (0..digits)
+                .map(|k| char::from(b'0' + ((x >> (k * 3)) % 10) as u8))
+                .collect();
+            let dot = ((x >> 40) % (digits as u64 + 2)) as usize;
+            if dot > 0 && dot < digits {
+                s.insert(dot, '.');
+            }
+            if x >> 63 == 1 {
+                s.insert(0, '-');
+            }
+            cells.push(s);
+        }
+        for c in &cells {
+            let fast = plain_decimal(c.as_bytes());
+            let slow = parse_number_text(c);
+            if let Some(v) = fast {
+                assert_eq!(Some(v.to_bits()), slow.map(f64::to_bits), "{c}");
+            }
+            assert_eq!(
+                parse_number(c.as_bytes()).map(f64::to_bits),
+                slow.map(f64::to_bits),
+                "{c}"
+            );
+        }
+        assert!(plain_decimal(b"28.43").is_some() && plain_decimal(b"1e3").is_none());
     }
 
     #[test]

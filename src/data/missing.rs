@@ -21,6 +21,9 @@ pub struct MissingTokens {
     tokens: Vec<Vec<u8>>,
     /// The longest token's length (a longer cell is never a token).
     max_len: usize,
+    /// The bytes a token starts with, in either ASCII case, as a 256-bit set (a cell
+    /// starting with another byte, a digit for the default tokens, is never a token).
+    first: [u64; 4],
 }
 
 impl MissingTokens {
@@ -38,16 +41,29 @@ impl MissingTokens {
             .map(|t| t.as_ref().trim().to_ascii_lowercase().into_bytes())
             .collect();
         let max_len = tokens.iter().map(Vec::len).max().unwrap_or(0);
-        MissingTokens { tokens, max_len }
+        let mut first = [0u64; 4];
+        for &b in tokens.iter().filter_map(|t| t.first()) {
+            for c in [b.to_ascii_lowercase(), b.to_ascii_uppercase()] {
+                first[usize::from(c >> 6)] |= 1 << (c & 63);
+            }
+        }
+        MissingTokens {
+            tokens,
+            max_len,
+            first,
+        }
     }
 
     /// True when `cell` (trimmed of ASCII whitespace here) is empty or a token.
     #[inline]
     pub fn is_missing(&self, cell: &[u8]) -> bool {
         let cell = cell.trim_ascii();
-        cell.is_empty()
-            || (cell.len() <= self.max_len
-                && self.tokens.iter().any(|t| t.eq_ignore_ascii_case(cell)))
+        let Some(&b) = cell.first() else {
+            return true;
+        };
+        cell.len() <= self.max_len
+            && self.first[usize::from(b >> 6)] & (1 << (b & 63)) != 0
+            && self.tokens.iter().any(|t| t.eq_ignore_ascii_case(cell))
     }
 
     /// The tokens, trimmed and lower-cased, in the order given.

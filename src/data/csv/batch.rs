@@ -199,8 +199,7 @@ impl Batch {
                 continue;
             };
             let Inferred { bad, first } = *t;
-            let total = (self.numbers[j] + bad.count) as f64;
-            if bad.count as f64 > MAX_BAD_NUMERIC_SHARE * total {
+            if is_text(self.numbers[j], bad.count) {
                 self.switched[j] = true;
                 self.any_switched = true;
             } else if policy == BadCellPolicy::Error {
@@ -211,6 +210,118 @@ impl Batch {
             }
         }
         Ok(())
+    }
+
+    /// Appends `later`, the batch of the records that follow this batch's in the same
+    /// file, read with the same plan and flushed, neither with an error: the result is
+    /// the batch one pass over both pieces gives (categorical and label codes remapped
+    /// to first-seen order over both, bad-cell tallies and inference counts added, the
+    /// first lines and values kept). None when the two together pass
+    /// [`MAX_LEVELS`] levels in a column (an error that only reading in file order
+    /// places: the caller reads the file sequentially).
+    pub(super) fn append(&mut self, later: Batch) -> Option<()> {
+        debug_assert!(self.pending.rows == 0 && later.pending.rows == 0);
+        for (mine, theirs) in self.cols.iter_mut().zip(later.cols) {
+            match (mine, theirs) {
+                (Builder::Num(a), Builder::Num(b)) => a.extend_from_slice(&b),
+                (Builder::Cat(a, levels), Builder::Cat(b, their_levels)) => {
+                    let remap = levels.absorb(&their_levels, MAX_LEVELS)?;
+                    a.extend(b.iter().map(|&c| {
+                        if c == MISSING_LEVEL {
+                            c
+                        } else {
+                            remap[c as usize]
+                        }
+                    }));
+                }
+                // One plan: the same kinds.
+                _ => return None,
+            }
+        }
+        let remap = self.label_texts.absorb(&later.label_texts, usize::MAX)?;
+        self.labels.extend(
+            later
+                .labels
+                .iter()
+                .map(|&l| if l == NO_LABEL { l } else { remap[l as usize] }),
+        );
+        self.lines.extend_from_slice(&later.lines);
+        if let (Some(a), Some(b)) = (&mut self.ids, later.ids) {
+            a.extend(b);
+        }
+        if let (Some(a), Some(b)) = (&mut self.weights, later.weights) {
+            a.extend_from_slice(&b);
+        }
+        for (mine, theirs) in self.bad_cells.iter_mut().zip(later.bad_cells) {
+            match (mine.as_mut(), theirs) {
+                (_, None) => {}
+                (None, Some(b)) => *mine = Some(b),
+                (Some(a), Some(b)) => add_bad_cells(a, &b),
+            }
+        }
+        for (a, b) in self.numbers.iter_mut().zip(&later.numbers) {
+            *a += b;
+        }
+        for (mine, theirs) in self.inferred.iter_mut().zip(later.inferred) {
+            match (mine.as_mut(), theirs) {
+                (_, None) => {}
+                (None, Some(b)) => *mine = Some(b),
+                (Some(a), Some(b)) => add_bad_cells(&mut a.bad, &b.bad),
+            }
+        }
+        if self.first_missing_label.is_none() {
+            self.first_missing_label = later.first_missing_label;
+        }
+        Some(())
+    }
+
+    /// Puts the columns of `other` — a batch of the same rows whose features are this
+    /// batch's features marked in `which`, in order — in place of those columns (with
+    /// their inference tallies and bad cells). None when `other` does not fit (other
+    /// rows or another number of columns).
+    pub(super) fn replace_columns(&mut self, which: &[bool], other: Batch) -> Option<()> {
+        if other.lines != self.lines {
+            return None;
+        }
+        let mut parts = other
+            .cols
+            .into_iter()
+            .zip(other.numbers)
+            .zip(other.inferred)
+            .zip(other.bad_cells);
+        for (j, _) in which.iter().enumerate().filter(|(_, w)| **w) {
+            let (((col, numbers), inferred), bad) = parts.next()?;
+            self.cols[j] = col;
+            self.numbers[j] = numbers;
+            self.inferred[j] = inferred;
+            self.bad_cells[j] = bad;
+        }
+        parts.next().is_none().then_some(())
+    }
+
+    /// For feature `j` read as categorical: how many of its non-missing cells are
+    /// finite numbers and how many are not — what reading it as an inferred numeric
+    /// column would count (each level's text, the cell's trimmed bytes, is parsed
+    /// once). None for a numeric column.
+    pub(super) fn level_number_counts(&self, j: usize) -> Option<(usize, usize)> {
+        let Builder::Cat(codes, levels) = &self.cols[j] else {
+            return None;
+        };
+        let mut uses = vec![0usize; levels.texts.len()];
+        for &c in codes {
+            if c != MISSING_LEVEL {
+                uses[c as usize] += 1;
+            }
+        }
+        let (mut numbers, mut other) = (0, 0);
+        for (t, n) in levels.texts.iter().zip(uses) {
+            if cell::parse_number(t.as_bytes()).is_some() {
+                numbers += n;
+            } else {
+                other += n;
+            }
+        }
+        Some((numbers, other))
     }
 
     /// Rows read so far.
@@ -542,6 +653,21 @@ impl BlockColumn<'_> {
         }
         None
     }
+}
+
+/// Whether a feature inferred numeric is text after all: more than
+/// [`MAX_BAD_NUMERIC_SHARE`] of its non-missing cells (`numbers` finite numbers,
+/// `other` not) are not finite numbers.
+pub(super) fn is_text(numbers: usize, other: usize) -> bool {
+    other as f64 > MAX_BAD_NUMERIC_SHARE * (numbers + other) as f64
+}
+
+/// Adds the tally `b` of a later piece of the file to `a` (the first value and the
+/// first lines are `a`'s, then `b`'s up to [`REPORTED_LINES`]).
+fn add_bad_cells(a: &mut BadCells, b: &BadCells) {
+    a.count += b.count;
+    let room = REPORTED_LINES.saturating_sub(a.lines.len());
+    a.lines.extend(b.lines.iter().take(room));
 }
 
 /// The report's fields known before labels are mapped.

@@ -130,6 +130,23 @@ impl Interner {
     }
 }
 
+impl Interner {
+    /// Adds the texts of `other` (a column's levels in a later piece of the same file),
+    /// in `other`'s first-seen order, and returns each of `other`'s codes' code here;
+    /// None when that passes `limit` distinct texts. Absorbing the pieces of a file in
+    /// file order gives the codes, first lines and order that interning the whole file
+    /// gives.
+    pub(super) fn absorb(&mut self, other: &Interner, limit: usize) -> Option<Vec<u32>> {
+        let at = Location::default;
+        other
+            .texts
+            .iter()
+            .zip(&other.first_lines)
+            .map(|(t, &line)| self.intern(t.as_bytes(), line, &at, limit).ok())
+            .collect()
+    }
+}
+
 /// Sorts levels in byte order, drops levels no row uses, and renumbers the codes.
 pub(super) fn sort_levels(texts: Vec<String>, mut codes: Vec<u32>) -> (Vec<String>, Vec<u32>) {
     let mut used = vec![false; texts.len()];

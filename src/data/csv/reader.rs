@@ -7,7 +7,8 @@ use std::path::Path;
 use ::csv::ByteRecord;
 
 use super::batch::Batch;
-use super::options::{CsvOptions, ReadReport};
+use super::options::{CsvOptions, MAX_RECORD_BYTES, ReadReport};
+use super::parallel;
 use super::plan::{Mode, Plan};
 use super::source::{Lines, csv_error, io_error, open_source};
 use crate::data::table::Table;
@@ -47,30 +48,72 @@ fn read_all<R: Read>(
             let line = lines.of(&rec);
             batch.push(&plan, opts.on_bad_cell, &rec, line)?;
         }
-        batch.settle_inference(&plan, opts.on_bad_cell)?;
-        if batch.len() == 0 && !batch.any_switched {
-            return Err(Error::Csv {
-                location: location.clone(),
-                message: "the file has a header but no data rows".into(),
-            });
+        if let Some(read) = settle(&plan, batch, opts, &mut forced_text)? {
+            return Ok(read);
         }
-        if batch.any_switched {
-            for (j, (_, name, _)) in plan.features.iter().enumerate() {
-                if batch.switched[j] {
-                    forced_text.push(name.clone());
-                }
-            }
-            continue;
-        }
-        return batch
-            .finish(&plan, opts, Mode::Read)
-            .map(|(t, r, _)| (t, r));
     }
-    Err(Error::Csv {
+    Err(changed(location))
+}
+
+fn changed(location: &Location) -> Error {
+    Error::Csv {
         location: location.clone(),
         message: "the file changed while it was being read".into(),
-    })
+    }
 }
+
+/// Ends a pass over the whole file: settles the inferred kinds, then finishes the
+/// table, or (None) notes the features that turned out to be text in `forced_text`
+/// for another pass.
+fn settle(
+    plan: &Plan,
+    mut batch: Batch,
+    opts: &CsvOptions,
+    forced_text: &mut Vec<String>,
+) -> Result<Option<(Table, ReadReport)>> {
+    batch.settle_inference(plan, opts.on_bad_cell)?;
+    if batch.len() == 0 && !batch.any_switched {
+        return Err(parallel::no_rows(plan));
+    }
+    if batch.any_switched {
+        for (j, (_, name, _)) in plan.features.iter().enumerate() {
+            if batch.switched[j] {
+                forced_text.push(name.clone());
+            }
+        }
+        return Ok(None);
+    }
+    batch
+        .finish(plan, opts, Mode::Read)
+        .map(|(t, r, _)| Some((t, r)))
+}
+
+/// Reads a whole CSV held in memory in `n_chunks` parallel chunks (see
+/// `parallel`'s module docs for the chunking rule and when it falls back to the
+/// sequential reader); 0 or 1 chunk reads it sequentially. The table, the report and
+/// the errors are the sequential reader's, whatever `n_chunks`.
+pub(super) fn read_bytes(
+    bytes: &[u8],
+    location: &Location,
+    opts: &CsvOptions,
+    n_chunks: usize,
+) -> Result<(Table, ReadReport)> {
+    if n_chunks <= 1 {
+        return read_all(|| Ok(bytes), location, opts);
+    }
+    opts.validate()?;
+    match parallel::read(bytes, location, opts, n_chunks)? {
+        Some((plan, batch)) => batch
+            .finish(&plan, opts, Mode::Read)
+            .map(|(t, r, _)| (t, r)),
+        None => read_all(|| Ok(bytes), location, opts),
+    }
+}
+
+/// Files up to this size are read whole into memory and parsed in parallel chunks;
+/// larger ones are streamed through the sequential reader (so memory does not grow by
+/// the file's size on top of the table).
+pub const MAX_PARALLEL_READ_BYTES: u64 = 1 << 30;
 
 /// Reading churn tables from CSV files as real exports write them.
 ///
@@ -103,6 +146,15 @@ fn read_all<R: Read>(
 /// - The target's labels map to churn classes (see [`CsvOptions::positive_label`],
 ///   [`CsvOptions::class_map`] and the label rules on [`CsvOptions`]): Yes/No,
 ///   True/False, 1/0 and the canonical `retained`/`at_risk`/`churned` are recognised.
+///
+/// # Speed
+///
+/// A file of at least 2 MiB and at most
+/// [`MAX_PARALLEL_READ_BYTES`](crate::data::MAX_PARALLEL_READ_BYTES) is read into
+/// memory and parsed in parallel chunks on the rayon pool (cut after line feeds; a cut
+/// inside a quoted field, or any error, reads the file again with one thread), with
+/// the same table, report and errors as a sequential read; see the `data::csv` module
+/// docs. In a one-thread rayon pool the file is streamed by one thread.
 ///
 /// # Errors
 ///
@@ -144,11 +196,48 @@ pub fn read_csv(path: impl AsRef<Path>, opts: &CsvOptions) -> Result<Table> {
 pub fn read_csv_report(path: impl AsRef<Path>, opts: &CsvOptions) -> Result<(Table, ReadReport)> {
     let path = path.as_ref();
     let location = Location::file(path);
-    read_all(
-        || File::open(path).map_err(|e| io_error(&location, e)),
-        &location,
-        opts,
-    )
+    let open = || File::open(path).map_err(|e| io_error(&location, e));
+    let mut file = open()?;
+    let len = file.metadata().map_or(u64::MAX, |m| m.len());
+    let n_chunks = parallel::chunk_count(usize::try_from(len).unwrap_or(usize::MAX));
+    if n_chunks <= 1 || len > MAX_PARALLEL_READ_BYTES {
+        return read_all(open, &location, opts);
+    }
+    match read_whole(&mut file, len, &location)? {
+        Some(bytes) => read_bytes(&bytes, &location, opts, n_chunks),
+        None => read_all(open, &location, opts),
+    }
+}
+
+/// The whole file (of about `len` bytes), or None as soon as more than
+/// [`MAX_RECORD_BYTES`] bytes pass without a line end: such a file (no line breaks) is
+/// left to the sequential reader, which refuses it after reading that much, so it is
+/// never held whole in memory.
+fn read_whole(file: &mut File, len: u64, location: &Location) -> Result<Option<Vec<u8>>> {
+    const BLOCK: usize = 1 << 20;
+    let mut bytes: Vec<u8> = Vec::with_capacity(len as usize + 1);
+    // Bytes since the last line end.
+    let mut gap = 0usize;
+    loop {
+        let at = bytes.len();
+        let n = file
+            .by_ref()
+            .take(BLOCK as u64)
+            .read_to_end(&mut bytes)
+            .map_err(|e| io_error(location, e))?;
+        if n == 0 {
+            return Ok(Some(bytes));
+        }
+        let block = &bytes[at..];
+        let eol = |b: &u8| *b == b'\n' || *b == b'\r';
+        match block.iter().position(eol) {
+            Some(first) if gap + first <= MAX_RECORD_BYTES => {
+                gap = block.len() - 1 - block.iter().rposition(eol).unwrap_or(0);
+            }
+            None if gap + n <= MAX_RECORD_BYTES => gap += n,
+            _ => return Ok(None),
+        }
+    }
 }
 
 /// Reads a churn CSV from a reader (bytes in memory, a pipe, a decompressor);
@@ -165,5 +254,5 @@ pub fn read_csv_from<R: Read>(
     reader
         .read_to_end(&mut bytes)
         .map_err(|e| io_error(&location, e))?;
-    read_all(|| Ok(&bytes[..]), &location, opts)
+    read_bytes(&bytes, &location, opts, parallel::chunk_count(bytes.len()))
 }

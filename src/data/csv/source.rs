@@ -107,16 +107,75 @@ impl<R> RecordLimit<R> {
         }
     }
 
+    /// Limits `inner`, a piece of a CSV that starts at a record start on physical line
+    /// `line` (a chunk of a whole file read in parallel): its records' lines are the
+    /// file's, their byte offsets the piece's.
+    pub(super) fn starting_at(inner: R, delimiter: u8, line: u64) -> Self {
+        RecordLimit {
+            line,
+            ..RecordLimit::new(inner, delimiter)
+        }
+    }
+
+    /// Whether the bytes read so far end between records (not inside a record or a
+    /// quoted field).
+    pub(super) fn at_record_start(&self) -> bool {
+        self.scan == Scan::RecordStart
+    }
+
     /// The record starts, for [`Lines`].
     pub(crate) fn starts(&self) -> RecordStarts {
         self.starts.clone()
     }
 }
 
+/// The physical line ends in `bytes` as [`RecordLimit`] counts them: every LF, and
+/// every CR not followed by an LF (a CR as the last byte counts: a piece given here
+/// never ends between the CR and the LF of a CRLF).
+pub(super) fn count_line_ends(bytes: &[u8]) -> u64 {
+    let count = |x: u8| bytes.iter().filter(|&&b| b == x).count() as u64;
+    let lf = count(b'\n');
+    if !bytes.contains(&b'\r') {
+        return lf;
+    }
+    let cr = count(b'\r');
+    let crlf = bytes.windows(2).filter(|w| w == b"\r\n").count() as u64;
+    lf + cr - crlf
+}
+
 impl<R: Read> Read for RecordLimit<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        for &b in &buf[..n] {
+        let bytes = &buf[..n];
+        let delimiter = self.delimiter;
+        let mut i = 0;
+        while i < n {
+            // Fast path: a run of bytes that leave the scan where it is (inside an
+            // unquoted field: all but line ends and the delimiter; inside a quoted
+            // field: all but quotes and line ends) only moves the offset and the
+            // record's length.
+            let run = match self.scan {
+                Scan::Field => bytes[i..]
+                    .iter()
+                    .position(|&b| b == b'\n' || b == b'\r' || b == delimiter),
+                Scan::Quoted => bytes[i..]
+                    .iter()
+                    .position(|&b| b == b'"' || b == b'\n' || b == b'\r'),
+                _ => Some(0),
+            }
+            .unwrap_or(n - i);
+            if run > 0 {
+                self.last_cr = false;
+                self.offset += run as u64;
+                self.len += run;
+                i += run;
+                if self.len > MAX_RECORD_BYTES {
+                    return Err(self.too_long());
+                }
+                continue;
+            }
+            let b = bytes[i];
+            i += 1;
             let eol = b == b'\n' || b == b'\r';
             if eol && !(b == b'\n' && self.last_cr) {
                 self.line += 1;
@@ -146,19 +205,24 @@ impl<R: Read> Read for RecordLimit<R> {
             if self.scan != Scan::RecordStart {
                 self.len += 1;
                 if self.len > MAX_RECORD_BYTES {
-                    let line = self
-                        .starts
-                        .0
-                        .lock()
-                        .map_or(0, |q| q.back().map_or(0, |s| s.1));
-                    return Err(std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        RecordTooLong { line },
-                    ));
+                    return Err(self.too_long());
                 }
             }
         }
         Ok(n)
+    }
+}
+
+impl<R> RecordLimit<R> {
+    /// The error for the record being read, past [`MAX_RECORD_BYTES`].
+    #[cold]
+    fn too_long(&self) -> std::io::Error {
+        let line = self
+            .starts
+            .0
+            .lock()
+            .map_or(0, |q| q.back().map_or(0, |s| s.1));
+        std::io::Error::new(std::io::ErrorKind::InvalidData, RecordTooLong { line })
     }
 }
 
@@ -189,6 +253,13 @@ impl Lines {
     pub(super) fn of_source<R: Read>(source: &Source<R>) -> Lines {
         Lines {
             starts: Some(source.get_ref().starts()),
+        }
+    }
+
+    /// The lines of the records a [`RecordLimit`] with these starts reads.
+    pub(super) fn of_starts(starts: RecordStarts) -> Lines {
+        Lines {
+            starts: Some(starts),
         }
     }
 
