@@ -80,6 +80,8 @@
 mod class_tables;
 mod contingency;
 mod discretize;
+#[cfg(feature = "distributed")]
+pub mod distributed;
 mod level;
 mod memory;
 #[cfg(test)]

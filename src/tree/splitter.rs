@@ -15,7 +15,9 @@
 
 use super::counts::NodeTables;
 use super::criterion::{Candidate, NLogN, Resolved, SplitCriterion};
-use crate::count::{ClassTable, Counter, Rows};
+use crate::count::ClassTable;
+#[cfg(test)]
+use crate::count::{Counter, Rows};
 use crate::data::{Encoded, EncodedSchema};
 
 /// The rules a split must obey (from the tree's parameters).
