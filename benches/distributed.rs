@@ -57,7 +57,9 @@ fn bench(c: &mut Criterion) {
     let schema = enc.schema().clone();
     // The trees are the same: the ratio compares like with like.
     let a = p.fit(&enc).expect("in-memory fit");
-    let b = p.fit_level_wise(&schema, &counter).expect("distributed fit");
+    let b = p
+        .fit_level_wise(&schema, &counter)
+        .expect("distributed fit");
     counter.check().expect("queries");
     assert_eq!(a.nodes(), b.nodes(), "the same tree");
     let q0 = counter.queries();
@@ -81,7 +83,9 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("distributed_1m");
     g.sample_size(10);
     g.measurement_time(Duration::from_secs(5));
-    g.bench_function("tree_in_memory", |bch| bch.iter(|| p.fit(&enc).expect("fit")));
+    g.bench_function("tree_in_memory", |bch| {
+        bch.iter(|| p.fit(&enc).expect("fit"))
+    });
     g.bench_function("tree_datafusion", |bch| {
         bch.iter(|| p.fit_level_wise(&schema, &counter).expect("fit"))
     });

@@ -11,10 +11,8 @@
 use std::sync::Arc;
 
 use churnkit::bayes::{NaiveBayes, Tan};
-use churnkit::count::distributed::{
-    DistributedCounter, Engine, Session, write_codes_parquet,
-};
-use churnkit::count::{Counter, CountTable, InMemory, Rows, Var};
+use churnkit::count::distributed::{DistributedCounter, Engine, Session, write_codes_parquet};
+use churnkit::count::{CountTable, Counter, InMemory, Rows, Var};
 use churnkit::data::{Binning, CsvOptions, Discretizer, Encoded, EncodedSchema, read_csv};
 use churnkit::tree::{Criterion, DecisionTree, Id3, Id3Params, NumericSplits, Pruning};
 
@@ -31,14 +29,14 @@ fn telco() -> Encoded {
 fn variants() -> Vec<(&'static str, Id3Params)> {
     vec![
         ("weighted-id3", Id3::weighted()),
-        ("id3-unpruned", Id3::params()),
+        ("id3-unpruned-depth-6", Id3::params().max_depth(Some(6))),
         (
             "gain-ratio-binary-cost-complexity",
             Id3::params()
                 .criterion(Criterion::GainRatio)
                 .numeric_splits(NumericSplits::Binary)
                 .pruning(Pruning::CostComplexity { alpha: 0.001 })
-                .max_depth(Some(7)),
+                .max_depth(Some(5)),
         ),
     ]
 }
@@ -65,7 +63,11 @@ fn same_models(enc: &Encoded, counter: &DistributedCounter) {
             .unwrap();
         counter.check().unwrap();
         assert_eq!(counter.queries() - before, levels + 1, "{name}: queries");
-        assert!(dist.n_nodes() > 10, "{name}: a real tree ({} nodes)", dist.n_nodes());
+        assert!(
+            dist.n_nodes() > 10,
+            "{name}: a real tree ({} nodes)",
+            dist.n_nodes()
+        );
         same_tree(name, &dist, &p.fit(enc).unwrap());
     }
     let nb = NaiveBayes::new();
@@ -158,7 +160,10 @@ fn bad_codes_and_engines_are_named_errors() {
         .unwrap_err()
         .to_string();
     let last = enc.n_features();
-    assert!(err.contains(&format!("`f{last}`")) && err.contains(p), "{err}");
+    assert!(
+        err.contains(&format!("`f{last}`")) && err.contains(p),
+        "{err}"
+    );
 
     // A schema with fewer levels than the file's codes use.
     let mut narrower: EncodedSchema = (**enc.schema()).clone();
@@ -169,22 +174,25 @@ fn bad_codes_and_engines_are_named_errors() {
     let err = DistributedCounter::from_parquet(start(), p, Arc::new(narrower))
         .unwrap_err()
         .to_string();
-    assert!(err.contains(&format!("`f{j}`")) && err.contains("at or above"), "{err}");
+    assert!(
+        err.contains(&format!("`f{j}`")) && err.contains("at or above"),
+        "{err}"
+    );
 
     // No such file.
     let missing = dir.path().join("nowhere.parquet");
-    let err = DistributedCounter::from_parquet(
-        start(),
-        missing.to_str().unwrap(),
-        enc.schema().clone(),
-    )
-    .unwrap_err()
-    .to_string();
+    let err =
+        DistributedCounter::from_parquet(start(), missing.to_str().unwrap(), enc.schema().clone())
+            .unwrap_err()
+            .to_string();
     assert!(err.contains("nowhere.parquet"), "{err}");
 
     // Engines.
     assert_eq!(Engine::parse("datafusion").unwrap(), Engine::DataFusion);
-    assert_eq!(Engine::parse("ballista").unwrap(), Engine::BallistaStandalone);
+    assert_eq!(
+        Engine::parse("ballista").unwrap(),
+        Engine::BallistaStandalone
+    );
     assert_eq!(
         Engine::parse("ballista=sched:50050").unwrap(),
         Engine::Ballista("sched:50050".into())

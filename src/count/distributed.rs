@@ -17,15 +17,17 @@
 //! * [`Counter::contingency`] over all rows, variables `v₁ … v_m`:
 //!   `SELECT v₁, …, v_m, SUM(weight) FROM codes GROUP BY v₁, …, v_m` (`COUNT(*)` for
 //!   unweighted rows), into the dense [`CountTable`].
-//! * [`Counter::contingency_pairs`] (TAN): for `i` and `j₁ … j_r`, one query, the
-//!   `UNION ALL` of `SELECT j, f_i, f_j, class, SUM(weight) … GROUP BY f_i, f_j, class`.
+//! * [`Counter::contingency_pairs`] (TAN): for `i` and `j₁ … j_r`, one query,
+//!   `SELECT f_i, f_j₁, …, class, SUM(weight) FROM codes GROUP BY GROUPING SETS
+//!   ((f_i, f_j₁, class), …)`.
 //! * [`LevelCounter::level_class_tables`] (a tree level): the node of each row is the
 //!   [`Route`] written as nested `CASE` expressions over the codes (`CASE WHEN f3 = 0
 //!   THEN 0 WHEN f3 IN (1, 2) THEN CASE … END END`; `NULL` for rows in finished
 //!   leaves), and one query counts every open node:
-//!   `SELECT j, node, f_j, class, SUM(weight) FROM (SELECT <route> AS node, … FROM
-//!   codes) WHERE node IS NOT NULL GROUP BY node, f_j, class`, unioned over the
-//!   features `j` (the features unpivoted, one aggregate per feature).
+//!   `SELECT node, f0, …, class, SUM(weight) FROM (SELECT <route> AS node, … FROM
+//!   codes) WHERE node IS NOT NULL GROUP BY GROUPING SETS ((node, f0, class), (node,
+//!   f1, class), …)` (the features unpivoted by the grouping sets: the route is
+//!   evaluated once per row, one hash aggregate counts every feature).
 //!
 //! Row subsets ([`Rows::Subset`], [`Rows::Weighted`]) are not counted: the learners'
 //! distributed paths count all rows ([`Rows::All`]) and tree levels; such a call is
@@ -49,7 +51,9 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use arrow_array::{Array, ArrayRef, Float64Array, Int64Array, RecordBatch, UInt8Array, UInt16Array};
+use arrow_array::{
+    Array, ArrayRef, Float64Array, Int64Array, RecordBatch, UInt8Array, UInt16Array,
+};
 use arrow_schema::{DataType, Field, Schema};
 use ballista::prelude::SessionContextExt;
 use datafusion::datasource::MemTable;
@@ -58,10 +62,10 @@ use datafusion::logical_expr::{Expr, cast, col, lit, when};
 use datafusion::prelude::{DataFrame, ParquetReadOptions, SessionContext};
 use datafusion::scalar::ScalarValue;
 
+use super::Counter;
 use super::class_tables::ClassTables;
 use super::contingency::{CountTable, Rows, Var};
 use super::level::{LevelCounter, Route};
-use super::Counter;
 use crate::data::{Codes, Encoded, EncodedSchema};
 use crate::error::{Error, Result};
 
@@ -114,7 +118,9 @@ pub struct Session {
 
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session").field("engine", &self.engine).finish()
+        f.debug_struct("Session")
+            .field("engine", &self.engine)
+            .finish()
     }
 }
 
@@ -142,7 +148,9 @@ impl Session {
                     format!("df://{addr}")
                 };
                 rt.block_on(SessionContext::remote(&url))
-                    .map_err(df_err(&format!("connecting to the Ballista scheduler {addr}")))?
+                    .map_err(df_err(&format!(
+                        "connecting to the Ballista scheduler {addr}"
+                    )))?
             }
         };
         Ok(Session { rt, ctx, engine })
@@ -188,7 +196,9 @@ pub fn codes_batches(enc: &Encoded, rows_per_batch: usize) -> Result<Vec<RecordB
             };
             cols.push(Arc::new(UInt16Array::from(v)));
         }
-        cols.push(Arc::new(UInt8Array::from(enc.labels()[start..end].to_vec())));
+        cols.push(Arc::new(UInt8Array::from(
+            enc.labels()[start..end].to_vec(),
+        )));
         if let Some(w) = enc.weights() {
             cols.push(Arc::new(Float64Array::from(w[start..end].to_vec())));
         }
@@ -226,9 +236,8 @@ pub fn write_codes_parquet(enc: &Encoded, path: &Path) -> Result<()> {
     let props = parquet::file::properties::WriterProperties::builder()
         .set_compression(parquet::basic::Compression::SNAPPY)
         .build();
-    let pq = |e: parquet::errors::ParquetError| {
-        Error::Fit(format!("writing {}: {e}", path.display()))
-    };
+    let pq =
+        |e: parquet::errors::ParquetError| Error::Fit(format!("writing {}: {e}", path.display()));
     let mut w = parquet::arrow::ArrowWriter::try_new(file, schema, Some(props)).map_err(pq)?;
     for b in codes_batches(enc, 1 << 20)? {
         w.write(&b).map_err(pq)?;
@@ -298,7 +307,9 @@ impl DistributedCounter {
         let df = session.table().map_err(df_err(&what))?;
         let cols = df.schema().clone();
         let weighted = cols.field_with_unqualified_name("weight").is_ok();
-        let mut names: Vec<String> = (0..schema.features.len()).map(|j| format!("f{j}")).collect();
+        let mut names: Vec<String> = (0..schema.features.len())
+            .map(|j| format!("f{j}"))
+            .collect();
         names.push("class".into());
         for name in &names {
             let f = cols.field_with_unqualified_name(name).map_err(|_| {
@@ -308,7 +319,10 @@ impl DistributedCounter {
                 return Err(Error::param(
                     "data",
                     path,
-                    format!("column `{name}` is {}, not unsigned integer codes", f.data_type()),
+                    format!(
+                        "column `{name}` is {}, not unsigned integer codes",
+                        f.data_type()
+                    ),
                 ));
             }
         }
@@ -407,14 +421,16 @@ impl DistributedCounter {
     }
 
     /// Runs `build` (a plan whose columns are keys `k0 …` as `Int64`, then `n`) and
-    /// hands each result row's keys and count to `add`; errors are recorded.
+    /// hands each result row's keys (`None` for `NULL`: a key outside the row's
+    /// grouping set) and count to `add`; errors are recorded.
     fn run(
         &self,
         what: &str,
         build: impl FnOnce(DataFrame) -> datafusion::error::Result<DataFrame>,
-        mut add: impl FnMut(&[i64], f64),
+        mut add: impl FnMut(&[Option<i64>], f64),
     ) {
-        self.queries.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.queries
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let got = self
             .session
             .table()
@@ -438,11 +454,8 @@ impl DistributedCounter {
                 )));
             };
             for r in 0..b.num_rows() {
-                if ks.iter().any(|k| k.is_null(r)) {
-                    continue;
-                }
                 keys.clear();
-                keys.extend(ks.iter().map(|k| k.value(r)));
+                keys.extend(ks.iter().map(|k| (!k.is_null(r)).then(|| k.value(r))));
                 add(&keys, if ns.is_null(r) { 0.0 } else { ns.value(r) });
             }
         }
@@ -536,7 +549,9 @@ impl Counter for DistributedCounter {
                 .enumerate()
                 .map(|(i, &v)| key(Self::var_expr(v), &format!("k{i}")))
                 .collect();
-            let names: Vec<Expr> = (0..vars.len()).map(|i| col(format!("k{i}").as_str())).collect();
+            let names: Vec<Expr> = (0..vars.len())
+                .map(|i| col(format!("k{i}").as_str()))
+                .collect();
             let agg = self.weight_agg();
             self.run(
                 "contingency",
@@ -548,6 +563,7 @@ impl Counter for DistributedCounter {
                 |k, n| {
                     let mut flat = 0;
                     for (x, d) in k.iter().zip(&dims) {
+                        let Some(x) = x else { return };
                         flat = flat * d + *x as usize;
                     }
                     if let Some(c) = counts.get_mut(flat) {
@@ -559,9 +575,16 @@ impl Counter for DistributedCounter {
         *out = CountTable::from_parts(dims, counts).expect("dims and counts agree");
     }
 
-    /// One query: the `UNION ALL` over `j` of `SELECT j, f_i, f_j, class, n … GROUP BY
-    /// f_i, f_j, class`.
-    fn contingency_pairs(&self, rows: Rows<'_>, i: usize, js: &[usize], outs: &mut Vec<CountTable>) {
+    /// One query, one aggregate: `SELECT f_i, f_j₁, …, f_j_r, class, n FROM codes
+    /// GROUP BY GROUPING SETS ((f_i, f_j₁, class), …, (f_i, f_j_r, class))`; a result
+    /// row belongs to the set whose `f_j` is not `NULL`.
+    fn contingency_pairs(
+        &self,
+        rows: Rows<'_>,
+        i: usize,
+        js: &[usize],
+        outs: &mut Vec<CountTable>,
+    ) {
         let k = self.n_classes();
         let ci = self.cardinality(Var::Feature(i));
         let mut counts: Vec<Vec<f64>> = js
@@ -570,41 +593,46 @@ impl Counter for DistributedCounter {
             .collect();
         if !js.is_empty() && self.all_rows(rows, "contingency_pairs") {
             let agg = self.weight_agg();
+            let fi = format!("f{i}");
+            let names: Vec<String> = js.iter().map(|j| format!("f{j}")).collect();
             self.run(
                 "pair tables",
                 |df| {
-                    let mut plan: Option<DataFrame> = None;
-                    for (t, &j) in js.iter().enumerate() {
-                        let mut sel = vec![
-                            key(Self::var_expr(Var::Feature(i)), "a"),
-                            key(Self::var_expr(Var::Feature(j)), "b"),
-                            key(col("class"), "c"),
-                        ];
-                        sel.extend(self.weighted.then(|| col("weight")));
-                        let one = df
-                            .clone()
-                            .select(sel)?
-                            .aggregate(vec![col("a"), col("b"), col("c")], vec![agg.clone()])?
-                            .select(vec![
-                                lit(t as i64).alias("t"),
-                                col("a"),
-                                col("b"),
-                                col("c"),
-                                col("n"),
-                            ])?;
-                        plan = Some(match plan {
-                            None => one,
-                            Some(p) => p.union(one)?,
-                        });
-                    }
-                    Ok(plan.expect("js is not empty"))
+                    let mut sel = vec![col(fi.as_str())];
+                    sel.extend(names.iter().filter(|n| **n != fi).map(|n| col(n.as_str())));
+                    sel.push(col("class"));
+                    sel.extend(self.weighted.then(|| col("weight")));
+                    let sets = names
+                        .iter()
+                        .map(|n| vec![col(fi.as_str()), col(n.as_str()), col("class")])
+                        .collect();
+                    let mut out = vec![key(col(fi.as_str()), "a")];
+                    out.extend(
+                        names
+                            .iter()
+                            .enumerate()
+                            .map(|(t, n)| key(col(n.as_str()), &format!("b{t}"))),
+                    );
+                    out.push(key(col("class"), "c"));
+                    out.push(col("n"));
+                    df.select(sel)?
+                        .aggregate(vec![grouping_sets(sets)], vec![agg])?
+                        .select(out)
                 },
                 |key, n| {
-                    let (t, a, b, c) = (key[0] as usize, key[1] as usize, key[2] as usize, key[3] as usize);
-                    let Some(&j) = js.get(t) else { return };
-                    let cj = self.schema.features[j].cardinality();
-                    if let Some(x) = counts[t].get_mut((a * cj + b) * k + c) {
-                        *x += n;
+                    let r = js.len();
+                    let (Some(a), Some(c)) = (key[0], key[r + 1]) else {
+                        return;
+                    };
+                    for (t, &j) in js.iter().enumerate() {
+                        if let Some(b) = key[1 + t] {
+                            let cj = self.schema.features[j].cardinality();
+                            let cell = (a as usize * cj + b as usize) * k + c as usize;
+                            if let Some(x) = counts[t].get_mut(cell) {
+                                *x += n;
+                            }
+                            return;
+                        }
                     }
                 },
             );
@@ -618,84 +646,82 @@ impl Counter for DistributedCounter {
 }
 
 impl LevelCounter for DistributedCounter {
-    /// One query per level: the `UNION ALL` over the features `j` of `SELECT j, node,
-    /// f_j, class, n FROM (SELECT <route> AS node, … FROM codes WHERE node IS NOT NULL)
-    /// GROUP BY node, f_j, class`.
+    /// One query per level, one aggregate: `SELECT node, f0, …, class, n FROM (SELECT
+    /// <route> AS node, f0, …, class FROM codes) WHERE node IS NOT NULL GROUP BY
+    /// GROUPING SETS ((node, f0, class), (node, f1, class), …)` — the route evaluated
+    /// once per row, the features unpivoted by the grouping sets; a result row belongs
+    /// to the set whose `f_j` is not `NULL`.
     fn level_class_tables(&self, route: &Route, n_open: usize, out: &mut Vec<ClassTables>) {
         let k = self.n_classes();
         let nf = self.schema.features.len();
-        let mut tables: Vec<Vec<CountTable>> = (0..n_open)
-            .map(|_| {
-                (0..nf)
-                    .map(|j| {
-                        let card = self.schema.features[j].cardinality();
-                        CountTable::from_parts(vec![card, k], vec![0.0; card * k])
-                            .expect("dims and counts agree")
-                    })
-                    .collect()
-            })
-            .collect();
-        let mut flat: Vec<Vec<Vec<f64>>> = tables
+        let cards: Vec<usize> = self
+            .schema
+            .features
             .iter()
-            .map(|ts| ts.iter().map(|t| t.counts().to_vec()).collect())
+            .map(|f| f.cardinality())
+            .collect();
+        let mut flat: Vec<Vec<Vec<f64>>> = (0..n_open)
+            .map(|_| cards.iter().map(|c| vec![0.0; c * k]).collect())
             .collect();
         let agg = self.weight_agg();
         let node = Self::route_expr(route);
+        let names: Vec<String> = (0..nf).map(|j| format!("f{j}")).collect();
         self.run(
             "tree level",
             |df| {
                 let mut sel = vec![node.alias("node")];
-                sel.extend((0..nf).map(|j| col(format!("f{j}").as_str())));
+                sel.extend(names.iter().map(|n| col(n.as_str())));
                 sel.push(col("class"));
                 sel.extend(self.weighted.then(|| col("weight")));
-                let routed = df.select(sel)?.filter(col("node").is_not_null())?;
-                let mut plan: Option<DataFrame> = None;
-                for j in 0..nf {
-                    let mut s = vec![
-                        key(col("node"), "a"),
-                        key(col(format!("f{j}").as_str()), "b"),
-                        key(col("class"), "c"),
-                    ];
-                    s.extend(self.weighted.then(|| col("weight")));
-                    let one = routed
-                        .clone()
-                        .select(s)?
-                        .aggregate(vec![col("a"), col("b"), col("c")], vec![agg.clone()])?
-                        .select(vec![
-                            lit(j as i64).alias("t"),
-                            col("a"),
-                            col("b"),
-                            col("c"),
-                            col("n"),
-                        ])?;
-                    plan = Some(match plan {
-                        None => one,
-                        Some(p) => p.union(one)?,
-                    });
-                }
-                plan.ok_or_else(|| {
-                    datafusion::error::DataFusionError::Plan("a table without features".into())
-                })
+                let sets = names
+                    .iter()
+                    .map(|n| vec![col("node"), col(n.as_str()), col("class")])
+                    .collect();
+                let mut out = vec![key(col("node"), "a")];
+                out.extend(
+                    names
+                        .iter()
+                        .enumerate()
+                        .map(|(j, n)| key(col(n.as_str()), &format!("b{j}"))),
+                );
+                out.push(key(col("class"), "c"));
+                out.push(col("n"));
+                df.select(sel)?
+                    .filter(col("node").is_not_null())?
+                    .aggregate(vec![grouping_sets(sets)], vec![agg])?
+                    .select(out)
             },
             |key, n| {
-                let (j, node, v, c) = (key[0] as usize, key[1] as usize, key[2] as usize, key[3] as usize);
-                if let Some(x) = flat
-                    .get_mut(node)
-                    .and_then(|t| t.get_mut(j))
-                    .and_then(|t| t.get_mut(v * k + c))
-                {
-                    *x += n;
+                let (Some(node), Some(c)) = (key[0], key[nf + 1]) else {
+                    return;
+                };
+                let Some(t) = flat.get_mut(node as usize) else {
+                    return;
+                };
+                for (j, tj) in t.iter_mut().enumerate() {
+                    if let Some(v) = key[1 + j] {
+                        if let Some(x) = tj.get_mut(v as usize * k + c as usize) {
+                            *x += n;
+                        }
+                        return;
+                    }
                 }
             },
         );
-        for (ts, fs) in tables.iter_mut().zip(flat) {
-            for (t, f) in ts.iter_mut().zip(fs) {
-                *t = CountTable::from_parts(t.dims().to_vec(), f).expect("dims and counts agree");
-            }
-        }
         out.resize_with(n_open, ClassTables::default);
-        for (o, ts) in out.iter_mut().zip(&tables) {
-            o.fill_from(ts);
+        let mut tables: Vec<CountTable> = Vec::with_capacity(nf);
+        for (o, fs) in out.iter_mut().zip(flat) {
+            tables.clear();
+            for (f, &card) in fs.into_iter().zip(&cards) {
+                tables
+                    .push(CountTable::from_parts(vec![card, k], f).expect("dims and counts agree"));
+            }
+            o.fill_from(&tables);
         }
     }
+}
+
+/// `GROUP BY GROUPING SETS (…)`.
+fn grouping_sets(sets: Vec<Vec<Expr>>) -> Expr {
+    Expr::GroupingSet(datafusion::logical_expr::GroupingSet::GroupingSets(sets))
 }
