@@ -17,6 +17,9 @@ use crate::input::{data_options, read_labeled};
 use crate::render::{emit, emit_json, phase_with, read_summary_json, read_summary_text, thousands};
 
 pub fn train(a: TrainArgs) -> Result<()> {
+    if a.engine != "memory" {
+        return crate::distributed::train(a);
+    }
     let algo: Algorithm = a.algo.parse()?;
     let algo_opts = a.algo_args.options(a.seed)?;
     let validation = validation(&a)?;
