@@ -30,7 +30,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
     use churnkit::data::{CsvOptions, Discretizer};
     use churnkit::output::check_output_path;
     use churnkit::policy::TierSpec;
-    use churnkit::registry::{Algorithm, level_wise};
+    use churnkit::registry::{Algorithm, LevelWise, level_wise};
     use churnkit::train::ModelBuilder;
 
     use crate::input::{data_options, read_labeled};
@@ -38,7 +38,8 @@ pub fn train(a: TrainArgs) -> Result<()> {
 
     let engine = Engine::parse(&a.engine)?;
     let algo: Algorithm = a.algo.parse()?;
-    let learner = level_wise(algo, &a.algo_args.options(a.seed)?)?;
+    let algo_opts = a.algo_args.options(a.seed)?;
+    let learner = level_wise(algo, &algo_opts)?;
     if a.folds.is_some() || a.test_fraction.is_some_and(|f| f > 0.0) || a.duration.is_some() {
         return Err(Error::param(
             "engine",
@@ -103,7 +104,15 @@ pub fn train(a: TrainArgs) -> Result<()> {
     let (body, queries) = fitted?;
     let fit_seconds = t1.elapsed().as_secs_f64();
 
+    // The summary's parameters as the in-memory path writes them; a tree was fitted
+    // untuned.
+    let mut params = algo_opts.to_json(algo);
+    if let (LevelWise::Tree(_), serde_json::Value::Object(map)) = (&learner, &mut params) {
+        map.insert("tune".into(), "off".into());
+    }
     let mut builder = ModelBuilder::new(body, &table, &rows)
+        .params(params)
+        .warning(crate::train::warning_spec(&a.warning, &table)?)
         .tiers(tiers)
         .missing_tokens(missing)
         .read_spec(spec);

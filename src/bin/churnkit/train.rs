@@ -208,7 +208,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
 /// The playbook (warnings for its columns the table lacks, on stderr) and the
 /// lifecycle stages: from `--tenure`, else a numeric feature named `tenure` or
 /// `tenure_months` (any case and punctuation).
-fn warning_spec(w: &WarningArgs, table: &Table) -> Result<WarningSpec> {
+pub(crate) fn warning_spec(w: &WarningArgs, table: &Table) -> Result<WarningSpec> {
     let features: Vec<&str> = table
         .schema()
         .features
