@@ -211,3 +211,68 @@ fn bad_codes_and_engines_are_named_errors() {
     assert!(err.contains("row subsets"), "{err}");
     counter.check().unwrap();
 }
+
+/// `churnkit train --engine datafusion|ballista` writes the model file `train --tune
+/// off --validate none` writes, byte for byte, reporting each tree level on stderr;
+/// bad engines and in-memory-only options are usage errors.
+#[test]
+fn the_cli_engines_write_the_in_memory_model_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/telco-train.csv");
+    let train = |extra: &[&str], out: &str| {
+        let path = dir.path().join(out);
+        let got = assert_cmd::Command::cargo_bin("churnkit")
+            .unwrap()
+            .args([
+                "train",
+                "--data",
+                data,
+                "--target",
+                "Churn",
+                "--id",
+                "customerID",
+            ])
+            .args(extra)
+            .arg("-o")
+            .arg(&path)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&got.stderr).into_owned();
+        (got.status.code(), std::fs::read(&path).ok(), stderr)
+    };
+    let (code, mem, _) = train(&["--tune", "off", "--validate", "none"], "mem.model");
+    assert_eq!(code, Some(0));
+    let (code, df, stderr) = train(&["--engine", "datafusion"], "df.model");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(df, mem, "DataFusion: the same model bytes");
+    assert!(
+        stderr.contains("level 0: counting 1 open nodes"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("level 3: counting"), "{stderr}");
+    let (code, ba, stderr) = train(&["--engine", "ballista"], "ballista.model");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(ba, mem, "Ballista: the same model bytes");
+    let (code, mem_nb, _) = train(&["--algo", "tan", "--validate", "none"], "mem-tan.model");
+    assert_eq!(code, Some(0));
+    let (code, df_nb, stderr) = train(&["--algo", "tan", "--engine", "datafusion"], "df-tan.model");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(df_nb, mem_nb, "TAN: the same model bytes");
+
+    for (args, needle) in [
+        (&["--engine", "spark"][..], "ballista=HOST:PORT"),
+        (&["--engine", "datafusion", "--folds", "5"][..], "all rows"),
+        (
+            &["--engine", "datafusion", "--algo", "cart"][..],
+            "id3, id3-weighted",
+        ),
+        (
+            &["--engine", "datafusion", "--algo", "c45"][..],
+            "own-branch",
+        ),
+    ] {
+        let (code, _, stderr) = train(args, "bad.model");
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
+}
