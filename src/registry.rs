@@ -825,7 +825,7 @@ pub fn fit(algo: Algorithm, opts: &AlgoOptions, table: &Table, rows: &[usize]) -
 #[non_exhaustive]
 pub enum LevelWise {
     /// An ID3-family tree (own-branch missing values; not reduced-error pruning).
-    Tree(TreeLearner),
+    Tree(Box<TreeLearner>),
     /// Naive Bayes.
     NaiveBayes(NaiveBayes),
     /// Tree-augmented naive Bayes.
@@ -842,9 +842,9 @@ pub fn level_wise(algo: Algorithm, opts: &AlgoOptions) -> Result<LevelWise> {
             .validate()?;
     }
     Ok(match algo {
-        Algorithm::Id3 => LevelWise::Tree(opts.tree(TreeLearner::id3())),
-        Algorithm::Id3Weighted => LevelWise::Tree(opts.tree(TreeLearner::id3_weighted())),
-        Algorithm::C45 => LevelWise::Tree(opts.tree(TreeLearner::c45())),
+        Algorithm::Id3 => LevelWise::Tree(Box::new(opts.tree(TreeLearner::id3()))),
+        Algorithm::Id3Weighted => LevelWise::Tree(Box::new(opts.tree(TreeLearner::id3_weighted()))),
+        Algorithm::C45 => LevelWise::Tree(Box::new(opts.tree(TreeLearner::c45()))),
         Algorithm::NaiveBayes => {
             let l = NaiveBayes::new().prior(opts.prior());
             let b = opts.binning_or(binning_of(&l));
