@@ -1,6 +1,6 @@
 //! The counting contract answered by aggregate queries on Apache DataFusion — locally,
 //! or on a Ballista cluster (standalone in-process, or a remote scheduler) — over a
-//! table of **codes** (feature `cargo` feature `distributed`).
+//! table of **codes** (cargo feature `distributed`).
 //!
 //! # The table of codes
 //!
