@@ -37,15 +37,16 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::bayes::{BayesClassifier, HillClimb, NaiveBayes, Prior, Tan};
-use crate::data::{Binning, Discretizer, Table};
+use crate::count::LevelCounter;
+use crate::data::{Binning, Discretizer, Encoded, Table};
 use crate::error::{Error, Location, Result};
 use crate::eval::{ZeroR, ZeroRModel};
 use crate::learner::{
     Classifier, EncodedLearner, Explanation, Learner, RawExplainer, Reason, fit_two_phase,
 };
 use crate::tree::{
-    Cart, CartClassifier, Forest, ForestClassifier, ForestTune, Id3Params, Pruning, TreeClassifier,
-    TreeLearner, Tune,
+    Cart, CartClassifier, Forest, ForestClassifier, ForestTune, Id3Params, LevelProgress, Pruning,
+    TreeClassifier, TreeLearner, Tune,
 };
 
 /// A learning algorithm, by the name the CLI uses. Its name, description and
@@ -813,6 +814,112 @@ pub fn fit(algo: Algorithm, opts: &AlgoOptions, table: &Table, rows: &[usize]) -
     }
     let entry = algo.entry();
     (entry.build)(opts).fit_body(entry.name.to_string(), table, rows)
+}
+
+/// A learner whose fit counts only through a [`LevelCounter`] (all rows, tree levels,
+/// family and pair tables): what a distributed engine can train
+/// ([`level_wise`]). Trees fit with their fixed parameters: self-tuning
+/// cross-validates on row subsets in memory, so a tuned algorithm's untuned
+/// parameters are used.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum LevelWise {
+    /// An ID3-family tree (own-branch missing values; not reduced-error pruning).
+    Tree(Box<TreeLearner>),
+    /// Naive Bayes.
+    NaiveBayes(NaiveBayes),
+    /// Tree-augmented naive Bayes.
+    Tan(Tan),
+}
+
+/// The [`LevelWise`] learner of `algo` with `opts`: `id3`, `id3-weighted`, `c45`
+/// (whose fractional missing values the level-wise grower refuses), `naive-bayes`,
+/// `tan`; any other algorithm is an error naming them.
+pub fn level_wise(algo: Algorithm, opts: &AlgoOptions) -> Result<LevelWise> {
+    opts.check(algo)?;
+    if let Some(b) = opts.bins {
+        opts.binning_or(&Binning::EqualFrequency { bins: b })
+            .validate()?;
+    }
+    Ok(match algo {
+        Algorithm::Id3 => LevelWise::Tree(Box::new(opts.tree(TreeLearner::id3()))),
+        Algorithm::Id3Weighted => LevelWise::Tree(Box::new(opts.tree(TreeLearner::id3_weighted()))),
+        Algorithm::C45 => LevelWise::Tree(Box::new(opts.tree(TreeLearner::c45()))),
+        Algorithm::NaiveBayes => {
+            let l = NaiveBayes::new().prior(opts.prior());
+            let b = opts.binning_or(binning_of(&l));
+            LevelWise::NaiveBayes(l.binning(b))
+        }
+        Algorithm::Tan => {
+            let l = Tan::new().prior(opts.prior());
+            let b = opts.binning_or(binning_of(&l));
+            LevelWise::Tan(l.binning(b))
+        }
+        other => {
+            return Err(Error::param(
+                "algo",
+                other,
+                "a distributed engine trains id3, id3-weighted, c45, naive-bayes or tan",
+            ));
+        }
+    })
+}
+
+impl LevelWise {
+    /// How numeric columns are cut before counting.
+    pub fn binning(&self) -> &Binning {
+        match self {
+            LevelWise::Tree(t) => &t.binning,
+            LevelWise::NaiveBayes(l) => binning_of(l),
+            LevelWise::Tan(l) => binning_of(l),
+        }
+    }
+
+    /// The learner's name in reports.
+    pub fn name(&self) -> String {
+        match self {
+            LevelWise::Tree(t) => t.name.clone(),
+            LevelWise::NaiveBayes(l) => EncodedLearner::name(l),
+            LevelWise::Tan(l) => EncodedLearner::name(l),
+        }
+    }
+
+    /// Fits the model body from `counter`, which counts the codes `discretizer` gives
+    /// (`encoded`: those codes' schema for the networks, which read no rows from it);
+    /// `on_level` reports each tree level before its query. The class node of a
+    /// network is `class_name`.
+    pub fn fit<C: LevelCounter>(
+        &self,
+        discretizer: Discretizer,
+        encoded: &Encoded,
+        counter: &C,
+        class_name: &str,
+        on_level: impl FnMut(LevelProgress),
+    ) -> Result<ModelBody> {
+        Ok(match self {
+            LevelWise::Tree(t) => {
+                let tree = t.params.clone().check()?.fit_level_wise_with_progress(
+                    encoded.schema(),
+                    counter,
+                    on_level,
+                )?;
+                ModelBody::Tree(TreeClassifier {
+                    discretizer,
+                    tree,
+                    name: t.name.clone(),
+                    tuning: None,
+                })
+            }
+            LevelWise::NaiveBayes(l) => {
+                let net = l.fit_encoded_with(encoded, counter, class_name)?;
+                ModelBody::Bayes(BayesClassifier::new(self.name(), discretizer, net)?)
+            }
+            LevelWise::Tan(l) => {
+                let net = l.fit_encoded_with(encoded, counter, class_name)?;
+                ModelBody::Bayes(BayesClassifier::new(self.name(), discretizer, net)?)
+            }
+        })
+    }
 }
 
 /// The fitted learner inside a model. One variant per classifier type; each carries

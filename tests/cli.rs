@@ -1124,3 +1124,28 @@ fn train_forest_reports_out_of_bag_and_names_a_forgotten_id() {
     // --trees alone keeps the out-of-bag tuning: its choice is printed.
     assert!(out.contains("tuning    out-of-bag (6 candidates)"), "{out}");
 }
+
+/// Without the `distributed` feature, any engine but `memory` is a usage error that
+/// says how to get one.
+#[cfg(not(feature = "distributed"))]
+#[test]
+fn distributed_engines_need_the_feature() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = small(dir.path());
+    for engine in ["datafusion", "ballista", "ballista=sched:50050"] {
+        let (_, err) = run(
+            &[
+                "train",
+                "--data",
+                s(&data),
+                "--target",
+                "churn",
+                "--engine",
+                engine,
+            ],
+            2,
+        );
+        assert!(err.contains("--features distributed"), "{engine}: {err}");
+        assert!(err.contains(engine), "{engine}: {err}");
+    }
+}

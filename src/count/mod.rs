@@ -63,7 +63,10 @@
 //! aggregate query, `SELECT node, feature, value, class, SUM(weight) … GROUP BY node,
 //! feature, value, class` (the features unpivoted), whose result is split back into
 //! one [`ClassTables`] per node. The in-memory grower counts node by node through
-//! [`Counter::class_tables`]; both give the same tables.
+//! [`Counter::class_tables`]; both give the same tables. [`LevelCounter`] is that
+//! level-wise call, and [`Route`] the splits so far that place each row in its node
+//! (`InMemory` implements it too, so the level-wise grower is tested without an
+//! engine).
 //!
 //! # Layout
 //!
@@ -71,11 +74,15 @@
 //! kernels), `class_tables` ([`ClassTables`], [`ClassTable`] and the batched kernel),
 //! `memory` ([`InMemory`]: the kernels behind the trait, with the parallel path across
 //! attributes for large nodes), `discretize` ([`ValueCounter`], [`ValueClassCounts`],
-//! [`InMemoryTable`], [`mdl_cuts`] and `Discretizer::fit`).
+//! [`InMemoryTable`], [`mdl_cuts`] and `Discretizer::fit`), `level` ([`Route`],
+//! [`LevelCounter`]).
 
 mod class_tables;
 mod contingency;
 mod discretize;
+#[cfg(feature = "distributed")]
+pub mod distributed;
+mod level;
 mod memory;
 #[cfg(test)]
 pub(crate) mod testing;
@@ -83,6 +90,7 @@ pub(crate) mod testing;
 pub use class_tables::{ClassTable, ClassTables};
 pub use contingency::{CountTable, Rows, Var};
 pub use discretize::{InMemoryTable, ValueClassCounts, ValueCounter, mdl_cuts};
+pub use level::{LevelCounter, Route};
 pub use memory::{InMemory, PARALLEL_MIN_CELLS};
 
 /// The counting contract: every count table a learner uses comes from here (see the

@@ -29,6 +29,15 @@ impl NodeTables {
         self.flat.table(self.slot[j])
     }
 
+    /// Takes `tables` (the tables of **every** feature, in order, as a level query
+    /// counts them) as this node's, swapping buffers with it.
+    pub fn load_all(&mut self, tables: &mut ClassTables) {
+        std::mem::swap(&mut self.flat, tables);
+        for (j, s) in self.slot.iter_mut().enumerate() {
+            *s = j;
+        }
+    }
+
     /// Counts the (value × class) tables of `features` (ascending) over `rows`.
     pub fn count<C: Counter>(&mut self, counter: &C, rows: Rows<'_>, features: &[usize]) {
         self.slot.fill(usize::MAX);

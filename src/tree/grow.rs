@@ -12,14 +12,17 @@
 //! a counting sort through one scratch buffer), so every child's rows stay ascending and
 //! column reads stay sequential.
 
+use std::sync::Arc;
+
+use super::counts::NodeTables;
 use super::criterion::{Candidate, NLogN};
 use super::node::{LEAF, NO_CHILD, Node, Slots};
 use super::params::{Id3Params, Id3ValidParams, NumericSplits, Pruning};
 use super::prune;
-use super::splitter::{SplitBuffers, SplitRules, Splitter, fill_groups, groups};
+use super::splitter::{SplitBuffers, SplitRules, Splitter, fill_groups_of, groups};
 use super::tree::{DecisionTree, MissingPolicy};
 use crate::count::{CountTable, Counter, InMemory, Rows, Var};
-use crate::data::{Codes, Encoded, stratified_holdout};
+use crate::data::{Codes, Encoded, EncodedSchema, stratified_holdout};
 use crate::error::{Error, Result};
 
 impl Id3ValidParams {
@@ -130,7 +133,7 @@ pub(crate) const LOCAL_COPY_MIN_CHILD: usize = 256;
 
 /// A random subset of the candidate features per node (random forests).
 #[derive(Debug, Clone, Copy)]
-struct FeatureSample {
+pub(super) struct FeatureSample {
     /// How many of the available features each node considers.
     max_features: usize,
     /// The tree's seed; each node mixes in its path.
@@ -148,22 +151,22 @@ pub(crate) fn mix(h: u64, x: u64) -> u64 {
 }
 
 /// What every task of one fit shares (read-only).
-struct Ctx<'a> {
-    p: &'a Id3Params,
-    split: Splitter,
-    k: usize,
+pub(super) struct Ctx<'a> {
+    pub(super) p: &'a Id3Params,
+    pub(super) split: Splitter,
+    pub(super) k: usize,
     /// Large subtrees may grow on an in-memory local copy of their rows (counted by
     /// an [`InMemory`] counter over the copy).
-    local: bool,
+    pub(super) local: bool,
     /// A random subset of the features per node, or all of them.
-    sample: Option<FeatureSample>,
+    pub(super) sample: Option<FeatureSample>,
 }
 
 /// Per-task reusable buffers.
-struct Work {
+pub(super) struct Work {
     split: SplitBuffers,
     /// The features used up on the current path (multiway splits).
-    used: Vec<bool>,
+    pub(super) used: Vec<bool>,
     /// Per-node buffers, one frame per node on the current path (popped on entry,
     /// pushed back on exit), so a node allocates nothing once the path has been seen.
     frames: Vec<Frame>,
@@ -177,9 +180,9 @@ struct Work {
 
 /// One node's split bookkeeping.
 #[derive(Default)]
-struct Frame {
+pub(super) struct Frame {
     /// Child group of each code.
-    group: Vec<usize>,
+    pub(super) group: Vec<usize>,
     /// Class counts per group (`n_groups × k`).
     child_counts: Vec<f64>,
     /// Bucket boundaries of the partitioned rows (`n_groups + 1`).
@@ -192,13 +195,13 @@ struct Frame {
 
 impl Frame {
     /// The class counts of group `g` (`k` classes).
-    fn counts(&self, g: usize, k: usize) -> &[f64] {
+    pub(super) fn counts(&self, g: usize, k: usize) -> &[f64] {
         &self.child_counts[g * k..(g + 1) * k]
     }
 }
 
 impl Work {
-    fn new(nf: usize, used: Vec<bool>) -> Self {
+    pub(super) fn new(nf: usize, used: Vec<bool>) -> Self {
         Work {
             split: SplitBuffers::new(nf),
             used,
@@ -212,14 +215,14 @@ impl Work {
 
 /// A (sub)tree under construction: node 0 is its root.
 #[derive(Default)]
-struct Arena {
+pub(super) struct Arena {
     nodes: Vec<Node>,
-    slots: Vec<u32>,
+    pub(super) slots: Vec<u32>,
     counts: Vec<f64>,
 }
 
 impl Arena {
-    fn push_leaf(&mut self, class_counts: &[f64], depth: usize) -> usize {
+    pub(super) fn push_leaf(&mut self, class_counts: &[f64], depth: usize) -> usize {
         let idx = self.nodes.len();
         self.nodes.push(Node {
             feature: LEAF,
@@ -232,7 +235,7 @@ impl Arena {
         idx
     }
 
-    fn open_internal(
+    pub(super) fn open_internal(
         &mut self,
         c: &Candidate,
         card: usize,
@@ -298,17 +301,7 @@ fn grow<C: Counter>(
     }
     let ctx = Ctx {
         p,
-        split: Splitter {
-            crit: p.criterion.resolve(enc.schema(), root.counts())?,
-            lg: NLogN::new(rows.len() + 1),
-            k,
-            rules: SplitRules {
-                min_rows_leaf: p.min_rows_leaf,
-                min_gain: p.min_gain,
-                binary_numeric: p.numeric == NumericSplits::Binary,
-                fractional: p.missing == MissingPolicy::Fractional,
-            },
-        },
+        split: splitter(p, enc.schema(), root.counts(), rows.len())?,
         k,
         local,
         sample,
@@ -327,10 +320,15 @@ fn grow<C: Counter>(
             ctx.grow_frac(cn, &mut w, &mut arena, enc, rows, wt, root.counts(), 0);
         }
     }
+    Ok(finish(p, enc.schema(), arena))
+}
+
+/// The tree of a finished arena (node 0 its root), as every grower returns it.
+pub(super) fn finish(p: &Id3Params, schema: &Arc<EncodedSchema>, mut arena: Arena) -> DecisionTree {
     arena.nodes.shrink_to_fit();
     arena.counts.shrink_to_fit();
-    Ok(DecisionTree {
-        schema: enc.schema().clone(),
+    DecisionTree {
+        schema: schema.clone(),
         nodes: arena.nodes,
         slots: Slots::plain(arena.slots),
         counts: arena.counts,
@@ -339,6 +337,27 @@ fn grow<C: Counter>(
         criterion: p.criterion.name().to_string(),
         walker: Default::default(),
         proba: Default::default(),
+    }
+}
+
+/// The splitter of a fit: `p`'s criterion resolved against the root's class counts,
+/// `n_rows` sizing the `n log n` table.
+pub(super) fn splitter(
+    p: &Id3Params,
+    schema: &EncodedSchema,
+    root_counts: &[f64],
+    n_rows: usize,
+) -> Result<Splitter> {
+    Ok(Splitter {
+        crit: p.criterion.resolve(schema, root_counts)?,
+        lg: NLogN::new(n_rows + 1),
+        k: schema.classes.len(),
+        rules: SplitRules {
+            min_rows_leaf: p.min_rows_leaf,
+            min_gain: p.min_gain,
+            binary_numeric: p.numeric == NumericSplits::Binary,
+            fractional: p.missing == MissingPolicy::Fractional,
+        },
     })
 }
 
@@ -354,18 +373,42 @@ impl Ctx<'_> {
         class_counts: &[f64],
         depth: usize,
     ) -> Option<Candidate> {
+        self.decide(w, enc.schema(), class_counts, depth, |t, cands| {
+            t.count(cn, rows, cands)
+        })
+    }
+
+    /// The decision at one node, shared by the depth-first grower (whose `count`
+    /// counts the node's rows) and the level-wise one (whose `count` hands over the
+    /// tables its level query counted): None for a leaf (the stop rules, or no
+    /// admissible split among the features not used on the path — a random sample of
+    /// them for a forest's tree), else the split. `count` fills the node's tables of
+    /// the candidate features it is given; the chosen feature's table is left in
+    /// `w.split.tables`.
+    pub(crate) fn decide(
+        &self,
+        w: &mut Work,
+        schema: &EncodedSchema,
+        class_counts: &[f64],
+        depth: usize,
+        count: impl FnOnce(&mut NodeTables, &[usize]),
+    ) -> Option<Candidate> {
         if self.stops(class_counts, depth) {
             return None;
         }
         let Some(s) = self.sample else {
-            return self.split.best_split(&mut w.split, cn, enc, rows, &w.used);
+            return self
+                .split
+                .best_split_with(&mut w.split, schema, &w.used, count);
         };
         // A random `max_features` of the available features (partial Fisher–Yates
         // from the node's own generator); the others are masked like used ones.
         w.avail.clear();
         w.avail.extend((0..w.used.len()).filter(|&j| !w.used[j]));
         if w.avail.len() <= s.max_features {
-            return self.split.best_split(&mut w.split, cn, enc, rows, &w.used);
+            return self
+                .split
+                .best_split_with(&mut w.split, schema, &w.used, count);
         }
         use rand::{Rng, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(mix(s.seed, w.key));
@@ -378,14 +421,53 @@ impl Ctx<'_> {
         for &j in &w.avail[..s.max_features] {
             w.mask[j] = false;
         }
-        self.split.best_split(&mut w.split, cn, enc, rows, &w.mask)
+        self.split
+            .best_split_with(&mut w.split, schema, &w.mask, count)
+    }
+
+    /// Fills `fr.group` (the child group of each code of the split feature) and
+    /// `fr.child_counts` (the class counts of each group: the chosen table's rows
+    /// summed per group) for split `c`, whose table is in `w.split.tables`; returns
+    /// the number of groups.
+    pub(crate) fn children(
+        &self,
+        w: &mut Work,
+        schema: &EncodedSchema,
+        c: &Candidate,
+        fr: &mut Frame,
+    ) -> usize {
+        let k = self.k;
+        let card = schema.features[c.feature].cardinality();
+        let ng = fill_groups_of(schema, c, &mut fr.group);
+        w.split.tables.table(c.feature).to_f64(&mut w.split.fbuf);
+        let table = &w.split.fbuf;
+        fr.child_counts.clear();
+        fr.child_counts.resize(ng * k, 0.0);
+        for v in 0..card {
+            for kk in 0..k {
+                fr.child_counts[fr.group[v] * k + kk] += table[v * k + kk];
+            }
+        }
+        ng
+    }
+
+    /// A child with these class counts is grown (gets a node) when it holds
+    /// `min_rows_leaf` (weights are ≥ 0, so it then has rows).
+    pub(crate) fn child_grown(&self, class_counts: &[f64]) -> bool {
+        class_counts.iter().sum::<f64>() >= self.p.min_rows_leaf
+    }
+
+    /// A child at `depth` with these class counts may split (needs its rows): it is
+    /// grown and no stop rule makes it a leaf whatever its rows.
+    pub(crate) fn child_splits(&self, class_counts: &[f64], depth: usize) -> bool {
+        self.child_grown(class_counts) && !self.stops(class_counts, depth)
     }
 
     /// True when a node with these class counts at this depth is a leaf whatever its
     /// rows: pure, too small to split, or at the depth limit (`max_depth`, and always
     /// [`MAX_DEPTH`](super::MAX_DEPTH)) (a split needs two
     /// branches of `min_rows_leaf` rows each).
-    fn stops(&self, class_counts: &[f64], depth: usize) -> bool {
+    pub(super) fn stops(&self, class_counts: &[f64], depth: usize) -> bool {
         let weight: f64 = class_counts.iter().sum();
         let pure = class_counts.iter().filter(|&&c| c > 0.0).count() <= 1;
         pure || weight < self.p.min_rows_split
@@ -415,25 +497,13 @@ impl Ctx<'_> {
         let k = self.k;
         let card = enc.schema().features[f].cardinality();
         let mut fr = w.frames.pop().unwrap_or_default();
-        let ng = fill_groups(enc, &c, &mut fr.group);
-        // The chosen table's rows, summed per group, are the children's class counts.
-        w.split.tables.table(f).to_f64(&mut w.split.fbuf);
-        let table = &w.split.fbuf;
-        fr.child_counts.clear();
-        fr.child_counts.resize(ng * k, 0.0);
-        for v in 0..card {
-            for kk in 0..k {
-                fr.child_counts[fr.group[v] * k + kk] += table[v * k + kk];
-            }
-        }
+        let ng = self.children(w, enc.schema(), &c, &mut fr);
         let (idx, first) = arena.open_internal(&c, card, class_counts, depth);
-        // A child is grown when it holds min_rows_leaf (weights are ≥ 0, so it then has
-        // rows); it needs its rows only when it may split. Children that are leaves
+        // A child needs its rows only when it may split. Children that are leaves
         // whatever their rows (pure, small, at the depth limit) are made from their
         // counts alone, and when every child is such a leaf the rows are not moved.
-        let grown =
-            |fr: &Frame, g: usize| fr.counts(g, k).iter().sum::<f64>() >= self.p.min_rows_leaf;
-        let splits = |fr: &Frame, g: usize| grown(fr, g) && !self.stops(fr.counts(g, k), depth + 1);
+        let grown = |fr: &Frame, g: usize| self.child_grown(fr.counts(g, k));
+        let splits = |fr: &Frame, g: usize| self.child_splits(fr.counts(g, k), depth + 1);
         let any_split = (0..ng).any(|g| splits(&fr, g));
         if any_split {
             partition(enc.column(f), rows, scratch, &mut fr, ng);

@@ -52,6 +52,7 @@ mod export;
 mod forest;
 mod grow;
 mod learner;
+mod level;
 mod node;
 mod params;
 mod prune;
@@ -73,6 +74,7 @@ pub use forest::{
     bootstrap,
 };
 pub use learner::{TreeClassifier, TreeLearner};
+pub use level::LevelProgress;
 pub use node::{LEAF, MAX_DEPTH, NO_CHILD, Node};
 pub use params::{Id3, Id3Params, Id3ValidParams, NumericSplits, Pruning};
 pub use prune::{

@@ -15,8 +15,10 @@
 
 use super::counts::NodeTables;
 use super::criterion::{Candidate, NLogN, Resolved, SplitCriterion};
-use crate::count::{ClassTable, Counter, Rows};
-use crate::data::Encoded;
+use crate::count::ClassTable;
+#[cfg(test)]
+use crate::count::{Counter, Rows};
+use crate::data::{Encoded, EncodedSchema};
 
 /// The rules a split must obey (from the tree's parameters).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -69,6 +71,7 @@ impl<C: SplitCriterion> Splitter<C> {
     /// `counter`) over the features
     /// not `used` on its path, or None (no feature splits it with a gain above
     /// `min_gain`). Leaves the chosen feature's table in `b.tables`.
+    #[cfg(test)]
     pub(crate) fn best_split<K: Counter>(
         &self,
         b: &mut SplitBuffers,
@@ -77,15 +80,30 @@ impl<C: SplitCriterion> Splitter<C> {
         rows: Rows<'_>,
         used: &[bool],
     ) -> Option<Candidate> {
+        self.best_split_with(b, enc.schema(), used, |t, cands| {
+            t.count(counter, rows, cands)
+        })
+    }
+
+    /// The best admissible split of a node whose tables `count` puts in `b.tables`
+    /// (given the candidate features, ascending: those not `used`), or None. The one
+    /// split choice of every grower: the depth-first one counts the node's rows here,
+    /// the level-wise one hands over the tables its level query counted.
+    pub(crate) fn best_split_with(
+        &self,
+        b: &mut SplitBuffers,
+        schema: &EncodedSchema,
+        used: &[bool],
+        count: impl FnOnce(&mut NodeTables, &[usize]),
+    ) -> Option<Candidate> {
         b.cands.clear();
         b.cands.extend((0..used.len()).filter(|&j| !used[j]));
         if b.cands.is_empty() {
             return None;
         }
-        b.tables.count(counter, rows, &b.cands);
+        count(&mut b.tables, &b.cands);
         b.scored.clear();
         let frac = self.rules.fractional;
-        let schema = enc.schema();
         for &j in &b.cands {
             let t = b.tables.table(j);
             let missing = frac.then(|| schema.features[j].missing_code() as usize);
@@ -197,7 +215,16 @@ pub(crate) fn groups(enc: &Encoded, c: &Candidate) -> (Vec<usize>, usize) {
 /// number of groups (one per code for a multiway split; left, right and missing for an
 /// ordered binary one).
 pub(crate) fn fill_groups(enc: &Encoded, c: &Candidate, group: &mut Vec<usize>) -> usize {
-    let f = &enc.schema().features[c.feature];
+    fill_groups_of(enc.schema(), c, group)
+}
+
+/// [`fill_groups`] from the schema alone.
+pub(crate) fn fill_groups_of(
+    schema: &EncodedSchema,
+    c: &Candidate,
+    group: &mut Vec<usize>,
+) -> usize {
+    let f = &schema.features[c.feature];
     let card = f.cardinality();
     group.clear();
     if c.threshold == 0 {

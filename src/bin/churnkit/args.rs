@@ -528,6 +528,19 @@ pub struct TrainArgs {
     /// Print JSON instead of text
     #[arg(long)]
     pub json: bool,
+    /// Where the counts are taken: memory, datafusion (Apache DataFusion in this
+    /// process), ballista (Ballista standalone: a scheduler and an executor in this
+    /// process) or ballista=HOST:PORT (a Ballista scheduler). Engines other than memory
+    /// need a build with `--features distributed`; they fit the model on all rows
+    /// without validation, trees with fixed parameters (no self-tuning), and report
+    /// each tree level on stderr
+    #[arg(long, value_name = "ENGINE", default_value = "memory")]
+    pub engine: String,
+    /// With --engine ballista[=HOST:PORT]: the directory the codes are written to as
+    /// Parquet for the executors (on a cluster: a path every executor reads)
+    /// [default: the system temporary directory]
+    #[arg(long, value_name = "DIR")]
+    pub codes_dir: Option<PathBuf>,
     #[command(flatten)]
     pub labels: LabelArgs,
     #[command(flatten)]

@@ -14,6 +14,7 @@
 
 mod args;
 mod compare;
+mod distributed;
 mod evaluate;
 mod generate;
 mod input;

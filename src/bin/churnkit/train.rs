@@ -17,6 +17,9 @@ use crate::input::{data_options, read_labeled};
 use crate::render::{emit, emit_json, phase_with, read_summary_json, read_summary_text, thousands};
 
 pub fn train(a: TrainArgs) -> Result<()> {
+    if a.engine != "memory" {
+        return crate::distributed::train(a);
+    }
     let algo: Algorithm = a.algo.parse()?;
     let algo_opts = a.algo_args.options(a.seed)?;
     let validation = validation(&a)?;
@@ -205,7 +208,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
 /// The playbook (warnings for its columns the table lacks, on stderr) and the
 /// lifecycle stages: from `--tenure`, else a numeric feature named `tenure` or
 /// `tenure_months` (any case and punctuation).
-fn warning_spec(w: &WarningArgs, table: &Table) -> Result<WarningSpec> {
+pub(crate) fn warning_spec(w: &WarningArgs, table: &Table) -> Result<WarningSpec> {
     let features: Vec<&str> = table
         .schema()
         .features

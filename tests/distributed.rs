@@ -1,0 +1,278 @@
+//! Distributed counting (feature `distributed`): the models learned through aggregate
+//! queries on DataFusion and on Ballista's standalone mode are the in-memory models —
+//! the same trees (the serialized tree, node by node, counts included) and the same
+//! networks (structure and CPTs) — on the bundled Telco data.
+//!
+//! Trees use fixed parameters (`Id3::weighted()`, the weighted-entropy ID3, and
+//! variants): self-tuning, the in-memory pipeline's default, cross-validates on row
+//! subsets in memory and is not part of the distributed path.
+#![cfg(feature = "distributed")]
+
+use std::sync::Arc;
+
+use churnkit::bayes::{NaiveBayes, Tan};
+use churnkit::count::distributed::{DistributedCounter, Engine, Session, write_codes_parquet};
+use churnkit::count::{CountTable, Counter, InMemory, Rows, Var};
+use churnkit::data::{Binning, CsvOptions, Discretizer, Encoded, EncodedSchema, read_csv};
+use churnkit::tree::{Criterion, DecisionTree, Id3, Id3Params, NumericSplits, Pruning};
+
+fn telco() -> Encoded {
+    let t = read_csv(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/telco-train.csv"),
+        &CsvOptions::new("Churn").id_column("customerID"),
+    )
+    .unwrap();
+    let d = Discretizer::fit(&t, &t.all_rows(), &Binning::EqualFrequency { bins: 16 }).unwrap();
+    d.encode(&t).unwrap()
+}
+
+fn variants() -> Vec<(&'static str, Id3Params)> {
+    vec![
+        ("weighted-id3", Id3::weighted()),
+        ("id3-unpruned-depth-6", Id3::params().max_depth(Some(6))),
+        (
+            "gain-ratio-binary-cost-complexity",
+            Id3::params()
+                .criterion(Criterion::GainRatio)
+                .numeric_splits(NumericSplits::Binary)
+                .pruning(Pruning::CostComplexity { alpha: 0.001 })
+                .max_depth(Some(5)),
+        ),
+    ]
+}
+
+fn same_tree(name: &str, a: &DecisionTree, b: &DecisionTree) {
+    assert_eq!(a.nodes(), b.nodes(), "{name}: nodes");
+    assert_eq!(
+        serde_json::to_string(a).unwrap(),
+        serde_json::to_string(b).unwrap(),
+        "{name}: serialized tree"
+    );
+}
+
+/// Every tree variant, naive Bayes and TAN through `counter` equal the in-memory fits;
+/// each tree costs one query per level plus the root's class counts.
+fn same_models(enc: &Encoded, counter: &DistributedCounter) {
+    let schema = enc.schema().clone();
+    for (name, p) in variants() {
+        let p = p.check().unwrap();
+        let before = counter.queries();
+        let mut levels = 0;
+        let dist = p
+            .fit_level_wise_with_progress(&schema, counter, |_| levels += 1)
+            .unwrap();
+        counter.check().unwrap();
+        assert_eq!(counter.queries() - before, levels + 1, "{name}: queries");
+        assert!(
+            dist.n_nodes() > 10,
+            "{name}: a real tree ({} nodes)",
+            dist.n_nodes()
+        );
+        same_tree(name, &dist, &p.fit(enc).unwrap());
+    }
+    let nb = NaiveBayes::new();
+    assert_eq!(
+        nb.fit_encoded_with(enc, counter, "Churn").unwrap(),
+        nb.fit_encoded(enc, "Churn").unwrap(),
+        "naive Bayes"
+    );
+    let tan = Tan::new();
+    assert_eq!(
+        tan.fit_encoded_with(enc, counter, "Churn").unwrap(),
+        tan.fit_encoded(enc, "Churn").unwrap(),
+        "TAN"
+    );
+    counter.check().unwrap();
+}
+
+#[test]
+fn datafusion_in_memory_codes_learn_the_in_memory_models() {
+    let enc = telco();
+    let counter =
+        DistributedCounter::from_encoded(Session::start(Engine::DataFusion).unwrap(), &enc)
+            .unwrap();
+    // Count tables of any variable list over all rows equal the in-memory ones.
+    let mem = InMemory::new(&enc);
+    for vars in [
+        vec![],
+        vec![Var::Class],
+        vec![Var::Feature(3), Var::Class],
+        vec![Var::Class, Var::Feature(0), Var::Feature(5)],
+    ] {
+        let (mut a, mut b) = (CountTable::default(), CountTable::default());
+        counter.contingency(Rows::All, &vars, &mut a);
+        mem.contingency(Rows::All, &vars, &mut b);
+        assert_eq!(a, b, "{vars:?}");
+    }
+    same_models(&enc, &counter);
+}
+
+#[test]
+fn datafusion_parquet_codes_learn_the_in_memory_models() {
+    let enc = telco();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("codes.parquet");
+    write_codes_parquet(&enc, &path).unwrap();
+    let counter = DistributedCounter::from_parquet(
+        Session::start(Engine::DataFusion).unwrap(),
+        path.to_str().unwrap(),
+        enc.schema().clone(),
+    )
+    .unwrap();
+    assert_eq!(counter.n_rows(), enc.n_rows());
+    same_models(&enc, &counter);
+}
+
+#[test]
+fn ballista_standalone_learns_the_in_memory_models() {
+    let enc = telco();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("codes.parquet");
+    write_codes_parquet(&enc, &path).unwrap();
+    let session = Session::start(Engine::BallistaStandalone).unwrap();
+    // Ballista ships plans to executors: an in-memory table is refused by name.
+    let err = DistributedCounter::from_encoded(session, &enc)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("write_codes_parquet"), "{err}");
+    let counter = DistributedCounter::from_parquet(
+        Session::start(Engine::BallistaStandalone).unwrap(),
+        path.to_str().unwrap(),
+        enc.schema().clone(),
+    )
+    .unwrap();
+    same_models(&enc, &counter);
+}
+
+#[test]
+fn bad_codes_and_engines_are_named_errors() {
+    let enc = telco();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("codes.parquet");
+    write_codes_parquet(&enc, &path).unwrap();
+    let start = || Session::start(Engine::DataFusion).unwrap();
+    let p = path.to_str().unwrap();
+
+    // A schema with a feature more than the file has.
+    let mut wider: EncodedSchema = (**enc.schema()).clone();
+    wider.features.push(wider.features[0].clone());
+    let err = DistributedCounter::from_parquet(start(), p, Arc::new(wider))
+        .unwrap_err()
+        .to_string();
+    let last = enc.n_features();
+    assert!(
+        err.contains(&format!("`f{last}`")) && err.contains(p),
+        "{err}"
+    );
+
+    // A schema with fewer levels than the file's codes use.
+    let mut narrower: EncodedSchema = (**enc.schema()).clone();
+    let j = (0..enc.n_features())
+        .find(|&j| narrower.features[j].levels.len() > 2)
+        .unwrap();
+    narrower.features[j].levels = ["only".to_string()].into_iter().collect();
+    let err = DistributedCounter::from_parquet(start(), p, Arc::new(narrower))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!("`f{j}`")) && err.contains("at or above"),
+        "{err}"
+    );
+
+    // No such file.
+    let missing = dir.path().join("nowhere.parquet");
+    let err =
+        DistributedCounter::from_parquet(start(), missing.to_str().unwrap(), enc.schema().clone())
+            .unwrap_err()
+            .to_string();
+    assert!(err.contains("nowhere.parquet"), "{err}");
+
+    // Engines.
+    assert_eq!(Engine::parse("datafusion").unwrap(), Engine::DataFusion);
+    assert_eq!(
+        Engine::parse("ballista").unwrap(),
+        Engine::BallistaStandalone
+    );
+    assert_eq!(
+        Engine::parse("ballista=sched:50050").unwrap(),
+        Engine::Ballista("sched:50050".into())
+    );
+    for bad in ["spark", "ballista=", ""] {
+        let err = Engine::parse(bad).unwrap_err().to_string();
+        assert!(err.contains("ballista=HOST:PORT"), "{bad}: {err}");
+    }
+
+    // Row subsets are not counted: recorded, returned by check().
+    let counter = DistributedCounter::from_encoded(start(), &enc).unwrap();
+    let mut t = CountTable::default();
+    counter.contingency(Rows::Subset(&[1, 2, 3]), &[Var::Class], &mut t);
+    assert_eq!(t.total(), 0.0);
+    let err = counter.check().unwrap_err().to_string();
+    assert!(err.contains("row subsets"), "{err}");
+    counter.check().unwrap();
+}
+
+/// `churnkit train --engine datafusion|ballista` writes the model file `train --tune
+/// off --validate none` writes, byte for byte, reporting each tree level on stderr;
+/// bad engines and in-memory-only options are usage errors.
+#[test]
+fn the_cli_engines_write_the_in_memory_model_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/telco-train.csv");
+    let train = |extra: &[&str], out: &str| {
+        let path = dir.path().join(out);
+        let got = assert_cmd::Command::cargo_bin("churnkit")
+            .unwrap()
+            .args([
+                "train",
+                "--data",
+                data,
+                "--target",
+                "Churn",
+                "--id",
+                "customerID",
+            ])
+            .args(extra)
+            .arg("-o")
+            .arg(&path)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&got.stderr).into_owned();
+        (got.status.code(), std::fs::read(&path).ok(), stderr)
+    };
+    let (code, mem, _) = train(&["--tune", "off", "--validate", "none"], "mem.model");
+    assert_eq!(code, Some(0));
+    let (code, df, stderr) = train(&["--engine", "datafusion"], "df.model");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(df, mem, "DataFusion: the same model bytes");
+    assert!(
+        stderr.contains("level 0: counting 1 open nodes"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("level 3: counting"), "{stderr}");
+    let (code, ba, stderr) = train(&["--engine", "ballista"], "ballista.model");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(ba, mem, "Ballista: the same model bytes");
+    let (code, mem_nb, _) = train(&["--algo", "tan", "--validate", "none"], "mem-tan.model");
+    assert_eq!(code, Some(0));
+    let (code, df_nb, stderr) = train(&["--algo", "tan", "--engine", "datafusion"], "df-tan.model");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(df_nb, mem_nb, "TAN: the same model bytes");
+
+    for (args, needle) in [
+        (&["--engine", "spark"][..], "ballista=HOST:PORT"),
+        (&["--engine", "datafusion", "--folds", "5"][..], "all rows"),
+        (
+            &["--engine", "datafusion", "--algo", "cart"][..],
+            "id3, id3-weighted",
+        ),
+        (
+            &["--engine", "datafusion", "--algo", "c45"][..],
+            "own-branch",
+        ),
+    ] {
+        let (code, _, stderr) = train(args, "bad.model");
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
+}
