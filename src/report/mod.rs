@@ -800,8 +800,7 @@ fn survival(out: &mut String, m: &SurvivalModel, table: &Table, rows: &[usize]) 
         series.push((format!("{name}: predicted"), g, true, mean));
     }
     let chart = charts::survival(&format!("{} (the clock)", m.duration), &series, t_max)?;
-    let (id, title) = SURVIVAL_SECTION;
-    let _ = writeln!(out, "<section id=\"{id}\"><h2>{}</h2>", esc(title));
+    open_named_section(out, SURVIVAL_SECTION);
     let _ = write!(
         out,
         "<p>{}</p>\n<div class=\"charts\"><figure>{chart}</figure>",
@@ -875,7 +874,11 @@ fn survival_calibration(r: &SurvivalReport) -> String {
 }
 
 fn open_section(out: &mut String, i: usize) {
-    let (id, title) = SECTIONS[i];
+    open_named_section(out, SECTIONS[i]);
+}
+
+/// Opens the section `(id, title)`.
+fn open_named_section(out: &mut String, (id, title): (&str, &str)) {
     let _ = writeln!(out, "<section id=\"{id}\"><h2>{}</h2>", esc(title));
 }
 

@@ -48,13 +48,14 @@ impl Node {
 /// A tree's child slots: one per code of each internal node's feature, the child's
 /// node index or [`NO_CHILD`], addressed by position (`first_slot + code`).
 ///
-/// Stored plainly (4 bytes a slot) or run-length coded (8 bytes a run of equal
-/// slots), whichever is smaller, decided by the content alone (so equal slots are
-/// stored alike): a multiway split's distinct children stay plain, a forest's ordered
-/// binary splits of 33-code numerics (3 runs, not 33 slots) are runs. In memory the
-/// slots then take no more than in a model file, which stores them plainly (a tree)
-/// or as runs (a forest). Serialized as the plain sequence of slots, the bytes of a
-/// `Vec<u32>`.
+/// A tree being grown, pruned or tuned keeps them plainly ([`Slots::plain`]). Read
+/// from a model file they are stored plainly (4 bytes a slot) or run-length coded (8
+/// bytes a run of equal slots), whichever is smaller, decided by the content alone: a
+/// multiway split's distinct children stay plain, a forest's ordered binary splits of
+/// 33-code numerics (3 runs, not 33 slots) are runs — so a loaded model takes no more
+/// than its file, which stores them plainly (a tree) or as runs (a forest), until its
+/// first walk expands the runs. Serialized as the plain sequence of slots, the bytes
+/// of a `Vec<u32>`.
 #[derive(Clone, Default)]
 pub(crate) enum Slots {
     /// Every slot.
@@ -69,7 +70,7 @@ pub(crate) enum Slots {
         /// The number of slots.
         len: usize,
         /// The slots expanded one per element, built on the first lookup
-        /// ([`at`](Slots::at), [`get`](Slots::get)) — as a tree compiles its walker on
+        /// ([`at`](Slots::at), [`slice`](Slots::slice)) — as a tree compiles its walker on
         /// the first prediction — so that the walks of scoring, explanations and
         /// out-of-bag estimates pay one load per level, not a search over the runs.
         /// Loading a model builds none (the load bound of issue 15 holds); scoring
