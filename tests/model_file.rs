@@ -120,7 +120,7 @@ fn binary_and_json_round_trips_are_bit_identical() {
     assert_eq!(from_json.to_bytes().unwrap(), bytes);
     assert_eq!(back.summary(), m.summary());
     assert_eq!(back.summary().rows, 300);
-    assert!(back.summary().fingerprint.starts_with("fnv1a64:"));
+    assert!(back.summary().fingerprint.starts_with("fnv1a64w:"));
     assert!(back.summary().thresholds.is_some());
     assert!(back.summary().calibration.is_some());
 }
