@@ -27,7 +27,10 @@ const SYNTHETIC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/synthetic
 /// bceedf2), read by the new reader's format-3 path and saved again, and gave exactly
 /// the bytes below — the models themselves did not change. Since the survival model
 /// was appended to format 4 (one more `0` byte in a body without one) they are
-/// compared on [`without_survival`] of the bytes, not re-recorded.
+/// compared on [`without_survival`] of the bytes, not re-recorded. Since the training
+/// fingerprint became word-wise, the bytes are compared with the byte-wise fingerprint
+/// the goldens hold put back ([`with_byte_wise_fingerprint`]): the models themselves
+/// did not change.
 const GOLDEN: &[(&str, &str, u64)] = &[
     ("id3", "default", 0x79d51df39b69a79c),
     ("id3", "flagged", 0xdd7e1bb1889bc295),
@@ -69,6 +72,75 @@ fn without_survival(bytes: &[u8]) -> Vec<u8> {
     let mut out = bytes[..12].to_vec();
     out.extend_from_slice(&(body.len() as u64).to_le_bytes());
     out.extend_from_slice(body);
+    let crc = crc32(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+/// The training-data fingerprint as churnkit wrote it when the goldens were recorded
+/// (before the word-wise [`churnkit::model::Fingerprinter`]): byte-wise FNV-1a 64 over
+/// the row and feature counts (u64 LE), then per feature its name (length as u64 LE,
+/// then UTF-8) and its cells in row order (numeric: f64 bits, NaN canonical;
+/// categorical: the level's text, length-prefixed, or `u64::MAX` for missing), then
+/// each label as one byte (the synthetic table has no weights).
+fn byte_wise_fingerprint(t: &Table, rows: &[usize]) -> String {
+    use churnkit::data::{Column, MISSING_LEVEL};
+    let mut s: Vec<u8> = Vec::new();
+    let str = |s: &mut Vec<u8>, x: &str| {
+        s.extend_from_slice(&(x.len() as u64).to_le_bytes());
+        s.extend_from_slice(x.as_bytes());
+    };
+    s.extend_from_slice(&(rows.len() as u64).to_le_bytes());
+    s.extend_from_slice(&(t.schema().features.len() as u64).to_le_bytes());
+    for (j, f) in t.schema().features.iter().enumerate() {
+        str(&mut s, &f.name);
+        match t.column(j) {
+            Column::Numeric(v) => {
+                for &r in rows {
+                    let x = if v[r].is_nan() { f64::NAN } else { v[r] };
+                    s.extend_from_slice(&x.to_bits().to_le_bytes());
+                }
+            }
+            Column::Categorical(v) => {
+                for &r in rows {
+                    match f.levels().get(v[r] as usize) {
+                        Some(l) if v[r] != MISSING_LEVEL => str(&mut s, l),
+                        _ => s.extend_from_slice(&u64::MAX.to_le_bytes()),
+                    }
+                }
+            }
+        }
+    }
+    s.extend(rows.iter().map(|&r| t.labels()[r]));
+    assert!(t.weights().is_none());
+    format!("fnv1a64:{:016x}", fnv1a64(&s))
+}
+
+/// `bytes` (a model file without a survival model, see [`without_survival`]) with the
+/// word-wise fingerprint of `rows` of `t` put back to the byte-wise one the goldens
+/// were recorded with: only that string (a u64 LE length, then its bytes) changes, and
+/// the header's body length and the CRC are recomputed.
+fn with_byte_wise_fingerprint(bytes: &[u8], t: &Table, rows: &[usize]) -> Vec<u8> {
+    const HEADER: usize = 20;
+    let encode = |fp: &str| {
+        let mut v = (fp.len() as u64).to_le_bytes().to_vec();
+        v.extend_from_slice(fp.as_bytes());
+        v
+    };
+    let new = encode(&churnkit::model::fingerprint(t, rows));
+    let old = encode(&byte_wise_fingerprint(t, rows));
+    let body = &bytes[HEADER..bytes.len() - 4];
+    let at = body
+        .windows(new.len())
+        .position(|w| w == new)
+        .expect("the model holds its training fingerprint");
+    assert_eq!(body.windows(new.len()).filter(|w| *w == new).count(), 1);
+    let mut replaced = body[..at].to_vec();
+    replaced.extend_from_slice(&old);
+    replaced.extend_from_slice(&body[at + new.len()..]);
+    let mut out = bytes[..12].to_vec();
+    out.extend_from_slice(&(replaced.len() as u64).to_le_bytes());
+    out.extend_from_slice(&replaced);
     let crc = crc32(&out);
     out.extend_from_slice(&crc.to_le_bytes());
     out
@@ -179,7 +251,11 @@ fn registry_fit_equals_the_learners_own_builder_and_the_old_bytes() {
                 .unwrap_or_else(|| panic!("no golden bytes for {algo} {kind}"))
                 .2;
             assert_eq!(
-                fnv1a64(&without_survival(&bytes)),
+                fnv1a64(&with_byte_wise_fingerprint(
+                    &without_survival(&bytes),
+                    &t,
+                    &train
+                )),
                 golden,
                 "{algo} {kind}: model bytes changed"
             );
