@@ -122,8 +122,14 @@ impl ValueCounter for InMemoryTable<'_> {
             .filter(|&&r| !values[r].is_nan())
             .map(|&r| (values[r], t.labels()[r], t.weight(r)))
             .collect();
-        // Stable: ties keep row order, so the running sums add in (value, row) order.
-        v.sort_by(|a, b| a.0.total_cmp(&b.0));
+        if t.weights().is_some() {
+            // Stable: ties keep row order, so the running sums add in (value, row) order.
+            v.sort_by(|a, b| a.0.total_cmp(&b.0));
+        } else {
+            // Unit weights sum exactly in any order: the faster unstable sort gives the
+            // same counts.
+            v.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        }
         out.fill_sorted(&v, t.schema().target.n_classes())
     }
 }
@@ -162,9 +168,16 @@ impl Discretizer {
     ) -> Result<Self> {
         binning.validate()?;
         let schema = table.schema();
-        let mut encoders = Vec::with_capacity(schema.features.len());
-        let mut counts = ValueClassCounts::default();
-        for (j, f) in schema.features.iter().enumerate() {
+        // Features are independent: their encoders are fitted in parallel (each with
+        // its own counts), collected in schema order; the first failing feature in
+        // schema order gives the error.
+        use rayon::prelude::*;
+        let fitted: Vec<Result<FeatureEncoder>> = schema
+            .features
+            .par_iter()
+            .enumerate()
+            .map(|(j, f)| -> Result<FeatureEncoder> {
+            let mut counts = ValueClassCounts::default();
             let enc = match (&f.kind, table.column(j)) {
                 (FeatureKind::Categorical { levels }, Column::Categorical(codes)) => {
                     let mut seen = vec![false; levels.len()];
@@ -202,7 +215,7 @@ impl Discretizer {
                                 .map(|&r| values[r])
                                 .filter(|x| !x.is_nan())
                                 .collect();
-                            v.sort_by(f64::total_cmp);
+                            v.sort_unstable_by(f64::total_cmp);
                             equal_frequency_cuts(&v, bins)
                         }
                         Binning::Mdl { min_bins, max_bins } => {
@@ -219,7 +232,7 @@ impl Discretizer {
                                     .map(|&r| values[r])
                                     .filter(|x| !x.is_nan())
                                     .collect();
-                                vals.sort_by(f64::total_cmp);
+                                vals.sort_unstable_by(f64::total_cmp);
                                 equal_frequency_cuts(&vals, min_bins)
                             } else {
                                 cuts
@@ -238,8 +251,10 @@ impl Discretizer {
                     )));
                 }
             };
-            encoders.push(enc);
-        }
+            Ok(enc)
+            })
+            .collect();
+        let encoders = fitted.into_iter().collect::<Result<Vec<_>>>()?;
         Ok(Self::from_encoders(
             encoders,
             binning.clone(),

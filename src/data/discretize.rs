@@ -314,6 +314,19 @@ fn labels_match(cuts: &[f64], levels: &[String], buf: &mut String, ends: &mut Ve
         && is(&levels[n], &[">= ", text(n - 1)])
 }
 
+/// A table level the model never saw, in [`Discretizer::encode_rows`]'s level map.
+const UNSEEN: u16 = u16::MAX;
+
+/// The codes `code(r)` of `rows`, stored in `u8` when `cardinality <= 256` (as
+/// [`Codes::from_u16`] would store them, without the `u16` detour).
+fn collect_codes(rows: &[usize], cardinality: usize, code: impl Fn(usize) -> u16) -> Codes {
+    if cardinality <= 256 {
+        Codes::U8(rows.iter().map(|&r| code(r) as u8).collect())
+    } else {
+        Codes::U16(rows.iter().map(|&r| code(r)).collect())
+    }
+}
+
 /// Equal-frequency cut points over sorted, non-missing values: cuts at the values where
 /// the running count crosses `i·n/bins`, de-duplicated, so ties never split.
 pub fn equal_frequency_cuts(sorted: &[f64], bins: usize) -> Vec<f64> {
@@ -604,12 +617,12 @@ impl Discretizer {
                 tschema.target.classes, self.schema.classes
             )));
         }
-        let mut columns = Vec::with_capacity(self.encoders.len());
-        let mut report = EncodeReport::default();
-        // The table's columns by name, built only when a column is not where the
-        // model had it: encoding stays linear in the number of columns.
+        // The table's column of each encoder (matched by name; the name index is built
+        // only when a column is not where the model had it, so this stays linear in
+        // the number of columns), checked before any row is encoded.
         let mut by_name: Option<HashMap<&str, usize>> = None;
-        for (k, (enc, ef)) in self.encoders.iter().zip(&self.schema.features).enumerate() {
+        let mut sources = Vec::with_capacity(self.encoders.len());
+        for (k, enc) in self.encoders.iter().enumerate() {
             let name = enc.name();
             let j = match tschema.features.get(k) {
                 Some(f) if f.name == name => Some(k),
@@ -622,69 +635,86 @@ impl Discretizer {
                 location: crate::error::Location::default().at_column(name),
                 message: "the model needs this column but the data has none".into(),
             })?;
-            let missing = ef.missing_code();
-            let codes: Vec<u16> = match (enc, table.column(j)) {
-                (FeatureEncoder::Categorical { levels, .. }, Column::Categorical(src)) => {
-                    // Map the table's level codes to ours once, not per row (hashed:
-                    // linear in the number of levels).
-                    let ours: HashMap<&str, u16> = levels
-                        .iter()
-                        .enumerate()
-                        .rev() // the first of a repeated level wins
-                        .map(|(p, m)| (m.as_str(), p as u16))
-                        .collect();
-                    let tlevels = tschema.features[j].levels();
-                    let map: Vec<Option<u16>> = tlevels
-                        .iter()
-                        .map(|l| ours.get(l.as_str()).copied())
-                        .collect();
-                    let mut unseen = 0;
-                    let out = rows
-                        .iter()
-                        .map(|&r| {
+            if let (FeatureEncoder::Numeric { .. }, Column::Categorical(_)) = (enc, table.column(j))
+            {
+                return Err(Error::Schema {
+                    location: crate::error::Location::default().at_column(name),
+                    message: "the model expects numbers but the column holds text".into(),
+                });
+            }
+            sources.push(j);
+        }
+        // Columns are independent: encoded in parallel, in `u8` directly when the
+        // feature's codes fit in a byte.
+        use rayon::prelude::*;
+        let encoded: Vec<(Codes, usize)> = self
+            .encoders
+            .par_iter()
+            .zip(self.schema.features.par_iter())
+            .zip(sources.par_iter())
+            .map(|((enc, ef), &j)| {
+                let missing = ef.missing_code();
+                let unseen = std::cell::Cell::new(0usize);
+                let codes = match (enc, table.column(j)) {
+                    (FeatureEncoder::Categorical { levels, .. }, Column::Categorical(src)) => {
+                        // Map the table's level codes to ours once, not per row
+                        // (hashed: linear in the number of levels).
+                        let ours: HashMap<&str, u16> = levels
+                            .iter()
+                            .enumerate()
+                            .rev() // the first of a repeated level wins
+                            .map(|(p, m)| (m.as_str(), p as u16))
+                            .collect();
+                        let map: Vec<u16> = tschema.features[j]
+                            .levels()
+                            .iter()
+                            .map(|l| ours.get(l.as_str()).copied().unwrap_or(UNSEEN))
+                            .collect();
+                        collect_codes(rows, ef.cardinality(), |r| {
                             let c = src[r];
                             if c == MISSING_LEVEL {
-                                missing
-                            } else {
-                                map[c as usize].unwrap_or_else(|| {
-                                    unseen += 1;
+                                return missing;
+                            }
+                            match map[c as usize] {
+                                UNSEEN => {
+                                    unseen.set(unseen.get() + 1);
                                     missing
-                                })
+                                }
+                                code => code,
                             }
                         })
-                        .collect();
-                    if unseen > 0 {
-                        report.unseen.push((name.to_string(), unseen));
                     }
-                    out
-                }
-                (FeatureEncoder::Numeric { cuts, .. }, Column::Numeric(src)) => rows
-                    .iter()
-                    .map(|&r| {
-                        let x = src[r];
-                        if x.is_nan() {
-                            missing
+                    (FeatureEncoder::Numeric { cuts, .. }, Column::Numeric(src)) => {
+                        // The bin is the number of cuts at or below x (cuts are
+                        // sorted, so this is `partition_point(|c| c <= x)`), counted
+                        // without branches for the usual few dozen cuts.
+                        if cuts.len() <= 64 {
+                            collect_codes(rows, ef.cardinality(), |r| {
+                                let x = src[r];
+                                if x.is_nan() {
+                                    missing
+                                } else {
+                                    cuts.iter().map(|&c| (c <= x) as u16).sum()
+                                }
+                            })
                         } else {
-                            cuts.partition_point(|&c| c <= x) as u16
+                            collect_codes(rows, ef.cardinality(), |r| {
+                                let x = src[r];
+                                if x.is_nan() {
+                                    missing
+                                } else {
+                                    cuts.partition_point(|&c| c <= x) as u16
+                                }
+                            })
                         }
-                    })
-                    .collect(),
-                (FeatureEncoder::Numeric { .. }, Column::Categorical(_)) => {
-                    return Err(Error::Schema {
-                        location: crate::error::Location::default().at_column(name),
-                        message: "the model expects numbers but the column holds text".into(),
-                    });
-                }
-                (FeatureEncoder::Categorical { levels, .. }, Column::Numeric(src)) => {
-                    // A categorical column that happened to parse as numbers (e.g. all
-                    // "1"/"0" in a small scoring file): match by the number each level
-                    // reads as, parsed once here rather than per row.
-                    let numbers: Vec<Option<f64>> =
-                        levels.iter().map(|m| cell::level_as_number(m)).collect();
-                    let mut unseen = 0;
-                    let out = rows
-                        .iter()
-                        .map(|&r| {
+                    }
+                    (FeatureEncoder::Categorical { levels, .. }, Column::Numeric(src)) => {
+                        // A categorical column that happened to parse as numbers (e.g.
+                        // all "1"/"0" in a small scoring file): match by the number
+                        // each level reads as, parsed once here rather than per row.
+                        let numbers: Vec<Option<f64>> =
+                            levels.iter().map(|m| cell::level_as_number(m)).collect();
+                        collect_codes(rows, ef.cardinality(), |r| {
                             let x = src[r];
                             if x.is_nan() {
                                 return missing;
@@ -694,18 +724,25 @@ impl Discretizer {
                                 .position(|m| *m == Some(x))
                                 .map(|p| p as u16)
                                 .unwrap_or_else(|| {
-                                    unseen += 1;
+                                    unseen.set(unseen.get() + 1);
                                     missing
                                 })
                         })
-                        .collect();
-                    if unseen > 0 {
-                        report.unseen.push((name.to_string(), unseen));
                     }
-                    out
-                }
-            };
-            columns.push(Codes::from_u16(codes, ef.cardinality()));
+                    (FeatureEncoder::Numeric { .. }, Column::Categorical(_)) => {
+                        unreachable!("checked above")
+                    }
+                };
+                (codes, unseen.get())
+            })
+            .collect();
+        let mut report = EncodeReport::default();
+        let mut columns = Vec::with_capacity(encoded.len());
+        for ((codes, unseen), enc) in encoded.into_iter().zip(&self.encoders) {
+            if unseen > 0 {
+                report.unseen.push((enc.name().to_string(), unseen));
+            }
+            columns.push(codes);
         }
         let labels = rows.iter().map(|&r| table.labels()[r]).collect();
         let weights = table
