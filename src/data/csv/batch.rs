@@ -187,6 +187,37 @@ impl Batch {
         }
     }
 
+    /// A batch for the records of `bytes` of CSV text that hold about `rows` records
+    /// (e.g. their line ends counted): the builders reserve `rows` rows, capped at
+    /// `bytes.len() / n_fields + 1` (every cell of a record takes at least one byte,
+    /// its delimiter or line end), so the reservation is bounded by the text already
+    /// in memory and a chunk's columns do not grow by doubling.
+    pub(super) fn for_text(plan: &Plan, rows: usize, bytes: &[u8]) -> Batch {
+        let rows = rows.min(bytes.len() / plan.n_fields.max(1) + 1);
+        let mut batch = Batch::new(plan, 0);
+        batch.reserve(rows);
+        batch
+    }
+
+    /// Reserves room for `rows` more rows in every column (and the labels, lines, ids
+    /// and weights).
+    pub(super) fn reserve(&mut self, rows: usize) {
+        for c in &mut self.cols {
+            match c {
+                Builder::Num(v) => v.reserve_exact(rows),
+                Builder::Cat(v, _) => v.reserve_exact(rows),
+            }
+        }
+        self.labels.reserve_exact(rows);
+        self.lines.reserve_exact(rows);
+        if let Some(ids) = &mut self.ids {
+            ids.reserve_exact(rows);
+        }
+        if let Some(w) = &mut self.weights {
+            w.reserve_exact(rows);
+        }
+    }
+
     /// Ends kind inference after a whole pass: a feature inferred numeric with more
     /// than [`MAX_BAD_NUMERIC_SHARE`] of its non-missing cells not finite numbers is
     /// marked switched to categorical (the file is read again); in the others each

@@ -256,10 +256,16 @@ pub(super) fn rows(
         .par_iter()
         .zip(&first_lines)
         .enumerate()
-        .map(|(k, (piece, &line))| chunk(piece, plan, opts, line, k == last))
+        .map(|(k, (piece, &line))| chunk(piece, plan, opts, line, ends[k], k == last))
         .collect();
+    // The joined columns are reserved once, not grown by doubling while appending.
+    let total: usize = batches
+        .iter()
+        .map(|b| b.as_ref().map_or(0, Batch::len))
+        .sum();
     let mut batches = batches.into_iter();
     let mut batch = batches.next()??;
+    batch.reserve(total - batch.len());
     for b in batches {
         batch.append(b?)?;
     }
@@ -286,13 +292,23 @@ fn cuts(bytes: &[u8], start: usize, n: usize) -> Vec<usize> {
     cuts
 }
 
-/// Parses one chunk starting on physical line `line` into a flushed batch; None when
-/// it meets an error or (not the last chunk) does not end between records.
-fn chunk(piece: &[u8], plan: &Plan, opts: &CsvOptions, line: u64, last: bool) -> Option<Batch> {
+/// Parses one chunk starting on physical line `line`, holding `line_ends` line ends,
+/// into a flushed batch; None when it meets an error or (not the last chunk) does not
+/// end between records.
+fn chunk(
+    piece: &[u8],
+    plan: &Plan,
+    opts: &CsvOptions,
+    line: u64,
+    line_ends: u64,
+    last: bool,
+) -> Option<Batch> {
+    // A record per line end, plus an unterminated last one.
+    let batch = Batch::for_text(plan, line_ends as usize + 1, piece);
     if has_quote(piece) {
-        chunk_scanned(piece, plan, opts, line, last)
+        chunk_scanned(batch, piece, plan, opts, line, last)
     } else {
-        chunk_unquoted(piece, plan, opts, line)
+        chunk_unquoted(batch, piece, plan, opts, line)
     }
 }
 
@@ -307,6 +323,7 @@ fn has_quote(bytes: &[u8]) -> bool {
 /// csv grammar gives each record's line and tells whether the chunk ends between
 /// records.
 fn chunk_scanned(
+    mut batch: Batch,
     piece: &[u8],
     plan: &Plan,
     opts: &CsvOptions,
@@ -320,7 +337,6 @@ fn chunk_scanned(
         .has_headers(false)
         .flexible(true)
         .from_reader(limit);
-    let mut batch = Batch::new(plan, piece.len() / 128 + 1);
     let mut rec = ByteRecord::new();
     let policy = opts.on_bad_cell;
     while reader.read_byte_record(&mut rec).ok()? {
@@ -336,13 +352,18 @@ fn chunk_scanned(
 /// first line plus the line ends before the record's first byte, and a record's
 /// length is its line's. A record near [`MAX_RECORD_BYTES`] (an error, or close to
 /// one) gives None: the sequential reader decides.
-fn chunk_unquoted(piece: &[u8], plan: &Plan, opts: &CsvOptions, line: u64) -> Option<Batch> {
+fn chunk_unquoted(
+    mut batch: Batch,
+    piece: &[u8],
+    plan: &Plan,
+    opts: &CsvOptions,
+    line: u64,
+) -> Option<Batch> {
     let mut reader = ReaderBuilder::new()
         .delimiter(plan.delimiter)
         .has_headers(false)
         .flexible(true)
         .from_reader(piece);
-    let mut batch = Batch::new(plan, piece.len() / 128 + 1);
     let mut rec = ByteRecord::new();
     let policy = opts.on_bad_cell;
     // The line of byte `counted` of the piece: a record's end (after its line end)
