@@ -268,17 +268,10 @@ mod tests {
         assert_eq!(a.counts, b.counts);
     }
 
-    /// 600 rows of the count module's synthetic codes, relabelled so that every
-    /// feature matters a little: a tree of several levels.
+    /// 600 rows of the count module's synthetic codes (every feature matters a
+    /// little: a tree of several levels).
     fn data() -> Encoded {
-        let e = crate::count::testing::synthetic_codes(600, 6, 3, None);
-        let labels = (0..e.n_rows())
-            .map(|r| {
-                let (a, b, c) = (e.column(0).get(r), e.column(1).get(r), e.column(2).get(r));
-                ((a * 3 + b * b + c + (r as u16 % 5) / 3) % 3) as u8
-            })
-            .collect();
-        Encoded::new(e.schema().clone(), e.columns().to_vec(), labels, None).unwrap()
+        crate::count::testing::synthetic_codes(600, 6, 3, None)
     }
 
     #[test]

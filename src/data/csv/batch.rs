@@ -95,8 +95,11 @@ pub(in crate::data) struct Batch {
 /// per block instead, and the builder stays in cache while its cells are parsed.
 #[derive(Default)]
 struct Pending {
-    /// The records' field bytes, one after the other.
+    /// The records' bytes, one after the other (with or without the delimiters
+    /// between fields: `starts` and `ends` say where each field is).
     bytes: Vec<u8>,
+    /// Where each field starts in `bytes`, `n_fields` per record (record-major).
+    starts: Vec<u32>,
     /// Where each field ends in `bytes`, `n_fields` per record (record-major).
     ends: Vec<u32>,
     /// How many records.
@@ -120,12 +123,12 @@ impl Pending {
     #[inline]
     fn cell(&self, n_fields: usize, row: usize, field: usize) -> &[u8] {
         let k = row * n_fields + field;
-        let start = if k == 0 { 0 } else { self.ends[k - 1] as usize };
-        &self.bytes[start..self.ends[k] as usize]
+        &self.bytes[self.starts[k] as usize..self.ends[k] as usize]
     }
 
     fn clear(&mut self) {
         self.bytes.clear();
+        self.starts.clear();
         self.ends.clear();
         self.rows = 0;
     }
@@ -135,6 +138,18 @@ impl Pending {
 /// cells in plan order before the target, id and weight cells (the order in which a
 /// row is read).
 type ErrorAt = (usize, usize, Error);
+
+/// The error of a record of `n` fields on line `line` when the header has another
+/// number.
+fn ragged(plan: &Plan, n: usize, line: u64) -> Error {
+    Error::Csv {
+        location: plan.location.clone().at_line(line),
+        message: format!(
+            "the row has {n} fields but the header has {} (a ragged row: check quoting and delimiters)",
+            plan.n_fields
+        ),
+    }
+}
 
 /// Keeps the earlier of two errors.
 fn earliest(best: &mut Option<ErrorAt>, row: usize, slot: usize, e: Error) {
@@ -372,25 +387,55 @@ impl Batch {
         line: u64,
     ) -> Result<()> {
         if rec.len() != plan.n_fields {
-            let ragged = Error::Csv {
-                location: plan.location.clone().at_line(line),
-                message: format!(
-                    "the row has {} fields but the header has {} (a ragged row: check quoting and delimiters)",
-                    rec.len(),
-                    plan.n_fields
-                ),
-            };
-            return self.fail(plan, policy, ragged);
+            return self.fail(plan, policy, ragged(plan, rec.len(), line));
         }
         let p = &mut self.pending;
         let mut end = p.bytes.len();
         p.bytes.extend_from_slice(rec.as_slice());
         for field in rec {
-            end += field.len();
             // A block holds at most MAX_BLOCK_BYTES plus one record (itself at most
             // MAX_RECORD_BYTES): far below u32::MAX.
+            p.starts.push(end as u32);
+            end += field.len();
             p.ends.push(end as u32);
         }
+        self.pushed(plan, policy, line)
+    }
+
+    /// [`push`](Self::push) for a record given as the text of its line, without the
+    /// line end, and the positions of the delimiters in it: the fields are the pieces
+    /// between them, as the csv reader splits a line without quotes. The line is
+    /// copied once, delimiters included.
+    pub(super) fn push_line(
+        &mut self,
+        plan: &Plan,
+        policy: BadCellPolicy,
+        text: &[u8],
+        delimiters: &[usize],
+        line: u64,
+    ) -> Result<()> {
+        if delimiters.len() + 1 != plan.n_fields {
+            return self.fail(plan, policy, ragged(plan, delimiters.len() + 1, line));
+        }
+        let p = &mut self.pending;
+        let base = p.bytes.len();
+        p.bytes.extend_from_slice(text);
+        // Below u32::MAX as in `push`.
+        let mut start = base;
+        for &d in delimiters {
+            p.starts.push(start as u32);
+            p.ends.push((base + d) as u32);
+            start = base + d + 1;
+        }
+        p.starts.push(start as u32);
+        p.ends.push((base + text.len()) as u32);
+        self.pushed(plan, policy, line)
+    }
+
+    /// Counts a record just pushed (on file line `line`) and parses the pending block
+    /// once it is full.
+    fn pushed(&mut self, plan: &Plan, policy: BadCellPolicy, line: u64) -> Result<()> {
+        let p = &mut self.pending;
         p.rows += 1;
         self.lines.push(line);
         let cells = p.ends.len();

@@ -60,26 +60,27 @@ pub(in crate::data) struct Interner {
     pub(super) map: FxMap<u32>,
     pub(in crate::data) texts: Vec<String>,
     pub(super) first_lines: Vec<u64>,
-    /// While the texts so far are at most [`INLINE`] and each at most 8 bytes long:
+    /// While the texts so far are at most [`INLINE`] and each at most 16 bytes long:
     /// each text packed (see [`pack`]), in code order. A column of a few short levels
     /// is then looked up here without touching the map, whose keys live elsewhere on
     /// the heap (a wide file reads one cell of every column per row, so each cell's
     /// lookup should touch as little memory as it can).
-    inline: Vec<(u64, usize)>,
+    inline: Vec<(u128, usize)>,
 }
 
 /// How many short texts an [`Interner`] keeps packed beside its map.
 const INLINE: usize = 8;
 
-/// A text of at most 8 bytes as its bytes (little-endian, zero-padded) and its length;
-/// None when longer.
-fn pack(bytes: &[u8]) -> Option<(u64, usize)> {
-    if bytes.len() > 8 {
+/// A text of at most 16 bytes (most levels of churn tables: `Month-to-month`,
+/// `Fiber optic`, `bank_transfer`) as its bytes (little-endian, zero-padded) and its
+/// length; None when longer.
+fn pack(bytes: &[u8]) -> Option<(u128, usize)> {
+    if bytes.len() > 16 {
         return None;
     }
-    let mut a = [0u8; 8];
+    let mut a = [0u8; 16];
     a[..bytes.len()].copy_from_slice(bytes);
-    Some((u64::from_le_bytes(a), bytes.len()))
+    Some((u128::from_le_bytes(a), bytes.len()))
 }
 
 impl Interner {
@@ -200,17 +201,17 @@ mod tests {
     #[test]
     fn short_texts_packed_inline_keep_their_codes_beyond_the_inline_ones() {
         // Texts that pack alike but for their length ("a" and "a\0"), the empty text,
-        // eight bytes, then more than INLINE short texts and a long one: every text
+        // sixteen bytes, then more than INLINE short texts and a long one: every text
         // keeps one code, looked up inline first and in the map after.
         let mut i = Interner::default();
         let mut texts: Vec<Vec<u8>> = vec![
             b"a".to_vec(),
             b"a\0".to_vec(),
             b"".to_vec(),
-            b"12345678".to_vec(),
+            b"1234567812345678".to_vec(),
         ];
         texts.extend((0..INLINE).map(|k| format!("s{k}").into_bytes()));
-        texts.push(b"a level longer than eight bytes".to_vec());
+        texts.push(b"a level longer than sixteen bytes".to_vec());
         texts.extend((0..3).map(|k| format!("t{k}").into_bytes()));
         for round in 0..2 {
             for (k, t) in texts.iter().enumerate() {
@@ -225,10 +226,12 @@ mod tests {
         assert_eq!(i.inline.len(), INLINE);
         // A column of long levels only never packs any.
         let mut long = Interner::default();
-        long.intern(b"Month-to-month", 1, &at, MAX_LEVELS).unwrap();
+        long.intern(b"No internet service", 1, &at, MAX_LEVELS)
+            .unwrap();
         assert_eq!(long.intern(b"a", 2, &at, MAX_LEVELS).unwrap(), 1);
         assert_eq!(
-            long.intern(b"Month-to-month", 3, &at, MAX_LEVELS).unwrap(),
+            long.intern(b"No internet service", 3, &at, MAX_LEVELS)
+                .unwrap(),
             0
         );
         assert!(long.inline.is_empty());
