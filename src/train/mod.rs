@@ -12,6 +12,10 @@
 //! row, monotone with the row order, near-constant, too many levels, label-like); the
 //! pipeline returns them in [`Trained::warnings`].
 //!
+//! [`StreamSample`] and [`Pipeline::fit_stream`] train on a CSV too large to hold as a
+//! table, in two passes over the file with validation, tuning and binning on a seeded
+//! sample (see the `stream` module docs, on [`StreamSample`]'s page).
+//!
 //! [`ModelBuilder`] is the last step on its own: a model from a body fitted elsewhere,
 //! its training rows and validation rows or [`OutOfSample`] predictions.
 //!
@@ -37,12 +41,17 @@
 mod builder;
 mod leakage;
 mod pipeline;
+mod stream;
 mod survival;
 
 pub use crate::policy::tier::TierSpec;
-pub use builder::{ModelBuilder, OutOfSample};
+pub use builder::{ModelBuilder, OutOfSample, TrainingData};
 pub use leakage::{LeakageKind, LeakageWarning, MAX_ROWS as LEAKAGE_MAX_ROWS, leakage_warnings};
 pub use pipeline::{
     FinalFit, Pipeline, Stage, TrainOptions, Trained, Validation, ValidationReport,
+};
+pub use stream::{
+    DEFAULT_SAMPLE_ROWS, STREAM_AUTO_BYTES, StreamOptions, StreamSample, StreamTrained,
+    streams_by_default,
 };
 pub use survival::SurvivalValidation;
