@@ -389,8 +389,7 @@ impl StreamSample {
         if class_counts.iter().filter(|&&c| c > 0.0).count() < 2 {
             return Err(Error::Csv {
                 location: Location::file(path).at_column(opts.target()),
-                message: "the target has one class only: a model needs rows of two classes"
-                    .into(),
+                message: "the target has one class only: a model needs rows of two classes".into(),
             });
         }
         // The sample in file order; levels sorted in byte order (as the reader does).
@@ -468,11 +467,7 @@ fn encode_file(sample: &StreamSample, discretizer: &Discretizer) -> Result<Encod
     let weighted = sample.table.weights().is_some();
     let mut encoded =
         Encoded::with_capacity(Arc::clone(discretizer.schema()), sample.rows, weighted);
-    let chunks = CsvChunks::open(
-        &sample.path,
-        &sample.read_options,
-        sample.stream.chunk_rows,
-    )?;
+    let chunks = CsvChunks::open(&sample.path, &sample.read_options, sample.stream.chunk_rows)?;
     let mut rows: Vec<usize> = Vec::new();
     for chunk in chunks {
         let chunk = chunk?;
