@@ -202,3 +202,23 @@ fn learners_that_need_rows_and_survival_are_refused_before_reading() {
     let e = StreamOptions::default().sample_rows(1).check().unwrap_err();
     assert!(e.to_string().contains("sample_rows"), "{e}");
 }
+
+#[test]
+fn a_file_changed_between_the_passes_is_an_error() {
+    let path = std::env::temp_dir().join(format!(
+        "churnkit-stream-changed-{}.csv",
+        std::process::id()
+    ));
+    std::fs::copy(SYNTH, &path).unwrap();
+    let sample = StreamSample::read(&path, &synth(), &StreamOptions::default()).unwrap();
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    let last = text.lines().last().unwrap().to_string();
+    text.push_str(&last);
+    text.push('\n');
+    std::fs::write(&path, text).unwrap();
+    let e = pipeline(Algorithm::NaiveBayes)
+        .fit_stream(sample)
+        .unwrap_err();
+    std::fs::remove_file(&path).unwrap();
+    assert!(e.to_string().contains("the file changed"), "{e}");
+}
