@@ -222,3 +222,93 @@ fn a_file_changed_between_the_passes_is_an_error() {
     std::fs::remove_file(&path).unwrap();
     assert!(e.to_string().contains("the file changed"), "{e}");
 }
+
+/// Writes `text` to a temporary CSV named after `name`.
+fn temp_csv(name: &str, text: &str) -> std::path::PathBuf {
+    let path =
+        std::env::temp_dir().join(format!("churnkit-stream-{name}-{}.csv", std::process::id()));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn kinds_and_classes_come_from_the_head_as_the_reader_decides() {
+    // `code` is numbers only in the head; `mixed` is 1 in 10 text (categorical by the
+    // 5 % rule); `blank` is all missing; the head has an at_risk label.
+    let mut text = String::from("code,mixed,blank,plan,status\n");
+    for i in 0..40 {
+        let mixed = if i % 10 == 0 {
+            "x".to_string()
+        } else {
+            i.to_string()
+        };
+        let status = ["Yes", "No", "at_risk", "No"][i % 4];
+        text.push_str(&format!("{},{mixed},,p{},{status}\n", i % 7, i % 3));
+    }
+    let path = temp_csv("kinds", &text);
+    let opts = CsvOptions::new("status");
+    let (table, _) = read_csv_report(&path, &opts).unwrap();
+    let stream = StreamOptions::default().head_rows(10).chunk_rows(7);
+    let sample = StreamSample::read(&path, &opts, &stream).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(sample.table.schema(), table.schema());
+    assert_eq!(table.schema().target.classes.len(), 3);
+    let kinds: Vec<bool> = table
+        .schema()
+        .features
+        .iter()
+        .map(|f| f.is_numeric())
+        .collect();
+    assert_eq!(kinds, [true, false, true, false]);
+    assert_eq!(sample.table.labels(), table.labels());
+}
+
+#[test]
+fn a_class_or_text_the_head_did_not_show_is_an_error_naming_the_line() {
+    let mut text = String::from("tenure,status\n");
+    for i in 0..30 {
+        text.push_str(&format!("{i},{}\n", if i % 2 == 0 { "Yes" } else { "No" }));
+    }
+    let cases = [
+        ("class", format!("{text}3,at_risk\n"), "at_risk"),
+        ("text", format!("{text}abc,No\n"), "abc"),
+    ];
+    for (name, body, value) in cases {
+        let path = temp_csv(name, &body);
+        let stream = StreamOptions::default().head_rows(10).chunk_rows(8);
+        let e = StreamSample::read(&path, &CsvOptions::new("status"), &stream).unwrap_err();
+        std::fs::remove_file(&path).unwrap();
+        let shown = e.to_string();
+        assert!(shown.contains("32"), "{name}: the line is named: {shown}");
+        assert!(shown.contains(value), "{name}: the value is named: {shown}");
+    }
+}
+
+#[test]
+fn no_rows_or_one_class_are_errors() {
+    use churnkit::data::BadLabelPolicy;
+    let path = temp_csv("nolabels", "a,status\n1,\n2,NA\n");
+    let opts = CsvOptions::new("status").on_bad_label(BadLabelPolicy::Skip);
+    let e = StreamSample::read(&path, &opts, &StreamOptions::default()).unwrap_err();
+    std::fs::remove_file(&path).unwrap();
+    assert!(e.to_string().contains("no rows left"), "{e}");
+    let path = temp_csv("oneclass", "a,status\n1,Yes\n2,Yes\n");
+    let e = StreamSample::read(&path, &CsvOptions::new("status"), &StreamOptions::default())
+        .unwrap_err();
+    std::fs::remove_file(&path).unwrap();
+    assert!(e.to_string().contains("one class"), "{e}");
+    let e = StreamSample::read(
+        "/nonexistent/churnkit.csv",
+        &CsvOptions::new("status"),
+        &StreamOptions::default(),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("/nonexistent/churnkit.csv"), "{e}");
+    for bad in [
+        StreamOptions::default().chunk_rows(0),
+        StreamOptions::default().head_rows(0),
+    ] {
+        let e = StreamSample::read(SYNTH, &synth(), &bad).unwrap_err();
+        assert!(e.to_string().contains("_rows"), "{e}");
+    }
+}
