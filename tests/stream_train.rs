@@ -312,3 +312,42 @@ fn no_rows_or_one_class_are_errors() {
         assert!(e.to_string().contains("_rows"), "{e}");
     }
 }
+
+#[test]
+fn fit_on_codes_refuses_a_sample_fit_of_another_learner() {
+    use churnkit::registry;
+    let (table, _) = read_csv_report(SYNTH, &synth()).unwrap();
+    let rows = table.all_rows();
+    let opts = AlgoOptions::default();
+    let bayes = registry::fit(Algorithm::NaiveBayes, &opts, &table, &rows).unwrap();
+    let d = bayes.body.discretizer().unwrap().clone();
+    let (codes, _) = d.encode_rows(&table, &rows).unwrap();
+    let empty = table.select(&[]);
+    let e = registry::fit_on_codes(
+        Algorithm::C45,
+        &opts,
+        &bayes.body,
+        d.clone(),
+        codes.clone(),
+        &empty,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("not a tree"), "{e}");
+    let e = registry::fit_on_codes(
+        Algorithm::ZeroR,
+        &opts,
+        &bayes.body,
+        d.clone(),
+        codes.clone(),
+        &empty,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("streaming training fits"), "{e}");
+    // The right learner on every row's codes: the body registry::fit gives.
+    let body = registry::fit_on_codes(Algorithm::NaiveBayes, &opts, &bayes.body, d, codes, &empty)
+        .unwrap();
+    assert_eq!(
+        serde_json::to_string(&body).unwrap(),
+        serde_json::to_string(&bayes.body).unwrap()
+    );
+}

@@ -381,6 +381,44 @@ mod tests {
         assert!(e.columns().iter().all(|c| matches!(c, Codes::U8(_))));
     }
 
+    fn schema_of(levels: usize) -> Arc<EncodedSchema> {
+        Arc::new(EncodedSchema {
+            features: vec![EncodedFeature {
+                name: "f".into(),
+                levels: (0..levels).map(|l| l.to_string()).collect(),
+                numeric: false,
+            }],
+            classes: vec!["retained".into(), "churned".into()],
+        })
+    }
+
+    #[test]
+    fn appending_pieces_gives_the_whole() {
+        let schema = schema_of(3);
+        let whole = Encoded::new(
+            Arc::clone(&schema),
+            vec![Codes::U8(vec![0, 1, 2, 3, 1])],
+            vec![0, 1, 1, 0, 1],
+            Some(vec![1.0, 2.0, 0.5, 1.0, 3.0]),
+        )
+        .unwrap();
+        let mut built = Encoded::with_capacity(Arc::clone(&schema), 5, true);
+        built.append(&whole.select(&[0, 1])).unwrap();
+        built.append(&whole.select(&[2, 3, 4])).unwrap();
+        assert_eq!(built, whole);
+        // Another schema, another weighting: refused.
+        let other = Encoded::new(schema_of(2), vec![Codes::U8(vec![0])], vec![0], None).unwrap();
+        let e = built.append(&other).unwrap_err();
+        assert!(e.to_string().contains("another schema"), "{e}");
+        let unweighted = Encoded::new(schema, vec![Codes::U8(vec![0])], vec![0], None).unwrap();
+        let e = built.append(&unweighted).unwrap_err();
+        assert!(e.to_string().contains("weighted"), "{e}");
+        assert_eq!(built.n_rows(), 5);
+        // Wide features get u16 buffers.
+        let wide = Encoded::with_capacity(schema_of(300), 1, false);
+        assert!(matches!(wide.column(0), Codes::U16(_)));
+    }
+
     #[test]
     fn codes_pick_their_width() {
         assert!(matches!(Codes::from_u16(vec![1, 2], 256), Codes::U8(_)));
