@@ -351,3 +351,37 @@ fn fit_on_codes_refuses_a_sample_fit_of_another_learner() {
         serde_json::to_string(&bayes.body).unwrap()
     );
 }
+
+#[test]
+fn weights_and_k_fold_give_the_in_memory_model_too() {
+    // MonthlyCharges as the sample weight: class counts, fingerprint and sample carry it.
+    let opts = telco().weight_column("MonthlyCharges");
+    let (table, report) = read_csv_report(TELCO, &opts).unwrap();
+    assert!(table.weights().is_some());
+    let p = Pipeline::new(Algorithm::NaiveBayes, AlgoOptions::default())
+        .validation(Validation::KFold { k: 3, seed: 5 });
+    let memory = p
+        .clone()
+        .read_spec(ReadSpec::new(&opts, &report))
+        .fit(&table)
+        .unwrap();
+    let stream = StreamOptions::default().chunk_rows(999);
+    let sample = StreamSample::read(TELCO, &opts, &stream).unwrap();
+    assert_eq!(sample.class_counts, table.class_counts(&table.all_rows()));
+    let streamed = p.fit_stream(sample).unwrap();
+    assert!(
+        memory.model.to_bytes().unwrap() == streamed.model.to_bytes().unwrap(),
+        "weighted naive Bayes with 3-fold CV: model bytes differ"
+    );
+    assert_eq!(streamed.validation.out_of_sample_rows(), table.n_rows());
+}
+
+#[test]
+fn only_large_csv_files_stream_by_default() {
+    use churnkit::train::{STREAM_AUTO_BYTES, streams_by_default};
+    assert_eq!(STREAM_AUTO_BYTES, 512 << 20);
+    assert!(!streams_by_default(std::path::Path::new(TELCO)));
+    assert!(!streams_by_default(std::path::Path::new(
+        "/nonexistent/x.csv"
+    )));
+}
