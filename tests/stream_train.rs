@@ -385,3 +385,21 @@ fn only_large_csv_files_stream_by_default() {
         "/nonexistent/x.csv"
     )));
 }
+
+#[test]
+fn too_many_levels_is_the_readers_error_at_the_same_line() {
+    // 65,536 distinct values in a text column; in chunks of 10,000 rows no chunk has
+    // too many, the file has.
+    let mut text = String::from("code,status\n");
+    for i in 0..70_000 {
+        text.push_str(&format!("c{i},{}\n", if i % 2 == 0 { "Yes" } else { "No" }));
+    }
+    let path = temp_csv("levels", &text);
+    let opts = CsvOptions::new("status");
+    let memory = read_csv_report(&path, &opts).unwrap_err();
+    let stream = StreamOptions::default().chunk_rows(10_000).head_rows(1000);
+    let streamed = StreamSample::read(&path, &opts, &stream).unwrap_err();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(memory.to_string(), streamed.to_string());
+    assert!(streamed.to_string().contains("65537"), "{streamed}");
+}

@@ -14,7 +14,7 @@ use super::leakage::{LeakageWarning, leakage_warnings};
 use super::pipeline::{FinalFit, Pipeline, Stage, Validated, ValidationReport};
 use crate::data::{
     Column, CsvChunks, CsvOptions, DataFormat, Discretizer, Encoded, FeatureEncoder, FeatureKind,
-    MISSING_LEVEL, ReadReport, ReadSpec, Schema, Table, stream_options,
+    MAX_LEVELS, MISSING_LEVEL, ReadReport, ReadSpec, Schema, Table, stream_options,
 };
 use crate::error::{Error, Location, Result};
 use crate::model::{Fingerprinter, Model};
@@ -283,9 +283,21 @@ impl StreamSample {
                         // Every level a row of the chunk uses, interned once.
                         let texts = t.schema().features[j].levels();
                         let mut map = vec![MISSING_LEVEL; texts.len()];
-                        for &c in src {
+                        for (r, &c) in src.iter().enumerate() {
                             if c != MISSING_LEVEL && map[c as usize] == MISSING_LEVEL {
                                 map[c as usize] = lv.id(&texts[c as usize]);
+                                if lv.texts.len() > MAX_LEVELS {
+                                    // The whole-file reader's error, at the same line.
+                                    let name = &t.schema().features[j].name;
+                                    return Err(Error::Schema {
+                                        location: Location::file(path)
+                                            .at_line(chunk.lines[r])
+                                            .at_column(name),
+                                        message: format!(
+                                            "more than {MAX_LEVELS} distinct values; a categorical feature may have at most {MAX_LEVELS} levels (drop the column, make it the id column, or declare it numeric)"
+                                        ),
+                                    });
+                                }
                             }
                         }
                         place(&slots, dst, |r| {
