@@ -42,7 +42,8 @@ use crate::data::{Binning, Discretizer, Encoded, Table};
 use crate::error::{Error, Location, Result};
 use crate::eval::{ZeroR, ZeroRModel};
 use crate::learner::{
-    Classifier, EncodedLearner, Explanation, Learner, RawExplainer, Reason, fit_two_phase,
+    Classifier, EncodedLearner, Encoding, Explanation, FitInput, Learner, RawExplainer, Reason,
+    fit_two_phase,
 };
 use crate::tree::{
     Cart, CartClassifier, Forest, ForestClassifier, ForestTune, Id3Params, LevelProgress, Pruning,
@@ -780,6 +781,10 @@ impl std::fmt::Debug for Fitted {
 trait BodyLearner {
     /// [`fit_two_phase`] under `name`, the classifier turned into its body.
     fn fit_body(&self, name: String, table: &Table, rows: &[usize]) -> Result<Fitted>;
+
+    /// Phase 2 alone ([`EncodedLearner::fit_codes`]) under `name` on codes given
+    /// (no training rows of `table`, whose schema names the target).
+    fn fit_body_codes(&self, name: String, table: &Table, encoding: Encoding) -> Result<ModelBody>;
 }
 
 impl<L> BodyLearner for L
@@ -795,6 +800,117 @@ where
             fit_seconds: t.fit_seconds,
         })
     }
+
+    fn fit_body_codes(&self, name: String, table: &Table, encoding: Encoding) -> Result<ModelBody> {
+        self.check()?;
+        let fitted = self.fit_codes(FitInput {
+            name,
+            table,
+            rows: &[],
+            encoding: Some(encoding),
+        })?;
+        Ok(fitted.into())
+    }
+}
+
+/// The algorithms [`fit_on_codes`] fits (streaming training): the ID3 family and the
+/// Bayesian networks, whose phase 2 reads nothing but the codes once their settings
+/// are fixed. The others need the raw training rows (ZeroR, CART through linfa) or
+/// tune on the rows themselves (the forest's out-of-bag tuning).
+pub const STREAMED: &[Algorithm] = &[
+    Algorithm::Id3,
+    Algorithm::Id3Weighted,
+    Algorithm::C45,
+    Algorithm::NaiveBayes,
+    Algorithm::Tan,
+    Algorithm::BnHillClimb,
+];
+
+/// Checks that `algo` is one [`fit_on_codes`] fits ([`STREAMED`]).
+///
+/// # Errors
+/// [`Error::Param`] naming the algorithms it fits.
+pub fn check_streamed(algo: Algorithm) -> Result<()> {
+    if STREAMED.contains(&algo) {
+        return Ok(());
+    }
+    let names: Vec<&str> = STREAMED.iter().map(|a| a.name()).collect();
+    Err(Error::param(
+        "algo",
+        algo,
+        format!(
+            "streaming training fits {}; train this one in memory (--stream off)",
+            names.join(", ")
+        ),
+    ))
+}
+
+/// Fits `algo` on the codes of rows that are not held as a table (streaming training:
+/// `encoded` are every row of a file, encoded chunk by chunk by `discretizer`), with
+/// the settings `sample_fit` — the body [`fit`] gave on a sample of those rows — chose:
+///
+/// - a self-tuned tree is refitted with the tuned setting
+///   ([`TreeLearner::tuned_for`]: criterion, depth, pruning, smoothing; the minimum
+///   leaf carried over as the same fraction of the rows, `max(2, round(f · n))` with
+///   `n` the rows of `encoded`, as a tuned fit on `n` rows does), its tuning report
+///   kept with that leaf size; an untuned tree with its own parameters;
+/// - a Bayesian network is learned from the codes with its own settings.
+///
+/// `discretizer` must be fitted with the binning `sample_fit` used (the tuned
+/// binning). `schema_of` is a table with the training schema (its rows are not read:
+/// an empty table does). The classifier is named after the algorithm. With a sample
+/// that is every row (in order) and that sample's codes, the body is the one [`fit`]
+/// gives on all rows.
+///
+/// # Errors
+/// [`check_streamed`]'s error for another algorithm; [`Error::Fit`] when `sample_fit`
+/// is not the body of `algo`, or the fit fails.
+pub fn fit_on_codes(
+    algo: Algorithm,
+    opts: &AlgoOptions,
+    sample_fit: &ModelBody,
+    discretizer: Discretizer,
+    encoded: Encoded,
+    schema_of: &Table,
+) -> Result<ModelBody> {
+    check_streamed(algo)?;
+    opts.check(algo)?;
+    let entry = algo.entry();
+    let name = entry.name.to_string();
+    let n = encoded.n_rows();
+    let encoding = Encoding {
+        discretizer,
+        encoded,
+    };
+    let base = match algo {
+        Algorithm::Id3 => Some(TreeLearner::id3()),
+        Algorithm::Id3Weighted => Some(TreeLearner::id3_weighted()),
+        Algorithm::C45 => Some(TreeLearner::c45()),
+        _ => None,
+    };
+    let Some(base) = base else {
+        return (entry.build)(opts).fit_body_codes(name, schema_of, encoding);
+    };
+    let ModelBody::Tree(sample_tree) = sample_fit else {
+        return Err(Error::Fit(format!(
+            "{algo}: the sample's fit is not a tree"
+        )));
+    };
+    let learner = opts.tree(base);
+    let (learner, tuning) = match &sample_tree.tuning {
+        Some(report) => {
+            let l = learner.tuned_for(report, n);
+            let mut report = report.clone();
+            report.final_min_leaf = l.params.min_rows_leaf;
+            (l, Some(report))
+        }
+        None => (learner.tune(Tune::Off), None),
+    };
+    let mut body = learner.fit_body_codes(name, schema_of, encoding)?;
+    if let ModelBody::Tree(t) = &mut body {
+        t.tuning = tuning;
+    }
+    Ok(body)
 }
 
 /// Fits `algo` with `opts` on `rows` of `table`: its registry entry builds the

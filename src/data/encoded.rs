@@ -293,6 +293,59 @@ impl Encoded {
         }
     }
 
+    /// An encoded table of `schema` with no rows yet and room for `rows` rows in every
+    /// column (weights too when `weighted`), to [`append`](Self::append) the codes of
+    /// data read in pieces (a file streamed in chunks) without regrowing the buffers.
+    pub fn with_capacity(schema: Arc<EncodedSchema>, rows: usize, weighted: bool) -> Encoded {
+        let columns = schema
+            .features
+            .iter()
+            .map(|f| {
+                if f.cardinality() <= 256 {
+                    Codes::U8(Vec::with_capacity(rows))
+                } else {
+                    Codes::U16(Vec::with_capacity(rows))
+                }
+            })
+            .collect();
+        Encoded {
+            schema,
+            columns,
+            labels: Vec::with_capacity(rows),
+            weights: weighted.then(|| Vec::with_capacity(rows)),
+        }
+    }
+
+    /// Appends the rows of `other`, encoded with the same schema (e.g. by the same
+    /// [`Discretizer`](crate::data::Discretizer)).
+    ///
+    /// # Errors
+    /// [`Error::Schema`] when the schemas, the code widths or the weighting differ.
+    pub fn append(&mut self, other: &Encoded) -> Result<()> {
+        if !Arc::ptr_eq(&self.schema, &other.schema) && self.schema != other.schema {
+            return Err(Error::schema(
+                "appended codes were encoded with another schema",
+            ));
+        }
+        if self.weights.is_some() != other.weights.is_some() {
+            return Err(Error::schema(
+                "appended codes are weighted where these are not, or the other way round",
+            ));
+        }
+        for (mine, theirs) in self.columns.iter_mut().zip(&other.columns) {
+            match (mine, theirs) {
+                (Codes::U8(a), Codes::U8(b)) => a.extend_from_slice(b),
+                (Codes::U16(a), Codes::U16(b)) => a.extend_from_slice(b),
+                _ => return Err(Error::schema("appended codes have another width")),
+            }
+        }
+        self.labels.extend_from_slice(&other.labels);
+        if let (Some(a), Some(b)) = (&mut self.weights, &other.weights) {
+            a.extend_from_slice(b);
+        }
+        Ok(())
+    }
+
     /// Bytes held by codes, labels and weights (the schema excluded).
     pub fn heap_bytes(&self) -> usize {
         self.columns.iter().map(Codes::bytes).sum::<usize>()
@@ -326,6 +379,44 @@ mod tests {
         let bytes = e.heap_bytes();
         assert_eq!(bytes, 21_000_000);
         assert!(e.columns().iter().all(|c| matches!(c, Codes::U8(_))));
+    }
+
+    fn schema_of(levels: usize) -> Arc<EncodedSchema> {
+        Arc::new(EncodedSchema {
+            features: vec![EncodedFeature {
+                name: "f".into(),
+                levels: (0..levels).map(|l| l.to_string()).collect(),
+                numeric: false,
+            }],
+            classes: vec!["retained".into(), "churned".into()],
+        })
+    }
+
+    #[test]
+    fn appending_pieces_gives_the_whole() {
+        let schema = schema_of(3);
+        let whole = Encoded::new(
+            Arc::clone(&schema),
+            vec![Codes::U8(vec![0, 1, 2, 3, 1])],
+            vec![0, 1, 1, 0, 1],
+            Some(vec![1.0, 2.0, 0.5, 1.0, 3.0]),
+        )
+        .unwrap();
+        let mut built = Encoded::with_capacity(Arc::clone(&schema), 5, true);
+        built.append(&whole.select(&[0, 1])).unwrap();
+        built.append(&whole.select(&[2, 3, 4])).unwrap();
+        assert_eq!(built, whole);
+        // Another schema, another weighting: refused.
+        let other = Encoded::new(schema_of(2), vec![Codes::U8(vec![0])], vec![0], None).unwrap();
+        let e = built.append(&other).unwrap_err();
+        assert!(e.to_string().contains("another schema"), "{e}");
+        let unweighted = Encoded::new(schema, vec![Codes::U8(vec![0])], vec![0], None).unwrap();
+        let e = built.append(&unweighted).unwrap_err();
+        assert!(e.to_string().contains("weighted"), "{e}");
+        assert_eq!(built.n_rows(), 5);
+        // Wide features get u16 buffers.
+        let wide = Encoded::with_capacity(schema_of(300), 1, false);
+        assert!(matches!(wide.column(0), Codes::U16(_)));
     }
 
     #[test]

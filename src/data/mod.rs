@@ -38,6 +38,7 @@ pub use csv::{
     MAX_BAD_NUMERIC_SHARE, MAX_COLUMNS, MAX_PARALLEL_READ_BYTES, MAX_RECORD_BYTES, REPORTED_LINES,
     ReadReport, ReadSpec, binary_format, binary_input_error, closest_name, delimiter_name,
     detect_delimiter, detect_delimiter_hinted, read_csv, read_csv_from, read_csv_report,
+    stream_options,
 };
 pub(crate) use csv::{RecordLimit, RecordStarts, io_error as csv_io_error};
 pub use discretize::{

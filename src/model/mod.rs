@@ -454,7 +454,8 @@ fn fnv_word(h: u64, w: u64) -> u64 {
 /// [`fingerprint`] of all the rows at once.
 ///
 /// Each feature column, the labels and the weights are hashed separately, in row
-/// order, by the word-wise FNV-1a step ([`fnv_word`]) starting from FNV's offset
+/// order, by the word-wise FNV-1a step (`h = (h ^ w) · 0x100000001b3 mod 2^64` for a
+/// 64-bit word `w`) starting from FNV's offset
 /// basis `0xcbf29ce484222325`, one 64-bit word per cell — numeric: the f64 bits (every
 /// NaN as the same canonical NaN); categorical: the byte-wise FNV-1a 64
 /// ([`fnv1a64`]) of the level's text, or `u64::MAX` for missing; label: its class

@@ -76,6 +76,32 @@ impl OutOfSample {
     }
 }
 
+/// What a model's summary says about its training data when the rows are not held as
+/// one table (streaming training, [`ModelBuilder::from_training_data`]): what
+/// [`ModelBuilder::new`] otherwise computes from the training rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainingData {
+    /// The schema customers are read with: the categorical levels seen in the
+    /// training rows, sorted in byte order.
+    pub schema: Arc<Schema>,
+    /// The number of training rows.
+    pub rows: u64,
+    /// The weighted count of each class over the training rows (summed in row order).
+    pub class_counts: Vec<f64>,
+    /// The training data's fingerprint ([`Fingerprinter`](crate::model::Fingerprinter)
+    /// fed every training row in order).
+    pub fingerprint: String,
+}
+
+/// Where a builder's training data comes from.
+#[derive(Debug)]
+enum Train<'a> {
+    /// Rows of a table.
+    Rows(&'a Table, &'a [usize]),
+    /// Described by the caller.
+    Given(TrainingData),
+}
+
 /// Where a builder's out-of-sample predictions come from.
 #[derive(Debug)]
 enum Held<'a> {
@@ -95,8 +121,7 @@ enum Held<'a> {
 #[derive(Debug)]
 pub struct ModelBuilder<'a> {
     body: ModelBody,
-    train: &'a Table,
-    train_rows: &'a [usize],
+    train: Train<'a>,
     held: Held<'a>,
     params: serde_json::Value,
     calibration: Option<CalibrationMethod>,
@@ -193,10 +218,19 @@ impl<'a> ModelBuilder<'a> {
         train: &'a Table,
         train_rows: &'a [usize],
     ) -> ModelBuilder<'a> {
+        Self::start(body.into(), Train::Rows(train, train_rows))
+    }
+
+    /// Starts building a model from a fitted `body` whose training rows are described
+    /// by `data` instead of given as rows of a table (e.g. a file streamed in chunks).
+    pub fn from_training_data(body: impl Into<ModelBody>, data: TrainingData) -> ModelBuilder<'a> {
+        Self::start(body.into(), Train::Given(data))
+    }
+
+    fn start(body: ModelBody, train: Train<'a>) -> ModelBuilder<'a> {
         ModelBuilder {
-            body: body.into(),
+            body,
             train,
-            train_rows,
             held: Held::None,
             params: serde_json::Value::Null,
             calibration: None,
@@ -208,6 +242,11 @@ impl<'a> ModelBuilder<'a> {
             read_spec: None,
             extra_metrics: Vec::new(),
         }
+    }
+
+    /// The fitted body being built into a model.
+    pub fn body(&self) -> &ModelBody {
+        &self.body
     }
 
     /// Validation rows, predicted by the body being built: used for metrics,
@@ -291,9 +330,23 @@ impl<'a> ModelBuilder<'a> {
     /// Builds the model: computes the summary, fits calibration and chooses thresholds
     /// on the validation rows when asked (an error if there are none).
     pub fn build(self) -> Result<Model> {
-        let train = self.train;
         let classifier = self.body.classifier();
-        let schema = Arc::new(training_schema(train, self.train_rows));
+        let (schema, rows, class_counts, fingerprint) = match self.train {
+            Train::Rows(train, rows) => (
+                Arc::new(training_schema(train, rows)),
+                rows.len() as u64,
+                train.class_counts(rows),
+                fingerprint(train, rows),
+            ),
+            Train::Given(d) => (d.schema, d.rows, d.class_counts, d.fingerprint),
+        };
+        if class_counts.len() != schema.target.classes.len() {
+            return Err(Error::param(
+                "class_counts",
+                class_counts.len(),
+                format!("expected one per class ({})", schema.target.classes.len()),
+            ));
+        }
         let classes = schema.target.classes.clone();
         let k = classes.len();
         if classifier.classes() != classes.as_slice() {
@@ -308,15 +361,15 @@ impl<'a> ModelBuilder<'a> {
         let mut summary = TrainingSummary {
             learner: classifier.name(),
             params: JsonValue(self.params),
-            rows: self.train_rows.len() as u64,
+            rows,
             classes: classes.clone(),
-            class_counts: train.class_counts(self.train_rows),
+            class_counts,
             validation_rows: 0,
             metrics: BTreeMap::new(),
             calibration: None,
             thresholds: None,
             crate_version: env!("CARGO_PKG_VERSION").to_string(),
-            fingerprint: fingerprint(train, self.train_rows),
+            fingerprint,
         };
         let mut calibration = None;
         let mut tier_policy = match &self.tiers {

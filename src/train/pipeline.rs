@@ -16,7 +16,7 @@ use crate::policy::economics::Economics;
 use crate::policy::input::InputPolicy;
 use crate::policy::stage::WarningSpec;
 use crate::policy::tier::TierSpec;
-use crate::registry::{self, AlgoOptions, Algorithm, Fitted, learner};
+use crate::registry::{self, AlgoOptions, Algorithm, Fitted, ModelBody, learner};
 use crate::survival::{SurvivalData, SurvivalLearner};
 
 /// How the reported figures (and the predictions calibration and thresholds are
@@ -278,9 +278,17 @@ pub struct Trained {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Pipeline {
-    algo: Algorithm,
-    algo_options: AlgoOptions,
-    options: TrainOptions,
+    pub(super) algo: Algorithm,
+    pub(super) algo_options: AlgoOptions,
+    pub(super) options: TrainOptions,
+}
+
+/// What [`Pipeline::validate_on`] gives: the report, the out-of-sample predictions and
+/// a holdout's training-part model.
+pub(super) struct Validated {
+    pub(super) report: ValidationReport,
+    pub(super) held: Option<OutOfSample>,
+    pub(super) holdout_fit: Option<Fitted>,
 }
 
 impl Pipeline {
@@ -451,37 +459,11 @@ impl Pipeline {
         let survival_learner = o.duration.as_ref().map(|d| SurvivalLearner::new(d.clone()));
         let fit = |rows: &[usize]| registry::fit(self.algo, &self.algo_options, table, rows);
         let t = Instant::now();
-        if o.validation != Validation::None {
-            progress(Stage::Validating(o.validation));
-        }
-        let (validation, held, holdout_fit) = match o.validation {
-            Validation::Holdout { fraction, seed } => {
-                let split = stratified_holdout(table.labels(), fraction, seed)?;
-                let fitted = fit(&split.train)?;
-                let proba = predict_rows(fitted.classifier(), table, &split.test)?;
-                let held = OutOfSample::of_rows(table, &split.test, proba);
-                let report = Report::from_proba(
-                    &table.schema().target.classes,
-                    &held.labels,
-                    held.weights.as_deref(),
-                    &held.proba,
-                )?;
-                let v = ValidationReport::Holdout {
-                    fraction,
-                    seed,
-                    split,
-                    report: Box::new(report),
-                };
-                (v, Some(held), Some(fitted))
-            }
-            Validation::KFold { k, seed } => {
-                let l = learner(self.algo, &self.algo_options)?;
-                let cv = cross_validate(l.as_ref(), table, k, seed)?;
-                let held = OutOfSample::of_rows(table, &all, cv.oof_proba.clone());
-                (ValidationReport::KFold(Box::new(cv)), Some(held), None)
-            }
-            Validation::None => (ValidationReport::None, None, None),
-        };
+        let Validated {
+            report: validation,
+            held,
+            holdout_fit,
+        } = self.validate_on(table, &all, progress)?;
         let survival = match &survival_learner {
             Some(l) => survival::validate(l, full, o.validation)?,
             None => None,
@@ -504,35 +486,9 @@ impl Pipeline {
             encode_seconds,
             fit_seconds,
         } = fitted;
-        let mut params = self.algo_options.to_json(self.algo);
-        if let (Some(t), serde_json::Value::Object(map)) = (body.tuning_json(), &mut params) {
-            map.insert("tuning".into(), t);
-        }
-        if let (Some(d), serde_json::Value::Object(map)) = (&o.duration, &mut params) {
-            map.insert("duration".into(), d.clone().into());
-        }
-        let mut builder = ModelBuilder::new(body, table, &train_rows)
-            .params(params)
-            .tiers(o.tiers.clone())
-            .input_policy(o.input_policy)
-            .economics(o.economics.clone())
-            .missing_tokens(o.missing_tokens.clone());
         // With a survival model the stages may read its clock: set after it.
-        if survival_learner.is_none() {
-            builder = builder.warning(o.warning.clone());
-        }
-        if let Some(spec) = &o.read_spec {
-            builder = builder.read_spec(spec.clone());
-        }
-        if let Some(method) = o.calibration {
-            builder = builder.calibrate(method);
-        }
-        if let Some(held) = held {
-            builder = builder.out_of_sample(held);
-        }
-        for (name, v) in &o.extra_metrics {
-            builder = builder.metric(name.clone(), *v);
-        }
+        let builder = ModelBuilder::new(body, table, &train_rows);
+        let builder = self.configure(builder, held, survival_learner.is_none());
         let mut model = builder.build()?;
         if let Some(l) = &survival_learner {
             model = model
@@ -549,5 +505,100 @@ impl Pipeline {
             warnings,
             survival,
         })
+    }
+    /// Validates the learner on every row of `table` (`all`) as
+    /// [`TrainOptions::validation`] says, announcing it to `progress`.
+    pub(super) fn validate_on(
+        &self,
+        table: &Table,
+        all: &[usize],
+        progress: &mut dyn FnMut(Stage),
+    ) -> Result<Validated> {
+        let fit = |rows: &[usize]| registry::fit(self.algo, &self.algo_options, table, rows);
+        if self.options.validation != Validation::None {
+            progress(Stage::Validating(self.options.validation));
+        }
+        let (report, held, holdout_fit) = match self.options.validation {
+            Validation::Holdout { fraction, seed } => {
+                let split = stratified_holdout(table.labels(), fraction, seed)?;
+                let fitted = fit(&split.train)?;
+                let proba = predict_rows(fitted.classifier(), table, &split.test)?;
+                let held = OutOfSample::of_rows(table, &split.test, proba);
+                let report = Report::from_proba(
+                    &table.schema().target.classes,
+                    &held.labels,
+                    held.weights.as_deref(),
+                    &held.proba,
+                )?;
+                let v = ValidationReport::Holdout {
+                    fraction,
+                    seed,
+                    split,
+                    report: Box::new(report),
+                };
+                (v, Some(held), Some(fitted))
+            }
+            Validation::KFold { k, seed } => {
+                let l = learner(self.algo, &self.algo_options)?;
+                let cv = cross_validate(l.as_ref(), table, k, seed)?;
+                let held = OutOfSample::of_rows(table, all, cv.oof_proba.clone());
+                (ValidationReport::KFold(Box::new(cv)), Some(held), None)
+            }
+            Validation::None => (ValidationReport::None, None, None),
+        };
+        Ok(Validated {
+            report,
+            held,
+            holdout_fit,
+        })
+    }
+    /// The learner's parameters as stored in the summary: the options' JSON, with a
+    /// self-tuned body's `tuning` record and the duration column, if any.
+    pub(super) fn params_json(&self, body: &ModelBody) -> serde_json::Value {
+        let o = &self.options;
+        let mut params = self.algo_options.to_json(self.algo);
+        if let (Some(t), serde_json::Value::Object(map)) = (body.tuning_json(), &mut params) {
+            map.insert("tuning".into(), t);
+        }
+        if let (Some(d), serde_json::Value::Object(map)) = (&o.duration, &mut params) {
+            map.insert("duration".into(), d.clone().into());
+        }
+        params
+    }
+
+    /// `builder` with the parameters of its body and every training option: tiers,
+    /// input policy, economics, missing tokens, the warning settings (when `warning`;
+    /// a survival model sets them after it), the read spec, the calibration, the
+    /// out-of-sample predictions `held` and the extra metrics.
+    pub(super) fn configure<'a>(
+        &self,
+        builder: ModelBuilder<'a>,
+        held: Option<OutOfSample>,
+        warning: bool,
+    ) -> ModelBuilder<'a> {
+        let o = &self.options;
+        let params = self.params_json(builder.body());
+        let mut builder = builder
+            .params(params)
+            .tiers(o.tiers.clone())
+            .input_policy(o.input_policy)
+            .economics(o.economics.clone())
+            .missing_tokens(o.missing_tokens.clone());
+        if warning {
+            builder = builder.warning(o.warning.clone());
+        }
+        if let Some(spec) = &o.read_spec {
+            builder = builder.read_spec(spec.clone());
+        }
+        if let Some(method) = o.calibration {
+            builder = builder.calibrate(method);
+        }
+        if let Some(held) = held {
+            builder = builder.out_of_sample(held);
+        }
+        for (name, v) in &o.extra_metrics {
+            builder = builder.metric(name.clone(), *v);
+        }
+        builder
     }
 }

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::params::{Id3Params, Id3ValidParams};
 use super::tree::{DecisionTree, MissingPolicy, Step, TreeArrays, TreeArraysRef};
-use super::tune::{Grid, Tune, TuneReport, tune};
+use super::tune::{Grid, Tune, TuneReport, apply, final_min_leaf, tune};
 use crate::data::{Binning, Discretizer, Table, encoded_from_dataset};
 use crate::error::Result;
 use crate::learner::{
@@ -97,6 +97,25 @@ impl TreeLearner {
     /// pessimistic pruning ([`Id3Params::c45`]) on 16 equal-frequency bins. Named `c45`.
     pub fn c45() -> Self {
         TreeLearner::new(Id3Params::c45(), Binning::EqualFrequency { bins: 16 }).named("c45")
+    }
+
+    /// The untuned learner that fits what a tuning chose (`report`, e.g. of a fit on a
+    /// sample of the rows) on `n_rows` rows: the chosen setting's criterion, depth,
+    /// pruning, smoothing and binning over this learner's parameters, and a minimum
+    /// leaf of the chosen fraction of the rows, `max(2, round(fraction · n_rows))` —
+    /// the final fit a tuned fit on `n_rows` rows makes. (Streaming training tunes on
+    /// a sample and fits on every row with it.)
+    pub fn tuned_for(&self, report: &TuneReport, n_rows: usize) -> TreeLearner {
+        let s = &report.chosen.setting;
+        let params = apply(self.params.clone(), s)
+            .min_rows_leaf(final_min_leaf(s.min_leaf_fraction, n_rows));
+        TreeLearner {
+            params,
+            binning: s.binning.clone(),
+            name: self.name.clone(),
+            tune: Tune::Off,
+            grid: None,
+        }
     }
 
     /// Fits and returns the concrete classifier (the two-phase fit of

@@ -535,9 +535,7 @@ pub(crate) fn tune(
     order.sort_by(|&a, &b| mean[b].total_cmp(&mean[a]).then(a.cmp(&b)));
     let curve = order.iter().take(20).map(|&i| points[i].clone()).collect();
     let c = points[chosen].setting.clone();
-    let final_min_leaf = (c.min_leaf_fraction * all_rows.len() as f64)
-        .round()
-        .max(2.0);
+    let final_min_leaf = final_min_leaf(c.min_leaf_fraction, all_rows.len());
     let params = apply(base.clone(), &c).min_rows_leaf(final_min_leaf);
     let report = TuneReport {
         mode,
@@ -554,6 +552,12 @@ pub(crate) fn tune(
         seconds: t0.elapsed().as_secs_f64(),
     };
     Ok(Some((params, c.binning, report)))
+}
+
+/// The final fit's `min_rows_leaf` on `n_rows` rows for a tuned leaf size that is
+/// `fraction` of the rows: `max(2, round(fraction · n_rows))`.
+pub(crate) fn final_min_leaf(fraction: f64, n_rows: usize) -> f64 {
+    (fraction * n_rows as f64).round().max(2.0)
 }
 
 /// `base` with a tuned setting's criterion, growth (its CV leaf size), pruning and

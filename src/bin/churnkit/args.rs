@@ -216,6 +216,18 @@ pub enum OnBadCell {
     Missing,
 }
 
+/// `train --stream`: whether to train in two passes over the file.
+#[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StreamMode {
+    /// Stream CSV files larger than 512 MiB (when the algorithm streams).
+    #[default]
+    Auto,
+    /// Always stream (a CSV file; an error for an algorithm that does not stream).
+    On,
+    /// Never stream: read the whole table into memory.
+    Off,
+}
+
 /// `--format`: how to read a data file.
 #[derive(ValueEnum, Clone, Copy, Debug)]
 pub enum FormatArg {
@@ -528,6 +540,15 @@ pub struct TrainArgs {
     /// Print JSON instead of text
     #[arg(long)]
     pub json: bool,
+    /// Train in two passes over a CSV without holding it in memory: validation,
+    /// self-tuning and binning on a seeded sample (--stream-sample rows), the model
+    /// fitted on the codes of every row. auto: CSV files over 512 MiB
+    #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
+    pub stream: StreamMode,
+    /// With streaming: rows of the sample (seeded by --seed) validation, tuning and
+    /// binning run on
+    #[arg(long, value_name = "N", default_value_t = 500_000)]
+    pub stream_sample: usize,
     /// Where the counts are taken: memory, datafusion (Apache DataFusion in this
     /// process), ballista (Ballista standalone: a scheduler and an executor in this
     /// process) or ballista=HOST:PORT (a Ballista scheduler). Engines other than memory

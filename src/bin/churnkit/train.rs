@@ -9,10 +9,13 @@ use churnkit::data::Table;
 use churnkit::output::check_output_path;
 use churnkit::policy::{Playbook, StageSpec, TierSpec, WarningSpec};
 use churnkit::registry::{Algorithm, ModelBody};
-use churnkit::train::{FinalFit, Pipeline, Stage, Trained, Validation, ValidationReport};
+use churnkit::train::{
+    FinalFit, Pipeline, Stage, StreamOptions, StreamSample, StreamTrained, Trained, Validation,
+    ValidationReport, streams_by_default,
+};
 use churnkit::{Error, Result};
 
-use crate::args::{TrainArgs, ValidateMode, WarningArgs};
+use crate::args::{StreamMode, TrainArgs, ValidateMode, WarningArgs};
 use crate::input::{data_options, read_labeled};
 use crate::render::{emit, emit_json, phase_with, read_summary_json, read_summary_text, thousands};
 
@@ -43,6 +46,9 @@ pub fn train(a: TrainArgs) -> Result<()> {
     pipeline.check()?; // bad flags fail before the data is read
     if let Some(path) = &a.output {
         check_output_path(path, &[&a.data], a.force)?; // before reading and fitting
+    }
+    if streams(&a, &pipeline)? {
+        return train_stream(&a, pipeline, algo);
     }
     let crate::input::Labeled {
         table,
@@ -435,4 +441,179 @@ fn tuning_line(t: &serde_json::Value) -> String {
         f(&c["auc_se"]),
         f(&t["best"]["auc"]),
     )
+}
+
+/// Whether `train` streams the file (`--stream`): always with `on` (a CSV; the
+/// pipeline must stream, else its error), never with `off`, and with `auto` for CSV
+/// files over 512 MiB when the pipeline streams (else in memory, said on stderr).
+fn streams(a: &TrainArgs, pipeline: &Pipeline) -> Result<bool> {
+    let csv = match a.data_args.format {
+        Some(f) => churnkit::data::DataFormat::from(f) == churnkit::data::DataFormat::Csv,
+        None => churnkit::data::DataFormat::from_path(&a.data) == churnkit::data::DataFormat::Csv,
+    };
+    match a.stream {
+        StreamMode::Off => Ok(false),
+        StreamMode::On if !csv => Err(Error::param(
+            "--stream",
+            "on",
+            "streams CSV files only (this one is read as Parquet or Arrow)",
+        )),
+        StreamMode::On => pipeline.check_stream().map(|_| true),
+        StreamMode::Auto if !csv || !streams_by_default(&a.data) => Ok(false),
+        StreamMode::Auto => match pipeline.check_stream() {
+            Ok(()) => Ok(true),
+            Err(e) => {
+                eprintln!(
+                    "note: {} is over 512 MiB but is read into memory: {e}",
+                    a.data.display()
+                );
+                Ok(false)
+            }
+        },
+    }
+}
+
+/// `train` by streaming: pass 1 (the sample and the whole file's counts), then
+/// validation and tuning on the sample, pass 2 and the final fit on every row.
+fn train_stream(a: &TrainArgs, mut pipeline: Pipeline, algo: Algorithm) -> Result<()> {
+    let opts = crate::input::label_options(
+        crate::input::data_options(CsvOptions::new(&a.target), &a.data_args)?,
+        &a.labels,
+    )?;
+    let stream = StreamOptions::default()
+        .sample_rows(a.stream_sample)
+        .seed(a.seed);
+    stream.check()?;
+    let (sample, load_seconds) = crate::render::phase(
+        &format!("reading {} (streaming, pass 1)", a.data.display()),
+        || StreamSample::read(&a.data, &opts, &stream),
+    )?;
+    pipeline = pipeline.read_spec(sample.read_spec());
+    pipeline = pipeline.warning(warning_spec(&a.warning, &sample.table)?);
+    let report = sample.report.clone();
+    let (rows, n_sample) = (sample.rows, sample.table.n_rows());
+    let features = sample.table.n_features();
+    let classes = sample.table.schema().target.classes.clone();
+    let class_counts = sample.class_counts.clone();
+    let (trained, _) = phase_with("validating on the sample", |say| {
+        pipeline.fit_stream_with_progress(sample, &mut |st| {
+            say(match st {
+                Stage::Validating(Validation::KFold { k, .. }) => {
+                    format!(
+                        "{k}-fold cross-validation on the sample of {}",
+                        thousands(n_sample as u64)
+                    )
+                }
+                Stage::Validating(_) => {
+                    "fitting and evaluating on the sample's held-out rows".into()
+                }
+                Stage::FittingFinal { rows } => format!(
+                    "tuning on the sample, encoding and fitting the model on {} rows (pass 2)",
+                    thousands(rows as u64)
+                ),
+                _ => "assembling the model".into(),
+            })
+        })
+    })?;
+    let StreamTrained {
+        model,
+        validation,
+        encode_seconds,
+        fit_seconds,
+        validate_seconds,
+        warnings,
+        ..
+    } = trained;
+    let learner_name = model.classifier().name();
+    let mut saved: Option<(PathBuf, u64)> = None;
+    if let Some(path) = &a.output {
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        {
+            model.save_json(path)?;
+        } else {
+            model.save(path)?;
+        }
+        let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        saved = Some((path.clone(), bytes));
+    }
+    if a.json {
+        let mut v = json!({
+            "command": "train",
+            "algo": algo.name(),
+            "learner": learner_name,
+            "params": model.summary().params.0.clone(),
+            "seed": a.seed,
+            "data": {
+                "file": report.source,
+                "rows": rows,
+                "rows_read": report.rows_read,
+                "skipped_rows": report.skipped_rows,
+                "skipped_lines": report.skipped_lines,
+                "features": features,
+                "classes": classes,
+                "class_counts": class_counts,
+                "label_map": report.label_map,
+                "load_seconds": load_seconds,
+            },
+            "stream": { "rows": rows, "sample_rows": n_sample, "sample_seed": a.seed },
+            "train_rows": rows,
+            "load_seconds": load_seconds,
+            "encode_seconds": encode_seconds,
+            "fit_seconds": fit_seconds,
+            "validate_seconds": validate_seconds,
+            "model": saved.as_ref().map(|(p, _)| p.display().to_string()),
+            "warnings": warnings,
+        });
+        v["validation"] = validation.to_json_value()?;
+        return emit_json(&v);
+    }
+    let balance: Vec<String> = classes
+        .iter()
+        .zip(&class_counts)
+        .map(|(c, n)| format!("{c} {n}"))
+        .collect();
+    let mut s = format!("churnkit train: {learner_name} on {}\n", a.data.display());
+    s.push_str(&format!(
+        "data      {}: {} rows, {features} features, target '{}' — {}\n",
+        report.source,
+        thousands(rows as u64),
+        a.target,
+        balance.join(", ")
+    ));
+    if report.skipped_rows > 0 {
+        s.push_str(&format!(
+            "          skipped {} rows with a missing or unknown label\n",
+            report.skipped_rows
+        ));
+    }
+    s.push_str(&format!(
+        "stream    validation, tuning and binning on a sample of {} rows (seed {}); the model is fitted on all {} rows\n",
+        thousands(n_sample as u64),
+        a.seed,
+        thousands(rows as u64)
+    ));
+    for w in &warnings {
+        s.push_str(&format!("warning   {w} (on the sample)\n"));
+    }
+    s.push_str(&validation.to_string());
+    if let Some(t) = out_of_sample_tiers(&model) {
+        s.push_str(&t);
+    }
+    if let Some(t) = model.summary().params.0.get("tuning") {
+        s.push_str(&tuning_line(t));
+    }
+    s.push_str(&format!(
+        "time      reading {load_seconds:.3} s (pass 1), encoding {encode_seconds:.3} s (pass 2), fitting {fit_seconds:.3} s, validating {validate_seconds:.3} s\n"
+    ));
+    match &saved {
+        Some((p, bytes)) => s.push_str(&format!(
+            "model     saved to {} ({} bytes)\n",
+            p.display(),
+            bytes
+        )),
+        None => s.push_str("model     not saved (give -o MODEL to save it)\n"),
+    }
+    emit(&s)
 }

@@ -6,7 +6,8 @@
 //! `source` (opening, delimiter, lines), `plan` (the role and kind of each column),
 //! `interner` (categorical levels), `batch` (rows being read, finished into a table),
 //! `reader` (whole files), `parallel` (whole files in memory parsed in parallel
-//! chunks) and `chunks` (streams). Raw cell text is parsed by `data::cell`.
+//! chunks) and `chunks` (streams), `head` (a stream's kinds and classes from the first rows;
+//! chunk reports added up). Raw cell text is parsed by `data::cell`.
 //!
 //! Whole-file reads ([`read_csv`], [`read_csv_report`] on files up to
 //! [`MAX_PARALLEL_READ_BYTES`], [`read_csv_from`]) of at least 2 MiB, with more than
@@ -26,6 +27,7 @@
 
 mod batch;
 mod chunks;
+mod head;
 mod interner;
 mod options;
 mod parallel;
@@ -35,6 +37,7 @@ mod source;
 mod spec;
 
 pub use chunks::{CsvChunk, CsvChunks};
+pub use head::stream_options;
 pub use options::{
     BadCellPolicy, BadCells, BadLabelPolicy, CsvOptions, MAX_BAD_NUMERIC_SHARE, MAX_COLUMNS,
     MAX_RECORD_BYTES, REPORTED_LINES, ReadReport,
