@@ -137,22 +137,11 @@ pub fn train(a: TrainArgs) -> Result<()> {
     s.push_str(&format!(
         "time      reading {load_seconds:.3} s, encoding {encode_seconds:.3} s, fitting {fit_seconds:.3} s (engine start included)\n"
     ));
-    match &a.output {
-        Some(path) => {
-            let json = path
-                .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-            if json {
-                model.save_json(path)?;
-            } else {
-                model.save(path)?;
-            }
-            let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-            s.push_str(&format!(
-                "model     saved to {} ({bytes} bytes)\n",
-                path.display()
-            ));
-        }
+    match crate::train::save(&model, a.output.as_deref())? {
+        Some((path, bytes)) => s.push_str(&format!(
+            "model     saved to {} ({bytes} bytes)\n",
+            path.display()
+        )),
         None => s.push_str("model     not saved (give -o MODEL to save it)\n"),
     }
     emit(&s)

@@ -1,6 +1,6 @@
 //! `churnkit train`: fit, validate (holdout or cross-validation) and save a model.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
@@ -105,19 +105,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
     };
     let learner_name = model.classifier().name();
 
-    let mut saved: Option<(PathBuf, u64)> = None;
-    if let Some(path) = &a.output {
-        let json_file = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-        if json_file {
-            model.save_json(path)?;
-        } else {
-            model.save(path)?;
-        }
-        let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        saved = Some((path.clone(), bytes));
-    }
+    let saved = save(&model, a.output.as_deref())?;
 
     if a.json {
         let mut v = json!({
@@ -275,6 +263,24 @@ pub(crate) fn warning_spec(w: &WarningArgs, table: &Table) -> Result<WarningSpec
 
 /// The shipped model's tiers on the held-out rows (which it did not see): per tier the
 /// customers, their actual churn rate and, with a CLV, the total value at risk.
+/// Saves `model` to `path`, if given (as JSON for a `.json` file, the binary format
+/// otherwise): the path and the file's size in bytes.
+pub fn save(model: &churnkit::model::Model, path: Option<&Path>) -> Result<Option<(PathBuf, u64)>> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
+        model.save_json(path)?;
+    } else {
+        model.save(path)?;
+    }
+    let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    Ok(Some((path.to_path_buf(), bytes)))
+}
+
 fn tier_table(model: &churnkit::model::Model, table: &Table, rows: &[usize]) -> Result<String> {
     use churnkit::policy::Tier;
     let scores = churnkit::score::Scorer::new(model)
@@ -525,19 +531,7 @@ fn train_stream(a: &TrainArgs, mut pipeline: Pipeline, algo: Algorithm) -> Resul
         ..
     } = trained;
     let learner_name = model.classifier().name();
-    let mut saved: Option<(PathBuf, u64)> = None;
-    if let Some(path) = &a.output {
-        if path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
-        {
-            model.save_json(path)?;
-        } else {
-            model.save(path)?;
-        }
-        let bytes = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        saved = Some((path.clone(), bytes));
-    }
+    let saved = save(&model, a.output.as_deref())?;
     if a.json {
         let mut v = json!({
             "command": "train",
