@@ -456,6 +456,14 @@ fn fingerprint_matches_the_documented_scheme_and_is_incremental() {
     f.add(&t.select(a), &(0..a.len()).collect::<Vec<_>>());
     f.add(&t.select(b), &(0..b.len()).collect::<Vec<_>>());
     assert_eq!(f.finish(), fingerprint(&t, &all));
+    // Column by column (e.g. streamed from a columnar file), then the labels.
+    let names = t.schema().features.iter().map(|f| f.name.clone()).collect();
+    let mut f = Fingerprinter::with_features(names, false);
+    for j in (0..t.schema().features.len()).rev() {
+        f.add_column(j, &t, j, &all);
+    }
+    f.add_labels(&t, &all);
+    assert_eq!(f.finish(), fingerprint(&t, &all));
 
     // The same values with the levels listed in another order: the same fingerprint.
     let swapped = Table::new(

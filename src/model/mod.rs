@@ -444,6 +444,35 @@ pub fn fingerprint(table: &Table, rows: &[usize]) -> String {
 /// The word-wise FNV-1a step: `h = (h ^ w) · 0x100000001b3 (mod 2^64)` for a 64-bit
 /// word `w` (FNV-1a's step with a word in place of a byte: each step is a bijection of
 /// `h`, so two streams differing in one word always hash differently).
+/// `h` continued over the cells of `rows` of column `j` of `table`, one word per cell
+/// (see [`Fingerprinter`]).
+fn column_hash(mut h: u64, table: &Table, j: usize, rows: &[usize]) -> u64 {
+    match table.column(j) {
+        Column::Numeric(v) => {
+            for &r in rows {
+                let y = v[r];
+                h = fnv_word(h, if y.is_nan() { f64::NAN } else { y }.to_bits());
+            }
+        }
+        Column::Categorical(v) => {
+            let words: Vec<u64> = table.schema().features[j]
+                .levels()
+                .iter()
+                .map(|l| fnv1a64(l.as_bytes()))
+                .collect();
+            for &r in rows {
+                let c = v[r];
+                let w = match words.get(c as usize) {
+                    Some(&w) if c != MISSING_LEVEL => w,
+                    _ => u64::MAX,
+                };
+                h = fnv_word(h, w);
+            }
+        }
+    }
+    h
+}
+
 #[inline]
 fn fnv_word(h: u64, w: u64) -> u64 {
     (h ^ w).wrapping_mul(0x0000_0100_0000_01b3)
@@ -478,55 +507,54 @@ impl Fingerprinter {
     /// A fingerprint over no rows yet, for tables with `table`'s features and
     /// weighting.
     pub fn new(table: &Table) -> Self {
-        const BASIS: u64 = 0xcbf2_9ce4_8422_2325;
-        let names: Vec<String> = table
+        let names = table
             .schema()
             .features
             .iter()
             .map(|f| f.name.clone())
             .collect();
+        Self::with_features(names, table.weights().is_some())
+    }
+
+    /// A fingerprint over no rows yet, for tables with these feature names (in order),
+    /// weighted or not — for data never held as one table, e.g. columns streamed one
+    /// at a time ([`add_column`](Self::add_column), [`add_labels`](Self::add_labels)).
+    pub fn with_features(names: Vec<String>, weighted: bool) -> Self {
+        const BASIS: u64 = 0xcbf2_9ce4_8422_2325;
         Fingerprinter {
             columns: vec![BASIS; names.len()],
             names,
             labels: BASIS,
-            weights: table.weights().map(|_| BASIS),
+            weights: weighted.then_some(BASIS),
             rows: 0,
         }
     }
 
     /// Adds `rows` of `table` (a table with the same features, in the same order, as
-    /// the one this fingerprint was made for; its levels may be more or fewer).
+    /// the one this fingerprint was made for; its levels may be more or fewer): every
+    /// feature column ([`add_column`](Self::add_column), in parallel), then the labels
+    /// and weights ([`add_labels`](Self::add_labels)).
     pub fn add(&mut self, table: &Table, rows: &[usize]) {
         use rayon::prelude::*;
-        let schema = table.schema();
         self.columns
             .par_iter_mut()
-            .zip(schema.features.par_iter())
             .enumerate()
-            .for_each(|(j, (h, f))| {
-                let mut x = *h;
-                match table.column(j) {
-                    Column::Numeric(v) => {
-                        for &r in rows {
-                            let y = v[r];
-                            x = fnv_word(x, if y.is_nan() { f64::NAN } else { y }.to_bits());
-                        }
-                    }
-                    Column::Categorical(v) => {
-                        let words: Vec<u64> =
-                            f.levels().iter().map(|l| fnv1a64(l.as_bytes())).collect();
-                        for &r in rows {
-                            let c = v[r];
-                            let w = match words.get(c as usize) {
-                                Some(&w) if c != MISSING_LEVEL => w,
-                                _ => u64::MAX,
-                            };
-                            x = fnv_word(x, w);
-                        }
-                    }
-                }
-                *h = x;
-            });
+            .for_each(|(j, h)| *h = column_hash(*h, table, j, rows));
+        self.add_labels(table, rows);
+    }
+
+    /// Adds the cells of `rows` of column `column` of `table` to feature `feature`'s
+    /// hash (a feature streamed on its own; call [`add_labels`](Self::add_labels) for
+    /// the same rows once). A `feature` out of range is ignored.
+    pub fn add_column(&mut self, feature: usize, table: &Table, column: usize, rows: &[usize]) {
+        if let Some(h) = self.columns.get_mut(feature) {
+            *h = column_hash(*h, table, column, rows);
+        }
+    }
+
+    /// Adds the labels (and weights, if this fingerprint is weighted) of `rows` of
+    /// `table`, and counts the rows.
+    pub fn add_labels(&mut self, table: &Table, rows: &[usize]) {
         let labels = table.labels();
         for &r in rows {
             self.labels = fnv_word(self.labels, labels[r] as u64);
