@@ -151,6 +151,41 @@ fn ragged(plan: &Plan, n: usize, line: u64) -> Error {
     }
 }
 
+/// Appends `theirs` (the same feature's columns of later batches, in order) to `mine`,
+/// each categorical batch's codes renumbered to `mine`'s levels; None when a kind
+/// differs or the levels pass [`MAX_LEVELS`].
+fn append_column(mine: &mut Builder, theirs: Vec<Builder>) -> Option<()> {
+    let extra: usize = theirs
+        .iter()
+        .map(|b| match b {
+            Builder::Num(v) => v.len(),
+            Builder::Cat(v, _) => v.len(),
+        })
+        .sum();
+    for theirs in theirs {
+        match (&mut *mine, theirs) {
+            (Builder::Num(a), Builder::Num(b)) => {
+                a.reserve(extra);
+                a.extend_from_slice(&b);
+            }
+            (Builder::Cat(a, levels), Builder::Cat(b, their_levels)) => {
+                a.reserve(extra);
+                let remap = levels.absorb(&their_levels, MAX_LEVELS)?;
+                a.extend(b.iter().map(|&c| {
+                    if c == MISSING_LEVEL {
+                        c
+                    } else {
+                        remap[c as usize]
+                    }
+                }));
+            }
+            // One plan: the same kinds.
+            _ => return None,
+        }
+    }
+    Some(())
+}
+
 /// Keeps the earlier of two errors.
 fn earliest(best: &mut Option<ErrorAt>, row: usize, slot: usize, e: Error) {
     if best.as_ref().is_none_or(|b| (row, slot) < (b.0, b.1)) {
@@ -258,32 +293,44 @@ impl Batch {
         Ok(())
     }
 
-    /// Appends `later`, the batch of the records that follow this batch's in the same
-    /// file, read with the same plan and flushed, neither with an error: the result is
-    /// the batch one pass over both pieces gives (categorical and label codes remapped
-    /// to first-seen order over both, bad-cell tallies and inference counts added, the
-    /// first lines and values kept). None when the two together pass
-    /// [`MAX_LEVELS`] levels in a column (an error that only reading in file order
-    /// places: the caller reads the file sequentially).
-    pub(super) fn append(&mut self, later: Batch) -> Option<()> {
-        debug_assert!(self.pending.rows == 0 && later.pending.rows == 0);
-        for (mine, theirs) in self.cols.iter_mut().zip(later.cols) {
-            match (mine, theirs) {
-                (Builder::Num(a), Builder::Num(b)) => a.extend_from_slice(&b),
-                (Builder::Cat(a, levels), Builder::Cat(b, their_levels)) => {
-                    let remap = levels.absorb(&their_levels, MAX_LEVELS)?;
-                    a.extend(b.iter().map(|&c| {
-                        if c == MISSING_LEVEL {
-                            c
-                        } else {
-                            remap[c as usize]
-                        }
-                    }));
-                }
-                // One plan: the same kinds.
-                _ => return None,
+    /// Appends `later`, the batches of the records that follow this batch's in the
+    /// same file, in order, read with the same plan and flushed, none with an error:
+    /// the result is the batch one pass over all the pieces gives (categorical and
+    /// label codes remapped to first-seen order over all, bad-cell tallies and
+    /// inference counts added, the first lines and values kept). The feature columns
+    /// are joined in parallel, each absorbing the batches' levels in file order. None
+    /// when the pieces together pass [`MAX_LEVELS`] levels in a column (an error that
+    /// only reading in file order places: the caller reads the file sequentially).
+    pub(super) fn append_all(&mut self, later: Vec<Batch>) -> Option<()> {
+        use rayon::prelude::*;
+        debug_assert!(self.pending.rows == 0 && later.iter().all(|b| b.pending.rows == 0));
+        let mut later = later;
+        // Column j of every later batch, in batch order.
+        let mut theirs: Vec<Vec<Builder>> = self.cols.iter().map(|_| Vec::new()).collect();
+        for b in &mut later {
+            if b.cols.len() != theirs.len() {
+                return None;
+            }
+            for (j, c) in std::mem::take(&mut b.cols).into_iter().enumerate() {
+                theirs[j].push(c);
             }
         }
+        self.cols
+            .par_iter_mut()
+            .zip(theirs.into_par_iter())
+            .map(|(mine, theirs)| append_column(mine, theirs))
+            .collect::<Vec<Option<()>>>()
+            .into_iter()
+            .collect::<Option<Vec<()>>>()?;
+        for b in later {
+            self.append_rows(b)?;
+        }
+        Some(())
+    }
+
+    /// The labels, lines, ids, weights, bad cells and inference tallies of `later`
+    /// appended (its feature columns already are).
+    fn append_rows(&mut self, later: Batch) -> Option<()> {
         let remap = self.label_texts.absorb(&later.label_texts, usize::MAX)?;
         self.labels.extend(
             later
@@ -922,37 +969,48 @@ fn finish_features(
     keep: Option<&[bool]>,
     report: &mut ReadReport,
 ) -> (Vec<Feature>, Vec<Column>) {
-    let mut features = Vec::with_capacity(cols.len());
-    let mut columns = Vec::with_capacity(cols.len());
-    for ((_, name, _), col) in plan.features.iter().zip(cols) {
-        let (kind, column) = match col {
-            Builder::Num(mut v) => {
-                if let Some(k) = keep {
-                    retain(&mut v, k);
+    use rayon::prelude::*;
+    // Columns are independent: finished in parallel, reported in plan order.
+    let finished: Vec<(Feature, Column, usize)> = plan
+        .features
+        .par_iter()
+        .zip(cols.into_par_iter())
+        .map(|((_, name, _), col)| {
+            let (kind, column) = match col {
+                Builder::Num(mut v) => {
+                    if let Some(k) = keep {
+                        retain(&mut v, k);
+                    }
+                    (FeatureKind::Numeric, Column::Numeric(v))
                 }
-                (FeatureKind::Numeric, Column::Numeric(v))
-            }
-            Builder::Cat(mut codes, interner) => {
-                if let Some(k) = keep {
-                    retain(&mut codes, k);
+                Builder::Cat(mut codes, interner) => {
+                    if let Some(k) = keep {
+                        retain(&mut codes, k);
+                    }
+                    let (levels, codes) = sort_levels(interner.texts, codes);
+                    (
+                        FeatureKind::Categorical {
+                            levels: levels.into(),
+                        },
+                        Column::Categorical(codes),
+                    )
                 }
-                let (levels, codes) = sort_levels(interner.texts, codes);
-                (
-                    FeatureKind::Categorical {
-                        levels: levels.into(),
-                    },
-                    Column::Categorical(codes),
-                )
-            }
-        };
-        let n_missing = column.n_missing();
+            };
+            let n_missing = column.n_missing();
+            let feature = Feature {
+                name: name.clone(),
+                kind,
+            };
+            (feature, column, n_missing)
+        })
+        .collect();
+    let mut features = Vec::with_capacity(finished.len());
+    let mut columns = Vec::with_capacity(finished.len());
+    for (feature, column, n_missing) in finished {
         if n_missing > 0 {
-            report.missing.push((name.clone(), n_missing));
+            report.missing.push((feature.name.clone(), n_missing));
         }
-        features.push(Feature {
-            name: name.clone(),
-            kind,
-        });
+        features.push(feature);
         columns.push(column);
     }
     (features, columns)

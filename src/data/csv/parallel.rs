@@ -258,17 +258,16 @@ pub(super) fn rows(
         .enumerate()
         .map(|(k, (piece, &line))| chunk(piece, plan, opts, line, ends[k], k == last))
         .collect();
-    // The joined columns are reserved once, not grown by doubling while appending.
-    let total: usize = batches
-        .iter()
-        .map(|b| b.as_ref().map_or(0, Batch::len))
-        .sum();
-    let mut batches = batches.into_iter();
-    let mut batch = batches.next()??;
-    batch.reserve(total - batch.len());
-    for b in batches {
-        batch.append(b?)?;
+    let mut batches = batches.into_iter().collect::<Option<Vec<Batch>>>()?;
+    if batches.is_empty() {
+        return None;
     }
+    // The joined rows are reserved once, not grown by doubling while appending, and
+    // the feature columns joined in parallel.
+    let total: usize = batches.iter().map(Batch::len).sum();
+    let mut batch = batches.remove(0);
+    batch.reserve(total - batch.len());
+    batch.append_all(batches)?;
     Some(batch)
 }
 
