@@ -84,6 +84,8 @@ mod discretize;
 pub mod distributed;
 mod level;
 mod memory;
+#[cfg(feature = "distributed")]
+pub mod parquet;
 #[cfg(test)]
 pub(crate) mod testing;
 

@@ -438,12 +438,43 @@ impl From<ModelV1> for Model {
 /// LE) then UTF-8 bytes. The fingerprint depends on the row order and on the values,
 /// not on the order of categorical levels in the schema.
 pub fn fingerprint(table: &Table, rows: &[usize]) -> String {
-    let mut h = hash::Fnv1a64::new();
     let schema = table.schema();
-    h.u64(rows.len() as u64);
-    h.u64(schema.features.len() as u64);
+    let mut h = Fingerprint::new(rows.len() as u64, schema.features.len());
     for (j, f) in schema.features.iter().enumerate() {
-        h.str(&f.name);
+        h.feature(&f.name);
+        h.cells(table, j, rows);
+    }
+    h.labels(table, rows);
+    if table.weights().is_some() {
+        h.weights(table, rows);
+    }
+    h.finish()
+}
+
+/// The [`fingerprint`] computed piece by piece, in its stream's order: the counts, then
+/// for each feature its name and its cells (in as many pieces of rows as wanted), then
+/// the labels, then the weights — so a table streamed one column and one batch at a
+/// time ([`fingerprint_parquet`]) has the fingerprint of the whole table.
+#[derive(Debug, Clone)]
+pub struct Fingerprint(hash::Fnv1a64);
+
+impl Fingerprint {
+    /// Starts the stream: `rows` rows, `features` features.
+    pub fn new(rows: u64, features: usize) -> Fingerprint {
+        let mut h = hash::Fnv1a64::new();
+        h.u64(rows);
+        h.u64(features as u64);
+        Fingerprint(h)
+    }
+
+    /// Starts a feature: its name.
+    pub fn feature(&mut self, name: &str) {
+        self.0.str(name);
+    }
+
+    /// The cells of `rows` of feature `j` of `table` (its numbers, or its levels' texts).
+    pub fn cells(&mut self, table: &Table, j: usize, rows: &[usize]) {
+        let h = &mut self.0;
         match table.column(j) {
             Column::Numeric(v) => {
                 for &r in rows {
@@ -456,7 +487,7 @@ pub fn fingerprint(table: &Table, rows: &[usize]) -> String {
                 }
             }
             Column::Categorical(v) => {
-                let levels = f.levels();
+                let levels = table.schema().features[j].levels();
                 for &r in rows {
                     match levels.get(v[r] as usize) {
                         Some(l) if v[r] != MISSING_LEVEL => h.str(l),
@@ -466,16 +497,58 @@ pub fn fingerprint(table: &Table, rows: &[usize]) -> String {
             }
         }
     }
-    let labels = table.labels();
-    for &r in rows {
-        h.update(&[labels[r]]);
-    }
-    if let Some(w) = table.weights() {
+
+    /// The labels of `rows` of `table`.
+    pub fn labels(&mut self, table: &Table, rows: &[usize]) {
+        let labels = table.labels();
         for &r in rows {
-            h.u64(w[r].to_bits());
+            self.0.update(&[labels[r]]);
         }
     }
-    format!("fnv1a64:{:016x}", h.finish())
+
+    /// The weights of `rows` of `table` (nothing when it has none).
+    pub fn weights(&mut self, table: &Table, rows: &[usize]) {
+        if let Some(w) = table.weights() {
+            for &r in rows {
+                self.0.u64(w[r].to_bits());
+            }
+        }
+    }
+
+    /// The fingerprint: `fnv1a64:` + 16 hex digits.
+    pub fn finish(&self) -> String {
+        format!("fnv1a64:{:016x}", self.0.finish())
+    }
+}
+
+/// The [`fingerprint`] of the table a set of Parquet files holds
+/// ([`RawColumns`](crate::data::arrow::raw::RawColumns), read with `opts`, its labels
+/// mapped to `classes`), computed without holding it: each feature column is streamed
+/// once, one record batch of it and the target at a time
+/// ([`stream_tables`](crate::data::arrow::raw::stream_tables)), then the target; the
+/// same value as `fingerprint(&read_parquet(concatenated files), all rows)`. `rows`:
+/// the rows kept. The files are read by this process (they must be readable here).
+#[cfg(feature = "parquet")]
+pub fn fingerprint_parquet(
+    raw: &crate::data::arrow::raw::RawColumns,
+    opts: &crate::data::CsvOptions,
+    classes: &[String],
+    rows: u64,
+) -> Result<String> {
+    use crate::data::arrow::raw::stream_tables;
+    let mut h = Fingerprint::new(rows, raw.features.len());
+    for (j, f) in raw.features.iter().enumerate() {
+        h.feature(&f.name);
+        stream_tables(raw, Some(j), opts, classes, |t| {
+            h.cells(t, 0, &t.all_rows());
+            Ok(())
+        })?;
+    }
+    stream_tables(raw, None, opts, classes, |t| {
+        h.labels(t, &t.all_rows());
+        Ok(())
+    })?;
+    Ok(h.finish())
 }
 
 /// The already-decided parts of a [`Model`], for [`Model::from_parts`]. The

@@ -87,6 +87,28 @@ enum Held<'a> {
     Given(OutOfSample),
 }
 
+/// What a model records of training rows that were not handed to the builder
+/// ([`ModelBuilder::from_facts`]): each the value the builder computes from a table's
+/// rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainingFacts {
+    /// The schema restricted to the levels seen in the training rows.
+    pub schema: Arc<Schema>,
+    /// Number of training rows.
+    pub rows: u64,
+    /// The (weighted) number of training rows of each class.
+    pub class_counts: Vec<f64>,
+    /// The training data's [`fingerprint`].
+    pub fingerprint: String,
+}
+
+/// The training rows: handed over, or described.
+#[derive(Debug)]
+enum TrainRows<'a> {
+    Table(&'a Table, &'a [usize]),
+    Facts(Box<TrainingFacts>),
+}
+
 /// Builds a [`Model`] from a fitted body and its training rows; validation rows (or
 /// out-of-sample predictions given) give metrics, calibration and chosen thresholds.
 ///
@@ -95,8 +117,7 @@ enum Held<'a> {
 #[derive(Debug)]
 pub struct ModelBuilder<'a> {
     body: ModelBody,
-    train: &'a Table,
-    train_rows: &'a [usize],
+    train: TrainRows<'a>,
     held: Held<'a>,
     params: serde_json::Value,
     calibration: Option<CalibrationMethod>,
@@ -193,10 +214,22 @@ impl<'a> ModelBuilder<'a> {
         train: &'a Table,
         train_rows: &'a [usize],
     ) -> ModelBuilder<'a> {
+        Self::with_rows(body.into(), TrainRows::Table(train, train_rows))
+    }
+
+    /// Starts building a model from a fitted `body` whose training rows are described
+    /// by `facts` rather than handed over (rows never held in this process, e.g. the
+    /// raw-Parquet engine path). Validation rows cannot be given to such a builder's
+    /// [`validation`](Self::validation) from the training table, but predictions made
+    /// elsewhere can ([`out_of_sample`](Self::out_of_sample)).
+    pub fn from_facts(body: impl Into<ModelBody>, facts: TrainingFacts) -> ModelBuilder<'a> {
+        Self::with_rows(body.into(), TrainRows::Facts(Box::new(facts)))
+    }
+
+    fn with_rows(body: ModelBody, train: TrainRows<'a>) -> ModelBuilder<'a> {
         ModelBuilder {
-            body: body.into(),
+            body,
             train,
-            train_rows,
             held: Held::None,
             params: serde_json::Value::Null,
             calibration: None,
@@ -291,9 +324,16 @@ impl<'a> ModelBuilder<'a> {
     /// Builds the model: computes the summary, fits calibration and chooses thresholds
     /// on the validation rows when asked (an error if there are none).
     pub fn build(self) -> Result<Model> {
-        let train = self.train;
         let classifier = self.body.classifier();
-        let schema = Arc::new(training_schema(train, self.train_rows));
+        let (schema, rows, class_counts, fingerprint) = match self.train {
+            TrainRows::Table(train, train_rows) => (
+                Arc::new(training_schema(train, train_rows)),
+                train_rows.len() as u64,
+                train.class_counts(train_rows),
+                fingerprint(train, train_rows),
+            ),
+            TrainRows::Facts(f) => (f.schema, f.rows, f.class_counts, f.fingerprint),
+        };
         let classes = schema.target.classes.clone();
         let k = classes.len();
         if classifier.classes() != classes.as_slice() {
@@ -308,15 +348,15 @@ impl<'a> ModelBuilder<'a> {
         let mut summary = TrainingSummary {
             learner: classifier.name(),
             params: JsonValue(self.params),
-            rows: self.train_rows.len() as u64,
+            rows,
             classes: classes.clone(),
-            class_counts: train.class_counts(self.train_rows),
+            class_counts,
             validation_rows: 0,
             metrics: BTreeMap::new(),
             calibration: None,
             thresholds: None,
             crate_version: env!("CARGO_PKG_VERSION").to_string(),
-            fingerprint: fingerprint(train, self.train_rows),
+            fingerprint,
         };
         let mut calibration = None;
         let mut tier_policy = match &self.tiers {

@@ -40,7 +40,7 @@ mod pipeline;
 mod survival;
 
 pub use crate::policy::tier::TierSpec;
-pub use builder::{ModelBuilder, OutOfSample};
+pub use builder::{ModelBuilder, OutOfSample, TrainingFacts};
 pub use leakage::{LeakageKind, LeakageWarning, MAX_ROWS as LEAKAGE_MAX_ROWS, leakage_warnings};
 pub use pipeline::{
     FinalFit, Pipeline, Stage, TrainOptions, Trained, Validation, ValidationReport,

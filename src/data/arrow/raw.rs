@@ -312,6 +312,8 @@ pub struct LabelScan {
     pub rows_read: u64,
     /// Rows kept (with a label that maps to a class).
     pub rows_kept: u64,
+    /// Rows kept of each class.
+    pub class_rows: Vec<u64>,
 }
 
 impl LabelScan {
@@ -460,6 +462,7 @@ pub fn scan_labels(raw: &RawColumns, opts: &CsvOptions) -> Result<LabelScan> {
         label_map,
         rows_read,
         rows_kept,
+        class_rows: per_class,
     })
 }
 
