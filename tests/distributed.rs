@@ -276,3 +276,182 @@ fn the_cli_engines_write_the_in_memory_model_bytes() {
         assert!(stderr.contains(needle), "{args:?}: {stderr}");
     }
 }
+
+// ---------------------------------------------------------------------------------
+// Raw Parquet: the engine reads the table, churnkit never holds it.
+
+use arrow_array::builder::StringDictionaryBuilder;
+use arrow_array::types::Int32Type;
+use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema as ArrowSchema};
+use churnkit::data::{Cell, Table};
+
+/// The Telco training table as a record batch of rows `rows`: the id and most text
+/// columns `Utf8`, `Contract` and the label as dictionaries, `SeniorCitizen` and
+/// `Tenure` as `Int64`, the other numbers `Float64`; missing cells null.
+fn telco_batch(t: &Table, rows: std::ops::Range<usize>) -> RecordBatch {
+    let s = t.schema();
+    let mut cols: Vec<(Field, ArrayRef)> = Vec::new();
+    let ids = t.ids().expect("telco has ids");
+    let id: ArrayRef = Arc::new(StringArray::from_iter_values(
+        ids[rows.clone()].iter().map(String::as_str),
+    ));
+    cols.push((Field::new("customerID", DataType::Utf8, false), id));
+    let dict = |values: Vec<Option<&str>>| -> ArrayRef {
+        let mut b = StringDictionaryBuilder::<Int32Type>::new();
+        for v in values {
+            b.append_option(v);
+        }
+        Arc::new(b.finish())
+    };
+    for (j, f) in s.features.iter().enumerate() {
+        let a: ArrayRef = if f.is_numeric() {
+            let v = rows.clone().map(|r| match t.cell(r, j) {
+                Cell::Num(x) => Some(x),
+                _ => None,
+            });
+            if f.name == "SeniorCitizen" || f.name == "Tenure" {
+                Arc::new(Int64Array::from_iter(v.map(|x| x.map(|x| x as i64))))
+            } else {
+                Arc::new(Float64Array::from_iter(v))
+            }
+        } else {
+            let v: Vec<Option<&str>> = rows
+                .clone()
+                .map(|r| match t.cell(r, j) {
+                    Cell::Cat(c) => Some(c),
+                    _ => None,
+                })
+                .collect();
+            if f.name == "Contract" {
+                dict(v)
+            } else {
+                Arc::new(StringArray::from(v))
+            }
+        };
+        cols.push((Field::new(&f.name, a.data_type().clone(), true), a));
+    }
+    let classes = &s.target.classes;
+    let labels: Vec<Option<&str>> = rows
+        .clone()
+        .map(|r| {
+            Some(if classes[t.labels()[r] as usize] == "churned" {
+                "Yes"
+            } else {
+                "No"
+            })
+        })
+        .collect();
+    let a = dict(labels);
+    cols.push((Field::new("Churn", a.data_type().clone(), false), a));
+    let (fields, arrays): (Vec<Field>, Vec<ArrayRef>) = cols.into_iter().unzip();
+    RecordBatch::try_new(Arc::new(ArrowSchema::new(fields)), arrays).unwrap()
+}
+
+fn write_parquet(path: &std::path::Path, batch: &RecordBatch) {
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(1000))
+        .build();
+    let mut w = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(path).unwrap(),
+        batch.schema(),
+        Some(props),
+    )
+    .unwrap();
+    w.write(batch).unwrap();
+    w.close().unwrap();
+}
+
+/// The Telco training data as one Parquet file (`telco.parquet`) and split into three
+/// (`parts/part-0.parquet` …, the rows in order).
+fn telco_parquet(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let t = read_csv(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/telco-train.csv"),
+        &CsvOptions::new("Churn").id_column("customerID"),
+    )
+    .unwrap();
+    let n = t.n_rows();
+    let whole = dir.join("telco.parquet");
+    write_parquet(&whole, &telco_batch(&t, 0..n));
+    let parts = dir.join("parts");
+    std::fs::create_dir(&parts).unwrap();
+    let cuts = [0, n / 3, 2 * n / 3 + 17, n];
+    for i in 0..3 {
+        write_parquet(
+            &parts.join(format!("part-{i}.parquet")),
+            &telco_batch(&t, cuts[i]..cuts[i + 1]),
+        );
+    }
+    (whole, parts)
+}
+
+fn train_cli(args: &[&str], out: &std::path::Path) -> (Option<i32>, Option<Vec<u8>>, String) {
+    let got = assert_cmd::Command::cargo_bin("churnkit")
+        .unwrap()
+        .args(["train", "--target", "Churn", "--id", "customerID"])
+        .args(args)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&got.stderr).into_owned();
+    (got.status.code(), std::fs::read(out).ok(), stderr)
+}
+
+/// `churnkit train --engine datafusion|ballista` on raw Parquet — one file, a
+/// directory, a glob of three files — writes the model file the in-memory `train
+/// --tune off --validate none` writes from the whole file, byte for byte, for
+/// weighted ID3, naive Bayes and TAN.
+#[test]
+fn raw_parquet_engine_path_writes_the_in_memory_model_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (whole, parts) = telco_parquet(dir.path());
+    let whole = whole.to_str().unwrap().to_string();
+    let glob = format!("{}/part-*.parquet", parts.display());
+    let parts_dir = parts.to_str().unwrap().to_string();
+    for algo in ["id3-weighted", "naive-bayes", "tan"] {
+        let mem_out = dir.path().join(format!("{algo}-mem.model"));
+        let (code, mem, stderr) = train_cli(
+            &[
+                "--data",
+                &whole,
+                "--algo",
+                algo,
+                "--tune",
+                "off",
+                "--validate",
+                "none",
+            ][..]
+                .iter()
+                .copied()
+                .filter(|a| algo == "id3-weighted" || (*a != "--tune" && *a != "off"))
+                .collect::<Vec<_>>(),
+            &mem_out,
+        );
+        assert_eq!(code, Some(0), "{algo} in memory: {stderr}");
+        let mem = mem.unwrap();
+        let mut engines = vec![
+            ("datafusion", whole.as_str()),
+            ("datafusion", glob.as_str()),
+        ];
+        if algo == "id3-weighted" {
+            engines.push(("datafusion", parts_dir.as_str()));
+            engines.push(("ballista", glob.as_str()));
+        }
+        for (engine, data) in engines {
+            let out = dir.path().join(format!("{algo}-{engine}.model"));
+            let _ = std::fs::remove_file(&out);
+            let (code, got, stderr) =
+                train_cli(&["--data", data, "--algo", algo, "--engine", engine], &out);
+            assert_eq!(code, Some(0), "{algo} {engine} {data}: {stderr}");
+            assert!(
+                stderr.contains("raw Parquet") || stderr.contains("Parquet file(s)"),
+                "{stderr}"
+            );
+            assert!(
+                got.as_ref() == Some(&mem),
+                "{algo} {engine} {data}: the same model bytes"
+            );
+        }
+    }
+}

@@ -136,11 +136,21 @@ pub fn parse_bytes(s: &str) -> Result<usize> {
         "k" | "kb" | "kib" => 1024.0,
         "m" | "mb" | "mib" => 1024.0 * 1024.0,
         "g" | "gb" | "gib" => 1024.0 * 1024.0 * 1024.0,
-        _ => return Err(Error::param("engine-memory", s, "expected a size such as 512MiB or 2GiB")),
+        _ => {
+            return Err(Error::param(
+                "engine-memory",
+                s,
+                "expected a size such as 512MiB or 2GiB",
+            ));
+        }
     };
     match num.parse::<f64>() {
         Ok(x) if x.is_finite() && x * mult >= 1.0 && x * mult < 1e18 => Ok((x * mult) as usize),
-        _ => Err(Error::param("engine-memory", s, "expected a size such as 512MiB or 2GiB")),
+        _ => Err(Error::param(
+            "engine-memory",
+            s,
+            "expected a size such as 512MiB or 2GiB",
+        )),
     }
 }
 

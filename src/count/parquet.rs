@@ -20,9 +20,10 @@
 //!    ([`read_parquet`](crate::data::arrow::read_parquet) sorts levels the same way);
 //! 2. **cut points**, per numeric column, `v = CAST(x AS DOUBLE)` (the reader's
 //!    conversion: integers and floats exactly, decimals `v / 10^scale`): first
-//!    `SELECT approx_distinct(v) FROM raw WHERE v IS NOT NULL AND NOT isnan(v)`; when
-//!    at most [`MAX_EXACT_DISTINCT`] (the bound: the summary below has at most that
-//!    many values × classes rows in churnkit's memory), the **exact** summary
+//!    `SELECT DISTINCT v FROM raw WHERE v IS NOT NULL AND NOT isnan(v) LIMIT b + 1`
+//!    (`b` = [`MAX_EXACT_DISTINCT`]; DataFusion stops the distinct aggregation once it
+//!    has `b + 1` groups); when at most `b` values come back (the bound: the summary
+//!    below has at most `b` × classes rows in churnkit's memory), the **exact** summary
 //!    `SELECT v, __class, COUNT(*) FROM raw WHERE … GROUP BY v, __class`, from which
 //!    [`value_summaries`] and [`numeric_cuts`] compute the very cut points the
 //!    in-memory fit computes (equal-frequency and MDL, the same functions); above the
@@ -47,10 +48,10 @@
 
 use std::sync::Arc;
 
-use arrow_array::{Array, Float64Array, Int64Array, RecordBatch, UInt8Array, UInt64Array};
+use arrow_array::{Array, Float64Array, Int64Array, RecordBatch, UInt8Array};
 use arrow_schema::DataType;
 use datafusion::functions::math::expr_fn::isnan;
-use datafusion::functions_aggregate::expr_fn::{approx_distinct, approx_percentile_cont, count};
+use datafusion::functions_aggregate::expr_fn::{approx_percentile_cont, count};
 use datafusion::logical_expr::{Expr, cast, ident, lit, when};
 use datafusion::prelude::{DataFrame, ParquetReadOptions};
 use datafusion::scalar::ScalarValue;
@@ -63,8 +64,7 @@ use crate::data::{
 };
 use crate::error::{Error, Location, Result};
 
-/// The most distinct values (as estimated by `approx_distinct`) of a numeric column
-/// whose cut points are computed exactly; above it they are approximate (see the
+/// The most distinct values of a numeric column whose cut points are computed exactly; above it they are approximate (see the
 /// [module docs](self)).
 pub const MAX_EXACT_DISTINCT: u64 = 1 << 20;
 
@@ -121,15 +121,18 @@ pub fn fit_raw_parquet(
     }
     let what = format!("reading {}", raw.files[0].display());
     let files = session
-        .block_on(session.context().read_parquet(
-            paths,
-            ParquetReadOptions::default().file_extension(""),
-        ))
+        .block_on(
+            session
+                .context()
+                .read_parquet(paths, ParquetReadOptions::default().file_extension("")),
+        )
         .map_err(df_err(what.clone()))?;
     let mut queries = 0usize;
     let mut run = |what: &str, df: DataFrame| -> Result<Vec<RecordBatch>> {
         queries += 1;
-        session.collect(df).map_err(df_err(format!("query ({what})")))
+        session
+            .collect(df)
+            .map_err(df_err(format!("query ({what})")))
     };
 
     // The columns read, dictionaries as their values.
@@ -233,17 +236,22 @@ pub fn fit_raw_parquet(
             });
         } else {
             let v = cast(ident(name), DataType::Float64);
-            let present = v.clone().is_not_null().and(!isnan(v.clone()));
+            let present = ident("v").is_not_null().and(!isnan(ident("v")));
             let kept = src
                 .clone()
                 .select(vec![v.clone().alias("v"), ident(CLASS)])
                 .and_then(|d| d.filter(present.clone()))
                 .map_err(df_err(what.clone()))?;
-            let est = kept
+            let probe = kept
                 .clone()
-                .aggregate(vec![], vec![approx_distinct(ident("v")).alias("d")])
+                .select(vec![ident("v")])
+                .and_then(|d| d.distinct())
+                .and_then(|d| d.limit(0, Some(max_exact_distinct as usize + 1)))
                 .map_err(df_err(what.clone()))?;
-            let distinct = first_u64(&run(&format!("distinct values of {name}"), est)?);
+            let distinct: u64 = run(&format!("distinct values of {name}"), probe)?
+                .iter()
+                .map(|b| b.num_rows() as u64)
+                .sum();
             let inf = |x: f64| x.is_infinite();
             let cuts = if distinct <= max_exact_distinct {
                 let q = kept
@@ -364,7 +372,8 @@ pub fn fit_raw_parquet(
 
 /// The scalar of cell `r` of `a`, as a literal of the column's type.
 fn scalar(a: &dyn Array, r: usize) -> Result<ScalarValue> {
-    ScalarValue::try_from_array(a, r).map_err(|e| Error::Fit(format!("reading a query result: {e}")))
+    ScalarValue::try_from_array(a, r)
+        .map_err(|e| Error::Fit(format!("reading a query result: {e}")))
 }
 
 /// `CASE WHEN e IN (lists[0]) THEN 0 WHEN e IN (lists[1]) THEN 1 … ELSE otherwise END`
@@ -391,29 +400,24 @@ fn case_of_lists(e: Expr, lists: Vec<Vec<Expr>>, otherwise: Option<Expr>) -> Exp
     }
 }
 
-/// The first row's first column of a query returning one `UInt64` / `Int64`.
-fn first_u64(batches: &[RecordBatch]) -> u64 {
-    for b in batches {
-        if b.num_rows() == 0 {
-            continue;
-        }
-        let c = b.column(0);
-        if let Some(a) = c.as_any().downcast_ref::<UInt64Array>() {
-            return a.value(0);
-        }
-        if let Some(a) = c.as_any().downcast_ref::<Int64Array>() {
-            return a.value(0).max(0) as u64;
-        }
-    }
-    0
-}
-
 /// The `(v, class, n)` rows of a value-summary result.
 fn summary_rows(b: &RecordBatch, name: &str) -> Result<Vec<(f64, u8, u64)>> {
-    let bad = || Error::Fit(format!("the value summary of {name}: unexpected result columns"));
-    let v = b.column(0).as_any().downcast_ref::<Float64Array>().ok_or_else(bad)?;
+    let bad = || {
+        Error::Fit(format!(
+            "the value summary of {name}: unexpected result columns"
+        ))
+    };
+    let v = b
+        .column(0)
+        .as_any()
+        .downcast_ref::<Float64Array>()
+        .ok_or_else(bad)?;
     let c = cast_u8(b.column(1)).ok_or_else(bad)?;
-    let n = b.column(2).as_any().downcast_ref::<Int64Array>().ok_or_else(bad)?;
+    let n = b
+        .column(2)
+        .as_any()
+        .downcast_ref::<Int64Array>()
+        .ok_or_else(bad)?;
     Ok((0..b.num_rows())
         .filter(|&r| !v.is_null(r) && !c.is_null(r))
         .map(|r| (v.value(r), c.value(r), n.value(r).max(0) as u64))
@@ -423,5 +427,9 @@ fn summary_rows(b: &RecordBatch, name: &str) -> Result<Vec<(f64, u8, u64)>> {
 /// A class column (`Int64` from the `CASE`) as `UInt8`.
 fn cast_u8(a: &arrow_array::ArrayRef) -> Option<UInt8Array> {
     let i = a.as_any().downcast_ref::<Int64Array>()?;
-    Some(i.iter().map(|x| x.and_then(|x| u8::try_from(x).ok())).collect())
+    Some(
+        i.iter()
+            .map(|x| x.and_then(|x| u8::try_from(x).ok()))
+            .collect(),
+    )
 }

@@ -171,7 +171,10 @@ fn session_options(a: &TrainArgs) -> Result<churnkit::count::distributed::Sessio
     if a.spill_dir.is_some() && memory_limit.is_none() {
         return Err(Error::param(
             "spill-dir",
-            a.spill_dir.as_deref().unwrap_or(std::path::Path::new("")).display(),
+            a.spill_dir
+                .as_deref()
+                .unwrap_or(std::path::Path::new(""))
+                .display(),
             "goes with --engine-memory",
         ));
     }
@@ -208,7 +211,10 @@ fn train_raw(
     use crate::input::{data_options, label_options};
     use crate::render::emit;
 
-    let opts = label_options(data_options(CsvOptions::new(&a.target), &a.data_args)?, &a.labels)?;
+    let opts = label_options(
+        data_options(CsvOptions::new(&a.target), &a.data_args)?,
+        &a.labels,
+    )?;
     let pattern = a
         .data
         .to_str()

@@ -209,11 +209,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
 /// lifecycle stages: from `--tenure`, else a numeric feature named `tenure` or
 /// `tenure_months` (any case and punctuation).
 pub(crate) fn warning_spec(w: &WarningArgs, schema: &Schema) -> Result<WarningSpec> {
-    let features: Vec<&str> = schema
-        .features
-        .iter()
-        .map(|f| f.name.as_str())
-        .collect();
+    let features: Vec<&str> = schema.features.iter().map(|f| f.name.as_str()).collect();
     let playbook = match &w.playbook {
         Some(path) => {
             let p = Playbook::load(path)?;
