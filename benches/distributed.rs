@@ -132,10 +132,12 @@ fn synth_parquet(n: usize, path: &std::path::Path) {
     cols.push((Field::new("customer_id", DataType::Utf8, false), id));
     for (j, f) in s.features.iter().enumerate() {
         let a: ArrayRef = if f.is_numeric() {
-            Arc::new(Float64Array::from_iter((0..n).map(|r| match t.cell(r, j) {
-                Cell::Num(x) => Some(x),
-                _ => None,
-            })))
+            Arc::new(Float64Array::from_iter((0..n).map(
+                |r| match t.cell(r, j) {
+                    Cell::Num(x) => Some(x),
+                    _ => None,
+                },
+            )))
         } else {
             Arc::new(StringArray::from_iter((0..n).map(|r| match t.cell(r, j) {
                 Cell::Cat(c) => Some(c),
@@ -172,7 +174,11 @@ fn in_memory_from_file(path: &str, opts: &CsvOptions, binning: &Binning) -> Deci
     let rows = t.all_rows();
     let d = Discretizer::fit(&t, &rows, binning).expect("discretizer");
     let enc = d.encode(&t).expect("encodes");
-    let tree = Id3::weighted().check().expect("params").fit(&enc).expect("fit");
+    let tree = Id3::weighted()
+        .check()
+        .expect("params")
+        .fit(&enc)
+        .expect("fit");
     std::hint::black_box(fingerprint(&t, &rows));
     tree
 }

@@ -481,13 +481,17 @@ fn awkward_parquet(dir: &std::path::Path, n: usize) -> std::path::PathBuf {
         });
     }
     let dict: ArrayRef = Arc::new(db.finish());
-    let code: ArrayRef = Arc::new(Int64Array::from_iter_values((0..n).map(|i| (i % 4) as i64 * 10)));
+    let code: ArrayRef = Arc::new(Int64Array::from_iter_values(
+        (0..n).map(|i| (i % 4) as i64 * 10),
+    ));
     let dec: ArrayRef = Arc::new(
         Decimal128Array::from_iter((0..n).map(|i| (i % 9 != 0).then_some((i * 37 % 1000) as i128)))
             .with_precision_and_scale(10, 2)
             .unwrap(),
     );
-    let f32s: ArrayRef = Arc::new(Float32Array::from_iter_values((0..n).map(|i| (i % 13) as f32 * 0.1)));
+    let f32s: ArrayRef = Arc::new(Float32Array::from_iter_values(
+        (0..n).map(|i| (i % 13) as f32 * 0.1),
+    ));
     let zeros: ArrayRef = Arc::new(Float64Array::from_iter((0..n).map(|i| match i % 6 {
         0 => Some(-0.0),
         1 => Some(0.0),
@@ -495,7 +499,9 @@ fn awkward_parquet(dir: &std::path::Path, n: usize) -> std::path::PathBuf {
         3 => None,
         _ => Some((i % 50) as f64 - 20.0),
     })));
-    let flag: ArrayRef = Arc::new(BooleanArray::from_iter((0..n).map(|i| (i % 3 != 0).then_some(i % 2 == 0))));
+    let flag: ArrayRef = Arc::new(BooleanArray::from_iter(
+        (0..n).map(|i| (i % 3 != 0).then_some(i % 2 == 0)),
+    ));
     let label: ArrayRef = Arc::new(StringArray::from_iter_values((0..n).map(|i| {
         if (i * 7919) % 10 < 3 || i % 11 == 0 {
             if i % 4 == 0 { " Yes " } else { "yes" }
@@ -536,8 +542,14 @@ fn raw_parquet_plan_is_the_in_memory_read_and_fit() {
     let (table, report) = read_parquet(&path, &opts).unwrap();
     for binning in [
         Binning::EqualFrequency { bins: 5 },
-        Binning::Mdl { min_bins: 1, max_bins: 16 },
-        Binning::Mdl { min_bins: 4, max_bins: 8 },
+        Binning::Mdl {
+            min_bins: 1,
+            max_bins: 16,
+        },
+        Binning::Mdl {
+            min_bins: 4,
+            max_bins: 8,
+        },
     ] {
         let raw = raw_columns(parquet_files(p).unwrap(), &opts).unwrap();
         let labels = scan_labels(&raw, &opts).unwrap();
@@ -552,13 +564,20 @@ fn raw_parquet_plan_is_the_in_memory_read_and_fit() {
         )
         .unwrap();
         assert!(fit.approximate.is_empty());
-        assert_eq!(&*fit.schema, &**table.schema(), "{binning:?}: schema and levels");
+        assert_eq!(
+            &*fit.schema,
+            &**table.schema(),
+            "{binning:?}: schema and levels"
+        );
         let d = Discretizer::fit(&table, &table.all_rows(), &binning).unwrap();
         assert_eq!(fit.discretizer, d, "{binning:?}: discretizer");
         let enc = d.encode(&table).unwrap();
         let mem = InMemory::new(&enc);
         for j in 0..enc.n_features() {
-            for vars in [vec![Var::Feature(j), Var::Class], vec![Var::Class, Var::Feature(j)]] {
+            for vars in [
+                vec![Var::Feature(j), Var::Class],
+                vec![Var::Class, Var::Feature(j)],
+            ] {
                 let (mut a, mut b) = (CountTable::default(), CountTable::default());
                 fit.counter.contingency(Rows::All, &vars, &mut a);
                 mem.contingency(Rows::All, &vars, &mut b);
@@ -585,7 +604,10 @@ fn raw_parquet_plan_is_the_in_memory_read_and_fit() {
     assert_eq!(fit.approximate, ["dec", "f32", "zeros"]);
     for e in fit.discretizer.encoders() {
         if let churnkit::data::FeatureEncoder::Numeric { cuts, .. } = e {
-            assert!(!cuts.is_empty() && cuts.windows(2).all(|w| w[0] < w[1]), "{cuts:?}");
+            assert!(
+                !cuts.is_empty() && cuts.windows(2).all(|w| w[0] < w[1]),
+                "{cuts:?}"
+            );
         }
     }
 }
@@ -637,21 +659,34 @@ fn raw_parquet_bad_inputs_are_named_errors() {
     let e = raw_err(&p, &opts);
     assert!(e.contains("signup") && e.contains("Date32"), "{e}");
     // Dropped, it is not read.
-    raw_columns(parquet_files(&p).unwrap(), &CsvOptions::new("churn").drop_columns(["signup"])).unwrap();
+    raw_columns(
+        parquet_files(&p).unwrap(),
+        &CsvOptions::new("churn").drop_columns(["signup"]),
+    )
+    .unwrap();
 
     // No target column.
-    let p = write("notarget.parquet", vec![("x", x()), ("churned", churn(["yes", "no", "yes", "no"]))]);
+    let p = write(
+        "notarget.parquet",
+        vec![("x", x()), ("churned", churn(["yes", "no", "yes", "no"]))],
+    );
     let e = raw_err(&p, &opts);
     assert!(e.contains("churn") && e.contains("no such column"), "{e}");
 
     // Two files of different schemas.
     let sub = d.join("mixed");
     std::fs::create_dir(&sub).unwrap();
-    write("mixed/a.parquet", vec![("x", x()), ("churn", churn(["yes", "no", "yes", "no"]))]);
+    write(
+        "mixed/a.parquet",
+        vec![("x", x()), ("churn", churn(["yes", "no", "yes", "no"]))],
+    );
     write(
         "mixed/b.parquet",
         vec![
-            ("x", Arc::new(StringArray::from(vec!["1", "2", "3", "4"])) as ArrayRef),
+            (
+                "x",
+                Arc::new(StringArray::from(vec!["1", "2", "3", "4"])) as ArrayRef,
+            ),
             ("churn", churn(["yes", "no", "yes", "no"])),
         ],
     );
@@ -661,18 +696,31 @@ fn raw_parquet_bad_inputs_are_named_errors() {
     // A weight column: not on this path yet, said so.
     let p = write(
         "weighted.parquet",
-        vec![("x", x()), ("w", x()), ("churn", churn(["yes", "no", "yes", "no"]))],
+        vec![
+            ("x", x()),
+            ("w", x()),
+            ("churn", churn(["yes", "no", "yes", "no"])),
+        ],
     );
     let e = raw_err(&p, &CsvOptions::new("churn").weight_column("w"));
     assert!(e.contains("weight"), "{e}");
 
     // A bad label: the file and the line of its first row.
-    let p = write("label.parquet", vec![("x", x()), ("churn", churn(["yes", "no", "maybe", "no"]))]);
+    let p = write(
+        "label.parquet",
+        vec![("x", x()), ("churn", churn(["yes", "no", "maybe", "no"]))],
+    );
     let raw = raw_columns(parquet_files(&p).unwrap(), &opts).unwrap();
     let e = scan_labels(&raw, &opts).unwrap_err().to_string();
-    assert!(e.contains("label.parquet") && e.contains("line 4") && e.contains("maybe"), "{e}");
+    assert!(
+        e.contains("label.parquet") && e.contains("line 4") && e.contains("maybe"),
+        "{e}"
+    );
     // One class only.
-    let p = write("one.parquet", vec![("x", x()), ("churn", churn(["no", "no", "no", "no"]))]);
+    let p = write(
+        "one.parquet",
+        vec![("x", x()), ("churn", churn(["no", "no", "no", "no"]))],
+    );
     let raw = raw_columns(parquet_files(&p).unwrap(), &opts).unwrap();
     let e = scan_labels(&raw, &opts).unwrap_err().to_string();
     assert!(e.contains("one class"), "{e}");
@@ -681,7 +729,10 @@ fn raw_parquet_bad_inputs_are_named_errors() {
     let p = write(
         "inf.parquet",
         vec![
-            ("x", Arc::new(F64::from(vec![1.0, f64::INFINITY, 3.0, 4.0])) as ArrayRef),
+            (
+                "x",
+                Arc::new(F64::from(vec![1.0, f64::INFINITY, 3.0, 4.0])) as ArrayRef,
+            ),
             ("churn", churn(["yes", "no", "yes", "no"])),
         ],
     );
@@ -697,12 +748,20 @@ fn raw_parquet_bad_inputs_are_named_errors() {
         )
     };
     let e = fit(&opts).unwrap_err().to_string();
-    assert!(e.contains("'x'") || e.contains("column x") || e.contains("x"), "{e}");
+    assert!(
+        e.contains("'x'") || e.contains("column x") || e.contains("x"),
+        "{e}"
+    );
     assert!(e.contains("inf") && e.contains("finite"), "{e}");
-    let ok = fit(&opts.clone().on_bad_cell(churnkit::data::BadCellPolicy::Missing)).unwrap();
+    let ok = fit(&opts
+        .clone()
+        .on_bad_cell(churnkit::data::BadCellPolicy::Missing))
+    .unwrap();
     let t = churnkit::data::arrow::read_parquet(
         &p,
-        &opts.clone().on_bad_cell(churnkit::data::BadCellPolicy::Missing),
+        &opts
+            .clone()
+            .on_bad_cell(churnkit::data::BadCellPolicy::Missing),
     )
     .unwrap()
     .0;
@@ -720,7 +779,14 @@ fn raw_parquet_cli_errors_are_usage_errors() {
     assert_ne!(code, Some(0));
     assert!(stderr.contains("no file matches"), "{stderr}");
     let (code, _, stderr) = train_cli(
-        &["--data", &glob, "--engine", "datafusion", "--engine-memory", "lots"],
+        &[
+            "--data",
+            &glob,
+            "--engine",
+            "datafusion",
+            "--engine-memory",
+            "lots",
+        ],
         &out,
     );
     assert_eq!(code, Some(2), "{stderr}");
@@ -729,6 +795,12 @@ fn raw_parquet_cli_errors_are_usage_errors() {
         churnkit::count::distributed::parse_bytes("512MiB").unwrap(),
         512 << 20
     );
-    assert_eq!(churnkit::count::distributed::parse_bytes("2g").unwrap(), 2 << 30);
-    assert_eq!(churnkit::count::distributed::parse_bytes("1000").unwrap(), 1000);
+    assert_eq!(
+        churnkit::count::distributed::parse_bytes("2g").unwrap(),
+        2 << 30
+    );
+    assert_eq!(
+        churnkit::count::distributed::parse_bytes("1000").unwrap(),
+        1000
+    );
 }

@@ -24,7 +24,9 @@
 //!    (`b` = [`MAX_EXACT_DISTINCT`]; DataFusion stops the distinct aggregation once it
 //!    has `b + 1` groups); when at most `b` values come back (the bound: the summary
 //!    below has at most `b` × classes rows in churnkit's memory), the **exact** summary
-//!    `SELECT v, __class, COUNT(*) FROM raw WHERE … GROUP BY v, __class`, from which
+//!    `SELECT v, __class, COUNT(*) FROM raw WHERE … GROUP BY v, __class` (the zero
+//!    group written as its `MIN(v)`, in total order `-0` when it holds one, as the
+//!    in-memory sort writes it), from which
 //!    [`value_summaries`] and [`numeric_cuts`] compute the very cut points the
 //!    in-memory fit computes (equal-frequency and MDL, the same functions); above the
 //!    bound, an **approximate** fallback: equal-frequency cuts at
@@ -51,7 +53,7 @@ use std::sync::Arc;
 use arrow_array::{Array, Float64Array, Int64Array, RecordBatch, UInt8Array};
 use arrow_schema::DataType;
 use datafusion::functions::math::expr_fn::isnan;
-use datafusion::functions_aggregate::expr_fn::{approx_percentile_cont, count};
+use datafusion::functions_aggregate::expr_fn::{approx_percentile_cont, count, min};
 use datafusion::logical_expr::{Expr, cast, ident, lit, when};
 use datafusion::prelude::{DataFrame, ParquetReadOptions};
 use datafusion::scalar::ScalarValue;
@@ -254,11 +256,27 @@ pub fn fit_raw_parquet(
                 .sum();
             let inf = |x: f64| x.is_infinite();
             let cuts = if distinct <= max_exact_distinct {
+                // A group of -0 and 0 is written as its MIN(v) (total order: -0
+                // before 0), as the in-memory sort writes it; other groups as their
+                // key (DataFusion's MIN over Float64 starts at f64::MAX, so it
+                // cannot write +inf).
                 let q = kept
                     .aggregate(
                         vec![ident("v"), ident(CLASS)],
-                        vec![cast(count(lit(1)), DataType::Int64).alias("n")],
+                        vec![
+                            min(ident("v")).alias("vmin"),
+                            cast(count(lit(1)), DataType::Int64).alias("n"),
+                        ],
                     )
+                    .and_then(|d| {
+                        d.select(vec![
+                            when(ident("v").eq(lit(0.0)), ident("vmin"))
+                                .otherwise(ident("v"))?
+                                .alias("v"),
+                            ident(CLASS),
+                            ident("n"),
+                        ])
+                    })
                     .map_err(df_err(what.clone()))?;
                 let mut triples: Vec<(f64, u8, u64)> = Vec::new();
                 for b in run(&format!("value summary of {name}"), q)? {

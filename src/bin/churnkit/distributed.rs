@@ -37,6 +37,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
     use crate::render::emit;
 
     let engine = Engine::parse(&a.engine)?;
+    session_options(&a)?;
     let algo: Algorithm = a.algo.parse()?;
     let algo_opts = a.algo_args.options(a.seed)?;
     let learner = level_wise(algo, &algo_opts)?;

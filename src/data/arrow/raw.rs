@@ -41,19 +41,19 @@ pub fn parquet_files(pattern: &str) -> Result<Vec<PathBuf>> {
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default();
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if wild(&parent.to_string_lossy()) {
+        return Err(Error::param(
+            "data",
+            pattern,
+            "wildcards are supported in the file name only (e.g. dir/*.parquet), not in directories",
+        ));
+    }
     let (dir, glob) = if wild(name) {
-        let dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        if wild(&dir.to_string_lossy()) {
-            return Err(Error::param(
-                "data",
-                pattern,
-                "wildcards are supported in the file name only (e.g. dir/*.parquet), not in directories",
-            ));
-        }
-        (dir.to_path_buf(), Some(name.to_string()))
+        (parent.to_path_buf(), Some(name.to_string()))
     } else if path.is_dir() {
         (path.to_path_buf(), Some("*.parquet".to_string()))
     } else {
