@@ -164,6 +164,10 @@ pub fn numeric_cuts<'c>(
     })
 }
 
+/// The distinct values of a numeric column, ascending, and the number of rows holding
+/// each.
+pub type ValueRows = (Vec<f64>, Vec<u64>);
+
 /// The two summaries of [`numeric_cuts`] from `(value, class, rows)` triples, one per
 /// distinct (value, class) pair as `SELECT x, class, COUNT(*) … GROUP BY x, class`
 /// returns them, in any order (NaN values left out): the class counts by distinct
@@ -174,7 +178,7 @@ pub fn numeric_cuts<'c>(
 pub fn value_summaries(
     mut triples: Vec<(f64, u8, u64)>,
     n_classes: usize,
-) -> Result<(ValueClassCounts, (Vec<f64>, Vec<u64>))> {
+) -> Result<(ValueClassCounts, ValueRows)> {
     triples.retain(|t| !t.0.is_nan());
     triples.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
     let weighted: Vec<(f64, u8, f64)> = triples.iter().map(|&(x, c, n)| (x, c, n as f64)).collect();

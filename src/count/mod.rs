@@ -92,7 +92,8 @@ pub(crate) mod testing;
 pub use class_tables::{ClassTable, ClassTables};
 pub use contingency::{CountTable, Rows, Var};
 pub use discretize::{
-    InMemoryTable, ValueClassCounts, ValueCounter, mdl_cuts, numeric_cuts, value_summaries,
+    InMemoryTable, ValueClassCounts, ValueCounter, ValueRows, mdl_cuts, numeric_cuts,
+    value_summaries,
 };
 pub use level::{LevelCounter, Route};
 pub use memory::{InMemory, PARALLEL_MIN_CELLS};
