@@ -303,3 +303,67 @@ impl Discretizer {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    /// Summaries aggregated by (value, class) in any order give the counts and cut
+    /// points of the rows themselves, for equal-frequency and MDL binnings.
+    #[test]
+    fn value_summaries_are_the_rows_summaries() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        for case in 0..50 {
+            let n = rng.random_range(1..400);
+            let mut rows: Vec<(f64, u8, f64)> = (0..n)
+                .map(|_| {
+                    let x = f64::from(rng.random_range(-5..25)) * 0.25;
+                    let c = u8::from(rng.random_range(0..10) < (x as i32).clamp(0, 9));
+                    (if x == 0.0 && case % 2 == 0 { -0.0 } else { x }, c, 1.0)
+                })
+                .collect();
+            rows.push((0.0, 1, 1.0));
+            rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let mut want = ValueClassCounts::default();
+            want.fill_sorted(&rows, 2).unwrap();
+            let sorted: Vec<f64> = rows.iter().map(|r| r.0).collect();
+            // Aggregated by (value bits, class), in reverse order.
+            let mut agg: std::collections::BTreeMap<(u64, u8), u64> = Default::default();
+            for &(x, c, _) in &rows {
+                *agg.entry((x.to_bits(), c)).or_default() += 1;
+            }
+            let triples: Vec<(f64, u8, u64)> = agg
+                .into_iter()
+                .rev()
+                .map(|((b, c), n)| (f64::from_bits(b), c, n))
+                .collect();
+            let (got, value_rows) = value_summaries(triples, 2).unwrap();
+            assert_eq!(got, want, "case {case}");
+            assert_eq!(value_rows, crate::data::group_sorted(&sorted));
+            for binning in [
+                Binning::EqualFrequency { bins: 6 },
+                Binning::Mdl {
+                    min_bins: 1,
+                    max_bins: 16,
+                },
+                Binning::Mdl {
+                    min_bins: 5,
+                    max_bins: 8,
+                },
+            ] {
+                let a = numeric_cuts(&binning, || value_rows.clone(), || Ok(&got)).unwrap();
+                let b = numeric_cuts(
+                    &binning,
+                    || crate::data::group_sorted(&sorted),
+                    || Ok(&want),
+                )
+                .unwrap();
+                assert_eq!(
+                    a.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                    b.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+                );
+            }
+        }
+    }
+}
