@@ -276,3 +276,531 @@ fn the_cli_engines_write_the_in_memory_model_bytes() {
         assert!(stderr.contains(needle), "{args:?}: {stderr}");
     }
 }
+
+// ---------------------------------------------------------------------------------
+// Raw Parquet: the engine reads the table, churnkit never holds it.
+
+use arrow_array::builder::StringDictionaryBuilder;
+use arrow_array::types::Int32Type;
+use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow_schema::{DataType, Field, Schema as ArrowSchema};
+use churnkit::data::{Cell, Table};
+
+/// The Telco training table as a record batch of rows `rows`: the id and most text
+/// columns `Utf8`, `Contract` and the label as dictionaries, `SeniorCitizen` and
+/// `Tenure` as `Int64`, the other numbers `Float64`; missing cells null.
+fn telco_batch(t: &Table, rows: std::ops::Range<usize>) -> RecordBatch {
+    let s = t.schema();
+    let mut cols: Vec<(Field, ArrayRef)> = Vec::new();
+    let ids = t.ids().expect("telco has ids");
+    let id: ArrayRef = Arc::new(StringArray::from_iter_values(
+        ids[rows.clone()].iter().map(String::as_str),
+    ));
+    cols.push((Field::new("customerID", DataType::Utf8, false), id));
+    let dict = |values: Vec<Option<&str>>| -> ArrayRef {
+        let mut b = StringDictionaryBuilder::<Int32Type>::new();
+        for v in values {
+            b.append_option(v);
+        }
+        Arc::new(b.finish())
+    };
+    for (j, f) in s.features.iter().enumerate() {
+        let a: ArrayRef = if f.is_numeric() {
+            let v = rows.clone().map(|r| match t.cell(r, j) {
+                Cell::Num(x) => Some(x),
+                _ => None,
+            });
+            if f.name == "SeniorCitizen" || f.name == "Tenure" {
+                Arc::new(Int64Array::from_iter(v.map(|x| x.map(|x| x as i64))))
+            } else {
+                Arc::new(Float64Array::from_iter(v))
+            }
+        } else {
+            let v: Vec<Option<&str>> = rows
+                .clone()
+                .map(|r| match t.cell(r, j) {
+                    Cell::Cat(c) => Some(c),
+                    _ => None,
+                })
+                .collect();
+            if f.name == "Contract" {
+                dict(v)
+            } else {
+                Arc::new(StringArray::from(v))
+            }
+        };
+        cols.push((Field::new(&f.name, a.data_type().clone(), true), a));
+    }
+    let classes = &s.target.classes;
+    let labels: Vec<Option<&str>> = rows
+        .clone()
+        .map(|r| {
+            Some(if classes[t.labels()[r] as usize] == "churned" {
+                "Yes"
+            } else {
+                "No"
+            })
+        })
+        .collect();
+    let a = dict(labels);
+    cols.push((Field::new("Churn", a.data_type().clone(), false), a));
+    let (fields, arrays): (Vec<Field>, Vec<ArrayRef>) = cols.into_iter().unzip();
+    RecordBatch::try_new(Arc::new(ArrowSchema::new(fields)), arrays).unwrap()
+}
+
+fn write_parquet(path: &std::path::Path, batch: &RecordBatch) {
+    let props = parquet::file::properties::WriterProperties::builder()
+        .set_max_row_group_row_count(Some(1000))
+        .build();
+    let mut w = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(path).unwrap(),
+        batch.schema(),
+        Some(props),
+    )
+    .unwrap();
+    w.write(batch).unwrap();
+    w.close().unwrap();
+}
+
+/// The Telco training data as one Parquet file (`telco.parquet`) and split into three
+/// (`parts/part-0.parquet` …, the rows in order).
+fn telco_parquet(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let t = read_csv(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/telco-train.csv"),
+        &CsvOptions::new("Churn").id_column("customerID"),
+    )
+    .unwrap();
+    let n = t.n_rows();
+    let whole = dir.join("telco.parquet");
+    write_parquet(&whole, &telco_batch(&t, 0..n));
+    let parts = dir.join("parts");
+    std::fs::create_dir(&parts).unwrap();
+    let cuts = [0, n / 3, 2 * n / 3 + 17, n];
+    for i in 0..3 {
+        write_parquet(
+            &parts.join(format!("part-{i}.parquet")),
+            &telco_batch(&t, cuts[i]..cuts[i + 1]),
+        );
+    }
+    (whole, parts)
+}
+
+fn train_cli(args: &[&str], out: &std::path::Path) -> (Option<i32>, Option<Vec<u8>>, String) {
+    let got = assert_cmd::Command::cargo_bin("churnkit")
+        .unwrap()
+        .args(["train", "--target", "Churn", "--id", "customerID"])
+        .args(args)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&got.stderr).into_owned();
+    (got.status.code(), std::fs::read(out).ok(), stderr)
+}
+
+/// `churnkit train --engine datafusion|ballista` on raw Parquet — one file, a
+/// directory, a glob of three files — writes the model file the in-memory `train
+/// --tune off --validate none` writes from the whole file, byte for byte, for
+/// weighted ID3, naive Bayes and TAN.
+#[test]
+fn raw_parquet_engine_path_writes_the_in_memory_model_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (whole, parts) = telco_parquet(dir.path());
+    let whole = whole.to_str().unwrap().to_string();
+    let glob = format!("{}/part-*.parquet", parts.display());
+    let parts_dir = parts.to_str().unwrap().to_string();
+    for algo in ["id3-weighted", "naive-bayes", "tan"] {
+        let mem_out = dir.path().join(format!("{algo}-mem.model"));
+        let (code, mem, stderr) = train_cli(
+            &[
+                "--data",
+                &whole,
+                "--algo",
+                algo,
+                "--tune",
+                "off",
+                "--validate",
+                "none",
+            ][..]
+                .iter()
+                .copied()
+                .filter(|a| algo == "id3-weighted" || (*a != "--tune" && *a != "off"))
+                .collect::<Vec<_>>(),
+            &mem_out,
+        );
+        assert_eq!(code, Some(0), "{algo} in memory: {stderr}");
+        let mem = mem.unwrap();
+        let mut engines = vec![
+            ("datafusion", whole.as_str()),
+            ("datafusion", glob.as_str()),
+        ];
+        if algo == "id3-weighted" {
+            engines.push(("datafusion", parts_dir.as_str()));
+            engines.push(("ballista", glob.as_str()));
+        }
+        for (engine, data) in engines {
+            let out = dir.path().join(format!("{algo}-{engine}.model"));
+            let _ = std::fs::remove_file(&out);
+            let (code, got, stderr) =
+                train_cli(&["--data", data, "--algo", algo, "--engine", engine], &out);
+            assert_eq!(code, Some(0), "{algo} {engine} {data}: {stderr}");
+            assert!(
+                stderr.contains("raw Parquet") || stderr.contains("Parquet file(s)"),
+                "{stderr}"
+            );
+            assert!(
+                got.as_ref() == Some(&mem),
+                "{algo} {engine} {data}: the same model bytes"
+            );
+        }
+    }
+}
+
+/// A small table of awkward cells, written to `dir/awkward.parquet`: text with
+/// spaces, missing tokens and nulls, a dictionary, an integer column declared
+/// categorical, a decimal, a Float32, -0 beside 0, NaN, and a label column of
+/// `yes` / `no` / ` Yes `.
+fn awkward_parquet(dir: &std::path::Path, n: usize) -> std::path::PathBuf {
+    use arrow_array::{BooleanArray, Decimal128Array, Float32Array};
+    let text: ArrayRef = Arc::new(StringArray::from_iter((0..n).map(|i| match i % 7 {
+        0 => None,
+        1 => Some(" b "),
+        2 => Some("NA"),
+        3 => Some("a"),
+        4 => Some("b"),
+        5 => Some(""),
+        _ => Some("Zed"),
+    })));
+    let mut db = StringDictionaryBuilder::<Int32Type>::new();
+    for i in 0..n {
+        db.append_option(match i % 5 {
+            0 => Some("x"),
+            1 => None,
+            2 => Some("y "),
+            _ => Some("w"),
+        });
+    }
+    let dict: ArrayRef = Arc::new(db.finish());
+    let code: ArrayRef = Arc::new(Int64Array::from_iter_values(
+        (0..n).map(|i| (i % 4) as i64 * 10),
+    ));
+    let dec: ArrayRef = Arc::new(
+        Decimal128Array::from_iter((0..n).map(|i| (i % 9 != 0).then_some((i * 37 % 1000) as i128)))
+            .with_precision_and_scale(10, 2)
+            .unwrap(),
+    );
+    let f32s: ArrayRef = Arc::new(Float32Array::from_iter_values(
+        (0..n).map(|i| (i % 13) as f32 * 0.1),
+    ));
+    let zeros: ArrayRef = Arc::new(Float64Array::from_iter((0..n).map(|i| match i % 6 {
+        0 => Some(-0.0),
+        1 => Some(0.0),
+        2 => Some(f64::NAN),
+        3 => None,
+        _ => Some((i % 50) as f64 - 20.0),
+    })));
+    let flag: ArrayRef = Arc::new(BooleanArray::from_iter(
+        (0..n).map(|i| (i % 3 != 0).then_some(i % 2 == 0)),
+    ));
+    let label: ArrayRef = Arc::new(StringArray::from_iter_values((0..n).map(|i| {
+        if (i * 7919) % 10 < 3 || i % 11 == 0 {
+            if i % 4 == 0 { " Yes " } else { "yes" }
+        } else {
+            "no"
+        }
+    })));
+    let b = RecordBatch::try_from_iter([
+        ("text", text),
+        ("dict", dict),
+        ("code", code),
+        ("dec", dec),
+        ("f32", f32s),
+        ("zeros", zeros),
+        ("flag", flag),
+        ("label", label),
+    ])
+    .unwrap();
+    let path = dir.join("awkward.parquet");
+    write_parquet(&path, &b);
+    path
+}
+
+/// On awkward cells, the raw-Parquet plan gives the in-memory reader's schema and
+/// levels, the in-memory discretizer (equal-frequency and MDL cut points), the same
+/// counts and the same fingerprint; with fewer allowed distinct values than a column
+/// has, that column's cut points are approximate and named.
+#[test]
+fn raw_parquet_plan_is_the_in_memory_read_and_fit() {
+    use churnkit::count::parquet::{MAX_EXACT_DISTINCT, fit_raw_parquet};
+    use churnkit::data::arrow::raw::{parquet_files, raw_columns, scan_labels};
+    use churnkit::data::arrow::read_parquet;
+    use churnkit::model::{fingerprint, fingerprint_parquet};
+    let dir = tempfile::tempdir().unwrap();
+    let path = awkward_parquet(dir.path(), 3000);
+    let p = path.to_str().unwrap();
+    let opts = CsvOptions::new("label").categorical(["code"]);
+    let (table, report) = read_parquet(&path, &opts).unwrap();
+    for binning in [
+        Binning::EqualFrequency { bins: 5 },
+        Binning::Mdl {
+            min_bins: 1,
+            max_bins: 16,
+        },
+        Binning::Mdl {
+            min_bins: 4,
+            max_bins: 8,
+        },
+    ] {
+        let raw = raw_columns(parquet_files(p).unwrap(), &opts).unwrap();
+        let labels = scan_labels(&raw, &opts).unwrap();
+        assert_eq!(labels.label_map, report.label_map);
+        assert_eq!(labels.rows_kept as usize, table.n_rows());
+        let fit = fit_raw_parquet(
+            Session::start(Engine::DataFusion).unwrap(),
+            &raw,
+            &labels,
+            &binning,
+            MAX_EXACT_DISTINCT,
+        )
+        .unwrap();
+        assert!(fit.approximate.is_empty());
+        assert_eq!(
+            &*fit.schema,
+            &**table.schema(),
+            "{binning:?}: schema and levels"
+        );
+        let d = Discretizer::fit(&table, &table.all_rows(), &binning).unwrap();
+        assert_eq!(fit.discretizer, d, "{binning:?}: discretizer");
+        let enc = d.encode(&table).unwrap();
+        let mem = InMemory::new(&enc);
+        for j in 0..enc.n_features() {
+            for vars in [
+                vec![Var::Feature(j), Var::Class],
+                vec![Var::Class, Var::Feature(j)],
+            ] {
+                let (mut a, mut b) = (CountTable::default(), CountTable::default());
+                fit.counter.contingency(Rows::All, &vars, &mut a);
+                mem.contingency(Rows::All, &vars, &mut b);
+                assert_eq!(a, b, "{binning:?}: {vars:?}");
+            }
+        }
+        fit.counter.check().unwrap();
+        assert_eq!(
+            fingerprint_parquet(&raw, &opts, &labels.classes, labels.rows_kept).unwrap(),
+            fingerprint(&table, &table.all_rows())
+        );
+    }
+    // A bound below the column's distinct values: approximate, named, increasing.
+    let raw = raw_columns(parquet_files(p).unwrap(), &opts).unwrap();
+    let labels = scan_labels(&raw, &opts).unwrap();
+    let fit = fit_raw_parquet(
+        Session::start(Engine::DataFusion).unwrap(),
+        &raw,
+        &labels,
+        &Binning::EqualFrequency { bins: 4 },
+        5,
+    )
+    .unwrap();
+    assert_eq!(fit.approximate, ["dec", "f32", "zeros"]);
+    for e in fit.discretizer.encoders() {
+        if let churnkit::data::FeatureEncoder::Numeric { cuts, .. } = e {
+            assert!(
+                !cuts.is_empty() && cuts.windows(2).all(|w| w[0] < w[1]),
+                "{cuts:?}"
+            );
+        }
+    }
+}
+
+/// Bad raw-Parquet inputs are named errors: no file matches the glob, an empty
+/// directory, an unsupported column type, a missing target, files of different
+/// schemas, a bad label (its file and line), an infinite number, a weight column.
+#[test]
+fn raw_parquet_bad_inputs_are_named_errors() {
+    use arrow_array::{Date32Array, Float64Array as F64};
+    use churnkit::count::parquet::{MAX_EXACT_DISTINCT, fit_raw_parquet};
+    use churnkit::data::arrow::raw::{parquet_files, raw_columns, scan_labels};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let opts = CsvOptions::new("churn");
+    let err = |r: churnkit::Result<Vec<std::path::PathBuf>>| r.unwrap_err().to_string();
+
+    let e = err(parquet_files(&format!("{}/*.parquet", d.display())));
+    assert!(e.contains("no file matches `*.parquet`"), "{e}");
+    let e = err(parquet_files(d.to_str().unwrap()));
+    assert!(e.contains("no file matches"), "{e}");
+    let e = err(parquet_files(&format!("{}/nowhere.parquet", d.display())));
+    assert!(e.contains("nowhere.parquet"), "{e}");
+    let e = err(parquet_files(&format!("{}/*/x.parquet", d.display())));
+    assert!(e.contains("file name only"), "{e}");
+
+    let write = |name: &str, cols: Vec<(&str, ArrayRef)>| -> String {
+        let path = d.join(name);
+        write_parquet(&path, &RecordBatch::try_from_iter(cols).unwrap());
+        path.to_str().unwrap().to_string()
+    };
+    let x = || -> ArrayRef { Arc::new(F64::from(vec![1.0, 2.0, 3.0, 4.0])) };
+    let churn = |v: [&str; 4]| -> ArrayRef { Arc::new(StringArray::from(v.to_vec())) };
+    let raw_err = |path: &str, opts: &CsvOptions| {
+        raw_columns(parquet_files(path).unwrap(), opts)
+            .unwrap_err()
+            .to_string()
+    };
+
+    // An unsupported type: the column and the type named.
+    let p = write(
+        "date.parquet",
+        vec![
+            ("x", x()),
+            ("signup", Arc::new(Date32Array::from(vec![1, 2, 3, 4]))),
+            ("churn", churn(["yes", "no", "yes", "no"])),
+        ],
+    );
+    let e = raw_err(&p, &opts);
+    assert!(e.contains("signup") && e.contains("Date32"), "{e}");
+    // Dropped, it is not read.
+    raw_columns(
+        parquet_files(&p).unwrap(),
+        &CsvOptions::new("churn").drop_columns(["signup"]),
+    )
+    .unwrap();
+
+    // No target column.
+    let p = write(
+        "notarget.parquet",
+        vec![("x", x()), ("churned", churn(["yes", "no", "yes", "no"]))],
+    );
+    let e = raw_err(&p, &opts);
+    assert!(e.contains("churn") && e.contains("no such column"), "{e}");
+
+    // Two files of different schemas.
+    let sub = d.join("mixed");
+    std::fs::create_dir(&sub).unwrap();
+    write(
+        "mixed/a.parquet",
+        vec![("x", x()), ("churn", churn(["yes", "no", "yes", "no"]))],
+    );
+    write(
+        "mixed/b.parquet",
+        vec![
+            (
+                "x",
+                Arc::new(StringArray::from(vec!["1", "2", "3", "4"])) as ArrayRef,
+            ),
+            ("churn", churn(["yes", "no", "yes", "no"])),
+        ],
+    );
+    let e = raw_err(sub.to_str().unwrap(), &opts);
+    assert!(e.contains("b.parquet") && e.contains("a.parquet"), "{e}");
+
+    // A weight column: not on this path yet, said so.
+    let p = write(
+        "weighted.parquet",
+        vec![
+            ("x", x()),
+            ("w", x()),
+            ("churn", churn(["yes", "no", "yes", "no"])),
+        ],
+    );
+    let e = raw_err(&p, &CsvOptions::new("churn").weight_column("w"));
+    assert!(e.contains("weight"), "{e}");
+
+    // A bad label: the file and the line of its first row.
+    let p = write(
+        "label.parquet",
+        vec![("x", x()), ("churn", churn(["yes", "no", "maybe", "no"]))],
+    );
+    let raw = raw_columns(parquet_files(&p).unwrap(), &opts).unwrap();
+    let e = scan_labels(&raw, &opts).unwrap_err().to_string();
+    assert!(
+        e.contains("label.parquet") && e.contains("line 4") && e.contains("maybe"),
+        "{e}"
+    );
+    // One class only.
+    let p = write(
+        "one.parquet",
+        vec![("x", x()), ("churn", churn(["no", "no", "no", "no"]))],
+    );
+    let raw = raw_columns(parquet_files(&p).unwrap(), &opts).unwrap();
+    let e = scan_labels(&raw, &opts).unwrap_err().to_string();
+    assert!(e.contains("one class"), "{e}");
+
+    // An infinite number: the column named (or read as missing when asked).
+    let p = write(
+        "inf.parquet",
+        vec![
+            (
+                "x",
+                Arc::new(F64::from(vec![1.0, f64::INFINITY, 3.0, 4.0])) as ArrayRef,
+            ),
+            ("churn", churn(["yes", "no", "yes", "no"])),
+        ],
+    );
+    let fit = |opts: &CsvOptions| {
+        let raw = raw_columns(parquet_files(&p).unwrap(), opts).unwrap();
+        let labels = scan_labels(&raw, opts).unwrap();
+        fit_raw_parquet(
+            Session::start(Engine::DataFusion).unwrap(),
+            &raw,
+            &labels,
+            &Binning::EqualFrequency { bins: 4 },
+            MAX_EXACT_DISTINCT,
+        )
+    };
+    let e = fit(&opts).unwrap_err().to_string();
+    assert!(
+        e.contains("'x'") || e.contains("column x") || e.contains("x"),
+        "{e}"
+    );
+    assert!(e.contains("inf") && e.contains("finite"), "{e}");
+    let ok = fit(&opts
+        .clone()
+        .on_bad_cell(churnkit::data::BadCellPolicy::Missing))
+    .unwrap();
+    let t = churnkit::data::arrow::read_parquet(
+        &p,
+        &opts
+            .clone()
+            .on_bad_cell(churnkit::data::BadCellPolicy::Missing),
+    )
+    .unwrap()
+    .0;
+    let want = Discretizer::fit(&t, &t.all_rows(), &Binning::EqualFrequency { bins: 4 }).unwrap();
+    assert_eq!(ok.discretizer, want);
+}
+
+/// The CLI names a glob that matches nothing, and a size it cannot read.
+#[test]
+fn raw_parquet_cli_errors_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.model");
+    let glob = format!("{}/*.parquet", dir.path().display());
+    let (code, _, stderr) = train_cli(&["--data", &glob, "--engine", "datafusion"], &out);
+    assert_ne!(code, Some(0));
+    assert!(stderr.contains("no file matches"), "{stderr}");
+    let (code, _, stderr) = train_cli(
+        &[
+            "--data",
+            &glob,
+            "--engine",
+            "datafusion",
+            "--engine-memory",
+            "lots",
+        ],
+        &out,
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("512MiB"), "{stderr}");
+    assert_eq!(
+        churnkit::count::distributed::parse_bytes("512MiB").unwrap(),
+        512 << 20
+    );
+    assert_eq!(
+        churnkit::count::distributed::parse_bytes("2g").unwrap(),
+        2 << 30
+    );
+    assert_eq!(
+        churnkit::count::distributed::parse_bytes("1000").unwrap(),
+        1000
+    );
+}

@@ -10,7 +10,7 @@
 
 use crate::data::{
     Binning, Column, Discretizer, FeatureEncoder, FeatureKind, MAX_LEVELS, MISSING_LEVEL, Table,
-    equal_frequency_cuts, mdl_cut_points,
+    equal_frequency_cuts_grouped, group_sorted, mdl_cut_points,
 };
 use crate::error::{Error, Location, Result};
 
@@ -134,6 +134,80 @@ impl ValueCounter for InMemoryTable<'_> {
     }
 }
 
+/// The cut points of one numeric column under `binning`, from its summaries — the one
+/// function the in-memory fit ([`Discretizer::fit_with`]) and the raw-Parquet engine
+/// path (`count::parquet`, from `GROUP BY value, class` queries) both call:
+///
+/// * `rows()`: the distinct non-NaN values, ascending, and the number of rows holding
+///   each ([`group_sorted`](crate::data::group_sorted)); equal-frequency cuts are
+///   [`equal_frequency_cuts_grouped`](crate::data::equal_frequency_cuts_grouped) of
+///   them;
+/// * `classes()`: the class weights by distinct value ([`ValueClassCounts`]); MDL cuts
+///   are [`mdl_cut_points`](crate::data::mdl_cut_points) of them, or, when MDL keeps
+///   fewer than `min_bins` bins, the equal-frequency cuts into `min_bins` bins.
+///
+/// Each summary is asked for only when the binning needs it.
+pub fn numeric_cuts<'c>(
+    binning: &Binning,
+    rows: impl FnOnce() -> (Vec<f64>, Vec<u64>),
+    classes: impl FnOnce() -> Result<&'c ValueClassCounts>,
+) -> Result<Vec<f64>> {
+    Ok(match *binning {
+        Binning::EqualFrequency { bins } => {
+            let (values, counts) = rows();
+            equal_frequency_cuts_grouped(&values, &counts, bins)
+        }
+        Binning::Mdl { min_bins, max_bins } => {
+            let c = classes()?;
+            let cuts = mdl_cut_points(c.values(), c.cumulative(), c.n_classes(), max_bins)?;
+            if cuts.len() + 1 < min_bins {
+                let (values, counts) = rows();
+                equal_frequency_cuts_grouped(&values, &counts, min_bins)
+            } else {
+                cuts
+            }
+        }
+    })
+}
+
+/// The distinct values of a numeric column, ascending, and the number of rows holding
+/// each.
+pub type ValueRows = (Vec<f64>, Vec<u64>);
+
+/// The two summaries of [`numeric_cuts`] from `(value, class, rows)` triples, one per
+/// distinct (value, class) pair as `SELECT x, class, COUNT(*) … GROUP BY x, class`
+/// returns them, in any order (NaN values left out): the class counts by distinct
+/// value, and the distinct values with their row counts. Values equal under `==`
+/// (`-0` and `0`) are one value, written as the first in `f64::total_cmp` order, as
+/// [`group_sorted`](crate::data::group_sorted) writes it. Counts are exact integers
+/// (below 2⁵³), so the summaries equal those of the rows themselves.
+pub fn value_summaries(
+    mut triples: Vec<(f64, u8, u64)>,
+    n_classes: usize,
+) -> Result<(ValueClassCounts, ValueRows)> {
+    triples.retain(|t| !t.0.is_nan());
+    triples.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let weighted: Vec<(f64, u8, f64)> = triples.iter().map(|&(x, c, n)| (x, c, n as f64)).collect();
+    let mut counts = ValueClassCounts::default();
+    counts.fill_sorted(&weighted, n_classes)?;
+    let mut values: Vec<f64> = Vec::new();
+    let mut rows: Vec<u64> = Vec::new();
+    for &(x, _, n) in &triples {
+        match values.last() {
+            Some(&v) if v == x => {
+                if let Some(r) = rows.last_mut() {
+                    *r += n;
+                }
+            }
+            _ => {
+                values.push(x);
+                rows.push(n);
+            }
+        }
+    }
+    Ok((counts, (values, rows)))
+}
+
 /// Supervised MDL cut points (Fayyad & Irani 1993) over `(value, class, weight)` rows
 /// sorted by value, with at most `max_bins` bins: the rows counted by
 /// [`ValueClassCounts::fill_sorted`], the cuts chosen by
@@ -208,37 +282,19 @@ impl Discretizer {
                     }
                 }
                 (FeatureKind::Numeric, Column::Numeric(values)) => {
-                    let cuts = match *binning {
-                        Binning::EqualFrequency { bins } => {
-                            let mut v: Vec<f64> = rows
-                                .iter()
-                                .map(|&r| values[r])
-                                .filter(|x| !x.is_nan())
-                                .collect();
-                            v.sort_unstable_by(f64::total_cmp);
-                            equal_frequency_cuts(&v, bins)
-                        }
-                        Binning::Mdl { min_bins, max_bins } => {
-                            counter.value_class_counts(j, rows, &mut counts)?;
-                            let cuts = mdl_cut_points(
-                                counts.values(),
-                                counts.cumulative(),
-                                counts.n_classes(),
-                                max_bins,
-                            )?;
-                            if cuts.len() + 1 < min_bins {
-                                let mut vals: Vec<f64> = rows
-                                    .iter()
-                                    .map(|&r| values[r])
-                                    .filter(|x| !x.is_nan())
-                                    .collect();
-                                vals.sort_unstable_by(f64::total_cmp);
-                                equal_frequency_cuts(&vals, min_bins)
-                            } else {
-                                cuts
-                            }
-                        }
+                    let sorted = || {
+                        let mut v: Vec<f64> = rows
+                            .iter()
+                            .map(|&r| values[r])
+                            .filter(|x| !x.is_nan())
+                            .collect();
+                        v.sort_unstable_by(f64::total_cmp);
+                        group_sorted(&v)
                     };
+                    let cuts = numeric_cuts(binning, sorted, || {
+                        counter.value_class_counts(j, rows, &mut counts)?;
+                        Ok(&counts)
+                    })?;
                     FeatureEncoder::Numeric {
                         name: f.name.clone(),
                         cuts,
@@ -260,5 +316,69 @@ impl Discretizer {
             binning.clone(),
             schema.target.classes.clone(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    /// Summaries aggregated by (value, class) in any order give the counts and cut
+    /// points of the rows themselves, for equal-frequency and MDL binnings.
+    #[test]
+    fn value_summaries_are_the_rows_summaries() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        for case in 0..50 {
+            let n = rng.random_range(1..400);
+            let mut rows: Vec<(f64, u8, f64)> = (0..n)
+                .map(|_| {
+                    let x = f64::from(rng.random_range(-5..25)) * 0.25;
+                    let c = u8::from(rng.random_range(0..10) < (x as i32).clamp(0, 9));
+                    (if x == 0.0 && case % 2 == 0 { -0.0 } else { x }, c, 1.0)
+                })
+                .collect();
+            rows.push((0.0, 1, 1.0));
+            rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let mut want = ValueClassCounts::default();
+            want.fill_sorted(&rows, 2).unwrap();
+            let sorted: Vec<f64> = rows.iter().map(|r| r.0).collect();
+            // Aggregated by (value bits, class), in reverse order.
+            let mut agg: std::collections::BTreeMap<(u64, u8), u64> = Default::default();
+            for &(x, c, _) in &rows {
+                *agg.entry((x.to_bits(), c)).or_default() += 1;
+            }
+            let triples: Vec<(f64, u8, u64)> = agg
+                .into_iter()
+                .rev()
+                .map(|((b, c), n)| (f64::from_bits(b), c, n))
+                .collect();
+            let (got, value_rows) = value_summaries(triples, 2).unwrap();
+            assert_eq!(got, want, "case {case}");
+            assert_eq!(value_rows, crate::data::group_sorted(&sorted));
+            for binning in [
+                Binning::EqualFrequency { bins: 6 },
+                Binning::Mdl {
+                    min_bins: 1,
+                    max_bins: 16,
+                },
+                Binning::Mdl {
+                    min_bins: 5,
+                    max_bins: 8,
+                },
+            ] {
+                let a = numeric_cuts(&binning, || value_rows.clone(), || Ok(&got)).unwrap();
+                let b = numeric_cuts(
+                    &binning,
+                    || crate::data::group_sorted(&sorted),
+                    || Ok(&want),
+                )
+                .unwrap();
+                assert_eq!(
+                    a.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                    b.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+                );
+            }
+        }
     }
 }

@@ -109,6 +109,51 @@ impl Engine {
     }
 }
 
+/// How a [`Session`] runs its queries.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SessionOptions {
+    /// A local DataFusion context's memory pool, in bytes (DataFusion's
+    /// `FairSpillPool`: each spilling operator — sorts, hash aggregates — gets a fair
+    /// share and writes to disk beyond it; operators that cannot spill fail with
+    /// "resources exhausted" instead of growing). `None`: unbounded (DataFusion's
+    /// default). Ballista executors keep their own configuration.
+    pub memory_limit: Option<usize>,
+    /// Where the spill files go (DataFusion's disk manager; default: the system's
+    /// temporary directory).
+    pub spill_dir: Option<std::path::PathBuf>,
+}
+
+/// A byte size: a number with an optional unit `B`, `KiB`, `MiB`, `GiB` (powers of
+/// 1024; `K`, `M`, `G`, `KB`, `MB`, `GB` are read as the same), e.g. `512MiB`.
+pub fn parse_bytes(s: &str) -> Result<usize> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let mult: f64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" | "kib" => 1024.0,
+        "m" | "mb" | "mib" => 1024.0 * 1024.0,
+        "g" | "gb" | "gib" => 1024.0 * 1024.0 * 1024.0,
+        _ => {
+            return Err(Error::param(
+                "engine-memory",
+                s,
+                "expected a size such as 512MiB or 2GiB",
+            ));
+        }
+    };
+    match num.parse::<f64>() {
+        Ok(x) if x.is_finite() && x * mult >= 1.0 && x * mult < 1e18 => Ok((x * mult) as usize),
+        _ => Err(Error::param(
+            "engine-memory",
+            s,
+            "expected a size such as 512MiB or 2GiB",
+        )),
+    }
+}
+
 /// A session on an [`Engine`]: its context and the runtime that drives its queries.
 pub struct Session {
     rt: tokio::runtime::Runtime,
@@ -132,12 +177,36 @@ impl Session {
     /// Starts a session: a local DataFusion context, Ballista's standalone scheduler
     /// and executor, or a connection to a Ballista scheduler.
     pub fn start(engine: Engine) -> Result<Session> {
+        Self::start_with(engine, &SessionOptions::default())
+    }
+
+    /// [`Session::start`] with `options`: a local DataFusion context gets a bounded
+    /// memory pool and spills to disk beyond it.
+    pub fn start_with(engine: Engine, options: &SessionOptions) -> Result<Session> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
             .map_err(|e| Error::Fit(format!("starting the query runtime: {e}")))?;
         let ctx = match &engine {
-            Engine::DataFusion => SessionContext::new(),
+            Engine::DataFusion => match options.memory_limit {
+                None => SessionContext::new(),
+                Some(bytes) => {
+                    let mut rt_env = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
+                        .with_memory_pool(Arc::new(
+                            datafusion::execution::memory_pool::FairSpillPool::new(bytes),
+                        ));
+                    if let Some(dir) = &options.spill_dir {
+                        rt_env = rt_env.with_temp_file_path(dir);
+                    }
+                    let env = rt_env
+                        .build_arc()
+                        .map_err(df_err("configuring the DataFusion runtime"))?;
+                    SessionContext::new_with_config_rt(
+                        datafusion::prelude::SessionConfig::new(),
+                        env,
+                    )
+                }
+            },
             Engine::BallistaStandalone => rt
                 .block_on(SessionContext::standalone())
                 .map_err(df_err("starting Ballista standalone"))?,
@@ -167,8 +236,13 @@ impl Session {
     }
 
     /// Runs a query to completion.
-    fn collect(&self, df: DataFrame) -> datafusion::error::Result<Vec<RecordBatch>> {
+    pub fn collect(&self, df: DataFrame) -> datafusion::error::Result<Vec<RecordBatch>> {
         self.rt.block_on(df.collect())
+    }
+
+    /// Runs a future of the session's context (e.g. reading a file) to completion.
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
     }
 
     /// The registered table of codes as a DataFrame.
@@ -254,6 +328,9 @@ pub struct DistributedCounter {
     schema: Arc<EncodedSchema>,
     n_rows: usize,
     weighted: bool,
+    /// The table of codes as a query (the raw-Parquet path), instead of the registered
+    /// table [`CODES_TABLE`].
+    source: Option<DataFrame>,
     error: Mutex<Option<Error>>,
     /// Number of queries run (for progress reports and tests).
     queries: std::sync::atomic::AtomicUsize,
@@ -284,6 +361,7 @@ impl DistributedCounter {
             schema: enc.schema().clone(),
             n_rows: enc.n_rows(),
             weighted: enc.weights().is_some(),
+            source: None,
             error: Mutex::new(None),
             queries: Default::default(),
         })
@@ -366,9 +444,41 @@ impl DistributedCounter {
             schema,
             n_rows,
             weighted,
+            source: None,
             error: Mutex::new(None),
             queries: Default::default(),
         })
+    }
+
+    /// A counter over the table of codes that the query `codes` computes (columns
+    /// `f0…`, `class`, and `weight` when `weighted`), e.g. the codes computed from raw
+    /// Parquet columns inside the query (`count::parquet`): every count re-runs it, so
+    /// no table of codes is materialised anywhere. `schema` gives the codes' meaning,
+    /// `n_rows` the number of rows the query yields (not checked).
+    pub fn from_dataframe(
+        session: Session,
+        codes: DataFrame,
+        schema: Arc<EncodedSchema>,
+        n_rows: usize,
+        weighted: bool,
+    ) -> Self {
+        DistributedCounter {
+            session,
+            schema,
+            n_rows,
+            weighted,
+            source: Some(codes),
+            error: Mutex::new(None),
+            queries: Default::default(),
+        }
+    }
+
+    /// The table of codes as a DataFrame.
+    fn codes(&self) -> datafusion::error::Result<DataFrame> {
+        match &self.source {
+            Some(df) => Ok(df.clone()),
+            None => self.session.table(),
+        }
     }
 
     /// The first error a query met since the last call (its table was left at zero),
@@ -432,8 +542,7 @@ impl DistributedCounter {
         self.queries
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let got = self
-            .session
-            .table()
+            .codes()
             .and_then(build)
             .and_then(|df| self.session.collect(df));
         let batches = match got {

@@ -84,12 +84,17 @@ mod discretize;
 pub mod distributed;
 mod level;
 mod memory;
+#[cfg(feature = "distributed")]
+pub mod parquet;
 #[cfg(test)]
 pub(crate) mod testing;
 
 pub use class_tables::{ClassTable, ClassTables};
 pub use contingency::{CountTable, Rows, Var};
-pub use discretize::{InMemoryTable, ValueClassCounts, ValueCounter, mdl_cuts};
+pub use discretize::{
+    InMemoryTable, ValueClassCounts, ValueCounter, ValueRows, mdl_cuts, numeric_cuts,
+    value_summaries,
+};
 pub use level::{LevelCounter, Route};
 pub use memory::{InMemory, PARALLEL_MIN_CELLS};
 

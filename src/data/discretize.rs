@@ -329,27 +329,69 @@ fn collect_codes(rows: &[usize], cardinality: usize, code: impl Fn(usize) -> u16
 
 /// Equal-frequency cut points over sorted, non-missing values: cuts at the values where
 /// the running count crosses `i·n/bins`, de-duplicated, so ties never split.
+///
+/// The values are grouped into distinct values and their row counts
+/// ([`group_sorted`]) and cut by [`equal_frequency_cuts_grouped`]: the same cuts as
+/// from a summary `(value, rows)` taken by a query.
 pub fn equal_frequency_cuts(sorted: &[f64], bins: usize) -> Vec<f64> {
-    let n = sorted.len();
+    let (values, counts) = group_sorted(sorted);
+    equal_frequency_cuts_grouped(&values, &counts, bins)
+}
+
+/// The distinct values of sorted values (equal under `==`, so `-0` and `0` are one
+/// value, written as the first of them) and the number of rows holding each.
+pub fn group_sorted(sorted: &[f64]) -> (Vec<f64>, Vec<u64>) {
+    let mut values: Vec<f64> = Vec::new();
+    let mut counts: Vec<u64> = Vec::new();
+    for &x in sorted {
+        match values.last() {
+            Some(&v) if v == x => {
+                if let Some(c) = counts.last_mut() {
+                    *c += 1;
+                }
+            }
+            _ => {
+                values.push(x);
+                counts.push(1);
+            }
+        }
+    }
+    (values, counts)
+}
+
+/// Equal-frequency cut points from a summary of a numeric column: its distinct values
+/// `values` (ascending, pairwise different) and the number of rows `counts[g]` holding
+/// `values[g]`; `n = Σ counts`.
+///
+/// For each `i` in `1..bins`, the sorted position `pos = ⌊i·n / bins⌋` (skipped when
+/// `0` or `n`) falls in the group `g` with `C_g <= pos < C_{g+1}` (`C_g` = rows
+/// before group `g`). At the start of a group (`pos = C_g`) the cut is `values[g]`;
+/// inside one it moves to the next change of value, `values[g + 1]` (none after the
+/// last group), so ties never split; cuts are kept strictly increasing. These are
+/// exactly the cuts of the row-by-row rule of [`equal_frequency_cuts`], which calls
+/// this function; the raw-Parquet engine path calls it with
+/// `SELECT x, COUNT(*) … GROUP BY x` summaries.
+pub fn equal_frequency_cuts_grouped(values: &[f64], counts: &[u64], bins: usize) -> Vec<f64> {
+    let n: u64 = counts.iter().sum();
     let mut cuts: Vec<f64> = Vec::new();
-    if n == 0 || bins <= 1 {
+    if n == 0 || bins <= 1 || values.len() != counts.len() {
         return cuts;
     }
-    for i in 1..bins {
-        let pos = (i * n) / bins;
+    let (mut g, mut before) = (0usize, 0u64);
+    for i in 1..bins as u64 {
+        let pos = i * n / bins as u64;
         if pos == 0 || pos >= n {
             continue;
         }
-        // Cut between sorted[pos-1] and sorted[pos] only if they differ; otherwise move
-        // to the next change of value.
-        let mut p = pos;
-        while p < n && sorted[p] == sorted[p - 1] {
-            p += 1;
+        // Advance to the group holding `pos`.
+        while g < values.len() && before + counts[g] <= pos {
+            before += counts[g];
+            g += 1;
         }
-        if p >= n {
+        let at = if pos == before { g } else { g + 1 };
+        let Some(&cut) = values.get(at) else {
             continue;
-        }
-        let cut = sorted[p];
+        };
         if cuts.last().is_none_or(|&c| cut > c) {
             cuts.push(cut);
         }
@@ -834,6 +876,64 @@ mod tests {
         // The first cut (after 2 rows) lands inside the run of 1s and moves to its end;
         // the second falls on the same place, so it is merged.
         assert_eq!(cuts, vec![2.0]);
+    }
+
+    /// The row-by-row rule as it was written before the grouped form: the reference
+    /// the grouped cuts must equal.
+    fn equal_frequency_reference(sorted: &[f64], bins: usize) -> Vec<f64> {
+        let n = sorted.len();
+        let mut cuts: Vec<f64> = Vec::new();
+        if n == 0 || bins <= 1 {
+            return cuts;
+        }
+        for i in 1..bins {
+            let pos = (i * n) / bins;
+            if pos == 0 || pos >= n {
+                continue;
+            }
+            let mut p = pos;
+            while p < n && sorted[p] == sorted[p - 1] {
+                p += 1;
+            }
+            if p >= n {
+                continue;
+            }
+            let cut = sorted[p];
+            if cuts.last().is_none_or(|&c| cut > c) {
+                cuts.push(cut);
+            }
+        }
+        cuts
+    }
+
+    #[test]
+    fn grouped_equal_frequency_cuts_are_the_row_by_row_cuts() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(17);
+        for case in 0..400 {
+            let n = rng.random_range(0..300);
+            let distinct = rng.random_range(1..40);
+            let mut v: Vec<f64> = (0..n)
+                .map(|_| f64::from(rng.random_range(0..distinct)) * 0.5 - 3.0)
+                .collect();
+            if case % 7 == 0 {
+                v.push(-0.0);
+                v.push(0.0);
+            }
+            v.sort_by(f64::total_cmp);
+            for bins in [1, 2, 3, 4, 7, 16, 255] {
+                let want = equal_frequency_reference(&v, bins);
+                let got = equal_frequency_cuts(&v, bins);
+                assert_eq!(
+                    got.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                    want.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                    "case {case}, bins {bins}"
+                );
+                let (values, counts) = group_sorted(&v);
+                assert_eq!(counts.iter().sum::<u64>(), v.len() as u64);
+                assert_eq!(equal_frequency_cuts_grouped(&values, &counts, bins), want);
+            }
+        }
     }
 
     fn rows(values: &[f64], class: impl Fn(f64) -> u8) -> Vec<(f64, u8, f64)> {

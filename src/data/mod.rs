@@ -42,8 +42,8 @@ pub use csv::{
 };
 pub(crate) use csv::{RecordLimit, RecordStarts, io_error as csv_io_error};
 pub use discretize::{
-    Binning, Discretizer, EncodeReport, FeatureEncoder, equal_frequency_cuts, mdl_accepts,
-    mdl_cut_points,
+    Binning, Discretizer, EncodeReport, FeatureEncoder, equal_frequency_cuts,
+    equal_frequency_cuts_grouped, group_sorted, mdl_accepts, mdl_cut_points,
 };
 pub use encoded::{Codes, Encoded, EncodedFeature, EncodedSchema, MAX_LEVELS};
 pub use format::DataFormat;

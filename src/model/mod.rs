@@ -584,6 +584,37 @@ impl Fingerprinter {
     }
 }
 
+/// The [`fingerprint`] of the table a set of Parquet files holds
+/// ([`RawColumns`](crate::data::arrow::raw::RawColumns), read with `opts`, its labels
+/// mapped to `classes`), computed without holding it: each feature column is streamed
+/// once, one record batch of it and the target at a time
+/// ([`stream_tables`](crate::data::arrow::raw::stream_tables)), into its own hash
+/// ([`Fingerprinter::add_column`]), then the target ([`Fingerprinter::add_labels`]);
+/// the same value as `fingerprint(&read_parquet(concatenated files), all rows)`. The
+/// files are read by this process (they must be readable here); the raw path reads no
+/// weights.
+#[cfg(feature = "parquet")]
+pub fn fingerprint_parquet(
+    raw: &crate::data::arrow::raw::RawColumns,
+    opts: &crate::data::CsvOptions,
+    classes: &[String],
+) -> Result<String> {
+    use crate::data::arrow::raw::stream_tables;
+    let names = raw.features.iter().map(|f| f.name.clone()).collect();
+    let mut h = Fingerprinter::with_features(names, false);
+    for j in 0..raw.features.len() {
+        stream_tables(raw, Some(j), opts, classes, |t| {
+            h.add_column(j, t, 0, &t.all_rows());
+            Ok(())
+        })?;
+    }
+    stream_tables(raw, None, opts, classes, |t| {
+        h.add_labels(t, &t.all_rows());
+        Ok(())
+    })?;
+    Ok(h.finish())
+}
+
 /// The already-decided parts of a [`Model`], for [`Model::from_parts`]. The
 /// [training pipeline](crate::train) decides them; this module only assembles,
 /// checks and stores them.

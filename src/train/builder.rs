@@ -77,7 +77,8 @@ impl OutOfSample {
 }
 
 /// What a model's summary says about its training data when the rows are not held as
-/// one table (streaming training, [`ModelBuilder::from_training_data`]): what
+/// one table (streaming training, the raw-Parquet engine path,
+/// [`ModelBuilder::from_training_data`]): what
 /// [`ModelBuilder::new`] otherwise computes from the training rows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrainingData {

@@ -554,9 +554,19 @@ pub struct TrainArgs {
     /// process) or ballista=HOST:PORT (a Ballista scheduler). Engines other than memory
     /// need a build with `--features distributed`; they fit the model on all rows
     /// without validation, trees with fixed parameters (no self-tuning), and report
-    /// each tree level on stderr
+    /// each tree level on stderr. On Parquet data (a .parquet file, a directory of
+    /// them, or a glob such as 'dir/*.parquet') the engine reads the raw columns itself:
+    /// churnkit never holds the table (levels, cut points and codes are queries)
     #[arg(long, value_name = "ENGINE", default_value = "memory")]
     pub engine: String,
+    /// With --engine datafusion: the size of DataFusion's memory pool (e.g. 512MiB,
+    /// 2GiB); sorts and aggregates spill to disk beyond it [default: unbounded]
+    #[arg(long, value_name = "SIZE")]
+    pub engine_memory: Option<String>,
+    /// With --engine-memory: where DataFusion writes its spill files [default: the
+    /// system temporary directory]
+    #[arg(long, value_name = "DIR")]
+    pub spill_dir: Option<PathBuf>,
     /// With --engine ballista[=HOST:PORT]: the directory the codes are written to as
     /// Parquet for the executors (on a cluster: a path every executor reads)
     /// [default: the system temporary directory]

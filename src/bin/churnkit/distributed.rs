@@ -37,6 +37,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
     use crate::render::emit;
 
     let engine = Engine::parse(&a.engine)?;
+    session_options(&a)?;
     let algo: Algorithm = a.algo.parse()?;
     let algo_opts = a.algo_args.options(a.seed)?;
     let learner = level_wise(algo, &algo_opts)?;
@@ -54,6 +55,9 @@ pub fn train(a: TrainArgs) -> Result<()> {
     if let Some(path) = &a.output {
         check_output_path(path, &[&a.data], a.force)?;
     }
+    if is_raw_parquet(&a.data) {
+        return train_raw(&a, engine, learner, algo, &algo_opts, tiers, missing);
+    }
     let crate::input::Labeled {
         table,
         report: _,
@@ -68,7 +72,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
 
     let t1 = Instant::now();
     eprintln!("engine: starting {}", a.engine);
-    let session = Session::start(engine.clone())?;
+    let session = Session::start_with(engine.clone(), &session_options(&a)?)?;
     let mut codes_file = None;
     let counter = if engine.is_ballista() {
         let dir = a.codes_dir.clone().unwrap_or_else(std::env::temp_dir);
@@ -112,7 +116,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
     }
     let mut builder = ModelBuilder::new(body, &table, &rows)
         .params(params)
-        .warning(crate::train::warning_spec(&a.warning, &table)?)
+        .warning(crate::train::warning_spec(&a.warning, table.schema())?)
         .tiers(tiers)
         .missing_tokens(missing)
         .read_spec(spec);
@@ -137,12 +141,202 @@ pub fn train(a: TrainArgs) -> Result<()> {
     s.push_str(&format!(
         "time      reading {load_seconds:.3} s, encoding {encode_seconds:.3} s, fitting {fit_seconds:.3} s (engine start included)\n"
     ));
-    match crate::train::save(&model, a.output.as_deref())? {
+    save(&a, &model, &mut s)?;
+    emit(&s)
+}
+
+/// True when `data` names Parquet the engine reads raw: a `.parquet` file, a
+/// directory, or a glob (`*`, `?` in the file name).
+#[cfg(feature = "distributed")]
+fn is_raw_parquet(data: &std::path::Path) -> bool {
+    let s = data.to_string_lossy();
+    s.contains(['*', '?'])
+        || data.is_dir()
+        || data
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+}
+
+/// The engine session's options from `--engine-memory` and `--spill-dir`.
+#[cfg(feature = "distributed")]
+fn session_options(a: &TrainArgs) -> Result<churnkit::count::distributed::SessionOptions> {
+    use churnkit::count::distributed::{SessionOptions, parse_bytes};
+    let memory_limit = a.engine_memory.as_deref().map(parse_bytes).transpose()?;
+    if memory_limit.is_some() && a.engine != "datafusion" {
+        return Err(Error::param(
+            "engine-memory",
+            a.engine_memory.as_deref().unwrap_or_default(),
+            "bounds a local DataFusion engine (--engine datafusion); Ballista executors have their own settings",
+        ));
+    }
+    if a.spill_dir.is_some() && memory_limit.is_none() {
+        return Err(Error::param(
+            "spill-dir",
+            a.spill_dir
+                .as_deref()
+                .unwrap_or(std::path::Path::new(""))
+                .display(),
+            "goes with --engine-memory",
+        ));
+    }
+    Ok(SessionOptions {
+        memory_limit,
+        spill_dir: a.spill_dir.clone(),
+    })
+}
+
+/// Trains on raw Parquet (a file, a directory, a glob) that churnkit never holds: the
+/// column plan from the files' metadata, the labels from a streaming pass over the
+/// target column, the levels, cut points and codes as queries on the engine
+/// (`count::parquet`), the fingerprint from one streaming pass per column.
+#[cfg(feature = "distributed")]
+fn train_raw(
+    a: &TrainArgs,
+    engine: churnkit::count::distributed::Engine,
+    learner: churnkit::registry::LevelWise,
+    algo: churnkit::registry::Algorithm,
+    algo_opts: &churnkit::registry::AlgoOptions,
+    tiers: churnkit::policy::TierSpec,
+    missing: churnkit::data::MissingTokens,
+) -> Result<()> {
+    use std::time::Instant;
+
+    use churnkit::count::distributed::Session;
+    use churnkit::count::parquet::{MAX_EXACT_DISTINCT, fit_raw_parquet};
+    use churnkit::data::arrow::raw::{parquet_files, raw_columns, scan_labels};
+    use churnkit::data::{Codes, CsvOptions, Encoded, ReadSpec};
+    use churnkit::model::fingerprint_parquet;
+    use churnkit::registry::LevelWise;
+    use churnkit::train::{ModelBuilder, TrainingFacts};
+
+    use crate::input::{data_options, label_options};
+    use crate::render::emit;
+
+    let opts = label_options(
+        data_options(CsvOptions::new(&a.target), &a.data_args)?,
+        &a.labels,
+    )?;
+    let pattern = a
+        .data
+        .to_str()
+        .ok_or_else(|| Error::param("data", a.data.display(), "is not a UTF-8 path"))?;
+    let t0 = Instant::now();
+    let files = parquet_files(pattern)?;
+    let raw = raw_columns(files, &opts)?;
+    let labels = scan_labels(&raw, &opts)?;
+    let scan_seconds = t0.elapsed().as_secs_f64();
+    eprintln!(
+        "data: {} rows in {} Parquet file(s), {} features, classes {}",
+        labels.rows_kept,
+        raw.files.len(),
+        raw.features.len(),
+        labels.classes.join(", ")
+    );
+
+    let t1 = Instant::now();
+    eprintln!("engine: starting {}", a.engine);
+    let session = Session::start_with(engine, &session_options(a)?)?;
+    let fit = fit_raw_parquet(
+        session,
+        &raw,
+        &labels,
+        learner.binning(),
+        MAX_EXACT_DISTINCT,
+    )?;
+    for c in &fit.approximate {
+        eprintln!(
+            "warning: column '{c}' has more than {MAX_EXACT_DISTINCT} distinct values: its cut points are approximate quantiles (approx_percentile_cont), not the in-memory fit's"
+        );
+    }
+    let plan_seconds = t1.elapsed().as_secs_f64();
+    let t2 = Instant::now();
+    // The networks read only the codes' schema from the encoded table: no rows.
+    let nf = fit.discretizer.schema().features.len();
+    let no_rows = Encoded::new(
+        fit.discretizer.schema().clone(),
+        vec![Codes::U8(Vec::new()); nf],
+        Vec::new(),
+        None,
+    )?;
+    let plan_queries = fit.queries;
+    let counter = fit.counter;
+    let body = learner.fit(fit.discretizer, &no_rows, &counter, &a.target, |l| {
+        eprintln!(
+            "level {}: counting {} open nodes in one query ({} nodes so far)",
+            l.depth, l.open_nodes, l.nodes
+        )
+    });
+    counter.check()?;
+    let body = body?;
+    let fit_seconds = t2.elapsed().as_secs_f64();
+    let queries = plan_queries + counter.queries();
+    drop(counter);
+
+    let t3 = Instant::now();
+    let fingerprint = fingerprint_parquet(&raw, &opts, &labels.classes)?;
+    let fingerprint_seconds = t3.elapsed().as_secs_f64();
+    let spec = ReadSpec::new(
+        &opts,
+        &churnkit::data::ReadReport {
+            label_map: labels.label_map.clone(),
+            ..Default::default()
+        },
+    );
+    let mut params = algo_opts.to_json(algo);
+    if let (LevelWise::Tree(_), serde_json::Value::Object(map)) = (&learner, &mut params) {
+        map.insert("tune".into(), "off".into());
+    }
+    let schema = fit.schema;
+    let warning = crate::train::warning_spec(&a.warning, &schema)?;
+    let mut builder = ModelBuilder::from_facts(
+        body,
+        TrainingFacts {
+            schema,
+            rows: labels.rows_kept,
+            class_counts: labels.class_rows.iter().map(|&n| n as f64).collect(),
+            fingerprint,
+        },
+    )
+    .params(params)
+    .warning(warning)
+    .tiers(tiers)
+    .missing_tokens(missing)
+    .read_spec(spec);
+    if let Some(econ) = a.econ.economics() {
+        builder = builder.economics(econ);
+    }
+    let model = builder.build()?;
+    let mut s = format!(
+        "churnkit train: {} on {} with engine {} (raw Parquet: the table is read by the engine)\n",
+        learner.name(),
+        a.data.display(),
+        a.engine
+    );
+    s.push_str(&format!(
+        "data      {} rows in {} file(s), {} features\n",
+        labels.rows_kept,
+        raw.files.len(),
+        raw.features.len()
+    ));
+    s.push_str(&format!(
+        "fit       {queries} queries; no validation (the model is fitted on all rows)\n"
+    ));
+    s.push_str(&format!(
+        "time      labels {scan_seconds:.3} s, levels and cut points {plan_seconds:.3} s (engine start included), fitting {fit_seconds:.3} s, fingerprint {fingerprint_seconds:.3} s\n"
+    ));
+    save(a, &model, &mut s)?;
+    emit(&s)
+}
+
+/// Saves the model to `-o` (JSON for a `.json` path), reporting it in `s`.
+#[cfg(feature = "distributed")]
+fn save(a: &TrainArgs, model: &churnkit::model::Model, s: &mut String) -> Result<()> {
+    match crate::train::save(model, a.output.as_deref())? {
         Some((path, bytes)) => s.push_str(&format!(
             "model     saved to {} ({bytes} bytes)\n",
             path.display()
         )),
         None => s.push_str("model     not saved (give -o MODEL to save it)\n"),
     }
-    emit(&s)
+    Ok(())
 }

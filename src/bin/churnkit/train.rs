@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use churnkit::data::CsvOptions;
-use churnkit::data::Table;
+use churnkit::data::{Schema, Table};
 use churnkit::output::check_output_path;
 use churnkit::policy::{Playbook, StageSpec, TierSpec, WarningSpec};
 use churnkit::registry::{Algorithm, ModelBody};
@@ -58,7 +58,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
     } = read_labeled(&a.data, &a.target, &a.labels, &a.data_args)?;
     pipeline = pipeline.read_spec(spec); // evaluate and score read files the same way
 
-    pipeline = pipeline.warning(warning_spec(&a.warning, &table)?);
+    pipeline = pipeline.warning(warning_spec(&a.warning, table.schema())?);
     let stage = match validation {
         Validation::KFold { k, .. } => {
             format!("{k}-fold cross-validation, then the final model on all rows")
@@ -202,13 +202,8 @@ pub fn train(a: TrainArgs) -> Result<()> {
 /// The playbook (warnings for its columns the table lacks, on stderr) and the
 /// lifecycle stages: from `--tenure`, else a numeric feature named `tenure` or
 /// `tenure_months` (any case and punctuation).
-pub(crate) fn warning_spec(w: &WarningArgs, table: &Table) -> Result<WarningSpec> {
-    let features: Vec<&str> = table
-        .schema()
-        .features
-        .iter()
-        .map(|f| f.name.as_str())
-        .collect();
+pub(crate) fn warning_spec(w: &WarningArgs, schema: &Schema) -> Result<WarningSpec> {
+    let features: Vec<&str> = schema.features.iter().map(|f| f.name.as_str()).collect();
     let playbook = match &w.playbook {
         Some(path) => {
             let p = Playbook::load(path)?;
@@ -223,8 +218,7 @@ pub(crate) fn warning_spec(w: &WarningArgs, table: &Table) -> Result<WarningSpec
         None => None,
     };
     let column = w.tenure.clone().or_else(|| {
-        table
-            .schema()
+        schema
             .features
             .iter()
             .find(|f| {
@@ -495,7 +489,7 @@ fn train_stream(a: &TrainArgs, mut pipeline: Pipeline, algo: Algorithm) -> Resul
         || StreamSample::read(&a.data, &opts, &stream),
     )?;
     pipeline = pipeline.read_spec(sample.read_spec());
-    pipeline = pipeline.warning(warning_spec(&a.warning, &sample.table)?);
+    pipeline = pipeline.warning(warning_spec(&a.warning, sample.table.schema())?);
     let report = sample.report.clone();
     let (rows, n_sample) = (sample.rows, sample.table.n_rows());
     let features = sample.table.n_features();

@@ -85,6 +85,8 @@
 
 mod cells;
 mod file;
+#[cfg(feature = "parquet")]
+pub mod raw;
 mod table;
 
 use std::path::Path;

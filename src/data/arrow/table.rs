@@ -30,17 +30,7 @@ pub(crate) fn read_batches(
     location: &Location,
     opts: &CsvOptions,
 ) -> Result<(Table, ReadReport)> {
-    opts.validate()?;
-    let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-    let mut seen = std::collections::HashSet::with_capacity(names.len());
-    for n in &names {
-        if !seen.insert(n.as_str()) {
-            return Err(Error::Schema {
-                location: location.clone().at_column(n),
-                message: "duplicate column name in the schema (rename one of them)".into(),
-            });
-        }
-    }
+    let plan = plan_of_schema(schema, location, opts)?;
     for (i, b) in batches.iter().enumerate() {
         if b.schema().fields() != schema.fields() {
             return Err(Error::Schema {
@@ -52,36 +42,7 @@ pub(crate) fn read_batches(
             });
         }
     }
-    let mut plan = Plan::from_names(names, 0, location, opts, Mode::Read, &[])?;
-    let unsupported = |i: usize, name: &str| -> Error {
-        Error::Schema {
-            location: location.clone().at_column(name),
-            message: format!(
-                "the Arrow type {} is not supported: churnkit reads integers, floats, decimals, text, booleans and dictionaries of them (drop the column, or convert it to a number or text)",
-                schema.field(i).data_type()
-            ),
-        }
-    };
-    let kind_of = |i: usize, name: &str| -> Result<TypeKind> {
-        type_kind(schema.field(i).data_type()).ok_or_else(|| unsupported(i, name))
-    };
-    // The Arrow type is the declaration: an undeclared feature is numeric when the
-    // column holds numbers (or nulls only), categorical when it holds text.
-    for (i, name, kind) in &mut plan.features {
-        let t = kind_of(*i, name)?;
-        if *kind == (Kind::Numeric { declared: false }) && t == TypeKind::Text {
-            *kind = Kind::Categorical;
-        }
-    }
-    for (col, name) in [
-        (plan.target, &plan.target_name),
-        (plan.id, &plan.id_name.clone().unwrap_or_default()),
-        (plan.weight, &plan.weight_name.clone().unwrap_or_default()),
-    ] {
-        if let Some(i) = col {
-            kind_of(i, name)?;
-        }
-    }
+    let unsupported = |i: usize, name: &str| unsupported_type(schema, location, i, name);
     let n: usize = batches.iter().map(RecordBatch::num_rows).sum();
     let mut batch = Batch::new(&plan, 0);
     let policy = opts.on_bad_cell;
@@ -116,6 +77,69 @@ pub(crate) fn read_batches(
     batch
         .finish(&plan, opts, Mode::Read)
         .map(|(table, report, _)| (table, report))
+}
+
+/// An unsupported Arrow type in column `i` (`name`) of `schema`, as an error naming the
+/// column and its type.
+pub(crate) fn unsupported_type(
+    schema: &SchemaRef,
+    location: &Location,
+    i: usize,
+    name: &str,
+) -> Error {
+    Error::Schema {
+        location: location.clone().at_column(name),
+        message: format!(
+            "the Arrow type {} is not supported: churnkit reads integers, floats, decimals, text, booleans and dictionaries of them (drop the column, or convert it to a number or text)",
+            schema.field(i).data_type()
+        ),
+    }
+}
+
+/// The column roles and feature kinds of a table with this Arrow schema (see the
+/// module docs of [`arrow`](super)): the CSV reader's plan from the column names, each
+/// undeclared feature numeric or categorical by its Arrow type; an unsupported type in
+/// a column that is read is an error naming it. The raw-Parquet engine path
+/// (`count::parquet`) plans its queries with the same function.
+pub(crate) fn plan_of_schema(
+    schema: &SchemaRef,
+    location: &Location,
+    opts: &CsvOptions,
+) -> Result<Plan> {
+    opts.validate()?;
+    let names: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    let mut seen = std::collections::HashSet::with_capacity(names.len());
+    for n in &names {
+        if !seen.insert(n.as_str()) {
+            return Err(Error::Schema {
+                location: location.clone().at_column(n),
+                message: "duplicate column name in the schema (rename one of them)".into(),
+            });
+        }
+    }
+    let mut plan = Plan::from_names(names, 0, location, opts, Mode::Read, &[])?;
+    let unsupported = |i: usize, name: &str| unsupported_type(schema, location, i, name);
+    let kind_of = |i: usize, name: &str| -> Result<TypeKind> {
+        type_kind(schema.field(i).data_type()).ok_or_else(|| unsupported(i, name))
+    };
+    // The Arrow type is the declaration: an undeclared feature is numeric when the
+    // column holds numbers (or nulls only), categorical when it holds text.
+    for (i, name, kind) in &mut plan.features {
+        let t = kind_of(*i, name)?;
+        if *kind == (Kind::Numeric { declared: false }) && t == TypeKind::Text {
+            *kind = Kind::Categorical;
+        }
+    }
+    for (col, name) in [
+        (plan.target, &plan.target_name),
+        (plan.id, &plan.id_name.clone().unwrap_or_default()),
+        (plan.weight, &plan.weight_name.clone().unwrap_or_default()),
+    ] {
+        if let Some(i) = col {
+            kind_of(i, name)?;
+        }
+    }
+    Ok(plan)
 }
 
 /// The feature columns of every batch, in parallel (each column's bad cells, or its
@@ -236,15 +260,27 @@ fn cell_code(
     buf: &mut String,
     intern: &mut impl FnMut(&str, u64) -> Result<u32>,
 ) -> Result<u32> {
+    match present_text(v, &plan.missing, buf) {
+        None => Ok(MISSING_LEVEL),
+        Some(t) => intern(t, line),
+    }
+}
+
+/// The text a categorical cell (or a label) is read as — trimmed, its number or
+/// boolean written as text — or None when it is missing (a null, an empty text, a
+/// missing token).
+#[inline]
+pub(crate) fn present_text<'b>(
+    v: Value<'b>,
+    missing: &crate::data::MissingTokens,
+    buf: &'b mut String,
+) -> Option<&'b str> {
     if v == Value::Null {
-        return Ok(MISSING_LEVEL);
+        return None;
     }
     let text = v.text(buf);
-    match cell::present(text.as_bytes(), &plan.missing) {
-        None => Ok(MISSING_LEVEL),
-        // `present` trims ASCII whitespace only, so the bytes stay UTF-8.
-        Some(t) => intern(std::str::from_utf8(t).unwrap_or_default(), line),
-    }
+    // `present` trims ASCII whitespace only, so the bytes stay UTF-8.
+    cell::present(text.as_bytes(), missing).map(|t| std::str::from_utf8(t).unwrap_or_default())
 }
 
 /// Appends one batch's cells of a categorical feature; a dictionary's values are

@@ -302,6 +302,41 @@ impl CsvOptions {
         self
     }
 
+    /// These options for a file holding only the target and (optionally) the feature
+    /// `column`, with the classes fixed to `classes`: no id, weight or dropped column,
+    /// only `column`'s declared kind kept (the raw-Parquet streaming passes read one
+    /// feature at a time, the same cells as the whole file's read).
+    #[cfg(feature = "parquet")]
+    pub(in crate::data) fn narrowed(&self, column: Option<&str>, classes: &[String]) -> CsvOptions {
+        let keep = |n: &String| Some(n.as_str()) == column;
+        let mut o = self.clone();
+        o.id_column = None;
+        o.weight_column = None;
+        o.drop_columns.clear();
+        o.numeric.retain(keep);
+        o.categorical.retain(keep);
+        o.schema_kinds.retain(|(n, _)| keep(n));
+        o.classes = Some(classes.to_vec());
+        o
+    }
+
+    /// The classes and each label text's class index (or why it maps to none) under
+    /// these options' label rules (`texts`: the distinct non-missing label texts).
+    #[cfg(feature = "parquet")]
+    pub(in crate::data) fn resolve_labels(
+        &self,
+        texts: &[String],
+    ) -> Result<(Vec<String>, Vec<crate::data::target::LabelIndex>)> {
+        self.labels
+            .resolve(&self.target, texts, self.classes.as_deref())
+    }
+
+    /// The bad-label policy.
+    #[cfg(feature = "parquet")]
+    pub(in crate::data) fn bad_label_policy(&self) -> BadLabelPolicy {
+        self.on_bad_label
+    }
+
     pub(in crate::data) fn validate(&self) -> Result<()> {
         self.labels.validate()?;
         if let Some(name) = self.numeric.iter().find(|n| self.categorical.contains(n)) {
