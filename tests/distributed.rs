@@ -586,7 +586,7 @@ fn raw_parquet_plan_is_the_in_memory_read_and_fit() {
         }
         fit.counter.check().unwrap();
         assert_eq!(
-            fingerprint_parquet(&raw, &opts, &labels.classes, labels.rows_kept).unwrap(),
+            fingerprint_parquet(&raw, &opts, &labels.classes).unwrap(),
             fingerprint(&table, &table.all_rows())
         );
     }

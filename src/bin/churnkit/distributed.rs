@@ -30,7 +30,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
     use churnkit::data::{CsvOptions, Discretizer};
     use churnkit::output::check_output_path;
     use churnkit::policy::TierSpec;
-    use churnkit::registry::{Algorithm, LevelWise, level_wise};
+    use churnkit::registry::{Algorithm, level_wise};
     use churnkit::train::ModelBuilder;
 
     use crate::input::{data_options, read_labeled};
@@ -110,20 +110,19 @@ pub fn train(a: TrainArgs) -> Result<()> {
 
     // The summary's parameters as the in-memory path writes them; a tree was fitted
     // untuned.
-    let mut params = algo_opts.to_json(algo);
-    if let (LevelWise::Tree(_), serde_json::Value::Object(map)) = (&learner, &mut params) {
-        map.insert("tune".into(), "off".into());
-    }
-    let mut builder = ModelBuilder::new(body, &table, &rows)
-        .params(params)
-        .warning(crate::train::warning_spec(&a.warning, table.schema())?)
-        .tiers(tiers)
-        .missing_tokens(missing)
-        .read_spec(spec);
-    if let Some(econ) = a.econ.economics() {
-        builder = builder.economics(econ);
-    }
-    let model = builder.build()?;
+    let warning = crate::train::warning_spec(&a.warning, table.schema())?;
+    let model = configure(
+        ModelBuilder::new(body, &table, &rows),
+        &a,
+        &learner,
+        algo,
+        &algo_opts,
+    )
+    .warning(warning)
+    .tiers(tiers)
+    .missing_tokens(missing)
+    .read_spec(spec)
+    .build()?;
     let mut s = format!(
         "churnkit train: {} on {} with engine {}\n",
         learner.name(),
@@ -206,8 +205,7 @@ fn train_raw(
     use churnkit::data::arrow::raw::{parquet_files, raw_columns, scan_labels};
     use churnkit::data::{Codes, CsvOptions, Encoded, ReadSpec};
     use churnkit::model::fingerprint_parquet;
-    use churnkit::registry::LevelWise;
-    use churnkit::train::{ModelBuilder, TrainingFacts};
+    use churnkit::train::{ModelBuilder, TrainingData};
 
     use crate::input::{data_options, label_options};
     use crate::render::emit;
@@ -282,30 +280,21 @@ fn train_raw(
             ..Default::default()
         },
     );
-    let mut params = algo_opts.to_json(algo);
-    if let (LevelWise::Tree(_), serde_json::Value::Object(map)) = (&learner, &mut params) {
-        map.insert("tune".into(), "off".into());
-    }
     let schema = fit.schema;
     let warning = crate::train::warning_spec(&a.warning, &schema)?;
-    let mut builder = ModelBuilder::from_facts(
-        body,
-        TrainingFacts {
-            schema,
-            rows: labels.rows_kept,
-            class_counts: labels.class_rows.iter().map(|&n| n as f64).collect(),
-            fingerprint,
-        },
-    )
-    .params(params)
-    .warning(warning)
-    .tiers(tiers)
-    .missing_tokens(missing)
-    .read_spec(spec);
-    if let Some(econ) = a.econ.economics() {
-        builder = builder.economics(econ);
-    }
-    let model = builder.build()?;
+    let data = TrainingData {
+        schema,
+        rows: labels.rows_kept,
+        class_counts: labels.class_rows.iter().map(|&n| n as f64).collect(),
+        fingerprint,
+    };
+    let builder = ModelBuilder::from_training_data(body, data);
+    let model = configure(builder, a, &learner, algo, algo_opts)
+        .warning(warning)
+        .tiers(tiers)
+        .missing_tokens(missing)
+        .read_spec(spec)
+        .build()?;
     let mut s = format!(
         "churnkit train: {} on {} with engine {} (raw Parquet: the table is read by the engine)\n",
         learner.name(),
@@ -326,6 +315,28 @@ fn train_raw(
     ));
     save(a, &model, &mut s)?;
     emit(&s)
+}
+
+/// The parts of a model both engine paths set alike: the summary's parameters as the
+/// in-memory path writes them (a tree was fitted untuned) and the economics asked for.
+#[cfg(feature = "distributed")]
+fn configure<'a>(
+    builder: churnkit::train::ModelBuilder<'a>,
+    a: &TrainArgs,
+    learner: &churnkit::registry::LevelWise,
+    algo: churnkit::registry::Algorithm,
+    algo_opts: &churnkit::registry::AlgoOptions,
+) -> churnkit::train::ModelBuilder<'a> {
+    use churnkit::registry::LevelWise;
+    let mut params = algo_opts.to_json(algo);
+    if let (LevelWise::Tree(_), serde_json::Value::Object(map)) = (learner, &mut params) {
+        map.insert("tune".into(), "off".into());
+    }
+    let builder = builder.params(params);
+    match a.econ.economics() {
+        Some(econ) => builder.economics(econ),
+        None => builder,
+    }
 }
 
 /// Saves the model to `-o` (JSON for a `.json` path), reporting it in `s`.
