@@ -317,10 +317,10 @@ fn labels_match(cuts: &[f64], levels: &[String], buf: &mut String, ends: &mut Ve
 /// A table level the model never saw, in [`Discretizer::encode_rows`]'s level map.
 const UNSEEN: u16 = u16::MAX;
 
-/// The codes `code(r)` of `rows`, stored in `u8` when `cardinality <= 256` (as
+/// The codes `code(r)` of `rows`, stored in `u8` when [`Codes::fits_u8`] (as
 /// [`Codes::from_u16`] would store them, without the `u16` detour).
 fn collect_codes(rows: &[usize], cardinality: usize, code: impl Fn(usize) -> u16) -> Codes {
-    if cardinality <= 256 {
+    if Codes::fits_u8(cardinality) {
         Codes::U8(rows.iter().map(|&r| code(r) as u8).collect())
     } else {
         Codes::U16(rows.iter().map(|&r| code(r)).collect())

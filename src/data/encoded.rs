@@ -48,9 +48,15 @@ impl Codes {
         }
     }
 
-    /// Codes from `u16` values, stored in `u8` when `cardinality <= 256`.
+    /// Whether a feature of `cardinality` codes (missing included) is stored in `u8`:
+    /// `cardinality <= 256`.
+    pub fn fits_u8(cardinality: usize) -> bool {
+        cardinality <= 256
+    }
+
+    /// Codes from `u16` values, stored in `u8` when [`fits_u8`](Self::fits_u8).
     pub fn from_u16(values: Vec<u16>, cardinality: usize) -> Codes {
-        if cardinality <= 256 {
+        if Self::fits_u8(cardinality) {
             Codes::U8(values.into_iter().map(|v| v as u8).collect())
         } else {
             Codes::U16(values)
@@ -301,7 +307,7 @@ impl Encoded {
             .features
             .iter()
             .map(|f| {
-                if f.cardinality() <= 256 {
+                if Codes::fits_u8(f.cardinality()) {
                     Codes::U8(Vec::with_capacity(rows))
                 } else {
                     Codes::U16(Vec::with_capacity(rows))

@@ -155,21 +155,10 @@ fn ragged(plan: &Plan, n: usize, line: u64) -> Error {
 /// each categorical batch's codes renumbered to `mine`'s levels; None when a kind
 /// differs or the levels pass [`MAX_LEVELS`].
 fn append_column(mine: &mut Builder, theirs: Vec<Builder>) -> Option<()> {
-    let extra: usize = theirs
-        .iter()
-        .map(|b| match b {
-            Builder::Num(v) => v.len(),
-            Builder::Cat(v, _) => v.len(),
-        })
-        .sum();
     for theirs in theirs {
         match (&mut *mine, theirs) {
-            (Builder::Num(a), Builder::Num(b)) => {
-                a.reserve(extra);
-                a.extend_from_slice(&b);
-            }
+            (Builder::Num(a), Builder::Num(b)) => a.extend_from_slice(&b),
             (Builder::Cat(a, levels), Builder::Cat(b, their_levels)) => {
-                a.reserve(extra);
                 let remap = levels.absorb(&their_levels, MAX_LEVELS)?;
                 a.extend(b.iter().map(|&c| {
                     if c == MISSING_LEVEL {
@@ -305,6 +294,8 @@ impl Batch {
         use rayon::prelude::*;
         debug_assert!(self.pending.rows == 0 && later.iter().all(|b| b.pending.rows == 0));
         let mut later = later;
+        // Every column, label and line buffer grows once, not by doubling.
+        self.reserve(later.iter().map(Batch::len).sum());
         // Column j of every later batch, in batch order.
         let mut theirs: Vec<Vec<Builder>> = self.cols.iter().map(|_| Vec::new()).collect();
         for b in &mut later {

@@ -262,11 +262,7 @@ pub(super) fn rows(
     if batches.is_empty() {
         return None;
     }
-    // The joined rows are reserved once, not grown by doubling while appending, and
-    // the feature columns joined in parallel.
-    let total: usize = batches.iter().map(Batch::len).sum();
     let mut batch = batches.remove(0);
-    batch.reserve(total - batch.len());
     batch.append_all(batches)?;
     Some(batch)
 }
