@@ -47,7 +47,7 @@ use crate::learner::{
 };
 use crate::tree::{
     Cart, CartClassifier, Forest, ForestClassifier, ForestTune, Id3Params, LevelProgress, Pruning,
-    TreeClassifier, TreeLearner, Tune,
+    TreeClassifier, TreeLearner, Tune, TuneReport,
 };
 
 /// A learning algorithm, by the name the CLI uses. Its name, description and
@@ -882,22 +882,37 @@ pub fn fit_on_codes(
         discretizer,
         encoded,
     };
-    let base = match algo {
-        Algorithm::Id3 => Some(TreeLearner::id3()),
-        Algorithm::Id3Weighted => Some(TreeLearner::id3_weighted()),
-        Algorithm::C45 => Some(TreeLearner::c45()),
-        _ => None,
-    };
-    let Some(base) = base else {
+    let Some((learner, tuning)) = tree_as_tuned(algo, opts, sample_fit, n)? else {
         return (entry.build)(opts).fit_body_codes(name, schema_of, encoding);
     };
-    let ModelBody::Tree(sample_tree) = sample_fit else {
+    let mut body = learner.fit_body_codes(name, schema_of, encoding)?;
+    if let ModelBody::Tree(t) = &mut body {
+        t.tuning = tuning;
+    }
+    Ok(body)
+}
+
+/// The ID3-family tree learner of `algo` with `opts` that fits on `n` rows what
+/// `tuned_fit` (a [`fit`] of the same algorithm on other rows) chose: the tuned
+/// setting ([`TreeLearner::tuned_for`]) with its tuning report, the minimum leaf
+/// carried over as a fraction of the rows; an untuned tree's own learner without
+/// report. None for an algorithm outside the ID3 family.
+fn tree_as_tuned(
+    algo: Algorithm,
+    opts: &AlgoOptions,
+    tuned_fit: &ModelBody,
+    n: usize,
+) -> Result<Option<(TreeLearner, Option<Box<TuneReport>>)>> {
+    let Some(base) = tree_base(algo) else {
+        return Ok(None);
+    };
+    let ModelBody::Tree(tree) = tuned_fit else {
         return Err(Error::Fit(format!(
             "{algo}: the sample's fit is not a tree"
         )));
     };
     let learner = opts.tree(base);
-    let (learner, tuning) = match &sample_tree.tuning {
+    Ok(Some(match &tree.tuning {
         Some(report) => {
             let l = learner.tuned_for(report, n);
             let mut report = report.clone();
@@ -905,12 +920,67 @@ pub fn fit_on_codes(
             (l, Some(report))
         }
         None => (learner.tune(Tune::Off), None),
+    }))
+}
+
+/// The base learner of an ID3-family `algo` (before its options), None for others.
+fn tree_base(algo: Algorithm) -> Option<TreeLearner> {
+    match algo {
+        Algorithm::Id3 => Some(TreeLearner::id3()),
+        Algorithm::Id3Weighted => Some(TreeLearner::id3_weighted()),
+        Algorithm::C45 => Some(TreeLearner::c45()),
+        _ => None,
+    }
+}
+
+/// Refits `algo` on `rows` of `table` with the setting `tuned_fit` — a self-tuned
+/// tree fitted by [`fit`] on a part of those rows, e.g. a hold-out validation's
+/// training part — chose, instead of tuning again, when a new tuning would add time
+/// and no information: the tuner cross-validates on a stratified sample of at most
+/// [`Grid::max_rows`](crate::tree::Grid::max_rows) rows (30,000 by default), so when
+/// both the part `tuned_fit` was tuned on and `rows` exceed it, both tunings would
+/// run on a sample of the same size. The refit is the tuned setting on every row
+/// ([`TreeLearner::tuned_for`], the minimum leaf carried over as the same fraction of
+/// the rows, as a tuned fit does from its own sample) with `tuned_fit`'s tuning
+/// report, and a discretizer fitted on `rows` with the tuned binning.
+///
+/// None when the shortcut does not apply (another algorithm, an untuned fit, or
+/// either part at most the tuner's sample size): then [`fit`] tunes on `rows`.
+///
+/// # Errors
+/// As [`fit`].
+pub fn refit_tuned(
+    algo: Algorithm,
+    opts: &AlgoOptions,
+    tuned_fit: &ModelBody,
+    table: &Table,
+    rows: &[usize],
+) -> Result<Option<Fitted>> {
+    opts.check(algo)?;
+    let ModelBody::Tree(tree) = tuned_fit else {
+        return Ok(None);
     };
-    let mut body = learner.fit_body_codes(name, schema_of, encoding)?;
-    if let ModelBody::Tree(t) = &mut body {
+    let Some(report) = &tree.tuning else {
+        return Ok(None);
+    };
+    let Some(base) = tree_base(algo).map(|b| opts.tree(b)) else {
+        return Ok(None);
+    };
+    let Some(max_rows) = base.grid.or_else(|| base.tune.grid()).map(|g| g.max_rows) else {
+        return Ok(None);
+    };
+    // The tuned part was sampled down to the tuner's size, and so would `rows` be.
+    if report.cv_rows < max_rows || rows.len() <= max_rows {
+        return Ok(None);
+    }
+    let Some((learner, tuning)) = tree_as_tuned(algo, opts, tuned_fit, rows.len())? else {
+        return Ok(None);
+    };
+    let mut fitted = learner.fit_body(algo.entry().name.to_string(), table, rows)?;
+    if let ModelBody::Tree(t) = &mut fitted.body {
         t.tuning = tuning;
     }
-    Ok(body)
+    Ok(Some(fitted))
 }
 
 /// Fits `algo` with `opts` on `rows` of `table`: its registry entry builds the

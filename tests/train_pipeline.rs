@@ -505,3 +505,71 @@ fn fingerprint_matches_the_documented_scheme_and_is_incremental() {
     .unwrap();
     assert_ne!(fingerprint(&relabelled, &[0, 1, 2]), base);
 }
+
+#[test]
+fn a_large_tables_final_fit_keeps_the_holdout_fits_tuned_setting() {
+    use churnkit::synth::{SynthParams, generate};
+    // 50,000 rows: the training part (35,000) and all rows both exceed the tuner's
+    // 30,000-row sample, so the final fit reuses the hold-out fit's tuned setting.
+    let t = generate(&SynthParams {
+        rows: 50_000,
+        ..SynthParams::default()
+    })
+    .unwrap();
+    let all = t.all_rows();
+    let opts = AlgoOptions::default();
+    let algo = Algorithm::Id3Weighted;
+    let trained = Pipeline::new(algo, opts.clone())
+        .validation(Validation::Holdout {
+            fraction: 0.3,
+            seed: 42,
+        })
+        .fit(&t)
+        .unwrap();
+    let ValidationReport::Holdout { split, .. } = &trained.validation else {
+        panic!("expected a hold-out report");
+    };
+    let part = registry::fit(algo, &opts, &t, &split.train).unwrap();
+    let part_tuning = part.body.tuning_json().unwrap();
+    let refit = registry::refit_tuned(algo, &opts, &part.body, &t, &all)
+        .unwrap()
+        .expect("both parts exceed the tuner's sample");
+    // The shipped model is that refit: same predictions on every row.
+    let by_hand = ModelBuilder::new(refit.body, &t, &all).build().unwrap();
+    assert_eq!(
+        trained.model.predict_proba(&t, &all).unwrap(),
+        by_hand.predict_proba(&t, &all).unwrap()
+    );
+    // Its tuning record is the hold-out fit's, with the leaf carried over as the
+    // same fraction of all rows.
+    let params = &trained.model.summary().params.0;
+    let tuning = &params["tuning"];
+    assert_eq!(tuning["chosen"], part_tuning["chosen"]);
+    assert_eq!(tuning["cv_rows"], 30_000);
+    let fraction = tuning["chosen"]["setting"]["min_leaf_fraction"]
+        .as_f64()
+        .unwrap();
+    let leaf = tuning["final_min_leaf"].as_f64().unwrap();
+    assert_eq!(leaf, (fraction * 50_000.0).round().max(2.0));
+    assert_ne!(tuning["final_min_leaf"], part_tuning["final_min_leaf"]);
+
+    // No shortcut when a part is at most the tuner's sample (a new tuning would see
+    // more rows), for an untuned or non-tree algorithm.
+    assert!(
+        registry::refit_tuned(algo, &opts, &part.body, &t, &all[..30_000])
+            .unwrap()
+            .is_none()
+    );
+    let small = registry::fit(algo, &opts, &t, &all[..20_000]).unwrap();
+    assert!(
+        registry::refit_tuned(algo, &opts, &small.body, &t, &all)
+            .unwrap()
+            .is_none()
+    );
+    let nb_fit = registry::fit(Algorithm::NaiveBayes, &opts, &t, &split.train).unwrap();
+    assert!(
+        registry::refit_tuned(Algorithm::NaiveBayes, &opts, &nb_fit.body, &t, &all)
+            .unwrap()
+            .is_none()
+    );
+}

@@ -57,6 +57,13 @@ impl Default for Validation {
 pub enum FinalFit {
     /// All labelled rows (the default): the reported figures estimate this model on
     /// rows it did not see (the validation models' out-of-sample predictions).
+    ///
+    /// A self-tuned tree tunes again on all rows, except after a hold-out on a large
+    /// table: when both the training part and all rows exceed the tuner's sample
+    /// ([`Grid::max_rows`](crate::tree::Grid::max_rows), 30,000 rows by default), both
+    /// tunings would cross-validate on a sample of that size, so the final fit takes
+    /// the hold-out fit's tuned setting instead ([`registry::refit_tuned`]; the leaf
+    /// size carried over as a fraction of the rows) and saves a second tuning.
     #[default]
     AllRows,
     /// With [`Validation::Holdout`], the model fitted on the training part is shipped
@@ -475,9 +482,21 @@ impl Pipeline {
             {
                 (f, split.train.clone())
             }
-            _ => {
+            (holdout_fit, _) => {
                 progress(Stage::FittingFinal { rows: all.len() });
-                (fit(&all)?, all)
+                // A large table's tuned setting carries over from the hold-out fit:
+                // both tunings would run on a sample of the tuner's size.
+                let refit = match &holdout_fit {
+                    Some(h) => {
+                        registry::refit_tuned(self.algo, &self.algo_options, &h.body, table, &all)?
+                    }
+                    None => None,
+                };
+                let fitted = match refit {
+                    Some(f) => f,
+                    None => fit(&all)?,
+                };
+                (fitted, all)
             }
         };
         progress(Stage::Assembling);
