@@ -161,16 +161,21 @@ impl Report {
         let predicted = predicted_classes(proba, k);
         let cm = ConfusionMatrix::from_labels(classes, labels, &predicted, weights)?;
         let mut per_class = cm.per_class();
+        // One-vs-rest per class: independent (each sorts its column twice), so the
+        // classes, and each class's two curves, are computed in parallel.
+        {
+            use rayon::prelude::*;
+            per_class.par_iter_mut().enumerate().for_each(|(c, m)| {
+                let column: Vec<f64> = proba.iter().skip(c).step_by(k).copied().collect();
+                let is_class: Vec<bool> = labels.iter().map(|&l| l as usize == c).collect();
+                (m.roc_auc, m.average_precision) = rayon::join(
+                    || roc_auc(&column, &is_class, weights),
+                    || average_precision(&column, &is_class, weights),
+                );
+            });
+        }
         let mut column = vec![0.0; n];
         let mut is_class = vec![false; n];
-        for (c, m) in per_class.iter_mut().enumerate() {
-            for i in 0..n {
-                column[i] = proba[i * k + c];
-                is_class[i] = labels[i] as usize == c;
-            }
-            m.roc_auc = roc_auc(&column, &is_class, weights);
-            m.average_precision = average_precision(&column, &is_class, weights);
-        }
         let roc = if k == 2 {
             per_class[churn].roc_auc
         } else {
@@ -184,8 +189,10 @@ impl Report {
             column[i] = proba[i * k + churn];
             is_class[i] = labels[i] as usize == churn;
         }
-        let calibration = calibration_table(&column, &is_class, weights, CALIBRATION_BINS);
-        let lift = lift_table(&column, &is_class, weights);
+        let (calibration, lift) = rayon::join(
+            || calibration_table(&column, &is_class, weights, CALIBRATION_BINS),
+            || lift_table(&column, &is_class, weights),
+        );
         let accuracy = cm.accuracy();
         let acc_ci = cm.accuracy_interval();
         let churn_m = &per_class[churn];
