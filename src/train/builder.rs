@@ -133,6 +133,8 @@ pub struct ModelBuilder<'a> {
     warning: WarningSpec,
     read_spec: Option<ReadSpec>,
     extra_metrics: Vec<(String, f64)>,
+    /// The report of the out-of-sample predictions, when the pipeline computed it.
+    held_report: Option<Report>,
 }
 
 /// The schema restricted to the levels seen in `rows` (sorted order kept).
@@ -169,12 +171,18 @@ fn validation_metrics(
     labels: &[u8],
     weights: Option<&[f64]>,
 ) -> Result<BTreeMap<String, f64>> {
-    let report = Report::from_proba(classes, labels, weights, p)?;
-    Ok(Metric::ALL
+    Ok(report_metrics(&Report::from_proba(
+        classes, labels, weights, p,
+    )?))
+}
+
+/// Every [`Metric`] of `report` that is defined and finite, by its name.
+fn report_metrics(report: &Report) -> BTreeMap<String, f64> {
+    Metric::ALL
         .iter()
-        .filter_map(|m| m.of(&report).map(|v| (m.name().to_string(), v)))
+        .filter_map(|m| m.of(report).map(|v| (m.name().to_string(), v)))
         .filter(|(_, v)| v.is_finite())
-        .collect())
+        .collect()
 }
 
 /// The share of out-of-sample rows and their (weighted) churn rate per tier under
@@ -242,6 +250,7 @@ impl<'a> ModelBuilder<'a> {
             warning: WarningSpec::default(),
             read_spec: None,
             extra_metrics: Vec::new(),
+            held_report: None,
         }
     }
 
@@ -319,6 +328,16 @@ impl<'a> ModelBuilder<'a> {
     /// model (default: none).
     pub fn read_spec(mut self, spec: ReadSpec) -> Self {
         self.read_spec = Some(spec);
+        self
+    }
+
+    /// The [`Report`] of exactly the out-of-sample predictions given to
+    /// [`out_of_sample`](Self::out_of_sample) (`Report::from_proba` of their
+    /// probabilities, labels and weights), already computed by the pipeline: the
+    /// summary's metrics are read from it instead of computing it again. Unused when
+    /// calibration is asked (the metrics are then the calibrated probabilities').
+    pub(super) fn out_of_sample_report(mut self, report: Report) -> Self {
+        self.held_report = Some(report);
         self
     }
 
@@ -439,7 +458,10 @@ impl<'a> ModelBuilder<'a> {
                 summary.thresholds = Some(report);
             }
             summary.validation_rows = labels.len() as u64;
-            summary.metrics = validation_metrics(&classes, &p, &labels, wref)?;
+            summary.metrics = match self.held_report {
+                Some(report) if calibration.is_none() => report_metrics(&report),
+                _ => validation_metrics(&classes, &p, &labels, wref)?,
+            };
             if !matches!(self.tiers, TierSpec::Given(TierPolicy::MostProbable)) {
                 tier_metrics(
                     &tier_policy,

@@ -507,7 +507,11 @@ impl Pipeline {
         } = fitted;
         // With a survival model the stages may read its clock: set after it.
         let builder = ModelBuilder::new(body, table, &train_rows);
-        let builder = self.configure(builder, held, survival_learner.is_none());
+        let mut builder = self.configure(builder, held, survival_learner.is_none());
+        if let ValidationReport::Holdout { report, .. } = &validation {
+            // The held-out rows' report, computed once.
+            builder = builder.out_of_sample_report((**report).clone());
+        }
         let mut model = builder.build()?;
         if let Some(l) = &survival_learner {
             model = model
