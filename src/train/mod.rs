@@ -60,7 +60,9 @@
 //!    ([`ReadReport::absorb`](crate::data::ReadReport::absorb)).
 //! 2. **On the sample** ([`Pipeline::fit_stream`]): leakage warnings, validation
 //!    (holdout or k-fold, as [`TrainOptions::validation`] says), and one fit of the
-//!    learner on the whole sample, which self-tunes where the learner does and fits
+//!    learner on the whole sample, which self-tunes where the learner does (a large
+//!    sample keeps the hold-out fit's tuned setting, as in memory:
+//!    [`registry::refit_tuned`](crate::registry::refit_tuned)) and fits
 //!    the discretizer (cut points of numeric columns from the sample; the categorical
 //!    encoders then get every level of the file, so a level too rare to be sampled
 //!    is still its own code).

@@ -464,7 +464,6 @@ impl Pipeline {
             None => (full, leakage_warnings(full, &all)),
         };
         let survival_learner = o.duration.as_ref().map(|d| SurvivalLearner::new(d.clone()));
-        let fit = |rows: &[usize]| registry::fit(self.algo, &self.algo_options, table, rows);
         let t = Instant::now();
         let Validated {
             report: validation,
@@ -484,18 +483,7 @@ impl Pipeline {
             }
             (holdout_fit, _) => {
                 progress(Stage::FittingFinal { rows: all.len() });
-                // A large table's tuned setting carries over from the hold-out fit:
-                // both tunings would run on a sample of the tuner's size.
-                let refit = match &holdout_fit {
-                    Some(h) => {
-                        registry::refit_tuned(self.algo, &self.algo_options, &h.body, table, &all)?
-                    }
-                    None => None,
-                };
-                let fitted = match refit {
-                    Some(f) => f,
-                    None => fit(&all)?,
-                };
+                let fitted = self.fit_all(table, &all, holdout_fit.as_ref())?;
                 (fitted, all)
             }
         };
@@ -529,6 +517,25 @@ impl Pipeline {
             survival,
         })
     }
+    /// Fits the learner on `all` rows of `table` after a validation whose hold-out fit
+    /// (if any) is `holdout_fit`: a large table's tuned setting carries over from it
+    /// ([`registry::refit_tuned`]: both tunings would run on a sample of the tuner's
+    /// size), otherwise [`registry::fit`] (tuning again on all rows).
+    pub(super) fn fit_all(
+        &self,
+        table: &Table,
+        all: &[usize],
+        holdout_fit: Option<&Fitted>,
+    ) -> Result<Fitted> {
+        if let Some(h) = holdout_fit
+            && let Some(f) =
+                registry::refit_tuned(self.algo, &self.algo_options, &h.body, table, all)?
+        {
+            return Ok(f);
+        }
+        registry::fit(self.algo, &self.algo_options, table, all)
+    }
+
     /// Validates the learner on every row of `table` (`all`) as
     /// [`TrainOptions::validation`] says, announcing it to `progress`.
     pub(super) fn validate_on(

@@ -538,12 +538,13 @@ impl Pipeline {
         let Validated {
             report: validation,
             held,
-            ..
+            holdout_fit,
         } = self.validate_on(table, &all, progress)?;
         let validate_seconds = t.elapsed().as_secs_f64();
         progress(Stage::FittingFinal { rows: sample.rows });
         let t = Instant::now();
-        let on_sample = registry::fit(self.algo, &self.algo_options, table, &all)?;
+        // The sample's fit, whose settings the final fit on every row takes.
+        let on_sample = self.fit_all(table, &all, holdout_fit.as_ref())?;
         let mut fit_seconds = t.elapsed().as_secs_f64();
         let schema = Arc::clone(table.schema());
         let discretizer = match on_sample.body.discretizer() {
