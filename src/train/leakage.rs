@@ -95,7 +95,6 @@ const LABEL_AUC: f64 = 0.98;
 /// checks run on an evenly spaced sample of that many rows (the counts in the details
 /// are then the sample's).
 pub fn leakage_warnings(table: &Table, rows: &[usize]) -> Vec<LeakageWarning> {
-    let mut out = Vec::new();
     let sampled: Vec<usize>;
     let rows = if rows.len() > MAX_ROWS {
         let step = rows.len().div_ceil(MAX_ROWS);
@@ -106,7 +105,7 @@ pub fn leakage_warnings(table: &Table, rows: &[usize]) -> Vec<LeakageWarning> {
     };
     let n = rows.len();
     if n < MIN_ROWS {
-        return out;
+        return Vec::new();
     }
     let schema = table.schema();
     let churn = schema.target.churn_class();
@@ -118,7 +117,10 @@ pub fn leakage_warnings(table: &Table, rows: &[usize]) -> Vec<LeakageWarning> {
     } else {
         Vec::new()
     };
-    for (j, feature) in schema.features.iter().enumerate() {
+    // Columns are independent: checked in parallel, warnings kept in column order.
+    use rayon::prelude::*;
+    let per_column = |(j, feature): (usize, &crate::data::Feature)| -> Vec<LeakageWarning> {
+        let mut out = Vec::new();
         let name = &feature.name;
         let warn = |kind, detail: String, hint: String| LeakageWarning {
             kind,
@@ -210,10 +212,10 @@ pub fn leakage_warnings(table: &Table, rows: &[usize]) -> Vec<LeakageWarning> {
                 ),
                 drop_hint.clone(),
             ));
-            continue;
+            return out;
         }
         if !labeled || id_like {
-            continue;
+            return out;
         }
         // The column alone as a score: numeric values as they are (missing lowest);
         // categorical levels by their churn rate.
@@ -249,6 +251,12 @@ pub fn leakage_warnings(table: &Table, rows: &[usize]) -> Vec<LeakageWarning> {
                 ));
             }
         }
-    }
-    out
+        out
+    };
+    schema
+        .features
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(per_column)
+        .collect()
 }
