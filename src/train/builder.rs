@@ -140,25 +140,31 @@ pub struct ModelBuilder<'a> {
 /// The schema restricted to the levels seen in `rows` (sorted order kept).
 fn training_schema(table: &Table, rows: &[usize]) -> Schema {
     let mut schema: Schema = (**table.schema()).clone();
-    for (j, f) in schema.features.iter_mut().enumerate() {
-        if let (FeatureKind::Categorical { levels }, Column::Categorical(codes)) =
-            (&mut f.kind, table.column(j))
-        {
-            let mut seen = vec![false; levels.len()];
-            for &r in rows {
-                if let Some(s) = seen.get_mut(codes[r] as usize) {
-                    *s = true;
+    // Columns are independent: each one's levels are checked on its own thread.
+    use rayon::prelude::*;
+    schema
+        .features
+        .par_iter_mut()
+        .enumerate()
+        .for_each(|(j, f)| {
+            if let (FeatureKind::Categorical { levels }, Column::Categorical(codes)) =
+                (&mut f.kind, table.column(j))
+            {
+                let mut seen = vec![false; levels.len()];
+                for &r in rows {
+                    if let Some(s) = seen.get_mut(codes[r] as usize) {
+                        *s = true;
+                    }
                 }
+                let kept = levels
+                    .iter()
+                    .zip(&seen)
+                    .filter(|(_, s)| **s)
+                    .map(|(l, _)| l.clone())
+                    .collect();
+                *levels = kept;
             }
-            let kept = levels
-                .iter()
-                .zip(&seen)
-                .filter(|(_, s)| **s)
-                .map(|(l, _)| l.clone())
-                .collect();
-            *levels = kept;
-        }
-    }
+        });
     schema
 }
 
