@@ -47,7 +47,7 @@ use crate::learner::{
 };
 use crate::tree::{
     Cart, CartClassifier, Forest, ForestClassifier, ForestTune, Id3Params, LevelProgress, Pruning,
-    TreeClassifier, TreeLearner, Tune,
+    TreeClassifier, TreeLearner, Tune, TuneReport,
 };
 
 /// A learning algorithm, by the name the CLI uses. Its name, description and
@@ -882,14 +882,31 @@ pub fn fit_on_codes(
         discretizer,
         encoded,
     };
-    let base = match algo {
-        Algorithm::Id3 => Some(TreeLearner::id3()),
-        Algorithm::Id3Weighted => Some(TreeLearner::id3_weighted()),
-        Algorithm::C45 => Some(TreeLearner::c45()),
-        _ => None,
-    };
-    let Some(base) = base else {
+    let Some((learner, tuning)) = tree_for_rows(algo, opts, sample_fit, n)? else {
         return (entry.build)(opts).fit_body_codes(name, schema_of, encoding);
+    };
+    let mut body = learner.fit_body_codes(name, schema_of, encoding)?;
+    if let ModelBody::Tree(t) = &mut body {
+        t.tuning = tuning;
+    }
+    Ok(body)
+}
+
+/// For a tree algorithm, the untuned learner that fits on `n_rows` rows what
+/// `sample_fit` (the body [`fit`] gave on a sample) chose, and the tuning report to
+/// keep with that fit's minimum leaf ([`TreeLearner::tuned_for`]); an untuned
+/// sample fit gives the learner's own parameters. None for other algorithms.
+fn tree_for_rows(
+    algo: Algorithm,
+    opts: &AlgoOptions,
+    sample_fit: &ModelBody,
+    n_rows: usize,
+) -> Result<Option<(TreeLearner, Option<Box<TuneReport>>)>> {
+    let base = match algo {
+        Algorithm::Id3 => TreeLearner::id3(),
+        Algorithm::Id3Weighted => TreeLearner::id3_weighted(),
+        Algorithm::C45 => TreeLearner::c45(),
+        _ => return Ok(None),
     };
     let ModelBody::Tree(sample_tree) = sample_fit else {
         return Err(Error::Fit(format!(
@@ -897,20 +914,15 @@ pub fn fit_on_codes(
         )));
     };
     let learner = opts.tree(base);
-    let (learner, tuning) = match &sample_tree.tuning {
+    Ok(Some(match &sample_tree.tuning {
         Some(report) => {
-            let l = learner.tuned_for(report, n);
+            let l = learner.tuned_for(report, n_rows);
             let mut report = report.clone();
             report.final_min_leaf = l.params.min_rows_leaf;
             (l, Some(report))
         }
         None => (learner.tune(Tune::Off), None),
-    };
-    let mut body = learner.fit_body_codes(name, schema_of, encoding)?;
-    if let ModelBody::Tree(t) = &mut body {
-        t.tuning = tuning;
-    }
-    Ok(body)
+    }))
 }
 
 /// Fits `algo` with `opts` on `rows` of `table`: its registry entry builds the
@@ -979,6 +991,73 @@ pub fn level_wise(algo: Algorithm, opts: &AlgoOptions) -> Result<LevelWise> {
             ));
         }
     })
+}
+
+/// A [`LevelWise`] learner with the settings a fit on a sample chose
+/// ([`level_wise_for`]): what a distributed engine fits on every row after validation
+/// and self-tuning ran on a sample in memory.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct TunedLevelWise {
+    /// The learner, with the chosen settings (a tuned tree's setting, its minimum
+    /// leaf carried over as a fraction of the rows).
+    pub learner: LevelWise,
+    /// The self-tuning's report kept with the fitted tree (None when untuned).
+    pub tuning: Option<Box<TuneReport>>,
+}
+
+/// The [`LevelWise`] learner of `algo` with `opts` that fits on `n_rows` rows what
+/// `sample_fit` — the body [`fit`] gave on a sample of those rows — chose, as
+/// [`fit_on_codes`] does for streaming: a self-tuned tree's setting (criterion,
+/// depth, pruning, smoothing, binning) with the minimum leaf carried over as the same
+/// fraction of the rows (`max(2, round(f · n_rows))`, [`TreeLearner::tuned_for`]), its
+/// tuning report kept; an untuned tree, naive Bayes or TAN with their own settings.
+/// With a sample of every row the fit is the one [`fit`] gives on all rows.
+///
+/// # Errors
+/// [`level_wise`]'s; [`Error::Fit`] when `sample_fit` is not the body of `algo`.
+pub fn level_wise_for(
+    algo: Algorithm,
+    opts: &AlgoOptions,
+    sample_fit: &ModelBody,
+    n_rows: usize,
+) -> Result<TunedLevelWise> {
+    let learner = level_wise(algo, opts)?;
+    Ok(match tree_for_rows(algo, opts, sample_fit, n_rows)? {
+        Some((tree, tuning)) => TunedLevelWise {
+            learner: LevelWise::Tree(Box::new(tree)),
+            tuning,
+        },
+        None => TunedLevelWise {
+            learner,
+            tuning: None,
+        },
+    })
+}
+
+impl TunedLevelWise {
+    /// How numeric columns are cut before counting (the chosen binning).
+    pub fn binning(&self) -> &Binning {
+        self.learner.binning()
+    }
+
+    /// [`LevelWise::fit`], the tuning report kept with a tree.
+    pub fn fit<C: LevelCounter>(
+        &self,
+        discretizer: Discretizer,
+        encoded: &Encoded,
+        counter: &C,
+        class_name: &str,
+        on_level: impl FnMut(LevelProgress),
+    ) -> Result<ModelBody> {
+        let mut body = self
+            .learner
+            .fit(discretizer, encoded, counter, class_name, on_level)?;
+        if let ModelBody::Tree(t) = &mut body {
+            t.tuning = self.tuning.clone();
+        }
+        Ok(body)
+    }
 }
 
 impl LevelWise {

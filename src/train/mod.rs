@@ -128,7 +128,7 @@ pub use pipeline::{
     FinalFit, Pipeline, Stage, TrainOptions, Trained, Validation, ValidationReport,
 };
 pub use stream::{
-    DEFAULT_SAMPLE_ROWS, STREAM_AUTO_BYTES, StreamOptions, StreamSample, StreamTrained,
-    streams_by_default,
+    DEFAULT_SAMPLE_ROWS, RowsFit, STREAM_AUTO_BYTES, Sample, StreamOptions, StreamSample,
+    StreamTrained, sample_row_indices, streams_by_default,
 };
 pub use survival::SurvivalValidation;
