@@ -497,6 +497,71 @@ pub fn stream_tables(
     })
 }
 
+/// Reads rows `rows` of the table — positions over all its files in row order (as
+/// [`LabelScan::rows_read`] counts them), sorted, e.g. a seeded sample — into a
+/// [`Table`] with the reader of a whole file, the classes fixed to `classes` (rows
+/// with a bad label follow the label policy of `opts`). Only those rows are decoded
+/// into batches (the Parquet reader's row selection): memory grows with `rows`, not
+/// with the table.
+///
+/// # Errors
+/// A file that cannot be read (naming it); the reader's errors on the rows read
+/// (a bad cell, a bad weight), the line counted over the rows read.
+pub fn read_rows(
+    raw: &RawColumns,
+    opts: &CsvOptions,
+    classes: &[String],
+    rows: &[u64],
+) -> Result<(Table, crate::data::ReadReport)> {
+    use parquet::arrow::arrow_reader::{RowSelection, RowSelector};
+    let mut batches: Vec<RecordBatch> = Vec::new();
+    let mut next = 0usize; // the first of `rows` not read yet
+    let mut start = 0u64; // the first row of the file, over all files
+    for path in &raw.files {
+        let file = open(path)?;
+        let builder =
+            ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| parquet_error(path, e))?;
+        let n = u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
+        let end = start + n;
+        let mut selectors: Vec<RowSelector> = Vec::new();
+        let mut at = start;
+        let mut taken = 0usize;
+        while next < rows.len() && rows[next] < end {
+            let r = rows[next];
+            if r > at {
+                selectors.push(RowSelector::skip((r - at) as usize));
+            }
+            let mut run = 1;
+            while next + run < rows.len() && rows[next + run] == r + run as u64 && r + (run as u64) < end {
+                run += 1;
+            }
+            selectors.push(RowSelector::select(run));
+            at = r + run as u64;
+            next += run;
+            taken += run;
+        }
+        if taken > 0 {
+            let mut builder = builder.with_batch_size(STREAM_BATCH_ROWS);
+            if taken as u64 != n {
+                if end > at {
+                    selectors.push(RowSelector::skip((end - at) as usize));
+                }
+                builder = builder.with_row_selection(RowSelection::from(selectors));
+            }
+            let reader = builder.build().map_err(|e| parquet_error(path, e))?;
+            for b in reader {
+                batches.push(b.map_err(|e| Error::Format {
+                    location: Location::file(path),
+                    message: format!("cannot read it as a Parquet file: {e}"),
+                })?);
+            }
+        }
+        start = end;
+    }
+    let source = raw.files[0].display().to_string();
+    super::read_record_batches(&batches, &source, &opts.clone().classes(classes.to_vec()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
