@@ -242,7 +242,11 @@ fn the_cli_engines_write_the_in_memory_model_bytes() {
     };
     let (code, mem, _) = train(&["--tune", "off", "--validate", "none"], "mem.model");
     assert_eq!(code, Some(0));
-    let (code, df, stderr) = train(&["--engine", "datafusion"], "df.model");
+    let fixed = ["--tune", "off", "--validate", "none"];
+    let (code, df, stderr) = train(
+        &[&fixed[..], &["--engine", "datafusion"]].concat(),
+        "df.model",
+    );
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(df, mem, "DataFusion: the same model bytes");
     assert!(
@@ -250,18 +254,42 @@ fn the_cli_engines_write_the_in_memory_model_bytes() {
         "{stderr}"
     );
     assert!(stderr.contains("level 3: counting"), "{stderr}");
-    let (code, ba, stderr) = train(&["--engine", "ballista"], "ballista.model");
+    let (code, ba, stderr) = train(
+        &[&fixed[..], &["--engine", "ballista"]].concat(),
+        "ballista.model",
+    );
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(ba, mem, "Ballista: the same model bytes");
     let (code, mem_nb, _) = train(&["--algo", "tan", "--validate", "none"], "mem-tan.model");
     assert_eq!(code, Some(0));
-    let (code, df_nb, stderr) = train(&["--algo", "tan", "--engine", "datafusion"], "df-tan.model");
+    let (code, df_nb, stderr) = train(
+        &[
+            "--algo",
+            "tan",
+            "--validate",
+            "none",
+            "--engine",
+            "datafusion",
+        ],
+        "df-tan.model",
+    );
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(df_nb, mem_nb, "TAN: the same model bytes");
 
     for (args, needle) in [
         (&["--engine", "spark"][..], "ballista=HOST:PORT"),
-        (&["--engine", "datafusion", "--folds", "5"][..], "all rows"),
+        (
+            &["--engine", "datafusion", "--duration", "tenure"][..],
+            "all rows",
+        ),
+        (
+            &["--engine", "datafusion", "--no-refit"][..],
+            "in-memory only",
+        ),
+        (
+            &["--engine", "datafusion", "--stream-sample", "1"][..],
+            "at least 2",
+        ),
         (
             &["--engine", "datafusion", "--algo", "cart"][..],
             "id3, id3-weighted",
@@ -441,8 +469,25 @@ fn raw_parquet_engine_path_writes_the_in_memory_model_bytes() {
         for (engine, data) in engines {
             let out = dir.path().join(format!("{algo}-{engine}.model"));
             let _ = std::fs::remove_file(&out);
-            let (code, got, stderr) =
-                train_cli(&["--data", data, "--algo", algo, "--engine", engine], &out);
+            let (code, got, stderr) = train_cli(
+                &[
+                    "--data",
+                    data,
+                    "--algo",
+                    algo,
+                    "--engine",
+                    engine,
+                    "--tune",
+                    "off",
+                    "--validate",
+                    "none",
+                ][..]
+                    .iter()
+                    .copied()
+                    .filter(|a| algo == "id3-weighted" || (*a != "--tune" && *a != "off"))
+                    .collect::<Vec<_>>(),
+                &out,
+            );
             assert_eq!(code, Some(0), "{algo} {engine} {data}: {stderr}");
             assert!(
                 stderr.contains("raw Parquet") || stderr.contains("Parquet file(s)"),
@@ -803,4 +848,190 @@ fn raw_parquet_cli_errors_are_usage_errors() {
         churnkit::count::distributed::parse_bytes("1000").unwrap(),
         1000
     );
+}
+
+// ---------------------------------------------------------------------------------
+// The engines with the in-memory path's options: validation, self-tuning and
+// calibration on a sample, the final fit on the engine.
+
+/// `train` on the Telco CSV with `args` and `-o out`; (exit code, model bytes, stdout,
+/// stderr).
+fn train_telco(
+    args: &[&str],
+    out: &std::path::Path,
+) -> (Option<i32>, Option<Vec<u8>>, String, String) {
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/telco-train.csv");
+    let _ = std::fs::remove_file(out);
+    let got = assert_cmd::Command::cargo_bin("churnkit")
+        .unwrap()
+        .args([
+            "train",
+            "--data",
+            data,
+            "--target",
+            "Churn",
+            "--id",
+            "customerID",
+        ])
+        .args(args)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .unwrap();
+    (
+        got.status.code(),
+        std::fs::read(out).ok(),
+        String::from_utf8_lossy(&got.stdout).into_owned(),
+        String::from_utf8_lossy(&got.stderr).into_owned(),
+    )
+}
+
+/// With the default self-tuning and a holdout (or k-fold), and a
+/// sample of at least every row, `--engine datafusion` writes the model bytes the
+/// in-memory `train` writes: the same validation, tuning and tier thresholds on the
+/// same rows, and a final fit on the engine with the tuned setting equal to the
+/// in-memory tuned fit. The JSON report has every key of the in-memory one.
+#[test]
+fn engine_with_tuning_and_validation_writes_the_in_memory_model_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = |n: &str| dir.path().join(n);
+    for (algo, extra) in [
+        ("id3-weighted", &[][..]),
+        ("id3-weighted", &["--folds", "3"][..]),
+        ("naive-bayes", &["--test-fraction", "0.25"][..]),
+        ("tan", &[][..]),
+    ] {
+        let args = [&["--algo", algo][..], extra].concat();
+        let (code, mem, _, stderr) = train_telco(&args, &out("mem.model"));
+        assert_eq!(code, Some(0), "{algo} {extra:?} in memory: {stderr}");
+        let engine = [&args[..], &["--engine", "datafusion"]].concat();
+        let (code, df, stdout, stderr) = train_telco(&engine, &out("df.model"));
+        assert_eq!(code, Some(0), "{algo} {extra:?} on DataFusion: {stderr}");
+        assert!(
+            mem.is_some() && df == mem,
+            "{algo} {extra:?}: the same model bytes"
+        );
+        assert!(stdout.contains("engine    datafusion"), "{stdout}");
+        if algo == "id3-weighted" {
+            assert!(stdout.contains("tuning    "), "{stdout}");
+            assert!(
+                stderr.contains("level 0: counting 1 open nodes"),
+                "{stderr}"
+            );
+        }
+        if extra.is_empty() {
+            assert!(
+                stdout.contains("holdout   30 % of the rows held out"),
+                "{stdout}"
+            );
+        }
+    }
+    // The JSON report: the in-memory keys, the same validation and parameters.
+    let (_, _, mem, _) = train_telco(&["--json"], &out("mem.model"));
+    let (code, _, df, stderr) =
+        train_telco(&["--json", "--engine", "datafusion"], &out("df.model"));
+    assert_eq!(code, Some(0), "{stderr}");
+    let mem: serde_json::Value = serde_json::from_str(&mem).unwrap();
+    let df: serde_json::Value = serde_json::from_str(&df).unwrap();
+    for (k, v) in mem.as_object().unwrap() {
+        assert!(df.get(k).is_some(), "the engine's JSON lacks `{k}`");
+        if [
+            "validation",
+            "params",
+            "warnings",
+            "train_rows",
+            "algo",
+            "learner",
+        ]
+        .contains(&k.as_str())
+        {
+            assert_eq!(&df[k], v, "`{k}`");
+        }
+    }
+    assert!(df["params"]["tuning"]["chosen"].is_object(), "{df}");
+    assert_eq!(df["sample"]["sample_rows"], df["sample"]["rows"]);
+    assert!(df["engine"]["queries"].as_u64().unwrap() > 0);
+}
+
+/// A sample smaller than the data (500 of 4,930 rows): validation and tuning run on
+/// it, the model is fitted on every row and records the sample; the same seed gives
+/// the same bytes, on the CSV path and on raw Parquet.
+#[test]
+fn engine_with_a_small_sample_is_deterministic_and_records_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (whole, _) = telco_parquet(dir.path());
+    let whole = whole.to_str().unwrap().to_string();
+    let n = 4930u64;
+    for data in [None, Some(whole.as_str())] {
+        let run = |seed: &str, name: &str| {
+            let path = dir.path().join(name);
+            let mut args = vec![
+                "--engine",
+                "datafusion",
+                "--stream-sample",
+                "500",
+                "--seed",
+                seed,
+            ];
+            if let Some(d) = data {
+                args.extend(["--data", d]);
+                let (code, bytes, stderr) = train_cli(&args, &path);
+                (code, bytes, stderr, path)
+            } else {
+                let (code, bytes, _, stderr) = train_telco(&args, &path);
+                (code, bytes, stderr, path)
+            }
+        };
+        let (code, a, stderr, path) = run("7", "a.model");
+        assert_eq!(code, Some(0), "{data:?}: {stderr}");
+        assert!(
+            stderr.contains("a sample of 500 of the 4,930 rows (seed 7)"),
+            "{stderr}"
+        );
+        let (_, b, _, _) = run("7", "b.model");
+        assert!(
+            a.is_some() && a == b,
+            "{data:?}: the same seed, the same model bytes"
+        );
+        let model = churnkit::model::Model::load(&path).unwrap();
+        let s = model.summary();
+        assert_eq!(s.rows, n, "the model is fitted on every row");
+        let sample = &s.params.0["sample"];
+        assert_eq!(sample["rows"], n, "{sample}");
+        assert_eq!(sample["sample_rows"], 500, "{sample}");
+        assert_eq!(sample["sample_seed"], 7, "{sample}");
+        // The tuned minimum leaf is carried over as a fraction of all the rows.
+        let tuning = &s.params.0["tuning"];
+        let f = tuning["chosen"]["setting"]["min_leaf_fraction"]
+            .as_f64()
+            .unwrap();
+        let leaf = tuning["final_min_leaf"].as_f64().unwrap();
+        assert_eq!(leaf, (f * n as f64).round().max(2.0), "{tuning}");
+        let (code, c, stderr, _) = run("8", "c.model");
+        assert_eq!(code, Some(0), "{stderr}");
+        let other = churnkit::model::Model::load(dir.path().join("c.model")).unwrap();
+        assert_eq!(other.summary().params.0["sample"]["sample_seed"], 8);
+        assert_ne!(c, a, "another seed, another sample");
+    }
+}
+
+/// On raw Parquet with the default tuning and holdout, a sample of every row gives the
+/// in-memory model bytes too (the sample read with the row selection is the table the
+/// whole-file reader reads).
+#[test]
+fn raw_parquet_with_tuning_and_validation_writes_the_in_memory_model_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (whole, parts) = telco_parquet(dir.path());
+    let whole = whole.to_str().unwrap().to_string();
+    let glob = format!("{}/part-*.parquet", parts.display());
+    let mem_out = dir.path().join("mem.model");
+    let (code, mem, stderr) = train_cli(&["--data", &whole], &mem_out);
+    assert_eq!(code, Some(0), "{stderr}");
+    for data in [&whole, &glob] {
+        let out = dir.path().join("df.model");
+        let _ = std::fs::remove_file(&out);
+        let (code, got, stderr) = train_cli(&["--data", data, "--engine", "datafusion"], &out);
+        assert_eq!(code, Some(0), "{data}: {stderr}");
+        assert!(mem.is_some() && got == mem, "{data}: the same model bytes");
+    }
 }

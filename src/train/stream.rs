@@ -757,7 +757,12 @@ pub struct RowsFit {
 
 impl RowsFit {
     /// A final fit's result.
-    pub fn new(body: ModelBody, data: TrainingData, encode_seconds: f64, fit_seconds: f64) -> RowsFit {
+    pub fn new(
+        body: ModelBody,
+        data: TrainingData,
+        encode_seconds: f64,
+        fit_seconds: f64,
+    ) -> RowsFit {
         RowsFit {
             body,
             data,

@@ -18,7 +18,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
 }
 
 /// Trains with a distributed engine, with the options and outputs of the in-memory
-/// path: validation, self-tuning and calibration run in memory on a seeded sample of
+/// path: validation, self-tuning and the tier thresholds run in memory on a seeded sample of
 /// at most `--stream-sample` rows (`Pipeline::fit_sampled`, the step streaming
 /// training shares), then the engine fits the final model on every row with the
 /// sample's settings (`registry::level_wise_for`), counting through aggregate queries
@@ -227,13 +227,13 @@ fn sample_line(sample_rows: usize, rows: usize, seed: u64, engine: &str, queries
     use crate::render::thousands;
     if sample_rows < rows {
         format!(
-            "engine    {engine}: validation, tuning and calibration on a sample of {} rows (seed {seed}); the model is fitted on all {} rows ({queries} queries)\n",
+            "engine    {engine}: validation, tuning and tier thresholds on a sample of {} rows (seed {seed}); the model is fitted on all {} rows ({queries} queries)\n",
             thousands(sample_rows as u64),
             thousands(rows as u64)
         )
     } else {
         format!(
-            "engine    {engine}: validation, tuning and calibration on all {} rows in memory; the model is fitted on the engine ({queries} queries)\n",
+            "engine    {engine}: validation, tuning and tier thresholds on all {} rows in memory; the model is fitted on the engine ({queries} queries)\n",
             thousands(rows as u64)
         )
     }
@@ -331,7 +331,7 @@ fn session_options(a: &TrainArgs) -> Result<churnkit::count::distributed::Sessio
 /// Trains on raw Parquet (a file, a directory, a glob) that churnkit never holds: the
 /// column plan from the files' metadata, the labels from a streaming pass over the
 /// target column, a seeded sample of at most `--stream-sample` rows read with the
-/// Parquet reader's row selection (validation, tuning and calibration on it, in
+/// Parquet reader's row selection (validation, tuning and tier thresholds on it, in
 /// memory), then the levels, cut points (of the tuned binning) and codes as queries on
 /// the engine (`count::parquet`) for the final fit on every row, the fingerprint from
 /// one streaming pass per column.

@@ -532,7 +532,10 @@ pub fn read_rows(
                 selectors.push(RowSelector::skip((r - at) as usize));
             }
             let mut run = 1;
-            while next + run < rows.len() && rows[next + run] == r + run as u64 && r + (run as u64) < end {
+            while next + run < rows.len()
+                && rows[next + run] == r + run as u64
+                && r + (run as u64) < end
+            {
                 run += 1;
             }
             selectors.push(RowSelector::select(run));
