@@ -1035,3 +1035,60 @@ fn raw_parquet_with_tuning_and_validation_writes_the_in_memory_model_bytes() {
         assert!(mem.is_some() && got == mem, "{data}: the same model bytes");
     }
 }
+
+/// A memory pool too small for a query is a usage error naming `--engine-memory`
+/// (exit 2), on the CSV path and on raw Parquet; the error under any wrapper is
+/// recognised.
+#[test]
+fn an_exhausted_engine_pool_is_a_usage_error() {
+    use datafusion::error::DataFusionError;
+    let dir = tempfile::tempdir().unwrap();
+    let (whole, _) = telco_parquet(dir.path());
+    let whole = whole.to_str().unwrap().to_string();
+    let out = dir.path().join("m.model");
+    let small = ["--engine", "datafusion", "--engine-memory", "64KiB"];
+    let (code, _, _, stderr) = train_telco(&small, &out);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("invalid parameter engine-memory = 65536 bytes"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("raise --engine-memory"), "{stderr}");
+    assert!(stderr.contains("Resources exhausted"), "{stderr}");
+    let (code, _, stderr) = train_cli(&[&small[..], &["--data", &whole]].concat(), &out);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("raise --engine-memory"), "{stderr}");
+    assert!(!out.exists(), "no model is written");
+
+    let exhausted = || DataFusionError::ResourcesExhausted("pool".into());
+    let wrapped = DataFusionError::Context(
+        "level".into(),
+        Box::new(DataFusionError::Shared(Arc::new(
+            DataFusionError::External(Box::new(exhausted())),
+        ))),
+    );
+    assert!(churnkit::count::distributed::is_resources_exhausted(
+        &wrapped
+    ));
+    let arrow = DataFusionError::ArrowError(
+        Box::new(arrow_schema::ArrowError::ExternalError(Box::new(
+            exhausted(),
+        ))),
+        None,
+    );
+    assert!(churnkit::count::distributed::is_resources_exhausted(&arrow));
+    let other = DataFusionError::Context(
+        "level".into(),
+        Box::new(DataFusionError::Execution("boom".into())),
+    );
+    assert!(!churnkit::count::distributed::is_resources_exhausted(
+        &other
+    ));
+    let e = churnkit::count::distributed::engine_error("q", wrapped, Some(1 << 20));
+    assert!(
+        matches!(&e, churnkit::Error::Param { name, value, .. } if name == "engine-memory" && value == "1048576 bytes"),
+        "{e}"
+    );
+    let e = churnkit::count::distributed::engine_error("q", other, None);
+    assert!(matches!(e, churnkit::Error::Fit(_)), "{e}");
+}

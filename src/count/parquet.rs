@@ -59,7 +59,7 @@ use datafusion::prelude::{DataFrame, ParquetReadOptions};
 use datafusion::scalar::ScalarValue;
 
 use super::discretize::{numeric_cuts, value_summaries};
-use super::distributed::{DistributedCounter, Session};
+use super::distributed::{DistributedCounter, Session, engine_error};
 use crate::data::arrow::raw::{LabelScan, RawColumns, cell_text};
 use crate::data::{
     Binning, Discretizer, Feature, FeatureEncoder, FeatureKind, MAX_LEVELS, Schema, Target,
@@ -90,8 +90,12 @@ pub struct RawFit {
     pub queries: usize,
 }
 
-fn df_err(what: String) -> impl Fn(datafusion::error::DataFusionError) -> Error {
-    move |e| Error::Fit(format!("{what}: {e}"))
+/// [`engine_error`] of `what` with the session's pool size `limit`.
+fn df_err(
+    limit: Option<usize>,
+    what: String,
+) -> impl Fn(datafusion::error::DataFusionError) -> Error {
+    move |e| engine_error(&what, e, limit)
 }
 
 /// Fits the discretizer of `binning` on the raw Parquet table `raw` (its labels
@@ -111,6 +115,7 @@ pub fn fit_raw_parquet(
     max_exact_distinct: u64,
 ) -> Result<RawFit> {
     binning.validate()?;
+    let limit = session.memory_limit();
     let location = Location::file(raw.files.first().cloned().unwrap_or_default());
     let mut paths = Vec::with_capacity(raw.files.len());
     for f in &raw.files {
@@ -128,13 +133,13 @@ pub fn fit_raw_parquet(
                 .context()
                 .read_parquet(paths, ParquetReadOptions::default().file_extension("")),
         )
-        .map_err(df_err(what.clone()))?;
+        .map_err(df_err(limit, what.clone()))?;
     let mut queries = 0usize;
     let mut run = |what: &str, df: DataFrame| -> Result<Vec<RecordBatch>> {
         queries += 1;
         session
             .collect(df)
-            .map_err(df_err(format!("query ({what})")))
+            .map_err(df_err(limit, format!("query ({what})")))
     };
 
     // The columns read, dictionaries as their values.
@@ -149,14 +154,14 @@ pub fn fit_raw_parquet(
     };
     let mut sel: Vec<Expr> = raw.features.iter().map(|f| read_col(f.index)).collect();
     sel.push(read_col(t));
-    let base = files.select(sel).map_err(df_err(what.clone()))?;
+    let base = files.select(sel).map_err(df_err(limit, what.clone()))?;
 
     // The class of each row.
     let distinct = base
         .clone()
         .select(vec![ident(target)])
         .and_then(|d| d.distinct())
-        .map_err(df_err(what.clone()))?;
+        .map_err(df_err(limit, what.clone()))?;
     let k = labels.classes.len();
     let mut by_class: Vec<Vec<Expr>> = vec![Vec::new(); k];
     for b in run("label texts", distinct)? {
@@ -171,11 +176,13 @@ pub fn fit_raw_parquet(
     let class_expr = case_of_lists(ident(target), by_class, None);
     let mut with_class: Vec<Expr> = raw.features.iter().map(|f| ident(&f.name)).collect();
     with_class.push(class_expr.alias(CLASS));
-    let mut src = base.select(with_class).map_err(df_err(what.clone()))?;
+    let mut src = base
+        .select(with_class)
+        .map_err(df_err(limit, what.clone()))?;
     if labels.rows_kept < labels.rows_read {
         src = src
             .filter(ident(CLASS).is_not_null())
-            .map_err(df_err(what.clone()))?;
+            .map_err(df_err(limit, what.clone()))?;
     }
 
     let mut encoders = Vec::with_capacity(raw.features.len());
@@ -190,7 +197,7 @@ pub fn fit_raw_parquet(
                 .clone()
                 .select(vec![ident(name)])
                 .and_then(|d| d.distinct())
-                .map_err(df_err(what.clone()))?;
+                .map_err(df_err(limit, what.clone()))?;
             let mut cells: Vec<(ScalarValue, String)> = Vec::new();
             for b in run(&format!("levels of {name}"), q)? {
                 let a = b.column(0);
@@ -243,13 +250,13 @@ pub fn fit_raw_parquet(
                 .clone()
                 .select(vec![v.clone().alias("v"), ident(CLASS)])
                 .and_then(|d| d.filter(present.clone()))
-                .map_err(df_err(what.clone()))?;
+                .map_err(df_err(limit, what.clone()))?;
             let probe = kept
                 .clone()
                 .select(vec![ident("v")])
                 .and_then(|d| d.distinct())
                 .and_then(|d| d.limit(0, Some(max_exact_distinct as usize + 1)))
-                .map_err(df_err(what.clone()))?;
+                .map_err(df_err(limit, what.clone()))?;
             let distinct: u64 = run(&format!("distinct values of {name}"), probe)?
                 .iter()
                 .map(|b| b.num_rows() as u64)
@@ -277,7 +284,7 @@ pub fn fit_raw_parquet(
                             ident("n"),
                         ])
                     })
-                    .map_err(df_err(what.clone()))?;
+                    .map_err(df_err(limit, what.clone()))?;
                 let mut triples: Vec<(f64, u8, u64)> = Vec::new();
                 for b in run(&format!("value summary of {name}"), q)? {
                     triples.extend(summary_rows(&b, name)?);
@@ -318,7 +325,7 @@ pub fn fit_raw_parquet(
                     let q = kept
                         .filter(finite)
                         .and_then(|d| d.aggregate(vec![], aggs))
-                        .map_err(df_err(what.clone()))?;
+                        .map_err(df_err(limit, what.clone()))?;
                     for b in run(&format!("approximate quantiles of {name}"), q)? {
                         for c in 0..b.num_columns() {
                             if let Some(a) = b.column(c).as_any().downcast_ref::<Float64Array>()
@@ -348,7 +355,7 @@ pub fn fit_raw_parquet(
             }
             let code = case
                 .otherwise(lit(n))
-                .map_err(df_err(format!("the codes of {name}")))?;
+                .map_err(df_err(limit, format!("the codes of {name}")))?;
             codes.push(cast(code, DataType::UInt16).alias(format!("f{j}")));
             features.push(Feature {
                 name: name.to_string(),
@@ -361,7 +368,7 @@ pub fn fit_raw_parquet(
         }
     }
     codes.push(cast(ident(CLASS), DataType::UInt8).alias("class"));
-    let codes_df = src.select(codes).map_err(df_err(what))?;
+    let codes_df = src.select(codes).map_err(df_err(limit, what))?;
     let discretizer = Discretizer::from_encoders(encoders, binning.clone(), labels.classes.clone());
     let schema = Arc::new(Schema {
         features,
