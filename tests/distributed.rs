@@ -659,7 +659,8 @@ fn raw_parquet_plan_is_the_in_memory_read_and_fit() {
 
 /// Bad raw-Parquet inputs are named errors: no file matches the glob, an empty
 /// directory, an unsupported column type, a missing target, files of different
-/// schemas, a bad label (its file and line), an infinite number, a weight column.
+/// schemas, a bad label (its file and line), an infinite number, a weight column of
+/// text, bad weights.
 #[test]
 fn raw_parquet_bad_inputs_are_named_errors() {
     use arrow_array::{Date32Array, Float64Array as F64};
@@ -738,17 +739,69 @@ fn raw_parquet_bad_inputs_are_named_errors() {
     let e = raw_err(sub.to_str().unwrap(), &opts);
     assert!(e.contains("b.parquet") && e.contains("a.parquet"), "{e}");
 
-    // A weight column: not on this path yet, said so.
+    // A weight column of text: refused, named; of numbers: read.
     let p = write(
-        "weighted.parquet",
+        "textweight.parquet",
         vec![
             ("x", x()),
-            ("w", x()),
+            (
+                "w",
+                Arc::new(StringArray::from(vec!["1", "2", "3", "4"])) as ArrayRef,
+            ),
             ("churn", churn(["yes", "no", "yes", "no"])),
         ],
     );
     let e = raw_err(&p, &CsvOptions::new("churn").weight_column("w"));
-    assert!(e.contains("weight"), "{e}");
+    assert!(e.contains("'w'") || e.contains("w"), "{e}");
+    assert!(
+        e.contains("sample weights") && e.contains("number columns"),
+        "{e}"
+    );
+
+    // Bad weights (negative, NaN, null) in a second file: the in-memory reader's
+    // error, naming the file, the line within it and the column.
+    let wopts = CsvOptions::new("churn").weight_column("w");
+    for (name, w) in [
+        ("negative", Some(-1.0)),
+        ("nan", Some(f64::NAN)),
+        ("null", None),
+    ] {
+        let sub = d.join(format!("w-{name}"));
+        std::fs::create_dir(&sub).unwrap();
+        let weights = |bad: bool| -> ArrayRef {
+            Arc::new(F64::from(vec![
+                Some(1.0),
+                Some(2.0),
+                if bad { w } else { Some(0.5) },
+                Some(1.0),
+            ]))
+        };
+        for (i, bad) in [false, true].into_iter().enumerate() {
+            // Both files with a nullable weight column: one schema.
+            let b = RecordBatch::try_from_iter_with_nullable(vec![
+                ("x", x(), false),
+                ("w", weights(bad), true),
+                ("churn", churn(["yes", "no", "yes", "no"]), false),
+            ])
+            .unwrap();
+            write_parquet(&sub.join(format!("part-{i}.parquet")), &b);
+        }
+        let raw = raw_columns(parquet_files(sub.to_str().unwrap()).unwrap(), &wopts).unwrap();
+        let labels = scan_labels(&raw, &wopts).unwrap();
+        let e = churnkit::data::arrow::raw::class_weights(&raw, &wopts, &labels.classes)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("part-1.parquet"), "{name}: {e}");
+        assert!(e.contains("line 4"), "{name}: {e}");
+        assert!(
+            e.contains("a sample weight must be a finite number >= 0"),
+            "{name}: {e}"
+        );
+        let mem = churnkit::data::arrow::read_parquet(sub.join("part-1.parquet"), &wopts)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, mem, "{name}: the in-memory reader's error");
+    }
 
     // A bad label: the file and the line of its first row.
     let p = write(
@@ -1091,4 +1144,81 @@ fn an_exhausted_engine_pool_is_a_usage_error() {
     );
     let e = churnkit::count::distributed::engine_error("q", other, None);
     assert!(matches!(e, churnkit::Error::Fit(_)), "{e}");
+}
+
+/// Sample weights on raw Parquet: counts are `SUM(weight)` (MDL summaries too), the
+/// class counts and the fingerprint weighted; with weights whose sums are exact
+/// (multiples of 1/4) the engine writes the in-memory model bytes, untuned and with
+/// the default tuning and holdout, on one file and on a glob of three.
+#[test]
+fn raw_parquet_weights_give_the_in_memory_model_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = read_csv(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/telco-train.csv"),
+        &CsvOptions::new("Churn").id_column("customerID"),
+    )
+    .unwrap();
+    let n = t.n_rows();
+    let weighted = |rows: std::ops::Range<usize>| {
+        let b = telco_batch(&t, rows.clone());
+        let w: ArrayRef = Arc::new(Float64Array::from(
+            rows.map(|i| 0.25 * ((i * 7) % 9) as f64)
+                .collect::<Vec<_>>(),
+        ));
+        let mut cols: Vec<(String, ArrayRef)> = b
+            .schema()
+            .fields()
+            .iter()
+            .zip(b.columns())
+            .map(|(f, c)| (f.name().clone(), c.clone()))
+            .collect();
+        cols.push(("w".into(), w));
+        RecordBatch::try_from_iter(cols).unwrap()
+    };
+    let whole = dir.path().join("weighted.parquet");
+    write_parquet(&whole, &weighted(0..n));
+    let parts = dir.path().join("parts");
+    std::fs::create_dir(&parts).unwrap();
+    let cuts = [0, n / 3, 2 * n / 3 + 17, n];
+    for i in 0..3 {
+        write_parquet(
+            &parts.join(format!("part-{i}.parquet")),
+            &weighted(cuts[i]..cuts[i + 1]),
+        );
+    }
+    let whole = whole.to_str().unwrap().to_string();
+    let glob = format!("{}/part-*.parquet", parts.display());
+    for (algo, extra) in [
+        ("id3-weighted", &["--tune", "off", "--validate", "none"][..]),
+        ("id3-weighted", &[][..]),
+        ("naive-bayes", &["--binning", "mdl"][..]),
+        ("tan", &["--validate", "none"][..]),
+    ] {
+        let args = [&["--algo", algo, "--weight", "w"][..], extra].concat();
+        let mem_out = dir.path().join("mem.model");
+        let (code, mem, stderr) = train_cli(&[&args[..], &["--data", &whole]].concat(), &mem_out);
+        assert_eq!(code, Some(0), "{algo} {extra:?} in memory: {stderr}");
+        let model = churnkit::model::Model::load(&mem_out).unwrap();
+        assert!(
+            model
+                .summary()
+                .class_counts
+                .iter()
+                .any(|c| c.fract() != 0.0),
+            "the class counts are weighted"
+        );
+        for data in [&whole, &glob] {
+            let out = dir.path().join("df.model");
+            let _ = std::fs::remove_file(&out);
+            let (code, got, stderr) = train_cli(
+                &[&args[..], &["--data", data, "--engine", "datafusion"]].concat(),
+                &out,
+            );
+            assert_eq!(code, Some(0), "{algo} {extra:?} {data}: {stderr}");
+            assert!(
+                mem.is_some() && got == mem,
+                "{algo} {extra:?} {data}: the same model bytes"
+            );
+        }
+    }
 }

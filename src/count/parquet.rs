@@ -53,12 +53,12 @@ use std::sync::Arc;
 use arrow_array::{Array, Float64Array, Int64Array, RecordBatch, UInt8Array};
 use arrow_schema::DataType;
 use datafusion::functions::math::expr_fn::isnan;
-use datafusion::functions_aggregate::expr_fn::{approx_percentile_cont, count, min};
+use datafusion::functions_aggregate::expr_fn::{approx_percentile_cont, count, min, sum};
 use datafusion::logical_expr::{Expr, cast, ident, lit, when};
 use datafusion::prelude::{DataFrame, ParquetReadOptions};
 use datafusion::scalar::ScalarValue;
 
-use super::discretize::{numeric_cuts, value_summaries};
+use super::discretize::{numeric_cuts, value_summaries_weighted};
 use super::distributed::{DistributedCounter, Session, engine_error};
 use crate::data::arrow::raw::{LabelScan, RawColumns, cell_text};
 use crate::data::{
@@ -72,6 +72,9 @@ pub const MAX_EXACT_DISTINCT: u64 = 1 << 20;
 
 /// The column the label's class is computed into.
 const CLASS: &str = "__class";
+
+/// The column of sample weights (as `Float64`).
+const WEIGHT: &str = "__weight";
 
 /// What [`fit_raw_parquet`] prepared: the discretizer (fitted from queries), the
 /// model's schema, and a counter whose queries compute the codes from the raw files.
@@ -154,6 +157,10 @@ pub fn fit_raw_parquet(
     };
     let mut sel: Vec<Expr> = raw.features.iter().map(|f| read_col(f.index)).collect();
     sel.push(read_col(t));
+    let weighted = raw.weight.is_some();
+    if let Some((_, i)) = &raw.weight {
+        sel.push(cast(read_col(*i), DataType::Float64).alias(WEIGHT));
+    }
     let base = files.select(sel).map_err(df_err(limit, what.clone()))?;
 
     // The class of each row.
@@ -176,6 +183,9 @@ pub fn fit_raw_parquet(
     let class_expr = case_of_lists(ident(target), by_class, None);
     let mut with_class: Vec<Expr> = raw.features.iter().map(|f| ident(&f.name)).collect();
     with_class.push(class_expr.alias(CLASS));
+    if weighted {
+        with_class.push(ident(WEIGHT));
+    }
     let mut src = base
         .select(with_class)
         .map_err(df_err(limit, what.clone()))?;
@@ -246,9 +256,13 @@ pub fn fit_raw_parquet(
         } else {
             let v = cast(ident(name), DataType::Float64);
             let present = ident("v").is_not_null().and(!isnan(ident("v")));
+            let mut kept_cols = vec![v.clone().alias("v"), ident(CLASS)];
+            if weighted {
+                kept_cols.push(ident(WEIGHT));
+            }
             let kept = src
                 .clone()
-                .select(vec![v.clone().alias("v"), ident(CLASS)])
+                .select(kept_cols)
                 .and_then(|d| d.filter(present.clone()))
                 .map_err(df_err(limit, what.clone()))?;
             let probe = kept
@@ -267,29 +281,34 @@ pub fn fit_raw_parquet(
                 // before 0), as the in-memory sort writes it; other groups as their
                 // key (DataFusion's MIN over Float64 starts at f64::MAX, so it
                 // cannot write +inf).
+                let mut aggs = vec![
+                    min(ident("v")).alias("vmin"),
+                    cast(count(lit(1)), DataType::Int64).alias("n"),
+                ];
+                if weighted {
+                    aggs.push(sum(ident(WEIGHT)).alias("w"));
+                }
                 let q = kept
-                    .aggregate(
-                        vec![ident("v"), ident(CLASS)],
-                        vec![
-                            min(ident("v")).alias("vmin"),
-                            cast(count(lit(1)), DataType::Int64).alias("n"),
-                        ],
-                    )
+                    .aggregate(vec![ident("v"), ident(CLASS)], aggs)
                     .and_then(|d| {
-                        d.select(vec![
+                        let mut cols = vec![
                             when(ident("v").eq(lit(0.0)), ident("vmin"))
                                 .otherwise(ident("v"))?
                                 .alias("v"),
                             ident(CLASS),
                             ident("n"),
-                        ])
+                        ];
+                        if weighted {
+                            cols.push(ident("w"));
+                        }
+                        d.select(cols)
                     })
                     .map_err(df_err(limit, what.clone()))?;
-                let mut triples: Vec<(f64, u8, u64)> = Vec::new();
+                let mut triples: Vec<(f64, u8, u64, f64)> = Vec::new();
                 for b in run(&format!("value summary of {name}"), q)? {
                     triples.extend(summary_rows(&b, name)?);
                 }
-                if let Some(&(x, _, _)) = triples.iter().find(|t| inf(t.0)) {
+                if let Some(&(x, _, _, _)) = triples.iter().find(|t| inf(t.0)) {
                     if !raw.bad_cells_missing {
                         return Err(Error::Value {
                             location: at(),
@@ -299,7 +318,7 @@ pub fn fit_raw_parquet(
                     }
                     triples.retain(|t| !inf(t.0));
                 }
-                let (by_class, rows) = value_summaries(triples, k)?;
+                let (by_class, rows) = value_summaries_weighted(triples, k)?;
                 numeric_cuts(binning, || rows, || Ok(&by_class))?
             } else {
                 approximate.push(name.to_string());
@@ -368,6 +387,9 @@ pub fn fit_raw_parquet(
         }
     }
     codes.push(cast(ident(CLASS), DataType::UInt8).alias("class"));
+    if weighted {
+        codes.push(ident(WEIGHT).alias("weight"));
+    }
     let codes_df = src.select(codes).map_err(df_err(limit, what))?;
     let discretizer = Discretizer::from_encoders(encoders, binning.clone(), labels.classes.clone());
     let schema = Arc::new(Schema {
@@ -377,14 +399,14 @@ pub fn fit_raw_parquet(
             classes: labels.classes.clone(),
         },
         id_column: raw.id_column.clone(),
-        weight_column: None,
+        weight_column: raw.weight.as_ref().map(|(w, _)| w.clone()),
     });
     let counter = DistributedCounter::from_dataframe(
         session,
         codes_df,
         discretizer.schema().clone(),
         labels.rows_kept as usize,
-        false,
+        weighted,
     );
     Ok(RawFit {
         discretizer,
@@ -425,8 +447,9 @@ fn case_of_lists(e: Expr, lists: Vec<Vec<Expr>>, otherwise: Option<Expr>) -> Exp
     }
 }
 
-/// The `(v, class, n)` rows of a value-summary result.
-fn summary_rows(b: &RecordBatch, name: &str) -> Result<Vec<(f64, u8, u64)>> {
+/// The `(v, class, n, w)` rows of a value-summary result (`w`: the weight column's
+/// sum when there is one, else `n`).
+fn summary_rows(b: &RecordBatch, name: &str) -> Result<Vec<(f64, u8, u64, f64)>> {
     let bad = || {
         Error::Fit(format!(
             "the value summary of {name}: unexpected result columns"
@@ -443,9 +466,22 @@ fn summary_rows(b: &RecordBatch, name: &str) -> Result<Vec<(f64, u8, u64)>> {
         .as_any()
         .downcast_ref::<Int64Array>()
         .ok_or_else(bad)?;
+    let w = match b.num_columns() {
+        4 => Some(
+            b.column(3)
+                .as_any()
+                .downcast_ref::<Float64Array>()
+                .ok_or_else(bad)?,
+        ),
+        _ => None,
+    };
     Ok((0..b.num_rows())
         .filter(|&r| !v.is_null(r) && !c.is_null(r))
-        .map(|r| (v.value(r), c.value(r), n.value(r).max(0) as u64))
+        .map(|r| {
+            let n = n.value(r).max(0) as u64;
+            let w = w.map_or(n as f64, |w| if w.is_null(r) { 0.0 } else { w.value(r) });
+            (v.value(r), c.value(r), n, w)
+        })
         .collect())
 }
 

@@ -349,7 +349,9 @@ fn train_raw(
 
     use churnkit::count::distributed::Session;
     use churnkit::count::parquet::{MAX_EXACT_DISTINCT, fit_raw_parquet};
-    use churnkit::data::arrow::raw::{parquet_files, raw_columns, read_rows, scan_labels};
+    use churnkit::data::arrow::raw::{
+        class_weights, parquet_files, raw_columns, read_rows, scan_labels,
+    };
     use churnkit::data::{Codes, CsvOptions, Encoded, ReadSpec};
     use churnkit::model::fingerprint_parquet;
     use churnkit::registry::{Algorithm, level_wise_for};
@@ -379,6 +381,13 @@ fn train_raw(
         raw.features.len(),
         labels.classes.join(", ")
     );
+    // The weight of each class, summed in row order; a bad weight is the reader's
+    // error, before any query.
+    let class_counts: Vec<f64> = if raw.weight.is_some() {
+        class_weights(&raw, &opts, &labels.classes)?
+    } else {
+        labels.class_rows.iter().map(|&n| n as f64).collect()
+    };
     let picked = sample_row_indices(labels.rows_read, a.stream_sample, a.seed);
     let (sample, _) = read_rows(&raw, &opts, &labels.classes, &picked)?;
     let load_seconds = t0.elapsed().as_secs_f64();
@@ -445,7 +454,7 @@ fn train_raw(
             let data = TrainingData {
                 schema: fit.schema,
                 rows: labels.rows_kept,
-                class_counts: labels.class_rows.iter().map(|&n| n as f64).collect(),
+                class_counts: class_counts.clone(),
                 fingerprint,
             };
             Ok(RowsFit::new(body, data, plan_seconds, fit_seconds))

@@ -144,6 +144,8 @@ pub struct RawColumns {
     pub target: (String, usize),
     /// The id column, if any.
     pub id_column: Option<String>,
+    /// The column of sample weights (a number column), its name and position, if any.
+    pub weight: Option<(String, usize)>,
     /// The cell texts read as missing.
     pub missing: MissingTokens,
     /// Non-finite numbers read as missing (`--on-bad-cell missing`) rather than an
@@ -171,7 +173,7 @@ fn open(path: &Path) -> Result<std::fs::File> {
 /// A file that is not Parquet, a file whose schema differs from the first's (naming
 /// both), a missing target / id / dropped column, an unsupported Arrow type in a
 /// column that is read (naming the column and the type), and what this path does
-/// not do yet: a weight column, a text column declared numeric.
+/// not do yet: a text column declared numeric, a weight column of text.
 pub fn raw_columns(files: Vec<PathBuf>, opts: &CsvOptions) -> Result<RawColumns> {
     let Some(first) = files.first() else {
         return Err(Error::param("data", "", "no Parquet file to read"));
@@ -191,13 +193,24 @@ pub fn raw_columns(files: Vec<PathBuf>, opts: &CsvOptions) -> Result<RawColumns>
     }
     let location = Location::file(first);
     let plan = plan_of_schema(&schema, &location, opts)?;
-    if let Some(w) = &plan.weight_name {
-        return Err(Error::param(
-            "weight",
-            w,
-            "the raw-Parquet engine path does not read sample weights yet (train in memory, or from codes with --engine on a CSV)",
-        ));
-    }
+    let weight = match (plan.weight, &plan.weight_name) {
+        (Some(i), Some(name)) => {
+            if matches!(
+                type_kind(schema.field(i).data_type()),
+                Some(super::cells::TypeKind::Text) | None
+            ) {
+                return Err(Error::Schema {
+                    location: location.clone().at_column(name),
+                    message: format!(
+                        "a {} column of sample weights: the raw-Parquet engine path reads weights from number columns only (store them as numbers, or train in memory)",
+                        schema.field(i).data_type()
+                    ),
+                });
+            }
+            Some((name.clone(), i))
+        }
+        _ => None,
+    };
     let Some(target) = plan.target else {
         return Err(Error::Schema {
             location: location.at_column(&plan.target_name),
@@ -238,6 +251,7 @@ pub fn raw_columns(files: Vec<PathBuf>, opts: &CsvOptions) -> Result<RawColumns>
         features,
         target: (plan.target_name.clone(), target),
         id_column: plan.id_name.clone(),
+        weight,
         missing: plan.missing.clone(),
         bad_cells_missing: opts.on_bad_cell == BadCellPolicy::Missing,
     })
@@ -468,8 +482,9 @@ pub fn scan_labels(raw: &RawColumns, opts: &CsvOptions) -> Result<LabelScan> {
 
 /// Streams the training table one record batch at a time, as tables of the target and
 /// one feature (`feature`: its position in [`RawColumns::features`]; None: the target
-/// only), read by the same reader as a whole file (the classes fixed to `classes`), and
-/// hands each to `f`: a pass over one column of the data in bounded memory.
+/// and the sample weights, if any), read by the same reader as a whole file (the
+/// classes fixed to `classes`), and hands each to `f`: a pass over one column of the
+/// data in bounded memory. The reader's errors name the file and its line.
 pub fn stream_tables(
     raw: &RawColumns,
     feature: Option<usize>,
@@ -479,12 +494,15 @@ pub fn stream_tables(
 ) -> Result<()> {
     let t = raw.target.1;
     let name = feature.map(|j| raw.features[j].name.as_str());
-    let narrowed = opts.narrowed(name, classes);
+    let mut narrowed = opts.narrowed(name, classes);
     let mut cols = vec![t];
     if let Some(j) = feature {
         cols.push(raw.features[j].index);
+    } else if let Some((w, i)) = &raw.weight {
+        narrowed = narrowed.weight_column(w);
+        cols.push(*i);
     }
-    stream(raw, &cols, |path, _, b| {
+    stream(raw, &cols, |path, row0, b| {
         if b.num_rows() == 0 {
             return Ok(());
         }
@@ -492,9 +510,39 @@ pub fn stream_tables(
             std::slice::from_ref(b),
             &path.display().to_string(),
             &narrowed,
-        )?;
+        )
+        .map_err(|e| shift_lines(e, row0 as u64))?;
         f(&table)
     })
+}
+
+/// `e` with its line moved down `rows` rows (an error of a batch that starts `rows`
+/// rows into its file).
+fn shift_lines(mut e: Error, rows: u64) -> Error {
+    if let Error::Value { location, .. }
+    | Error::Label { location, .. }
+    | Error::Schema { location, .. }
+    | Error::Csv { location, .. } = &mut e
+    {
+        location.line = location.line.map(|l| l + rows);
+    }
+    e
+}
+
+/// The weight of each class over the rows kept, summed in row order as the in-memory
+/// table's class counts are (one streaming pass over the target and weight columns,
+/// [`stream_tables`]): each row's sample weight, or 1 without a weight column. A bad
+/// weight (missing, negative, not finite) is the reader's error, naming the file,
+/// line and column.
+pub fn class_weights(raw: &RawColumns, opts: &CsvOptions, classes: &[String]) -> Result<Vec<f64>> {
+    let mut counts = vec![0.0; classes.len()];
+    stream_tables(raw, None, opts, classes, |t| {
+        for (r, &l) in t.labels().iter().enumerate() {
+            counts[l as usize] += t.weight(r);
+        }
+        Ok(())
+    })?;
+    Ok(counts)
 }
 
 /// Reads rows `rows` of the table — positions over all its files in row order (as
