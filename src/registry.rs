@@ -1146,7 +1146,7 @@ pub enum ModelBody {
 
 impl ModelBody {
     /// What a self-tuned tree's cross-validation chose and its CV curve
-    /// ([`TuneReport`](crate::tree::TuneReport)) as JSON; None for other bodies and
+    /// ([`TuneReport`]) as JSON; None for other bodies and
     /// untuned trees. The training pipeline stores it in the summary's parameters
     /// under `tuning`.
     pub fn tuning_json(&self) -> Option<serde_json::Value> {

@@ -3,9 +3,9 @@
 //! the same trees (the serialized tree, node by node, counts included) and the same
 //! networks (structure and CPTs) — on the bundled Telco data.
 //!
-//! Trees use fixed parameters (`Id3::weighted()`, the weighted-entropy ID3, and
-//! variants): self-tuning, the in-memory pipeline's default, cross-validates on row
-//! subsets in memory and is not part of the distributed path.
+//! The counters' tests use fixed parameters (`Id3::weighted()`, the weighted-entropy
+//! ID3, and variants); the CLI's tests also train with the in-memory defaults
+//! (self-tuning and validation on a sample in memory, the final fit on the engine).
 #![cfg(feature = "distributed")]
 
 use std::sync::Arc;

@@ -46,7 +46,11 @@
 //! The [`Counter`] calls cannot fail; a query that fails (an unreadable file, a lost
 //! executor) is recorded, its table left at zero, and [`DistributedCounter::check`]
 //! returns the first such error: call it after a fit (the `fit_*` functions of this
-//! module do).
+//! module do). A query that runs out of a bounded memory pool
+//! ([`SessionOptions::memory_limit`]: DataFusion's `ResourcesExhausted`, found under
+//! any `Context` / `Shared` / `External` wrapper, [`is_resources_exhausted`]) is a
+//! usage error, [`Error::Param`] on `engine-memory` with the hint to raise it
+//! ([`engine_error`]); any other engine error is an [`Error::Fit`] naming the query.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};

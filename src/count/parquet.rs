@@ -27,7 +27,7 @@
 //!    `SELECT v, __class, COUNT(*) FROM raw WHERE … GROUP BY v, __class` (the zero
 //!    group written as its `MIN(v)`, in total order `-0` when it holds one, as the
 //!    in-memory sort writes it), from which
-//!    [`value_summaries`] and [`numeric_cuts`] compute the very cut points the
+//!    [`value_summaries`](super::value_summaries) and [`numeric_cuts`] compute the very cut points the
 //!    in-memory fit computes (equal-frequency and MDL, the same functions); above the
 //!    bound, an **approximate** fallback: equal-frequency cuts at
 //!    `approx_percentile_cont(v, i / bins)` (t-digest), `i = 1 … bins − 1` (`bins`:
@@ -43,10 +43,29 @@
 //! Nothing of the rows but these summaries reaches churnkit; the model's fingerprint
 //! (`model::fingerprint_parquet`) streams each column once, one batch at a time.
 //!
+//! # Sample weights
+//!
+//! A weight column (a number column; text is a named error) is read as
+//! `CAST(w AS DOUBLE)` beside the codes: every count is `SUM(weight)`
+//! ([`DistributedCounter`]'s weighted tables) and the value summaries add
+//! `SUM(weight)` per (value, class), which MDL cuts on
+//! ([`value_summaries_weighted`]; equal-frequency cuts count rows, as in memory). The
+//! weights are validated before any query by the in-memory reader's own rules, and
+//! the class counts summed in row order
+//! ([`class_weights`](crate::data::arrow::raw::class_weights)). The engine sums in
+//! its own order: the model is the in-memory one when the sums are exact (weights
+//! that are multiples of a power of two, tested), and may differ in the last bits of
+//! a count otherwise.
+//!
+//! # Errors
+//!
+//! A query that runs out of a bounded memory pool (DataFusion's `ResourcesExhausted`,
+//! under any wrapper) is [`Error::Param`] on `engine-memory`
+//! ([`engine_error`]): raise the pool.
+//!
 //! # Not (yet) on this path
 //!
-//! Sample weights, text columns declared numeric (both named errors), row subsets
-//! (the counter's limits).
+//! Text columns declared numeric (a named error), row subsets (the counter's limits).
 
 use std::sync::Arc;
 

@@ -1,6 +1,7 @@
-//! `churnkit train --engine datafusion|ballista[=HOST:PORT]`: the final model's counts
-//! taken by aggregate queries on Apache DataFusion or Ballista (feature
-//! `distributed`; without it, a clear error).
+//! `churnkit train --engine datafusion|ballista[=HOST:PORT]`: validation, self-tuning
+//! and tier thresholds in memory on a seeded sample (`Pipeline::fit_sampled`), the
+//! final model's counts taken by aggregate queries on Apache DataFusion or Ballista
+//! over every row (feature `distributed`; without it, a clear error).
 
 use crate::args::TrainArgs;
 use churnkit::{Error, Result};
