@@ -1222,3 +1222,135 @@ fn raw_parquet_weights_give_the_in_memory_model_bytes() {
         }
     }
 }
+
+/// A text column declared numeric (`--numeric`) on raw Parquet: its cells parsed as
+/// the reader parses them (spaces trimmed, missing tokens missing), so the engine
+/// writes the in-memory model bytes; a cell that is not a number is the reader's
+/// error naming the file, line and column; Ballista, which lacks the parsing
+/// function, refuses it by name.
+#[test]
+fn raw_parquet_text_declared_numeric_is_read_as_in_memory() {
+    use arrow_array::Array;
+    let dir = tempfile::tempdir().unwrap();
+    let t = read_csv(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/telco-train.csv"),
+        &CsvOptions::new("Churn").id_column("customerID"),
+    )
+    .unwrap();
+    let n = t.n_rows();
+    let as_text = |rows: std::ops::Range<usize>, bad: Option<usize>| {
+        let b = telco_batch(&t, rows.clone());
+        let cols: Vec<(String, ArrayRef)> = b
+            .schema()
+            .fields()
+            .iter()
+            .zip(b.columns())
+            .map(|(f, c)| {
+                if f.name() != "TotalCharges" {
+                    return (f.name().clone(), c.clone());
+                }
+                let x = c.as_any().downcast_ref::<Float64Array>().unwrap();
+                let text: StringArray = (0..x.len())
+                    .map(|r| {
+                        Some(match (x.is_null(r), r % 3) {
+                            _ if Some(r) == bad => "twelve".to_string(),
+                            (true, 0) => "NA".to_string(),
+                            (true, _) => " ".to_string(),
+                            (false, 0) => format!(" {} ", x.value(r)),
+                            (false, _) => x.value(r).to_string(),
+                        })
+                    })
+                    .collect();
+                (f.name().clone(), Arc::new(text) as ArrayRef)
+            })
+            .collect();
+        RecordBatch::try_from_iter(cols).unwrap()
+    };
+    let whole = dir.path().join("text.parquet");
+    write_parquet(&whole, &as_text(0..n, None));
+    let whole = whole.to_str().unwrap().to_string();
+    let parts = dir.path().join("parts");
+    std::fs::create_dir(&parts).unwrap();
+    write_parquet(&parts.join("part-0.parquet"), &as_text(0..n / 2, None));
+    write_parquet(&parts.join("part-1.parquet"), &as_text(n / 2..n, None));
+    let glob = format!("{}/part-*.parquet", parts.display());
+    for (algo, extra) in [
+        ("id3-weighted", &["--tune", "off", "--validate", "none"][..]),
+        ("naive-bayes", &["--binning", "mdl"][..]),
+    ] {
+        let args = [&["--algo", algo, "--numeric", "TotalCharges"][..], extra].concat();
+        let mem_out = dir.path().join("mem.model");
+        let (code, mem, stderr) = train_cli(&[&args[..], &["--data", &whole]].concat(), &mem_out);
+        assert_eq!(code, Some(0), "{algo} in memory: {stderr}");
+        let model = churnkit::model::Model::load(&mem_out).unwrap();
+        let j = model.schema().feature_index("TotalCharges").unwrap();
+        assert!(model.schema().features[j].is_numeric(), "declared numeric");
+        for data in [&whole, &glob] {
+            let out = dir.path().join("df.model");
+            let _ = std::fs::remove_file(&out);
+            let (code, got, stderr) = train_cli(
+                &[&args[..], &["--data", data, "--engine", "datafusion"]].concat(),
+                &out,
+            );
+            assert_eq!(code, Some(0), "{algo} {data}: {stderr}");
+            assert!(
+                mem.is_some() && got == mem,
+                "{algo} {data}: the same model bytes"
+            );
+        }
+    }
+    // Ballista has no parsing function: a named error.
+    let out = dir.path().join("ba.model");
+    let (code, _, stderr) = train_cli(
+        &[
+            "--data",
+            &whole,
+            "--numeric",
+            "TotalCharges",
+            "--engine",
+            "ballista",
+            "--validate",
+            "none",
+        ],
+        &out,
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("TotalCharges") && stderr.contains("--engine datafusion"),
+        "{stderr}"
+    );
+    // A cell that is not a number, row 11 of the second file: the reader's error.
+    write_parquet(&parts.join("part-1.parquet"), &as_text(n / 2..n, Some(10)));
+    let (code, _, stderr) = train_cli(
+        &[
+            "--data",
+            &glob,
+            "--numeric",
+            "TotalCharges",
+            "--engine",
+            "datafusion",
+        ],
+        &out,
+    );
+    assert_ne!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("part-1.parquet") && stderr.contains("line 12"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("TotalCharges") && stderr.contains("twelve"),
+        "{stderr}"
+    );
+    let mem = churnkit::data::arrow::read_parquet(
+        parts.join("part-1.parquet"),
+        &CsvOptions::new("Churn")
+            .id_column("customerID")
+            .numeric(["TotalCharges"]),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        stderr.contains(&mem),
+        "the in-memory reader's error: {mem}\n{stderr}"
+    );
+}

@@ -63,9 +63,18 @@
 //! under any wrapper) is [`Error::Param`] on `engine-memory`
 //! ([`engine_error`]): raise the pool.
 //!
+//! # Text columns declared numeric
+//!
+//! A text column declared numeric (`--numeric`) is read by the reader's own rule, not
+//! by a cast: `churnkit_number(CAST(x AS Utf8))`, a scalar function running
+//! [`cell_number`] on each cell (trimmed, missing tokens and empty texts missing, a
+//! non-number missing — the streaming passes have already reported it by the
+//! bad-cell policy). Ballista executors do not have the function: there it is a
+//! named error.
+//!
 //! # Not (yet) on this path
 //!
-//! Text columns declared numeric (a named error), row subsets (the counter's limits).
+//! Row subsets (the counter's limits).
 
 use std::sync::Arc;
 
@@ -73,13 +82,15 @@ use arrow_array::{Array, Float64Array, Int64Array, RecordBatch, UInt8Array};
 use arrow_schema::DataType;
 use datafusion::functions::math::expr_fn::isnan;
 use datafusion::functions_aggregate::expr_fn::{approx_percentile_cont, count, min, sum};
-use datafusion::logical_expr::{Expr, cast, ident, lit, when};
+use datafusion::logical_expr::{
+    ColumnarValue, Expr, ScalarUDF, Volatility, cast, create_udf, ident, lit, when,
+};
 use datafusion::prelude::{DataFrame, ParquetReadOptions};
 use datafusion::scalar::ScalarValue;
 
 use super::discretize::{numeric_cuts, value_summaries_weighted};
 use super::distributed::{DistributedCounter, Session, engine_error};
-use crate::data::arrow::raw::{LabelScan, RawColumns, cell_text};
+use crate::data::arrow::raw::{LabelScan, RawColumns, cell_number, cell_text};
 use crate::data::{
     Binning, Discretizer, Feature, FeatureEncoder, FeatureKind, MAX_LEVELS, Schema, Target,
 };
@@ -273,7 +284,22 @@ pub fn fit_raw_parquet(
                 levels: levels.into(),
             });
         } else {
-            let v = cast(ident(name), DataType::Float64);
+            let v = if f.text_numeric && raw.schema.field(f.index).data_type() != &DataType::Boolean
+            {
+                if session.engine().is_ballista() {
+                    return Err(Error::param(
+                        "engine",
+                        "ballista",
+                        format!(
+                            "the text column '{name}' is declared numeric: its cells are parsed by churnkit's own function, which Ballista executors do not have (use --engine datafusion, or store the column as numbers)"
+                        ),
+                    ));
+                }
+                number_udf(raw.missing.clone()).call(vec![cast(ident(name), DataType::Utf8)])
+            } else {
+                // Numbers as the reader converts them; booleans 1 and 0.
+                cast(ident(name), DataType::Float64)
+            };
             let present = ident("v").is_not_null().and(!isnan(ident("v")));
             let mut kept_cols = vec![v.clone().alias("v"), ident(CLASS)];
             if weighted {
@@ -434,6 +460,26 @@ pub fn fit_raw_parquet(
         approximate,
         queries,
     })
+}
+
+/// `churnkit_number(text)`: a text cell of a column declared numeric as the reader
+/// parses it ([`cell_number`]; missing or bad: null).
+fn number_udf(missing: crate::data::MissingTokens) -> ScalarUDF {
+    let fun = Arc::new(
+        move |args: &[ColumnarValue]| -> datafusion::error::Result<ColumnarValue> {
+            let arrays = ColumnarValue::values_to_arrays(args)?;
+            let a = arrays[0].as_ref();
+            let out: Float64Array = (0..a.len()).map(|r| cell_number(a, r, &missing)).collect();
+            Ok(ColumnarValue::Array(Arc::new(out)))
+        },
+    );
+    create_udf(
+        "churnkit_number",
+        vec![DataType::Utf8],
+        DataType::Float64,
+        Volatility::Immutable,
+        fun,
+    )
 }
 
 /// The scalar of cell `r` of `a`, as a literal of the column's type.

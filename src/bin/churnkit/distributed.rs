@@ -331,11 +331,11 @@ fn session_options(a: &TrainArgs) -> Result<churnkit::count::distributed::Sessio
 
 /// Trains on raw Parquet (a file, a directory, a glob) that churnkit never holds: the
 /// column plan from the files' metadata, the labels from a streaming pass over the
-/// target column, a seeded sample of at most `--stream-sample` rows read with the
+/// target column, the fingerprint (and the reader's checks of every cell) from one
+/// streaming pass per column, a seeded sample of at most `--stream-sample` rows read with the
 /// Parquet reader's row selection (validation, tuning and tier thresholds on it, in
 /// memory), then the levels, cut points (of the tuned binning) and codes as queries on
-/// the engine (`count::parquet`) for the final fit on every row, the fingerprint from
-/// one streaming pass per column.
+/// the engine (`count::parquet`) for the final fit on every row.
 #[cfg(feature = "distributed")]
 fn train_raw(
     a: &TrainArgs,
@@ -389,6 +389,11 @@ fn train_raw(
     } else {
         labels.class_rows.iter().map(|&n| n as f64).collect()
     };
+    // The fingerprint: one streaming pass per column through the reader, which also
+    // reports a bad cell (file, line, column) before any query.
+    let t3 = Instant::now();
+    let fingerprint = fingerprint_parquet(&raw, &opts, &labels.classes)?;
+    let fingerprint_seconds = t3.elapsed().as_secs_f64();
     let picked = sample_row_indices(labels.rows_read, a.stream_sample, a.seed);
     let (sample, _) = read_rows(&raw, &opts, &labels.classes, &picked)?;
     let load_seconds = t0.elapsed().as_secs_f64();
@@ -410,7 +415,6 @@ fn train_raw(
         pipeline.train_options().validation,
     );
     let mut queries = 0;
-    let mut fingerprint_seconds = 0.0;
     let trained = pipeline.fit_sampled(
         Cow::Owned(sample),
         Sample::new(rows, a.seed, "sample"),
@@ -449,14 +453,11 @@ fn train_raw(
             queries = fit.queries + counter.queries();
             drop(counter);
             let fit_seconds = t2.elapsed().as_secs_f64();
-            let t3 = Instant::now();
-            let fingerprint = fingerprint_parquet(&raw, &opts, &labels.classes)?;
-            fingerprint_seconds = t3.elapsed().as_secs_f64();
             let data = TrainingData {
                 schema: fit.schema,
                 rows: labels.rows_kept,
                 class_counts: class_counts.clone(),
-                fingerprint,
+                fingerprint: fingerprint.clone(),
             };
             Ok(RowsFit::new(body, data, plan_seconds, fit_seconds))
         },

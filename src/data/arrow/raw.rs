@@ -126,6 +126,9 @@ pub struct RawFeature {
     pub index: usize,
     /// Categorical (levels are the cells' texts) or numeric (the cells as `f64`).
     pub categorical: bool,
+    /// A text column declared numeric: its cells are parsed as the reader parses them
+    /// ([`cell_number`]), not cast by the engine.
+    pub text_numeric: bool,
 }
 
 /// The columns of a table of Parquet files, planned as
@@ -173,7 +176,7 @@ fn open(path: &Path) -> Result<std::fs::File> {
 /// A file that is not Parquet, a file whose schema differs from the first's (naming
 /// both), a missing target / id / dropped column, an unsupported Arrow type in a
 /// column that is read (naming the column and the type), and what this path does
-/// not do yet: a text column declared numeric, a weight column of text.
+/// not do: a weight column of text.
 pub fn raw_columns(files: Vec<PathBuf>, opts: &CsvOptions) -> Result<RawColumns> {
     let Some(first) = files.first() else {
         return Err(Error::param("data", "", "no Parquet file to read"));
@@ -223,19 +226,7 @@ pub fn raw_columns(files: Vec<PathBuf>, opts: &CsvOptions) -> Result<RawColumns>
             type_kind(schema.field(*i).data_type()),
             Some(super::cells::TypeKind::Text)
         );
-        let categorical = match kind {
-            Kind::Categorical => true,
-            Kind::Numeric { .. } if text => {
-                return Err(Error::Schema {
-                    location: location.clone().at_column(name),
-                    message: format!(
-                        "a {} column declared numeric: the raw-Parquet engine path reads numbers from number columns only (store it as numbers, or train in memory)",
-                        schema.field(*i).data_type()
-                    ),
-                });
-            }
-            Kind::Numeric { .. } => false,
-        };
+        let categorical = matches!(kind, Kind::Categorical);
         if type_kind(schema.field(*i).data_type()).is_none() {
             return Err(unsupported_type(&schema, &location, *i, name));
         }
@@ -243,6 +234,7 @@ pub fn raw_columns(files: Vec<PathBuf>, opts: &CsvOptions) -> Result<RawColumns>
             name: name.clone(),
             index: *i,
             categorical,
+            text_numeric: text && !categorical,
         });
     }
     Ok(RawColumns {
@@ -277,6 +269,26 @@ pub fn cell_text(array: &dyn Array, row: usize, missing: &MissingTokens) -> Resu
     })?;
     let mut buf = String::new();
     Ok(present_text(cells.get(row), missing, &mut buf).map(str::to_string))
+}
+
+/// The number the reader reads from cell `row` of `array` in a column declared
+/// numeric, as [`read_parquet`](super::read_parquet) reads it: a text trimmed, a
+/// missing token or an empty text missing, else its value as a finite number; a
+/// number as itself (NaN missing); a boolean 1 or 0; a null missing. None when missing
+/// or bad (not a finite number: the reader's bad cell, which the raw path's streaming
+/// passes report by the bad-cell policy).
+pub fn cell_number(array: &dyn Array, row: usize, missing: &MissingTokens) -> Option<f64> {
+    use super::cells::Value;
+    use crate::data::cell::{self, Parsed};
+    let v = Cells::of(array)?.get(row);
+    match v {
+        Value::Null => None,
+        Value::Text(t) => match cell::number(t.as_bytes(), missing) {
+            Parsed::Value(x) => Some(x),
+            _ => None,
+        },
+        _ => v.number().filter(|x| x.is_finite()),
+    }
 }
 
 /// Calls `f` with each record batch of columns `columns` (positions in the files'
