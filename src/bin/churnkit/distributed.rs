@@ -396,7 +396,7 @@ fn train_raw(
     let fingerprint_seconds = t3.elapsed().as_secs_f64();
     let picked = sample_row_indices(labels.rows_read, a.stream_sample, a.seed);
     let (sample, _) = read_rows(&raw, &opts, &labels.classes, &picked)?;
-    let load_seconds = t0.elapsed().as_secs_f64();
+    let load_seconds = t0.elapsed().as_secs_f64() - fingerprint_seconds;
     let rows = labels.rows_kept as usize;
     let spec = ReadSpec::new(
         &opts,

@@ -577,10 +577,16 @@ pub fn read_rows(
     let mut batches: Vec<RecordBatch> = Vec::new();
     let mut next = 0usize; // the first of `rows` not read yet
     let mut start = 0u64; // the first row of the file, over all files
+    // Text columns that become levels or labels decoded as dictionaries, as
+    // `read_parquet` decodes them (the id, weight and dropped columns stay text).
+    let skip = |name: &str| {
+        opts.id_column.as_deref() == Some(name)
+            || opts.weight_column.as_deref() == Some(name)
+            || opts.drop_columns.iter().any(|d| d == name)
+    };
     for path in &raw.files {
-        let file = open(path)?;
-        let builder =
-            ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| parquet_error(path, e))?;
+        let meta = super::file::dictionary_metadata(path, &|name| !skip(name))?;
+        let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(open(path)?, meta);
         let n = u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
         let end = start + n;
         let mut selectors: Vec<RowSelector> = Vec::new();
