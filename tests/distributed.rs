@@ -1354,3 +1354,58 @@ fn raw_parquet_text_declared_numeric_is_read_as_in_memory() {
         "the in-memory reader's error: {mem}\n{stderr}"
     );
 }
+
+/// `read_rows` reads exactly the rows asked for, across files (runs that cross a
+/// file's end included): the table `read_parquet` reads of the whole file, those rows
+/// selected — schema levels aside (the sample's levels are those it holds).
+#[test]
+fn read_rows_reads_the_rows_asked_for_across_files() {
+    use churnkit::data::arrow::raw::{parquet_files, raw_columns, read_rows, scan_labels};
+    use churnkit::data::{Column, arrow::read_parquet};
+    let dir = tempfile::tempdir().unwrap();
+    let (whole, parts) = telco_parquet(dir.path());
+    let opts = CsvOptions::new("Churn").id_column("customerID");
+    let (table, _) = read_parquet(&whole, &opts).unwrap();
+    let n = table.n_rows() as u64;
+    let glob = format!("{}/part-*.parquet", parts.display());
+    let raw = raw_columns(parquet_files(&glob).unwrap(), &opts).unwrap();
+    let labels = scan_labels(&raw, &opts).unwrap();
+    let first_cut = n / 3;
+    let mut picked: Vec<u64> = churnkit::train::sample_row_indices(n, 700, 5);
+    // A run across the first file's end, and the very first and last rows.
+    picked.extend([
+        0,
+        first_cut - 2,
+        first_cut - 1,
+        first_cut,
+        first_cut + 1,
+        n - 1,
+    ]);
+    picked.sort_unstable();
+    picked.dedup();
+    let (got, _) = read_rows(&raw, &opts, &labels.classes, &picked).unwrap();
+    let rows: Vec<usize> = picked.iter().map(|&r| r as usize).collect();
+    let want = table.select(&rows);
+    assert_eq!(got.n_rows(), rows.len());
+    assert_eq!(got.labels(), want.labels());
+    assert_eq!(got.ids(), want.ids());
+    for j in 0..table.n_features() {
+        match (got.column(j), want.column(j)) {
+            (Column::Numeric(a), Column::Numeric(b)) => {
+                let bits = |v: &Vec<f64>| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(a), bits(b), "column {j}");
+            }
+            (Column::Categorical(a), Column::Categorical(b)) => {
+                let (la, lb) = (
+                    got.schema().features[j].levels(),
+                    table.schema().features[j].levels(),
+                );
+                let text = |c: u32, l: &[String]| l.get(c as usize).cloned();
+                let ta: Vec<_> = a.iter().map(|&c| text(c, la)).collect();
+                let tb: Vec<_> = b.iter().map(|&c| text(c, lb)).collect();
+                assert_eq!(ta, tb, "column {j}");
+            }
+            _ => panic!("column {j}: other kinds"),
+        }
+    }
+}
