@@ -882,7 +882,7 @@ pub fn fit_on_codes(
         discretizer,
         encoded,
     };
-    let Some((learner, tuning)) = tree_as_tuned(algo, opts, sample_fit, n)? else {
+    let Some((learner, tuning)) = tree_for_rows(algo, opts, sample_fit, n)? else {
         return (entry.build)(opts).fit_body_codes(name, schema_of, encoding);
     };
     let mut body = learner.fit_body_codes(name, schema_of, encoding)?;
@@ -897,7 +897,7 @@ pub fn fit_on_codes(
 /// setting ([`TreeLearner::tuned_for`]) with its tuning report, the minimum leaf
 /// carried over as a fraction of the rows; an untuned tree's own learner without
 /// report. None for an algorithm outside the ID3 family.
-fn tree_as_tuned(
+fn tree_for_rows(
     algo: Algorithm,
     opts: &AlgoOptions,
     tuned_fit: &ModelBody,
@@ -973,7 +973,7 @@ pub fn refit_tuned(
     if report.cv_rows < max_rows || rows.len() <= max_rows {
         return Ok(None);
     }
-    let Some((learner, tuning)) = tree_as_tuned(algo, opts, tuned_fit, rows.len())? else {
+    let Some((learner, tuning)) = tree_for_rows(algo, opts, tuned_fit, rows.len())? else {
         return Ok(None);
     };
     let mut fitted = learner.fit_body(algo.entry().name.to_string(), table, rows)?;
@@ -1049,6 +1049,73 @@ pub fn level_wise(algo: Algorithm, opts: &AlgoOptions) -> Result<LevelWise> {
             ));
         }
     })
+}
+
+/// A [`LevelWise`] learner with the settings a fit on a sample chose
+/// ([`level_wise_for`]): what a distributed engine fits on every row after validation
+/// and self-tuning ran on a sample in memory.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct TunedLevelWise {
+    /// The learner, with the chosen settings (a tuned tree's setting, its minimum
+    /// leaf carried over as a fraction of the rows).
+    pub learner: LevelWise,
+    /// The self-tuning's report kept with the fitted tree (None when untuned).
+    pub tuning: Option<Box<TuneReport>>,
+}
+
+/// The [`LevelWise`] learner of `algo` with `opts` that fits on `n_rows` rows what
+/// `sample_fit` — the body [`fit`] gave on a sample of those rows — chose, as
+/// [`fit_on_codes`] does for streaming: a self-tuned tree's setting (criterion,
+/// depth, pruning, smoothing, binning) with the minimum leaf carried over as the same
+/// fraction of the rows (`max(2, round(f · n_rows))`, [`TreeLearner::tuned_for`]), its
+/// tuning report kept; an untuned tree, naive Bayes or TAN with their own settings.
+/// With a sample of every row the fit is the one [`fit`] gives on all rows.
+///
+/// # Errors
+/// [`level_wise`]'s; [`Error::Fit`] when `sample_fit` is not the body of `algo`.
+pub fn level_wise_for(
+    algo: Algorithm,
+    opts: &AlgoOptions,
+    sample_fit: &ModelBody,
+    n_rows: usize,
+) -> Result<TunedLevelWise> {
+    let learner = level_wise(algo, opts)?;
+    Ok(match tree_for_rows(algo, opts, sample_fit, n_rows)? {
+        Some((tree, tuning)) => TunedLevelWise {
+            learner: LevelWise::Tree(Box::new(tree)),
+            tuning,
+        },
+        None => TunedLevelWise {
+            learner,
+            tuning: None,
+        },
+    })
+}
+
+impl TunedLevelWise {
+    /// How numeric columns are cut before counting (the chosen binning).
+    pub fn binning(&self) -> &Binning {
+        self.learner.binning()
+    }
+
+    /// [`LevelWise::fit`], the tuning report kept with a tree.
+    pub fn fit<C: LevelCounter>(
+        &self,
+        discretizer: Discretizer,
+        encoded: &Encoded,
+        counter: &C,
+        class_name: &str,
+        on_level: impl FnMut(LevelProgress),
+    ) -> Result<ModelBody> {
+        let mut body = self
+            .learner
+            .fit(discretizer, encoded, counter, class_name, on_level)?;
+        if let ModelBody::Tree(t) = &mut body {
+            t.tuning = self.tuning.clone();
+        }
+        Ok(body)
+    }
 }
 
 impl LevelWise {
@@ -1137,7 +1204,7 @@ pub enum ModelBody {
 
 impl ModelBody {
     /// What a self-tuned tree's cross-validation chose and its CV curve
-    /// ([`TuneReport`](crate::tree::TuneReport)) as JSON; None for other bodies and
+    /// ([`TuneReport`]) as JSON; None for other bodies and
     /// untuned trees. The training pipeline stores it in the summary's parameters
     /// under `tuning`.
     pub fn tuning_json(&self) -> Option<serde_json::Value> {

@@ -3,9 +3,9 @@
 //! the same trees (the serialized tree, node by node, counts included) and the same
 //! networks (structure and CPTs) — on the bundled Telco data.
 //!
-//! Trees use fixed parameters (`Id3::weighted()`, the weighted-entropy ID3, and
-//! variants): self-tuning, the in-memory pipeline's default, cross-validates on row
-//! subsets in memory and is not part of the distributed path.
+//! The counters' tests use fixed parameters (`Id3::weighted()`, the weighted-entropy
+//! ID3, and variants); the CLI's tests also train with the in-memory defaults
+//! (self-tuning and validation on a sample in memory, the final fit on the engine).
 #![cfg(feature = "distributed")]
 
 use std::sync::Arc;
@@ -242,7 +242,11 @@ fn the_cli_engines_write_the_in_memory_model_bytes() {
     };
     let (code, mem, _) = train(&["--tune", "off", "--validate", "none"], "mem.model");
     assert_eq!(code, Some(0));
-    let (code, df, stderr) = train(&["--engine", "datafusion"], "df.model");
+    let fixed = ["--tune", "off", "--validate", "none"];
+    let (code, df, stderr) = train(
+        &[&fixed[..], &["--engine", "datafusion"]].concat(),
+        "df.model",
+    );
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(df, mem, "DataFusion: the same model bytes");
     assert!(
@@ -250,18 +254,42 @@ fn the_cli_engines_write_the_in_memory_model_bytes() {
         "{stderr}"
     );
     assert!(stderr.contains("level 3: counting"), "{stderr}");
-    let (code, ba, stderr) = train(&["--engine", "ballista"], "ballista.model");
+    let (code, ba, stderr) = train(
+        &[&fixed[..], &["--engine", "ballista"]].concat(),
+        "ballista.model",
+    );
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(ba, mem, "Ballista: the same model bytes");
     let (code, mem_nb, _) = train(&["--algo", "tan", "--validate", "none"], "mem-tan.model");
     assert_eq!(code, Some(0));
-    let (code, df_nb, stderr) = train(&["--algo", "tan", "--engine", "datafusion"], "df-tan.model");
+    let (code, df_nb, stderr) = train(
+        &[
+            "--algo",
+            "tan",
+            "--validate",
+            "none",
+            "--engine",
+            "datafusion",
+        ],
+        "df-tan.model",
+    );
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(df_nb, mem_nb, "TAN: the same model bytes");
 
     for (args, needle) in [
         (&["--engine", "spark"][..], "ballista=HOST:PORT"),
-        (&["--engine", "datafusion", "--folds", "5"][..], "all rows"),
+        (
+            &["--engine", "datafusion", "--duration", "tenure"][..],
+            "all rows",
+        ),
+        (
+            &["--engine", "datafusion", "--no-refit"][..],
+            "in-memory only",
+        ),
+        (
+            &["--engine", "datafusion", "--stream-sample", "1"][..],
+            "at least 2",
+        ),
         (
             &["--engine", "datafusion", "--algo", "cart"][..],
             "id3, id3-weighted",
@@ -441,8 +469,25 @@ fn raw_parquet_engine_path_writes_the_in_memory_model_bytes() {
         for (engine, data) in engines {
             let out = dir.path().join(format!("{algo}-{engine}.model"));
             let _ = std::fs::remove_file(&out);
-            let (code, got, stderr) =
-                train_cli(&["--data", data, "--algo", algo, "--engine", engine], &out);
+            let (code, got, stderr) = train_cli(
+                &[
+                    "--data",
+                    data,
+                    "--algo",
+                    algo,
+                    "--engine",
+                    engine,
+                    "--tune",
+                    "off",
+                    "--validate",
+                    "none",
+                ][..]
+                    .iter()
+                    .copied()
+                    .filter(|a| algo == "id3-weighted" || (*a != "--tune" && *a != "off"))
+                    .collect::<Vec<_>>(),
+                &out,
+            );
             assert_eq!(code, Some(0), "{algo} {engine} {data}: {stderr}");
             assert!(
                 stderr.contains("raw Parquet") || stderr.contains("Parquet file(s)"),
@@ -614,7 +659,8 @@ fn raw_parquet_plan_is_the_in_memory_read_and_fit() {
 
 /// Bad raw-Parquet inputs are named errors: no file matches the glob, an empty
 /// directory, an unsupported column type, a missing target, files of different
-/// schemas, a bad label (its file and line), an infinite number, a weight column.
+/// schemas, a bad label (its file and line), an infinite number, a weight column of
+/// text, bad weights.
 #[test]
 fn raw_parquet_bad_inputs_are_named_errors() {
     use arrow_array::{Date32Array, Float64Array as F64};
@@ -693,17 +739,69 @@ fn raw_parquet_bad_inputs_are_named_errors() {
     let e = raw_err(sub.to_str().unwrap(), &opts);
     assert!(e.contains("b.parquet") && e.contains("a.parquet"), "{e}");
 
-    // A weight column: not on this path yet, said so.
+    // A weight column of text: refused, named; of numbers: read.
     let p = write(
-        "weighted.parquet",
+        "textweight.parquet",
         vec![
             ("x", x()),
-            ("w", x()),
+            (
+                "w",
+                Arc::new(StringArray::from(vec!["1", "2", "3", "4"])) as ArrayRef,
+            ),
             ("churn", churn(["yes", "no", "yes", "no"])),
         ],
     );
     let e = raw_err(&p, &CsvOptions::new("churn").weight_column("w"));
-    assert!(e.contains("weight"), "{e}");
+    assert!(e.contains("'w'") || e.contains("w"), "{e}");
+    assert!(
+        e.contains("sample weights") && e.contains("number columns"),
+        "{e}"
+    );
+
+    // Bad weights (negative, NaN, null) in a second file: the in-memory reader's
+    // error, naming the file, the line within it and the column.
+    let wopts = CsvOptions::new("churn").weight_column("w");
+    for (name, w) in [
+        ("negative", Some(-1.0)),
+        ("nan", Some(f64::NAN)),
+        ("null", None),
+    ] {
+        let sub = d.join(format!("w-{name}"));
+        std::fs::create_dir(&sub).unwrap();
+        let weights = |bad: bool| -> ArrayRef {
+            Arc::new(F64::from(vec![
+                Some(1.0),
+                Some(2.0),
+                if bad { w } else { Some(0.5) },
+                Some(1.0),
+            ]))
+        };
+        for (i, bad) in [false, true].into_iter().enumerate() {
+            // Both files with a nullable weight column: one schema.
+            let b = RecordBatch::try_from_iter_with_nullable(vec![
+                ("x", x(), false),
+                ("w", weights(bad), true),
+                ("churn", churn(["yes", "no", "yes", "no"]), false),
+            ])
+            .unwrap();
+            write_parquet(&sub.join(format!("part-{i}.parquet")), &b);
+        }
+        let raw = raw_columns(parquet_files(sub.to_str().unwrap()).unwrap(), &wopts).unwrap();
+        let labels = scan_labels(&raw, &wopts).unwrap();
+        let e = churnkit::data::arrow::raw::class_weights(&raw, &wopts, &labels.classes)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("part-1.parquet"), "{name}: {e}");
+        assert!(e.contains("line 4"), "{name}: {e}");
+        assert!(
+            e.contains("a sample weight must be a finite number >= 0"),
+            "{name}: {e}"
+        );
+        let mem = churnkit::data::arrow::read_parquet(sub.join("part-1.parquet"), &wopts)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, mem, "{name}: the in-memory reader's error");
+    }
 
     // A bad label: the file and the line of its first row.
     let p = write(
@@ -803,4 +901,511 @@ fn raw_parquet_cli_errors_are_usage_errors() {
         churnkit::count::distributed::parse_bytes("1000").unwrap(),
         1000
     );
+}
+
+// ---------------------------------------------------------------------------------
+// The engines with the in-memory path's options: validation, self-tuning and
+// calibration on a sample, the final fit on the engine.
+
+/// `train` on the Telco CSV with `args` and `-o out`; (exit code, model bytes, stdout,
+/// stderr).
+fn train_telco(
+    args: &[&str],
+    out: &std::path::Path,
+) -> (Option<i32>, Option<Vec<u8>>, String, String) {
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/telco-train.csv");
+    let _ = std::fs::remove_file(out);
+    let got = assert_cmd::Command::cargo_bin("churnkit")
+        .unwrap()
+        .args([
+            "train",
+            "--data",
+            data,
+            "--target",
+            "Churn",
+            "--id",
+            "customerID",
+        ])
+        .args(args)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .unwrap();
+    (
+        got.status.code(),
+        std::fs::read(out).ok(),
+        String::from_utf8_lossy(&got.stdout).into_owned(),
+        String::from_utf8_lossy(&got.stderr).into_owned(),
+    )
+}
+
+/// With the default self-tuning and a holdout (or k-fold), and a
+/// sample of at least every row, `--engine datafusion` writes the model bytes the
+/// in-memory `train` writes: the same validation, tuning and tier thresholds on the
+/// same rows, and a final fit on the engine with the tuned setting equal to the
+/// in-memory tuned fit. The JSON report has every key of the in-memory one.
+#[test]
+fn engine_with_tuning_and_validation_writes_the_in_memory_model_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = |n: &str| dir.path().join(n);
+    for (algo, extra) in [
+        ("id3-weighted", &[][..]),
+        ("id3-weighted", &["--folds", "3"][..]),
+        ("naive-bayes", &["--test-fraction", "0.25"][..]),
+        ("tan", &[][..]),
+    ] {
+        let args = [&["--algo", algo][..], extra].concat();
+        let (code, mem, _, stderr) = train_telco(&args, &out("mem.model"));
+        assert_eq!(code, Some(0), "{algo} {extra:?} in memory: {stderr}");
+        let engine = [&args[..], &["--engine", "datafusion"]].concat();
+        let (code, df, stdout, stderr) = train_telco(&engine, &out("df.model"));
+        assert_eq!(code, Some(0), "{algo} {extra:?} on DataFusion: {stderr}");
+        assert!(
+            mem.is_some() && df == mem,
+            "{algo} {extra:?}: the same model bytes"
+        );
+        assert!(stdout.contains("engine    datafusion"), "{stdout}");
+        if algo == "id3-weighted" {
+            assert!(stdout.contains("tuning    "), "{stdout}");
+            assert!(
+                stderr.contains("level 0: counting 1 open nodes"),
+                "{stderr}"
+            );
+        }
+        if extra.is_empty() {
+            assert!(
+                stdout.contains("holdout   30 % of the rows held out"),
+                "{stdout}"
+            );
+        }
+    }
+    // The JSON report: the in-memory keys, the same validation and parameters.
+    let (_, _, mem, _) = train_telco(&["--json"], &out("mem.model"));
+    let (code, _, df, stderr) =
+        train_telco(&["--json", "--engine", "datafusion"], &out("df.model"));
+    assert_eq!(code, Some(0), "{stderr}");
+    let mem: serde_json::Value = serde_json::from_str(&mem).unwrap();
+    let df: serde_json::Value = serde_json::from_str(&df).unwrap();
+    for (k, v) in mem.as_object().unwrap() {
+        assert!(df.get(k).is_some(), "the engine's JSON lacks `{k}`");
+        if [
+            "validation",
+            "params",
+            "warnings",
+            "train_rows",
+            "algo",
+            "learner",
+        ]
+        .contains(&k.as_str())
+        {
+            assert_eq!(&df[k], v, "`{k}`");
+        }
+    }
+    assert!(df["params"]["tuning"]["chosen"].is_object(), "{df}");
+    assert_eq!(df["sample"]["sample_rows"], df["sample"]["rows"]);
+    assert!(df["engine"]["queries"].as_u64().unwrap() > 0);
+}
+
+/// A sample smaller than the data (500 of 4,930 rows): validation and tuning run on
+/// it, the model is fitted on every row and records the sample; the same seed gives
+/// the same bytes, on the CSV path and on raw Parquet.
+#[test]
+fn engine_with_a_small_sample_is_deterministic_and_records_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (whole, _) = telco_parquet(dir.path());
+    let whole = whole.to_str().unwrap().to_string();
+    let n = 4930u64;
+    for data in [None, Some(whole.as_str())] {
+        let run = |seed: &str, name: &str| {
+            let path = dir.path().join(name);
+            let mut args = vec![
+                "--engine",
+                "datafusion",
+                "--stream-sample",
+                "500",
+                "--seed",
+                seed,
+            ];
+            if let Some(d) = data {
+                args.extend(["--data", d]);
+                let (code, bytes, stderr) = train_cli(&args, &path);
+                (code, bytes, stderr, path)
+            } else {
+                let (code, bytes, _, stderr) = train_telco(&args, &path);
+                (code, bytes, stderr, path)
+            }
+        };
+        let (code, a, stderr, path) = run("7", "a.model");
+        assert_eq!(code, Some(0), "{data:?}: {stderr}");
+        assert!(
+            stderr.contains("a sample of 500 of the 4,930 rows (seed 7)"),
+            "{stderr}"
+        );
+        let (_, b, _, _) = run("7", "b.model");
+        assert!(
+            a.is_some() && a == b,
+            "{data:?}: the same seed, the same model bytes"
+        );
+        let model = churnkit::model::Model::load(&path).unwrap();
+        let s = model.summary();
+        assert_eq!(s.rows, n, "the model is fitted on every row");
+        let sample = &s.params.0["sample"];
+        assert_eq!(sample["rows"], n, "{sample}");
+        assert_eq!(sample["sample_rows"], 500, "{sample}");
+        assert_eq!(sample["sample_seed"], 7, "{sample}");
+        // The tuned minimum leaf is carried over as a fraction of all the rows.
+        let tuning = &s.params.0["tuning"];
+        let f = tuning["chosen"]["setting"]["min_leaf_fraction"]
+            .as_f64()
+            .unwrap();
+        let leaf = tuning["final_min_leaf"].as_f64().unwrap();
+        assert_eq!(leaf, (f * n as f64).round().max(2.0), "{tuning}");
+        let (code, c, stderr, _) = run("8", "c.model");
+        assert_eq!(code, Some(0), "{stderr}");
+        let other = churnkit::model::Model::load(dir.path().join("c.model")).unwrap();
+        assert_eq!(other.summary().params.0["sample"]["sample_seed"], 8);
+        assert_ne!(c, a, "another seed, another sample");
+    }
+}
+
+/// On raw Parquet with the default tuning and holdout, a sample of every row gives the
+/// in-memory model bytes too (the sample read with the row selection is the table the
+/// whole-file reader reads).
+#[test]
+fn raw_parquet_with_tuning_and_validation_writes_the_in_memory_model_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (whole, parts) = telco_parquet(dir.path());
+    let whole = whole.to_str().unwrap().to_string();
+    let glob = format!("{}/part-*.parquet", parts.display());
+    let mem_out = dir.path().join("mem.model");
+    let (code, mem, stderr) = train_cli(&["--data", &whole], &mem_out);
+    assert_eq!(code, Some(0), "{stderr}");
+    for data in [&whole, &glob] {
+        let out = dir.path().join("df.model");
+        let _ = std::fs::remove_file(&out);
+        let (code, got, stderr) = train_cli(&["--data", data, "--engine", "datafusion"], &out);
+        assert_eq!(code, Some(0), "{data}: {stderr}");
+        assert!(mem.is_some() && got == mem, "{data}: the same model bytes");
+    }
+}
+
+/// A memory pool too small for a query is a usage error naming `--engine-memory`
+/// (exit 2), on the CSV path and on raw Parquet; the error under any wrapper is
+/// recognised.
+#[test]
+fn an_exhausted_engine_pool_is_a_usage_error() {
+    use datafusion::error::DataFusionError;
+    let dir = tempfile::tempdir().unwrap();
+    let (whole, _) = telco_parquet(dir.path());
+    let whole = whole.to_str().unwrap().to_string();
+    let out = dir.path().join("m.model");
+    let small = ["--engine", "datafusion", "--engine-memory", "64KiB"];
+    let (code, _, _, stderr) = train_telco(&small, &out);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("invalid parameter engine-memory = 65536 bytes"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("raise --engine-memory"), "{stderr}");
+    assert!(stderr.contains("Resources exhausted"), "{stderr}");
+    let (code, _, stderr) = train_cli(&[&small[..], &["--data", &whole]].concat(), &out);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("raise --engine-memory"), "{stderr}");
+    assert!(!out.exists(), "no model is written");
+
+    let exhausted = || DataFusionError::ResourcesExhausted("pool".into());
+    let wrapped = DataFusionError::Context(
+        "level".into(),
+        Box::new(DataFusionError::Shared(Arc::new(
+            DataFusionError::External(Box::new(exhausted())),
+        ))),
+    );
+    assert!(churnkit::count::distributed::is_resources_exhausted(
+        &wrapped
+    ));
+    let arrow = DataFusionError::ArrowError(
+        Box::new(arrow_schema::ArrowError::ExternalError(Box::new(
+            exhausted(),
+        ))),
+        None,
+    );
+    assert!(churnkit::count::distributed::is_resources_exhausted(&arrow));
+    let other = DataFusionError::Context(
+        "level".into(),
+        Box::new(DataFusionError::Execution("boom".into())),
+    );
+    assert!(!churnkit::count::distributed::is_resources_exhausted(
+        &other
+    ));
+    let e = churnkit::count::distributed::engine_error("q", wrapped, Some(1 << 20));
+    assert!(
+        matches!(&e, churnkit::Error::Param { name, value, .. } if name == "engine-memory" && value == "1048576 bytes"),
+        "{e}"
+    );
+    let e = churnkit::count::distributed::engine_error("q", other, None);
+    assert!(matches!(e, churnkit::Error::Fit(_)), "{e}");
+}
+
+/// Sample weights on raw Parquet: counts are `SUM(weight)` (MDL summaries too), the
+/// class counts and the fingerprint weighted; with weights whose sums are exact
+/// (multiples of 1/4) the engine writes the in-memory model bytes, untuned and with
+/// the default tuning and holdout, on one file and on a glob of three.
+#[test]
+fn raw_parquet_weights_give_the_in_memory_model_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = read_csv(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/telco-train.csv"),
+        &CsvOptions::new("Churn").id_column("customerID"),
+    )
+    .unwrap();
+    let n = t.n_rows();
+    let weighted = |rows: std::ops::Range<usize>| {
+        let b = telco_batch(&t, rows.clone());
+        let w: ArrayRef = Arc::new(Float64Array::from(
+            rows.map(|i| 0.25 * ((i * 7) % 9) as f64)
+                .collect::<Vec<_>>(),
+        ));
+        let mut cols: Vec<(String, ArrayRef)> = b
+            .schema()
+            .fields()
+            .iter()
+            .zip(b.columns())
+            .map(|(f, c)| (f.name().clone(), c.clone()))
+            .collect();
+        cols.push(("w".into(), w));
+        RecordBatch::try_from_iter(cols).unwrap()
+    };
+    let whole = dir.path().join("weighted.parquet");
+    write_parquet(&whole, &weighted(0..n));
+    let parts = dir.path().join("parts");
+    std::fs::create_dir(&parts).unwrap();
+    let cuts = [0, n / 3, 2 * n / 3 + 17, n];
+    for i in 0..3 {
+        write_parquet(
+            &parts.join(format!("part-{i}.parquet")),
+            &weighted(cuts[i]..cuts[i + 1]),
+        );
+    }
+    let whole = whole.to_str().unwrap().to_string();
+    let glob = format!("{}/part-*.parquet", parts.display());
+    for (algo, extra) in [
+        ("id3-weighted", &["--tune", "off", "--validate", "none"][..]),
+        ("id3-weighted", &[][..]),
+        ("naive-bayes", &["--binning", "mdl"][..]),
+        ("tan", &["--validate", "none"][..]),
+    ] {
+        let args = [&["--algo", algo, "--weight", "w"][..], extra].concat();
+        let mem_out = dir.path().join("mem.model");
+        let (code, mem, stderr) = train_cli(&[&args[..], &["--data", &whole]].concat(), &mem_out);
+        assert_eq!(code, Some(0), "{algo} {extra:?} in memory: {stderr}");
+        let model = churnkit::model::Model::load(&mem_out).unwrap();
+        assert!(
+            model
+                .summary()
+                .class_counts
+                .iter()
+                .any(|c| c.fract() != 0.0),
+            "the class counts are weighted"
+        );
+        for data in [&whole, &glob] {
+            let out = dir.path().join("df.model");
+            let _ = std::fs::remove_file(&out);
+            let (code, got, stderr) = train_cli(
+                &[&args[..], &["--data", data, "--engine", "datafusion"]].concat(),
+                &out,
+            );
+            assert_eq!(code, Some(0), "{algo} {extra:?} {data}: {stderr}");
+            assert!(
+                mem.is_some() && got == mem,
+                "{algo} {extra:?} {data}: the same model bytes"
+            );
+        }
+    }
+}
+
+/// A text column declared numeric (`--numeric`) on raw Parquet: its cells parsed as
+/// the reader parses them (spaces trimmed, missing tokens missing), so the engine
+/// writes the in-memory model bytes; a cell that is not a number is the reader's
+/// error naming the file, line and column; Ballista, which lacks the parsing
+/// function, refuses it by name.
+#[test]
+fn raw_parquet_text_declared_numeric_is_read_as_in_memory() {
+    use arrow_array::Array;
+    let dir = tempfile::tempdir().unwrap();
+    let t = read_csv(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/datasets/telco-train.csv"),
+        &CsvOptions::new("Churn").id_column("customerID"),
+    )
+    .unwrap();
+    let n = t.n_rows();
+    let as_text = |rows: std::ops::Range<usize>, bad: Option<usize>| {
+        let b = telco_batch(&t, rows.clone());
+        let cols: Vec<(String, ArrayRef)> = b
+            .schema()
+            .fields()
+            .iter()
+            .zip(b.columns())
+            .map(|(f, c)| {
+                if f.name() != "TotalCharges" {
+                    return (f.name().clone(), c.clone());
+                }
+                let x = c.as_any().downcast_ref::<Float64Array>().unwrap();
+                let text: StringArray = (0..x.len())
+                    .map(|r| {
+                        Some(match (x.is_null(r), r % 3) {
+                            _ if Some(r) == bad => "twelve".to_string(),
+                            (true, 0) => "NA".to_string(),
+                            (true, _) => " ".to_string(),
+                            (false, 0) => format!(" {} ", x.value(r)),
+                            (false, _) => x.value(r).to_string(),
+                        })
+                    })
+                    .collect();
+                (f.name().clone(), Arc::new(text) as ArrayRef)
+            })
+            .collect();
+        RecordBatch::try_from_iter(cols).unwrap()
+    };
+    let whole = dir.path().join("text.parquet");
+    write_parquet(&whole, &as_text(0..n, None));
+    let whole = whole.to_str().unwrap().to_string();
+    let parts = dir.path().join("parts");
+    std::fs::create_dir(&parts).unwrap();
+    write_parquet(&parts.join("part-0.parquet"), &as_text(0..n / 2, None));
+    write_parquet(&parts.join("part-1.parquet"), &as_text(n / 2..n, None));
+    let glob = format!("{}/part-*.parquet", parts.display());
+    for (algo, extra) in [
+        ("id3-weighted", &["--tune", "off", "--validate", "none"][..]),
+        ("naive-bayes", &["--binning", "mdl"][..]),
+    ] {
+        let args = [&["--algo", algo, "--numeric", "TotalCharges"][..], extra].concat();
+        let mem_out = dir.path().join("mem.model");
+        let (code, mem, stderr) = train_cli(&[&args[..], &["--data", &whole]].concat(), &mem_out);
+        assert_eq!(code, Some(0), "{algo} in memory: {stderr}");
+        let model = churnkit::model::Model::load(&mem_out).unwrap();
+        let j = model.schema().feature_index("TotalCharges").unwrap();
+        assert!(model.schema().features[j].is_numeric(), "declared numeric");
+        for data in [&whole, &glob] {
+            let out = dir.path().join("df.model");
+            let _ = std::fs::remove_file(&out);
+            let (code, got, stderr) = train_cli(
+                &[&args[..], &["--data", data, "--engine", "datafusion"]].concat(),
+                &out,
+            );
+            assert_eq!(code, Some(0), "{algo} {data}: {stderr}");
+            assert!(
+                mem.is_some() && got == mem,
+                "{algo} {data}: the same model bytes"
+            );
+        }
+    }
+    // Ballista has no parsing function: a named error.
+    let out = dir.path().join("ba.model");
+    let (code, _, stderr) = train_cli(
+        &[
+            "--data",
+            &whole,
+            "--numeric",
+            "TotalCharges",
+            "--engine",
+            "ballista",
+            "--validate",
+            "none",
+        ],
+        &out,
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("TotalCharges") && stderr.contains("--engine datafusion"),
+        "{stderr}"
+    );
+    // A cell that is not a number, row 11 of the second file: the reader's error.
+    write_parquet(&parts.join("part-1.parquet"), &as_text(n / 2..n, Some(10)));
+    let (code, _, stderr) = train_cli(
+        &[
+            "--data",
+            &glob,
+            "--numeric",
+            "TotalCharges",
+            "--engine",
+            "datafusion",
+        ],
+        &out,
+    );
+    assert_ne!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("part-1.parquet") && stderr.contains("line 12"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("TotalCharges") && stderr.contains("twelve"),
+        "{stderr}"
+    );
+    let mem = churnkit::data::arrow::read_parquet(
+        parts.join("part-1.parquet"),
+        &CsvOptions::new("Churn")
+            .id_column("customerID")
+            .numeric(["TotalCharges"]),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        stderr.contains(&mem),
+        "the in-memory reader's error: {mem}\n{stderr}"
+    );
+}
+
+/// `read_rows` reads exactly the rows asked for, across files (runs that cross a
+/// file's end included): the table `read_parquet` reads of the whole file, those rows
+/// selected — schema levels aside (the sample's levels are those it holds).
+#[test]
+fn read_rows_reads_the_rows_asked_for_across_files() {
+    use churnkit::data::arrow::raw::{parquet_files, raw_columns, read_rows, scan_labels};
+    use churnkit::data::{Column, arrow::read_parquet};
+    let dir = tempfile::tempdir().unwrap();
+    let (whole, parts) = telco_parquet(dir.path());
+    let opts = CsvOptions::new("Churn").id_column("customerID");
+    let (table, _) = read_parquet(&whole, &opts).unwrap();
+    let n = table.n_rows() as u64;
+    let glob = format!("{}/part-*.parquet", parts.display());
+    let raw = raw_columns(parquet_files(&glob).unwrap(), &opts).unwrap();
+    let labels = scan_labels(&raw, &opts).unwrap();
+    let first_cut = n / 3;
+    let mut picked: Vec<u64> = churnkit::train::sample_row_indices(n, 700, 5);
+    // A run across the first file's end, and the very first and last rows.
+    picked.extend([
+        0,
+        first_cut - 2,
+        first_cut - 1,
+        first_cut,
+        first_cut + 1,
+        n - 1,
+    ]);
+    picked.sort_unstable();
+    picked.dedup();
+    let (got, _) = read_rows(&raw, &opts, &labels.classes, &picked).unwrap();
+    let rows: Vec<usize> = picked.iter().map(|&r| r as usize).collect();
+    let want = table.select(&rows);
+    assert_eq!(got.n_rows(), rows.len());
+    assert_eq!(got.labels(), want.labels());
+    assert_eq!(got.ids(), want.ids());
+    for j in 0..table.n_features() {
+        match (got.column(j), want.column(j)) {
+            (Column::Numeric(a), Column::Numeric(b)) => {
+                let bits = |v: &Vec<f64>| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(a), bits(b), "column {j}");
+            }
+            (Column::Categorical(a), Column::Categorical(b)) => {
+                let (la, lb) = (
+                    got.schema().features[j].levels(),
+                    table.schema().features[j].levels(),
+                );
+                let text = |c: u32, l: &[String]| l.get(c as usize).cloned();
+                let ta: Vec<_> = a.iter().map(|&c| text(c, la)).collect();
+                let tb: Vec<_> = b.iter().map(|&c| text(c, lb)).collect();
+                assert_eq!(ta, tb, "column {j}");
+            }
+            _ => panic!("column {j}: other kinds"),
+        }
+    }
 }

@@ -403,3 +403,107 @@ fn too_many_levels_is_the_readers_error_at_the_same_line() {
     assert_eq!(memory.to_string(), streamed.to_string());
     assert!(streamed.to_string().contains("65537"), "{streamed}");
 }
+
+/// `sample_row_indices` picks the rows streaming keeps (the same reservoir and seed):
+/// those rows of the file's table are the stream's sample, column by column; with at
+/// most as many rows as the sample, every row.
+#[test]
+fn sample_row_indices_are_the_streaming_samples_rows() {
+    use churnkit::train::sample_row_indices;
+    let (table, _) = read_csv_report(SYNTH, &synth()).unwrap();
+    for (size, seed) in [(1000, 42), (257, 3)] {
+        let stream = StreamOptions::default()
+            .sample_rows(size)
+            .seed(seed)
+            .chunk_rows(300);
+        let sample = StreamSample::read(SYNTH, &synth(), &stream).unwrap();
+        let rows: Vec<usize> = sample_row_indices(table.n_rows() as u64, size, seed)
+            .into_iter()
+            .map(|r| r as usize)
+            .collect();
+        assert_eq!(rows.len(), size);
+        assert!(rows.windows(2).all(|w| w[0] < w[1]), "in row order");
+        let picked = table.select(&rows);
+        assert_eq!(picked.labels(), sample.table.labels());
+        for j in 0..table.n_features() {
+            let (a, b) = (picked.column(j), sample.table.column(j));
+            match (a, b) {
+                (churnkit::data::Column::Numeric(a), churnkit::data::Column::Numeric(b)) => {
+                    let bits = |v: &Vec<f64>| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(a), bits(b), "column {j}");
+                }
+                (
+                    churnkit::data::Column::Categorical(a),
+                    churnkit::data::Column::Categorical(b),
+                ) => {
+                    let f = &table.schema().features[j];
+                    let g = &sample.table.schema().features[j];
+                    let text = |c: u32, l: &[String]| l.get(c as usize).cloned();
+                    let ta: Vec<_> = a.iter().map(|&c| text(c, f.levels())).collect();
+                    let tb: Vec<_> = b.iter().map(|&c| text(c, g.levels())).collect();
+                    assert_eq!(ta, tb, "column {j}");
+                }
+                _ => panic!("column {j}: other kinds"),
+            }
+        }
+    }
+    assert_eq!(sample_row_indices(5, 10, 1), vec![0, 1, 2, 3, 4]);
+    assert!(sample_row_indices(0, 10, 1).is_empty());
+}
+
+/// `Pipeline::fit_sampled` fits no survival model and ships no training-part model
+/// (named errors before any fit), and hands the final fit the sample's body.
+#[test]
+fn fit_sampled_refuses_a_duration_and_no_refit_and_records_the_sample() {
+    use churnkit::train::{FinalFit, RowsFit, Sample, TrainingData};
+    use std::borrow::Cow;
+    let (table, _) = read_csv_report(SYNTH, &synth()).unwrap();
+    let never = |_: &churnkit::registry::ModelBody,
+                 _: &churnkit::data::Table|
+     -> churnkit::Result<RowsFit> { panic!("not reached") };
+    let of = Sample::new(table.n_rows(), 1, "sample");
+    let e = pipeline(Algorithm::NaiveBayes)
+        .duration("tenure")
+        .fit_sampled(Cow::Borrowed(&table), of, &mut |_| {}, never)
+        .unwrap_err();
+    assert!(e.to_string().contains("duration"), "{e}");
+    let e = pipeline(Algorithm::NaiveBayes)
+        .final_fit(FinalFit::TrainingPart)
+        .fit_sampled(Cow::Borrowed(&table), of, &mut |_| {}, never)
+        .unwrap_err();
+    assert!(e.to_string().contains("every row"), "{e}");
+    // The final fit here is the sample's own body on the whole table: the summary
+    // records the sample (300 of the rows) under the key given.
+    let rows: Vec<usize> = churnkit::train::sample_row_indices(table.n_rows() as u64, 300, 1)
+        .into_iter()
+        .map(|r| r as usize)
+        .collect();
+    let all = table.all_rows();
+    let trained = pipeline(Algorithm::NaiveBayes)
+        .fit_sampled(
+            Cow::Owned(table.select(&rows)),
+            Sample::new(table.n_rows(), 1, "sample"),
+            &mut |_| {},
+            |body, schema_of| {
+                assert_eq!(schema_of.n_rows(), 0, "the sample's rows are dropped");
+                Ok(RowsFit::new(
+                    body.clone(),
+                    TrainingData::of_rows(&table, &all),
+                    0.0,
+                    0.0,
+                ))
+            },
+        )
+        .unwrap();
+    assert_eq!(trained.sample_rows, 300);
+    assert_eq!(trained.rows, table.n_rows());
+    assert_eq!(
+        trained.validation.out_of_sample_rows(),
+        90,
+        "30 % of the sample held out"
+    );
+    let s = trained.model.summary();
+    assert_eq!(s.rows as usize, table.n_rows());
+    assert_eq!(s.params.0["sample"]["sample_rows"], 300);
+    assert_eq!(s.params.0["sample"]["rows"], table.n_rows());
+}

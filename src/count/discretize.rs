@@ -182,17 +182,35 @@ pub type ValueRows = (Vec<f64>, Vec<u64>);
 /// [`group_sorted`](crate::data::group_sorted) writes it. Counts are exact integers
 /// (below 2⁵³), so the summaries equal those of the rows themselves.
 pub fn value_summaries(
-    mut triples: Vec<(f64, u8, u64)>,
+    triples: Vec<(f64, u8, u64)>,
     n_classes: usize,
 ) -> Result<(ValueClassCounts, ValueRows)> {
-    triples.retain(|t| !t.0.is_nan());
-    triples.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    let weighted: Vec<(f64, u8, f64)> = triples.iter().map(|&(x, c, n)| (x, c, n as f64)).collect();
+    let quads = triples
+        .into_iter()
+        .map(|(x, c, n)| (x, c, n, n as f64))
+        .collect();
+    value_summaries_weighted(quads, n_classes)
+}
+
+/// [`value_summaries`] of weighted rows: `(value, class, rows, weight)` quadruples,
+/// one per distinct (value, class) pair as `SELECT x, class, COUNT(*), SUM(weight) …
+/// GROUP BY x, class` returns them. The class counts by value are the weights (MDL
+/// reads them), the rows per value the row counts (equal-frequency reads them). The
+/// weights of a value are summed in the engine's order, not row by row: the
+/// summaries equal those of the rows themselves when the sums are exact (e.g. weights
+/// that are multiples of a power of two), and may differ in the last bits otherwise.
+pub fn value_summaries_weighted(
+    mut quads: Vec<(f64, u8, u64, f64)>,
+    n_classes: usize,
+) -> Result<(ValueClassCounts, ValueRows)> {
+    quads.retain(|t| !t.0.is_nan());
+    quads.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let weighted: Vec<(f64, u8, f64)> = quads.iter().map(|&(x, c, _, w)| (x, c, w)).collect();
     let mut counts = ValueClassCounts::default();
     counts.fill_sorted(&weighted, n_classes)?;
     let mut values: Vec<f64> = Vec::new();
     let mut rows: Vec<u64> = Vec::new();
-    for &(x, _, n) in &triples {
+    for &(x, _, n, _) in &quads {
         match values.last() {
             Some(&v) if v == x => {
                 if let Some(r) = rows.last_mut() {

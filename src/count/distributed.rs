@@ -46,7 +46,11 @@
 //! The [`Counter`] calls cannot fail; a query that fails (an unreadable file, a lost
 //! executor) is recorded, its table left at zero, and [`DistributedCounter::check`]
 //! returns the first such error: call it after a fit (the `fit_*` functions of this
-//! module do).
+//! module do). A query that runs out of a bounded memory pool
+//! ([`SessionOptions::memory_limit`]: DataFusion's `ResourcesExhausted`, found under
+//! any `Context` / `Shared` / `External` wrapper, [`is_resources_exhausted`]) is a
+//! usage error, [`Error::Param`] on `engine-memory` with the hint to raise it
+//! ([`engine_error`]); any other engine error is an [`Error::Fit`] naming the query.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -159,6 +163,7 @@ pub struct Session {
     rt: tokio::runtime::Runtime,
     ctx: SessionContext,
     engine: Engine,
+    memory_limit: Option<usize>,
 }
 
 impl std::fmt::Debug for Session {
@@ -170,7 +175,51 @@ impl std::fmt::Debug for Session {
 }
 
 fn df_err(what: &str) -> impl Fn(datafusion::error::DataFusionError) -> Error + '_ {
-    move |e| Error::Fit(format!("{what}: {e}"))
+    move |e| engine_error(what, e, None)
+}
+
+/// True when `e` or an error it wraps (`Context`, `Shared`, `External`, an Arrow
+/// error's external source, …: its whole `source()` chain) is DataFusion's
+/// `ResourcesExhausted`, its memory pool run out.
+pub fn is_resources_exhausted(e: &datafusion::error::DataFusionError) -> bool {
+    use datafusion::error::DataFusionError;
+    let mut at: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(x) = at {
+        if let Some(DataFusionError::ResourcesExhausted(_)) = x.downcast_ref::<DataFusionError>() {
+            return true;
+        }
+        if let Some(DataFusionError::ResourcesExhausted(_)) =
+            x.downcast_ref::<Arc<DataFusionError>>().map(|a| a.as_ref())
+        {
+            return true;
+        }
+        at = x.source();
+    }
+    false
+}
+
+/// A DataFusion error met while doing `what` as churnkit's error: the memory pool run
+/// out ([`is_resources_exhausted`]) is a usage error, [`Error::Param`] on
+/// `engine-memory` (its value the pool's size, `memory_limit` bytes) with the hint to
+/// raise it; anything else an [`Error::Fit`] naming `what`.
+pub fn engine_error(
+    what: &str,
+    e: datafusion::error::DataFusionError,
+    memory_limit: Option<usize>,
+) -> Error {
+    if is_resources_exhausted(&e) {
+        let root = e.find_root().strip_backtrace();
+        let root = root.lines().next().unwrap_or_default();
+        return Error::param(
+            "engine-memory",
+            memory_limit.map_or("unbounded".to_string(), |b| format!("{b} bytes")),
+            format!(
+                "DataFusion's memory pool ran out ({what}: {root}); raise --engine-memory \
+                 (e.g. 512MiB), or leave it out for an unbounded pool"
+            ),
+        );
+    }
+    Error::Fit(format!("{what}: {e}"))
 }
 
 impl Session {
@@ -222,7 +271,23 @@ impl Session {
                     )))?
             }
         };
-        Ok(Session { rt, ctx, engine })
+        Ok(Session {
+            rt,
+            ctx,
+            engine,
+            memory_limit: options.memory_limit,
+        })
+    }
+
+    /// The memory pool's size in bytes ([`SessionOptions::memory_limit`]).
+    pub fn memory_limit(&self) -> Option<usize> {
+        self.memory_limit
+    }
+
+    /// A DataFusion error of this session's work `what` as churnkit's error
+    /// ([`engine_error`] with the session's pool size).
+    pub fn error(&self, what: &str, e: datafusion::error::DataFusionError) -> Error {
+        engine_error(what, e, self.memory_limit)
     }
 
     /// The engine.
@@ -547,7 +612,7 @@ impl DistributedCounter {
             .and_then(|df| self.session.collect(df));
         let batches = match got {
             Ok(b) => b,
-            Err(e) => return self.record(Error::Fit(format!("query ({what}): {e}"))),
+            Err(e) => return self.record(self.session.error(&format!("query ({what})"), e)),
         };
         let mut keys = Vec::new();
         for b in &batches {

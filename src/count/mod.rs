@@ -93,7 +93,7 @@ pub use class_tables::{ClassTable, ClassTables};
 pub use contingency::{CountTable, Rows, Var};
 pub use discretize::{
     InMemoryTable, ValueClassCounts, ValueCounter, ValueRows, mdl_cuts, numeric_cuts,
-    value_summaries,
+    value_summaries, value_summaries_weighted,
 };
 pub use level::{LevelCounter, Route};
 pub use memory::{InMemory, PARALLEL_MIN_CELLS};

@@ -27,7 +27,7 @@
 //!    `SELECT v, __class, COUNT(*) FROM raw WHERE … GROUP BY v, __class` (the zero
 //!    group written as its `MIN(v)`, in total order `-0` when it holds one, as the
 //!    in-memory sort writes it), from which
-//!    [`value_summaries`] and [`numeric_cuts`] compute the very cut points the
+//!    [`value_summaries`](super::value_summaries) and [`numeric_cuts`] compute the very cut points the
 //!    in-memory fit computes (equal-frequency and MDL, the same functions); above the
 //!    bound, an **approximate** fallback: equal-frequency cuts at
 //!    `approx_percentile_cont(v, i / bins)` (t-digest), `i = 1 … bins − 1` (`bins`:
@@ -43,24 +43,54 @@
 //! Nothing of the rows but these summaries reaches churnkit; the model's fingerprint
 //! (`model::fingerprint_parquet`) streams each column once, one batch at a time.
 //!
+//! # Sample weights
+//!
+//! A weight column (a number column; text is a named error) is read as
+//! `CAST(w AS DOUBLE)` beside the codes: every count is `SUM(weight)`
+//! ([`DistributedCounter`]'s weighted tables) and the value summaries add
+//! `SUM(weight)` per (value, class), which MDL cuts on
+//! ([`value_summaries_weighted`]; equal-frequency cuts count rows, as in memory). The
+//! weights are validated before any query by the in-memory reader's own rules, and
+//! the class counts summed in row order
+//! ([`class_weights`](crate::data::arrow::raw::class_weights)). The engine sums in
+//! its own order: the model is the in-memory one when the sums are exact (weights
+//! that are multiples of a power of two, tested), and may differ in the last bits of
+//! a count otherwise.
+//!
+//! # Errors
+//!
+//! A query that runs out of a bounded memory pool (DataFusion's `ResourcesExhausted`,
+//! under any wrapper) is [`Error::Param`] on `engine-memory`
+//! ([`engine_error`]): raise the pool.
+//!
+//! # Text columns declared numeric
+//!
+//! A text column declared numeric (`--numeric`) is read by the reader's own rule, not
+//! by a cast: `churnkit_number(CAST(x AS Utf8))`, a scalar function running
+//! [`cell_number`] on each cell (trimmed, missing tokens and empty texts missing, a
+//! non-number missing — the streaming passes have already reported it by the
+//! bad-cell policy). Ballista executors do not have the function: there it is a
+//! named error.
+//!
 //! # Not (yet) on this path
 //!
-//! Sample weights, text columns declared numeric (both named errors), row subsets
-//! (the counter's limits).
+//! Row subsets (the counter's limits).
 
 use std::sync::Arc;
 
 use arrow_array::{Array, Float64Array, Int64Array, RecordBatch, UInt8Array};
 use arrow_schema::DataType;
 use datafusion::functions::math::expr_fn::isnan;
-use datafusion::functions_aggregate::expr_fn::{approx_percentile_cont, count, min};
-use datafusion::logical_expr::{Expr, cast, ident, lit, when};
+use datafusion::functions_aggregate::expr_fn::{approx_percentile_cont, count, min, sum};
+use datafusion::logical_expr::{
+    ColumnarValue, Expr, ScalarUDF, Volatility, cast, create_udf, ident, lit, when,
+};
 use datafusion::prelude::{DataFrame, ParquetReadOptions};
 use datafusion::scalar::ScalarValue;
 
-use super::discretize::{numeric_cuts, value_summaries};
-use super::distributed::{DistributedCounter, Session};
-use crate::data::arrow::raw::{LabelScan, RawColumns, cell_text};
+use super::discretize::{numeric_cuts, value_summaries_weighted};
+use super::distributed::{DistributedCounter, Session, engine_error};
+use crate::data::arrow::raw::{LabelScan, RawColumns, cell_number, cell_text};
 use crate::data::{
     Binning, Discretizer, Feature, FeatureEncoder, FeatureKind, MAX_LEVELS, Schema, Target,
 };
@@ -72,6 +102,9 @@ pub const MAX_EXACT_DISTINCT: u64 = 1 << 20;
 
 /// The column the label's class is computed into.
 const CLASS: &str = "__class";
+
+/// The column of sample weights (as `Float64`).
+const WEIGHT: &str = "__weight";
 
 /// What [`fit_raw_parquet`] prepared: the discretizer (fitted from queries), the
 /// model's schema, and a counter whose queries compute the codes from the raw files.
@@ -90,8 +123,12 @@ pub struct RawFit {
     pub queries: usize,
 }
 
-fn df_err(what: String) -> impl Fn(datafusion::error::DataFusionError) -> Error {
-    move |e| Error::Fit(format!("{what}: {e}"))
+/// [`engine_error`] of `what` with the session's pool size `limit`.
+fn df_err(
+    limit: Option<usize>,
+    what: String,
+) -> impl Fn(datafusion::error::DataFusionError) -> Error {
+    move |e| engine_error(&what, e, limit)
 }
 
 /// Fits the discretizer of `binning` on the raw Parquet table `raw` (its labels
@@ -111,6 +148,7 @@ pub fn fit_raw_parquet(
     max_exact_distinct: u64,
 ) -> Result<RawFit> {
     binning.validate()?;
+    let limit = session.memory_limit();
     let location = Location::file(raw.files.first().cloned().unwrap_or_default());
     let mut paths = Vec::with_capacity(raw.files.len());
     for f in &raw.files {
@@ -128,13 +166,13 @@ pub fn fit_raw_parquet(
                 .context()
                 .read_parquet(paths, ParquetReadOptions::default().file_extension("")),
         )
-        .map_err(df_err(what.clone()))?;
+        .map_err(df_err(limit, what.clone()))?;
     let mut queries = 0usize;
     let mut run = |what: &str, df: DataFrame| -> Result<Vec<RecordBatch>> {
         queries += 1;
         session
             .collect(df)
-            .map_err(df_err(format!("query ({what})")))
+            .map_err(df_err(limit, format!("query ({what})")))
     };
 
     // The columns read, dictionaries as their values.
@@ -149,14 +187,18 @@ pub fn fit_raw_parquet(
     };
     let mut sel: Vec<Expr> = raw.features.iter().map(|f| read_col(f.index)).collect();
     sel.push(read_col(t));
-    let base = files.select(sel).map_err(df_err(what.clone()))?;
+    let weighted = raw.weight.is_some();
+    if let Some((_, i)) = &raw.weight {
+        sel.push(cast(read_col(*i), DataType::Float64).alias(WEIGHT));
+    }
+    let base = files.select(sel).map_err(df_err(limit, what.clone()))?;
 
     // The class of each row.
     let distinct = base
         .clone()
         .select(vec![ident(target)])
         .and_then(|d| d.distinct())
-        .map_err(df_err(what.clone()))?;
+        .map_err(df_err(limit, what.clone()))?;
     let k = labels.classes.len();
     let mut by_class: Vec<Vec<Expr>> = vec![Vec::new(); k];
     for b in run("label texts", distinct)? {
@@ -171,11 +213,16 @@ pub fn fit_raw_parquet(
     let class_expr = case_of_lists(ident(target), by_class, None);
     let mut with_class: Vec<Expr> = raw.features.iter().map(|f| ident(&f.name)).collect();
     with_class.push(class_expr.alias(CLASS));
-    let mut src = base.select(with_class).map_err(df_err(what.clone()))?;
+    if weighted {
+        with_class.push(ident(WEIGHT));
+    }
+    let mut src = base
+        .select(with_class)
+        .map_err(df_err(limit, what.clone()))?;
     if labels.rows_kept < labels.rows_read {
         src = src
             .filter(ident(CLASS).is_not_null())
-            .map_err(df_err(what.clone()))?;
+            .map_err(df_err(limit, what.clone()))?;
     }
 
     let mut encoders = Vec::with_capacity(raw.features.len());
@@ -190,7 +237,7 @@ pub fn fit_raw_parquet(
                 .clone()
                 .select(vec![ident(name)])
                 .and_then(|d| d.distinct())
-                .map_err(df_err(what.clone()))?;
+                .map_err(df_err(limit, what.clone()))?;
             let mut cells: Vec<(ScalarValue, String)> = Vec::new();
             for b in run(&format!("levels of {name}"), q)? {
                 let a = b.column(0);
@@ -237,19 +284,38 @@ pub fn fit_raw_parquet(
                 levels: levels.into(),
             });
         } else {
-            let v = cast(ident(name), DataType::Float64);
+            let v = if f.text_numeric && raw.schema.field(f.index).data_type() != &DataType::Boolean
+            {
+                if session.engine().is_ballista() {
+                    return Err(Error::param(
+                        "engine",
+                        "ballista",
+                        format!(
+                            "the text column '{name}' is declared numeric: its cells are parsed by churnkit's own function, which Ballista executors do not have (use --engine datafusion, or store the column as numbers)"
+                        ),
+                    ));
+                }
+                number_udf(raw.missing.clone()).call(vec![cast(ident(name), DataType::Utf8)])
+            } else {
+                // Numbers as the reader converts them; booleans 1 and 0.
+                cast(ident(name), DataType::Float64)
+            };
             let present = ident("v").is_not_null().and(!isnan(ident("v")));
+            let mut kept_cols = vec![v.clone().alias("v"), ident(CLASS)];
+            if weighted {
+                kept_cols.push(ident(WEIGHT));
+            }
             let kept = src
                 .clone()
-                .select(vec![v.clone().alias("v"), ident(CLASS)])
+                .select(kept_cols)
                 .and_then(|d| d.filter(present.clone()))
-                .map_err(df_err(what.clone()))?;
+                .map_err(df_err(limit, what.clone()))?;
             let probe = kept
                 .clone()
                 .select(vec![ident("v")])
                 .and_then(|d| d.distinct())
                 .and_then(|d| d.limit(0, Some(max_exact_distinct as usize + 1)))
-                .map_err(df_err(what.clone()))?;
+                .map_err(df_err(limit, what.clone()))?;
             let distinct: u64 = run(&format!("distinct values of {name}"), probe)?
                 .iter()
                 .map(|b| b.num_rows() as u64)
@@ -260,29 +326,34 @@ pub fn fit_raw_parquet(
                 // before 0), as the in-memory sort writes it; other groups as their
                 // key (DataFusion's MIN over Float64 starts at f64::MAX, so it
                 // cannot write +inf).
+                let mut aggs = vec![
+                    min(ident("v")).alias("vmin"),
+                    cast(count(lit(1)), DataType::Int64).alias("n"),
+                ];
+                if weighted {
+                    aggs.push(sum(ident(WEIGHT)).alias("w"));
+                }
                 let q = kept
-                    .aggregate(
-                        vec![ident("v"), ident(CLASS)],
-                        vec![
-                            min(ident("v")).alias("vmin"),
-                            cast(count(lit(1)), DataType::Int64).alias("n"),
-                        ],
-                    )
+                    .aggregate(vec![ident("v"), ident(CLASS)], aggs)
                     .and_then(|d| {
-                        d.select(vec![
+                        let mut cols = vec![
                             when(ident("v").eq(lit(0.0)), ident("vmin"))
                                 .otherwise(ident("v"))?
                                 .alias("v"),
                             ident(CLASS),
                             ident("n"),
-                        ])
+                        ];
+                        if weighted {
+                            cols.push(ident("w"));
+                        }
+                        d.select(cols)
                     })
-                    .map_err(df_err(what.clone()))?;
-                let mut triples: Vec<(f64, u8, u64)> = Vec::new();
+                    .map_err(df_err(limit, what.clone()))?;
+                let mut triples: Vec<(f64, u8, u64, f64)> = Vec::new();
                 for b in run(&format!("value summary of {name}"), q)? {
                     triples.extend(summary_rows(&b, name)?);
                 }
-                if let Some(&(x, _, _)) = triples.iter().find(|t| inf(t.0)) {
+                if let Some(&(x, _, _, _)) = triples.iter().find(|t| inf(t.0)) {
                     if !raw.bad_cells_missing {
                         return Err(Error::Value {
                             location: at(),
@@ -292,7 +363,7 @@ pub fn fit_raw_parquet(
                     }
                     triples.retain(|t| !inf(t.0));
                 }
-                let (by_class, rows) = value_summaries(triples, k)?;
+                let (by_class, rows) = value_summaries_weighted(triples, k)?;
                 numeric_cuts(binning, || rows, || Ok(&by_class))?
             } else {
                 approximate.push(name.to_string());
@@ -318,7 +389,7 @@ pub fn fit_raw_parquet(
                     let q = kept
                         .filter(finite)
                         .and_then(|d| d.aggregate(vec![], aggs))
-                        .map_err(df_err(what.clone()))?;
+                        .map_err(df_err(limit, what.clone()))?;
                     for b in run(&format!("approximate quantiles of {name}"), q)? {
                         for c in 0..b.num_columns() {
                             if let Some(a) = b.column(c).as_any().downcast_ref::<Float64Array>()
@@ -348,7 +419,7 @@ pub fn fit_raw_parquet(
             }
             let code = case
                 .otherwise(lit(n))
-                .map_err(df_err(format!("the codes of {name}")))?;
+                .map_err(df_err(limit, format!("the codes of {name}")))?;
             codes.push(cast(code, DataType::UInt16).alias(format!("f{j}")));
             features.push(Feature {
                 name: name.to_string(),
@@ -361,7 +432,10 @@ pub fn fit_raw_parquet(
         }
     }
     codes.push(cast(ident(CLASS), DataType::UInt8).alias("class"));
-    let codes_df = src.select(codes).map_err(df_err(what))?;
+    if weighted {
+        codes.push(ident(WEIGHT).alias("weight"));
+    }
+    let codes_df = src.select(codes).map_err(df_err(limit, what))?;
     let discretizer = Discretizer::from_encoders(encoders, binning.clone(), labels.classes.clone());
     let schema = Arc::new(Schema {
         features,
@@ -370,14 +444,14 @@ pub fn fit_raw_parquet(
             classes: labels.classes.clone(),
         },
         id_column: raw.id_column.clone(),
-        weight_column: None,
+        weight_column: raw.weight.as_ref().map(|(w, _)| w.clone()),
     });
     let counter = DistributedCounter::from_dataframe(
         session,
         codes_df,
         discretizer.schema().clone(),
         labels.rows_kept as usize,
-        false,
+        weighted,
     );
     Ok(RawFit {
         discretizer,
@@ -386,6 +460,26 @@ pub fn fit_raw_parquet(
         approximate,
         queries,
     })
+}
+
+/// `churnkit_number(text)`: a text cell of a column declared numeric as the reader
+/// parses it ([`cell_number`]; missing or bad: null).
+fn number_udf(missing: crate::data::MissingTokens) -> ScalarUDF {
+    let fun = Arc::new(
+        move |args: &[ColumnarValue]| -> datafusion::error::Result<ColumnarValue> {
+            let arrays = ColumnarValue::values_to_arrays(args)?;
+            let a = arrays[0].as_ref();
+            let out: Float64Array = (0..a.len()).map(|r| cell_number(a, r, &missing)).collect();
+            Ok(ColumnarValue::Array(Arc::new(out)))
+        },
+    );
+    create_udf(
+        "churnkit_number",
+        vec![DataType::Utf8],
+        DataType::Float64,
+        Volatility::Immutable,
+        fun,
+    )
 }
 
 /// The scalar of cell `r` of `a`, as a literal of the column's type.
@@ -418,8 +512,9 @@ fn case_of_lists(e: Expr, lists: Vec<Vec<Expr>>, otherwise: Option<Expr>) -> Exp
     }
 }
 
-/// The `(v, class, n)` rows of a value-summary result.
-fn summary_rows(b: &RecordBatch, name: &str) -> Result<Vec<(f64, u8, u64)>> {
+/// The `(v, class, n, w)` rows of a value-summary result (`w`: the weight column's
+/// sum when there is one, else `n`).
+fn summary_rows(b: &RecordBatch, name: &str) -> Result<Vec<(f64, u8, u64, f64)>> {
     let bad = || {
         Error::Fit(format!(
             "the value summary of {name}: unexpected result columns"
@@ -436,9 +531,22 @@ fn summary_rows(b: &RecordBatch, name: &str) -> Result<Vec<(f64, u8, u64)>> {
         .as_any()
         .downcast_ref::<Int64Array>()
         .ok_or_else(bad)?;
+    let w = match b.num_columns() {
+        4 => Some(
+            b.column(3)
+                .as_any()
+                .downcast_ref::<Float64Array>()
+                .ok_or_else(bad)?,
+        ),
+        _ => None,
+    };
     Ok((0..b.num_rows())
         .filter(|&r| !v.is_null(r) && !c.is_null(r))
-        .map(|r| (v.value(r), c.value(r), n.value(r).max(0) as u64))
+        .map(|r| {
+            let n = n.value(r).max(0) as u64;
+            let w = w.map_or(n as f64, |w| if w.is_null(r) { 0.0 } else { w.value(r) });
+            (v.value(r), c.value(r), n, w)
+        })
         .collect())
 }
 

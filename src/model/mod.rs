@@ -589,10 +589,10 @@ impl Fingerprinter {
 /// mapped to `classes`), computed without holding it: each feature column is streamed
 /// once, one record batch of it and the target at a time
 /// ([`stream_tables`](crate::data::arrow::raw::stream_tables)), into its own hash
-/// ([`Fingerprinter::add_column`]), then the target ([`Fingerprinter::add_labels`]);
-/// the same value as `fingerprint(&read_parquet(concatenated files), all rows)`. The
-/// files are read by this process (they must be readable here); the raw path reads no
-/// weights.
+/// ([`Fingerprinter::add_column`]), then the target and the sample weights, if any
+/// ([`Fingerprinter::add_labels`]); the same value as
+/// `fingerprint(&read_parquet(concatenated files), all rows)`. The files are read by
+/// this process (they must be readable here).
 #[cfg(feature = "parquet")]
 pub fn fingerprint_parquet(
     raw: &crate::data::arrow::raw::RawColumns,
@@ -601,7 +601,7 @@ pub fn fingerprint_parquet(
 ) -> Result<String> {
     use crate::data::arrow::raw::stream_tables;
     let names = raw.features.iter().map(|f| f.name.clone()).collect();
-    let mut h = Fingerprinter::with_features(names, false);
+    let mut h = Fingerprinter::with_features(names, raw.weight.is_some());
     for j in 0..raw.features.len() {
         stream_tables(raw, Some(j), opts, classes, |t| {
             h.add_column(j, t, 0, &t.all_rows());

@@ -94,6 +94,19 @@ pub struct TrainingData {
     pub fingerprint: String,
 }
 
+impl TrainingData {
+    /// What [`ModelBuilder::new`] records of `rows` of `table`: the levels those rows
+    /// use, their number, weighted class counts and fingerprint.
+    pub fn of_rows(table: &Table, rows: &[usize]) -> TrainingData {
+        TrainingData {
+            schema: Arc::new(training_schema(table, rows)),
+            rows: rows.len() as u64,
+            class_counts: table.class_counts(rows),
+            fingerprint: fingerprint(table, rows),
+        }
+    }
+}
+
 /// Where a builder's training data comes from.
 #[derive(Debug)]
 enum Train<'a> {
@@ -358,12 +371,10 @@ impl<'a> ModelBuilder<'a> {
     pub fn build(self) -> Result<Model> {
         let classifier = self.body.classifier();
         let (schema, rows, class_counts, fingerprint) = match self.train {
-            Train::Rows(train, rows) => (
-                Arc::new(training_schema(train, rows)),
-                rows.len() as u64,
-                train.class_counts(rows),
-                fingerprint(train, rows),
-            ),
+            Train::Rows(train, rows) => {
+                let d = TrainingData::of_rows(train, rows);
+                (d.schema, d.rows, d.class_counts, d.fingerprint)
+            }
             Train::Given(d) => (d.schema, d.rows, d.class_counts, d.fingerprint),
         };
         if class_counts.len() != schema.target.classes.len() {

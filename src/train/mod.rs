@@ -14,7 +14,8 @@
 //!
 //! [`StreamSample`] and [`Pipeline::fit_stream`] train on a CSV too large to hold as a
 //! table, in two passes over the file with validation, tuning and binning on a seeded
-//! sample (see *Streaming training* below).
+//! sample (see *Streaming training* below); [`Pipeline::fit_sampled`] is the step
+//! they share with the distributed engines (see *Training from a sample* below).
 //!
 //! [`ModelBuilder`] is the last step on its own: a model from a body fitted elsewhere,
 //! its training rows and validation rows or [`OutOfSample`] predictions.
@@ -116,6 +117,37 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Training from a sample
+//!
+//! [`Pipeline::fit_sampled`] is the step streaming and the distributed engines
+//! (`churnkit train --engine datafusion|ballista`, feature `distributed`) share:
+//! given a seeded sample of the rows as a [`Table`](crate::data::Table) and a closure
+//! that fits the final model on **every** row, it runs the leakage warnings, the
+//! validation (holdout or k-fold, [`TrainOptions::validation`], the in-memory
+//! defaults) and one fit of the learner on the whole sample — the code
+//! [`Pipeline::fit`] runs, so self-tuning chooses the setting — then drops the
+//! sample's rows and hands the sample's body to the closure, and assembles the model
+//! (tier thresholds and calibration on the sample's out-of-sample predictions). The
+//! sample is drawn by [`sample_row_indices`] (the reservoir of *Streaming training*:
+//! the same rows for the same row count and seed, whatever reads them); with fewer
+//! sample rows than rows the summary's parameters record it (`stream` for streaming,
+//! `sample` for the engines: `rows`, `sample_rows`, `sample_seed`).
+//!
+//! The engines' closure fits with [`registry::level_wise_for`](crate::registry::level_wise_for):
+//! the tuned setting of a tree (its minimum leaf carried over as a fraction of all
+//! the rows, as [`registry::fit_on_codes`](crate::registry::fit_on_codes) does for
+//! streaming), naive Bayes and TAN with their own settings; the discretizer is fitted
+//! on **every** row with the tuned binning (in memory from the table for a CSV;
+//! exact cut points by queries for raw Parquet, `count::parquet`), and the counts are
+//! the engine's aggregate queries. So with a sample of at least every row (the
+//! default [`DEFAULT_SAMPLE_ROWS`] covers tables up to 500,000 rows) the engine's
+//! model is byte for byte the in-memory one, tuned and validated (tested on the Telco
+//! data, CSV and raw Parquet, with and without sample weights); with a smaller sample
+//! the reported figures estimate the shipped model as streaming's do (above). Raw
+//! Parquet reads only the sample's rows into memory
+//! ([`read_rows`](crate::data::arrow::raw::read_rows): the Parquet reader's row
+//! selection).
 
 mod builder;
 mod leakage;
@@ -130,7 +162,7 @@ pub use pipeline::{
     FinalFit, Pipeline, Stage, TrainOptions, Trained, Validation, ValidationReport,
 };
 pub use stream::{
-    DEFAULT_SAMPLE_ROWS, STREAM_AUTO_BYTES, StreamOptions, StreamSample, StreamTrained,
-    streams_by_default,
+    DEFAULT_SAMPLE_ROWS, RowsFit, STREAM_AUTO_BYTES, Sample, StreamOptions, StreamSample,
+    StreamTrained, sample_row_indices, streams_by_default,
 };
 pub use survival::SurvivalValidation;

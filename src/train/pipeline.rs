@@ -483,7 +483,7 @@ impl Pipeline {
             }
             (holdout_fit, _) => {
                 progress(Stage::FittingFinal { rows: all.len() });
-                let fitted = self.fit_all(table, &all, holdout_fit.as_ref())?;
+                let fitted = self.fit_final(table, &all, holdout_fit.as_ref())?;
                 (fitted, all)
             }
         };
@@ -521,7 +521,7 @@ impl Pipeline {
     /// (if any) is `holdout_fit`: a large table's tuned setting carries over from it
     /// ([`registry::refit_tuned`]: both tunings would run on a sample of the tuner's
     /// size), otherwise [`registry::fit`] (tuning again on all rows).
-    pub(super) fn fit_all(
+    pub(super) fn fit_final(
         &self,
         table: &Table,
         all: &[usize],

@@ -1,6 +1,7 @@
 //! Streaming training: [`StreamSample`] (pass 1) and [`Pipeline::fit_stream`]; the
 //! design is documented in the `train` module docs (section *Streaming training*).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -167,6 +168,58 @@ enum Slot {
     Replace(usize),
 }
 
+/// Vitter's Algorithm R over rows seen in order: the first `cap` rows fill the
+/// reservoir, row `i ≥ cap` replaces slot `j ~ U{0..i}` when `j < cap`.
+struct Reservoir {
+    rng: ChaCha8Rng,
+    cap: usize,
+    filled: usize,
+}
+
+impl Reservoir {
+    fn new(cap: usize, seed: u64) -> Reservoir {
+        Reservoir {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            cap,
+            filled: 0,
+        }
+    }
+
+    /// Where row `i` (the rows before it offered in order) goes.
+    fn slot(&mut self, i: u64) -> Slot {
+        if self.filled < self.cap {
+            self.filled += 1;
+            Slot::Push
+        } else {
+            let j = self.rng.random_range(0..=i);
+            if j < self.cap as u64 {
+                Slot::Replace(j as usize)
+            } else {
+                Slot::Skip
+            }
+        }
+    }
+}
+
+/// The rows a seeded uniform sample of at most `sample_rows` of `n_rows` rows keeps,
+/// in row order: the rows [`StreamSample::read`] keeps of a file of `n_rows` rows with
+/// that seed (the same reservoir and generator); every row when `n_rows ≤
+/// sample_rows`. It depends on the number of rows only, so a sample can be read
+/// straight from the data (the engine paths of `churnkit train`).
+pub fn sample_row_indices(n_rows: u64, sample_rows: usize, seed: u64) -> Vec<u64> {
+    let mut reservoir = Reservoir::new(sample_rows, seed);
+    let mut index: Vec<u64> = Vec::with_capacity(sample_rows.min(n_rows as usize));
+    for i in 0..n_rows {
+        match reservoir.slot(i) {
+            Slot::Push => index.push(i),
+            Slot::Replace(j) => index[j] = i,
+            Slot::Skip => {}
+        }
+    }
+    index.sort_unstable();
+    index
+}
+
 impl StreamSample {
     /// Pass 1: reads the CSV file at `path` with `opts` as a stream of chunks (kinds
     /// and classes fixed from its head, [`stream_options`]) and keeps a seeded sample
@@ -186,8 +239,7 @@ impl StreamSample {
         let t0 = Instant::now();
         let path = path.as_ref();
         let read_options = stream_options(path, opts, stream.head_rows)?;
-        let cap = stream.sample_rows;
-        let mut rng = ChaCha8Rng::seed_from_u64(stream.seed);
+        let mut reservoir = Reservoir::new(stream.sample_rows, stream.seed);
         let mut report = ReadReport::default();
         let mut template: Option<Arc<Schema>> = None;
         let mut finger: Option<Fingerprinter> = None;
@@ -244,22 +296,7 @@ impl StreamSample {
             }
             // Where each row goes (Algorithm R), decided in row order.
             slots.clear();
-            let mut filled = index.len();
-            for r in 0..n {
-                let i = seen + r as u64;
-                let slot = if filled < cap {
-                    filled += 1;
-                    Slot::Push
-                } else {
-                    let j = rng.random_range(0..=i);
-                    if j < cap as u64 {
-                        Slot::Replace(j as usize)
-                    } else {
-                        Slot::Skip
-                    }
-                };
-                slots.push(slot);
-            }
+            slots.extend((0..n).map(|r| reservoir.slot(seen + r as u64)));
             fn place<T: Copy>(slots: &[Slot], dst: &mut Vec<T>, value: impl Fn(usize) -> T) {
                 for (r, &s) in slots.iter().enumerate() {
                     match s {
@@ -458,22 +495,24 @@ fn with_all_levels(discretizer: &Discretizer, schema: &Schema) -> Discretizer {
     )
 }
 
-/// The result of [`Pipeline::fit_stream`]: the model and how good it is.
+/// The result of [`Pipeline::fit_stream`] and [`Pipeline::fit_sampled`]: the model and
+/// how good it is.
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct StreamTrained {
-    /// The assembled model, fitted on every row of the file.
+    /// The assembled model, fitted on every row of the data.
     pub model: Model,
     /// The validation's report, on the sample (out-of-sample, before calibration).
     pub validation: ValidationReport,
-    /// Rows of the file, all of which the model was fitted on.
+    /// Rows of the data, all of which the model was fitted on.
     pub rows: usize,
     /// Rows of the sample validation, tuning and binning ran on.
     pub sample_rows: usize,
-    /// Seconds of pass 2 (encoding every row with the sample's discretizer).
+    /// Seconds of encoding every row with the sample's discretizer (pass 2 of
+    /// streaming; the engines' codes and cut points).
     pub encode_seconds: f64,
     /// Seconds of fitting: the learner on the sample (its tuning and discretizer),
-    /// then the final model on all the codes.
+    /// then the final model on every row.
     pub fit_seconds: f64,
     /// Seconds spent validating on the sample.
     pub validate_seconds: f64,
@@ -527,11 +566,104 @@ impl Pipeline {
         progress: &mut dyn FnMut(Stage),
     ) -> Result<StreamTrained> {
         self.check_stream()?;
+        let this;
+        let pipeline = if self.options.read_spec.is_none() {
+            this = self.clone().read_spec(sample.read_spec());
+            &this
+        } else {
+            self
+        };
+        // The sample's table goes to the pipeline, which drops it before pass 2; only
+        // its schema stays here.
+        let empty = sample.table.select(&[]);
+        let table = std::mem::replace(&mut sample.table, empty);
+        let of = Sample {
+            rows: sample.rows,
+            seed: sample.stream.seed,
+            record: "stream",
+        };
+        pipeline.fit_sampled(Cow::Owned(table), of, progress, |on_sample, schema_of| {
+            let discretizer = match on_sample.discretizer() {
+                Some(d) => with_all_levels(d, schema_of.schema()),
+                None => {
+                    return Err(Error::Fit(format!(
+                        "{}: streaming training needs a learner that encodes its rows",
+                        self.algo
+                    )));
+                }
+            };
+            let t = Instant::now();
+            let encoded = encode_file(&sample, &discretizer)?;
+            let encode_seconds = t.elapsed().as_secs_f64();
+            let t = Instant::now();
+            let body = registry::fit_on_codes(
+                self.algo,
+                &self.algo_options,
+                on_sample,
+                discretizer,
+                encoded,
+                schema_of,
+            )?;
+            Ok(RowsFit {
+                body,
+                data: TrainingData {
+                    schema: Arc::clone(schema_of.schema()),
+                    rows: sample.rows as u64,
+                    class_counts: sample.class_counts.clone(),
+                    fingerprint: sample.fingerprint.clone(),
+                },
+                encode_seconds,
+                fit_seconds: t.elapsed().as_secs_f64(),
+            })
+        })
+    }
+
+    /// Trains on every row of a data set from a seeded `sample` of its rows, the
+    /// final fit made elsewhere — the step streaming training
+    /// ([`fit_stream`](Self::fit_stream)) and the distributed engines of `churnkit
+    /// train --engine` share: leakage warnings, validation ([`TrainOptions::validation`](super::TrainOptions::validation))
+    /// and one fit of the learner on the whole sample (its self-tuning and
+    /// discretizer) run here, through the code [`fit`](Self::fit) runs; the sample's
+    /// table is then dropped and `fit_all` fits the final model on every row with
+    /// what that fit chose (it is handed the sample's body and an empty table with
+    /// the sample's schema), e.g. with [`registry::fit_on_codes`] or
+    /// [`registry::level_wise_for`]. The model is assembled as in memory, calibration
+    /// and tier thresholds chosen on the sample's out-of-sample predictions, the
+    /// summary counting the rows `fit_all` describes; with fewer sample rows than
+    /// [`Sample::rows`] the summary's parameters record the sample under
+    /// [`Sample::record`] (`rows`, `sample_rows`, `sample_seed`).
+    ///
+    /// # Errors
+    /// [`check`](Self::check)'s; a duration column or a holdout's training-part model
+    /// ([`Error::Param`]: the model is fitted on every row, without a survival
+    /// model); those of [`fit`](Self::fit) on the sample; `fit_all`'s.
+    pub fn fit_sampled(
+        &self,
+        sample: Cow<'_, Table>,
+        of: Sample,
+        progress: &mut dyn FnMut(Stage),
+        fit_all: impl FnOnce(&ModelBody, &Table) -> Result<RowsFit>,
+    ) -> Result<StreamTrained> {
+        self.check()?;
         let o = &self.options;
-        if let TierSpec::Given(policy) = &o.tiers {
-            policy.validate(sample.table.schema().target.n_classes())?;
+        if let Some(d) = &o.duration {
+            return Err(Error::param(
+                "duration",
+                d,
+                "a model fitted on every row from a sample fits no time-to-churn model; train in memory",
+            ));
         }
-        let table = &sample.table;
+        if o.final_fit != FinalFit::AllRows {
+            return Err(Error::param(
+                "final_fit",
+                "training part",
+                "a model fitted from a sample is fitted on every row; train in memory",
+            ));
+        }
+        if let TierSpec::Given(policy) = &o.tiers {
+            policy.validate(sample.schema().target.n_classes())?;
+        }
+        let table: &Table = &sample;
         let all = table.all_rows();
         let warnings = leakage_warnings(table, &all);
         let t = Instant::now();
@@ -541,74 +673,103 @@ impl Pipeline {
             holdout_fit,
         } = self.validate_on(table, &all, progress)?;
         let validate_seconds = t.elapsed().as_secs_f64();
-        progress(Stage::FittingFinal { rows: sample.rows });
+        progress(Stage::FittingFinal { rows: of.rows });
         let t = Instant::now();
-        // The sample's fit, whose settings the final fit on every row takes.
-        let on_sample = self.fit_all(table, &all, holdout_fit.as_ref())?;
-        let mut fit_seconds = t.elapsed().as_secs_f64();
-        let schema = Arc::clone(table.schema());
-        let discretizer = match on_sample.body.discretizer() {
-            Some(d) => with_all_levels(d, &schema),
-            None => {
-                return Err(Error::Fit(format!(
-                    "{}: streaming training needs a learner that encodes its rows",
-                    self.algo
-                )));
-            }
-        };
+        // The sample's fit, whose settings the final fit on every row takes (a large
+        // sample keeps its hold-out fit's tuned setting, as in memory).
+        let on_sample = self.fit_final(table, &all, holdout_fit.as_ref())?;
+        let sample_seconds = t.elapsed().as_secs_f64();
         let sample_rows = table.n_rows();
-        // The sample's table is not needed any more: only its schema.
+        // The sample's rows are not needed any more: only its schema.
         let schema_of = table.select(&[]);
-        sample.table = schema_of;
-        let t = Instant::now();
-        let encoded = encode_file(&sample, &discretizer)?;
-        let encode_seconds = t.elapsed().as_secs_f64();
-        let t = Instant::now();
-        let body: ModelBody = registry::fit_on_codes(
-            self.algo,
-            &self.algo_options,
-            &on_sample.body,
-            discretizer,
-            encoded,
-            &sample.table,
-        )?;
-        fit_seconds += t.elapsed().as_secs_f64();
+        drop(sample);
+        let RowsFit {
+            body,
+            data,
+            encode_seconds,
+            fit_seconds,
+        } = fit_all(&on_sample.body, &schema_of)?;
         progress(Stage::Assembling);
         let mut params = self.params_json(&body);
-        if sample_rows < sample.rows
+        if sample_rows < of.rows
             && let serde_json::Value::Object(map) = &mut params
         {
             map.insert(
-                "stream".into(),
+                of.record.into(),
                 serde_json::json!({
-                    "rows": sample.rows,
+                    "rows": of.rows,
                     "sample_rows": sample_rows,
-                    "sample_seed": sample.stream.seed,
+                    "sample_seed": of.seed,
                 }),
             );
         }
-        let data = TrainingData {
-            schema,
-            rows: sample.rows as u64,
-            class_counts: sample.class_counts.clone(),
-            fingerprint: sample.fingerprint.clone(),
-        };
-        let mut builder = self
+        let rows = data.rows as usize;
+        let model = self
             .configure(ModelBuilder::from_training_data(body, data), held, true)
-            .params(params);
-        if o.read_spec.is_none() {
-            builder = builder.read_spec(sample.read_spec());
-        }
-        let model = builder.build()?;
+            .params(params)
+            .build()?;
         Ok(StreamTrained {
             model,
             validation,
-            rows: sample.rows,
+            rows,
             sample_rows,
             encode_seconds,
-            fit_seconds,
+            fit_seconds: sample_seconds + fit_seconds,
             validate_seconds,
             warnings,
         })
+    }
+}
+
+/// The sample [`Pipeline::fit_sampled`] is given: how it was drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Sample {
+    /// Rows of the data the sample was drawn from (all of which the final model is
+    /// fitted on).
+    pub rows: usize,
+    /// The sample's seed.
+    pub seed: u64,
+    /// The key the summary's parameters record the sample under when it is smaller
+    /// than the data (`stream` for streaming training, `sample` for the engines).
+    pub record: &'static str,
+}
+
+impl Sample {
+    /// A sample of `rows` rows drawn with `seed`, recorded under `record`.
+    pub fn new(rows: usize, seed: u64, record: &'static str) -> Sample {
+        Sample { rows, seed, record }
+    }
+}
+
+/// The final fit of [`Pipeline::fit_sampled`] on every row: the body and what the
+/// summary says of the rows it was fitted on.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct RowsFit {
+    /// The fitted body.
+    pub body: ModelBody,
+    /// The rows it was fitted on (schema, count, class counts, fingerprint).
+    pub data: TrainingData,
+    /// Seconds spent encoding (or planning the codes of) every row.
+    pub encode_seconds: f64,
+    /// Seconds spent fitting on every row.
+    pub fit_seconds: f64,
+}
+
+impl RowsFit {
+    /// A final fit's result.
+    pub fn new(
+        body: ModelBody,
+        data: TrainingData,
+        encode_seconds: f64,
+        fit_seconds: f64,
+    ) -> RowsFit {
+        RowsFit {
+            body,
+            data,
+            encode_seconds,
+            fit_seconds,
+        }
     }
 }

@@ -545,18 +545,20 @@ pub struct TrainArgs {
     /// fitted on the codes of every row. auto: CSV files over 512 MiB
     #[arg(long, value_enum, value_name = "WHEN", default_value = "auto")]
     pub stream: StreamMode,
-    /// With streaming: rows of the sample (seeded by --seed) validation, tuning and
-    /// binning run on
+    /// With streaming or --engine: rows of the sample (seeded by --seed) validation,
+    /// tuning and tier thresholds run on (streaming: binning too)
     #[arg(long, value_name = "N", default_value_t = 500_000)]
     pub stream_sample: usize,
     /// Where the counts are taken: memory, datafusion (Apache DataFusion in this
     /// process), ballista (Ballista standalone: a scheduler and an executor in this
     /// process) or ballista=HOST:PORT (a Ballista scheduler). Engines other than memory
-    /// need a build with `--features distributed`; they fit the model on all rows
-    /// without validation, trees with fixed parameters (no self-tuning), and report
-    /// each tree level on stderr. On Parquet data (a .parquet file, a directory of
-    /// them, or a glob such as 'dir/*.parquet') the engine reads the raw columns itself:
-    /// churnkit never holds the table (levels, cut points and codes are queries)
+    /// need a build with `--features distributed`; they take the in-memory options
+    /// (validation, self-tuning, tiers): validation and tuning run in memory on a
+    /// seeded sample of --stream-sample rows, then the engine fits the model on every
+    /// row with the tuned settings, reporting each tree level on stderr. On Parquet
+    /// data (a .parquet file, a directory of them, or a glob such as 'dir/*.parquet')
+    /// the engine reads the raw columns itself: churnkit holds only the sample
+    /// (levels, cut points and codes are queries)
     #[arg(long, value_name = "ENGINE", default_value = "memory")]
     pub engine: String,
     /// With --engine datafusion: the size of DataFusion's memory pool (e.g. 512MiB,

@@ -24,25 +24,8 @@ pub fn train(a: TrainArgs) -> Result<()> {
         return crate::distributed::train(a);
     }
     let algo: Algorithm = a.algo.parse()?;
-    let algo_opts = a.algo_args.options(a.seed)?;
-    let validation = validation(&a)?;
-    // The saved model is refitted on all rows unless --no-refit.
-    let final_fit = if a.fit.no_refit {
-        FinalFit::TrainingPart
-    } else {
-        FinalFit::AllRows
-    };
-    let mut pipeline = Pipeline::new(algo, algo_opts.clone())
-        .validation(validation)
-        .final_fit(final_fit)
-        .tiers(TierSpec::parse(&a.tiers)?)
-        .missing_tokens(data_options(CsvOptions::new(&a.target), &a.data_args)?.missing());
-    if let Some(econ) = a.econ.economics() {
-        pipeline = pipeline.economics(econ);
-    }
-    if let Some(d) = &a.duration {
-        pipeline = pipeline.duration(d);
-    }
+    let mut pipeline = pipeline(&a, algo)?;
+    let validation = pipeline.train_options().validation;
     pipeline.check()?; // bad flags fail before the data is read
     if let Some(path) = &a.output {
         check_output_path(path, &[&a.data], a.force)?; // before reading and fitting
@@ -197,6 +180,54 @@ pub fn train(a: TrainArgs) -> Result<()> {
     }
     emit(&s)?;
     Ok(())
+}
+
+/// The pipeline `train`'s flags ask for (without the read spec and warning
+/// settings, which need the data): the algorithm and its options, the validation
+/// ([`validation`]), the final fit (all rows unless --no-refit), tiers, missing
+/// tokens, economics and the duration column.
+pub(crate) fn pipeline(a: &TrainArgs, algo: Algorithm) -> Result<Pipeline> {
+    let algo_opts = a.algo_args.options(a.seed)?;
+    // The saved model is refitted on all rows unless --no-refit.
+    let final_fit = if a.fit.no_refit {
+        FinalFit::TrainingPart
+    } else {
+        FinalFit::AllRows
+    };
+    let mut pipeline = Pipeline::new(algo, algo_opts)
+        .validation(validation(a)?)
+        .final_fit(final_fit)
+        .tiers(TierSpec::parse(&a.tiers)?)
+        .missing_tokens(data_options(CsvOptions::new(&a.target), &a.data_args)?.missing());
+    if let Some(econ) = a.econ.economics() {
+        pipeline = pipeline.economics(econ);
+    }
+    if let Some(d) = &a.duration {
+        pipeline = pipeline.duration(d);
+    }
+    Ok(pipeline)
+}
+
+/// The lines of a `train` report after the data: the warnings (each followed by
+/// `note`), the validation, the out-of-sample tiers and the self-tuning's choice.
+pub(crate) fn report_body(
+    model: &churnkit::model::Model,
+    validation: &ValidationReport,
+    warnings: &[churnkit::train::LeakageWarning],
+    note: &str,
+) -> String {
+    let mut s = String::new();
+    for w in warnings {
+        s.push_str(&format!("warning   {w}{note}\n"));
+    }
+    s.push_str(&validation.to_string());
+    if let Some(t) = out_of_sample_tiers(model) {
+        s.push_str(&t);
+    }
+    if let Some(t) = model.summary().params.0.get("tuning") {
+        s.push_str(&tuning_line(t));
+    }
+    s
 }
 
 /// The playbook (warnings for its columns the table lacks, on stderr) and the
@@ -582,16 +613,12 @@ fn train_stream(a: &TrainArgs, mut pipeline: Pipeline, algo: Algorithm) -> Resul
         a.seed,
         thousands(rows as u64)
     ));
-    for w in &warnings {
-        s.push_str(&format!("warning   {w} (on the sample)\n"));
-    }
-    s.push_str(&validation.to_string());
-    if let Some(t) = out_of_sample_tiers(&model) {
-        s.push_str(&t);
-    }
-    if let Some(t) = model.summary().params.0.get("tuning") {
-        s.push_str(&tuning_line(t));
-    }
+    s.push_str(&report_body(
+        &model,
+        &validation,
+        &warnings,
+        " (on the sample)",
+    ));
     s.push_str(&format!(
         "time      reading {load_seconds:.3} s (pass 1), encoding {encode_seconds:.3} s (pass 2), fitting {fit_seconds:.3} s, validating {validate_seconds:.3} s\n"
     ));

@@ -175,11 +175,42 @@ pub(crate) fn parquet_batches(
     path: &Path,
     as_dictionary: &dyn Fn(&str) -> bool,
 ) -> Result<(SchemaRef, Vec<RecordBatch>)> {
-    use arrow_schema::{DataType, Field, Schema};
-    use parquet::arrow::arrow_reader::{
-        ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
-    };
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     use rayon::prelude::*;
+    let location = Location::file(path);
+    let meta = dictionary_metadata(path, as_dictionary)?;
+    let schema = meta.schema().clone();
+    let groups = meta.metadata().num_row_groups();
+    let parts: Vec<Result<Vec<RecordBatch>>> = (0..groups)
+        .into_par_iter()
+        .map(|g| {
+            let file = open(path, &location)?;
+            let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
+                .with_row_groups(vec![g])
+                .with_batch_size(WHOLE_FILE_BATCH_ROWS)
+                .build()
+                .map_err(|e| parquet_error(&location, e))?;
+            reader
+                .map(|b| b.map_err(|e| arrow_error(&location, "a Parquet file", e)))
+                .collect()
+        })
+        .collect();
+    let mut batches = Vec::new();
+    for p in parts {
+        batches.extend(p?);
+    }
+    Ok((schema, batches))
+}
+
+/// The reader metadata of the Parquet file at `path`, the top-level text columns
+/// `as_dictionary` names decoded as dictionaries (see [`parquet_batches`]).
+#[cfg(feature = "parquet")]
+pub(crate) fn dictionary_metadata(
+    path: &Path,
+    as_dictionary: &dyn Fn(&str) -> bool,
+) -> Result<parquet::arrow::arrow_reader::ArrowReaderMetadata> {
+    use arrow_schema::{DataType, Field, Schema};
+    use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
     let location = Location::file(path);
     let file = open(path, &location)?;
     let meta = ArrowReaderMetadata::load(&file, Default::default())
@@ -215,27 +246,7 @@ pub(crate) fn parquet_batches(
     } else {
         meta
     };
-    let schema = meta.schema().clone();
-    let groups = meta.metadata().num_row_groups();
-    let parts: Vec<Result<Vec<RecordBatch>>> = (0..groups)
-        .into_par_iter()
-        .map(|g| {
-            let file = open(path, &location)?;
-            let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
-                .with_row_groups(vec![g])
-                .with_batch_size(WHOLE_FILE_BATCH_ROWS)
-                .build()
-                .map_err(|e| parquet_error(&location, e))?;
-            reader
-                .map(|b| b.map_err(|e| arrow_error(&location, "a Parquet file", e)))
-                .collect()
-        })
-        .collect();
-    let mut batches = Vec::new();
-    for p in parts {
-        batches.extend(p?);
-    }
-    Ok((schema, batches))
+    Ok(meta)
 }
 
 /// All record batches of an Arrow IPC file or stream.

@@ -126,6 +126,9 @@ pub struct RawFeature {
     pub index: usize,
     /// Categorical (levels are the cells' texts) or numeric (the cells as `f64`).
     pub categorical: bool,
+    /// A text column declared numeric: its cells are parsed as the reader parses them
+    /// ([`cell_number`]), not cast by the engine.
+    pub text_numeric: bool,
 }
 
 /// The columns of a table of Parquet files, planned as
@@ -144,6 +147,8 @@ pub struct RawColumns {
     pub target: (String, usize),
     /// The id column, if any.
     pub id_column: Option<String>,
+    /// The column of sample weights (a number column), its name and position, if any.
+    pub weight: Option<(String, usize)>,
     /// The cell texts read as missing.
     pub missing: MissingTokens,
     /// Non-finite numbers read as missing (`--on-bad-cell missing`) rather than an
@@ -171,7 +176,7 @@ fn open(path: &Path) -> Result<std::fs::File> {
 /// A file that is not Parquet, a file whose schema differs from the first's (naming
 /// both), a missing target / id / dropped column, an unsupported Arrow type in a
 /// column that is read (naming the column and the type), and what this path does
-/// not do yet: a weight column, a text column declared numeric.
+/// not do: a weight column of text.
 pub fn raw_columns(files: Vec<PathBuf>, opts: &CsvOptions) -> Result<RawColumns> {
     let Some(first) = files.first() else {
         return Err(Error::param("data", "", "no Parquet file to read"));
@@ -191,13 +196,24 @@ pub fn raw_columns(files: Vec<PathBuf>, opts: &CsvOptions) -> Result<RawColumns>
     }
     let location = Location::file(first);
     let plan = plan_of_schema(&schema, &location, opts)?;
-    if let Some(w) = &plan.weight_name {
-        return Err(Error::param(
-            "weight",
-            w,
-            "the raw-Parquet engine path does not read sample weights yet (train in memory, or from codes with --engine on a CSV)",
-        ));
-    }
+    let weight = match (plan.weight, &plan.weight_name) {
+        (Some(i), Some(name)) => {
+            if matches!(
+                type_kind(schema.field(i).data_type()),
+                Some(super::cells::TypeKind::Text) | None
+            ) {
+                return Err(Error::Schema {
+                    location: location.clone().at_column(name),
+                    message: format!(
+                        "a {} column of sample weights: the raw-Parquet engine path reads weights from number columns only (store them as numbers, or train in memory)",
+                        schema.field(i).data_type()
+                    ),
+                });
+            }
+            Some((name.clone(), i))
+        }
+        _ => None,
+    };
     let Some(target) = plan.target else {
         return Err(Error::Schema {
             location: location.at_column(&plan.target_name),
@@ -210,19 +226,7 @@ pub fn raw_columns(files: Vec<PathBuf>, opts: &CsvOptions) -> Result<RawColumns>
             type_kind(schema.field(*i).data_type()),
             Some(super::cells::TypeKind::Text)
         );
-        let categorical = match kind {
-            Kind::Categorical => true,
-            Kind::Numeric { .. } if text => {
-                return Err(Error::Schema {
-                    location: location.clone().at_column(name),
-                    message: format!(
-                        "a {} column declared numeric: the raw-Parquet engine path reads numbers from number columns only (store it as numbers, or train in memory)",
-                        schema.field(*i).data_type()
-                    ),
-                });
-            }
-            Kind::Numeric { .. } => false,
-        };
+        let categorical = matches!(kind, Kind::Categorical);
         if type_kind(schema.field(*i).data_type()).is_none() {
             return Err(unsupported_type(&schema, &location, *i, name));
         }
@@ -230,6 +234,7 @@ pub fn raw_columns(files: Vec<PathBuf>, opts: &CsvOptions) -> Result<RawColumns>
             name: name.clone(),
             index: *i,
             categorical,
+            text_numeric: text && !categorical,
         });
     }
     Ok(RawColumns {
@@ -238,6 +243,7 @@ pub fn raw_columns(files: Vec<PathBuf>, opts: &CsvOptions) -> Result<RawColumns>
         features,
         target: (plan.target_name.clone(), target),
         id_column: plan.id_name.clone(),
+        weight,
         missing: plan.missing.clone(),
         bad_cells_missing: opts.on_bad_cell == BadCellPolicy::Missing,
     })
@@ -263,6 +269,26 @@ pub fn cell_text(array: &dyn Array, row: usize, missing: &MissingTokens) -> Resu
     })?;
     let mut buf = String::new();
     Ok(present_text(cells.get(row), missing, &mut buf).map(str::to_string))
+}
+
+/// The number the reader reads from cell `row` of `array` in a column declared
+/// numeric, as [`read_parquet`](super::read_parquet) reads it: a text trimmed, a
+/// missing token or an empty text missing, else its value as a finite number; a
+/// number as itself (NaN missing); a boolean 1 or 0; a null missing. None when missing
+/// or bad (not a finite number: the reader's bad cell, which the raw path's streaming
+/// passes report by the bad-cell policy).
+pub fn cell_number(array: &dyn Array, row: usize, missing: &MissingTokens) -> Option<f64> {
+    use super::cells::Value;
+    use crate::data::cell::{self, Parsed};
+    let v = Cells::of(array)?.get(row);
+    match v {
+        Value::Null => None,
+        Value::Text(t) => match cell::number(t.as_bytes(), missing) {
+            Parsed::Value(x) => Some(x),
+            _ => None,
+        },
+        _ => v.number().filter(|x| x.is_finite()),
+    }
 }
 
 /// Calls `f` with each record batch of columns `columns` (positions in the files'
@@ -468,8 +494,9 @@ pub fn scan_labels(raw: &RawColumns, opts: &CsvOptions) -> Result<LabelScan> {
 
 /// Streams the training table one record batch at a time, as tables of the target and
 /// one feature (`feature`: its position in [`RawColumns::features`]; None: the target
-/// only), read by the same reader as a whole file (the classes fixed to `classes`), and
-/// hands each to `f`: a pass over one column of the data in bounded memory.
+/// and the sample weights, if any), read by the same reader as a whole file (the
+/// classes fixed to `classes`), and hands each to `f`: a pass over one column of the
+/// data in bounded memory. The reader's errors name the file and its line.
 pub fn stream_tables(
     raw: &RawColumns,
     feature: Option<usize>,
@@ -479,12 +506,15 @@ pub fn stream_tables(
 ) -> Result<()> {
     let t = raw.target.1;
     let name = feature.map(|j| raw.features[j].name.as_str());
-    let narrowed = opts.narrowed(name, classes);
+    let mut narrowed = opts.narrowed(name, classes);
     let mut cols = vec![t];
     if let Some(j) = feature {
         cols.push(raw.features[j].index);
+    } else if let Some((w, i)) = &raw.weight {
+        narrowed = narrowed.weight_column(w);
+        cols.push(*i);
     }
-    stream(raw, &cols, |path, _, b| {
+    stream(raw, &cols, |path, row0, b| {
         if b.num_rows() == 0 {
             return Ok(());
         }
@@ -492,9 +522,113 @@ pub fn stream_tables(
             std::slice::from_ref(b),
             &path.display().to_string(),
             &narrowed,
-        )?;
+        )
+        .map_err(|e| shift_lines(e, row0 as u64))?;
         f(&table)
     })
+}
+
+/// `e` with its line moved down `rows` rows (an error of a batch that starts `rows`
+/// rows into its file).
+fn shift_lines(mut e: Error, rows: u64) -> Error {
+    if let Error::Value { location, .. }
+    | Error::Label { location, .. }
+    | Error::Schema { location, .. }
+    | Error::Csv { location, .. } = &mut e
+    {
+        location.line = location.line.map(|l| l + rows);
+    }
+    e
+}
+
+/// The weight of each class over the rows kept, summed in row order as the in-memory
+/// table's class counts are (one streaming pass over the target and weight columns,
+/// [`stream_tables`]): each row's sample weight, or 1 without a weight column. A bad
+/// weight (missing, negative, not finite) is the reader's error, naming the file,
+/// line and column.
+pub fn class_weights(raw: &RawColumns, opts: &CsvOptions, classes: &[String]) -> Result<Vec<f64>> {
+    let mut counts = vec![0.0; classes.len()];
+    stream_tables(raw, None, opts, classes, |t| {
+        for (r, &l) in t.labels().iter().enumerate() {
+            counts[l as usize] += t.weight(r);
+        }
+        Ok(())
+    })?;
+    Ok(counts)
+}
+
+/// Reads rows `rows` of the table — positions over all its files in row order (as
+/// [`LabelScan::rows_read`] counts them), sorted, e.g. a seeded sample — into a
+/// [`Table`] with the reader of a whole file, the classes fixed to `classes` (rows
+/// with a bad label follow the label policy of `opts`). Only those rows are decoded
+/// into batches (the Parquet reader's row selection): memory grows with `rows`, not
+/// with the table.
+///
+/// # Errors
+/// A file that cannot be read (naming it); the reader's errors on the rows read
+/// (a bad cell, a bad weight), the line counted over the rows read.
+pub fn read_rows(
+    raw: &RawColumns,
+    opts: &CsvOptions,
+    classes: &[String],
+    rows: &[u64],
+) -> Result<(Table, crate::data::ReadReport)> {
+    use parquet::arrow::arrow_reader::{RowSelection, RowSelector};
+    let mut batches: Vec<RecordBatch> = Vec::new();
+    let mut next = 0usize; // the first of `rows` not read yet
+    let mut start = 0u64; // the first row of the file, over all files
+    // Text columns that become levels or labels decoded as dictionaries, as
+    // `read_parquet` decodes them (the id, weight and dropped columns stay text).
+    let skip = |name: &str| {
+        opts.id_column.as_deref() == Some(name)
+            || opts.weight_column.as_deref() == Some(name)
+            || opts.drop_columns.iter().any(|d| d == name)
+    };
+    for path in &raw.files {
+        let meta = super::file::dictionary_metadata(path, &|name| !skip(name))?;
+        let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(open(path)?, meta);
+        let n = u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
+        let end = start + n;
+        let mut selectors: Vec<RowSelector> = Vec::new();
+        let mut at = start;
+        let mut taken = 0usize;
+        while next < rows.len() && rows[next] < end {
+            let r = rows[next];
+            if r > at {
+                selectors.push(RowSelector::skip((r - at) as usize));
+            }
+            let mut run = 1;
+            while next + run < rows.len()
+                && rows[next + run] == r + run as u64
+                && r + (run as u64) < end
+            {
+                run += 1;
+            }
+            selectors.push(RowSelector::select(run));
+            at = r + run as u64;
+            next += run;
+            taken += run;
+        }
+        if taken > 0 {
+            let mut builder = builder.with_batch_size(STREAM_BATCH_ROWS);
+            if taken as u64 != n {
+                if end > at {
+                    selectors.push(RowSelector::skip((end - at) as usize));
+                }
+                builder = builder.with_row_selection(RowSelection::from(selectors));
+            }
+            let reader = builder.build().map_err(|e| parquet_error(path, e))?;
+            for b in reader {
+                batches.push(b.map_err(|e| Error::Format {
+                    location: Location::file(path),
+                    message: format!("cannot read it as a Parquet file: {e}"),
+                })?);
+            }
+        }
+        start = end;
+    }
+    let source = raw.files[0].display().to_string();
+    super::read_record_batches(&batches, &source, &opts.clone().classes(classes.to_vec()))
 }
 
 #[cfg(test)]
