@@ -72,29 +72,63 @@ const POW10: [f64; 16] = [
 /// other text (the caller then parses it the general way).
 #[inline]
 fn plain_decimal(cell: &[u8]) -> Option<f64> {
-    let (negative, digits) = match cell.split_first()? {
-        (b'-', rest) => (true, rest),
-        _ => (false, cell),
+    plain_prefix(cell).and_then(|(x, len)| (len == cell.len()).then_some(x))
+}
+
+/// The longest prefix of `bytes` of the form `-?d+(.d+)?`, when it has at most 15
+/// digits: its value (as [`plain_decimal`] reads it) and its length. None when the
+/// bytes do not start so, or the prefix has more digits, or a `.` follows the integer
+/// digits without a digit after it.
+#[inline]
+fn plain_prefix(bytes: &[u8]) -> Option<(f64, usize)> {
+    let negative = bytes.first() == Some(&b'-');
+    let digits = |from: usize, int: &mut u64| {
+        let mut i = from;
+        while let Some(&b) = bytes.get(i) {
+            let d = b.wrapping_sub(b'0');
+            if d > 9 {
+                break;
+            }
+            // Wrapping: a prefix of more than 15 digits is refused below.
+            *int = int.wrapping_mul(10).wrapping_add(u64::from(d));
+            i += 1;
+        }
+        i
     };
     let mut int = 0u64;
-    let mut n_digits = 0usize;
-    let mut frac: Option<usize> = None;
-    for (i, &b) in digits.iter().enumerate() {
-        match b {
-            b'0'..=b'9' if n_digits < 15 => {
-                int = int * 10 + u64::from(b - b'0');
-                n_digits += 1;
-            }
-            b'.' if frac.is_none() && i > 0 && i + 1 < digits.len() => frac = Some(i + 1),
-            _ => return None,
-        }
-    }
-    if n_digits == 0 {
+    let start = usize::from(negative);
+    let mut end = digits(start, &mut int);
+    let n_int = end - start;
+    if n_int == 0 {
         return None;
     }
-    let scale = frac.map_or(0, |f| digits.len() - f);
+    let mut scale = 0;
+    if bytes.get(end) == Some(&b'.') {
+        let frac_end = digits(end + 1, &mut int);
+        scale = frac_end - end - 1;
+        if scale == 0 {
+            return None;
+        }
+        end = frac_end;
+    }
+    if n_int + scale > 15 {
+        return None;
+    }
     let x = int as f64 / POW10[scale];
-    Some(if negative { -x } else { x })
+    Some((if negative { -x } else { x }, end))
+}
+
+/// The number a cell starting `bytes` holds when it ends where its leading
+/// `-?d+(.d+)?` ends (the caller checks that a delimiter, a line end or the end of the
+/// text follows): the value and the cell's length, exactly what [`number`] gives for
+/// that cell (no whitespace to trim, not a missing token). None when the cell may be
+/// anything else: the caller then finds the cell's end and calls [`number`].
+#[inline]
+pub(crate) fn leading_number(bytes: &[u8], missing: &MissingTokens) -> Option<(f64, usize)> {
+    if missing.may_start(*bytes.first()?) {
+        return None;
+    }
+    plain_prefix(bytes)
 }
 
 /// [`parse_number`] for text (not trimmed here).

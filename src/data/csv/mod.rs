@@ -27,6 +27,7 @@
 
 mod batch;
 mod chunks;
+mod direct;
 mod head;
 mod interner;
 mod options;

@@ -52,9 +52,10 @@ use rayon::prelude::*;
 use ::csv::{ByteRecord, ReaderBuilder};
 
 use super::batch::{Batch, is_text};
-use super::options::{BadCellPolicy, CsvOptions, MAX_RECORD_BYTES};
+use super::direct::Plain;
+use super::options::{CsvOptions, MAX_RECORD_BYTES};
 use super::plan::{Kind, Mode, Plan};
-use super::source::{Lines, RecordLimit, byte_mask, count_line_ends, open_source};
+use super::source::{Lines, RecordLimit, count_line_ends, open_source};
 use crate::error::{Location, Result};
 
 /// Chunks smaller than this are not worth a thread: a file is read in at most
@@ -244,7 +245,7 @@ pub(super) fn rows(
     let pieces: Vec<&[u8]> = cuts.windows(2).map(|w| &bytes[w[0]..w[1]]).collect();
     // The physical line each chunk starts on.
     let header_lines = count_line_ends(&bytes[..start]);
-    let ends: Vec<u64> = pieces.par_iter().map(|p| count_line_ends(p)).collect();
+    let (ends, plain): (Vec<u64>, Vec<bool>) = pieces.par_iter().map(|p| survey(p)).unzip();
     let mut first_lines = Vec::with_capacity(pieces.len());
     let mut line = 1 + header_lines;
     for e in &ends {
@@ -256,7 +257,7 @@ pub(super) fn rows(
         .par_iter()
         .zip(&first_lines)
         .enumerate()
-        .map(|(k, (piece, &line))| chunk(piece, plan, opts, line, ends[k], k == last))
+        .map(|(k, (piece, &line))| chunk(piece, plan, opts, (line, ends[k]), plain[k], k == last))
         .collect();
     let mut batches = batches.into_iter().collect::<Option<Vec<Batch>>>()?;
     if batches.is_empty() {
@@ -287,23 +288,57 @@ fn cuts(bytes: &[u8], start: usize, n: usize) -> Vec<usize> {
     cuts
 }
 
+/// The line ends of `piece` (as [`count_line_ends`] counts them) and whether it is
+/// plain: no `"` and no CR (then its line ends are its LFs). One pass over plain
+/// bytes, 64 at a time (so the tests vectorise).
+fn survey(piece: &[u8]) -> (u64, bool) {
+    let (mut lf, mut other) = (0u64, 0u8);
+    let mut blocks = piece.chunks_exact(64);
+    let mut count = |block: &[u8]| {
+        let (mut n, mut o) = (0u8, 0u8);
+        for &b in block {
+            n += u8::from(b == b'\n');
+            o |= u8::from(b == b'"') | u8::from(b == b'\r');
+        }
+        lf += u64::from(n);
+        other |= o;
+    };
+    for block in &mut blocks {
+        count(block);
+    }
+    count(blocks.remainder());
+    if other == 0 {
+        (lf, true)
+    } else {
+        (count_line_ends(piece), false)
+    }
+}
+
 /// Parses one chunk starting on physical line `line`, holding `line_ends` line ends,
-/// into a flushed batch; None when it meets an error or (not the last chunk) does not
-/// end between records.
+/// `plain` when it holds no `"` and no CR, into a flushed batch; None when it meets an
+/// error or (not the last chunk) does not end between records.
 fn chunk(
     piece: &[u8],
     plan: &Plan,
     opts: &CsvOptions,
-    line: u64,
-    line_ends: u64,
+    (line, line_ends): (u64, u64),
+    plain: bool,
     last: bool,
 ) -> Option<Batch> {
     // A record per line end, plus an unterminated last one.
-    let batch = Batch::for_text(plan, line_ends as usize + 1, piece);
+    let batch = || Batch::for_text(plan, line_ends as usize + 1, piece);
+    if plain {
+        let mut b = batch();
+        match b.read_plain(plan, opts.on_bad_cell, piece, line) {
+            Plain::Read => return Some(b),
+            Plain::Failed => return None,
+            Plain::NotPlain => {}
+        }
+    }
     if has_quote(piece) {
-        chunk_scanned(batch, piece, plan, opts, line, last)
+        chunk_scanned(batch(), piece, plan, opts, line, last)
     } else {
-        chunk_unquoted(batch, piece, plan, opts, line)
+        chunk_unquoted(batch(), piece, plan, opts, line)
     }
 }
 
@@ -342,7 +377,8 @@ fn chunk_scanned(
     (last || reader.get_ref().at_record_start()).then_some(batch)
 }
 
-/// [`chunk`] for a chunk without quotes: every line end in it ends a record (or a
+/// [`chunk`] for a chunk without quotes that [`Batch::read_plain`] does not read (it
+/// holds a CR), through the csv parser: every line end in it ends a record (or a
 /// blank line), so the chunk ends between records, a record's line is the chunk's
 /// first line plus the line ends before the record's first byte, and a record's
 /// length is its line's. A record near [`MAX_RECORD_BYTES`] (an error, or close to
@@ -355,9 +391,6 @@ fn chunk_unquoted(
     line: u64,
 ) -> Option<Batch> {
     let policy = opts.on_bad_cell;
-    if !piece.contains(&b'\r') {
-        return lines_unquoted(batch, piece, plan, policy, line);
-    }
     let mut reader = ReaderBuilder::new()
         .delimiter(plan.delimiter)
         .has_headers(false)
@@ -398,67 +431,9 @@ fn chunk_unquoted(
     Some(batch)
 }
 
-/// [`chunk_unquoted`] for a chunk with neither quotes nor carriage returns, split
-/// without the csv parser: every LF ends a line, an empty line is skipped (as the
-/// csv reader skips blank lines), and every other line is a record whose fields lie
-/// between the delimiters. Both bytes are found eight at a time ([`byte_mask`]). A
-/// record's line is the chunk's first line plus the LFs before it.
-fn lines_unquoted(
-    mut batch: Batch,
-    piece: &[u8],
-    plan: &Plan,
-    policy: BadCellPolicy,
-    first_line: u64,
-) -> Option<Batch> {
-    let delimiter = plan.delimiter;
-    let mut delimiters: Vec<usize> = Vec::with_capacity(plan.n_fields);
-    let (mut start, mut line) = (0usize, first_line);
-    let record = |batch: &mut Batch, text: &[u8], delimiters: &[usize], line| {
-        // As `chunk_unquoted`: field bytes plus one per field.
-        if text.len() + 1 >= MAX_RECORD_BYTES {
-            return None;
-        }
-        batch.push_line(plan, policy, text, delimiters, line).ok()
-    };
-    let mut at = |batch: &mut Batch, pos: usize| -> Option<()> {
-        if piece[pos] == delimiter {
-            delimiters.push(pos - start);
-            return Some(());
-        }
-        if pos > start {
-            record(batch, &piece[start..pos], &delimiters, line)?;
-        }
-        delimiters.clear();
-        start = pos + 1;
-        line += 1;
-        Some(())
-    };
-    let mut words = piece.chunks_exact(8);
-    let mut offset = 0;
-    for w in &mut words {
-        let w = u64::from_le_bytes(w.try_into().ok()?);
-        let mut hits = byte_mask(w, b'\n') | byte_mask(w, delimiter);
-        while hits != 0 {
-            at(&mut batch, offset + (hits.trailing_zeros() / 8) as usize)?;
-            hits &= hits - 1;
-        }
-        offset += 8;
-    }
-    for (k, &b) in words.remainder().iter().enumerate() {
-        if b == b'\n' || b == delimiter {
-            at(&mut batch, offset + k)?;
-        }
-    }
-    if start < piece.len() {
-        record(&mut batch, &piece[start..], &delimiters, line)?;
-    }
-    batch.flush(plan, policy).ok()?;
-    Some(batch)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::super::options::BadLabelPolicy;
+    use super::super::options::{BadCellPolicy, BadLabelPolicy};
     use super::super::reader::read_bytes;
     use super::*;
 
