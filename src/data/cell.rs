@@ -82,39 +82,41 @@ fn plain_decimal(cell: &[u8]) -> Option<f64> {
 #[inline]
 fn plain_prefix(bytes: &[u8]) -> Option<(f64, usize)> {
     let negative = bytes.first() == Some(&b'-');
+    // The digits from `from`: how many, added to `int` (wrapping: a prefix of more
+    // than 15 digits is refused below).
     let digits = |from: usize, int: &mut u64| {
-        let mut i = from;
-        while let Some(&b) = bytes.get(i) {
+        let mut n = 0;
+        for &b in bytes.get(from..).unwrap_or_default() {
             let d = b.wrapping_sub(b'0');
             if d > 9 {
                 break;
             }
-            // Wrapping: a prefix of more than 15 digits is refused below.
             *int = int.wrapping_mul(10).wrapping_add(u64::from(d));
-            i += 1;
+            n += 1;
         }
-        i
+        n
     };
     let mut int = 0u64;
     let start = usize::from(negative);
-    let mut end = digits(start, &mut int);
-    let n_int = end - start;
+    let n_int = digits(start, &mut int);
     if n_int == 0 {
         return None;
     }
+    let mut end = start + n_int;
     let mut scale = 0;
     if bytes.get(end) == Some(&b'.') {
-        let frac_end = digits(end + 1, &mut int);
-        scale = frac_end - end - 1;
+        scale = digits(end + 1, &mut int);
         if scale == 0 {
             return None;
         }
-        end = frac_end;
+        end += 1 + scale;
     }
     if n_int + scale > 15 {
         return None;
     }
-    let x = int as f64 / POW10[scale];
+    // Below 10^15, so exact as i64 and as f64 (one conversion instruction, where
+    // u64's takes several).
+    let x = int as i64 as f64 / POW10[scale];
     Some((if negative { -x } else { x }, end))
 }
 

@@ -306,21 +306,26 @@ impl Batch {
                 theirs[j].push(c);
             }
         }
-        self.cols
-            .par_iter_mut()
-            .zip(theirs.into_par_iter())
-            .map(|(mine, theirs)| append_column(mine, theirs))
-            .collect::<Vec<Option<()>>>()
-            .into_iter()
-            .collect::<Option<Vec<()>>>()?;
-        for b in later {
-            self.append_rows(b)?;
-        }
-        Some(())
+        // The columns (each on its own) beside the rows' labels, lines, ids and
+        // weights (in batch order).
+        let mut cols = std::mem::take(&mut self.cols);
+        let (joined, rows) = rayon::join(
+            || {
+                cols.par_iter_mut()
+                    .zip(theirs.into_par_iter())
+                    .map(|(mine, theirs)| append_column(mine, theirs))
+                    .collect::<Vec<Option<()>>>()
+                    .into_iter()
+                    .collect::<Option<Vec<()>>>()
+            },
+            || later.into_iter().try_for_each(|b| self.append_rows(b)),
+        );
+        self.cols = cols;
+        joined.and(rows)
     }
 
     /// The labels, lines, ids, weights, bad cells and inference tallies of `later`
-    /// appended (its feature columns already are).
+    /// appended (its feature columns are appended apart).
     fn append_rows(&mut self, later: Batch) -> Option<()> {
         let remap = self.label_texts.absorb(&later.label_texts, usize::MAX)?;
         self.labels.extend(

@@ -25,6 +25,7 @@
 //! the sequential reader, which reports the first error as it always has.
 
 use super::batch::{Batch, BlockColumn, Builder};
+use super::interner::Interner;
 use super::options::{BadCellPolicy, MAX_RECORD_BYTES};
 use super::plan::{Kind, Plan};
 use super::source::byte_mask;
@@ -43,26 +44,13 @@ pub(super) enum Plain {
     Failed,
 }
 
-/// What the pass does with a field.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Role {
-    Skip,
-    /// Feature `j`, numeric.
-    Number(usize),
-    /// Feature `j`, categorical.
-    Level(usize),
-    Target,
-    Id,
-    Weight,
-}
-
 /// How many raw cells a [`Recent`] table holds (a power of two).
-const RECENT: usize = 32;
+const RECENT: usize = 64;
 
 /// The recent raw cells of one column (at most 16 bytes each) and the code each read
-/// as, in a direct-mapped table: a cell is found by its bytes and length alone (the
-/// code of a text never changes once given, and whether it is missing depends only on
-/// its bytes), so a hit gives what reading the cell again would give.
+/// as, in a two-way table: a cell is found by its bytes and length alone (the code of
+/// a text never changes once given, and whether it is missing depends only on its
+/// bytes), so a hit gives what reading the cell again would give.
 struct Recent {
     slots: Box<[(u128, u32, u32); RECENT]>,
 }
@@ -77,22 +65,30 @@ impl Recent {
         }
     }
 
+    /// The first of the two slots where `cell` may be (the other is the next one).
     #[inline]
     fn slot((key, len): (u128, usize)) -> usize {
         let h = (key as u64) ^ ((key >> 64) as u64).rotate_left(29) ^ len as u64;
-        (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - RECENT.trailing_zeros())) as usize
+        let h = h.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (h >> (64 - RECENT.trailing_zeros())) as usize & !1
     }
 
     /// The code of the cell `cell` (packed by [`short_field`] or [`pack`]), if held.
     #[inline]
     fn get(&self, cell: (u128, usize)) -> Option<u32> {
-        let (key, len, code) = self.slots[Self::slot(cell)];
-        (key == cell.0 && len as usize == cell.1).then_some(code)
+        let s = Self::slot(cell);
+        let hit = |(key, len, code): (u128, u32, u32)| {
+            (key == cell.0 && len as usize == cell.1).then_some(code)
+        };
+        hit(self.slots[s]).or_else(|| hit(self.slots[s + 1]))
     }
 
+    /// Holds `cell` in its first slot, the cell that was there moved to the second.
     #[inline]
     fn put(&mut self, cell: (u128, usize), code: u32) {
-        self.slots[Self::slot(cell)] = (cell.0, cell.1 as u32, code);
+        let s = Self::slot(cell);
+        self.slots[s + 1] = self.slots[s];
+        self.slots[s] = (cell.0, cell.1 as u32, code);
     }
 }
 
@@ -111,8 +107,8 @@ fn word(piece: &[u8], at: usize) -> Option<u64> {
 }
 
 /// The field starting at byte `start` of `piece` packed as [`pack`] packs it, when it
-/// ends (at `delimiter` or a line feed) within the 16 bytes from `start` and those
-/// bytes are in the piece; else None.
+/// is at most 16 bytes long and the bytes up to its end (a `delimiter`, a line feed, or
+/// the end of the piece) and the 16 from `start` are in the piece; else None.
 #[inline]
 fn short_field(piece: &[u8], start: usize, delimiter: u8) -> Option<(u128, usize)> {
     let low = word(piece, start)?;
@@ -125,7 +121,11 @@ fn short_field(piece: &[u8], start: usize, delimiter: u8) -> Option<(u128, usize
     let high = word(piece, start + 8)?;
     let ends = byte_mask(high, delimiter) | byte_mask(high, b'\n');
     if ends == 0 {
-        return None;
+        // Sixteen bytes, if a field end follows.
+        let full = piece
+            .get(start + 16)
+            .is_none_or(|&b| b == delimiter || b == b'\n');
+        return full.then_some((u128::from(low) | (u128::from(high) << 64), 16));
     }
     let len = (ends.trailing_zeros() / 8) as usize;
     let high = high & ((1u64 << (8 * len)) - 1);
@@ -149,40 +149,86 @@ fn field_end(piece: &[u8], mut i: usize, delimiter: u8) -> usize {
         .map_or(piece.len(), |k| i + k)
 }
 
-/// Each field's role under `plan`; None when a field has two (never for a plan made
-/// from a header, whose roles are distinct; checked rather than assumed).
-fn roles(plan: &Plan) -> Option<Vec<Role>> {
-    let mut roles = vec![Role::Skip; plan.n_fields];
-    let mut set = |i: usize, r: Role| -> Option<()> {
-        let slot = roles.get_mut(i)?;
-        if *slot != Role::Skip {
-            return None;
-        }
-        *slot = r;
-        Some(())
-    };
-    for (j, (i, _, kind)) in plan.features.iter().enumerate() {
-        set(
-            *i,
-            match kind {
-                Kind::Numeric { .. } => Role::Number(j),
-                Kind::Categorical => Role::Level(j),
-            },
-        )?;
-    }
-    if let Some(i) = plan.target {
-        set(i, Role::Target)?;
-    }
-    if let Some(i) = plan.id {
-        set(i, Role::Id)?;
-    }
-    if let Some(i) = plan.weight {
-        set(i, Role::Weight)?;
-    }
-    Some(roles)
+/// What the pass does with a field, with the feature's builder moved out of the batch
+/// while the chunk is read (so a cell touches its field's state only).
+enum Field {
+    Skip,
+    /// Feature `j`, numeric: its values and whether it is inferred.
+    Number(usize, Vec<f64>, bool),
+    /// Feature `j`, categorical: its codes, levels and recent cells.
+    Level(usize, Vec<u32>, Box<Interner>, Recent),
+    Target,
+    Id,
+    Weight,
 }
 
 impl Batch {
+    /// Each field's [`Field`] under `plan`, the features' builders moved out of the
+    /// batch; None when a field has two roles (never for a plan made from a header,
+    /// whose roles are distinct; checked rather than assumed) or a builder is not of
+    /// its feature's kind.
+    fn take_fields(&mut self, plan: &Plan) -> Option<Vec<Field>> {
+        let mut roles: Vec<Option<usize>> = vec![None; plan.n_fields];
+        // Slot value: the feature, or usize::MAX - 2..=usize::MAX for the roles.
+        let mut set = |i: usize, r: usize| -> Option<()> {
+            let slot = roles.get_mut(i)?;
+            if slot.is_some() {
+                return None;
+            }
+            *slot = Some(r);
+            Some(())
+        };
+        for (j, (i, _, _)) in plan.features.iter().enumerate() {
+            set(*i, j)?;
+        }
+        for (role, at) in [(usize::MAX, plan.target), (usize::MAX - 1, plan.id)] {
+            if let Some(i) = at {
+                set(i, role)?;
+            }
+        }
+        if let Some(i) = plan.weight {
+            set(i, usize::MAX - 2)?;
+        }
+        let kinds_fit = plan.features.iter().zip(&self.cols).all(|((_, _, k), c)| {
+            matches!(
+                (k, c),
+                (Kind::Numeric { .. }, Builder::Num(_)) | (Kind::Categorical, Builder::Cat(..))
+            )
+        });
+        if !kinds_fit || self.cols.len() != plan.features.len() {
+            return None;
+        }
+        let fields = roles
+            .into_iter()
+            .map(|r| match r {
+                None => Field::Skip,
+                Some(r) if r == usize::MAX => Field::Target,
+                Some(r) if r == usize::MAX - 1 => Field::Id,
+                Some(r) if r == usize::MAX - 2 => Field::Weight,
+                Some(j) => match std::mem::replace(&mut self.cols[j], Builder::Num(Vec::new())) {
+                    Builder::Num(v) => Field::Number(
+                        j,
+                        v,
+                        plan.features[j].2 == (Kind::Numeric { declared: false }),
+                    ),
+                    Builder::Cat(codes, levels) => Field::Level(j, codes, levels, Recent::new()),
+                },
+            })
+            .collect();
+        Some(fields)
+    }
+
+    /// Puts the builders [`Batch::take_fields`] moved out back.
+    fn put_fields(&mut self, fields: Vec<Field>) {
+        for f in fields {
+            match f {
+                Field::Number(j, v, _) => self.cols[j] = Builder::Num(v),
+                Field::Level(j, codes, levels, _) => self.cols[j] = Builder::Cat(codes, levels),
+                _ => {}
+            }
+        }
+    }
+
     /// Reads the records of `piece` (whole lines of a file holding no `"` and no CR,
     /// the first on line `first_line`) into this batch, parsing each field as it is
     /// split (see the module docs). When the result is [`Plain::Read`], the batch's
@@ -194,25 +240,34 @@ impl Batch {
         piece: &[u8],
         first_line: u64,
     ) -> Plain {
-        let Some(roles) = roles(plan) else {
+        let Some(mut fields) = self.take_fields(plan) else {
             return Plain::NotPlain;
         };
-        let Some(last) = roles.len().checked_sub(1) else {
+        let read = self.read_fields(plan, policy, piece, first_line, &mut fields);
+        self.put_fields(fields);
+        read
+    }
+
+    /// [`Batch::read_plain`] with the fields taken out.
+    fn read_fields(
+        &mut self,
+        plan: &Plan,
+        policy: BadCellPolicy,
+        piece: &[u8],
+        first_line: u64,
+        fields: &mut [Field],
+    ) -> Plain {
+        let Some(last) = fields.len().checked_sub(1) else {
             return Plain::NotPlain;
         };
         let delimiter = plan.delimiter;
         let missing = &plan.missing;
-        let columns: Vec<BlockColumn> = plan
-            .features
-            .iter()
-            .map(|(_, name, kind)| BlockColumn {
-                plan,
-                name,
-                inferred: *kind == (Kind::Numeric { declared: false }),
-                policy,
-            })
-            .collect();
-        let mut recent: Vec<Recent> = plan.features.iter().map(|_| Recent::new()).collect();
+        let column = |j: usize| BlockColumn {
+            plan,
+            name: &plan.features[j].1,
+            inferred: plan.features[j].2 == (Kind::Numeric { declared: false }),
+            policy,
+        };
         let mut recent_labels = Recent::new();
         let ends_field = |i: usize| piece.get(i).is_none_or(|&b| b == delimiter || b == b'\n');
         let n = piece.len();
@@ -225,43 +280,37 @@ impl Batch {
                 continue;
             }
             let record_start = i;
-            for (f, &role) in roles.iter().enumerate() {
+            for (f, field) in fields.iter_mut().enumerate() {
                 let start = i;
-                let read = match role {
-                    Role::Number(j) => {
-                        let Batch {
-                            cols,
-                            numbers,
-                            inferred,
-                            bad_cells,
-                            ..
-                        } = &mut *self;
-                        let Builder::Num(values) = &mut cols[j] else {
-                            return Plain::Failed;
-                        };
+                let read = match field {
+                    Field::Number(j, values, inferred) => {
                         match cell::leading_number(&piece[start..], missing) {
                             Some((x, len)) if ends_field(start + len) => {
                                 i = start + len;
                                 values.push(x);
-                                if columns[j].inferred {
-                                    numbers[j] += 1;
+                                if *inferred {
+                                    self.numbers[*j] += 1;
                                 }
                                 Ok(())
                             }
                             _ => {
                                 i = field_end(piece, start, delimiter);
                                 let parsed = cell::number(&piece[start..i], missing);
-                                let tallies = (&mut numbers[j], &mut inferred[j]);
-                                columns[j].number(parsed, line, values, tallies, &mut bad_cells[j])
+                                let j = *j;
+                                let tallies = (&mut self.numbers[j], &mut self.inferred[j]);
+                                column(j).number(
+                                    parsed,
+                                    line,
+                                    values,
+                                    tallies,
+                                    &mut self.bad_cells[j],
+                                )
                             }
                         }
                     }
-                    Role::Level(j) => {
-                        let Builder::Cat(codes, levels) = &mut self.cols[j] else {
-                            return Plain::Failed;
-                        };
+                    Field::Level(j, codes, levels, recent) => {
                         let short = short_field(piece, start, delimiter);
-                        match short.and_then(|c| recent[j].get(c)) {
+                        match short.and_then(|c| recent.get(c)) {
                             Some(code) => {
                                 i = start + short.map_or(0, |c| c.1);
                                 codes.push(code);
@@ -270,17 +319,17 @@ impl Batch {
                             None => {
                                 i = field_end(piece, start, delimiter);
                                 let raw = &piece[start..i];
-                                let read = columns[j].level(raw, line, codes, levels);
+                                let read = column(*j).level(raw, line, codes, levels);
                                 if let (Ok(()), Some(c), Some(&code)) =
                                     (&read, pack(raw), codes.last())
                                 {
-                                    recent[j].put(c, code);
+                                    recent.put(c, code);
                                 }
                                 read
                             }
                         }
                     }
-                    Role::Target => {
+                    Field::Target => {
                         let short = short_field(piece, start, delimiter);
                         match short.and_then(|c| recent_labels.get(c)) {
                             Some(code) => {
@@ -301,14 +350,17 @@ impl Batch {
                             }
                         }
                     }
-                    _ => {
+                    Field::Id => {
                         i = field_end(piece, start, delimiter);
-                        let raw = &piece[start..i];
-                        match role {
-                            Role::Id => self.push_id(plan, raw, line),
-                            Role::Weight => self.push_weight(plan, raw, line),
-                            _ => Ok(()),
-                        }
+                        self.push_id(plan, &piece[start..i], line)
+                    }
+                    Field::Weight => {
+                        i = field_end(piece, start, delimiter);
+                        self.push_weight(plan, &piece[start..i], line)
+                    }
+                    Field::Skip => {
+                        i = field_end(piece, start, delimiter);
+                        Ok(())
                     }
                 };
                 if read.is_err() {
@@ -317,7 +369,7 @@ impl Batch {
                 // `i` is at the field's end: a delimiter before every field but the
                 // last, a line end or the end of the piece after it (else the row is
                 // ragged).
-                let at_delimiter = i < n && piece[i] == delimiter;
+                let at_delimiter = piece.get(i) == Some(&delimiter);
                 if at_delimiter != (f < last) {
                     return Plain::Failed;
                 }

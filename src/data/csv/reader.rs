@@ -110,6 +110,25 @@ pub(super) fn read_bytes(
     }
 }
 
+/// [`read_bytes`] for bytes read for it: once the parallel pass is done, they are
+/// freed while the table is finished.
+fn read_owned(
+    bytes: Vec<u8>,
+    location: &Location,
+    opts: &CsvOptions,
+    n_chunks: usize,
+) -> Result<(Table, ReadReport)> {
+    opts.validate()?;
+    match parallel::read(&bytes, location, opts, n_chunks)? {
+        Some((plan, batch)) => {
+            let finish = || batch.finish(&plan, opts, Mode::Read);
+            let ((), read) = rayon::join(move || drop(bytes), finish);
+            read.map(|(t, r, _)| (t, r))
+        }
+        None => read_all(|| Ok(&bytes[..]), location, opts),
+    }
+}
+
 /// Files up to this size are read whole into memory and parsed in parallel chunks;
 /// larger ones are streamed through the sequential reader (so memory does not grow by
 /// the file's size on top of the table).
@@ -208,7 +227,7 @@ pub fn read_csv_report(path: impl AsRef<Path>, opts: &CsvOptions) -> Result<(Tab
         None => read_whole(&mut file, len, &location)?,
     };
     match whole {
-        Some(bytes) => read_bytes(&bytes, &location, opts, n_chunks),
+        Some(bytes) => read_owned(bytes, &location, opts, n_chunks),
         None => read_all(open, &location, opts),
     }
 }
