@@ -232,6 +232,96 @@ mod tests {
     }
 
     #[test]
+    fn a_leading_number_is_what_number_reads_of_the_cell_it_ends() {
+        // For every text and what may follow it in a line: when `leading_number` gives
+        // a value and a field end follows, `number` reads the same bits from the cell.
+        let default = MissingTokens::default();
+        let digits = MissingTokens::new(["-1", "7", "0.5"]);
+        let mut cells: Vec<String> = [
+            "0",
+            "-0",
+            "-0.0",
+            "+1",
+            ".5",
+            "5.",
+            "-.5",
+            "-",
+            "1e3",
+            "1.5e3",
+            "inf",
+            "NaN",
+            "123456789012345",
+            "1234567890123456",
+            "-123456789012345",
+            "0.000000000000001",
+            "99999999999999999999",
+            "007.50",
+            "1.2.3",
+            "--1",
+            "1-",
+            "0x10",
+            "-1",
+            "7",
+            "0.5",
+            "-10",
+            "70",
+            "0.50",
+            "3 ",
+            " 3",
+            "",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..5_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let n = (x % 19) as usize + 1;
+            let mut s: String = (0..n)
+                .map(|k| char::from(b'0' + ((x >> (k * 3)) % 10) as u8))
+                .collect();
+            let dot = ((x >> 40) % (n as u64 + 2)) as usize;
+            if dot <= n {
+                s.insert(dot, '.');
+            }
+            if x >> 63 == 1 {
+                s.insert(0, '-');
+            }
+            cells.push(s);
+        }
+        let mut fast = 0;
+        for c in &cells {
+            for tail in ["", ",", "\n", ",9", ".", "e5", " "] {
+                let line = format!("{c}{tail}");
+                let bytes = line.as_bytes();
+                for missing in [&default, &digits] {
+                    let Some((v, len)) = leading_number(bytes, missing) else {
+                        continue;
+                    };
+                    if !matches!(bytes.get(len), None | Some(b',' | b'\n')) {
+                        continue;
+                    }
+                    fast += 1;
+                    match number(&bytes[..len], missing) {
+                        Parsed::Value(w) => assert_eq!(v.to_bits(), w.to_bits(), "{line:?}"),
+                        other => panic!("{line:?}: {other:?} where {v} was read"),
+                    }
+                }
+            }
+        }
+        assert!(fast > 10_000, "{fast}");
+        // A cell that may be a missing token is never read here.
+        assert_eq!(leading_number(b"-1,", &digits), None);
+        assert_eq!(leading_number(b"7", &digits), None);
+        assert_eq!(
+            leading_number(b"-1,", &default).map(|(v, l)| (v, l)),
+            Some((-1.0, 2))
+        );
+    }
+
+    #[test]
     fn plain_decimals_parse_as_str_parse_does() {
         // Every shape the fast path takes, and its neighbours it leaves to `str::parse`.
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;

@@ -652,6 +652,253 @@ mod tests {
         assert!(read_ok > 100, "{read_ok}");
     }
 
+    /// Number texts of every shape: the plain ones the direct pass parses while
+    /// splitting, their neighbours it hands to `cell::number`, and non-numbers.
+    const NUMBER_TEXTS: [&str; 44] = [
+        "0",
+        "-0",
+        "-0.0",
+        "+1",
+        ".5",
+        "5.",
+        "-.5",
+        "-",
+        "1e3",
+        "1E-2",
+        "-2.5e+3",
+        "inf",
+        "-inf",
+        "NaN",
+        "nan",
+        "infinity",
+        "1e309",
+        "4.9e-324",
+        "123456789012345",
+        "1234567890123456",
+        "99999999999999999999",
+        "0.1234567890123456789",
+        "12345678.9012345",
+        "007.50",
+        " 3.5",
+        "3.5 ",
+        "\t7",
+        " ",
+        "",
+        "NA",
+        "?",
+        "null",
+        "1.2.3",
+        "--1",
+        "1-",
+        "0x10",
+        "1_000",
+        "12abc",
+        "-999",
+        "9",
+        "2.675",
+        "0.3",
+        "-1.5",
+        "\u{663}",
+    ];
+
+    /// Level texts around the 16 bytes a raw cell is looked up by, with whitespace,
+    /// missing tokens and a NUL byte.
+    const LEVEL_TEXTS: [&str; 14] = [
+        "",
+        " ",
+        "NA",
+        "na",
+        "a",
+        " a ",
+        "a\0",
+        "fifteen_bytes__",
+        "sixteen_bytes___",
+        " sixteen_bytes__",
+        "seventeen_bytes__",
+        "-999",
+        "12",
+        "\u{fc}n\u{ef}",
+    ];
+
+    #[test]
+    fn plain_chunks_read_every_cell_form_as_the_csv_path_does() {
+        // The declared column `b` holds every number text (bad ones read as missing
+        // under the lenient policy, counted in the report); the inferred column `c` a
+        // few, so it stays numeric; `a` every level text; `w` and the label plain.
+        // With "-999" a missing token, a cell starting with '-' may be missing.
+        let s = file(3000, |r, c| {
+            c[1] = LEVEL_TEXTS[(r * 7) % LEVEL_TEXTS.len()].to_string();
+            c[2] = NUMBER_TEXTS[r % NUMBER_TEXTS.len()].to_string();
+            if r % 29 == 0 {
+                c[3] = NUMBER_TEXTS[(r / 29) % NUMBER_TEXTS.len()].to_string();
+            }
+        });
+        let lenient = opts()
+            .on_bad_cell(BadCellPolicy::Missing)
+            .on_bad_label(BadLabelPolicy::Skip);
+        let tokens = lenient.clone().missing_tokens(["-999", "NA", "12"]);
+        for (what, o) in [
+            ("default tokens", &lenient),
+            ("tokens -999, NA, 12", &tokens),
+        ] {
+            let (seq, ran) = same(s.as_bytes(), o, what);
+            assert!(seq.starts_with("Ok("), "{what}: {seq}");
+            assert!(ran, "{what}: the parallel pass fell back");
+            let (t, r) = read_bytes(s.as_bytes(), &loc(), o, 4).unwrap();
+            assert!(t.schema().features[1].is_numeric() && t.schema().features[2].is_numeric());
+            assert!(r.bad_cells.iter().any(|b| b.column == "b"), "{what}");
+        }
+        // Under the error policy, the first bad cell of `b` (row 3, "+1" is a number;
+        // ".5" too; row 7 "-": line 9) is the error, from the sequential reader.
+        let (seq, _) = same(s.as_bytes(), &opts(), "strict");
+        assert!(seq.starts_with("Err("), "{seq}");
+        let e = read_bytes(s.as_bytes(), &loc(), &opts(), 4).unwrap_err();
+        assert!(e.to_string().contains("line 9"), "{e}");
+        assert!(seq.contains("value: \"-\""), "{seq}");
+    }
+
+    #[test]
+    fn plain_chunks_read_numbers_bit_for_bit_as_the_csv_path_does() {
+        // Random plain decimals (up to 17 digits, so both sides of the 15-digit fast
+        // path) in the inferred column: the values are compared as bits.
+        // SplitMix64 of the row: a fixed pseudo-random value per row.
+        let mix = |r: usize| {
+            let mut z = (r as u64)
+                .wrapping_add(1)
+                .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        };
+        let s = file(5000, |r, c| {
+            let v = mix(r);
+            let digits = (v % 17) as usize + 1;
+            let mut t: String = (0..digits)
+                .map(|k| char::from(b'0' + ((v >> (k * 3)) % 10) as u8))
+                .collect();
+            let dot = ((v >> 40) % (digits as u64 + 1)) as usize;
+            if dot > 0 && dot < digits {
+                t.insert(dot, '.');
+            }
+            if v >> 63 == 1 {
+                t.insert(0, '-');
+            }
+            c[3] = t;
+        });
+        let (seq, ran) = same(s.as_bytes(), &opts(), "random decimals");
+        assert!(ran && seq.starts_with("Ok("), "{seq}");
+        let (a, _) = read_bytes(s.as_bytes(), &loc(), &opts(), 1).unwrap();
+        let (b, _) = read_bytes(s.as_bytes(), &loc(), &opts(), 8).unwrap();
+        let bits = |t: &crate::data::Table| -> Vec<u64> {
+            match &t.columns()[2] {
+                crate::data::Column::Numeric(v) => v.iter().map(|x| x.to_bits()).collect(),
+                _ => Vec::new(),
+            }
+        };
+        assert_eq!(bits(&a).len(), 5000);
+        assert_eq!(bits(&a), bits(&b));
+    }
+
+    #[test]
+    fn plain_chunks_with_errors_fall_back_to_the_sequential_error() {
+        // Each error the direct pass meets (the level limit, non-UTF-8 in a level, an
+        // id or a label, a bad weight, too few or too many fields, a bad declared cell)
+        // gives the sequential reader's error and line.
+        type Edit = Box<dyn Fn(usize, &mut Vec<String>)>;
+        let cases: Vec<(&str, Edit)> = vec![
+            (
+                "non-UTF-8 id",
+                Box::new(|r, c| {
+                    if r == 2100 {
+                        c[0] = "~".into()
+                    }
+                }),
+            ),
+            (
+                "non-UTF-8 label",
+                Box::new(|r, c| {
+                    if r == 2100 {
+                        c[5] = "~".into()
+                    }
+                }),
+            ),
+            (
+                "non-UTF-8 short level",
+                Box::new(|r, c| {
+                    if r == 2100 {
+                        c[1] = "a~".into()
+                    }
+                }),
+            ),
+            (
+                "a negative weight",
+                Box::new(|r, c| {
+                    if r == 2100 {
+                        c[4] = "-1".into()
+                    }
+                }),
+            ),
+            (
+                "a text weight",
+                Box::new(|r, c| {
+                    if r == 2100 {
+                        c[4] = "w".into()
+                    }
+                }),
+            ),
+            (
+                "too few fields",
+                Box::new(|r, c| {
+                    if r == 2100 {
+                        c.pop();
+                    }
+                }),
+            ),
+            (
+                "too many fields",
+                Box::new(|r, c| {
+                    if r == 2100 {
+                        c.push("x".into())
+                    }
+                }),
+            ),
+            (
+                "an empty last field too many",
+                Box::new(|r, c| {
+                    if r == 2100 {
+                        c.push(String::new())
+                    }
+                }),
+            ),
+            (
+                "a bad declared cell",
+                Box::new(|r, c| {
+                    if r == 2100 {
+                        c[2] = "1e".into()
+                    }
+                }),
+            ),
+            (
+                "inf in a declared cell",
+                Box::new(|r, c| {
+                    if r == 2100 {
+                        c[2] = "inf".into()
+                    }
+                }),
+            ),
+        ];
+        for (what, edit) in &cases {
+            let s = file(3000, edit);
+            let bytes: Vec<u8> = s
+                .bytes()
+                .map(|b| if b == b'~' { 0xff } else { b })
+                .collect();
+            let (seq, _) = same(&bytes, &opts(), what);
+            assert!(seq.starts_with("Err("), "{what}: {seq}");
+            assert!(seq.contains("line: Some(2102)"), "{what}: {seq}");
+        }
+    }
+
     #[test]
     fn reports_merge_counts_and_first_lines_across_chunks() {
         // Bad cells and bad labels all over the file: the report's counts add up over
