@@ -247,6 +247,11 @@ impl Batch {
                 Builder::Cat(v, _) => v.reserve_exact(rows),
             }
         }
+        self.reserve_rows(rows);
+    }
+
+    /// Reserves room for `rows` more labels, lines, ids and weights (not columns).
+    pub(super) fn reserve_rows(&mut self, rows: usize) {
         self.labels.reserve_exact(rows);
         self.lines.reserve_exact(rows);
         if let Some(ids) = &mut self.ids {
@@ -322,6 +327,15 @@ impl Batch {
         );
         self.cols = cols;
         joined.and(rows)
+    }
+
+    /// The labels, lines, ids, weights, bad cells and inference tallies of `later`
+    /// (the batches of the records that follow this batch's, in order) appended, each
+    /// buffer grown once; not their feature columns (joined apart). None when a label
+    /// interner passes its limit (never: labels have none).
+    pub(super) fn append_rows_of(&mut self, later: Vec<Batch>) -> Option<()> {
+        self.reserve_rows(later.iter().map(Batch::len).sum());
+        later.into_iter().try_for_each(|b| self.append_rows(b))
     }
 
     /// The labels, lines, ids, weights, bad cells and inference tallies of `later`
@@ -714,32 +728,32 @@ impl BlockColumn<'_> {
         values.reserve(lines.len());
         for (r, (raw, &line)) in cells.zip(lines).enumerate() {
             let parsed = cell::number(raw, &self.plan.missing);
-            if let Err(e) = self.number(parsed, line, values, (numbers, inferred), bad_cells) {
-                return Some((r, e));
+            match self.number(parsed, line, (numbers, inferred), bad_cells) {
+                Ok(x) => values.push(x),
+                Err(e) => return Some((r, e)),
             }
         }
         None
     }
 
-    /// Adds one numeric cell on line `line`, parsed as `parsed` (by [`cell::number`]),
-    /// to `values`: a number, or NaN for a missing cell; a bad cell is tallied (an
-    /// inferred column), counted as missing or an error (by the policy).
+    /// The value of one numeric cell on line `line`, parsed as `parsed` (by
+    /// [`cell::number`]): a number, or NaN for a missing cell; a bad cell (NaN) is
+    /// tallied (an inferred column), counted as missing or an error (by the policy).
     #[inline]
     pub(super) fn number(
         &self,
         parsed: Parsed<'_, f64, [u8]>,
         line: u64,
-        values: &mut Vec<f64>,
         (numbers, inferred): Tallies,
         bad_cells: &mut Option<BadCells>,
-    ) -> Result<()> {
+    ) -> Result<f64> {
         match parsed {
-            Parsed::Missing => values.push(f64::NAN),
+            Parsed::Missing => Ok(f64::NAN),
             Parsed::Value(x) => {
                 if self.inferred {
                     *numbers += 1;
                 }
-                values.push(x);
+                Ok(x)
             }
             Parsed::Bad(cell) if self.inferred => {
                 let t = inferred.get_or_insert_with(|| {
@@ -757,14 +771,13 @@ impl BlockColumn<'_> {
                 if b.lines.len() < REPORTED_LINES {
                     b.lines.push(line);
                 }
-                values.push(f64::NAN);
+                Ok(f64::NAN)
             }
             Parsed::Bad(cell) => {
                 bad_number(bad_cells, self.plan, self.policy, self.name, cell, line)?;
-                values.push(f64::NAN);
+                Ok(f64::NAN)
             }
         }
-        Ok(())
     }
 
     /// Interns a categorical column's cells into `codes`; returns the first error, if
@@ -778,35 +791,23 @@ impl BlockColumn<'_> {
     ) -> Option<(usize, Error)> {
         codes.reserve(lines.len());
         for (r, (raw, &line)) in cells.zip(lines).enumerate() {
-            if let Err(e) = self.level(raw, line, codes, levels) {
-                return Some((r, e));
+            match self.level(raw, line, levels) {
+                Ok(c) => codes.push(c),
+                Err(e) => return Some((r, e)),
             }
         }
         None
     }
 
-    /// Adds one categorical cell (raw bytes, on line `line`) to `codes`: the missing
-    /// code, or its level's code (an error for non-UTF-8 text or too many levels).
+    /// The code of one categorical cell (raw bytes, on line `line`): the missing code,
+    /// or its level's code in `levels` (an error for non-UTF-8 text or too many
+    /// levels).
     #[inline]
-    pub(super) fn level(
-        &self,
-        raw: &[u8],
-        line: u64,
-        codes: &mut Vec<u32>,
-        levels: &mut Interner,
-    ) -> Result<()> {
+    pub(super) fn level(&self, raw: &[u8], line: u64, levels: &mut Interner) -> Result<u32> {
         match cell::present(raw, &self.plan.missing) {
-            None => codes.push(MISSING_LEVEL),
-            Some(cell) => {
-                codes.push(levels.intern(
-                    cell,
-                    line,
-                    &|| self.plan.at(line, self.name),
-                    MAX_LEVELS,
-                )?);
-            }
+            None => Ok(MISSING_LEVEL),
+            Some(cell) => levels.intern(cell, line, &|| self.plan.at(line, self.name), MAX_LEVELS),
         }
-        Ok(())
     }
 }
 

@@ -149,28 +149,43 @@ fn field_end(piece: &[u8], mut i: usize, delimiter: u8) -> usize {
         .map_or(piece.len(), |k| i + k)
 }
 
-/// What the pass does with a field, with the feature's builder moved out of the batch
-/// while the chunk is read (so a cell touches its field's state only).
-enum Field {
+/// Where a chunk's cells of one feature go: row `r` of the chunk is element `r`
+/// (a piece of the whole file's column, so the chunks' columns need no joining).
+pub(super) enum Out<'o> {
+    Num(&'o mut [f64]),
+    Cat(&'o mut [u32]),
+}
+
+/// What the pass does with a field, with what the field's cells change moved out of
+/// the batch while the chunk is read (so a cell touches its field's state only).
+enum Field<'o> {
     Skip,
-    /// Feature `j`, numeric: its values and whether it is inferred.
-    Number(usize, Vec<f64>, bool),
-    /// Feature `j`, categorical: its codes, levels and recent cells.
-    Level(usize, Vec<u32>, Box<Interner>, Recent),
+    /// Feature `j`, numeric: where its values go and whether it is inferred.
+    Number(usize, &'o mut [f64], bool),
+    /// Feature `j`, categorical: where its codes go, its levels and recent cells.
+    Level(usize, &'o mut [u32], Box<Interner>, Recent),
+    Target,
+    Id,
+    Weight,
+}
+
+/// A field's role in a plan.
+#[derive(Clone, Copy)]
+enum Role {
+    Feature(usize),
     Target,
     Id,
     Weight,
 }
 
 impl Batch {
-    /// Each field's [`Field`] under `plan`, the features' builders moved out of the
-    /// batch; None when a field has two roles (never for a plan made from a header,
-    /// whose roles are distinct; checked rather than assumed) or a builder is not of
-    /// its feature's kind.
-    fn take_fields(&mut self, plan: &Plan) -> Option<Vec<Field>> {
-        let mut roles: Vec<Option<usize>> = vec![None; plan.n_fields];
-        // Slot value: the feature, or usize::MAX - 2..=usize::MAX for the roles.
-        let mut set = |i: usize, r: usize| -> Option<()> {
+    /// Each field's [`Field`] under `plan`, feature `j`'s cells going to `outs[j]` and
+    /// its levels moved out of the batch; None when a field has two roles (never for a
+    /// plan made from a header, whose roles are distinct; checked rather than assumed)
+    /// or an output or builder is not of its feature's kind.
+    fn take_fields<'o>(&mut self, plan: &Plan, outs: Vec<Out<'o>>) -> Option<Vec<Field<'o>>> {
+        let mut roles: Vec<Option<Role>> = vec![None; plan.n_fields];
+        let mut set = |i: usize, r: Role| -> Option<()> {
             let slot = roles.get_mut(i)?;
             if slot.is_some() {
                 return None;
@@ -179,71 +194,83 @@ impl Batch {
             Some(())
         };
         for (j, (i, _, _)) in plan.features.iter().enumerate() {
-            set(*i, j)?;
+            set(*i, Role::Feature(j))?;
         }
-        for (role, at) in [(usize::MAX, plan.target), (usize::MAX - 1, plan.id)] {
+        for (role, at) in [
+            (Role::Target, plan.target),
+            (Role::Id, plan.id),
+            (Role::Weight, plan.weight),
+        ] {
             if let Some(i) = at {
                 set(i, role)?;
             }
         }
-        if let Some(i) = plan.weight {
-            set(i, usize::MAX - 2)?;
-        }
-        let kinds_fit = plan.features.iter().zip(&self.cols).all(|((_, _, k), c)| {
-            matches!(
-                (k, c),
-                (Kind::Numeric { .. }, Builder::Num(_)) | (Kind::Categorical, Builder::Cat(..))
-            )
-        });
-        if !kinds_fit || self.cols.len() != plan.features.len() {
+        if outs.len() != plan.features.len() || self.cols.len() != plan.features.len() {
             return None;
         }
-        let fields = roles
-            .into_iter()
-            .map(|r| match r {
+        let mut outs: Vec<Option<Out<'o>>> = outs.into_iter().map(Some).collect();
+        let mut fields = Vec::with_capacity(roles.len());
+        for r in roles {
+            fields.push(match r {
                 None => Field::Skip,
-                Some(r) if r == usize::MAX => Field::Target,
-                Some(r) if r == usize::MAX - 1 => Field::Id,
-                Some(r) if r == usize::MAX - 2 => Field::Weight,
-                Some(j) => match std::mem::replace(&mut self.cols[j], Builder::Num(Vec::new())) {
-                    Builder::Num(v) => Field::Number(
-                        j,
-                        v,
-                        plan.features[j].2 == (Kind::Numeric { declared: false }),
-                    ),
-                    Builder::Cat(codes, levels) => Field::Level(j, codes, levels, Recent::new()),
-                },
-            })
-            .collect();
+                Some(Role::Target) => Field::Target,
+                Some(Role::Id) => Field::Id,
+                Some(Role::Weight) => Field::Weight,
+                Some(Role::Feature(j)) => {
+                    let inferred = plan.features[j].2 == (Kind::Numeric { declared: false });
+                    let col = std::mem::replace(&mut self.cols[j], Builder::Num(Vec::new()));
+                    match (outs[j].take()?, col) {
+                        (Out::Num(v), Builder::Num(_)) => Field::Number(j, v, inferred),
+                        (Out::Cat(v), Builder::Cat(_, levels)) => {
+                            Field::Level(j, v, levels, Recent::new())
+                        }
+                        (_, col) => {
+                            self.cols[j] = col;
+                            return None;
+                        }
+                    }
+                }
+            });
+        }
         Some(fields)
     }
 
-    /// Puts the builders [`Batch::take_fields`] moved out back.
+    /// Puts the levels [`Batch::take_fields`] moved out back (each categorical
+    /// feature's builder holds its levels, no codes: they are in the outputs).
     fn put_fields(&mut self, fields: Vec<Field>) {
         for f in fields {
-            match f {
-                Field::Number(j, v, _) => self.cols[j] = Builder::Num(v),
-                Field::Level(j, codes, levels, _) => self.cols[j] = Builder::Cat(codes, levels),
-                _ => {}
+            if let Field::Level(j, _, levels, _) = f {
+                self.cols[j] = Builder::Cat(Vec::new(), levels);
             }
         }
     }
 
     /// Reads the records of `piece` (whole lines of a file holding no `"` and no CR,
-    /// the first on line `first_line`) into this batch, parsing each field as it is
-    /// split (see the module docs). When the result is [`Plain::Read`], the batch's
-    /// rows are those [`Batch::push`] and [`Batch::flush`] give for the same records.
+    /// the first on line `first_line`) into this batch (empty), parsing each field as
+    /// it is split (see the module docs): feature `j`'s cell of row `r` into element
+    /// `r` of `outs[j]` (each of `cap` elements: more records is a failure), the
+    /// target, id and weight cells and the lines into the batch. When the result is
+    /// [`Plain::Read`], the rows are those [`Batch::push`] and [`Batch::flush`] give
+    /// for the same records, and the batch holds each categorical feature's levels.
     pub(super) fn read_plain(
         &mut self,
         plan: &Plan,
         policy: BadCellPolicy,
-        piece: &[u8],
-        first_line: u64,
+        (piece, first_line): (&[u8], u64),
+        outs: Vec<Out<'_>>,
+        cap: usize,
     ) -> Plain {
-        let Some(mut fields) = self.take_fields(plan) else {
+        if outs.iter().any(|o| match o {
+            Out::Num(v) => v.len() != cap,
+            Out::Cat(v) => v.len() != cap,
+        }) || self.len() != 0
+        {
+            return Plain::NotPlain;
+        }
+        let Some(mut fields) = self.take_fields(plan, outs) else {
             return Plain::NotPlain;
         };
-        let read = self.read_fields(plan, policy, piece, first_line, &mut fields);
+        let read = self.read_fields(plan, policy, piece, first_line, (&mut fields, cap));
         self.put_fields(fields);
         read
     }
@@ -255,7 +282,7 @@ impl Batch {
         policy: BadCellPolicy,
         piece: &[u8],
         first_line: u64,
-        fields: &mut [Field],
+        (fields, cap): (&mut [Field], usize),
     ) -> Plain {
         let Some(last) = fields.len().checked_sub(1) else {
             return Plain::NotPlain;
@@ -280,6 +307,11 @@ impl Batch {
                 continue;
             }
             let record_start = i;
+            // This record's row in the chunk.
+            let r = self.lines.len();
+            if r >= cap {
+                return Plain::Failed;
+            }
             for (f, field) in fields.iter_mut().enumerate() {
                 let start = i;
                 let read = match field {
@@ -287,7 +319,7 @@ impl Batch {
                         match cell::leading_number(&piece[start..], missing) {
                             Some((x, len)) if ends_field(start + len) => {
                                 i = start + len;
-                                values.push(x);
+                                values[r] = x;
                                 if *inferred {
                                     self.numbers[*j] += 1;
                                 }
@@ -298,13 +330,9 @@ impl Batch {
                                 let parsed = cell::number(&piece[start..i], missing);
                                 let j = *j;
                                 let tallies = (&mut self.numbers[j], &mut self.inferred[j]);
-                                column(j).number(
-                                    parsed,
-                                    line,
-                                    values,
-                                    tallies,
-                                    &mut self.bad_cells[j],
-                                )
+                                column(j)
+                                    .number(parsed, line, tallies, &mut self.bad_cells[j])
+                                    .map(|x| values[r] = x)
                             }
                         }
                     }
@@ -313,19 +341,18 @@ impl Batch {
                         match short.and_then(|c| recent.get(c)) {
                             Some(code) => {
                                 i = start + short.map_or(0, |c| c.1);
-                                codes.push(code);
+                                codes[r] = code;
                                 Ok(())
                             }
                             None => {
                                 i = field_end(piece, start, delimiter);
                                 let raw = &piece[start..i];
-                                let read = column(*j).level(raw, line, codes, levels);
-                                if let (Ok(()), Some(c), Some(&code)) =
-                                    (&read, pack(raw), codes.last())
-                                {
-                                    recent.put(c, code);
-                                }
-                                read
+                                column(*j).level(raw, line, levels).map(|code| {
+                                    codes[r] = code;
+                                    if let Some(c) = pack(raw) {
+                                        recent.put(c, code);
+                                    }
+                                })
                             }
                         }
                     }

@@ -51,11 +51,14 @@ use rayon::prelude::*;
 
 use ::csv::{ByteRecord, ReaderBuilder};
 
-use super::batch::{Batch, is_text};
-use super::direct::Plain;
+use super::batch::{Batch, Builder, is_text};
+use super::direct::{Out, Plain};
+use super::interner::Interner;
 use super::options::{CsvOptions, MAX_RECORD_BYTES};
 use super::plan::{Kind, Mode, Plan};
 use super::source::{Lines, RecordLimit, count_line_ends, open_source};
+use crate::data::encoded::MAX_LEVELS;
+use crate::data::table::MISSING_LEVEL;
 use crate::error::{Location, Result};
 
 /// Chunks smaller than this are not worth a thread: a file is read in at most
@@ -252,12 +255,15 @@ pub(super) fn rows(
         first_lines.push(line);
         line += e;
     }
+    if plain.iter().all(|&p| p) {
+        return plain_rows(&pieces, &first_lines, &ends, plan, opts);
+    }
     let last = pieces.len() - 1;
     let batches: Vec<Option<Batch>> = pieces
         .par_iter()
         .zip(&first_lines)
         .enumerate()
-        .map(|(k, (piece, &line))| chunk(piece, plan, opts, (line, ends[k]), plain[k], k == last))
+        .map(|(k, (piece, &line))| chunk(piece, plan, opts, (line, ends[k]), k == last))
         .collect();
     let mut batches = batches.into_iter().collect::<Option<Vec<Batch>>>()?;
     if batches.is_empty() {
@@ -266,6 +272,146 @@ pub(super) fn rows(
     let mut batch = batches.remove(0);
     batch.append_all(batches)?;
     Some(batch)
+}
+
+/// [`rows`] when every chunk is plain (no `"`, no CR): each chunk is read by
+/// [`Batch::read_plain`] straight into its rows of the whole file's feature columns
+/// (chunk `k` may hold as many records as line feeds, plus one for the last chunk),
+/// so the columns are not copied again: a categorical column's codes of each later
+/// chunk are renumbered in place to the levels in file order, and the rows of chunks
+/// that held fewer records (blank lines) are moved up. The rows' labels, lines, ids
+/// and weights are appended as [`Batch::append_all`] does.
+fn plain_rows(
+    pieces: &[&[u8]],
+    first_lines: &[u64],
+    ends: &[u64],
+    plan: &Plan,
+    opts: &CsvOptions,
+) -> Option<Batch> {
+    let last = pieces.len().checked_sub(1)?;
+    let caps: Vec<usize> = ends
+        .iter()
+        .enumerate()
+        .map(|(k, &e)| e as usize + usize::from(k == last))
+        .collect();
+    let total: usize = caps.iter().sum();
+    // Zeroed, so untouched until each chunk writes its rows.
+    let mut cols: Vec<Builder> = plan
+        .features
+        .iter()
+        .map(|(_, _, k)| match k {
+            Kind::Numeric { .. } => Builder::Num(vec![0.0; total]),
+            Kind::Categorical => Builder::Cat(vec![0; total], Box::default()),
+        })
+        .collect();
+    let mut outs: Vec<Vec<Out>> = pieces.iter().map(|_| Vec::new()).collect();
+    for col in &mut cols {
+        match col {
+            Builder::Num(v) => split_rows(v, &caps, &mut outs, Out::Num),
+            Builder::Cat(v, _) => split_rows(v, &caps, &mut outs, Out::Cat),
+        }
+    }
+    let batches: Vec<Option<Batch>> = pieces
+        .par_iter()
+        .zip(first_lines)
+        .zip(outs)
+        .zip(&caps)
+        .map(|(((piece, &line), outs), &cap)| {
+            let mut batch = Batch::new(plan, 0);
+            batch.reserve_rows(cap);
+            match batch.read_plain(plan, opts.on_bad_cell, (piece, line), outs, cap) {
+                Plain::Read => Some(batch),
+                Plain::Failed | Plain::NotPlain => None,
+            }
+        })
+        .collect();
+    let mut batches = batches.into_iter().collect::<Option<Vec<Batch>>>()?;
+    let rows: Vec<usize> = batches.iter().map(Batch::len).collect();
+    // Each column's levels per chunk, in chunk order.
+    let mut levels: Vec<Vec<Box<Interner>>> = cols.iter().map(|_| Vec::new()).collect();
+    for b in &mut batches {
+        for (j, c) in std::mem::take(&mut b.cols).into_iter().enumerate() {
+            if let Builder::Cat(_, l) = c {
+                levels.get_mut(j)?.push(l);
+            }
+        }
+    }
+    let mut batches = batches.into_iter();
+    let mut batch = batches.next()?;
+    let (joined, appended) = rayon::join(
+        || {
+            cols.par_iter_mut()
+                .zip(levels)
+                .map(|(col, levels)| join_rows(col, levels, &caps, &rows))
+                .collect::<Option<Vec<()>>>()
+        },
+        || batch.append_rows_of(batches.collect()),
+    );
+    joined?;
+    appended?;
+    batch.cols = cols;
+    Some(batch)
+}
+
+/// Splits `v` into the rows of each chunk (`caps[k]` rows for chunk `k`), pushing
+/// chunk `k`'s as `out(rows)` onto `outs[k]`.
+fn split_rows<'o, T>(
+    v: &'o mut [T],
+    caps: &[usize],
+    outs: &mut [Vec<Out<'o>>],
+    out: fn(&'o mut [T]) -> Out<'o>,
+) {
+    let mut rest = v;
+    for (&cap, o) in caps.iter().zip(outs) {
+        let (mine, more) = rest.split_at_mut(cap.min(rest.len()));
+        o.push(out(mine));
+        rest = more;
+    }
+}
+
+/// Joins a column whose chunk `k` wrote `rows[k]` of its `caps[k]` rows: categorical
+/// codes renumbered to the levels absorbed in chunk order (`levels`: each chunk's),
+/// then the rows moved up over the unused ones. None when the levels pass
+/// [`MAX_LEVELS`] together.
+fn join_rows(
+    col: &mut Builder,
+    levels: Vec<Box<Interner>>,
+    caps: &[usize],
+    rows: &[usize],
+) -> Option<()> {
+    match col {
+        Builder::Num(v) => move_up(v, caps, rows),
+        Builder::Cat(codes, all) => {
+            let mut levels = levels.into_iter();
+            *all = levels.next()?;
+            let mut at = caps.first().copied()?;
+            for ((theirs, &cap), &n) in levels.zip(&caps[1..]).zip(&rows[1..]) {
+                let remap = all.absorb(&theirs, MAX_LEVELS)?;
+                for c in codes.get_mut(at..at + n)? {
+                    if *c != MISSING_LEVEL {
+                        *c = *remap.get(*c as usize)?;
+                    }
+                }
+                at += cap;
+            }
+            move_up(codes, caps, rows);
+        }
+    }
+    Some(())
+}
+
+/// Moves the `rows[k]` rows at the start of each chunk's `caps[k]` up against the
+/// rows before them, and drops the rest.
+fn move_up<T: Copy>(v: &mut Vec<T>, caps: &[usize], rows: &[usize]) {
+    let (mut from, mut to) = (0, 0);
+    for (&cap, &n) in caps.iter().zip(rows) {
+        if from != to {
+            v.copy_within(from..from + n, to);
+        }
+        to += n;
+        from += cap;
+    }
+    v.truncate(to);
 }
 
 /// The chunk boundaries: `start`, the cuts (each just after the first LF at or after
@@ -314,31 +460,22 @@ fn survey(piece: &[u8]) -> (u64, bool) {
     }
 }
 
-/// Parses one chunk starting on physical line `line`, holding `line_ends` line ends,
-/// `plain` when it holds no `"` and no CR, into a flushed batch; None when it meets an
-/// error or (not the last chunk) does not end between records.
+/// Parses one chunk starting on physical line `line`, holding `line_ends` line ends
+/// (a chunk of a file that has quotes or CRs), into a flushed batch; None when it meets
+/// an error or (not the last chunk) does not end between records.
 fn chunk(
     piece: &[u8],
     plan: &Plan,
     opts: &CsvOptions,
     (line, line_ends): (u64, u64),
-    plain: bool,
     last: bool,
 ) -> Option<Batch> {
     // A record per line end, plus an unterminated last one.
-    let batch = || Batch::for_text(plan, line_ends as usize + 1, piece);
-    if plain {
-        let mut b = batch();
-        match b.read_plain(plan, opts.on_bad_cell, piece, line) {
-            Plain::Read => return Some(b),
-            Plain::Failed => return None,
-            Plain::NotPlain => {}
-        }
-    }
+    let batch = Batch::for_text(plan, line_ends as usize + 1, piece);
     if has_quote(piece) {
-        chunk_scanned(batch(), piece, plan, opts, line, last)
+        chunk_scanned(batch, piece, plan, opts, line, last)
     } else {
-        chunk_unquoted(batch(), piece, plan, opts, line)
+        chunk_unquoted(batch, piece, plan, opts, line)
     }
 }
 
@@ -377,8 +514,7 @@ fn chunk_scanned(
     (last || reader.get_ref().at_record_start()).then_some(batch)
 }
 
-/// [`chunk`] for a chunk without quotes that [`Batch::read_plain`] does not read (it
-/// holds a CR), through the csv parser: every line end in it ends a record (or a
+/// [`chunk`] for a chunk without quotes that holds a CR, through the csv parser: every line end in it ends a record (or a
 /// blank line), so the chunk ends between records, a record's line is the chunk's
 /// first line plus the line ends before the record's first byte, and a record's
 /// length is its line's. A record near [`MAX_RECORD_BYTES`] (an error, or close to
@@ -797,6 +933,44 @@ mod tests {
         };
         assert_eq!(bits(&a).len(), 5000);
         assert_eq!(bits(&a), bits(&b));
+    }
+
+    #[test]
+    fn plain_chunks_with_blank_lines_move_their_rows_up() {
+        // LF-only blank lines (plain chunks, each holding fewer records than line
+        // feeds): the rows written after each chunk's gap are moved up, and the lines
+        // of later rows count the blank ones. Also a file ending without a line feed,
+        // and one ending with blank lines.
+        let s = file(3000, |r, c| {
+            if r % 101 == 7 {
+                c[2] = "bad".into();
+            }
+        });
+        let mut blank = String::new();
+        for (k, l) in s.split_inclusive('\n').enumerate() {
+            blank.push_str(l);
+            if k % 13 == 5 || (1200..1300).contains(&k) {
+                blank.push('\n');
+            }
+        }
+        let lenient = opts()
+            .on_bad_cell(BadCellPolicy::Missing)
+            .on_bad_label(BadLabelPolicy::Skip);
+        for (what, text) in [
+            ("blank lines", blank.clone()),
+            ("no final line feed", blank.trim_end().to_string()),
+            ("blank lines at the end", format!("{blank}\n\n\n")),
+        ] {
+            let (seq, ran) = same(text.as_bytes(), &lenient, what);
+            assert!(ran, "{what}: fell back: {seq}");
+            // Strict: the first bad cell (an error: the sequential reader's).
+            let (seq, _) = same(text.as_bytes(), &opts(), what);
+            assert!(seq.contains("line: Some(10)"), "{what}: {seq}");
+            let (t, r) = read_bytes(text.as_bytes(), &loc(), &lenient, 4).unwrap();
+            assert_eq!(t.n_rows(), 3000, "{what}");
+            // Row 7 is on line 10 (the header, rows 0-7, one blank line after row 4).
+            assert_eq!(r.bad_cells[0].lines[0], 10, "{what}");
+        }
     }
 
     #[test]
