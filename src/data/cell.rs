@@ -315,10 +315,7 @@ mod tests {
         // A cell that may be a missing token is never read here.
         assert_eq!(leading_number(b"-1,", &digits), None);
         assert_eq!(leading_number(b"7", &digits), None);
-        assert_eq!(
-            leading_number(b"-1,", &default).map(|(v, l)| (v, l)),
-            Some((-1.0, 2))
-        );
+        assert_eq!(leading_number(b"-1,", &default), Some((-1.0, 2)));
     }
 
     #[test]

@@ -36,9 +36,9 @@ use crate::data::cell;
 pub(super) enum Plain {
     /// Every record was read.
     Read,
-    /// The plan has a field with two roles: not for this pass (never for a plan made
-    /// from a header). The batch is untouched.
-    NotPlain,
+    /// The plan has a field with two roles (never for a plan made from a header), or
+    /// the outputs do not fit the plan or the batch is not empty: not for this pass.
+    Unfit,
     /// A record has an error, or is near [`MAX_RECORD_BYTES`]: the sequential reader
     /// decides.
     Failed,
@@ -265,10 +265,10 @@ impl Batch {
             Out::Cat(v) => v.len() != cap,
         }) || self.len() != 0
         {
-            return Plain::NotPlain;
+            return Plain::Unfit;
         }
         let Some(mut fields) = self.take_fields(plan, outs) else {
-            return Plain::NotPlain;
+            return Plain::Unfit;
         };
         let read = self.read_fields(plan, policy, piece, first_line, (&mut fields, cap));
         self.put_fields(fields);
@@ -285,7 +285,7 @@ impl Batch {
         (fields, cap): (&mut [Field], usize),
     ) -> Plain {
         let Some(last) = fields.len().checked_sub(1) else {
-            return Plain::NotPlain;
+            return Plain::Unfit;
         };
         let delimiter = plan.delimiter;
         let missing = &plan.missing;

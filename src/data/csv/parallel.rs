@@ -321,18 +321,18 @@ fn plain_rows(
             batch.reserve_rows(cap);
             match batch.read_plain(plan, opts.on_bad_cell, (piece, line), outs, cap) {
                 Plain::Read => Some(batch),
-                Plain::Failed | Plain::NotPlain => None,
+                Plain::Failed | Plain::Unfit => None,
             }
         })
         .collect();
     let mut batches = batches.into_iter().collect::<Option<Vec<Batch>>>()?;
     let rows: Vec<usize> = batches.iter().map(Batch::len).collect();
     // Each column's levels per chunk, in chunk order.
-    let mut levels: Vec<Vec<Box<Interner>>> = cols.iter().map(|_| Vec::new()).collect();
+    let mut levels: Vec<Vec<Interner>> = cols.iter().map(|_| Vec::new()).collect();
     for b in &mut batches {
         for (j, c) in std::mem::take(&mut b.cols).into_iter().enumerate() {
             if let Builder::Cat(_, l) = c {
-                levels.get_mut(j)?.push(l);
+                levels.get_mut(j)?.push(*l);
             }
         }
     }
@@ -375,7 +375,7 @@ fn split_rows<'o, T>(
 /// [`MAX_LEVELS`] together.
 fn join_rows(
     col: &mut Builder,
-    levels: Vec<Box<Interner>>,
+    levels: Vec<Interner>,
     caps: &[usize],
     rows: &[usize],
 ) -> Option<()> {
@@ -383,7 +383,7 @@ fn join_rows(
         Builder::Num(v) => move_up(v, caps, rows),
         Builder::Cat(codes, all) => {
             let mut levels = levels.into_iter();
-            *all = levels.next()?;
+            **all = levels.next()?;
             let mut at = caps.first().copied()?;
             for ((theirs, &cap), &n) in levels.zip(&caps[1..]).zip(&rows[1..]) {
                 let remap = all.absorb(&theirs, MAX_LEVELS)?;
