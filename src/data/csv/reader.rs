@@ -238,10 +238,14 @@ type PartEnds = (Option<usize>, Option<usize>, usize);
 
 /// The whole file of `len` bytes read in `n` parts at once (each part on its own
 /// rayon thread: the kernel's copies, and the page faults of the buffer, are shared
-/// out), with [`read_whole`]'s limit: None as soon as a part holds more than
-/// [`MAX_RECORD_BYTES`] bytes without a line end, or when the parts together do, and
-/// None when the file is not `len` bytes long after all (it changed: the caller reads
-/// it the sequential way). Not on every platform (None there).
+/// out), with [`read_whole`]'s limit and a stricter one: None as soon as a part holds
+/// more than half [`MAX_RECORD_BYTES`] bytes without a line end (then every part
+/// stops, so a file without line breaks is not held whole: the parts running at once
+/// read at most that much each), or the parts together hold more than
+/// [`MAX_RECORD_BYTES`]; and None when the file is not `len` bytes long after all (it
+/// changed). On None the caller reads the file the sequential way ([`read_whole`]),
+/// which decides about long lines as it always has. Not on every platform (None
+/// there).
 #[cfg(unix)]
 fn read_parts(file: &File, len: u64, n: usize, location: &Location) -> Result<Option<Vec<u8>>> {
     use rayon::prelude::*;
@@ -253,18 +257,28 @@ fn read_parts(file: &File, len: u64, n: usize, location: &Location) -> Result<Op
     let mut bytes = vec![0u8; len];
     let part = len.div_ceil(n.max(1)).max(1);
     let eol = |b: &u8| *b == b'\n' || *b == b'\r';
-    // Each part in blocks, the gap since the part's last line end checked after each.
+    // Set when a part gives up: the others stop at their next block.
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let give_up = || {
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        Ok(None)
+    };
+    // Each part in blocks, the gap since the part's start or last line end checked
+    // after each.
     let read_part = |(k, buf): (usize, &mut [u8])| -> Result<Option<PartEnds>> {
         let offset = (k * part) as u64;
         let (mut at, mut first, mut last) = (0usize, None, None);
         while at < buf.len() {
+            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                return Ok(None);
+            }
             let end = (at + BLOCK).min(buf.len());
             let n = file
                 .read_at(&mut buf[at..end], offset + at as u64)
                 .map_err(|e| io_error(location, e))?;
             if n == 0 {
                 // Shorter than `len`: changed.
-                return Ok(None);
+                return give_up();
             }
             let block = &buf[at..at + n];
             if let Some(i) = block.iter().rposition(eol) {
@@ -272,8 +286,8 @@ fn read_parts(file: &File, len: u64, n: usize, location: &Location) -> Result<Op
                 last = Some(at + i);
             }
             at += n;
-            if at - last.map_or(0, |l| l + 1) > MAX_RECORD_BYTES {
-                return Ok(None);
+            if at - last.map_or(0, |l| l + 1) > MAX_RECORD_BYTES / 2 {
+                return give_up();
             }
         }
         Ok(Some((first, last, buf.len())))
