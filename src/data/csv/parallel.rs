@@ -5,12 +5,17 @@
 //!
 //! After the header, the bytes are cut into `n` chunks of about equal size, each cut
 //! just after the first LF at or after its target offset (so a CRLF is never split).
-//! The physical line each chunk starts on is counted first (in parallel: every LF and
-//! every CR not followed by an LF, as the sequential reader counts). Each chunk is
-//! then parsed on its own thread by the csv parser into the same [`Batch`] a
+//! The physical line each chunk starts on is counted first (in parallel, one pass that
+//! also tells whether the chunk holds a `"` or a CR: every LF and every CR not
+//! followed by an LF, as the sequential reader counts). When no chunk holds either,
+//! each is read on its own thread by [`Batch::read_plain`] straight into its rows of
+//! the whole file's feature columns (as many rows as it has line feeds, the last chunk
+//! one more), which are then joined in place ([`plain_rows`]: later chunks' codes
+//! renumbered to first-seen order over the file, rows moved up over blank lines; the
+//! labels, lines, ids and weights appended, tallies added, first lines kept).
+//! Otherwise each chunk is parsed by the csv parser into the same [`Batch`] a
 //! sequential read fills (column blocks, chunk-local categorical levels), and the
-//! batches are appended in file order ([`Batch::append`]: local codes remapped to
-//! first-seen order over the file, tallies added, first lines kept). Line numbers are
+//! batches are appended in file order ([`Batch::append_all`]). Line numbers are
 //! absolute.
 //!
 //! A cut is right when the LF before it ends a record, i.e. is not inside a quoted
