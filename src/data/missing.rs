@@ -62,8 +62,15 @@ impl MissingTokens {
             return true;
         };
         cell.len() <= self.max_len
-            && self.first[usize::from(b >> 6)] & (1 << (b & 63)) != 0
+            && self.may_start(b)
             && self.tokens.iter().any(|t| t.eq_ignore_ascii_case(cell))
+    }
+
+    /// False when no token starts with the byte `b` (in either ASCII case): a trimmed
+    /// cell starting with it is not missing unless empty.
+    #[inline]
+    pub(crate) fn may_start(&self, b: u8) -> bool {
+        self.first[usize::from(b >> 6)] & (1 << (b & 63)) != 0
     }
 
     /// The tokens, trimmed and lower-cased, in the order given.

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::schema::{FeatureKind, Schema};
+use super::schema::{Feature, FeatureKind, Schema};
 use crate::error::{Error, Result};
 
 /// The code of a missing cell in a categorical [`Column`].
@@ -121,36 +121,15 @@ impl Table {
                 schema.features.len()
             )));
         }
-        for (c, f) in columns.iter().zip(&schema.features) {
-            if c.len() != n {
-                return Err(Error::schema(format!(
-                    "column '{}' has {} rows, labels have {n}",
-                    f.name,
-                    c.len()
-                )));
-            }
-            match (c, &f.kind) {
-                (Column::Numeric(_), FeatureKind::Numeric) => {}
-                (Column::Categorical(codes), FeatureKind::Categorical { levels }) => {
-                    if let Some(bad) = codes
-                        .iter()
-                        .find(|&&x| x != MISSING_LEVEL && x as usize >= levels.len())
-                    {
-                        return Err(Error::schema(format!(
-                            "column '{}' has code {bad} but only {} levels",
-                            f.name,
-                            levels.len()
-                        )));
-                    }
-                }
-                _ => {
-                    return Err(Error::schema(format!(
-                        "column '{}' does not have the kind its schema says",
-                        f.name
-                    )));
-                }
-            }
-        }
+        // Columns checked in parallel (a code range check is a pass over the column);
+        // the error is the first column's, in order.
+        use rayon::prelude::*;
+        let checked: Vec<Result<()>> = columns
+            .par_iter()
+            .zip(&schema.features)
+            .map(|(c, f)| Self::check_column(c, f, n))
+            .collect();
+        checked.into_iter().collect::<Result<Vec<()>>>()?;
         let k = schema.target.classes.len();
         if let Some(bad) = labels.iter().find(|&&l| l as usize >= k) {
             return Err(Error::schema(format!(
@@ -184,6 +163,40 @@ impl Table {
             ids,
             labeled: true,
         })
+    }
+
+    /// Checks column `c` of feature `f` for a table of `n` rows: its length, its kind,
+    /// and (categorical) its codes in range.
+    fn check_column(c: &Column, f: &Feature, n: usize) -> Result<()> {
+        if c.len() != n {
+            return Err(Error::schema(format!(
+                "column '{}' has {} rows, labels have {n}",
+                f.name,
+                c.len()
+            )));
+        }
+        match (c, &f.kind) {
+            (Column::Numeric(_), FeatureKind::Numeric) => {}
+            (Column::Categorical(codes), FeatureKind::Categorical { levels }) => {
+                if let Some(bad) = codes
+                    .iter()
+                    .find(|&&x| x != MISSING_LEVEL && x as usize >= levels.len())
+                {
+                    return Err(Error::schema(format!(
+                        "column '{}' has code {bad} but only {} levels",
+                        f.name,
+                        levels.len()
+                    )));
+                }
+            }
+            _ => {
+                return Err(Error::schema(format!(
+                    "column '{}' does not have the kind its schema says",
+                    f.name
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// The schema (shared).

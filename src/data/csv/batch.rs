@@ -76,11 +76,11 @@ pub(in crate::data) struct Batch {
     pub(super) switched: Vec<bool>,
     pub(super) any_switched: bool,
     /// Per feature inferred numeric: its cells that parsed as finite numbers.
-    numbers: Vec<usize>,
+    pub(super) numbers: Vec<usize>,
     /// Per feature inferred numeric: its cells that did not (read as missing until the
     /// pass ends); boxed and apart from `numbers`, so the arrays every cell touches
     /// stay small (a wide header reads row after row across all its columns).
-    inferred: Vec<Option<Box<Inferred>>>,
+    pub(super) inferred: Vec<Option<Box<Inferred>>>,
     /// The text of the first label cell read as missing (a missing token such as `?`;
     /// empty for an empty cell), for the error naming it.
     pub(in crate::data) first_missing_label: Option<String>,
@@ -183,7 +183,7 @@ fn earliest(best: &mut Option<ErrorAt>, row: usize, slot: usize, e: Error) {
 }
 
 /// The cells of a feature inferred numeric that are not finite numbers.
-struct Inferred {
+pub(super) struct Inferred {
     /// The bad cells, as [`BadCells`] (count, first lines, first value).
     bad: BadCells,
     /// The first bad cell's raw bytes and line, for the error.
@@ -247,6 +247,11 @@ impl Batch {
                 Builder::Cat(v, _) => v.reserve_exact(rows),
             }
         }
+        self.reserve_rows(rows);
+    }
+
+    /// Reserves room for `rows` more labels, lines, ids and weights (not columns).
+    pub(super) fn reserve_rows(&mut self, rows: usize) {
         self.labels.reserve_exact(rows);
         self.lines.reserve_exact(rows);
         if let Some(ids) = &mut self.ids {
@@ -306,21 +311,35 @@ impl Batch {
                 theirs[j].push(c);
             }
         }
-        self.cols
-            .par_iter_mut()
-            .zip(theirs.into_par_iter())
-            .map(|(mine, theirs)| append_column(mine, theirs))
-            .collect::<Vec<Option<()>>>()
-            .into_iter()
-            .collect::<Option<Vec<()>>>()?;
-        for b in later {
-            self.append_rows(b)?;
-        }
-        Some(())
+        // The columns (each on its own) beside the rows' labels, lines, ids and
+        // weights (in batch order).
+        let mut cols = std::mem::take(&mut self.cols);
+        let (joined, rows) = rayon::join(
+            || {
+                cols.par_iter_mut()
+                    .zip(theirs.into_par_iter())
+                    .map(|(mine, theirs)| append_column(mine, theirs))
+                    .collect::<Vec<Option<()>>>()
+                    .into_iter()
+                    .collect::<Option<Vec<()>>>()
+            },
+            || later.into_iter().try_for_each(|b| self.append_rows(b)),
+        );
+        self.cols = cols;
+        joined.and(rows)
     }
 
     /// The labels, lines, ids, weights, bad cells and inference tallies of `later`
-    /// appended (its feature columns already are).
+    /// (the batches of the records that follow this batch's, in order) appended, each
+    /// buffer grown once; not their feature columns (joined apart). None when a label
+    /// interner passes its limit (never: labels have none).
+    pub(super) fn append_rows_of(&mut self, later: Vec<Batch>) -> Option<()> {
+        self.reserve_rows(later.iter().map(Batch::len).sum());
+        later.into_iter().try_for_each(|b| self.append_rows(b))
+    }
+
+    /// The labels, lines, ids, weights, bad cells and inference tallies of `later`
+    /// appended (its feature columns are appended apart).
     fn append_rows(&mut self, later: Batch) -> Option<()> {
         let remap = self.label_texts.absorb(&later.label_texts, usize::MAX)?;
         self.labels.extend(
@@ -440,36 +459,6 @@ impl Batch {
         self.pushed(plan, policy, line)
     }
 
-    /// [`push`](Self::push) for a record given as the text of its line, without the
-    /// line end, and the positions of the delimiters in it: the fields are the pieces
-    /// between them, as the csv reader splits a line without quotes. The line is
-    /// copied once, delimiters included.
-    pub(super) fn push_line(
-        &mut self,
-        plan: &Plan,
-        policy: BadCellPolicy,
-        text: &[u8],
-        delimiters: &[usize],
-        line: u64,
-    ) -> Result<()> {
-        if delimiters.len() + 1 != plan.n_fields {
-            return self.fail(plan, policy, ragged(plan, delimiters.len() + 1, line));
-        }
-        let p = &mut self.pending;
-        let base = p.bytes.len();
-        p.bytes.extend_from_slice(text);
-        // Below u32::MAX as in `push`.
-        let mut start = base;
-        for &d in delimiters {
-            p.starts.push(start as u32);
-            p.ends.push((base + d) as u32);
-            start = base + d + 1;
-        }
-        p.starts.push(start as u32);
-        p.ends.push((base + text.len()) as u32);
-        self.pushed(plan, policy, line)
-    }
-
     /// Counts a record just pushed (on file line `line`) and parses the pending block
     /// once it is full.
     fn pushed(&mut self, plan: &Plan, policy: BadCellPolicy, line: u64) -> Result<()> {
@@ -559,31 +548,59 @@ impl Batch {
         line: u64,
     ) -> Result<()> {
         if let Some(t) = plan.target {
-            let label = match cell::present(rec(t), &plan.missing) {
-                None => {
-                    if self.first_missing_label.is_none() {
-                        let raw = String::from_utf8_lossy(rec(t));
-                        self.first_missing_label = Some(raw.trim().to_string());
-                    }
-                    NO_LABEL
-                }
-                Some(cell) => self.label_texts.intern(
-                    cell,
-                    line,
-                    &|| plan.at(line, &plan.target_name),
-                    usize::MAX,
-                )?,
-            };
-            self.labels.push(label);
+            self.push_label(plan, rec(t), line)?;
         }
-        if let (Some(i), Some(ids)) = (plan.id, &mut self.ids) {
-            let cell = cell::trim(rec(i));
+        if let Some(i) = plan.id {
+            self.push_id(plan, rec(i), line)?;
+        }
+        if let Some(i) = plan.weight {
+            self.push_weight(plan, rec(i), line)?;
+        }
+        Ok(())
+    }
+
+    /// Adds the row's target cell (raw bytes, on line `line`): its interned label
+    /// text, or no label (the first such cell's text kept for the error).
+    #[inline]
+    pub(super) fn push_label(&mut self, plan: &Plan, raw: &[u8], line: u64) -> Result<()> {
+        let label = match cell::present(raw, &plan.missing) {
+            None => {
+                if self.first_missing_label.is_none() {
+                    let raw = String::from_utf8_lossy(raw);
+                    self.first_missing_label = Some(raw.trim().to_string());
+                }
+                NO_LABEL
+            }
+            Some(cell) => self.label_texts.intern(
+                cell,
+                line,
+                &|| plan.at(line, &plan.target_name),
+                usize::MAX,
+            )?,
+        };
+        self.labels.push(label);
+        Ok(())
+    }
+
+    /// Adds the row's id cell (raw bytes, on line `line`), trimmed; non-UTF-8 is an
+    /// error.
+    #[inline]
+    pub(super) fn push_id(&mut self, plan: &Plan, raw: &[u8], line: u64) -> Result<()> {
+        if let Some(ids) = &mut self.ids {
+            let cell = cell::trim(raw);
             let id = std::str::from_utf8(cell)
                 .map_err(|_| non_utf8(plan.at(line, opts_name(&plan.id_name)), cell))?;
             ids.push(id.to_string());
         }
-        if let (Some(i), Some(weights)) = (plan.weight, &mut self.weights) {
-            let cell = cell::trim(rec(i));
+        Ok(())
+    }
+
+    /// Adds the row's weight cell (raw bytes, on line `line`): a finite number `>= 0`,
+    /// else an error.
+    #[inline]
+    pub(super) fn push_weight(&mut self, plan: &Plan, raw: &[u8], line: u64) -> Result<()> {
+        if let Some(weights) = &mut self.weights {
+            let cell = cell::trim(raw);
             let w = cell::parse_number(cell)
                 .filter(|w| *w >= 0.0)
                 .ok_or_else(|| Error::Value {
@@ -683,14 +700,19 @@ impl Batch {
     }
 }
 
-/// One feature column of a block being parsed ([`Batch::flush`]).
-struct BlockColumn<'p> {
-    plan: &'p Plan,
-    name: &'p str,
+/// One feature column of a block being parsed ([`Batch::flush`]), or of a chunk
+/// parsed straight from its bytes (`direct`).
+pub(super) struct BlockColumn<'p> {
+    pub(super) plan: &'p Plan,
+    pub(super) name: &'p str,
     /// Numeric by inference (not declared): bad cells are tallied, not errors.
-    inferred: bool,
-    policy: BadCellPolicy,
+    pub(super) inferred: bool,
+    pub(super) policy: BadCellPolicy,
 }
+
+/// A numeric column's tallies of inference: its cells that parsed as finite numbers
+/// and the others (see [`Batch`]'s fields of the same names).
+pub(super) type Tallies<'a> = (&'a mut usize, &'a mut Option<Box<Inferred>>);
 
 impl BlockColumn<'_> {
     /// Parses a numeric column's cells (`lines`: each cell's line) into `values`;
@@ -700,48 +722,62 @@ impl BlockColumn<'_> {
         cells: impl Iterator<Item = &'c [u8]>,
         lines: &[u64],
         values: &mut Vec<f64>,
-        (numbers, inferred): (&mut usize, &mut Option<Box<Inferred>>),
+        (numbers, inferred): Tallies,
         bad_cells: &mut Option<BadCells>,
     ) -> Option<(usize, Error)> {
         values.reserve(lines.len());
         for (r, (raw, &line)) in cells.zip(lines).enumerate() {
-            match cell::number(raw, &self.plan.missing) {
-                Parsed::Missing => values.push(f64::NAN),
-                Parsed::Value(x) => {
-                    if self.inferred {
-                        *numbers += 1;
-                    }
-                    values.push(x);
-                }
-                Parsed::Bad(cell) if self.inferred => {
-                    let t = inferred.get_or_insert_with(|| {
-                        Box::new(Inferred {
-                            bad: BadCells {
-                                column: self.name.to_string(),
-                                first_value: String::from_utf8_lossy(cell).into_owned(),
-                                ..BadCells::default()
-                            },
-                            first: (cell.to_vec(), line),
-                        })
-                    });
-                    let b = &mut t.bad;
-                    b.count += 1;
-                    if b.lines.len() < REPORTED_LINES {
-                        b.lines.push(line);
-                    }
-                    values.push(f64::NAN);
-                }
-                Parsed::Bad(cell) => {
-                    if let Err(e) =
-                        bad_number(bad_cells, self.plan, self.policy, self.name, cell, line)
-                    {
-                        return Some((r, e));
-                    }
-                    values.push(f64::NAN);
-                }
+            let parsed = cell::number(raw, &self.plan.missing);
+            match self.number(parsed, line, (numbers, inferred), bad_cells) {
+                Ok(x) => values.push(x),
+                Err(e) => return Some((r, e)),
             }
         }
         None
+    }
+
+    /// The value of one numeric cell on line `line`, parsed as `parsed` (by
+    /// [`cell::number`]): a number, or NaN for a missing cell; a bad cell (NaN) is
+    /// tallied (an inferred column), counted as missing or an error (by the policy).
+    #[inline]
+    pub(super) fn number(
+        &self,
+        parsed: Parsed<'_, f64, [u8]>,
+        line: u64,
+        (numbers, inferred): Tallies,
+        bad_cells: &mut Option<BadCells>,
+    ) -> Result<f64> {
+        match parsed {
+            Parsed::Missing => Ok(f64::NAN),
+            Parsed::Value(x) => {
+                if self.inferred {
+                    *numbers += 1;
+                }
+                Ok(x)
+            }
+            Parsed::Bad(cell) if self.inferred => {
+                let t = inferred.get_or_insert_with(|| {
+                    Box::new(Inferred {
+                        bad: BadCells {
+                            column: self.name.to_string(),
+                            first_value: String::from_utf8_lossy(cell).into_owned(),
+                            ..BadCells::default()
+                        },
+                        first: (cell.to_vec(), line),
+                    })
+                });
+                let b = &mut t.bad;
+                b.count += 1;
+                if b.lines.len() < REPORTED_LINES {
+                    b.lines.push(line);
+                }
+                Ok(f64::NAN)
+            }
+            Parsed::Bad(cell) => {
+                bad_number(bad_cells, self.plan, self.policy, self.name, cell, line)?;
+                Ok(f64::NAN)
+            }
+        }
     }
 
     /// Interns a categorical column's cells into `codes`; returns the first error, if
@@ -755,17 +791,23 @@ impl BlockColumn<'_> {
     ) -> Option<(usize, Error)> {
         codes.reserve(lines.len());
         for (r, (raw, &line)) in cells.zip(lines).enumerate() {
-            match cell::present(raw, &self.plan.missing) {
-                None => codes.push(MISSING_LEVEL),
-                Some(cell) => {
-                    match levels.intern(cell, line, &|| self.plan.at(line, self.name), MAX_LEVELS) {
-                        Ok(c) => codes.push(c),
-                        Err(e) => return Some((r, e)),
-                    }
-                }
+            match self.level(raw, line, levels) {
+                Ok(c) => codes.push(c),
+                Err(e) => return Some((r, e)),
             }
         }
         None
+    }
+
+    /// The code of one categorical cell (raw bytes, on line `line`): the missing code,
+    /// or its level's code in `levels` (an error for non-UTF-8 text or too many
+    /// levels).
+    #[inline]
+    pub(super) fn level(&self, raw: &[u8], line: u64, levels: &mut Interner) -> Result<u32> {
+        match cell::present(raw, &self.plan.missing) {
+            None => Ok(MISSING_LEVEL),
+            Some(cell) => levels.intern(cell, line, &|| self.plan.at(line, self.name), MAX_LEVELS),
+        }
     }
 }
 

@@ -149,25 +149,46 @@ impl Interner {
 }
 
 /// Sorts levels in byte order, drops levels no row uses, and renumbers the codes.
+///
+/// One pass over the codes when every level is used (a column read from text uses
+/// every level it interned): each code is renumbered to its level's place in byte
+/// order and its level marked used; only when a level is unused are the codes
+/// renumbered again, without it.
 pub(super) fn sort_levels(texts: Vec<String>, mut codes: Vec<u32>) -> (Vec<String>, Vec<u32>) {
-    let mut used = vec![false; texts.len()];
-    for &c in &codes {
-        if c != MISSING_LEVEL {
-            used[c as usize] = true;
-        }
-    }
-    let mut order: Vec<u32> = (0..texts.len() as u32)
-        .filter(|&c| used[c as usize])
-        .collect();
+    let mut order: Vec<u32> = (0..texts.len() as u32).collect();
     order.sort_unstable_by(|&a, &b| texts[a as usize].cmp(&texts[b as usize]));
     let mut remap = vec![MISSING_LEVEL; texts.len()];
     for (new, &old) in order.iter().enumerate() {
         remap[old as usize] = new as u32;
     }
+    let mut used = vec![false; texts.len()];
     for c in &mut codes {
-        if *c != MISSING_LEVEL {
-            *c = remap[*c as usize];
+        // The missing code (no level) is left as it is.
+        if let Some(&new) = remap.get(*c as usize) {
+            used[new as usize] = true;
+            *c = new;
         }
+    }
+    if used.contains(&false) {
+        // Renumber the sorted levels without the unused ones.
+        let mut kept = 0u32;
+        let compact: Vec<u32> = used
+            .iter()
+            .map(|&u| {
+                kept += u32::from(u);
+                if u { kept - 1 } else { MISSING_LEVEL }
+            })
+            .collect();
+        for c in &mut codes {
+            if let Some(&new) = compact.get(*c as usize) {
+                *c = new;
+            }
+        }
+        order = order
+            .into_iter()
+            .zip(&used)
+            .filter_map(|(o, &u)| u.then_some(o))
+            .collect();
     }
     let mut texts: Vec<Option<String>> = texts.into_iter().map(Some).collect();
     let levels = order
@@ -277,5 +298,17 @@ mod tests {
         let (levels, codes) = sort_levels(texts, codes);
         assert_eq!(levels, ["a", "b"]);
         assert_eq!(codes, [1, 0, MISSING_LEVEL, 1]);
+        // Every level used (one pass), and unused ones before, between and after the
+        // used ones in byte order.
+        let texts: Vec<String> = ["d", "b", "c", "a", "e"].map(String::from).to_vec();
+        let (levels, codes) = sort_levels(texts.clone(), vec![0, 1, 2, 3, 4, MISSING_LEVEL]);
+        assert_eq!(levels, ["a", "b", "c", "d", "e"]);
+        assert_eq!(codes, [3, 1, 2, 0, 4, MISSING_LEVEL]);
+        let (levels, codes) = sort_levels(texts, vec![0, 2, MISSING_LEVEL, 2]);
+        assert_eq!(levels, ["c", "d"]);
+        assert_eq!(codes, [1, 0, MISSING_LEVEL, 0]);
+        let (levels, codes) = sort_levels(Vec::new(), vec![MISSING_LEVEL]);
+        assert!(levels.is_empty());
+        assert_eq!(codes, [MISSING_LEVEL]);
     }
 }

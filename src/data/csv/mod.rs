@@ -6,17 +6,19 @@
 //! `source` (opening, delimiter, lines), `plan` (the role and kind of each column),
 //! `interner` (categorical levels), `batch` (rows being read, finished into a table),
 //! `reader` (whole files), `parallel` (whole files in memory parsed in parallel
-//! chunks) and `chunks` (streams), `head` (a stream's kinds and classes from the first rows;
+//! chunks), `direct` (chunks without quotes or CRs parsed straight from their bytes)
+//! and `chunks` (streams), `head` (a stream's kinds and classes from the first rows;
 //! chunk reports added up). Raw cell text is parsed by `data::cell`.
 //!
 //! Whole-file reads ([`read_csv`], [`read_csv_report`] on files up to
 //! [`MAX_PARALLEL_READ_BYTES`], [`read_csv_from`]) of at least 2 MiB, with more than
-//! one rayon thread, hold the bytes in memory and parse them in chunks in parallel:
-//! the data after the header is cut just after a line feed near each `len / n`; each
-//! chunk is parsed by the csv parser into the sequential reader's column blocks
-//! (chunk-local levels) from its absolute line, and the chunks' batches are appended
-//! in file order (level codes remapped to first-seen order, report tallies added,
-//! first lines kept). A cut is verified, not guessed: a chunk without `"` has no
+//! one rayon thread, hold the bytes in memory (a file is read in parts at once) and
+//! parse them in chunks in parallel: the data after the header is cut just after a
+//! line feed near each `len / n`; a chunk without quotes or CRs is parsed straight
+//! from its bytes into its rows of the file's columns (`direct`), any other by the
+//! csv parser into the sequential reader's column blocks, each with chunk-local
+//! levels from its absolute line; the chunks are joined in file order (level codes
+//! remapped to first-seen order, report tallies added, first lines kept). A cut is verified, not guessed: a chunk without `"` has no
 //! quoted field; a chunk with one must end between records by the sequential
 //! reader's record scan. Kinds are guessed from the first 64 KiB of rows and checked
 //! over the whole file by the same 5 % rule (a wrong guess re-reads that column).
@@ -27,6 +29,7 @@
 
 mod batch;
 mod chunks;
+mod direct;
 mod head;
 mod interner;
 mod options;

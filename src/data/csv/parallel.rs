@@ -5,12 +5,17 @@
 //!
 //! After the header, the bytes are cut into `n` chunks of about equal size, each cut
 //! just after the first LF at or after its target offset (so a CRLF is never split).
-//! The physical line each chunk starts on is counted first (in parallel: every LF and
-//! every CR not followed by an LF, as the sequential reader counts). Each chunk is
-//! then parsed on its own thread by the csv parser into the same [`Batch`] a
+//! The physical line each chunk starts on is counted first (in parallel, one pass that
+//! also tells whether the chunk holds a `"` or a CR: every LF and every CR not
+//! followed by an LF, as the sequential reader counts). When no chunk holds either,
+//! each is read on its own thread by [`Batch::read_plain`] straight into its rows of
+//! the whole file's feature columns (as many rows as it has line feeds, the last chunk
+//! one more), which are then joined in place ([`plain_rows`]: later chunks' codes
+//! renumbered to first-seen order over the file, rows moved up over blank lines; the
+//! labels, lines, ids and weights appended, tallies added, first lines kept).
+//! Otherwise each chunk is parsed by the csv parser into the same [`Batch`] a
 //! sequential read fills (column blocks, chunk-local categorical levels), and the
-//! batches are appended in file order ([`Batch::append`]: local codes remapped to
-//! first-seen order over the file, tallies added, first lines kept). Line numbers are
+//! batches are appended in file order ([`Batch::append_all`]). Line numbers are
 //! absolute.
 //!
 //! A cut is right when the LF before it ends a record, i.e. is not inside a quoted
@@ -51,10 +56,14 @@ use rayon::prelude::*;
 
 use ::csv::{ByteRecord, ReaderBuilder};
 
-use super::batch::{Batch, is_text};
-use super::options::{BadCellPolicy, CsvOptions, MAX_RECORD_BYTES};
+use super::batch::{Batch, Builder, is_text};
+use super::direct::{Out, Plain};
+use super::interner::Interner;
+use super::options::{CsvOptions, MAX_RECORD_BYTES};
 use super::plan::{Kind, Mode, Plan};
-use super::source::{Lines, RecordLimit, byte_mask, count_line_ends, open_source};
+use super::source::{Lines, RecordLimit, count_line_ends, open_source};
+use crate::data::encoded::MAX_LEVELS;
+use crate::data::table::MISSING_LEVEL;
 use crate::error::{Location, Result};
 
 /// Chunks smaller than this are not worth a thread: a file is read in at most
@@ -244,19 +253,22 @@ pub(super) fn rows(
     let pieces: Vec<&[u8]> = cuts.windows(2).map(|w| &bytes[w[0]..w[1]]).collect();
     // The physical line each chunk starts on.
     let header_lines = count_line_ends(&bytes[..start]);
-    let ends: Vec<u64> = pieces.par_iter().map(|p| count_line_ends(p)).collect();
+    let (ends, plain): (Vec<u64>, Vec<bool>) = pieces.par_iter().map(|p| survey(p)).unzip();
     let mut first_lines = Vec::with_capacity(pieces.len());
     let mut line = 1 + header_lines;
     for e in &ends {
         first_lines.push(line);
         line += e;
     }
+    if plain.iter().all(|&p| p) {
+        return plain_rows(&pieces, &first_lines, &ends, plan, opts);
+    }
     let last = pieces.len() - 1;
     let batches: Vec<Option<Batch>> = pieces
         .par_iter()
         .zip(&first_lines)
         .enumerate()
-        .map(|(k, (piece, &line))| chunk(piece, plan, opts, line, ends[k], k == last))
+        .map(|(k, (piece, &line))| chunk(piece, plan, opts, (line, ends[k]), k == last))
         .collect();
     let mut batches = batches.into_iter().collect::<Option<Vec<Batch>>>()?;
     if batches.is_empty() {
@@ -265,6 +277,146 @@ pub(super) fn rows(
     let mut batch = batches.remove(0);
     batch.append_all(batches)?;
     Some(batch)
+}
+
+/// [`rows`] when every chunk is plain (no `"`, no CR): each chunk is read by
+/// [`Batch::read_plain`] straight into its rows of the whole file's feature columns
+/// (chunk `k` may hold as many records as line feeds, plus one for the last chunk),
+/// so the columns are not copied again: a categorical column's codes of each later
+/// chunk are renumbered in place to the levels in file order, and the rows of chunks
+/// that held fewer records (blank lines) are moved up. The rows' labels, lines, ids
+/// and weights are appended as [`Batch::append_all`] does.
+fn plain_rows(
+    pieces: &[&[u8]],
+    first_lines: &[u64],
+    ends: &[u64],
+    plan: &Plan,
+    opts: &CsvOptions,
+) -> Option<Batch> {
+    let last = pieces.len().checked_sub(1)?;
+    let caps: Vec<usize> = ends
+        .iter()
+        .enumerate()
+        .map(|(k, &e)| e as usize + usize::from(k == last))
+        .collect();
+    let total: usize = caps.iter().sum();
+    // Zeroed, so untouched until each chunk writes its rows.
+    let mut cols: Vec<Builder> = plan
+        .features
+        .iter()
+        .map(|(_, _, k)| match k {
+            Kind::Numeric { .. } => Builder::Num(vec![0.0; total]),
+            Kind::Categorical => Builder::Cat(vec![0; total], Box::default()),
+        })
+        .collect();
+    let mut outs: Vec<Vec<Out>> = pieces.iter().map(|_| Vec::new()).collect();
+    for col in &mut cols {
+        match col {
+            Builder::Num(v) => split_rows(v, &caps, &mut outs, Out::Num),
+            Builder::Cat(v, _) => split_rows(v, &caps, &mut outs, Out::Cat),
+        }
+    }
+    let batches: Vec<Option<Batch>> = pieces
+        .par_iter()
+        .zip(first_lines)
+        .zip(outs)
+        .zip(&caps)
+        .map(|(((piece, &line), outs), &cap)| {
+            let mut batch = Batch::new(plan, 0);
+            batch.reserve_rows(cap);
+            match batch.read_plain(plan, opts.on_bad_cell, (piece, line), outs, cap) {
+                Plain::Read => Some(batch),
+                Plain::Failed | Plain::Unfit => None,
+            }
+        })
+        .collect();
+    let mut batches = batches.into_iter().collect::<Option<Vec<Batch>>>()?;
+    let rows: Vec<usize> = batches.iter().map(Batch::len).collect();
+    // Each column's levels per chunk, in chunk order.
+    let mut levels: Vec<Vec<Interner>> = cols.iter().map(|_| Vec::new()).collect();
+    for b in &mut batches {
+        for (j, c) in std::mem::take(&mut b.cols).into_iter().enumerate() {
+            if let Builder::Cat(_, l) = c {
+                levels.get_mut(j)?.push(*l);
+            }
+        }
+    }
+    let mut batches = batches.into_iter();
+    let mut batch = batches.next()?;
+    let (joined, appended) = rayon::join(
+        || {
+            cols.par_iter_mut()
+                .zip(levels)
+                .map(|(col, levels)| join_rows(col, levels, &caps, &rows))
+                .collect::<Option<Vec<()>>>()
+        },
+        || batch.append_rows_of(batches.collect()),
+    );
+    joined?;
+    appended?;
+    batch.cols = cols;
+    Some(batch)
+}
+
+/// Splits `v` into the rows of each chunk (`caps[k]` rows for chunk `k`), pushing
+/// chunk `k`'s as `out(rows)` onto `outs[k]`.
+fn split_rows<'o, T>(
+    v: &'o mut [T],
+    caps: &[usize],
+    outs: &mut [Vec<Out<'o>>],
+    out: fn(&'o mut [T]) -> Out<'o>,
+) {
+    let mut rest = v;
+    for (&cap, o) in caps.iter().zip(outs) {
+        let (mine, more) = rest.split_at_mut(cap.min(rest.len()));
+        o.push(out(mine));
+        rest = more;
+    }
+}
+
+/// Joins a column whose chunk `k` wrote `rows[k]` of its `caps[k]` rows: categorical
+/// codes renumbered to the levels absorbed in chunk order (`levels`: each chunk's),
+/// then the rows moved up over the unused ones. None when the levels pass
+/// [`MAX_LEVELS`] together.
+fn join_rows(
+    col: &mut Builder,
+    levels: Vec<Interner>,
+    caps: &[usize],
+    rows: &[usize],
+) -> Option<()> {
+    match col {
+        Builder::Num(v) => move_up(v, caps, rows),
+        Builder::Cat(codes, all) => {
+            let mut levels = levels.into_iter();
+            **all = levels.next()?;
+            let mut at = caps.first().copied()?;
+            for ((theirs, &cap), &n) in levels.zip(&caps[1..]).zip(&rows[1..]) {
+                let remap = all.absorb(&theirs, MAX_LEVELS)?;
+                for c in codes.get_mut(at..at + n)? {
+                    if *c != MISSING_LEVEL {
+                        *c = *remap.get(*c as usize)?;
+                    }
+                }
+                at += cap;
+            }
+            move_up(codes, caps, rows);
+        }
+    }
+    Some(())
+}
+
+/// Moves the `rows[k]` rows at the start of each chunk's `caps[k]` up against the
+/// rows before them, and drops the rest.
+fn move_up<T: Copy>(v: &mut Vec<T>, caps: &[usize], rows: &[usize]) {
+    let (mut from, mut to) = (0, 0);
+    for (&cap, &n) in caps.iter().zip(rows) {
+        if from != to {
+            v.copy_within(from..from + n, to);
+        }
+        to += n;
+        from += cap;
+    }
+    v.truncate(to);
 }
 
 /// The chunk boundaries: `start`, the cuts (each just after the first LF at or after
@@ -287,15 +439,40 @@ fn cuts(bytes: &[u8], start: usize, n: usize) -> Vec<usize> {
     cuts
 }
 
-/// Parses one chunk starting on physical line `line`, holding `line_ends` line ends,
-/// into a flushed batch; None when it meets an error or (not the last chunk) does not
-/// end between records.
+/// The line ends of `piece` (as [`count_line_ends`] counts them) and whether it is
+/// plain: no `"` and no CR (then its line ends are its LFs). One pass over plain
+/// bytes, 64 at a time (so the tests vectorise).
+fn survey(piece: &[u8]) -> (u64, bool) {
+    let (mut lf, mut other) = (0u64, 0u8);
+    let mut blocks = piece.chunks_exact(64);
+    let mut count = |block: &[u8]| {
+        let (mut n, mut o) = (0u8, 0u8);
+        for &b in block {
+            n += u8::from(b == b'\n');
+            o |= u8::from(b == b'"') | u8::from(b == b'\r');
+        }
+        lf += u64::from(n);
+        other |= o;
+    };
+    for block in &mut blocks {
+        count(block);
+    }
+    count(blocks.remainder());
+    if other == 0 {
+        (lf, true)
+    } else {
+        (count_line_ends(piece), false)
+    }
+}
+
+/// Parses one chunk starting on physical line `line`, holding `line_ends` line ends
+/// (a chunk of a file that has quotes or CRs), into a flushed batch; None when it meets
+/// an error or (not the last chunk) does not end between records.
 fn chunk(
     piece: &[u8],
     plan: &Plan,
     opts: &CsvOptions,
-    line: u64,
-    line_ends: u64,
+    (line, line_ends): (u64, u64),
     last: bool,
 ) -> Option<Batch> {
     // A record per line end, plus an unterminated last one.
@@ -342,7 +519,7 @@ fn chunk_scanned(
     (last || reader.get_ref().at_record_start()).then_some(batch)
 }
 
-/// [`chunk`] for a chunk without quotes: every line end in it ends a record (or a
+/// [`chunk`] for a chunk without quotes that holds a CR, through the csv parser: every line end in it ends a record (or a
 /// blank line), so the chunk ends between records, a record's line is the chunk's
 /// first line plus the line ends before the record's first byte, and a record's
 /// length is its line's. A record near [`MAX_RECORD_BYTES`] (an error, or close to
@@ -355,9 +532,6 @@ fn chunk_unquoted(
     line: u64,
 ) -> Option<Batch> {
     let policy = opts.on_bad_cell;
-    if !piece.contains(&b'\r') {
-        return lines_unquoted(batch, piece, plan, policy, line);
-    }
     let mut reader = ReaderBuilder::new()
         .delimiter(plan.delimiter)
         .has_headers(false)
@@ -398,67 +572,9 @@ fn chunk_unquoted(
     Some(batch)
 }
 
-/// [`chunk_unquoted`] for a chunk with neither quotes nor carriage returns, split
-/// without the csv parser: every LF ends a line, an empty line is skipped (as the
-/// csv reader skips blank lines), and every other line is a record whose fields lie
-/// between the delimiters. Both bytes are found eight at a time ([`byte_mask`]). A
-/// record's line is the chunk's first line plus the LFs before it.
-fn lines_unquoted(
-    mut batch: Batch,
-    piece: &[u8],
-    plan: &Plan,
-    policy: BadCellPolicy,
-    first_line: u64,
-) -> Option<Batch> {
-    let delimiter = plan.delimiter;
-    let mut delimiters: Vec<usize> = Vec::with_capacity(plan.n_fields);
-    let (mut start, mut line) = (0usize, first_line);
-    let record = |batch: &mut Batch, text: &[u8], delimiters: &[usize], line| {
-        // As `chunk_unquoted`: field bytes plus one per field.
-        if text.len() + 1 >= MAX_RECORD_BYTES {
-            return None;
-        }
-        batch.push_line(plan, policy, text, delimiters, line).ok()
-    };
-    let mut at = |batch: &mut Batch, pos: usize| -> Option<()> {
-        if piece[pos] == delimiter {
-            delimiters.push(pos - start);
-            return Some(());
-        }
-        if pos > start {
-            record(batch, &piece[start..pos], &delimiters, line)?;
-        }
-        delimiters.clear();
-        start = pos + 1;
-        line += 1;
-        Some(())
-    };
-    let mut words = piece.chunks_exact(8);
-    let mut offset = 0;
-    for w in &mut words {
-        let w = u64::from_le_bytes(w.try_into().ok()?);
-        let mut hits = byte_mask(w, b'\n') | byte_mask(w, delimiter);
-        while hits != 0 {
-            at(&mut batch, offset + (hits.trailing_zeros() / 8) as usize)?;
-            hits &= hits - 1;
-        }
-        offset += 8;
-    }
-    for (k, &b) in words.remainder().iter().enumerate() {
-        if b == b'\n' || b == delimiter {
-            at(&mut batch, offset + k)?;
-        }
-    }
-    if start < piece.len() {
-        record(&mut batch, &piece[start..], &delimiters, line)?;
-    }
-    batch.flush(plan, policy).ok()?;
-    Some(batch)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::super::options::BadLabelPolicy;
+    use super::super::options::{BadCellPolicy, BadLabelPolicy};
     use super::super::reader::read_bytes;
     use super::*;
 
@@ -675,6 +791,291 @@ mod tests {
             }
         }
         assert!(read_ok > 100, "{read_ok}");
+    }
+
+    /// Number texts of every shape: the plain ones the direct pass parses while
+    /// splitting, their neighbours it hands to `cell::number`, and non-numbers.
+    const NUMBER_TEXTS: [&str; 44] = [
+        "0",
+        "-0",
+        "-0.0",
+        "+1",
+        ".5",
+        "5.",
+        "-.5",
+        "-",
+        "1e3",
+        "1E-2",
+        "-2.5e+3",
+        "inf",
+        "-inf",
+        "NaN",
+        "nan",
+        "infinity",
+        "1e309",
+        "4.9e-324",
+        "123456789012345",
+        "1234567890123456",
+        "99999999999999999999",
+        "0.1234567890123456789",
+        "12345678.9012345",
+        "007.50",
+        " 3.5",
+        "3.5 ",
+        "\t7",
+        " ",
+        "",
+        "NA",
+        "?",
+        "null",
+        "1.2.3",
+        "--1",
+        "1-",
+        "0x10",
+        "1_000",
+        "12abc",
+        "-999",
+        "9",
+        "2.675",
+        "0.3",
+        "-1.5",
+        "\u{663}",
+    ];
+
+    /// Level texts around the 16 bytes a raw cell is looked up by, with whitespace,
+    /// missing tokens and a NUL byte.
+    const LEVEL_TEXTS: [&str; 14] = [
+        "",
+        " ",
+        "NA",
+        "na",
+        "a",
+        " a ",
+        "a\0",
+        "fifteen_bytes__",
+        "sixteen_bytes___",
+        " sixteen_bytes__",
+        "seventeen_bytes__",
+        "-999",
+        "12",
+        "\u{fc}n\u{ef}",
+    ];
+
+    #[test]
+    fn plain_chunks_read_every_cell_form_as_the_csv_path_does() {
+        // The declared column `b` holds every number text (bad ones read as missing
+        // under the lenient policy, counted in the report); the inferred column `c` a
+        // few, so it stays numeric; `a` every level text; `w` and the label plain.
+        // With "-999" a missing token, a cell starting with '-' may be missing.
+        let s = file(3000, |r, c| {
+            c[1] = LEVEL_TEXTS[(r * 7) % LEVEL_TEXTS.len()].to_string();
+            c[2] = NUMBER_TEXTS[r % NUMBER_TEXTS.len()].to_string();
+            if r % 29 == 0 {
+                c[3] = NUMBER_TEXTS[(r / 29) % NUMBER_TEXTS.len()].to_string();
+            }
+        });
+        let lenient = opts()
+            .on_bad_cell(BadCellPolicy::Missing)
+            .on_bad_label(BadLabelPolicy::Skip);
+        let tokens = lenient.clone().missing_tokens(["-999", "NA", "12"]);
+        for (what, o) in [
+            ("default tokens", &lenient),
+            ("tokens -999, NA, 12", &tokens),
+        ] {
+            let (seq, ran) = same(s.as_bytes(), o, what);
+            assert!(seq.starts_with("Ok("), "{what}: {seq}");
+            assert!(ran, "{what}: the parallel pass fell back");
+            let (t, r) = read_bytes(s.as_bytes(), &loc(), o, 4).unwrap();
+            assert!(t.schema().features[1].is_numeric() && t.schema().features[2].is_numeric());
+            assert!(r.bad_cells.iter().any(|b| b.column == "b"), "{what}");
+        }
+        // Under the error policy, the first bad cell of `b` (row 3, "+1" is a number;
+        // ".5" too; row 7 "-": line 9) is the error, from the sequential reader.
+        let (seq, _) = same(s.as_bytes(), &opts(), "strict");
+        assert!(seq.starts_with("Err("), "{seq}");
+        let e = read_bytes(s.as_bytes(), &loc(), &opts(), 4).unwrap_err();
+        assert!(e.to_string().contains("line 9"), "{e}");
+        assert!(seq.contains("value: \"-\""), "{seq}");
+    }
+
+    #[test]
+    fn plain_chunks_read_numbers_bit_for_bit_as_the_csv_path_does() {
+        // Random plain decimals (up to 17 digits, so both sides of the 15-digit fast
+        // path) in the inferred column: the values are compared as bits.
+        // SplitMix64 of the row: a fixed pseudo-random value per row.
+        let mix = |r: usize| {
+            let mut z = (r as u64)
+                .wrapping_add(1)
+                .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            z ^ (z >> 31)
+        };
+        let s = file(5000, |r, c| {
+            let v = mix(r);
+            let digits = (v % 17) as usize + 1;
+            let mut t: String = (0..digits)
+                .map(|k| char::from(b'0' + ((v >> (k * 3)) % 10) as u8))
+                .collect();
+            let dot = ((v >> 40) % (digits as u64 + 1)) as usize;
+            if dot > 0 && dot < digits {
+                t.insert(dot, '.');
+            }
+            if v >> 63 == 1 {
+                t.insert(0, '-');
+            }
+            c[3] = t;
+        });
+        let (seq, ran) = same(s.as_bytes(), &opts(), "random decimals");
+        assert!(ran && seq.starts_with("Ok("), "{seq}");
+        let (a, _) = read_bytes(s.as_bytes(), &loc(), &opts(), 1).unwrap();
+        let (b, _) = read_bytes(s.as_bytes(), &loc(), &opts(), 8).unwrap();
+        let bits = |t: &crate::data::Table| -> Vec<u64> {
+            match &t.columns()[2] {
+                crate::data::Column::Numeric(v) => v.iter().map(|x| x.to_bits()).collect(),
+                _ => Vec::new(),
+            }
+        };
+        assert_eq!(bits(&a).len(), 5000);
+        assert_eq!(bits(&a), bits(&b));
+    }
+
+    #[test]
+    fn plain_chunks_with_blank_lines_move_their_rows_up() {
+        // LF-only blank lines (plain chunks, each holding fewer records than line
+        // feeds): the rows written after each chunk's gap are moved up, and the lines
+        // of later rows count the blank ones. Also a file ending without a line feed,
+        // and one ending with blank lines.
+        let s = file(3000, |r, c| {
+            if r % 101 == 7 {
+                c[2] = "bad".into();
+            }
+        });
+        let mut blank = String::new();
+        for (k, l) in s.split_inclusive('\n').enumerate() {
+            blank.push_str(l);
+            if k % 13 == 5 || (1200..1300).contains(&k) {
+                blank.push('\n');
+            }
+        }
+        let lenient = opts()
+            .on_bad_cell(BadCellPolicy::Missing)
+            .on_bad_label(BadLabelPolicy::Skip);
+        for (what, text) in [
+            ("blank lines", blank.clone()),
+            ("no final line feed", blank.trim_end().to_string()),
+            ("blank lines at the end", format!("{blank}\n\n\n")),
+        ] {
+            let (seq, ran) = same(text.as_bytes(), &lenient, what);
+            assert!(ran, "{what}: fell back: {seq}");
+            // Strict: the first bad cell (an error: the sequential reader's).
+            let (seq, _) = same(text.as_bytes(), &opts(), what);
+            assert!(seq.contains("line: Some(10)"), "{what}: {seq}");
+            let (t, r) = read_bytes(text.as_bytes(), &loc(), &lenient, 4).unwrap();
+            assert_eq!(t.n_rows(), 3000, "{what}");
+            // Row 7 is on line 10 (the header, rows 0-7, one blank line after row 4).
+            assert_eq!(r.bad_cells[0].lines[0], 10, "{what}");
+        }
+    }
+
+    #[test]
+    fn plain_chunks_with_errors_fall_back_to_the_sequential_error() {
+        // Each error the direct pass meets (the level limit, non-UTF-8 in a level, an
+        // id or a label, a bad weight, too few or too many fields, a bad declared cell)
+        // gives the sequential reader's error and line.
+        type Edit = Box<dyn Fn(usize, &mut Vec<String>)>;
+        let cases: Vec<(&str, Edit)> = vec![
+            (
+                "non-UTF-8 id",
+                Box::new(|r, c| {
+                    if r == 2100 {
+                        c[0] = "~".into()
+                    }
+                }),
+            ),
+            (
+                "non-UTF-8 label",
+                Box::new(|r, c| {
+                    if r == 2100 {
+                        c[5] = "~".into()
+                    }
+                }),
+            ),
+            (
+                "non-UTF-8 short level",
+                Box::new(|r, c| {
+                    if r == 2100 {
+                        c[1] = "a~".into()
+                    }
+                }),
+            ),
+            (
+                "a negative weight",
+                Box::new(|r, c| {
+                    if r == 2100 {
+                        c[4] = "-1".into()
+                    }
+                }),
+            ),
+            (
+                "a text weight",
+                Box::new(|r, c| {
+                    if r == 2100 {
+                        c[4] = "w".into()
+                    }
+                }),
+            ),
+            (
+                "too few fields",
+                Box::new(|r, c| {
+                    if r == 2100 {
+                        c.pop();
+                    }
+                }),
+            ),
+            (
+                "too many fields",
+                Box::new(|r, c| {
+                    if r == 2100 {
+                        c.push("x".into())
+                    }
+                }),
+            ),
+            (
+                "an empty last field too many",
+                Box::new(|r, c| {
+                    if r == 2100 {
+                        c.push(String::new())
+                    }
+                }),
+            ),
+            (
+                "a bad declared cell",
+                Box::new(|r, c| {
+                    if r == 2100 {
+                        c[2] = "1e".into()
+                    }
+                }),
+            ),
+            (
+                "inf in a declared cell",
+                Box::new(|r, c| {
+                    if r == 2100 {
+                        c[2] = "inf".into()
+                    }
+                }),
+            ),
+        ];
+        for (what, edit) in &cases {
+            let s = file(3000, edit);
+            let bytes: Vec<u8> = s
+                .bytes()
+                .map(|b| if b == b'~' { 0xff } else { b })
+                .collect();
+            let (seq, _) = same(&bytes, &opts(), what);
+            assert!(seq.starts_with("Err("), "{what}: {seq}");
+            assert!(seq.contains("line: Some(2102)"), "{what}: {seq}");
+        }
     }
 
     #[test]

@@ -110,6 +110,25 @@ pub(super) fn read_bytes(
     }
 }
 
+/// [`read_bytes`] for bytes read for it: once the parallel pass is done, they are
+/// freed while the table is finished.
+fn read_owned(
+    bytes: Vec<u8>,
+    location: &Location,
+    opts: &CsvOptions,
+    n_chunks: usize,
+) -> Result<(Table, ReadReport)> {
+    opts.validate()?;
+    match parallel::read(&bytes, location, opts, n_chunks)? {
+        Some((plan, batch)) => {
+            let finish = || batch.finish(&plan, opts, Mode::Read);
+            let ((), read) = rayon::join(move || drop(bytes), finish);
+            read.map(|(t, r, _)| (t, r))
+        }
+        None => read_all(|| Ok(&bytes[..]), location, opts),
+    }
+}
+
 /// Files up to this size are read whole into memory and parsed in parallel chunks;
 /// larger ones are streamed through the sequential reader (so memory does not grow by
 /// the file's size on top of the table).
@@ -203,10 +222,110 @@ pub fn read_csv_report(path: impl AsRef<Path>, opts: &CsvOptions) -> Result<(Tab
     if n_chunks <= 1 || len > MAX_PARALLEL_READ_BYTES {
         return read_all(open, &location, opts);
     }
-    match read_whole(&mut file, len, &location)? {
-        Some(bytes) => read_bytes(&bytes, &location, opts, n_chunks),
+    let whole = match read_parts(&file, len, n_chunks, &location)? {
+        Some(bytes) => Some(bytes),
+        None => read_whole(&mut file, len, &location)?,
+    };
+    match whole {
+        Some(bytes) => read_owned(bytes, &location, opts, n_chunks),
         None => read_all(open, &location, opts),
     }
+}
+
+/// Line ends in a part of a file read by [`read_parts`]: where the first and the
+/// last are (None: the part has none), and the part's length.
+type PartEnds = (Option<usize>, Option<usize>, usize);
+
+/// The whole file of `len` bytes read in `n` parts at once (each part on its own
+/// rayon thread: the kernel's copies, and the page faults of the buffer, are shared
+/// out), with [`read_whole`]'s limit and a stricter one: None as soon as a part holds
+/// more than half [`MAX_RECORD_BYTES`] bytes without a line end (then every part
+/// stops, so a file without line breaks is not held whole: the parts running at once
+/// read at most that much each), or the parts together hold more than
+/// [`MAX_RECORD_BYTES`]; and None when the file is not `len` bytes long after all (it
+/// changed). On None the caller reads the file the sequential way ([`read_whole`]),
+/// which decides about long lines as it always has. Not on every platform (None
+/// there).
+#[cfg(unix)]
+fn read_parts(file: &File, len: u64, n: usize, location: &Location) -> Result<Option<Vec<u8>>> {
+    use rayon::prelude::*;
+    use std::os::unix::fs::FileExt;
+    const BLOCK: usize = 1 << 20;
+    let Ok(len) = usize::try_from(len) else {
+        return Ok(None);
+    };
+    let mut bytes = vec![0u8; len];
+    let part = len.div_ceil(n.max(1)).max(1);
+    let eol = |b: &u8| *b == b'\n' || *b == b'\r';
+    // Set when a part gives up: the others stop at their next block.
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let give_up = || {
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        Ok(None)
+    };
+    // Each part in blocks, the gap since the part's start or last line end checked
+    // after each.
+    let read_part = |(k, buf): (usize, &mut [u8])| -> Result<Option<PartEnds>> {
+        let offset = (k * part) as u64;
+        let (mut at, mut first, mut last) = (0usize, None, None);
+        while at < buf.len() {
+            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                return Ok(None);
+            }
+            let end = (at + BLOCK).min(buf.len());
+            let n = file
+                .read_at(&mut buf[at..end], offset + at as u64)
+                .map_err(|e| io_error(location, e))?;
+            if n == 0 {
+                // Shorter than `len`: changed.
+                return give_up();
+            }
+            let block = &buf[at..at + n];
+            if let Some(i) = block.iter().rposition(eol) {
+                first = first.or_else(|| block.iter().position(eol).map(|f| at + f));
+                last = Some(at + i);
+            }
+            at += n;
+            if at - last.map_or(0, |l| l + 1) > MAX_RECORD_BYTES / 2 {
+                return give_up();
+            }
+        }
+        Ok(Some((first, last, buf.len())))
+    };
+    let parts: Vec<Option<PartEnds>> = bytes
+        .par_chunks_mut(part)
+        .enumerate()
+        .map(read_part)
+        .collect::<Result<_>>()?;
+    // The gaps across parts.
+    let mut gap = 0usize;
+    for p in parts {
+        let Some((first, last, n)) = p else {
+            return Ok(None);
+        };
+        match (first, last) {
+            (Some(f), Some(l)) if gap + f <= MAX_RECORD_BYTES => gap = n - 1 - l,
+            (None, _) if gap + n <= MAX_RECORD_BYTES => gap += n,
+            _ => return Ok(None),
+        }
+    }
+    // Longer than `len`: changed.
+    let mut more = [0u8; 1];
+    if file
+        .read_at(&mut more, len as u64)
+        .map_err(|e| io_error(location, e))?
+        != 0
+    {
+        return Ok(None);
+    }
+    Ok(Some(bytes))
+}
+
+/// [`read_parts`] where files cannot be read at an offset: None (the caller reads the
+/// file in one pass).
+#[cfg(not(unix))]
+fn read_parts(_: &File, _: u64, _: usize, _: &Location) -> Result<Option<Vec<u8>>> {
+    Ok(None)
 }
 
 /// The whole file (of about `len` bytes), or None as soon as more than
