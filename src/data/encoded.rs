@@ -180,33 +180,42 @@ impl Encoded {
                 schema.features.len()
             )));
         }
-        for (c, f) in columns.iter().zip(&schema.features) {
-            if f.n_levels() > MAX_LEVELS {
-                return Err(Error::schema(format!(
-                    "feature '{}' has {} levels; at most {MAX_LEVELS} are supported",
-                    f.name,
-                    f.n_levels()
-                )));
-            }
-            if c.len() != n {
-                return Err(Error::schema(format!(
-                    "feature '{}' has {} codes for {n} labels",
-                    f.name,
-                    c.len()
-                )));
-            }
-            let max = f.missing_code();
-            let bad = match c {
-                Codes::U8(v) => v.iter().any(|&x| x as u16 > max),
-                Codes::U16(v) => v.iter().any(|&x| x > max),
-            };
-            if bad {
-                return Err(Error::schema(format!(
-                    "feature '{}' has a code above its missing code {max}",
-                    f.name
-                )));
-            }
-        }
+        // Each column checked on its own (in parallel: a pass over every code); the
+        // first failing column in schema order gives the error.
+        use rayon::prelude::*;
+        let checks: Vec<Result<()>> = columns
+            .par_iter()
+            .zip(schema.features.par_iter())
+            .map(|(c, f)| {
+                if f.n_levels() > MAX_LEVELS {
+                    return Err(Error::schema(format!(
+                        "feature '{}' has {} levels; at most {MAX_LEVELS} are supported",
+                        f.name,
+                        f.n_levels()
+                    )));
+                }
+                if c.len() != n {
+                    return Err(Error::schema(format!(
+                        "feature '{}' has {} codes for {n} labels",
+                        f.name,
+                        c.len()
+                    )));
+                }
+                let max = f.missing_code();
+                let bad = match c {
+                    Codes::U8(v) => v.iter().any(|&x| x as u16 > max),
+                    Codes::U16(v) => v.iter().any(|&x| x > max),
+                };
+                if bad {
+                    return Err(Error::schema(format!(
+                        "feature '{}' has a code above its missing code {max}",
+                        f.name
+                    )));
+                }
+                Ok(())
+            })
+            .collect();
+        checks.into_iter().collect::<Result<()>>()?;
         let k = schema.classes.len();
         if k < 2 || k > u8::MAX as usize {
             return Err(Error::schema(format!("{k} classes; need 2 to 255")));

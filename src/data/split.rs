@@ -53,12 +53,24 @@ pub fn stratified_holdout(labels: &[u8], test_fraction: f64, seed: u64) -> Resul
             "must be strictly between 0 and 1",
         ));
     }
-    let mut train = Vec::new();
-    let mut test = Vec::new();
+    // The first round(f · n_c) rows of each shuffled class are the test rows; both
+    // parts are listed in row order (a pass over a membership mask, not a sort).
+    let mut is_test = vec![false; labels.len()];
     for g in shuffled_groups(labels, seed) {
         let n_test = (test_fraction * g.len() as f64).round() as usize;
-        test.extend_from_slice(&g[..n_test]);
-        train.extend_from_slice(&g[n_test..]);
+        for &r in &g[..n_test] {
+            is_test[r] = true;
+        }
+    }
+    let n_test = is_test.iter().filter(|&&t| t).count();
+    let mut train = Vec::with_capacity(labels.len() - n_test);
+    let mut test = Vec::with_capacity(n_test);
+    for (r, &t) in is_test.iter().enumerate() {
+        if t {
+            test.push(r);
+        } else {
+            train.push(r);
+        }
     }
     if train.is_empty() || test.is_empty() {
         return Err(Error::param(
@@ -67,8 +79,6 @@ pub fn stratified_holdout(labels: &[u8], test_fraction: f64, seed: u64) -> Resul
             format!("a holdout of {} rows leaves an empty part", labels.len()),
         ));
     }
-    train.sort_unstable();
-    test.sort_unstable();
     Ok(Holdout { train, test })
 }
 

@@ -189,9 +189,26 @@ impl Report {
             column[i] = proba[i * k + churn];
             is_class[i] = labels[i] as usize == churn;
         }
-        let (calibration, lift) = rayon::join(
-            || calibration_table(&column, &is_class, weights, CALIBRATION_BINS),
-            || lift_table(&column, &is_class, weights),
+        // The churn class's tables, the profit curve and the probability scores are
+        // independent passes: computed in parallel.
+        let ((calibration, lift), ((log_loss, brier_score), profit)) = rayon::join(
+            || {
+                rayon::join(
+                    || calibration_table(&column, &is_class, weights, CALIBRATION_BINS),
+                    || lift_table(&column, &is_class, weights),
+                )
+            },
+            || {
+                rayon::join(
+                    || {
+                        (
+                            log_loss(proba, k, labels, weights),
+                            brier_score(proba, k, labels, weights),
+                        )
+                    },
+                    || max_profit(&column, &is_class, weights, profit),
+                )
+            },
         );
         let accuracy = cm.accuracy();
         let acc_ci = cm.accuracy_interval();
@@ -220,14 +237,14 @@ impl Report {
             macro_avg: macro_average(&per_class),
             weighted_avg: weighted_average(&per_class),
             roc_auc: roc,
-            log_loss: log_loss(proba, k, labels, weights),
-            brier_score: brier_score(proba, k, labels, weights),
+            log_loss,
+            brier_score,
             brier_score_churn: brier_score_binary(&column, &is_class, weights),
             expected_calibration_error: expected_calibration_error(&calibration),
             calibration,
             top_decile_lift: lift.as_ref().map(|l| l.top_decile_lift),
             lift,
-            profit: max_profit(&column, &is_class, weights, profit)?,
+            profit: profit?,
             per_class,
             confusion_matrix: cm.counts,
         })
