@@ -14,12 +14,12 @@
 //!
 //! Run: `cargo bench --bench csv_read -- --warm-up-time 1 --measurement-time 5`.
 //!
-//! Measured (2026-12-05 12:26–12:29 UTC, 2 cores shared with other sessions building,
-//! load average 3.4–3.7), `csv_read_1m_x22` in two runs: raw pass 0.179 / 0.197 s,
-//! `read_csv_parallel` 0.363 / 0.378 s (ratio 2.03× / 1.92×), `read_csv_sequential`
-//! 1.63 / 1.73 s; polars 2.1.0 `pl.read_csv` on the same file in the same minutes, best
-//! of 7: 0.336–0.371 s. On a quiet machine before the direct pass: 0.352 s against a
-//! raw 0.175 s (2.0×), polars 0.185–0.189 s.
+//! Measured on a quiet machine (2026-12-05 12:40 UTC, load 1.3–1.7), `csv_read_1m_x22`:
+//! raw pass 0.157 s, `read_csv_parallel` 0.219 s median (ratio 1.4×). In the same
+//! minutes, loops of 9 reads of the same bytes alternating with polars 2.1.0
+//! `pl.read_csv`, five rounds: `read_csv` best 0.171–0.207 s, median 0.175–0.242 s;
+//! polars best 0.169–0.229 s, median 0.193–0.325 s (churnkit's median lower in every
+//! round). Before the direct pass: 0.352 s against a raw 0.175 s (2.0×).
 
 use std::fs::File;
 use std::hint::black_box;
