@@ -146,7 +146,7 @@
 //! data, CSV and raw Parquet, with and without sample weights); with a smaller sample
 //! the reported figures estimate the shipped model as streaming's do (above). Raw
 //! Parquet reads only the sample's rows into memory
-//! ([`read_rows`](crate::data::arrow::raw::read_rows): the Parquet reader's row
+//! (`data::arrow::raw::read_rows`, feature `parquet`: the Parquet reader's row
 //! selection).
 
 mod builder;
