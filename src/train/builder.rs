@@ -370,12 +370,14 @@ impl<'a> ModelBuilder<'a> {
     /// on the validation rows when asked (an error if there are none).
     pub fn build(self) -> Result<Model> {
         let classifier = self.body.classifier();
-        let (schema, rows, class_counts, fingerprint) = match self.train {
-            Train::Rows(train, rows) => {
-                let d = TrainingData::of_rows(train, rows);
-                (d.schema, d.rows, d.class_counts, d.fingerprint)
-            }
-            Train::Given(d) => (d.schema, d.rows, d.class_counts, d.fingerprint),
+        let TrainingData {
+            schema,
+            rows,
+            class_counts,
+            fingerprint,
+        } = match self.train {
+            Train::Rows(train, rows) => TrainingData::of_rows(train, rows),
+            Train::Given(d) => d,
         };
         if class_counts.len() != schema.target.classes.len() {
             return Err(Error::param(

@@ -495,11 +495,7 @@ impl Pipeline {
         } = fitted;
         // With a survival model the stages may read its clock: set after it.
         let builder = ModelBuilder::new(body, table, &train_rows);
-        let mut builder = self.configure(builder, held, survival_learner.is_none());
-        if let ValidationReport::Holdout { report, .. } = &validation {
-            // The held-out rows' report, computed once.
-            builder = builder.out_of_sample_report((**report).clone());
-        }
+        let builder = self.configure(builder, held, &validation, survival_learner.is_none());
         let mut model = builder.build()?;
         if let Some(l) = &survival_learner {
             model = model
@@ -604,6 +600,7 @@ impl Pipeline {
         &self,
         builder: ModelBuilder<'a>,
         held: Option<OutOfSample>,
+        validation: &ValidationReport,
         warning: bool,
     ) -> ModelBuilder<'a> {
         let o = &self.options;
@@ -625,6 +622,10 @@ impl Pipeline {
         }
         if let Some(held) = held {
             builder = builder.out_of_sample(held);
+            if let ValidationReport::Holdout { report, .. } = validation {
+                // The held-out rows' report (of these very predictions), computed once.
+                builder = builder.out_of_sample_report((**report).clone());
+            }
         }
         for (name, v) in &o.extra_metrics {
             builder = builder.metric(name.clone(), *v);

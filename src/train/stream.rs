@@ -705,7 +705,12 @@ impl Pipeline {
         }
         let rows = data.rows as usize;
         let model = self
-            .configure(ModelBuilder::from_training_data(body, data), held, true)
+            .configure(
+                ModelBuilder::from_training_data(body, data),
+                held,
+                &validation,
+                true,
+            )
             .params(params)
             .build()?;
         Ok(StreamTrained {
