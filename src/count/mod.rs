@@ -91,6 +91,7 @@ pub(crate) mod testing;
 
 pub use class_tables::{ClassTable, ClassTables};
 pub use contingency::{CountTable, Rows, Var};
+pub(crate) use discretize::RankedRows;
 pub use discretize::{
     InMemoryTable, ValueClassCounts, ValueCounter, ValueRows, mdl_cuts, numeric_cuts,
     value_summaries, value_summaries_weighted,

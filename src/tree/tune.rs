@@ -60,9 +60,8 @@ use super::criterion::Criterion;
 use super::params::{Id3Params, Pruning};
 use super::prune;
 use super::tree::{DecisionTree, MissingPolicy, m_estimate_probas};
-use crate::data::{
-    Binning, Codes, Discretizer, Encoded, Table, stratified_holdout, stratified_kfold,
-};
+use crate::count::RankedRows;
+use crate::data::{Binning, Codes, Encoded, Table, stratified_holdout, stratified_kfold};
 use crate::error::{Error, Result};
 
 /// How much a tree tunes itself before its final fit.
@@ -461,15 +460,16 @@ pub(crate) fn tune(
     let nc = grid.criteria.len();
     let nl = grid.min_leaf.len();
     let inner = grid.depths.len() * grid.prunings.len() * grid.smoothing.len();
-    // Encodings: one per (fold, binning), every row of `rows` encoded.
+    // Encodings: one per (fold, binning), every row of `rows` encoded. The numeric
+    // columns of `rows` are sorted once; each fold's discretizer counts ranks.
+    let ranked = RankedRows::new(table, rows);
     let encodings: Vec<Encoded> = (0..folds.len() * nb)
         .into_par_iter()
         .with_max_len(1)
         .map(|i| {
             let (f, b) = (i / nb, i % nb);
-            let train: Vec<usize> = folds[f].train.iter().map(|&r| rows[r]).collect();
-            let d = Discretizer::fit(table, &train, &grid.binnings[b])?;
-            Ok(d.encode_rows(table, rows)?.0)
+            let d = ranked.fit(&folds[f].train, &grid.binnings[b])?;
+            ranked.encode(&d)
         })
         .collect::<Result<_>>()?;
     // Jobs: one grown tree per (fold, binning, criterion, leaf size).
@@ -791,6 +791,7 @@ fn node_scores(agg: &[f64], p: &[f64], k: usize, churn: usize) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Discretizer;
 
     fn point(auc: f64, se: f64, leaves: f64) -> CurvePoint {
         CurvePoint {
