@@ -293,26 +293,30 @@ pub(crate) struct ScoreGroup {
     pub(crate) neg: f64,
 }
 
-/// Groups rows by score, highest score first (NaN scores sort as the lowest).
+/// Groups rows by score, highest score first (NaN scores sort as the lowest); the
+/// weights of a group are summed in row order.
+///
+/// The rows are sorted as `(score, row)` pairs held together (no indirect loads in
+/// the comparisons): descending score, NaN last, ties by row index — the order of a
+/// stable sort of the rows by score.
 pub(crate) fn score_groups(
     scores: &[f64],
     positive: &[bool],
     weights: Option<&[f64]>,
 ) -> Vec<ScoreGroup> {
-    let mut order: Vec<usize> = (0..scores.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (x, y) = (scores[a], scores[b]);
+    let mut order: Vec<(f64, usize)> = scores.iter().copied().zip(0..).collect();
+    order.sort_unstable_by(|&(x, a), &(y, b)| {
         match (x.is_nan(), y.is_nan()) {
             (true, true) => std::cmp::Ordering::Equal,
             (true, false) => std::cmp::Ordering::Greater,
             (false, true) => std::cmp::Ordering::Less,
             _ => y.total_cmp(&x),
         }
+        .then(a.cmp(&b))
     });
     let mut groups: Vec<ScoreGroup> = Vec::new();
-    for i in order {
+    for (s, i) in order {
         let w = weights.map_or(1.0, |w| w[i]);
-        let s = scores[i];
         let (pos, neg) = if positive[i] { (w, 0.0) } else { (0.0, w) };
         match groups.last_mut() {
             Some(g) if g.score == s || (g.score.is_nan() && s.is_nan()) => {
