@@ -4,7 +4,6 @@
 //! names the column and the `--id COL` / `--drop COL` that would fix it, so a user who
 //! forgot `--id` does not silently get a model that splits on an identifier.
 
-use std::collections::HashMap;
 
 use serde::Serialize;
 
@@ -130,7 +129,9 @@ pub fn leakage_warnings(table: &Table, rows: &[usize]) -> Vec<LeakageWarning> {
         };
         let id_hint = format!("pass --id {name} if it identifies customers, else --drop {name}");
         let drop_hint = format!("pass --drop {name}");
-        // Value keys (numeric bits or level codes), missing included as a value.
+        // Value keys (numeric bits, `-0` as `0`, or level codes), missing included
+        // as a value: the number of distinct present values and the largest count of
+        // one value (missing included), from the sorted keys.
         let (keys, present, integers): (Vec<u64>, usize, bool) = match table.column(j) {
             Column::Numeric(v) => {
                 let keys = rows
@@ -154,16 +155,20 @@ pub fn leakage_warnings(table: &Table, rows: &[usize]) -> Vec<LeakageWarning> {
                 (keys, present, true)
             }
         };
-        let mut freq: HashMap<u64, usize> = HashMap::with_capacity(n.min(1 << 16));
-        for &k in &keys {
-            *freq.entry(k).or_default() += 1;
-        }
         let missing_key = match table.column(j) {
             Column::Numeric(_) => u64::MAX,
             Column::Categorical(_) => MISSING_LEVEL as u64,
         };
-        let distinct = freq.keys().filter(|&&k| k != missing_key).count();
-        let top = freq.values().copied().max().unwrap_or(0);
+        let (distinct, top) = {
+            let mut sorted = keys.clone();
+            sorted.sort_unstable();
+            let (mut distinct, mut top) = (0usize, 0usize);
+            for run in sorted.chunk_by(|a, b| a == b) {
+                top = top.max(run.len());
+                distinct += usize::from(run[0] != missing_key);
+            }
+            (distinct, top)
+        };
         let numeric = feature.is_numeric();
         let mut id_like = false;
         if present >= MIN_ROWS && distinct == present && integers {
@@ -225,15 +230,24 @@ pub fn leakage_warnings(table: &Table, rows: &[usize]) -> Vec<LeakageWarning> {
                 .map(|&r| if v[r].is_nan() { f64::MIN } else { v[r] })
                 .collect(),
             Column::Categorical(_) => {
-                let mut rate: HashMap<u64, (f64, f64)> = HashMap::new();
+                // Churners and rows per level (missing last).
+                let n_levels = feature.levels().len();
+                let slot = |k: u64| {
+                    if k == missing_key {
+                        n_levels
+                    } else {
+                        k as usize
+                    }
+                };
+                let mut rate = vec![(0.0f64, 0.0f64); n_levels + 1];
                 for (&k, &p) in keys.iter().zip(&positive) {
-                    let e = rate.entry(k).or_default();
+                    let e = &mut rate[slot(k)];
                     e.0 += f64::from(u8::from(p));
                     e.1 += 1.0;
                 }
                 keys.iter()
-                    .map(|k| {
-                        let (p, c) = rate[k];
+                    .map(|&k| {
+                        let (p, c) = rate[slot(k)];
                         p / c
                     })
                     .collect()
