@@ -293,29 +293,39 @@ pub(crate) struct ScoreGroup {
     pub(crate) neg: f64,
 }
 
+/// The ascending sort key of a score in [`score_groups`]' order: descending in the
+/// IEEE total order (`f64::total_cmp`), every NaN last.
+fn descending_key(x: f64) -> u64 {
+    if x.is_nan() {
+        return u64::MAX;
+    }
+    let b = x.to_bits();
+    // Ascending total order: negative numbers reversed below the positive ones.
+    let ascending = if b >> 63 == 1 { !b } else { b | (1 << 63) };
+    !ascending
+}
+
 /// Groups rows by score, highest score first (NaN scores sort as the lowest); the
 /// weights of a group are summed in row order.
 ///
-/// The rows are sorted as `(score, row)` pairs held together (no indirect loads in
-/// the comparisons): descending score, NaN last, ties by row index — the order of a
-/// stable sort of the rows by score.
+/// The rows are sorted as one integer each (the score's [`descending_key`] above the
+/// row index): descending score, NaN last, ties by row index — the order of a stable
+/// sort of the rows by score, without a comparison closure.
 pub(crate) fn score_groups(
     scores: &[f64],
     positive: &[bool],
     weights: Option<&[f64]>,
 ) -> Vec<ScoreGroup> {
-    let mut order: Vec<(f64, usize)> = scores.iter().copied().zip(0..).collect();
-    order.sort_unstable_by(|&(x, a), &(y, b)| {
-        match (x.is_nan(), y.is_nan()) {
-            (true, true) => std::cmp::Ordering::Equal,
-            (true, false) => std::cmp::Ordering::Greater,
-            (false, true) => std::cmp::Ordering::Less,
-            _ => y.total_cmp(&x),
-        }
-        .then(a.cmp(&b))
-    });
+    let mut order: Vec<u128> = scores
+        .iter()
+        .enumerate()
+        .map(|(i, &s)| (u128::from(descending_key(s)) << 64) | i as u128)
+        .collect();
+    order.sort_unstable();
     let mut groups: Vec<ScoreGroup> = Vec::new();
-    for (s, i) in order {
+    for o in order {
+        let i = o as u64 as usize;
+        let s = scores[i];
         let w = weights.map_or(1.0, |w| w[i]);
         let (pos, neg) = if positive[i] { (w, 0.0) } else { (0.0, w) };
         match groups.last_mut() {
@@ -333,7 +343,11 @@ pub(crate) fn score_groups(
 /// `roc_auc_score`; see [`eval::roc_auc`](crate::eval::roc_auc), which is this): here
 /// so that learners below `eval` (the forest's out-of-bag AUC) need not import it.
 pub(crate) fn roc_auc(scores: &[f64], positive: &[bool], weights: Option<&[f64]>) -> Option<f64> {
-    let groups = score_groups(scores, positive, weights);
+    roc_auc_of_groups(&score_groups(scores, positive, weights))
+}
+
+/// [`roc_auc`] of rows already grouped by [`score_groups`].
+pub(crate) fn roc_auc_of_groups(groups: &[ScoreGroup]) -> Option<f64> {
     let p: f64 = groups.iter().map(|g| g.pos).sum();
     let n: f64 = groups.iter().map(|g| g.neg).sum();
     if p <= 0.0 || n <= 0.0 {
@@ -341,7 +355,7 @@ pub(crate) fn roc_auc(scores: &[f64], positive: &[bool], weights: Option<&[f64]>
     }
     let mut above = 0.0;
     let mut area = 0.0;
-    for g in &groups {
+    for g in groups {
         area += g.neg * (above + 0.5 * g.pos);
         above += g.pos;
     }
@@ -427,6 +441,70 @@ pub(crate) mod tests {
             (a - b).abs() <= tol * (1.0 + b.abs()),
             "{a} != {b} (tol {tol})"
         );
+    }
+
+    /// `score_groups` equals grouping after a stable sort of the rows by descending
+    /// score (NaN last), weights summed in row order: scores with ties, NaN, ±0 and
+    /// infinities.
+    #[test]
+    fn score_groups_follow_a_stable_descending_sort() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(11);
+        let pool = [
+            f64::NAN,
+            -f64::NAN,
+            0.0,
+            -0.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            1.5,
+            -2.25,
+            1e-300,
+            -1e-300,
+        ];
+        let n = 5_000;
+        let scores: Vec<f64> = (0..n)
+            .map(|_| {
+                if rng.random_bool(0.5) {
+                    pool[rng.random_range(0..pool.len())]
+                } else {
+                    (rng.random_range(0..50) as f64) / 7.0 - 3.0
+                }
+            })
+            .collect();
+        let positive: Vec<bool> = (0..n).map(|_| rng.random_bool(0.3)).collect();
+        let weights: Vec<f64> = (0..n).map(|_| rng.random_range(0.1..3.0)).collect();
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| {
+            let (x, y) = (scores[a], scores[b]);
+            match (x.is_nan(), y.is_nan()) {
+                (true, true) => std::cmp::Ordering::Equal,
+                (true, false) => std::cmp::Ordering::Greater,
+                (false, true) => std::cmp::Ordering::Less,
+                _ => y.total_cmp(&x),
+            }
+        });
+        let mut want: Vec<ScoreGroup> = Vec::new();
+        for i in order {
+            let (s, w) = (scores[i], weights[i]);
+            let (pos, neg) = if positive[i] { (w, 0.0) } else { (0.0, w) };
+            match want.last_mut() {
+                Some(g) if g.score == s || (g.score.is_nan() && s.is_nan()) => {
+                    g.pos += pos;
+                    g.neg += neg;
+                }
+                _ => want.push(ScoreGroup { score: s, pos, neg }),
+            }
+        }
+        let got = score_groups(&scores, &positive, Some(&weights));
+        assert_eq!(got.len(), want.len());
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!(g.score.to_bits(), w.score.to_bits());
+            assert_eq!(
+                (g.pos.to_bits(), g.neg.to_bits()),
+                (w.pos.to_bits(), w.neg.to_bits())
+            );
+        }
     }
 
     #[test]

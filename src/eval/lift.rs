@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::proba::score_groups;
+use super::proba::{ScoreGroup, score_groups};
 
 /// One decile of a gains/lift table.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -51,7 +51,7 @@ pub struct LiftTable {
 }
 
 /// Weighted count of positives among the top `x` weight of customers (ties shared).
-fn positives_in_top(groups: &[super::proba::ScoreGroup], x: f64) -> f64 {
+fn positives_in_top(groups: &[ScoreGroup], x: f64) -> f64 {
     let (mut w_before, mut p_before) = (0.0, 0.0);
     for g in groups {
         let w = g.pos + g.neg;
@@ -68,7 +68,11 @@ fn positives_in_top(groups: &[super::proba::ScoreGroup], x: f64) -> f64 {
 /// The gains/lift table of churn `scores` against `positive` (churned) flags. None when
 /// there are no churners or no weight.
 pub fn lift_table(scores: &[f64], positive: &[bool], weights: Option<&[f64]>) -> Option<LiftTable> {
-    let groups = score_groups(scores, positive, weights);
+    lift_table_of_groups(&score_groups(scores, positive, weights))
+}
+
+/// [`lift_table`] of rows already grouped by score (`score_groups`).
+pub(crate) fn lift_table_of_groups(groups: &[ScoreGroup]) -> Option<LiftTable> {
     let p: f64 = groups.iter().map(|g| g.pos).sum();
     let w: f64 = groups.iter().map(|g| g.pos + g.neg).sum();
     if p <= 0.0 || w <= 0.0 {
@@ -82,7 +86,7 @@ pub fn lift_table(scores: &[f64], positive: &[bool], weights: Option<&[f64]>) ->
         let found = if d == 10 {
             p
         } else {
-            positives_in_top(&groups, fraction * w)
+            positives_in_top(groups, fraction * w)
         };
         let gain = found / p;
         let response_rate = (found - prev) / (w / 10.0);

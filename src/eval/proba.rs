@@ -43,13 +43,17 @@ pub fn average_precision(
     positive: &[bool],
     weights: Option<&[f64]>,
 ) -> Option<f64> {
-    let groups = score_groups(scores, positive, weights);
+    average_precision_of_groups(&score_groups(scores, positive, weights))
+}
+
+/// [`average_precision`] of rows already grouped by score (`score_groups`).
+pub(crate) fn average_precision_of_groups(groups: &[ScoreGroup]) -> Option<f64> {
     let p: f64 = groups.iter().map(|g| g.pos).sum();
     if p <= 0.0 {
         return None;
     }
     let (mut tp, mut fp, mut ap) = (0.0, 0.0, 0.0);
-    for g in &groups {
+    for g in groups {
         tp += g.pos;
         fp += g.neg;
         if g.pos > 0.0 {

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::proba::score_groups;
+use super::proba::{ScoreGroup, score_groups};
 use crate::error::{Error, Result};
 use crate::math::reg_inc_beta;
 
@@ -145,13 +145,7 @@ impl Line {
 }
 
 /// The lines of all thresholds: targeting nobody, then each tie group in turn.
-fn lines(
-    scores: &[f64],
-    positive: &[bool],
-    weights: Option<&[f64]>,
-    p: &ProfitParams,
-) -> Option<Vec<Line>> {
-    let groups = score_groups(scores, positive, weights);
+fn lines(groups: &[ScoreGroup], p: &ProfitParams) -> Option<Vec<Line>> {
     let n0: f64 = groups.iter().map(|g| g.pos).sum();
     let n1: f64 = groups.iter().map(|g| g.neg).sum();
     let n = n0 + n1;
@@ -170,7 +164,7 @@ fn lines(
     };
     let mut out = vec![make(0.0, 0.0)];
     let (mut tp, mut fp) = (0.0, 0.0);
-    for g in &groups {
+    for g in groups {
         tp += g.pos;
         fp += g.neg;
         out.push(make(tp, fp));
@@ -246,8 +240,16 @@ pub fn max_profit(
     weights: Option<&[f64]>,
     params: &ProfitParams,
 ) -> Result<Option<Profit>> {
+    max_profit_of_groups(&score_groups(scores, positive, weights), params)
+}
+
+/// [`max_profit`] of rows already grouped by score (`score_groups`).
+pub(crate) fn max_profit_of_groups(
+    groups: &[ScoreGroup],
+    params: &ProfitParams,
+) -> Result<Option<Profit>> {
     params.validate()?;
-    let Some(lines) = lines(scores, positive, weights, params) else {
+    let Some(lines) = lines(groups, params) else {
         return Ok(None);
     };
     let (a, b) = (params.alpha, params.beta);
@@ -316,7 +318,7 @@ mod tests {
 
     /// Simpson's rule over the Beta density of the brute-force optimum at each γ.
     fn emp_by_simpson(s: &[f64], y: &[bool], p: &ProfitParams) -> f64 {
-        let lines = lines(s, y, None, p).unwrap();
+        let lines = lines(&score_groups(s, y, None), p).unwrap();
         let ln_b = ln_gamma(p.alpha) + ln_gamma(p.beta) - ln_gamma(p.alpha + p.beta);
         let h = |g: f64| {
             if g <= 0.0 || g >= 1.0 {

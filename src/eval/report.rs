@@ -2,17 +2,19 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::lift::{LiftTable, lift_table};
+use super::lift::{LiftTable, lift_table_of_groups};
 use super::metrics::{
     Averages, ClassMetrics, ConfusionMatrix, macro_average, predicted_classes, weighted_average,
 };
 use super::proba::{
-    CalibrationBin, average_precision, brier_score, brier_score_binary, calibration_table,
-    expected_calibration_error, log_loss, roc_auc,
+    CalibrationBin, average_precision, average_precision_of_groups, brier_score,
+    brier_score_binary, calibration_table, expected_calibration_error, log_loss, roc_auc,
+    score_groups,
 };
-use super::profit::{Profit, ProfitParams, max_profit};
+use super::profit::{Profit, ProfitParams, max_profit_of_groups};
 use super::stats::Interval;
 use crate::error::{Error, Result};
+use crate::math::roc_auc_of_groups;
 
 /// Number of bins of the calibration table.
 pub const CALIBRATION_BINS: usize = 10;
@@ -161,11 +163,21 @@ impl Report {
         let predicted = predicted_classes(proba, k);
         let cm = ConfusionMatrix::from_labels(classes, labels, &predicted, weights)?;
         let mut per_class = cm.per_class();
-        // One-vs-rest per class: independent (each sorts its column twice), so the
-        // classes, and each class's two curves, are computed in parallel.
+        // The churn class's column is sorted into tie groups ONCE, shared by its ROC
+        // AUC, average precision, lift table and profit curve; every other class's
+        // one-vs-rest curves sort its own column. All independent passes run in
+        // parallel.
+        let column: Vec<f64> = proba.iter().skip(churn).step_by(k).copied().collect();
+        let is_class: Vec<bool> = labels.iter().map(|&l| l as usize == churn).collect();
+        let groups = score_groups(&column, &is_class, weights);
         {
             use rayon::prelude::*;
             per_class.par_iter_mut().enumerate().for_each(|(c, m)| {
+                if c == churn {
+                    m.roc_auc = roc_auc_of_groups(&groups);
+                    m.average_precision = average_precision_of_groups(&groups);
+                    return;
+                }
                 let column: Vec<f64> = proba.iter().skip(c).step_by(k).copied().collect();
                 let is_class: Vec<bool> = labels.iter().map(|&l| l as usize == c).collect();
                 (m.roc_auc, m.average_precision) = rayon::join(
@@ -174,8 +186,6 @@ impl Report {
                 );
             });
         }
-        let mut column = vec![0.0; n];
-        let mut is_class = vec![false; n];
         let roc = if k == 2 {
             per_class[churn].roc_auc
         } else {
@@ -185,17 +195,11 @@ impl Report {
                 .sum::<Option<f64>>()
                 .map(|s| s / k as f64)
         };
-        for i in 0..n {
-            column[i] = proba[i * k + churn];
-            is_class[i] = labels[i] as usize == churn;
-        }
-        // The churn class's tables, the profit curve and the probability scores are
-        // independent passes: computed in parallel.
         let ((calibration, lift), ((log_loss, brier_score), profit)) = rayon::join(
             || {
                 rayon::join(
                     || calibration_table(&column, &is_class, weights, CALIBRATION_BINS),
-                    || lift_table(&column, &is_class, weights),
+                    || lift_table_of_groups(&groups),
                 )
             },
             || {
@@ -206,7 +210,7 @@ impl Report {
                             brier_score(proba, k, labels, weights),
                         )
                     },
-                    || max_profit(&column, &is_class, weights, profit),
+                    || max_profit_of_groups(&groups, profit),
                 )
             },
         );

@@ -4,7 +4,6 @@
 //! names the column and the `--id COL` / `--drop COL` that would fix it, so a user who
 //! forgot `--id` does not silently get a model that splits on an identifier.
 
-
 use serde::Serialize;
 
 use crate::data::{Column, MISSING_LEVEL, Table};
