@@ -109,6 +109,21 @@ impl ClassTables {
         }
     }
 
+    /// Refills these tables with exact row counts given directly, one slice per
+    /// feature (each row-major `cardinality × n_classes`), reusing the buffers: how a
+    /// tree node takes the tables its parent derived for it (histogram subtraction)
+    /// instead of counting its rows.
+    pub(crate) fn fill_ints<'t>(&mut self, tables: impl Iterator<Item = &'t [u32]>) {
+        self.exact = true;
+        self.offsets.clear();
+        self.offsets.push(0);
+        self.ints.clear();
+        for t in tables {
+            self.ints.extend_from_slice(t);
+            self.offsets.push(self.ints.len());
+        }
+    }
+
     /// Takes the per-feature scratch tables out (give them back with
     /// [`ClassTables::put_scratch`]), grown to at least `n`.
     pub(crate) fn take_scratch(&mut self, n: usize) -> Vec<CountTable> {

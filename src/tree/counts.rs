@@ -38,6 +38,17 @@ impl NodeTables {
         }
     }
 
+    /// Takes the exact row-count tables of `features` (ascending) from `derived`
+    /// (which must hold each of them) instead of counting rows.
+    pub fn load_derived(&mut self, derived: &Derived, features: &[usize]) {
+        self.slot.fill(usize::MAX);
+        for (i, &j) in features.iter().enumerate() {
+            self.slot[j] = i;
+        }
+        self.flat
+            .fill_ints(features.iter().map(|&j| derived.table(j)));
+    }
+
     /// Counts the (value × class) tables of `features` (ascending) over `rows`.
     pub fn count<C: Counter>(&mut self, counter: &C, rows: Rows<'_>, features: &[usize]) {
         self.slot.fill(usize::MAX);
@@ -45,6 +56,45 @@ impl NodeTables {
             self.slot[j] = i;
         }
         counter.class_tables(rows, features, &mut self.flat);
+    }
+}
+
+/// Exact (value × class) row-count tables a node's parent derived for it by
+/// histogram subtraction (the parent's tables minus its other children's, see the
+/// grower), keyed by feature.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Derived {
+    /// Feature → (start, end) in `cells` (`(0, 0)`: not held).
+    at: Vec<(usize, usize)>,
+    cells: Vec<u32>,
+}
+
+impl Derived {
+    /// Empty tables for `n_features` features.
+    pub fn new(n_features: usize) -> Self {
+        Derived {
+            at: vec![(0, 0); n_features],
+            cells: Vec::new(),
+        }
+    }
+
+    /// Appends feature `j`'s table.
+    pub fn push(&mut self, j: usize, table: impl Iterator<Item = u32>) {
+        let start = self.cells.len();
+        self.cells.extend(table);
+        self.at[j] = (start, self.cells.len());
+    }
+
+    /// Feature `j`'s table (empty when not held).
+    pub fn table(&self, j: usize) -> &[u32] {
+        let (a, b) = self.at[j];
+        &self.cells[a..b]
+    }
+
+    /// Feature `j`'s table, writable.
+    pub fn table_mut(&mut self, j: usize) -> &mut [u32] {
+        let (a, b) = self.at[j];
+        &mut self.cells[a..b]
     }
 }
 

@@ -14,14 +14,14 @@
 
 use std::sync::Arc;
 
-use super::counts::NodeTables;
+use super::counts::{Derived, NodeTables};
 use super::criterion::{Candidate, NLogN};
 use super::node::{LEAF, NO_CHILD, Node, Slots};
 use super::params::{Id3Params, Id3ValidParams, NumericSplits, Pruning};
 use super::prune;
 use super::splitter::{SplitBuffers, SplitRules, Splitter, fill_groups_of, groups};
 use super::tree::{DecisionTree, MissingPolicy};
-use crate::count::{CountTable, Counter, InMemory, Rows, Var};
+use crate::count::{ClassTable, ClassTables, CountTable, Counter, InMemory, Rows, Var};
 use crate::data::{Codes, Encoded, EncodedSchema, stratified_holdout};
 use crate::error::{Error, Result};
 
@@ -150,6 +150,10 @@ pub(crate) fn mix(h: u64, x: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// A child grown in parallel: its group, its rows and scratch slices, and the tables
+/// its parent derived for it.
+type ChildJob<'a> = (usize, &'a mut [u32], &'a mut [u32], Option<&'a Derived>);
+
 /// What every task of one fit shares (read-only).
 pub(super) struct Ctx<'a> {
     pub(super) p: &'a Id3Params,
@@ -160,6 +164,24 @@ pub(super) struct Ctx<'a> {
     pub(super) local: bool,
     /// A random subset of the features per node, or all of them.
     pub(super) sample: Option<FeatureSample>,
+    /// Histogram subtraction on (see `Ctx::derive`); off only in the tests that
+    /// check it changes nothing.
+    pub(super) subtract: bool,
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Turns histogram subtraction off for fits on this thread (tests only).
+    static SUBTRACT_OFF: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether a fit starting on this thread subtracts histograms (always, outside tests).
+fn subtract_on() -> bool {
+    #[cfg(test)]
+    if SUBTRACT_OFF.with(std::cell::Cell::get) {
+        return false;
+    }
+    true
 }
 
 /// Per-task reusable buffers.
@@ -176,6 +198,9 @@ pub(super) struct Work {
     mask: Vec<bool>,
     /// The features available at a node (feature sampling).
     avail: Vec<usize>,
+    /// A node's children's count tables while they are subtracted (see
+    /// `Ctx::derive`).
+    sub_tables: ClassTables,
 }
 
 /// One node's split bookkeeping.
@@ -209,6 +234,7 @@ impl Work {
             key: 0,
             mask: Vec::new(),
             avail: Vec::new(),
+            sub_tables: ClassTables::default(),
         }
     }
 }
@@ -305,6 +331,7 @@ fn grow<C: Counter>(
         k,
         local,
         sample,
+        subtract: subtract_on(),
     };
     let nf = enc.n_features();
     let mut w = Work::new(nf, vec![false; nf]);
@@ -313,7 +340,17 @@ fn grow<C: Counter>(
         MissingPolicy::OwnBranch => {
             let mut scratch = vec![0; rows.len()];
             let (rows, scratch) = (&mut rows[..], &mut scratch[..]);
-            ctx.grow_own(cn, &mut w, &mut arena, enc, rows, scratch, root.counts(), 0);
+            ctx.grow_own(
+                cn,
+                &mut w,
+                &mut arena,
+                enc,
+                rows,
+                scratch,
+                root.counts(),
+                0,
+                None,
+            );
         }
         MissingPolicy::Fractional => {
             let wt = vec![1.0; rows.len()];
@@ -364,6 +401,7 @@ pub(super) fn splitter(
 impl Ctx<'_> {
     /// Picks the split of a node, or None for a leaf. Leaves the chosen feature's table
     /// in `w.split.tables`.
+    #[allow(clippy::too_many_arguments)]
     fn choose<C: Counter>(
         &self,
         cn: &C,
@@ -372,10 +410,18 @@ impl Ctx<'_> {
         rows: Rows<'_>,
         class_counts: &[f64],
         depth: usize,
+        derived: Option<&Derived>,
     ) -> Option<Candidate> {
-        self.decide(w, enc.schema(), class_counts, depth, |t, cands| {
-            t.count(cn, rows, cands)
-        })
+        self.decide(
+            w,
+            enc.schema(),
+            class_counts,
+            depth,
+            |t, cands| match derived {
+                Some(d) => t.load_derived(d, cands),
+                None => t.count(cn, rows, cands),
+            },
+        )
     }
 
     /// The decision at one node, shared by the depth-first grower (whose `count`
@@ -489,8 +535,10 @@ impl Ctx<'_> {
         scratch: &mut [u32],
         class_counts: &[f64],
         depth: usize,
+        derived: Option<&Derived>,
     ) -> usize {
-        let Some(c) = self.choose(cn, w, enc, Rows::Subset(rows), class_counts, depth) else {
+        let Some(c) = self.choose(cn, w, enc, Rows::Subset(rows), class_counts, depth, derived)
+        else {
             return arena.push_leaf(class_counts, depth);
         };
         let f = c.feature;
@@ -508,6 +556,12 @@ impl Ctx<'_> {
         if any_split {
             partition(enc.column(f), rows, scratch, &mut fr, ng);
         }
+        let derived = if any_split {
+            self.derive(cn, w, enc, &c, &fr, ng, rows, depth)
+        } else {
+            Vec::new()
+        };
+        let derived_of = |g: usize| derived.get(g).and_then(Option::as_ref);
         // A multiway split uses the feature up on this path; a binary one does not.
         let was_used = w.used[f];
         w.used[f] = c.threshold == 0 || was_used;
@@ -516,7 +570,7 @@ impl Ctx<'_> {
         let shared = enc.n_rows() > LOCAL_COPY_MAX_ROWS;
         if any_split && shared && rows.len() > LOCAL_COPY_MAX_ROWS {
             // A large node of the shared table: children grow in parallel.
-            let mut jobs: Vec<(usize, &mut [u32], &mut [u32])> = Vec::new();
+            let mut jobs: Vec<ChildJob<'_>> = Vec::new();
             let (mut rest_r, mut rest_s) = (rows, scratch);
             for g in 0..ng {
                 let len = fr.bounds[g + 1] - fr.bounds[g];
@@ -524,7 +578,7 @@ impl Ctx<'_> {
                 let (s, ss) = std::mem::take(&mut rest_s).split_at_mut(len);
                 (rest_r, rest_s) = (rr, ss);
                 if splits(&fr, g) {
-                    jobs.push((g, r, s));
+                    jobs.push((g, r, s, derived_of(g)));
                 }
             }
             let used = w.used.clone();
@@ -534,7 +588,7 @@ impl Ctx<'_> {
             let done: Vec<(usize, Arena)> = jobs
                 .into_par_iter()
                 .with_max_len(1)
-                .map(|(g, r, s)| {
+                .map(|(g, r, s, d)| {
                     let mut sw = Work::new(used.len(), used.clone());
                     sw.key = mix(key, g as u64);
                     let mut sa = Arena::default();
@@ -548,9 +602,19 @@ impl Ctx<'_> {
                         let mut sr: Vec<u32> = (0..sub.n_rows() as u32).collect();
                         let mut ss = vec![0; sr.len()];
                         let sc = InMemory::new(&sub);
-                        self.grow_own(&sc, &mut sw, &mut sa, &sub, &mut sr, &mut ss, cc, depth + 1);
+                        self.grow_own(
+                            &sc,
+                            &mut sw,
+                            &mut sa,
+                            &sub,
+                            &mut sr,
+                            &mut ss,
+                            cc,
+                            depth + 1,
+                            d,
+                        );
                     } else {
-                        self.grow_own(cn, &mut sw, &mut sa, enc, r, s, cc, depth + 1);
+                        self.grow_own(cn, &mut sw, &mut sa, enc, r, s, cc, depth + 1, d);
                     }
                     // Held until every sibling is done: no spare capacity meanwhile.
                     sa.nodes.shrink_to_fit();
@@ -586,7 +650,9 @@ impl Ctx<'_> {
                     let (r, s) = (&mut rows[a..b], &mut scratch[a..b]);
                     let key = w.key;
                     w.key = mix(key, g as u64);
-                    let child = self.grow_own(cn, w, arena, enc, r, s, fr.counts(g, k), depth + 1);
+                    let counts = fr.counts(g, k);
+                    let child =
+                        self.grow_own(cn, w, arena, enc, r, s, counts, depth + 1, derived_of(g));
                     w.key = key;
                     child
                 } else {
@@ -603,6 +669,97 @@ impl Ctx<'_> {
         idx
     }
 
+    /// Histogram subtraction (LightGBM's, Ke et al. 2017; exact here): the count
+    /// tables of the largest child that will split are its parent's minus those of
+    /// its siblings, `T_big = T_parent − Σ_{g ≠ big} T_g`, so its rows are never
+    /// counted. The siblings are counted once here (the ones that split take their
+    /// tables with them) — worth it when the largest child's rows outnumber the rows
+    /// of the siblings that are leaves (counted only for the subtraction) plus the
+    /// table cells copied. Exact integer row counts only: unweighted rows, all
+    /// features a candidate (no per-node feature sample). Returns each child's derived
+    /// tables (None: it counts its own rows), or nothing when not worth it.
+    #[allow(clippy::too_many_arguments)]
+    fn derive<C: Counter>(
+        &self,
+        cn: &C,
+        w: &mut Work,
+        enc: &Encoded,
+        c: &Candidate,
+        fr: &Frame,
+        ng: usize,
+        rows: &[u32],
+        depth: usize,
+    ) -> Vec<Option<Derived>> {
+        if !self.subtract || self.sample.is_some() || enc.weights().is_some() {
+            return Vec::new();
+        }
+        let k = self.k;
+        let size = |g: usize| fr.bounds[g + 1] - fr.bounds[g];
+        let splits = |g: usize| self.child_splits(fr.counts(g, k), depth + 1);
+        let Some(big) = (0..ng)
+            .filter(|&g| splits(g))
+            .max_by_key(|&g| (size(g), std::cmp::Reverse(g)))
+        else {
+            return Vec::new();
+        };
+        // The children's candidates: the node's, less a multiway split's feature.
+        let nf = w.used.len();
+        let cands: Vec<usize> = (0..nf)
+            .filter(|&j| !(w.used[j] || (j == c.feature && c.threshold == 0)))
+            .collect();
+        let schema = enc.schema();
+        let cells: usize = cands
+            .iter()
+            .map(|&j| schema.features[j].cardinality() * k)
+            .sum();
+        let leaf_rows: usize = (0..ng).filter(|&g| g != big && !splits(g)).map(size).sum();
+        if cands.is_empty() || size(big) * cands.len() <= leaf_rows * cands.len() + (ng + 2) * cells
+        {
+            return Vec::new();
+        }
+        // Starts as the node's own tables (counted for its split), minus each sibling.
+        let mut big_tables = Derived::new(nf);
+        for &j in &cands {
+            match w.split.tables.table(j) {
+                ClassTable::Ints(t) => big_tables.push(j, t.iter().copied()),
+                ClassTable::Floats(t) => big_tables.push(j, t.iter().map(|&x| x as u32)),
+            }
+        }
+        let mut out: Vec<Option<Derived>> = vec![None; ng];
+        for (g, slot) in out.iter_mut().enumerate() {
+            if g == big || size(g) == 0 {
+                continue;
+            }
+            let r = &rows[fr.bounds[g]..fr.bounds[g + 1]];
+            cn.class_tables(Rows::Subset(r), &cands, &mut w.sub_tables);
+            let mut own = splits(g).then(|| Derived::new(nf));
+            for (i, &j) in cands.iter().enumerate() {
+                let rest = big_tables.table_mut(j);
+                match w.sub_tables.table(i) {
+                    ClassTable::Ints(t) => {
+                        for (a, &b) in rest.iter_mut().zip(t) {
+                            *a -= b;
+                        }
+                        if let Some(d) = own.as_mut() {
+                            d.push(j, t.iter().copied());
+                        }
+                    }
+                    ClassTable::Floats(t) => {
+                        for (a, &b) in rest.iter_mut().zip(t) {
+                            *a -= b as u32;
+                        }
+                        if let Some(d) = own.as_mut() {
+                            d.push(j, t.iter().map(|&x| x as u32));
+                        }
+                    }
+                }
+            }
+            *slot = own;
+        }
+        out[big] = Some(big_tables);
+        out
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn grow_frac<C: Counter>(
         &self,
@@ -615,8 +772,15 @@ impl Ctx<'_> {
         class_counts: &[f64],
         depth: usize,
     ) -> usize {
-        let Some(c) = self.choose(cn, w, enc, Rows::Weighted(&rows, &wt), class_counts, depth)
-        else {
+        let Some(c) = self.choose(
+            cn,
+            w,
+            enc,
+            Rows::Weighted(&rows, &wt),
+            class_counts,
+            depth,
+            None,
+        ) else {
             return arena.push_leaf(class_counts, depth);
         };
         let f = c.feature;
@@ -763,6 +927,72 @@ mod tests {
             None,
         )
         .unwrap()
+    }
+
+    /// Histogram subtraction changes no tree: multiway and binary splits, with and
+    /// without depth and leaf limits, on a table large enough for the parallel
+    /// branch and the local copies (the test panics on a negative derived count in
+    /// debug builds).
+    #[test]
+    fn subtracted_tables_grow_the_trees_counted_ones_do() {
+        use crate::tree::{Criterion, NumericSplits};
+        let n = 40_000usize;
+        let cards = [3usize, 5, 9, 17, 33, 2];
+        let schema = Arc::new(EncodedSchema {
+            features: cards
+                .iter()
+                .enumerate()
+                .map(|(j, &c)| EncodedFeature {
+                    numeric: j % 2 == 1,
+                    ..feature(&format!("f{j}"), c - 1)
+                })
+                .collect(),
+            classes: vec!["retained".into(), "churned".into()],
+        });
+        let mut h = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            h = mix(h, 1);
+            h
+        };
+        let cols: Vec<Vec<u8>> = cards
+            .iter()
+            .map(|&c| (0..n).map(|_| (next() % c as u64) as u8).collect())
+            .collect();
+        // A few rules on f0, f3 and f4, 10 % of the labels flipped.
+        let labels: Vec<u8> = (0..n)
+            .map(|i| {
+                let rule = (cols[0][i] == 1 && cols[3][i] < 8) || cols[4][i] > 25;
+                u8::from(rule != (next() % 10 == 0))
+            })
+            .collect();
+        let enc = Encoded::new(
+            schema,
+            cols.into_iter().map(Codes::U8).collect(),
+            labels,
+            None,
+        )
+        .unwrap();
+        let variants = [
+            Id3::weighted().pruning(Pruning::None),
+            Id3::weighted().max_depth(Some(4)).min_rows_leaf(40.0),
+            Id3::params().min_rows_leaf(3.0),
+            Id3::params()
+                .criterion(Criterion::GainRatio)
+                .numeric_splits(NumericSplits::Binary),
+        ];
+        for p in variants {
+            let with = p.clone().fit(&enc).unwrap();
+            SUBTRACT_OFF.with(|c| c.set(true));
+            let without = p.fit(&enc).unwrap();
+            SUBTRACT_OFF.with(|c| c.set(false));
+            assert!(
+                with.n_nodes() > 50,
+                "a tree worth comparing: {}",
+                with.n_nodes()
+            );
+            assert_eq!(with.canonical_dump(), without.canonical_dump());
+            assert!(with == without);
+        }
     }
 
     #[test]

@@ -109,6 +109,7 @@ impl Id3ValidParams {
             k,
             local: false,
             sample: None,
+            subtract: false,
         };
         let nf = schema.features.len();
         let mut nodes = vec![PNode {
