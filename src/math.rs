@@ -293,16 +293,27 @@ pub(crate) struct ScoreGroup {
     pub(crate) neg: f64,
 }
 
+/// An integer key in the IEEE total order of `x` (`f64::total_cmp`): `a.total_cmp(b)`
+/// is `ascending_key(a).cmp(&ascending_key(b))`, so floats sort as plain integers
+/// (without a comparison closure). Inverse: [`from_ascending_key`].
+pub(crate) fn ascending_key(x: f64) -> u64 {
+    let b = x.to_bits();
+    // Negative numbers reversed below the positive ones.
+    if b >> 63 == 1 { !b } else { b | (1 << 63) }
+}
+
+/// The float of an [`ascending_key`].
+pub(crate) fn from_ascending_key(k: u64) -> f64 {
+    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
+}
+
 /// The ascending sort key of a score in [`score_groups`]' order: descending in the
-/// IEEE total order (`f64::total_cmp`), every NaN last.
+/// IEEE total order, every NaN last.
 fn descending_key(x: f64) -> u64 {
     if x.is_nan() {
         return u64::MAX;
     }
-    let b = x.to_bits();
-    // Ascending total order: negative numbers reversed below the positive ones.
-    let ascending = if b >> 63 == 1 { !b } else { b | (1 << 63) };
-    !ascending
+    !ascending_key(x)
 }
 
 /// Groups rows by score, highest score first (NaN scores sort as the lowest); the
@@ -446,6 +457,32 @@ pub(crate) mod tests {
     /// `score_groups` equals grouping after a stable sort of the rows by descending
     /// score (NaN last), weights summed in row order: scores with ties, NaN, ±0 and
     /// infinities.
+    /// `ascending_key` orders floats as `total_cmp` does and `from_ascending_key`
+    /// inverts it, bit for bit (±0, ±∞, NaN payloads, subnormals).
+    #[test]
+    fn ascending_keys_follow_the_total_order() {
+        let xs = [
+            f64::NEG_INFINITY,
+            -1e300,
+            -1.0,
+            -5e-324,
+            -0.0,
+            0.0,
+            5e-324,
+            1.0,
+            1e300,
+            f64::INFINITY,
+            f64::NAN,
+            -f64::NAN,
+        ];
+        for &a in &xs {
+            assert_eq!(from_ascending_key(ascending_key(a)).to_bits(), a.to_bits());
+            for &b in &xs {
+                assert_eq!(ascending_key(a).cmp(&ascending_key(b)), a.total_cmp(&b));
+            }
+        }
+    }
+
     #[test]
     fn score_groups_follow_a_stable_descending_sort() {
         use rand::{Rng, SeedableRng};

@@ -15,6 +15,7 @@ use crate::data::{
     Table, equal_frequency_cuts_grouped, group_sorted, mdl_cut_points,
 };
 use crate::error::{Error, Location, Result};
+use crate::math::{ascending_key, from_ascending_key};
 
 /// The class weights of a numeric column by distinct value over some rows (NaN values
 /// left out), read-only: the distinct values ascending, and the cumulative class
@@ -303,12 +304,16 @@ impl Discretizer {
                 }
                 (FeatureKind::Numeric, Column::Numeric(values)) => {
                     let sorted = || {
-                        let mut v: Vec<f64> = rows
+                        // Sorted as integer keys in the total order (no comparison
+                        // closure), then read back as floats.
+                        let mut v: Vec<u64> = rows
                             .iter()
                             .map(|&r| values[r])
                             .filter(|x| !x.is_nan())
+                            .map(ascending_key)
                             .collect();
-                        v.sort_unstable_by(f64::total_cmp);
+                        v.sort_unstable();
+                        let v: Vec<f64> = v.into_iter().map(from_ascending_key).collect();
                         group_sorted(&v)
                     };
                     let cuts = numeric_cuts(binning, sorted, || {
@@ -373,16 +378,18 @@ impl<'a> RankedRows<'a> {
             .into_par_iter()
             .map(|j| match table.column(j) {
                 Column::Numeric(values) => {
-                    let mut order: Vec<(f64, u32)> = rows
+                    // (total-order key, position) pairs, sorted as integers.
+                    let mut order: Vec<(u64, u32)> = rows
                         .iter()
                         .enumerate()
-                        .map(|(p, &r)| (values[r], p as u32))
-                        .filter(|t| !t.0.is_nan())
+                        .filter(|(_, r)| !values[**r].is_nan())
+                        .map(|(p, &r)| (ascending_key(values[r]), p as u32))
                         .collect();
-                    order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                    order.sort_unstable();
                     let mut rank = vec![NAN_RANK; rows.len()];
                     let mut distinct: Vec<f64> = Vec::new();
-                    for &(x, p) in &order {
+                    for &(key, p) in &order {
+                        let x = from_ascending_key(key);
                         if distinct.last() != Some(&x) {
                             distinct.push(x);
                         }
