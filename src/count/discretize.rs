@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use crate::data::{
     Binning, Column, Discretizer, Encoded, FeatureEncoder, FeatureKind, MAX_LEVELS, MISSING_LEVEL,
-    Table, equal_frequency_cuts_grouped, group_sorted, mdl_cut_points,
+    Table, equal_frequency_cuts_grouped, group_sorted, level_map, mdl_cut_points,
 };
 use crate::error::{Error, Location, Result};
 use crate::math::{ascending_key, from_ascending_key};
@@ -272,67 +272,42 @@ impl Discretizer {
             .par_iter()
             .enumerate()
             .map(|(j, f)| -> Result<FeatureEncoder> {
-            let mut counts = ValueClassCounts::default();
-            let enc = match (&f.kind, table.column(j)) {
-                (FeatureKind::Categorical { levels }, Column::Categorical(codes)) => {
-                    let mut seen = vec![false; levels.len()];
-                    for &r in rows {
-                        let c = codes[r];
-                        if c != MISSING_LEVEL {
-                            seen[c as usize] = true;
+                let mut counts = ValueClassCounts::default();
+                let enc = match (&f.kind, table.column(j)) {
+                    (FeatureKind::Categorical { levels }, Column::Categorical(codes)) => {
+                        categorical_encoder(&f.name, levels, rows.iter().map(|&r| codes[r]))?
+                    }
+                    (FeatureKind::Numeric, Column::Numeric(values)) => {
+                        let sorted = || {
+                            // Sorted as integer keys in the total order (no comparison
+                            // closure), then read back as floats.
+                            let mut v: Vec<u64> = rows
+                                .iter()
+                                .map(|&r| values[r])
+                                .filter(|x| !x.is_nan())
+                                .map(ascending_key)
+                                .collect();
+                            v.sort_unstable();
+                            let v: Vec<f64> = v.into_iter().map(from_ascending_key).collect();
+                            group_sorted(&v)
+                        };
+                        let cuts = numeric_cuts(binning, sorted, || {
+                            counter.value_class_counts(j, rows, &mut counts)?;
+                            Ok(&counts)
+                        })?;
+                        FeatureEncoder::Numeric {
+                            name: f.name.clone(),
+                            cuts,
                         }
                     }
-                    let kept: Vec<String> = levels
-                        .iter()
-                        .zip(&seen)
-                        .filter(|(_, s)| **s)
-                        .map(|(l, _)| l.clone())
-                        .collect();
-                    if kept.len() > MAX_LEVELS {
-                        return Err(Error::Schema {
-                            location: Location::default().at_column(&f.name),
-                            message: format!(
-                                "{} levels; at most {MAX_LEVELS} are supported (drop the column or group its levels)",
-                                kept.len()
-                            ),
-                        });
+                    _ => {
+                        return Err(Error::schema(format!(
+                            "column '{}' does not match its schema kind",
+                            f.name
+                        )));
                     }
-                    FeatureEncoder::Categorical {
-                        name: f.name.clone(),
-                        levels: kept.into(),
-                    }
-                }
-                (FeatureKind::Numeric, Column::Numeric(values)) => {
-                    let sorted = || {
-                        // Sorted as integer keys in the total order (no comparison
-                        // closure), then read back as floats.
-                        let mut v: Vec<u64> = rows
-                            .iter()
-                            .map(|&r| values[r])
-                            .filter(|x| !x.is_nan())
-                            .map(ascending_key)
-                            .collect();
-                        v.sort_unstable();
-                        let v: Vec<f64> = v.into_iter().map(from_ascending_key).collect();
-                        group_sorted(&v)
-                    };
-                    let cuts = numeric_cuts(binning, sorted, || {
-                        counter.value_class_counts(j, rows, &mut counts)?;
-                        Ok(&counts)
-                    })?;
-                    FeatureEncoder::Numeric {
-                        name: f.name.clone(),
-                        cuts,
-                    }
-                }
-                _ => {
-                    return Err(Error::schema(format!(
-                        "column '{}' does not match its schema kind",
-                        f.name
-                    )));
-                }
-            };
-            Ok(enc)
+                };
+                Ok(enc)
             })
             .collect();
         let encoders = fitted.into_iter().collect::<Result<Vec<_>>>()?;
@@ -342,6 +317,43 @@ impl Discretizer {
             schema.target.classes.clone(),
         ))
     }
+}
+
+/// The encoder of a categorical feature: the levels its training rows' codes use, in
+/// the table's order.
+///
+/// # Errors
+/// [`Error::Schema`] naming the column when more than [`MAX_LEVELS`] levels are used.
+fn categorical_encoder(
+    name: &str,
+    levels: &[String],
+    codes: impl Iterator<Item = u32>,
+) -> Result<FeatureEncoder> {
+    let mut seen = vec![false; levels.len()];
+    for c in codes {
+        if c != MISSING_LEVEL {
+            seen[c as usize] = true;
+        }
+    }
+    let kept: Vec<String> = levels
+        .iter()
+        .zip(&seen)
+        .filter(|(_, s)| **s)
+        .map(|(l, _)| l.clone())
+        .collect();
+    if kept.len() > MAX_LEVELS {
+        return Err(Error::Schema {
+            location: Location::default().at_column(name),
+            message: format!(
+                "{} levels; at most {MAX_LEVELS} are supported (drop the column or group its levels)",
+                kept.len()
+            ),
+        });
+    }
+    Ok(FeatureEncoder::Categorical {
+        name: name.to_string(),
+        levels: kept.into(),
+    })
 }
 
 /// Rows of a table prepared for many discretizer fits on subsets of them (the folds
@@ -443,28 +455,11 @@ impl<'a> RankedRows<'a> {
                     }
                 }
                 (FeatureKind::Categorical { levels }, Column::Categorical(codes), _) => {
-                    let mut seen = vec![false; levels.len()];
-                    for &p in train {
-                        let c = codes[self.rows[p]];
-                        if c != MISSING_LEVEL {
-                            seen[c as usize] = true;
-                        }
-                    }
-                    if seen.iter().filter(|s| **s).count() > MAX_LEVELS {
-                        // The general path names the column in its error.
-                        let rows: Vec<usize> = train.iter().map(|&p| self.rows[p]).collect();
-                        return Discretizer::fit(self.table, &rows, binning);
-                    }
-                    let kept: Vec<String> = levels
-                        .iter()
-                        .zip(&seen)
-                        .filter(|(_, s)| **s)
-                        .map(|(l, _)| l.clone())
-                        .collect();
-                    FeatureEncoder::Categorical {
-                        name: f.name.clone(),
-                        levels: kept.into(),
-                    }
+                    categorical_encoder(
+                        &f.name,
+                        levels,
+                        train.iter().map(|&p| codes[self.rows[p]]),
+                    )?
                 }
                 _ => {
                     return Err(Error::schema(format!(
@@ -528,17 +523,7 @@ impl<'a> RankedRows<'a> {
                 (FeatureEncoder::Categorical { levels, .. }, Column::Categorical(src), _) => {
                     // Kept levels are the table's levels seen in training, in order:
                     // matched by name, as encode_rows matches them.
-                    let ours: std::collections::HashMap<&str, u16> = levels
-                        .iter()
-                        .enumerate()
-                        .rev()
-                        .map(|(p, m)| (m.as_str(), p as u16))
-                        .collect();
-                    let map: Vec<u16> = table_schema.features[j]
-                        .levels()
-                        .iter()
-                        .map(|l| ours.get(l.as_str()).copied().unwrap_or(missing))
-                        .collect();
+                    let map = level_map(levels, table_schema.features[j].levels(), missing);
                     self.rows
                         .iter()
                         .map(|&r| {

@@ -314,6 +314,22 @@ fn labels_match(cuts: &[f64], levels: &[String], buf: &mut String, ends: &mut Ve
         && is(&levels[n], &[">= ", text(n - 1)])
 }
 
+/// The code of each of a table's levels (`table_levels`, by position) among a
+/// model's levels `ours` (matched by name; the first of a repeated level wins), or
+/// `absent` for a level the model does not have. Hashed: linear in the levels.
+pub(crate) fn level_map(ours: &[String], table_levels: &[String], absent: u16) -> Vec<u16> {
+    let ours: HashMap<&str, u16> = ours
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(p, m)| (m.as_str(), p as u16))
+        .collect();
+    table_levels
+        .iter()
+        .map(|l| ours.get(l.as_str()).copied().unwrap_or(absent))
+        .collect()
+}
+
 /// A table level the model never saw, in [`Discretizer::encode_rows`]'s level map.
 const UNSEEN: u16 = u16::MAX;
 
@@ -699,19 +715,8 @@ impl Discretizer {
                 let unseen = std::cell::Cell::new(0usize);
                 let codes = match (enc, table.column(j)) {
                     (FeatureEncoder::Categorical { levels, .. }, Column::Categorical(src)) => {
-                        // Map the table's level codes to ours once, not per row
-                        // (hashed: linear in the number of levels).
-                        let ours: HashMap<&str, u16> = levels
-                            .iter()
-                            .enumerate()
-                            .rev() // the first of a repeated level wins
-                            .map(|(p, m)| (m.as_str(), p as u16))
-                            .collect();
-                        let map: Vec<u16> = tschema.features[j]
-                            .levels()
-                            .iter()
-                            .map(|l| ours.get(l.as_str()).copied().unwrap_or(UNSEEN))
-                            .collect();
+                        // Map the table's level codes to ours once, not per row.
+                        let map = level_map(levels, tschema.features[j].levels(), UNSEEN);
                         collect_codes(rows, ef.cardinality(), |r| {
                             let c = src[r];
                             if c == MISSING_LEVEL {

@@ -41,6 +41,7 @@ pub use csv::{
     stream_options,
 };
 pub(crate) use csv::{RecordLimit, RecordStarts, io_error as csv_io_error};
+pub(crate) use discretize::level_map;
 pub use discretize::{
     Binning, Discretizer, EncodeReport, FeatureEncoder, equal_frequency_cuts,
     equal_frequency_cuts_grouped, group_sorted, mdl_accepts, mdl_cut_points,
