@@ -19,8 +19,8 @@ use churnkit::eval::roc_auc;
 use churnkit::learner::Classifier;
 use churnkit::synth::{SynthParams, generate};
 use churnkit::tree::{
-    AttributeWeights, ClassWeights, Criterion, Forest, ForestTune, Pruning, TreeLearner, Tune,
-    TuneScore, WeightedEntropy,
+    AttributeWeights, ClassWeights, Criterion, Forest, ForestTune, LeafModel, Pruning,
+    TreeLearner, Tune, TuneScore, WeightedEntropy,
 };
 
 fn tables() -> Vec<(String, Table)> {
@@ -106,10 +106,16 @@ fn tree_variant(name: &str) -> Option<TreeLearner> {
         return Some(TreeLearner::new(p, ef(16)).tune(Tune::Off));
     }
     let mut g = fast.clone();
+    let mut leaf = LeafModel::Tuned;
     for part in name.split('+') {
+        if let Some(a) = part.strip_prefix("nb").and_then(|a| a.parse::<f64>().ok()) {
+            leaf = LeafModel::NaiveBayes { alpha: a };
+            continue;
+        }
         match part {
             "off" => return Some(base.tune(Tune::Off)),
             "fast" => {}
+            "const" => leaf = LeafModel::Constant,
             "thorough" => g = Tune::Thorough.grid().expect("thorough grid"),
             "k0" => g.one_se = 0.0,
             "ll" => g.score = TuneScore::LogLoss,
@@ -145,7 +151,7 @@ fn tree_variant(name: &str) -> Option<TreeLearner> {
             _ => return None,
         }
     }
-    Some(base.tune_grid(g))
+    Some(base.tune_grid(g).leaf(leaf))
 }
 
 fn forest_variant(name: &str) -> Option<Forest> {
@@ -224,13 +230,14 @@ fn main() {
                     if debug && let Some(r) = &m.tuning {
                         let c = &r.chosen.setting;
                         eprintln!(
-                            "  {v}: {:?} {:?} leaf {} depth {:?} {:?} m {} (cv {:.4}, best {:.4}, {} leaves)",
+                            "  {v}: {:?} {:?} leaf {} depth {:?} {:?} m {} α {:?} (cv {:.4}, best {:.4}, {} leaves)",
                             c.binning,
                             c.criterion,
                             c.min_leaf,
                             c.max_depth,
                             c.pruning,
                             c.smoothing,
+                            r.leaf_alpha,
                             r.chosen.auc,
                             r.best.auc,
                             m.tree.n_leaves()

@@ -46,8 +46,8 @@ use crate::learner::{
     fit_two_phase,
 };
 use crate::tree::{
-    Cart, CartClassifier, Forest, ForestClassifier, ForestTune, Id3Params, LevelProgress, Pruning,
-    TreeClassifier, TreeLearner, Tune, TuneReport,
+    Cart, CartClassifier, Forest, ForestClassifier, ForestTune, Id3Params, LeafModel,
+    LevelProgress, NaiveBayesLeaves, Pruning, TreeClassifier, TreeLearner, Tune, TuneReport,
 };
 
 /// A learning algorithm, by the name the CLI uses. Its name, description and
@@ -639,6 +639,7 @@ impl AlgoOptions {
             name: base.name,
             tune,
             grid: base.grid,
+            leaf: base.leaf,
         }
     }
 
@@ -1156,11 +1157,20 @@ impl LevelWise {
                     counter,
                     on_level,
                 )?;
+                // Naive-Bayes leaves (a sample's tuning chose them) from the root's
+                // [feature, class] tables, counted over every row by the engine.
+                let leaves = match t.leaf {
+                    LeafModel::NaiveBayes { alpha } if alpha > 0.0 => Some(
+                        NaiveBayesLeaves::fit(counter, encoded.n_features(), None, alpha),
+                    ),
+                    _ => None,
+                };
                 ModelBody::Tree(TreeClassifier {
                     discretizer,
                     tree,
                     name: t.name.clone(),
                     tuning: None,
+                    leaves,
                 })
             }
             LevelWise::NaiveBayes(l) => {

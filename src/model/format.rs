@@ -99,7 +99,7 @@ use crate::error::{Error, Location, Result};
 /// The magic bytes at the start of every binary model file.
 pub const MAGIC: [u8; 8] = *b"CHURNKIT";
 /// The format version this churnkit writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 /// Bytes before the body: magic, version, length.
 pub const HEADER_LEN: usize = 20;
 /// Bytes after the body: the CRC-32.
@@ -244,8 +244,10 @@ fn decode_body(body: &[u8], version: u32, location: &Location) -> Result<Model> 
 
 fn decode_from(src: &mut impl BodySource, version: u32, location: &Location) -> Result<Model> {
     let corrupt = |e: bincode::Error| err(location, format!("corrupt model body: {e}"));
-    // Bodies before version 4 store derived data in nested types (see data::compat).
-    let _legacy = (version <= 3).then(crate::data::compat::LegacyLayout::enter);
+    // Older bodies have an older nested layout: before version 4 derived data was
+    // stored in nested types, before version 5 a tree had no leaf model (see
+    // data::compat).
+    let _legacy = (version < FORMAT_VERSION).then(|| crate::data::compat::LegacyLayout::version(version));
     let model: Model = if version == 1 {
         src.decode::<ModelV1>().map_err(corrupt)?.into()
     } else if version == 2 {
@@ -596,7 +598,7 @@ impl Model {
         check_version(head.format_version, location)?;
         let corrupt = |e: serde_json::Error| err(location, format!("corrupt JSON model: {e}"));
         let model: Model = if head.format_version <= 3 {
-            let _legacy = crate::data::compat::LegacyLayout::enter();
+            let _legacy = crate::data::compat::LegacyLayout::version(head.format_version);
             let JsonIn { model } =
                 serde_json::from_slice::<JsonIn<ModelV3>>(&text).map_err(corrupt)?;
             model.into()

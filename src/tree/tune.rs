@@ -369,6 +369,14 @@ pub struct TuneReport {
     pub cv_rows: usize,
     /// The final fit's `min_rows_leaf` (the chosen fraction of its rows).
     pub final_min_leaf: f64,
+    /// The naive-Bayes leaves' temper `α` chosen after the setting
+    /// ([`LeafModel::Tuned`](super::LeafModel::Tuned); `0` = constant leaves; None
+    /// when the leaf model was not tuned).
+    #[serde(default)]
+    pub leaf_alpha: Option<f64>,
+    /// Each `α` tried with its mean held-out ROC AUC (`[α, AUC]`).
+    #[serde(default)]
+    pub leaf_curve: Vec<[f64; 2]>,
     /// Seconds spent tuning (not serialized, so a model's bytes do not depend on the
     /// machine's speed).
     #[serde(skip)]
@@ -549,6 +557,8 @@ pub(crate) fn tune(
         curve,
         cv_rows: rows.len(),
         final_min_leaf,
+        leaf_alpha: None,
+        leaf_curve: Vec::new(),
         seconds: t0.elapsed().as_secs_f64(),
     };
     Ok(Some((params, c.binning, report)))
