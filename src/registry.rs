@@ -1315,6 +1315,18 @@ impl From<BayesClassifier> for ModelBody {
     }
 }
 
+/// The line saying a tree's leaves are naive-Bayes leaves (empty for constant
+/// leaves), after `prefix` (a comment marker of the export).
+fn nb_note(t: &TreeClassifier, prefix: &str) -> String {
+    match &t.leaves {
+        Some(_) => format!(
+            "{prefix}{}: the counts shown are each leaf's constant part, refined per row\n",
+            t.leaf_model_text()
+        ),
+        None => String::new(),
+    }
+}
+
 /// What a fitted model body can be exported as: a short structural description,
 /// if-then rules and an indented tree (trees), Graphviz DOT (trees and networks) and
 /// BIF (networks). Each export is `None` when the body's kind has no such form.
@@ -1326,10 +1338,11 @@ impl Exports<'_> {
     pub fn structure(&self) -> String {
         match self.0 {
             ModelBody::Tree(t) => format!(
-                "tree: {} nodes, {} leaves, depth {}",
+                "tree: {} nodes, {} leaves, depth {}; {}",
                 t.tree.n_nodes(),
                 t.tree.n_leaves(),
-                t.tree.depth()
+                t.tree.depth(),
+                t.leaf_model_text()
             ),
             ModelBody::Cart(c) => format!("CART tree: {} nodes", c.tree.n_nodes()),
             ModelBody::Bayes(b) => format!(
@@ -1359,26 +1372,32 @@ impl Exports<'_> {
         }
     }
 
-    /// The tree as if-then rules, one per leaf (ID3-family trees).
+    /// The tree as if-then rules, one per leaf (ID3-family trees). With naive-Bayes
+    /// leaves a rule's class counts are the leaf's constant part only: the rules are
+    /// preceded by a `#` line saying so and naming the temper (the per-row naive
+    /// Bayes has no rule form).
     pub fn rules(&self) -> Option<String> {
         match self.0 {
-            ModelBody::Tree(t) => Some(t.tree.rules_text()),
+            ModelBody::Tree(t) => Some(format!("{}{}", nb_note(t, "# "), t.tree.rules_text())),
             _ => None,
         }
     }
 
-    /// The tree as indented text (ID3-family trees).
+    /// The tree as indented text (ID3-family trees), followed by the leaf model when
+    /// it is not constant.
     pub fn text(&self) -> Option<String> {
         match self.0 {
-            ModelBody::Tree(t) => Some(t.tree.to_text()),
+            ModelBody::Tree(t) => Some(format!("{}{}", t.tree.to_text(), nb_note(t, ""))),
             _ => None,
         }
     }
 
-    /// Graphviz DOT of a tree or a network (the class highlighted).
+    /// Graphviz DOT of a tree or a network (the class highlighted). A tree with
+    /// naive-Bayes leaves is drawn with its leaves' constant part, a `//` comment first
+    /// saying so.
     pub fn dot(&self) -> Option<String> {
         match self.0 {
-            ModelBody::Tree(t) => Some(t.tree.to_dot()),
+            ModelBody::Tree(t) => Some(format!("{}{}", nb_note(t, "// "), t.tree.to_dot())),
             ModelBody::Bayes(b) => Some(b.to_dot()),
             _ => None,
         }

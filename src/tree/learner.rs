@@ -399,6 +399,20 @@ impl<'de> Deserialize<'de> for TreeClassifier {
     }
 }
 
+impl TreeClassifier {
+    /// The leaf model in words: `constant leaves` or `naive-Bayes leaves (α = 0.1, over
+    /// the features off each row's path)`.
+    pub fn leaf_model_text(&self) -> String {
+        match &self.leaves {
+            None => "constant leaves".to_string(),
+            Some(nb) => format!(
+                "naive-Bayes leaves (α = {}, over the features off each row's path)",
+                nb.alpha
+            ),
+        }
+    }
+}
+
 impl Classifier for TreeClassifier {
     fn name(&self) -> String {
         self.name.clone()

@@ -241,3 +241,111 @@ fn normalize_exp(s: &[f64], out: &mut [f64]) {
     }
     out.iter_mut().for_each(|o| *o /= z);
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::count::InMemory;
+    use crate::data::{Codes, EncodedFeature};
+    use crate::tree::Id3;
+
+    fn feature(name: &str) -> EncodedFeature {
+        EncodedFeature {
+            name: name.into(),
+            levels: vec![format!("{name}0"), format!("{name}1")].into(),
+            numeric: false,
+        }
+    }
+
+    /// 10 rows: `a` is the class but for row 4, `b` is it but for rows 2, 3, 8, 9.
+    fn table() -> Encoded {
+        let schema = Arc::new(EncodedSchema {
+            features: vec![feature("a"), feature("b")],
+            classes: vec!["retained".into(), "churned".into()],
+        });
+        let y = vec![0, 0, 0, 0, 0, 1, 1, 1, 1, 1];
+        let a = vec![0, 0, 0, 0, 1, 1, 1, 1, 1, 1];
+        let b = vec![0, 0, 1, 1, 0, 1, 1, 1, 0, 0];
+        Encoded::new(schema, vec![Codes::U8(a), Codes::U8(b)], y, None).unwrap()
+    }
+
+    /// The formula on hand-computed numbers. The depth-1 tree splits on `a` (Laplace
+    /// leaves: a=0 [5/6, 1/6], a=1 [2/8, 6/8]); n(c) = 5, 5; `b` has 3 codes (its
+    /// missing code included): θ(b=0|0) = (3+1)/(5+3) = 1/2, θ(b=1|0) = 3/8,
+    /// θ(b=0|1) = 3/8, θ(b=1|1) = 1/2. Row 5 (a=1, b=1), α = 1/2:
+    /// p(churn) = 0.75·√0.5 / (0.25·√0.375 + 0.75·√0.5) = 0.775991; row 2 (a=0, b=1):
+    /// (1/6)·√0.5 / ((5/6)·√0.375 + (1/6)·√0.5) = 0.187613.
+    #[test]
+    fn leaf_probabilities_on_hand_computed_numbers() {
+        let enc = table();
+        let tree = Id3::params()
+            .max_depth(Some(1))
+            .laplace(true)
+            .check()
+            .unwrap()
+            .fit(&enc)
+            .unwrap();
+        assert_eq!(tree.nodes()[0].feature, 0, "splits on a");
+        let nb = NaiveBayesLeaves::fit(&InMemory::new(&enc), 2, None, 0.5);
+        // Table layout: a (3 codes × 2 classes), then b.
+        assert_eq!(nb.log_theta.len(), 12);
+        let b = &nb.log_theta[6..];
+        let want = [0.5f64, 3.0 / 8.0, 3.0 / 8.0, 0.5, 1.0 / 8.0, 1.0 / 8.0];
+        for (x, w) in b.iter().zip(want) {
+            assert!((x - w.ln()).abs() < 1e-12, "{x} vs ln {w}");
+        }
+        nb.validate(tree.schema()).unwrap();
+        let mut p = vec![0.0; 20];
+        tree.predict_proba_into(&enc, &mut p).unwrap();
+        assert!((p[11] - 0.75).abs() < 1e-12);
+        nb.refine(&tree, &enc, &mut p).unwrap();
+        assert!((p[11] - 0.775_990_762_260_204).abs() < 1e-12, "{}", p[11]);
+        assert!((p[5] - 0.187_612_789_798_433).abs() < 1e-12, "{}", p[5]);
+        for r in p.chunks_exact(2) {
+            assert!((r[0] + r[1] - 1.0).abs() < 1e-12);
+        }
+        // The reason of b for row 5: the change its factor makes, signed.
+        let c = nb.contributions(&tree, &enc, 5, &[0.25, 0.75], &[0]);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].0, 1);
+        assert!((c[0].1 - 0.025_990_762_260_204).abs() < 1e-12, "{:?}", c);
+        // α = 0 is the constant leaf: nothing changes, no reasons.
+        let zero = NaiveBayesLeaves { alpha: 0.0, ..nb };
+        let mut q = vec![0.0; 20];
+        tree.predict_proba_into(&enc, &mut q).unwrap();
+        let before = q.clone();
+        zero.refine(&tree, &enc, &mut q).unwrap();
+        for (x, y) in q.iter().zip(&before) {
+            assert!((x - y).abs() < 1e-15);
+        }
+        assert!(zero.contributions(&tree, &enc, 5, &[0.25, 0.75], &[0]).is_empty());
+    }
+
+    #[test]
+    fn bad_tables_and_tempers_are_refused() {
+        let enc = table();
+        let nb = NaiveBayesLeaves::fit(&InMemory::new(&enc), 2, None, 0.5);
+        let schema = enc.schema();
+        let msg = |n: &NaiveBayesLeaves| n.validate(schema).unwrap_err().to_string();
+        for alpha in [-0.1, 1.5, f64::NAN, f64::INFINITY] {
+            let bad = NaiveBayesLeaves {
+                alpha,
+                ..nb.clone()
+            };
+            assert!(msg(&bad).contains("alpha"), "{}", msg(&bad));
+        }
+        let mut short = nb.clone();
+        short.log_theta.pop();
+        assert!(msg(&short).contains("11 log-conditionals"), "{}", msg(&short));
+        for x in [0.5, f64::NAN, f64::NEG_INFINITY] {
+            let mut bad = nb.clone();
+            bad.log_theta[3] = x;
+            assert!(msg(&bad).contains("not a finite log-probability"), "{}", msg(&bad));
+        }
+        assert!(LeafModel::NaiveBayes { alpha: 2.0 }.check().is_err());
+        assert!(LeafModel::NaiveBayes { alpha: f64::NAN }.check().is_err());
+        assert!(LeafModel::NaiveBayes { alpha: 0.3 }.check().is_ok());
+    }
+}
