@@ -647,3 +647,120 @@ impl DecisionTree {
         self.node_proba_into(n, out);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use bincode::Options;
+
+    use super::*;
+    use crate::synth::{SynthParams, generate};
+
+    fn table() -> Table {
+        generate(&SynthParams {
+            rows: 1500,
+            seed: 5,
+            ..SynthParams::default()
+        })
+        .unwrap()
+    }
+
+    fn bytes<T: Serialize>(x: &T) -> Vec<u8> {
+        bincode::DefaultOptions::new()
+            .with_fixint_encoding()
+            .serialize(x)
+            .unwrap()
+    }
+
+    /// The leaf model leaves the tree as it was: the tuned tree with naive-Bayes
+    /// leaves has the same nodes and bytes as with constant leaves, and a classifier
+    /// with constant leaves writes the format-4 bytes and one byte (the absent leaf
+    /// model).
+    #[test]
+    fn constant_leaves_reproduce_the_tree_and_its_bytes() {
+        let t = table();
+        let rows = t.all_rows();
+        let nb = TreeLearner::id3_weighted().fit_tree(&t, &rows).unwrap();
+        let constant = TreeLearner::id3_weighted()
+            .leaf(LeafModel::Constant)
+            .fit_tree(&t, &rows)
+            .unwrap();
+        assert!(constant.leaves.is_none());
+        assert_eq!(nb.tree, constant.tree);
+        assert_eq!(bytes(&nb.tree.arrays()), bytes(&constant.tree.arrays()));
+        assert_eq!(nb.tree.canonical_dump(), constant.tree.canonical_dump());
+        let r = nb.tuning.as_ref().unwrap();
+        let alpha = r.leaf_alpha.unwrap();
+        assert_eq!(r.leaf_curve.len(), LEAF_ALPHAS.len());
+        assert_eq!(nb.leaves.as_ref().map_or(0.0, |l| l.alpha), alpha);
+        assert!(constant.tuning.as_ref().unwrap().leaf_alpha.is_none());
+        #[derive(Serialize)]
+        struct V4<'a> {
+            discretizer: &'a Discretizer,
+            tree: TreeArraysRef<'a>,
+            name: &'a str,
+        }
+        let v4 = bytes(&V4 {
+            discretizer: &constant.discretizer,
+            tree: constant.tree.arrays(),
+            name: &constant.name,
+        });
+        let v5 = bytes(&constant);
+        assert_eq!(v5.len(), v4.len() + 1);
+        assert_eq!(&v5[..v4.len()], &v4[..]);
+        assert_eq!(v5[v4.len()], 0);
+        // Untuned, `Tuned` keeps constant leaves.
+        let off = TreeLearner::id3_weighted()
+            .tune(Tune::Off)
+            .fit_tree(&t, &rows)
+            .unwrap();
+        assert!(off.leaves.is_none());
+    }
+
+    /// Same data, same seed: the same α, tables and bytes; the probabilities of
+    /// naive-Bayes leaves are no longer one per leaf.
+    #[test]
+    fn naive_bayes_leaves_are_deterministic_and_break_ties() {
+        let t = table();
+        let rows = t.all_rows();
+        let fixed = TreeLearner::id3_weighted()
+            .tune(Tune::Off)
+            .leaf(LeafModel::NaiveBayes { alpha: 0.25 });
+        let a = fixed.fit_tree(&t, &rows).unwrap();
+        let b = fixed.fit_tree(&t, &rows).unwrap();
+        assert_eq!(bytes(&a), bytes(&b));
+        assert_eq!(a.leaves.as_ref().unwrap().alpha, 0.25);
+        let tuned_a = bytes(&TreeLearner::id3_weighted().fit_tree(&t, &rows).unwrap());
+        let tuned_b = bytes(&TreeLearner::id3_weighted().fit_tree(&t, &rows).unwrap());
+        assert_eq!(tuned_a, tuned_b);
+        let k = a.classes().len();
+        let mut p = vec![0.0; rows.len() * k];
+        a.predict_proba_into(&t, &rows, &mut p).unwrap();
+        let distinct = |p: &[f64]| {
+            let mut v: Vec<u64> = p.iter().step_by(k).map(|x| x.to_bits()).collect();
+            v.sort_unstable();
+            v.dedup();
+            v.len()
+        };
+        let mut q = vec![0.0; rows.len() * k];
+        let plain = TreeClassifier {
+            leaves: None,
+            ..a.clone()
+        };
+        plain.predict_proba_into(&t, &rows, &mut q).unwrap();
+        assert!(distinct(&q) <= a.tree.n_leaves());
+        assert!(distinct(&p) > 2 * distinct(&q), "{} vs {}", distinct(&p), distinct(&q));
+        // Reasons: the path's, then one per feature off the path, signed.
+        let e = a.explain(&t, 0).unwrap();
+        let path = a.tree.path(&a.discretizer.encode_rows(&t, &[0]).unwrap().0, 0).unwrap();
+        let on_path: std::collections::BTreeSet<usize> = path.iter().map(|s| s.feature).collect();
+        let n_features = a.tree.schema().features.len();
+        assert_eq!(e.reasons.len(), path.len() + n_features - on_path.len());
+        for r in &e.reasons[path.len()..] {
+            assert!(r.condition.starts_with(&r.feature), "{r:?}");
+        }
+        // The raw reasons (batch scoring) word the same way.
+        let raw = a.explain_top_raw(&t, &[0], 100).unwrap();
+        assert_eq!(raw[0].len(), e.reasons.len());
+        assert!(e.reasons.iter().any(|r| r.weight != 0.0));
+    }
+}
