@@ -1159,12 +1159,13 @@ impl LevelWise {
                 )?;
                 // Naive-Bayes leaves (a sample's tuning chose them) from the root's
                 // [feature, class] tables, counted over every row by the engine.
-                let leaves = match t.leaf {
-                    LeafModel::NaiveBayes { alpha } if alpha > 0.0 => Some(
-                        NaiveBayesLeaves::fit(counter, encoded.n_features(), None, alpha),
-                    ),
-                    _ => None,
-                };
+                let leaves =
+                    match t.leaf {
+                        LeafModel::NaiveBayes { alpha } if alpha > 0.0 => Some(
+                            NaiveBayesLeaves::fit(counter, encoded.n_features(), None, alpha),
+                        ),
+                        _ => None,
+                    };
                 ModelBody::Tree(TreeClassifier {
                     discretizer,
                     tree,

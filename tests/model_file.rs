@@ -71,16 +71,20 @@ fn tree_models(seed: u64) -> Vec<Model> {
         .fit_cart(&t, &train)
         .unwrap();
     let nb = nb_tree(&t, &train);
-    [ModelBody::from(id3), ModelBody::from(cart), ModelBody::from(nb)]
-        .into_iter()
-        .map(|b| {
-            ModelBuilder::new(b, &t, &train)
-                .validation(&t, &val)
-                .tiers(TierSpec::Choose(ThresholdRule::default()))
-                .build()
-                .unwrap()
-        })
-        .collect()
+    [
+        ModelBody::from(id3),
+        ModelBody::from(cart),
+        ModelBody::from(nb),
+    ]
+    .into_iter()
+    .map(|b| {
+        ModelBuilder::new(b, &t, &train)
+            .validation(&t, &val)
+            .tiers(TierSpec::Choose(ThresholdRule::default()))
+            .build()
+            .unwrap()
+    })
+    .collect()
 }
 
 /// A weighted-entropy tree with naive-Bayes leaves (α = 0.25).
@@ -705,7 +709,8 @@ fn format_4_files_load_and_score_as_before() {
             .position(|h| h == "p_churned")
             .unwrap();
         let now: Vec<String> = rdr.records().map(|r| r.unwrap()[col].to_string()).collect();
-        let then = std::fs::read_to_string(format!("{dir}/format4/scores-id3-weighted.txt")).unwrap();
+        let then =
+            std::fs::read_to_string(format!("{dir}/format4/scores-id3-weighted.txt")).unwrap();
         assert_eq!(now, then.lines().collect::<Vec<_>>());
     }
     let new = m.to_bytes().unwrap();
@@ -723,7 +728,10 @@ fn format_4_files_load_and_score_as_before() {
         .unwrap();
     let body = &nb[HEADER_LEN..nb.len() - 4];
     let msg = model_message(Model::from_bytes(&framed(4, body)).unwrap_err());
-    assert!(msg.contains("corrupt model body") || msg.contains("invalid model"), "{msg}");
+    assert!(
+        msg.contains("corrupt model body") || msg.contains("invalid model"),
+        "{msg}"
+    );
 }
 
 /// Naive-Bayes leaves that do not fit the tree — a temper outside [0, 1], a table of
@@ -753,14 +761,24 @@ fn a_bad_naive_bayes_leaf_model_is_refused() {
     };
     // Unchanged: loads.
     set(&|_| {}).unwrap();
-    let cases: [(&dyn Fn(&mut serde_json::Value), &str); 5] = [
+    type Edit<'a> = &'a dyn Fn(&mut serde_json::Value);
+    let cases: [(Edit<'_>, &str); 5] = [
         (&|l| l["alpha"] = 1.5.into(), "alpha 1.5"),
         (&|l| l["alpha"] = (-0.25).into(), "alpha -0.25"),
-        (&|l| {
-            l["log_theta"].as_array_mut().unwrap().pop();
-        }, "log-conditionals"),
-        (&|l| l["log_theta"][0] = 0.5.into(), "not a finite log-probability"),
-        (&|l| l["log_theta"] = serde_json::json!("many"), "corrupt JSON model"),
+        (
+            &|l| {
+                l["log_theta"].as_array_mut().unwrap().pop();
+            },
+            "log-conditionals",
+        ),
+        (
+            &|l| l["log_theta"][0] = 0.5.into(),
+            "not a finite log-probability",
+        ),
+        (
+            &|l| l["log_theta"] = serde_json::json!("many"),
+            "corrupt JSON model",
+        ),
     ];
     for (f, want) in cases {
         let msg = model_message(set(f).unwrap_err());

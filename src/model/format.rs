@@ -247,7 +247,8 @@ fn decode_from(src: &mut impl BodySource, version: u32, location: &Location) -> 
     // Older bodies have an older nested layout: before version 4 derived data was
     // stored in nested types, before version 5 a tree had no leaf model (see
     // data::compat).
-    let _legacy = (version < FORMAT_VERSION).then(|| crate::data::compat::LegacyLayout::version(version));
+    let _legacy =
+        (version < FORMAT_VERSION).then(|| crate::data::compat::LegacyLayout::version(version));
     let model: Model = if version == 1 {
         src.decode::<ModelV1>().map_err(corrupt)?.into()
     } else if version == 2 {

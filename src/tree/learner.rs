@@ -17,13 +17,13 @@ use crate::data::{
     Binning, Discretizer, Encoded, Table, encoded_from_dataset, stratified_holdout,
     stratified_kfold,
 };
-use crate::math::roc_auc;
 use crate::error::Result;
 use crate::learner::{
     Classifier, EncodedLearner, Encoding, Explanation, FitInput, RawExplainer, RawReason, Reason,
     check_out_len,
 };
 use crate::math::argmax;
+use crate::math::roc_auc;
 
 /// A tree learner over raw tables: fits a [`Discretizer`] (numerics cut into bins by
 /// `binning`) on the training rows only, then an ID3-family tree on the codes.
@@ -212,12 +212,7 @@ impl EncodedLearner for TreeLearner {
         };
         let tree = params.check()?.fit(&encoded)?;
         let leaves = (alpha > 0.0).then(|| {
-            NaiveBayesLeaves::fit(
-                &InMemory::new(&encoded),
-                encoded.n_features(),
-                None,
-                alpha,
-            )
+            NaiveBayesLeaves::fit(&InMemory::new(&encoded), encoded.n_features(), None, alpha)
         });
         Ok(TreeClassifier {
             discretizer,
@@ -286,7 +281,12 @@ fn choose_leaf_alpha(
     let curve: Vec<[f64; 2]> = LEAF_ALPHAS
         .iter()
         .enumerate()
-        .map(|(i, &a)| [a, per_fold.iter().map(|f| f[i]).sum::<f64>() / folds.len() as f64])
+        .map(|(i, &a)| {
+            [
+                a,
+                per_fold.iter().map(|f| f[i]).sum::<f64>() / folds.len() as f64,
+            ]
+        })
         .collect();
     let mut best = curve[0];
     for &c in &curve[1..] {
@@ -748,10 +748,18 @@ mod tests {
         };
         plain.predict_proba_into(&t, &rows, &mut q).unwrap();
         assert!(distinct(&q) <= a.tree.n_leaves());
-        assert!(distinct(&p) > 2 * distinct(&q), "{} vs {}", distinct(&p), distinct(&q));
+        assert!(
+            distinct(&p) > 2 * distinct(&q),
+            "{} vs {}",
+            distinct(&p),
+            distinct(&q)
+        );
         // Reasons: the path's, then one per feature off the path, signed.
         let e = a.explain(&t, 0).unwrap();
-        let path = a.tree.path(&a.discretizer.encode_rows(&t, &[0]).unwrap().0, 0).unwrap();
+        let path = a
+            .tree
+            .path(&a.discretizer.encode_rows(&t, &[0]).unwrap().0, 0)
+            .unwrap();
         let on_path: std::collections::BTreeSet<usize> = path.iter().map(|s| s.feature).collect();
         let n_features = a.tree.schema().features.len();
         assert_eq!(e.reasons.len(), path.len() + n_features - on_path.len());

@@ -62,7 +62,11 @@ impl LeafModel {
         if let LeafModel::NaiveBayes { alpha } = *self
             && !(0.0..=1.0).contains(&alpha)
         {
-            return Err(Error::param("leaf naive-Bayes alpha", alpha, "must be in [0, 1]"));
+            return Err(Error::param(
+                "leaf naive-Bayes alpha",
+                alpha,
+                "must be in [0, 1]",
+            ));
         }
         Ok(())
     }
@@ -132,8 +136,14 @@ impl NaiveBayesLeaves {
                 self.log_theta.len()
             ));
         }
-        if let Some(x) = self.log_theta.iter().find(|x| !(x.is_finite() && **x <= 0.0)) {
-            return bad(format!("log-conditional {x} is not a finite log-probability"));
+        if let Some(x) = self
+            .log_theta
+            .iter()
+            .find(|x| !(x.is_finite() && **x <= 0.0))
+        {
+            return bad(format!(
+                "log-conditional {x} is not a finite log-probability"
+            ));
         }
         Ok(())
     }
@@ -320,7 +330,10 @@ mod tests {
         for (x, y) in q.iter().zip(&before) {
             assert!((x - y).abs() < 1e-15);
         }
-        assert!(zero.contributions(&tree, &enc, 5, &[0.25, 0.75], &[0]).is_empty());
+        assert!(
+            zero.contributions(&tree, &enc, 5, &[0.25, 0.75], &[0])
+                .is_empty()
+        );
     }
 
     #[test]
@@ -338,11 +351,19 @@ mod tests {
         }
         let mut short = nb.clone();
         short.log_theta.pop();
-        assert!(msg(&short).contains("11 log-conditionals"), "{}", msg(&short));
+        assert!(
+            msg(&short).contains("11 log-conditionals"),
+            "{}",
+            msg(&short)
+        );
         for x in [0.5, f64::NAN, f64::NEG_INFINITY] {
             let mut bad = nb.clone();
             bad.log_theta[3] = x;
-            assert!(msg(&bad).contains("not a finite log-probability"), "{}", msg(&bad));
+            assert!(
+                msg(&bad).contains("not a finite log-probability"),
+                "{}",
+                msg(&bad)
+            );
         }
         assert!(LeafModel::NaiveBayes { alpha: 2.0 }.check().is_err());
         assert!(LeafModel::NaiveBayes { alpha: f64::NAN }.check().is_err());
