@@ -2,28 +2,7 @@
 //! naive Bayes over the features the row's path did not test ([`LeafModel`],
 //! [`NaiveBayesLeaves`]).
 //!
-//! After Kohavi (1996), "Scaling up the accuracy of naive-Bayes classifiers: a
-//! decision-tree hybrid" (NBTree), which puts a naive Bayes in every leaf. For a row
-//! `x` reaching the final node `ℓ` by a path that tests the features `P(x)`:
-//!
-//! ```text
-//! p(c | x) ∝ π_ℓ(c) · Π_{f ∉ P(x)} θ(f, x_f, c)^α
-//! θ(f, v, c) = (n(f = v, c) + 1) / (n(c) + |V_f|)
-//! ```
-//!
-//! `π_ℓ` is the node's (smoothed) class distribution, as without the leaf model; `n`
-//! the weighted training counts of the whole training set (one `[feature, class]`
-//! count table per feature through the counting contract), `|V_f|` the feature's
-//! cardinality (its missing code included, so a missing value is a value of its own)
-//! and `α ∈ [0, 1]` the temper: `α = 0` is the constant leaf, `α = 1` a full naive
-//! Bayes given the leaf. The conditionals are the whole training set's, not the
-//! leaf's own rows: Kohavi's per-leaf tables are the limit `m → 0` of shrinking a
-//! leaf's counts toward its parent's (an m-estimate), and nested 5-fold CV on the
-//! training files (`cargo run --release --example tune_cv -- nb fast`) preferred the
-//! other limit, `m → ∞` (the root's tables): with the leaf's own counts (m = 50) Orange
-//! fell from 0.8970 to 0.8893–0.8953, with the root's it rose to 0.9008 (α = 0.1).
-//! Within a leaf, rows no longer share one probability: the ties that cost a single
-//! tree its ranking are broken by the evidence the path did not use.
+//! The formula and its reference are on [`NaiveBayesLeaves`].
 
 use serde::{Deserialize, Serialize};
 
@@ -44,7 +23,7 @@ pub enum LeafModel {
     /// The node's class distribution (every row of a leaf gets the same).
     #[default]
     Constant,
-    /// Naive-Bayes leaves with this temper `α` (see the [module docs](self)).
+    /// Naive-Bayes leaves with this temper `α` (see [`NaiveBayesLeaves`]).
     NaiveBayes {
         /// The temper, in `[0, 1]`.
         alpha: f64,
@@ -75,6 +54,29 @@ impl LeafModel {
 /// Fitted naive-Bayes leaves: the temper and `ln θ(f, v, c)` of every feature, value
 /// and class (features in schema order, each `cardinality × n_classes` values, the
 /// class varying fastest).
+///
+/// After Kohavi (1996), "Scaling up the accuracy of naive-Bayes classifiers: a
+/// decision-tree hybrid" (NBTree), which puts a naive Bayes in every leaf. For a row
+/// `x` reaching the final node `ℓ` by a path that tests the features `P(x)`:
+///
+/// ```text
+/// p(c | x) ∝ π_ℓ(c) · Π_{f ∉ P(x)} θ(f, x_f, c)^α
+/// θ(f, v, c) = (n(f = v, c) + 1) / (n(c) + |V_f|)
+/// ```
+///
+/// `π_ℓ` is the node's (smoothed) class distribution, as without the leaf model; `n`
+/// the weighted training counts of the whole training set (one `[feature, class]`
+/// count table per feature through the counting contract), `|V_f|` the feature's
+/// cardinality (its missing code included, so a missing value is a value of its own)
+/// and `α ∈ [0, 1]` the temper: `α = 0` is the constant leaf, `α = 1` a full naive
+/// Bayes given the leaf. The conditionals are the whole training set's, not the
+/// leaf's own rows: Kohavi's per-leaf tables are the limit `m → 0` of shrinking a
+/// leaf's counts toward its parent's (an m-estimate), and nested 5-fold CV on the
+/// training files (`cargo run --release --example tune_cv -- nb fast`) preferred the
+/// other limit, `m → ∞` (the root's tables): with the leaf's own counts (m = 50) Orange
+/// fell from 0.8970 to 0.8893–0.8953, with the root's it rose to 0.9008 (α = 0.1).
+/// Within a leaf, rows no longer share one probability: the ties that cost a single
+/// tree its ranking are broken by the evidence the path did not use.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NaiveBayesLeaves {
     /// The temper `α`.
@@ -86,7 +88,7 @@ pub struct NaiveBayesLeaves {
 impl NaiveBayesLeaves {
     /// The tables of features `0..n_features` from `rows` of `counter` (all rows
     /// when None): per feature one `[feature, class]` count table, Laplace-smoothed
-    /// (module docs).
+    /// (type docs).
     pub fn fit<C: Counter>(
         counter: &C,
         n_features: usize,
