@@ -1,6 +1,6 @@
 //! The model file formats and safe loading.
 //!
-//! # Binary format (version 4)
+//! # Binary format (version 5)
 //!
 //! All integers little-endian.
 //!
@@ -42,15 +42,23 @@
 //! duration column), written as bincode's option: one byte `0` when absent, `1` then
 //! the model. Version 1–3 bodies are read in their own layout
 //! ([`compat::LegacyLayout`](crate::data::compat::LegacyLayout)) and load without one.
+//! 5 appended to a tree classifier (after its name) its leaf model: bincode's option,
+//! one byte `0` for constant leaves, or `1` then the
+//! [`NaiveBayesLeaves`](crate::tree::NaiveBayesLeaves) (the temper `α`, f64, then the
+//! `ln θ` table, a `u64` count and the f64s). A version-4 body is the same without that
+//! byte and loads with constant leaves (read under
+//! [`LegacyLayout::version`](crate::data::compat::LegacyLayout::version)`(4)`), so a
+//! version-4 tree model saved again is one byte longer; its scores are unchanged.
 //!
 //! # JSON format
 //!
-//! `{"format": "churnkit-model", "format_version": 4, "crate_version": "…",
+//! `{"format": "churnkit-model", "format_version": 5, "crate_version": "…",
 //! "model": {…}}` — the same content as the binary body, through `serde_json`
 //! (floats round-trip exactly). A version-1 document has no `missing_tokens` and loads
 //! with the default tokens; a version-2 document has no `warning` and loads with none;
 //! a version-3 document has no `read_spec` and loads with none; a document without
-//! `survival` loads with no time-to-churn model.
+//! `survival` loads with no time-to-churn model; a tree without `leaves` (version 4)
+//! loads with constant leaves.
 //!
 //! # Loading untrusted bytes
 //!
