@@ -137,9 +137,10 @@ const ENTRIES: &[Entry] = &[
     Entry {
         algo: Algorithm::Id3Weighted,
         name: "id3-weighted",
-        describe: "weighted-entropy ID3, self-tuning: depth, leaf size, pruning, binning and \
-                   smoothing chosen by 5-fold CV on the training rows (--tune off: pessimistic \
-                   pruning CF 0.25, depth <= 8, >= 5 rows per leaf)",
+        describe: "weighted-entropy ID3, self-tuning: depth, leaf size, pruning, binning, \
+                   smoothing and naive-Bayes leaves chosen by 5-fold CV on the training rows \
+                   (--tune off: constant leaves, pessimistic pruning CF 0.25, depth <= 8, \
+                   >= 5 rows per leaf)",
         accepts: TREE_FLAGS,
         build: |o| Box::new(o.tree(TreeLearner::id3_weighted())),
     },
