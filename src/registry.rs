@@ -1375,12 +1375,21 @@ impl Exports<'_> {
     }
 
     /// The tree as if-then rules, one per leaf (ID3-family trees). With naive-Bayes
-    /// leaves a rule's class counts are the leaf's constant part only: the rules are
-    /// preceded by a `#` line saying so and naming the temper (the per-row naive
-    /// Bayes has no rule form).
+    /// leaves a rule's class counts are the leaf's constant part only (the per-row
+    /// naive Bayes has no rule form): [`Exports::leaf_note`] says so, apart from the
+    /// rules, which stay one `IF …` line each.
     pub fn rules(&self) -> Option<String> {
         match self.0 {
-            ModelBody::Tree(t) => Some(format!("{}{}", nb_note(t, "# "), t.tree.rules_text())),
+            ModelBody::Tree(t) => Some(t.tree.rules_text()),
+            _ => None,
+        }
+    }
+
+    /// For a tree with naive-Bayes leaves, the line saying that its rules, text and
+    /// DOT show each leaf's constant part, refined per row (None otherwise).
+    pub fn leaf_note(&self) -> Option<String> {
+        match self.0 {
+            ModelBody::Tree(t) if t.leaves.is_some() => Some(nb_note(t, "")),
             _ => None,
         }
     }

@@ -766,6 +766,13 @@ mod tests {
         for r in &e.reasons[path.len()..] {
             assert!(r.condition.starts_with(&r.feature), "{r:?}");
         }
+        // The weights add up to the row's churn probability minus the root's.
+        let churn = a.tree.schema().churn_class();
+        let mut root = vec![0.0; k];
+        a.tree.node_proba_into(0, &mut root);
+        let sum: f64 = e.reasons.iter().map(|r| r.weight).sum();
+        let p0 = a.predict_proba(&t, 0).unwrap();
+        assert!((root[churn] + sum - p0[churn]).abs() < 1e-9);
         // The raw reasons (batch scoring) word the same way.
         let raw = a.explain_top_raw(&t, &[0], 100).unwrap();
         assert_eq!(raw[0].len(), e.reasons.len());

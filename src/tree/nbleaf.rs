@@ -164,14 +164,13 @@ impl NaiveBayesLeaves {
             for st in tree.path_checked(enc, row)? {
                 on_path[st.feature] = true;
             }
-            self.log_scores(enc, row, &offs, &on_path, p, &mut s, None);
+            self.log_scores(enc, row, &offs, &on_path, p, &mut s);
             normalize_exp(&s, p);
         }
         Ok(())
     }
 
-    /// `ln p_c + α Σ_{f ∉ path} ln θ(f, x_f, c)` into `s`, leaving out `skip`.
-    #[allow(clippy::too_many_arguments)]
+    /// `ln p_c + α Σ_{f ∉ path} ln θ(f, x_f, c)` into `s`.
     fn log_scores(
         &self,
         enc: &Encoded,
@@ -180,7 +179,6 @@ impl NaiveBayesLeaves {
         on_path: &[bool],
         p: &[f64],
         s: &mut [f64],
-        skip: Option<usize>,
     ) {
         let k = p.len();
         for (x, &pc) in s.iter_mut().zip(p) {
@@ -190,7 +188,7 @@ impl NaiveBayesLeaves {
             return;
         }
         for (f, &o) in offs.iter().enumerate() {
-            if on_path[f] || skip == Some(f) {
+            if on_path[f] {
                 continue;
             }
             let at = o + enc.code(row, f) as usize * k;
@@ -200,9 +198,12 @@ impl NaiveBayesLeaves {
         }
     }
 
-    /// The naive Bayes' per-feature reasons for `row`: for each feature off the path,
-    /// `P(churn | x) − P(churn | x without that feature's factor)` (positive =
-    /// churn-ward), with the tree's probabilities `p` of the row's final node.
+    /// The naive Bayes' per-feature reasons for `row`: the features off the path
+    /// (`path_features`) added one at a time in schema order, each with the change it
+    /// makes to `P(churn)` (positive = churn-ward), starting from the tree's
+    /// probabilities `p` of the row's final node. The changes add up to the refined
+    /// `P(churn)` minus the node's, so with the path's reasons they add up to the
+    /// row's probability minus the root's.
     pub(crate) fn contributions(
         &self,
         tree: &DecisionTree,
@@ -211,6 +212,9 @@ impl NaiveBayesLeaves {
         p: &[f64],
         path_features: &[usize],
     ) -> Vec<(usize, f64)> {
+        if self.alpha == 0.0 {
+            return Vec::new();
+        }
         let k = tree.n_classes();
         let churn = tree.schema().churn_class();
         let (offs, _) = Self::offsets(tree.schema());
@@ -218,22 +222,24 @@ impl NaiveBayesLeaves {
         for &f in path_features {
             on_path[f] = true;
         }
-        let mut s = vec![0.0; k];
+        let mut s: Vec<f64> = p.iter().map(|x| x.ln()).collect();
         let mut q = vec![0.0; k];
-        self.log_scores(enc, row, &offs, &on_path, p, &mut s, None);
         normalize_exp(&s, &mut q);
-        let full = q[churn];
-        if self.alpha == 0.0 {
-            return Vec::new();
+        let mut before = q[churn];
+        let mut out = Vec::new();
+        for (f, &o) in offs.iter().enumerate() {
+            if on_path[f] {
+                continue;
+            }
+            let at = o + enc.code(row, f) as usize * k;
+            for (x, &t) in s.iter_mut().zip(&self.log_theta[at..at + k]) {
+                *x += self.alpha * t;
+            }
+            normalize_exp(&s, &mut q);
+            out.push((f, q[churn] - before));
+            before = q[churn];
         }
-        (0..offs.len())
-            .filter(|&f| !on_path[f])
-            .map(|f| {
-                self.log_scores(enc, row, &offs, &on_path, p, &mut s, Some(f));
-                normalize_exp(&s, &mut q);
-                (f, full - q[churn])
-            })
-            .collect()
+        out
     }
 }
 
