@@ -1404,11 +1404,19 @@ impl Exports<'_> {
     }
 
     /// Graphviz DOT of a tree or a network (the class highlighted). A tree with
-    /// naive-Bayes leaves is drawn with its leaves' constant part, a `//` comment first
-    /// saying so.
+    /// naive-Bayes leaves is drawn with its leaves' constant part, a `//` comment after
+    /// the `digraph` line saying so.
     pub fn dot(&self) -> Option<String> {
         match self.0 {
-            ModelBody::Tree(t) => Some(format!("{}{}", nb_note(t, "// "), t.tree.to_dot())),
+            ModelBody::Tree(t) => {
+                let dot = t.tree.to_dot();
+                Some(match dot.split_once('\n') {
+                    Some((first, rest)) if t.leaves.is_some() => {
+                        format!("{first}\n  {}{rest}", nb_note(t, "// "))
+                    }
+                    _ => dot,
+                })
+            }
             ModelBody::Bayes(b) => Some(b.to_dot()),
             _ => None,
         }
