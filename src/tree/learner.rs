@@ -105,7 +105,8 @@ impl TreeLearner {
 
     /// Weighted-entropy ID3, self-tuning ([`Tune::Fast`]): every fit chooses its
     /// depth, leaf size, pruning confidence, binning and smoothing by 5-fold CV on its
-    /// training rows. `.tune(Tune::Off)` gives the fixed defaults
+    /// training rows, then the temper of its naive-Bayes leaves ([`LeafModel::Tuned`];
+    /// 0 keeps constant leaves). `.tune(Tune::Off)` gives the fixed defaults
     /// ([`Id3Params::weighted`], where their CV numbers are) on 16 equal-frequency
     /// bins. Named `id3-weighted`.
     pub fn id3_weighted() -> Self {
