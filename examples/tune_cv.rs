@@ -130,6 +130,7 @@ fn tree_variant(name: &str) -> Option<TreeLearner> {
             "rep1" => g.small_repeats = 1,
             "rep3" => g.small_repeats = 3,
             "ef64" => g.binnings.push(ef(64)),
+            "ef128" => g.binnings.push(ef(128)),
             "ef8" => g.binnings.insert(0, ef(8)),
             "ef64only" => g.binnings = vec![ef(64)],
             "ef32only" => g.binnings = vec![ef(32)],
