@@ -13,8 +13,10 @@
 //! criterion samples).
 //!
 //! Self-tuning (group `tune`): `id3-weighted`'s default fit (5-fold CV over the
-//! [`Tune::Fast`] grid, then the final fit) against one plain fit with tuning off, on a
-//! 100k-row raw table (binning included), with the ratio printed once.
+//! [`Tune::Fast`] grid, the naive-Bayes leaves' temper by a second 5-fold CV, then the
+//! final fit) against the same tuning with constant leaves and one plain fit with
+//! tuning off, on a 100k-row raw table (binning included), with the ratios printed
+//! once.
 //!
 //! Run: `cargo bench --bench tree_fit -- --warm-up-time 1 --measurement-time 3`.
 
@@ -24,8 +26,8 @@ use churnkit::data::{Binning, Discretizer, Encoded};
 use churnkit::registry::ModelBody;
 use churnkit::synth::{SynthParams, generate};
 use churnkit::tree::{
-    Cart, Criterion as Crit, Forest, ForestClassifier, ForestTune, Id3, Id3Params, TreeLearner,
-    Tune, WeightedEntropy,
+    Cart, Criterion as Crit, Forest, ForestClassifier, ForestTune, Id3, Id3Params, LeafModel,
+    TreeLearner, Tune, WeightedEntropy,
 };
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 
@@ -217,20 +219,29 @@ fn bench_tune(c: &mut Criterion) {
     let rows = table.all_rows();
     let plain = TreeLearner::id3_weighted().tune(Tune::Off);
     let tuned = TreeLearner::id3_weighted();
+    let constant = TreeLearner::id3_weighted().leaf(LeafModel::Constant);
     let (_, t_plain) = once(|| plain.fit_tree(&table, &rows).expect("fits"));
+    let (_, t_const) = once(|| constant.fit_tree(&table, &rows).expect("fits"));
     let (m, t_tuned) = once(|| tuned.fit_tree(&table, &rows).expect("fits"));
     println!(
-        "\n== tuning, 100k rows, {} threads: plain fit {:.3} s, tuned (fast) fit {:.3} s = {:.1}x; chose {:?} ==",
+        "\n== tuning, 100k rows, {} threads: plain fit {:.3} s, tuned (fast, constant leaves) {:.3} s = {:.1}x, tuned with naive-Bayes leaves (the default) {:.3} s = {:.1}x ({:.2}x the constant-leaf tuning); chose {:?}, α {:?} ==",
         rayon::current_num_threads(),
         t_plain.as_secs_f64(),
+        t_const.as_secs_f64(),
+        t_const.as_secs_f64() / t_plain.as_secs_f64(),
         t_tuned.as_secs_f64(),
         t_tuned.as_secs_f64() / t_plain.as_secs_f64(),
-        m.tuning.as_ref().map(|t| &t.chosen.setting)
+        t_tuned.as_secs_f64() / t_const.as_secs_f64(),
+        m.tuning.as_ref().map(|t| &t.chosen.setting),
+        m.tuning.as_ref().and_then(|t| t.leaf_alpha)
     );
     let mut g = c.benchmark_group("tune");
     g.sample_size(10);
     g.bench_function("id3-weighted-plain-100k", |b| {
         b.iter(|| plain.fit_tree(&table, &rows).expect("fits"))
+    });
+    g.bench_function("id3-weighted-tuned-fast-constant-leaves-100k", |b| {
+        b.iter(|| constant.fit_tree(&table, &rows).expect("fits"))
     });
     g.bench_function("id3-weighted-tuned-fast-100k", |b| {
         b.iter(|| tuned.fit_tree(&table, &rows).expect("fits"))

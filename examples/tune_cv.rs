@@ -10,7 +10,14 @@
 //!
 //! `cargo run --release --example tune_cv -- tree VARIANT...` or
 //! `-- forest VARIANT...` (names below); `SETS=telco,orange` limits the tables,
-//! `FOLDS=5` the outer folds.
+//! `FOLDS=5` the outer folds. Tree variants: `fast` is the default (naive-Bayes leaves
+//! by CV), `+const` constant leaves, `+nbA` a fixed temper `A`; `fix-D-L-M` an untuned
+//! tree (depth D, min leaf L, m-estimate M).
+//!
+//! `-- nb TREE...`: the prototype the naive-Bayes leaves were chosen with — over each
+//! outer fold's fitted TREE, naive-Bayes leaves with per-node tables shrunk toward the
+//! parent's (m; `inf` = the root's tables) and tempers α, every variant scored on the
+//! outer fold (`INNER=1` adds the variant an inner 5-fold CV picks).
 
 use std::time::Instant;
 
@@ -19,8 +26,8 @@ use churnkit::eval::roc_auc;
 use churnkit::learner::Classifier;
 use churnkit::synth::{SynthParams, generate};
 use churnkit::tree::{
-    AttributeWeights, ClassWeights, Criterion, Forest, ForestTune, Pruning, TreeLearner, Tune,
-    TuneScore, WeightedEntropy,
+    AttributeWeights, ClassWeights, Criterion, Forest, ForestTune, LeafModel, Pruning, TreeLearner,
+    Tune, TuneScore, WeightedEntropy,
 };
 
 fn tables() -> Vec<(String, Table)> {
@@ -89,11 +96,33 @@ fn tree_variant(name: &str) -> Option<TreeLearner> {
     };
     let cf = |confidence| Pruning::Pessimistic { confidence };
     let ccp = |alpha| Pruning::CostComplexity { alpha };
+    if let Some(rest) = name.strip_prefix("fix-") {
+        // fix-D-L-M: untuned, depth D (0 = unlimited), min leaf L rows, m-estimate M.
+        let v: Vec<f64> = rest.split('-').filter_map(|x| x.parse().ok()).collect();
+        if v.len() != 3 {
+            return None;
+        }
+        let d = (v[0] > 0.0).then_some(v[0] as usize);
+        let p = base
+            .params
+            .clone()
+            .max_depth(d)
+            .min_rows_leaf(v[1])
+            .pruning(Pruning::None)
+            .m_estimate(v[2]);
+        return Some(TreeLearner::new(p, ef(16)).tune(Tune::Off));
+    }
     let mut g = fast.clone();
+    let mut leaf = LeafModel::Tuned;
     for part in name.split('+') {
+        if let Some(a) = part.strip_prefix("nb").and_then(|a| a.parse::<f64>().ok()) {
+            leaf = LeafModel::NaiveBayes { alpha: a };
+            continue;
+        }
         match part {
             "off" => return Some(base.tune(Tune::Off)),
             "fast" => {}
+            "const" => leaf = LeafModel::Constant,
             "thorough" => g = Tune::Thorough.grid().expect("thorough grid"),
             "k0" => g.one_se = 0.0,
             "ll" => g.score = TuneScore::LogLoss,
@@ -101,6 +130,7 @@ fn tree_variant(name: &str) -> Option<TreeLearner> {
             "rep1" => g.small_repeats = 1,
             "rep3" => g.small_repeats = 3,
             "ef64" => g.binnings.push(ef(64)),
+            "ef128" => g.binnings.push(ef(128)),
             "ef8" => g.binnings.insert(0, ef(8)),
             "ef64only" => g.binnings = vec![ef(64)],
             "ef32only" => g.binnings = vec![ef(32)],
@@ -129,7 +159,7 @@ fn tree_variant(name: &str) -> Option<TreeLearner> {
             _ => return None,
         }
     }
-    Some(base.tune_grid(g))
+    Some(base.tune_grid(g).leaf(leaf))
 }
 
 fn forest_variant(name: &str) -> Option<Forest> {
@@ -183,6 +213,12 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(5);
+    if kind == "nb" {
+        for v in variants {
+            nb_main(k, v);
+        }
+        return;
+    }
     let tables = tables();
     println!(
         "| variant | {} | mean | seconds |",
@@ -202,13 +238,14 @@ fn main() {
                     if debug && let Some(r) = &m.tuning {
                         let c = &r.chosen.setting;
                         eprintln!(
-                            "  {v}: {:?} {:?} leaf {} depth {:?} {:?} m {} (cv {:.4}, best {:.4}, {} leaves)",
+                            "  {v}: {:?} {:?} leaf {} depth {:?} {:?} m {} α {:?} (cv {:.4}, best {:.4}, {} leaves)",
                             c.binning,
                             c.criterion,
                             c.min_leaf,
                             c.max_depth,
                             c.pruning,
                             c.smoothing,
+                            r.leaf_alpha,
                             r.chosen.auc,
                             r.best.auc,
                             m.tree.n_leaves()
@@ -258,6 +295,267 @@ fn main() {
             cells.join(" | "),
             sum / tables.len() as f64,
             t0.elapsed().as_secs_f64()
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Prototype: naive-Bayes leaves (NBTree, Kohavi 1996) over a fitted tree.
+// `cargo run --release --example tune_cv -- nb`
+// ---------------------------------------------------------------------------
+
+use churnkit::data::Encoded;
+use churnkit::tree::{DecisionTree, TreeClassifier};
+
+/// Per-node (feature × value × class) counts of the training rows that pass each node.
+struct NbCounts {
+    k: usize,
+    offs: Vec<usize>,
+    block: usize,
+    counts: Vec<f64>,
+    parent: Vec<usize>,
+}
+
+fn final_node(tree: &DecisionTree, enc: &Encoded, r: usize) -> (Vec<usize>, Vec<usize>) {
+    let steps = tree.path(enc, r).expect("path");
+    let mut nodes = vec![0];
+    let mut feats = Vec::new();
+    for s in &steps {
+        feats.push(s.feature);
+        if let Some(c) = s.child {
+            nodes.push(c);
+        }
+    }
+    (nodes, feats)
+}
+
+fn nb_counts(tree: &DecisionTree, enc: &Encoded, rows: &[usize]) -> NbCounts {
+    let k = tree.n_classes();
+    let mut offs = Vec::new();
+    let mut block = 0;
+    for f in 0..enc.n_features() {
+        offs.push(block);
+        block += enc.schema().features[f].cardinality() * k;
+    }
+    let nn = tree.n_nodes();
+    let mut counts = vec![0.0; nn * block];
+    let mut parent = vec![usize::MAX; nn];
+    for n in 0..nn {
+        for (_, c) in tree.children(n) {
+            parent[c] = n;
+        }
+    }
+    for &r in rows {
+        let (nodes, _) = final_node(tree, enc, r);
+        let y = enc.labels()[r] as usize;
+        for &n in &nodes {
+            let b = &mut counts[n * block..(n + 1) * block];
+            for f in 0..enc.n_features() {
+                b[offs[f] + enc.code(r, f) as usize * k + y] += 1.0;
+            }
+        }
+    }
+    NbCounts {
+        k,
+        offs,
+        block,
+        counts,
+        parent,
+    }
+}
+
+/// (Index loops mirror the formula; a prototype kept for its measurements.)
+#[allow(clippy::needless_range_loop)]
+/// log θ per node: root Laplace, children m-estimate toward the parent's θ
+/// (m = inf: every node uses the root's).
+fn nb_log_theta(nc: &NbCounts, tree: &DecisionTree, m: f64) -> Vec<f64> {
+    let k = nc.k;
+    let nn = tree.n_nodes();
+    let mut theta = vec![0.0; nn * nc.block];
+    let nf = nc.offs.len();
+    let card = |f: usize| {
+        let end = if f + 1 < nf { nc.offs[f + 1] } else { nc.block };
+        (end - nc.offs[f]) / k
+    };
+    // Nodes are in depth-first order: a parent before its children.
+    for n in 0..nn {
+        let cnt = tree.node_counts(n).to_vec();
+        for f in 0..nf {
+            let o = nc.offs[f];
+            let cf = card(f);
+            for v in 0..cf {
+                for c in 0..k {
+                    let i = o + v * k + c;
+                    let x = nc.counts[n * nc.block + i];
+                    let t = if n == 0 {
+                        (x + 1.0) / (cnt[c] + cf as f64)
+                    } else if m.is_infinite() {
+                        theta[nc.parent[n] * nc.block + i]
+                    } else {
+                        (x + m * theta[nc.parent[n] * nc.block + i]) / (cnt[c] + m)
+                    };
+                    theta[n * nc.block + i] = t;
+                }
+            }
+        }
+    }
+    theta
+}
+
+#[allow(clippy::needless_range_loop)]
+/// Churn scores of `rows` under NB leaves: log π_node(c) + α Σ_{f off path} log θ.
+fn nb_scores(
+    tree: &DecisionTree,
+    nc: &NbCounts,
+    theta: &[f64],
+    enc: &Encoded,
+    rows: &[usize],
+    alpha: f64,
+    churn: usize,
+) -> Vec<f64> {
+    let k = nc.k;
+    let mut pi = vec![0.0; k];
+    rows.iter()
+        .map(|&r| {
+            let (nodes, feats) = final_node(tree, enc, r);
+            let n = *nodes.last().expect("root");
+            tree.node_proba_into(n, &mut pi);
+            let mut s: Vec<f64> = pi.iter().map(|p| p.max(1e-12).ln()).collect();
+            for f in 0..enc.n_features() {
+                if alpha == 0.0 || feats.contains(&f) {
+                    continue;
+                }
+                let o = n * nc.block + nc.offs[f] + enc.code(r, f) as usize * k;
+                for c in 0..k {
+                    s[c] += alpha * theta[o + c].ln();
+                }
+            }
+            let mx = s.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let z: f64 = s.iter().map(|x| (x - mx).exp()).sum();
+            (s[churn] - mx).exp() / z
+        })
+        .collect()
+}
+
+fn auc_scores(s: &[f64], t: &Table, rows: &[usize]) -> f64 {
+    let churn = t.schema().target.churn_class();
+    let pos: Vec<bool> = rows
+        .iter()
+        .map(|&r| t.labels()[r] as usize == churn)
+        .collect();
+    roc_auc(s, &pos, None).unwrap_or(f64::NAN)
+}
+
+/// The NB variants: (m, alpha); alpha 0 = the tree's own leaves.
+const NB_VARIANTS: [(f64, f64); 13] = [
+    (0.0, 0.0),
+    (f64::INFINITY, 0.05),
+    (f64::INFINITY, 0.1),
+    (f64::INFINITY, 0.15),
+    (f64::INFINITY, 0.25),
+    (1000.0, 0.05),
+    (1000.0, 0.1),
+    (1000.0, 0.25),
+    (200.0, 0.1),
+    (200.0, 0.25),
+    (50.0, 0.1),
+    (50.0, 0.25),
+    (50.0, 0.5),
+];
+
+fn nb_all(
+    tc: &TreeClassifier,
+    t: &Table,
+    enc: &Encoded,
+    train: &[usize],
+    test: &[usize],
+) -> Vec<f64> {
+    let churn = t.schema().target.churn_class();
+    let nc = nb_counts(&tc.tree, enc, train);
+    let mut out = Vec::new();
+    let mut cache: Vec<(f64, Vec<f64>)> = Vec::new();
+    for &(m, a) in &NB_VARIANTS {
+        if a == 0.0 {
+            let s = nb_scores(&tc.tree, &nc, &[], enc, test, 0.0, churn);
+            out.push(auc_scores(&s, t, test));
+            continue;
+        }
+        if !cache.iter().any(|(x, _)| *x == m) {
+            cache.push((m, nb_log_theta(&nc, &tc.tree, m)));
+        }
+        let th = &cache.iter().find(|(x, _)| *x == m).expect("cached").1;
+        let s = nb_scores(&tc.tree, &nc, th, enc, test, a, churn);
+        out.push(auc_scores(&s, t, test));
+    }
+    out
+}
+
+pub fn nb_main(k: usize, tree_name: &str) {
+    let tables = tables();
+    let base = tree_variant(tree_name).expect("tree variant");
+    let inner = std::env::var_os("INNER").is_some();
+    println!(
+        "| NB leaves on `{tree_name}` (m, α) | {} | mean |",
+        tables
+            .iter()
+            .map(|t| t.0.as_str())
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    let nv = NB_VARIANTS.len() + 1;
+    let mut grid = vec![vec![0.0; tables.len()]; nv];
+    for (ti, (_, t)) in tables.iter().enumerate() {
+        let folds = stratified_kfold(t.labels(), k, 2024).expect("folds");
+        for f in &folds {
+            let tc = base.fit_tree(t, &f.train).expect("fits");
+            let enc = tc.discretizer.encode(t).expect("encodes");
+            let a = nb_all(&tc, t, &enc, &f.train, &f.test);
+            for (i, x) in a.iter().enumerate() {
+                grid[i][ti] += x / folds.len() as f64;
+            }
+            // Inner CV choice of the variant, on the tuned setting refitted per inner fold.
+            if inner {
+                let learner = match &tc.tuning {
+                    Some(r) => base.tuned_for(r, f.train.len()),
+                    None => base.clone(),
+                };
+                let lab: Vec<u8> = f.train.iter().map(|&r| t.labels()[r]).collect();
+                let ifolds = stratified_kfold(&lab, 5, 7).expect("inner folds");
+                let mut sc = vec![0.0; NB_VARIANTS.len()];
+                for g in &ifolds {
+                    let tr: Vec<usize> = g.train.iter().map(|&i| f.train[i]).collect();
+                    let te: Vec<usize> = g.test.iter().map(|&i| f.train[i]).collect();
+                    let itc = learner
+                        .clone()
+                        .tune(churnkit::tree::Tune::Off)
+                        .fit_tree(t, &tr)
+                        .expect("inner fit");
+                    let ienc = itc.discretizer.encode(t).expect("encodes");
+                    for (i, x) in nb_all(&itc, t, &ienc, &tr, &te).iter().enumerate() {
+                        sc[i] += x;
+                    }
+                }
+                let best = (0..sc.len())
+                    .max_by(|&a, &b| sc[a].total_cmp(&sc[b]))
+                    .expect("variants");
+                eprintln!("  {}: inner pick {:?}", tables[ti].0, NB_VARIANTS[best]);
+                grid[nv - 1][ti] += a[best] / folds.len() as f64;
+            }
+        }
+    }
+    for (i, row) in grid.iter().enumerate() {
+        let name = if i < NB_VARIANTS.len() {
+            format!("{:?}", NB_VARIANTS[i])
+        } else {
+            "inner-CV pick".to_string()
+        };
+        println!(
+            "| {name} | {} | {:.4} |",
+            row.iter()
+                .map(|x| format!("{x:.4}"))
+                .collect::<Vec<_>>()
+                .join(" | "),
+            row.iter().sum::<f64>() / row.len() as f64
         );
     }
 }

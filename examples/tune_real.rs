@@ -4,14 +4,15 @@
 //! each fit and what the tuning chose. The test files are only scored, never used to
 //! choose anything.
 //!
-//! `cargo run --release --example tune_real [off|fast|thorough ...]`
+//! `cargo run --release --example tune_real [off|fast|thorough ...]` (each tuned mode
+//! with constant leaves and with naive-Bayes leaves, `LeafModel::Tuned`, the default).
 
 use std::time::Instant;
 
 use churnkit::Classifier;
 use churnkit::data::{CsvOptions, Table, read_csv};
 use churnkit::eval::evaluate;
-use churnkit::tree::{TreeLearner, Tune};
+use churnkit::tree::{LeafModel, TreeLearner, Tune};
 
 fn load(path: &str, opts: &CsvOptions) -> Option<Table> {
     std::path::Path::new(path)
@@ -60,8 +61,16 @@ fn main() {
             eprintln!("{name}: files not found, skipped");
             continue;
         };
-        for &mode in &modes {
-            let l = TreeLearner::id3_weighted().tune(mode);
+        let runs = modes.iter().flat_map(|&m| {
+            let leaves: &[LeafModel] = if m == Tune::Off {
+                &[LeafModel::Constant]
+            } else {
+                &[LeafModel::Constant, LeafModel::Tuned]
+            };
+            leaves.iter().map(move |&l| (m, l))
+        });
+        for (mode, leaf) in runs {
+            let l = TreeLearner::id3_weighted().tune(mode).leaf(leaf);
             let t = Instant::now();
             let m = l.fit_tree(&train, &train.all_rows()).unwrap();
             let secs = t.elapsed().as_secs_f64();
@@ -69,13 +78,14 @@ fn main() {
             let chosen = m.tuning.as_ref().map_or(String::from("-"), |t| {
                 let c = &t.chosen;
                 format!(
-                    "{:?} {} leaf {} depth {:?} {:?} smooth {} (cv {:.4}±{:.4}; best {:.4})",
+                    "{:?} {} leaf {} depth {:?} {:?} smooth {} α {:?} (cv {:.4}±{:.4}; best {:.4})",
                     c.setting.binning,
                     c.setting.criterion.name(),
                     c.setting.min_leaf,
                     c.setting.max_depth,
                     c.setting.pruning,
                     c.setting.smoothing,
+                    t.leaf_alpha,
                     c.auc,
                     c.auc_se,
                     t.best.auc
@@ -101,8 +111,13 @@ fn main() {
                 }
             }
             println!(
-                "| {name} | {} | {:.4} | {:.4} | {} | {:.2} | {chosen} |",
+                "| {name} | {}{} | {:.4} | {:.4} | {} | {:.2} | {chosen} |",
                 mode.name(),
+                if leaf == LeafModel::Constant && mode != Tune::Off {
+                    " (constant leaves)"
+                } else {
+                    ""
+                },
                 r.roc_auc.unwrap_or(f64::NAN),
                 r.accuracy,
                 m.tree.n_leaves(),

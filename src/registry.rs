@@ -46,8 +46,8 @@ use crate::learner::{
     fit_two_phase,
 };
 use crate::tree::{
-    Cart, CartClassifier, Forest, ForestClassifier, ForestTune, Id3Params, LevelProgress, Pruning,
-    TreeClassifier, TreeLearner, Tune, TuneReport,
+    Cart, CartClassifier, Forest, ForestClassifier, ForestTune, Id3Params, LeafModel,
+    LevelProgress, NaiveBayesLeaves, Pruning, TreeClassifier, TreeLearner, Tune, TuneReport,
 };
 
 /// A learning algorithm, by the name the CLI uses. Its name, description and
@@ -137,9 +137,10 @@ const ENTRIES: &[Entry] = &[
     Entry {
         algo: Algorithm::Id3Weighted,
         name: "id3-weighted",
-        describe: "weighted-entropy ID3, self-tuning: depth, leaf size, pruning, binning and \
-                   smoothing chosen by 5-fold CV on the training rows (--tune off: pessimistic \
-                   pruning CF 0.25, depth <= 8, >= 5 rows per leaf)",
+        describe: "weighted-entropy ID3, self-tuning: depth, leaf size, pruning, binning, \
+                   smoothing and naive-Bayes leaves chosen by 5-fold CV on the training rows \
+                   (--tune off: constant leaves, pessimistic pruning CF 0.25, depth <= 8, \
+                   >= 5 rows per leaf)",
         accepts: TREE_FLAGS,
         build: |o| Box::new(o.tree(TreeLearner::id3_weighted())),
     },
@@ -639,6 +640,7 @@ impl AlgoOptions {
             name: base.name,
             tune,
             grid: base.grid,
+            leaf: base.leaf,
         }
     }
 
@@ -1156,11 +1158,21 @@ impl LevelWise {
                     counter,
                     on_level,
                 )?;
+                // Naive-Bayes leaves (a sample's tuning chose them) from the root's
+                // [feature, class] tables, counted over every row by the engine.
+                let leaves =
+                    match t.leaf {
+                        LeafModel::NaiveBayes { alpha } if alpha > 0.0 => Some(
+                            NaiveBayesLeaves::fit(counter, encoded.n_features(), None, alpha),
+                        ),
+                        _ => None,
+                    };
                 ModelBody::Tree(TreeClassifier {
                     discretizer,
                     tree,
                     name: t.name.clone(),
                     tuning: None,
+                    leaves,
                 })
             }
             LevelWise::NaiveBayes(l) => {
@@ -1305,6 +1317,18 @@ impl From<BayesClassifier> for ModelBody {
     }
 }
 
+/// The line saying a tree's leaves are naive-Bayes leaves (empty for constant
+/// leaves), after `prefix` (a comment marker of the export).
+fn nb_note(t: &TreeClassifier, prefix: &str) -> String {
+    match &t.leaves {
+        Some(_) => format!(
+            "{prefix}{}: the counts shown are each leaf's constant part, refined per row\n",
+            t.leaf_model_text()
+        ),
+        None => String::new(),
+    }
+}
+
 /// What a fitted model body can be exported as: a short structural description,
 /// if-then rules and an indented tree (trees), Graphviz DOT (trees and networks) and
 /// BIF (networks). Each export is `None` when the body's kind has no such form.
@@ -1316,10 +1340,11 @@ impl Exports<'_> {
     pub fn structure(&self) -> String {
         match self.0 {
             ModelBody::Tree(t) => format!(
-                "tree: {} nodes, {} leaves, depth {}",
+                "tree: {} nodes, {} leaves, depth {}; {}",
                 t.tree.n_nodes(),
                 t.tree.n_leaves(),
-                t.tree.depth()
+                t.tree.depth(),
+                t.leaf_model_text()
             ),
             ModelBody::Cart(c) => format!("CART tree: {} nodes", c.tree.n_nodes()),
             ModelBody::Bayes(b) => format!(
@@ -1349,7 +1374,10 @@ impl Exports<'_> {
         }
     }
 
-    /// The tree as if-then rules, one per leaf (ID3-family trees).
+    /// The tree as if-then rules, one per leaf (ID3-family trees). With naive-Bayes
+    /// leaves a rule's class counts are the leaf's constant part only (the per-row
+    /// naive Bayes has no rule form): [`Exports::leaf_note`] says so, apart from the
+    /// rules, which stay one `IF …` line each.
     pub fn rules(&self) -> Option<String> {
         match self.0 {
             ModelBody::Tree(t) => Some(t.tree.rules_text()),
@@ -1357,18 +1385,38 @@ impl Exports<'_> {
         }
     }
 
-    /// The tree as indented text (ID3-family trees).
-    pub fn text(&self) -> Option<String> {
+    /// For a tree with naive-Bayes leaves, the line saying that its rules, text and
+    /// DOT show each leaf's constant part, refined per row (None otherwise).
+    pub fn leaf_note(&self) -> Option<String> {
         match self.0 {
-            ModelBody::Tree(t) => Some(t.tree.to_text()),
+            ModelBody::Tree(t) if t.leaves.is_some() => Some(nb_note(t, "")),
             _ => None,
         }
     }
 
-    /// Graphviz DOT of a tree or a network (the class highlighted).
+    /// The tree as indented text (ID3-family trees), followed by the leaf model when
+    /// it is not constant.
+    pub fn text(&self) -> Option<String> {
+        match self.0 {
+            ModelBody::Tree(t) => Some(format!("{}{}", t.tree.to_text(), nb_note(t, ""))),
+            _ => None,
+        }
+    }
+
+    /// Graphviz DOT of a tree or a network (the class highlighted). A tree with
+    /// naive-Bayes leaves is drawn with its leaves' constant part, a `//` comment after
+    /// the `digraph` line saying so.
     pub fn dot(&self) -> Option<String> {
         match self.0 {
-            ModelBody::Tree(t) => Some(t.tree.to_dot()),
+            ModelBody::Tree(t) => {
+                let dot = t.tree.to_dot();
+                Some(match dot.split_once('\n') {
+                    Some((first, rest)) if t.leaves.is_some() => {
+                        format!("{first}\n  {}{rest}", nb_note(t, "// "))
+                    }
+                    _ => dot,
+                })
+            }
             ModelBody::Bayes(b) => Some(b.to_dot()),
             _ => None,
         }

@@ -618,6 +618,11 @@ fn train_score_evaluate_inspect_round_trip_through_files() {
         out.contains("id3-weighted") && out.contains("tree:"),
         "{out}"
     );
+    // The structure line names the leaf model.
+    assert!(
+        out.contains("constant leaves") || out.contains("naive-Bayes leaves (α = "),
+        "{out}"
+    );
     let (rules, _) = run(&["inspect", "--model", s(&model), "--rules"], 0);
     assert!(
         rules.lines().all(|l| l.starts_with("IF ") || l.is_empty()),

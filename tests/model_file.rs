@@ -70,19 +70,35 @@ fn tree_models(seed: u64) -> Vec<Model> {
     let cart = churnkit::tree::Cart::default()
         .fit_cart(&t, &train)
         .unwrap();
-    [ModelBody::from(id3), ModelBody::from(cart)]
-        .into_iter()
-        .map(|b| {
-            ModelBuilder::new(b, &t, &train)
-                .validation(&t, &val)
-                .tiers(TierSpec::Choose(ThresholdRule::default()))
-                .build()
-                .unwrap()
-        })
-        .collect()
+    let nb = nb_tree(&t, &train);
+    [
+        ModelBody::from(id3),
+        ModelBody::from(cart),
+        ModelBody::from(nb),
+    ]
+    .into_iter()
+    .map(|b| {
+        ModelBuilder::new(b, &t, &train)
+            .validation(&t, &val)
+            .tiers(TierSpec::Choose(ThresholdRule::default()))
+            .build()
+            .unwrap()
+    })
+    .collect()
 }
 
-/// Every kind of body: ZeroR, ID3, CART.
+/// A weighted-entropy tree with naive-Bayes leaves (α = 0.25).
+fn nb_tree(t: &Table, rows: &[usize]) -> churnkit::tree::TreeClassifier {
+    let nb = churnkit::tree::TreeLearner::id3_weighted()
+        .tune(churnkit::tree::Tune::Off)
+        .leaf(churnkit::tree::LeafModel::NaiveBayes { alpha: 0.25 })
+        .fit_tree(t, rows)
+        .unwrap();
+    assert!(nb.leaves.is_some());
+    nb
+}
+
+/// Every kind of body: ZeroR, ID3, CART, a tree with naive-Bayes leaves.
 fn all_models(seed: u64) -> Vec<Model> {
     let mut v = vec![model(seed)];
     v.extend(tree_models(seed));
@@ -657,6 +673,117 @@ fn the_read_spec_round_trips_and_reads_a_later_file() {
     let odd = "who;plan;status\nf;y;maybe\n";
     let e = read_csv_from(odd.as_bytes(), "odd.csv", &back.read_options()).unwrap_err();
     assert!(e.to_string().contains("maybe"), "{e}");
+}
+
+/// A format-4 file (`tests/fixtures/format4`, written before trees had a leaf model)
+/// loads with constant leaves and scores as the churnkit that wrote it did, binary and
+/// JSON; saved again it is format 5, one byte longer (the absent leaf model).
+#[test]
+fn format_4_files_load_and_score_as_before() {
+    use churnkit::score::{BatchOptions, Scorer, score_csv_file};
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    let data = format!("{dir}/format3/customers.csv");
+    let old = std::fs::read(format!("{dir}/format4/id3-weighted.ckm")).unwrap();
+    assert_eq!(&old[8..12], &4u32.to_le_bytes());
+    let m = Model::from_bytes(&old).unwrap();
+    let json = std::fs::read_to_string(format!("{dir}/format4/id3-weighted.json")).unwrap();
+    assert!(json.contains("\"format_version\": 4"));
+    let j = Model::from_json_str(&json).unwrap();
+    for m in [&m, &j] {
+        let ModelBody::Tree(t) = m.body() else {
+            panic!("a tree")
+        };
+        assert!(t.leaves.is_none());
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("s.csv");
+        let opts = BatchOptions {
+            precision: Some(4),
+            ..BatchOptions::default()
+        };
+        score_csv_file(&Scorer::new(m), &data, &out, &opts).unwrap();
+        let mut rdr = csv::Reader::from_path(&out).unwrap();
+        let col = rdr
+            .headers()
+            .unwrap()
+            .iter()
+            .position(|h| h == "p_churned")
+            .unwrap();
+        let now: Vec<String> = rdr.records().map(|r| r.unwrap()[col].to_string()).collect();
+        let then =
+            std::fs::read_to_string(format!("{dir}/format4/scores-id3-weighted.txt")).unwrap();
+        assert_eq!(now, then.lines().collect::<Vec<_>>());
+    }
+    let new = m.to_bytes().unwrap();
+    assert_eq!(&new[8..12], &FORMAT_VERSION.to_le_bytes());
+    assert_eq!(new.len(), old.len() + 1);
+    assert_eq!(Model::from_bytes(&new).unwrap().to_bytes().unwrap(), new);
+    // A format-4 header on a format-5 body of a tree with naive-Bayes leaves: the
+    // leaf model is read as what follows the tree, so the body does not decode.
+    let t = table(300, 2);
+    let rows = t.all_rows();
+    let nb = ModelBuilder::new(ModelBody::from(nb_tree(&t, &rows)), &t, &rows)
+        .build()
+        .unwrap()
+        .to_bytes()
+        .unwrap();
+    let body = &nb[HEADER_LEN..nb.len() - 4];
+    let msg = model_message(Model::from_bytes(&framed(4, body)).unwrap_err());
+    assert!(
+        msg.contains("corrupt model body") || msg.contains("invalid model"),
+        "{msg}"
+    );
+}
+
+/// Naive-Bayes leaves that do not fit the tree — a temper outside [0, 1], a table of
+/// the wrong length, a log-probability above 0 or not finite — are refused on load
+/// with an error naming the leaf model.
+#[test]
+fn a_bad_naive_bayes_leaf_model_is_refused() {
+    let t = table(300, 3);
+    let rows = t.all_rows();
+    let m = ModelBuilder::new(ModelBody::from(nb_tree(&t, &rows)), &t, &rows)
+        .build()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&m.to_json_string().unwrap()).unwrap();
+    let leaves = |d: &mut serde_json::Value| -> serde_json::Value {
+        let body = d["model"]["body"].as_object_mut().unwrap();
+        let (_, tree) = body.iter_mut().next().unwrap();
+        tree["leaves"].take()
+    };
+    let set = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut d = doc.clone();
+        let mut l = leaves(&mut d);
+        f(&mut l);
+        let body = d["model"]["body"].as_object_mut().unwrap();
+        let (_, tree) = body.iter_mut().next().unwrap();
+        tree["leaves"] = l;
+        Model::from_json_str(&d.to_string())
+    };
+    // Unchanged: loads.
+    set(&|_| {}).unwrap();
+    type Edit<'a> = &'a dyn Fn(&mut serde_json::Value);
+    let cases: [(Edit<'_>, &str); 5] = [
+        (&|l| l["alpha"] = 1.5.into(), "alpha 1.5"),
+        (&|l| l["alpha"] = (-0.25).into(), "alpha -0.25"),
+        (
+            &|l| {
+                l["log_theta"].as_array_mut().unwrap().pop();
+            },
+            "log-conditionals",
+        ),
+        (
+            &|l| l["log_theta"][0] = 0.5.into(),
+            "not a finite log-probability",
+        ),
+        (
+            &|l| l["log_theta"] = serde_json::json!("many"),
+            "corrupt JSON model",
+        ),
+    ];
+    for (f, want) in cases {
+        let msg = model_message(set(f).unwrap_err());
+        assert!(msg.contains(want), "{want}: {msg}");
+    }
 }
 
 /// Files written by churnkit in format 3 (one per algorithm, `tests/fixtures/format3`)

@@ -11,32 +11,47 @@
 use std::cell::Cell;
 
 thread_local! {
-    static LEGACY: Cell<bool> = const { Cell::new(false) };
+    /// The format version being read (0: the current one).
+    static LAYOUT: Cell<u32> = const { Cell::new(0) };
 }
 
 /// While alive, nested types on this thread deserialize the layout of model format
 /// versions 1–3 (derived data stored). Restores the previous state when dropped.
 #[derive(Debug)]
 pub struct LegacyLayout {
-    before: bool,
+    before: u32,
 }
 
 impl LegacyLayout {
     /// Switches this thread to the old layout until the guard is dropped.
     pub fn enter() -> Self {
+        Self::version(3)
+    }
+
+    /// Switches this thread to the layout of format `version` (a version older than
+    /// the current one) until the guard is dropped.
+    pub fn version(version: u32) -> Self {
         LegacyLayout {
-            before: LEGACY.with(|l| l.replace(true)),
+            before: LAYOUT.with(|l| l.replace(version)),
         }
     }
 }
 
 impl Drop for LegacyLayout {
     fn drop(&mut self) {
-        LEGACY.with(|l| l.set(self.before));
+        LAYOUT.with(|l| l.set(self.before));
     }
 }
 
-/// True while a [`LegacyLayout`] guard is alive on this thread.
+/// True while a [`LegacyLayout`] guard of format 1–3 is alive on this thread.
 pub fn legacy_layout() -> bool {
-    LEGACY.with(Cell::get)
+    LAYOUT.with(|l| matches!(l.get(), 1..=3))
+}
+
+/// True while a guard of a format version older than `version` is alive on this
+/// thread: a nested type that gained a field in format `version` reads the older
+/// layout without it. (Format 5 added a tree's leaf model,
+/// [`NaiveBayesLeaves`](crate::tree::NaiveBayesLeaves).)
+pub fn layout_before(version: u32) -> bool {
+    LAYOUT.with(|l| matches!(l.get(), v if v != 0 && v < version))
 }

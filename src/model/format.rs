@@ -1,6 +1,6 @@
 //! The model file formats and safe loading.
 //!
-//! # Binary format (version 4)
+//! # Binary format (version 5)
 //!
 //! All integers little-endian.
 //!
@@ -42,15 +42,23 @@
 //! duration column), written as bincode's option: one byte `0` when absent, `1` then
 //! the model. Version 1–3 bodies are read in their own layout
 //! ([`compat::LegacyLayout`](crate::data::compat::LegacyLayout)) and load without one.
+//! 5 appended to a tree classifier (after its name) its leaf model: bincode's option,
+//! one byte `0` for constant leaves, or `1` then the
+//! [`NaiveBayesLeaves`](crate::tree::NaiveBayesLeaves) (the temper `α`, f64, then the
+//! `ln θ` table, a `u64` count and the f64s). A version-4 body is the same without that
+//! byte and loads with constant leaves (read under
+//! [`LegacyLayout::version`](crate::data::compat::LegacyLayout::version)`(4)`), so a
+//! version-4 tree model saved again is one byte longer; its scores are unchanged.
 //!
 //! # JSON format
 //!
-//! `{"format": "churnkit-model", "format_version": 4, "crate_version": "…",
+//! `{"format": "churnkit-model", "format_version": 5, "crate_version": "…",
 //! "model": {…}}` — the same content as the binary body, through `serde_json`
 //! (floats round-trip exactly). A version-1 document has no `missing_tokens` and loads
 //! with the default tokens; a version-2 document has no `warning` and loads with none;
 //! a version-3 document has no `read_spec` and loads with none; a document without
-//! `survival` loads with no time-to-churn model.
+//! `survival` loads with no time-to-churn model; a tree without `leaves` (version 4)
+//! loads with constant leaves.
 //!
 //! # Loading untrusted bytes
 //!
@@ -99,7 +107,7 @@ use crate::error::{Error, Location, Result};
 /// The magic bytes at the start of every binary model file.
 pub const MAGIC: [u8; 8] = *b"CHURNKIT";
 /// The format version this churnkit writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 /// Bytes before the body: magic, version, length.
 pub const HEADER_LEN: usize = 20;
 /// Bytes after the body: the CRC-32.
@@ -244,8 +252,11 @@ fn decode_body(body: &[u8], version: u32, location: &Location) -> Result<Model> 
 
 fn decode_from(src: &mut impl BodySource, version: u32, location: &Location) -> Result<Model> {
     let corrupt = |e: bincode::Error| err(location, format!("corrupt model body: {e}"));
-    // Bodies before version 4 store derived data in nested types (see data::compat).
-    let _legacy = (version <= 3).then(crate::data::compat::LegacyLayout::enter);
+    // Older bodies have an older nested layout: before version 4 derived data was
+    // stored in nested types, before version 5 a tree had no leaf model (see
+    // data::compat).
+    let _legacy =
+        (version < FORMAT_VERSION).then(|| crate::data::compat::LegacyLayout::version(version));
     let model: Model = if version == 1 {
         src.decode::<ModelV1>().map_err(corrupt)?.into()
     } else if version == 2 {
@@ -596,7 +607,7 @@ impl Model {
         check_version(head.format_version, location)?;
         let corrupt = |e: serde_json::Error| err(location, format!("corrupt JSON model: {e}"));
         let model: Model = if head.format_version <= 3 {
-            let _legacy = crate::data::compat::LegacyLayout::enter();
+            let _legacy = crate::data::compat::LegacyLayout::version(head.format_version);
             let JsonIn { model } =
                 serde_json::from_slice::<JsonIn<ModelV3>>(&text).map_err(corrupt)?;
             model.into()

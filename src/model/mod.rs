@@ -143,7 +143,8 @@ pub struct TrainingSummary {
 
 /// A trained model, ready to save, load and score with.
 ///
-/// Serialized (format version 4) with each categorical feature's levels stored once:
+/// Serialized (format versions 4 and 5; 5 added a tree's leaf model inside the body)
+/// with each categorical feature's levels stored once:
 /// where the schema's levels equal those of the body's discretizer (always, for a
 /// model the pipeline trained), the schema is written without them and
 /// `levels_in_body` lists the features whose levels are read back from the body.
@@ -192,7 +193,7 @@ struct ModelOut<'a> {
     survival: &'a Option<SurvivalModel>,
 }
 
-/// What a [`Model`] reads (format version 4).
+/// What a [`Model`] reads (format versions 4 and 5).
 #[derive(Deserialize)]
 struct ModelIn {
     schema: Schema,

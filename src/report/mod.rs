@@ -506,6 +506,12 @@ impl<'a> HtmlReport<'a> {
                 out.push_str("<p>Click a condition to open or close its branch; leaves show the predicted class and the training counts.</p>\n<div class=\"tree\">");
                 out.push_str(&tree_html(&t.tree.to_text()));
                 out.push_str("</div>");
+                if t.leaves.is_some() {
+                    out.push_str(&format!(
+                        "<p>Leaves: {}; the counts shown are each leaf's constant part, refined per customer.</p>\n",
+                        esc(&t.leaf_model_text())
+                    ));
+                }
             }
             ModelBody::Bayes(b) => {
                 let net = b.net();

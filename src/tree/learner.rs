@@ -6,16 +6,24 @@ use linfa::traits::{Fit, PredictInplace};
 use ndarray::{Array1, ArrayBase, Data, Ix2};
 use serde::{Deserialize, Serialize};
 
+use super::nbleaf::{LEAF_ALPHAS, LeafModel, NaiveBayesLeaves};
 use super::params::{Id3Params, Id3ValidParams};
 use super::tree::{DecisionTree, MissingPolicy, Step, TreeArrays, TreeArraysRef};
 use super::tune::{Grid, Tune, TuneReport, apply, final_min_leaf, tune};
-use crate::data::{Binning, Discretizer, Table, encoded_from_dataset};
+use rayon::prelude::*;
+
+use crate::count::InMemory;
+use crate::data::{
+    Binning, Discretizer, Encoded, Table, encoded_from_dataset, stratified_holdout,
+    stratified_kfold,
+};
 use crate::error::Result;
 use crate::learner::{
     Classifier, EncodedLearner, Encoding, Explanation, FitInput, RawExplainer, RawReason, Reason,
     check_out_len,
 };
 use crate::math::argmax;
+use crate::math::roc_auc;
 
 /// A tree learner over raw tables: fits a [`Discretizer`] (numerics cut into bins by
 /// `binning`) on the training rows only, then an ID3-family tree on the codes.
@@ -36,6 +44,11 @@ pub struct TreeLearner {
     /// mode's. Not serialized.
     #[serde(skip)]
     pub grid: Option<Grid>,
+    /// How leaves turn into probabilities ([`LeafModel`]): constant (the default of
+    /// [`TreeLearner::new`]) or naive-Bayes leaves; [`TreeLearner::id3_weighted`]
+    /// chooses by CV ([`LeafModel::Tuned`]).
+    #[serde(default)]
+    pub leaf: LeafModel,
 }
 
 impl TreeLearner {
@@ -48,7 +61,14 @@ impl TreeLearner {
             name,
             tune: Tune::Off,
             grid: None,
+            leaf: LeafModel::Constant,
         }
+    }
+
+    /// Sets the leaf model ([`LeafModel`]).
+    pub fn leaf(mut self, leaf: LeafModel) -> Self {
+        self.leaf = leaf;
+        self
     }
 
     /// Sets how much the fit tunes itself by cross-validation first ([`Tune::Off`]:
@@ -85,12 +105,14 @@ impl TreeLearner {
 
     /// Weighted-entropy ID3, self-tuning ([`Tune::Fast`]): every fit chooses its
     /// depth, leaf size, pruning confidence, binning and smoothing by 5-fold CV on its
-    /// training rows. `.tune(Tune::Off)` gives the fixed defaults
+    /// training rows, then the temper of its naive-Bayes leaves ([`LeafModel::Tuned`];
+    /// 0 keeps constant leaves). `.tune(Tune::Off)` gives the fixed defaults
     /// ([`Id3Params::weighted`], where their CV numbers are) on 16 equal-frequency
     /// bins. Named `id3-weighted`.
     pub fn id3_weighted() -> Self {
         TreeLearner::new(Id3Params::weighted(), Binning::EqualFrequency { bins: 16 })
             .tune(Tune::Fast)
+            .leaf(LeafModel::Tuned)
     }
 
     /// C4.5-style gain ratio with binary numeric splits, fractional missing values and
@@ -109,12 +131,18 @@ impl TreeLearner {
         let s = &report.chosen.setting;
         let params = apply(self.params.clone(), s)
             .min_rows_leaf(final_min_leaf(s.min_leaf_fraction, n_rows));
+        let leaf = match (self.leaf, report.leaf_alpha) {
+            (LeafModel::Tuned, Some(alpha)) if alpha > 0.0 => LeafModel::NaiveBayes { alpha },
+            (LeafModel::Tuned, _) => LeafModel::Constant,
+            (l, _) => l,
+        };
         TreeLearner {
             params,
             binning: s.binning.clone(),
             name: self.name.clone(),
             tune: Tune::Off,
             grid: None,
+            leaf,
         }
     }
 
@@ -162,14 +190,112 @@ impl EncodedLearner for TreeLearner {
             params = p;
             tuning = Some(Box::new(report));
         }
+        self.leaf.check()?;
+        let alpha = match self.leaf {
+            LeafModel::Constant => 0.0,
+            LeafModel::NaiveBayes { alpha } => alpha,
+            LeafModel::Tuned => match tuning.as_deref_mut() {
+                Some(report) => {
+                    let chosen = &report.chosen.setting;
+                    let (alpha, curve) = choose_leaf_alpha(
+                        &params,
+                        chosen.min_leaf_fraction,
+                        &encoded,
+                        report.cv_rows,
+                        report.seed,
+                    )?;
+                    report.leaf_alpha = Some(alpha);
+                    report.leaf_curve = curve;
+                    alpha
+                }
+                None => 0.0,
+            },
+        };
         let tree = params.check()?.fit(&encoded)?;
+        let leaves = (alpha > 0.0).then(|| {
+            NaiveBayesLeaves::fit(&InMemory::new(&encoded), encoded.n_features(), None, alpha)
+        });
         Ok(TreeClassifier {
             discretizer,
             tree,
             name: input.name,
             tuning,
+            leaves,
         })
     }
+}
+
+/// Chooses the naive-Bayes leaves' temper `α` from [`LEAF_ALPHAS`] for the tuned
+/// `params`: stratified 5-fold CV (seeded by `seed`) on `enc` (on a stratified sample
+/// of `cv_rows` rows when it has more, as the tuning), one tree per fold with the
+/// tuned setting (its minimum leaf the tuned fraction of the fold's rows), the naive
+/// Bayes counted on the fold's training rows; the highest mean held-out ROC AUC of
+/// the churn class wins (ties: the smaller `α`). Returns `α` and each `α`'s mean AUC.
+/// (The codes are the final binning's, fitted on all rows: equal-frequency cut
+/// points use no labels.)
+fn choose_leaf_alpha(
+    params: &Id3Params,
+    min_leaf_fraction: f64,
+    enc: &Encoded,
+    cv_rows: usize,
+    seed: u64,
+) -> Result<(f64, Vec<[f64; 2]>)> {
+    let n = enc.n_rows();
+    let rows: Vec<usize> = if n > cv_rows && cv_rows > 0 {
+        let h = stratified_holdout(enc.labels(), cv_rows as f64 / n as f64, seed)?;
+        h.test
+    } else {
+        (0..n).collect()
+    };
+    let labels: Vec<u8> = rows.iter().map(|&r| enc.labels()[r]).collect();
+    let folds = stratified_kfold(&labels, 5, seed)?;
+    let churn = enc.schema().churn_class();
+    let k = enc.n_classes();
+    let counter = InMemory::new(enc);
+    let per_fold: Vec<Vec<f64>> = folds
+        .par_iter()
+        .map(|f| -> Result<Vec<f64>> {
+            let train: Vec<u32> = f.train.iter().map(|&i| rows[i] as u32).collect();
+            let test: Vec<usize> = f.test.iter().map(|&i| rows[i]).collect();
+            let p = params
+                .clone()
+                .min_rows_leaf(final_min_leaf(min_leaf_fraction, train.len()))
+                .check()?;
+            let tree = p.fit_rows(enc, train.clone())?;
+            let held = enc.select(&test);
+            let mut base = vec![0.0; test.len() * k];
+            tree.predict_proba_into(&held, &mut base)?;
+            let mut nb = NaiveBayesLeaves::fit(&counter, enc.n_features(), Some(&train), 0.0);
+            let positive: Vec<bool> = held.labels().iter().map(|&y| y as usize == churn).collect();
+            LEAF_ALPHAS
+                .iter()
+                .map(|&a| {
+                    nb.alpha = a;
+                    let mut out = base.clone();
+                    nb.refine(&tree, &held, &mut out)?;
+                    let s: Vec<f64> = out.chunks_exact(k).map(|p| p[churn]).collect();
+                    Ok(roc_auc(&s, &positive, None).unwrap_or(0.5))
+                })
+                .collect()
+        })
+        .collect::<Result<_>>()?;
+    let curve: Vec<[f64; 2]> = LEAF_ALPHAS
+        .iter()
+        .enumerate()
+        .map(|(i, &a)| {
+            [
+                a,
+                per_fold.iter().map(|f| f[i]).sum::<f64>() / folds.len() as f64,
+            ]
+        })
+        .collect();
+    let mut best = curve[0];
+    for &c in &curve[1..] {
+        if c[1] > best[1] {
+            best = c;
+        }
+    }
+    Ok((best[0], curve))
 }
 
 /// A fitted tree with its discretizer: scores raw rows.
@@ -188,6 +314,9 @@ pub struct TreeClassifier {
     /// What the self-tuning chose and its CV curve (None when untuned). Not stored in
     /// model files; the training pipeline copies it into the summary's parameters.
     pub tuning: Option<Box<TuneReport>>,
+    /// Naive-Bayes leaves (None: constant leaves). Stored in model files from format
+    /// version 5 (older files load with None).
+    pub leaves: Option<NaiveBayesLeaves>,
 }
 
 #[derive(Serialize)]
@@ -195,10 +324,23 @@ struct TreeClassifierOut<'a> {
     discretizer: &'a Discretizer,
     tree: TreeArraysRef<'a>,
     name: &'a str,
+    leaves: &'a Option<NaiveBayesLeaves>,
 }
 
+/// Model format 5: the discretizer, the tree's arrays, the name, the leaf model (absent
+/// in a JSON document of format 4: None).
 #[derive(Deserialize)]
 struct TreeClassifierIn {
+    discretizer: Discretizer,
+    tree: TreeArrays,
+    name: String,
+    #[serde(default)]
+    leaves: Option<NaiveBayesLeaves>,
+}
+
+/// Model format 4: no leaf model.
+#[derive(Deserialize)]
+struct TreeClassifierV4 {
     discretizer: Discretizer,
     tree: TreeArrays,
     name: String,
@@ -218,6 +360,7 @@ impl Serialize for TreeClassifier {
             discretizer: &self.discretizer,
             tree: self.tree.arrays(),
             name: &self.name,
+            leaves: &self.leaves,
         }
         .serialize(s)
     }
@@ -225,9 +368,18 @@ impl Serialize for TreeClassifier {
 
 impl<'de> Deserialize<'de> for TreeClassifier {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let (discretizer, tree, name) = if crate::data::compat::legacy_layout() {
+        let (discretizer, tree, name, leaves) = if crate::data::compat::legacy_layout() {
             let r = TreeClassifierV3::deserialize(d)?;
-            (r.discretizer, r.tree, r.name)
+            (r.discretizer, r.tree, r.name, None)
+        } else if crate::data::compat::layout_before(5) {
+            let r = TreeClassifierV4::deserialize(d)?;
+            let schema = r.discretizer.schema().clone();
+            (
+                r.discretizer,
+                DecisionTree::from_arrays(schema, r.tree),
+                r.name,
+                None,
+            )
         } else {
             let r = TreeClassifierIn::deserialize(d)?;
             let schema = r.discretizer.schema().clone();
@@ -235,6 +387,7 @@ impl<'de> Deserialize<'de> for TreeClassifier {
                 r.discretizer,
                 DecisionTree::from_arrays(schema, r.tree),
                 r.name,
+                r.leaves,
             )
         };
         Ok(TreeClassifier {
@@ -242,7 +395,22 @@ impl<'de> Deserialize<'de> for TreeClassifier {
             tree,
             name,
             tuning: None,
+            leaves,
         })
+    }
+}
+
+impl TreeClassifier {
+    /// The leaf model in words: `constant leaves` or `naive-Bayes leaves (α = 0.1, over
+    /// the features off each row's path)`.
+    pub fn leaf_model_text(&self) -> String {
+        match &self.leaves {
+            None => "constant leaves".to_string(),
+            Some(nb) => format!(
+                "naive-Bayes leaves (α = {}, over the features off each row's path)",
+                nb.alpha
+            ),
+        }
     }
 }
 
@@ -259,14 +427,21 @@ impl Classifier for TreeClassifier {
     fn predict_proba_into(&self, table: &Table, rows: &[usize], out: &mut [f64]) -> Result<()> {
         check_out_len(out, rows.len(), self.classes().len())?;
         let (enc, _) = self.discretizer.encode_rows(table, rows)?;
-        self.tree.predict_proba_into(&enc, out)
+        self.tree.predict_proba_into(&enc, out)?;
+        if let Some(nb) = &self.leaves {
+            nb.refine(&self.tree, &enc, out)?;
+        }
+        Ok(())
     }
 
     /// The path of conditions from the root, in path order. Each [`Reason`]'s weight is
     /// the change in the churn probability it caused: `P(churned | after the condition)
     /// − P(churned | before it)`, from the training counts of the two nodes (positive =
     /// churn-ward). A condition the node never saw in training (the row stops there)
-    /// has weight 0. The summary is the whole path with the final node's counts.
+    /// has weight 0. With naive-Bayes leaves, each feature off the path follows as
+    /// `feature = value` with the change its factor makes: `P(churned | x) −
+    /// P(churned | x without that factor)`. The summary is the whole path with the
+    /// final node's counts.
     fn explain(&self, table: &Table, row: usize) -> Result<Explanation> {
         let (enc, _) = self.discretizer.encode_rows(table, &[row])?;
         let t = &self.tree;
@@ -275,14 +450,27 @@ impl Classifier for TreeClassifier {
         let mut p0 = vec![0.0; k];
         let mut p1 = vec![0.0; k];
         let mut reasons = Vec::new();
-        for s in t.path(&enc, 0)? {
+        let path = t.path(&enc, 0)?;
+        for s in &path {
             let f = &t.schema().features[s.feature];
-            let weight = step_weight(t, &s, churn, &mut p0, &mut p1);
+            let weight = step_weight(t, s, churn, &mut p0, &mut p1);
             reasons.push(Reason {
                 feature: f.name.clone(),
                 condition: t.branch_condition(s.node, s.code),
                 weight,
             });
+        }
+        if let Some(nb) = &self.leaves {
+            t.predict_proba_into(&enc, &mut p0)?;
+            let on_path: Vec<usize> = path.iter().map(|s| s.feature).collect();
+            for (f, weight) in nb.contributions(t, &enc, 0, &p0, &on_path) {
+                let feat = &t.schema().features[f];
+                reasons.push(Reason {
+                    feature: feat.name.clone(),
+                    condition: feat.condition(enc.code(0, f)),
+                    weight,
+                });
+            }
         }
         Ok(Explanation {
             reasons,
@@ -312,10 +500,15 @@ impl RawExplainer for TreeClassifier {
         let churn = t.schema().churn_class();
         let k = t.n_classes();
         let (mut p0, mut p1) = (vec![0.0; k], vec![0.0; k]);
+        let mut tree_p = Vec::new();
+        if self.leaves.is_some() {
+            tree_p = vec![0.0; rows.len() * k];
+            t.predict_proba_into(&enc, &mut tree_p)?;
+        }
         (0..rows.len())
             .map(|i| {
-                let mut raw: Vec<RawReason<'_>> = t
-                    .path_checked(&enc, i)?
+                let path = t.path_checked(&enc, i)?;
+                let mut raw: Vec<RawReason<'_>> = path
                     .iter()
                     .map(|s| RawReason {
                         feature: s.feature,
@@ -325,6 +518,19 @@ impl RawExplainer for TreeClassifier {
                         weight: step_weight(t, s, churn, &mut p0, &mut p1),
                     })
                     .collect();
+                if let Some(nb) = &self.leaves {
+                    let on_path: Vec<usize> = path.iter().map(|s| s.feature).collect();
+                    let p = &tree_p[i * k..(i + 1) * k];
+                    for (f, weight) in nb.contributions(t, &enc, i, p, &on_path) {
+                        raw.push(RawReason {
+                            feature: f,
+                            name: &t.schema().features[f].name,
+                            code: enc.code(i, f),
+                            node: NB_REASON,
+                            weight,
+                        });
+                    }
+                }
                 // Stable: ties keep path order, as `top_reasons` of `explain`.
                 raw.sort_by(|a, b| b.weight.total_cmp(&a.weight));
                 raw.truncate(n);
@@ -336,11 +542,19 @@ impl RawExplainer for TreeClassifier {
     fn word_reason(&self, _table: &Table, _row: usize, raw: &RawReason<'_>) -> Reason {
         Reason {
             feature: raw.name.to_string(),
-            condition: self.tree.branch_condition(raw.node as usize, raw.code),
+            condition: if raw.node == NB_REASON {
+                self.tree.schema().features[raw.feature].condition(raw.code)
+            } else {
+                self.tree.branch_condition(raw.node as usize, raw.code)
+            },
             weight: raw.weight,
         }
     }
 }
+
+/// The `node` of a naive-Bayes leaf's reason (a feature off the path, see
+/// [`NaiveBayesLeaves`]): no tree node.
+const NB_REASON: u32 = u32::MAX;
 
 /// A path step's reason weight: `P(churned | child) − P(churned | node)` from the
 /// training counts, 0 when the row stops at the node. `p0`/`p1` are scratch buffers of
@@ -432,5 +646,137 @@ impl DecisionTree {
             }
         }
         self.node_proba_into(n, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bincode::Options;
+
+    use super::*;
+    use crate::synth::{SynthParams, generate};
+
+    fn table() -> Table {
+        generate(&SynthParams {
+            rows: 1500,
+            seed: 5,
+            ..SynthParams::default()
+        })
+        .unwrap()
+    }
+
+    fn bytes<T: Serialize>(x: &T) -> Vec<u8> {
+        bincode::DefaultOptions::new()
+            .with_fixint_encoding()
+            .serialize(x)
+            .unwrap()
+    }
+
+    /// The leaf model leaves the tree as it was: the tuned tree with naive-Bayes
+    /// leaves has the same nodes and bytes as with constant leaves, and a classifier
+    /// with constant leaves writes the format-4 bytes and one byte (the absent leaf
+    /// model).
+    #[test]
+    fn constant_leaves_reproduce_the_tree_and_its_bytes() {
+        let t = table();
+        let rows = t.all_rows();
+        let nb = TreeLearner::id3_weighted().fit_tree(&t, &rows).unwrap();
+        let constant = TreeLearner::id3_weighted()
+            .leaf(LeafModel::Constant)
+            .fit_tree(&t, &rows)
+            .unwrap();
+        assert!(constant.leaves.is_none());
+        assert_eq!(nb.tree, constant.tree);
+        assert_eq!(bytes(&nb.tree.arrays()), bytes(&constant.tree.arrays()));
+        assert_eq!(nb.tree.canonical_dump(), constant.tree.canonical_dump());
+        let r = nb.tuning.as_ref().unwrap();
+        let alpha = r.leaf_alpha.unwrap();
+        assert_eq!(r.leaf_curve.len(), LEAF_ALPHAS.len());
+        assert_eq!(nb.leaves.as_ref().map_or(0.0, |l| l.alpha), alpha);
+        assert!(constant.tuning.as_ref().unwrap().leaf_alpha.is_none());
+        #[derive(Serialize)]
+        struct V4<'a> {
+            discretizer: &'a Discretizer,
+            tree: TreeArraysRef<'a>,
+            name: &'a str,
+        }
+        let v4 = bytes(&V4 {
+            discretizer: &constant.discretizer,
+            tree: constant.tree.arrays(),
+            name: &constant.name,
+        });
+        let v5 = bytes(&constant);
+        assert_eq!(v5.len(), v4.len() + 1);
+        assert_eq!(&v5[..v4.len()], &v4[..]);
+        assert_eq!(v5[v4.len()], 0);
+        // Untuned, `Tuned` keeps constant leaves.
+        let off = TreeLearner::id3_weighted()
+            .tune(Tune::Off)
+            .fit_tree(&t, &rows)
+            .unwrap();
+        assert!(off.leaves.is_none());
+    }
+
+    /// Same data, same seed: the same α, tables and bytes; the probabilities of
+    /// naive-Bayes leaves are no longer one per leaf.
+    #[test]
+    fn naive_bayes_leaves_are_deterministic_and_break_ties() {
+        let t = table();
+        let rows = t.all_rows();
+        let fixed = TreeLearner::id3_weighted()
+            .tune(Tune::Off)
+            .leaf(LeafModel::NaiveBayes { alpha: 0.25 });
+        let a = fixed.fit_tree(&t, &rows).unwrap();
+        let b = fixed.fit_tree(&t, &rows).unwrap();
+        assert_eq!(bytes(&a), bytes(&b));
+        assert_eq!(a.leaves.as_ref().unwrap().alpha, 0.25);
+        let tuned_a = bytes(&TreeLearner::id3_weighted().fit_tree(&t, &rows).unwrap());
+        let tuned_b = bytes(&TreeLearner::id3_weighted().fit_tree(&t, &rows).unwrap());
+        assert_eq!(tuned_a, tuned_b);
+        let k = a.classes().len();
+        let mut p = vec![0.0; rows.len() * k];
+        a.predict_proba_into(&t, &rows, &mut p).unwrap();
+        let distinct = |p: &[f64]| {
+            let mut v: Vec<u64> = p.iter().step_by(k).map(|x| x.to_bits()).collect();
+            v.sort_unstable();
+            v.dedup();
+            v.len()
+        };
+        let mut q = vec![0.0; rows.len() * k];
+        let plain = TreeClassifier {
+            leaves: None,
+            ..a.clone()
+        };
+        plain.predict_proba_into(&t, &rows, &mut q).unwrap();
+        assert!(distinct(&q) <= a.tree.n_leaves());
+        assert!(
+            distinct(&p) > 2 * distinct(&q),
+            "{} vs {}",
+            distinct(&p),
+            distinct(&q)
+        );
+        // Reasons: the path's, then one per feature off the path, signed.
+        let e = a.explain(&t, 0).unwrap();
+        let path = a
+            .tree
+            .path(&a.discretizer.encode_rows(&t, &[0]).unwrap().0, 0)
+            .unwrap();
+        let on_path: std::collections::BTreeSet<usize> = path.iter().map(|s| s.feature).collect();
+        let n_features = a.tree.schema().features.len();
+        assert_eq!(e.reasons.len(), path.len() + n_features - on_path.len());
+        for r in &e.reasons[path.len()..] {
+            assert!(r.condition.starts_with(&r.feature), "{r:?}");
+        }
+        // The weights add up to the row's churn probability minus the root's.
+        let churn = a.tree.schema().churn_class();
+        let mut root = vec![0.0; k];
+        a.tree.node_proba_into(0, &mut root);
+        let sum: f64 = e.reasons.iter().map(|r| r.weight).sum();
+        let p0 = a.predict_proba(&t, 0).unwrap();
+        assert!((root[churn] + sum - p0[churn]).abs() < 1e-9);
+        // The raw reasons (batch scoring) word the same way.
+        let raw = a.explain_top_raw(&t, &[0], 100).unwrap();
+        assert_eq!(raw[0].len(), e.reasons.len());
+        assert!(e.reasons.iter().any(|r| r.weight != 0.0));
     }
 }

@@ -37,6 +37,10 @@
 //! → `criterion`, `counts` (and `grow` → `params` → `criterion`, `tree`; `learner` → `tune` → `grow`,
 //! `prune`, `params`); `forest` → `grow`, `params`, `tree`, `walk`.
 //!
+//! - `nbleaf`: naive-Bayes leaves ([`LeafModel`], [`NaiveBayesLeaves`]): a leaf's
+//!   probabilities refined per row by a tempered naive Bayes over the features its path
+//!   did not test (NBTree, Kohavi 1996), the temper chosen by CV with the tuning.
+//!
 //! - `forest`: the churn forest ([`Forest`], [`ForestClassifier`]): bagged trees
 //!   grown by `grow` on bootstrap samples with a random feature subset per node,
 //!   out-of-bag estimates ([`Oob`]), averaged path contributions as reasons.
@@ -53,6 +57,7 @@ mod forest;
 mod grow;
 mod learner;
 mod level;
+mod nbleaf;
 mod node;
 mod params;
 mod prune;
@@ -75,6 +80,7 @@ pub use forest::{
 };
 pub use learner::{TreeClassifier, TreeLearner};
 pub use level::LevelProgress;
+pub use nbleaf::{LEAF_ALPHAS, LeafModel, NaiveBayesLeaves};
 pub use node::{LEAF, MAX_DEPTH, NO_CHILD, Node};
 pub use params::{Id3, Id3Params, Id3ValidParams, NumericSplits, Pruning};
 pub use prune::{

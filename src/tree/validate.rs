@@ -181,8 +181,9 @@ impl CartTree {
 
 impl TreeClassifier {
     /// Checks a classifier read from untrusted bytes: a consistent discretizer that
-    /// produces the tree's codes (equal encoded schemas), and a structurally sound tree
-    /// ([`DecisionTree::validate`]).
+    /// produces the tree's codes (equal encoded schemas), a structurally sound tree
+    /// ([`DecisionTree::validate`]) and naive-Bayes leaves that fit its schema
+    /// ([`NaiveBayesLeaves::validate`](crate::tree::NaiveBayesLeaves::validate)).
     pub fn validate(&self) -> Result<()> {
         self.discretizer.validate()?;
         // A loaded classifier shares one schema (no comparison of every label).
@@ -192,7 +193,11 @@ impl TreeClassifier {
                 "the tree's features or classes differ from its discretizer's",
             ));
         }
-        self.tree.validate()
+        self.tree.validate()?;
+        if let Some(nb) = &self.leaves {
+            nb.validate(self.tree.schema())?;
+        }
+        Ok(())
     }
 }
 

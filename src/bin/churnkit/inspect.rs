@@ -90,6 +90,9 @@ pub fn inspect(a: InspectArgs) -> Result<()> {
         let rules = exports
             .rules()
             .ok_or_else(|| unsupported("rule", "--rules"))?;
+        if let Some(note) = exports.leaf_note() {
+            eprint!("note: {note}");
+        }
         emit(&rules)?;
         return Ok(());
     }

@@ -450,8 +450,13 @@ fn tuning_line(t: &serde_json::Value) -> String {
         0.0 => "none".to_string(),
         m => format!("m-estimate m={m}"),
     };
+    let leaf = match t["leaf_alpha"].as_f64() {
+        Some(a) if a > 0.0 => format!(", naive-Bayes leaves α = {a}"),
+        Some(_) => ", constant leaves".to_string(),
+        None => String::new(),
+    };
     format!(
-        "tuning    {} ({}-fold CV x{}, {} settings): binning {}, min leaf {}, max depth {}, pruning {}, smoothing {}; CV AUC {:.4} ± {:.4} (best {:.4}, one-SE rule)\n",
+        "tuning    {} ({}-fold CV x{}, {} settings): binning {}, min leaf {}, max depth {}, pruning {}, smoothing {}; CV AUC {:.4} ± {:.4} (best {:.4}, one-SE rule){leaf}\n",
         t["mode"].as_str().unwrap_or("?"),
         t["folds"],
         t["repeats"],
