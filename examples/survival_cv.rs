@@ -44,6 +44,9 @@ use churnkit::survival::{
     SurvivalTune,
 };
 
+/// The hazard shrinkage strengths the nested comparison searches.
+const SHRINK_CANDIDATES: [f64; 8] = [0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0];
+
 /// Mean outer C-index of `learner` by nested CV: an outer stratified 5-fold split
 /// (seeded), the learner's own tuning inside each outer training part.
 fn nested(learner: &SurvivalLearner, t: &Table, seed: u64) -> churnkit::Result<f64> {
@@ -64,6 +67,7 @@ fn nested(learner: &SurvivalLearner, t: &Table, seed: u64) -> churnkit::Result<f
 fn main() -> churnkit::Result<()> {
     let dir = format!("{}/datasets/", env!("CARGO_MANIFEST_DIR"));
     let nested_only = std::env::args().any(|a| a == "nested");
+    let shrink_only = std::env::args().any(|a| a == "shrink");
     let sets = [
         (
             "telco-train.csv",
@@ -82,13 +86,26 @@ fn main() -> churnkit::Result<()> {
         ),
     ];
     if nested_only {
-        println!("| training file | k | cuts | nested C-index per outer seed 77–81 | mean |");
-        println!("|---|---|---|---|---|");
+        println!(
+            "| training file | k | cuts | shrinkage m | nested C-index per outer seed 77–81 | mean |"
+        );
+        println!("|---|---|---|---|---|---|");
         for (file, opts, duration) in &sets {
             let train = read_csv(format!("{dir}{file}"), opts)?;
-            for (k, pruning) in [(1.0, false), (0.5, false), (0.5, true)] {
+            let variants: &[(f64, bool, &[f64])] = if shrink_only {
+                &[(0.5, false, &[0.0]), (0.5, false, &SHRINK_CANDIDATES)]
+            } else {
+                &[
+                    (1.0, false, &[0.0]),
+                    (0.5, false, &[0.0]),
+                    (0.5, true, &[0.0]),
+                    (0.5, false, &SHRINK_CANDIDATES),
+                ]
+            };
+            for &(k, pruning, shrink) in variants {
                 let mut grid = SurvivalTune::Fast.grid().expect("fast has a grid");
                 grid.one_se = k;
+                grid.shrinkage = shrink.to_vec();
                 if pruning {
                     grid.alphas = PRUNING_FRACTIONS.to_vec();
                 }
@@ -98,7 +115,7 @@ fn main() -> churnkit::Result<()> {
                     .collect::<churnkit::Result<_>>()?;
                 let mean = c.iter().sum::<f64>() / c.len() as f64;
                 let how = if pruning { "depth or α" } else { "depth" };
-                println!("| {file} | {k} | {how} | {c:.4?} | {mean:.4} |");
+                println!("| {file} | {k} | {how} | {shrink:?} | {c:.4?} | {mean:.4} |");
             }
         }
         return Ok(());

@@ -27,6 +27,7 @@ use super::data::{SurvivalData, fit_discretizer};
 use super::metrics::concordance_index;
 use super::params::SurvivalTreeParams;
 use super::prune::{collapse_alphas, leaves_at};
+use super::shrink::shrunk_risks;
 use super::tree::SurvivalTree;
 use crate::data::{Binning, Encoded, Table, stratified_holdout, stratified_kfold};
 use crate::error::{Error, Result};
@@ -85,6 +86,7 @@ impl SurvivalTune {
                     None,
                 ],
                 alphas: Vec::new(),
+                shrinkage: SHRINKAGE.to_vec(),
                 folds: 5,
                 repeats: 1,
                 max_rows: 30_000,
@@ -119,6 +121,10 @@ impl std::str::FromStr for SurvivalTune {
 /// The C-index rewards the finer trees that one full standard error prunes away.
 pub const ONE_SE: f64 = 0.5;
 
+/// The hazard shrinkage strengths `m` the `fast` grid searches
+/// ([`SurvivalTreeParams::shrinkage`]; 0 = the grown tree's own curves).
+pub const SHRINKAGE: [f64; 1] = [0.0];
+
 /// Split-complexity pruning fractions worth searching when post-pruning is wanted
 /// (`SurvivalGrid { alphas: PRUNING_FRACTIONS.to_vec(), .. }`): `α` from 0.2 % to
 /// 20 % of the root split's log-rank statistic.
@@ -142,6 +148,11 @@ pub struct SurvivalGrid {
     /// mean outer C-index by +0.0009 (Telco), −0.0006 (Orange) and 0.0000 (ISP) —
     /// no gain for 70 % more cuts to score.
     pub alphas: Vec<f64>,
+    /// Hazard shrinkage strengths `m` ([`SurvivalTreeParams::shrinkage`]), each
+    /// applied to every cut (a node's shrunk hazard depends on its ancestors only);
+    /// empty = `[0]`, no shrinkage.
+    #[serde(default)]
+    pub shrinkage: Vec<f64>,
     /// Folds of the stratified cross-validation.
     pub folds: usize,
     /// Repetitions with other fold assignments (seed + repetition); tables up to
@@ -183,6 +194,17 @@ impl SurvivalGrid {
                 "survival grid min_leaf",
                 f.to_string(),
                 "expected a fraction of the rows in (0, 1)",
+            );
+        }
+        if let Some(m) = self
+            .shrinkage
+            .iter()
+            .find(|m| !(m.is_finite() && **m >= 0.0))
+        {
+            return bad(
+                "survival grid shrinkage",
+                m.to_string(),
+                "expected finite strengths ≥ 0",
             );
         }
         if let Some(a) = self.alphas.iter().find(|a| !(a.is_finite() && **a >= 0.0)) {
@@ -236,6 +258,9 @@ pub struct SurvivalSetting {
     /// the depth cut alone).
     #[serde(default)]
     pub alpha: Option<f64>,
+    /// The hazard shrinkage strength `m` (0 = none).
+    #[serde(default)]
+    pub shrinkage: f64,
 }
 
 /// A setting's cross-validated scores.
@@ -332,10 +357,16 @@ pub(crate) fn tune(
         .map(|&f| (f, (f * fold_rows).round().max(2.0)))
         .collect();
     leaves.dedup_by(|a, b| a.1 == b.1);
-    let (nb, nl, nd) = (
+    let ms: Vec<f64> = if grid.shrinkage.is_empty() {
+        vec![0.0]
+    } else {
+        grid.shrinkage.clone()
+    };
+    let (nb, nl, nd, nm) = (
         grid.binnings.len(),
         leaves.len(),
         grid.depths.len() + grid.alphas.len(),
+        ms.len(),
     );
     let encodings: Vec<Encoded> = (0..folds.len() * nb)
         .into_par_iter()
@@ -352,7 +383,7 @@ pub(crate) fn tune(
     } else {
         grid.depths.iter().flatten().max().copied()
     };
-    // Per job: [c_index, leaves] per depth.
+    // Per job: [c_index, leaves] per shrinkage (outer) and cut.
     let jobs: Vec<Vec<[f64; 2]>> = (0..folds.len() * nb * nl)
         .into_par_iter()
         .with_max_len(1)
@@ -363,36 +394,46 @@ pub(crate) fn tune(
                 .min_rows_leaf(leaves[l].1)
                 .max_depth(deepest)
                 .prune_alpha(None);
-            let tree = p.fit_rows(&encodings[f * nb + b], &cv_data, &folds[f].train)?;
-            Ok(score_cuts(
-                &tree,
-                &encodings[f * nb + b],
-                &cv_data,
-                &folds[f].test,
-                &grid.depths,
-                &grid.alphas,
-            ))
+            let enc = &encodings[f * nb + b];
+            let tree = p.fit_rows(enc, &cv_data, &folds[f].train)?;
+            let risks = shrunk_risks(&tree, enc, &cv_data, &folds[f].train, &ms)?;
+            Ok(risks
+                .iter()
+                .flat_map(|risk| {
+                    score_cuts(
+                        &tree,
+                        risk,
+                        enc,
+                        &cv_data,
+                        &folds[f].test,
+                        &grid.depths,
+                        &grid.alphas,
+                    )
+                })
+                .collect())
         })
         .collect::<Result<_>>()?;
     let nf = folds.len() as f64;
-    let mut points = Vec::with_capacity(nb * nl * nd);
-    let mut fold_scores = Vec::with_capacity(nb * nl * nd);
-    let mut path = Vec::with_capacity(nb * nl * nd);
+    let mut points = Vec::with_capacity(nb * nl * nd * nm);
+    let mut fold_scores = Vec::with_capacity(nb * nl * nd * nm);
+    let mut path = Vec::with_capacity(nb * nl * nd * nm);
     for b in 0..nb {
         for (l, &(fraction, leaf)) in leaves.iter().enumerate() {
-            let cuts = grid
-                .depths
-                .iter()
-                .map(|&d| (d, None))
-                .chain(grid.alphas.iter().map(|&a| (deepest, Some(a))));
-            for (d, (depth, alpha)) in cuts.enumerate() {
+            let cuts = ms.iter().enumerate().flat_map(|(mi, &m)| {
+                grid.depths
+                    .iter()
+                    .map(|&d| (d, None))
+                    .chain(grid.alphas.iter().map(|&a| (deepest, Some(a))))
+                    .map(move |(d, a)| (mi, m, d, a))
+            });
+            for (d, (mi, m, depth, alpha)) in cuts.enumerate() {
                 let per: Vec<[f64; 2]> = (0..folds.len())
                     .map(|f| jobs[(f * nb + b) * nl + l][d])
                     .collect();
                 let c = per.iter().map(|s| s[0]).sum::<f64>() / nf;
                 let var = per.iter().map(|s| (s[0] - c).powi(2)).sum::<f64>() / (nf - 1.0);
                 fold_scores.push(per.iter().map(|s| s[0]).collect::<Vec<f64>>());
-                path.push(b * nl + l);
+                path.push((b * nl + l) * nm + mi);
                 points.push(SurvivalCvPoint {
                     setting: SurvivalSetting {
                         binning: grid.binnings[b].clone(),
@@ -400,6 +441,7 @@ pub(crate) fn tune(
                         min_leaf_fraction: fraction,
                         max_depth: depth,
                         alpha,
+                        shrinkage: m,
                     },
                     c_index: c,
                     c_index_se: (var / nf).sqrt(),
@@ -429,7 +471,8 @@ pub(crate) fn tune(
         .clone()
         .min_rows_leaf(final_min_leaf)
         .max_depth(c.max_depth)
-        .prune_alpha(c.alpha);
+        .prune_alpha(c.alpha)
+        .shrinkage(c.shrinkage);
     let report = SurvivalTuneReport {
         mode,
         folds: grid.folds,
@@ -449,9 +492,11 @@ pub(crate) fn tune(
 /// The held-out C-index and the number of leaves of `tree` cut at each of `depths`,
 /// then pruned at each split-complexity fraction of `alphas` (`α` = fraction × the
 /// root's statistic; see [`collapse_alphas`]) (`test`: positions in `enc` and
-/// `data`). A fold whose held-out rows have no comparable pair scores 0.5.
+/// `data`), each node's risk read from `node_risk` (by node index). A fold whose
+/// held-out rows have no comparable pair scores 0.5.
 pub(crate) fn score_cuts(
     tree: &SurvivalTree,
+    node_risk: &[f64],
     enc: &Encoded,
     data: &SurvivalData,
     test: &[usize],
@@ -477,7 +522,7 @@ pub(crate) fn score_cuts(
         .iter()
         .map(|&d| {
             let cut = |p: &Vec<usize>| p[d.map_or(p.len() - 1, |d| d.min(p.len() - 1))];
-            let c = score(paths.iter().map(|p| tree.risk(cut(p))).collect());
+            let c = score(paths.iter().map(|p| node_risk[cut(p)]).collect());
             let leaves = tree
                 .nodes()
                 .iter()
@@ -501,7 +546,7 @@ pub(crate) fn score_cuts(
                         .iter()
                         .position(|&n| collapse[n] <= alpha)
                         .map_or(p[p.len() - 1], |i| p[i]);
-                    tree.risk(at)
+                    node_risk[at]
                 })
                 .collect();
             out.push([score(risk), leaves_at(tree, &collapse, alpha) as f64]);
@@ -606,7 +651,8 @@ mod tests {
             .max_depth(None)
             .fit_rows(&enc, &data, &train)
             .unwrap();
-        let cuts = score_cuts(&deep, &enc, &data, &test, &depths, &[]);
+        let grown: Vec<f64> = (0..deep.n_nodes()).map(|n| deep.risk(n)).collect();
+        let cuts = score_cuts(&deep, &grown, &enc, &data, &test, &depths, &[]);
         let held = data.select(&test);
         for (&depth, got) in depths.iter().zip(&cuts) {
             let tree = base
