@@ -887,7 +887,7 @@ pub(crate) mod tests {
         }
     }
 
-    fn feature(name: &str, levels: usize, numeric: bool) -> EncodedFeature {
+    pub(crate) fn feature(name: &str, levels: usize, numeric: bool) -> EncodedFeature {
         EncodedFeature {
             name: name.into(),
             levels: (0..levels).map(|l| format!("{name}{l}")).collect(),

@@ -271,9 +271,126 @@ impl SurvivalTree {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
+    use crate::data::{Codes, EncodedSchema};
     use crate::survival::SurvivalTreeParams;
-    use crate::survival::grow::tests::synthetic;
+    use crate::survival::grow::tests::{feature, synthetic};
+
+    /// Eight customers, one binary feature: code 0 churned at 1, 2 and 4 (censored at
+    /// 3), code 1 churned at 5 and 6 (censored at 2 and 6).
+    fn two_groups() -> (Encoded, SurvivalData) {
+        let schema = Arc::new(EncodedSchema {
+            features: vec![feature("g", 2, false)],
+            classes: vec!["retained".into(), "churned".into()],
+        });
+        let ev = vec![true, true, false, true, false, true, true, false];
+        let enc = Encoded::new(
+            schema,
+            vec![Codes::U8(vec![0, 0, 0, 0, 1, 1, 1, 1])],
+            ev.iter().map(|&e| u8::from(e)).collect(),
+            None,
+        )
+        .unwrap();
+        let data = SurvivalData::new(vec![1.0, 2.0, 3.0, 4.0, 2.0, 5.0, 6.0, 6.0], ev).unwrap();
+        (enc, data)
+    }
+
+    #[test]
+    fn shrunk_hazards_match_hand_computed_numbers() {
+        let (enc, data) = two_groups();
+        let rows: Vec<usize> = (0..8).collect();
+        let t = SurvivalTreeParams::new()
+            .min_rows_leaf(2.0)
+            .max_depth(Some(1))
+            .fit(&enc, &data)
+            .unwrap();
+        assert_eq!(t.n_leaves(), 2);
+        let s = t.shrunk(2.0, &enc, &data, &rows).unwrap();
+        // Root hazards (its own): 1/8, 1/7, 1/4, 1/3, 1/2 at 1, 2, 4, 5, 6.
+        // Code 0 (at risk 4, 3, 1, 0, 0; churned at 1, 2, 4), m = 2:
+        // (1 + 2/8)/6, (1 + 2/7)/5, (1 + 2/4)/3, (0 + 2/3)/2, (0 + 2/2)/2.
+        let a = [5.0 / 24.0, 9.0 / 35.0, 0.5, 1.0 / 3.0, 0.5];
+        // Code 1 (at risk 4, 4, 3, 3, 2; churned at 5, 6):
+        // (2/8)/6, (2/7)/6, (2/4)/5, (1 + 2/3)/5, (1 + 2/2)/4.
+        let b = [1.0 / 24.0, 1.0 / 21.0, 0.1, 1.0 / 3.0, 0.5];
+        let times = [1.0, 2.0, 4.0, 5.0, 6.0];
+        let leaf = |code: u16| t.child(0, code);
+        for (code, h) in [(0u16, a), (1, b)] {
+            let c = s.leaf_curve(leaf(code));
+            assert_eq!(c.times(), &times);
+            let mut sv = 1.0;
+            for (i, h) in h.iter().enumerate() {
+                sv *= 1.0 - h;
+                assert!((c.survival()[i] - sv).abs() < 1e-12, "code {code} at {i}");
+            }
+            // Both reach the root's horizon; the counts stay the leaf's own.
+            assert_eq!(c.horizon(), 6.0);
+            assert_eq!(
+                (c.n(), c.events()),
+                (4.0, if code == 0 { 3.0 } else { 2.0 })
+            );
+            let rmst = c.restricted_mean(0.0, 6.0);
+            assert!((s.nodes()[leaf(code)].rmst - rmst).abs() < 1e-12);
+            assert!((s.risk(leaf(code)) - (6.0 - rmst)).abs() < 1e-12);
+        }
+        // S at 6 by hand: code 0 (19/24)(26/35)(1/2)(2/3)(1/2), code 1
+        // (23/24)(20/21)(9/10)(2/3)(1/2).
+        let s0 = 19.0 / 24.0 * 26.0 / 35.0 * 0.5 * 2.0 / 3.0 * 0.5;
+        let s1 = 23.0 / 24.0 * 20.0 / 21.0 * 0.9 * 2.0 / 3.0 * 0.5;
+        assert!((s.leaf_curve(leaf(0)).survival_at(6.0) - s0).abs() < 1e-12);
+        assert!((s.leaf_curve(leaf(1)).survival_at(6.0) - s1).abs() < 1e-12);
+        // The root is its own Kaplan–Meier curve whatever m.
+        assert_eq!(s.nodes()[0], t.nodes()[0]);
+        // Shrinkage pulls the leaves' risks together: the gap narrows.
+        let gap = |x: &SurvivalTree| (x.risk(leaf(0)) - x.risk(leaf(1))).abs();
+        assert!(gap(&s) < gap(&t));
+        // Through the parameters, and the per-node risks the tuning reads.
+        let p = SurvivalTreeParams::new()
+            .min_rows_leaf(2.0)
+            .max_depth(Some(1))
+            .shrinkage(2.0)
+            .fit(&enc, &data)
+            .unwrap();
+        assert_eq!(p, s);
+        let r = shrunk_risks(&t, &enc, &data, &rows, &[0.0, 2.0]).unwrap();
+        assert_eq!(r[1], (0..3).map(|n| s.risk(n)).collect::<Vec<_>>());
+        assert!(s.validate().is_ok());
+        // Bad strengths are refused.
+        for m in [-1.0, f64::NAN, f64::INFINITY] {
+            let err = t.shrunk(m, &enc, &data, &rows).unwrap_err().to_string();
+            assert!(err.contains("shrinkage"), "{err}");
+        }
+        let err = t
+            .shrunk(1.0, &enc, &data, &[0, 99])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("out of range"), "{err}");
+    }
+
+    #[test]
+    fn shrinkage_is_deterministic_and_a_large_m_follows_the_parent() {
+        let (enc, data) = synthetic(1200, 4);
+        let rows: Vec<usize> = (0..enc.n_rows()).collect();
+        let t = SurvivalTreeParams::new()
+            .min_rows_leaf(20.0)
+            .fit(&enc, &data)
+            .unwrap();
+        let a = t.shrunk(10.0, &enc, &data, &rows).unwrap();
+        assert_eq!(a, t.shrunk(10.0, &enc, &data, &rows).unwrap());
+        assert_ne!(a, t);
+        assert!(a.validate().is_ok());
+        // As m grows every node's risk tends to the root's.
+        let spread = |x: &SurvivalTree| {
+            (0..x.n_nodes())
+                .map(|n| (x.risk(n) - x.risk(0)).abs())
+                .fold(0.0, f64::max)
+        };
+        let huge = t.shrunk(1e9, &enc, &data, &rows).unwrap();
+        assert!(spread(&a) < spread(&t));
+        assert!(spread(&huge) < 1e-3 * spread(&t), "{}", spread(&huge));
+    }
 
     #[test]
     fn zero_shrinkage_reproduces_the_grown_tree_exactly() {
