@@ -123,7 +123,7 @@ pub const ONE_SE: f64 = 0.5;
 
 /// The hazard shrinkage strengths `m` the `fast` grid searches
 /// ([`SurvivalTreeParams::shrinkage`]; 0 = the grown tree's own curves).
-pub const SHRINKAGE: [f64; 1] = [0.0];
+pub const SHRINKAGE: [f64; 8] = [0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0];
 
 /// Split-complexity pruning fractions worth searching when post-pruning is wanted
 /// (`SurvivalGrid { alphas: PRUNING_FRACTIONS.to_vec(), .. }`): `α` from 0.2 % to
