@@ -40,12 +40,14 @@
 use churnkit::data::{CsvOptions, Table, read_csv, stratified_kfold};
 use churnkit::survival::metrics::concordance_index;
 use churnkit::survival::{
-    PRUNING_FRACTIONS, SplitSelection, SurvivalData, SurvivalLearner, SurvivalTreeParams,
-    SurvivalTune,
+    PRUNING_FRACTIONS, SHRINKAGE, SplitSelection, SurvivalData, SurvivalLearner,
+    SurvivalTreeParams, SurvivalTune,
 };
 
-/// The hazard shrinkage strengths the nested comparison searches.
-const SHRINK_CANDIDATES: [f64; 8] = [0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0];
+/// Larger shrinkage strengths than the default grid's.
+const LARGER_SHRINK: [f64; 11] = [
+    0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0,
+];
 
 /// Mean outer C-index of `learner` by nested CV: an outer stratified 5-fold split
 /// (seeded), the learner's own tuning inside each outer training part.
@@ -144,6 +146,7 @@ fn main() -> churnkit::Result<()> {
     let dir = format!("{}/datasets/", env!("CARGO_MANIFEST_DIR"));
     let nested_only = std::env::args().any(|a| a == "nested");
     let shrink_only = std::env::args().any(|a| a == "shrink");
+    let more_only = std::env::args().any(|a| a == "more");
     let sets = [
         (
             "telco-train.csv",
@@ -166,7 +169,7 @@ fn main() -> churnkit::Result<()> {
         println!("|---|---|---|---|---|");
         for (file, opts, duration) in &sets {
             let train = read_csv(format!("{dir}{file}"), opts)?;
-            for shrink in [&[0.0][..], &SHRINK_CANDIDATES] {
+            for shrink in [&[0.0][..], &SHRINKAGE] {
                 let mut grid = SurvivalTune::Fast.grid().expect("fast has a grid");
                 grid.shrinkage = shrink.to_vec();
                 let learner = SurvivalLearner::new(*duration).grid(grid);
@@ -187,27 +190,38 @@ fn main() -> churnkit::Result<()> {
     }
     if nested_only {
         println!(
-            "| training file | k | cuts | shrinkage m | nested C-index per outer seed 77–81 | mean |"
+            "| training file | k | cuts | shrinkage m | smallest leaf | nested C-index per outer seed 77–81 | mean |"
         );
-        println!("|---|---|---|---|---|---|");
+        println!("|---|---|---|---|---|---|---|");
+        // (k, pruning cuts, shrinkage strengths, extra smallest leaf fraction)
+        type Variant<'a> = (f64, bool, &'a [f64], Option<f64>);
+        let variants: &[Variant] = if more_only {
+            &[
+                (0.5, false, &LARGER_SHRINK, None),
+                (0.5, false, &SHRINKAGE, Some(0.001)),
+                (0.0, false, &SHRINKAGE, None),
+            ]
+        } else if shrink_only {
+            &[(0.5, false, &[0.0], None), (0.5, false, &SHRINKAGE, None)]
+        } else {
+            &[
+                (1.0, false, &[0.0], None),
+                (0.5, false, &[0.0], None),
+                (0.5, true, &[0.0], None),
+                (0.5, false, &SHRINKAGE, None),
+            ]
+        };
         for (file, opts, duration) in &sets {
             let train = read_csv(format!("{dir}{file}"), opts)?;
-            let variants: &[(f64, bool, &[f64])] = if shrink_only {
-                &[(0.5, false, &[0.0]), (0.5, false, &SHRINK_CANDIDATES)]
-            } else {
-                &[
-                    (1.0, false, &[0.0]),
-                    (0.5, false, &[0.0]),
-                    (0.5, true, &[0.0]),
-                    (0.5, false, &SHRINK_CANDIDATES),
-                ]
-            };
-            for &(k, pruning, shrink) in variants {
+            for &(k, pruning, shrink, leaf) in variants {
                 let mut grid = SurvivalTune::Fast.grid().expect("fast has a grid");
                 grid.one_se = k;
                 grid.shrinkage = shrink.to_vec();
                 if pruning {
                     grid.alphas = PRUNING_FRACTIONS.to_vec();
+                }
+                if let Some(f) = leaf {
+                    grid.min_leaf.insert(0, f);
                 }
                 let learner = SurvivalLearner::new(*duration).grid(grid);
                 let c: Vec<f64> = (77..82)
@@ -215,7 +229,10 @@ fn main() -> churnkit::Result<()> {
                     .collect::<churnkit::Result<_>>()?;
                 let mean = c.iter().sum::<f64>() / c.len() as f64;
                 let how = if pruning { "depth or α" } else { "depth" };
-                println!("| {file} | {k} | {how} | {shrink:?} | {c:.4?} | {mean:.4} |");
+                let smallest = leaf.unwrap_or(0.002);
+                println!(
+                    "| {file} | {k} | {how} | {shrink:?} | {smallest} | {c:.4?} | {mean:.4} |"
+                );
             }
         }
         return Ok(());
