@@ -193,22 +193,27 @@ fn main() -> churnkit::Result<()> {
             "| training file | k | cuts | shrinkage m | smallest leaf | nested C-index per outer seed 77–81 | mean |"
         );
         println!("|---|---|---|---|---|---|---|");
-        // (k, pruning cuts, shrinkage strengths, extra smallest leaf fraction)
-        type Variant<'a> = (f64, bool, &'a [f64], Option<f64>);
+        // (k, pruning cuts, shrinkage strengths, smallest leaf fraction of the grid)
+        type Variant<'a> = (f64, bool, &'a [f64], f64);
         let variants: &[Variant] = if more_only {
             &[
-                (0.5, false, &LARGER_SHRINK, None),
-                (0.5, false, &SHRINKAGE, Some(0.001)),
-                (0.0, false, &SHRINKAGE, None),
+                (0.5, false, &LARGER_SHRINK, 0.002),
+                (0.5, false, &SHRINKAGE, 0.001),
+                (0.0, false, &SHRINKAGE, 0.002),
             ]
         } else if shrink_only {
-            &[(0.5, false, &[0.0], None), (0.5, false, &SHRINKAGE, None)]
+            &[
+                (0.5, false, &[0.0], 0.002),
+                (0.5, false, &SHRINKAGE, 0.002),
+                (0.5, false, &SHRINKAGE, 0.001),
+            ]
         } else {
             &[
-                (1.0, false, &[0.0], None),
-                (0.5, false, &[0.0], None),
-                (0.5, true, &[0.0], None),
-                (0.5, false, &SHRINKAGE, None),
+                (1.0, false, &[0.0], 0.002),
+                (0.5, false, &[0.0], 0.002),
+                (0.5, true, &[0.0], 0.002),
+                (0.5, false, &SHRINKAGE, 0.002),
+                (0.5, false, &SHRINKAGE, 0.001),
             ]
         };
         for (file, opts, duration) in &sets {
@@ -220,19 +225,14 @@ fn main() -> churnkit::Result<()> {
                 if pruning {
                     grid.alphas = PRUNING_FRACTIONS.to_vec();
                 }
-                if let Some(f) = leaf {
-                    grid.min_leaf.insert(0, f);
-                }
+                grid.min_leaf.retain(|&f| f >= leaf);
                 let learner = SurvivalLearner::new(*duration).grid(grid);
                 let c: Vec<f64> = (77..82)
                     .map(|seed| nested(&learner, &train, seed))
                     .collect::<churnkit::Result<_>>()?;
                 let mean = c.iter().sum::<f64>() / c.len() as f64;
                 let how = if pruning { "depth or α" } else { "depth" };
-                let smallest = leaf.unwrap_or(0.002);
-                println!(
-                    "| {file} | {k} | {how} | {shrink:?} | {smallest} | {c:.4?} | {mean:.4} |"
-                );
+                println!("| {file} | {k} | {how} | {shrink:?} | {leaf} | {c:.4?} | {mean:.4} |");
             }
         }
         return Ok(());
