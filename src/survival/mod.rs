@@ -30,7 +30,8 @@
 //! This module sits beside [`tree`](crate::tree) and [`bayes`](crate::bayes) (layer 3)
 //! and imports `data`, `count` (the per-node tallies), `learner` (reasons), `math` and
 //! `tree` (condition text and the depth limit). Inside: `data` ← `curve` ← `logrank`,
-//! `metrics`; `params` ← `grow` → `tree`; `tune` → `data`, `grow`, `metrics`;
+//! `metrics`; `params` ← `grow` → `tree`; `shrink` → `tree`, `curve`; `tune` → `data`, `grow`,
+//! `shrink`, `metrics`;
 //! `learner` → `tune`; `leakage` → `data`.
 
 mod curve;
