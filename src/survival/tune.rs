@@ -141,7 +141,7 @@ pub const ONE_SE: f64 = 0.5;
 /// 0.1 % of the rows (added to the `fast` grid's leaf sizes) then gave Telco 0.9436,
 /// Orange 0.8325, ISP 0.7951 (no file worse by more than 0.0001); strengths up to
 /// 1000 gave 0.9437, 0.8310, 0.7948 (not kept), and `k = 0` instead of 0.5 gave
-/// Telco 0.9435, Orange 0.8304 (not kept).
+/// 0.9435, 0.8304, 0.7948 (not kept).
 pub const SHRINKAGE: [f64; 8] = [0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0];
 
 /// Split-complexity pruning fractions worth searching when post-pruning is wanted
