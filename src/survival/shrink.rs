@@ -34,6 +34,9 @@ use super::tree::SurvivalTree;
 use crate::data::Encoded;
 use crate::error::{Error, Result};
 
+/// A training customer `(duration, event, weight)`.
+type Item = (f64, bool, f64);
+
 /// A node's shrunk curve and the hazard steps `(t, h(t))` its children shrink toward.
 struct Shrunk {
     curve: SurvivalCurve,
@@ -46,7 +49,7 @@ struct Shrunk {
 /// horizon.
 fn shrink_node(
     estimator: Estimator,
-    items: &[(f64, bool, f64)],
+    items: &[Item],
     parent: Option<(&[(f64, f64)], f64)>,
     m: f64,
 ) -> Shrunk {
@@ -144,7 +147,7 @@ fn node_items(
     enc: &Encoded,
     data: &SurvivalData,
     rows: &[usize],
-) -> Result<(Vec<Vec<(f64, bool, f64)>>, Vec<usize>)> {
+) -> Result<(Vec<Vec<Item>>, Vec<usize>)> {
     if data.len() != enc.n_rows() {
         return Err(Error::schema(format!(
             "{} durations for {} encoded rows",
@@ -160,7 +163,7 @@ fn node_items(
     let mut order = rows.to_vec();
     order.sort_by(|&a, &b| d[a].total_cmp(&d[b]));
     let nodes = tree.nodes();
-    let mut items: Vec<Vec<(f64, bool, f64)>> = vec![Vec::new(); nodes.len()];
+    let mut items: Vec<Vec<Item>> = vec![Vec::new(); nodes.len()];
     let mut parent = vec![usize::MAX; nodes.len()];
     for &r in &order {
         let mut n = 0;
@@ -181,7 +184,7 @@ fn node_items(
 /// keeps its grown values).
 fn shrink_all(
     tree: &SurvivalTree,
-    items: &[Vec<(f64, bool, f64)>],
+    items: &[Vec<Item>],
     parent: &[usize],
     m: f64,
 ) -> Vec<Option<SurvivalCurve>> {
