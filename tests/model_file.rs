@@ -376,6 +376,33 @@ fn format_4_ends_with_the_survival_model() {
     );
 }
 
+/// A survival tree whose hazards are shrunk toward its parents' (the default tuning
+/// may choose `m > 0`) has the same layout as a grown one: both formats round-trip
+/// it and its curves pass validation.
+#[test]
+fn a_shrunk_survival_tree_round_trips() {
+    let t = synthetic();
+    let rows: Vec<usize> = (0..600).collect();
+    let features = t.without_feature("tenure_months").unwrap();
+    let plain = ModelBuilder::new(ZeroR.fit_table(&features, &rows).unwrap(), &features, &rows)
+        .build()
+        .unwrap();
+    let learner = SurvivalLearner::new("tenure_months").tune(SurvivalTune::Off);
+    let grown = learner.fit(&t, &rows).unwrap();
+    let surv = learner
+        .clone()
+        .params(learner.params.clone().shrinkage(20.0))
+        .fit(&t, &rows)
+        .unwrap();
+    assert_ne!(surv.tree, grown.tree, "the curves are shrunk");
+    assert_eq!(surv.tree.n_nodes(), grown.tree.n_nodes());
+    let with = plain.with_survival(surv.clone()).unwrap();
+    let b = with.to_bytes().unwrap();
+    assert_eq!(Model::from_bytes(&b).unwrap().survival(), Some(&surv));
+    let json = with.to_json_string().unwrap();
+    assert_eq!(Model::from_json_str(&json).unwrap().survival(), Some(&surv));
+}
+
 /// Loading checks the survival model: its duration column must not be one of the
 /// classifier's features, and its own tree and discretizer must agree.
 #[test]

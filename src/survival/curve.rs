@@ -152,6 +152,28 @@ impl SurvivalCurve {
         c
     }
 
+    /// A curve from its parts (the caller keeps the invariants [`validate`](Self::validate)
+    /// checks).
+    pub(crate) fn from_parts(
+        estimator: Estimator,
+        times: Vec<f64>,
+        survival: Vec<f64>,
+        var_sum: Vec<f64>,
+        horizon: f64,
+        n: f64,
+        events: f64,
+    ) -> SurvivalCurve {
+        SurvivalCurve {
+            estimator,
+            times,
+            survival,
+            var_sum,
+            horizon,
+            n,
+            events,
+        }
+    }
+
     /// The estimator.
     pub fn estimator(&self) -> Estimator {
         self.estimator

@@ -76,7 +76,8 @@ impl SurvivalTreeParams {
     }
 
     /// Fits a survival tree on `rows` of `enc` (and of `data`, aligned with `enc`),
-    /// post-pruned when [`prune_alpha`](Self::prune_alpha) is set.
+    /// post-pruned when [`prune_alpha`](Self::prune_alpha) is set, then its hazards
+    /// shrunk when [`shrinkage`](Self::shrinkage) is positive.
     ///
     /// # Errors
     /// As [`fit`](Self::fit), and [`Error::Param`] for a row out of range.
@@ -89,11 +90,16 @@ impl SurvivalTreeParams {
         let prep = prepare(self, enc, data, rows)?;
         let counter = InMemory::new(&prep.enc);
         let tree = grow(self, &prep, &counter, true)?;
-        match self.prune_alpha {
+        let tree = match self.prune_alpha {
             Some(f) if !tree.nodes[0].is_leaf() => {
-                tree.pruned(f * tree.nodes[0].statistic, enc, data, rows, self.estimator)
+                tree.pruned(f * tree.nodes[0].statistic, enc, data, rows, self.estimator)?
             }
-            _ => Ok(tree),
+            _ => tree,
+        };
+        if self.shrinkage > 0.0 {
+            tree.shrunk(self.shrinkage, enc, data, rows)
+        } else {
+            Ok(tree)
         }
     }
 }
@@ -881,7 +887,7 @@ pub(crate) mod tests {
         }
     }
 
-    fn feature(name: &str, levels: usize, numeric: bool) -> EncodedFeature {
+    pub(crate) fn feature(name: &str, levels: usize, numeric: bool) -> EncodedFeature {
         EncodedFeature {
             name: name.into(),
             levels: (0..levels).map(|l| format!("{name}{l}")).collect(),

@@ -13,6 +13,7 @@
 //! | Kaplan–Meier and Nelson–Aalen curves; conditional churn within `h`, median and restricted mean remaining lifetime given the tenure `t0` | [`SurvivalCurve`] |
 //! | the two-sample log-rank test | [`logrank_test`] |
 //! | the survival tree: log-rank splits on codes, curves at the leaves, path reasons | [`SurvivalTreeParams`], [`SurvivalTree`] |
+//! | hierarchical shrinkage of each node's hazard toward its parent's (m-estimate) | [`SurvivalTree::shrunk`], [`SurvivalTreeParams::shrinkage`] |
 //! | self-tuning by CV on the C-index (one-SE rule) | [`SurvivalTune`], [`SurvivalTuneReport`] |
 //! | the learner over raw tables and its fitted model | [`SurvivalLearner`], [`SurvivalModel`] |
 //! | Harrell's C, IPCW Brier score and its integral, time-dependent AUC, calibration by risk group | [`metrics`] |
@@ -29,7 +30,8 @@
 //! This module sits beside [`tree`](crate::tree) and [`bayes`](crate::bayes) (layer 3)
 //! and imports `data`, `count` (the per-node tallies), `learner` (reasons), `math` and
 //! `tree` (condition text and the depth limit). Inside: `data` ← `curve` ← `logrank`,
-//! `metrics`; `params` ← `grow` → `tree`; `tune` → `data`, `grow`, `metrics`;
+//! `metrics`; `params` ← `grow` → `tree`; `shrink` → `tree`, `curve`; `tune` → `data`, `grow`,
+//! `shrink`, `metrics`;
 //! `learner` → `tune`; `leakage` → `data`.
 
 mod curve;
@@ -41,6 +43,7 @@ mod logrank;
 pub mod metrics;
 mod params;
 mod prune;
+mod shrink;
 mod tree;
 mod tune;
 
@@ -53,6 +56,6 @@ pub use params::{MAX_TIME_BINS, SplitSelection, SurvivalTreeParams};
 pub use prune::collapse_alphas;
 pub use tree::{SURVIVAL_LEAF, SurvivalLeaf, SurvivalNode, SurvivalStep, SurvivalTree};
 pub use tune::{
-    ONE_SE, PRUNING_FRACTIONS, SurvivalCvPoint, SurvivalGrid, SurvivalSetting, SurvivalTune,
-    SurvivalTuneReport,
+    ONE_SE, PRUNING_FRACTIONS, SHRINKAGE, SurvivalCvPoint, SurvivalGrid, SurvivalSetting,
+    SurvivalTune, SurvivalTuneReport,
 };

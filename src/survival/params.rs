@@ -46,6 +46,12 @@ pub struct SurvivalTreeParams {
     /// log-rank statistic; `None` = no post-pruning.
     #[serde(default)]
     pub prune_alpha: Option<f64>,
+    /// Hierarchical shrinkage of the hazards ([`SurvivalTree::shrunk`](super::SurvivalTree::shrunk)):
+    /// each node's hazard at each time is `(d + m · h_parent) / (n + m)` with `m` =
+    /// this (in customers); 0 = none, the grown tree's own Kaplan–Meier (Nelson–Aalen)
+    /// curves.
+    #[serde(default)]
+    pub shrinkage: f64,
 }
 
 /// How a node's split is chosen across features (within a feature it is always the
@@ -78,6 +84,7 @@ impl Default for SurvivalTreeParams {
             estimator: Estimator::KaplanMeier,
             selection: SplitSelection::AdjustedPValue,
             prune_alpha: None,
+            shrinkage: 0.0,
         }
     }
 }
@@ -137,11 +144,17 @@ impl SurvivalTreeParams {
         self
     }
 
+    /// Sets the hazard shrinkage strength `m` (see [`shrinkage`](Self::shrinkage)).
+    pub fn shrinkage(mut self, m: f64) -> Self {
+        self.shrinkage = m;
+        self
+    }
+
     /// Checks the parameters.
     ///
     /// # Errors
     /// [`Error::Param`] naming the parameter: a leaf size or event count that is
-    /// negative or not finite, a negative or non-finite `min_logrank` or `prune_alpha`, `time_bins`
+    /// negative or not finite, a negative or non-finite `min_logrank`, `prune_alpha` or `shrinkage`, `time_bins`
     /// outside `1..=127`, or a depth over [`MAX_DEPTH`](crate::tree::MAX_DEPTH).
     pub fn check(&self) -> Result<()> {
         let finite_ge0 = |name: &str, x: f64| {
@@ -157,6 +170,7 @@ impl SurvivalTreeParams {
         if let Some(a) = self.prune_alpha {
             finite_ge0("prune_alpha", a)?;
         }
+        finite_ge0("shrinkage", self.shrinkage)?;
         if !(1..=MAX_TIME_BINS).contains(&self.time_bins) {
             return Err(Error::param(
                 "time_bins",
@@ -201,6 +215,11 @@ mod tests {
             "min_logrank"
         );
         assert_eq!(name(SurvivalTreeParams::new().time_bins(0)), "time_bins");
+        assert_eq!(name(SurvivalTreeParams::new().shrinkage(-1.0)), "shrinkage");
+        assert_eq!(
+            name(SurvivalTreeParams::new().shrinkage(f64::NAN)),
+            "shrinkage"
+        );
         assert_eq!(name(SurvivalTreeParams::new().time_bins(128)), "time_bins");
         assert_eq!(
             name(SurvivalTreeParams::new().max_depth(Some(100_000))),

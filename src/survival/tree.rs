@@ -34,7 +34,8 @@ pub struct SurvivalNode {
     pub statistic: f64,
     /// The restricted mean lifetime of the node's training customers up to the tree's
     /// [`tau`](SurvivalTree::tau): `∫_0^τ Ŝ_node(u) du` from the node's own
-    /// Kaplan–Meier (or Nelson–Aalen) curve.
+    /// Kaplan–Meier (or Nelson–Aalen) curve — or from its hazards shrunk toward its
+    /// ancestors' in a [shrunk](SurvivalTree::shrunk) tree.
     pub rmst: f64,
 }
 
@@ -47,7 +48,10 @@ impl SurvivalNode {
 
 /// A survival tree: binary splits on the discretized codes chosen by the log-rank
 /// statistic, a [`SurvivalCurve`] at each leaf (its training customers' exact
-/// durations). Fitted by [`SurvivalTreeParams::fit`](super::SurvivalTreeParams::fit).
+/// durations; with [`SurvivalTreeParams::shrinkage`](super::SurvivalTreeParams::shrinkage)
+/// `m > 0` each node's hazard is shrunk toward its parent's, see
+/// [`shrunk`](Self::shrunk)). Fitted by
+/// [`SurvivalTreeParams::fit`](super::SurvivalTreeParams::fit).
 ///
 /// Nodes are in depth-first pre-order (a node before its subtree, the left subtree
 /// before the right), so a parent always precedes its children.
