@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::tree::DecisionTree;
-use crate::count::{CountTable, Counter, Rows, Var};
+use crate::count::{ClassTables, CountTable, Counter, Rows, Var};
 use crate::data::{Encoded, EncodedSchema};
 use crate::error::{Error, Result};
 
@@ -100,12 +100,16 @@ impl NaiveBayesLeaves {
         let mut class = CountTable::default();
         counter.contingency(rows, &[Var::Class], &mut class);
         let nc = class.counts().to_vec();
+        // Every feature's [feature, class] table in one batched call.
+        let features: Vec<usize> = (0..n_features).collect();
+        let mut tables = ClassTables::default();
+        counter.class_tables(rows, &features, &mut tables);
         let mut log_theta = Vec::new();
-        let mut t = CountTable::default();
-        for f in 0..n_features {
-            counter.contingency(rows, &[Var::Feature(f), Var::Class], &mut t);
+        let mut t = Vec::new();
+        for f in features {
+            tables.table(f).to_f64(&mut t);
             let card = counter.cardinality(Var::Feature(f)) as f64;
-            for (i, &x) in t.counts().iter().enumerate() {
+            for (i, &x) in t.iter().enumerate() {
                 log_theta.push(((x + 1.0) / (nc[i % k] + card)).ln());
             }
         }
@@ -155,18 +159,26 @@ impl NaiveBayesLeaves {
     /// `out_c ∝ out_c · Π θ(f, x_f, c)^α` over the features not tested on the row's
     /// path. `enc` must have passed the tree's check.
     pub(crate) fn refine(&self, tree: &DecisionTree, enc: &Encoded, out: &mut [f64]) -> Result<()> {
+        use rayon::prelude::*;
+        tree.check(enc)?;
         let k = tree.n_classes();
+        crate::learner::check_out_len(out, enc.n_rows(), k)?;
         let (offs, _) = Self::offsets(tree.schema());
-        let mut on_path = vec![false; offs.len()];
-        let mut s = vec![0.0; k];
-        for (row, p) in out.chunks_exact_mut(k).enumerate() {
-            on_path.iter_mut().for_each(|x| *x = false);
-            for st in tree.path_checked(enc, row)? {
-                on_path[st.feature] = true;
-            }
-            self.log_scores(enc, row, &offs, &on_path, p, &mut s);
-            normalize_exp(&s, p);
-        }
+        // Rows are independent: refined in parallel blocks, each with its buffers.
+        const BLOCK: usize = 4096;
+        out.par_chunks_mut(BLOCK * k)
+            .enumerate()
+            .for_each(|(b, block)| {
+                let mut on_path = vec![false; offs.len()];
+                let mut s = vec![0.0; k];
+                for (i, p) in block.chunks_exact_mut(k).enumerate() {
+                    let row = b * BLOCK + i;
+                    on_path.iter_mut().for_each(|x| *x = false);
+                    tree.mark_path(enc, row, &mut on_path);
+                    self.log_scores(enc, row, &offs, &on_path, p, &mut s);
+                    normalize_exp(&s, p);
+                }
+            });
         Ok(())
     }
 

@@ -757,6 +757,25 @@ impl DecisionTree {
 
     /// [`DecisionTree::path`] for rows of an `enc` that passed [`DecisionTree::check`]
     /// (the check compares every feature: once per batch, not once per row).
+    /// Marks in `on_path` (one flag per feature, set, never cleared) the features
+    /// tested on `row`'s path, the steps of [`path_checked`](Self::path_checked)
+    /// without collecting them. `row` must be a row of `enc`, which must have passed
+    /// [`check`](Self::check).
+    pub(crate) fn mark_path(&self, enc: &Encoded, row: usize, on_path: &mut [bool]) {
+        let mut n = 0;
+        while !self.nodes[n].is_leaf() {
+            let f = self.nodes[n].feature as usize;
+            let code = enc.code(row, f);
+            on_path[f] = true;
+            let spread = self.missing == MissingPolicy::Fractional
+                && code == self.schema.features[f].missing_code();
+            match if spread { None } else { self.child(n, code) } {
+                Some(c) => n = c,
+                None => break,
+            }
+        }
+    }
+
     pub(crate) fn path_checked(&self, enc: &Encoded, row: usize) -> Result<Vec<Step>> {
         if row >= enc.n_rows() {
             return Err(Error::param(
