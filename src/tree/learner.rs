@@ -165,31 +165,44 @@ impl EncodedLearner for TreeLearner {
         self.params.clone().check().map(|_| ())
     }
 
+    /// The binning as given — or None for a self-tuning tree, whose tuning (in phase
+    /// 2) chooses the binning: it fits its discretizer after the tuning, once, rather
+    /// than encode the rows with a binning the tuning may discard (the encoding's time
+    /// is then part of the fit's).
     fn binning(&self) -> Option<&Binning> {
-        Some(&self.binning)
+        (self.tune == Tune::Off).then_some(&self.binning)
     }
 
     fn fit_codes(&self, mut input: FitInput<'_>) -> Result<TreeClassifier> {
-        let Encoding {
-            mut discretizer,
-            mut encoded,
-        } = input.take_encoding()?;
         let mut params = self.params.clone();
         let mut tuning = None;
-        if let Some((p, binning, report)) = tune(
-            &params,
-            self.tune,
-            self.grid.as_ref(),
-            input.table,
-            input.rows,
-        )? {
-            if &binning != discretizer.binning() {
-                discretizer = Discretizer::fit(input.table, input.rows, &binning)?;
-                encoded = discretizer.encode_rows(input.table, input.rows)?.0;
+        let Encoding {
+            discretizer,
+            encoded,
+        } = match input.encoding.take() {
+            Some(encoding) => encoding,
+            None => {
+                let mut binning = self.binning.clone();
+                if let Some((p, b, report)) = tune(
+                    &params,
+                    self.tune,
+                    self.grid.as_ref(),
+                    input.table,
+                    input.rows,
+                )? {
+                    binning = b;
+                    params = p;
+                    tuning = Some(Box::new(report));
+                }
+                binning.validate()?;
+                let discretizer = Discretizer::fit(input.table, input.rows, &binning)?;
+                let encoded = discretizer.encode_rows(input.table, input.rows)?.0;
+                Encoding {
+                    discretizer,
+                    encoded,
+                }
             }
-            params = p;
-            tuning = Some(Box::new(report));
-        }
+        };
         self.leaf.check()?;
         let alpha = match self.leaf {
             LeafModel::Constant => 0.0,
