@@ -72,7 +72,7 @@
 use churnkit::data::{CsvOptions, Table, read_csv, stratified_kfold};
 use churnkit::survival::metrics::concordance_index;
 use churnkit::survival::{
-    PRUNING_FRACTIONS, SHRINKAGE, SplitSelection, SurvivalData, SurvivalLearner,
+    PRUNING_FRACTIONS, SHRINKAGE, SplitSelection, SurvivalCriterion, SurvivalData, SurvivalLearner,
     SurvivalTreeParams, SurvivalTune,
 };
 
@@ -215,6 +215,40 @@ fn main() -> churnkit::Result<()> {
                 println!(
                     "| {file} | {shrink:?} | {:.4} | {:.4} | {:.4} |",
                     m[0], m[1], m[2]
+                );
+            }
+        }
+        return Ok(());
+    }
+    if nested_only && std::env::args().any(|a| a == "criterion") {
+        println!(
+            "| training file | split criterion | nested C-index per outer seed 77–81 | mean |"
+        );
+        println!("|---|---|---|---|");
+        use SurvivalCriterion::{HazardEntropy, LogRank};
+        let variants: [&[SurvivalCriterion]; 3] =
+            [&[LogRank], &[HazardEntropy], &[LogRank, HazardEntropy]];
+        let only: Option<usize> =
+            std::env::args().find_map(|a| a.strip_prefix("only=")?.parse().ok());
+        for (file, opts, duration) in &sets {
+            let train = read_csv(format!("{dir}{file}"), opts)?;
+            for (vi, crits) in variants.iter().enumerate() {
+                if only.is_some_and(|o| o != vi) {
+                    continue;
+                }
+                let t = std::time::Instant::now();
+                let mut grid = SurvivalTune::Fast.grid().expect("fast has a grid");
+                grid.criteria = crits.to_vec();
+                let learner = SurvivalLearner::new(*duration).grid(grid);
+                let c: Vec<f64> = (77..82)
+                    .map(|seed| nested(&learner, &train, seed))
+                    .collect::<churnkit::Result<_>>()?;
+                let mean = c.iter().sum::<f64>() / c.len() as f64;
+                let names: Vec<&str> = crits.iter().map(|c| c.name()).collect();
+                println!(
+                    "| {file} | {} | {c:.4?} | {mean:.4} | ({:.0} s)",
+                    names.join(" or "),
+                    t.elapsed().as_secs_f64()
                 );
             }
         }

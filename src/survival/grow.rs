@@ -47,11 +47,12 @@ use std::sync::Arc;
 
 use super::curve::{Estimator, SurvivalCurve};
 use super::data::SurvivalData;
-use super::params::{MAX_TIME_BINS, SplitSelection, SurvivalTreeParams};
+use super::params::{MAX_TIME_BINS, SplitSelection, SurvivalCriterion, SurvivalTreeParams};
 use super::tree::{SURVIVAL_LEAF, SurvivalNode, SurvivalTree};
 use crate::count::{ClassTables, CountTable, Counter, InMemory, Rows, Var};
 use crate::data::{Codes, Encoded, EncodedSchema, equal_frequency_cuts};
 use crate::error::{Error, Result};
+use crate::tree::NLogN;
 
 /// Nodes with more rows than this, in a table with more rows than this, grow their two
 /// children in parallel.
@@ -227,6 +228,9 @@ struct Ctx<'a> {
     numeric: Vec<bool>,
     /// Large subtrees may grow on in-memory copies of their rows.
     local: bool,
+    /// `n · log2 n` of small integer counts (the classification criterion's table),
+    /// for the hazard entropy.
+    lg: NLogN,
 }
 
 /// A table being grown on: the time-coded rows and their durations.
@@ -252,9 +256,15 @@ struct Work {
     ce: Vec<f64>,
     cexp: Vec<f64>,
     cn: Vec<f64>,
+    /// Hazard entropy only: the node's events per event bin, its impurity (bits),
+    /// and per code the events at each event bin.
+    big_d: Vec<f64>,
+    impurity: f64,
+    cd: Vec<f64>,
     /// Scratch of a sweep.
     order: Vec<u16>,
     nl: Vec<f64>,
+    dl: Vec<f64>,
     suffix: Vec<f64>,
 }
 
@@ -341,6 +351,7 @@ fn grow<C: Counter>(
         features: (0..schema.features.len()).collect(),
         numeric: schema.features.iter().map(|f| f.numeric).collect(),
         local,
+        lg: NLogN::new(n + 1),
     };
     let part = Part {
         enc: &prep.enc,
@@ -584,14 +595,17 @@ impl Ctx<'_> {
         // Node-level events and at-risk per bin; the bins with events.
         w.ev_bins.clear();
         w.big_n.clear();
+        w.big_d.clear();
         w.e_rate.clear();
         w.v_rate.clear();
+        let entropy = self.p.criterion == SurvivalCriterion::HazardEntropy;
         let mut at_risk: f64 = counts.iter().sum();
         for b in 0..nb {
             let d = counts[2 * b + 1];
             if d > 0.0 && at_risk > 0.0 {
                 w.ev_bins.push(b);
                 w.big_n.push(at_risk);
+                w.big_d.push(d);
                 w.e_rate.push(d / at_risk);
                 w.v_rate.push(if at_risk > 1.0 {
                     d * (at_risk - d) / ((at_risk - 1.0) * at_risk * at_risk)
@@ -603,6 +617,11 @@ impl Ctx<'_> {
         }
         if w.ev_bins.is_empty() {
             return None;
+        }
+        if entropy {
+            w.impurity = (0..w.ev_bins.len())
+                .map(|j| self.bin_impurity(w.big_n[j], w.big_d[j]))
+                .sum();
         }
         // (score, χ², feature, ordering, prefix): larger score wins.
         let mut best: Option<(f64, f64, usize, Vec<u16>, usize)> = None;
@@ -616,6 +635,10 @@ impl Ctx<'_> {
             w.cexp.clear();
             w.cn.clear();
             w.cn.resize(card * nbe, 0.0);
+            if entropy {
+                w.cd.clear();
+                w.cd.resize(card * nbe, 0.0);
+            }
             w.suffix.resize(nb + 1, 0.0);
             let mut present = 0;
             for v in 0..card {
@@ -633,6 +656,11 @@ impl Ctx<'_> {
                     let nv = w.suffix[b];
                     w.cn[v * nbe + j] = nv;
                     ex += w.e_rate[j] * nv;
+                }
+                if entropy {
+                    for (j, &b) in w.ev_bins.iter().enumerate() {
+                        w.cd[v * nbe + j] = t[2 * b + 1];
+                    }
                 }
                 w.cw.push(s);
                 w.ce.push(ev);
@@ -675,7 +703,12 @@ impl Ctx<'_> {
                         .sort_by(|&a, &b| ratio(a).total_cmp(&ratio(b)).then(a.cmp(&b)));
                 }
                 candidates += (w.order.len() - 1) as f64;
-                if let Some((stat, at)) = self.sweep(w, nbe)
+                let swept = if entropy {
+                    self.sweep_entropy(w, nbe)
+                } else {
+                    self.sweep(w, nbe)
+                };
+                if let Some((stat, at)) = swept
                     && feat.as_ref().is_none_or(|b| stat > b.0)
                 {
                     feat = Some((stat, w.order.clone(), at));
@@ -696,7 +729,12 @@ impl Ctx<'_> {
                         let l = order.len() as f64;
                         (l - 1.0) * std::f64::consts::LN_2 + (-(1.0 - l).exp2()).ln_1p()
                     };
-                    -(ln_chi2_1_sf(stat) + ln_m)
+                    let ln_p = if entropy {
+                        crate::math::ln_chi_square_sf(stat, nbe as f64)
+                    } else {
+                        ln_chi2_1_sf(stat)
+                    };
+                    -(ln_p + ln_m)
                 }
             };
             if best.as_ref().is_none_or(|b| score > b.0) {
@@ -786,6 +824,60 @@ impl Ctx<'_> {
             }
             let stat = (ol - el) * (ol - el) / var;
             if stat >= p.min_logrank && stat > 0.0 && best.is_none_or(|b| stat > b.0) {
+                best = Some((stat, pos));
+            }
+        }
+        best
+    }
+}
+
+impl Ctx<'_> {
+    /// `n · H(d / n)` in bits, `H` the binary entropy: `L(n) − L(d) − L(n − d)` with
+    /// `L(x) = x log2 x` ([`NLogN`], the classification criterion's table).
+    #[inline]
+    fn bin_impurity(&self, n: f64, d: f64) -> f64 {
+        self.lg.l(n) - self.lg.l(d) - self.lg.l(n - d)
+    }
+
+    /// [`sweep`](Self::sweep) for the hazard entropy: the best admissible prefix of
+    /// `w.order` by `2 ln 2 · (I − I_L − I_R)` (the impurities in bits over the node's
+    /// event bins, see [`SurvivalCriterion::HazardEntropy`]; bins without events add
+    /// 0 to each), and that statistic.
+    fn sweep_entropy(&self, w: &mut Work, nbe: usize) -> Option<(f64, usize)> {
+        let p = self.p;
+        let total_w: f64 = w.order.iter().map(|&v| w.cw[v as usize]).sum();
+        let total_e: f64 = w.order.iter().map(|&v| w.ce[v as usize]).sum();
+        w.nl.clear();
+        w.nl.resize(nbe, 0.0);
+        w.dl.clear();
+        w.dl.resize(nbe, 0.0);
+        let (mut ol, mut wl) = (0.0, 0.0);
+        let mut best: Option<(f64, usize)> = None;
+        for pos in 0..w.order.len().saturating_sub(1) {
+            let v = w.order[pos] as usize;
+            ol += w.ce[v];
+            wl += w.cw[v];
+            let (cnv, cdv) = (&w.cn[v * nbe..(v + 1) * nbe], &w.cd[v * nbe..(v + 1) * nbe]);
+            for j in 0..nbe {
+                w.nl[j] += cnv[j];
+                w.dl[j] += cdv[j];
+            }
+            let (wr, er) = (total_w - wl, total_e - ol);
+            if wl < p.min_rows_leaf
+                || wr < p.min_rows_leaf
+                || ol < p.min_events_leaf
+                || er < p.min_events_leaf
+            {
+                continue;
+            }
+            let mut children = 0.0;
+            for j in 0..nbe {
+                let (nl, dl) = (w.nl[j], w.dl[j]);
+                children +=
+                    self.bin_impurity(nl, dl) + self.bin_impurity(w.big_n[j] - nl, w.big_d[j] - dl);
+            }
+            let stat = 2.0 * std::f64::consts::LN_2 * (w.impurity - children);
+            if stat >= p.min_logrank && stat > 1e-9 && best.is_none_or(|b| stat > b.0) {
                 best = Some((stat, pos));
             }
         }
@@ -1114,6 +1206,12 @@ pub(crate) mod tests {
         assert_eq!(fast, slow);
         assert!(fast.n_nodes() > 7);
         fast.validate().unwrap();
+        // The hazard entropy, from the same tables.
+        let p = p.criterion(SurvivalCriterion::HazardEntropy);
+        let fast = p.fit(&enc, &data).unwrap();
+        let slow = grow(&p, &prep, &RowByRow(&prep.enc), false).unwrap();
+        assert_eq!(fast, slow);
+        assert!(fast.n_nodes() > 7);
     }
 
     #[test]
@@ -1135,6 +1233,147 @@ pub(crate) mod tests {
             );
             assert!((x.statistic - y.statistic).abs() < 1e-6 * y.statistic.max(1.0));
             assert!((x.rmst - y.rmst).abs() < 1e-9);
+        }
+    }
+
+    /// Categorical features on given rows (no missing), `(duration, event)` each.
+    fn table(cols: &[(&str, usize, Vec<u8>)], rows: &[(f64, bool)]) -> (Encoded, SurvivalData) {
+        let schema = Arc::new(EncodedSchema {
+            features: cols.iter().map(|c| feature(c.0, c.1, false)).collect(),
+            classes: vec!["retained".into(), "churned".into()],
+        });
+        let labels = rows.iter().map(|r| u8::from(r.1)).collect();
+        let codes = cols.iter().map(|c| Codes::U8(c.2.clone())).collect();
+        let enc = Encoded::new(schema, codes, labels, None).unwrap();
+        let (d, e) = rows.iter().copied().unzip();
+        (enc, SurvivalData::new(d, e).unwrap())
+    }
+
+    fn entropy_params() -> SurvivalTreeParams {
+        SurvivalTreeParams::new()
+            .criterion(SurvivalCriterion::HazardEntropy)
+            .time_bins(127)
+    }
+
+    #[test]
+    fn hazard_entropy_gain_is_the_hand_computed_one() {
+        // x = 0: churn at 1, 1, 2, censored at 2; x = 1: censored at 1, 2, 2, churn at 2.
+        // Bins = the event times {1, 2}. Per bin (at risk n, events d):
+        //   node (8, 2), (5, 2); x = 0: (4, 2), (2, 1); x = 1: (4, 0), (3, 1).
+        // I = Σ n H(d/n) (nats): node 8 H(1/4) + 5 H(2/5) = 7.863739491996749,
+        //   x = 0: 4 H(1/2) + 2 H(1/2) = 6 ln 2 = 4.1588830833596715,
+        //   x = 1: 0 + 3 H(1/3) = 1.9095425048844383;
+        // 2G = 2 (7.8637… − 4.1588… − 1.9095…) = 3.590627807505278.
+        let rows = [
+            (1.0, true),
+            (1.0, true),
+            (2.0, false),
+            (2.0, true),
+            (1.0, false),
+            (2.0, true),
+            (2.0, false),
+            (2.0, false),
+        ];
+        let (enc, data) = table(&[("x", 2, vec![0, 0, 0, 0, 1, 1, 1, 1])], &rows);
+        let p = entropy_params().max_depth(Some(1)).min_rows_leaf(1.0);
+        for selection in [SplitSelection::Statistic, SplitSelection::AdjustedPValue] {
+            let t = p.clone().selection(selection).fit(&enc, &data).unwrap();
+            assert_eq!(t.nodes()[0].feature, 0);
+            let g = t.nodes()[0].statistic;
+            assert!((g - 3.590_627_807_505_278).abs() < 1e-12, "{g}");
+            // Weighted rows: the same table, the same number.
+            let w = data.clone().with_weights(vec![0.5; 8]).unwrap();
+            let half = p
+                .clone()
+                .min_rows_leaf(0.5)
+                .min_events_leaf(0.5)
+                .fit(&enc, &w)
+                .unwrap();
+            assert!((half.nodes()[0].statistic - g / 2.0).abs() < 1e-12);
+        }
+        // A threshold above 2G keeps the root a leaf.
+        let t = p.min_logrank(3.6).fit(&enc, &data).unwrap();
+        assert_eq!(t.n_nodes(), 1);
+    }
+
+    #[test]
+    fn hazard_entropy_sees_hazards_that_cross() {
+        // `cross`: group 0 churns at 1 (40 of 100), group 1 at 2 (53 of 100), the rest
+        // censored at 3: the hazards cross and the log-rank χ² is 0.00095, the hazard
+        // entropy's 2G 130.5. `prop`: half the churners of both groups against
+        // everyone else: log-rank χ² 76.1, 2G 89.2.
+        let mut rows = vec![(1.0, true); 40];
+        rows.extend(vec![(3.0, false); 60]);
+        rows.extend(vec![(2.0, true); 53]);
+        rows.extend(vec![(3.0, false); 47]);
+        let cross: Vec<u8> = (0..200).map(|i| u8::from(i >= 100)).collect();
+        let prop: Vec<u8> = (0..200)
+            .map(|i| u8::from((i < 40 || (100..153).contains(&i)) && i % 2 == 0))
+            .collect();
+        let (enc, data) = table(&[("prop", 2, prop), ("cross", 2, cross)], &rows);
+        let p = SurvivalTreeParams::new()
+            .time_bins(127)
+            .max_depth(Some(1))
+            .min_rows_leaf(5.0);
+        let lr = p.fit(&enc, &data).unwrap();
+        assert_eq!(lr.nodes()[0].feature, 0, "log-rank: prop");
+        assert!((lr.nodes()[0].statistic - 76.142_449_034_989_72).abs() < 1e-9);
+        let he = p
+            .criterion(SurvivalCriterion::HazardEntropy)
+            .fit(&enc, &data)
+            .unwrap();
+        assert_eq!(he.nodes()[0].feature, 1, "hazard entropy: cross");
+        assert!((he.nodes()[0].statistic - 130.508_723_676_527_78).abs() < 1e-9);
+    }
+
+    #[test]
+    fn hazard_entropy_splits_on_the_hazard_and_not_on_noise() {
+        let (enc, data) = synthetic(1000, 4);
+        for selection in [SplitSelection::Statistic, SplitSelection::AdjustedPValue] {
+            let t = entropy_params()
+                .selection(selection)
+                .min_rows_leaf(30.0)
+                .fit(&enc, &data)
+                .unwrap();
+            assert_eq!(t.nodes()[0].feature, 0, "a decides the hazard");
+            // The high-hazard level lives shorter.
+            assert!(t.nodes()[t.child(0, 0)].rmst < t.nodes()[t.child(0, 2)].rmst);
+            t.validate().unwrap();
+        }
+        // Every split statistic is positive and at least the threshold.
+        let t = entropy_params()
+            .max_depth(None)
+            .min_rows_leaf(5.0)
+            .min_logrank(3.84)
+            .fit(&enc, &data)
+            .unwrap();
+        assert!(t.n_nodes() > 3);
+        assert!(
+            t.nodes()
+                .iter()
+                .filter(|n| !n.is_leaf())
+                .all(|n| n.statistic >= 3.84)
+        );
+    }
+
+    #[test]
+    fn hazard_entropy_weights_count_like_repeated_rows() {
+        let (enc, data) = synthetic(400, 9);
+        let w: Vec<f64> = (0..400).map(|i| f64::from(1 + (i % 3) as u8)).collect();
+        let rep: Vec<usize> = (0..400)
+            .flat_map(|i| std::iter::repeat_n(i, 1 + i % 3))
+            .collect();
+        let p = entropy_params().min_rows_leaf(10.0);
+        let a = p.fit(&enc, &data.clone().with_weights(w).unwrap()).unwrap();
+        let b = p.fit(&enc.select(&rep), &data.select(&rep)).unwrap();
+        assert!(a.n_nodes() > 3);
+        assert_eq!(a.nodes().len(), b.nodes().len());
+        for (x, y) in a.nodes().iter().zip(b.nodes()) {
+            assert_eq!(
+                (x.feature, x.weight, x.events),
+                (y.feature, y.weight, y.events)
+            );
+            assert!((x.statistic - y.statistic).abs() < 1e-6 * y.statistic.max(1.0));
         }
     }
 

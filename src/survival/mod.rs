@@ -52,7 +52,7 @@ pub use data::{SurvivalData, duration_column};
 pub use leakage::{CLOCK_CORRELATION, CLOCK_RATIO_CORRELATION, ClockLeak, clock_leakage};
 pub use learner::{SurvivalLearner, SurvivalModel, SurvivalPrediction};
 pub use logrank::{LogRank, logrank_test};
-pub use params::{MAX_TIME_BINS, SplitSelection, SurvivalTreeParams};
+pub use params::{MAX_TIME_BINS, SplitSelection, SurvivalCriterion, SurvivalTreeParams};
 pub use prune::collapse_alphas;
 pub use tree::{SURVIVAL_LEAF, SurvivalLeaf, SurvivalNode, SurvivalStep, SurvivalTree};
 pub use tune::{

@@ -15,7 +15,8 @@ pub const MAX_TIME_BINS: usize = 127;
 /// Defaults (the fixed fallback when self-tuning is off; the default
 /// [`SurvivalLearner`](super::SurvivalLearner) tunes depth and leaf size by CV):
 /// `max_depth = Some(6)`, `min_rows_leaf = 20`, `min_events_leaf = 1`,
-/// `min_logrank = 0`, `time_bins = 16`, Kaplan–Meier leaves, splits chosen by
+/// `min_logrank = 0`, `time_bins = 16`, Kaplan–Meier leaves, the log-rank
+/// [`SurvivalCriterion`], splits chosen by
 /// [`SplitSelection::AdjustedPValue`] (the selection and the bins chosen by the
 /// self-tuning's CV on the Telco, Orange and ISP training rows:
 /// `examples/survival_cv.rs`).
@@ -27,8 +28,9 @@ pub struct SurvivalTreeParams {
     pub min_rows_leaf: f64,
     /// The least (weighted) number of events (churned customers) in a leaf.
     pub min_events_leaf: f64,
-    /// A split is taken only when its log-rank statistic `χ²` is at least this (3.84
-    /// is the 5 % level of χ²₁).
+    /// A split is taken only when its statistic `χ²` is at least this (the log-rank
+    /// `χ²`, or `2 · gain` of the hazard entropy, see [`SurvivalCriterion`]; 3.84 is
+    /// the 5 % level of χ²₁).
     pub min_logrank: f64,
     /// At most this many time bins for the split criterion (1 to
     /// [`MAX_TIME_BINS`]): the distinct event times when there are no more, else
@@ -41,6 +43,9 @@ pub struct SurvivalTreeParams {
     /// How the best split is chosen across features.
     #[serde(default)]
     pub selection: SplitSelection,
+    /// What a candidate split is scored by (default: the log-rank statistic).
+    #[serde(default)]
+    pub criterion: SurvivalCriterion,
     /// Split-complexity post-pruning ([`SurvivalTree::pruned`](super::SurvivalTree::pruned)):
     /// the grown tree is cut to `T(α)` with `α` = this fraction of the root split's
     /// log-rank statistic; `None` = no post-pruning.
@@ -54,15 +59,66 @@ pub struct SurvivalTreeParams {
     pub shrinkage: f64,
 }
 
+/// What scores a candidate split of a survival tree's node. Both are computed in the
+/// same sweep over the same counted tables (per code and time bin `b`: the events
+/// `d_b` and the customers at risk `n_b`, a customer censored in bin `b` at risk in
+/// it), and both give a `χ²` statistic, stored as the node's
+/// [`statistic`](super::SurvivalNode::statistic).
+///
+/// Chosen by nested cross-validation on the Telco, Orange and ISP training files
+/// (`cargo run --release --example survival_cv -- nested criterion`; the numbers are
+/// in that example's header).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum SurvivalCriterion {
+    /// The (grouped-time) log-rank statistic `χ² = (O_L − E_L)² / V_L`, the test of
+    /// equal hazards against proportional ones (Mantel 1966; the survival-tree
+    /// criterion of Ciampi et al. 1986 and LeBlanc & Crowley 1993). One degree of
+    /// freedom.
+    #[default]
+    LogRank,
+    /// The discrete-time hazard deviance ("person-period entropy"): a node's
+    /// impurity is
+    ///
+    /// ```text
+    /// I = Σ_b n_b · H(d_b / n_b),   H(p) = −p ln p − (1 − p) ln(1 − p)
+    /// ```
+    ///
+    /// — the entropy of the person-period rows (one row per customer and bin they
+    /// were at risk in, labelled churned in the bin they churned in), i.e. minus the
+    /// maximised log-likelihood of a discrete-time hazard model with one hazard per
+    /// bin (Singer & Willett 1993, "It's about time: using discrete-time survival
+    /// analysis to study duration and the timing of events", J. Educ. Stat. 18(2);
+    /// the discrete-time survival trees of Bou-Hamad, Larocque & Ben-Ameur 2011,
+    /// Stat. Med. 30(9)). A split's gain `G = I_parent − I_left − I_right` is the
+    /// information gain of ID3 on those rows, and `2G` is the likelihood-ratio
+    /// statistic of separate per-bin hazards in each child against common ones,
+    /// `χ²` with as many degrees of freedom as the node has bins with events; `2G`
+    /// is the statistic used. Unlike the log-rank it sees hazards that cross.
+    HazardEntropy,
+}
+
+impl SurvivalCriterion {
+    /// A short name for reports: `log-rank`, `hazard-entropy`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SurvivalCriterion::LogRank => "log-rank",
+            SurvivalCriterion::HazardEntropy => "hazard-entropy",
+        }
+    }
+}
+
 /// How a node's split is chosen across features (within a feature it is always the
-/// largest log-rank `χ²`).
+/// largest statistic of the [`SurvivalCriterion`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum SplitSelection {
     /// The largest `χ²`, whatever the feature.
     Statistic,
-    /// The smallest Bonferroni-adjusted p-value `m · P(χ²₁ >= χ²)`, `m` the number of
+    /// The smallest Bonferroni-adjusted p-value `m · P(χ²_ν >= χ²)` (`ν` = 1 for the
+    /// log-rank, the node's bins with events for the hazard entropy), `m` the number of
     /// candidate splits of the feature: `#codes − 1` per ordering of a binned numeric,
     /// `2^(L−1) − 1` for a categorical with `L` levels at the node (its hazard
     /// ordering stands for all its two-group partitions). The maximum over many
@@ -83,6 +139,7 @@ impl Default for SurvivalTreeParams {
             time_bins: 16,
             estimator: Estimator::KaplanMeier,
             selection: SplitSelection::AdjustedPValue,
+            criterion: SurvivalCriterion::LogRank,
             prune_alpha: None,
             shrinkage: 0.0,
         }
@@ -134,6 +191,12 @@ impl SurvivalTreeParams {
     /// Sets how the split is chosen across features.
     pub fn selection(mut self, s: SplitSelection) -> Self {
         self.selection = s;
+        self
+    }
+
+    /// Sets what scores a candidate split.
+    pub fn criterion(mut self, c: SurvivalCriterion) -> Self {
+        self.criterion = c;
         self
     }
 

@@ -30,7 +30,8 @@ pub struct SurvivalNode {
     pub weight: f64,
     /// Weighted number of them who churned.
     pub events: f64,
-    /// The log-rank statistic `χ²` of the node's split (0 at a leaf).
+    /// The statistic `χ²` of the node's split (0 at a leaf): the log-rank `χ²`, or
+    /// `2 ·` the hazard-entropy gain ([`SurvivalCriterion`](super::SurvivalCriterion)).
     pub statistic: f64,
     /// The restricted mean lifetime of the node's training customers up to the tree's
     /// [`tau`](SurvivalTree::tau): `∫_0^τ Ŝ_node(u) du` from the node's own
@@ -331,7 +332,7 @@ impl SurvivalTree {
             out.push('\n');
             return;
         }
-        let _ = writeln!(out, " (log-rank χ² {:.1})", node.statistic);
+        let _ = writeln!(out, " (split χ² {:.1})", node.statistic);
         let mut kids: Vec<usize> = Vec::new();
         for c in 0..self.schema.features[node.feature as usize].cardinality() as u16 {
             let k = self.child(n, c);
@@ -673,7 +674,7 @@ mod tests {
         assert_eq!(text.lines().count(), t.n_nodes());
         assert!(text.starts_with("root: 1500 customers"), "{text}");
         assert!(
-            text.contains("log-rank χ²") && text.contains("S(t):"),
+            text.contains("split χ²") && text.contains("S(t):"),
             "{text}"
         );
     }

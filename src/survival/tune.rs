@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use super::data::{SurvivalData, fit_discretizer};
 use super::metrics::concordance_index;
-use super::params::SurvivalTreeParams;
+use super::params::{SurvivalCriterion, SurvivalTreeParams};
 use super::prune::{collapse_alphas, leaves_at};
 use super::shrink::shrunk_risks;
 use super::tree::SurvivalTree;
@@ -93,6 +93,7 @@ impl SurvivalTune {
                 ],
                 alphas: Vec::new(),
                 shrinkage: SHRINKAGE.to_vec(),
+                criteria: Vec::new(),
                 folds: 5,
                 repeats: 1,
                 max_rows: 30_000,
@@ -172,6 +173,10 @@ pub struct SurvivalGrid {
     /// empty = `[0]`, no shrinkage.
     #[serde(default)]
     pub shrinkage: Vec<f64>,
+    /// Split criteria ([`SurvivalTreeParams::criterion`]), each growing its own trees;
+    /// empty = the base parameters' criterion alone (the `fast` grid's).
+    #[serde(default)]
+    pub criteria: Vec<SurvivalCriterion>,
     /// Folds of the stratified cross-validation.
     pub folds: usize,
     /// Repetitions with other fold assignments (seed + repetition); tables up to
@@ -280,6 +285,9 @@ pub struct SurvivalSetting {
     /// The hazard shrinkage strength `m` (0 = none).
     #[serde(default)]
     pub shrinkage: f64,
+    /// The split criterion.
+    #[serde(default)]
+    pub criterion: SurvivalCriterion,
 }
 
 /// A setting's cross-validated scores.
@@ -381,6 +389,12 @@ pub(crate) fn tune(
     } else {
         grid.shrinkage.clone()
     };
+    let crits: Vec<SurvivalCriterion> = if grid.criteria.is_empty() {
+        vec![base.criterion]
+    } else {
+        grid.criteria.clone()
+    };
+    let nc = crits.len();
     let (nb, nl, nd, nm) = (
         grid.binnings.len(),
         leaves.len(),
@@ -403,13 +417,19 @@ pub(crate) fn tune(
         grid.depths.iter().flatten().max().copied()
     };
     // Per job: [c_index, leaves] per shrinkage (outer) and cut.
-    let jobs: Vec<Vec<[f64; 2]>> = (0..folds.len() * nb * nl)
+    let jobs: Vec<Vec<[f64; 2]>> = (0..folds.len() * nc * nb * nl)
         .into_par_iter()
         .with_max_len(1)
         .map(|i| {
-            let (f, b, l) = (i / (nb * nl), (i / nl) % nb, i % nl);
+            let (f, c, b, l) = (
+                i / (nc * nb * nl),
+                (i / (nb * nl)) % nc,
+                (i / nl) % nb,
+                i % nl,
+            );
             let p = base
                 .clone()
+                .criterion(crits[c])
                 .min_rows_leaf(leaves[l].1)
                 .max_depth(deepest)
                 .prune_alpha(None);
@@ -433,39 +453,43 @@ pub(crate) fn tune(
         })
         .collect::<Result<_>>()?;
     let nf = folds.len() as f64;
-    let mut points = Vec::with_capacity(nb * nl * nd * nm);
-    let mut fold_scores = Vec::with_capacity(nb * nl * nd * nm);
-    let mut path = Vec::with_capacity(nb * nl * nd * nm);
-    for b in 0..nb {
-        for (l, &(fraction, leaf)) in leaves.iter().enumerate() {
-            let cuts = ms.iter().enumerate().flat_map(|(mi, &m)| {
-                grid.depths
-                    .iter()
-                    .map(|&d| (d, None))
-                    .chain(grid.alphas.iter().map(|&a| (deepest, Some(a))))
-                    .map(move |(d, a)| (mi, m, d, a))
-            });
-            for (d, (mi, m, depth, alpha)) in cuts.enumerate() {
-                let per: Vec<[f64; 2]> = (0..folds.len())
-                    .map(|f| jobs[(f * nb + b) * nl + l][d])
-                    .collect();
-                let c = per.iter().map(|s| s[0]).sum::<f64>() / nf;
-                let var = per.iter().map(|s| (s[0] - c).powi(2)).sum::<f64>() / (nf - 1.0);
-                fold_scores.push(per.iter().map(|s| s[0]).collect::<Vec<f64>>());
-                path.push((b * nl + l) * nm + mi);
-                points.push(SurvivalCvPoint {
-                    setting: SurvivalSetting {
-                        binning: grid.binnings[b].clone(),
-                        min_leaf: leaf,
-                        min_leaf_fraction: fraction,
-                        max_depth: depth,
-                        alpha,
-                        shrinkage: m,
-                    },
-                    c_index: c,
-                    c_index_se: (var / nf).sqrt(),
-                    leaves: per.iter().map(|s| s[1]).sum::<f64>() / nf,
+    let n_points = nc * nb * nl * nd * nm;
+    let mut points = Vec::with_capacity(n_points);
+    let mut fold_scores = Vec::with_capacity(n_points);
+    let mut path = Vec::with_capacity(n_points);
+    for (ci, &criterion) in crits.iter().enumerate() {
+        for b in 0..nb {
+            for (l, &(fraction, leaf)) in leaves.iter().enumerate() {
+                let cuts = ms.iter().enumerate().flat_map(|(mi, &m)| {
+                    grid.depths
+                        .iter()
+                        .map(|&d| (d, None))
+                        .chain(grid.alphas.iter().map(|&a| (deepest, Some(a))))
+                        .map(move |(d, a)| (mi, m, d, a))
                 });
+                for (d, (mi, m, depth, alpha)) in cuts.enumerate() {
+                    let per: Vec<[f64; 2]> = (0..folds.len())
+                        .map(|f| jobs[((f * nc + ci) * nb + b) * nl + l][d])
+                        .collect();
+                    let c = per.iter().map(|s| s[0]).sum::<f64>() / nf;
+                    let var = per.iter().map(|s| (s[0] - c).powi(2)).sum::<f64>() / (nf - 1.0);
+                    fold_scores.push(per.iter().map(|s| s[0]).collect::<Vec<f64>>());
+                    path.push(((ci * nb + b) * nl + l) * nm + mi);
+                    points.push(SurvivalCvPoint {
+                        setting: SurvivalSetting {
+                            binning: grid.binnings[b].clone(),
+                            min_leaf: leaf,
+                            min_leaf_fraction: fraction,
+                            max_depth: depth,
+                            alpha,
+                            shrinkage: m,
+                            criterion,
+                        },
+                        c_index: c,
+                        c_index_se: (var / nf).sqrt(),
+                        leaves: per.iter().map(|s| s[1]).sum::<f64>() / nf,
+                    });
+                }
             }
         }
     }
@@ -488,6 +512,7 @@ pub(crate) fn tune(
     let final_min_leaf = (c.min_leaf_fraction * rows.len() as f64).round().max(2.0);
     let params = base
         .clone()
+        .criterion(c.criterion)
         .min_rows_leaf(final_min_leaf)
         .max_depth(c.max_depth)
         .prune_alpha(c.alpha)
