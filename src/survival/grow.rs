@@ -1,5 +1,6 @@
 //! The survival tree's grower: depth-first binary splits chosen by the log-rank
-//! statistic, every per-node tally taken through the counting contract.
+//! statistic or the discrete-time hazard entropy ([`SurvivalCriterion`]), every
+//! per-node tally taken through the counting contract.
 //!
 //! # Counting through the seam
 //!
@@ -17,6 +18,14 @@
 //! module (except that customers censored before the first event time count as at
 //! risk at it); with coarser bins it is the grouped-time version.
 //!
+//! The hazard entropy reads the same rows of the same tables: per event bin `b` of
+//! the node, a side's impurity adds `n_b H(d_b / n_b)` = `L(n_b) − L(d_b) −
+//! L(n_b − d_b)` bits (`L(x) = x log2 x`, the classification criterion's [`NLogN`]
+//! table), the node's sum computed once, each side's accumulated along the sweep
+//! beside the log-rank's at-risk sums; `2 ln 2 · (I − I_L − I_R)` is the
+//! likelihood-ratio `χ²` (see [`SurvivalCriterion::HazardEntropy`]). Bins without
+//! events add nothing to any side. Only the chosen criterion's sums are kept.
+//!
 //! # Splits
 //!
 //! Binary, on one feature's codes. For a numeric (binned) feature the codes keep their
@@ -26,7 +35,8 @@
 //! best two-group partition among its prefixes, for the log-rank statistic it is the
 //! usual approximation). Every prefix of an ordering is a candidate, provided both
 //! sides keep `min_rows_leaf` customers and `min_events_leaf` events and
-//! `χ² = (O_L − E_L)² / V_L >= min_logrank`; within a feature the largest `χ²` wins,
+//! `χ² = (O_L − E_L)² / V_L` (or the hazard entropy's `2G`) is at least
+//! `min_logrank`; within a feature the largest `χ²` wins,
 //! across features the [`SplitSelection`] decides (default: the smallest
 //! Bonferroni-adjusted p-value). Ties go to the first feature, ordering and prefix.
 //! Codes absent from the node go to the side whose order they fall in (numeric), or
