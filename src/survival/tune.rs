@@ -805,6 +805,42 @@ mod tests {
     }
 
     #[test]
+    fn a_grid_of_criteria_scores_each_and_applies_the_chosen_one() {
+        let t = synthetic(1000);
+        let rows = t.all_rows();
+        let data = SurvivalData::from_table(&t, DURATION, &rows).unwrap();
+        let base = SurvivalTreeParams::new();
+        let mut g = SurvivalTune::Fast.grid().unwrap();
+        g.binnings.truncate(1);
+        g.shrinkage = vec![0.0, 10.0];
+        let run = |g: &SurvivalGrid| {
+            tune(&base, Some(g), &t, &rows, &data, DURATION, 3)
+                .unwrap()
+                .unwrap()
+        };
+        let (_, _, one) = run(&g);
+        g.criteria = vec![SurvivalCriterion::LogRank, SurvivalCriterion::HazardEntropy];
+        let (p, _, two) = run(&g);
+        assert_eq!(two.settings, 2 * one.settings);
+        assert_eq!(p.criterion, two.chosen.setting.criterion);
+        // The one-SE pick stays on the best's grown trees, criterion included.
+        assert_eq!(two.chosen.setting.criterion, two.best.setting.criterion);
+        // The log-rank settings score as they did alone (the same trees).
+        assert!(one.best.c_index <= two.best.c_index);
+        let lr_best = two
+            .curve
+            .iter()
+            .find(|c| c.setting.criterion == SurvivalCriterion::LogRank)
+            .map(|c| c.c_index);
+        if let Some(c) = lr_best {
+            assert!(c <= one.best.c_index);
+        }
+        if two.best.setting.criterion == SurvivalCriterion::LogRank {
+            assert_eq!(two.best, one.best);
+        }
+    }
+
+    #[test]
     fn tune_names_parse() {
         assert_eq!("fast".parse::<SurvivalTune>().unwrap(), SurvivalTune::Fast);
         assert_eq!("off".parse::<SurvivalTune>().unwrap().name(), "off");
