@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use super::Scorer;
 use super::batch::{
     BatchOptions, BatchReport, Field, OutputFormat, PIECE_ROWS, Piece, Progress, Sink, Tally,
-    batch_plan, score_fields, score_piece, start_report, survival_columns,
+    batch_plan, fmt_num, score_fields, score_piece, start_report, survival_columns,
 };
 use crate::data::DataFormat;
 use crate::data::arrow::{BatchReader, Cells, Value, type_kind};
@@ -290,16 +290,15 @@ impl ScoreColumns {
                         }
                         (Col::Text(b), _) => b.append_null(),
                         (Col::Num(b), Field::Num(x) | Field::Signed(x)) if x.is_finite() => {
-                            // Rounded as the CSV writes it (`{:.4}`), so both outputs
-                            // hold the same numbers.
-                            let x = match precision {
-                                Some(p) => {
-                                    use std::fmt::Write as _;
-                                    num.clear();
-                                    let _ = write!(num, "{x:.p$}");
-                                    num.parse().unwrap_or(x)
-                                }
-                                None => x,
+                            // Rounded as the CSV writes it (`{:.4}`, a weight that
+                            // would read as zero to 4 significant digits), so both
+                            // outputs hold the same numbers.
+                            let x = if precision.is_some() {
+                                num.clear();
+                                fmt_num(&mut num, x, precision, matches!(f, Field::Signed(_)));
+                                num.parse().unwrap_or(x)
+                            } else {
+                                x
                             };
                             b.append_value(x)
                         }

@@ -87,7 +87,8 @@ pub struct BatchOptions {
     /// limit; the [`BatchReport::columns`] summary says what was found).
     pub max_unusable_percent: Option<u8>,
     /// Decimal places of probabilities, weights and amounts (default None: Rust's
-    /// shortest round-trip form).
+    /// shortest round-trip form). A reason's weight that so many decimals would show
+    /// as `+0.0000` is written with as many significant digits instead (`+2.134e-5`).
     pub precision: Option<usize>,
     /// CSV (default), JSON Lines, Parquet or Arrow IPC (the last two to a file,
     /// [`score_file`]).
@@ -424,9 +425,14 @@ pub fn output_header(classes: &[String]) -> Vec<String> {
     h
 }
 
-/// A number with `precision` decimals (None: shortest round-trip form).
-fn fmt_num(out: &mut String, x: f64, precision: Option<usize>, signed: bool) {
+/// A number with `precision` decimals (None: shortest round-trip form), appended to
+/// `out`. A `signed` number (a reason's weight) never reads as zero when it is not:
+/// one that `precision` decimals would round to `±0.0…0` is written with `precision`
+/// significant digits in scientific form instead (`+2.134e-5` for 4), so a listed
+/// reason always shows its sign and size.
+pub(crate) fn fmt_num(out: &mut String, x: f64, precision: Option<usize>, signed: bool) {
     use std::fmt::Write as _;
+    let start = out.len();
     // Writing to a String cannot fail.
     let _ = match (precision, signed) {
         (Some(p), true) => write!(out, "{x:+.p$}"),
@@ -434,6 +440,27 @@ fn fmt_num(out: &mut String, x: f64, precision: Option<usize>, signed: bool) {
         (None, true) => write!(out, "{x:+}"),
         (None, false) => write!(out, "{x}"),
     };
+    if let (Some(p), true) = (precision, signed)
+        && x != 0.0
+        && x.is_finite()
+        && !out[start..].bytes().any(|b| (b'1'..=b'9').contains(&b))
+    {
+        out.truncate(start);
+        let digits = p.max(1) - 1;
+        let _ = write!(out, "{x:+.digits$e}");
+    }
+}
+
+/// A signed number (a reason's weight) as [`fmt_num`] writes it, read back: `x`
+/// rounded to `precision` decimals, or to `precision` significant digits where the
+/// decimals would make it zero (unchanged without a precision).
+pub(crate) fn round_signed(x: f64, precision: Option<usize>) -> f64 {
+    if precision.is_none() || !x.is_finite() {
+        return x;
+    }
+    let mut s = String::new();
+    fmt_num(&mut s, x, precision, true);
+    s.parse().unwrap_or(x)
 }
 
 /// `x` rounded to `precision` decimals (unchanged without one).
@@ -465,7 +492,7 @@ pub fn score_json(
     };
     let reasons = |rs: &[crate::learner::Reason]| {
         rs.iter()
-            .map(|r| json!({"feature": r.feature, "condition": r.condition, "weight": num(r.weight)}))
+            .map(|r| json!({"feature": r.feature, "condition": r.condition, "weight": round_signed(r.weight, precision)}))
             .collect::<Vec<_>>()
     };
     let probabilities: serde_json::Map<String, serde_json::Value> = classes
@@ -1228,4 +1255,33 @@ fn score_csv_inner<R: Read>(
         progress(tally.report.rows_in, reader.position().byte());
     }
     Ok(tally.finish(scorer))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{fmt_num, round_signed};
+
+    fn fmt(x: f64, precision: Option<usize>, signed: bool) -> String {
+        let mut s = String::from("kept|");
+        fmt_num(&mut s, x, precision, signed);
+        s
+    }
+
+    #[test]
+    fn a_weight_never_reads_as_zero_unless_it_is() {
+        assert_eq!(fmt(0.01304, Some(4), true), "kept|+0.0130");
+        assert_eq!(fmt(-0.2135, Some(4), true), "kept|-0.2135");
+        // Four decimals would write +0.0000 / -0.0000: four significant digits instead.
+        assert_eq!(fmt(2.1344e-5, Some(4), true), "kept|+2.134e-5");
+        assert_eq!(fmt(-3.0e-9, Some(4), true), "kept|-3.000e-9");
+        assert_eq!(fmt(4.0e-7, Some(0), true), "kept|+4e-7");
+        assert_eq!(fmt(0.0, Some(4), true), "kept|+0.0000");
+        // Unsigned numbers (probabilities, amounts) keep their decimals.
+        assert_eq!(fmt(2.1e-5, Some(4), false), "kept|0.0000");
+        assert_eq!(fmt(2.1e-5, None, true), "kept|+0.000021");
+        assert_eq!(round_signed(2.1344e-5, Some(4)), 2.134e-5);
+        assert_eq!(round_signed(0.01304, Some(4)), 0.013);
+        assert_eq!(round_signed(2.1344e-5, None), 2.1344e-5);
+        assert!(round_signed(f64::NAN, Some(4)).is_nan());
+    }
 }
