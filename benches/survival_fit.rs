@@ -11,7 +11,8 @@
 //! - the survival tree: `SurvivalTreeParams::new()` with leaf 5 (log-rank splits
 //!   over 72 time bins, exact Kaplan–Meier curves at every node).
 //!
-//! The one-shot ratio survival / classification is printed first (target ≤ 3×), then
+//! The one-shot ratio survival / classification is printed first (target ≤ 3×; also
+//! for the survival tree with the non-default hazard-entropy criterion), then
 //! criterion's samples. `SURVIVAL_BENCH_ROWS` overrides the large size.
 //!
 //! Run: `cargo bench --bench survival_fit -- --warm-up-time 1 --measurement-time 5`.
@@ -19,7 +20,7 @@
 use std::time::{Duration, Instant};
 
 use churnkit::data::{Binning, Column, Discretizer, Encoded};
-use churnkit::survival::{SurvivalData, SurvivalTreeParams};
+use churnkit::survival::{SurvivalCriterion, SurvivalData, SurvivalTreeParams};
 use churnkit::synth::{SynthParams, generate};
 use churnkit::tree::{Id3, Id3Params};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
@@ -95,8 +96,8 @@ fn bench(c: &mut Criterion) {
     println!("\n== one-shot fits on the same codes (20 features, depth ≤ 12, leaf 5) ==");
     for (name, enc, d) in &data {
         // Best of three of each, alternating, so both see the same machine load.
-        let (mut tc, mut ts) = (Duration::MAX, Duration::MAX);
-        let (mut nc, mut ns) = (0, 0);
+        let (mut tc, mut ts, mut th) = (Duration::MAX, Duration::MAX, Duration::MAX);
+        let (mut nc, mut ns, mut nh) = (0, 0, 0);
         for _ in 0..3 {
             let (t, dt) = once(|| {
                 classification()
@@ -110,6 +111,14 @@ fn bench(c: &mut Criterion) {
             let (t, dt) = once(|| survival().fit(enc, d).expect("fits"));
             ts = ts.min(dt);
             ns = t.n_nodes();
+            let (t, dt) = once(|| {
+                survival()
+                    .criterion(SurvivalCriterion::HazardEntropy)
+                    .fit(enc, d)
+                    .expect("fits")
+            });
+            th = th.min(dt);
+            nh = t.n_nodes();
         }
         println!(
             "{name}: classification (id3-weighted defaults) {:.3} s, {nc} nodes; \
@@ -117,6 +126,12 @@ fn bench(c: &mut Criterion) {
             tc.as_secs_f64(),
             ts.as_secs_f64(),
             ts.as_secs_f64() / tc.as_secs_f64()
+        );
+        println!(
+            "{name}: survival tree with the hazard-entropy criterion (not the default) \
+             {:.3} s, {nh} nodes; ratio {:.2}×",
+            th.as_secs_f64(),
+            th.as_secs_f64() / tc.as_secs_f64()
         );
     }
 
