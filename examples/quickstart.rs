@@ -19,7 +19,7 @@ use churnkit::eval::{Report, champion_challenger, evaluate};
 use churnkit::model::Model;
 use churnkit::policy::{Amount, ClvSpec, Economics, Margin, StageSpec, Tier, WarningSpec};
 use churnkit::registry::{self, AlgoOptions, Algorithm};
-use churnkit::score::Scorer;
+use churnkit::score::{Scorer, format_weight};
 use churnkit::train::ModelBuilder;
 
 /// The bundled data (found wherever the example is run from).
@@ -145,10 +145,18 @@ fn run() -> Result<()> {
             table.schema().target.classes[table.labels()[split.test[i]] as usize]
         );
         for r in &s.reasons {
-            println!("      because {} ({:+.2})", r.condition, r.weight);
+            println!(
+                "      because {} ({})",
+                r.condition,
+                format_weight(r.weight, 2)
+            );
         }
         for r in &s.protective {
-            println!("      despite {} ({:+.2})", r.condition, r.weight);
+            println!(
+                "      despite {} ({})",
+                r.condition,
+                format_weight(r.weight, 2)
+            );
         }
         if let Some(call) = &s.driver {
             println!(

@@ -451,6 +451,22 @@ pub(crate) fn fmt_num(out: &mut String, x: f64, precision: Option<usize>, signed
     }
 }
 
+/// A reason's weight as batch scoring writes it with `decimals` decimal places: signed,
+/// and never `+0.00…` when it is not zero (then `decimals` significant digits in
+/// scientific form), for programs that print reasons themselves.
+///
+/// ```
+/// use churnkit::score::format_weight;
+/// assert_eq!(format_weight(0.1302, 2), "+0.13");
+/// assert_eq!(format_weight(-0.2135, 2), "-0.21");
+/// assert_eq!(format_weight(2.134e-5, 2), "+2.1e-5");
+/// ```
+pub fn format_weight(weight: f64, decimals: usize) -> String {
+    let mut s = String::new();
+    fmt_num(&mut s, weight, Some(decimals), true);
+    s
+}
+
 /// A signed number (a reason's weight) as [`fmt_num`] writes it, read back: `x`
 /// rounded to `precision` decimals, or to `precision` significant digits where the
 /// decimals would make it zero (unchanged without a precision).

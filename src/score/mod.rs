@@ -63,7 +63,8 @@ use crate::survival::SurvivalCurve;
 pub use arrow::score_record_batch;
 pub use batch::{
     BatchOptions, BatchReport, CHUNK_BYTES, ColumnSummary, OutputFormat, Progress,
-    ProgressCallback, ValueIssue, output_header, score_csv, score_csv_file, score_file, score_json,
+    ProgressCallback, ValueIssue, format_weight, output_header, score_csv, score_csv_file,
+    score_file, score_json,
 };
 
 /// The number of reasons a [`Score`] carries.
