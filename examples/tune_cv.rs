@@ -219,6 +219,18 @@ fn main() {
         }
         return;
     }
+    if kind == "wnb" {
+        for v in variants {
+            wnb_main(k, v);
+        }
+        return;
+    }
+    if kind == "soft" {
+        for v in variants {
+            soft_main(k, v);
+        }
+        return;
+    }
     let tables = tables();
     println!(
         "| variant | {} | mean | seconds |",
@@ -555,6 +567,407 @@ pub fn nb_main(k: usize, tree_name: &str) {
                 .map(|x| format!("{x:.4}"))
                 .collect::<Vec<_>>()
                 .join(" | "),
+            row.iter().sum::<f64>() / row.len() as f64
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Prototype: soft thresholds over a fitted tree (Quinlan's C4.5 probabilistic
+// thresholds; Ling & Yan 2003). A numeric feature's row is spread over the codes
+// `c − w ..= c + w` with triangular weights, each going down its own child; the
+// row's probability is the weighted mixture of the (naive-Bayes refined) leaves.
+// `cargo run --release --example tune_cv -- soft`
+// ---------------------------------------------------------------------------
+
+/// The churn probability of `row` with soft width `w` (codes).
+fn soft_score(tc: &TreeClassifier, enc: &Encoded, row: usize, w: usize, churn: usize) -> f64 {
+    let tree = &tc.tree;
+    let k = tree.n_classes();
+    let nf = enc.n_features();
+    let mut offs = Vec::new();
+    let mut at = 0;
+    for f in 0..nf {
+        offs.push(at);
+        at += enc.schema().features[f].cardinality() * k;
+    }
+    let mut out = vec![0.0; k];
+    let mut pi = vec![0.0; k];
+    let mut s = vec![0.0; k];
+    let mut stack: Vec<(usize, f64, Vec<bool>)> = vec![(0, 1.0, vec![false; nf])];
+    while let Some((n, wt, mut path)) = stack.pop() {
+        let node = &tree.nodes()[n];
+        if !node.is_leaf() {
+            let f = node.feature as usize;
+            path[f] = true;
+            let feat = &enc.schema().features[f];
+            let c = enc.code(row, f);
+            if feat.numeric && c != feat.missing_code() && w > 0 {
+                let lo = (c as usize).saturating_sub(w);
+                let hi = (c as usize + w).min(feat.n_levels() - 1);
+                let mut parts: Vec<(Option<usize>, f64)> = Vec::new();
+                for code in lo..=hi {
+                    let kw = (w + 1 - code.abs_diff(c as usize)) as f64;
+                    let ch = tree.child(n, code as u16);
+                    match parts.iter_mut().find(|(x, _)| *x == ch) {
+                        Some(p) => p.1 += kw,
+                        None => parts.push((ch, kw)),
+                    }
+                }
+                let tot: f64 = parts.iter().map(|p| p.1).sum();
+                let mut own = 0.0;
+                for (ch, kw) in parts {
+                    match ch {
+                        Some(ch) => stack.push((ch, wt * kw / tot, path.clone())),
+                        None => own += kw / tot,
+                    }
+                }
+                if own == 0.0 {
+                    continue;
+                }
+                // The empty-slot share stops here.
+                tree.node_proba_into(n, &mut pi);
+                mix(tc, enc, row, &offs, &path, &pi, &mut s, wt * own, &mut out);
+                continue;
+            }
+            if let Some(ch) = tree.child(n, c) {
+                stack.push((ch, wt, path));
+                continue;
+            }
+        }
+        {
+            tree.node_proba_into(n, &mut pi);
+            mix(tc, enc, row, &offs, &path, &pi, &mut s, wt, &mut out);
+        }
+    }
+    out[churn] / out.iter().sum::<f64>()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn mix(
+    tc: &TreeClassifier,
+    enc: &Encoded,
+    row: usize,
+    offs: &[usize],
+    path: &[bool],
+    pi: &[f64],
+    s: &mut [f64],
+    wt: f64,
+    out: &mut [f64],
+) {
+    let k = pi.len();
+    for c in 0..k {
+        s[c] = pi[c].max(1e-300).ln();
+    }
+    if let Some(nb) = &tc.leaves {
+        for f in 0..offs.len() {
+            if path[f] {
+                continue;
+            }
+            let o = offs[f] + enc.code(row, f) as usize * k;
+            for c in 0..k {
+                s[c] += nb.alpha * nb.log_theta[o + c];
+            }
+        }
+    }
+    let mx = s.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let z: f64 = s.iter().map(|x| (x - mx).exp()).sum();
+    for c in 0..k {
+        out[c] += wt * (s[c] - mx).exp() / z;
+    }
+}
+
+const SOFT_W: [usize; 6] = [0, 1, 2, 3, 4, 6];
+
+fn soft_all(tc: &TreeClassifier, t: &Table, enc: &Encoded, test: &[usize]) -> Vec<f64> {
+    let churn = t.schema().target.churn_class();
+    SOFT_W
+        .iter()
+        .map(|&w| {
+            let s: Vec<f64> = test
+                .iter()
+                .map(|&r| soft_score(tc, enc, r, w, churn))
+                .collect();
+            auc_scores(&s, t, test)
+        })
+        .collect()
+}
+
+pub fn soft_main(k: usize, tree_name: &str) {
+    let tables = tables();
+    let base = tree_variant(tree_name).expect("tree variant");
+    let inner = std::env::var_os("INNER").is_some();
+    println!(
+        "| soft width on `{tree_name}` | {} | mean |",
+        tables
+            .iter()
+            .map(|t| t.0.as_str())
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
+    let nv = SOFT_W.len() + 1;
+    let mut grid = vec![vec![0.0; tables.len()]; nv];
+    for (ti, (_, t)) in tables.iter().enumerate() {
+        let folds = stratified_kfold(t.labels(), k, 2024).expect("folds");
+        for f in &folds {
+            let tc = base.fit_tree(t, &f.train).expect("fits");
+            let enc = tc.discretizer.encode(t).expect("encodes");
+            let a = soft_all(&tc, t, &enc, &f.test);
+            for (i, x) in a.iter().enumerate() {
+                grid[i][ti] += x / folds.len() as f64;
+            }
+            if inner {
+                let learner = match &tc.tuning {
+                    Some(r) => base.tuned_for(r, f.train.len()),
+                    None => base.clone(),
+                };
+                let lab: Vec<u8> = f.train.iter().map(|&r| t.labels()[r]).collect();
+                let ifolds = stratified_kfold(&lab, 5, 7).expect("inner folds");
+                let mut sc = vec![0.0; SOFT_W.len()];
+                for g in &ifolds {
+                    let tr: Vec<usize> = g.train.iter().map(|&i| f.train[i]).collect();
+                    let te: Vec<usize> = g.test.iter().map(|&i| f.train[i]).collect();
+                    let itc = learner
+                        .clone()
+                        .tune(churnkit::tree::Tune::Off)
+                        .fit_tree(t, &tr)
+                        .expect("inner fit");
+                    let ienc = itc.discretizer.encode(t).expect("encodes");
+                    for (i, x) in soft_all(&itc, t, &ienc, &te).iter().enumerate() {
+                        sc[i] += x;
+                    }
+                }
+                let best = (0..sc.len())
+                    .max_by(|&a, &b| sc[a].total_cmp(&sc[b]))
+                    .expect("variants");
+                eprintln!("  {}: inner pick w {}", tables[ti].0, SOFT_W[best]);
+                grid[nv - 1][ti] += a[best] / folds.len() as f64;
+            }
+        }
+    }
+    for (i, row) in grid.iter().enumerate() {
+        let name = if i < SOFT_W.len() {
+            format!("w = {}", SOFT_W[i])
+        } else {
+            "inner-CV pick".to_string()
+        };
+        println!(
+            "| {name} | {} | {:.4} |",
+            row.iter()
+                .map(|x| format!("{x:.4}"))
+                .collect::<Vec<_>>()
+                .join(" | "),
+            row.iter().sum::<f64>() / row.len() as f64
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Prototype: discriminatively weighted naive-Bayes leaves (WANBIA, Zaidi et al.
+// 2013): per-feature weights w_f of the root naive Bayes maximise the conditional
+// log-likelihood of the training rows (L2 toward 0, Newton); the leaves then refine
+// by α Σ_{f ∉ path} w_f ln θ. `cargo run --release --example tune_cv -- wnb`
+// ---------------------------------------------------------------------------
+
+/// ln θ(f, x_f, c) of `row`, flat [feature][class].
+fn wnb_logs(nb: &churnkit::tree::NaiveBayesLeaves, enc: &Encoded, row: usize, offs: &[usize], k: usize, l: &mut [f64]) {
+    for f in 0..offs.len() {
+        let o = offs[f] + enc.code(row, f) as usize * k;
+        l[f * k..(f + 1) * k].copy_from_slice(&nb.log_theta[o..o + k]);
+    }
+}
+
+fn offsets_of(enc: &Encoded, k: usize) -> Vec<usize> {
+    let mut offs = Vec::new();
+    let mut at = 0;
+    for f in 0..enc.n_features() {
+        offs.push(at);
+        at += enc.schema().features[f].cardinality() * k;
+    }
+    offs
+}
+
+/// The weights by Newton's method.
+#[allow(clippy::needless_range_loop)]
+fn wnb_weights(tc: &TreeClassifier, enc: &Encoded, rows: &[usize], lambda: f64) -> Vec<f64> {
+    let nb = tc.leaves.as_ref().expect("nb leaves");
+    let k = tc.tree.n_classes();
+    let d = enc.n_features();
+    let offs = offsets_of(enc, k);
+    let mut prior = vec![0.0; k];
+    for &r in rows {
+        prior[enc.labels()[r] as usize] += 1.0;
+    }
+    let n = rows.len() as f64;
+    let lp: Vec<f64> = prior.iter().map(|x| ((x + 1.0) / (n + k as f64)).ln()).collect();
+    let mut ls = vec![0.0; rows.len() * d * k];
+    for (i, &r) in rows.iter().enumerate() {
+        wnb_logs(nb, enc, r, &offs, k, &mut ls[i * d * k..(i + 1) * d * k]);
+    }
+    let mut w = vec![0.0; d];
+    let obj = |w: &[f64]| -> f64 {
+        let mut s = 0.0;
+        let mut a = vec![0.0; k];
+        for (i, &r) in rows.iter().enumerate() {
+            let l = &ls[i * d * k..(i + 1) * d * k];
+            for c in 0..k {
+                a[c] = lp[c] + (0..d).map(|f| w[f] * l[f * k + c]).sum::<f64>();
+            }
+            let mx = a.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let z: f64 = a.iter().map(|x| (x - mx).exp()).sum();
+            s += a[enc.labels()[r] as usize] - mx - z.ln();
+        }
+        s - 0.5 * lambda * w.iter().map(|x| x * x).sum::<f64>()
+    };
+    let mut cur = obj(&w);
+    for _ in 0..30 {
+        let mut g = vec![0.0; d];
+        let mut h = vec![0.0; d * d];
+        let mut a = vec![0.0; k];
+        let mut p = vec![0.0; k];
+        let mut m = vec![0.0; d];
+        for (i, &r) in rows.iter().enumerate() {
+            let l = &ls[i * d * k..(i + 1) * d * k];
+            for c in 0..k {
+                a[c] = lp[c] + (0..d).map(|f| w[f] * l[f * k + c]).sum::<f64>();
+            }
+            let mx = a.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let z: f64 = a.iter().map(|x| (x - mx).exp()).sum();
+            for c in 0..k {
+                p[c] = (a[c] - mx).exp() / z;
+            }
+            let y = enc.labels()[r] as usize;
+            for f in 0..d {
+                m[f] = (0..k).map(|c| p[c] * l[f * k + c]).sum();
+                g[f] += l[f * k + y] - m[f];
+            }
+            for f in 0..d {
+                for e in 0..d {
+                    let cov: f64 = (0..k)
+                        .map(|c| p[c] * (l[f * k + c] - m[f]) * (l[e * k + c] - m[e]))
+                        .sum();
+                    h[f * d + e] += cov;
+                }
+            }
+        }
+        for f in 0..d {
+            g[f] -= lambda * w[f];
+            h[f * d + f] += lambda;
+        }
+        // Solve h · step = g (h positive definite) by Cholesky-free Gaussian elimination.
+        let mut aug = h.clone();
+        let mut b = g.clone();
+        for i in 0..d {
+            let piv = aug[i * d + i].max(1e-12);
+            for j in i + 1..d {
+                let fct = aug[j * d + i] / piv;
+                for q in i..d {
+                    aug[j * d + q] -= fct * aug[i * d + q];
+                }
+                b[j] -= fct * b[i];
+            }
+        }
+        let mut step = vec![0.0; d];
+        for i in (0..d).rev() {
+            let s: f64 = (i + 1..d).map(|q| aug[i * d + q] * step[q]).sum();
+            step[i] = (b[i] - s) / aug[i * d + i].max(1e-12);
+        }
+        let mut t = 1.0;
+        let mut improved = false;
+        for _ in 0..20 {
+            let cand: Vec<f64> = w.iter().zip(&step).map(|(a, s)| a + t * s).collect();
+            let o = obj(&cand);
+            if o > cur {
+                if o - cur < 1e-7 {
+                    w = cand;
+                    cur = o;
+                    improved = false;
+                    break;
+                }
+                w = cand;
+                cur = o;
+                improved = true;
+                break;
+            }
+            t *= 0.5;
+        }
+        if !improved {
+            break;
+        }
+    }
+    w
+}
+
+const WNB_ALPHA: [f64; 6] = [0.1, 0.25, 0.5, 0.75, 1.0, 1.5];
+
+/// AUCs: the tree as fitted, then per α the weighted refinement.
+fn wnb_all(tc: &TreeClassifier, t: &Table, enc: &Encoded, train: &[usize], test: &[usize], lambda: f64) -> Vec<f64> {
+    let churn = t.schema().target.churn_class();
+    let mut out = vec![auc_of(tc, t, test)];
+    let Some(nb) = &tc.leaves else {
+        out.extend(WNB_ALPHA.iter().map(|_| f64::NAN));
+        return out;
+    };
+    let k = tc.tree.n_classes();
+    let d = enc.n_features();
+    let offs = offsets_of(enc, k);
+    let w = wnb_weights(tc, enc, train, lambda);
+    if std::env::var_os("DEBUG").is_some() {
+        eprintln!("    w {:.2?} (α {})", w, nb.alpha);
+    }
+    let mut pi = vec![0.0; k];
+    let mut l = vec![0.0; d * k];
+    for &a in &WNB_ALPHA {
+        let s: Vec<f64> = test
+            .iter()
+            .map(|&r| {
+                let (nodes, feats) = final_node(&tc.tree, enc, r);
+                tc.tree.node_proba_into(*nodes.last().expect("root"), &mut pi);
+                wnb_logs(nb, enc, r, &offs, k, &mut l);
+                let mut sc: Vec<f64> = pi.iter().map(|p| p.max(1e-300).ln()).collect();
+                for f in 0..d {
+                    if feats.contains(&f) {
+                        continue;
+                    }
+                    for c in 0..k {
+                        sc[c] += a * w[f] * l[f * k + c];
+                    }
+                }
+                let mx = sc.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                let z: f64 = sc.iter().map(|x| (x - mx).exp()).sum();
+                (sc[churn] - mx).exp() / z
+            })
+            .collect();
+        out.push(auc_scores(&s, t, test));
+    }
+    out
+}
+
+pub fn wnb_main(k: usize, tree_name: &str) {
+    let tables = tables();
+    let base = tree_variant(tree_name).expect("tree variant");
+    let lambda: f64 = std::env::var("LAMBDA").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0);
+    println!(
+        "| weighted NB leaves on `{tree_name}`, λ {lambda} | {} | mean |",
+        tables.iter().map(|t| t.0.as_str()).collect::<Vec<_>>().join(" | ")
+    );
+    let nv = WNB_ALPHA.len() + 1;
+    let mut grid = vec![vec![0.0; tables.len()]; nv];
+    for (ti, (_, t)) in tables.iter().enumerate() {
+        let folds = stratified_kfold(t.labels(), k, 2024).expect("folds");
+        for f in &folds {
+            let tc = base.fit_tree(t, &f.train).expect("fits");
+            let enc = tc.discretizer.encode(t).expect("encodes");
+            for (i, x) in wnb_all(&tc, t, &enc, &f.train, &f.test, lambda).iter().enumerate() {
+                grid[i][ti] += x / folds.len() as f64;
+            }
+        }
+    }
+    for (i, row) in grid.iter().enumerate() {
+        let name = if i == 0 { "as fitted".to_string() } else { format!("α = {}", WNB_ALPHA[i - 1]) };
+        println!(
+            "| {name} | {} | {:.4} |",
+            row.iter().map(|x| format!("{x:.4}")).collect::<Vec<_>>().join(" | "),
             row.iter().sum::<f64>() / row.len() as f64
         );
     }
