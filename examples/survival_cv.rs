@@ -190,14 +190,14 @@ fn nested_risks(learner: &SurvivalLearner, t: &Table, seed: u64) -> churnkit::Re
         let mort: Vec<f64> = curves
             .iter()
             .map(|c| {
-                let hs = hazard(c);
+                let hs = hazard(c.curve);
                 ev.iter().map(|&x| at(&hs, x)).sum()
             })
             .collect();
         let integral: Vec<f64> = curves
             .iter()
             .map(|c| {
-                let hs = hazard(c);
+                let hs = hazard(c.curve);
                 let mut area = 0.0;
                 for (i, &(x, h)) in hs.iter().enumerate() {
                     let next = hs.get(i + 1).map_or(tau, |p| p.0).min(tau);
@@ -237,11 +237,48 @@ fn main() -> churnkit::Result<()> {
             "subscription_age",
         ),
     ];
+    if std::env::args().any(|a| a == "leaves") {
+        // The default (proportional-hazards leaves, α by the tuning's CV) against the
+        // same tuning without them, by nested CV.
+        let only: Option<String> = std::env::var("SETS").ok();
+        println!("| training file | leaves | nested C-index per outer seed 77–81 | mean |");
+        println!("|---|---|---|---|");
+        for (file, opts, duration) in &sets {
+            if !only
+                .as_ref()
+                .is_none_or(|o| o.split(',').any(|x| file.starts_with(x)))
+            {
+                continue;
+            }
+            let train = read_csv(format!("{dir}{file}"), opts)?;
+            for with in [false, true] {
+                let mut grid = SurvivalTune::Fast.grid().expect("fast has a grid");
+                if !with {
+                    grid.hazard_alphas.clear();
+                }
+                let learner = SurvivalLearner::new(*duration).grid(grid);
+                let c: Vec<f64> = (77..82)
+                    .map(|seed| nested(&learner, &train, seed))
+                    .collect::<churnkit::Result<_>>()?;
+                let mean = c.iter().sum::<f64>() / c.len() as f64;
+                let name = if with {
+                    "hazard leaves, α by CV (default)"
+                } else {
+                    "leaf curves"
+                };
+                println!("| {file} | {name} | {c:.4?} | {mean:.4} |");
+            }
+        }
+        return Ok(());
+    }
     if std::env::args().any(|a| a == "ph") {
         let only: Option<String> = std::env::var("SETS").ok();
         let sets: Vec<_> = sets
             .iter()
-            .filter(|s| only.as_ref().is_none_or(|o| o.split(',').any(|x| s.0.starts_with(x))))
+            .filter(|s| {
+                only.as_ref()
+                    .is_none_or(|o| o.split(',').any(|x| s.0.starts_with(x)))
+            })
             .cloned()
             .collect();
         return ph_main(&sets, &dir);

@@ -643,7 +643,7 @@ fn soft_score(tc: &TreeClassifier, enc: &Encoded, row: usize, w: usize, churn: u
     out[churn] / out.iter().sum::<f64>()
 }
 
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
 fn mix(
     tc: &TreeClassifier,
     enc: &Encoded,
@@ -770,7 +770,14 @@ pub fn soft_main(k: usize, tree_name: &str) {
 // ---------------------------------------------------------------------------
 
 /// ln θ(f, x_f, c) of `row`, flat [feature][class].
-fn wnb_logs(nb: &churnkit::tree::NaiveBayesLeaves, enc: &Encoded, row: usize, offs: &[usize], k: usize, l: &mut [f64]) {
+fn wnb_logs(
+    nb: &churnkit::tree::NaiveBayesLeaves,
+    enc: &Encoded,
+    row: usize,
+    offs: &[usize],
+    k: usize,
+    l: &mut [f64],
+) {
     for f in 0..offs.len() {
         let o = offs[f] + enc.code(row, f) as usize * k;
         l[f * k..(f + 1) * k].copy_from_slice(&nb.log_theta[o..o + k]);
@@ -799,7 +806,10 @@ fn wnb_weights(tc: &TreeClassifier, enc: &Encoded, rows: &[usize], lambda: f64) 
         prior[enc.labels()[r] as usize] += 1.0;
     }
     let n = rows.len() as f64;
-    let lp: Vec<f64> = prior.iter().map(|x| ((x + 1.0) / (n + k as f64)).ln()).collect();
+    let lp: Vec<f64> = prior
+        .iter()
+        .map(|x| ((x + 1.0) / (n + k as f64)).ln())
+        .collect();
     let mut ls = vec![0.0; rows.len() * d * k];
     for (i, &r) in rows.iter().enumerate() {
         wnb_logs(nb, enc, r, &offs, k, &mut ls[i * d * k..(i + 1) * d * k]);
@@ -901,7 +911,14 @@ fn wnb_weights(tc: &TreeClassifier, enc: &Encoded, rows: &[usize], lambda: f64) 
 const WNB_ALPHA: [f64; 6] = [0.1, 0.25, 0.5, 0.75, 1.0, 1.5];
 
 /// AUCs: the tree as fitted, then per α the weighted refinement.
-fn wnb_all(tc: &TreeClassifier, t: &Table, enc: &Encoded, train: &[usize], test: &[usize], lambda: f64) -> Vec<f64> {
+fn wnb_all(
+    tc: &TreeClassifier,
+    t: &Table,
+    enc: &Encoded,
+    train: &[usize],
+    test: &[usize],
+    lambda: f64,
+) -> Vec<f64> {
     let churn = t.schema().target.churn_class();
     let mut out = vec![auc_of(tc, t, test)];
     let Some(nb) = &tc.leaves else {
@@ -922,7 +939,8 @@ fn wnb_all(tc: &TreeClassifier, t: &Table, enc: &Encoded, train: &[usize], test:
             .iter()
             .map(|&r| {
                 let (nodes, feats) = final_node(&tc.tree, enc, r);
-                tc.tree.node_proba_into(*nodes.last().expect("root"), &mut pi);
+                tc.tree
+                    .node_proba_into(*nodes.last().expect("root"), &mut pi);
                 wnb_logs(nb, enc, r, &offs, k, &mut l);
                 let mut sc: Vec<f64> = pi.iter().map(|p| p.max(1e-300).ln()).collect();
                 for f in 0..d {
@@ -946,10 +964,17 @@ fn wnb_all(tc: &TreeClassifier, t: &Table, enc: &Encoded, train: &[usize], test:
 pub fn wnb_main(k: usize, tree_name: &str) {
     let tables = tables();
     let base = tree_variant(tree_name).expect("tree variant");
-    let lambda: f64 = std::env::var("LAMBDA").ok().and_then(|s| s.parse().ok()).unwrap_or(1.0);
+    let lambda: f64 = std::env::var("LAMBDA")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0);
     println!(
         "| weighted NB leaves on `{tree_name}`, λ {lambda} | {} | mean |",
-        tables.iter().map(|t| t.0.as_str()).collect::<Vec<_>>().join(" | ")
+        tables
+            .iter()
+            .map(|t| t.0.as_str())
+            .collect::<Vec<_>>()
+            .join(" | ")
     );
     let nv = WNB_ALPHA.len() + 1;
     let mut grid = vec![vec![0.0; tables.len()]; nv];
@@ -958,16 +983,26 @@ pub fn wnb_main(k: usize, tree_name: &str) {
         for f in &folds {
             let tc = base.fit_tree(t, &f.train).expect("fits");
             let enc = tc.discretizer.encode(t).expect("encodes");
-            for (i, x) in wnb_all(&tc, t, &enc, &f.train, &f.test, lambda).iter().enumerate() {
+            for (i, x) in wnb_all(&tc, t, &enc, &f.train, &f.test, lambda)
+                .iter()
+                .enumerate()
+            {
                 grid[i][ti] += x / folds.len() as f64;
             }
         }
     }
     for (i, row) in grid.iter().enumerate() {
-        let name = if i == 0 { "as fitted".to_string() } else { format!("α = {}", WNB_ALPHA[i - 1]) };
+        let name = if i == 0 {
+            "as fitted".to_string()
+        } else {
+            format!("α = {}", WNB_ALPHA[i - 1])
+        };
         println!(
             "| {name} | {} | {:.4} |",
-            row.iter().map(|x| format!("{x:.4}")).collect::<Vec<_>>().join(" | "),
+            row.iter()
+                .map(|x| format!("{x:.4}"))
+                .collect::<Vec<_>>()
+                .join(" | "),
             row.iter().sum::<f64>() / row.len() as f64
         );
     }

@@ -949,3 +949,86 @@ fn crafted_levels_in_body_are_refused() {
     let msg = model_message(e);
     assert!(msg.contains("levels"), "{msg}");
 }
+
+/// Format-5 files with a survival model (`tests/fixtures/format5`, written before
+/// survival models had hazard leaves) load without them and score the survival
+/// columns as the churnkit that wrote them did, binary and JSON; saved again they are
+/// format 6, one byte longer (the absent leaf model). A format-6 model with hazard
+/// leaves round-trips them, and a format-5 header on its body does not decode.
+#[test]
+fn format_5_survival_files_load_and_score_as_before() {
+    use churnkit::score::{BatchOptions, Scorer, score_csv_file};
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    let data = format!("{dir}/format3/customers.csv");
+    let old = std::fs::read(format!("{dir}/format5/survival.ckm")).unwrap();
+    assert_eq!(&old[8..12], &5u32.to_le_bytes());
+    let m = Model::from_bytes(&old).unwrap();
+    let json = std::fs::read_to_string(format!("{dir}/format5/survival.json")).unwrap();
+    assert!(json.contains("\"format_version\": 5"));
+    let j = Model::from_json_str(&json).unwrap();
+    let then = std::fs::read_to_string(format!("{dir}/format5/scores-survival.txt")).unwrap();
+    for m in [&m, &j] {
+        assert!(m.survival().unwrap().leaves.is_none());
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("s.csv");
+        let opts = BatchOptions {
+            precision: Some(4),
+            ..BatchOptions::default()
+        };
+        let scorer = Scorer::new(m).within(&[3.0, 6.0]).unwrap();
+        score_csv_file(&scorer, &data, &out, &opts).unwrap();
+        let mut rdr = csv::Reader::from_path(&out).unwrap();
+        let h = rdr.headers().unwrap().clone();
+        let cols: Vec<usize> = [
+            "p_churn_within_3",
+            "p_churn_within_6",
+            "median_remaining",
+            "rmst",
+        ]
+        .iter()
+        .map(|c| h.iter().position(|x| x == *c).unwrap())
+        .collect();
+        let now: Vec<String> = rdr
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                cols.iter()
+                    .map(|&c| r[c].to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+            .collect();
+        assert_eq!(now, then.lines().collect::<Vec<_>>());
+    }
+    let new = m.to_bytes().unwrap();
+    assert_eq!(&new[8..12], &FORMAT_VERSION.to_le_bytes());
+    assert_eq!(new.len(), old.len() + 1);
+    assert_eq!(Model::from_bytes(&new).unwrap().to_bytes().unwrap(), new);
+    // A survival model with hazard leaves: stored, read back; under a format-5
+    // header the leaves are read as what follows, so the body does not decode.
+    let t = synthetic();
+    let rows: Vec<usize> = (0..600).collect();
+    let features = t.without_feature("tenure_months").unwrap();
+    let plain = ModelBuilder::new(ZeroR.fit_table(&features, &rows).unwrap(), &features, &rows)
+        .build()
+        .unwrap();
+    let mut grid = SurvivalTune::Fast.grid().unwrap();
+    grid.hazard_alphas = vec![0.1];
+    let mut surv = SurvivalLearner::new("tenure_months")
+        .grid(grid)
+        .fit(&t, &rows)
+        .unwrap();
+    surv.tuning = None;
+    assert_eq!(surv.leaves.as_ref().unwrap().alpha, 0.1);
+    let with = plain.with_survival(surv.clone()).unwrap();
+    let b = with.to_bytes().unwrap();
+    assert_eq!(Model::from_bytes(&b).unwrap().survival(), Some(&surv));
+    let back = Model::from_json_str(&with.to_json_string().unwrap()).unwrap();
+    assert_eq!(back.survival(), Some(&surv));
+    let body = &b[HEADER_LEN..b.len() - 4];
+    let msg = model_message(Model::from_bytes(&framed(5, body)).unwrap_err());
+    assert!(
+        msg.contains("corrupt model body") || msg.contains("invalid model"),
+        "{msg}"
+    );
+}

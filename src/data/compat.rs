@@ -51,7 +51,8 @@ pub fn legacy_layout() -> bool {
 /// True while a guard of a format version older than `version` is alive on this
 /// thread: a nested type that gained a field in format `version` reads the older
 /// layout without it. (Format 5 added a tree's leaf model,
-/// [`NaiveBayesLeaves`](crate::tree::NaiveBayesLeaves).)
+/// [`NaiveBayesLeaves`](crate::tree::NaiveBayesLeaves); format 6 a survival model's,
+/// [`HazardLeaves`](crate::survival::HazardLeaves).)
 pub fn layout_before(version: u32) -> bool {
     LAYOUT.with(|l| matches!(l.get(), v if v != 0 && v < version))
 }

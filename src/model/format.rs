@@ -1,6 +1,6 @@
 //! The model file formats and safe loading.
 //!
-//! # Binary format (version 5)
+//! # Binary format (version 6)
 //!
 //! All integers little-endian.
 //!
@@ -49,16 +49,24 @@
 //! byte and loads with constant leaves (read under
 //! [`LegacyLayout::version`](crate::data::compat::LegacyLayout::version)`(4)`), so a
 //! version-4 tree model saved again is one byte longer; its scores are unchanged.
+//! 6 appended to a survival model (after its name) its leaf model: bincode's option,
+//! one byte `0` for the leaf curves as they are, or `1` then the
+//! [`HazardLeaves`](crate::survival::HazardLeaves) (the temper `α`, f64, then the
+//! log hazard ratios, a `u64` count and the f64s). A version-4 or -5 body with a
+//! survival model is the same without that byte and loads without hazard leaves (read
+//! under [`LegacyLayout::version`](crate::data::compat::LegacyLayout::version)); a
+//! version-5 model without a survival model has the same bytes in version 6.
 //!
 //! # JSON format
 //!
-//! `{"format": "churnkit-model", "format_version": 5, "crate_version": "…",
+//! `{"format": "churnkit-model", "format_version": 6, "crate_version": "…",
 //! "model": {…}}` — the same content as the binary body, through `serde_json`
 //! (floats round-trip exactly). A version-1 document has no `missing_tokens` and loads
 //! with the default tokens; a version-2 document has no `warning` and loads with none;
 //! a version-3 document has no `read_spec` and loads with none; a document without
 //! `survival` loads with no time-to-churn model; a tree without `leaves` (version 4)
-//! loads with constant leaves.
+//! loads with constant leaves, a survival model without `leaves` (versions 4–5)
+//! without hazard leaves.
 //!
 //! # Loading untrusted bytes
 //!
@@ -107,7 +115,7 @@ use crate::error::{Error, Location, Result};
 /// The magic bytes at the start of every binary model file.
 pub const MAGIC: [u8; 8] = *b"CHURNKIT";
 /// The format version this churnkit writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 /// Bytes before the body: magic, version, length.
 pub const HEADER_LEN: usize = 20;
 /// Bytes after the body: the CRC-32.

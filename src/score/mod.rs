@@ -57,7 +57,7 @@ use crate::policy::{
     DriverCall, Economics, InputPolicy, Playbook, Retention, Stage, StageSpec, Tier, TierPolicy,
     input,
 };
-use crate::survival::SurvivalCurve;
+use crate::survival::CustomerCurve;
 
 #[cfg(feature = "arrow")]
 pub use arrow::score_record_batch;
@@ -115,8 +115,9 @@ pub struct Score {
 
 /// What a model's time-to-churn model ([`Model::survival`]) says of one customer,
 /// conditional on their having stayed `t0` periods (their duration column):
-/// `P(churn within h | stayed until t0) = 1 − S(t0 + h) / S(t0)` of their leaf's
-/// Kaplan–Meier curve ([`SurvivalCurve`]) for each
+/// `P(churn within h | stayed until t0) = 1 − S(t0 + h) / S(t0)` of their curve
+/// ([`CustomerCurve`]: their leaf's Kaplan–Meier curve, under their hazard ratio
+/// when the survival model has proportional-hazards leaves) for each
 /// horizon asked ([`Scorer::within`]), the median remaining time and the restricted
 /// mean remaining lifetime over the CLV horizon (the largest horizon asked without a
 /// CLV).
@@ -515,7 +516,7 @@ impl<'m> Scorer<'m> {
                     &f,
                     p_churn,
                     rescue_success,
-                    curve.map(|(c, t0)| (t0, |t| c.survival_at(t))),
+                    curve.map(|(c, t0)| (t0, move |t| c.survival_at(t))),
                 );
                 let survival = curve.map(|(c, t0)| SurvivalScore {
                     t0,
@@ -556,7 +557,7 @@ impl Scorer<'_> {
     fn survival_inputs<'a>(
         &'a self,
         table: &Table,
-    ) -> Result<Option<(Vec<&'a SurvivalCurve>, Vec<f64>)>> {
+    ) -> Result<Option<(Vec<CustomerCurve<'a>>, Vec<f64>)>> {
         let Some(m) = self.model.survival() else {
             return Ok(None);
         };

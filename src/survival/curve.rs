@@ -384,6 +384,109 @@ impl SurvivalCurve {
     }
 }
 
+/// A customer's survival curve: a leaf's [`SurvivalCurve`] under a proportional
+/// hazard ratio `r`, `Ŝ(t | x) = Ŝ_ℓ(t)^r` (Cox 1972: the leaf's hazard multiplied by
+/// `r` at every time; see [`HazardLeaves`](super::HazardLeaves)). With `r = 1` every
+/// answer is the leaf curve's own, bit for bit. The conditional answers given the
+/// tenure `t0` are those of [`SurvivalCurve`] with `Ŝ` replaced by `Ŝ^r`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CustomerCurve<'a> {
+    /// The leaf's curve.
+    pub curve: &'a SurvivalCurve,
+    /// The customer's hazard ratio `r > 0` to the leaf.
+    pub hazard_ratio: f64,
+}
+
+impl<'a> CustomerCurve<'a> {
+    /// The curve itself (`r = 1`).
+    pub fn of(curve: &'a SurvivalCurve) -> Self {
+        CustomerCurve {
+            curve,
+            hazard_ratio: 1.0,
+        }
+    }
+
+    fn pow(&self, s: f64) -> f64 {
+        if self.hazard_ratio == 1.0 {
+            s
+        } else {
+            s.powf(self.hazard_ratio)
+        }
+    }
+
+    /// `Ŝ(t | x) = Ŝ_ℓ(t)^r`.
+    pub fn survival_at(&self, t: f64) -> f64 {
+        self.pow(self.curve.survival_at(t))
+    }
+
+    /// `1 − Ŝ(t0 + h | x) / Ŝ(t0 | x)` ([`SurvivalCurve::churn_within`]).
+    pub fn churn_within(&self, t0: f64, h: f64) -> f64 {
+        if self.hazard_ratio == 1.0 {
+            return self.curve.churn_within(t0, h);
+        }
+        let s0 = self.survival_at(t0);
+        if s0 <= 0.0 {
+            return 1.0;
+        }
+        (1.0 - self.survival_at(t0 + h) / s0).clamp(0.0, 1.0)
+    }
+
+    /// `Ŝ(t0 + t | x) / Ŝ(t0 | x)` ([`SurvivalCurve::retention`]).
+    pub fn retention(&self, t0: f64, t: f64) -> f64 {
+        if self.hazard_ratio == 1.0 {
+            return self.curve.retention(t0, t);
+        }
+        let s0 = self.survival_at(t0);
+        if s0 <= 0.0 {
+            0.0
+        } else {
+            (self.survival_at(t0 + t) / s0).clamp(0.0, 1.0)
+        }
+    }
+
+    /// The median remaining time ([`SurvivalCurve::median_remaining`]) of `Ŝ^r`.
+    pub fn median_remaining(&self, t0: f64) -> Option<f64> {
+        if self.hazard_ratio == 1.0 {
+            return self.curve.median_remaining(t0);
+        }
+        let s0 = self.survival_at(t0);
+        if s0 <= 0.0 {
+            return None;
+        }
+        let times = self.curve.times();
+        let from = times.partition_point(|&x| x <= t0);
+        (from..times.len())
+            .find(|&i| self.pow(self.curve.survival()[i]) <= 0.5 * s0)
+            .map(|i| times[i] - t0)
+    }
+
+    /// The restricted mean remaining lifetime ([`SurvivalCurve::restricted_mean`]) of
+    /// `Ŝ^r`: `∫_{t0}^{t0+τ} Ŝ(u | x) du / Ŝ(t0 | x)`.
+    pub fn restricted_mean(&self, t0: f64, tau: f64) -> f64 {
+        if self.hazard_ratio == 1.0 {
+            return self.curve.restricted_mean(t0, tau);
+        }
+        let s0 = self.survival_at(t0);
+        if s0 <= 0.0 || tau <= 0.0 {
+            return 0.0;
+        }
+        let end = t0 + tau;
+        let times = self.curve.times();
+        let (mut a, mut s, mut area) = (t0, s0, 0.0);
+        let from = times.partition_point(|&x| x <= t0);
+        for (i, &t) in times.iter().enumerate().skip(from) {
+            if t >= end {
+                break;
+            }
+            area += s * (t - a);
+            a = t;
+            s = self.pow(self.curve.survival()[i]);
+        }
+        area += s * (end - a);
+        area / s0
+    }
+}
+
 /// `Ŝ(t)` of each curve at each of `times`, row-major (`curves.len() × times.len()`):
 /// the survival matrix the [metrics](super::metrics) take.
 pub fn survival_matrix<'a>(
@@ -512,6 +615,45 @@ mod tests {
         assert_eq!(z.restricted_mean(3.0, 2.0), 0.0);
         assert_eq!(z.confidence_interval(2.0, 0.9).unwrap(), (0.0, 0.0));
         assert_eq!(z.variance_at(2.0), 0.0);
+    }
+
+    /// A customer curve under hazard ratio 2 squares the survival: the same
+    /// quantities as `conditional_quantities_by_hand`, by hand again; ratio 1 is the
+    /// curve itself.
+    #[test]
+    fn a_hazard_ratio_powers_the_curve() {
+        let km = SurvivalCurve::kaplan_meier(&sample());
+        let one = CustomerCurve::of(&km);
+        for t in [0.0, 1.0, 2.5, 4.0, 9.0, 20.0] {
+            assert_eq!(one.survival_at(t), km.survival_at(t));
+            assert_eq!(one.churn_within(t, 2.0), km.churn_within(t, 2.0));
+            assert_eq!(one.median_remaining(t), km.median_remaining(t));
+            assert_eq!(one.restricted_mean(t, 5.0), km.restricted_mean(t, 5.0));
+        }
+        let two = CustomerCurve {
+            curve: &km,
+            hazard_ratio: 2.0,
+        };
+        let sq = |x: f64| x * x;
+        assert!(close(two.survival_at(2.0), sq(5.0 / 6.0)));
+        // 1 − ((5/9)/(5/6))² = 5/9.
+        assert!(close(two.churn_within(2.0, 2.0), 5.0 / 9.0));
+        assert!(close(two.retention(2.0, 2.0), 4.0 / 9.0));
+        // After 3: S(3)²/2 = 0.274; S(4)² = 0.309 is above, S(6)² = 0.198 is not.
+        assert_eq!(two.median_remaining(3.0), Some(3.0));
+        let rmst = 1.0 + sq(11.0 / 12.0) + sq(5.0 / 6.0) + sq(20.0 / 27.0) + sq(5.0 / 9.0);
+        assert!(close(two.restricted_mean(0.0, 5.0), rmst));
+        // ((5/9)² · 2 + (4/9)² · 1) / (5/9)² = 2 + 16/25.
+        assert!(close(two.restricted_mean(4.0, 3.0), 2.64));
+        // A smaller ratio churns less: the curves of one leaf never cross.
+        let half = CustomerCurve {
+            curve: &km,
+            hazard_ratio: 0.5,
+        };
+        for t in [1.0, 3.0, 7.0] {
+            assert!(half.survival_at(t) > one.survival_at(t));
+            assert!(one.survival_at(t) > two.survival_at(t));
+        }
     }
 
     #[test]

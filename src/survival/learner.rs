@@ -4,8 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::curve::SurvivalCurve;
+use super::curve::CustomerCurve;
 use super::data::{SurvivalData, duration_column, fit_discretizer};
+use super::hazleaf::HazardLeaves;
 use super::params::SurvivalTreeParams;
 use super::tree::SurvivalTree;
 use super::tune::{SurvivalGrid, SurvivalTune, SurvivalTuneReport, tune};
@@ -131,12 +132,17 @@ impl SurvivalLearner {
         let discretizer = fit_discretizer(table, rows, &binning, &self.duration)?;
         let (enc, _) = discretizer.encode_rows(table, rows)?;
         let tree = params.fit(&enc, &data)?;
+        let leaves = match tuning.as_ref().and_then(|r| r.leaf_alpha) {
+            Some(a) if a > 0.0 => Some(HazardLeaves::fit(&enc, &data, None, a)),
+            _ => None,
+        };
         Ok(SurvivalModel {
             discretizer,
             tree,
             duration: self.duration.clone(),
             name: self.name.clone(),
             tuning,
+            leaves,
         })
     }
 }
@@ -153,12 +159,13 @@ pub struct SurvivalPrediction {
     pub median_remaining: Option<f64>,
     /// The restricted mean remaining lifetime over the horizon asked.
     pub restricted_mean: f64,
-    /// The unconditional risk score (`τ − RMST_leaf(τ)`; higher = churns sooner).
+    /// The unconditional risk score, `τ − RMST(τ)` of the customer's curve (higher =
+    /// churns sooner).
     pub risk: f64,
 }
 
 /// A fitted survival tree with its discretizer: answers for raw rows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SurvivalModel {
     /// The preprocessing fitted on the training rows (the duration column excluded).
     pub discretizer: Discretizer,
@@ -171,6 +178,55 @@ pub struct SurvivalModel {
     /// What the self-tuning chose (None when untuned; not serialized).
     #[serde(skip)]
     pub tuning: Option<Box<SurvivalTuneReport>>,
+    /// Proportional-hazards leaves (None: each customer gets their leaf's curve).
+    /// Stored in model files from format version 6 (older files load with None).
+    pub leaves: Option<HazardLeaves>,
+}
+
+/// Model format 6: the survival model with its leaf model (absent in a JSON document
+/// of an older format: None).
+#[derive(Deserialize)]
+struct SurvivalModelIn {
+    discretizer: Discretizer,
+    tree: SurvivalTree,
+    duration: String,
+    name: String,
+    #[serde(default)]
+    leaves: Option<HazardLeaves>,
+}
+
+/// Model formats 4 and 5: no leaf model.
+#[derive(Deserialize)]
+struct SurvivalModelV5 {
+    discretizer: Discretizer,
+    tree: SurvivalTree,
+    duration: String,
+    name: String,
+}
+
+impl<'de> Deserialize<'de> for SurvivalModel {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let m = if crate::data::compat::layout_before(6) {
+            let r = SurvivalModelV5::deserialize(d)?;
+            SurvivalModelIn {
+                discretizer: r.discretizer,
+                tree: r.tree,
+                duration: r.duration,
+                name: r.name,
+                leaves: None,
+            }
+        } else {
+            SurvivalModelIn::deserialize(d)?
+        };
+        Ok(SurvivalModel {
+            discretizer: m.discretizer,
+            tree: m.tree,
+            duration: m.duration,
+            name: m.name,
+            tuning: None,
+            leaves: m.leaves,
+        })
+    }
 }
 
 impl SurvivalModel {
@@ -183,32 +239,58 @@ impl SurvivalModel {
         Ok(self.discretizer.encode_rows(table, rows)?.0)
     }
 
-    /// The leaf curve of each of `rows`.
+    /// The survival curve of each of `rows`: its leaf's curve, under the customer's
+    /// hazard ratio when the model has [`HazardLeaves`] (1 otherwise).
     ///
     /// # Errors
     /// As [`encode`](Self::encode).
-    pub fn curves(&self, table: &Table, rows: &[usize]) -> Result<Vec<&SurvivalCurve>> {
+    pub fn curves(&self, table: &Table, rows: &[usize]) -> Result<Vec<CustomerCurve<'_>>> {
         let enc = self.encode(table, rows)?;
-        Ok(self
-            .tree
-            .leaves(&enc)?
+        self.curves_of(&enc)
+    }
+
+    /// The survival curve of each row of `enc` (encoded by the model's discretizer).
+    fn curves_of(&self, enc: &Encoded) -> Result<Vec<CustomerCurve<'_>>> {
+        let leaves = self.tree.leaves(enc)?;
+        let ratios = match &self.leaves {
+            Some(h) => h.hazard_ratios(&self.tree, enc)?,
+            None => vec![1.0; leaves.len()],
+        };
+        Ok(leaves
             .into_iter()
-            .map(|n| self.tree.leaf_curve(n))
+            .zip(ratios)
+            .map(|(n, r)| CustomerCurve {
+                curve: self.tree.leaf_curve(n),
+                hazard_ratio: r,
+            })
             .collect())
     }
 
+    /// The risk of a customer whose curve is `c`, in leaf `leaf`: the tree's
+    /// [`risk`](SurvivalTree::risk) of the leaf (`τ − RMST(τ)`), or of the customer's
+    /// own curve under hazard leaves.
+    fn risk_of(&self, leaf_risk: f64, c: &CustomerCurve<'_>) -> f64 {
+        if c.hazard_ratio == 1.0 {
+            leaf_risk
+        } else {
+            let tau = self.tree.tau();
+            tau - c.restricted_mean(0.0, tau)
+        }
+    }
+
     /// The risk score of each of `rows` (higher = expected to churn sooner): what the
-    /// concordance index ranks.
+    /// concordance index ranks — `τ − RMST(τ)` of the customer's curve.
     ///
     /// # Errors
     /// As [`encode`](Self::encode).
     pub fn risk_scores(&self, table: &Table, rows: &[usize]) -> Result<Vec<f64>> {
         let enc = self.encode(table, rows)?;
-        Ok(self
-            .tree
-            .leaves(&enc)?
+        let leaves = self.tree.leaves(&enc)?;
+        let curves = self.curves_of(&enc)?;
+        Ok(leaves
             .into_iter()
-            .map(|n| self.tree.risk(n))
+            .zip(&curves)
+            .map(|(n, c)| self.risk_of(self.tree.risk(n), c))
             .collect())
     }
 
@@ -223,10 +305,11 @@ impl SurvivalModel {
         rows: &[usize],
         times: &[f64],
     ) -> Result<Vec<f64>> {
-        Ok(super::curve::survival_matrix(
-            self.curves(table, rows)?,
-            times,
-        ))
+        let mut out = Vec::with_capacity(rows.len() * times.len());
+        for c in self.curves(table, rows)? {
+            out.extend(times.iter().map(|&t| c.survival_at(t)));
+        }
+        Ok(out)
     }
 
     /// Per customer of `rows`, conditional on their current tenure `t0` (their
@@ -257,9 +340,11 @@ impl SurvivalModel {
         };
         let enc = self.encode(table, rows)?;
         let leaves = self.tree.leaves(&enc)?;
+        let curves = self.curves_of(&enc)?;
         rows.iter()
             .zip(leaves)
-            .map(|(&r, leaf)| {
+            .zip(curves)
+            .map(|((&r, leaf), c)| {
                 let t0 = tenure[r];
                 if !(t0.is_finite() && t0 >= 0.0) {
                     return Err(Error::Value {
@@ -274,16 +359,24 @@ impl SurvivalModel {
                         ),
                     });
                 }
-                let c = self.tree.leaf_curve(leaf);
                 Ok(SurvivalPrediction {
                     t0,
                     churn_within: within.iter().map(|&h| c.churn_within(t0, h)).collect(),
                     median_remaining: c.median_remaining(t0),
                     restricted_mean: c.restricted_mean(t0, horizon),
-                    risk: self.tree.risk(leaf),
+                    risk: self.risk_of(self.tree.risk(leaf), &c),
                 })
             })
             .collect()
+    }
+
+    /// The leaf model in words: `each customer gets their leaf's curve` or
+    /// `proportional-hazards leaves (α = 0.1, …)`.
+    pub fn leaf_model_text(&self) -> String {
+        match &self.leaves {
+            Some(h) => h.text(),
+            None => "each customer gets their leaf's curve".into(),
+        }
     }
 
     /// Why the model predicts what it does for `row` of `table`: the path's
@@ -318,6 +411,12 @@ impl SurvivalModel {
                 location: Default::default(),
                 message: "survival model: the duration column is also a feature".into(),
             });
+        }
+        if let Some(h) = &self.leaves {
+            h.validate(self.tree.schema()).map_err(|e| Error::Model {
+                location: Default::default(),
+                message: format!("survival model: {e}"),
+            })?;
         }
         Ok(())
     }
@@ -440,6 +539,84 @@ mod tests {
         )
         .unwrap();
         assert!(m.predict(&other, &[0], &[3.0], 12.0).is_err());
+    }
+
+    /// The tuning chooses the temper of the proportional-hazards leaves among the
+    /// grid's, says so, and the model applies it: each customer's curve is their
+    /// leaf's under their hazard ratio, and every answer comes from that curve.
+    #[test]
+    fn hazard_leaves_are_chosen_by_the_cv_and_applied() {
+        let t = synthetic(2000);
+        let mut grid = SurvivalTune::Fast.grid().unwrap();
+        grid.hazard_alphas = vec![0.0, 0.1, 0.25];
+        let m = SurvivalLearner::new("tenure_months")
+            .grid(grid.clone())
+            .fit(&t, &t.all_rows())
+            .unwrap();
+        let r = m.tuning.as_ref().unwrap();
+        let alpha = r.leaf_alpha.unwrap();
+        assert_eq!(r.leaf_curve.len(), 3);
+        let best = r
+            .leaf_curve
+            .iter()
+            .fold(r.leaf_curve[0], |b, p| if p[1] > b[1] { *p } else { b });
+        assert_eq!(alpha, best[0]);
+        assert_eq!(
+            m.leaves.as_ref().map(|h| h.alpha),
+            (alpha > 0.0).then_some(alpha)
+        );
+        // A fixed temper (a one-value grid) is applied as asked.
+        grid.hazard_alphas = vec![0.25];
+        let m = SurvivalLearner::new("tenure_months")
+            .grid(grid.clone())
+            .fit(&t, &t.all_rows())
+            .unwrap();
+        let h = m.leaves.as_ref().unwrap();
+        assert_eq!(h.alpha, 0.25);
+        assert!(m.leaf_model_text().contains("α = 0.25"));
+        m.validate().unwrap();
+        let rows: Vec<usize> = (0..40).collect();
+        let curves = m.curves(&t, &rows).unwrap();
+        let enc = m.encode(&t, &rows).unwrap();
+        let ratios = h.hazard_ratios(&m.tree, &enc).unwrap();
+        assert!(ratios.iter().any(|&x| (x - 1.0).abs() > 1e-6));
+        let p = m.predict(&t, &rows, &[6.0], 24.0).unwrap();
+        let risk = m.risk_scores(&t, &rows).unwrap();
+        let tau = m.tree.tau();
+        for (i, c) in curves.iter().enumerate() {
+            assert_eq!(c.hazard_ratio, ratios[i]);
+            assert_eq!(p[i].churn_within[0], c.churn_within(p[i].t0, 6.0));
+            assert_eq!(p[i].restricted_mean, c.restricted_mean(p[i].t0, 24.0));
+            assert_eq!(risk[i], p[i].risk);
+            assert!((risk[i] - (tau - c.restricted_mean(0.0, tau))).abs() < 1e-12);
+        }
+        // Round trip (the tuning report is not stored), and a file whose ratios do
+        // not fit the tree is refused.
+        let mut m = m;
+        m.tuning = None;
+        let back: SurvivalModel = bincode::deserialize(&bincode::serialize(&m).unwrap()).unwrap();
+        assert_eq!(back, m);
+        let back: SurvivalModel =
+            serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+        assert_eq!(back, m);
+        let mut bad = m.clone();
+        bad.leaves.as_mut().unwrap().log_rr.push(0.0);
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("hazard ratios")
+        );
+        bad = m.clone();
+        bad.leaves.as_mut().unwrap().log_rr[0] = f64::INFINITY;
+        assert!(bad.validate().is_err());
+        // Without the grid's tempers: no leaf model.
+        grid.hazard_alphas.clear();
+        let plain = SurvivalLearner::new("tenure_months")
+            .grid(grid)
+            .fit(&t, &t.all_rows())
+            .unwrap();
+        assert!(plain.leaves.is_none() && plain.tuning.unwrap().leaf_alpha.is_none());
     }
 
     #[test]

@@ -37,6 +37,7 @@
 mod curve;
 mod data;
 mod grow;
+mod hazleaf;
 mod leakage;
 mod learner;
 mod logrank;
@@ -47,8 +48,9 @@ mod shrink;
 mod tree;
 mod tune;
 
-pub use curve::{Estimator, SurvivalCurve, survival_matrix};
+pub use curve::{CustomerCurve, Estimator, SurvivalCurve, survival_matrix};
 pub use data::{SurvivalData, duration_column};
+pub use hazleaf::{HAZARD_ALPHAS, HazardLeaves};
 pub use leakage::{CLOCK_CORRELATION, CLOCK_RATIO_CORRELATION, ClockLeak, clock_leakage};
 pub use learner::{SurvivalLearner, SurvivalModel, SurvivalPrediction};
 pub use logrank::{LogRank, logrank_test};

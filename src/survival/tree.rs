@@ -201,6 +201,18 @@ impl SurvivalTree {
         }
     }
 
+    /// Marks in `on_path` the features tested on the path of `row` of `enc` (the
+    /// codes already checked).
+    pub(crate) fn mark_path(&self, enc: &Encoded, row: usize, on_path: &mut [bool]) {
+        let cols = enc.columns();
+        let mut n = 0;
+        while !self.nodes[n].is_leaf() {
+            let f = self.nodes[n].feature as usize;
+            on_path[f] = true;
+            n = self.child(n, cols[f].get(row));
+        }
+    }
+
     /// The leaf each row of `enc` reaches.
     ///
     /// # Errors

@@ -28,7 +28,9 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::curve::CustomerCurve;
 use super::data::{SurvivalData, fit_discretizer};
+use super::hazleaf::{HAZARD_ALPHAS, HazardLeaves};
 use super::metrics::concordance_index;
 use super::params::{SurvivalCriterion, SurvivalTreeParams};
 use super::prune::{collapse_alphas, leaves_at};
@@ -94,6 +96,7 @@ impl SurvivalTune {
                 alphas: Vec::new(),
                 shrinkage: SHRINKAGE.to_vec(),
                 criteria: Vec::new(),
+                hazard_alphas: HAZARD_ALPHAS.to_vec(),
                 folds: 5,
                 repeats: 1,
                 max_rows: 30_000,
@@ -181,6 +184,12 @@ pub struct SurvivalGrid {
     /// (Telco without `TotalCharges`), for twice the trees to grow.
     #[serde(default)]
     pub criteria: Vec<SurvivalCriterion>,
+    /// Tempers `α` of the proportional-hazards leaves ([`HazardLeaves`]) the CV
+    /// chooses among once the setting is chosen, on the chosen setting's trees of the
+    /// same folds; empty or `[0]` = none (each customer gets their leaf's curve). The
+    /// `fast` grid has [`HAZARD_ALPHAS`].
+    #[serde(default)]
+    pub hazard_alphas: Vec<f64>,
     /// Folds of the stratified cross-validation.
     pub folds: usize,
     /// Repetitions with other fold assignments (seed + repetition); tables up to
@@ -233,6 +242,17 @@ impl SurvivalGrid {
                 "survival grid shrinkage",
                 m.to_string(),
                 "expected finite strengths ≥ 0",
+            );
+        }
+        if let Some(a) = self
+            .hazard_alphas
+            .iter()
+            .find(|a| !(a.is_finite() && (0.0..=1.0).contains(*a)))
+        {
+            return bad(
+                "survival grid hazard_alphas",
+                a.to_string(),
+                "expected tempers in [0, 1]",
             );
         }
         if let Some(a) = self.alphas.iter().find(|a| !(a.is_finite() && **a >= 0.0)) {
@@ -330,6 +350,13 @@ pub struct SurvivalTuneReport {
     pub cv_rows: usize,
     /// The final fit's `min_rows_leaf`.
     pub final_min_leaf: f64,
+    /// The temper `α` of the proportional-hazards leaves chosen (None: the grid
+    /// had none to choose).
+    #[serde(default)]
+    pub leaf_alpha: Option<f64>,
+    /// Each candidate `α` with its mean CV C-index, in the grid's order.
+    #[serde(default)]
+    pub leaf_curve: Vec<[f64; 2]>,
     /// Seconds spent tuning (not serialized).
     #[serde(skip)]
     pub seconds: f64,
@@ -513,6 +540,23 @@ pub(crate) fn tune(
     });
     let curve = order.iter().take(20).map(|&i| points[i].clone()).collect();
     let c = points[chosen].setting.clone();
+    let b_chosen = path[chosen] / (nl * nm) % nb;
+    let fold_params = base
+        .clone()
+        .criterion(c.criterion)
+        .min_rows_leaf(c.min_leaf)
+        .max_depth(c.max_depth)
+        .prune_alpha(c.alpha)
+        .shrinkage(c.shrinkage);
+    let (leaf_alpha, leaf_curve) = choose_hazard_alpha(
+        &fold_params,
+        &grid.hazard_alphas,
+        &folds,
+        &encodings[..],
+        nb,
+        b_chosen,
+        &cv_data,
+    )?;
     let final_min_leaf = (c.min_leaf_fraction * rows.len() as f64).round().max(2.0);
     let params = base
         .clone()
@@ -532,9 +576,76 @@ pub(crate) fn tune(
         curve,
         cv_rows: cv.len(),
         final_min_leaf,
+        leaf_alpha,
+        leaf_curve,
         seconds: t0.elapsed().as_secs_f64(),
     };
     Ok(Some((params, c.binning, report)))
+}
+
+/// Chooses the temper of the proportional-hazards leaves ([`HazardLeaves`]) among
+/// `alphas`: on each fold, the chosen setting's tree (`params`, the fold's encoding
+/// of the chosen binning `b` of `nb`) and the fold's own log hazard ratios score the
+/// held-out customers at every `α`; the largest mean C-index wins (ties: the
+/// smaller `α`, listed first). Returns None and no curve when there is nothing to
+/// choose (`alphas` empty or `[0]`).
+fn choose_hazard_alpha(
+    params: &SurvivalTreeParams,
+    alphas: &[f64],
+    folds: &[crate::data::Fold],
+    encodings: &[Encoded],
+    nb: usize,
+    b: usize,
+    data: &SurvivalData,
+) -> Result<(Option<f64>, Vec<[f64; 2]>)> {
+    if alphas.iter().all(|&a| a == 0.0) {
+        return Ok((None, Vec::new()));
+    }
+    let per_fold: Vec<Vec<f64>> = (0..folds.len())
+        .into_par_iter()
+        .with_max_len(1)
+        .map(|f| {
+            let enc = &encodings[f * nb + b];
+            let tree = params.fit_rows(enc, data, &folds[f].train)?;
+            let hl = HazardLeaves::fit(enc, data, Some(&folds[f].train), 0.0);
+            let test = enc.select(&folds[f].test);
+            let held = data.select(&folds[f].test);
+            let leaves = tree.leaves(&test)?;
+            let tau = tree.tau();
+            alphas
+                .iter()
+                .map(|&a| {
+                    let ratios = hl.clone().with_alpha(a).hazard_ratios(&tree, &test)?;
+                    let risk: Vec<f64> = leaves
+                        .iter()
+                        .zip(&ratios)
+                        .map(|(&n, &r)| {
+                            let c = CustomerCurve {
+                                curve: tree.leaf_curve(n),
+                                hazard_ratio: r,
+                            };
+                            if r == 1.0 {
+                                tree.risk(n)
+                            } else {
+                                tau - c.restricted_mean(0.0, tau)
+                            }
+                        })
+                        .collect();
+                    Ok(concordance_index(&held, &risk).map_or(0.5, |c| c.c_index))
+                })
+                .collect()
+        })
+        .collect::<Result<_>>()?;
+    let curve: Vec<[f64; 2]> = alphas
+        .iter()
+        .enumerate()
+        .map(|(i, &a)| {
+            let m = per_fold.iter().map(|s| s[i]).sum::<f64>() / per_fold.len() as f64;
+            [a, m]
+        })
+        .collect();
+    let best = (0..curve.len()).fold(0, |b, i| if curve[i][1] > curve[b][1] { i } else { b });
+    Ok((Some(curve[best][0]), curve))
 }
 
 /// The held-out C-index and the number of leaves of `tree` cut at each of `depths`,

@@ -79,6 +79,7 @@ pub fn inspect(a: InspectArgs) -> Result<()> {
                 "duration": m.duration,
                 "learner": m.name,
                 "leaves": m.tree.n_leaves(),
+                "hazard_leaves": m.leaves,
                 "features": m.tree.schema().features.len(),
                 "tree": m.tree.to_text(),
                 "leaf_curves": m.tree.leaf_summaries(),
@@ -112,11 +113,12 @@ pub fn inspect(a: InspectArgs) -> Result<()> {
     if let Some(m) = model.survival() {
         s.push_str(&format!(
             "\ntime to churn: {} with '{}' as the clock (not a feature of either model), \
-             {} leaves; each node's customers, churners and restricted mean lifetime, \
+             {} leaves, {}; each node's customers, churners and restricted mean lifetime, \
              each leaf's Kaplan–Meier median and survival\n{}",
             m.name,
             m.duration,
             m.tree.n_leaves(),
+            m.leaf_model_text(),
             m.tree.to_text()
         ));
         if a.curves {

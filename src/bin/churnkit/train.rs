@@ -117,6 +117,7 @@ pub fn train(a: TrainArgs) -> Result<()> {
             v["survival"] = json!({
                 "duration": m.duration,
                 "leaves": m.tree.n_leaves(),
+                "hazard_leaves": m.leaves,
                 "validation": survival,
             });
         }
@@ -131,9 +132,10 @@ pub fn train(a: TrainArgs) -> Result<()> {
     if let Some(m) = model.survival() {
         s.push_str(&format!(
             "survival  the clock is '{}' (not a feature of either model): a survival tree \
-             with {} leaves\n",
+             with {} leaves; {}\n",
             m.duration,
-            m.tree.n_leaves()
+            m.tree.n_leaves(),
+            m.leaf_model_text()
         ));
         if let Some(v) = &survival {
             s.push_str(&format!("          {v}\n"));
