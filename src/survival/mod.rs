@@ -14,6 +14,7 @@
 //! | the two-sample log-rank test | [`logrank_test`] |
 //! | the survival tree: log-rank splits on codes, curves at the leaves, path reasons | [`SurvivalTreeParams`], [`SurvivalTree`] |
 //! | hierarchical shrinkage of each node's hazard toward its parent's (m-estimate) | [`SurvivalTree::shrunk`], [`SurvivalTreeParams::shrinkage`] |
+//! | proportional-hazards leaves: a customer's curve from their leaf's and the features off their path | [`HazardLeaves`], [`CustomerCurve`] |
 //! | self-tuning by CV on the C-index (one-SE rule) | [`SurvivalTune`], [`SurvivalTuneReport`] |
 //! | the learner over raw tables and its fitted model | [`SurvivalLearner`], [`SurvivalModel`] |
 //! | Harrell's C, IPCW Brier score and its integral, time-dependent AUC, calibration by risk group | [`metrics`] |
@@ -30,9 +31,9 @@
 //! This module sits beside [`tree`](crate::tree) and [`bayes`](crate::bayes) (layer 3)
 //! and imports `data`, `count` (the per-node tallies), `learner` (reasons), `math` and
 //! `tree` (condition text and the depth limit). Inside: `data` ← `curve` ← `logrank`,
-//! `metrics`; `params` ← `grow` → `tree`; `shrink` → `tree`, `curve`; `tune` → `data`, `grow`,
-//! `shrink`, `metrics`;
-//! `learner` → `tune`; `leakage` → `data`.
+//! `metrics`; `params` ← `grow` → `tree`; `shrink` → `tree`, `curve`; `hazleaf` → `tree`,
+//! `curve`, `data`; `tune` → `data`, `grow`, `shrink`, `hazleaf`, `metrics`;
+//! `learner` → `tune`, `hazleaf`; `leakage` → `data`.
 
 mod curve;
 mod data;
