@@ -74,7 +74,7 @@ fn report(name: &str, model: &SurvivalModel, s: &Scores, reference: (f64, f64, f
     let t = model.tuning.as_ref().unwrap();
     let ch = &t.chosen;
     println!(
-        "| {name} | KM {:.3} / {:.3} | tree {:.4} / {:.4} ({} leaves; CV chose {:?}, leaf {} = {:.3} of rows, depth {:?}, shrinkage m {}, CV C {:.3}) | sksurv tree {:.3}, Cox {:.3}, KM IBS ref {:.3} |",
+        "| {name} | KM {:.3} / {:.3} | tree {:.4} / {:.4} ({} leaves; CV chose {:?}, leaf {} = {:.3} of rows, depth {:?}, shrinkage m {}, CV C {:.3}, hazard leaves α {:?}) | sksurv tree {:.3}, Cox {:.3}, KM IBS ref {:.3} |",
         s.km_c_index,
         s.km_ibs,
         s.c_index,
@@ -86,6 +86,7 @@ fn report(name: &str, model: &SurvivalModel, s: &Scores, reference: (f64, f64, f
         ch.setting.max_depth,
         ch.setting.shrinkage,
         ch.c_index,
+        t.leaf_alpha,
         reference.0,
         reference.1,
         reference.2,
