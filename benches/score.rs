@@ -21,6 +21,9 @@
 //! After the measurements the bench prints each case's rows/s (and the first group's
 //! time as a multiple of `csv_parse_only`, the network group's hill-climb/TAN ratio),
 //! read from criterion's estimates of this run.
+//! Group `score_survival`: the Telco customers with a time-to-churn model beside the
+//! tree (see [`bench_survival`]).
+//!
 //! Run: `cargo bench --bench score -- --warm-up-time 1 --measurement-time 3`.
 
 use std::hint::black_box;
@@ -113,6 +116,7 @@ fn bench(c: &mut Criterion) {
     g.finish();
     bench_telco(c);
     bench_network(c);
+    bench_survival(c);
 }
 
 /// Scores `csv` with `model`, reasons on or off, as one criterion case.
@@ -221,6 +225,13 @@ fn main() {
             println!("  {kind:>6} reasons    {r:>10.0} rows/s");
         }
     }
+    println!("\n{SURV_GROUP} (rows/s = {TELCO_ROWS} / time; ratio to `tree`):");
+    let base_rate = rate(SURV_GROUP, SURV_CASES[0], TELCO_ROWS);
+    for case in SURV_CASES {
+        if let (Some(r), Some(b)) = (rate(SURV_GROUP, case, TELCO_ROWS), base_rate) {
+            println!("  {case:<24} {r:>10.0} rows/s   time × {:.2}", b / r);
+        }
+    }
     println!("\n{NET_GROUP} (rows/s = {ISP_ROWS} / time):");
     for r in ["no_reasons", "reasons"] {
         let tan = rate(NET_GROUP, &format!("tan/{r}"), ISP_ROWS);
@@ -249,4 +260,40 @@ fn main() {
             }
         }
     }
+}
+
+/// Group `score_survival`: the 7,043 Telco customers scored by a model trained on
+/// `datasets/telco-train.csv` without `Tenure` (the classifier: the default tree),
+/// alone (`tree`), with a survival tree on `Tenure` whose customers get their leaf's
+/// curve (`survival/leaf_curves`), and with proportional-hazards leaves
+/// (`survival/hazard_leaves`, α = 0.05): the churn-within columns (3, 6, 12), the
+/// median and restricted mean remaining lifetime and the CLV over each curve.
+const SURV_GROUP: &str = "score_survival";
+const SURV_CASES: [&str; 3] = ["tree", "survival/leaf_curves", "survival/hazard_leaves"];
+
+fn bench_survival(c: &mut Criterion) {
+    use churnkit::survival::{SurvivalLearner, SurvivalTune};
+    let opts = CsvOptions::new("Churn").id_column("customerID");
+    let train = read_csv(dataset("telco-train.csv"), &opts).expect("telco train");
+    let csv = std::fs::read(dataset("telco-customer-churn.csv")).expect("telco csv");
+    let all = train.all_rows();
+    let features = train.without_feature("Tenure").expect("Tenure");
+    let plain = ModelBuilder::new(body("tree", &features, &all), &features, &all)
+        .build()
+        .expect("model");
+    let mut g = c.benchmark_group(SURV_GROUP);
+    g.throughput(Throughput::Elements(TELCO_ROWS as u64));
+    g.sample_size(10);
+    score_case(&mut g, SURV_CASES[0], &plain, false, &csv);
+    for (case, alphas) in [(SURV_CASES[1], vec![]), (SURV_CASES[2], vec![0.05])] {
+        let mut grid = SurvivalTune::Fast.grid().expect("grid");
+        grid.hazard_alphas = alphas;
+        let surv = SurvivalLearner::new("Tenure")
+            .grid(grid)
+            .fit(&train, &all)
+            .expect("survival fit");
+        let model = plain.clone().with_survival(surv).expect("with survival");
+        score_case(&mut g, case, &model, false, &csv);
+    }
+    g.finish();
 }

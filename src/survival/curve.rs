@@ -453,10 +453,13 @@ impl<'a> CustomerCurve<'a> {
         if s0 <= 0.0 {
             return None;
         }
+        // `Ŝ_i^r <= s0 / 2` is `Ŝ_i <= (s0 / 2)^(1/r)` (r > 0): one power, not one
+        // per step.
+        let q = (0.5 * s0).powf(1.0 / self.hazard_ratio);
         let times = self.curve.times();
         let from = times.partition_point(|&x| x <= t0);
         (from..times.len())
-            .find(|&i| self.pow(self.curve.survival()[i]) <= 0.5 * s0)
+            .find(|&i| self.curve.survival()[i] <= q)
             .map(|i| times[i] - t0)
     }
 
