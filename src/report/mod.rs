@@ -773,10 +773,8 @@ fn survival(out: &mut String, m: &SurvivalModel, table: &Table, rows: &[usize]) 
     let names = ["lowest risk", "second", "third", "highest risk"];
     let mut series = Vec::new();
     for g in 0..groups {
-        let members: Vec<usize> = order[g * n / groups..(g + 1) * n / groups]
-            .iter()
-            .map(|&i| rows[i])
-            .collect();
+        let positions = &order[g * n / groups..(g + 1) * n / groups];
+        let members: Vec<usize> = positions.iter().map(|&i| rows[i]).collect();
         if members.is_empty() {
             continue;
         }
@@ -785,8 +783,10 @@ fn survival(out: &mut String, m: &SurvivalModel, table: &Table, rows: &[usize]) 
         } else {
             format!("risk group {}", g + 1)
         };
-        let km =
-            SurvivalCurve::kaplan_meier(&SurvivalData::from_table(table, &m.duration, &members)?);
+        // The rows' durations, checked once above; a group may have no churned
+        // customer (a model that ranks well puts none in its lowest-risk quarter):
+        // its curve stays at 1.
+        let km = SurvivalCurve::kaplan_meier(&data.select(positions));
         let observed = km
             .times()
             .iter()
