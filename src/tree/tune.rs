@@ -394,6 +394,22 @@ pub struct TuneReport {
     /// Each `α` tried with its mean held-out ROC AUC (`[α, AUC]`).
     #[serde(default)]
     pub leaf_curve: Vec<[f64; 2]>,
+    /// Whether `leaf_alpha` is the temper of weighted naive-Bayes leaves
+    /// ([`LeafModel::WeightedNaiveBayes`](super::LeafModel::WeightedNaiveBayes)).
+    #[serde(default)]
+    pub leaf_weighted: bool,
+    /// The weighted leaves' penalty `λ` when they were among the candidates (None
+    /// when they were not).
+    #[serde(default)]
+    pub leaf_lambda: Option<f64>,
+    /// Each weighted leaves' `α` tried with its mean held-out ROC AUC (`[α, AUC]`;
+    /// empty when they were not candidates).
+    #[serde(default)]
+    pub leaf_weighted_curve: Vec<[f64; 2]>,
+    /// The final fit's feature weights `w_f` (schema order) when weighted leaves were
+    /// chosen, empty otherwise ([`fit_leaf_weights`](super::fit_leaf_weights)).
+    #[serde(default)]
+    pub leaf_weights: Vec<f64>,
     /// Seconds spent tuning (not serialized, so a model's bytes do not depend on the
     /// machine's speed).
     #[serde(skip)]
@@ -577,6 +593,10 @@ pub(crate) fn tune(
         final_min_leaf,
         leaf_alpha: None,
         leaf_curve: Vec::new(),
+        leaf_weighted: false,
+        leaf_lambda: None,
+        leaf_weighted_curve: Vec::new(),
+        leaf_weights: Vec::new(),
         seconds: t0.elapsed().as_secs_f64(),
     };
     Ok(Some((params, c.binning, report)))
