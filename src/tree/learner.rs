@@ -485,11 +485,19 @@ impl<'de> Deserialize<'de> for TreeClassifier {
 }
 
 impl TreeClassifier {
-    /// The leaf model in words: `constant leaves` or `naive-Bayes leaves (α = 0.1, over
-    /// the features off each row's path)`.
+    /// The leaf model in words: `constant leaves`, `naive-Bayes leaves (α = 0.1, over
+    /// the features off each row's path)` or, for weighted leaves (stored as
+    /// log-potentials with `α = 1`, [`NaiveBayesLeaves::is_weighted`]), `naive-Bayes
+    /// leaves (α = 1 on weighted log-potentials: each feature's own exponent, over the
+    /// features off each row's path)`.
     pub fn leaf_model_text(&self) -> String {
         match &self.leaves {
             None => "constant leaves".to_string(),
+            Some(nb) if nb.is_weighted(self.tree.n_classes()) => format!(
+                "naive-Bayes leaves (α = {} on weighted log-potentials: each feature's own \
+                 exponent, over the features off each row's path)",
+                nb.alpha
+            ),
             Some(nb) => format!(
                 "naive-Bayes leaves (α = {}, over the features off each row's path)",
                 nb.alpha

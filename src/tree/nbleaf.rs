@@ -474,7 +474,7 @@ impl NaiveBayesLeaves {
 /// be unweighted, counted on the same rows), `u_i` the row weights (1 without), `λ =
 /// lambda > 0`. `L` is concave and its Hessian negative definite, so Newton's method
 /// with a backtracking line search (from `w = 0`, until the Newton decrement is below
-/// `1e-9 · (1 + |L|)`, at most 50 steps) finds its maximum. For two classes the
+/// `1e-12 · (1 + |L|)` or no step improves `L`, at most 50 steps) finds its maximum. For two classes the
 /// problem is a logistic regression on the `d` features `z_f = ln θ(f, x_f, 1) − ln
 /// θ(f, x_f, 0)` with the offset `ln π(1) − ln π(0)` (the covariance is `p_0 p_1 z_f
 /// z_e`, computed so). Each row's `ln θ(f, x_f, ·)` (centred over the classes, which
@@ -574,7 +574,7 @@ pub fn fit_leaf_weights(
             break;
         };
         let dec: f64 = g.iter().zip(&step).map(|(a, b)| a * b).sum();
-        if !(dec > 1e-9 * (1.0 + cur.abs())) {
+        if !(dec > 1e-12 * (1.0 + cur.abs())) {
             break;
         }
         let mut t = 1.0;
@@ -837,6 +837,264 @@ mod tests {
         assert!(
             zero.contributions(&tree, &enc, 5, &[0.25, 0.75], &[0])
                 .is_empty()
+        );
+    }
+
+    /// A seeded table of `n` rows: the class, `a` (agrees with the class on 80 % of
+    /// the rows), `b` (on 65 %), a noise feature drawn independently of the class,
+    /// and — with `dup` — an exact copy of `a`; `k` classes (`a` and `b` then take the
+    /// class's value, or another, as codes `0..k`).
+    fn weights_table(n: usize, k: usize, dup: bool) -> Encoded {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let (mut y, mut a, mut b, mut noise) = (vec![], vec![], vec![], vec![]);
+        for _ in 0..n {
+            let c = (next() * k as f64) as u8 % k as u8;
+            let other = |x: f64| ((c as usize + 1 + (x * (k - 1) as f64) as usize) % k) as u8;
+            let u = next();
+            a.push(if u < 0.8 { c } else { other(next()) });
+            let u = next();
+            b.push(if u < 0.65 { c } else { other(next()) });
+            noise.push((next() * 2.0) as u8);
+            y.push(c);
+        }
+        let level = |name: &str, m: usize| EncodedFeature {
+            name: name.into(),
+            levels: (0..m)
+                .map(|i| format!("{name}{i}"))
+                .collect::<Vec<_>>()
+                .into(),
+            numeric: false,
+        };
+        let mut features = vec![level("a", k), level("b", k), level("noise", 2)];
+        let mut codes = vec![Codes::U8(a.clone()), Codes::U8(b), Codes::U8(noise)];
+        if dup {
+            features.push(level("a_copy", k));
+            codes.push(Codes::U8(a));
+        }
+        let schema = Arc::new(EncodedSchema {
+            features,
+            classes: (0..k).map(|c| format!("class{c}")).collect(),
+        });
+        Encoded::new(schema, codes, y, None).unwrap()
+    }
+
+    fn weights_of(enc: &Encoded, lambda: f64) -> Vec<f64> {
+        let nb = NaiveBayesLeaves::fit(&InMemory::new(enc), enc.n_features(), None, 1.0);
+        fit_leaf_weights(&nb, enc, None, lambda, 7).unwrap()
+    }
+
+    /// An exact duplicate of a feature shares its weight: the two get equal weights
+    /// summing to about the single feature's; an irrelevant feature gets a small one.
+    #[test]
+    fn duplicate_features_share_a_weight_and_noise_gets_little() {
+        let single = weights_of(&weights_table(4000, 2, false), 0.01);
+        let dup = weights_of(&weights_table(4000, 2, true), 0.01);
+        let (a, b) = (single[0], single[1]);
+        assert!(a > 0.5 && b > 0.5, "{single:?}");
+        // The noise's conditionals differ across the classes by chance only, so
+        // nearly unpenalised its weight is free to be large while its effect is small;
+        // the default penalty keeps it small.
+        let default = weights_of(&weights_table(4000, 2, false), LEAF_WEIGHT_LAMBDA);
+        assert!(
+            default[2].abs() < 0.15 * default[0],
+            "noise weight {} vs {}",
+            default[2],
+            default[0]
+        );
+        assert!((dup[0] - dup[3]).abs() < 1e-6, "{dup:?}");
+        assert!(
+            (dup[0] + dup[3] - a).abs() < 0.01 * a,
+            "{} + {} vs {a}",
+            dup[0],
+            dup[3]
+        );
+        assert!((dup[1] - b).abs() < 0.01 * b, "{dup:?} vs {single:?}");
+        // A larger penalty shrinks every weight toward 0.
+        let strong = weights_of(&weights_table(4000, 2, false), 1000.0);
+        for (s, w) in strong.iter().zip(&single) {
+            assert!(s.abs() < w.abs() + 1e-12, "{strong:?} vs {single:?}");
+        }
+    }
+
+    /// The Newton solution is the maximum: the gradient vanishes there, and the
+    /// negative Hessian matches finite differences of the gradient (two classes, with
+    /// the logistic shortcut, and three).
+    #[test]
+    fn weights_maximise_the_penalised_cll_for_two_and_three_classes() {
+        for k in [2, 3] {
+            let enc = weights_table(1500, k, false);
+            let nb = NaiveBayesLeaves::fit(&InMemory::new(&enc), 3, None, 1.0);
+            let w = fit_leaf_weights(&nb, &enc, None, 1.0, 7).unwrap();
+            let (offs, _) = NaiveBayesLeaves::offsets(enc.schema());
+            let n = enc.n_rows();
+            let mut ls = vec![0.0; n * 3 * k];
+            for r in 0..n {
+                for (f, &o) in offs.iter().enumerate() {
+                    let at = o + enc.code(r, f) as usize * k;
+                    let src = &nb.log_theta[at..at + k];
+                    let mean = src.iter().sum::<f64>() / k as f64;
+                    for c in 0..k {
+                        ls[(r * 3 + f) * k + c] = src[c] - mean;
+                    }
+                }
+            }
+            let mut nc = vec![0.0; k];
+            for &y in enc.labels() {
+                nc[y as usize] += 1.0;
+            }
+            let lp: Vec<f64> = nc
+                .iter()
+                .map(|x| ((x + 1.0) / (n + k) as f64).ln())
+                .collect();
+            let y: Vec<usize> = enc.labels().iter().map(|&c| c as usize).collect();
+            let u = vec![1.0; n];
+            let data = CllData {
+                k,
+                d: 3,
+                lp: &lp,
+                ls: &ls,
+                y: &y,
+                u: &u,
+                lambda: 1.0,
+            };
+            let (_, g, h) = data.pass(&w, true);
+            // (The stopping rule leaves a gradient of order √(1e-12 · |L| · H).)
+            assert!(g.iter().all(|x| x.abs() < 1e-3), "k {k}: gradient {g:?}");
+            let eps = 1e-5;
+            for e in 0..3 {
+                let mut we = w.clone();
+                we[e] += eps;
+                let (_, ge, _) = data.pass(&we, true);
+                for f in 0..3 {
+                    let fd = -(ge[f] - g[f]) / eps;
+                    assert!(
+                        (fd - h[f * 3 + e]).abs() < 1e-3 * (1.0 + h[f * 3 + e].abs()),
+                        "k {k}: H[{f},{e}] {} vs {fd}",
+                        h[f * 3 + e]
+                    );
+                }
+            }
+        }
+    }
+
+    /// Weighted leaves: the stored log-potentials are finite and ≤ 0 with a 0 in every
+    /// feature value, `α = 1`, and `refine` gives the weighted formula's
+    /// probabilities `π_ℓ(c) · Π θ^(α w_f)`; `α = 0` is the constant leaf; the same
+    /// data gives the same weights whatever the number of threads.
+    #[test]
+    fn weighted_potentials_reproduce_the_weighted_formula() {
+        let enc = weights_table(600, 2, true);
+        let tree = Id3::params()
+            .max_depth(Some(1))
+            .laplace(true)
+            .check()
+            .unwrap()
+            .fit(&enc)
+            .unwrap();
+        let nb = NaiveBayesLeaves::fit(&InMemory::new(&enc), 4, None, 1.0);
+        let w = fit_leaf_weights(&nb, &enc, None, 10.0, 7).unwrap();
+        let alpha = 0.75;
+        let wl = nb.weighted(enc.schema(), &w, alpha).unwrap();
+        assert_eq!(wl.alpha, 1.0);
+        wl.validate(enc.schema()).unwrap();
+        assert!(wl.is_weighted(2) && !nb.is_weighted(2));
+        let k = 2;
+        let n = enc.n_rows();
+        let mut base = vec![0.0; n * k];
+        tree.predict_proba_into(&enc, &mut base).unwrap();
+        let mut out = base.clone();
+        wl.refine(&tree, &enc, &mut out).unwrap();
+        let (offs, _) = NaiveBayesLeaves::offsets(enc.schema());
+        for r in 0..n {
+            let mut on_path = vec![false; 4];
+            tree.mark_path(&enc, r, &mut on_path);
+            let mut s: Vec<f64> = base[r * k..(r + 1) * k].iter().map(|p| p.ln()).collect();
+            for f in (0..4).filter(|&f| !on_path[f]) {
+                let at = offs[f] + enc.code(r, f) as usize * k;
+                for c in 0..k {
+                    s[c] += alpha * w[f] * nb.log_theta[at + c];
+                }
+            }
+            let z: f64 = s.iter().map(|x| x.exp()).sum();
+            for c in 0..k {
+                let want = s[c].exp() / z;
+                assert!((out[r * k + c] - want).abs() < 1e-12, "row {r}");
+            }
+        }
+        // α = 0: all potentials 0, the tree's own probabilities.
+        let zero = nb.weighted(enc.schema(), &w, 0.0).unwrap();
+        assert!(zero.log_theta.iter().all(|&x| x == 0.0));
+        let mut q = base.clone();
+        zero.refine(&tree, &enc, &mut q).unwrap();
+        for (x, y) in q.iter().zip(&base) {
+            assert!((x - y).abs() < 1e-15);
+        }
+        // Deterministic, and the same on one thread as on many.
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap()
+            .install(|| fit_leaf_weights(&nb, &enc, None, 10.0, 7).unwrap());
+        let again = fit_leaf_weights(&nb, &enc, None, 10.0, 7).unwrap();
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&one), bits(&w));
+        assert_eq!(bits(&again), bits(&w));
+        // Bad input is an error, not a panic.
+        assert!(fit_leaf_weights(&nb, &enc, None, 0.0, 7).is_err());
+        assert!(fit_leaf_weights(&nb, &enc, None, f64::NAN, 7).is_err());
+        assert!(nb.weighted(enc.schema(), &w[..3], 0.5).is_err());
+        let short = NaiveBayesLeaves {
+            alpha: 1.0,
+            log_theta: nb.log_theta[1..].to_vec(),
+        };
+        assert!(fit_leaf_weights(&short, &enc, None, 1.0, 7).is_err());
+    }
+
+    /// More rows than the cap: the weights are fitted on a seeded stratified sample
+    /// (the same seed, the same weights), close to the all-rows fit.
+    #[test]
+    fn large_tables_fit_on_a_seeded_sample() {
+        let enc = weights_table(LEAF_WEIGHT_MAX_ROWS + 5000, 2, false);
+        let nb = NaiveBayesLeaves::fit(&InMemory::new(&enc), 3, None, 1.0);
+        let a = fit_leaf_weights(&nb, &enc, None, 10.0, 3).unwrap();
+        let b = fit_leaf_weights(&nb, &enc, None, 10.0, 3).unwrap();
+        assert_eq!(a, b);
+        let rows: Vec<u32> = (0..LEAF_WEIGHT_MAX_ROWS as u32).collect();
+        let c = fit_leaf_weights(&nb, &enc, Some(&rows), 10.0, 3).unwrap();
+        for (x, y) in a[..2].iter().zip(&c) {
+            assert!((x - y).abs() < 0.05, "{a:?} vs {c:?}");
+        }
+        assert!((a[2] - c[2]).abs() < 0.2, "{a:?} vs {c:?}");
+        assert!(
+            LeafModel::WeightedNaiveBayes {
+                alpha: 0.5,
+                lambda: 0.0
+            }
+            .check()
+            .is_err()
+        );
+        assert!(LeafModel::TunedWeighted { lambda: -1.0 }.check().is_err());
+        assert!(
+            LeafModel::WeightedNaiveBayes {
+                alpha: 1.5,
+                lambda: 1.0
+            }
+            .check()
+            .is_err()
+        );
+        assert!(
+            LeafModel::WeightedNaiveBayes {
+                alpha: 0.5,
+                lambda: 10.0
+            }
+            .check()
+            .is_ok()
         );
     }
 
