@@ -784,7 +784,12 @@ mod tests {
         let r = nb.tuning.as_ref().unwrap();
         let alpha = r.leaf_alpha.unwrap();
         assert_eq!(r.leaf_curve.len(), LEAF_ALPHAS.len());
-        assert_eq!(nb.leaves.as_ref().map_or(0.0, |l| l.alpha), alpha);
+        // Weighted leaves store their temper in the table (α = 1).
+        let stored = if r.leaf_weighted { 1.0 } else { alpha };
+        assert_eq!(
+            nb.leaves.as_ref().map_or(0.0, |l| l.alpha),
+            if alpha > 0.0 { stored } else { 0.0 }
+        );
         assert!(constant.tuning.as_ref().unwrap().leaf_alpha.is_none());
         #[derive(Serialize)]
         struct V4<'a> {
@@ -807,6 +812,78 @@ mod tests {
             .fit_tree(&t, &rows)
             .unwrap();
         assert!(off.leaves.is_none());
+    }
+
+    /// Weighted leaves through the learner: a fixed temper stores log-potentials with
+    /// `α = 1` and is deterministic; its reasons still add up to the row's churn
+    /// probability minus the root's. The tuned leaf model reports both candidate
+    /// curves, and `tuned_for` refits what it chose.
+    #[test]
+    fn weighted_leaves_fit_explain_and_tune() {
+        let t = table();
+        let rows = t.all_rows();
+        let fixed =
+            TreeLearner::id3_weighted()
+                .tune(Tune::Off)
+                .leaf(LeafModel::WeightedNaiveBayes {
+                    alpha: 0.75,
+                    lambda: LEAF_WEIGHT_LAMBDA,
+                });
+        let a = fixed.fit_tree(&t, &rows).unwrap();
+        assert_eq!(bytes(&a), bytes(&fixed.fit_tree(&t, &rows).unwrap()));
+        let nb = a.leaves.as_ref().unwrap();
+        assert_eq!(nb.alpha, 1.0);
+        assert!(nb.is_weighted(a.tree.n_classes()));
+        nb.validate(a.tree.schema()).unwrap();
+        assert!(a.leaf_model_text().contains("weighted log-potentials"));
+        let k = a.classes().len();
+        let churn = a.tree.schema().churn_class();
+        let mut root = vec![0.0; k];
+        a.tree.node_proba_into(0, &mut root);
+        for row in [0, 7, 42] {
+            let e = a.explain(&t, row).unwrap();
+            let sum: f64 = e.reasons.iter().map(|r| r.weight).sum();
+            let p = a.predict_proba(&t, row).unwrap();
+            assert!((root[churn] + sum - p[churn]).abs() < 1e-9);
+        }
+        let tuned = TreeLearner::id3_weighted()
+            .leaf(LeafModel::TunedWeighted { lambda: 10.0 })
+            .fit_tree(&t, &rows)
+            .unwrap();
+        let r = tuned.tuning.as_ref().unwrap();
+        assert_eq!(r.leaf_lambda, Some(10.0));
+        assert_eq!(r.leaf_curve.len(), LEAF_ALPHAS.len());
+        assert_eq!(r.leaf_weighted_curve.len(), WEIGHTED_LEAF_ALPHAS.len());
+        let alpha = r.leaf_alpha.unwrap();
+        let refit = TreeLearner::id3_weighted()
+            .leaf(LeafModel::TunedWeighted { lambda: 10.0 })
+            .tuned_for(r, rows.len());
+        if r.leaf_weighted {
+            assert_eq!(r.leaf_weights.len(), t.schema().features.len());
+            assert_eq!(
+                refit.leaf,
+                LeafModel::WeightedNaiveBayes {
+                    alpha,
+                    lambda: 10.0
+                }
+            );
+            assert!(tuned.leaves.as_ref().unwrap().is_weighted(k));
+        } else {
+            assert!(r.leaf_weights.is_empty());
+            assert_ne!(refit.leaf, LeafModel::Tuned);
+        }
+        // Without weighted candidates, none are reported.
+        let unweighted = TreeLearner::id3_weighted()
+            .leaf(LeafModel::TunedUnweighted)
+            .fit_tree(&t, &rows)
+            .unwrap();
+        let r = unweighted.tuning.as_ref().unwrap();
+        assert!(!r.leaf_weighted && r.leaf_lambda.is_none() && r.leaf_weighted_curve.is_empty());
+        // The report's JSON carries the new fields, and reads back.
+        let json = serde_json::to_string(tuned.tuning.as_ref().unwrap()).unwrap();
+        assert!(json.contains("leaf_weighted_curve"));
+        let back: TuneReport = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.leaf_lambda, Some(10.0));
     }
 
     /// Same data, same seed: the same α, tables and bytes; the probabilities of
