@@ -32,8 +32,8 @@ pub const LEAF_WEIGHT_LAMBDA: f64 = 10.0;
 pub const TUNED_LEAF_LAMBDA: Option<f64> = Some(LEAF_WEIGHT_LAMBDA);
 
 /// The weights are fitted on at most this many rows (a seeded stratified sample of
-/// larger tables).
-pub const LEAF_WEIGHT_MAX_ROWS: usize = 50_000;
+/// larger tables; the tuning's own CV sample is as large).
+pub const LEAF_WEIGHT_MAX_ROWS: usize = 30_000;
 
 /// How a tree's final node turns into a row's class probabilities.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
@@ -473,16 +473,17 @@ impl NaiveBayesLeaves {
 /// `π` the Laplace class prior of the rows, `θ` the conditionals of `nb` (which must
 /// be unweighted, counted on the same rows), `u_i` the row weights (1 without), `λ =
 /// lambda > 0`. `L` is concave and its Hessian negative definite, so Newton's method
-/// with a backtracking line search (from `w = 0`, until the Newton decrement is below
-/// `1e-12 · (1 + |L|)` or no step improves `L`, at most 50 steps) finds its maximum. For two classes the
-/// problem is a logistic regression on the `d` features `z_f = ln θ(f, x_f, 1) − ln
-/// θ(f, x_f, 0)` with the offset `ln π(1) − ln π(0)` (the covariance is `p_0 p_1 z_f
-/// z_e`, computed so). Each row's `ln θ(f, x_f, ·)` (centred over the classes, which
-/// the softmax ignores) is looked up once into a table the iterations reuse; a table
-/// of more than [`LEAF_WEIGHT_MAX_ROWS`] rows (or more than 2²² looked-up values) is
-/// fitted on a stratified sample of that size seeded by `seed`. Each pass sums fixed
-/// blocks of rows in parallel and the blocks in order, so the weights do not depend on
-/// the number of threads.
+/// with a backtracking line search finds its maximum (from `w = 0`, at most 50 steps;
+/// once the Newton decrement `gᵀH⁻¹g` is below `1e-6 · (1 + |L|)` the last step is
+/// taken unchecked). For two classes the problem is a logistic regression on the `d`
+/// features `z_f = ln θ(f, x_f, 1) − ln θ(f, x_f, 0)` with the offset `ln π(1) − ln
+/// π(0)` (the covariance is `p_0 p_1 z_f z_e`), computed so; for more, each row's `ln
+/// θ(f, x_f, ·)` is centred over the classes (which the softmax ignores). Either is
+/// looked up once into a table the iterations reuse; a table of more than
+/// [`LEAF_WEIGHT_MAX_ROWS`] rows (or more than 2²² looked-up values) is fitted on a
+/// stratified sample of that size seeded by `seed`. Each pass sums fixed blocks of
+/// rows in parallel and the blocks in order, so the weights do not depend on the
+/// number of threads.
 ///
 /// # Errors
 /// When `lambda` is not positive and finite, or `nb`'s tables do not fit `enc`.
@@ -530,43 +531,7 @@ pub fn fit_leaf_weights(
     if rows.is_empty() || d == 0 || k < 2 {
         return Ok(vec![0.0; d]);
     }
-    // The class prior, the labels and weights, each row's centred log-conditionals.
-    let mut nc = vec![0.0; k];
-    let y: Vec<usize> = rows
-        .iter()
-        .map(|&r| enc.labels()[r as usize] as usize)
-        .collect();
-    let u: Vec<f64> = rows.iter().map(|&r| enc.weight(r as usize)).collect();
-    for (&c, &w) in y.iter().zip(&u) {
-        nc[c] += w;
-    }
-    let total: f64 = nc.iter().sum();
-    let lp: Vec<f64> = nc
-        .iter()
-        .map(|x| ((x + 1.0) / (total + k as f64)).ln())
-        .collect();
-    let mut ls = vec![0.0; rows.len() * d * k];
-    ls.par_chunks_mut(d * k)
-        .zip(rows.par_iter())
-        .for_each(|(l, &r)| {
-            for (f, &o) in offs.iter().enumerate() {
-                let at = o + enc.code(r as usize, f) as usize * k;
-                let src = &nb.log_theta[at..at + k];
-                let mean = src.iter().sum::<f64>() / k as f64;
-                for (x, t) in l[f * k..(f + 1) * k].iter_mut().zip(src) {
-                    *x = t - mean;
-                }
-            }
-        });
-    let data = CllData {
-        k,
-        d,
-        lp: &lp,
-        ls: &ls,
-        y: &y,
-        u: &u,
-        lambda,
-    };
+    let data = CllData::new(nb, enc, rows, &offs, lambda);
     let mut w = vec![0.0; d];
     let (mut cur, mut g, mut h) = data.pass(&w, true);
     for _ in 0..50 {
@@ -577,105 +542,127 @@ pub fn fit_leaf_weights(
         if !(dec > 1e-12 * (1.0 + cur.abs())) {
             break;
         }
+        if dec < 1e-6 * (1.0 + cur.abs()) {
+            // Near the maximum the full step is taken unchecked: it raises `L` by
+            // about dec / 2, and the next decrement would be of order dec².
+            w.iter_mut().zip(&step).for_each(|(a, s)| *a += s);
+            break;
+        }
+        // The full step with its derivatives (it is nearly always taken), then
+        // halvings scored by the objective alone.
         let mut t = 1.0;
         let mut next = None;
-        while t > 1e-10 {
+        for halvings in 0..30 {
             let cand: Vec<f64> = w.iter().zip(&step).map(|(a, s)| a + t * s).collect();
-            let o = data.pass(&cand, false).0;
-            if o >= cur + 1e-4 * t * dec {
-                next = Some(cand);
+            let scored = data.pass(&cand, halvings == 0);
+            if scored.0 >= cur + 1e-4 * t * dec {
+                next = Some((cand, scored));
                 break;
             }
             t *= 0.5;
         }
-        let Some(cand) = next else {
+        let Some((cand, scored)) = next else {
             break;
         };
         w = cand;
-        (cur, g, h) = data.pass(&w, true);
+        (cur, g, h) = if scored.1.is_empty() {
+            data.pass(&w, true)
+        } else {
+            scored
+        };
     }
     Ok(w)
 }
 
-/// The rows a weight fit sums over ([`fit_leaf_weights`]).
-struct CllData<'a> {
+/// The rows a weight fit sums over ([`fit_leaf_weights`]), looked up once.
+struct CllData {
     k: usize,
     d: usize,
-    /// `ln π(c)`.
-    lp: &'a [f64],
-    /// Per row, per feature, per class: the centred `ln θ`.
-    ls: &'a [f64],
-    y: &'a [usize],
-    u: &'a [f64],
+    /// `ln π(c)`; for two classes `[ln π(1) − ln π(0)]`.
+    lp: Vec<f64>,
+    /// Per row, per feature, per class: the centred `ln θ`; for two classes per row
+    /// and feature `z = ln θ(·, 1) − ln θ(·, 0)`.
+    ls: Vec<f64>,
+    y: Vec<usize>,
+    u: Vec<f64>,
     lambda: f64,
 }
 
-impl CllData<'_> {
+impl CllData {
+    /// The prior, labels, weights and looked-up log-conditionals of `rows`.
+    fn new(
+        nb: &NaiveBayesLeaves,
+        enc: &Encoded,
+        rows: &[u32],
+        offs: &[usize],
+        lambda: f64,
+    ) -> CllData {
+        let k = enc.n_classes();
+        let d = offs.len();
+        let mut nc = vec![0.0; k];
+        let y: Vec<usize> = rows
+            .iter()
+            .map(|&r| enc.labels()[r as usize] as usize)
+            .collect();
+        let u: Vec<f64> = rows.iter().map(|&r| enc.weight(r as usize)).collect();
+        for (&c, &w) in y.iter().zip(&u) {
+            nc[c] += w;
+        }
+        let total: f64 = nc.iter().sum();
+        let mut lp: Vec<f64> = nc
+            .iter()
+            .map(|x| ((x + 1.0) / (total + k as f64)).ln())
+            .collect();
+        let per = if k == 2 { d } else { d * k };
+        let mut ls = vec![0.0; rows.len() * per];
+        ls.par_chunks_mut(per)
+            .zip(rows.par_iter())
+            .for_each(|(l, &r)| {
+                for (f, &o) in offs.iter().enumerate() {
+                    let at = o + enc.code(r as usize, f) as usize * k;
+                    let src = &nb.log_theta[at..at + k];
+                    if k == 2 {
+                        l[f] = src[1] - src[0];
+                        continue;
+                    }
+                    let mean = src.iter().sum::<f64>() / k as f64;
+                    for (x, t) in l[f * k..(f + 1) * k].iter_mut().zip(src) {
+                        *x = t - mean;
+                    }
+                }
+            });
+        if k == 2 {
+            lp = vec![lp[1] - lp[0]];
+        }
+        CllData {
+            k,
+            d,
+            lp,
+            ls,
+            y,
+            u,
+            lambda,
+        }
+    }
+
     /// The penalised CLL at `w` and, when `derivatives`, its gradient and the
-    /// negative Hessian (`d × d`, row-major, both triangles).
+    /// negative Hessian (`d × d`, row-major, both triangles; empty otherwise).
     fn pass(&self, w: &[f64], derivatives: bool) -> (f64, Vec<f64>, Vec<f64>) {
         const BLOCK: usize = 2048;
-        let (k, d) = (self.k, self.d);
+        let d = self.d;
         let n = self.y.len();
         let blocks: Vec<(f64, Vec<f64>, Vec<f64>)> = (0..n.div_ceil(BLOCK))
             .into_par_iter()
             .map(|b| {
-                let mut obj = 0.0;
+                let rows = b * BLOCK..((b + 1) * BLOCK).min(n);
                 let (gl, hl) = if derivatives { (d, d * d) } else { (0, 0) };
-                let mut g = vec![0.0; gl];
-                let mut h = vec![0.0; hl];
-                let mut a = vec![0.0; k];
-                let mut m = vec![0.0; d];
-                let mut z = vec![0.0; d];
-                for i in b * BLOCK..((b + 1) * BLOCK).min(n) {
-                    let l = &self.ls[i * d * k..(i + 1) * d * k];
-                    a.copy_from_slice(self.lp);
-                    for (f, &wf) in w.iter().enumerate() {
-                        for (x, t) in a.iter_mut().zip(&l[f * k..(f + 1) * k]) {
-                            *x += wf * t;
-                        }
-                    }
-                    let mx = a.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                    let lse = mx + a.iter().map(|x| (x - mx).exp()).sum::<f64>().ln();
-                    let (yi, ui) = (self.y[i], self.u[i]);
-                    obj += ui * (a[yi] - lse);
-                    if !derivatives {
-                        continue;
-                    }
-                    // The class probabilities p(c | x_i).
-                    a.iter_mut().for_each(|x| *x = (*x - lse).exp());
-                    for f in 0..d {
-                        let lf = &l[f * k..(f + 1) * k];
-                        m[f] = a.iter().zip(lf).map(|(p, t)| p * t).sum();
-                        g[f] += ui * (lf[yi] - m[f]);
-                    }
-                    if k == 2 {
-                        // Cov = p0 p1 z zᵀ, z_f = ln θ(f,·,1) − ln θ(f,·,0).
-                        let c = ui * a[0] * a[1];
-                        for f in 0..d {
-                            z[f] = l[f * 2 + 1] - l[f * 2];
-                        }
-                        for f in 0..d {
-                            let cf = c * z[f];
-                            for e in f..d {
-                                h[f * d + e] += cf * z[e];
-                            }
-                        }
-                    } else {
-                        for (c, &pc) in a.iter().enumerate() {
-                            for f in 0..d {
-                                z[f] = l[f * k + c] - m[f];
-                            }
-                            for f in 0..d {
-                                let cf = ui * pc * z[f];
-                                for e in f..d {
-                                    h[f * d + e] += cf * z[e];
-                                }
-                            }
-                        }
-                    }
+                let mut acc = (0.0, vec![0.0; gl], vec![0.0; hl]);
+                if self.k == 2 {
+                    self.block_binary(w, rows, &mut acc);
+                } else {
+                    self.block_multiclass(w, rows, &mut acc);
                 }
-                (obj, g, h)
+                acc
             })
             .collect();
         let mut obj = -0.5 * self.lambda * w.iter().map(|x| x * x).sum::<f64>();
@@ -703,6 +690,86 @@ impl CllData<'_> {
             }
         }
         (obj, g, h)
+    }
+
+    /// Two classes: a logistic regression, `s = ln π(1)/π(0) + w·z`, `p = σ(s)`;
+    /// `ln p(y) = −softplus(∓s)`, gradient `(y − p) z`, negative Hessian `p(1 − p) z zᵀ`
+    /// (the upper triangle).
+    fn block_binary(
+        &self,
+        w: &[f64],
+        rows: std::ops::Range<usize>,
+        (obj, g, h): &mut (f64, Vec<f64>, Vec<f64>),
+    ) {
+        let d = self.d;
+        let softplus = |x: f64| x.max(0.0) + (-x.abs()).exp().ln_1p();
+        for i in rows {
+            let z = &self.ls[i * d..(i + 1) * d];
+            let s = self.lp[0] + w.iter().zip(z).map(|(a, b)| a * b).sum::<f64>();
+            let (yi, ui) = (self.y[i], self.u[i]);
+            *obj -= ui * softplus(if yi == 1 { -s } else { s });
+            if g.is_empty() {
+                continue;
+            }
+            let p = 1.0 / (1.0 + (-s).exp());
+            let r = ui * (if yi == 1 { 1.0 } else { 0.0 } - p);
+            let c = ui * p * (1.0 - p);
+            for f in 0..d {
+                g[f] += r * z[f];
+                let cf = c * z[f];
+                for (x, ze) in h[f * d + f..(f + 1) * d].iter_mut().zip(&z[f..]) {
+                    *x += cf * ze;
+                }
+            }
+        }
+    }
+
+    /// More classes: `s_c = ln π(c) + Σ_f w_f l_fc`, the softmax `p`; gradient
+    /// `l_{f,y} − E_p l_f`, negative Hessian `Cov_p(l_f, l_e)` (the upper triangle).
+    fn block_multiclass(
+        &self,
+        w: &[f64],
+        rows: std::ops::Range<usize>,
+        (obj, g, h): &mut (f64, Vec<f64>, Vec<f64>),
+    ) {
+        let (k, d) = (self.k, self.d);
+        let mut a = vec![0.0; k];
+        let mut m = vec![0.0; d];
+        let mut z = vec![0.0; d];
+        for i in rows {
+            let l = &self.ls[i * d * k..(i + 1) * d * k];
+            a.copy_from_slice(&self.lp);
+            for (f, &wf) in w.iter().enumerate() {
+                for (x, t) in a.iter_mut().zip(&l[f * k..(f + 1) * k]) {
+                    *x += wf * t;
+                }
+            }
+            let mx = a.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let lse = mx + a.iter().map(|x| (x - mx).exp()).sum::<f64>().ln();
+            let (yi, ui) = (self.y[i], self.u[i]);
+            *obj += ui * (a[yi] - lse);
+            if g.is_empty() {
+                continue;
+            }
+            // The class probabilities p(c | x_i).
+            a.iter_mut().for_each(|x| *x = (*x - lse).exp());
+            for f in 0..d {
+                let lf = &l[f * k..(f + 1) * k];
+                m[f] = a.iter().zip(lf).map(|(p, t)| p * t).sum();
+                g[f] += ui * (lf[yi] - m[f]);
+            }
+            for (c, &pc) in a.iter().enumerate() {
+                for f in 0..d {
+                    z[f] = l[f * k + c] - m[f];
+                }
+                for f in 0..d {
+                    let cf = ui * pc * z[f];
+                    for (x, ze) in h[f * d + f..(f + 1) * d].iter_mut().zip(&z[f..]) {
+                        *x += cf * ze;
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -932,37 +999,8 @@ mod tests {
             let nb = NaiveBayesLeaves::fit(&InMemory::new(&enc), 3, None, 1.0);
             let w = fit_leaf_weights(&nb, &enc, None, 1.0, 7).unwrap();
             let (offs, _) = NaiveBayesLeaves::offsets(enc.schema());
-            let n = enc.n_rows();
-            let mut ls = vec![0.0; n * 3 * k];
-            for r in 0..n {
-                for (f, &o) in offs.iter().enumerate() {
-                    let at = o + enc.code(r, f) as usize * k;
-                    let src = &nb.log_theta[at..at + k];
-                    let mean = src.iter().sum::<f64>() / k as f64;
-                    for c in 0..k {
-                        ls[(r * 3 + f) * k + c] = src[c] - mean;
-                    }
-                }
-            }
-            let mut nc = vec![0.0; k];
-            for &y in enc.labels() {
-                nc[y as usize] += 1.0;
-            }
-            let lp: Vec<f64> = nc
-                .iter()
-                .map(|x| ((x + 1.0) / (n + k) as f64).ln())
-                .collect();
-            let y: Vec<usize> = enc.labels().iter().map(|&c| c as usize).collect();
-            let u = vec![1.0; n];
-            let data = CllData {
-                k,
-                d: 3,
-                lp: &lp,
-                ls: &ls,
-                y: &y,
-                u: &u,
-                lambda: 1.0,
-            };
+            let rows: Vec<u32> = (0..enc.n_rows() as u32).collect();
+            let data = CllData::new(&nb, &enc, &rows, &offs, 1.0);
             let (_, g, h) = data.pass(&w, true);
             // (The stopping rule leaves a gradient of order √(1e-12 · |L| · H).)
             assert!(g.iter().all(|x| x.abs() < 1e-3), "k {k}: gradient {g:?}");
