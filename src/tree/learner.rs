@@ -48,8 +48,8 @@ pub struct TreeLearner {
     #[serde(skip)]
     pub grid: Option<Grid>,
     /// How leaves turn into probabilities ([`LeafModel`]): constant (the default of
-    /// [`TreeLearner::new`]) or naive-Bayes leaves; [`TreeLearner::id3_weighted`]
-    /// chooses by CV ([`LeafModel::Tuned`]).
+    /// [`TreeLearner::new`]), naive-Bayes or weighted naive-Bayes leaves;
+    /// [`TreeLearner::id3_weighted`] chooses by CV ([`LeafModel::Tuned`]).
     #[serde(default)]
     pub leaf: LeafModel,
 }
@@ -108,8 +108,9 @@ impl TreeLearner {
 
     /// Weighted-entropy ID3, self-tuning ([`Tune::Fast`]): every fit chooses its
     /// depth, leaf size, pruning confidence, binning and smoothing by 5-fold CV on its
-    /// training rows, then the temper of its naive-Bayes leaves ([`LeafModel::Tuned`];
-    /// 0 keeps constant leaves). `.tune(Tune::Off)` gives the fixed defaults
+    /// training rows, then its leaves ([`LeafModel::Tuned`]): constant, naive-Bayes
+    /// with a temper, or weighted naive-Bayes with a temper (per-feature weights,
+    /// [`fit_leaf_weights`]). `.tune(Tune::Off)` gives the fixed defaults
     /// ([`Id3Params::weighted`], where their CV numbers are) on 16 equal-frequency
     /// bins. Named `id3-weighted`.
     pub fn id3_weighted() -> Self {

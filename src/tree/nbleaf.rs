@@ -542,7 +542,8 @@ pub fn fit_leaf_weights(
             break;
         };
         let dec: f64 = g.iter().zip(&step).map(|(a, b)| a * b).sum();
-        if !(dec > 1e-12 * (1.0 + cur.abs())) {
+        // (Also stops on a NaN decrement.)
+        if dec.is_nan() || dec <= 1e-12 * (1.0 + cur.abs()) {
             break;
         }
         if dec < 1e-6 * (1.0 + cur.abs()) {
@@ -1132,14 +1133,13 @@ mod tests {
             let mut s: Vec<f64> = base[r * k..(r + 1) * k].iter().map(|p| p.ln()).collect();
             for f in (0..4).filter(|&f| !on_path[f]) {
                 let at = offs[f] + enc.code(r, f) as usize * k;
-                for c in 0..k {
-                    s[c] += alpha * w[f] * nb.log_theta[at + c];
+                for (x, t) in s.iter_mut().zip(&nb.log_theta[at..at + k]) {
+                    *x += alpha * w[f] * t;
                 }
             }
             let z: f64 = s.iter().map(|x| x.exp()).sum();
-            for c in 0..k {
-                let want = s[c].exp() / z;
-                assert!((out[r * k + c] - want).abs() < 1e-12, "row {r}");
+            for (o, x) in out[r * k..(r + 1) * k].iter().zip(&s) {
+                assert!((o - x.exp() / z).abs() < 1e-12, "row {r}");
             }
         }
         // α = 0: all potentials 0, the tree's own probabilities.

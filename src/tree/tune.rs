@@ -402,7 +402,7 @@ pub struct TuneReport {
     /// when the leaf model was not tuned).
     #[serde(default)]
     pub leaf_alpha: Option<f64>,
-    /// Each `α` tried with its mean held-out ROC AUC (`[α, AUC]`).
+    /// Each unweighted `α` tried with its mean held-out ROC AUC (`[α, AUC]`).
     #[serde(default)]
     pub leaf_curve: Vec<[f64; 2]>,
     /// Whether `leaf_alpha` is the temper of weighted naive-Bayes leaves
