@@ -199,7 +199,7 @@ impl LeafModel {
 ///
 /// (built by [`NaiveBayesLeaves::weighted`]). Each is finite and `≤ 0`, so
 /// [`validate`](NaiveBayesLeaves::validate) holds, and subtracting a per-`(f, v)`
-/// constant leaves the softmax over the classes unchanged, so [`refine`] with `α = 1`
+/// constant leaves the softmax over the classes unchanged, so refining with `α = 1`
 /// gives the weighted formula's probabilities. Readers of `log_theta` should treat it
 /// as per-class log-factors of a feature value, comparable across classes (their
 /// differences are what moves a probability), not as log-probabilities that sum to 1
@@ -207,8 +207,6 @@ impl LeafModel {
 /// `P(churn)`) mean the same for both. [`NaiveBayesLeaves::is_weighted`] tells the two
 /// apart: conditionals are `< 0` everywhere (every feature has at least two codes,
 /// its missing code included), potentials have a `0` in every `(f, v)`.
-///
-/// [`refine`]: NaiveBayesLeaves::refine
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NaiveBayesLeaves {
     /// The temper `α` (`1` for weighted leaves, whose tempers are in the table).
