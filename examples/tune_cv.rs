@@ -10,9 +10,14 @@
 //!
 //! `cargo run --release --example tune_cv -- tree VARIANT...` or
 //! `-- forest VARIANT...` (names below); `SETS=telco,orange` limits the tables,
-//! `FOLDS=5` the outer folds. Tree variants: `fast` is the default (naive-Bayes leaves
-//! by CV), `+const` constant leaves, `+nbA` a fixed temper `A`; `fix-D-L-M` an untuned
-//! tree (depth D, min leaf L, m-estimate M).
+//! `FOLDS=5` the outer folds. Tree variants: `fast` is the library's default
+//! (`TreeLearner::id3_weighted()`: constant, unweighted or weighted naive-Bayes leaves
+//! by CV), `+const` constant leaves, `+unw` naive-Bayes leaves without the weighted
+//! candidates (the default before them), `+wlL` the weighted candidates with the
+//! penalty λ = L, `+nbA` a fixed temper `A`, `+wnbA` weighted leaves with the fixed
+//! temper `A` (λ from `$LAMBDA`, 10 by default); `fix-D-L-M` an untuned tree (depth D,
+//! min leaf L, m-estimate M). A variant's parts are joined by `+` (`+const` alone is
+//! `fast+const`).
 //!
 //! `-- nb TREE...`: the prototype the naive-Bayes leaves were chosen with — over each
 //! outer fold's fitted TREE, naive-Bayes leaves with per-node tables shrunk toward the
@@ -26,8 +31,8 @@ use churnkit::eval::roc_auc;
 use churnkit::learner::Classifier;
 use churnkit::synth::{SynthParams, generate};
 use churnkit::tree::{
-    AttributeWeights, ClassWeights, Criterion, Forest, ForestTune, LeafModel, Pruning, TreeLearner,
-    Tune, TuneScore, WeightedEntropy,
+    AttributeWeights, ClassWeights, Criterion, Forest, ForestTune, LEAF_WEIGHT_LAMBDA, LeafModel,
+    Pruning, TreeLearner, Tune, TuneScore, WeightedEntropy,
 };
 
 fn tables() -> Vec<(String, Table)> {
@@ -119,10 +124,24 @@ fn tree_variant(name: &str) -> Option<TreeLearner> {
             leaf = LeafModel::NaiveBayes { alpha: a };
             continue;
         }
+        if let Some(a) = part.strip_prefix("wnb").and_then(|a| a.parse::<f64>().ok()) {
+            let lambda = std::env::var("LAMBDA")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(LEAF_WEIGHT_LAMBDA);
+            leaf = LeafModel::WeightedNaiveBayes { alpha: a, lambda };
+            continue;
+        }
+        if let Some(l) = part.strip_prefix("wl").and_then(|a| a.parse::<f64>().ok()) {
+            leaf = LeafModel::TunedWeighted { lambda: l };
+            continue;
+        }
         match part {
             "off" => return Some(base.tune(Tune::Off)),
-            "fast" => {}
+            // `fast` and an empty part (`+const` alone) are the library's default.
+            "fast" | "" => {}
             "const" => leaf = LeafModel::Constant,
+            "unw" => leaf = LeafModel::TunedUnweighted,
             "thorough" => g = Tune::Thorough.grid().expect("thorough grid"),
             "k0" => g.one_se = 0.0,
             "ll" => g.score = TuneScore::LogLoss,

@@ -1110,9 +1110,17 @@ impl TunedLevelWise {
         class_name: &str,
         on_level: impl FnMut(LevelProgress),
     ) -> Result<ModelBody> {
-        let mut body = self
-            .learner
-            .fit(discretizer, encoded, counter, class_name, on_level)?;
+        // Weighted leaves keep the weights the sample's fit chose (the engine's rows
+        // are not in memory to fit them again); the tables are every row's.
+        let weights = self.tuning.as_ref().map(|t| &t.leaf_weights[..]);
+        let mut body = self.learner.fit_weighted(
+            discretizer,
+            encoded,
+            counter,
+            class_name,
+            on_level,
+            weights.filter(|w| !w.is_empty()),
+        )?;
         if let ModelBody::Tree(t) = &mut body {
             t.tuning = self.tuning.clone();
         }
@@ -1142,7 +1150,10 @@ impl LevelWise {
     /// Fits the model body from `counter`, which counts the codes `discretizer` gives
     /// (`encoded`: those codes' schema for the networks, which read no rows from it);
     /// `on_level` reports each tree level before its query. The class node of a
-    /// network is `class_name`.
+    /// network is `class_name`. A tree with weighted naive-Bayes leaves
+    /// ([`LeafModel::WeightedNaiveBayes`]) needs its feature weights, fitted on rows
+    /// in memory: [`TunedLevelWise::fit`] carries them over from the sample's fit; here
+    /// it is an error.
     pub fn fit<C: LevelCounter>(
         &self,
         discretizer: Discretizer,
@@ -1150,6 +1161,19 @@ impl LevelWise {
         counter: &C,
         class_name: &str,
         on_level: impl FnMut(LevelProgress),
+    ) -> Result<ModelBody> {
+        self.fit_weighted(discretizer, encoded, counter, class_name, on_level, None)
+    }
+
+    /// [`LevelWise::fit`] with the feature weights of weighted naive-Bayes leaves.
+    fn fit_weighted<C: LevelCounter>(
+        &self,
+        discretizer: Discretizer,
+        encoded: &Encoded,
+        counter: &C,
+        class_name: &str,
+        on_level: impl FnMut(LevelProgress),
+        weights: Option<&[f64]>,
     ) -> Result<ModelBody> {
         Ok(match self {
             LevelWise::Tree(t) => {
@@ -1160,13 +1184,22 @@ impl LevelWise {
                 )?;
                 // Naive-Bayes leaves (a sample's tuning chose them) from the root's
                 // [feature, class] tables, counted over every row by the engine.
-                let leaves =
-                    match t.leaf {
-                        LeafModel::NaiveBayes { alpha } if alpha > 0.0 => Some(
-                            NaiveBayesLeaves::fit(counter, encoded.n_features(), None, alpha),
-                        ),
-                        _ => None,
-                    };
+                let nb = |alpha| NaiveBayesLeaves::fit(counter, encoded.n_features(), None, alpha);
+                let leaves = match t.leaf {
+                    LeafModel::NaiveBayes { alpha } if alpha > 0.0 => Some(nb(alpha)),
+                    LeafModel::WeightedNaiveBayes { alpha, .. } if alpha > 0.0 => {
+                        let Some(w) = weights else {
+                            return Err(Error::param(
+                                "leaf model",
+                                "weighted naive Bayes",
+                                "a distributed fit needs the feature weights of a fit on a \
+                                 sample in memory (fit it through TunedLevelWise)",
+                            ));
+                        };
+                        Some(nb(alpha).weighted(encoded.schema(), w, alpha)?)
+                    }
+                    _ => None,
+                };
                 ModelBody::Tree(TreeClassifier {
                     discretizer,
                     tree,

@@ -6,7 +6,10 @@ use linfa::traits::{Fit, PredictInplace};
 use ndarray::{Array1, ArrayBase, Data, Ix2};
 use serde::{Deserialize, Serialize};
 
-use super::nbleaf::{LEAF_ALPHAS, LeafModel, NaiveBayesLeaves};
+use super::nbleaf::{
+    LEAF_ALPHAS, LEAF_WEIGHT_LAMBDA, LeafModel, NaiveBayesLeaves, WEIGHTED_LEAF_ALPHAS,
+    fit_leaf_weights,
+};
 use super::params::{Id3Params, Id3ValidParams};
 use super::tree::{DecisionTree, MissingPolicy, Step, TreeArrays, TreeArraysRef};
 use super::tune::{Grid, Tune, TuneReport, apply, final_min_leaf, tune};
@@ -45,8 +48,8 @@ pub struct TreeLearner {
     #[serde(skip)]
     pub grid: Option<Grid>,
     /// How leaves turn into probabilities ([`LeafModel`]): constant (the default of
-    /// [`TreeLearner::new`]) or naive-Bayes leaves; [`TreeLearner::id3_weighted`]
-    /// chooses by CV ([`LeafModel::Tuned`]).
+    /// [`TreeLearner::new`]), naive-Bayes or weighted naive-Bayes leaves;
+    /// [`TreeLearner::id3_weighted`] chooses by CV ([`LeafModel::Tuned`]).
     #[serde(default)]
     pub leaf: LeafModel,
 }
@@ -105,8 +108,9 @@ impl TreeLearner {
 
     /// Weighted-entropy ID3, self-tuning ([`Tune::Fast`]): every fit chooses its
     /// depth, leaf size, pruning confidence, binning and smoothing by 5-fold CV on its
-    /// training rows, then the temper of its naive-Bayes leaves ([`LeafModel::Tuned`];
-    /// 0 keeps constant leaves). `.tune(Tune::Off)` gives the fixed defaults
+    /// training rows, then its leaves ([`LeafModel::Tuned`]): constant, naive-Bayes
+    /// with a temper, or weighted naive-Bayes with a temper (per-feature weights,
+    /// [`fit_leaf_weights`]). `.tune(Tune::Off)` gives the fixed defaults
     /// ([`Id3Params::weighted`], where their CV numbers are) on 16 equal-frequency
     /// bins. Named `id3-weighted`.
     pub fn id3_weighted() -> Self {
@@ -131,10 +135,17 @@ impl TreeLearner {
         let s = &report.chosen.setting;
         let params = apply(self.params.clone(), s)
             .min_rows_leaf(final_min_leaf(s.min_leaf_fraction, n_rows));
-        let leaf = match (self.leaf, report.leaf_alpha) {
-            (LeafModel::Tuned, Some(alpha)) if alpha > 0.0 => LeafModel::NaiveBayes { alpha },
-            (LeafModel::Tuned, _) => LeafModel::Constant,
-            (l, _) => l,
+        let tuned = self.leaf.is_tuned();
+        let leaf = match report.leaf_alpha {
+            Some(alpha) if tuned && alpha > 0.0 && report.leaf_weighted => {
+                LeafModel::WeightedNaiveBayes {
+                    alpha,
+                    lambda: report.leaf_lambda.unwrap_or(LEAF_WEIGHT_LAMBDA),
+                }
+            }
+            Some(alpha) if tuned && alpha > 0.0 => LeafModel::NaiveBayes { alpha },
+            _ if tuned => LeafModel::Constant,
+            _ => self.leaf,
         };
         TreeLearner {
             params,
@@ -204,30 +215,54 @@ impl EncodedLearner for TreeLearner {
             }
         };
         self.leaf.check()?;
-        let alpha = match self.leaf {
-            LeafModel::Constant => 0.0,
-            LeafModel::NaiveBayes { alpha } => alpha,
-            LeafModel::Tuned => match tuning.as_deref_mut() {
-                Some(report) => {
-                    let chosen = &report.chosen.setting;
-                    let (alpha, curve) = choose_leaf_alpha(
-                        &params,
-                        chosen.min_leaf_fraction,
-                        &encoded,
-                        report.cv_rows,
-                        report.seed,
-                    )?;
-                    report.leaf_alpha = Some(alpha);
-                    report.leaf_curve = curve;
-                    alpha
+        // The temper and, for weighted leaves, the weights' penalty.
+        let (alpha, lambda) = match self.leaf {
+            LeafModel::Constant => (0.0, None),
+            LeafModel::NaiveBayes { alpha } => (alpha, None),
+            LeafModel::WeightedNaiveBayes { alpha, lambda } => (alpha, Some(lambda)),
+            LeafModel::Tuned | LeafModel::TunedUnweighted | LeafModel::TunedWeighted { .. } => {
+                match tuning.as_deref_mut() {
+                    Some(report) => {
+                        let chosen = &report.chosen.setting;
+                        let lambda = self.leaf.tuned_lambda();
+                        let cv = choose_leaf_alpha(
+                            &params,
+                            chosen.min_leaf_fraction,
+                            &encoded,
+                            report.cv_rows,
+                            report.seed,
+                            lambda,
+                        )?;
+                        report.leaf_alpha = Some(cv.alpha);
+                        report.leaf_curve = cv.curve;
+                        report.leaf_weighted = cv.weighted;
+                        report.leaf_lambda = lambda;
+                        report.leaf_weighted_curve = cv.weighted_curve;
+                        (cv.alpha, lambda.filter(|_| cv.weighted))
+                    }
+                    None => (0.0, None),
                 }
-                None => 0.0,
-            },
+            }
         };
+        let seed = params.seed;
         let tree = params.check()?.fit(&encoded)?;
-        let leaves = (alpha > 0.0).then(|| {
-            NaiveBayesLeaves::fit(&InMemory::new(&encoded), encoded.n_features(), None, alpha)
-        });
+        let leaves = if alpha > 0.0 {
+            let nb =
+                NaiveBayesLeaves::fit(&InMemory::new(&encoded), encoded.n_features(), None, alpha);
+            match lambda {
+                Some(lambda) => {
+                    let w = fit_leaf_weights(&nb, &encoded, None, lambda, seed)?;
+                    let weighted = nb.weighted(encoded.schema(), &w, alpha)?;
+                    if let Some(report) = tuning.as_deref_mut() {
+                        report.leaf_weights = w;
+                    }
+                    Some(weighted)
+                }
+                None => Some(nb),
+            }
+        } else {
+            None
+        };
         Ok(TreeClassifier {
             discretizer,
             tree,
@@ -238,12 +273,27 @@ impl EncodedLearner for TreeLearner {
     }
 }
 
-/// Chooses the naive-Bayes leaves' temper `α` from [`LEAF_ALPHAS`] for the tuned
-/// `params`: stratified 5-fold CV (seeded by `seed`) on `enc` (on a stratified sample
-/// of `cv_rows` rows when it has more, as the tuning), one tree per fold with the
-/// tuned setting (its minimum leaf the tuned fraction of the fold's rows), the naive
-/// Bayes counted on the fold's training rows; the highest mean held-out ROC AUC of
-/// the churn class wins (ties: the smaller `α`). Returns `α` and each `α`'s mean AUC.
+/// What the leaf CV chose ([`choose_leaf_alpha`]).
+struct LeafCv {
+    /// The temper (0: constant leaves).
+    alpha: f64,
+    /// Whether it is a weighted leaves' temper.
+    weighted: bool,
+    /// `[α, mean AUC]` of the unweighted tempers.
+    curve: Vec<[f64; 2]>,
+    /// `[α, mean AUC]` of the weighted tempers (empty without `lambda`).
+    weighted_curve: Vec<[f64; 2]>,
+}
+
+/// Chooses the naive-Bayes leaves' temper `α` from [`LEAF_ALPHAS`] — and, with
+/// `lambda`, among the weighted leaves' tempers [`WEIGHTED_LEAF_ALPHAS`] too — for
+/// the tuned `params`: stratified 5-fold CV (seeded by `seed`) on `enc` (on a
+/// stratified sample of `cv_rows` rows when it has more, as the tuning), one tree per
+/// fold with the tuned setting (its minimum leaf the tuned fraction of the fold's
+/// rows), the naive Bayes counted and its feature weights fitted
+/// ([`fit_leaf_weights`], penalty `lambda`) on the fold's training rows only; the
+/// highest mean held-out ROC AUC of the churn class wins (ties: the unweighted
+/// leaves, then the smaller `α`). Returns the choice and each candidate's mean AUC.
 /// (The codes are the final binning's, fitted on all rows: equal-frequency cut
 /// points use no labels.)
 fn choose_leaf_alpha(
@@ -252,7 +302,8 @@ fn choose_leaf_alpha(
     enc: &Encoded,
     cv_rows: usize,
     seed: u64,
-) -> Result<(f64, Vec<[f64; 2]>)> {
+    lambda: Option<f64>,
+) -> Result<LeafCv> {
     let n = enc.n_rows();
     let rows: Vec<usize> = if n > cv_rows && cv_rows > 0 {
         let h = stratified_holdout(enc.labels(), cv_rows as f64 / n as f64, seed)?;
@@ -280,35 +331,56 @@ fn choose_leaf_alpha(
             tree.predict_proba_into(&held, &mut base)?;
             let mut nb = NaiveBayesLeaves::fit(&counter, enc.n_features(), Some(&train), 0.0);
             let positive: Vec<bool> = held.labels().iter().map(|&y| y as usize == churn).collect();
-            LEAF_ALPHAS
-                .iter()
-                .map(|&a| {
-                    nb.alpha = a;
-                    let mut out = base.clone();
-                    nb.refine(&tree, &held, &mut out)?;
-                    let s: Vec<f64> = out.chunks_exact(k).map(|p| p[churn]).collect();
-                    Ok(roc_auc(&s, &positive, None).unwrap_or(0.5))
-                })
-                .collect()
+            let auc = |nb: &NaiveBayesLeaves| -> Result<f64> {
+                let mut out = base.clone();
+                nb.refine(&tree, &held, &mut out)?;
+                let s: Vec<f64> = out.chunks_exact(k).map(|p| p[churn]).collect();
+                Ok(roc_auc(&s, &positive, None).unwrap_or(0.5))
+            };
+            let mut scores = Vec::with_capacity(LEAF_ALPHAS.len() + WEIGHTED_LEAF_ALPHAS.len());
+            for &a in &LEAF_ALPHAS {
+                nb.alpha = a;
+                scores.push(auc(&nb)?);
+            }
+            if let Some(lambda) = lambda {
+                let w = fit_leaf_weights(&nb, enc, Some(&train), lambda, seed)?;
+                for &a in &WEIGHTED_LEAF_ALPHAS {
+                    scores.push(auc(&nb.weighted(enc.schema(), &w, a)?)?);
+                }
+            }
+            Ok(scores)
         })
         .collect::<Result<_>>()?;
+    let mean = |i: usize| per_fold.iter().map(|f| f[i]).sum::<f64>() / folds.len() as f64;
     let curve: Vec<[f64; 2]> = LEAF_ALPHAS
         .iter()
         .enumerate()
-        .map(|(i, &a)| {
-            [
-                a,
-                per_fold.iter().map(|f| f[i]).sum::<f64>() / folds.len() as f64,
-            ]
-        })
+        .map(|(i, &a)| [a, mean(i)])
         .collect();
-    let mut best = curve[0];
-    for &c in &curve[1..] {
-        if c[1] > best[1] {
-            best = c;
+    let weighted_curve: Vec<[f64; 2]> = match lambda {
+        Some(_) => WEIGHTED_LEAF_ALPHAS
+            .iter()
+            .enumerate()
+            .map(|(i, &a)| [a, mean(LEAF_ALPHAS.len() + i)])
+            .collect(),
+        None => Vec::new(),
+    };
+    let mut best = (curve[0], false);
+    for (c, weighted) in curve[1..]
+        .iter()
+        .map(|c| (*c, false))
+        .chain(weighted_curve.iter().map(|c| (*c, true)))
+    {
+        if c[1] > best.0[1] {
+            best = (c, weighted);
         }
     }
-    Ok((best[0], curve))
+    Ok(LeafCv {
+        alpha: best.0[0],
+        weighted: best.1,
+        curve,
+        weighted_curve,
+    })
 }
 
 /// A fitted tree with its discretizer: scores raw rows.
@@ -414,11 +486,19 @@ impl<'de> Deserialize<'de> for TreeClassifier {
 }
 
 impl TreeClassifier {
-    /// The leaf model in words: `constant leaves` or `naive-Bayes leaves (α = 0.1, over
-    /// the features off each row's path)`.
+    /// The leaf model in words: `constant leaves`, `naive-Bayes leaves (α = 0.1, over
+    /// the features off each row's path)` or, for weighted leaves (stored as
+    /// log-potentials with `α = 1`, [`NaiveBayesLeaves::is_weighted`]), `naive-Bayes
+    /// leaves (α = 1 on weighted log-potentials: each feature's own exponent, over the
+    /// features off each row's path)`.
     pub fn leaf_model_text(&self) -> String {
         match &self.leaves {
             None => "constant leaves".to_string(),
+            Some(nb) if nb.is_weighted(self.tree.n_classes()) => format!(
+                "naive-Bayes leaves (α = {} on weighted log-potentials: each feature's own \
+                 exponent, over the features off each row's path)",
+                nb.alpha
+            ),
             Some(nb) => format!(
                 "naive-Bayes leaves (α = {}, over the features off each row's path)",
                 nb.alpha
@@ -705,7 +785,12 @@ mod tests {
         let r = nb.tuning.as_ref().unwrap();
         let alpha = r.leaf_alpha.unwrap();
         assert_eq!(r.leaf_curve.len(), LEAF_ALPHAS.len());
-        assert_eq!(nb.leaves.as_ref().map_or(0.0, |l| l.alpha), alpha);
+        // Weighted leaves store their temper in the table (α = 1).
+        let stored = if r.leaf_weighted { 1.0 } else { alpha };
+        assert_eq!(
+            nb.leaves.as_ref().map_or(0.0, |l| l.alpha),
+            if alpha > 0.0 { stored } else { 0.0 }
+        );
         assert!(constant.tuning.as_ref().unwrap().leaf_alpha.is_none());
         #[derive(Serialize)]
         struct V4<'a> {
@@ -728,6 +813,78 @@ mod tests {
             .fit_tree(&t, &rows)
             .unwrap();
         assert!(off.leaves.is_none());
+    }
+
+    /// Weighted leaves through the learner: a fixed temper stores log-potentials with
+    /// `α = 1` and is deterministic; its reasons still add up to the row's churn
+    /// probability minus the root's. The tuned leaf model reports both candidate
+    /// curves, and `tuned_for` refits what it chose.
+    #[test]
+    fn weighted_leaves_fit_explain_and_tune() {
+        let t = table();
+        let rows = t.all_rows();
+        let fixed =
+            TreeLearner::id3_weighted()
+                .tune(Tune::Off)
+                .leaf(LeafModel::WeightedNaiveBayes {
+                    alpha: 0.75,
+                    lambda: LEAF_WEIGHT_LAMBDA,
+                });
+        let a = fixed.fit_tree(&t, &rows).unwrap();
+        assert_eq!(bytes(&a), bytes(&fixed.fit_tree(&t, &rows).unwrap()));
+        let nb = a.leaves.as_ref().unwrap();
+        assert_eq!(nb.alpha, 1.0);
+        assert!(nb.is_weighted(a.tree.n_classes()));
+        nb.validate(a.tree.schema()).unwrap();
+        assert!(a.leaf_model_text().contains("weighted log-potentials"));
+        let k = a.classes().len();
+        let churn = a.tree.schema().churn_class();
+        let mut root = vec![0.0; k];
+        a.tree.node_proba_into(0, &mut root);
+        for row in [0, 7, 42] {
+            let e = a.explain(&t, row).unwrap();
+            let sum: f64 = e.reasons.iter().map(|r| r.weight).sum();
+            let p = a.predict_proba(&t, row).unwrap();
+            assert!((root[churn] + sum - p[churn]).abs() < 1e-9);
+        }
+        let tuned = TreeLearner::id3_weighted()
+            .leaf(LeafModel::TunedWeighted { lambda: 10.0 })
+            .fit_tree(&t, &rows)
+            .unwrap();
+        let r = tuned.tuning.as_ref().unwrap();
+        assert_eq!(r.leaf_lambda, Some(10.0));
+        assert_eq!(r.leaf_curve.len(), LEAF_ALPHAS.len());
+        assert_eq!(r.leaf_weighted_curve.len(), WEIGHTED_LEAF_ALPHAS.len());
+        let alpha = r.leaf_alpha.unwrap();
+        let refit = TreeLearner::id3_weighted()
+            .leaf(LeafModel::TunedWeighted { lambda: 10.0 })
+            .tuned_for(r, rows.len());
+        if r.leaf_weighted {
+            assert_eq!(r.leaf_weights.len(), t.schema().features.len());
+            assert_eq!(
+                refit.leaf,
+                LeafModel::WeightedNaiveBayes {
+                    alpha,
+                    lambda: 10.0
+                }
+            );
+            assert!(tuned.leaves.as_ref().unwrap().is_weighted(k));
+        } else {
+            assert!(r.leaf_weights.is_empty());
+            assert_ne!(refit.leaf, LeafModel::Tuned);
+        }
+        // Without weighted candidates, none are reported.
+        let unweighted = TreeLearner::id3_weighted()
+            .leaf(LeafModel::TunedUnweighted)
+            .fit_tree(&t, &rows)
+            .unwrap();
+        let r = unweighted.tuning.as_ref().unwrap();
+        assert!(!r.leaf_weighted && r.leaf_lambda.is_none() && r.leaf_weighted_curve.is_empty());
+        // The report's JSON carries the new fields, and reads back.
+        let json = serde_json::to_string(tuned.tuning.as_ref().unwrap()).unwrap();
+        assert!(json.contains("leaf_weighted_curve"));
+        let back: TuneReport = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.leaf_lambda, Some(10.0));
     }
 
     /// Same data, same seed: the same α, tables and bytes; the probabilities of

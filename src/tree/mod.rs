@@ -39,7 +39,9 @@
 //!
 //! - `nbleaf`: naive-Bayes leaves ([`LeafModel`], [`NaiveBayesLeaves`]): a leaf's
 //!   probabilities refined per row by a tempered naive Bayes over the features its path
-//!   did not test (NBTree, Kohavi 1996), the temper chosen by CV with the tuning.
+//!   did not test (NBTree, Kohavi 1996), the temper chosen by CV with the tuning;
+//!   weighted leaves give each feature its own exponent, discriminatively fitted
+//!   weights of the root's naive Bayes ([`fit_leaf_weights`], WANBIA).
 //!
 //! - `forest`: the churn forest ([`Forest`], [`ForestClassifier`]): bagged trees
 //!   grown by `grow` on bootstrap samples with a random feature subset per node,
@@ -80,7 +82,10 @@ pub use forest::{
 };
 pub use learner::{TreeClassifier, TreeLearner};
 pub use level::LevelProgress;
-pub use nbleaf::{LEAF_ALPHAS, LeafModel, NaiveBayesLeaves};
+pub use nbleaf::{
+    LEAF_ALPHAS, LEAF_WEIGHT_LAMBDA, LEAF_WEIGHT_MAX_ROWS, LeafModel, NaiveBayesLeaves,
+    TUNED_LEAF_LAMBDA, WEIGHTED_LEAF_ALPHAS, fit_leaf_weights,
+};
 pub use node::{LEAF, MAX_DEPTH, NO_CHILD, Node};
 pub use params::{Id3, Id3Params, Id3ValidParams, NumericSplits, Pruning};
 pub use prune::{

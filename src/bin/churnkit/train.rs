@@ -453,6 +453,10 @@ fn tuning_line(t: &serde_json::Value) -> String {
         m => format!("m-estimate m={m}"),
     };
     let leaf = match t["leaf_alpha"].as_f64() {
+        Some(a) if a > 0.0 && t["leaf_weighted"].as_bool() == Some(true) => format!(
+            ", weighted naive-Bayes leaves α = {a} (λ = {})",
+            t["leaf_lambda"]
+        ),
         Some(a) if a > 0.0 => format!(", naive-Bayes leaves α = {a}"),
         Some(_) => ", constant leaves".to_string(),
         None => String::new(),
