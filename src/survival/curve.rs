@@ -414,6 +414,16 @@ impl<'a> CustomerCurve<'a> {
         }
     }
 
+    /// The customer's risk `τ − RMST(τ)` of their curve, given their leaf's own
+    /// (`leaf_risk`, what a ratio of 1 gives).
+    pub fn risk(&self, tau: f64, leaf_risk: f64) -> f64 {
+        if self.hazard_ratio == 1.0 {
+            leaf_risk
+        } else {
+            tau - self.restricted_mean(0.0, tau)
+        }
+    }
+
     /// `Ŝ(t | x) = Ŝ_ℓ(t)^r`.
     pub fn survival_at(&self, t: f64) -> f64 {
         self.pow(self.curve.survival_at(t))

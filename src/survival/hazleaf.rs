@@ -143,23 +143,40 @@ impl HazardLeaves {
 
     /// The hazard ratio `exp(η)` of every row of `enc` (the tree's check passed).
     pub fn hazard_ratios(&self, tree: &SurvivalTree, enc: &Encoded) -> Result<Vec<f64>> {
-        let leaves = tree.leaves(enc)?;
-        if self.alpha == 0.0 {
-            return Ok(vec![1.0; leaves.len()]);
-        }
+        Ok(self
+            .leaves_and_ratios(tree, enc)?
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect())
+    }
+
+    /// The leaf and the hazard ratio of every row of `enc`, from one walk of the tree
+    /// per row.
+    ///
+    /// # Errors
+    /// [`Error::Schema`] when `enc` does not have the tree's features.
+    pub(crate) fn leaves_and_ratios(
+        &self,
+        tree: &SurvivalTree,
+        enc: &Encoded,
+    ) -> Result<Vec<(usize, f64)>> {
+        tree.check_codes(enc)?;
         let (offs, _) = Self::offsets(tree.schema());
         let mut on_path = vec![false; offs.len()];
         Ok((0..enc.n_rows())
             .map(|row| {
                 on_path.iter_mut().for_each(|x| *x = false);
-                tree.mark_path(enc, row, &mut on_path);
+                let leaf = tree.mark_path(enc, row, &mut on_path);
+                if self.alpha == 0.0 {
+                    return (leaf, 1.0);
+                }
                 let eta: f64 = offs
                     .iter()
                     .enumerate()
                     .filter(|&(f, _)| !on_path[f])
                     .map(|(f, &o)| self.log_rr[o + enc.code(row, f) as usize])
                     .sum();
-                (self.alpha * eta).exp()
+                (leaf, (self.alpha * eta).exp())
             })
             .collect())
     }

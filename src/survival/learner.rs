@@ -246,36 +246,31 @@ impl SurvivalModel {
     /// As [`encode`](Self::encode).
     pub fn curves(&self, table: &Table, rows: &[usize]) -> Result<Vec<CustomerCurve<'_>>> {
         let enc = self.encode(table, rows)?;
-        self.curves_of(&enc)
+        Ok(self.curves_of(&enc)?.into_iter().map(|(_, c)| c).collect())
     }
 
-    /// The survival curve of each row of `enc` (encoded by the model's discretizer).
-    fn curves_of(&self, enc: &Encoded) -> Result<Vec<CustomerCurve<'_>>> {
-        let leaves = self.tree.leaves(enc)?;
-        let ratios = match &self.leaves {
-            Some(h) => h.hazard_ratios(&self.tree, enc)?,
-            None => vec![1.0; leaves.len()],
+    /// The leaf and the survival curve of each row of `enc` (encoded by the model's
+    /// discretizer), one walk of the tree per row.
+    fn curves_of(&self, enc: &Encoded) -> Result<Vec<(usize, CustomerCurve<'_>)>> {
+        let pairs = match &self.leaves {
+            Some(h) => h.leaves_and_ratios(&self.tree, enc)?,
+            None => self
+                .tree
+                .leaves(enc)?
+                .into_iter()
+                .map(|n| (n, 1.0))
+                .collect(),
         };
-        Ok(leaves
+        Ok(pairs
             .into_iter()
-            .zip(ratios)
-            .map(|(n, r)| CustomerCurve {
-                curve: self.tree.leaf_curve(n),
-                hazard_ratio: r,
+            .map(|(n, r)| {
+                let c = CustomerCurve {
+                    curve: self.tree.leaf_curve(n),
+                    hazard_ratio: r,
+                };
+                (n, c)
             })
             .collect())
-    }
-
-    /// The risk of a customer whose curve is `c`, in leaf `leaf`: the tree's
-    /// [`risk`](SurvivalTree::risk) of the leaf (`τ − RMST(τ)`), or of the customer's
-    /// own curve under hazard leaves.
-    fn risk_of(&self, leaf_risk: f64, c: &CustomerCurve<'_>) -> f64 {
-        if c.hazard_ratio == 1.0 {
-            leaf_risk
-        } else {
-            let tau = self.tree.tau();
-            tau - c.restricted_mean(0.0, tau)
-        }
     }
 
     /// The risk score of each of `rows` (higher = expected to churn sooner): what the
@@ -285,12 +280,11 @@ impl SurvivalModel {
     /// As [`encode`](Self::encode).
     pub fn risk_scores(&self, table: &Table, rows: &[usize]) -> Result<Vec<f64>> {
         let enc = self.encode(table, rows)?;
-        let leaves = self.tree.leaves(&enc)?;
-        let curves = self.curves_of(&enc)?;
-        Ok(leaves
-            .into_iter()
-            .zip(&curves)
-            .map(|(n, c)| self.risk_of(self.tree.risk(n), c))
+        let tau = self.tree.tau();
+        Ok(self
+            .curves_of(&enc)?
+            .iter()
+            .map(|(n, c)| c.risk(tau, self.tree.risk(*n)))
             .collect())
     }
 
@@ -339,12 +333,10 @@ impl SurvivalModel {
             return Err(Error::schema("duration column is not numeric"));
         };
         let enc = self.encode(table, rows)?;
-        let leaves = self.tree.leaves(&enc)?;
-        let curves = self.curves_of(&enc)?;
+        let tau = self.tree.tau();
         rows.iter()
-            .zip(leaves)
-            .zip(curves)
-            .map(|((&r, leaf), c)| {
+            .zip(self.curves_of(&enc)?)
+            .map(|(&r, (leaf, c))| {
                 let t0 = tenure[r];
                 if !(t0.is_finite() && t0 >= 0.0) {
                     return Err(Error::Value {
@@ -364,7 +356,7 @@ impl SurvivalModel {
                     churn_within: within.iter().map(|&h| c.churn_within(t0, h)).collect(),
                     median_remaining: c.median_remaining(t0),
                     restricted_mean: c.restricted_mean(t0, horizon),
-                    risk: self.risk_of(self.tree.risk(leaf), &c),
+                    risk: c.risk(tau, self.tree.risk(leaf)),
                 })
             })
             .collect()

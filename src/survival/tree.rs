@@ -173,7 +173,7 @@ impl SurvivalTree {
     }
 
     /// Checks that `enc` has the tree's features (same names, same numbers of codes).
-    fn check_codes(&self, enc: &Encoded) -> Result<()> {
+    pub(crate) fn check_codes(&self, enc: &Encoded) -> Result<()> {
         let want = &self.schema.features;
         let got = &enc.schema().features;
         if want.len() != got.len()
@@ -202,8 +202,8 @@ impl SurvivalTree {
     }
 
     /// Marks in `on_path` the features tested on the path of `row` of `enc` (the
-    /// codes already checked).
-    pub(crate) fn mark_path(&self, enc: &Encoded, row: usize, on_path: &mut [bool]) {
+    /// codes already checked) and returns the leaf it ends in.
+    pub(crate) fn mark_path(&self, enc: &Encoded, row: usize, on_path: &mut [bool]) -> usize {
         let cols = enc.columns();
         let mut n = 0;
         while !self.nodes[n].is_leaf() {
@@ -211,6 +211,7 @@ impl SurvivalTree {
             on_path[f] = true;
             n = self.child(n, cols[f].get(row));
         }
+        n
     }
 
     /// The leaf each row of `enc` reaches.

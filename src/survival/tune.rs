@@ -624,11 +624,7 @@ fn choose_hazard_alpha(
                                 curve: tree.leaf_curve(n),
                                 hazard_ratio: r,
                             };
-                            if r == 1.0 {
-                                tree.risk(n)
-                            } else {
-                                tau - c.restricted_mean(0.0, tau)
-                            }
+                            c.risk(tau, tree.risk(n))
                         })
                         .collect();
                     Ok(concordance_index(&held, &risk).map_or(0.5, |c| c.c_index))
