@@ -10,7 +10,8 @@
 //!
 //! `cargo run --release --example tune_cv -- tree VARIANT...` or
 //! `-- forest VARIANT...` (names below); `SETS=telco,orange` limits the tables,
-//! `FOLDS=5` the outer folds. Tree variants: `fast` is the library's default
+//! `FOLDS=5` the outer folds, `DATA_DIR` replaces `datasets/` for Telco and Orange.
+//! Tree variants: `fast` is the library's default
 //! (`TreeLearner::id3_weighted()`: constant, unweighted or weighted naive-Bayes leaves
 //! by CV), `+const` constant leaves, `+unw` naive-Bayes leaves without the weighted
 //! candidates (the default before them), `+wlL` the weighted candidates with the
@@ -38,6 +39,7 @@ use churnkit::tree::{
 fn tables() -> Vec<(String, Table)> {
     let root = env!("CARGO_MANIFEST_DIR");
     let isp = std::env::var("ISP_DIR").unwrap_or_else(|_| format!("{root}/datasets"));
+    let data = std::env::var("DATA_DIR").unwrap_or_else(|_| format!("{root}/datasets"));
     let only: Option<Vec<String>> = std::env::var("SETS")
         .ok()
         .map(|s| s.split(',').map(str::to_string).collect());
@@ -46,13 +48,13 @@ fn tables() -> Vec<(String, Table)> {
     let files = [
         (
             "telco",
-            format!("{root}/datasets/telco-train.csv"),
+            format!("{data}/telco-train.csv"),
             "Churn",
             Some("customerID"),
         ),
         (
             "orange",
-            format!("{root}/datasets/orange-telecom-churn-train.csv"),
+            format!("{data}/orange-telecom-churn-train.csv"),
             "Churn",
             None,
         ),
