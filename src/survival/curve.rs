@@ -278,24 +278,16 @@ impl SurvivalCurve {
 
     /// `P(churn within h | stayed until t0) = 1 − Ŝ(t0 + h) / Ŝ(t0)` for a customer
     /// who has stayed `t0` so far. Where `Ŝ(t0) = 0` (every customer like this one
-    /// churned by `t0` in the data) it is 1.
+    /// churned by `t0` in the data) it is 1. (The hazard ratio 1 case of
+    /// [`CustomerCurve::churn_within`], which holds the one implementation.)
     pub fn churn_within(&self, t0: f64, h: f64) -> f64 {
-        let s0 = self.survival_at(t0);
-        if s0 <= 0.0 {
-            return 1.0;
-        }
-        (1.0 - self.survival_at(t0 + h) / s0).clamp(0.0, 1.0)
+        CustomerCurve::of(self).churn_within(t0, h)
     }
 
     /// `Ŝ(t0 + t) / Ŝ(t0)`: the probability of still being a customer `t` periods from
     /// now, having stayed `t0` so far (0 where `Ŝ(t0) = 0`).
     pub fn retention(&self, t0: f64, t: f64) -> f64 {
-        let s0 = self.survival_at(t0);
-        if s0 <= 0.0 {
-            0.0
-        } else {
-            (self.survival_at(t0 + t) / s0).clamp(0.0, 1.0)
-        }
+        CustomerCurve::of(self).retention(t0, t)
     }
 
     /// The median remaining time of a customer who has stayed `t0`: the smallest
@@ -304,14 +296,7 @@ impl SurvivalCurve {
     /// `None` when the curve does not fall that far within the data — the median is
     /// beyond the data's horizon — or when `Ŝ(t0) = 0`.
     pub fn median_remaining(&self, t0: f64) -> Option<f64> {
-        let s0 = self.survival_at(t0);
-        if s0 <= 0.0 {
-            return None;
-        }
-        let from = self.times.partition_point(|&x| x <= t0);
-        (from..self.times.len())
-            .find(|&i| self.survival[i] <= 0.5 * s0)
-            .map(|i| self.times[i] - t0)
+        CustomerCurve::of(self).median_remaining(t0)
     }
 
     /// The restricted mean remaining lifetime over the next `tau` periods of a
@@ -320,24 +305,7 @@ impl SurvivalCurve {
     /// exactly; 0 where `Ŝ(t0) = 0`). At `t0 = 0` it is the restricted mean survival
     /// time (RMST).
     pub fn restricted_mean(&self, t0: f64, tau: f64) -> f64 {
-        let s0 = self.survival_at(t0);
-        if s0 <= 0.0 || tau <= 0.0 {
-            return 0.0;
-        }
-        let end = t0 + tau;
-        let (mut a, mut s, mut area) = (t0, s0, 0.0);
-        let from = self.times.partition_point(|&x| x <= t0);
-        for i in from..self.times.len() {
-            let t = self.times[i];
-            if t >= end {
-                break;
-            }
-            area += s * (t - a);
-            a = t;
-            s = self.survival[i];
-        }
-        area += s * (end - a);
-        area / s0
+        CustomerCurve::of(self).restricted_mean(t0, tau)
     }
 
     /// Checks a curve read from untrusted bytes: equal lengths, finite increasing
@@ -397,6 +365,12 @@ pub struct CustomerCurve<'a> {
     pub hazard_ratio: f64,
 }
 
+impl<'a> From<&'a SurvivalCurve> for CustomerCurve<'a> {
+    fn from(curve: &'a SurvivalCurve) -> Self {
+        CustomerCurve::of(curve)
+    }
+}
+
 impl<'a> CustomerCurve<'a> {
     /// The curve itself (`r = 1`).
     pub fn of(curve: &'a SurvivalCurve) -> Self {
@@ -429,11 +403,9 @@ impl<'a> CustomerCurve<'a> {
         self.pow(self.curve.survival_at(t))
     }
 
-    /// `1 − Ŝ(t0 + h | x) / Ŝ(t0 | x)` ([`SurvivalCurve::churn_within`]).
+    /// `1 − Ŝ(t0 + h | x) / Ŝ(t0 | x)`, 1 where `Ŝ(t0 | x) = 0`
+    /// ([`SurvivalCurve::churn_within`] is the `r = 1` case).
     pub fn churn_within(&self, t0: f64, h: f64) -> f64 {
-        if self.hazard_ratio == 1.0 {
-            return self.curve.churn_within(t0, h);
-        }
         let s0 = self.survival_at(t0);
         if s0 <= 0.0 {
             return 1.0;
@@ -441,11 +413,9 @@ impl<'a> CustomerCurve<'a> {
         (1.0 - self.survival_at(t0 + h) / s0).clamp(0.0, 1.0)
     }
 
-    /// `Ŝ(t0 + t | x) / Ŝ(t0 | x)` ([`SurvivalCurve::retention`]).
+    /// `Ŝ(t0 + t | x) / Ŝ(t0 | x)`, 0 where `Ŝ(t0 | x) = 0`
+    /// ([`SurvivalCurve::retention`] is the `r = 1` case).
     pub fn retention(&self, t0: f64, t: f64) -> f64 {
-        if self.hazard_ratio == 1.0 {
-            return self.curve.retention(t0, t);
-        }
         let s0 = self.survival_at(t0);
         if s0 <= 0.0 {
             0.0
@@ -456,16 +426,17 @@ impl<'a> CustomerCurve<'a> {
 
     /// The median remaining time ([`SurvivalCurve::median_remaining`]) of `Ŝ^r`.
     pub fn median_remaining(&self, t0: f64) -> Option<f64> {
-        if self.hazard_ratio == 1.0 {
-            return self.curve.median_remaining(t0);
-        }
         let s0 = self.survival_at(t0);
         if s0 <= 0.0 {
             return None;
         }
         // `Ŝ_i^r <= s0 / 2` is `Ŝ_i <= (s0 / 2)^(1/r)` (r > 0): one power, not one
         // per step.
-        let q = (0.5 * s0).powf(1.0 / self.hazard_ratio);
+        let q = if self.hazard_ratio == 1.0 {
+            0.5 * s0
+        } else {
+            (0.5 * s0).powf(1.0 / self.hazard_ratio)
+        };
         let times = self.curve.times();
         let from = times.partition_point(|&x| x <= t0);
         (from..times.len())
@@ -476,9 +447,6 @@ impl<'a> CustomerCurve<'a> {
     /// The restricted mean remaining lifetime ([`SurvivalCurve::restricted_mean`]) of
     /// `Ŝ^r`: `∫_{t0}^{t0+τ} Ŝ(u | x) du / Ŝ(t0 | x)`.
     pub fn restricted_mean(&self, t0: f64, tau: f64) -> f64 {
-        if self.hazard_ratio == 1.0 {
-            return self.curve.restricted_mean(t0, tau);
-        }
         let s0 = self.survival_at(t0);
         if s0 <= 0.0 || tau <= 0.0 {
             return 0.0;
@@ -501,13 +469,16 @@ impl<'a> CustomerCurve<'a> {
 }
 
 /// `Ŝ(t)` of each curve at each of `times`, row-major (`curves.len() × times.len()`):
-/// the survival matrix the [metrics](super::metrics) take.
-pub fn survival_matrix<'a>(
-    curves: impl IntoIterator<Item = &'a SurvivalCurve>,
+/// the survival matrix the [metrics](super::metrics) take. The curves are
+/// [`SurvivalCurve`]s (e.g. Kaplan–Meier repeated per customer) or customers'
+/// [`CustomerCurve`]s.
+pub fn survival_matrix<'a, C: Into<CustomerCurve<'a>>>(
+    curves: impl IntoIterator<Item = C>,
     times: &[f64],
 ) -> Vec<f64> {
     let mut out = Vec::new();
     for c in curves {
+        let c = c.into();
         out.extend(times.iter().map(|&t| c.survival_at(t)));
     }
     out

@@ -739,11 +739,8 @@ impl Ctx<'_> {
                         let l = order.len() as f64;
                         (l - 1.0) * std::f64::consts::LN_2 + (-(1.0 - l).exp2()).ln_1p()
                     };
-                    let ln_p = if entropy {
-                        crate::math::ln_chi_square_sf(stat, nbe as f64)
-                    } else {
-                        ln_chi2_1_sf(stat)
-                    };
+                    let df = if entropy { nbe as f64 } else { 1.0 };
+                    let ln_p = crate::math::ln_chi_square_sf(stat, df);
                     -(ln_p + ln_m)
                 }
             };
@@ -892,18 +889,6 @@ impl Ctx<'_> {
             }
         }
         best
-    }
-}
-
-/// `ln P(χ²₁ >= x)`, without underflow for large `x` (the asymptotic expansion of
-/// `ln erfc(√(x/2))` beyond `x = 600`).
-pub(crate) fn ln_chi2_1_sf(x: f64) -> f64 {
-    if x <= 600.0 {
-        crate::math::chi_square_sf(x, 1.0).ln()
-    } else {
-        let z2 = x / 2.0;
-        -z2 - 0.5 * z2.ln() - 0.5 * std::f64::consts::PI.ln()
-            + (1.0 - 1.0 / (2.0 * z2) + 3.0 / (4.0 * z2 * z2)).ln()
     }
 }
 

@@ -299,11 +299,7 @@ impl SurvivalModel {
         rows: &[usize],
         times: &[f64],
     ) -> Result<Vec<f64>> {
-        let mut out = Vec::with_capacity(rows.len() * times.len());
-        for c in self.curves(table, rows)? {
-            out.extend(times.iter().map(|&t| c.survival_at(t)));
-        }
-        Ok(out)
+        Ok(super::survival_matrix(self.curves(table, rows)?, times))
     }
 
     /// Per customer of `rows`, conditional on their current tenure `t0` (their
