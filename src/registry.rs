@@ -46,8 +46,8 @@ use crate::learner::{
     fit_two_phase,
 };
 use crate::tree::{
-    Cart, CartClassifier, Forest, ForestClassifier, ForestTune, Id3Params, LeafModel,
-    LevelProgress, NaiveBayesLeaves, Pruning, TreeClassifier, TreeLearner, Tune, TuneReport,
+    Cart, CartClassifier, Forest, ForestClassifier, ForestTune, Id3Params, LevelProgress,
+    NaiveBayesLeaves, Pruning, TreeClassifier, TreeLearner, Tune, TuneReport,
 };
 
 /// A learning algorithm, by the name the CLI uses. Its name, description and
@@ -1151,7 +1151,7 @@ impl LevelWise {
     /// (`encoded`: those codes' schema for the networks, which read no rows from it);
     /// `on_level` reports each tree level before its query. The class node of a
     /// network is `class_name`. A tree with weighted naive-Bayes leaves
-    /// ([`LeafModel::WeightedNaiveBayes`]) needs its feature weights, fitted on rows
+    /// ([`LeafModel::WeightedNaiveBayes`](crate::tree::LeafModel::WeightedNaiveBayes)) needs its feature weights, fitted on rows
     /// in memory: [`TunedLevelWise::fit`] carries them over from the sample's fit; here
     /// it is an error.
     pub fn fit<C: LevelCounter>(
@@ -1185,9 +1185,9 @@ impl LevelWise {
                 // Naive-Bayes leaves (a sample's tuning chose them) from the root's
                 // [feature, class] tables, counted over every row by the engine.
                 let nb = |alpha| NaiveBayesLeaves::fit(counter, encoded.n_features(), None, alpha);
-                let leaves = match t.leaf {
-                    LeafModel::NaiveBayes { alpha } if alpha > 0.0 => Some(nb(alpha)),
-                    LeafModel::WeightedNaiveBayes { alpha, .. } if alpha > 0.0 => {
+                let leaves = match t.leaf.resolve(None).temper() {
+                    (alpha, None) if alpha > 0.0 => Some(nb(alpha)),
+                    (alpha, Some(_)) if alpha > 0.0 => {
                         let Some(w) = weights else {
                             return Err(Error::param(
                                 "leaf model",

@@ -7,8 +7,7 @@ use ndarray::{Array1, ArrayBase, Data, Ix2};
 use serde::{Deserialize, Serialize};
 
 use super::nbleaf::{
-    LEAF_ALPHAS, LEAF_WEIGHT_LAMBDA, LeafModel, NaiveBayesLeaves, WEIGHTED_LEAF_ALPHAS,
-    fit_leaf_weights,
+    LEAF_ALPHAS, LeafModel, NaiveBayesLeaves, WEIGHTED_LEAF_ALPHAS, fit_leaf_weights,
 };
 use super::params::{Id3Params, Id3ValidParams};
 use super::tree::{DecisionTree, MissingPolicy, Step, TreeArrays, TreeArraysRef};
@@ -135,18 +134,7 @@ impl TreeLearner {
         let s = &report.chosen.setting;
         let params = apply(self.params.clone(), s)
             .min_rows_leaf(final_min_leaf(s.min_leaf_fraction, n_rows));
-        let tuned = self.leaf.is_tuned();
-        let leaf = match report.leaf_alpha {
-            Some(alpha) if tuned && alpha > 0.0 && report.leaf_weighted => {
-                LeafModel::WeightedNaiveBayes {
-                    alpha,
-                    lambda: report.leaf_lambda.unwrap_or(LEAF_WEIGHT_LAMBDA),
-                }
-            }
-            Some(alpha) if tuned && alpha > 0.0 => LeafModel::NaiveBayes { alpha },
-            _ if tuned => LeafModel::Constant,
-            _ => self.leaf,
-        };
+        let leaf = self.leaf.resolve(Some(report));
         TreeLearner {
             params,
             binning: s.binning.clone(),
@@ -215,35 +203,28 @@ impl EncodedLearner for TreeLearner {
             }
         };
         self.leaf.check()?;
-        // The temper and, for weighted leaves, the weights' penalty.
-        let (alpha, lambda) = match self.leaf {
-            LeafModel::Constant => (0.0, None),
-            LeafModel::NaiveBayes { alpha } => (alpha, None),
-            LeafModel::WeightedNaiveBayes { alpha, lambda } => (alpha, Some(lambda)),
-            LeafModel::Tuned | LeafModel::TunedUnweighted | LeafModel::TunedWeighted { .. } => {
-                match tuning.as_deref_mut() {
-                    Some(report) => {
-                        let chosen = &report.chosen.setting;
-                        let lambda = self.leaf.tuned_lambda();
-                        let cv = choose_leaf_alpha(
-                            &params,
-                            chosen.min_leaf_fraction,
-                            &encoded,
-                            report.cv_rows,
-                            report.seed,
-                            lambda,
-                        )?;
-                        report.leaf_alpha = Some(cv.alpha);
-                        report.leaf_curve = cv.curve;
-                        report.leaf_weighted = cv.weighted;
-                        report.leaf_lambda = lambda;
-                        report.leaf_weighted_curve = cv.weighted_curve;
-                        (cv.alpha, lambda.filter(|_| cv.weighted))
-                    }
-                    None => (0.0, None),
-                }
-            }
-        };
+        // The leaf CV of a tuned leaf model, then the temper and, for weighted leaves,
+        // the weights' penalty of what it chose.
+        if self.leaf.is_tuned()
+            && let Some(report) = tuning.as_deref_mut()
+        {
+            let chosen = &report.chosen.setting;
+            let lambda = self.leaf.tuned_lambda();
+            let cv = choose_leaf_alpha(
+                &params,
+                chosen.min_leaf_fraction,
+                &encoded,
+                report.cv_rows,
+                report.seed,
+                lambda,
+            )?;
+            report.leaf_alpha = Some(cv.alpha);
+            report.leaf_curve = cv.curve;
+            report.leaf_weighted = cv.weighted;
+            report.leaf_lambda = lambda;
+            report.leaf_weighted_curve = cv.weighted_curve;
+        }
+        let (alpha, lambda) = self.leaf.resolve(tuning.as_deref()).temper();
         let seed = params.seed;
         let tree = params.check()?.fit(&encoded)?;
         let leaves = if alpha > 0.0 {
@@ -748,6 +729,7 @@ mod tests {
 
     use super::*;
     use crate::synth::{SynthParams, generate};
+    use crate::tree::LEAF_WEIGHT_LAMBDA;
 
     fn table() -> Table {
         generate(&SynthParams {

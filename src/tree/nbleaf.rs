@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::tree::DecisionTree;
+use super::tune::TuneReport;
 use crate::count::{ClassTables, CountTable, Counter, Rows, Var};
 use crate::data::{Encoded, EncodedSchema, stratified_holdout};
 use crate::error::{Error, Result};
@@ -136,6 +137,37 @@ impl LeafModel {
             self,
             LeafModel::Tuned | LeafModel::TunedUnweighted | LeafModel::TunedWeighted { .. }
         )
+    }
+
+    /// The concrete leaf model a fit uses — [`LeafModel::Constant`],
+    /// [`LeafModel::NaiveBayes`] or [`LeafModel::WeightedNaiveBayes`]: an untuned model
+    /// itself; a tuned one ([`LeafModel::is_tuned`]) what the tuning's leaf CV chose in
+    /// `report` (its `leaf_alpha`, `leaf_weighted` and `leaf_lambda`; `α = 0` or no
+    /// choice is constant leaves), or constant leaves without a report (a fit that did
+    /// not tune). The one place the tuned variants are turned into a fitted leaf.
+    pub fn resolve(&self, report: Option<&TuneReport>) -> LeafModel {
+        if !self.is_tuned() {
+            return *self;
+        }
+        match report.and_then(|r| r.leaf_alpha.map(|a| (a, r))) {
+            Some((alpha, r)) if alpha > 0.0 && r.leaf_weighted => LeafModel::WeightedNaiveBayes {
+                alpha,
+                lambda: r.leaf_lambda.unwrap_or(LEAF_WEIGHT_LAMBDA),
+            },
+            Some((alpha, _)) if alpha > 0.0 => LeafModel::NaiveBayes { alpha },
+            _ => LeafModel::Constant,
+        }
+    }
+
+    /// The temper `α` (0: constant leaves) and, for weighted leaves, the weights'
+    /// penalty `λ` of a [resolved](Self::resolve) model (a tuned one, unresolved,
+    /// answers as constant leaves).
+    pub fn temper(&self) -> (f64, Option<f64>) {
+        match *self {
+            LeafModel::NaiveBayes { alpha } => (alpha, None),
+            LeafModel::WeightedNaiveBayes { alpha, lambda } => (alpha, Some(lambda)),
+            _ => (0.0, None),
+        }
     }
 
     /// The weights' penalty `λ` when the leaf model fits weights (weighted or tuned
