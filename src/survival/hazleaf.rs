@@ -37,7 +37,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::curve::SurvivalCurve;
+use super::curve::{CustomerCurve, SurvivalCurve};
 use super::data::SurvivalData;
 use super::tree::SurvivalTree;
 use crate::data::{Encoded, EncodedSchema};
@@ -179,6 +179,67 @@ impl HazardLeaves {
                 (leaf, (self.alpha * eta).exp())
             })
             .collect())
+    }
+
+    /// The reasons of the features off `row`'s path: each one's share of the lifetime
+    /// (within the tree's `τ`) the off-path evidence costs the customer, positive =
+    /// churn-ward, in the units of the path's reasons
+    /// ([`SurvivalTree::explain`]). With the leaf's risk `ρ_ℓ = τ − RMST_ℓ(τ)`, the
+    /// customer's `ρ(x) = τ − RMST(τ)` of `Ŝ_ℓ^exp(η)` and `η = Σ_f η_f`,
+    /// `η_f = α ln RR(f, x_f)`:
+    ///
+    /// ```text
+    /// w_f = η_f · (ρ(x) − ρ_ℓ) / η
+    /// ```
+    ///
+    /// — the Aumann–Shapley (integrated-gradients) attribution of a function of one
+    /// linear index `η` (Sundararajan, Taly & Yan 2017, "Axiomatic attribution for deep
+    /// networks", ICML), which splits the change in proportion to each feature's share
+    /// of the log hazard ratio: it does not depend on the features' order, and the
+    /// weights add up to `ρ(x) − ρ_ℓ`, so with the path's reasons they add up to the
+    /// customer's risk minus the root's. `(ρ(x) − ρ_ℓ)/η` is the mean slope of the
+    /// risk in `η` (positive: the risk grows with the hazard); where `|η| < 10⁻⁶` (the
+    /// features cancel) the slope at 0 is taken over a step of `10⁻⁶`. Features whose
+    /// `η_f` is 0 are left out; none with `α = 0`.
+    ///
+    /// # Errors
+    /// [`Error::Schema`] when `enc` does not have the tree's features.
+    pub fn contributions(
+        &self,
+        tree: &SurvivalTree,
+        enc: &Encoded,
+        row: usize,
+    ) -> Result<Vec<(usize, f64)>> {
+        tree.check_codes(enc)?;
+        if self.alpha == 0.0 {
+            return Ok(Vec::new());
+        }
+        let (offs, _) = Self::offsets(tree.schema());
+        let mut on_path = vec![false; offs.len()];
+        let leaf = tree.mark_path(enc, row, &mut on_path);
+        let etas: Vec<(usize, f64)> = offs
+            .iter()
+            .enumerate()
+            .filter(|&(f, _)| !on_path[f])
+            .map(|(f, &o)| (f, self.alpha * self.log_rr[o + enc.code(row, f) as usize]))
+            .filter(|&(_, e)| e != 0.0)
+            .collect();
+        let eta: f64 = etas.iter().map(|&(_, e)| e).sum();
+        let (tau, leaf_risk) = (tree.tau(), tree.risk(leaf));
+        let risk_at = |e: f64| {
+            CustomerCurve {
+                curve: tree.leaf_curve(leaf),
+                hazard_ratio: e.exp(),
+            }
+            .risk(tau, leaf_risk)
+        };
+        const STEP: f64 = 1e-6;
+        let slope = if eta.abs() >= STEP {
+            (risk_at(eta) - leaf_risk) / eta
+        } else {
+            (risk_at(STEP) - tau + tree.leaf_curve(leaf).restricted_mean(0.0, tau)) / STEP
+        };
+        Ok(etas.into_iter().map(|(f, e)| (f, e * slope)).collect())
     }
 
     /// The leaves in words.

@@ -369,13 +369,35 @@ impl SurvivalModel {
 
     /// Why the model predicts what it does for `row` of `table`: the path's
     /// conditions, each weighted by the expected lifetime it costs (see
-    /// [`SurvivalTree::explain`]).
+    /// [`SurvivalTree::explain`]); with proportional-hazards leaves, then each feature
+    /// off the path as `feature = value` with its share of the lifetime the off-path
+    /// evidence costs ([`HazardLeaves::contributions`]), and the summary names the
+    /// customer's hazard ratio to the leaf. The weights add up to the customer's risk
+    /// `τ − RMST(τ)` minus the root's.
     ///
     /// # Errors
     /// As [`encode`](Self::encode).
     pub fn explain(&self, table: &Table, row: usize) -> Result<Explanation> {
         let enc = self.encode(table, &[row])?;
-        self.tree.explain(&enc, 0)
+        let mut out = self.tree.explain(&enc, 0)?;
+        if let Some(h) = &self.leaves {
+            let contributions = h.contributions(&self.tree, &enc, 0)?;
+            if !contributions.is_empty() {
+                let features = &self.tree.schema().features;
+                for (f, weight) in contributions {
+                    out.reasons.push(crate::learner::Reason {
+                        feature: features[f].name.clone(),
+                        condition: features[f].condition(enc.code(0, f)),
+                        weight,
+                    });
+                }
+                let ratio = h.hazard_ratios(&self.tree, &enc)?[0];
+                out.summary.push_str(&format!(
+                    "; hazard × {ratio:.2} from the features off the path"
+                ));
+            }
+        }
+        Ok(out)
     }
 
     /// Checks a model read from untrusted bytes: the discretizer, the tree, and that
@@ -605,6 +627,93 @@ mod tests {
             .fit(&t, &t.all_rows())
             .unwrap();
         assert!(plain.leaves.is_none() && plain.tuning.unwrap().leaf_alpha.is_none());
+    }
+
+    #[test]
+    fn explanations_itemize_the_features_off_the_path_and_add_up_to_the_risk() {
+        let t = synthetic(2000);
+        let mut grid = SurvivalTune::Fast.grid().unwrap();
+        grid.hazard_alphas = vec![0.25];
+        let m = SurvivalLearner::new("tenure_months")
+            .grid(grid)
+            .fit(&t, &t.all_rows())
+            .unwrap();
+        let h = m.leaves.as_ref().unwrap();
+        let root_risk = m.tree.risk(0);
+        let names: Vec<&str> = m
+            .tree
+            .schema()
+            .features
+            .iter()
+            .map(|f| f.name.as_str())
+            .collect();
+        let rows: Vec<usize> = (0..60).collect();
+        let risk = m.risk_scores(&t, &rows).unwrap();
+        let enc = m.encode(&t, &rows).unwrap();
+        let ratios = h.hazard_ratios(&m.tree, &enc).unwrap();
+        let mut itemized = 0;
+        for (i, &row) in rows.iter().enumerate() {
+            let e = m.explain(&t, row).unwrap();
+            let path = m.tree.explain(&m.encode(&t, &[row]).unwrap(), 0).unwrap();
+            let off = &e.reasons[path.reasons.len()..];
+            assert_eq!(&e.reasons[..path.reasons.len()], &path.reasons[..]);
+            // Path reasons, then one per feature off the path (none twice, none on it).
+            let mut seen: Vec<&str> = off.iter().map(|r| r.feature.as_str()).collect();
+            seen.sort_unstable();
+            seen.dedup();
+            assert_eq!(seen.len(), off.len());
+            for r in off {
+                assert!(names.contains(&r.feature.as_str()));
+                assert!(path.reasons.iter().all(|p| p.feature != r.feature));
+                assert!(r.condition.starts_with(&r.feature), "{}", r.condition);
+                assert!(r.weight.is_finite());
+            }
+            // They add up to the customer's risk minus the root's.
+            let total: f64 = e.reasons.iter().map(|r| r.weight).sum();
+            assert!(
+                (total - (risk[i] - root_risk)).abs() < 1e-9,
+                "row {row}: {total} vs {}",
+                risk[i] - root_risk
+            );
+            // The off-path weights carry the sign of the hazard ratio.
+            let off_sum: f64 = off.iter().map(|r| r.weight).sum();
+            if ratios[i] > 1.0 + 1e-9 {
+                assert!(off_sum > 0.0);
+            } else if ratios[i] < 1.0 - 1e-9 {
+                assert!(off_sum < 0.0);
+            }
+            assert!(e.summary.contains(&format!("hazard × {:.2}", ratios[i])));
+            itemized += usize::from(!off.is_empty());
+        }
+        assert!(itemized > 0);
+        // Without hazard leaves: the path alone.
+        let mut plain = m.clone();
+        plain.leaves = None;
+        let e = plain.explain(&t, 0).unwrap();
+        let path = m.tree.explain(&m.encode(&t, &[0]).unwrap(), 0).unwrap();
+        assert_eq!(e, path);
+        // Features that cancel (η = 0): the slope at 0, weights still signed by η_f.
+        let enc0 = m.encode(&t, &[0]).unwrap();
+        let mut cancel = h.clone();
+        let c = cancel.contributions(&m.tree, &enc0, 0).unwrap();
+        assert!(c.len() >= 2, "{c:?}");
+        {
+            // Make the first two features' log-ratios at the row's codes ±1 and the
+            // rest 0, so that η = 0.
+            let mut at = 0;
+            let mut offs = Vec::new();
+            for f in &m.tree.schema().features {
+                offs.push(at);
+                at += f.cardinality();
+            }
+            cancel.log_rr.iter_mut().for_each(|x| *x = 0.0);
+            cancel.log_rr[offs[c[0].0] + enc0.code(0, c[0].0) as usize] = 1.0;
+            cancel.log_rr[offs[c[1].0] + enc0.code(0, c[1].0) as usize] = -1.0;
+            let w = cancel.contributions(&m.tree, &enc0, 0).unwrap();
+            assert_eq!(w.len(), 2);
+            assert!(w[0].1 > 0.0 && w[1].1 < 0.0);
+            assert!((w[0].1 + w[1].1).abs() < 1e-12);
+        }
     }
 
     #[test]
