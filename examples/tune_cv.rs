@@ -246,6 +246,10 @@ fn main() {
         }
         return;
     }
+    if kind == "distill" {
+        distill_main(k);
+        return;
+    }
     if kind == "soft" {
         for v in variants {
             soft_main(k, v);
@@ -1026,5 +1030,120 @@ pub fn wnb_main(k: usize, tree_name: &str) {
                 .join(" | "),
             row.iter().sum::<f64>() / row.len() as f64
         );
+    }
+}
+
+/// `-- distill`: the tuned tree (constant leaves) against the same setting fitted on
+/// soft labels — each training row split into one weighted copy per class, the
+/// weights the out-of-bag class distribution of a default forest grown on the fold's
+/// training rows, mixed with the row's own label (β) — Breiman & Shang's "born-again"
+/// trees, the forest's knowledge distilled into one tree.
+fn distill_main(k: usize) {
+    use churnkit::tree::ForestTune;
+    let tables = tables();
+    let variants = [
+        "tuned",
+        "β0 np d+4",
+        "β0 np d+4 leaf/2",
+        "β0 np dinf",
+        "β0 np dinf leaf/2",
+        "β0 np d+8 leaf/4",
+    ];
+    let only: Option<Vec<String>> = std::env::var("VARIANTS")
+        .ok()
+        .map(|s| s.split(',').map(str::to_string).collect());
+    let variants: Vec<&str> = variants
+        .into_iter()
+        .filter(|v| *v == "tuned" || only.as_ref().is_none_or(|o| o.iter().any(|x| x == v)))
+        .collect();
+    println!("| table | {} |", variants.join(" | "));
+    for (name, t) in &tables {
+        let folds = stratified_kfold(t.labels(), k, 2024).expect("folds");
+        let mut sums = vec![0.0; variants.len()];
+        for f in &folds {
+            let learner = TreeLearner::id3_weighted().leaf(LeafModel::Constant);
+            let m = learner.fit_tree(t, &f.train).expect("fits");
+            let enc = m.discretizer.encode_rows(t, &f.train).expect("enc").0;
+            let te = m.discretizer.encode_rows(t, &f.test).expect("enc").0;
+            let kc = enc.n_classes();
+            let churn = t.schema().target.churn_class();
+            let pos: Vec<bool> = f
+                .test
+                .iter()
+                .map(|&r| t.labels()[r] as usize == churn)
+                .collect();
+            let score = |tree: &DecisionTree| {
+                let mut p = vec![0.0; te.n_rows() * kc];
+                tree.predict_proba_into(&te, &mut p).expect("predicts");
+                let s: Vec<f64> = p.chunks_exact(kc).map(|r| r[churn]).collect();
+                roc_auc(&s, &pos, None).unwrap()
+            };
+            sums[0] += score(&m.tree);
+            let forest = Forest::params().tune(ForestTune::Off);
+            let (dist, cnt) = forest.oob_distributions(&enc).expect("oob");
+            let n = enc.n_rows();
+            let rows: Vec<usize> = (0..kc).flat_map(|_| 0..n).collect();
+            let sel = enc.select(&rows);
+            let labels: Vec<u8> = (0..kc)
+                .flat_map(|c| std::iter::repeat_n(c as u8, n))
+                .collect();
+            let report = m.tuning.as_ref().expect("tuned");
+            let base = learner.tuned_for(report, n).params;
+            for (vi, v) in variants.iter().enumerate().skip(1) {
+                let beta: f64 = v[2..].split(' ').next().unwrap().parse().unwrap();
+                let div = if v.ends_with("/2") {
+                    2.0
+                } else if v.ends_with("/4") {
+                    4.0
+                } else {
+                    1.0
+                };
+                let w: Vec<f64> = (0..kc)
+                    .flat_map(|c| {
+                        let (dist, cnt, enc) = (&dist, &cnt, &enc);
+                        (0..n).map(move |i| {
+                            let y = (enc.labels()[i] as usize == c) as u8 as f64;
+                            if cnt[i] == 0 {
+                                y
+                            } else {
+                                (1.0 - beta) * dist[i * kc + c] + beta * y
+                            }
+                        })
+                    })
+                    .collect();
+                let soft = Encoded::new(
+                    sel.schema().clone(),
+                    sel.columns().to_vec(),
+                    labels.clone(),
+                    Some(w),
+                )
+                .expect("soft");
+                let mut p = base.clone();
+                if v.contains("np") {
+                    p = p.pruning(Pruning::None);
+                }
+                if v.contains("d+4") {
+                    p = p.max_depth(report.chosen.setting.max_depth.map(|d| d + 4));
+                }
+                if v.contains("d+8") {
+                    p = p.max_depth(report.chosen.setting.max_depth.map(|d| d + 8));
+                }
+                if v.contains("dinf") {
+                    p = p.max_depth(None);
+                }
+                let p = p.min_rows_leaf(
+                    (report.chosen.setting.min_leaf_fraction * n as f64 / div)
+                        .round()
+                        .max(2.0),
+                );
+                let tree = p.fit(&soft).expect("fits");
+                sums[vi] += score(&tree);
+            }
+        }
+        let cells: Vec<String> = sums
+            .iter()
+            .map(|s| format!("{:.4}", s / folds.len() as f64))
+            .collect();
+        println!("| {name} | {} |", cells.join(" | "));
     }
 }

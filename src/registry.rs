@@ -76,6 +76,10 @@ pub enum Algorithm {
     /// Bagged weighted-entropy trees with random feature subsets per node
     /// ([`Forest`]) (`id3-weighted-forest`).
     Id3WeightedForest,
+    /// One weighted-entropy tree distilled from the churn forest's out-of-bag
+    /// probabilities ([`TreeLearner::id3_weighted_distilled`])
+    /// (`id3-weighted-distilled`).
+    Id3WeightedDistilled,
 }
 
 /// One algorithm's registry entry.
@@ -178,6 +182,15 @@ const ENTRIES: &[Entry] = &[
                    sqrt(p) features per node, >= 10 rows per leaf), out-of-bag AUC and error",
         accepts: FOREST_FLAGS,
         build: |o| Box::new(o.forest(Forest::default())),
+    },
+    Entry {
+        algo: Algorithm::Id3WeightedDistilled,
+        name: "id3-weighted-distilled",
+        describe: "one weighted-entropy tree born again from the churn forest: the \
+                   id3-weighted setting tuned by CV, grown deeper and unpruned on the \
+                   forest's out-of-bag probabilities (a forest fit slower; in memory only)",
+        accepts: TREE_FLAGS,
+        build: |o| Box::new(o.tree(TreeLearner::id3_weighted_distilled())),
     },
     Entry {
         algo: Algorithm::NaiveBayes,
@@ -641,6 +654,7 @@ impl AlgoOptions {
             tune,
             grid: base.grid,
             leaf: base.leaf,
+            distill: base.distill,
         }
     }
 

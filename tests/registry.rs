@@ -55,6 +55,9 @@ const GOLDEN: &[(&str, &str, u64)] = &[
     // features per node and leaf size) turn the tuning off: bytes unchanged.
     ("id3-weighted-forest", "default", 0x6d544840f0d4b7e2),
     ("id3-weighted-forest", "flagged", 0xccc53389fd026b4b),
+    // The born-again tree (distill work): its first bytes.
+    ("id3-weighted-distilled", "default", 0x27b62e4da855bcbf),
+    ("id3-weighted-distilled", "flagged", 0xe10d067e67c074f0),
 ];
 
 /// Models whose bytes changed in format 5 (not only its layout): the id3-weighted
@@ -203,7 +206,10 @@ fn synthetic() -> Table {
 fn flagged(a: Algorithm) -> AlgoOptions {
     let mut o = AlgoOptions::default();
     match a {
-        Algorithm::Id3 | Algorithm::Id3Weighted | Algorithm::C45 => {
+        Algorithm::Id3
+        | Algorithm::Id3Weighted
+        | Algorithm::C45
+        | Algorithm::Id3WeightedDistilled => {
             o.max_depth = Some(3);
             o.prune = Some("reduced-error".parse().unwrap());
             o.seed = Some(7);
@@ -334,6 +340,13 @@ fn registry_fit_equals_the_learners_own_builder_and_the_old_bytes() {
                     Algorithm::BnHillClimb => own(HillClimb::new(), algo, &t, &train, &opts),
                     Algorithm::ZeroR => own(ZeroR, algo, &t, &train, &opts),
                     Algorithm::Id3WeightedForest => own(Forest::default(), algo, &t, &train, &opts),
+                    Algorithm::Id3WeightedDistilled => own(
+                        TreeLearner::id3_weighted_distilled(),
+                        algo,
+                        &t,
+                        &train,
+                        &opts,
+                    ),
                     Algorithm::Cart => unreachable!(),
                 };
                 assert_eq!(bytes, reference, "{algo}: registry vs own builder");

@@ -393,6 +393,22 @@ impl Forest {
             .clamp(1, p.max(1))
     }
 
+    /// The out-of-bag class distribution of every row of `enc` (`n × k`, zero for a
+    /// row every tree saw) and how many trees did not see each row, from a forest of
+    /// these parameters grown untuned on `enc`.
+    ///
+    /// # Errors
+    /// As [`fit_encoded`](Self::fit_encoded).
+    pub fn oob_distributions(&self, enc: &Encoded) -> Result<(Vec<f64>, Vec<u32>)> {
+        self.check()?;
+        if enc.n_rows() == 0 {
+            return Err(Error::Fit("cannot fit a forest on zero rows".into()));
+        }
+        let mut fitted = Vec::with_capacity(self.n_trees);
+        self.grow(enc, 0..self.n_trees, &mut fitted)?;
+        Ok(Oob::distributions(enc, &fitted))
+    }
+
     /// Fits the trees on the encoded training rows (phase 2 without the discretizer).
     pub fn fit_encoded(&self, enc: &Encoded) -> Result<(Vec<DecisionTree>, Option<Oob>)> {
         let (trees, oob, _) = self.fit_encoded_tuned(enc)?;

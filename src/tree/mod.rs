@@ -54,6 +54,7 @@
 mod cart;
 mod counts;
 mod criterion;
+pub mod distill;
 mod export;
 mod forest;
 mod grow;
@@ -74,6 +75,9 @@ pub use cart::{Cart, CartClassifier, CartNode, CartTree};
 pub use criterion::{
     AttributeWeights, Candidate, ClassWeights, Criterion, NLogN, Resolved, SplitCriterion,
     WeightedEntropy,
+};
+pub use distill::{
+    DISTILL_EXTRA_DEPTH, DISTILL_LEAF_DIVISOR, soft_labels, student_params, teacher,
 };
 pub use export::Rule;
 pub use forest::{
