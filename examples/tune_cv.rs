@@ -11,7 +11,8 @@
 //! `cargo run --release --example tune_cv -- tree VARIANT...` or
 //! `-- forest VARIANT...` (names below); `SETS=telco,orange` limits the tables,
 //! `FOLDS=5` the outer folds, `DATA_DIR` replaces `datasets/` for Telco and Orange.
-//! Tree variants: `fast` is the library's default
+//! Tree variants: `distilled` the born-again tree (`id3-weighted-distilled`); `fast`
+//! is the library's default
 //! (`TreeLearner::id3_weighted()`: constant, unweighted or weighted naive-Bayes leaves
 //! by CV), `+const` constant leaves, `+unw` naive-Bayes leaves without the weighted
 //! candidates (the default before them), `+wlL` the weighted candidates with the
@@ -118,6 +119,9 @@ fn tree_variant(name: &str) -> Option<TreeLearner> {
             .pruning(Pruning::None)
             .m_estimate(v[2]);
         return Some(TreeLearner::new(p, ef(16)).tune(Tune::Off));
+    }
+    if name == "distilled" {
+        return Some(TreeLearner::id3_weighted_distilled());
     }
     let mut g = fast.clone();
     let mut leaf = LeafModel::Tuned;

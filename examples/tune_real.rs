@@ -6,7 +6,8 @@
 //!
 //! `cargo run --release --example tune_real [off|fast|thorough ...]` (each tuned mode
 //! with constant leaves and with naive-Bayes leaves, `LeafModel::Tuned`, the default:
-//! constant, unweighted or weighted naive-Bayes leaves by CV). `$DATA_DIR` replaces
+//! constant, unweighted or weighted naive-Bayes leaves by CV), and the born-again
+//! tree of each tuned mode (`TreeLearner::id3_weighted_distilled`). `$DATA_DIR` replaces
 //! `datasets/` for the Telco and Orange files (e.g. copies with constructed columns).
 
 use std::time::Instant;
@@ -65,15 +66,23 @@ fn main() {
             continue;
         };
         let runs = modes.iter().flat_map(|&m| {
-            let leaves: &[LeafModel] = if m == Tune::Off {
-                &[LeafModel::Constant]
+            let leaves: &[(LeafModel, bool)] = if m == Tune::Off {
+                &[(LeafModel::Constant, false)]
             } else {
-                &[LeafModel::Constant, LeafModel::Tuned]
+                &[
+                    (LeafModel::Constant, false),
+                    (LeafModel::Tuned, false),
+                    (LeafModel::Constant, true),
+                ]
             };
-            leaves.iter().map(move |&l| (m, l))
+            leaves.iter().map(move |&(l, d)| (m, l, d))
         });
-        for (mode, leaf) in runs {
-            let l = TreeLearner::id3_weighted().tune(mode).leaf(leaf);
+        for (mode, leaf, distilled) in runs {
+            let l = if distilled {
+                TreeLearner::id3_weighted_distilled().tune(mode)
+            } else {
+                TreeLearner::id3_weighted().tune(mode).leaf(leaf)
+            };
             let t = Instant::now();
             let m = l.fit_tree(&train, &train.all_rows()).unwrap();
             let secs = t.elapsed().as_secs_f64();
@@ -117,7 +126,9 @@ fn main() {
             println!(
                 "| {name} | {}{} | {:.4} | {:.4} | {} | {:.2} | {chosen} |",
                 mode.name(),
-                if leaf == LeafModel::Constant && mode != Tune::Off {
+                if distilled {
+                    " (distilled)"
+                } else if leaf == LeafModel::Constant && mode != Tune::Off {
                     " (constant leaves)"
                 } else {
                     ""

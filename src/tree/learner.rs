@@ -791,6 +791,60 @@ mod tests {
             .unwrap()
     }
 
+    /// The born-again tree: fitted to the forest's out-of-bag probabilities (its root
+    /// counts are the rows', its leaves carry soft distributions), the tuned setting
+    /// grown deeper and unpruned, deterministic for a seed; explicit parameters as
+    /// given; the level-wise (distributed) path refuses it by name.
+    #[test]
+    fn distilled_trees_learn_the_forests_probabilities() {
+        let t = table();
+        let rows = t.all_rows();
+        let l = TreeLearner::id3_weighted_distilled();
+        assert_eq!(crate::Learner::name(&l), "id3-weighted-distilled");
+        let m = l.fit_tree(&t, &rows).unwrap();
+        assert!(m.leaves.is_none());
+        let r = m.tuning.as_ref().unwrap();
+        let s = &r.chosen.setting;
+        let plain = TreeLearner::id3_weighted()
+            .leaf(LeafModel::Constant)
+            .fit_tree(&t, &rows)
+            .unwrap();
+        // The same tuning chose the same setting; the student is bigger.
+        assert_eq!(plain.tuning.as_ref().unwrap().chosen.setting, *s);
+        assert!(m.tree.n_leaves() > plain.tree.n_leaves());
+        if let Some(d) = s.max_depth {
+            assert!(m.tree.depth() <= d + crate::tree::DISTILL_EXTRA_DEPTH);
+        }
+        // The root's weight is the rows' (the copies of a row weigh what it does), and
+        // some leaf is neither pure nor a 0/1 count.
+        let root: f64 = m.tree.node_counts(0).iter().sum();
+        assert!((root - rows.len() as f64).abs() < 1e-6, "{root}");
+        let fractional = (0..m.tree.nodes().len()).any(|n| {
+            m.tree
+                .node_counts(n)
+                .iter()
+                .any(|&c| (c - c.round()).abs() > 1e-6)
+        });
+        assert!(fractional);
+        // The same model again for the same seed.
+        let again = l.fit_tree(&t, &rows).unwrap();
+        assert_eq!(bytes(&again), bytes(&m));
+        let other = TreeLearner::id3_weighted_distilled()
+            .tune(Tune::Off)
+            .fit_tree(&t, &rows)
+            .unwrap();
+        // Tuning off: the given parameters (the fixed defaults: depth ≤ 8).
+        assert!(other.tuning.is_none());
+        assert!(other.tree.depth() <= 8);
+        let e = crate::registry::level_wise(
+            crate::registry::Algorithm::Id3WeightedDistilled,
+            &Default::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("id3-weighted-distilled"), "{e}");
+    }
+
     /// The leaf model leaves the tree as it was: the tuned tree with naive-Bayes
     /// leaves has the same nodes and bytes as with constant leaves, and a classifier
     /// with constant leaves writes the format-4 bytes and one byte (the absent leaf
