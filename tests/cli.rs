@@ -1130,6 +1130,52 @@ fn train_forest_reports_out_of_bag_and_names_a_forgotten_id() {
     assert!(out.contains("tuning    out-of-bag (6 candidates)"), "{out}");
 }
 
+/// The born-again tree trains from the CLI like any tree: named in the report, the
+/// tuned setting printed, a model that scores; streaming refuses it before reading.
+#[test]
+fn train_distilled_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("d.model");
+    let v = json(&[
+        "train",
+        "--data",
+        SYNTH,
+        "--target",
+        "status",
+        "--id",
+        "customer_id",
+        "--algo",
+        "id3-weighted-distilled",
+        "--output",
+        model.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(v["algo"], "id3-weighted-distilled");
+    let auc = v["validation"]["report"]["roc_auc"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{v}"));
+    assert!(auc > 0.75, "{auc}");
+    assert!(model.exists());
+    let (_, err) = run(
+        &[
+            "train",
+            "--data",
+            SYNTH,
+            "--target",
+            "status",
+            "--algo",
+            "id3-weighted-distilled",
+            "--stream",
+            "on",
+            "--output",
+            dir.path().join("s.model").to_str().unwrap(),
+        ],
+        2,
+    );
+    assert!(err.contains("streaming training fits"), "{err}");
+    assert!(!dir.path().join("s.model").exists());
+}
+
 /// Without the `distributed` feature, any engine but `memory` is a usage error that
 /// says how to get one.
 #[cfg(not(feature = "distributed"))]

@@ -188,6 +188,7 @@ fn learners_that_need_rows_and_survival_are_refused_before_reading() {
         Algorithm::ZeroR,
         Algorithm::Cart,
         Algorithm::Id3WeightedForest,
+        Algorithm::Id3WeightedDistilled,
     ] {
         let e = Pipeline::new(algo, AlgoOptions::default())
             .check_stream()
