@@ -159,12 +159,19 @@ impl TreeLearner {
     /// sample of the rows) on `n_rows` rows: the chosen setting's criterion, depth,
     /// pruning, smoothing and binning over this learner's parameters, and a minimum
     /// leaf of the chosen fraction of the rows, `max(2, round(fraction · n_rows))` —
-    /// the final fit a tuned fit on `n_rows` rows makes. (Streaming training tunes on
-    /// a sample and fits on every row with it.)
+    /// the final fit a tuned fit on `n_rows` rows makes (for a born-again tree, the
+    /// student's setting, [`student_params`](super::student_params)). (Streaming
+    /// training tunes on a sample and fits on every row with it.)
     pub fn tuned_for(&self, report: &TuneReport, n_rows: usize) -> TreeLearner {
         let s = &report.chosen.setting;
         let params = apply(self.params.clone(), s)
             .min_rows_leaf(final_min_leaf(s.min_leaf_fraction, n_rows));
+        // A born-again tree's student fits the tuned setting made its own.
+        let params = if self.distill {
+            super::distill::student_params(params)
+        } else {
+            params
+        };
         let leaf = self.leaf.resolve(Some(report));
         TreeLearner {
             params,
@@ -826,9 +833,12 @@ mod tests {
                 .any(|&c| (c - c.round()).abs() > 1e-6)
         });
         assert!(fractional);
-        // The same model again for the same seed.
+        // The same model again for the same seed, and again from the untuned learner
+        // of what the tuning chose (the student's setting carried over).
         let again = l.fit_tree(&t, &rows).unwrap();
         assert_eq!(bytes(&again), bytes(&m));
+        let refit = l.tuned_for(r, rows.len()).fit_tree(&t, &rows).unwrap();
+        assert_eq!(bytes(&refit.tree), bytes(&m.tree));
         let other = TreeLearner::id3_weighted_distilled()
             .tune(Tune::Off)
             .fit_tree(&t, &rows)
