@@ -62,8 +62,9 @@ pub const DISTILL_LEAF_DIVISOR: f64 = 2.0;
 
 /// The soft-labelled training table: every row of `enc` once per class, in class-major
 /// order (rows `c·n .. (c+1)·n` are the copies labelled `c`), each copy weighted by
-/// the row's weight times the forest's out-of-bag probability of its class (see the
-/// module docs); `teacher` is grown untuned on `enc`.
+/// the row's weight times the forest's out-of-bag probability of its class, sharpened
+/// by the fitted [`sharpness`] ([`sharpen`]; a row every tree saw keeps its own label;
+/// see the module docs); `teacher` is grown untuned on `enc`.
 ///
 /// # Errors
 /// The forest's ([`Forest::oob_distributions`]).
